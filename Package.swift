@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "erp",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Postgres", targets: ["Postgres"]),
+        .library(name: "AMQP", targets: ["AMQP"]),
+        .executable(name: "erp-bench", targets: ["Benchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibPQ",
+            path: "Shared/CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRabbitMQ",
+            path: "Shared/CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .target(name: "ConnectionThread", path: "Shared/ConnectionThread"),
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", "ConnectionThread", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/Postgres"
+        ),
+        .target(
+            name: "AMQP",
+            dependencies: ["CRabbitMQ", "ConnectionThread", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/AMQP"
+        ),
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: ["Postgres", "AMQP"],
+            path: "Tests/Benchmarks",
+            exclude: ["c", "run.sh"]
+        ),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests"),
+        .testTarget(name: "AMQPTests", dependencies: ["AMQP"], path: "Tests/AMQPTests"),
+        .testTarget(
+            name: "DeployTests",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            path: "Tests/DeployTests"
+        ),
+    ]
+)

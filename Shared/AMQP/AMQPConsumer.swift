@@ -1,0 +1,131 @@
+import CRabbitMQ
+import Foundation
+import Logging
+
+/// A consumer of one queue on its own connection. Deliveries arrive as an `AsyncSequence`;
+/// at most `prefetch` are unacknowledged at once. After a lost connection it reconnects,
+/// consumes again, and the broker redelivers what was not acknowledged (with
+/// `redelivered` set); acks for deliveries of the old connection are not sent.
+/// The sequence ends with ``AMQPError/Code/consumerCancelled`` if the broker cancels the
+/// consumer (for example because the queue was deleted), and normally after ``close()``.
+public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
+    public typealias Element = AMQPDelivery
+    public let connection: AMQPConnection
+    public let queue: String
+    public let prefetch: UInt16
+    public var events: AsyncStream<AMQPConnectionEvent> { connection.events }
+    private let deliveries: AsyncThrowingStream<AMQPDelivery, Error>
+    private let sink: AsyncThrowingStream<AMQPDelivery, Error>.Continuation
+
+    // Touched only on the connection's thread.
+    private var consumerTag = ""
+    private var cancelled = false
+
+    private init(connection: AMQPConnection, queue: String, prefetch: UInt16) {
+        self.connection = connection
+        self.queue = queue
+        self.prefetch = prefetch
+        (deliveries, sink) = AsyncThrowingStream.makeStream(of: AMQPDelivery.self, throwing: Error.self)
+    }
+
+    /// Connects, sets `basic.qos(prefetch)` and starts consuming `queue`.
+    public static func start(
+        _ configuration: AMQPConfiguration, queue: String, prefetch: UInt16 = 100, exclusive: Bool = false,
+        arguments: AMQPTable = [:], reconnect: Bool = true, logger: Logger = Logger(label: "erp.amqp.consumer")
+    ) async throws -> AMQPConsumer {
+        let box = ConsumerBox()
+        let connection = try await AMQPConnection.connect(configuration, reconnect: reconnect, logger: logger) { connection in
+            let consumer = AMQPConsumer(connection: connection, queue: queue, prefetch: prefetch)
+            box.consumer = consumer
+            consumer.installHandlers(exclusive: exclusive, arguments: arguments)
+        }
+        let consumer = box.consumer!
+        consumer.sink.onTermination = { _ in Task { await connection.close() } }
+        return consumer
+    }
+
+    public func makeAsyncIterator() -> AsyncThrowingStream<AMQPDelivery, Error>.AsyncIterator {
+        deliveries.makeAsyncIterator()
+    }
+
+    /// Acknowledges a delivery (and, with `multiple`, every earlier one on this connection).
+    /// Returns false, sending nothing, when the delivery came from a connection that has
+    /// since been lost: the broker will deliver that message again.
+    @discardableResult
+    public func ack(_ delivery: AMQPDelivery, multiple: Bool = false) -> Bool {
+        settle(delivery, "basic.ack") { state, channel in
+            amqp_basic_ack(state, channel, delivery.deliveryTag, multiple ? 1 : 0)
+        }
+    }
+
+    /// Negatively acknowledges; with `requeue: false` the broker dead-letters (or drops) it.
+    @discardableResult
+    public func nack(_ delivery: AMQPDelivery, multiple: Bool = false, requeue: Bool) -> Bool {
+        settle(delivery, "basic.nack") { state, channel in
+            amqp_basic_nack(state, channel, delivery.deliveryTag, multiple ? 1 : 0, requeue ? 1 : 0)
+        }
+    }
+
+    /// Rejects one delivery; with `requeue: false` the broker dead-letters (or drops) it.
+    @discardableResult
+    public func reject(_ delivery: AMQPDelivery, requeue: Bool) -> Bool {
+        settle(delivery, "basic.reject") { state, channel in
+            amqp_basic_reject(state, channel, delivery.deliveryTag, requeue ? 1 : 0)
+        }
+    }
+
+    /// Stops consuming and closes the connection; unacknowledged deliveries go back to the queue.
+    public func close() async {
+        await connection.close()
+        sink.finish()
+    }
+
+    // MARK: - On the connection's thread
+
+    private func settle(
+        _ delivery: AMQPDelivery, _ operation: String,
+        _ send: @escaping @Sendable (amqp_connection_state_t, amqp_channel_t) -> Int32
+    ) -> Bool {
+        connection.thread.submit { [connection] in
+            guard let state = connection.state, connection.generation == delivery.connectionGeneration else { return }
+            let status = send(state, connection.channel)
+            if status != AMQP_STATUS_OK.rawValue {
+                connection.connectionLost(AMQPError(code: .connectionLost, message: AMQPConnection.statusText(status), operation: operation))
+            }
+        }
+    }
+
+    private func installHandlers(exclusive: Bool, arguments: AMQPTable) {
+        connection.channelSetup = { [self, connection, queue, prefetch] state in
+            _ = amqp_basic_qos(state, connection.channel, 0, prefetch, 0)
+            try connection.check(amqp_get_rpc_reply(state), state, "basic.qos", recoverChannel: false)
+            let arena = CArena()
+            let ok = amqp_basic_consume(
+                state, connection.channel, arena.bytes(queue), amqp_empty_bytes, 0, 0, exclusive ? 1 : 0, arena.table(arguments))
+            do {
+                try connection.check(amqp_get_rpc_reply(state), state, "basic.consume \(queue)", recoverChannel: false)
+            } catch let error as AMQPError where error.code != .connectionLost {
+                // The queue is gone or locked: this will not get better by reconnecting.
+                sink.finish(throwing: error)
+                throw error
+            }
+            consumerTag = ok?.pointee.consumer_tag.string ?? ""
+        }
+        connection.handlers.delivery = { [sink] delivery in sink.yield(delivery) }
+        connection.handlers.consumerCancelled = { [self, connection, queue] tag in
+            guard tag == consumerTag, !cancelled else { return }
+            cancelled = true
+            sink.finish(throwing: AMQPError(
+                code: .consumerCancelled, message: "the broker cancelled consumer \(tag) of queue \(queue)",
+                operation: "basic.consume \(queue)"))
+            connection.thread.submit {
+                // Nothing more will arrive on this consumer; release the connection.
+                Task { await connection.close() }
+            }
+        }
+    }
+}
+
+private final class ConsumerBox: @unchecked Sendable {
+    var consumer: AMQPConsumer?
+}

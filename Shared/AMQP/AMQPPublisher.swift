@@ -1,0 +1,295 @@
+import CRabbitMQ
+import Foundation
+import Logging
+
+/// How the broker answered one publish.
+public enum AMQPPublishOutcome: Sendable, Equatable {
+    /// The broker has taken responsibility for the message (written to disk for persistent
+    /// messages on durable queues).
+    case confirmed
+    /// The broker refused it (for example a full queue with `x-overflow=reject-publish`).
+    case nacked
+    /// Published `mandatory` and no queue was bound for its routing key.
+    case returned(AMQPReturnedMessage)
+}
+
+/// A message to publish.
+public struct AMQPMessage: Sendable {
+    public var exchange: String
+    public var routingKey: String
+    public var body: Data
+    public var properties: AMQPProperties
+    /// Ask the broker to return the message if no queue takes it.
+    public var mandatory: Bool
+
+    public init(exchange: String, routingKey: String, body: Data, properties: AMQPProperties = AMQPProperties(), mandatory: Bool = false) {
+        self.exchange = exchange
+        self.routingKey = routingKey
+        self.body = body
+        self.properties = properties
+        self.mandatory = mandatory
+    }
+}
+
+/// A publisher in confirm mode on its own connection. Up to `window` messages are
+/// outstanding at once; each caller learns whether its message was confirmed, nacked or
+/// returned. If the connection is lost, every unconfirmed publish fails with
+/// ``AMQPError/Code/connectionLost`` (re-send it: it may or may not have arrived), and the
+/// connection reconnects in the background (see ``events``).
+public final class AMQPPublisher: @unchecked Sendable {
+    public let connection: AMQPConnection
+    public let window: Int
+    public var events: AsyncStream<AMQPConnectionEvent> { connection.events }
+    private let gate: WindowGate
+
+    // Touched only on the connection's thread.
+    private var nextTag: UInt64 = 1
+    private var pending: [Pending] = []
+
+    private struct Pending {
+        let tag: UInt64
+        let confirmation: AMQPConfirmation
+        let exchange: String
+        let routingKey: String
+        let mandatory: Bool
+        var returned: AMQPReturnedMessage?
+    }
+
+    private init(connection: AMQPConnection, window: Int) {
+        self.connection = connection
+        self.window = window
+        gate = WindowGate(limit: window)
+    }
+
+    /// Connects and puts the channel in confirm mode.
+    public static func connect(
+        _ configuration: AMQPConfiguration, window: Int = 256, reconnect: Bool = true,
+        logger: Logger = Logger(label: "erp.amqp.publisher")
+    ) async throws -> AMQPPublisher {
+        precondition(window > 0, "the confirm window must be at least 1")
+        let box = PublisherBox()
+        _ = try await AMQPConnection.connect(configuration, reconnect: reconnect, logger: logger) { connection in
+            let publisher = AMQPPublisher(connection: connection, window: window)
+            box.publisher = publisher
+            publisher.installHandlers()
+        }
+        return box.publisher!
+    }
+
+    /// Hands a message to the broker and returns once it is sent (or queued to be sent),
+    /// without waiting for the confirm; await ``AMQPConfirmation/outcome()`` for that.
+    /// Waits first while `window` messages are unconfirmed.
+    public func send(_ message: AMQPMessage) async throws -> AMQPConfirmation {
+        await gate.acquire()
+        let confirmation = AMQPConfirmation()
+        let accepted = connection.thread.submit { self.publishOnThread(message, confirmation) }
+        if !accepted {
+            gate.release()
+            throw connection.notConnected("basic.publish")
+        }
+        return confirmation
+    }
+
+    /// Publishes one message and waits for the broker's answer.
+    public func publish(_ message: AMQPMessage) async throws -> AMQPPublishOutcome {
+        try await send(message).outcome()
+    }
+
+    public func publish(
+        _ body: Data, exchange: String, routingKey: String, properties: AMQPProperties = AMQPProperties(),
+        mandatory: Bool = false
+    ) async throws -> AMQPPublishOutcome {
+        try await publish(AMQPMessage(exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: mandatory))
+    }
+
+    /// Publishes many messages with up to `window` outstanding, and returns each one's
+    /// result in order. One failure does not stop the others.
+    public func publish(batch messages: [AMQPMessage]) async -> [Result<AMQPPublishOutcome, AMQPError>] {
+        var confirmations: [Result<AMQPConfirmation, AMQPError>] = []
+        confirmations.reserveCapacity(messages.count)
+        for message in messages {
+            do {
+                confirmations.append(.success(try await send(message)))
+            } catch {
+                confirmations.append(.failure(error as? AMQPError ?? AMQPError(code: .notConnected, message: "\(error)")))
+            }
+        }
+        var results: [Result<AMQPPublishOutcome, AMQPError>] = []
+        results.reserveCapacity(messages.count)
+        for confirmation in confirmations {
+            switch confirmation {
+            case .failure(let error): results.append(.failure(error))
+            case .success(let pending):
+                do {
+                    results.append(.success(try await pending.outcome()))
+                } catch {
+                    results.append(.failure(error as? AMQPError ?? AMQPError(code: .connectionLost, message: "\(error)")))
+                }
+            }
+        }
+        return results
+    }
+
+    public func close() async { await connection.close() }
+
+    // MARK: - On the connection's thread
+
+    private func installHandlers() {
+        connection.channelSetup = { [connection] state in
+            _ = amqp_confirm_select(state, connection.channel)
+            try connection.check(amqp_get_rpc_reply(state), state, "confirm.select", recoverChannel: false)
+        }
+        connection.handlers.confirm = { [self] tag, multiple, acked in confirmed(tag: tag, multiple: multiple, acked: acked) }
+        connection.handlers.returned = { [self] returned in markReturned(returned) }
+        connection.handlers.channelLost = { [self] error in failAllPending(error) }
+    }
+
+    private func publishOnThread(_ message: AMQPMessage, _ confirmation: AMQPConfirmation) {
+        guard let state = connection.state else {
+            confirmation.complete(.failure(connection.notConnected("basic.publish")))
+            gate.release()
+            return
+        }
+        let arena = CArena()
+        var properties = arena.properties(message.properties)
+        let status = message.body.withUnsafeBytes { body in
+            amqp_basic_publish(
+                state, connection.channel, arena.bytes(message.exchange), arena.bytes(message.routingKey),
+                message.mandatory ? 1 : 0, 0, &properties,
+                amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
+        }
+        guard status == AMQP_STATUS_OK.rawValue else {
+            let error = AMQPError(code: .connectionLost, message: AMQPConnection.statusText(status), operation: "basic.publish")
+            confirmation.complete(.failure(error))
+            gate.release()
+            connection.connectionLost(error)
+            return
+        }
+        pending.append(Pending(
+            tag: nextTag, confirmation: confirmation, exchange: message.exchange, routingKey: message.routingKey,
+            mandatory: message.mandatory))
+        nextTag += 1
+    }
+
+    private func confirmed(tag: UInt64, multiple: Bool, acked: Bool) {
+        func outcome(_ entry: Pending) -> AMQPPublishOutcome {
+            if !acked { return .nacked }
+            if let returned = entry.returned { return .returned(returned) }
+            return .confirmed
+        }
+        if multiple {
+            let count = pending.prefix { $0.tag <= tag }.count
+            for entry in pending.prefix(count) {
+                entry.confirmation.complete(.success(outcome(entry)))
+                gate.release()
+            }
+            pending.removeFirst(count)
+        } else if let index = pending.firstIndex(where: { $0.tag == tag }) {
+            let entry = pending.remove(at: index)
+            entry.confirmation.complete(.success(outcome(entry)))
+            gate.release()
+        }
+    }
+
+    /// basic.return carries no delivery tag. The broker returns unroutable messages in
+    /// publish order before confirming them, so the return belongs to the oldest
+    /// unconfirmed mandatory publish with the same exchange and routing key.
+    private func markReturned(_ returned: AMQPReturnedMessage) {
+        if let index = pending.firstIndex(where: {
+            $0.mandatory && $0.returned == nil && $0.exchange == returned.exchange && $0.routingKey == returned.routingKey
+        }) {
+            pending[index].returned = returned
+        }
+    }
+
+    private func failAllPending(_ error: AMQPError) {
+        let failed = pending
+        pending.removeAll()
+        nextTag = 1
+        var reported = error
+        if reported.code != .notConnected { reported.code = .connectionLost }
+        reported.message = "unconfirmed when the channel closed (re-send it): \(error.message)"
+        for entry in failed {
+            entry.confirmation.complete(.failure(reported))
+            gate.release()
+        }
+    }
+}
+
+/// Lets the connection's configure hook hand the publisher back to `connect`.
+private final class PublisherBox: @unchecked Sendable {
+    var publisher: AMQPPublisher?
+}
+
+/// The pending answer to one publish.
+public final class AMQPConfirmation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<AMQPPublishOutcome, AMQPError>?
+    private var waiter: CheckedContinuation<AMQPPublishOutcome, Error>?
+
+    init() {}
+
+    /// Waits for the broker's confirm, nack or return. Throws if the connection was lost first.
+    public func outcome() async throws -> AMQPPublishOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<AMQPPublishOutcome, AMQPError>? = lock.withLock {
+                if let result { return result }
+                waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    func complete(_ outcome: Result<AMQPPublishOutcome, AMQPError>) {
+        let waiter: CheckedContinuation<AMQPPublishOutcome, Error>? = lock.withLock {
+            guard result == nil else { return nil }
+            result = outcome
+            defer { self.waiter = nil }
+            return self.waiter
+        }
+        waiter?.resume(with: outcome.mapError { $0 as Error })
+    }
+}
+
+/// A counting semaphore for async callers: at most `limit` holders at once.
+final class WindowGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { available = limit }
+
+    func acquire() async {
+        let acquired = lock.withLock {
+            if available > 0 {
+                available -= 1
+                return true
+            }
+            return false
+        }
+        if acquired { return }
+        await withCheckedContinuation { continuation in
+            let granted = lock.withLock {
+                if available > 0 {
+                    available -= 1
+                    return true
+                }
+                waiters.append(continuation)
+                return false
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let waiter: CheckedContinuation<Void, Never>? = lock.withLock {
+            if waiters.isEmpty {
+                available += 1
+                return nil
+            }
+            return waiters.removeFirst()
+        }
+        waiter?.resume()
+    }
+}

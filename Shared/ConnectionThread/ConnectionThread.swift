@@ -1,0 +1,129 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A thread that owns one blocking C connection (libpq, librabbitmq) for its whole life.
+///
+/// Swift's cooperative thread pool has as many threads as cores, so a blocking C call made
+/// there stalls every task. Each connection therefore lives on its own `ConnectionThread`:
+/// callers hand it jobs with ``run(_:)`` and await the result. Between jobs the thread
+/// either sleeps, or, when an idle handler is installed, waits in `poll(2)` on the
+/// connection's socket together with the thread's wake-up pipe, so that incoming data
+/// (AMQP deliveries, PostgreSQL notifications, heartbeats) is serviced without a job.
+public final class ConnectionThread: @unchecked Sendable {
+    /// Called on the thread whenever no job is queued. It must return promptly once
+    /// `wakeFD` becomes readable (a job arrived) and should not block longer than its
+    /// own timeout. Returning `false` uninstalls it.
+    public typealias IdleHandler = (_ wakeFD: Int32) -> Bool
+
+    public let name: String
+    private let lock = NSLock()
+    private var jobs: [() -> Void] = []
+    private var stopped = false
+    private var idleHandler: IdleHandler?  // touched only on the thread
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+
+    /// Starts the thread. It runs until ``stop()`` is called.
+    public init(name: String) {
+        self.name = name
+        var fds: [Int32] = [0, 0]
+        let rc = pipe(&fds)
+        precondition(rc == 0, "ConnectionThread \(name): pipe() failed: errno \(errno)")
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+        _ = fcntl(wakeRead, F_SETFL, fcntl(wakeRead, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(wakeWrite, F_SETFL, fcntl(wakeWrite, F_GETFL) | O_NONBLOCK)
+        let thread = Thread { [self] in self.loop() }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    deinit {
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    /// Runs `body` on this thread and returns its result to the awaiting task.
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            let accepted = enqueue {
+                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+            }
+            if !accepted { continuation.resume(throwing: ConnectionThreadStopped(name: name)) }
+        }
+    }
+
+    /// Queues `body` to run on this thread without waiting for it. Returns false if the
+    /// thread has stopped.
+    @discardableResult
+    public func submit(_ body: @escaping @Sendable () -> Void) -> Bool {
+        enqueue(body)
+    }
+
+    /// Installs (or replaces) the idle handler. Call it from a job running on this thread.
+    public func setIdleHandler(_ handler: IdleHandler?) {
+        idleHandler = handler
+    }
+
+    /// Stops the thread after the jobs already queued have run. Jobs queued later are refused.
+    public func stop() {
+        lock.lock()
+        let wasStopped = stopped
+        stopped = true
+        lock.unlock()
+        if !wasStopped { wake() }
+    }
+
+    private func enqueue(_ job: @escaping () -> Void) -> Bool {
+        lock.lock()
+        if stopped {
+            lock.unlock()
+            return false
+        }
+        let wasEmpty = jobs.isEmpty
+        jobs.append(job)
+        lock.unlock()
+        if wasEmpty { wake() }
+        return true
+    }
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    private func drainWakePipe() {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while read(wakeRead, &buffer, buffer.count) > 0 {}
+    }
+
+    private func loop() {
+        while true {
+            drainWakePipe()
+            lock.lock()
+            let batch = jobs
+            jobs.removeAll(keepingCapacity: true)
+            let isStopped = stopped
+            lock.unlock()
+            for job in batch { job() }
+            if !batch.isEmpty { continue }
+            if isStopped { break }
+            if let handler = idleHandler {
+                if !handler(wakeRead) { idleHandler = nil }
+            } else {
+                var pfd = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+                _ = poll(&pfd, 1, -1)
+            }
+        }
+        idleHandler = nil
+    }
+}
+
+/// A job was handed to a ``ConnectionThread`` that had already stopped (its connection was closed).
+public struct ConnectionThreadStopped: Error, CustomStringConvertible {
+    public let name: String
+    public var description: String { "connection thread \(name) has stopped: the connection is closed" }
+}

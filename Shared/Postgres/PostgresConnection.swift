@@ -1,0 +1,273 @@
+import CLibPQ
+import ConnectionThread
+import Foundation
+import Logging
+
+/// One libpq connection, owned by its own ``ConnectionThread`` for its whole life.
+/// Every libpq call runs on that thread; callers await the result, so no blocking call
+/// ever runs on Swift's cooperative thread pool. A connection runs one statement at a
+/// time; use ``PostgresPool`` to share connections between tasks.
+public final class PostgresConnection: @unchecked Sendable {
+    public let configuration: PostgresConfiguration
+    let thread: ConnectionThread
+    /// The `PGconn *`. Read and written only on `thread`.
+    var handle: OpaquePointer?
+    private let flagLock = NSLock()
+    private var broken = false
+    private var inTransaction = false
+
+    private init(configuration: PostgresConfiguration, thread: ConnectionThread) {
+        self.configuration = configuration
+        self.thread = thread
+    }
+
+    deinit {
+        let leftover = UnsafeHandle(pointer: handle)
+        if leftover.pointer != nil {
+            thread.submit { if let pointer = leftover.pointer { PQfinish(pointer) } }
+        }
+        thread.stop()
+    }
+
+    /// Opens a connection. Errors say whether the server refused, timed out or rejected the login.
+    public static func connect(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
+        let thread = ConnectionThread(name: "pg:\(configuration.applicationName)")
+        let connection = PostgresConnection(configuration: configuration, thread: thread)
+        try await thread.run { try connection.openOnThread() }
+        return connection
+    }
+
+    public static func connect(url: String) async throws -> PostgresConnection {
+        try await connect(PostgresConfiguration(url: url))
+    }
+
+    /// True once the connection has failed or been closed; a pool replaces such connections.
+    public var isBroken: Bool {
+        flagLock.lock()
+        defer { flagLock.unlock() }
+        return broken
+    }
+
+    /// True while a transaction is open on this connection (as of its last statement).
+    public var isInTransaction: Bool {
+        flagLock.lock()
+        defer { flagLock.unlock() }
+        return inTransaction
+    }
+
+    func markBroken() {
+        flagLock.lock()
+        broken = true
+        flagLock.unlock()
+    }
+
+    /// Runs one statement with its parameters and returns its rows.
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        try await thread.run { try self.executeOnThread(query) }
+    }
+
+    /// Runs a script of several statements without parameters (migrations, DDL).
+    /// Returns the result of the last statement.
+    @discardableResult
+    public func executeScript(_ sql: String) async throws -> PostgresRows {
+        try await thread.run { try self.executeScriptOnThread(sql) }
+    }
+
+    /// The server process id of this session (for `pg_terminate_backend`, `pg_stat_activity`).
+    public func backendPID() async throws -> Int32 {
+        try await thread.run {
+            guard let connection = self.handle else { throw self.closedError(sentToServer: false) }
+            return PQbackendPID(connection)
+        }
+    }
+
+    /// Closes the connection and stops its thread. Safe to call twice.
+    public func close() async {
+        _ = try? await thread.run {
+            if let connection = self.handle { PQfinish(connection) }
+            self.handle = nil
+        }
+        markBroken()
+        thread.stop()
+    }
+
+    // MARK: - On the connection's thread
+
+    private func openOnThread() throws {
+        let parameters = configuration.libpqParameters
+        var keywords = parameters.map { strdup($0.0) }
+        var values = parameters.map { strdup($0.1) }
+        keywords.append(nil)
+        values.append(nil)
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let connection = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordBuffer in
+            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valueBuffer in
+                PQconnectdbParams(keywordBuffer.baseAddress, valueBuffer.baseAddress, 0)
+            }
+        }
+        guard let connection else {
+            throw PostgresError(code: .connectionFailed, message: "libpq could not allocate a connection", sentToServer: false)
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.libpqMessage(connection)
+            PQfinish(connection)
+            throw PostgresError(
+                code: .connectionFailed,
+                message: "cannot connect to \(configuration.host):\(configuration.port)/\(configuration.database) as \(configuration.user): \(message)",
+                sqlState: Self.sqlStateOfConnectFailure(message), sentToServer: false)
+        }
+        PQsetNoticeProcessor(connection, { _, message in
+            guard let message else { return }
+            noticeLogger.notice("\(String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines))")
+        }, nil)
+        handle = connection
+    }
+
+    /// Before sending on an idle connection, reads what the server sent meanwhile: a
+    /// session killed by `pg_terminate_backend` or a server restart shows up here, and
+    /// the failure is reported as not sent, so callers may retry on a fresh connection.
+    func checkAliveOnThread() throws -> OpaquePointer {
+        guard let connection = handle else { throw closedError(sentToServer: false) }
+        if PQtransactionStatus(connection) == PQTRANS_IDLE {
+            // A terminated session sends an error and then closes: read until nothing is ready.
+            for _ in 0..<4 {
+                var pfd = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+                guard poll(&pfd, 1, 0) > 0 else { break }
+                if PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK {
+                    throw lostError(connection, statement: nil, sentToServer: false)
+                }
+            }
+        }
+        return connection
+    }
+
+    func executeOnThread(_ query: PostgresQuery) throws -> PostgresRows {
+        let connection = try checkAliveOnThread()
+        let copies = query.binds.map { $0.map { strdup($0) } ?? nil }
+        defer { copies.forEach { free($0) } }
+        let result = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { binds in
+            PQexecParams(connection, query.sql, Int32(binds.count), nil, binds.baseAddress, nil, nil, 0)
+        }
+        return try consume(result, statement: query.sql)
+    }
+
+    private func executeScriptOnThread(_ sql: String) throws -> PostgresRows {
+        let connection = try checkAliveOnThread()
+        return try consume(PQexec(connection, sql), statement: sql)
+    }
+
+    /// Turns a `PGresult` into rows or a ``PostgresError`` and frees it.
+    func consume(_ result: OpaquePointer?, statement: String) throws -> PostgresRows {
+        guard let connection = handle else { throw closedError(sentToServer: true) }
+        guard let result else { throw lostError(connection, statement: statement, sentToServer: true) }
+        defer {
+            PQclear(result)
+            let status = PQtransactionStatus(connection)
+            flagLock.lock()
+            inTransaction = status != PQTRANS_IDLE
+            flagLock.unlock()
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return Self.rows(of: result)
+        case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
+            throw PostgresError(
+                code: .protocolViolation, message: "COPY statements must run through copyFrom/copyTo", statement: statement)
+        default:
+            let error = Self.serverError(result, statement: statement)
+            if PQstatus(connection) != CONNECTION_OK || error.endsSession {
+                throw lostError(connection, statement: statement, sentToServer: true, result: result)
+            }
+            throw error
+        }
+    }
+
+    static func rows(of result: OpaquePointer) -> PostgresRows {
+        let columnCount = Int(PQnfields(result))
+        let rowCount = Int(PQntuples(result))
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        var values = [String?]()
+        values.reserveCapacity(columnCount * rowCount)
+        for row in 0..<Int32(rowCount) {
+            for column in 0..<Int32(columnCount) {
+                if PQgetisnull(result, row, column) == 1 {
+                    values.append(nil)
+                } else {
+                    let length = Int(PQgetlength(result, row, column))
+                    let bytes = UnsafeRawBufferPointer(start: PQgetvalue(result, row, column), count: length)
+                    values.append(String(decoding: bytes, as: UTF8.self))
+                }
+            }
+        }
+        let tag = String(cString: PQcmdStatus(result))
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresRows(columns: columns, values: values, affectedRows: affected, commandTag: tag)
+    }
+
+    static func serverError(_ result: OpaquePointer, statement: String?) -> PostgresError {
+        func field(_ code: Character) -> String? {
+            guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            return String(cString: value)
+        }
+        let message = field("M") ?? String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return PostgresError(
+            code: .server, message: message, sqlState: field("C"), detail: field("D"), hint: field("H"),
+            statement: statement, severity: field("V") ?? field("S"), constraint: field("n"), table: field("t"),
+            column: field("c"))
+    }
+
+    func lostError(
+        _ connection: OpaquePointer, statement: String?, sentToServer: Bool, result: OpaquePointer? = nil
+    ) -> PostgresError {
+        markBroken()
+        var error = PostgresError(
+            code: .connectionClosed, message: "connection lost: \(Self.libpqMessage(connection))",
+            statement: statement, sentToServer: sentToServer)
+        if let result, let server = Optional(Self.serverError(result, statement: statement)), server.sqlState != nil {
+            error.sqlState = server.sqlState
+            error.message = "connection lost: \(server.message)"
+        }
+        return error
+    }
+
+    func closedError(sentToServer: Bool) -> PostgresError {
+        PostgresError(code: .connectionClosed, message: "the connection is closed", sentToServer: sentToServer)
+    }
+
+    static func libpqMessage(_ connection: OpaquePointer) -> String {
+        String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// libpq reports a failed login only as text; map the server's well-known messages to their SQLSTATE.
+    static func sqlStateOfConnectFailure(_ message: String) -> String? {
+        if message.contains("password authentication failed") { return "28P01" }
+        if message.contains("no pg_hba.conf entry") { return "28000" }
+        if message.contains("role") && message.contains("does not exist") { return "28000" }
+        if message.contains("database") && message.contains("does not exist") { return "3D000" }
+        if message.contains("too many clients") || message.contains("too many connections") { return "53300" }
+        if message.contains("the database system is starting up") { return "57P03" }
+        if message.contains("the database system is shutting down") { return "57P03" }
+        return nil
+    }
+}
+
+/// Server notices (warnings, a session being terminated) go to the log, not to stderr.
+private let noticeLogger = Logger(label: "erp.postgres.notice")
+
+extension PostgresError {
+    /// FATAL errors and the "connection exception" / "operator intervention" classes mean
+    /// the server ended the session.
+    var endsSession: Bool {
+        severity == "FATAL" || severity == "PANIC" || sqlState?.hasPrefix("08") == true
+            || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
+    }
+}
+
+/// Carries a C handle into a job that runs on the connection's own thread.
+struct UnsafeHandle: @unchecked Sendable {
+    let pointer: OpaquePointer?
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// A Swift value that can be sent as a query parameter in PostgreSQL's text format.
+public protocol PostgresEncodable: Sendable {
+    /// The parameter in text format; nil is SQL NULL.
+    var postgresText: String? { get }
+}
+
+extension String: PostgresEncodable { public var postgresText: String? { self } }
+extension Int: PostgresEncodable { public var postgresText: String? { String(self) } }
+extension Int16: PostgresEncodable { public var postgresText: String? { String(self) } }
+extension Int32: PostgresEncodable { public var postgresText: String? { String(self) } }
+extension Int64: PostgresEncodable { public var postgresText: String? { String(self) } }
+extension Bool: PostgresEncodable { public var postgresText: String? { self ? "t" : "f" } }
+extension UUID: PostgresEncodable { public var postgresText: String? { uuidString.lowercased() } }
+
+extension Double: PostgresEncodable {
+    public var postgresText: String? {
+        if isNaN { return "NaN" }
+        if isInfinite { return self < 0 ? "-Infinity" : "Infinity" }
+        return "\(self)"
+    }
+}
+
+extension Date: PostgresEncodable {
+    /// ISO 8601 in UTC with microseconds, the precision of `timestamptz`.
+    public var postgresText: String? { PostgresTimestamp.format(self) }
+}
+
+extension Data: PostgresEncodable {
+    /// `bytea` in hex format.
+    public var postgresText: String? {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "x")]
+        bytes.reserveCapacity(2 + count * 2)
+        for byte in self {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
+    public var postgresText: String? { self?.postgresText ?? nil }
+}
+
+/// A `json`/`jsonb` value: encodes any `Encodable` as JSON and decodes any `Decodable`.
+public struct PostgresJSON<Value: Codable & Sendable>: PostgresEncodable, PostgresDecodable, Sendable {
+    public var value: Value
+    public init(_ value: Value) { self.value = value }
+
+    public var postgresText: String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        guard let data = try? encoder.encode(value) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public init(postgresText text: String) throws {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            value = try decoder.decode(Value.self, from: Data(text.utf8))
+        } catch {
+            throw PostgresDecodingFailure("JSON does not decode as \(Value.self): \(error)")
+        }
+    }
+}

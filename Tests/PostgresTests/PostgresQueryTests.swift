@@ -1,0 +1,91 @@
+import Foundation
+import Postgres
+import Testing
+
+private struct Address: Codable, Equatable, Sendable {
+    var city: String
+    var lines: [String]
+}
+
+@Suite struct PostgresQueryTests {
+    @Test func interpolatedValuesBecomeParametersNotSQLText() {
+        let code = "x'; DROP TABLE orders; --"
+        let query: PostgresQuery = "SELECT * FROM skus WHERE code = \(code) AND qty > \(3)"
+        #expect(query.sql == "SELECT * FROM skus WHERE code = $1 AND qty > $2")
+        #expect(query.binds == [code, "3"])
+    }
+
+    @Test func anExplicitBindListIsSentAsIs() {
+        let query = PostgresQuery(sql: "SELECT $1::int + $2::int", binds: [1, 2])
+        #expect(query.binds == ["1", "2"])
+    }
+
+    @Test func everySupportedTypeRoundTripsThroughTheServer() async throws {
+        let connection = try await TestDatabase.connect()
+        defer { Task { await connection.close() } }
+        let id = UUID()
+        let when = Date(timeIntervalSince1970: 1_796_000_000.123456)
+        let blob = Data([0, 1, 2, 250, 255])
+        let address = Address(city: "杭州市", lines: ["文三路 1 号", "it's \"quoted\""])
+        let text = "O'Brien; DROP TABLE x; -- 张三"
+        let rows = try await connection.query("""
+            SELECT \(42)::int8 AS i, \(Int32(-7))::int4 AS i32, \(Int64.max)::int8 AS i64, \(true)::bool AS b,
+                   \(text)::text AS s, \(2.5)::float8 AS d, \(id)::uuid AS u, \(when)::timestamptz AS t,
+                   \(blob)::bytea AS bytes, \(PostgresJSON(address))::jsonb AS j, \(Int?.none)::int AS missing
+            """)
+        let row = try #require(rows.first)
+        #expect(try row.decode(Int.self, column: "i") == 42)
+        #expect(try row.decode(Int32.self, column: "i32") == -7)
+        #expect(try row.decode(Int64.self, column: "i64") == Int64.max)
+        #expect(try row.decode(Bool.self, column: "b") == true)
+        #expect(try row.decode(String.self, column: "s") == text)
+        #expect(try row.decode(Double.self, column: "d") == 2.5)
+        #expect(try row.decode(UUID.self, column: "u") == id)
+        let decodedDate = try row.decode(Date.self, column: "t")
+        #expect(abs(decodedDate.timeIntervalSince1970 - when.timeIntervalSince1970) < 0.000_001)
+        #expect(try row.decode(Data.self, column: "bytes") == blob)
+        #expect(try row.decodeJSON(Address.self, column: "j") == address)
+        #expect(try row.decode(Int?.self, column: "missing") == nil)
+        #expect(try row.decode(Int?.self, column: "i") == 42)
+    }
+
+    @Test func timestampsWithOffsetsAndWithoutFractionsDecode() async throws {
+        let connection = try await TestDatabase.connect()
+        defer { Task { await connection.close() } }
+        let row = try await connection.query(
+            "SELECT '2026-11-28T10:15:00+08:00'::timestamptz AS a, '1969-12-31 23:59:59.5Z'::timestamptz AS b")[0]
+        #expect(try row.decode(Date.self, column: "a") == Date(timeIntervalSince1970: 1_795_832_100))
+        #expect(try row.decode(Date.self, column: "b") == Date(timeIntervalSince1970: -0.5))
+    }
+
+    @Test func aDecodeErrorNamesTheColumnAndTheValue() async throws {
+        let connection = try await TestDatabase.connect()
+        defer { Task { await connection.close() } }
+        let row = try await connection.query("SELECT 'abc'::text AS quantity, NULL::int AS price")[0]
+        #expect {
+            _ = try row.decode(Int.self, column: "quantity")
+        } throws: { error in
+            let error = error as? PostgresDecodingError
+            return error?.column == "quantity" && error?.value == "abc" && "\(error!)".contains("'abc'")
+        }
+        #expect {
+            _ = try row.decode(Int.self, column: "price")
+        } throws: { error in
+            (error as? PostgresDecodingError).map { $0.column == "price" && $0.reason.contains("NULL") } ?? false
+        }
+        #expect(throws: PostgresDecodingError.self) { _ = try row.decode(Int.self, column: "no_such_column") }
+    }
+
+    @Test func affectedRowsAreCounted() async throws {
+        let table = TestDatabase.uniqueName("affected")
+        let connection = try await TestDatabase.connect()
+        try await connection.executeScript("CREATE TABLE \(table) (n int)")
+        let inserted = try await connection.query("INSERT INTO \(unescaped: table) SELECT generate_series(1, \(5))")
+        #expect(inserted.affectedRows == 5)
+        let updated = try await connection.query("UPDATE \(unescaped: table) SET n = n + 1 WHERE n > \(2)")
+        #expect(updated.affectedRows == 3)
+        #expect(updated.commandTag == "UPDATE 3")
+        try await connection.executeScript("DROP TABLE \(table)")
+        await connection.close()
+    }
+}

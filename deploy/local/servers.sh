@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Local PostgreSQL and RabbitMQ without Docker, with their data under the repo's
+# git-ignored .local/ folder.
+#
+#   deploy/local/servers.sh start     install missing Debian packages, start both, print URLs
+#   deploy/local/servers.sh stop      stop both; nothing of ours is left running
+#   deploy/local/servers.sh status    say what is running
+#   deploy/local/servers.sh env       print the export lines for the URLs
+#   deploy/local/servers.sh rabbitmqctl ARGS...   run rabbitmqctl against the local node
+#   deploy/local/servers.sh psql ARGS...          run psql as the erp role
+#
+# Ports and names come from the environment (defaults in brackets):
+#   ERP_LOCAL_DIR [<repo>/.local]   ERP_PG_PORT [54329]   ERP_AMQP_PORT [5679]
+#   ERP_AMQP_NODENAME [erp-local@localhost]
+# Starting twice is harmless; `stop` stops only the servers started from ERP_LOCAL_DIR.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LOCAL_DIR=${ERP_LOCAL_DIR:-$repo/.local}
+PG_PORT=${ERP_PG_PORT:-54329}
+AMQP_PORT=${ERP_AMQP_PORT:-5679}
+NODENAME=${ERP_AMQP_NODENAME:-erp-local@localhost}
+PG_BIN=${ERP_PG_BIN:-}
+PG_DATA=$LOCAL_DIR/postgres/data
+PG_SOCK=$LOCAL_DIR/postgres/socket
+PG_LOG=$LOCAL_DIR/postgres/server.log
+RMQ_BASE=$LOCAL_DIR/rabbitmq
+DB_NAME=erp DB_USER=erp DB_PASSWORD=erp
+
+log() { printf 'servers: %s\n' "$*" >&2; }
+die() { printf 'servers: error: %s\n' "$*" >&2; exit 1; }
+
+install_packages() {
+  local missing=()
+  command -v pg_config >/dev/null 2>&1 || [ -d /usr/lib/postgresql ] || missing+=(postgresql)
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+  [ -f /usr/include/amqp.h ] || [ -f /usr/include/rabbitmq-c/amqp.h ] || missing+=(librabbitmq-dev)
+  [ -f /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
+  command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]} (or install them yourself)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+pg_bin() {
+  if [ -n "$PG_BIN" ]; then echo "$PG_BIN"; return; fi
+  local d; d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$d" ] || die "no PostgreSQL server binaries under /usr/lib/postgresql"
+  echo "$d"
+}
+
+# Runs a command as the postgres user when we are root (initdb and postgres refuse root).
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pg_running() { [ -f "$PG_DATA/postmaster.pid" ] && as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
+
+pg_start() {
+  local bin; bin=$(pg_bin)
+  mkdir -p "$LOCAL_DIR/postgres"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$LOCAL_DIR/postgres"; fi
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    log "initialising PostgreSQL cluster in $PG_DATA"
+    local pwfile; pwfile=$(mktemp); echo postgres >"$pwfile"; chmod 644 "$pwfile"
+    as_pg "$bin/initdb" -D "$PG_DATA" -U postgres --pwfile="$pwfile" --auth-local=trust \
+      --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$pwfile"
+    cat >>"$PG_DATA/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+max_connections = 300
+wal_level = replica
+max_wal_senders = 5
+shared_buffers = 256MB
+CONF
+  fi
+  as_pg mkdir -p "$PG_SOCK"
+  if pg_running; then
+    log "PostgreSQL already running on port $PG_PORT"
+  else
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+      -o "-p $PG_PORT -k $PG_SOCK" start >/dev/null || { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
+  fi
+  # Role and database, idempotently.
+  pg_psql_admin -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'" | grep -q 1 ||
+    pg_psql_admin -d postgres -c "CREATE ROLE $DB_USER LOGIN PASSWORD '$DB_PASSWORD' CREATEDB CREATEROLE" >/dev/null
+  pg_psql_admin -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1 ||
+    pg_psql_admin -d postgres -c "CREATE DATABASE $DB_NAME OWNER $DB_USER" >/dev/null
+}
+
+pg_psql_admin() { as_pg "$(pg_bin)/psql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q "$@"; }
+
+pg_stop() {
+  if pg_running; then
+    log "stopping PostgreSQL"
+    as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null
+  fi
+}
+
+rmq_env() {
+  export RABBITMQ_MNESIA_BASE=$RMQ_BASE/mnesia RABBITMQ_LOG_BASE=$RMQ_BASE/log
+  export RABBITMQ_NODENAME=$NODENAME RABBITMQ_NODE_PORT=$AMQP_PORT RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export RABBITMQ_ENABLED_PLUGINS_FILE=$RMQ_BASE/enabled_plugins RABBITMQ_CONFIG_FILE=$RMQ_BASE/rabbitmq
+  export RABBITMQ_PID_FILE=$RMQ_BASE/rabbit.pid RABBITMQ_ADVANCED_CONFIG_FILE=$RMQ_BASE/advanced.config
+  # The Erlang cookie lives in HOME: keep ours beside the node's data.
+  export HOME=$RMQ_BASE/home
+}
+
+rmqctl() { ( rmq_env; /usr/lib/rabbitmq/bin/rabbitmqctl -n "$NODENAME" "$@" ); }
+
+rmq_running() { rmqctl -q status >/dev/null 2>&1; }
+
+rmq_start() {
+  mkdir -p "$RMQ_BASE/mnesia" "$RMQ_BASE/log" "$RMQ_BASE/home"
+  [ -f "$RMQ_BASE/enabled_plugins" ] || echo '[].' >"$RMQ_BASE/enabled_plugins"
+  [ -f "$RMQ_BASE/rabbitmq.conf" ] || cat >"$RMQ_BASE/rabbitmq.conf" <<CONF
+loopback_users = none
+heartbeat = 30
+CONF
+  [ -f "$RMQ_BASE/advanced.config" ] || echo '[].' >"$RMQ_BASE/advanced.config"
+  if rmq_running; then log "RabbitMQ already running on port $AMQP_PORT"; return; fi
+  log "starting RabbitMQ node $NODENAME on 127.0.0.1:$AMQP_PORT"
+  ( rmq_env; cd "$RMQ_BASE"; setsid nohup /usr/lib/rabbitmq/bin/rabbitmq-server >"$RMQ_BASE/log/console.log" 2>&1 & )
+  # rabbitmqctl wait blocks until the node has booted (or gives up after the timeout).
+  rmqctl wait --timeout 120 "$RMQ_BASE/rabbit.pid" >/dev/null 2>&1 || { tail -n 30 "$RMQ_BASE/log/console.log" >&2; die "RabbitMQ did not start"; }
+}
+
+rmq_stop() {
+  if rmq_running; then
+    log "stopping RabbitMQ"
+    rmqctl stop "$RMQ_BASE/rabbit.pid" >/dev/null 2>&1 || true
+  fi
+  # The node starts Erlang's port mapper daemon; stop it too when no other node uses it.
+  local epmd; epmd=$(ls /usr/lib/erlang/erts-*/bin/epmd 2>/dev/null | head -n 1)
+  if [ -n "$epmd" ] && "$epmd" -names 2>/dev/null | grep -q '^epmd: up' && ! "$epmd" -names 2>/dev/null | grep -q '^name '; then
+    "$epmd" -kill >/dev/null 2>&1 || true
+  fi
+}
+
+print_env() {
+  echo "export ERP_DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
+  echo "export ERP_AMQP_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT/%2f"
+  echo "export ERP_PG_ADMIN_URL=postgres://postgres:postgres@127.0.0.1:$PG_PORT/$DB_NAME"
+  echo "export ERP_LOCAL_SERVERS=$repo/deploy/local/servers.sh"
+}
+
+case "${1:-}" in
+  start) install_packages; pg_start; rmq_start; print_env ;;
+  stop) rmq_stop; pg_stop ;;
+  restart-rabbitmq) rmq_stop; rmq_start ;;
+  status)
+    if pg_running; then echo "postgres: running on port $PG_PORT"; else echo "postgres: stopped"; fi
+    if rmq_running; then echo "rabbitmq: running on port $AMQP_PORT"; else echo "rabbitmq: stopped"; fi ;;
+  env) print_env ;;
+  rabbitmqctl) shift; rmqctl "$@" ;;
+  psql) shift; PGPASSWORD=$DB_PASSWORD "$(pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" "$@" ;;
+  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq|rabbitmqctl ARGS|psql ARGS" >&2; exit 2 ;;
+esac

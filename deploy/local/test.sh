@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test against real servers: installs what is missing, starts the local
+# PostgreSQL and RabbitMQ (deploy/local/servers.sh), builds, and runs `swift test`.
+# Extra arguments go to `swift test` (e.g. --filter PostgresTests).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo"
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
+command -v swift >/dev/null 2>&1 || { echo "test: swift is not installed (expected on PATH or in /opt/swift)" >&2; exit 1; }
+
+eval "$("$repo/deploy/local/servers.sh" start)"
+export ERP_TEST_DATABASE_URL=${ERP_TEST_DATABASE_URL:-$ERP_DATABASE_URL}
+export ERP_TEST_AMQP_URL=${ERP_TEST_AMQP_URL:-$ERP_AMQP_URL}
+
+swift build --build-tests
+swift test --skip-build "$@"

@@ -35,6 +35,8 @@ public final class AMQPConnection: @unchecked Sendable {
     /// Runs after the channel is opened (and after every reopen): confirm.select, qos, consume.
     var channelSetup: ((amqp_connection_state_t) throws -> Void)?
     private var closedByOwner = false
+    private let generationLock = NSLock()
+    private var publishedGeneration = 0
     private var failedAttempts = 0
     private var nextAttempt = Date.distantFuture
 
@@ -102,6 +104,10 @@ public final class AMQPConnection: @unchecked Sendable {
         }
     }
 
+    /// The generation of the open connection (it grows with every reconnect), or 0 while down.
+    /// Readable from any thread.
+    public var liveGeneration: Int { generationLock.withLock { publishedGeneration } }
+
     /// True while the connection is open (false while reconnecting or after close).
     public var isConnected: Bool {
         get async { (try? await thread.run { self.state != nil }) ?? false }
@@ -117,6 +123,7 @@ public final class AMQPConnection: @unchecked Sendable {
                 amqp_destroy_connection(state)
                 self.state = nil
             }
+            self.generationLock.withLock { self.publishedGeneration = 0 }
             self.handlers.channelLost?(AMQPError(code: .notConnected, message: "the connection was closed by its owner"))
             self.eventSink.finish()
         }
@@ -150,6 +157,8 @@ public final class AMQPConnection: @unchecked Sendable {
             try login(state)
             self.state = state
             generation += 1
+            let current = generation
+            generationLock.withLock { publishedGeneration = current }
         } catch {
             amqp_destroy_connection(state)
             throw error
@@ -181,6 +190,11 @@ public final class AMQPConnection: @unchecked Sendable {
         let arena = CArena()
         var clientProperties = arena.table([
             "connection_name": .string(configuration.connectionName), "product": "erp (Swift over librabbitmq)",
+            // Without these the broker silently drops a consumer whose queue is deleted and
+            // never says when it blocks publishers for lack of memory or disk.
+            "capabilities": .table([
+                "consumer_cancel_notify": true, "connection.blocked": true, "publisher_confirms": true, "basic.nack": true,
+            ]),
         ])
         let reply = CRabbitMQ_login_plain(
             state, configuration.vhost, 0, Int32(configuration.frameMax), Int32(configuration.heartbeat),
@@ -270,6 +284,7 @@ public final class AMQPConnection: @unchecked Sendable {
     func connectionLost(_ error: AMQPError) {
         guard let state else { return }
         self.state = nil
+        generationLock.withLock { publishedGeneration = 0 }
         amqp_destroy_connection(state)
         logger.warning("AMQP connection lost", metadata: ["connection": "\(configuration.connectionName)", "error": "\(error)"])
         handlers.channelLost?(error)

@@ -86,7 +86,8 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
         _ delivery: AMQPDelivery, _ operation: String,
         _ send: @escaping @Sendable (amqp_connection_state_t, amqp_channel_t) -> Int32
     ) -> Bool {
-        connection.thread.submit { [connection] in
+        guard delivery.connectionGeneration == connection.liveGeneration else { return false }
+        return connection.thread.submit { [connection] in
             guard let state = connection.state, connection.generation == delivery.connectionGeneration else { return }
             let status = send(state, connection.channel)
             if status != AMQP_STATUS_OK.rawValue {

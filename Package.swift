@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,7 +40,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["Postgres", "AMQP"],
+            dependencies: ["Postgres", "AMQP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tests/Benchmarks",
             exclude: ["c", "run.sh"]
         ),

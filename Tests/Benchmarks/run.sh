@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs the benchmarks against the local servers and prints every figure:
+#   - AMQP: the Swift wrapper and the same loop in plain C (c/amqp_loop.c, built here) side by side;
+#   - PostgreSQL: the Swift wrapper, then pgbench doing the same INSERTs on the same server.
+# Usage: Tests/Benchmarks/run.sh [amqp|postgres|all]   (extra settings through the environment:
+#   BENCH_MESSAGES, BENCH_RUNS, BENCH_WINDOW, BENCH_PREFETCH, BENCH_QUEUE_TYPE)
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo"
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
+what=${1:-all}
+case "$what" in amqp|postgres|all) ;; *) echo "usage: $0 [amqp|postgres|all]" >&2; exit 2 ;; esac
+
+eval "$("$repo/deploy/local/servers.sh" start)"
+swift build -c release --product erp-bench >&2
+bench=$repo/.build/release/erp-bench
+out=$repo/.local/bench
+mkdir -p "$out"
+
+if [ "$what" != postgres ]; then
+  cc -O2 -o "$out/amqp_loop" "$repo/Tests/Benchmarks/c/amqp_loop.c" -lrabbitmq -lpthread
+  "$bench" amqp --url "$ERP_AMQP_URL" --c-loop "$out/amqp_loop" \
+    --messages "${BENCH_MESSAGES:-50000}" --runs "${BENCH_RUNS:-3}" --window "${BENCH_WINDOW:-256}" \
+    --prefetch "${BENCH_PREFETCH:-256}" --queue-type "${BENCH_QUEUE_TYPE:-quorum}"
+fi
+
+if [ "$what" != amqp ]; then
+  "$bench" postgres --url "$ERP_DATABASE_URL"
+  # pgbench on the same server, same statements: extended protocol (parse, bind, execute each time).
+  pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)
+  export PGPASSWORD=erp
+  conn=(-h 127.0.0.1 -p "${ERP_PG_PORT:-54329}" -U erp erp)
+  "$repo/deploy/local/servers.sh" psql -q -c "DROP TABLE IF EXISTS bench_pgbench; CREATE TABLE bench_pgbench (id bigint NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+  payload=$(printf 'p%.0s' $(seq 1 64))
+  printf "\\\\set id random(1, 1000000000)\nINSERT INTO bench_pgbench (id, payload) VALUES (:id, '%s');\n" "$payload" >"$out/single.sql"
+  { echo "BEGIN;"; echo "\\set id random(1, 1000000000)"
+    for _ in $(seq 1 1000); do echo "INSERT INTO bench_pgbench (id, payload) VALUES (:id, '$payload');"; done
+    echo "COMMIT;"; } >"$out/batch.sql"
+  echo "SELECT 1;" >"$out/select1.sql"
+  trips=$("$pgbench" -n -M extended -c 1 -j 1 -t 20000 -f "$out/select1.sql" "${conn[@]}" | awk '/^tps/ {print $3}')
+  printf 'pgbench SELECT 1 round trips: %.0f per second (%.1f µs each)\n' "$trips" "$(python3 -c "print(1e6/$trips)")"
+  single=$("$pgbench" -n -M extended -c 1 -j 1 -t 5000 -f "$out/single.sql" "${conn[@]}" | awk '/^tps/ {print $3}')
+  batch=$("$pgbench" -n -M extended -c 1 -j 1 -t 20 -f "$out/batch.sql" "${conn[@]}" | awk '/^tps/ {print $3}')
+  printf 'pgbench single-row INSERT, autocommit: %.0f rows/s\n' "$single"
+  printf 'pgbench 1000-row batches in one transaction: %.0f rows/s\n' "$(python3 -c "print($batch*1000)")"
+  "$repo/deploy/local/servers.sh" psql -q -c "DROP TABLE bench_pgbench"
+fi

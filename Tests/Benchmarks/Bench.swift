@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+
+/// `erp-bench`: throughput benchmarks of the Postgres and AMQP wrappers against the real
+/// servers. Each prints its figures; `Tests/Benchmarks/run.sh` runs them beside the C loop
+/// and pgbench on the same servers.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erp-bench",
+        abstract: "Throughput benchmarks of the Postgres and AMQP wrappers.",
+        subcommands: [AMQPBenchmark.self, PostgresBenchmark.self])
+}
+
+/// Seconds since an arbitrary point, for measuring intervals.
+func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+func environment(_ name: String, default fallback: String) -> String {
+    ProcessInfo.processInfo.environment[name] ?? fallback
+}

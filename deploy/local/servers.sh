@@ -21,9 +21,21 @@ PG_PORT=${ERP_PG_PORT:-54329}
 AMQP_PORT=${ERP_AMQP_PORT:-5679}
 NODENAME=${ERP_AMQP_NODENAME:-erp-local@localhost}
 PG_BIN=${ERP_PG_BIN:-}
-PG_DATA=$LOCAL_DIR/postgres/data
-PG_SOCK=$LOCAL_DIR/postgres/socket
-PG_LOG=$LOCAL_DIR/postgres/server.log
+# PostgreSQL runs as the postgres user, who must be able to reach its data directory. If
+# the repo sits where that user cannot go (a private home folder), use a folder under
+# /var/tmp named after the repo instead.
+resolve_pg_paths() {
+  PG_ROOT=$LOCAL_DIR/postgres
+  if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then
+    mkdir -p "$LOCAL_DIR"
+    if ! runuser -u postgres -- test -x "$LOCAL_DIR"; then
+      PG_ROOT=/var/tmp/erp-postgres-$(printf '%s' "$LOCAL_DIR" | md5sum | cut -c1-12)
+    fi
+  fi
+  PG_DATA=$PG_ROOT/data
+  PG_SOCK=$PG_ROOT/socket
+  PG_LOG=$PG_ROOT/server.log
+}
 RMQ_BASE=$LOCAL_DIR/rabbitmq
 DB_NAME=erp DB_USER=erp DB_PASSWORD=erp
 
@@ -60,8 +72,8 @@ pg_running() { [ -f "$PG_DATA/postmaster.pid" ] && as_pg "$(pg_bin)/pg_ctl" -D "
 
 pg_start() {
   local bin; bin=$(pg_bin)
-  mkdir -p "$LOCAL_DIR/postgres"
-  if [ "$(id -u)" = 0 ]; then chown postgres: "$LOCAL_DIR/postgres"; fi
+  mkdir -p "$PG_ROOT"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$PG_ROOT"; fi
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     log "initialising PostgreSQL cluster in $PG_DATA"
     local pwfile; pwfile=$(mktemp); echo postgres >"$pwfile"; chmod 644 "$pwfile"
@@ -148,7 +160,14 @@ print_env() {
 }
 
 case "${1:-}" in
-  start) install_packages; pg_start; rmq_start; print_env ;;
+  start|stop|restart-rabbitmq|status|env|rabbitmqctl|psql) ;;
+  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq|rabbitmqctl ARGS|psql ARGS" >&2; exit 2 ;;
+esac
+[ "${1}" = start ] && install_packages
+resolve_pg_paths
+
+case "${1}" in
+  start) pg_start; rmq_start; print_env ;;
   stop) rmq_stop; pg_stop ;;
   restart-rabbitmq) rmq_stop; rmq_start ;;
   status)
@@ -157,5 +176,4 @@ case "${1:-}" in
   env) print_env ;;
   rabbitmqctl) shift; rmqctl "$@" ;;
   psql) shift; PGPASSWORD=$DB_PASSWORD "$(pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" "$@" ;;
-  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq|rabbitmqctl ARGS|psql ARGS" >&2; exit 2 ;;
 esac

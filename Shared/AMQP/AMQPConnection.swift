@@ -48,6 +48,8 @@ public final class AMQPConnection: @unchecked Sendable {
         var consumerCancelled: ((String) -> Void)?
         /// The channel (or the whole connection) went away: outstanding confirms are void.
         var channelLost: ((AMQPError) -> Void)?
+        /// The connection went away and will not be reopened (no `reconnect`, or closed by its owner).
+        var connectionEnded: ((AMQPError) -> Void)?
     }
 
     private init(configuration: AMQPConfiguration, reconnect: Bool, logger: Logger) {
@@ -96,7 +98,7 @@ public final class AMQPConnection: @unchecked Sendable {
             try await thread.run {
                 configure(self)
                 try self.openOnThread()
-                self.thread.setIdleHandler { [self] wakeFD in self.idle(wakeFD: wakeFD) }
+                self.thread.setIdleHandler { [weak self] wakeFD in self?.idle(wakeFD: wakeFD) ?? false }
             }
         } catch {
             thread.stop()
@@ -124,7 +126,9 @@ public final class AMQPConnection: @unchecked Sendable {
                 self.state = nil
             }
             self.generationLock.withLock { self.publishedGeneration = 0 }
-            self.handlers.channelLost?(AMQPError(code: .notConnected, message: "the connection was closed by its owner"))
+            let closed = AMQPError(code: .notConnected, message: "the connection was closed by its owner")
+            self.handlers.channelLost?(closed)
+            self.handlers.connectionEnded?(closed)
             self.eventSink.finish()
         }
         thread.stop()
@@ -289,6 +293,10 @@ public final class AMQPConnection: @unchecked Sendable {
         logger.warning("AMQP connection lost", metadata: ["connection": "\(configuration.connectionName)", "error": "\(error)"])
         handlers.channelLost?(error)
         eventSink.yield(.disconnected(error))
+        if !reconnect {
+            handlers.connectionEnded?(error)
+            eventSink.finish()
+        }
         failedAttempts = 0
         nextAttempt = Date().addingTimeInterval(backoff(attempt: 0))
     }

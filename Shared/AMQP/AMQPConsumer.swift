@@ -44,6 +44,12 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
         return consumer
     }
 
+    public static func start(
+        url: String, queue: String, prefetch: UInt16 = 100, reconnect: Bool = true
+    ) async throws -> AMQPConsumer {
+        try await start(AMQPConfiguration(url: url), queue: queue, prefetch: prefetch, reconnect: reconnect)
+    }
+
     public func makeAsyncIterator() -> AsyncThrowingStream<AMQPDelivery, Error>.AsyncIterator {
         deliveries.makeAsyncIterator()
     }
@@ -113,6 +119,9 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
             consumerTag = ok?.pointee.consumer_tag.string ?? ""
         }
         connection.handlers.delivery = { [sink] delivery in sink.yield(delivery) }
+        connection.handlers.connectionEnded = { [sink] error in
+            if error.code == .notConnected { sink.finish() } else { sink.finish(throwing: error) }
+        }
         connection.handlers.consumerCancelled = { [self, connection, queue] tag in
             guard tag == consumerTag, !cancelled else { return }
             cancelled = true

@@ -76,6 +76,10 @@ public final class AMQPPublisher: @unchecked Sendable {
         return box.publisher!
     }
 
+    public static func connect(url: String, window: Int = 256, reconnect: Bool = true) async throws -> AMQPPublisher {
+        try await connect(AMQPConfiguration(url: url), window: window, reconnect: reconnect)
+    }
+
     /// Hands a message to the broker and returns once it is sent (or queued to be sent),
     /// without waiting for the confirm; await ``AMQPConfirmation/outcome()`` for that.
     /// Waits first while `window` messages are unconfirmed.

@@ -287,6 +287,25 @@ import Testing
         }
     }
 
+    @Test func aConsumerWithoutReconnectEndsWithTheReasonWhenTheBrokerClosesItsConnection() async throws {
+        let admin = try await AMQPConnection.connect(TestBroker.configuration())
+        let queue = TestBroker.unique("forced")
+        try await admin.declareQueue(queue)
+        await admin.close()
+        let consumer = try await AMQPConsumer.start(
+            TestBroker.configuration("erp-test-forced-close"), queue: queue, reconnect: false)
+        try TestBroker.rabbitmqctl("close_all_connections", "closed by the test")
+        await #expect {
+            for try await _ in consumer {}
+        } throws: { error in
+            guard let error = error as? AMQPError else { return false }
+            return error.code == .connectionLost && error.message.contains("closed by the test")
+        }
+        let cleanup = try await AMQPConnection.connect(TestBroker.configuration())
+        try await cleanup.deleteQueue(queue)
+        await cleanup.close()
+    }
+
     // MARK: - Broker restart (last: it disturbs every connection)
 
     @Test func afterABrokerRestartConsumerAndPublisherReconnectAndUnackedMessagesAreRedelivered() async throws {

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "AMQP", targets: ["AMQP"]),
+        .library(name: "Contracts", targets: ["Contracts"]),
         .executable(name: "erp-bench", targets: ["Benchmarks"]),
     ],
     dependencies: [
@@ -38,6 +39,7 @@ let package = Package(
             dependencies: ["CRabbitMQ", "ConnectionThread", .product(name: "Logging", package: "swift-log")],
             path: "Shared/AMQP"
         ),
+        .target(name: "Contracts", path: "Shared/Contracts"),
         .executableTarget(
             name: "Benchmarks",
             dependencies: ["Postgres", "AMQP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -46,6 +48,7 @@ let package = Package(
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests"),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP"], path: "Tests/AMQPTests"),
+        .testTarget(name: "ContractsTests", dependencies: ["Contracts"], path: "Tests/ContractsTests"),
         .testTarget(
             name: "DeployTests",
             dependencies: [.product(name: "Yams", package: "Yams")],

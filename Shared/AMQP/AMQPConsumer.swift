@@ -8,14 +8,15 @@ import Logging
 /// `redelivered` set); acks for deliveries of the old connection are not sent.
 /// The sequence ends with ``AMQPError/Code/consumerCancelled`` if the broker cancels the
 /// consumer (for example because the queue was deleted), and normally after ``close()``.
+/// ``nextBatch(max:)`` takes every delivery already received (up to a maximum) at once,
+/// for handling them in one transaction. One task at a time takes deliveries.
 public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
     public typealias Element = AMQPDelivery
     public let connection: AMQPConnection
     public let queue: String
     public let prefetch: UInt16
     public var events: AsyncStream<AMQPConnectionEvent> { connection.events }
-    private let deliveries: AsyncThrowingStream<AMQPDelivery, Error>
-    private let sink: AsyncThrowingStream<AMQPDelivery, Error>.Continuation
+    private let sink = AMQPDeliveryBuffer()
 
     // Touched only on the connection's thread.
     private var consumerTag = ""
@@ -25,7 +26,6 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
         self.connection = connection
         self.queue = queue
         self.prefetch = prefetch
-        (deliveries, sink) = AsyncThrowingStream.makeStream(of: AMQPDelivery.self, throwing: Error.self)
     }
 
     /// Connects, sets `basic.qos(prefetch)` and starts consuming `queue`.
@@ -34,14 +34,12 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
         arguments: AMQPTable = [:], reconnect: Bool = true, logger: Logger = Logger(label: "erp.amqp.consumer")
     ) async throws -> AMQPConsumer {
         let box = ConsumerBox()
-        let connection = try await AMQPConnection.connect(configuration, reconnect: reconnect, logger: logger) { connection in
+        _ = try await AMQPConnection.connect(configuration, reconnect: reconnect, logger: logger) { connection in
             let consumer = AMQPConsumer(connection: connection, queue: queue, prefetch: prefetch)
             box.consumer = consumer
             consumer.installHandlers(exclusive: exclusive, arguments: arguments)
         }
-        let consumer = box.consumer!
-        consumer.sink.onTermination = { _ in Task { await connection.close() } }
-        return consumer
+        return box.consumer!
     }
 
     public static func start(
@@ -50,8 +48,29 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
         try await start(AMQPConfiguration(url: url), queue: queue, prefetch: prefetch, reconnect: reconnect)
     }
 
-    public func makeAsyncIterator() -> AsyncThrowingStream<AMQPDelivery, Error>.AsyncIterator {
-        deliveries.makeAsyncIterator()
+    /// Waits for at least one delivery and returns up to `max` of those already received.
+    /// Returns an empty array once the consumer has been closed; throws if it ended with an
+    /// error (broker cancellation, connection lost without reconnect) or the task is cancelled.
+    public func nextBatch(max: Int) async throws -> [AMQPDelivery] {
+        try await sink.next(max: Swift.max(1, max))
+    }
+
+    public func makeAsyncIterator() -> Iterator { Iterator(consumer: self) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let consumer: AMQPConsumer
+        var pending: [AMQPDelivery] = []
+        var index = 0
+
+        public mutating func next() async throws -> AMQPDelivery? {
+            if index == pending.count {
+                pending = try await consumer.nextBatch(max: 64)
+                index = 0
+                if pending.isEmpty { return nil }
+            }
+            defer { index += 1 }
+            return pending[index]
+        }
     }
 
     /// Acknowledges a delivery (and, with `multiple`, every earlier one on this connection).
@@ -83,7 +102,7 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
     /// Stops consuming and closes the connection; unacknowledged deliveries go back to the queue.
     public func close() async {
         await connection.close()
-        sink.finish()
+        sink.finish(nil)
     }
 
     // MARK: - On the connection's thread
@@ -113,19 +132,19 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
                 try connection.check(amqp_get_rpc_reply(state), state, "basic.consume \(queue)", recoverChannel: false)
             } catch let error as AMQPError where error.code != .connectionLost {
                 // The queue is gone or locked: this will not get better by reconnecting.
-                sink.finish(throwing: error)
+                sink.finish(error)
                 throw error
             }
             consumerTag = ok?.pointee.consumer_tag.string ?? ""
         }
-        connection.handlers.delivery = { [sink] delivery in sink.yield(delivery) }
+        connection.handlers.delivery = { [sink] delivery in sink.push(delivery) }
         connection.handlers.connectionEnded = { [sink] error in
-            if error.code == .notConnected { sink.finish() } else { sink.finish(throwing: error) }
+            sink.finish(error.code == .notConnected ? nil : error)
         }
         connection.handlers.consumerCancelled = { [self, connection, queue] tag in
             guard tag == consumerTag, !cancelled else { return }
             cancelled = true
-            sink.finish(throwing: AMQPError(
+            sink.finish(AMQPError(
                 code: .consumerCancelled, message: "the broker cancelled consumer \(tag) of queue \(queue)",
                 operation: "basic.consume \(queue)"))
             connection.thread.submit {

@@ -2,7 +2,7 @@ import AMQP
 import Foundation
 import Testing
 
-/// Tests against the real broker. Serialized: one of them restarts the broker.
+/// Tests against the real broker, one at a time (some close every connection).
 @Suite(.serialized) struct AMQPIntegrationTests {
     // MARK: - Connecting
 
@@ -287,85 +287,53 @@ import Testing
         }
     }
 
-    @Test func aConsumerWithoutReconnectEndsWithTheReasonWhenTheBrokerClosesItsConnection() async throws {
+}
+
+extension AMQPIntegrationTests {
+    @Test func nextBatchTakesEveryDeliveryAlreadyReceivedUpToTheMaximum() async throws {
         let admin = try await AMQPConnection.connect(TestBroker.configuration())
-        let queue = TestBroker.unique("forced")
+        let queue = TestBroker.unique("batch")
         try await admin.declareQueue(queue)
-        await admin.close()
-        let consumer = try await AMQPConsumer.start(
-            TestBroker.configuration("erp-test-forced-close"), queue: queue, reconnect: false)
-        try TestBroker.rabbitmqctl("close_all_connections", "closed by the test")
-        await #expect {
-            for try await _ in consumer {}
-        } throws: { error in
-            guard let error = error as? AMQPError else { return false }
-            return error.code == .connectionLost && error.message.contains("closed by the test")
+        let publisher = try await AMQPPublisher.connect(TestBroker.configuration())
+        let results = await publisher.publish(batch: (0..<30).map {
+            AMQPMessage(exchange: "", routingKey: queue, body: Data("\($0)".utf8))
+        })
+        #expect(results.allSatisfy { (try? $0.get()) == .confirmed })
+        let consumer = try await AMQPConsumer.start(TestBroker.configuration(), queue: queue, prefetch: 50)
+        var received: [AMQPDelivery] = []
+        while received.count < 30 {
+            let batch = try await consumer.nextBatch(max: 20)
+            #expect(!batch.isEmpty && batch.count <= 20)
+            received += batch
         }
-        let cleanup = try await AMQPConnection.connect(TestBroker.configuration())
-        try await cleanup.deleteQueue(queue)
-        await cleanup.close()
+        #expect(received.map { String(decoding: $0.body, as: UTF8.self) } == (0..<30).map(String.init))
+        consumer.ack(received.last!, multiple: true)
+        await consumer.close()
+        #expect(try await consumer.nextBatch(max: 10).isEmpty, "a closed consumer returns an empty batch")
+        try await Task.sleep(nanoseconds: 100_000_000)
+        #expect(try await admin.declareQueue(queue, passive: true).messageCount == 0)
+        try await admin.deleteQueue(queue)
+        await admin.close()
+        await publisher.close()
     }
 
-    // MARK: - Broker restart (last: it disturbs every connection)
-
-    @Test func afterABrokerRestartConsumerAndPublisherReconnectAndUnackedMessagesAreRedelivered() async throws {
+    @Test func cancellingAWaitingTaskDoesNotCloseTheConsumer() async throws {
         let admin = try await AMQPConnection.connect(TestBroker.configuration())
-        let queue = TestBroker.unique("restart")
+        let queue = TestBroker.unique("cancel")
         try await admin.declareQueue(queue)
-        await admin.close()
-        let publisher = try await AMQPPublisher.connect(TestBroker.configuration("erp-test-restart-publisher"))
-        for index in 0..<5 {
-            #expect(try await publisher.publish(Data("m\(index)".utf8), exchange: "", routingKey: queue) == .confirmed)
-        }
-        let consumer = try await AMQPConsumer.start(TestBroker.configuration("erp-test-restart-consumer"), queue: queue, prefetch: 10)
-        var iterator = consumer.makeAsyncIterator()
-        var beforeRestart: [AMQPDelivery] = []
-        for _ in 0..<5 { beforeRestart.append(try #require(try await iterator.next())) }
-        // Ack two; three stay unacknowledged when the broker goes down.
-        consumer.ack(beforeRestart[0])
-        consumer.ack(beforeRestart[1])
-        try await Task.sleep(nanoseconds: 300_000_000)
-
-        try TestBroker.rabbitmqctl("stop_app")
-        try TestBroker.rabbitmqctl("start_app")
-
-        var events = consumer.events.makeAsyncIterator()
-        guard case .disconnected? = await events.next() else {
-            Issue.record("no disconnect event")
-            return
-        }
-        guard case .reconnected? = await events.next() else {
-            Issue.record("no reconnect event")
-            return
-        }
-        // An ack for a delivery of the old connection is not sent.
-        #expect(consumer.ack(beforeRestart[2]) == false)
-        var redelivered: [String] = []
-        for _ in 0..<3 {
-            let delivery = try #require(try await iterator.next())
-            #expect(delivery.redelivered)
-            redelivered.append(String(decoding: delivery.body, as: UTF8.self))
-            consumer.ack(delivery)
-        }
-        #expect(Set(redelivered) == ["m2", "m3", "m4"])
-
-        // The publisher reconnects too and publishes again.
-        var published = false
-        for _ in 0..<50 where !published {
-            if (try? await publisher.publish(Data("after".utf8), exchange: "", routingKey: queue)) == .confirmed {
-                published = true
-            } else {
-                try await Task.sleep(nanoseconds: 200_000_000)
-            }
-        }
-        #expect(published)
-        let after = try #require(try await iterator.next())
-        #expect(after.body == Data("after".utf8))
-        consumer.ack(after)
+        let consumer = try await AMQPConsumer.start(TestBroker.configuration(), queue: queue)
+        let waiting = Task { try await consumer.nextBatch(max: 1) }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        let publisher = try await AMQPPublisher.connect(TestBroker.configuration())
+        _ = try await publisher.publish(Data("still here".utf8), exchange: "", routingKey: queue)
+        let delivery = try #require(try await consumer.nextBatch(max: 1).first)
+        #expect(delivery.body == Data("still here".utf8))
+        consumer.ack(delivery)
         await consumer.close()
         await publisher.close()
-        let cleanup = try await AMQPConnection.connect(TestBroker.configuration())
-        try await cleanup.deleteQueue(queue)
-        await cleanup.close()
+        try await admin.deleteQueue(queue)
+        await admin.close()
     }
 }

@@ -13,4 +13,10 @@ export ERP_TEST_DATABASE_URL=${ERP_TEST_DATABASE_URL:-$ERP_DATABASE_URL}
 export ERP_TEST_AMQP_URL=${ERP_TEST_AMQP_URL:-$ERP_AMQP_URL}
 
 swift build --build-tests
-swift test --skip-build "$@"
+if [ $# -gt 0 ]; then
+  swift test --skip-build "$@"
+else
+  # Fault tests restart the servers: they run alone, after everything else.
+  swift test --skip-build --skip FaultTests
+  swift test --skip-build --filter FaultTests --no-parallel
+fi

@@ -8,12 +8,15 @@ let package = Package(
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "AMQP", targets: ["AMQP"]),
         .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Messaging", targets: ["Messaging"]),
         .executable(name: "erp-bench", targets: ["Benchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -40,6 +43,16 @@ let package = Package(
             path: "Shared/AMQP"
         ),
         .target(name: "Contracts", path: "Shared/Contracts"),
+        .target(
+            name: "Messaging",
+            dependencies: [
+                "Contracts", "Postgres", "AMQP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Messaging"
+        ),
         .executableTarget(
             name: "Benchmarks",
             dependencies: ["Postgres", "AMQP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -49,6 +62,15 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests"),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP"], path: "Tests/AMQPTests"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"], path: "Tests/ContractsTests"),
+        .testTarget(
+            name: "MessagingTests",
+            dependencies: [
+                "Messaging",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/MessagingTests"
+        ),
         .testTarget(
             name: "DeployTests",
             dependencies: [.product(name: "Yams", package: "Yams")],

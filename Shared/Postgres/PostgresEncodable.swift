@@ -68,3 +68,15 @@ public struct PostgresJSON<Value: Codable & Sendable>: PostgresEncodable, Postgr
         }
     }
 }
+
+extension Array: PostgresEncodable where Element: PostgresEncodable {
+    /// An array literal (`{1,2,3}`, `{"a","b c",NULL}`): every element quoted, with quotes
+    /// and backslashes escaped. Cast it in SQL (`$1::bigint[]`).
+    public var postgresText: String? {
+        let elements = map { element -> String in
+            guard let text = element.postgresText else { return "NULL" }
+            return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return "{" + elements.joined(separator: ",") + "}"
+    }
+}

@@ -49,6 +49,20 @@ private struct Address: Codable, Equatable, Sendable {
         #expect(try row.decode(Int?.self, column: "i") == 42)
     }
 
+    @Test func arraysAreSentAsArrayLiterals() async throws {
+        let connection = try await TestDatabase.connect()
+        defer { Task { await connection.close() } }
+        let ids: [Int64] = [3, 1, 2]
+        let names = ["plain", "with \"quote\"", "back\\slash", "comma, and {brace}"]
+        let row = try await connection.query(
+            "SELECT array_length(\(ids)::bigint[], 1) AS n, (\(names)::text[])[2] AS second, (\(names)::text[])[4] AS fourth")[0]
+        #expect(try row.decode(Int.self, column: "n") == 3)
+        #expect(try row.decode(String.self, column: "second") == "with \"quote\"")
+        #expect(try row.decode(String.self, column: "fourth") == "comma, and {brace}")
+        let matched = try await connection.query("SELECT 2 = ANY(\(ids)::bigint[]) AS hit")[0].decode(Bool.self, column: "hit")
+        #expect(matched)
+    }
+
     @Test func timestampsWithOffsetsAndWithoutFractionsDecode() async throws {
         let connection = try await TestDatabase.connect()
         defer { Task { await connection.close() } }

@@ -1,0 +1,286 @@
+import AMQP
+import Contracts
+import Foundation
+import Logging
+import Metrics
+import Postgres
+import ServiceLifecycle
+
+/// Consumes a service queue: decodes each delivery by its type string, hands it to the
+/// registered handler inside one transaction that first inserts the message id into the
+/// schema's `inbox` (a conflict means it was handled before: skipped and counted), and
+/// acknowledges only after the commit. With `batchSize` > 1, the deliveries already
+/// received (up to that many) are handled in one transaction and acknowledged with one
+/// `multiple` ack; if that transaction fails they are handled one by one.
+///
+/// A message that cannot be handled is never dropped: an undecodable body, an unknown
+/// type or a validation error is parked at once (published to `erp.dead`, confirmed,
+/// then acked) with headers saying why; a transient failure goes to the next retry
+/// level's delay queue and is parked after the last level; while the database is
+/// unreachable the consumer holds its deliveries and tries again. On graceful shutdown
+/// it stops taking deliveries, finishes the ones in hand, and closes.
+public final class MessageConsumer: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Deliveries handled in one transaction; 1 handles each on its own.
+        public var batchSize = 1
+        /// Unacknowledged deliveries the broker may send ahead (at least `batchSize`).
+        public var prefetch: UInt16 = 100
+        public init(batchSize: Int = 1, prefetch: UInt16 = 100) {
+            self.batchSize = max(1, batchSize)
+            self.prefetch = max(prefetch, UInt16(clamping: self.batchSize))
+        }
+    }
+
+    public let service: String
+    public let queue: ServiceQueue
+    public let schema: String
+    private let pool: PostgresPool
+    private let brokerConfiguration: AMQPConfiguration
+    private let handlers: MessageHandlers
+    private let outbox: Outbox
+    private let configuration: Configuration
+    private let logger: Logger
+    private let metrics: ConsumerMetrics
+
+    public init(
+        service: String, queue: ServiceQueue, schema: String, pool: PostgresPool, brokerConfiguration: AMQPConfiguration,
+        handlers: MessageHandlers, configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "erp.consumer")
+    ) {
+        self.service = service
+        self.queue = queue
+        self.schema = schema
+        self.pool = pool
+        self.brokerConfiguration = brokerConfiguration
+        self.handlers = handlers
+        outbox = Outbox(schema: schema, source: "erp-\(service)")
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "queue"] = "\(queue.name)"
+        self.logger = logger
+        metrics = ConsumerMetrics(service: service, queue: queue.name)
+    }
+
+    public func run() async throws {
+        guard let (consumer, publisher) = await connect() else { return }
+        while !Task.isShuttingDownGracefully {
+            let batch: [AMQPDelivery]
+            do {
+                batch = try await cancelWhenGracefulShutdown { [configuration] in
+                    try await consumer.nextBatch(max: configuration.batchSize)
+                }
+            } catch is CancellationError {
+                break
+            }
+            if batch.isEmpty { break }
+            await handle(batch, consumer: consumer, publisher: publisher)
+        }
+        await consumer.close()
+        await publisher.close()
+    }
+
+    // MARK: - Handling
+
+    private struct Prepared {
+        let delivery: AMQPDelivery
+        let envelope: Envelope
+        let registration: MessageHandlers.Registration
+        let message: any Message
+    }
+
+    private enum Settlement {
+        case done
+        case unsettled
+    }
+
+    func handle(_ batch: [AMQPDelivery], consumer: AMQPConsumer, publisher: AMQPPublisher) async {
+        var settlements: [(AMQPDelivery, Settlement)] = []
+        var prepared: [Prepared] = []
+        for delivery in batch {
+            do {
+                prepared.append(try prepare(delivery))
+            } catch {
+                let code = Self.code(of: FailureKind.of(error)) ?? "undecodable"
+                settlements.append((delivery, await park(delivery, code: code, detail: "\(error)", attempts: 1, publisher: publisher)))
+            }
+        }
+        if prepared.count > 1 {
+            let start = ContinuousClock.now
+            do {
+                try await pool.withTransaction { tx in
+                    for item in prepared { try await self.apply(item, tx) }
+                }
+                metrics.recordHandled(prepared.count, duration: ContinuousClock.now - start)
+                settlements += prepared.map { ($0.delivery, .done) }
+                prepared = []
+            } catch {
+                logger.debug("batch failed; handling its messages one by one", metadata: ["error": "\(error)"])
+            }
+        }
+        for item in prepared {
+            settlements.append((item.delivery, await handleOne(item, publisher: publisher)))
+        }
+        settle(settlements, consumer: consumer)
+    }
+
+    private func prepare(_ delivery: AMQPDelivery) throws -> Prepared {
+        let envelope = try Envelope(delivery: delivery)
+        guard let registration = handlers.registrations[envelope.type] else {
+            throw PermanentMessageError("unknown-type", "no handler for message type '\(envelope.type)' in service \(service)")
+        }
+        return Prepared(delivery: delivery, envelope: envelope, registration: registration, message: try registration.decode(envelope))
+    }
+
+    /// Inserts the inbox row and runs the handler, in the caller's transaction.
+    private func apply(_ item: Prepared, _ tx: PostgresTransaction) async throws {
+        let inserted = try await tx.query("""
+            INSERT INTO \(unescaped: PostgresQuery.quoteIdentifier(schema)).inbox (message_id, message_type)
+            VALUES (\(item.envelope.id), \(item.envelope.type.rawValue)) ON CONFLICT DO NOTHING
+            """)
+        guard inserted.affectedRows == 1 else {
+            metrics.duplicates.increment()
+            return
+        }
+        var logger = self.logger
+        logger[metadataKey: "message_id"] = "\(item.envelope.id.uuidString.lowercased())"
+        if let correlation = item.envelope.correlationID { logger[metadataKey: "correlation_id"] = "\(correlation)" }
+        try await item.registration.handle(
+            item.message, HandlerContext(envelope: item.envelope, transaction: tx, outbox: outbox, logger: logger))
+    }
+
+    private func handleOne(_ item: Prepared, publisher: AMQPPublisher) async -> Settlement {
+        var pauses = 0
+        while true {
+            let start = ContinuousClock.now
+            do {
+                try await pool.withTransaction { tx in try await self.apply(item, tx) }
+                metrics.recordHandled(1, duration: ContinuousClock.now - start)
+                return .done
+            } catch {
+                let kind = FailureKind.of(error)
+                if kind == .unavailable {
+                    // Hold the message: nothing is wrong with it. Give up the hold only on shutdown.
+                    if Task.isShuttingDownGracefully { return .unsettled }
+                    pauses += 1
+                    logger.warning("database unavailable; holding the message", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(pauses, 6)))))
+                    continue
+                }
+                let previous = Int(item.delivery.properties.headers[MessageHeaders.attempt]?.intValue ?? 0)
+                switch DeliveryDisposition.decide(kind, previousAttempts: previous, levels: queue.retryDelaysMilliseconds.count) {
+                case .retry(let level, let attempt):
+                    logger.info("handler failed; retrying later", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                    return await retry(item.delivery, level: level, attempt: attempt, publisher: publisher)
+                case .park(let code, let attempts):
+                    logger.warning("parking message", metadata: ["error": "\(error)", "code": "\(code)"])
+                    return await park(item.delivery, code: code, detail: "\(error)", attempts: attempts, publisher: publisher)
+                }
+            }
+        }
+    }
+
+    /// Acks what is settled (one `multiple` ack when the whole batch is); requeues the rest.
+    private func settle(_ settlements: [(AMQPDelivery, Settlement)], consumer: AMQPConsumer) {
+        let ordered = settlements.sorted { $0.0.deliveryTag < $1.0.deliveryTag }
+        if ordered.allSatisfy({ if case .done = $0.1 { true } else { false } }), let last = ordered.last {
+            consumer.ack(last.0, multiple: true)
+            return
+        }
+        for (delivery, settlement) in ordered {
+            switch settlement {
+            case .done: consumer.ack(delivery)
+            case .unsettled: consumer.nack(delivery, requeue: true)
+            }
+        }
+    }
+
+    private func retry(_ delivery: AMQPDelivery, level: Int, attempt: Int, publisher: AMQPPublisher) async -> Settlement {
+        var properties = delivery.properties
+        properties.headers[MessageHeaders.attempt] = .int(Int64(attempt))
+        let message = AMQPMessage(
+            exchange: Exchanges.retry, routingKey: queue.retryQueue(level: level), body: delivery.body,
+            properties: properties, mandatory: true)
+        guard (try? await publisher.publish(message)) == .confirmed else { return .unsettled }
+        metrics.retries.increment()
+        return .done
+    }
+
+    /// Publishes the message to `erp.dead` (confirmed, and routed to the parking queue)
+    /// with the reason in its headers; only then may the original be acked.
+    private func park(_ delivery: AMQPDelivery, code: String, detail: String, attempts: Int, publisher: AMQPPublisher) async -> Settlement {
+        var properties = delivery.properties
+        properties.headers[MessageHeaders.error] = .string(code)
+        properties.headers[MessageHeaders.errorDetail] = .string(String(detail.prefix(4_000)))
+        properties.headers[MessageHeaders.failedAt] = .string(ISO8601DateFormatter().string(from: Date()))
+        properties.headers[MessageHeaders.service] = .string(service)
+        properties.headers[MessageHeaders.queue] = .string(queue.name)
+        properties.headers[MessageHeaders.originalExchange] = .string(delivery.exchange)
+        properties.headers[MessageHeaders.originalRoutingKey] = .string(delivery.routingKey)
+        properties.headers[MessageHeaders.attempt] = .int(Int64(attempts))
+        let message = AMQPMessage(
+            exchange: Exchanges.dead, routingKey: queue.name, body: delivery.body, properties: properties, mandatory: true)
+        let outcome = try? await publisher.publish(message)
+        guard outcome == .confirmed else {
+            logger.error("could not park a message; it stays in the queue", metadata: ["outcome": "\(String(describing: outcome))"])
+            return .unsettled
+        }
+        metrics.parked.increment()
+        return .done
+    }
+
+    private static func code(of kind: FailureKind) -> String? {
+        if case .permanent(let code) = kind { return code }
+        return nil
+    }
+
+    // MARK: - Connecting
+
+    private func connect() async -> (AMQPConsumer, AMQPPublisher)? {
+        var attempt = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                var consumerBroker = brokerConfiguration
+                consumerBroker.connectionName = "\(service):consume:\(queue.name)"
+                var publisherBroker = brokerConfiguration
+                publisherBroker.connectionName = "\(service):park:\(queue.name)"
+                let publisher = try await AMQPPublisher.connect(publisherBroker, window: 64)
+                do {
+                    let consumer = try await AMQPConsumer.start(consumerBroker, queue: queue.name, prefetch: configuration.prefetch)
+                    return (consumer, publisher)
+                } catch {
+                    await publisher.close()
+                    throw error
+                }
+            } catch {
+                attempt += 1
+                logger.warning("consumer cannot start; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                try? await Task.sleep(for: .milliseconds(min(10_000, 100 * (1 << min(attempt, 10)))))
+            }
+        }
+        return nil
+    }
+}
+
+/// The consumer's counters and handler latency, labelled by service and queue.
+struct ConsumerMetrics: Sendable {
+    let consumed: Counter
+    let duplicates: Counter
+    let retries: Counter
+    let parked: Counter
+    let latency: Metrics.Timer
+
+    init(service: String, queue: String) {
+        let dimensions = [("service", service), ("queue", queue)]
+        consumed = Counter(label: "erp_messages_consumed_total", dimensions: dimensions)
+        duplicates = Counter(label: "erp_messages_duplicate_total", dimensions: dimensions)
+        retries = Counter(label: "erp_messages_retried_total", dimensions: dimensions)
+        parked = Counter(label: "erp_messages_parked_total", dimensions: dimensions)
+        latency = Metrics.Timer(label: "erp_handler_duration_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+    }
+
+    func recordHandled(_ count: Int, duration: Duration) {
+        consumed.increment(by: count)
+        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        latency.recordNanoseconds(nanoseconds / Int64(max(1, count)))
+    }
+}

@@ -1,0 +1,60 @@
+import Postgres
+
+/// The messaging tables every service schema has: `outbox` (messages to publish, written
+/// in the same transaction as the state change) and `inbox` (ids of messages handled,
+/// inserted in the same transaction as their effects). Applied as migration component
+/// `messaging` of the service's schema.
+public enum MessagingSchema {
+    public static let component = "messaging"
+
+    public static func migrations(schema: String) -> [PostgresMigration] {
+        [
+            PostgresMigration(version: 1, name: "outbox_inbox", sql: """
+                CREATE TABLE outbox (
+                    seq bigserial PRIMARY KEY,
+                    message_id uuid NOT NULL UNIQUE,
+                    exchange text NOT NULL,
+                    routing_key text NOT NULL,
+                    message_type text NOT NULL,
+                    correlation_id text,
+                    causation_id text,
+                    schema_version int NOT NULL,
+                    occurred_at timestamptz NOT NULL,
+                    source text NOT NULL,
+                    payload bytea NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    sent_at timestamptz
+                );
+                CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;
+                CREATE INDEX outbox_sent_at ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+
+                CREATE TABLE inbox (
+                    message_id uuid PRIMARY KEY,
+                    message_type text NOT NULL,
+                    received_at timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE INDEX inbox_received_at ON inbox (received_at);
+
+                CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_notify(\(quoteLiteral(notifyChannel(schema: schema))), '');
+                    RETURN NULL;
+                END $$;
+                CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+                    FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
+                """),
+        ]
+    }
+
+    /// The `LISTEN` channel the outbox trigger notifies on.
+    public static func notifyChannel(schema: String) -> String { "erp_outbox_\(schema)" }
+
+    /// Creates or updates the messaging tables in `schema`.
+    public static func migrate(schema: String, pool: PostgresPool) async throws {
+        try await PostgresMigrator(schema: schema, component: component, migrations: migrations(schema: schema)).migrate(pool)
+    }
+
+    static func quoteLiteral(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+}

@@ -1,0 +1,205 @@
+import AMQP
+import Contracts
+import Foundation
+import Logging
+import Metrics
+import Postgres
+import ServiceLifecycle
+
+/// Publishes a schema's outbox: unsent rows in `seq` order, in batches, with publisher
+/// confirms (a window of outstanding confirms), marking confirmed rows sent in the same
+/// transaction that locked them (`FOR UPDATE SKIP LOCKED`, so several relays can run).
+/// Wakes on the outbox trigger's NOTIFY and polls on a timer, so nothing waits forever;
+/// survives broker and database restarts by backing off and trying again; prunes sent
+/// rows (and old inbox rows) after their retention. On graceful shutdown it flushes what
+/// is in the outbox (for at most `drainTimeout`) and stops.
+public final class OutboxRelay: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var batchSize = 500
+        public var confirmWindow = 256
+        public var pollInterval: Duration = .seconds(1)
+        public var sentRetention: Duration = .seconds(7 * 86_400)
+        public var inboxRetention: Duration = .seconds(30 * 86_400)
+        public var pruneInterval: Duration = .seconds(600)
+        public var drainTimeout: Duration = .seconds(10)
+        public init() {}
+    }
+
+    public let schema: String
+    private let pool: PostgresPool
+    private let databaseConfiguration: PostgresConfiguration
+    private let brokerConfiguration: AMQPConfiguration
+    private let configuration: Configuration
+    private let logger: Logger
+    private let published: Counter
+    private let failed: Counter
+    private let backlog: Gauge
+
+    public init(
+        schema: String, pool: PostgresPool, brokerConfiguration: AMQPConfiguration,
+        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "erp.outbox-relay")
+    ) {
+        self.schema = schema
+        self.pool = pool
+        databaseConfiguration = pool.configuration
+        self.brokerConfiguration = brokerConfiguration
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "schema"] = "\(schema)"
+        self.logger = logger
+        published = Counter(label: "erp_outbox_published_total", dimensions: [("schema", schema)])
+        failed = Counter(label: "erp_outbox_publish_failures_total", dimensions: [("schema", schema)])
+        backlog = Gauge(label: "erp_outbox_backlog", dimensions: [("schema", schema)])
+    }
+
+    public func run() async throws {
+        guard let publisher = await connectPublisher() else { return }
+        let wake = WakeSignal()
+        let listener = Task { await self.listen(wake) }
+        defer { listener.cancel() }
+        var failures = 0
+        var lastPrune = ContinuousClock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let decision = try await relayBatch(publisher)
+                if decision.shouldBackOff {
+                    failures += 1
+                    logger.warning("outbox batch partly unpublished", metadata: ["reason": "\(decision.firstFailure ?? "")"])
+                    await pause(after: failures, wake: wake)
+                    continue
+                }
+                failures = 0
+                if decision.sent.count >= configuration.batchSize { continue }
+                if ContinuousClock.now - lastPrune >= configuration.pruneInterval {
+                    try await prune()
+                    lastPrune = .now
+                }
+                try await recordBacklog()
+                await withGracefulShutdownHandler {
+                    await wake.wait(timeout: configuration.pollInterval)
+                } onGracefulShutdown: {
+                    wake.signal()
+                }
+            } catch {
+                failures += 1
+                logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                await pause(after: failures, wake: wake)
+            }
+        }
+        await drain(publisher)
+        await publisher.close()
+    }
+
+    /// Publishes one batch and marks what was confirmed; returns the decision.
+    func relayBatch(_ publisher: AMQPPublisher) async throws -> OutboxRelayDecision {
+        let table = "\(PostgresQuery.quoteIdentifier(schema)).outbox"
+        return try await pool.withTransaction { tx in
+            let rows = try await tx.query(PostgresQuery(sql: """
+                SELECT seq, message_id, exchange, routing_key, message_type, correlation_id, causation_id,
+                       schema_version, occurred_at, source, payload
+                FROM \(table) WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
+                """, binds: [configuration.batchSize]))
+            guard !rows.isEmpty else { return OutboxRelayDecision(sequence: [], results: []) }
+            var sequence: [Int64] = []
+            var messages: [AMQPMessage] = []
+            for row in rows {
+                sequence.append(try row.decode(Int64.self, column: "seq"))
+                let envelope = Envelope(
+                    id: try row.decode(UUID.self, column: "message_id"),
+                    type: MessageType(rawValue: try row.decode(String.self, column: "message_type")),
+                    correlationID: try row.decode(String?.self, column: "correlation_id"),
+                    causationID: try row.decode(String?.self, column: "causation_id"),
+                    schemaVersion: try row.decode(Int.self, column: "schema_version"),
+                    occurredAt: try row.decode(Date.self, column: "occurred_at"),
+                    source: try row.decode(String.self, column: "source"),
+                    payload: try row.decode(Data.self, column: "payload"))
+                messages.append(AMQPMessage(
+                    exchange: try row.decode(String.self, column: "exchange"),
+                    routingKey: try row.decode(String.self, column: "routing_key"),
+                    body: envelope.payload, properties: envelope.amqpProperties))
+            }
+            let decision = OutboxRelayDecision(sequence: sequence, results: await publisher.publish(batch: messages))
+            if !decision.sent.isEmpty {
+                try await tx.query("UPDATE \(unescaped: table) SET sent_at = now() WHERE seq = ANY(\(decision.sent)::bigint[])")
+            }
+            published.increment(by: decision.sent.count)
+            failed.increment(by: decision.unsent.count)
+            return decision
+        }
+    }
+
+    /// Rows not yet published.
+    public func unsentCount() async throws -> Int {
+        try await pool.query(PostgresQuery(
+            sql: "SELECT count(*) FROM \(PostgresQuery.quoteIdentifier(schema)).outbox WHERE sent_at IS NULL"))[0]
+            .decode(Int.self, at: 0)
+    }
+
+    private func recordBacklog() async throws {
+        backlog.record(try await unsentCount())
+    }
+
+    private func prune() async throws {
+        let quoted = PostgresQuery.quoteIdentifier(schema)
+        let sentSeconds = Int(configuration.sentRetention.components.seconds)
+        let inboxSeconds = Int(configuration.inboxRetention.components.seconds)
+        let sent = try await pool.query(PostgresQuery(
+            sql: "DELETE FROM \(quoted).outbox WHERE sent_at < now() - make_interval(secs => $1)", binds: [sentSeconds]))
+        let inbox = try await pool.query(PostgresQuery(
+            sql: "DELETE FROM \(quoted).inbox WHERE received_at < now() - make_interval(secs => $1)", binds: [inboxSeconds]))
+        if sent.affectedRows + inbox.affectedRows > 0 {
+            logger.info("pruned", metadata: ["outbox_rows": "\(sent.affectedRows)", "inbox_rows": "\(inbox.affectedRows)"])
+        }
+    }
+
+    /// On shutdown: publish what is left, for at most `drainTimeout`.
+    private func drain(_ publisher: AMQPPublisher) async {
+        let deadline = ContinuousClock.now + configuration.drainTimeout
+        while ContinuousClock.now < deadline {
+            guard let decision = try? await relayBatch(publisher), !decision.sent.isEmpty, !decision.shouldBackOff else { break }
+        }
+    }
+
+    private func connectPublisher() async -> AMQPPublisher? {
+        var attempt = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                var broker = brokerConfiguration
+                broker.connectionName = "outbox-relay:\(schema)"
+                return try await AMQPPublisher.connect(broker, window: configuration.confirmWindow)
+            } catch {
+                attempt += 1
+                logger.warning("outbox relay cannot reach the broker; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: Self.backoff(attempt))
+            }
+        }
+        return nil
+    }
+
+    private func listen(_ wake: WakeSignal) async {
+        let channel = MessagingSchema.notifyChannel(schema: schema)
+        while !Task.isCancelled {
+            do {
+                let notifications = try await PostgresNotifications(configuration: databaseConfiguration, channels: [channel])
+                // A row may have arrived while not listening.
+                wake.signal()
+                for try await _ in notifications { wake.signal() }
+            } catch {
+                logger.debug("outbox listener lost; relying on polling until it is back", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    private func pause(after failures: Int, wake: WakeSignal) async {
+        await withGracefulShutdownHandler {
+            await wake.wait(timeout: Self.backoff(failures))
+        } onGracefulShutdown: {
+            wake.signal()
+        }
+    }
+
+    static func backoff(_ attempt: Int) -> Duration {
+        .milliseconds(min(10_000, 100 * (1 << min(attempt, 10))))
+    }
+}

@@ -1,0 +1,93 @@
+import AMQP
+
+/// The exchanges of DESIGN.md section 2.
+public enum Exchanges {
+    /// Messages from external platforms, key `platform.<platform>.order.<event>`.
+    public static let ingest = "erp.ingest"
+    /// Domain events, key `<context>.<aggregate>.<event>.v<N>`.
+    public static let events = "erp.events"
+    /// Commands from the saga coordinator, key `<service>.<command>.v<N>`.
+    public static let commands = "erp.commands"
+    /// Replies to the coordinator (direct).
+    public static let replies = "erp.replies"
+    /// Delayed retries: key `<queue>.retry.<level>` routes to that level's delay queue.
+    public static let retry = "erp.retry"
+    /// Parked messages: key `<queue>` routes to that queue's parking queue.
+    public static let dead = "erp.dead"
+}
+
+/// A binding of a service queue to an exchange.
+public struct QueueBinding: Sendable, Hashable {
+    public let exchange: String
+    public let routingKey: String
+    public init(exchange: String, routingKey: String) {
+        self.exchange = exchange
+        self.routingKey = routingKey
+    }
+}
+
+/// A service's queue and everything around it: a durable quorum queue with a delivery
+/// limit that dead-letters to `erp.dead`; a parking queue `<name>.parked` for what could
+/// not be handled; and one delay queue per retry level, `<name>.retry.<level>`, whose
+/// messages return to the queue when their delay has passed.
+public struct ServiceQueue: Sendable, Hashable {
+    public let name: String
+    public var bindings: [QueueBinding]
+    /// Redeliveries (crashes, connection losses mid-handling) before the broker parks a message.
+    public var deliveryLimit: Int
+    /// Delay of each retry level, in milliseconds; a message that keeps failing for a
+    /// transient reason goes through them in turn and is parked after the last one.
+    public var retryDelaysMilliseconds: [Int]
+    public var singleActiveConsumer: Bool
+
+    public init(
+        name: String, bindings: [QueueBinding], deliveryLimit: Int = 10,
+        retryDelaysMilliseconds: [Int] = [1_000, 5_000, 30_000, 120_000, 600_000], singleActiveConsumer: Bool = false
+    ) {
+        self.name = name
+        self.bindings = bindings
+        self.deliveryLimit = deliveryLimit
+        self.retryDelaysMilliseconds = retryDelaysMilliseconds
+        self.singleActiveConsumer = singleActiveConsumer
+    }
+
+    public var parkingQueue: String { "\(name).parked" }
+    public func retryQueue(level: Int) -> String { "\(name).retry.\(level)" }
+}
+
+/// Declares the topology from code, idempotently (declaring what exists with the same
+/// settings changes nothing).
+public enum Topology {
+    public static func declareExchanges(on connection: AMQPConnection) async throws {
+        for exchange in [Exchanges.ingest, Exchanges.events, Exchanges.commands, Exchanges.retry, Exchanges.dead] {
+            try await connection.declareExchange(exchange, type: .topic, durable: true)
+        }
+        try await connection.declareExchange(Exchanges.replies, type: .direct, durable: true)
+    }
+
+    /// Declares a service queue with its parking and delay queues, and its bindings.
+    public static func declare(_ queue: ServiceQueue, on connection: AMQPConnection) async throws {
+        var arguments: AMQPTable = [
+            "x-queue-type": "quorum",
+            "x-delivery-limit": .int(Int64(queue.deliveryLimit)),
+            "x-dead-letter-exchange": .string(Exchanges.dead),
+            "x-dead-letter-routing-key": .string(queue.name),
+        ]
+        if queue.singleActiveConsumer { arguments["x-single-active-consumer"] = true }
+        try await connection.declareQueue(queue.name, arguments: arguments)
+        for binding in queue.bindings {
+            try await connection.bindQueue(queue.name, to: binding.exchange, routingKey: binding.routingKey)
+        }
+        try await connection.declareQueue(queue.parkingQueue, arguments: ["x-queue-type": "quorum"])
+        try await connection.bindQueue(queue.parkingQueue, to: Exchanges.dead, routingKey: queue.name)
+        for (level, delay) in queue.retryDelaysMilliseconds.enumerated() {
+            let retryQueue = queue.retryQueue(level: level + 1)
+            try await connection.declareQueue(retryQueue, arguments: [
+                "x-message-ttl": .int(Int64(delay)),
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": .string(queue.name),
+            ])
+            try await connection.bindQueue(retryQueue, to: Exchanges.retry, routingKey: retryQueue)
+        }
+    }
+}

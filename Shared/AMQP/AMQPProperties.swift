@@ -60,4 +60,11 @@ public struct AMQPReturnedMessage: Sendable, Hashable {
     public let replyText: String
     public let exchange: String
     public let routingKey: String
+
+    public init(replyCode: Int, replyText: String, exchange: String, routingKey: String) {
+        self.replyCode = replyCode
+        self.replyText = replyText
+        self.exchange = exchange
+        self.routingKey = routingKey
+    }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// Tests that restart the broker. The test command runs suites named `...FaultTests` in a
 /// separate, serial `swift test` run, so that no other test sees the broker go away.
-@Suite(.serialized) struct AMQPFaultTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct AMQPFaultTests {
     @Test func aConsumerWithoutReconnectEndsWithTheReasonWhenTheBrokerClosesItsConnection() async throws {
         let admin = try await AMQPConnection.connect(TestBroker.configuration())
         let queue = TestBroker.unique("forced")

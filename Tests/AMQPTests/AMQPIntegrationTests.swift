@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Tests against the real broker, one at a time (some close every connection).
-@Suite(.serialized) struct AMQPIntegrationTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct AMQPIntegrationTests {
     // MARK: - Connecting
 
     @Test func aRefusedConnectionSaysWhereItTried() async {

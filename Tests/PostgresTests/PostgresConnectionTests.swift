@@ -2,7 +2,7 @@ import Foundation
 import Postgres
 import Testing
 
-@Suite struct PostgresConnectionTests {
+@Suite(.timeLimit(.minutes(2))) struct PostgresConnectionTests {
     @Test func aRefusedConnectionSaysWhereItTriedToConnect() async {
         var configuration = TestDatabase.configuration
         configuration.port = 1

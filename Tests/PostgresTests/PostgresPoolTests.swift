@@ -2,7 +2,7 @@ import Foundation
 import Postgres
 import Testing
 
-@Suite struct PostgresPoolTests {
+@Suite(.timeLimit(.minutes(2))) struct PostgresPoolTests {
     @Test func manyTasksShareAFixedNumberOfConnections() async throws {
         let pool = PostgresPool(configuration: TestDatabase.configuration, size: 3)
         let pids = try await withThrowingTaskGroup(of: Int32.self) { group in

@@ -7,7 +7,7 @@ private struct Address: Codable, Equatable, Sendable {
     var lines: [String]
 }
 
-@Suite struct PostgresQueryTests {
+@Suite(.timeLimit(.minutes(2))) struct PostgresQueryTests {
     @Test func interpolatedValuesBecomeParametersNotSQLText() {
         let code = "x'; DROP TABLE orders; --"
         let query: PostgresQuery = "SELECT * FROM skus WHERE code = \(code) AND qty > \(3)"

@@ -4,7 +4,7 @@ import Testing
 
 private struct Rollback: Error {}
 
-@Suite struct PostgresTransactionTests {
+@Suite(.timeLimit(.minutes(2))) struct PostgresTransactionTests {
     private func withTable(_ body: (PostgresPool, String) async throws -> Void) async throws {
         let pool = PostgresPool(configuration: TestDatabase.configuration, size: 3)
         let table = TestDatabase.uniqueName("tx")

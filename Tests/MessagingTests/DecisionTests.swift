@@ -1,0 +1,47 @@
+import AMQP
+import Contracts
+import Postgres
+import Testing
+@testable import Messaging
+
+@Suite struct OutboxRelayDecisionTests {
+    @Test func confirmedAndReturnedRowsAreSentAndTheRestStayForTheNextBatch() {
+        let lost = AMQPError(code: .connectionLost, message: "gone")
+        let decision = OutboxRelayDecision(
+            sequence: [10, 11, 12, 13],
+            results: [.success(.confirmed), .success(.nacked), .failure(lost),
+                      .success(.returned(AMQPReturnedMessage(replyCode: 312, replyText: "NO_ROUTE", exchange: "e", routingKey: "k")))])
+        #expect(decision.sent == [10, 13])
+        #expect(decision.unsent == [11, 12])
+        #expect(decision.shouldBackOff)
+        #expect(decision.firstFailure?.contains("11") == true)
+    }
+
+    @Test func aFullyConfirmedBatchDoesNotBackOff() {
+        let decision = OutboxRelayDecision(sequence: [1, 2], results: [.success(.confirmed), .success(.confirmed)])
+        #expect(decision.sent == [1, 2] && !decision.shouldBackOff)
+    }
+}
+
+@Suite struct DeliveryDispositionTests {
+    @Test func aPermanentFailureIsParkedAtOnce() {
+        #expect(DeliveryDisposition.decide(.permanent(code: "validation"), previousAttempts: 0, levels: 5)
+            == .park(code: "validation", attempts: 1))
+    }
+
+    @Test func aTransientFailureGoesThroughEachRetryLevelThenIsParked() {
+        #expect(DeliveryDisposition.decide(.transient, previousAttempts: 0, levels: 2) == .retry(level: 1, attempt: 1))
+        #expect(DeliveryDisposition.decide(.transient, previousAttempts: 1, levels: 2) == .retry(level: 2, attempt: 2))
+        #expect(DeliveryDisposition.decide(.transient, previousAttempts: 2, levels: 2) == .park(code: "retries-exhausted", attempts: 3))
+    }
+
+    @Test func errorsAreSortedByWhetherRetryingCanHelp() {
+        #expect(FailureKind.of(PermanentMessageError("validation", "x")) == .permanent(code: "validation"))
+        #expect(FailureKind.of(ContractError.undecodable(type: "a.b.v1", reason: "x")) == .permanent(code: "undecodable"))
+        #expect(FailureKind.of(MoneyError.overflow) == .permanent(code: "validation"))
+        #expect(FailureKind.of(PostgresError(code: .server, message: "dup", sqlState: "23505")) == .permanent(code: "constraint"))
+        #expect(FailureKind.of(PostgresError(code: .server, message: "conflict", sqlState: "40001")) == .transient)
+        #expect(FailureKind.of(PostgresError(code: .connectionFailed, message: "refused", sentToServer: false)) == .unavailable)
+        #expect(FailureKind.of(FlakyDependency()) == .transient)
+    }
+}

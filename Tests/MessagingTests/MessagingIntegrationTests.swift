@@ -1,0 +1,226 @@
+import AMQP
+import Contracts
+import Foundation
+import Messaging
+import Postgres
+import Testing
+
+@Suite(.timeLimit(.minutes(2))) struct MessagingIntegrationTests {
+    @Test func theTopologyIsDeclaredIdempotentlyWithParkingAndDelayQueues() async throws {
+        let service = TallyService()
+        try await service.setUp()
+        try await service.setUp()
+        let connection = try await AMQPConnection.connect(TestServers.broker)
+        for name in [service.queue.name, service.queue.parkingQueue, service.queue.retryQueue(level: 1), service.queue.retryQueue(level: 2)] {
+            let info = try await connection.declareQueue(name, passive: true)
+            #expect(info.name == name)
+        }
+        for exchange in [Exchanges.ingest, Exchanges.events, Exchanges.commands, Exchanges.retry, Exchanges.dead, Exchanges.replies] {
+            try await connection.declareExchange(exchange, passive: true)
+        }
+        await connection.close()
+        await service.tearDown()
+    }
+
+    @Test func aCommandTakesEffectOnceAndItsEventGoesOutThroughTheOutboxRelay() async throws {
+        let service = TallyService()
+        try await service.setUp()
+        let probe = try await AMQPConnection.connect(TestServers.broker)
+        let probeQueue = TestServers.unique("probe")
+        try await probe.declareQueue(probeQueue, durable: false, autoDelete: false)
+        try await probe.bindQueue(probeQueue, to: service.eventsExchange, routingKey: "#")
+        let events = try await AMQPConsumer.start(TestServers.broker, queue: probeQueue)
+        let publisher = try await AMQPPublisher.connect(TestServers.broker)
+
+        try await running([service.consumer(), service.relay()]) { () async throws in
+            for amount in [1, 2, 3] {
+                #expect(try await publisher.publish(try service.command(Tally.Add(key: "a", amount: amount))) == .confirmed)
+            }
+            debugTrace("published 3 commands")
+            var received: [Tally.Added] = []
+            while received.count < 3 {
+                for delivery in try await events.nextBatch(max: 10) {
+                    let envelope = try Envelope(delivery: delivery)
+                    #expect(envelope.correlationID == "c-a")
+                    #expect(envelope.causationID != nil)
+                    received.append(try envelope.decode(Tally.Added.self))
+                    events.ack(delivery)
+                }
+            }
+            #expect(received.map(\.total) == [1, 3, 6])
+        }
+        #expect(try await service.totals() == ["a": 6])
+        #expect(try await service.count("inbox") == 3)
+        #expect(try await service.count("outbox", where: "sent_at IS NULL") == 0)
+        await events.close()
+        await publisher.close()
+        try await probe.deleteQueue(probeQueue)
+        await probe.close()
+        await service.tearDown()
+    }
+
+    @Test func everyMessagePublishedTwoOrThreeTimesInShuffledOrderTakesEffectOnce() async throws {
+        let service = TallyService()
+        try await service.setUp()
+        let publisher = try await AMQPPublisher.connect(TestServers.broker)
+        var messages: [AMQPMessage] = []
+        var expected: [String: Int] = [:]
+        for index in 0..<200 {
+            let add = Tally.Add(key: "k\(index % 7)", amount: index)
+            expected[add.key, default: 0] += index
+            let message = try service.command(add)
+            messages += Array(repeating: message, count: 2 + index % 2)
+        }
+        messages.shuffle()
+        let results = await publisher.publish(batch: messages)
+        #expect(results.allSatisfy { (try? $0.get()) == .confirmed })
+
+        try await running([service.consumer()]) { () async throws in
+            #expect(try await eventually {
+                let handled = try await service.count("inbox")
+                let totals = try await service.totals()
+                return handled == 200 && totals == expected
+            })
+            // Give the duplicates time to arrive too; nothing may change.
+            #expect(try await eventually { try await service.queueIsDrained() })
+        }
+        #expect(try await service.totals() == expected)
+        #expect(try await service.count("tallies", where: "true") == 7)
+        let updates = try await service.pool.query(PostgresQuery(sql: "SELECT sum(updates)::int FROM \(service.schema).tallies"))[0]
+        #expect(try updates.decode(Int.self, at: 0) == 200)
+        await publisher.close()
+        await service.tearDown()
+    }
+
+    @Test func badMessagesAreParkedWithTheirReasonWhileGoodOnesKeepFlowing() async throws {
+        let service = TallyService()
+        try await service.setUp()
+        let publisher = try await AMQPPublisher.connect(TestServers.broker)
+        var notJSON = try service.command(Tally.Add(key: "x", amount: 1))
+        notJSON.body = Data("this is not json".utf8)
+        var unknownType = try service.command(Tally.Add(key: "x", amount: 1))
+        unknownType.properties.type = "tally.subtract.v1"
+        var noMessageID = try service.command(Tally.Add(key: "x", amount: 1))
+        noMessageID.properties.messageID = nil
+        let negative = try service.command(Tally.Add(key: "x", amount: -5))
+        let alwaysFails = try service.command(Tally.Add(key: "fail-always", amount: 1))
+        var sequence: [AMQPMessage] = []
+        for bad in [notJSON, unknownType, noMessageID, negative, alwaysFails] {
+            sequence.append(bad)
+            sequence.append(try service.command(Tally.Add(key: "good", amount: 1)))
+        }
+        #expect(await publisher.publish(batch: sequence).allSatisfy { (try? $0.get()) == .confirmed })
+
+        var parked: [String: AMQPDelivery] = [:]
+        try await running([service.consumer()]) { () async throws in
+            #expect(try await eventually { try await service.totals()["good"] == 5 })
+            let parking = try await AMQPConsumer.start(TestServers.broker, queue: service.queue.parkingQueue)
+            while parked.count < 5 {
+                for delivery in try await parking.nextBatch(max: 10) {
+                    parked[delivery.properties.headers[MessageHeaders.error]?.stringValue ?? "?"] = delivery
+                    parking.ack(delivery)
+                }
+            }
+            await parking.close()
+        }
+        #expect(Set(parked.keys) == ["undecodable", "unknown-type", "missing-property", "validation", "retries-exhausted"])
+        for delivery in parked.values {
+            #expect(delivery.properties.headers[MessageHeaders.service]?.stringValue == "tally")
+            #expect(delivery.properties.headers[MessageHeaders.queue]?.stringValue == service.queue.name)
+            #expect(delivery.properties.headers[MessageHeaders.failedAt]?.stringValue?.isEmpty == false)
+            #expect(delivery.properties.headers[MessageHeaders.errorDetail]?.stringValue?.isEmpty == false)
+            #expect(delivery.properties.headers[MessageHeaders.originalRoutingKey]?.stringValue == service.queue.name)
+        }
+        #expect(parked["undecodable"]?.body == Data("this is not json".utf8), "the body is kept as it came")
+        #expect(parked["retries-exhausted"]?.properties.headers[MessageHeaders.attempt]?.intValue == 3)
+        #expect(parked["validation"]?.properties.headers[MessageHeaders.errorDetail]?.stringValue?.contains("negative") == true)
+        #expect(try await service.totals() == ["good": 5])
+        await publisher.close()
+        await service.tearDown()
+    }
+
+    @Test func batchesAreHandledInOneTransactionAndABadMessageDoesNotSpoilItsBatch() async throws {
+        let service = TallyService()
+        try await service.setUp()
+        let publisher = try await AMQPPublisher.connect(TestServers.broker)
+        var messages = try (0..<1_000).map { try service.command(Tally.Add(key: "b\($0 % 10)", amount: 1)) }
+        messages.insert(try service.command(Tally.Add(key: "b0", amount: -1)), at: 500)
+        #expect(await publisher.publish(batch: messages).allSatisfy { (try? $0.get()) == .confirmed })
+        try await running([service.consumer(batchSize: 50)]) { () async throws in
+            #expect(try await eventually { try await service.count("inbox") == 1_000 })
+            #expect(try await eventually { try await service.queueIsDrained() })
+        }
+        let totals = try await service.totals()
+        #expect(totals.count == 10 && totals.values.allSatisfy { $0 == 100 })
+        let parked = try await AMQPConnection.connect(TestServers.broker)
+        #expect(try await parked.declareQueue(service.queue.parkingQueue, passive: true).messageCount == 1)
+        await parked.close()
+        await publisher.close()
+        await service.tearDown()
+    }
+
+    @Test func theRelayWakesOnNotifyAndFlushesTheOutboxOnShutdown() async throws {
+        let service = TallyService()
+        try await service.setUp()
+        let probe = try await AMQPConnection.connect(TestServers.broker)
+        let probeQueue = TestServers.unique("probe")
+        try await probe.declareQueue(probeQueue, durable: false, autoDelete: false)
+        let outbox = Outbox(schema: service.schema, source: "tests")
+        var configuration = OutboxRelay.Configuration()
+        configuration.pollInterval = .seconds(3_600)  // only a NOTIFY can wake it in time
+        let relay = OutboxRelay(schema: service.schema, pool: service.pool, brokerConfiguration: TestServers.broker, configuration: configuration)
+        try await running([relay]) { () async throws in
+            try await Task.sleep(nanoseconds: 300_000_000)
+            try await service.pool.withTransaction { tx in
+                try await outbox.enqueue(try Envelope(Tally.Added(key: "n", amount: 1, total: 1), source: "tests"),
+                                         exchange: "", routingKey: probeQueue, in: tx)
+            }
+            #expect(try await eventually(within: 10) { try await probe.declareQueue(probeQueue, passive: true).messageCount == 1 })
+            // Rows written just before shutdown still go out.
+            try await service.pool.withTransaction { tx in
+                for total in 2...101 {
+                    try await outbox.enqueue(try Envelope(Tally.Added(key: "n", amount: 1, total: total), source: "tests"),
+                                             exchange: "", routingKey: probeQueue, in: tx)
+                }
+            }
+        }
+        #expect(try await service.count("outbox", where: "sent_at IS NULL") == 0)
+        #expect(try await eventually(within: 5) { try await probe.declareQueue(probeQueue, passive: true).messageCount == 101 })
+        try await probe.deleteQueue(probeQueue)
+        await probe.close()
+        await service.tearDown()
+    }
+}
+
+extension TallyService {
+    /// True when the service queue has no ready and no unacknowledged messages.
+    func queueIsDrained() async throws -> Bool {
+        try await Task.sleep(nanoseconds: 300_000_000)
+        let output = try Process.run(
+            "/bin/bash",
+            [Self.serversScript, "rabbitmqctl", "-q", "list_queues", "name", "messages", "--no-table-headers"])
+        let line = output.split(separator: "\n").first { $0.split(separator: "\t").first.map(String.init) == queue.name }
+        return line?.split(separator: "\t").last == "0"
+    }
+
+    static var serversScript: String {
+        ProcessInfo.processInfo.environment["ERP_LOCAL_SERVERS"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/local/servers.sh").path
+    }
+}
+
+extension Process {
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

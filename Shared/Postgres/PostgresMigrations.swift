@@ -80,6 +80,7 @@ public struct PostgresMigrator: Sendable {
     @discardableResult
     public func migrate(_ pool: PostgresPool) async throws -> [Int] {
         try await pool.withTransaction { tx in
+            try await tx.query("SET LOCAL client_min_messages TO warning")
             try await tx.query("SELECT pg_advisory_xact_lock(hashtext(\("erp.migrate." + schema)))")
             let table = "\(PostgresQuery.quoteIdentifier(schema)).schema_migrations"
             try await tx.query(PostgresQuery(sql: "CREATE SCHEMA IF NOT EXISTS \(PostgresQuery.quoteIdentifier(schema))"))

@@ -1,0 +1,29 @@
+import Messaging
+import Postgres
+
+/// What makes a service: its name, its schema and migrations, the queues it consumes and
+/// the handlers for their messages. Everything else (configuration, logging, metrics,
+/// health endpoints, migrations, topology, consumers, the outbox relay, graceful
+/// shutdown) comes from ``ServiceHost``.
+public struct ServiceDefinition: Sendable {
+    /// Short name: `catalog`, `inventory`... Used in logs, metrics and connection names.
+    public var name: String
+    public var schema: String
+    /// Port of the health and metrics endpoints unless `ERP_HTTP_PORT` says otherwise.
+    public var defaultHTTPPort: Int
+    public var migrations: [PostgresMigration]
+    public var queues: [ServiceQueue]
+    public var handlers: MessageHandlers
+
+    public init(
+        name: String, schema: String, defaultHTTPPort: Int, migrations: [PostgresMigration], queues: [ServiceQueue],
+        handlers: MessageHandlers
+    ) {
+        self.name = name
+        self.schema = schema
+        self.defaultHTTPPort = defaultHTTPPort
+        self.migrations = migrations
+        self.queues = queues
+        self.handlers = handlers
+    }
+}

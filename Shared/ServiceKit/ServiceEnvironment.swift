@@ -1,0 +1,95 @@
+import AMQP
+import Foundation
+import Logging
+import Postgres
+
+/// A service's settings, read only from environment variables. Every variable has a
+/// default that works on one machine (the local runner's servers); a value that does not
+/// parse is refused with the variable's name, the value and what was expected.
+public struct ServiceEnvironment: Sendable {
+    public var databaseURL: String
+    public var amqpURL: String
+    public var httpHost: String
+    public var httpPort: Int
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var databasePoolSize: Int
+    public var consumerBatchSize: Int
+    public var consumerPrefetch: Int
+    public var outboxBatchSize: Int
+
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case json, text
+    }
+
+    /// The variables, their defaults and meaning (for `--help`, the README and errors).
+    public static let variables: [(name: String, defaultValue: String, meaning: String)] = [
+        ("ERP_DATABASE_URL", "postgres://erp:erp@127.0.0.1:54329/erp", "PostgreSQL URL (sslmode, application_name, connect_timeout may be added)"),
+        ("ERP_AMQP_URL", "amqp://guest:guest@127.0.0.1:5679/%2f", "RabbitMQ URL (heartbeat, connection_timeout may be added)"),
+        ("ERP_HTTP_HOST", "127.0.0.1", "address the health and metrics endpoints listen on"),
+        ("ERP_HTTP_PORT", "the service's own port", "port of GET /health/live, /health/ready, /metrics"),
+        ("ERP_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical"),
+        ("ERP_LOG_FORMAT", "json", "json (one object per line) or text"),
+        ("ERP_DB_POOL_SIZE", "4", "database connections per service instance (1-100)"),
+        ("ERP_CONSUMER_BATCH_SIZE", "20", "deliveries handled in one transaction (1-1000)"),
+        ("ERP_CONSUMER_PREFETCH", "200", "unacknowledged deliveries per consumer (1-65535, at least the batch size)"),
+        ("ERP_OUTBOX_BATCH_SIZE", "500", "outbox rows published per relay batch (1-10000)"),
+    ]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, defaultHTTPPort: Int) throws {
+        func value(_ name: String) -> String? {
+            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+            guard let raw = value(name) else { return fallback }
+            guard let number = Int(raw), range.contains(number) else {
+                throw ConfigurationError(variable: name, value: raw, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return number
+        }
+        databaseURL = value("ERP_DATABASE_URL") ?? "postgres://erp:erp@127.0.0.1:54329/erp"
+        do { _ = try PostgresConfiguration(url: databaseURL) } catch {
+            throw ConfigurationError(variable: "ERP_DATABASE_URL", value: PostgresConfiguration.redacted(databaseURL), expected: "\(error)")
+        }
+        amqpURL = value("ERP_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
+        do { _ = try AMQPConfiguration(url: amqpURL) } catch {
+            throw ConfigurationError(variable: "ERP_AMQP_URL", value: AMQPConfiguration.redacted(amqpURL), expected: "\(error)")
+        }
+        httpHost = value("ERP_HTTP_HOST") ?? "127.0.0.1"
+        httpPort = try integer("ERP_HTTP_PORT", default: defaultHTTPPort, in: 0...65535)
+        let level = value("ERP_LOG_LEVEL") ?? "info"
+        guard let parsedLevel = Logger.Level(rawValue: level.lowercased()) else {
+            throw ConfigurationError(
+                variable: "ERP_LOG_LEVEL", value: level,
+                expected: "one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        logLevel = parsedLevel
+        let format = value("ERP_LOG_FORMAT") ?? "json"
+        guard let parsedFormat = LogFormat(rawValue: format.lowercased()) else {
+            throw ConfigurationError(variable: "ERP_LOG_FORMAT", value: format, expected: "json or text")
+        }
+        logFormat = parsedFormat
+        databasePoolSize = try integer("ERP_DB_POOL_SIZE", default: 4, in: 1...100)
+        consumerBatchSize = try integer("ERP_CONSUMER_BATCH_SIZE", default: 20, in: 1...1000)
+        consumerPrefetch = try integer("ERP_CONSUMER_PREFETCH", default: 200, in: 1...65535)
+        guard consumerPrefetch >= consumerBatchSize else {
+            throw ConfigurationError(
+                variable: "ERP_CONSUMER_PREFETCH", value: String(consumerPrefetch),
+                expected: "at least ERP_CONSUMER_BATCH_SIZE (\(consumerBatchSize))")
+        }
+        outboxBatchSize = try integer("ERP_OUTBOX_BATCH_SIZE", default: 500, in: 1...10_000)
+    }
+
+    public var database: PostgresConfiguration { try! PostgresConfiguration(url: databaseURL) }
+    public var broker: AMQPConfiguration { try! AMQPConfiguration(url: amqpURL) }
+}
+
+/// An environment variable with a value that cannot be used.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let variable: String
+    public let value: String
+    public let expected: String
+
+    public var description: String { "invalid \(variable)='\(value)': expected \(expected)" }
+}

@@ -1,0 +1,125 @@
+import AMQP
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import Postgres
+import Prometheus
+import SampleService
+import ServiceKit
+import ServiceLifecycleTestKit
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@Suite(.timeLimit(.minutes(2))) struct ServiceHostTests {
+    static var environment: ServiceEnvironment {
+        var variables = ProcessInfo.processInfo.environment
+        if let url = variables["ERP_TEST_DATABASE_URL"] { variables["ERP_DATABASE_URL"] = url }
+        if let url = variables["ERP_TEST_AMQP_URL"] { variables["ERP_AMQP_URL"] = url }
+        variables["ERP_HTTP_PORT"] = "0"
+        return try! ServiceEnvironment(environment: variables, defaultHTTPPort: 0)
+    }
+
+    @Test func aServiceServesHealthAndMetricsHandlesMessagesAndShutsDownGracefully() async throws {
+        let name = "t_host_\(UUID().uuidString.prefix(8).lowercased())"
+        let definition = SampleService.definition(schema: name, queue: "\(name).commands", bindings: [], eventsExchange: "amq.topic")
+        let port = PortBox()
+        let host = try await ServiceHost.prepare(
+            definition, environment: Self.environment, logger: Logger(label: "test"), onHTTPRunning: { port.set($0) })
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await host.run() }
+                let http = try await port.wait()
+                #expect(try await Self.get(http, "/health/live").status == 200)
+                let ready = try await Self.get(http, "/health/ready")
+                #expect(ready.status == 200, "\(ready.body)")
+
+                let publisher = try await AMQPPublisher.connect(Self.environment.broker)
+                let envelope = try Envelope(Tally.Add(key: "k", amount: 5), source: "tests")
+                _ = try await publisher.publish(AMQPMessage(
+                    exchange: "", routingKey: "\(name).commands", body: envelope.payload, properties: envelope.amqpProperties))
+                await publisher.close()
+                var total: Int?
+                for _ in 0..<200 where total == nil {
+                    total = try? await host.pool.query(PostgresQuery(sql: "SELECT total FROM \(name).tallies WHERE key = 'k'"))
+                        .first?.decode(Int.self, at: 0)
+                    if total == nil { try await Task.sleep(nanoseconds: 50_000_000) }
+                }
+                #expect(total == 5)
+                let metrics = try await Self.get(http, "/metrics")
+                #expect(metrics.status == 200)
+                #expect(metrics.body.contains("erp_service_up{service=\"sample\"} 1"))
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        let cleanup = PostgresPool(configuration: Self.environment.database, size: 1)
+        try await cleanup.query(PostgresQuery(sql: "DROP SCHEMA \(name) CASCADE"))
+        await cleanup.close()
+        let broker = try await AMQPConnection.connect(Self.environment.broker)
+        let queues = ["\(name).commands", "\(name).commands.parked"] + (1...3).map({ "\(name).commands.retry.\($0)" })
+        for queue in queues {
+            try await broker.deleteQueue(queue)
+        }
+        await broker.close()
+    }
+
+    @Test func readinessIsRefusedWithTheReasonsWhenAChecksFails() async throws {
+        let port = PortBox()
+        let server = HealthServer.make(
+            host: "127.0.0.1", port: 0,
+            checks: [
+                ReadinessCheck(name: "database") { "connection refused" },
+                ReadinessCheck(name: "broker") { nil },
+            ],
+            registry: PrometheusCollectorRegistry(), logger: Logger(label: "test"), onRunning: { port.set($0) })
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.run() }
+                let http = try await port.wait()
+                let ready = try await Self.get(http, "/health/ready")
+                #expect(ready.status == 503)
+                #expect(ready.body.contains("\"database\":\"connection refused\""))
+                #expect(!ready.body.contains("broker"))
+                #expect(try await Self.get(http, "/health/live").status == 200)
+                #expect(try await Self.get(http, "/nowhere").status == 404)
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test func aServiceRefusesToStartWhenAnAppliedMigrationChanged() async throws {
+        let name = "t_edit_\(UUID().uuidString.prefix(8).lowercased())"
+        var definition = SampleService.definition(schema: name, queue: "\(name).commands", bindings: [])
+        let pool = PostgresPool(configuration: Self.environment.database, size: 1)
+        try await PostgresMigrator(schema: name, migrations: definition.migrations).migrate(pool)
+        definition.migrations = [PostgresMigration(version: 1, name: "tallies", sql: "CREATE TABLE tallies (key text);")]
+        await #expect(throws: PostgresMigrationError.self) {
+            _ = try await ServiceHost.prepare(definition, environment: Self.environment, logger: Logger(label: "test"))
+        }
+        try await pool.query(PostgresQuery(sql: "DROP SCHEMA \(name) CASCADE"))
+        await pool.close()
+    }
+
+    static func get(_ port: Int, _ path: String) async throws -> (status: Int, body: String) {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// The port the HTTP server bound (port 0 asks the kernel for a free one).
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var port: Int?
+    func set(_ value: Int) { lock.withLock { port = value } }
+    func wait() async throws -> Int {
+        for _ in 0..<200 {
+            if let port = lock.withLock({ port }) { return port }
+            try await Task.sleep(nanoseconds: 25_000_000)
+        }
+        throw CancellationError()
+    }
+}

@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
         .executable(name: "erp-bench", targets: ["Benchmarks"]),
         .executable(name: "erp-sample", targets: ["SampleMain"]),
+        .executable(name: "erpctl", targets: ["ErpctlMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -71,6 +72,15 @@ let package = Package(
         ),
         .target(name: "SampleService", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Sample/SampleService"),
         .executableTarget(name: "SampleMain", dependencies: ["SampleService", "ServiceKit", "Messaging"], path: "Services/Sample/Main"),
+        .target(
+            name: "Control",
+            dependencies: [
+                "ServiceKit", "Messaging", "SampleService", "Postgres", "AMQP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/Control/Control"
+        ),
+        .executableTarget(name: "ErpctlMain", dependencies: ["Control"], path: "Services/Control/Main"),
         .executableTarget(
             name: "Benchmarks",
             dependencies: ["Postgres", "AMQP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -88,6 +98,7 @@ let package = Package(
             ],
             path: "Tests/ServiceKitTests"
         ),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "Messaging", "AMQP"], path: "Tests/ControlTests"),
         .testTarget(
             name: "MessagingTests",
             dependencies: [

@@ -46,8 +46,9 @@ public final class PostgresPool: @unchecked Sendable {
     }
 
     /// Runs `body` in a transaction on a leased connection, and runs it again, whole, when
-    /// it fails with a serialization failure (40001), a deadlock (40P01), or a connection
-    /// that was found dead before anything was sent; at most `maxAttempts` times, with
+    /// it fails with a serialization failure (40001), a deadlock (40P01), a connection
+    /// that was found dead before anything was sent, or a server that cannot be reached or
+    /// is starting up (not a refused login); at most `maxAttempts` times, with
     /// a growing, jittered pause between attempts.
     public func withTransaction<T>(
         isolation level: PostgresIsolation = .readCommitted,
@@ -61,7 +62,7 @@ public final class PostgresPool: @unchecked Sendable {
                 return try await withConnection { connection in
                     try await connection.withTransaction(isolation: level) { try await body($0) }
                 }
-            } catch let error as PostgresError where error.isTransactionConflict || !error.sentToServer {
+            } catch let error as PostgresError where error.isTransactionConflict || error.isRetriableConnectionFailure {
                 guard attempt < maxAttempts else {
                     var exhausted = error
                     exhausted.code = .retriesExhausted
@@ -193,6 +194,19 @@ public final class PostgresPool: @unchecked Sendable {
             waiter.resume(returning: try await createCounted())
         } catch {
             waiter.resume(throwing: error)
+        }
+    }
+}
+
+extension PostgresError {
+    /// Nothing was sent and trying again may work: a pooled connection found dead, or a
+    /// server that is unreachable or starting up. A refused login or unknown database is not.
+    var isRetriableConnectionFailure: Bool {
+        guard !sentToServer else { return false }
+        switch code {
+        case .connectionClosed: return true
+        case .connectionFailed: return sqlState == nil || sqlState == "57P03"
+        default: return false
         }
     }
 }

@@ -1,0 +1,53 @@
+import AMQP
+import ArgumentParser
+import Foundation
+import Postgres
+
+/// Server addresses, from options or the same environment variables the services read.
+public struct ServerOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $ERP_DATABASE_URL or the local runner's).")
+    var databaseURL = ProcessInfo.processInfo.environment["ERP_DATABASE_URL"] ?? "postgres://erp:erp@127.0.0.1:54329/erp"
+
+    @Option(name: .customLong("amqp-url"), help: "RabbitMQ URL (default: $ERP_AMQP_URL or the local runner's).")
+    var amqpURL = ProcessInfo.processInfo.environment["ERP_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
+
+    public init() {}
+
+    func database() throws -> PostgresConfiguration {
+        do {
+            var configuration = try PostgresConfiguration(url: databaseURL)
+            configuration.applicationName = "erpctl"
+            configuration.connectTimeout = 5
+            return configuration
+        } catch {
+            throw ValidationError("--database-url: \(error)")
+        }
+    }
+
+    func broker() throws -> AMQPConfiguration {
+        do {
+            var configuration = try AMQPConfiguration(url: amqpURL)
+            configuration.connectionName = "erpctl"
+            configuration.connectTimeout = 5
+            return configuration
+        } catch {
+            throw ValidationError("--amqp-url: \(error)")
+        }
+    }
+}
+
+/// A failure erpctl reports in one line and exits 1 for (unreachable server, refused operation).
+struct ControlFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Runs `body`, turning server errors into one clear line.
+func reporting<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        throw ControlFailure(description: "\(what) failed: \(error)")
+    }
+}

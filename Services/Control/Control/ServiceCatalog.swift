@@ -1,0 +1,14 @@
+import SampleService
+import ServiceKit
+
+/// Every service erpctl knows: their schemas, migrations and queues. Each service adds
+/// itself here when it lands.
+public enum ServiceCatalog {
+    public static var all: [ServiceDefinition] {
+        [SampleService.definition()]
+    }
+
+    public static func named(_ name: String) -> ServiceDefinition? {
+        all.first { $0.name == name }
+    }
+}

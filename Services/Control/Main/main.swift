@@ -1,0 +1,3 @@
+import Control
+
+await Erpctl.runMain()

@@ -1,0 +1,147 @@
+import AMQP
+import Foundation
+
+/// A message in a parking queue, as operators see it.
+public struct ParkedMessage: Sendable, Codable, Equatable {
+    /// The message id (`-` if it had none).
+    public var id: String
+    /// The service queue it failed in.
+    public var queue: String
+    public var type: String
+    /// Why: `undecodable`, `unknown-type`, `validation`, `retries-exhausted`, `delivery-limit`...
+    public var error: String
+    public var detail: String
+    public var failedAt: String
+    public var attempts: Int
+    public var originalRoutingKey: String
+    public var service: String
+    public var bodyBytes: Int
+}
+
+/// Lists, replays and purges parking queues (`<queue>.parked`). Listing takes the messages
+/// without acknowledging them and closes, so they all go back to the queue; replaying
+/// sends the chosen ones back to the queue they failed in (default exchange, with the
+/// failure headers removed), confirmed, and only then removes them from the parking queue.
+public enum ParkedMessages {
+    public static func parkingQueue(of queue: String) -> String { "\(queue).parked" }
+
+    public static func list(parkingQueue: String, broker: AMQPConfiguration, limit: Int = 10_000) async throws -> [ParkedMessage] {
+        try await withParked(parkingQueue, broker: broker, limit: limit) { deliveries, _ in
+            deliveries.map { describe($0, parkingQueue: parkingQueue) }
+        }
+    }
+
+    /// Replays the parked messages that `matching` selects; returns how many went back.
+    public static func replay(
+        parkingQueue: String, broker: AMQPConfiguration, matching: @escaping @Sendable (ParkedMessage) -> Bool
+    ) async throws -> Int {
+        let publisher = try await AMQPPublisher.connect(broker, reconnect: false)
+        do {
+            let count = try await withParked(parkingQueue, broker: broker, limit: 100_000) { deliveries, consumer in
+                var replayed = 0
+                for delivery in deliveries {
+                    let parked = describe(delivery, parkingQueue: parkingQueue)
+                    guard matching(parked) else { continue }
+                    var properties = delivery.properties
+                    for header in [MessageHeaders.error, MessageHeaders.errorDetail, MessageHeaders.failedAt, MessageHeaders.attempt,
+                                   MessageHeaders.service, MessageHeaders.queue, MessageHeaders.originalExchange,
+                                   MessageHeaders.originalRoutingKey, "x-death", "x-first-death-exchange", "x-first-death-queue",
+                                   "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason",
+                                   "x-delivery-count"] {
+                        properties.headers[header] = nil
+                    }
+                    let outcome = try await publisher.publish(AMQPMessage(
+                        exchange: "", routingKey: parked.queue, body: delivery.body, properties: properties, mandatory: true))
+                    guard outcome == .confirmed else {
+                        throw AMQPError(code: .notFound, message: "queue \(parked.queue) did not take replayed message \(parked.id): \(outcome)")
+                    }
+                    consumer.ack(delivery)
+                    replayed += 1
+                }
+                return replayed
+            }
+            await publisher.close()
+            return count
+        } catch {
+            await publisher.close()
+            throw error
+        }
+    }
+
+    /// Removes every message from a parking queue; returns how many.
+    public static func purge(parkingQueue: String, broker: AMQPConfiguration) async throws -> Int {
+        let connection = try await AMQPConnection.connect(broker)
+        do {
+            let count = try await connection.purgeQueue(parkingQueue)
+            await connection.close()
+            return count
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    /// Takes the messages now in the parking queue (up to `limit`), hands them to `body`, and
+    /// closes the consumer: what `body` did not ack goes back to the queue.
+    private static func withParked<T: Sendable>(
+        _ parkingQueue: String, broker: AMQPConfiguration, limit: Int,
+        _ body: ([AMQPDelivery], AMQPConsumer) async throws -> T
+    ) async throws -> T {
+        let admin = try await AMQPConnection.connect(broker)
+        let available: Int
+        do {
+            available = try await admin.declareQueue(parkingQueue, passive: true).messageCount
+            await admin.close()
+        } catch {
+            await admin.close()
+            throw error
+        }
+        let wanted = min(available, limit)
+        let consumer = try await AMQPConsumer.start(
+            broker, queue: parkingQueue, prefetch: UInt16(clamping: max(1, min(wanted, 65_535))), reconnect: false)
+        var deliveries: [AMQPDelivery] = []
+        let deadline = ContinuousClock.now + .seconds(5)
+        while deliveries.count < wanted && ContinuousClock.now < deadline {
+            let missing = wanted - deliveries.count
+            let batch = try await withThrowingTaskGroup(of: [AMQPDelivery].self) { group in
+                group.addTask { try await consumer.nextBatch(max: missing) }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(500))
+                    return []
+                }
+                let first = try await group.next() ?? []
+                group.cancelAll()
+                return first
+            }
+            deliveries += batch
+        }
+        do {
+            let result = try await body(deliveries, consumer)
+            await consumer.close()
+            return result
+        } catch {
+            await consumer.close()
+            throw error
+        }
+    }
+
+    static func describe(_ delivery: AMQPDelivery, parkingQueue: String) -> ParkedMessage {
+        let headers = delivery.properties.headers
+        var queue = headers[MessageHeaders.queue]?.stringValue
+        var error = headers[MessageHeaders.error]?.stringValue
+        var detail = headers[MessageHeaders.errorDetail]?.stringValue ?? ""
+        // Parked by the broker (delivery limit): the reason is in x-death.
+        if error == nil, case .array(let deaths)? = headers["x-death"], case .table(let death)? = deaths.first {
+            error = death["reason"]?.stringValue.map { $0 == "delivery_limit" ? "delivery-limit" : $0 }
+            queue = queue ?? death["queue"]?.stringValue
+            detail = "dead-lettered by the broker (\(error ?? "unknown reason")) after \(death["count"]?.intValue ?? 0) time(s)"
+        }
+        let fallbackQueue = parkingQueue.hasSuffix(".parked") ? String(parkingQueue.dropLast(".parked".count)) : parkingQueue
+        return ParkedMessage(
+            id: delivery.properties.messageID ?? "-", queue: queue ?? fallbackQueue, type: delivery.properties.type ?? "-",
+            error: error ?? "unknown", detail: detail, failedAt: headers[MessageHeaders.failedAt]?.stringValue ?? "-",
+            attempts: Int(headers[MessageHeaders.attempt]?.intValue ?? 0),
+            originalRoutingKey: headers[MessageHeaders.originalRoutingKey]?.stringValue ?? delivery.routingKey,
+            service: headers[MessageHeaders.service]?.stringValue ?? "-", bodyBytes: delivery.body.count)
+    }
+}

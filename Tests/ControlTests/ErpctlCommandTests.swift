@@ -1,0 +1,74 @@
+import Foundation
+import Messaging
+import Testing
+
+/// erpctl as operators run it: the built executable, its output and its exit code.
+@Suite(.timeLimit(.minutes(2))) struct ErpctlCommandTests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func erpctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let binary = ProcessInfo.processInfo.environment["ERP_ERPCTL"]
+            ?? repo.appendingPathComponent(".build/debug/erpctl").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        var environment = ProcessInfo.processInfo.environment
+        if let url = environment["ERP_TEST_AMQP_URL"] { environment["ERP_AMQP_URL"] = url }
+        if let url = environment["ERP_TEST_DATABASE_URL"] { environment["ERP_DATABASE_URL"] = url }
+        process.environment = environment
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func deadListPrintsParkedMessagesAsJSONAndReplayTakesAnID() async throws {
+        let (queue, ids) = try await ParkedMessagesTests.parkTwo()
+        let listed = try Self.erpctl(["dead", "list", "--queue", queue.name, "--json"])
+        #expect(listed.status == 0, "\(listed.output)")
+        let parked = try JSONDecoder().decode([ParkedMessage].self, from: Data(listed.output.utf8))
+        #expect(Set(parked.map(\.id)) == Set(ids))
+        let table = try Self.erpctl(["dead", "list", "--queue", queue.name])
+        #expect(table.output.contains("validation") && table.output.contains("undecodable"))
+        let replay = try Self.erpctl(["dead", "replay", ids[1], "--queue", queue.name])
+        #expect(replay.status == 0)
+        #expect(replay.output.contains("replayed 1"))
+        let missing = try Self.erpctl(["dead", "replay", "no-such-id", "--queue", queue.name])
+        #expect(missing.status == 1)
+        #expect(missing.output.contains("no parked message has id no-such-id"))
+        let purge = try Self.erpctl(["dead", "purge", "--queue", queue.name, "--yes"])
+        #expect(purge.output.contains("purged 1"))
+        try await ParkedMessagesTests.delete(queue)
+    }
+
+    @Test(arguments: [
+        ["dead", "replay"], ["dead", "replay", "x", "--all"], ["dead", "purge"], ["migrate", "--service", "nope"], ["nonsense"],
+        ["dead", "list", "--amqp-url", "http://x"],
+    ])
+    func badArgumentsExitWith64AndSayWhy(arguments: [String]) throws {
+        let result = try Self.erpctl(arguments)
+        #expect(result.status == 64, "\(result.output)")
+        #expect(result.output.contains("Error:"))
+    }
+
+    @Test func anUnreachableServerExitsWith1AndNamesIt() throws {
+        let broker = try Self.erpctl(["dead", "list", "--amqp-url", "amqp://guest:guest@127.0.0.1:1/"])
+        #expect(broker.status == 1)
+        #expect(broker.output.contains("cannot reach the broker at 127.0.0.1:1"))
+        let database = try Self.erpctl(["migrate", "--database-url", "postgres://erp:wrong@127.0.0.1:54329/erp"])
+        #expect(database.status == 1)
+        #expect(database.output.contains("password authentication failed"))
+    }
+
+    @Test func topologyDeclareAndMigrateAreIdempotent() throws {
+        for _ in 0..<2 {
+            let topology = try Self.erpctl(["topology", "declare"])
+            #expect(topology.status == 0, "\(topology.output)")
+            let migrate = try Self.erpctl(["migrate"])
+            #expect(migrate.status == 0, "\(migrate.output)")
+        }
+    }
+}

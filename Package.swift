@@ -83,7 +83,11 @@ let package = Package(
         .executableTarget(name: "ErpctlMain", dependencies: ["Control"], path: "Services/Control/Main"),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["Postgres", "AMQP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Postgres", "AMQP", "Messaging", "Contracts", "SampleService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/Benchmarks",
             exclude: ["c", "run.sh"]
         ),

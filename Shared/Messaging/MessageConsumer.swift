@@ -62,21 +62,31 @@ public final class MessageConsumer: Service, Sendable {
     }
 
     public func run() async throws {
-        guard let (consumer, publisher) = await connect() else { return }
-        while !Task.isShuttingDownGracefully {
-            let batch: [AMQPDelivery]
+        var failures = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            guard let (consumer, publisher) = await connect() else { return }
             do {
-                batch = try await cancelWhenGracefulShutdown { [configuration] in
-                    try await consumer.nextBatch(max: configuration.batchSize)
+                while !Task.isShuttingDownGracefully {
+                    let batch = try await cancelWhenGracefulShutdown { [configuration] in
+                        try await consumer.nextBatch(max: configuration.batchSize)
+                    }
+                    if batch.isEmpty { break }
+                    failures = 0
+                    await handle(batch, consumer: consumer, publisher: publisher)
                 }
             } catch is CancellationError {
-                break
+                // Graceful shutdown while waiting for deliveries.
+            } catch {
+                // The broker cancelled the consumer or the connection ended: start over.
+                failures += 1
+                logger.warning("consumer stopped; starting it again", metadata: ["error": "\(error)", "attempt": "\(failures)"])
             }
-            if batch.isEmpty { break }
-            await handle(batch, consumer: consumer, publisher: publisher)
+            await consumer.close()
+            await publisher.close()
+            if failures > 0 && !Task.isShuttingDownGracefully {
+                try? await Task.sleep(for: .milliseconds(min(10_000, 100 * (1 << min(failures, 10)))))
+            }
         }
-        await consumer.close()
-        await publisher.close()
     }
 
     // MARK: - Handling
@@ -107,9 +117,7 @@ public final class MessageConsumer: Service, Sendable {
         if prepared.count > 1 {
             let start = ContinuousClock.now
             do {
-                try await pool.withTransaction { tx in
-                    for item in prepared { try await self.apply(item, tx) }
-                }
+                try await pool.withTransaction { tx in try await self.apply(prepared, tx) }
                 metrics.recordHandled(prepared.count, duration: ContinuousClock.now - start)
                 settlements += prepared.map { ($0.delivery, .done) }
                 prepared = []
@@ -120,6 +128,7 @@ public final class MessageConsumer: Service, Sendable {
         for item in prepared {
             settlements.append((item.delivery, await handleOne(item, publisher: publisher)))
         }
+        Failpoint.hit("consumer-after-commit")
         settle(settlements, consumer: consumer)
     }
 
@@ -131,21 +140,31 @@ public final class MessageConsumer: Service, Sendable {
         return Prepared(delivery: delivery, envelope: envelope, registration: registration, message: try registration.decode(envelope))
     }
 
-    /// Inserts the inbox row and runs the handler, in the caller's transaction.
-    private func apply(_ item: Prepared, _ tx: PostgresTransaction) async throws {
+    /// Inserts the inbox rows (one statement), runs the handlers of the messages not seen
+    /// before, and writes what they enqueued to the outbox (one statement), all in the
+    /// caller's transaction.
+    private func apply(_ items: [Prepared], _ tx: PostgresTransaction) async throws {
         let inserted = try await tx.query("""
             INSERT INTO \(unescaped: PostgresQuery.quoteIdentifier(schema)).inbox (message_id, message_type)
-            VALUES (\(item.envelope.id), \(item.envelope.type.rawValue)) ON CONFLICT DO NOTHING
+            SELECT * FROM unnest(\(items.map(\.envelope.id))::uuid[], \(items.map(\.envelope.type.rawValue))::text[])
+            ON CONFLICT DO NOTHING RETURNING message_id
             """)
-        guard inserted.affectedRows == 1 else {
-            metrics.duplicates.increment()
-            return
+        var fresh = Set(try inserted.map { try $0.decode(UUID.self, at: 0) })
+        let outgoing = OutgoingMessages()
+        for item in items {
+            // A message twice in one batch: the second is a duplicate too.
+            guard fresh.remove(item.envelope.id) != nil else {
+                metrics.duplicates.increment()
+                continue
+            }
+            var logger = self.logger
+            logger[metadataKey: "message_id"] = "\(item.envelope.id.uuidString.lowercased())"
+            if let correlation = item.envelope.correlationID { logger[metadataKey: "correlation_id"] = "\(correlation)" }
+            try await item.registration.handle(
+                item.message,
+                HandlerContext(envelope: item.envelope, transaction: tx, logger: logger, outgoing: outgoing, source: "erp-\(service)"))
         }
-        var logger = self.logger
-        logger[metadataKey: "message_id"] = "\(item.envelope.id.uuidString.lowercased())"
-        if let correlation = item.envelope.correlationID { logger[metadataKey: "correlation_id"] = "\(correlation)" }
-        try await item.registration.handle(
-            item.message, HandlerContext(envelope: item.envelope, transaction: tx, outbox: outbox, logger: logger))
+        try await outbox.enqueue(outgoing.take(), in: tx)
     }
 
     private func handleOne(_ item: Prepared, publisher: AMQPPublisher) async -> Settlement {
@@ -153,7 +172,7 @@ public final class MessageConsumer: Service, Sendable {
         while true {
             let start = ContinuousClock.now
             do {
-                try await pool.withTransaction { tx in try await self.apply(item, tx) }
+                try await pool.withTransaction { tx in try await self.apply([item], tx) }
                 metrics.recordHandled(1, duration: ContinuousClock.now - start)
                 return .done
             } catch {

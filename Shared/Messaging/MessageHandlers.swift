@@ -1,30 +1,55 @@
 import Contracts
+import Foundation
 import Logging
 import Postgres
 
 /// What a handler gets besides its message: the envelope, the open transaction (the
-/// inbox row is already in it) and the outbox, so that its state changes and the
-/// messages they cause commit together.
+/// inbox row is already in it) and the outgoing messages, which are written to the
+/// outbox in the same transaction (all of a batch's with one statement, before the
+/// commit), so that state changes and the messages they cause commit together.
 public struct HandlerContext: Sendable {
     public let envelope: Envelope
     public let transaction: PostgresTransaction
-    public let outbox: Outbox
     public let logger: Logger
+    let outgoing: OutgoingMessages
+    let source: String
 
-    /// Enqueues an event caused by the message being handled (same correlation id).
+    /// Enqueues an event caused by the message being handled (same correlation id),
+    /// for `erp.events` routed by its type string.
     @discardableResult
     public func publish<M: Message>(event: M) async throws -> Envelope {
-        try await outbox.publish(
-            event: event, correlationID: envelope.correlationID, causationID: envelope.id.uuidString.lowercased(),
-            in: transaction)
+        let caused = try envelope.reply(event, source: source)
+        outgoing.append(Outbox.Entry(caused, exchange: Exchanges.events))
+        return caused
     }
 
-    /// Enqueues a command caused by the message being handled (same correlation id).
+    /// Enqueues a command caused by the message being handled (same correlation id),
+    /// for `erp.commands` routed by its type string.
     @discardableResult
     public func send<M: Message>(command: M) async throws -> Envelope {
-        try await outbox.send(
-            command: command, correlationID: envelope.correlationID, causationID: envelope.id.uuidString.lowercased(),
-            in: transaction)
+        let caused = try envelope.reply(command, source: source)
+        outgoing.append(Outbox.Entry(caused, exchange: Exchanges.commands))
+        return caused
+    }
+
+    /// Enqueues any envelope for any exchange (replies, or a test's own exchange).
+    public func enqueue(_ envelope: Envelope, exchange: String, routingKey: String? = nil) {
+        outgoing.append(Outbox.Entry(envelope, exchange: exchange, routingKey: routingKey))
+    }
+}
+
+/// The messages handlers of one transaction enqueue, written to the outbox before it commits.
+final class OutgoingMessages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [Outbox.Entry] = []
+
+    func append(_ entry: Outbox.Entry) { lock.withLock { entries.append(entry) } }
+
+    func take() -> [Outbox.Entry] {
+        lock.withLock {
+            defer { entries = [] }
+            return entries
+        }
     }
 }
 

@@ -15,15 +15,42 @@ public struct Outbox: Sendable {
         self.source = source
     }
 
+    /// A message waiting to be written to the outbox.
+    public struct Entry: Sendable {
+        public var envelope: Envelope
+        public var exchange: String
+        public var routingKey: String
+
+        public init(_ envelope: Envelope, exchange: String, routingKey: String? = nil) {
+            self.envelope = envelope
+            self.exchange = exchange
+            self.routingKey = routingKey ?? envelope.type.rawValue
+        }
+    }
+
     /// Enqueues an envelope for `exchange` with `routingKey` (default: its type string).
     public func enqueue(_ envelope: Envelope, exchange: String, routingKey: String? = nil, in transaction: PostgresTransaction) async throws {
+        try await enqueue([Entry(envelope, exchange: exchange, routingKey: routingKey)], in: transaction)
+    }
+
+    /// Enqueues several messages with one statement, in the given order.
+    public func enqueue(_ entries: [Entry], in transaction: PostgresTransaction) async throws {
+        guard !entries.isEmpty else { return }
+        let envelopes = entries.map(\.envelope)
         try await transaction.query(PostgresQuery(sql: """
             INSERT INTO \(PostgresQuery.quoteIdentifier(schema)).outbox
                 (message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source, payload)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            """, binds: [
-                envelope.id, exchange, routingKey ?? envelope.type.rawValue, envelope.type.rawValue, envelope.correlationID,
-                envelope.causationID, envelope.schemaVersion, envelope.occurredAt, envelope.source, envelope.payload,
+            SELECT message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source, payload
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
+                        $8::timestamptz[], $9::text[], $10::bytea[]) WITH ORDINALITY
+                AS rows (message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version,
+                         occurred_at, source, payload, position)
+            ORDER BY position
+            """,
+            binds: [
+                envelopes.map(\.id), entries.map(\.exchange), entries.map(\.routingKey), envelopes.map(\.type.rawValue),
+                envelopes.map(\.correlationID), envelopes.map(\.causationID), envelopes.map(\.schemaVersion),
+                envelopes.map(\.occurredAt), envelopes.map(\.source), envelopes.map(\.payload),
             ]))
     }
 

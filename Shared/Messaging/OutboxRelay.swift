@@ -119,6 +119,7 @@ public final class OutboxRelay: Service, Sendable {
                     body: envelope.payload, properties: envelope.amqpProperties))
             }
             let decision = OutboxRelayDecision(sequence: sequence, results: await publisher.publish(batch: messages))
+            Failpoint.hit("relay-after-publish")
             if !decision.sent.isEmpty {
                 try await tx.query("UPDATE \(unescaped: table) SET sent_at = now() WHERE seq = ANY(\(decision.sent)::bigint[])")
             }

@@ -6,6 +6,7 @@
 #   deploy/local/servers.sh stop      stop both; nothing of ours is left running
 #   deploy/local/servers.sh status    say what is running
 #   deploy/local/servers.sh env       print the export lines for the URLs
+#   deploy/local/servers.sh restart-postgres | restart-rabbitmq   (fault tests)
 #   deploy/local/servers.sh rabbitmqctl ARGS...   run rabbitmqctl against the local node
 #   deploy/local/servers.sh psql ARGS...          run psql as the erp role
 #
@@ -161,8 +162,8 @@ print_env() {
 }
 
 case "${1:-}" in
-  start|stop|restart-rabbitmq|status|env|rabbitmqctl|psql) ;;
-  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq|rabbitmqctl ARGS|psql ARGS" >&2; exit 2 ;;
+  start|stop|restart-rabbitmq|restart-postgres|status|env|rabbitmqctl|psql) ;;
+  *) echo "usage: $0 start|stop|status|env|restart-rabbitmq|restart-postgres|rabbitmqctl ARGS|psql ARGS" >&2; exit 2 ;;
 esac
 [ "${1}" = start ] && install_packages
 resolve_pg_paths
@@ -171,6 +172,7 @@ case "${1}" in
   start) pg_start; rmq_start; print_env ;;
   stop) rmq_stop; pg_stop ;;
   restart-rabbitmq) rmq_stop; rmq_start ;;
+  restart-postgres) as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -m fast -w -t 60 -o "-p $PG_PORT -k $PG_SOCK" restart >/dev/null ;;
   status)
     if pg_running; then echo "postgres: running on port $PG_PORT"; else echo "postgres: stopped"; fi
     if rmq_running; then echo "rabbitmq: running on port $AMQP_PORT"; else echo "rabbitmq: stopped"; fi ;;

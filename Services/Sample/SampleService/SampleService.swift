@@ -38,6 +38,6 @@ public enum SampleService {
             RETURNING total
             """)[0].decode(Int.self, at: 0)
         let event = try context.envelope.reply(Tally.Added(key: command.key, amount: command.amount, total: total), source: "erp-sample")
-        try await context.outbox.enqueue(event, exchange: eventsExchange, routingKey: Tally.Added.type.rawValue, in: context.transaction)
+        context.enqueue(event, exchange: eventsExchange, routingKey: Tally.Added.type.rawValue)
     }
 }

@@ -33,7 +33,7 @@ struct TallyService {
         try await PostgresMigrator(schema: schema, migrations: Self.migrations).migrate(pool)
         let connection = try await AMQPConnection.connect(TestServers.broker)
         try await Topology.declareExchanges(on: connection)
-        try await connection.declareExchange(eventsExchange, type: .topic, durable: false, autoDelete: false)
+        try await connection.declareExchange(eventsExchange, type: .topic, durable: true)
         try await Topology.declare(queue, on: connection)
         await connection.close()
     }

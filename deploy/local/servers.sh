@@ -137,9 +137,9 @@ CONF
   [ -f "$RMQ_BASE/advanced.config" ] || echo '[].' >"$RMQ_BASE/advanced.config"
   if rmq_running; then log "RabbitMQ already running on port $AMQP_PORT"; return; fi
   log "starting RabbitMQ node $NODENAME on 127.0.0.1:$AMQP_PORT"
-  ( rmq_env; cd "$RMQ_BASE"; setsid nohup /usr/lib/rabbitmq/bin/rabbitmq-server >"$RMQ_BASE/log/console.log" 2>&1 & )
+  ( rmq_env; cd "$RMQ_BASE"; setsid nohup /usr/lib/rabbitmq/bin/rabbitmq-server </dev/null >"$RMQ_BASE/log/console.log" 2>&1 & )
   # rabbitmqctl wait blocks until the node has booted (or gives up after the timeout).
-  rmqctl wait --timeout 120 "$RMQ_BASE/rabbit.pid" >/dev/null 2>&1 || { tail -n 30 "$RMQ_BASE/log/console.log" >&2; die "RabbitMQ did not start"; }
+  rmqctl wait --timeout 120 "$RMQ_BASE/rabbit.pid" </dev/null >/dev/null 2>&1 || { tail -n 30 "$RMQ_BASE/log/console.log" >&2; die "RabbitMQ did not start"; }
 }
 
 rmq_stop() {
@@ -147,6 +147,9 @@ rmq_stop() {
     log "stopping RabbitMQ"
     rmqctl stop "$RMQ_BASE/rabbit.pid" >/dev/null 2>&1 || true
   fi
+}
+
+epmd_stop() {
   # The node starts Erlang's port mapper daemon; stop it too when no other node uses it.
   local epmd; epmd=$(ls /usr/lib/erlang/erts-*/bin/epmd 2>/dev/null | head -n 1)
   if [ -n "$epmd" ] && "$epmd" -names 2>/dev/null | grep -q '^epmd: up' && ! "$epmd" -names 2>/dev/null | grep -q '^name '; then
@@ -170,7 +173,7 @@ resolve_pg_paths
 
 case "${1}" in
   start) pg_start; rmq_start; print_env ;;
-  stop) rmq_stop; pg_stop ;;
+  stop) rmq_stop; epmd_stop; pg_stop ;;
   restart-rabbitmq) rmq_stop; rmq_start ;;
   restart-postgres) as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -m fast -w -t 60 -o "-p $PG_PORT -k $PG_SOCK" restart >/dev/null ;;
   status)

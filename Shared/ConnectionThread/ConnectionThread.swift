@@ -18,9 +18,17 @@ public final class ConnectionThread: @unchecked Sendable {
     public typealias IdleHandler = (_ wakeFD: Int32) -> Bool
 
     public let name: String
-    private let lock = NSLock()
+    /// Guards `jobs`, `stopped` and the wake-up flags; the thread sleeps on it when it has
+    /// no idle handler.
+    private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var stopped = false
+    /// The thread is asleep on `condition`: a new job signals it.
+    private var waitingOnCondition = false
+    /// The thread is in (or about to enter) its idle handler's poll: a new job writes a byte
+    /// to the wake pipe, once.
+    private var pipeArmed = false
+    private var pipeWritten = false
     private var idleHandler: IdleHandler?  // touched only on the thread
     private let wakeRead: Int32
     private let wakeWrite: Int32
@@ -70,27 +78,42 @@ public final class ConnectionThread: @unchecked Sendable {
 
     /// Stops the thread after the jobs already queued have run. Jobs queued later are refused.
     public func stop() {
-        lock.lock()
+        condition.lock()
         let wasStopped = stopped
         stopped = true
-        lock.unlock()
-        if !wasStopped { wake() }
+        let writePipe = wakeUpLocked()
+        condition.unlock()
+        if !wasStopped && writePipe { writeWakeByte() }
     }
 
     private func enqueue(_ job: @escaping () -> Void) -> Bool {
-        lock.lock()
+        condition.lock()
         if stopped {
-            lock.unlock()
+            condition.unlock()
             return false
         }
-        let wasEmpty = jobs.isEmpty
         jobs.append(job)
-        lock.unlock()
-        if wasEmpty { wake() }
+        let writePipe = wakeUpLocked()
+        condition.unlock()
+        if writePipe { writeWakeByte() }
         return true
     }
 
-    private func wake() {
+    /// With `condition` locked: wakes a thread asleep on the condition, or says that the
+    /// pipe must be written because the thread is polling.
+    private func wakeUpLocked() -> Bool {
+        if waitingOnCondition {
+            condition.signal()
+            return false
+        }
+        if pipeArmed && !pipeWritten {
+            pipeWritten = true
+            return true
+        }
+        return false
+    }
+
+    private func writeWakeByte() {
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
     }
@@ -102,21 +125,29 @@ public final class ConnectionThread: @unchecked Sendable {
 
     private func loop() {
         while true {
-            drainWakePipe()
-            lock.lock()
+            condition.lock()
+            while jobs.isEmpty && !stopped && idleHandler == nil {
+                waitingOnCondition = true
+                condition.wait()
+                waitingOnCondition = false
+            }
             let batch = jobs
             jobs.removeAll(keepingCapacity: true)
             let isStopped = stopped
-            lock.unlock()
+            if batch.isEmpty && !isStopped { pipeArmed = true }
+            condition.unlock()
             for job in batch { job() }
             if !batch.isEmpty { continue }
             if isStopped { break }
-            if let handler = idleHandler {
-                if !handler(wakeRead) { idleHandler = nil }
-            } else {
-                var pfd = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
-                _ = poll(&pfd, 1, -1)
-            }
+            guard let handler = idleHandler else { continue }
+            let keep = handler(wakeRead)
+            condition.lock()
+            pipeArmed = false
+            let written = pipeWritten
+            pipeWritten = false
+            condition.unlock()
+            if written { drainWakePipe() }
+            if !keep { idleHandler = nil }
         }
         idleHandler = nil
     }

@@ -21,6 +21,8 @@ struct ChainBenchmark: AsyncParsableCommand {
     @Option(help: "Messages per run.") var messages = 20_000
     @Option(help: "Consumer batch sizes to compare, comma-separated.") var batchSizes = "1,50"
     @Option(help: "Database connections of the service.") var poolSize = 4
+    @Flag(help: "Publish every command before the service starts, and time only the service draining them (no load generator competing for the CPU).")
+    var preload = false
 
     mutating func validate() throws {
         guard messages > 0 else { throw ValidationError("messages must be positive") }
@@ -39,7 +41,8 @@ struct ChainBenchmark: AsyncParsableCommand {
         }
         for size in sizes {
             let rate = try await runChain(batchSize: size)
-            print(String(format: "swift chain: %d messages, consumer batch %d: %.0f msg/s end to end", messages, size, rate))
+            print(String(format: "swift chain%@: %d messages, consumer batch %d: %.0f msg/s end to end",
+                         preload ? " (preloaded queue)" : "", messages, size, rate))
         }
     }
 
@@ -65,12 +68,12 @@ struct ChainBenchmark: AsyncParsableCommand {
         relayConfiguration.pollInterval = .milliseconds(100)
         let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration)
         let group = ServiceGroup(services: [relay, consumer], logger: Logger(label: "bench"))
-        let running = Task { try await group.run() }
-
         let probe = try await AMQPConsumer.start(broker, queue: "\(name).probe", prefetch: 500)
         let publisher = try await AMQPPublisher.connect(broker, window: 256)
         let total = messages
-        let start = monotonicSeconds()
+        let preload = self.preload
+        var running = preload ? nil : Task { try await group.run() }
+        var start = monotonicSeconds()
         let publishing = Task {
             var confirmations: [AMQPConfirmation] = []
             confirmations.reserveCapacity(total)
@@ -80,6 +83,11 @@ struct ChainBenchmark: AsyncParsableCommand {
                     exchange: "", routingKey: "\(name).commands", body: envelope.payload, properties: envelope.amqpProperties)))
             }
             for confirmation in confirmations { _ = try await confirmation.outcome() }
+        }
+        if preload {
+            try await publishing.value
+            start = monotonicSeconds()
+            running = Task { try await group.run() }
         }
         var received = 0
         while received < total {
@@ -91,7 +99,7 @@ struct ChainBenchmark: AsyncParsableCommand {
         try await publishing.value
 
         await group.triggerGracefulShutdown()
-        try await running.value
+        try await running?.value
         await probe.close()
         await publisher.close()
         for queue in ["\(name).commands", "\(name).commands.parked", "\(name).probe"] + (1...3).map({ "\(name).commands.retry.\($0)" }) {

@@ -131,12 +131,15 @@ struct IdleMemoryBenchmark: AsyncParsableCommand {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         try await Task.sleep(for: .seconds(settle))
-        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
-        let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? "VmRSS: unknown"
+        let rollup = try String(contentsOfFile: "/proc/\(process.processIdentifier)/smaps_rollup", encoding: .utf8)
+        func megabytes(_ field: String) -> Double {
+            let line = rollup.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
+            return (line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
+        }
+        let rss = megabytes("Rss"), pss = megabytes("Pss"), anonymous = megabytes("Anonymous")
         process.terminate()
         process.waitUntilExit()
-        let kilobytes = Double(rss.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0)
-        print(String(format: "idle resident memory of %@: %.1f MB (target < 40 MB); exit status after SIGTERM: %d",
-                     (binary as NSString).lastPathComponent, kilobytes / 1024, process.terminationStatus))
+        print(String(format: "idle memory of %@: resident %.1f MB (target < 40 MB), proportional %.1f MB, of which heap and stacks %.1f MB (the rest is shared libraries); exit status after SIGTERM: %d",
+                     (binary as NSString).lastPathComponent, rss, pss, anonymous, process.terminationStatus))
     }
 }

@@ -2,29 +2,38 @@
 # Runs the benchmarks against the local servers and prints every figure:
 #   - AMQP: the Swift wrapper and the same loop in plain C (c/amqp_loop.c, built here) side by side;
 #   - PostgreSQL: the Swift wrapper, then pgbench doing the same INSERTs on the same server.
-# Usage: Tests/Benchmarks/run.sh [amqp|postgres|all]   (extra settings through the environment:
+#   - the messaging chain: publish → consume → outbox → relay → consume, and a service's idle memory.
+# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|all]   (extra settings through the environment:
 #   BENCH_MESSAGES, BENCH_RUNS, BENCH_WINDOW, BENCH_PREFETCH, BENCH_QUEUE_TYPE)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 what=${1:-all}
-case "$what" in amqp|postgres|all) ;; *) echo "usage: $0 [amqp|postgres|all]" >&2; exit 2 ;; esac
+case "$what" in amqp|postgres|chain|all) ;; *) echo "usage: $0 [amqp|postgres|chain|all]" >&2; exit 2 ;; esac
 
 eval "$("$repo/deploy/local/servers.sh" start)"
 swift build -c release --product erp-bench >&2
+swift build -c release --product erp-sample >&2
 bench=$repo/.build/release/erp-bench
 out=$repo/.local/bench
 mkdir -p "$out"
 
-if [ "$what" != postgres ]; then
+if [ "$what" = amqp ] || [ "$what" = all ]; then
   cc -O2 -o "$out/amqp_loop" "$repo/Tests/Benchmarks/c/amqp_loop.c" -lrabbitmq -lpthread
   "$bench" amqp --url "$ERP_AMQP_URL" --c-loop "$out/amqp_loop" \
     --messages "${BENCH_MESSAGES:-50000}" --runs "${BENCH_RUNS:-3}" --window "${BENCH_WINDOW:-256}" \
     --prefetch "${BENCH_PREFETCH:-256}" --queue-type "${BENCH_QUEUE_TYPE:-quorum}"
 fi
 
-if [ "$what" != amqp ]; then
+if [ "$what" = chain ] || [ "$what" = all ]; then
+  # One hop through the messaging runtime, with and without consumer batching, and a service's idle memory.
+  "$bench" chain --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --messages "${BENCH_CHAIN_MESSAGES:-20000}" --batch-sizes 1,50,200
+  "$bench" chain --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --messages "${BENCH_CHAIN_MESSAGES:-20000}" --batch-sizes 50,200 --preload
+  "$bench" idle-memory --binary "$repo/.build/release/erp-sample"
+fi
+
+if [ "$what" = postgres ] || [ "$what" = all ]; then
   "$bench" postgres --url "$ERP_DATABASE_URL"
   # pgbench on the same server, same statements: extended protocol (parse, bind, execute each time).
   pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)

@@ -1,14 +1,84 @@
 #!/usr/bin/env bash
 # Runs the system on this machine: installs what is missing, starts PostgreSQL and
-# RabbitMQ with their data under .local/, and starts every service that exists.
-# Stop everything with: deploy/local/servers.sh stop
+# RabbitMQ with their data under .local/, builds, migrates, declares the topology and
+# starts every service in the background (logs in .local/logs/, one JSON object a line).
+#
+#   deploy/local/run.sh          start (starting twice is harmless)
+#   deploy/local/run.sh status   what runs, and each service's readiness
+#   deploy/local/run.sh stop     stop the services (SIGTERM: they finish what they hold), then the servers
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 
-eval "$("$repo/deploy/local/servers.sh" start)"
-# Services are built and started here as they land (issues 3-6); none exists yet.
-"$repo/deploy/local/servers.sh" status
-echo "run: servers are up. Use these settings:"
-"$repo/deploy/local/servers.sh" env
+# name:port of every service executable (erp-NAME); each service adds itself when it lands.
+SERVICES="sample:8090"
+LOCAL_DIR=${ERP_LOCAL_DIR:-$repo/.local}
+RUN_DIR=$LOCAL_DIR/run
+LOG_DIR=$LOCAL_DIR/logs
+BIN=$repo/.build/release
+
+log() { printf 'run: %s\n' "$*" >&2; }
+
+service_pid() {
+  local pidfile=$RUN_DIR/$1.pid
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && cat "$pidfile"
+}
+
+ready() { curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
+
+start() {
+  eval "$("$repo/deploy/local/servers.sh" start)"
+  log "building (release)"
+  swift build -c release >&2
+  "$BIN/erpctl" migrate
+  "$BIN/erpctl" topology declare
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  for entry in $SERVICES; do
+    local name=${entry%%:*} port=${entry##*:}
+    if service_pid "$name" >/dev/null; then log "erp-$name already running"; continue; fi
+    ERP_HTTP_PORT=$port nohup "$BIN/erp-$name" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+    echo $! >"$RUN_DIR/$name.pid"
+    log "started erp-$name (pid $!, http://127.0.0.1:$port, log $LOG_DIR/$name.log)"
+  done
+  for entry in $SERVICES; do
+    local name=${entry%%:*} port=${entry##*:}
+    for _ in $(seq 1 60); do ready "$port" && break; sleep 0.5; done
+    ready "$port" || { tail -n 20 "$LOG_DIR/$name.log" >&2; log "erp-$name is not ready"; exit 1; }
+  done
+  status
+  echo "run: settings for tools and tests:"
+  "$repo/deploy/local/servers.sh" env
+}
+
+status() {
+  "$repo/deploy/local/servers.sh" status
+  for entry in $SERVICES; do
+    local name=${entry%%:*} port=${entry##*:}
+    if pid=$(service_pid "$name"); then
+      if ready "$port"; then echo "erp-$name: running (pid $pid), ready on port $port"; else echo "erp-$name: running (pid $pid), NOT ready: $(curl -s "http://127.0.0.1:$port/health/ready")"; fi
+    else
+      echo "erp-$name: stopped"
+    fi
+  done
+}
+
+stop() {
+  for entry in $SERVICES; do
+    local name=${entry%%:*}
+    if pid=$(service_pid "$name"); then
+      log "stopping erp-$name (pid $pid)"
+      kill -TERM "$pid"
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -f "$RUN_DIR/$name.pid"
+  done
+  "$repo/deploy/local/servers.sh" stop
+}
+
+case "${1:-start}" in
+  start) start ;;
+  status) status ;;
+  stop) stop ;;
+  *) echo "usage: $0 [start|status|stop]" >&2; exit 2 ;;
+esac

@@ -50,6 +50,7 @@ install_packages() {
   [ -f /usr/include/amqp.h ] || [ -f /usr/include/rabbitmq-c/amqp.h ] || missing+=(librabbitmq-dev)
   [ -f /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"

@@ -23,6 +23,8 @@ struct ChainBenchmark: AsyncParsableCommand {
     @Option(help: "Database connections of the service.") var poolSize = 4
     @Flag(help: "Publish every command before the service starts, and time only the service draining them (no load generator competing for the CPU).")
     var preload = false
+    @Flag(help: "Run the consumer alone (no relay): time until every command is handled.")
+    var onlyConsumer = false
 
     mutating func validate() throws {
         guard messages > 0 else { throw ValidationError("messages must be positive") }
@@ -41,8 +43,8 @@ struct ChainBenchmark: AsyncParsableCommand {
         }
         for size in sizes {
             let rate = try await runChain(batchSize: size)
-            print(String(format: "swift chain%@: %d messages, consumer batch %d: %.0f msg/s end to end",
-                         preload ? " (preloaded queue)" : "", messages, size, rate))
+            print(String(format: "swift chain%@%@: %d messages, consumer batch %d: %.0f msg/s end to end",
+                         preload ? " (preloaded queue)" : "", onlyConsumer ? " (consumer only)" : "", messages, size, rate))
         }
     }
 
@@ -67,7 +69,8 @@ struct ChainBenchmark: AsyncParsableCommand {
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.pollInterval = .milliseconds(100)
         let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration)
-        let group = ServiceGroup(services: [relay, consumer], logger: Logger(label: "bench"))
+        let onlyConsumer = self.onlyConsumer
+        let group = ServiceGroup(services: onlyConsumer ? [consumer] : [relay, consumer], logger: Logger(label: "bench"))
         let probe = try await AMQPConsumer.start(broker, queue: "\(name).probe", prefetch: 500)
         let publisher = try await AMQPPublisher.connect(broker, window: 256)
         let total = messages
@@ -90,6 +93,11 @@ struct ChainBenchmark: AsyncParsableCommand {
             running = Task { try await group.run() }
         }
         var received = 0
+        while onlyConsumer {
+            let handled = try await pool.query(PostgresQuery(sql: "SELECT count(*) FROM \(name).inbox"))[0].decode(Int.self, at: 0)
+            if handled == total { received = total; break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         while received < total {
             let batch = try await probe.nextBatch(max: 500)
             received += batch.count

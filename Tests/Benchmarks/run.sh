@@ -30,6 +30,7 @@ if [ "$what" = chain ] || [ "$what" = all ]; then
   # One hop through the messaging runtime, with and without consumer batching, and a service's idle memory.
   "$bench" chain --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --messages "${BENCH_CHAIN_MESSAGES:-20000}" --batch-sizes 1,50,200
   "$bench" chain --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --messages "${BENCH_CHAIN_MESSAGES:-20000}" --batch-sizes 50,200 --preload
+  "$bench" chain --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --messages "${BENCH_CHAIN_MESSAGES:-20000}" --batch-sizes 50,200 --preload --only-consumer
   "$bench" idle-memory --binary "$repo/.build/release/erp-sample"
 fi
 

@@ -126,7 +126,11 @@ rmq_env() {
 
 rmqctl() { ( rmq_env; /usr/lib/rabbitmq/bin/rabbitmqctl -n "$NODENAME" "$@" ); }
 
-rmq_running() { rmqctl -q status >/dev/null 2>&1; }
+# Checks the pid file first: asking rabbitmqctl about a node that is down would start epmd.
+rmq_running() {
+  [ -f "$RMQ_BASE/rabbit.pid" ] && kill -0 "$(cat "$RMQ_BASE/rabbit.pid" 2>/dev/null)" 2>/dev/null &&
+    rmqctl -q status </dev/null >/dev/null 2>&1
+}
 
 rmq_start() {
   mkdir -p "$RMQ_BASE/mnesia" "$RMQ_BASE/log" "$RMQ_BASE/home"

@@ -1,6 +1,7 @@
 import AMQP
 import Contracts
 import Postgres
+import SampleService
 import Testing
 @testable import Messaging
 
@@ -42,6 +43,6 @@ import Testing
         #expect(FailureKind.of(PostgresError(code: .server, message: "dup", sqlState: "23505")) == .permanent(code: "constraint"))
         #expect(FailureKind.of(PostgresError(code: .server, message: "conflict", sqlState: "40001")) == .transient)
         #expect(FailureKind.of(PostgresError(code: .connectionFailed, message: "refused", sentToServer: false)) == .unavailable)
-        #expect(FailureKind.of(FlakyDependency()) == .transient)
+        #expect(FailureKind.of(DependencyDown()) == .transient)
     }
 }

@@ -3,10 +3,11 @@ import Contracts
 import Foundation
 import Messaging
 import Postgres
+import SampleService
 
-/// The sample service the messaging tests run: it keeps tallies in its own schema and
-/// announces every new total as an event. Each test gets its own schema, queue and
-/// events exchange, so tests running side by side never see each other's messages.
+/// The sample service as the messaging tests run it, in-process: it keeps tallies in its
+/// own schema and announces every new total as an event. Each test gets its own schema,
+/// queue and events exchange, so tests running side by side never see each other's messages.
 struct TallyService {
     let schema: String
     let queue: ServiceQueue
@@ -21,16 +22,10 @@ struct TallyService {
         pool = PostgresPool(configuration: TestServers.database, size: poolSize)
     }
 
-    static let migrations = [
-        PostgresMigration(version: 1, name: "tallies", sql: """
-            CREATE TABLE tallies (key text PRIMARY KEY, total bigint NOT NULL, updates int NOT NULL);
-            """),
-    ]
-
     /// Creates the schema, its tables and the broker topology.
     func setUp() async throws {
         try await MessagingSchema.migrate(schema: schema, pool: pool)
-        try await PostgresMigrator(schema: schema, migrations: Self.migrations).migrate(pool)
+        try await PostgresMigrator(schema: schema, migrations: SampleService.migrations).migrate(pool)
         let connection = try await AMQPConnection.connect(TestServers.broker)
         try await Topology.declareExchanges(on: connection)
         try await connection.declareExchange(eventsExchange, type: .topic, durable: true)
@@ -50,25 +45,9 @@ struct TallyService {
         }
     }
 
-    /// The handlers: `Tally.Add` adds to a tally and publishes `Tally.Added`. Amounts
-    /// below zero are refused (validation); a key starting with "fail" always fails
-    /// with a transient error.
+    /// The sample service's handlers, sending events to this test's exchange.
     func handlers() -> MessageHandlers {
-        var handlers = MessageHandlers()
-        let schema = self.schema
-        let eventsExchange = self.eventsExchange
-        handlers.on(Tally.Add.self) { command, context in
-            guard command.amount >= 0 else { throw PermanentMessageError("validation", "amount \(command.amount) is negative") }
-            if command.key.hasPrefix("fail") { throw FlakyDependency() }
-            let total = try await context.transaction.query("""
-                INSERT INTO \(unescaped: schema).tallies AS t (key, total, updates) VALUES (\(command.key), \(command.amount), 1)
-                ON CONFLICT (key) DO UPDATE SET total = t.total + EXCLUDED.total, updates = t.updates + 1
-                RETURNING total
-                """)[0].decode(Int.self, at: 0)
-            let event = try context.envelope.reply(Tally.Added(key: command.key, amount: command.amount, total: total), source: "erp-tally")
-            context.enqueue(event, exchange: eventsExchange, routingKey: Tally.Added.type.rawValue)
-        }
-        return handlers
+        SampleService.definition(schema: schema, queue: queue.name, bindings: [], eventsExchange: eventsExchange).handlers
     }
 
     func consumer(batchSize: Int = 1) -> MessageConsumer {
@@ -100,10 +79,6 @@ struct TallyService {
     func count(_ table: String, where condition: String = "true") async throws -> Int {
         try await pool.query(PostgresQuery(sql: "SELECT count(*) FROM \(schema).\(table) WHERE \(condition)"))[0].decode(Int.self, at: 0)
     }
-}
-
-struct FlakyDependency: Error, CustomStringConvertible {
-    var description: String { "the dependency is down (on purpose)" }
 }
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.

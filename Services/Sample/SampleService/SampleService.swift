@@ -29,9 +29,12 @@ public enum SampleService {
             """),
     ]
 
-    /// Adds to a tally and enqueues `Tally.Added` with the new total, in the handler's transaction.
+    /// Adds to a tally and enqueues `Tally.Added` with the new total, in the handler's
+    /// transaction. A negative amount is refused (validation); a key starting with `fail`
+    /// stands for a dependency that is down, so tests can watch retries end in parking.
     static func add(_ command: Tally.Add, schema: String, eventsExchange: String, context: HandlerContext) async throws {
         guard command.amount >= 0 else { throw PermanentMessageError("validation", "amount \(command.amount) is negative") }
+        if command.key.hasPrefix("fail") { throw DependencyDown() }
         let total = try await context.transaction.query("""
             INSERT INTO \(identifier: schema).tallies AS t (key, total, updates) VALUES (\(command.key), \(command.amount), 1)
             ON CONFLICT (key) DO UPDATE SET total = t.total + EXCLUDED.total, updates = t.updates + 1
@@ -40,4 +43,10 @@ public enum SampleService {
         let event = try context.envelope.reply(Tally.Added(key: command.key, amount: command.amount, total: total), source: "erp-sample")
         context.enqueue(event, exchange: eventsExchange, routingKey: Tally.Added.type.rawValue)
     }
+}
+
+/// The failure the sample reports for keys starting with `fail`: transient, so it is retried.
+public struct DependencyDown: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "the dependency is down (on purpose)" }
 }

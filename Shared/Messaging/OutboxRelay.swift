@@ -59,6 +59,7 @@ public final class OutboxRelay: Service, Sendable {
         defer { listener.cancel() }
         var failures = 0
         var lastPrune = ContinuousClock.now
+        var lastBacklog = ContinuousClock.now - .seconds(60)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let decision = try await relayBatch(publisher)
@@ -74,7 +75,10 @@ public final class OutboxRelay: Service, Sendable {
                     try await prune()
                     lastPrune = .now
                 }
-                try await recordBacklog()
+                if ContinuousClock.now - lastBacklog >= .seconds(1) {
+                    try await recordBacklog()
+                    lastBacklog = .now
+                }
                 await withGracefulShutdownHandler {
                     await wake.wait(timeout: configuration.pollInterval)
                 } onGracefulShutdown: {

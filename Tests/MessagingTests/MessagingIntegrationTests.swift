@@ -192,6 +192,40 @@ import Testing
     }
 }
 
+extension MessagingIntegrationTests {
+    @Test func sentOutboxRowsAndOldInboxRowsArePrunedAfterTheirRetention() async throws {
+        let service = TallyService()
+        try await service.setUp()
+        let probe = try await AMQPConnection.connect(TestServers.broker)
+        let probeQueue = TestServers.unique("prune")
+        try await probe.declareQueue(probeQueue, durable: false, autoDelete: false)
+        let outbox = Outbox(schema: service.schema, source: "tests")
+        try await service.pool.withTransaction { tx in
+            for total in 1...20 {
+                try await outbox.enqueue(try Envelope(Tally.Added(key: "p", amount: 1, total: total), source: "tests"),
+                                         exchange: "", routingKey: probeQueue, in: tx)
+            }
+            try await tx.query("INSERT INTO \(unescaped: service.schema).inbox (message_id, message_type, received_at) VALUES (\(UUID()), 'old', now() - interval '2 days')")
+            try await tx.query("INSERT INTO \(unescaped: service.schema).inbox (message_id, message_type) VALUES (\(UUID()), 'recent')")
+        }
+        var configuration = OutboxRelay.Configuration()
+        configuration.pollInterval = .milliseconds(100)
+        configuration.sentRetention = .zero
+        configuration.inboxRetention = .seconds(86_400)
+        configuration.pruneInterval = .zero
+        let relay = OutboxRelay(schema: service.schema, pool: service.pool, brokerConfiguration: TestServers.broker, configuration: configuration)
+        try await running([relay]) { () async throws in
+            #expect(try await eventually(within: 10) { try await service.count("outbox") == 0 }, "sent rows are gone")
+        }
+        #expect(try await probe.declareQueue(probeQueue, passive: true).messageCount == 20, "but were published first")
+        #expect(try await service.count("inbox", where: "message_type = 'old'") == 0)
+        #expect(try await service.count("inbox", where: "message_type = 'recent'") == 1)
+        try await probe.deleteQueue(probeQueue)
+        await probe.close()
+        await service.tearDown()
+    }
+}
+
 extension TallyService {
     /// True when the service queue has no ready and no unacknowledged messages.
     func queueIsDrained() async throws -> Bool {

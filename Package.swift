@@ -91,22 +91,23 @@ let package = Package(
             path: "Tests/Benchmarks",
             exclude: ["c", "run.sh"]
         ),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], path: "Tests/PostgresTests"),
-        .testTarget(name: "AMQPTests", dependencies: ["AMQP"], path: "Tests/AMQPTests"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], path: "Tests/PostgresTests"),
+        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"], path: "Tests/AMQPTests"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"], path: "Tests/ContractsTests"),
         .testTarget(
             name: "ServiceKitTests",
             dependencies: [
-                "ServiceKit", "SampleService",
+                "ServiceKit", "SampleService", "TestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             path: "Tests/ServiceKitTests"
         ),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "Messaging", "AMQP"], path: "Tests/ControlTests"),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "Messaging", "AMQP", "TestSupport"], path: "Tests/ControlTests"),
         .testTarget(
             name: "MessagingTests",
             dependencies: [
-                "Messaging", "SampleService",
+                "Messaging", "SampleService", "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],

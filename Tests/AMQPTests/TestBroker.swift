@@ -1,13 +1,11 @@
 import AMQP
 import Foundation
+import TestSupport
 
 /// Broker address from the environment, as the test command sets it; the default matches
 /// `deploy/local/servers.sh`.
 enum TestBroker {
-    static var url: String {
-        let environment = ProcessInfo.processInfo.environment
-        return environment["ERP_TEST_AMQP_URL"] ?? environment["ERP_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
-    }
+    static var url: String { TestEnvironment.brokerURL }
 
     static func configuration(_ name: String = "erp-tests") -> AMQPConfiguration {
         var configuration = try! AMQPConfiguration(url: url)
@@ -22,18 +20,7 @@ enum TestBroker {
     /// Runs `rabbitmqctl` against the local node through the servers script.
     @discardableResult
     static func rabbitmqctl(_ arguments: String...) throws -> String {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let script = ProcessInfo.processInfo.environment["ERP_LOCAL_SERVERS"] ?? repo.appendingPathComponent("deploy/local/servers.sh").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, "rabbitmqctl"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try runProgram("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl"] + arguments).output
     }
 }
 

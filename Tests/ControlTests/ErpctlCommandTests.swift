@@ -1,28 +1,15 @@
 import Foundation
 import Messaging
+import TestSupport
 import Testing
 
 /// erpctl as operators run it: the built executable, its output and its exit code.
 @Suite(.timeLimit(.minutes(2))) struct ErpctlCommandTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     static func erpctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let binary = ProcessInfo.processInfo.environment["ERP_ERPCTL"]
-            ?? repo.appendingPathComponent(".build/debug/erpctl").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
         var environment = ProcessInfo.processInfo.environment
-        if let url = environment["ERP_TEST_AMQP_URL"] { environment["ERP_AMQP_URL"] = url }
-        if let url = environment["ERP_TEST_DATABASE_URL"] { environment["ERP_DATABASE_URL"] = url }
-        process.environment = environment
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        environment["ERP_AMQP_URL"] = TestEnvironment.brokerURL
+        environment["ERP_DATABASE_URL"] = TestEnvironment.databaseURL
+        return try runProgram(environment["ERP_ERPCTL"] ?? TestEnvironment.executable("erpctl"), arguments, environment: environment)
     }
 
     @Test func deadListPrintsParkedMessagesAsJSONAndReplayTakesAnID() async throws {

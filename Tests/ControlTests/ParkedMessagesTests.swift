@@ -1,11 +1,12 @@
 import AMQP
 import Foundation
 import Messaging
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct ParkedMessagesTests {
     static var broker: AMQPConfiguration {
-        try! AMQPConfiguration(url: ProcessInfo.processInfo.environment["ERP_TEST_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5679/%2f")
+        try! AMQPConfiguration(url: TestEnvironment.brokerURL)
     }
 
     /// Declares a service queue and parks two messages in it the way the consumer does.

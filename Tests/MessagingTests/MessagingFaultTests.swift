@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import Messaging
 import Postgres
+import TestSupport
 import Testing
 
 /// Crashes and server restarts. Suites named `...FaultTests` run alone, after the others.
@@ -156,7 +157,7 @@ enum ServerControl {
                 posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
                 posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
                 posix_spawn_file_actions_adddup2(&actions, 1, 2)
-                let arguments = ["/bin/bash", TallyService.serversScript, command]
+                let arguments = ["/bin/bash", TestEnvironment.serversScript, command]
                 var argv = arguments.map { strdup($0) } + [nil]
                 var pid: pid_t = 0
                 let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, &argv, environ)

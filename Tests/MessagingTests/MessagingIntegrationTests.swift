@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import Messaging
 import Postgres
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct MessagingIntegrationTests {
@@ -230,31 +231,9 @@ extension TallyService {
     /// True when the service queue has no ready and no unacknowledged messages.
     func queueIsDrained() async throws -> Bool {
         try await Task.sleep(nanoseconds: 300_000_000)
-        let output = try Process.run(
-            "/bin/bash",
-            [Self.serversScript, "rabbitmqctl", "-q", "list_queues", "name", "messages", "--no-table-headers"])
+        let output = try runProgram(
+            "/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "-q", "list_queues", "name", "messages", "--no-table-headers"]).output
         let line = output.split(separator: "\n").first { $0.split(separator: "\t").first.map(String.init) == queue.name }
         return line?.split(separator: "\t").last == "0"
-    }
-
-    static var serversScript: String {
-        ProcessInfo.processInfo.environment["ERP_LOCAL_SERVERS"]
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("deploy/local/servers.sh").path
-    }
-}
-
-extension Process {
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Messaging
 import Postgres
 import SampleService
+import TestSupport
 
 /// The sample service executable (`erp-sample`) run as a separate process, so that tests
 /// can kill it with SIGKILL as a crash or power cut would.
@@ -26,9 +27,7 @@ final class SampleProcess: @unchecked Sendable {
     }
 
     static var binary: String {
-        ProcessInfo.processInfo.environment["ERP_SAMPLE_BINARY"]
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/erp-sample").path
+        ProcessInfo.processInfo.environment["ERP_SAMPLE_BINARY"] ?? TestEnvironment.executable("erp-sample")
     }
 
     /// Creates the schema, queues and events exchange the process will use.

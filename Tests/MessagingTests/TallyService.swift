@@ -4,6 +4,7 @@ import Foundation
 import Messaging
 import Postgres
 import SampleService
+import TestSupport
 
 /// The sample service as the messaging tests run it, in-process: it keeps tallies in its
 /// own schema and announces every new total as an event. Each test gets its own schema,
@@ -79,14 +80,4 @@ struct TallyService {
     func count(_ table: String, where condition: String = "true") async throws -> Int {
         try await pool.query(PostgresQuery(sql: "SELECT count(*) FROM \(schema).\(table) WHERE \(condition)"))[0].decode(Int.self, at: 0)
     }
-}
-
-/// Polls `condition` until it holds or `seconds` pass; returns whether it held.
-func eventually(within seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(nanoseconds: 50_000_000)
-    }
-    return try await condition()
 }

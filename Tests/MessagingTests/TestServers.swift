@@ -1,18 +1,12 @@
 import AMQP
 import Foundation
 import Postgres
+import TestSupport
 
 /// Server addresses from the environment, as the test command sets them.
 enum TestServers {
-    static var databaseURL: String {
-        let environment = ProcessInfo.processInfo.environment
-        return environment["ERP_TEST_DATABASE_URL"] ?? environment["ERP_DATABASE_URL"] ?? "postgres://erp:erp@127.0.0.1:54329/erp"
-    }
-
-    static var brokerURL: String {
-        let environment = ProcessInfo.processInfo.environment
-        return environment["ERP_TEST_AMQP_URL"] ?? environment["ERP_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
-    }
+    static var databaseURL: String { TestEnvironment.databaseURL }
+    static var brokerURL: String { TestEnvironment.brokerURL }
 
     static var database: PostgresConfiguration {
         var configuration = try! PostgresConfiguration(url: databaseURL)
@@ -23,7 +17,5 @@ enum TestServers {
     static var broker: AMQPConfiguration { try! AMQPConfiguration(url: brokerURL) }
 
     /// A name no other test uses, valid as a schema, queue or exchange name.
-    static func unique(_ prefix: String) -> String {
-        "t_\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
-    }
+    static func unique(_ prefix: String) -> String { TestEnvironment.uniqueName("t_\(prefix)") }
 }

@@ -1,14 +1,11 @@
 import Foundation
 import Postgres
+import TestSupport
 
 /// Server addresses come from the environment, as the test command sets them
 /// (`deploy/local/test.sh`); the defaults match `deploy/local/servers.sh`.
 enum TestDatabase {
-    static var url: String {
-        let environment = ProcessInfo.processInfo.environment
-        return environment["ERP_TEST_DATABASE_URL"] ?? environment["ERP_DATABASE_URL"]
-            ?? "postgres://erp:erp@127.0.0.1:54329/erp"
-    }
+    static var url: String { TestEnvironment.databaseURL }
 
     static var configuration: PostgresConfiguration {
         var configuration = try! PostgresConfiguration(url: url)
@@ -17,9 +14,7 @@ enum TestDatabase {
     }
 
     /// A table name no other test uses.
-    static func uniqueName(_ prefix: String) -> String {
-        "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
-    }
+    static func uniqueName(_ prefix: String) -> String { TestEnvironment.uniqueName(prefix) }
 
     static func connect() async throws -> PostgresConnection {
         try await PostgresConnection.connect(configuration)

@@ -8,6 +8,7 @@ import Prometheus
 import SampleService
 import ServiceKit
 import ServiceLifecycleTestKit
+import TestSupport
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -16,8 +17,8 @@ import FoundationNetworking
 @Suite(.timeLimit(.minutes(2))) struct ServiceHostTests {
     static var environment: ServiceEnvironment {
         var variables = ProcessInfo.processInfo.environment
-        if let url = variables["ERP_TEST_DATABASE_URL"] { variables["ERP_DATABASE_URL"] = url }
-        if let url = variables["ERP_TEST_AMQP_URL"] { variables["ERP_AMQP_URL"] = url }
+        variables["ERP_DATABASE_URL"] = TestEnvironment.databaseURL
+        variables["ERP_AMQP_URL"] = TestEnvironment.brokerURL
         variables["ERP_HTTP_PORT"] = "0"
         return try! ServiceEnvironment(environment: variables, defaultHTTPPort: 0)
     }

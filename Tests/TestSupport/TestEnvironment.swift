@@ -1,0 +1,61 @@
+import Foundation
+
+/// Where the test servers are and how to reach the repo's scripts. Addresses come from the
+/// environment, as the test command sets them; the defaults match `deploy/local/servers.sh`.
+public enum TestEnvironment {
+    public static var databaseURL: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["ERP_TEST_DATABASE_URL"] ?? environment["ERP_DATABASE_URL"] ?? "postgres://erp:erp@127.0.0.1:54329/erp"
+    }
+
+    public static var brokerURL: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["ERP_TEST_AMQP_URL"] ?? environment["ERP_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
+    }
+
+    /// The repository's root folder.
+    public static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    public static var serversScript: String {
+        ProcessInfo.processInfo.environment["ERP_LOCAL_SERVERS"] ?? repo.appendingPathComponent("deploy/local/servers.sh").path
+    }
+
+    /// A built executable of this package (debug build).
+    public static func executable(_ name: String) -> String {
+        repo.appendingPathComponent(".build/debug/\(name)").path
+    }
+
+    /// A name no other test uses, valid as a schema, table, queue or exchange name.
+    public static func uniqueName(_ prefix: String) -> String {
+        "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+    }
+}
+
+/// Runs a program to completion and returns its exit status and its output (stdout and
+/// stderr together). For programs that exit by themselves; daemons that keep the pipe
+/// open need `ServerControl` in the fault tests instead.
+public func runProgram(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Polls `condition` until it holds or `seconds` pass; returns whether it held.
+public func eventually(within seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(nanoseconds: 50_000_000)
+    }
+    return try await condition()
+}

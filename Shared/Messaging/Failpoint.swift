@@ -5,9 +5,13 @@ import Foundation
 /// file is removed (so the point fires once) and the process is killed with SIGKILL, as a
 /// power cut would. With the variable unset (always, in production) a failpoint does nothing.
 enum Failpoint {
+    /// The failpoint variables, read once: the environment does not change while running.
+    private static let configured = ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("ERP_FAILPOINT_") }
+
     static func hit(_ name: String) {
-        let variable = "ERP_FAILPOINT_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
-        guard let path = ProcessInfo.processInfo.environment[variable], FileManager.default.fileExists(atPath: path) else { return }
+        guard !configured.isEmpty else { return }
+        let variable = "ERP_FAILPOINT_" + String(name.uppercased().map { $0 == "-" ? "_" : $0 })
+        guard let path = configured[variable], FileManager.default.fileExists(atPath: path) else { return }
         try? FileManager.default.removeItem(atPath: path)
         kill(getpid(), SIGKILL)
     }

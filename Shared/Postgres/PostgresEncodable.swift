@@ -73,10 +73,24 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
     /// An array literal (`{1,2,3}`, `{"a","b c",NULL}`): every element quoted, with quotes
     /// and backslashes escaped. Cast it in SQL (`$1::bigint[]`).
     public var postgresText: String? {
-        let elements = map { element -> String in
-            guard let text = element.postgresText else { return "NULL" }
-            return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var literal = "{"
+        for (index, element) in enumerated() {
+            if index > 0 { literal += "," }
+            guard let text = element.postgresText else {
+                literal += "NULL"
+                continue
+            }
+            literal += "\""
+            if text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") }) {
+                for character in text.unicodeScalars {
+                    if character == "\\" || character == "\"" { literal += "\\" }
+                    literal.unicodeScalars.append(character)
+                }
+            } else {
+                literal += text
+            }
+            literal += "\""
         }
-        return "{" + elements.joined(separator: ",") + "}"
+        return literal + "}"
     }
 }

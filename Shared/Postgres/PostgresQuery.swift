@@ -57,6 +57,7 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
 
     /// Quotes an identifier for SQL text, doubling embedded quotes.
     public static func quoteIdentifier(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard name.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + name + "\"" }
+        return "\"" + String(name.flatMap { $0 == "\"" ? "\"\"" : String($0) }) + "\""
     }
 }

@@ -230,7 +230,7 @@ public final class MessageConsumer: Service, Sendable {
         var properties = delivery.properties
         properties.headers[MessageHeaders.error] = .string(code)
         properties.headers[MessageHeaders.errorDetail] = .string(String(detail.prefix(4_000)))
-        properties.headers[MessageHeaders.failedAt] = .string(ISO8601DateFormatter().string(from: Date()))
+        properties.headers[MessageHeaders.failedAt] = .string(UTCTimestamp.string())
         properties.headers[MessageHeaders.service] = .string(service)
         properties.headers[MessageHeaders.queue] = .string(queue.name)
         properties.headers[MessageHeaders.originalExchange] = .string(delivery.exchange)

@@ -31,8 +31,8 @@ public struct ServiceEnvironment: Sendable {
         ("ERP_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical"),
         ("ERP_LOG_FORMAT", "json", "json (one object per line) or text"),
         ("ERP_DB_POOL_SIZE", "4", "database connections per service instance (1-100)"),
-        ("ERP_CONSUMER_BATCH_SIZE", "20", "deliveries handled in one transaction (1-1000)"),
-        ("ERP_CONSUMER_PREFETCH", "200", "unacknowledged deliveries per consumer (1-65535, at least the batch size)"),
+        ("ERP_CONSUMER_BATCH_SIZE", "200", "most deliveries handled in one transaction (1-1000); a batch takes only what has arrived, so a large value adds no wait"),
+        ("ERP_CONSUMER_PREFETCH", "400", "unacknowledged deliveries per consumer (1-65535, at least the batch size)"),
         ("ERP_OUTBOX_BATCH_SIZE", "500", "outbox rows published per relay batch (1-10000)"),
     ]
 
@@ -71,8 +71,8 @@ public struct ServiceEnvironment: Sendable {
         }
         logFormat = parsedFormat
         databasePoolSize = try integer("ERP_DB_POOL_SIZE", default: 4, in: 1...100)
-        consumerBatchSize = try integer("ERP_CONSUMER_BATCH_SIZE", default: 20, in: 1...1000)
-        consumerPrefetch = try integer("ERP_CONSUMER_PREFETCH", default: 200, in: 1...65535)
+        consumerBatchSize = try integer("ERP_CONSUMER_BATCH_SIZE", default: 200, in: 1...1000)
+        consumerPrefetch = try integer("ERP_CONSUMER_PREFETCH", default: 400, in: 1...65535)
         guard consumerPrefetch >= consumerBatchSize else {
             throw ConfigurationError(
                 variable: "ERP_CONSUMER_PREFETCH", value: String(consumerPrefetch),

@@ -62,3 +62,11 @@ import Testing
         }
     }
 }
+
+@Suite struct UTCTimestampTests {
+    @Test func timestampsAreISO8601InUTCWithMilliseconds() {
+        #expect(UTCTimestamp.string(from: Date(timeIntervalSince1970: 1_796_000_000.1234)) == "2026-11-30T00:53:20.123Z")
+        #expect(UTCTimestamp.string(from: Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(UTCTimestamp.string(from: Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500Z")
+    }
+}

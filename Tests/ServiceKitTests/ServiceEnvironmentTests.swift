@@ -11,7 +11,8 @@ import Testing
         #expect(environment.logFormat == .json)
         #expect(environment.databaseURL.hasPrefix("postgres://"))
         #expect(environment.amqpURL.hasPrefix("amqp://"))
-        #expect(environment.consumerBatchSize == 20)
+        #expect(environment.consumerBatchSize == 200)
+        #expect(environment.consumerPrefetch == 400)
     }
 
     @Test func variablesOverrideTheDefaults() throws {
@@ -33,7 +34,7 @@ import Testing
 
     @Test(arguments: [
         ("ERP_HTTP_PORT", "eighty"), ("ERP_HTTP_PORT", "70000"), ("ERP_LOG_LEVEL", "loud"), ("ERP_LOG_FORMAT", "xml"),
-        ("ERP_DB_POOL_SIZE", "0"), ("ERP_CONSUMER_BATCH_SIZE", "-1"), ("ERP_CONSUMER_PREFETCH", "5"),
+        ("ERP_DB_POOL_SIZE", "0"), ("ERP_CONSUMER_BATCH_SIZE", "-1"), ("ERP_CONSUMER_PREFETCH", "5"), ("ERP_CONSUMER_PREFETCH", "65536"),
         ("ERP_OUTBOX_BATCH_SIZE", "1e3"), ("ERP_DATABASE_URL", "mysql://x@y/z"), ("ERP_AMQP_URL", "amqp://h/?heartbeats=1"),
     ])
     func anInvalidValueIsRefusedNamingTheVariable(variable: String, value: String) {

@@ -11,7 +11,7 @@ import Glibc
 /// either sleeps, or, when an idle handler is installed, waits in `poll(2)` on the
 /// connection's socket together with the thread's wake-up pipe, so that incoming data
 /// (AMQP deliveries, PostgreSQL notifications, heartbeats) is serviced without a job.
-public final class ConnectionThread: @unchecked Sendable {
+public final class ConnectionThread: TaskExecutor, @unchecked Sendable {
     /// Called on the thread whenever no job is queued. It must return promptly once
     /// `wakeFD` becomes readable (a job arrived) and should not block longer than its
     /// own timeout. Returning `false` uninstalls it.
@@ -32,6 +32,8 @@ public final class ConnectionThread: @unchecked Sendable {
     private var idleHandler: IdleHandler?  // touched only on the thread
     private let wakeRead: Int32
     private let wakeWrite: Int32
+    /// Set once by the thread itself before it runs anything.
+    private let threadID = ThreadIdentity()
 
     /// Starts the thread. It runs until ``stop()`` is called.
     public init(name: String) {
@@ -54,9 +56,16 @@ public final class ConnectionThread: @unchecked Sendable {
         close(wakeWrite)
     }
 
-    /// Runs `body` on this thread and returns its result to the awaiting task.
+    /// True when called on this thread (for example from a task that prefers this thread
+    /// as its executor).
+    public var isCurrent: Bool { threadID.isCurrent }
+
+    /// Runs `body` on this thread and returns its result to the awaiting task. Called on
+    /// this thread already (a task running with this thread as its executor), it runs
+    /// `body` at once, without a hand-over.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+        if threadID.isCurrent { return try body() }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let accepted = enqueue {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
             }
@@ -123,7 +132,20 @@ public final class ConnectionThread: @unchecked Sendable {
         while read(wakeRead, &buffer, buffer.count) > 0 {}
     }
 
+    /// Runs task jobs here: a task that prefers this executor
+    /// (`withTaskExecutorPreference(thread)`) runs on this thread between its blocking calls,
+    /// which then need no hand-over to and from Swift's cooperative pool.
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        if !enqueue({ unowned.runSynchronously(on: executor) }) {
+            // Stopped: run it elsewhere rather than lose the task.
+            Task.detached { unowned.runSynchronously(on: executor) }
+        }
+    }
+
     private func loop() {
+        threadID.set()
         while true {
             condition.lock()
             while jobs.isEmpty && !stopped && idleHandler == nil {
@@ -150,6 +172,19 @@ public final class ConnectionThread: @unchecked Sendable {
             if !keep { idleHandler = nil }
         }
         idleHandler = nil
+    }
+}
+
+/// The pthread a ``ConnectionThread`` runs on, for "am I on it?" checks.
+private final class ThreadIdentity: @unchecked Sendable {
+    private let lock = NSLock()
+    private var thread: pthread_t?
+
+    func set() { lock.withLock { thread = pthread_self() } }
+
+    var isCurrent: Bool {
+        guard let thread = lock.withLock({ thread }) else { return false }
+        return pthread_equal(thread, pthread_self()) != 0
     }
 }
 

@@ -41,6 +41,10 @@ public final class PostgresConnection: @unchecked Sendable {
         try await connect(PostgresConfiguration(url: url))
     }
 
+    /// True when the caller runs on this connection's own thread (inside a pool's
+    /// `withConnection`/`withTransaction` body), where statements need no hand-over.
+    public var isCallerOnItsThread: Bool { thread.isCurrent }
+
     /// True once the connection has failed or been closed; a pool replaces such connections.
     public var isBroken: Bool {
         flagLock.lock()

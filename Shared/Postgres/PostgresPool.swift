@@ -29,14 +29,26 @@ public final class PostgresPool: @unchecked Sendable {
     /// Connections open now (idle or leased).
     public var openConnections: Int { lock.withLock { open } }
 
-    /// Leases a connection for the duration of `body`.
+    /// Leases a connection for the duration of `body`. Unless the caller is isolated to an
+    /// actor, `body` runs on the connection's own thread (its task executor), so that its
+    /// statements need no hand-over between threads.
     public func withConnection<T>(
+        isolation actor: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await withLeasedConnection(onItsThread: true, body)
+    }
+
+    private func withLeasedConnection<T>(
+        onItsThread: Bool,
         isolation actor: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         let connection = try await lease()
         do {
-            let result = try await body(connection)
+            let result = onItsThread
+                ? try await withTaskExecutorPreference(connection.thread) { try await body(connection) }
+                : try await body(connection)
             await release(connection)
             return result
         } catch {
@@ -83,7 +95,8 @@ public final class PostgresPool: @unchecked Sendable {
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {
         for attempt in 1...(size + 1) {
             do {
-                return try await withConnection { try await $0.query(query) }
+                // One statement: a hand-over to the connection's thread and back either way.
+                return try await withLeasedConnection(onItsThread: false) { try await $0.query(query) }
             } catch let error as PostgresError where !error.sentToServer && error.code == .connectionClosed && attempt <= size {
                 continue
             }

@@ -56,6 +56,21 @@ import Testing
         await pool.close()
     }
 
+    @Test func aTransactionBodyRunsOnItsConnectionsOwnThread() async throws {
+        let pool = PostgresPool(configuration: TestDatabase.configuration, size: 2)
+        let onThread = try await pool.withTransaction { tx in
+            let before = tx.connection.isCallerOnItsThread
+            _ = try await tx.query("SELECT 1")
+            return before && tx.connection.isCallerOnItsThread
+        }
+        #expect(onThread, "no hand-over between the body and its statements")
+        let elsewhere = try await pool.withConnection { connection in
+            try await pool.withConnection { other in other.isCallerOnItsThread && !connection.isCallerOnItsThread }
+        }
+        #expect(elsewhere, "a nested lease runs on the inner connection's thread")
+        await pool.close()
+    }
+
     @Test func aClosedPoolRefusesLeases() async throws {
         let pool = PostgresPool(configuration: TestDatabase.configuration, size: 1)
         await pool.close()

@@ -71,6 +71,7 @@ let package = Package(
             path: "Shared/ServiceKit"
         ),
         .target(name: "Catalog", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Catalog/Catalog"),
+        .target(name: "Inventory", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Inventory/Inventory"),
         .target(name: "SampleService", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Sample/SampleService"),
         .executableTarget(name: "SampleMain", dependencies: ["SampleService", "ServiceKit", "Messaging"], path: "Services/Sample/Main"),
         .target(
@@ -105,6 +106,7 @@ let package = Package(
             path: "Tests/ServiceKitTests"
         ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"], path: "Tests/CatalogTests"),
+        .testTarget(name: "InventoryTests", dependencies: ["Inventory"], path: "Tests/InventoryTests"),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Messaging", "AMQP", "TestSupport"], path: "Tests/ControlTests"),
         .testTarget(
             name: "MessagingTests",

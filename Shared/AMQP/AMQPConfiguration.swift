@@ -1,3 +1,4 @@
+import ConnectionThread
 import Foundation
 
 /// Where and how to connect, usually parsed from `amqp://user:pass@host:5672/vhost`.
@@ -76,9 +77,5 @@ public struct AMQPConfiguration: Sendable, Equatable {
     }
 
     /// The URL with its password replaced by `***`, for logs and errors.
-    public static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? "<unparseable URL>"
-    }
+    public static func redacted(_ url: String) -> String { ConnectionURL.redacted(url) }
 }

@@ -1,3 +1,4 @@
+import ConnectionThread
 import Foundation
 
 /// Where and how to connect, usually parsed from a URL such as
@@ -75,11 +76,7 @@ public struct PostgresConfiguration: Sendable, Equatable {
     }
 
     /// The URL with its password replaced by `***`, for logs and errors.
-    public static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "***"
-        return components.string ?? "<unparseable URL>"
-    }
+    public static func redacted(_ url: String) -> String { ConnectionURL.redacted(url) }
 
     /// libpq keyword/value pairs. Sessions always run in UTC with ISO dates so that
     /// timestamps decode the same way whatever the server's defaults.

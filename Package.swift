@@ -106,7 +106,7 @@ let package = Package(
             path: "Tests/ServiceKitTests"
         ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"], path: "Tests/CatalogTests"),
-        .testTarget(name: "InventoryTests", dependencies: ["Inventory"], path: "Tests/InventoryTests"),
+        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "Postgres", "Contracts", "TestSupport"], path: "Tests/InventoryTests"),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Messaging", "AMQP", "TestSupport"], path: "Tests/ControlTests"),
         .testTarget(
             name: "MessagingTests",

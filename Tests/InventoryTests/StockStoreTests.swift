@@ -1,0 +1,135 @@
+import Contracts
+import Foundation
+import Inventory
+import Postgres
+import TestSupport
+import Testing
+
+/// The stock rules against the real database: each test gets its own inventory schema.
+@Suite(.timeLimit(.minutes(2))) struct StockStoreTests {
+    static func withInventory(_ body: (PostgresPool, StockStore) async throws -> Void) async throws {
+        var configuration = try PostgresConfiguration(url: TestEnvironment.databaseURL)
+        configuration.applicationName = "erp-inventory-tests"
+        let pool = PostgresPool(configuration: configuration, size: 8)
+        let schema = TestEnvironment.uniqueName("t_inv")
+        try await PostgresMigrator(schema: schema, migrations: InventoryMigrations.all).migrate(pool)
+        let store = StockStore(schema: schema)
+        try await pool.withTransaction { tx in
+            try await store.addWarehouse(code: "SH", name: "Shanghai", region: "east", in: tx)
+            try await store.addWarehouse(code: "GZ", name: "Guangzhou", region: "south", in: tx)
+        }
+        do { try await body(pool, store) } catch {
+            _ = try? await pool.query(PostgresQuery(sql: "DROP SCHEMA \(schema) CASCADE"))
+            await pool.close()
+            throw error
+        }
+        try await pool.query(PostgresQuery(sql: "DROP SCHEMA \(schema) CASCADE"))
+        await pool.close()
+    }
+
+    static func receive(_ store: StockStore, _ pool: PostgresPool, sku: String, warehouse: String = "SH", quantity: Int) async throws {
+        try await pool.withTransaction { tx in
+            try await store.receive(
+                sku: sku, warehouse: warehouse, lot: "L1", expiry: nil, unitCost: Money(minorUnits: 1_250, currency: .cny),
+                quantity: quantity, reference: "PO-1", in: tx)
+        }
+    }
+
+    @Test func twoHundredConcurrentReservationsForTheLastTenUnitsReserveExactlyTen() async throws {
+        try await Self.withInventory { pool, store in
+            try await Self.receive(store, pool, sku: "TEE-RED-M", quantity: 10)
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for order in 0..<200 {
+                    group.addTask {
+                        do {
+                            try await pool.withTransaction { tx in
+                                try await store.reserve(order: "SO-\(order)", lines: [
+                                    .init(line: 0, sku: "TEE-RED-M", warehouse: "SH", quantity: 1),
+                                ], in: tx)
+                            }
+                            return true
+                        } catch is StockStore.Refusal {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 10)
+            #expect(outcomes.filter { !$0 }.count == 190)
+            let level = try await pool.withTransaction { try await store.level(sku: "TEE-RED-M", warehouse: "SH", in: $0) }
+            #expect(level.onHand == 10 && level.reserved == 10 && level.available == 0)
+        }
+    }
+
+    @Test func anOrderWithTheSameSKUOnTwoLinesIsReservedWholeOrNotAtAll() async throws {
+        try await Self.withInventory { pool, store in
+            try await Self.receive(store, pool, sku: "MUG", quantity: 5)
+            let twoLines: [StockStore.ReservationLine] = [
+                .init(line: 0, sku: "MUG", warehouse: "SH", quantity: 3), .init(line: 1, sku: "MUG", warehouse: "SH", quantity: 3),
+            ]
+            await #expect(throws: StockStore.Refusal(sku: "MUG", warehouse: "SH", wanted: 3, available: 2)) {
+                try await pool.withTransaction { tx in try await store.reserve(order: "SO-1", lines: twoLines, in: tx) }
+            }
+            var level = try await pool.withTransaction { try await store.level(sku: "MUG", warehouse: "SH", in: $0) }
+            #expect(level.reserved == 0, "the refused order kept nothing")
+            try await Self.receive(store, pool, sku: "MUG", quantity: 1)
+            try await pool.withTransaction { tx in try await store.reserve(order: "SO-1", lines: twoLines, in: tx) }
+            level = try await pool.withTransaction { try await store.level(sku: "MUG", warehouse: "SH", in: $0) }
+            #expect(level.reserved == 6 && level.available == 0)
+        }
+    }
+
+    @Test func ordersTouchingTheSameSKUsInOppositeOrdersAllSucceed() async throws {
+        try await Self.withInventory { pool, store in
+            try await Self.receive(store, pool, sku: "A", quantity: 100)
+            try await Self.receive(store, pool, sku: "B", quantity: 100)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for order in 0..<40 {
+                    let lines: [StockStore.ReservationLine] = order % 2 == 0
+                        ? [.init(line: 0, sku: "A", warehouse: "SH", quantity: 1), .init(line: 1, sku: "B", warehouse: "SH", quantity: 1)]
+                        : [.init(line: 0, sku: "B", warehouse: "SH", quantity: 1), .init(line: 1, sku: "A", warehouse: "SH", quantity: 1)]
+                    group.addTask {
+                        try await pool.withTransaction { tx in try await store.reserve(order: "SO-\(order)", lines: lines, in: tx) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let a = try await pool.withTransaction { try await store.level(sku: "A", warehouse: "SH", in: $0) }
+            let b = try await pool.withTransaction { try await store.level(sku: "B", warehouse: "SH", in: $0) }
+            #expect(a.reserved == 40 && b.reserved == 40)
+        }
+    }
+
+    @Test func theDatabaseItselfRefusesReservedAboveOnHandOrNegativeStock() async throws {
+        try await Self.withInventory { pool, store in
+            try await Self.receive(store, pool, sku: "X", quantity: 2)
+            await #expect {
+                try await pool.query(PostgresQuery(sql: "UPDATE \(store.schema).stock SET reserved = 3 WHERE sku = 'X'"))
+            } throws: { error in
+                (error as? PostgresError)?.constraint == "stock_reserved_within_on_hand"
+            }
+            await #expect {
+                try await pool.query(PostgresQuery(sql: "UPDATE \(store.schema).stock SET on_hand = -1, reserved = 0 WHERE sku = 'X'"))
+            } throws: { error in
+                (error as? PostgresError)?.sqlState == "23514"
+            }
+        }
+    }
+
+    @Test func theLedgerRecordsEveryChangeAndCannotBeRewritten() async throws {
+        try await Self.withInventory { pool, store in
+            try await Self.receive(store, pool, sku: "Y", quantity: 7)
+            try await pool.withTransaction { tx in
+                try await store.reserve(order: "SO-9", lines: [.init(line: 0, sku: "Y", warehouse: "SH", quantity: 4)], in: tx)
+            }
+            let ledger = try await pool.query(PostgresQuery(sql: "SELECT kind, quantity, reference FROM \(store.schema).movements ORDER BY id"))
+            #expect(try ledger.map { try $0.decode(String.self, column: "kind") } == ["receipt", "reservation"])
+            #expect(try ledger.map { try $0.decode(Int.self, column: "quantity") } == [7, 4])
+            try await pool.query(PostgresQuery(sql: "UPDATE \(store.schema).movements SET quantity = 1000"))
+            try await pool.query(PostgresQuery(sql: "DELETE FROM \(store.schema).movements"))
+            let after = try await pool.query(PostgresQuery(sql: "SELECT sum(quantity)::int FROM \(store.schema).movements"))[0]
+            #expect(try after.decode(Int.self, at: 0) == 11, "updates and deletes of the ledger do nothing")
+        }
+    }
+}

@@ -132,4 +132,62 @@ import Testing
             #expect(try after.decode(Int.self, at: 0) == 11, "updates and deletes of the ledger do nothing")
         }
     }
+
+    @Test func releasingAnOrderMakesItsUnitsAvailableAgainOnce() async throws {
+        try await Self.withInventory { pool, store in
+            try await Self.receive(store, pool, sku: "Z", quantity: 5)
+            try await pool.withTransaction { tx in
+                try await store.reserve(order: "SO-1", lines: [.init(line: 0, sku: "Z", warehouse: "SH", quantity: 4)], in: tx)
+            }
+            #expect(try await pool.withTransaction { try await store.release(order: "SO-1", in: $0) } == 4)
+            #expect(try await pool.withTransaction { try await store.release(order: "SO-1", in: $0) } == 0, "a second release does nothing")
+            let level = try await pool.withTransaction { try await store.level(sku: "Z", warehouse: "SH", in: $0) }
+            #expect(level.onHand == 5 && level.reserved == 0)
+        }
+    }
+
+    @Test func issuingShipsFromTheLotsThatExpireFirstAtTheirCost() async throws {
+        try await Self.withInventory { pool, store in
+            let day: TimeInterval = 86_400
+            let today = Date(timeIntervalSince1970: 1_796_000_000)
+            try await pool.withTransaction { tx in
+                for (lot, expiresIn, cost, quantity) in [("LATE", 90.0, 1_000, 5), ("SOON", 10.0, 1_200, 3), ("GONE", -1.0, 900, 50)] {
+                    try await store.receive(
+                        sku: "MILK", warehouse: "SH", lot: lot, expiry: today.addingTimeInterval(expiresIn * day),
+                        unitCost: Money(minorUnits: Int64(cost), currency: .cny), quantity: quantity, reference: "PO-7", in: tx)
+                }
+                try await store.reserve(order: "SO-5", lines: [.init(line: 0, sku: "MILK", warehouse: "SH", quantity: 6)], in: tx)
+            }
+            let issued = try await pool.withTransaction { try await store.issue(order: "SO-5", today: today, in: $0) }
+            #expect(issued.map(\.lot) == ["SOON", "LATE"])
+            #expect(issued.map(\.quantity) == [3, 3])
+            let cost = try Money.sum(issued.map { try $0.unitCost.times($0.quantity) }, currency: .cny)
+            #expect(cost == Money(minorUnits: 3 * 1_200 + 3 * 1_000, currency: .cny))
+            let level = try await pool.withTransaction { try await store.level(sku: "MILK", warehouse: "SH", in: $0) }
+            #expect(level.onHand == 52 && level.reserved == 0)
+            let lots = try await pool.query(PostgresQuery(sql: "SELECT lot, on_hand FROM \(store.schema).lots ORDER BY lot"))
+            #expect(try lots.map { "\(try $0.decode(String.self, at: 0))=\(try $0.decode(Int.self, at: 1))" } == ["GONE=50", "LATE=2", "SOON=0"])
+            // The ledger adds up to what is on hand.
+            let onHand = try await pool.query(PostgresQuery(
+                sql: "SELECT sum(quantity)::int FROM \(store.schema).movements WHERE kind IN ('receipt', 'issue')"))[0]
+            #expect(try onHand.decode(Int.self, at: 0) == 52)
+        }
+    }
+
+    @Test func anIssueThatOnlyExpiredLotsCouldCoverIsRefusedAndChangesNothing() async throws {
+        try await Self.withInventory { pool, store in
+            let today = Date(timeIntervalSince1970: 1_796_000_000)
+            try await pool.withTransaction { tx in
+                try await store.receive(
+                    sku: "EGG", warehouse: "SH", lot: "OLD", expiry: today.addingTimeInterval(-86_400),
+                    unitCost: Money(minorUnits: 100, currency: .cny), quantity: 4, reference: nil, in: tx)
+                try await store.reserve(order: "SO-6", lines: [.init(line: 0, sku: "EGG", warehouse: "SH", quantity: 2)], in: tx)
+            }
+            await #expect(throws: FEFO.Problem.insufficient(wanted: 2, available: 0)) {
+                _ = try await pool.withTransaction { try await store.issue(order: "SO-6", today: today, in: $0) }
+            }
+            let level = try await pool.withTransaction { try await store.level(sku: "EGG", warehouse: "SH", in: $0) }
+            #expect(level.onHand == 4 && level.reserved == 2, "the reservation stands")
+        }
+    }
 }

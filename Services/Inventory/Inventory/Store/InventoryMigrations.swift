@@ -49,7 +49,9 @@ public enum InventoryMigrations {
                 FOREIGN KEY (sku, warehouse) REFERENCES stock (sku, warehouse)
             );
 
-            -- The append-only ledger every quantity can be recomputed from.
+            -- The append-only ledger every quantity can be recomputed from. quantity is the
+            -- change: to on_hand for receipt, issue, return, adjustment and transfers, to
+            -- reserved for reservation and release (issue also ends the reservation it ships).
             CREATE TABLE movements (
                 id bigserial PRIMARY KEY,
                 kind text NOT NULL CHECK (kind IN ('receipt', 'issue', 'return', 'adjustment', 'transfer_out',

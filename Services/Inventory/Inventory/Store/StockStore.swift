@@ -91,6 +91,88 @@ public struct StockStore: Sendable {
         }
     }
 
+    /// Ends an order's reservations and makes their units available again. Returns how many
+    /// units were released; releasing an order that holds nothing does nothing.
+    @discardableResult
+    public func release(order: String, in tx: PostgresTransaction) async throws -> Int {
+        let released = try await tx.query(PostgresQuery(
+            sql: "DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity", binds: [order]))
+        var total = 0
+        for row in released {
+            let sku = try row.decode(String.self, column: "sku"), warehouse = try row.decode(String.self, column: "warehouse")
+            let quantity = try row.decode(Int.self, column: "quantity")
+            try await tx.query(PostgresQuery(
+                sql: "UPDATE \(table).stock SET reserved = reserved - $3 WHERE sku = $1 AND warehouse = $2",
+                binds: [sku, warehouse, quantity]))
+            try await record("release", sku: sku, warehouse: warehouse, lot: nil, quantity: -quantity, reference: order, in: tx)
+            total += quantity
+        }
+        return total
+    }
+
+    /// What an issue took from one lot, at the lot's cost.
+    public struct IssuedLot: Sendable, Equatable {
+        public let sku: String
+        public let warehouse: String
+        public let lot: String
+        public let quantity: Int
+        public let unitCost: Money
+    }
+
+    /// Ships an order's reservations: takes the reserved units from the lots first expiring
+    /// (FEFO; expired lots are not shipped), lowers on hand and reserved, ends the
+    /// reservations, and returns the lots and their FIFO cost for the cost of goods sold.
+    public func issue(order: String, today: Date, in tx: PostgresTransaction) async throws -> [IssuedLot] {
+        let reservations = try await tx.query(PostgresQuery(sql: """
+            DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity
+            """, binds: [order]))
+        var needs: [String: (sku: String, warehouse: String, quantity: Int)] = [:]
+        for row in reservations {
+            let sku = try row.decode(String.self, column: "sku"), warehouse = try row.decode(String.self, column: "warehouse")
+            needs["\(sku)\u{0}\(warehouse)", default: (sku, warehouse, 0)].quantity += try row.decode(Int.self, column: "quantity")
+        }
+        var issued: [IssuedLot] = []
+        for need in needs.values.sorted(by: { ($0.sku, $0.warehouse) < ($1.sku, $1.warehouse) }) {
+            let rows = try await tx.query(PostgresQuery(sql: """
+                SELECT lot, expiry::text AS expiry, received_at, on_hand, unit_cost_minor, currency FROM \(table).lots
+                WHERE sku = $1 AND warehouse = $2 AND on_hand > 0 ORDER BY lot FOR UPDATE
+                """, binds: [need.sku, need.warehouse]))
+            var currencies: [String: Currency] = [:]
+            let lots = try rows.map { row -> FEFO.Lot in
+                let lot = try row.decode(String.self, column: "lot")
+                currencies[lot] = try Currency(code: try row.decode(String.self, column: "currency"))
+                return FEFO.Lot(
+                    code: lot, expiry: try row.decode(String?.self, column: "expiry").flatMap(Self.date),
+                    receivedAt: try row.decode(Date.self, column: "received_at"), quantity: try row.decode(Int.self, column: "on_hand"),
+                    unitCost: try row.decode(Int64.self, column: "unit_cost_minor"))
+            }
+            for pick in try FEFO.pick(need.quantity, from: lots, today: today) {
+                try await tx.query(PostgresQuery(
+                    sql: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
+                    binds: [need.sku, need.warehouse, pick.lot, pick.quantity]))
+                try await record("issue", sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: -pick.quantity, reference: order, in: tx)
+                issued.append(IssuedLot(
+                    sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: pick.quantity,
+                    unitCost: Money(minorUnits: pick.unitCost, currency: currencies[pick.lot]!)))
+            }
+            try await tx.query(PostgresQuery(sql: """
+                UPDATE \(table).stock SET on_hand = on_hand - $3, reserved = reserved - $3 WHERE sku = $1 AND warehouse = $2
+                """, binds: [need.sku, need.warehouse, need.quantity]))
+        }
+        return issued
+    }
+
+    /// A `date` column's text (YYYY-MM-DD) as the start of that day in UTC.
+    static func date(_ text: String) -> Date? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        var components = DateComponents()
+        (components.year, components.month, components.day) = (parts[0], parts[1], parts[2])
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: components)
+    }
+
     /// On hand, reserved and available of one SKU in one warehouse (zeros if never stocked).
     public func level(sku: String, warehouse: String, in tx: PostgresTransaction) async throws -> (onHand: Int, reserved: Int, available: Int) {
         guard let row = try await tx.query(PostgresQuery(

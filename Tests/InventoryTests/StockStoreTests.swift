@@ -190,4 +190,71 @@ import Testing
             #expect(level.onHand == 4 && level.reserved == 2, "the reservation stands")
         }
     }
+
+    @Test func adjustmentsNeedAReasonAndCannotGoBelowZeroOrBelowWhatIsReserved() async throws {
+        try await Self.withInventory { pool, store in
+            try await Self.receive(store, pool, sku: "V", quantity: 5)
+            try await pool.withTransaction { tx in
+                try await store.reserve(order: "SO-1", lines: [.init(line: 0, sku: "V", warehouse: "SH", quantity: 3)], in: tx)
+                try await store.adjust(sku: "V", warehouse: "SH", lot: "L1", delta: -2, reason: "damaged in storage", in: tx)
+            }
+            await #expect(throws: StockStore.AdjustmentRefusal.self) {
+                try await pool.withTransaction { tx in
+                    try await store.adjust(sku: "V", warehouse: "SH", lot: "L1", delta: -1, reason: "lost", in: tx)
+                }
+            }
+            await #expect(throws: StockStore.AdjustmentRefusal.self) {
+                try await pool.withTransaction { tx in
+                    try await store.adjust(sku: "V", warehouse: "SH", lot: "L1", delta: 1, reason: "  ", in: tx)
+                }
+            }
+            await #expect(throws: StockStore.AdjustmentRefusal.self) {
+                try await pool.withTransaction { tx in
+                    try await store.adjust(sku: "V", warehouse: "SH", lot: "NOPE", delta: 1, reason: "found", in: tx)
+                }
+            }
+            let level = try await pool.withTransaction { try await store.level(sku: "V", warehouse: "SH", in: $0) }
+            #expect(level.onHand == 3 && level.reserved == 3)
+        }
+    }
+
+    @Test func aCycleCountTurnsTheDifferenceIntoAnAdjustment() async throws {
+        try await Self.withInventory { pool, store in
+            try await Self.receive(store, pool, sku: "W", quantity: 10)
+            #expect(try await pool.withTransaction { try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: 8, countReference: "CC-1", in: $0) } == -2)
+            #expect(try await pool.withTransaction { try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: 8, countReference: "CC-2", in: $0) } == 0)
+            await #expect(throws: StockStore.AdjustmentRefusal.self) {
+                _ = try await pool.withTransaction { try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: -1, countReference: "CC-3", in: $0) }
+            }
+            let level = try await pool.withTransaction { try await store.level(sku: "W", warehouse: "SH", in: $0) }
+            #expect(level.onHand == 8)
+        }
+    }
+
+    @Test func theInvariantsHoldAfterEveryKindOfChangeAndABrokenOneIsNamed() async throws {
+        try await Self.withInventory { pool, store in
+            let today = Date(timeIntervalSince1970: 1_796_000_000)
+            try await Self.receive(store, pool, sku: "A", quantity: 10)
+            try await Self.receive(store, pool, sku: "B", warehouse: "GZ", quantity: 4)
+            try await pool.withTransaction { tx in
+                try await store.reserve(order: "SO-1", lines: [.init(line: 0, sku: "A", warehouse: "SH", quantity: 3)], in: tx)
+                try await store.reserve(order: "SO-2", lines: [.init(line: 0, sku: "A", warehouse: "SH", quantity: 2),
+                                                               .init(line: 1, sku: "B", warehouse: "GZ", quantity: 1)], in: tx)
+                try await store.adjust(sku: "A", warehouse: "SH", lot: "L1", delta: -1, reason: "damaged", in: tx)
+            }
+            _ = try await pool.withTransaction { try await store.issue(order: "SO-1", today: today, in: $0) }
+            _ = try await pool.withTransaction { try await store.release(order: "SO-2", in: $0) }
+            let invariants = StockInvariants(schema: store.schema)
+            let results = try await invariants.check(pool)
+            #expect(results.count == 5)
+            let failing = results.filter { !$0.held }
+            #expect(failing.isEmpty, "\(failing)")
+
+            // Tamper with the totals behind the store's back: the check names what broke.
+            try await pool.query(PostgresQuery(sql: "UPDATE \(store.schema).stock SET on_hand = on_hand + 1 WHERE sku = 'B'"))
+            let broken = try await invariants.check(pool).filter { !$0.held }
+            #expect(broken.map(\.name) == ["on hand equals the sum of its lots", "on hand equals the ledger"])
+            #expect(broken.first?.violations == ["B@GZ: stock 5, lots 4"])
+        }
+    }
 }

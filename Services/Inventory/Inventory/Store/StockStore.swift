@@ -162,6 +162,52 @@ public struct StockStore: Sendable {
         return issued
     }
 
+    /// Why an adjustment or count was refused.
+    public struct AdjustmentRefusal: Error, Equatable, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    /// Changes a lot's quantity by `delta` (damage, loss, found stock) with a reason. The
+    /// result may not go below zero, nor below what is reserved.
+    public func adjust(
+        sku: String, warehouse: String, lot: String, delta: Int, reason: String, in tx: PostgresTransaction
+    ) async throws {
+        guard delta != 0 else { return }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw AdjustmentRefusal(reason: "an adjustment needs a reason")
+        }
+        let lotRow = try await tx.query(PostgresQuery(sql: """
+            UPDATE \(table).lots SET on_hand = on_hand + $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3 AND on_hand + $4 >= 0
+            """, binds: [sku, warehouse, lot, delta]))
+        guard lotRow.affectedRows == 1 else {
+            throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) does not exist or holds fewer than \(-delta) units")
+        }
+        let stockRow = try await tx.query(PostgresQuery(sql: """
+            UPDATE \(table).stock SET on_hand = on_hand + $3 WHERE sku = $1 AND warehouse = $2 AND on_hand + $3 >= reserved
+            """, binds: [sku, warehouse, delta]))
+        guard stockRow.affectedRows == 1 else {
+            throw AdjustmentRefusal(reason: "removing \(-delta) units of \(sku) in \(warehouse) would leave less than is reserved")
+        }
+        try await record("adjustment", sku: sku, warehouse: warehouse, lot: lot, quantity: delta, reference: reason, in: tx)
+    }
+
+    /// Records a cycle count of a lot: the difference to the books becomes an adjustment.
+    /// Returns that difference (0 when the count agrees).
+    @discardableResult
+    public func count(
+        sku: String, warehouse: String, lot: String, counted: Int, countReference: String, in tx: PostgresTransaction
+    ) async throws -> Int {
+        guard counted >= 0 else { throw AdjustmentRefusal(reason: "a counted quantity cannot be negative (\(counted))") }
+        guard let row = try await tx.query(PostgresQuery(
+            sql: "SELECT on_hand FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3 FOR UPDATE",
+            binds: [sku, warehouse, lot])).first
+        else { throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) does not exist") }
+        let delta = counted - (try row.decode(Int.self, at: 0))
+        try await adjust(sku: sku, warehouse: warehouse, lot: lot, delta: delta, reason: "cycle count \(countReference)", in: tx)
+        return delta
+    }
+
     /// A `date` column's text (YYYY-MM-DD) as the start of that day in UTC.
     static func date(_ text: String) -> Date? {
         let parts = text.split(separator: "-").compactMap { Int($0) }

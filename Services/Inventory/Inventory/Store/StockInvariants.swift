@@ -1,0 +1,57 @@
+import Postgres
+
+/// Invariant 1 of DESIGN.md section 4, checked on the live database: for every SKU and
+/// warehouse, on hand equals the sum of its lots and the sum of its ledger movements;
+/// reserved equals the sum of active reservations and of the reservation, release and
+/// issue movements (an issue always ships reserved units); and
+/// 0 ≤ reserved ≤ on hand. Each check reports the rows that break it.
+public struct StockInvariants: Sendable {
+    public struct Result: Sendable, Equatable, Codable {
+        public let name: String
+        public let held: Bool
+        /// Up to 20 offending (sku, warehouse) pairs with the figures that disagree.
+        public let violations: [String]
+    }
+
+    public let schema: String
+    public init(schema: String = "inventory") { self.schema = schema }
+
+    public func check(_ pool: PostgresPool) async throws -> [Result] {
+        let s = PostgresQuery.quoteIdentifier(schema)
+        let checks: [(String, String)] = [
+            ("on hand equals the sum of its lots", """
+                SELECT st.sku || '@' || st.warehouse || ': stock ' || st.on_hand || ', lots ' || coalesce(sum(l.on_hand), 0)
+                FROM \(s).stock st LEFT JOIN \(s).lots l ON l.sku = st.sku AND l.warehouse = st.warehouse
+                GROUP BY st.sku, st.warehouse, st.on_hand HAVING st.on_hand <> coalesce(sum(l.on_hand), 0)
+                """),
+            ("on hand equals the ledger", """
+                SELECT st.sku || '@' || st.warehouse || ': stock ' || st.on_hand || ', ledger ' || coalesce(sum(m.quantity), 0)
+                FROM \(s).stock st LEFT JOIN \(s).movements m ON m.sku = st.sku AND m.warehouse = st.warehouse
+                    AND m.kind IN ('receipt', 'issue', 'return', 'adjustment', 'transfer_out', 'transfer_in')
+                GROUP BY st.sku, st.warehouse, st.on_hand HAVING st.on_hand <> coalesce(sum(m.quantity), 0)
+                """),
+            ("reserved equals the active reservations", """
+                SELECT st.sku || '@' || st.warehouse || ': stock ' || st.reserved || ', reservations ' || coalesce(sum(r.quantity), 0)
+                FROM \(s).stock st LEFT JOIN \(s).reservations r ON r.sku = st.sku AND r.warehouse = st.warehouse
+                GROUP BY st.sku, st.warehouse, st.reserved HAVING st.reserved <> coalesce(sum(r.quantity), 0)
+                """),
+            ("reserved equals the ledger", """
+                SELECT st.sku || '@' || st.warehouse || ': stock ' || st.reserved || ', ledger ' || coalesce(sum(m.quantity), 0)
+                FROM \(s).stock st LEFT JOIN \(s).movements m ON m.sku = st.sku AND m.warehouse = st.warehouse
+                    AND m.kind IN ('reservation', 'release', 'issue')
+                GROUP BY st.sku, st.warehouse, st.reserved HAVING st.reserved <> coalesce(sum(m.quantity), 0)
+                """),
+            ("0 ≤ reserved ≤ on hand", """
+                SELECT sku || '@' || warehouse || ': on hand ' || on_hand || ', reserved ' || reserved
+                FROM \(s).stock WHERE reserved < 0 OR on_hand < 0 OR reserved > on_hand
+                """),
+        ]
+        var results: [Result] = []
+        for (name, sql) in checks {
+            let rows = try await pool.query(PostgresQuery(sql: sql + " LIMIT 20"))
+            let violations = try rows.map { try $0.decode(String.self, at: 0) }
+            results.append(Result(name: name, held: violations.isEmpty, violations: violations))
+        }
+        return results
+    }
+}

@@ -126,13 +126,15 @@ public struct StockStore: Sendable {
         let reservations = try await tx.query(PostgresQuery(sql: """
             DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity
             """, binds: [order]))
-        var needs: [String: (sku: String, warehouse: String, quantity: Int)] = [:]
+        struct Place: Hashable { let sku: String, warehouse: String }
+        var quantities: [Place: Int] = [:]
         for row in reservations {
-            let sku = try row.decode(String.self, column: "sku"), warehouse = try row.decode(String.self, column: "warehouse")
-            needs["\(sku)\u{0}\(warehouse)", default: (sku, warehouse, 0)].quantity += try row.decode(Int.self, column: "quantity")
+            let place = Place(sku: try row.decode(String.self, column: "sku"), warehouse: try row.decode(String.self, column: "warehouse"))
+            quantities[place, default: 0] += try row.decode(Int.self, column: "quantity")
         }
         var issued: [IssuedLot] = []
-        for need in needs.values.sorted(by: { ($0.sku, $0.warehouse) < ($1.sku, $1.warehouse) }) {
+        let needs = quantities.map { (sku: $0.key.sku, warehouse: $0.key.warehouse, quantity: $0.value) }
+        for need in needs.sorted(by: { ($0.sku, $0.warehouse) < ($1.sku, $1.warehouse) }) {
             let rows = try await tx.query(PostgresQuery(sql: """
                 SELECT lot, expiry::text AS expiry, received_at, on_hand, unit_cost_minor, currency FROM \(table).lots
                 WHERE sku = $1 AND warehouse = $2 AND on_hand > 0 ORDER BY lot FOR UPDATE

@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "erp-bench", targets: ["Benchmarks"]),
         .executable(name: "erp-sample", targets: ["SampleMain"]),
         .executable(name: "erpctl", targets: ["ErpctlMain"]),
+        .executable(name: "erp-inventory", targets: ["InventoryMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -72,12 +73,13 @@ let package = Package(
         ),
         .target(name: "Catalog", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Catalog/Catalog"),
         .target(name: "Inventory", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Inventory/Inventory"),
+        .executableTarget(name: "InventoryMain", dependencies: ["Inventory", "ServiceKit"], path: "Services/Inventory/Main"),
         .target(name: "SampleService", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Sample/SampleService"),
         .executableTarget(name: "SampleMain", dependencies: ["SampleService", "ServiceKit", "Messaging"], path: "Services/Sample/Main"),
         .target(
             name: "Control",
             dependencies: [
-                "ServiceKit", "Messaging", "SampleService", "Postgres", "AMQP",
+                "ServiceKit", "Messaging", "SampleService", "Inventory", "Postgres", "AMQP", "Contracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Control/Control"
@@ -86,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
-                "Postgres", "AMQP", "Messaging", "Contracts", "SampleService",
+                "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -106,7 +108,17 @@ let package = Package(
             path: "Tests/ServiceKitTests"
         ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"], path: "Tests/CatalogTests"),
-        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "Postgres", "Contracts", "TestSupport"], path: "Tests/InventoryTests"),
+        .target(
+            name: "ServiceTestSupport",
+            dependencies: [
+                "ServiceKit", "Messaging", "Postgres", "AMQP", "TestSupport",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/ServiceTestSupport"
+        ),
+        .testTarget(
+            name: "InventoryTests", dependencies: ["Inventory", "Postgres", "Contracts", "Messaging", "TestSupport", "ServiceTestSupport"],
+            path: "Tests/InventoryTests"),
         .testTarget(name: "ControlTests", dependencies: ["Control", "Messaging", "AMQP", "TestSupport"], path: "Tests/ControlTests"),
         .testTarget(
             name: "MessagingTests",

@@ -13,11 +13,15 @@ public struct Envelope: Sendable, Equatable {
     public var source: String
     /// The payload as JSON.
     public var payload: Data
+    /// For a command: the `erp.replies` routing key its ``CommandOutcome`` goes to (the AMQP
+    /// `reply_to`); nil when nobody waits for the outcome.
+    public var replyTo: String?
 
     public init(
         id: UUID = UUID(), type: MessageType, correlationID: String? = nil, causationID: String? = nil,
-        schemaVersion: Int, occurredAt: Date = Date(), source: String, payload: Data
+        schemaVersion: Int, occurredAt: Date = Date(), source: String, payload: Data, replyTo: String? = nil
     ) {
+        self.replyTo = replyTo
         self.id = id
         self.type = type
         self.correlationID = correlationID
@@ -31,12 +35,12 @@ public struct Envelope: Sendable, Equatable {
     /// Wraps a message; the type and schema version come from the message type.
     public init<M: Message>(
         _ message: M, source: String, correlationID: String? = nil, causationID: String? = nil,
-        id: UUID = UUID(), occurredAt: Date = Date()
+        id: UUID = UUID(), occurredAt: Date = Date(), replyTo: String? = nil
     ) throws {
         self.init(
             id: id, type: M.type, correlationID: correlationID, causationID: causationID,
             schemaVersion: M.schemaVersion, occurredAt: occurredAt, source: source,
-            payload: try MessageCoding.encoder().encode(message))
+            payload: try MessageCoding.encoder().encode(message), replyTo: replyTo)
     }
 
     /// A message caused by this one: same correlation, causation = this message's id.

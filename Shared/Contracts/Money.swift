@@ -166,3 +166,4 @@ public enum MoneyError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+

@@ -25,7 +25,7 @@ extension Envelope {
         if let causationID { headers[MessageHeaders.causationID] = .string(causationID) }
         return AMQPProperties(
             contentType: "application/json", headers: headers, persistent: true, correlationID: correlationID,
-            messageID: id.uuidString.lowercased(), timestamp: occurredAt, type: type.rawValue, appID: source)
+            replyTo: replyTo, messageID: id.uuidString.lowercased(), timestamp: occurredAt, type: type.rawValue, appID: source)
     }
 
     /// Reads the envelope of a delivery. A message without a UUID `message_id` or without
@@ -39,6 +39,7 @@ extension Envelope {
         self.init(
             id: id, type: MessageType(rawValue: type), correlationID: properties.correlationID,
             causationID: properties.headers[MessageHeaders.causationID]?.stringValue, schemaVersion: version,
-            occurredAt: properties.timestamp ?? Date(), source: properties.appID ?? "unknown", payload: delivery.body)
+            occurredAt: properties.timestamp ?? Date(), source: properties.appID ?? "unknown", payload: delivery.body,
+            replyTo: properties.replyTo.flatMap { $0.isEmpty ? nil : $0 })
     }
 }

@@ -162,7 +162,9 @@ public final class MessageConsumer: Service, Sendable {
             if let correlation = item.envelope.correlationID { logger[metadataKey: "correlation_id"] = "\(correlation)" }
             try await item.registration.handle(
                 item.message,
-                HandlerContext(envelope: item.envelope, transaction: tx, logger: logger, outgoing: outgoing, source: "erp-\(service)"))
+                HandlerContext(
+                    envelope: item.envelope, transaction: tx, logger: logger, outgoing: outgoing, source: "erp-\(service)",
+                    schema: schema))
         }
         try await outbox.enqueue(outgoing.take(), in: tx)
     }
@@ -244,7 +246,25 @@ public final class MessageConsumer: Service, Sendable {
             return .unsettled
         }
         metrics.parked.increment()
+        await tellSender(delivery, code: code, detail: detail, publisher: publisher)
         return .done
+    }
+
+    /// A parked command whose sender waits for its outcome (`reply_to`) gets a `refused`
+    /// outcome with the parking reason, so it does not wait in vain. Best effort: the
+    /// message itself is safely parked either way.
+    private func tellSender(_ delivery: AMQPDelivery, code: String, detail: String, publisher: AMQPPublisher) async {
+        guard let replyTo = delivery.properties.replyTo, !replyTo.isEmpty,
+            let commandID = delivery.properties.messageID.flatMap(UUID.init(uuidString:))
+        else { return }
+        let outcome = CommandOutcome(
+            commandID: commandID, commandType: MessageType(rawValue: delivery.properties.type ?? "unknown"), status: .refused,
+            code: code, reason: detail)
+        guard let reply = try? Envelope(
+            outcome, source: "erp-\(service)", correlationID: delivery.properties.correlationID, causationID: commandID.uuidString.lowercased())
+        else { return }
+        _ = try? await publisher.publish(AMQPMessage(
+            exchange: Exchanges.replies, routingKey: replyTo, body: reply.payload, properties: reply.amqpProperties))
     }
 
     private static func code(of kind: FailureKind) -> String? {

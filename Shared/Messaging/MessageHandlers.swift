@@ -13,6 +13,8 @@ public struct HandlerContext: Sendable {
     public let logger: Logger
     let outgoing: OutgoingMessages
     let source: String
+    /// The service's schema (where refusals are recorded).
+    let schema: String
 
     /// Enqueues an event caused by the message being handled (same correlation id),
     /// for `erp.events` routed by its type string.
@@ -24,10 +26,12 @@ public struct HandlerContext: Sendable {
     }
 
     /// Enqueues a command caused by the message being handled (same correlation id),
-    /// for `erp.commands` routed by its type string.
+    /// for `erp.commands` routed by its type string; its outcome goes to `erp.replies`
+    /// with routing key `replyTo` when one is given.
     @discardableResult
-    public func send<M: Message>(command: M) async throws -> Envelope {
-        let caused = try envelope.reply(command, source: source)
+    public func send<M: Message>(command: M, replyTo: String? = nil) async throws -> Envelope {
+        var caused = try envelope.reply(command, source: source)
+        caused.replyTo = replyTo
         outgoing.append(Outbox.Entry(caused, exchange: Exchanges.commands))
         return caused
     }
@@ -44,6 +48,12 @@ final class OutgoingMessages: @unchecked Sendable {
     private var entries: [Outbox.Entry] = []
 
     func append(_ entry: Outbox.Entry) { lock.withLock { entries.append(entry) } }
+
+    /// How many are enqueued: a mark to go back to when a command is refused.
+    var count: Int { lock.withLock { entries.count } }
+
+    /// Forgets what was enqueued after `mark`.
+    func truncate(to mark: Int) { lock.withLock { entries.removeSubrange(min(mark, entries.count)...) } }
 
     func take() -> [Outbox.Entry] {
         lock.withLock {
@@ -73,7 +83,53 @@ public struct MessageHandlers: Sendable {
             handle: { message, context in try await handler(message as! M, context) })
     }
 
+    /// Registers a command handler: its effects and the messages it enqueues happen
+    /// together or not at all (a savepoint). When it returns, a `done` ``CommandOutcome``
+    /// carrying its result is sent to the command's `reply_to`; when it throws
+    /// ``CommandRefused``, its effects are rolled back, the refusal is recorded in the
+    /// schema's `command_refusals` with its reason, and a `refused` outcome is sent. Any
+    /// other error is handled as for ``on(_:_:)`` (retried or parked).
+    public mutating func command<M: Message, Result: Encodable & Sendable>(
+        _: M.Type, _ handler: @escaping @Sendable (M, HandlerContext) async throws -> Result
+    ) {
+        on(M.self) { command, context in
+            let tx = context.transaction
+            let mark = context.outgoing.count
+            try await tx.query("SAVEPOINT erp_command")
+            do {
+                let result = try await handler(command, context)
+                // Not released: the commit ends every savepoint, and leaving it saves a round trip.
+                try context.reply(CommandOutcome(
+                    commandID: context.envelope.id, commandType: M.type, status: .done, result: try JSONValue(encoding: result)))
+            } catch let refused as CommandRefused {
+                try await tx.query("ROLLBACK TO SAVEPOINT erp_command")
+                context.outgoing.truncate(to: mark)
+                try await context.recordRefusal(refused)
+                try context.reply(CommandOutcome(
+                    commandID: context.envelope.id, commandType: M.type, status: .refused, code: refused.code, reason: refused.reason))
+            }
+        }
+    }
+
     public var types: [MessageType] { Array(registrations.keys) }
+}
+
+extension HandlerContext {
+    /// Enqueues a command's outcome for its `reply_to`, if it has one.
+    func reply(_ outcome: CommandOutcome) throws {
+        guard let replyTo = envelope.replyTo else { return }
+        let reply = try envelope.reply(outcome, source: source)
+        outgoing.append(Outbox.Entry(reply, exchange: Exchanges.replies, routingKey: replyTo))
+    }
+
+    func recordRefusal(_ refused: CommandRefused) async throws {
+        logger.notice("command refused", metadata: ["type": "\(envelope.type)", "code": "\(refused.code)", "reason": "\(refused.reason)"])
+        try await transaction.query(PostgresQuery(sql: """
+            INSERT INTO \(PostgresQuery.quoteIdentifier(schema)).command_refusals
+                (message_id, message_type, correlation_id, code, reason, payload)
+            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (message_id) DO NOTHING
+            """, binds: [envelope.id, envelope.type.rawValue, envelope.correlationID, refused.code, refused.reason, envelope.payload]))
+    }
 }
 
 /// An error a handler throws when the message itself is wrong (validation), so that

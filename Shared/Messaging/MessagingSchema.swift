@@ -43,6 +43,22 @@ public enum MessagingSchema {
                 CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
                     FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
                 """),
+            PostgresMigration(version: 2, name: "reply_to_and_refusals", sql: """
+                ALTER TABLE outbox ADD COLUMN reply_to text;
+
+                -- Commands the service refused for a business reason, kept with that reason
+                -- (their effects were rolled back; the sender, if waiting, was told).
+                CREATE TABLE command_refusals (
+                    message_id uuid PRIMARY KEY,
+                    message_type text NOT NULL,
+                    correlation_id text,
+                    code text NOT NULL,
+                    reason text NOT NULL,
+                    payload bytea NOT NULL,
+                    refused_at timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE INDEX command_refusals_refused_at ON command_refusals (refused_at);
+                """),
         ]
     }
 

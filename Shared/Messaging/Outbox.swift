@@ -39,18 +39,20 @@ public struct Outbox: Sendable {
         let envelopes = entries.map(\.envelope)
         try await transaction.query(PostgresQuery(sql: """
             INSERT INTO \(PostgresQuery.quoteIdentifier(schema)).outbox
-                (message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source, payload)
-            SELECT message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source, payload
+                (message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source,
+                 payload, reply_to)
+            SELECT message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source,
+                   payload, reply_to
             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
-                        $8::timestamptz[], $9::text[], $10::bytea[]) WITH ORDINALITY
+                        $8::timestamptz[], $9::text[], $10::bytea[], $11::text[]) WITH ORDINALITY
                 AS rows (message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version,
-                         occurred_at, source, payload, position)
+                         occurred_at, source, payload, reply_to, position)
             ORDER BY position
             """,
             binds: [
                 envelopes.map(\.id), entries.map(\.exchange), entries.map(\.routingKey), envelopes.map(\.type.rawValue),
                 envelopes.map(\.correlationID), envelopes.map(\.causationID), envelopes.map(\.schemaVersion),
-                envelopes.map(\.occurredAt), envelopes.map(\.source), envelopes.map(\.payload),
+                envelopes.map(\.occurredAt), envelopes.map(\.source), envelopes.map(\.payload), envelopes.map(\.replyTo),
             ]))
     }
 
@@ -64,12 +66,14 @@ public struct Outbox: Sendable {
         return envelope
     }
 
-    /// Enqueues a command for `erp.commands`, routed by its type string.
+    /// Enqueues a command for `erp.commands`, routed by its type string; its outcome goes
+    /// to `erp.replies` with routing key `replyTo` when one is given.
     @discardableResult
     public func send<M: Message>(
-        command: M, correlationID: String? = nil, causationID: String? = nil, in transaction: PostgresTransaction
+        command: M, correlationID: String? = nil, causationID: String? = nil, replyTo: String? = nil,
+        in transaction: PostgresTransaction
     ) async throws -> Envelope {
-        let envelope = try Envelope(command, source: source, correlationID: correlationID, causationID: causationID)
+        let envelope = try Envelope(command, source: source, correlationID: correlationID, causationID: causationID, replyTo: replyTo)
         try await enqueue(envelope, exchange: Exchanges.commands, in: transaction)
         return envelope
     }

@@ -100,7 +100,7 @@ public final class OutboxRelay: Service, Sendable {
         return try await pool.withTransaction { tx in
             let rows = try await tx.query(PostgresQuery(sql: """
                 SELECT seq, message_id, exchange, routing_key, message_type, correlation_id, causation_id,
-                       schema_version, occurred_at, source, payload
+                       schema_version, occurred_at, source, payload, reply_to
                 FROM \(table) WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
                 """, binds: [configuration.batchSize]))
             guard !rows.isEmpty else { return OutboxRelayDecision(sequence: [], results: []) }
@@ -116,7 +116,8 @@ public final class OutboxRelay: Service, Sendable {
                     schemaVersion: try row.decode(Int.self, column: "schema_version"),
                     occurredAt: try row.decode(Date.self, column: "occurred_at"),
                     source: try row.decode(String.self, column: "source"),
-                    payload: try row.decode(Data.self, column: "payload"))
+                    payload: try row.decode(Data.self, column: "payload"),
+                    replyTo: try row.decode(String?.self, column: "reply_to"))
                 messages.append(AMQPMessage(
                     exchange: try row.decode(String.self, column: "exchange"),
                     routingKey: try row.decode(String.self, column: "routing_key"),

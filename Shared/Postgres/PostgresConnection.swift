@@ -12,6 +12,12 @@ public final class PostgresConnection: @unchecked Sendable {
     let thread: ConnectionThread
     /// The `PGconn *`. Read and written only on `thread`.
     var handle: OpaquePointer?
+    /// Statements with parameters already prepared on this session (SQL → name), touched
+    /// only on the connection's thread. A statement is parsed and planned once per
+    /// session and then only bound and executed; the cache holds at most
+    /// ``preparedLimit`` statements, beyond which statements run unprepared.
+    private var prepared: [String: String] = [:]
+    static let preparedLimit = 256
     private let flagLock = NSLock()
     private var broken = false
     private var inTransaction = false
@@ -153,10 +159,26 @@ public final class PostgresConnection: @unchecked Sendable {
         let connection = try checkAliveOnThread()
         let copies = query.binds.map { $0.map { strdup($0) } ?? nil }
         defer { copies.forEach { free($0) } }
+        let name = try preparedName(query, connection)
         let result = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { binds in
-            PQexecParams(connection, query.sql, Int32(binds.count), nil, binds.baseAddress, nil, nil, 0)
+            if let name {
+                return PQexecPrepared(connection, name, Int32(binds.count), binds.baseAddress, nil, nil, 0)
+            }
+            return PQexecParams(connection, query.sql, Int32(binds.count), nil, binds.baseAddress, nil, nil, 0)
         }
         return try consume(result, statement: query.sql)
+    }
+
+    /// The name of the prepared statement for `query`, preparing it on first use; nil for
+    /// statements without parameters (DDL, transaction control) and once the cache is full.
+    private func preparedName(_ query: PostgresQuery, _ connection: OpaquePointer) throws -> String? {
+        guard !query.binds.isEmpty else { return nil }
+        if let name = prepared[query.sql] { return name }
+        guard prepared.count < Self.preparedLimit else { return nil }
+        let name = "erp_\(prepared.count + 1)"
+        _ = try consume(PQprepare(connection, name, query.sql, Int32(query.binds.count), nil), statement: query.sql)
+        prepared[query.sql] = name
+        return name
     }
 
     private func executeScriptOnThread(_ sql: String) throws -> PostgresRows {

@@ -68,13 +68,13 @@ import Testing
             let twoLines: [StockStore.ReservationLine] = [
                 .init(line: 0, sku: "MUG", warehouse: "SH", quantity: 3), .init(line: 1, sku: "MUG", warehouse: "SH", quantity: 3),
             ]
-            await #expect(throws: StockStore.Refusal(sku: "MUG", warehouse: "SH", wanted: 3, available: 2)) {
-                try await pool.withTransaction { tx in try await store.reserve(order: "SO-1", lines: twoLines, in: tx) }
+            await #expect(throws: StockStore.Refusal(sku: "MUG", warehouse: "SH", wanted: 6, available: 5)) {
+                _ = try await pool.withTransaction { tx in try await store.reserve(order: "SO-1", lines: twoLines, in: tx) }
             }
             var level = try await pool.withTransaction { try await store.level(sku: "MUG", warehouse: "SH", in: $0) }
             #expect(level.reserved == 0, "the refused order kept nothing")
             try await Self.receive(store, pool, sku: "MUG", quantity: 1)
-            try await pool.withTransaction { tx in try await store.reserve(order: "SO-1", lines: twoLines, in: tx) }
+            _ = try await pool.withTransaction { tx in try await store.reserve(order: "SO-1", lines: twoLines, in: tx) }
             level = try await pool.withTransaction { try await store.level(sku: "MUG", warehouse: "SH", in: $0) }
             #expect(level.reserved == 6 && level.available == 0)
         }
@@ -90,7 +90,7 @@ import Testing
                         ? [.init(line: 0, sku: "A", warehouse: "SH", quantity: 1), .init(line: 1, sku: "B", warehouse: "SH", quantity: 1)]
                         : [.init(line: 0, sku: "B", warehouse: "SH", quantity: 1), .init(line: 1, sku: "A", warehouse: "SH", quantity: 1)]
                     group.addTask {
-                        try await pool.withTransaction { tx in try await store.reserve(order: "SO-\(order)", lines: lines, in: tx) }
+                        _ = try await pool.withTransaction { tx in try await store.reserve(order: "SO-\(order)", lines: lines, in: tx) }
                     }
                 }
                 try await group.waitForAll()
@@ -153,12 +153,12 @@ import Testing
             try await pool.withTransaction { tx in
                 for (lot, expiresIn, cost, quantity) in [("LATE", 90.0, 1_000, 5), ("SOON", 10.0, 1_200, 3), ("GONE", -1.0, 900, 50)] {
                     try await store.receive(
-                        sku: "MILK", warehouse: "SH", lot: lot, expiry: today.addingTimeInterval(expiresIn * day),
+                        sku: "MILK", warehouse: "SH", lot: lot, expiry: BusinessDate(utcDayOf: today.addingTimeInterval(expiresIn * day)),
                         unitCost: Money(minorUnits: Int64(cost), currency: .cny), quantity: quantity, reference: "PO-7", in: tx)
                 }
                 try await store.reserve(order: "SO-5", lines: [.init(line: 0, sku: "MILK", warehouse: "SH", quantity: 6)], in: tx)
             }
-            let issued = try await pool.withTransaction { try await store.issue(order: "SO-5", today: today, in: $0) }
+            let issued = try await pool.withTransaction { try await store.issue(order: "SO-5", today: BusinessDate(utcDayOf: today), in: $0) }
             #expect(issued.map(\.lot) == ["SOON", "LATE"])
             #expect(issued.map(\.quantity) == [3, 3])
             let cost = try Money.sum(issued.map { try $0.unitCost.times($0.quantity) }, currency: .cny)
@@ -179,12 +179,12 @@ import Testing
             let today = Date(timeIntervalSince1970: 1_796_000_000)
             try await pool.withTransaction { tx in
                 try await store.receive(
-                    sku: "EGG", warehouse: "SH", lot: "OLD", expiry: today.addingTimeInterval(-86_400),
+                    sku: "EGG", warehouse: "SH", lot: "OLD", expiry: BusinessDate(utcDayOf: today.addingTimeInterval(-86_400)),
                     unitCost: Money(minorUnits: 100, currency: .cny), quantity: 4, reference: nil, in: tx)
                 try await store.reserve(order: "SO-6", lines: [.init(line: 0, sku: "EGG", warehouse: "SH", quantity: 2)], in: tx)
             }
             await #expect(throws: FEFO.Problem.insufficient(wanted: 2, available: 0)) {
-                _ = try await pool.withTransaction { try await store.issue(order: "SO-6", today: today, in: $0) }
+                _ = try await pool.withTransaction { try await store.issue(order: "SO-6", today: BusinessDate(utcDayOf: today), in: $0) }
             }
             let level = try await pool.withTransaction { try await store.level(sku: "EGG", warehouse: "SH", in: $0) }
             #expect(level.onHand == 4 && level.reserved == 2, "the reservation stands")
@@ -242,7 +242,7 @@ import Testing
                                                                .init(line: 1, sku: "B", warehouse: "GZ", quantity: 1)], in: tx)
                 try await store.adjust(sku: "A", warehouse: "SH", lot: "L1", delta: -1, reason: "damaged", in: tx)
             }
-            _ = try await pool.withTransaction { try await store.issue(order: "SO-1", today: today, in: $0) }
+            _ = try await pool.withTransaction { try await store.issue(order: "SO-1", today: BusinessDate(utcDayOf: today), in: $0) }
             _ = try await pool.withTransaction { try await store.release(order: "SO-2", in: $0) }
             let invariants = StockInvariants(schema: store.schema)
             let results = try await invariants.check(pool)

@@ -4,8 +4,10 @@ import ArgumentParser
 public struct Erpctl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "erpctl",
-        abstract: "Operate the ERP: topology, migrations, parked messages.",
-        subcommands: [TopologyCommand.self, MigrateCommand.self, DeadCommand.self])
+        abstract: "Operate the ERP: topology, migrations, parked messages, inventory, invariants.",
+        subcommands: [
+            TopologyCommand.self, MigrateCommand.self, DeadCommand.self, InventoryCommands.self, CheckCommand.self,
+        ])
 
     public init() {}
 

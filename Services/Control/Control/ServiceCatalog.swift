@@ -1,3 +1,4 @@
+import Inventory
 import SampleService
 import ServiceKit
 
@@ -5,7 +6,7 @@ import ServiceKit
 /// itself here when it lands.
 public enum ServiceCatalog {
     public static var all: [ServiceDefinition] {
-        [SampleService.definition()]
+        [SampleService.definition(), InventoryService.definition()]
     }
 
     public static func named(_ name: String) -> ServiceDefinition? {

@@ -67,5 +67,65 @@ public enum InventoryMigrations {
             CREATE RULE movements_no_update AS ON UPDATE TO movements DO INSTEAD NOTHING;
             CREATE RULE movements_no_delete AS ON DELETE TO movements DO INSTEAD NOTHING;
             """),
+        PostgresMigration(version: 2, name: "transfers_reorder_quarantine", sql: """
+            ALTER TABLE movements DROP CONSTRAINT movements_kind_check;
+            ALTER TABLE movements ADD CONSTRAINT movements_kind_check
+                CHECK (kind IN ('receipt', 'issue', 'return', 'adjustment', 'transfer_out', 'transfer_in', 'reservation',
+                                'release', 'quarantine'));
+            CREATE INDEX movements_issues ON movements (sku, warehouse, occurred_at) WHERE kind = 'issue';
+
+            -- Units between warehouses: out of the source's lots, not yet in the destination's.
+            CREATE TABLE transfers (
+                id text PRIMARY KEY,
+                sku text NOT NULL,
+                from_warehouse text NOT NULL REFERENCES warehouses (code),
+                to_warehouse text NOT NULL REFERENCES warehouses (code),
+                quantity integer NOT NULL CONSTRAINT transfers_quantity_positive CHECK (quantity > 0),
+                status text NOT NULL CHECK (status IN ('in_transit', 'received', 'cancelled')),
+                started_at timestamptz NOT NULL DEFAULT now(),
+                closed_at timestamptz,
+                CONSTRAINT transfers_two_warehouses CHECK (from_warehouse <> to_warehouse)
+            );
+            CREATE TABLE transfer_lots (
+                transfer_id text NOT NULL REFERENCES transfers (id),
+                lot text NOT NULL,
+                expiry date,
+                unit_cost_minor bigint NOT NULL,
+                currency text NOT NULL,
+                quantity integer NOT NULL CHECK (quantity > 0),
+                PRIMARY KEY (transfer_id, lot)
+            );
+
+            CREATE TABLE reorder_rules (
+                sku text NOT NULL,
+                warehouse text NOT NULL REFERENCES warehouses (code),
+                minimum integer NOT NULL,
+                maximum integer NOT NULL,
+                CONSTRAINT reorder_rules_range CHECK (minimum >= 0 AND maximum > minimum),
+                PRIMARY KEY (sku, warehouse)
+            );
+
+            -- At most one open request per SKU and warehouse, enforced by the database.
+            CREATE TABLE purchase_requests (
+                id bigserial PRIMARY KEY,
+                sku text NOT NULL,
+                warehouse text NOT NULL REFERENCES warehouses (code),
+                quantity integer NOT NULL CHECK (quantity > 0),
+                status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+                received_quantity integer NOT NULL DEFAULT 0,
+                opened_at timestamptz NOT NULL DEFAULT now(),
+                closed_at timestamptz
+            );
+            CREATE UNIQUE INDEX purchase_requests_one_open ON purchase_requests (sku, warehouse) WHERE status = 'open';
+
+            -- Returned units that may not be sold (damaged, unchecked): not part of on hand.
+            CREATE TABLE quarantine (
+                sku text NOT NULL,
+                warehouse text NOT NULL REFERENCES warehouses (code),
+                lot text NOT NULL,
+                quantity integer NOT NULL CHECK (quantity >= 0),
+                PRIMARY KEY (sku, warehouse, lot)
+            );
+            """),
     ]
 }

@@ -11,6 +11,9 @@ public struct StockInvariants: Sendable {
         public let held: Bool
         /// Up to 20 offending (sku, warehouse) pairs with the figures that disagree.
         public let violations: [String]
+        public init(name: String, held: Bool, violations: [String]) {
+            (self.name, self.held, self.violations) = (name, held, violations)
+        }
     }
 
     public let schema: String

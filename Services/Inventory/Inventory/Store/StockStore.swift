@@ -41,54 +41,116 @@ public struct StockStore: Sendable {
         }
     }
 
-    private var table: String { PostgresQuery.quoteIdentifier(schema) }
+    var table: String { PostgresQuery.quoteIdentifier(schema) }
 
-    public func addWarehouse(code: String, name: String, region: String, in tx: PostgresTransaction) async throws {
+    /// Adds a warehouse; false if one with this code exists.
+    @discardableResult
+    public func addWarehouse(code: String, name: String, region: String, in tx: PostgresTransaction) async throws -> Bool {
         try await tx.query(PostgresQuery(
-            sql: "INSERT INTO \(table).warehouses (code, name, region) VALUES ($1, $2, $3)", binds: [code, name, region]))
+            sql: "INSERT INTO \(table).warehouses (code, name, region) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
+            binds: [code, name, region])).affectedRows == 1
     }
 
     /// Receives `quantity` units into a lot (created if new) and adds them to the stock.
     public func receive(
-        sku: String, warehouse: String, lot: String, expiry: Date?, unitCost: Money, quantity: Int, reference: String?,
+        sku: String, warehouse: String, lot: String, expiry: BusinessDate?, unitCost: Money, quantity: Int, reference: String?,
         in tx: PostgresTransaction
     ) async throws {
-        precondition(quantity > 0, "a receipt adds at least one unit")
+        try await addToLot(
+            "receipt", sku: sku, warehouse: warehouse, lot: lot, expiry: expiry, unitCost: unitCost, quantity: quantity,
+            reference: reference, in: tx)
+    }
+
+    /// Adds units to a lot (created with this expiry and cost if new; an existing lot keeps
+    /// its own) and to the stock, and records the movement.
+    func addToLot(
+        _ kind: String, sku: String, warehouse: String, lot: String, expiry: BusinessDate?, unitCost: Money, quantity: Int,
+        reference: String?, in tx: PostgresTransaction
+    ) async throws {
+        precondition(quantity > 0, "adding stock adds at least one unit")
         try await tx.query(PostgresQuery(sql: """
             INSERT INTO \(table).stock (sku, warehouse, on_hand) VALUES ($1, $2, $3)
             ON CONFLICT (sku, warehouse) DO UPDATE SET on_hand = stock.on_hand + EXCLUDED.on_hand
             """, binds: [sku, warehouse, quantity]))
         try await tx.query(PostgresQuery(sql: """
             INSERT INTO \(table).lots (sku, warehouse, lot, expiry, unit_cost_minor, currency, on_hand)
-            VALUES ($1, $2, $3, $4::timestamptz::date, $5, $6, $7)
+            VALUES ($1, $2, $3, $4::date, $5, $6, $7)
             ON CONFLICT (sku, warehouse, lot) DO UPDATE SET on_hand = lots.on_hand + EXCLUDED.on_hand
-            """, binds: [sku, warehouse, lot, expiry, unitCost.minorUnits, unitCost.currency.code, quantity]))
-        try await record("receipt", sku: sku, warehouse: warehouse, lot: lot, quantity: quantity, reference: reference, in: tx)
+            """, binds: [sku, warehouse, lot, expiry?.description, unitCost.minorUnits, unitCost.currency.code, quantity]))
+        try await record(kind, sku: sku, warehouse: warehouse, lot: lot, quantity: quantity, reference: reference, in: tx)
     }
 
-    /// Reserves every line or none: each line is a conditional update that only succeeds
-    /// while enough is available (`on_hand - reserved >= quantity`). Lines are applied in
-    /// (SKU, warehouse) order so that two orders never lock the same rows in opposite orders.
-    /// Throws ``Refusal`` for the first line that cannot be had; the caller's transaction
-    /// must then roll back.
-    public func reserve(order: String, lines: [ReservationLine], in tx: PostgresTransaction) async throws {
-        for line in lines.sorted(by: { ($0.sku, $0.warehouse, $0.line) < ($1.sku, $1.warehouse, $1.line) }) {
-            let updated = try await tx.query(PostgresQuery(sql: """
-                UPDATE \(table).stock SET reserved = reserved + $3
-                WHERE sku = $1 AND warehouse = $2 AND on_hand - reserved >= $3
-                """, binds: [line.sku, line.warehouse, line.quantity]))
-            guard updated.affectedRows == 1 else {
-                let row = try await tx.query(PostgresQuery(
-                    sql: "SELECT on_hand - reserved FROM \(table).stock WHERE sku = $1 AND warehouse = $2",
-                    binds: [line.sku, line.warehouse])).first
-                throw Refusal(sku: line.sku, warehouse: line.warehouse, wanted: line.quantity, available: try row?.decode(Int.self, at: 0) ?? 0)
-            }
-            try await tx.query(PostgresQuery(sql: """
-                INSERT INTO \(table).reservations (order_id, line, sku, warehouse, quantity) VALUES ($1, $2, $3, $4, $5)
-                ON CONFLICT (order_id, line, warehouse) DO UPDATE SET quantity = reservations.quantity + EXCLUDED.quantity
-                """, binds: [order, line.line, line.sku, line.warehouse, line.quantity]))
-            try await record("reservation", sku: line.sku, warehouse: line.warehouse, lot: nil, quantity: line.quantity, reference: order, in: tx)
+    /// Reserves every line or none, in one statement: the stock rows are locked in
+    /// (SKU, warehouse) order (so two orders never lock the same rows in opposite orders),
+    /// each is raised by a conditional update that only succeeds while enough is available
+    /// (`on_hand - reserved >= quantity`), and the reservations and ledger rows are written
+    /// with it. Throws ``Refusal`` for a place that cannot supply its share; the caller's
+    /// transaction (or savepoint) must then roll back. Returns the places among these that
+    /// have a reorder rule (found in the same round trip), for the caller to apply.
+    @discardableResult
+    public func reserve(order: String, lines: [ReservationLine], in tx: PostgresTransaction) async throws
+        -> [(sku: String, warehouse: String)]
+    {
+        struct Place: Hashable, Comparable {
+            let sku: String, warehouse: String
+            static func < (a: Place, b: Place) -> Bool { (a.sku, a.warehouse) < (b.sku, b.warehouse) }
         }
+        struct Share: Hashable { let line: Int, place: Place }
+        var perPlace: [Place: Int] = [:]
+        var perShare: [Share: Int] = [:]
+        for line in lines {
+            let place = Place(sku: line.sku, warehouse: line.warehouse)
+            perPlace[place, default: 0] += line.quantity
+            perShare[Share(line: line.line, place: place), default: 0] += line.quantity
+        }
+        let places = perPlace.keys.sorted()
+        let shares = perShare.keys.sorted { ($0.place, $0.line) < ($1.place, $1.line) }
+        let result = try await tx.query(PostgresQuery(sql: """
+            WITH wanted AS (
+                SELECT * FROM unnest($2::text[], $3::text[], $4::int[]) AS w (sku, warehouse, quantity)
+            ), locked AS MATERIALIZED (
+                SELECT s.sku, s.warehouse FROM \(table).stock s JOIN wanted w ON w.sku = s.sku AND w.warehouse = s.warehouse
+                ORDER BY s.sku, s.warehouse FOR UPDATE OF s
+            ), raised AS (
+                UPDATE \(table).stock s SET reserved = s.reserved + w.quantity
+                FROM wanted w JOIN locked l ON l.sku = w.sku AND l.warehouse = w.warehouse
+                WHERE s.sku = w.sku AND s.warehouse = w.warehouse AND s.on_hand - s.reserved >= w.quantity
+                RETURNING s.sku
+            ), shares AS (
+                SELECT * FROM unnest($5::int[], $6::text[], $7::text[], $8::int[]) AS r (line, sku, warehouse, quantity)
+            ), reserved AS (
+                INSERT INTO \(table).reservations (order_id, line, sku, warehouse, quantity)
+                SELECT $1, line, sku, warehouse, quantity FROM shares
+                ON CONFLICT (order_id, line, warehouse) DO UPDATE SET quantity = reservations.quantity + EXCLUDED.quantity
+            ), recorded AS (
+                INSERT INTO \(table).movements (kind, sku, warehouse, quantity, reference)
+                SELECT 'reservation', sku, warehouse, quantity, $1 FROM shares
+            )
+            SELECT (SELECT count(*)::int FROM raised) AS raised,
+                   (SELECT string_agg(r.sku || chr(31) || r.warehouse, chr(30))
+                    FROM \(table).reorder_rules r JOIN wanted w ON w.sku = r.sku AND w.warehouse = r.warehouse) AS ruled
+            """, binds: [
+                order, places.map(\.sku), places.map(\.warehouse), places.map { perPlace[$0]! },
+                shares.map(\.line), shares.map(\.place.sku), shares.map(\.place.warehouse), shares.map { perShare[$0]! },
+            ]))
+        guard try result[0].decode(Int.self, at: 0) == places.count else {
+            // Find the first place that could not supply its share, for the refusal.
+            let levels = try await tx.query(PostgresQuery(sql: """
+                SELECT w.sku, w.warehouse, coalesce(s.on_hand - s.reserved, 0) AS available
+                FROM unnest($1::text[], $2::text[]) AS w (sku, warehouse)
+                LEFT JOIN \(table).stock s ON s.sku = w.sku AND s.warehouse = w.warehouse
+                """, binds: [places.map(\.sku), places.map(\.warehouse)]))
+            for row in levels {
+                let place = Place(sku: try row.decode(String.self, column: "sku"), warehouse: try row.decode(String.self, column: "warehouse"))
+                let available = try row.decode(Int.self, column: "available")
+                if available < perPlace[place]! {
+                    throw Refusal(sku: place.sku, warehouse: place.warehouse, wanted: perPlace[place]!, available: available)
+                }
+            }
+            throw Refusal(sku: places[0].sku, warehouse: places[0].warehouse, wanted: perPlace[places[0]]!, available: 0)
+        }
+        let ruled = Set((try result[0].decode(String?.self, column: "ruled") ?? "").split(separator: "\u{1E}").map(String.init))
+        return places.filter { ruled.contains("\($0.sku)\u{1F}\($0.warehouse)") }.map { ($0.sku, $0.warehouse) }
     }
 
     /// Ends an order's reservations and makes their units available again. Returns how many
@@ -122,7 +184,7 @@ public struct StockStore: Sendable {
     /// Ships an order's reservations: takes the reserved units from the lots first expiring
     /// (FEFO; expired lots are not shipped), lowers on hand and reserved, ends the
     /// reservations, and returns the lots and their FIFO cost for the cost of goods sold.
-    public func issue(order: String, today: Date, in tx: PostgresTransaction) async throws -> [IssuedLot] {
+    public func issue(order: String, today: BusinessDate, in tx: PostgresTransaction) async throws -> [IssuedLot] {
         let reservations = try await tx.query(PostgresQuery(sql: """
             DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity
             """, binds: [order]))
@@ -135,20 +197,9 @@ public struct StockStore: Sendable {
         var issued: [IssuedLot] = []
         let needs = quantities.map { (sku: $0.key.sku, warehouse: $0.key.warehouse, quantity: $0.value) }
         for need in needs.sorted(by: { ($0.sku, $0.warehouse) < ($1.sku, $1.warehouse) }) {
-            let rows = try await tx.query(PostgresQuery(sql: """
-                SELECT lot, expiry::text AS expiry, received_at, on_hand, unit_cost_minor, currency FROM \(table).lots
-                WHERE sku = $1 AND warehouse = $2 AND on_hand > 0 ORDER BY lot FOR UPDATE
-                """, binds: [need.sku, need.warehouse]))
-            var currencies: [String: Currency] = [:]
-            let lots = try rows.map { row -> FEFO.Lot in
-                let lot = try row.decode(String.self, column: "lot")
-                currencies[lot] = try Currency(code: try row.decode(String.self, column: "currency"))
-                return FEFO.Lot(
-                    code: lot, expiry: try row.decode(String?.self, column: "expiry").flatMap(Self.date),
-                    receivedAt: try row.decode(Date.self, column: "received_at"), quantity: try row.decode(Int.self, column: "on_hand"),
-                    unitCost: try row.decode(Int64.self, column: "unit_cost_minor"))
-            }
-            for pick in try FEFO.pick(need.quantity, from: lots, today: today) {
+            let lots = try await lockedLots(sku: need.sku, warehouse: need.warehouse, in: tx)
+            let currencies = Dictionary(lots.map { ($0.lot.code, $0.currency) }, uniquingKeysWith: { first, _ in first })
+            for pick in try FEFO.pick(need.quantity, from: lots.map(\.lot), today: today.startOfDayUTC) {
                 try await tx.query(PostgresQuery(
                     sql: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
                     binds: [need.sku, need.warehouse, pick.lot, pick.quantity]))
@@ -210,17 +261,6 @@ public struct StockStore: Sendable {
         return delta
     }
 
-    /// A `date` column's text (YYYY-MM-DD) as the start of that day in UTC.
-    static func date(_ text: String) -> Date? {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3 else { return nil }
-        var components = DateComponents()
-        (components.year, components.month, components.day) = (parts[0], parts[1], parts[2])
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: components)
-    }
-
     /// On hand, reserved and available of one SKU in one warehouse (zeros if never stocked).
     public func level(sku: String, warehouse: String, in tx: PostgresTransaction) async throws -> (onHand: Int, reserved: Int, available: Int) {
         guard let row = try await tx.query(PostgresQuery(
@@ -230,7 +270,7 @@ public struct StockStore: Sendable {
         return (onHand, reserved, onHand - reserved)
     }
 
-    private func record(
+    func record(
         _ kind: String, sku: String, warehouse: String, lot: String?, quantity: Int, reference: String?, in tx: PostgresTransaction
     ) async throws {
         try await tx.query(PostgresQuery(sql: """

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import Inventory
+
+/// `erpctl check`: the invariants of DESIGN.md section 4 on the live database, each
+/// printed as held or broken (with what breaks it); exits 1 if any is broken.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Verify the system's invariants on the live database.")
+    @OptionGroup var report: InventoryCommands.ReportOptions
+
+    func run() async throws { try await Self.run(report: report) }
+
+    static func run(report: InventoryCommands.ReportOptions) async throws {
+        var results: [StockInvariants.Result] = []
+        try await report.withPool { pool in
+            results = try await StockInvariants().check(pool).map {
+                StockInvariants.Result(name: "1. stock: \($0.name)", held: $0.held, violations: $0.violations)
+            }
+        }
+        if report.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        } else {
+            for result in results {
+                print("\(result.held ? "held  " : "BROKEN") \(result.name)")
+                for violation in result.violations { print("         \(violation)") }
+            }
+        }
+        if results.contains(where: { !$0.held }) {
+            throw ControlFailure(description: "\(results.filter { !$0.held }.count) invariant(s) broken")
+        }
+    }
+}

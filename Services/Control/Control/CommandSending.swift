@@ -1,0 +1,93 @@
+import ArgumentParser
+import Contracts
+import Foundation
+import Messaging
+import ServiceKit
+
+/// How a command's outcome is printed: `--json` for programs, else lines and tables for people.
+struct OutcomeOptions: ParsableArguments {
+    @Flag(help: "Print the outcome as JSON.") var json = false
+    @Option(help: "Seconds to wait for the service's outcome.") var timeout: Int = 30
+
+    func validate() throws {
+        guard (1...3_600).contains(timeout) else { throw ValidationError("--timeout must be 1 to 3600 seconds") }
+    }
+}
+
+/// Sends one command to its service through `erp.commands`, waits for the outcome and
+/// prints it. A refusal prints the service's reason and exits 1.
+func send<M: Message>(_ command: M, servers: ServerOptions, output: OutcomeOptions, correlationID: String? = nil) async throws {
+    let broker = try servers.broker()
+    let outcome = try await reporting("sending \(M.type)") {
+        let client = try await CommandClient.connect(broker)
+        do {
+            let outcome = try await client.send(command, correlationID: correlationID, timeout: .seconds(output.timeout))
+            await client.close()
+            return outcome
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+    if output.json || outcome.status == .done { print(OutcomeRendering.render(outcome, json: output.json)) }
+    if outcome.status == .refused {
+        throw ControlFailure(description: "refused (\(outcome.code ?? "refused")): \(outcome.reason ?? "no reason given")")
+    }
+}
+
+/// Turns an outcome into text: JSON as it came, or for people the status, the result's
+/// plain fields as `name: value` lines, and each list of records as a table.
+enum OutcomeRendering {
+    static func render(_ outcome: CommandOutcome, json: Bool) -> String {
+        if json {
+            let encoder = MessageCoding.encoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: (try? encoder.encode(outcome)) ?? Data(), as: UTF8.self)
+        }
+        guard outcome.status == .done else { return "refused: \(outcome.reason ?? "")" }
+        var lines = ["done: \(outcome.commandType)"]
+        guard case .object(let fields)? = outcome.result else { return lines.joined(separator: "\n") }
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+            if case .array(let items) = value, !items.isEmpty {
+                lines.append("\(key):")
+                lines.append(table(items))
+            } else {
+                lines.append("\(key): \(scalar(value))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func scalar(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "-"
+        case .bool(let flag): return flag ? "yes" : "no"
+        case .integer(let number): return String(number)
+        case .number(let number): return String(number)
+        case .string(let text): return text
+        case .array(let items): return items.map(scalar).joined(separator: ", ")
+        case .object(let object):
+            if case .integer(let minor)? = object["minor_units"], case .string(let code)? = object["currency"],
+                let currency = try? Currency(code: code)
+            {
+                return Money(minorUnits: minor, currency: currency).description
+            }
+            return object.sorted { $0.key < $1.key }.map { "\($0.key)=\(scalar($0.value))" }.joined(separator: " ")
+        }
+    }
+
+    static func table(_ items: [JSONValue]) -> String {
+        let objects = items.compactMap { item -> [String: JSONValue]? in
+            if case .object(let object) = item { return object }
+            return nil
+        }
+        let columns = Array(Set(objects.flatMap(\.keys))).sorted()
+        return ReportTable(columns: columns, rows: objects.map { object in columns.map { object[$0].map(scalar) } }).table
+            .split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+    }
+}
+
+/// Prints a report as a table or JSON.
+func printReport(_ table: ReportTable, json: Bool) {
+    print(json ? table.json : table.table)
+}

@@ -1,0 +1,68 @@
+import Contracts
+import Messaging
+
+/// Reservations for orders: reserve (all lines or nothing, warehouses chosen by
+/// ``Allocation``), release, and issue at shipment (FEFO lots with their FIFO cost).
+extension InventoryHandlers {
+    func reserve(_ command: InventoryCommand.Reserve, _ context: HandlerContext) async throws -> InventoryResult.Reserved {
+        try Self.require(command.order, "order")
+        guard !command.lines.isEmpty else { throw Self.validation("order \(command.order) has no lines") }
+        var seen = Set<Int>()
+        for line in command.lines {
+            try Self.require(line.sku, "sku of line \(line.line)")
+            try Self.requirePositive(line.quantity, "quantity of line \(line.line)")
+            guard seen.insert(line.line).inserted else { throw Self.validation("line \(line.line) appears twice") }
+        }
+        let tx = context.transaction
+        let (held, warehouses) = try await store.lockAvailability(order: command.order, skus: command.lines.map(\.sku), in: tx)
+        // The same order reserved again (a new command, not a redelivery) gets what it holds.
+        if !held.isEmpty { return InventoryResult.Reserved(order: command.order, reservations: held) }
+
+        let picks: [Allocation.Pick]
+        do {
+            picks = try Allocation.allocate(
+                command.lines.map { Allocation.Line(sku: $0.sku, quantity: $0.quantity) }, from: warehouses,
+                shippingRegion: command.shippingRegion)
+        } catch {
+            throw CommandRefused("insufficient-stock", "order \(command.order): \(error.description)")
+        }
+        let reservations = picks.map { pick in
+            let line = command.lines[pick.line]
+            return InventoryResult.Reservation(line: line.line, sku: line.sku, warehouse: pick.warehouse, quantity: pick.quantity)
+        }
+        let ruled: [(sku: String, warehouse: String)]
+        do {
+            ruled = try await store.reserve(
+                order: command.order,
+                lines: reservations.map { .init(line: $0.line, sku: $0.sku, warehouse: $0.warehouse, quantity: $0.quantity) }, in: tx)
+        } catch let refusal as StockStore.Refusal {
+            throw CommandRefused("insufficient-stock", "order \(command.order): \(refusal.description)")
+        }
+        try await context.publish(event: InventoryEvent.Reserved(order: command.order, reservations: reservations))
+        try await applyReorderRules(ruled, context, knownToHaveRules: true)
+        return InventoryResult.Reserved(order: command.order, reservations: reservations)
+    }
+
+    func release(_ command: InventoryCommand.Release, _ context: HandlerContext) async throws -> InventoryResult.Released {
+        try Self.require(command.order, "order")
+        let units = try await store.release(order: command.order, in: context.transaction)
+        if units > 0 { try await context.publish(event: InventoryEvent.Released(order: command.order, units: units)) }
+        return InventoryResult.Released(order: command.order, units: units)
+    }
+
+    func issue(_ command: InventoryCommand.Issue, _ context: HandlerContext) async throws -> InventoryResult.Issued {
+        try Self.require(command.order, "order")
+        let issued: [StockStore.IssuedLot]
+        do {
+            issued = try await store.issue(order: command.order, today: .today(), in: context.transaction)
+        } catch let problem as FEFO.Problem {
+            throw CommandRefused("lots-short", "order \(command.order): the unexpired lots cannot supply it (\(problem.description))")
+        }
+        guard !issued.isEmpty else { throw CommandRefused("nothing-reserved", "order \(command.order) holds no reservation to issue") }
+        let lots = issued.map {
+            InventoryResult.IssuedLot(sku: $0.sku, warehouse: $0.warehouse, lot: $0.lot, quantity: $0.quantity, unitCost: $0.unitCost)
+        }
+        try await context.publish(event: InventoryEvent.Issued(order: command.order, lots: lots))
+        return InventoryResult.Issued(order: command.order, lots: lots)
+    }
+}

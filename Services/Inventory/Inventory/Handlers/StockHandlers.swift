@@ -1,0 +1,112 @@
+import Contracts
+import Messaging
+
+/// Warehouses, receipts, adjustments, cycle counts, returns and reorder rules.
+extension InventoryHandlers {
+    func addWarehouse(_ command: InventoryCommand.AddWarehouse, _ context: HandlerContext) async throws -> InventoryResult.Done {
+        try Self.require(command.code, "code")
+        try Self.require(command.name, "name")
+        try Self.require(command.region, "region")
+        guard try await store.addWarehouse(code: command.code, name: command.name, region: command.region, in: context.transaction) else {
+            throw CommandRefused("duplicate-warehouse", "warehouse '\(command.code)' already exists")
+        }
+        return InventoryResult.Done()
+    }
+
+    func receive(_ command: InventoryCommand.Receive, _ context: HandlerContext) async throws -> InventoryResult.Level {
+        try Self.require(command.sku, "sku")
+        try Self.require(command.lot, "lot")
+        try Self.requirePositive(command.quantity)
+        guard !command.unitCost.isNegative else { throw Self.validation("unit cost \(command.unitCost) is negative") }
+        try await requireWarehouse(command.warehouse, context)
+        try await store.receive(
+            sku: command.sku, warehouse: command.warehouse, lot: command.lot, expiry: command.expiry, unitCost: command.unitCost,
+            quantity: command.quantity, reference: command.purchaseReference ?? command.purchaseRequest.map { "PR-\($0)" },
+            in: context.transaction)
+        try await context.publish(event: InventoryEvent.Received(
+            sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity, unitCost: command.unitCost,
+            expiry: command.expiry, purchaseReference: command.purchaseReference))
+        if let request = command.purchaseRequest {
+            guard let closed = try await reorder.close(
+                request: request, sku: command.sku, warehouse: command.warehouse, received: command.quantity, in: context.transaction)
+            else {
+                throw CommandRefused(
+                    "unknown-purchase-request", "no open purchase request \(request) for \(command.sku) in \(command.warehouse)")
+            }
+            try await context.publish(event: closed)
+        }
+        return try await level(command.sku, command.warehouse, context)
+    }
+
+    func adjust(_ command: InventoryCommand.Adjust, _ context: HandlerContext) async throws -> InventoryResult.Adjusted {
+        try Self.require(command.sku, "sku")
+        try Self.require(command.lot, "lot")
+        guard command.delta != 0 else { throw Self.validation("an adjustment of 0 changes nothing") }
+        try Self.require(command.reason, "reason")
+        try await requireWarehouse(command.warehouse, context)
+        do {
+            try await store.adjust(
+                sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: command.delta, reason: command.reason,
+                in: context.transaction)
+        } catch let refusal as StockStore.AdjustmentRefusal {
+            throw CommandRefused("invalid-adjustment", refusal.reason)
+        }
+        try await context.publish(event: InventoryEvent.Adjusted(
+            sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: command.delta, reason: command.reason))
+        if command.delta < 0 { try await applyReorderRules([(command.sku, command.warehouse)], context) }
+        return InventoryResult.Adjusted(delta: command.delta, level: try await level(command.sku, command.warehouse, context))
+    }
+
+    func count(_ command: InventoryCommand.Count, _ context: HandlerContext) async throws -> InventoryResult.Adjusted {
+        try Self.require(command.sku, "sku")
+        try Self.require(command.lot, "lot")
+        try Self.require(command.reference, "reference")
+        try await requireWarehouse(command.warehouse, context)
+        let delta: Int
+        do {
+            delta = try await store.count(
+                sku: command.sku, warehouse: command.warehouse, lot: command.lot, counted: command.counted,
+                countReference: command.reference, in: context.transaction)
+        } catch let refusal as StockStore.AdjustmentRefusal {
+            throw CommandRefused("invalid-count", refusal.reason)
+        }
+        if delta != 0 {
+            try await context.publish(event: InventoryEvent.Adjusted(
+                sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: delta, reason: "cycle count \(command.reference)"))
+        }
+        if delta < 0 { try await applyReorderRules([(command.sku, command.warehouse)], context) }
+        return InventoryResult.Adjusted(delta: delta, level: try await level(command.sku, command.warehouse, context))
+    }
+
+    func returnStock(_ command: InventoryCommand.Return, _ context: HandlerContext) async throws -> InventoryResult.Level {
+        try Self.require(command.reference, "reference")
+        try Self.require(command.sku, "sku")
+        try Self.require(command.lot, "lot")
+        try Self.requirePositive(command.quantity)
+        if let cost = command.unitCost, cost.isNegative { throw Self.validation("unit cost \(cost) is negative") }
+        try await requireWarehouse(command.warehouse, context)
+        do {
+            try await store.returnToStock(
+                reference: command.reference, sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity,
+                condition: command.condition, unitCost: command.unitCost, in: context.transaction)
+        } catch let problem as StockStore.ReturnProblem {
+            throw CommandRefused("unknown-lot", problem.description)
+        }
+        try await context.publish(event: InventoryEvent.Returned(
+            reference: command.reference, sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity,
+            condition: command.condition))
+        return try await level(command.sku, command.warehouse, context)
+    }
+
+    func setReorderRule(_ command: InventoryCommand.SetReorderRule, _ context: HandlerContext) async throws -> InventoryResult.Level {
+        try Self.require(command.sku, "sku")
+        try await requireWarehouse(command.warehouse, context)
+        let rule: ReorderRule
+        do { rule = try ReorderRule(minimum: command.minimum, maximum: command.maximum) } catch {
+            throw Self.validation(error.description)
+        }
+        try await reorder.setRule(sku: command.sku, warehouse: command.warehouse, rule: rule, in: context.transaction)
+        try await applyReorderRules([(command.sku, command.warehouse)], context)
+        return try await level(command.sku, command.warehouse, context)
+    }
+}

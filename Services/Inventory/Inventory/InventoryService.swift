@@ -1,0 +1,97 @@
+import Contracts
+import Messaging
+import ServiceKit
+
+/// The inventory service: warehouses, stock by lot, reservations, transfers, returns,
+/// reorder rules. It consumes `inventory.commands` (every `inventory.*` command on
+/// `erp.commands`); the handlers for each command are in `Handlers/`.
+public enum InventoryService {
+    public static let name = "inventory"
+
+    /// `commandsExchange` is `erp.commands` except in tests, which give each service its own.
+    public static func definition(
+        schema: String = "inventory", queue: String = "inventory.commands", commandsExchange: String = Exchanges.commands
+    ) -> ServiceDefinition {
+        let handlers = InventoryHandlers(schema: schema)
+        var registry = MessageHandlers()
+        handlers.register(in: &registry)
+        return ServiceDefinition(
+            name: name, schema: schema, defaultHTTPPort: 8092, migrations: InventoryMigrations.all,
+            queues: [ServiceQueue(name: queue, bindings: [QueueBinding(exchange: commandsExchange, routingKey: "inventory.#")])],
+            handlers: registry)
+    }
+}
+
+/// The inventory command handlers. Each validates its command (a refusal names the field
+/// and the rule), changes stock through ``StockStore`` in the consumer's transaction,
+/// publishes its events, applies the reorder rules to what it lowered, and returns the
+/// result that the command's outcome carries.
+struct InventoryHandlers: Sendable {
+    let store: StockStore
+    let reorder: ReorderStore
+
+    init(schema: String) {
+        store = StockStore(schema: schema)
+        reorder = ReorderStore(schema: schema)
+    }
+
+    func register(in registry: inout MessageHandlers) {
+        registry.command(InventoryCommand.AddWarehouse.self, addWarehouse)
+        registry.command(InventoryCommand.Receive.self, receive)
+        registry.command(InventoryCommand.Adjust.self, adjust)
+        registry.command(InventoryCommand.Count.self, count)
+        registry.command(InventoryCommand.Return.self, returnStock)
+        registry.command(InventoryCommand.SetReorderRule.self, setReorderRule)
+        registry.command(InventoryCommand.Reserve.self, reserve)
+        registry.command(InventoryCommand.Release.self, release)
+        registry.command(InventoryCommand.Issue.self, issue)
+        registry.command(InventoryCommand.StartTransfer.self, startTransfer)
+        registry.command(InventoryCommand.ReceiveTransfer.self) { command, context in
+            try await finishTransfer(command.transfer, received: true, context)
+        }
+        registry.command(InventoryCommand.CancelTransfer.self) { command, context in
+            try await finishTransfer(command.transfer, received: false, context)
+        }
+    }
+
+    // MARK: - Shared checks
+
+    static func validation(_ reason: String) -> CommandRefused { CommandRefused("validation", reason) }
+
+    static func require(_ value: String, _ field: String) throws {
+        guard !value.trimmingCharacters(in: .whitespaces).isEmpty else { throw validation("\(field) is empty") }
+        guard value.count <= 100 else { throw validation("\(field) is longer than 100 characters") }
+    }
+
+    static func requirePositive(_ quantity: Int, _ field: String = "quantity") throws {
+        guard quantity > 0 else { throw validation("\(field) must be at least 1 (got \(quantity))") }
+    }
+
+    func requireWarehouse(_ code: String, _ context: HandlerContext) async throws {
+        try Self.require(code, "warehouse")
+        guard try await store.warehouseIsActive(code, in: context.transaction) else {
+            throw CommandRefused("unknown-warehouse", "no active warehouse '\(code)'")
+        }
+    }
+
+    func level(_ sku: String, _ warehouse: String, _ context: HandlerContext) async throws -> InventoryResult.Level {
+        let level = try await store.level(sku: sku, warehouse: warehouse, in: context.transaction)
+        return InventoryResult.Level(sku: sku, warehouse: warehouse, onHand: level.onHand, reserved: level.reserved, available: level.available)
+    }
+
+    /// Applies the reorder rules of the places whose available stock went down
+    /// (`knownToHaveRules` when the caller already picked the places that have one).
+    func applyReorderRules(
+        _ places: [(sku: String, warehouse: String)], _ context: HandlerContext, knownToHaveRules: Bool = false
+    ) async throws {
+        let ruled = knownToHaveRules ? places : try await reorder.placesWithRules(places, in: context.transaction)
+        for (sku, warehouse) in ruled {
+            guard let raised = try await reorder.evaluate(sku: sku, warehouse: warehouse, in: context.transaction) else { continue }
+            try await context.publish(event: raised.low)
+            try await context.publish(event: raised.request)
+            context.logger.info("stock low; purchase requested", metadata: [
+                "sku": "\(sku)", "warehouse": "\(warehouse)", "request": "\(raised.request.request)", "quantity": "\(raised.request.quantity)",
+            ])
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import Inventory
+import ServiceKit
+
+await ServiceMain.run(InventoryService.definition())

@@ -1,0 +1,55 @@
+import Foundation
+
+/// The reply to a command that carried a `reply_to`: it was done (with a result whose shape
+/// the command defines) or refused (with a code and a reason a person can act on). Sent
+/// to `erp.replies` with the command's `reply_to` as routing key; its causation id is the
+/// command's message id and its correlation id the command's.
+public struct CommandOutcome: Message, Equatable {
+    public static let type: MessageType = "erp.command.outcome.v1"
+
+    public enum Status: String, Codable, Sendable {
+        case done, refused
+    }
+
+    /// Message id of the command this answers.
+    public var commandID: UUID
+    public var commandType: MessageType
+    public var status: Status
+    /// Why it was refused: a short code (`validation`, `insufficient-stock`...) and a sentence.
+    public var code: String?
+    public var reason: String?
+    public var result: JSONValue?
+
+    /// `commandId` so that the snake_case coding gives `command_id` both ways.
+    enum CodingKeys: String, CodingKey {
+        case commandID = "commandId"
+        case commandType, status, code, reason, result
+    }
+
+    public init(commandID: UUID, commandType: MessageType, status: Status, code: String? = nil, reason: String? = nil, result: JSONValue? = nil) {
+        self.commandID = commandID
+        self.commandType = commandType
+        self.status = status
+        self.code = code
+        self.reason = reason
+        self.result = result
+    }
+
+    /// The result decoded as `T`; throws when the command was refused or the result does not fit.
+    public func decodeResult<T: Decodable>(_: T.Type) throws -> T {
+        guard status == .done else { throw CommandRefused(code ?? "refused", reason ?? "refused") }
+        return try (result ?? .null).decode(T.self)
+    }
+}
+
+/// A command a service refuses for a business reason (validation, not enough stock, unknown
+/// SKU). Its effects are rolled back, the refusal is recorded, and the sender is told.
+public struct CommandRefused: Error, Equatable, CustomStringConvertible {
+    public let code: String
+    public let reason: String
+    public init(_ code: String, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+    public var description: String { "\(code): \(reason)" }
+}

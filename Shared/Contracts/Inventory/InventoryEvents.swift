@@ -1,0 +1,110 @@
+/// Events the inventory service publishes on `erp.events`.
+public enum InventoryEvent {
+    public struct Received: Message, Equatable {
+        public static let type: MessageType = "inventory.stock.received.v1"
+        public var sku: String
+        public var warehouse: String
+        public var lot: String
+        public var quantity: Int
+        public var unitCost: Money
+        public var expiry: BusinessDate?
+        public var purchaseReference: String?
+        public init(sku: String, warehouse: String, lot: String, quantity: Int, unitCost: Money, expiry: BusinessDate?, purchaseReference: String?) {
+            (self.sku, self.warehouse, self.lot, self.quantity) = (sku, warehouse, lot, quantity)
+            (self.unitCost, self.expiry, self.purchaseReference) = (unitCost, expiry, purchaseReference)
+        }
+    }
+
+    public struct Reserved: Message, Equatable {
+        public static let type: MessageType = "inventory.stock.reserved.v1"
+        public var order: String
+        public var reservations: [InventoryResult.Reservation]
+        public init(order: String, reservations: [InventoryResult.Reservation]) {
+            (self.order, self.reservations) = (order, reservations)
+        }
+    }
+
+    public struct Released: Message, Equatable {
+        public static let type: MessageType = "inventory.stock.released.v1"
+        public var order: String
+        public var units: Int
+        public init(order: String, units: Int) { (self.order, self.units) = (order, units) }
+    }
+
+    /// Shipped units with their lots and FIFO cost: what finance books as cost of goods sold.
+    public struct Issued: Message, Equatable {
+        public static let type: MessageType = "inventory.stock.issued.v1"
+        public var order: String
+        public var lots: [InventoryResult.IssuedLot]
+        public init(order: String, lots: [InventoryResult.IssuedLot]) { (self.order, self.lots) = (order, lots) }
+    }
+
+    public struct Returned: Message, Equatable {
+        public static let type: MessageType = "inventory.stock.returned.v1"
+        public var reference: String
+        public var sku: String
+        public var warehouse: String
+        public var lot: String
+        public var quantity: Int
+        public var condition: InventoryCommand.ReturnCondition
+        public init(reference: String, sku: String, warehouse: String, lot: String, quantity: Int, condition: InventoryCommand.ReturnCondition) {
+            (self.reference, self.sku, self.warehouse, self.lot, self.quantity, self.condition) = (reference, sku, warehouse, lot, quantity, condition)
+        }
+    }
+
+    public struct Adjusted: Message, Equatable {
+        public static let type: MessageType = "inventory.stock.adjusted.v1"
+        public var sku: String
+        public var warehouse: String
+        public var lot: String
+        public var delta: Int
+        public var reason: String
+        public init(sku: String, warehouse: String, lot: String, delta: Int, reason: String) {
+            (self.sku, self.warehouse, self.lot, self.delta, self.reason) = (sku, warehouse, lot, delta, reason)
+        }
+    }
+
+    /// Available stock fell below the reorder rule's minimum.
+    public struct Low: Message, Equatable {
+        public static let type: MessageType = "inventory.stock.low.v1"
+        public var sku: String
+        public var warehouse: String
+        public var available: Int
+        public var minimum: Int
+        public init(sku: String, warehouse: String, available: Int, minimum: Int) {
+            (self.sku, self.warehouse, self.available, self.minimum) = (sku, warehouse, available, minimum)
+        }
+    }
+
+    public struct PurchaseRequested: Message, Equatable {
+        public static let type: MessageType = "inventory.purchase_request.opened.v1"
+        public var request: Int64
+        public var sku: String
+        public var warehouse: String
+        public var quantity: Int
+        public init(request: Int64, sku: String, warehouse: String, quantity: Int) {
+            (self.request, self.sku, self.warehouse, self.quantity) = (request, sku, warehouse, quantity)
+        }
+    }
+
+    public struct PurchaseRequestClosed: Message, Equatable {
+        public static let type: MessageType = "inventory.purchase_request.closed.v1"
+        public var request: Int64
+        public var receivedQuantity: Int
+        public init(request: Int64, receivedQuantity: Int) { (self.request, self.receivedQuantity) = (request, receivedQuantity) }
+    }
+
+    public struct TransferChanged: Message, Equatable {
+        public static let type: MessageType = "inventory.transfer.changed.v1"
+        public var transfer: String
+        public var sku: String
+        public var from: String
+        public var to: String
+        public var quantity: Int
+        /// in_transit, received or cancelled.
+        public var status: String
+        public init(transfer: String, sku: String, from: String, to: String, quantity: Int, status: String) {
+            (self.transfer, self.sku, self.from, self.to, self.quantity, self.status) = (transfer, sku, from, to, quantity, status)
+        }
+    }
+}

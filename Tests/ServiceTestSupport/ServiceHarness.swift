@@ -1,0 +1,86 @@
+import AMQP
+import Foundation
+import Logging
+import Messaging
+import Postgres
+import ServiceKit
+import ServiceLifecycleTestKit
+import TestSupport
+
+/// Runs a real service in-process against the test servers, on its own schema and its
+/// own commands exchange (so parallel tests never see each other's commands), with a
+/// ``CommandClient`` that sends to that exchange and waits for outcomes.
+public struct ServiceHarness: Sendable {
+    public let schema: String
+    public let exchange: String
+    public let host: ServiceHost
+    public let client: CommandClient
+    public var pool: PostgresPool { host.pool }
+
+    public static var environment: ServiceEnvironment {
+        var variables = ProcessInfo.processInfo.environment
+        variables["ERP_DATABASE_URL"] = TestEnvironment.databaseURL
+        variables["ERP_AMQP_URL"] = TestEnvironment.brokerURL
+        variables["ERP_HTTP_PORT"] = "0"
+        return try! ServiceEnvironment(environment: variables, defaultHTTPPort: 0)
+    }
+
+    /// Declares the exchange, prepares the service that `makeDefinition(schema, queue,
+    /// exchange)` describes, runs it (`instances` times: competing consumers on the same
+    /// queue and schema) while `body` runs, then shuts it down and drops its schema and queues.
+    public static func run<T>(
+        prefix: String, instances: Int = 1,
+        _ makeDefinition: @Sendable (_ schema: String, _ queue: String, _ exchange: String) -> ServiceDefinition,
+        _ body: (ServiceHarness) async throws -> T
+    ) async throws -> T {
+        let schema = TestEnvironment.uniqueName(prefix)
+        let exchange = "\(schema).commands.exchange"
+        let definition = makeDefinition(schema, "\(schema).commands", exchange)
+        let broker = environment.broker
+        let setup = try await AMQPConnection.connect(broker)
+        try await setup.declareExchange(exchange, type: .topic, durable: false, autoDelete: false)
+        var hosts: [ServiceHost] = []
+        for _ in 0..<instances {
+            hosts.append(try await ServiceHost.prepare(definition, environment: environment, logger: Logger(label: "test.\(prefix)")))
+        }
+        let client = try await CommandClient.connect(broker, source: "tests", exchange: exchange)
+        let harness = ServiceHarness(schema: schema, exchange: exchange, host: hosts[0], client: client)
+        let result: Result<T, Error>
+        do {
+            result = .success(try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for host in hosts { group.addTask { try await host.run() } }
+                    do {
+                        let value = try await body(harness)
+                        trigger.triggerGracefulShutdown()
+                        try await group.waitForAll()
+                        return value
+                    } catch {
+                        trigger.triggerGracefulShutdown()
+                        try? await group.waitForAll()
+                        throw error
+                    }
+                }
+            })
+        } catch {
+            result = .failure(error)
+        }
+        await client.close()
+        for queue in definition.queues {
+            _ = try? await setup.deleteQueue(queue.name)
+            _ = try? await setup.deleteQueue(queue.parkingQueue)
+            for level in queue.retryDelaysMilliseconds.indices { _ = try? await setup.deleteQueue(queue.retryQueue(level: level + 1)) }
+        }
+        try? await setup.deleteExchange(exchange)
+        await setup.close()
+        let cleanup = PostgresPool(configuration: environment.database, size: 1)
+        _ = try? await cleanup.query(PostgresQuery(sql: "DROP SCHEMA \(schema) CASCADE"))
+        await cleanup.close()
+        return try result.get()
+    }
+
+    /// The types of the messages the service has put in its outbox, oldest first.
+    public func outboxTypes() async throws -> [String] {
+        try await pool.query(PostgresQuery(sql: "SELECT message_type FROM \(schema).outbox ORDER BY seq")).map { try $0.decode(String.self, at: 0) }
+    }
+}

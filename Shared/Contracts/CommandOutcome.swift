@@ -35,6 +35,18 @@ public struct CommandOutcome: Message, Equatable {
         self.result = result
     }
 
+    /// The JSON of an outcome encoded without a result, with `"result": resultJSON` added:
+    /// how a service sets a result it has already encoded, without a second pass through
+    /// ``JSONValue``.
+    public static func payload(_ outcomeJSON: Data, withResult resultJSON: Data) -> Data {
+        guard let close = outcomeJSON.lastIndex(of: UInt8(ascii: "}")) else { return outcomeJSON }
+        var joined = Data(outcomeJSON[..<close])
+        joined.append(contentsOf: Array(#","result":"#.utf8))
+        joined.append(resultJSON)
+        joined.append(UInt8(ascii: "}"))
+        return joined
+    }
+
     /// The result decoded as `T`; throws when the command was refused or the result does not fit.
     public func decodeResult<T: Decodable>(_: T.Type) throws -> T {
         guard status == .done else { throw CommandRefused(code ?? "refused", reason ?? "refused") }

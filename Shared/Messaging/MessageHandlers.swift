@@ -99,8 +99,9 @@ public struct MessageHandlers: Sendable {
             do {
                 let result = try await handler(command, context)
                 // Not released: the commit ends every savepoint, and leaving it saves a round trip.
-                try context.reply(CommandOutcome(
-                    commandID: context.envelope.id, commandType: M.type, status: .done, result: try JSONValue(encoding: result)))
+                try context.reply(
+                    CommandOutcome(commandID: context.envelope.id, commandType: M.type, status: .done),
+                    resultJSON: try MessageCoding.encoder().encode(result))
             } catch let refused as CommandRefused {
                 try await tx.query("ROLLBACK TO SAVEPOINT erp_command")
                 context.outgoing.truncate(to: mark)
@@ -115,10 +116,12 @@ public struct MessageHandlers: Sendable {
 }
 
 extension HandlerContext {
-    /// Enqueues a command's outcome for its `reply_to`, if it has one.
-    func reply(_ outcome: CommandOutcome) throws {
+    /// Enqueues a command's outcome for its `reply_to`, if it has one. The result, already
+    /// JSON, is set into the outcome as it is (not decoded and encoded again).
+    func reply(_ outcome: CommandOutcome, resultJSON: Data? = nil) throws {
         guard let replyTo = envelope.replyTo else { return }
-        let reply = try envelope.reply(outcome, source: source)
+        var reply = try envelope.reply(outcome, source: source)
+        if let resultJSON { reply.payload = CommandOutcome.payload(reply.payload, withResult: resultJSON) }
         outgoing.append(Outbox.Entry(reply, exchange: Exchanges.replies, routingKey: replyTo))
     }
 

@@ -73,24 +73,25 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
     /// An array literal (`{1,2,3}`, `{"a","b c",NULL}`): every element quoted, with quotes
     /// and backslashes escaped. Cast it in SQL (`$1::bigint[]`).
     public var postgresText: String? {
-        var literal = "{"
+        // Built as bytes: elements such as bytea hex (`\x...`) are long and all need escaping.
+        var literal: [UInt8] = [UInt8(ascii: "{")]
+        let backslash = UInt8(ascii: "\\"), quote = UInt8(ascii: "\"")
         for (index, element) in enumerated() {
-            if index > 0 { literal += "," }
-            guard let text = element.postgresText else {
-                literal += "NULL"
+            if index > 0 { literal.append(UInt8(ascii: ",")) }
+            guard var text = element.postgresText else {
+                literal.append(contentsOf: "NULL".utf8)
                 continue
             }
-            literal += "\""
-            if text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") }) {
-                for character in text.unicodeScalars {
-                    if character == "\\" || character == "\"" { literal += "\\" }
-                    literal.unicodeScalars.append(character)
+            literal.append(quote)
+            text.withUTF8 { bytes in
+                for byte in bytes {
+                    if byte == backslash || byte == quote { literal.append(backslash) }
+                    literal.append(byte)
                 }
-            } else {
-                literal += text
             }
-            literal += "\""
+            literal.append(quote)
         }
-        return literal + "}"
+        literal.append(UInt8(ascii: "}"))
+        return String(decoding: literal, as: UTF8.self)
     }
 }

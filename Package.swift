@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "erp-sample", targets: ["SampleMain"]),
         .executable(name: "erpctl", targets: ["ErpctlMain"]),
         .executable(name: "erp-inventory", targets: ["InventoryMain"]),
+        .executable(name: "erp-catalog", targets: ["CatalogMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -74,12 +75,13 @@ let package = Package(
         .target(name: "Catalog", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Catalog/Catalog"),
         .target(name: "Inventory", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Inventory/Inventory"),
         .executableTarget(name: "InventoryMain", dependencies: ["Inventory", "ServiceKit"], path: "Services/Inventory/Main"),
+        .executableTarget(name: "CatalogMain", dependencies: ["Catalog", "ServiceKit"], path: "Services/Catalog/Main"),
         .target(name: "SampleService", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Sample/SampleService"),
         .executableTarget(name: "SampleMain", dependencies: ["SampleService", "ServiceKit", "Messaging"], path: "Services/Sample/Main"),
         .target(
             name: "Control",
             dependencies: [
-                "ServiceKit", "Messaging", "SampleService", "Inventory", "Postgres", "AMQP", "Contracts",
+                "ServiceKit", "Messaging", "SampleService", "Inventory", "Catalog", "Postgres", "AMQP", "Contracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Control/Control"
@@ -107,7 +109,9 @@ let package = Package(
             ],
             path: "Tests/ServiceKitTests"
         ),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog"], path: "Tests/CatalogTests"),
+        .testTarget(
+            name: "CatalogTests", dependencies: ["Catalog", "Contracts", "Messaging", "Postgres", "AMQP", "TestSupport", "ServiceTestSupport"],
+            path: "Tests/CatalogTests"),
         .target(
             name: "ServiceTestSupport",
             dependencies: [
@@ -119,7 +123,10 @@ let package = Package(
         .testTarget(
             name: "InventoryTests", dependencies: ["Inventory", "Postgres", "Contracts", "Messaging", "TestSupport", "ServiceTestSupport"],
             path: "Tests/InventoryTests"),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "Messaging", "AMQP", "TestSupport"], path: "Tests/ControlTests"),
+        .testTarget(
+            name: "ControlTests",
+            dependencies: ["Control", "Messaging", "AMQP", "Inventory", "Catalog", "Contracts", "Postgres", "TestSupport", "ServiceTestSupport"],
+            path: "Tests/ControlTests"),
         .testTarget(
             name: "MessagingTests",
             dependencies: [

@@ -59,3 +59,16 @@ public func eventually(within seconds: Double = 20, _ condition: () async throws
     }
     return try await condition()
 }
+
+/// ``runProgram`` on a thread of its own, for tests whose services run in this process:
+/// waiting for the program must not hold one of the few cooperative threads they need.
+public func runProgramAsync(
+    _ path: String, _ arguments: [String], environment: [String: String]? = nil
+) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            continuation.resume(with: Result { try runProgram(path, arguments, environment: environment) })
+        }
+        thread.start()
+    }
+}

@@ -12,7 +12,7 @@ cd "$repo"
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 
 # name:port of every service executable (erp-NAME); each service adds itself when it lands.
-SERVICES="sample:8090 inventory:8092"
+SERVICES="sample:8090 catalog:8091 inventory:8092"
 LOCAL_DIR=${ERP_LOCAL_DIR:-$repo/.local}
 RUN_DIR=$LOCAL_DIR/run
 LOG_DIR=$LOCAL_DIR/logs
@@ -46,6 +46,7 @@ start() {
     for _ in $(seq 1 60); do ready "$port" && break; sleep 0.5; done
     ready "$port" || { tail -n 20 "$LOG_DIR/$name.log" >&2; log "erp-$name is not ready"; exit 1; }
   done
+  "$repo/deploy/demo/load.sh" "$BIN/erpctl"
   status
   echo "run: settings for tools and tests:"
   "$repo/deploy/local/servers.sh" env

@@ -8,6 +8,7 @@ import ServiceKit
 struct OutcomeOptions: ParsableArguments {
     @Flag(help: "Print the outcome as JSON.") var json = false
     @Option(help: "Seconds to wait for the service's outcome.") var timeout: Int = 30
+    @Option(name: .customLong("commands-exchange"), help: .hidden) var commandsExchange = Exchanges.commands
 
     func validate() throws {
         guard (1...3_600).contains(timeout) else { throw ValidationError("--timeout must be 1 to 3600 seconds") }
@@ -19,7 +20,7 @@ struct OutcomeOptions: ParsableArguments {
 func send<M: Message>(_ command: M, servers: ServerOptions, output: OutcomeOptions, correlationID: String? = nil) async throws {
     let broker = try servers.broker()
     let outcome = try await reporting("sending \(M.type)") {
-        let client = try await CommandClient.connect(broker)
+        let client = try await CommandClient.connect(broker, exchange: output.commandsExchange)
         do {
             let outcome = try await client.send(command, correlationID: correlationID, timeout: .seconds(output.timeout))
             await client.close()
@@ -90,4 +91,14 @@ enum OutcomeRendering {
 /// Prints a report as a table or JSON.
 func printReport(_ table: ReportTable, json: Bool) {
     print(json ? table.json : table.table)
+}
+
+/// An amount given on the command line (`12.50`) in a currency (`CNY`), or a usage error
+/// that names the option.
+func money(_ text: String, currency: String, option: String) throws -> Money {
+    do { return try Money(parsing: text, currency: try Currency(code: currency)) } catch { throw ValidationError("\(option): \(error)") }
+}
+
+func money(_ text: String?, currency: String, option: String) throws -> Money? {
+    try text.map { try money($0, currency: currency, option: option) }
 }

@@ -49,7 +49,7 @@ struct InventoryCommands: AsyncParsableCommand {
             do { return try expiry.map { try BusinessDate($0) } } catch { throw ValidationError("--expiry: \(error)") }
         }
         func parsedCost() throws -> Money {
-            do { return try Money(parsing: unitCost, currency: try Currency(code: currency)) } catch { throw ValidationError("--unit-cost: \(error)") }
+            try money(unitCost, currency: currency, option: "--unit-cost")
         }
         func run() async throws {
             try await send(InventoryCommand.Receive(
@@ -144,9 +144,7 @@ struct InventoryCommands: AsyncParsableCommand {
             _ = try parsedCost()
         }
         func parsedCost() throws -> Money? {
-            do { return try unitCost.map { try Money(parsing: $0, currency: try Currency(code: currency)) } } catch {
-                throw ValidationError("--unit-cost: \(error)")
-            }
+            try money(unitCost, currency: currency, option: "--unit-cost")
         }
         func run() async throws {
             try await send(InventoryCommand.Return(

@@ -1,3 +1,4 @@
+import Catalog
 import Inventory
 import SampleService
 import ServiceKit
@@ -6,7 +7,7 @@ import ServiceKit
 /// itself here when it lands.
 public enum ServiceCatalog {
     public static var all: [ServiceDefinition] {
-        [SampleService.definition(), InventoryService.definition()]
+        [SampleService.definition(), CatalogService.definition(), InventoryService.definition()]
     }
 
     public static func named(_ name: String) -> ServiceDefinition? {

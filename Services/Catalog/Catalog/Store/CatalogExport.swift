@@ -1,0 +1,54 @@
+import Contracts
+import Postgres
+import ServiceKit
+
+/// Reads the catalog for `erpctl catalog export` (and `list`): one row per product in the
+/// import file's columns, so that an export can be imported again.
+public struct CatalogExport: Sendable {
+    public let schema: String
+    public init(schema: String = "catalog") { self.schema = schema }
+
+    public func rows(_ pool: PostgresPool, includeInactive: Bool = true) async throws -> [[String]] {
+        let s = PostgresQuery.quoteIdentifier(schema)
+        let result = try await pool.query(PostgresQuery(sql: """
+            SELECT p.code, p.title, p.description, coalesce(p.category, '') AS category, p.tax_category,
+                   coalesce(k.price_minor::text, '') AS price_minor, coalesce(k.currency, '') AS currency,
+                   array_to_string(p.tags, '|') AS tags, array_to_string(p.images, '|') AS images, coalesce(k.barcode, '') AS barcode
+            FROM \(s).products p LEFT JOIN \(s).skus k ON k.code = p.code
+            WHERE $1 OR p.active ORDER BY p.code
+            """, binds: [includeInactive]))
+        return try result.map { row in
+            var price = ""
+            let currencyCode = try row.decode(String.self, column: "currency")
+            if let minor = Int64(try row.decode(String.self, column: "price_minor")), let currency = try? Currency(code: currencyCode) {
+                price = Money(minorUnits: minor, currency: currency).decimalString
+            }
+            return [
+                try row.decode(String.self, column: "code"), try row.decode(String.self, column: "title"),
+                try row.decode(String.self, column: "description"), try row.decode(String.self, column: "category"),
+                try row.decode(String.self, column: "tax_category"), price, currencyCode, try row.decode(String.self, column: "tags"),
+                try row.decode(String.self, column: "images"), try row.decode(String.self, column: "barcode"),
+            ]
+        }
+    }
+
+    /// SKUs with price, barcode, product, options and flags.
+    public func skus(product: String?, _ pool: PostgresPool) async throws -> ReportTable {
+        let s = PostgresQuery.quoteIdentifier(schema)
+        let result = try await pool.query(PostgresQuery(sql: """
+            SELECT k.code, k.product, k.options::text AS options, k.barcode, k.price_minor, k.currency, k.active, k.sold
+            FROM \(s).skus k WHERE $1::text IS NULL OR k.product = $1 ORDER BY k.product, k.code
+            """, binds: [product]))
+        let rows: [[String?]] = try result.map { row in
+            let price = try row.decode(Int64?.self, column: "price_minor").flatMap { minor in
+                (try? Currency(code: try row.decode(String.self, column: "currency"))).map { Money(minorUnits: minor, currency: $0).description }
+            }
+            return [
+                try row.decode(String.self, column: "code"), try row.decode(String.self, column: "product"),
+                try row.decode(String.self, column: "options"), try row.decode(String?.self, column: "barcode"), price,
+                try row.decode(Bool.self, column: "active") ? "yes" : "no", try row.decode(Bool.self, column: "sold") ? "yes" : "no",
+            ]
+        }
+        return ReportTable(columns: ["code", "product", "options", "barcode", "price", "active", "sold"], rows: rows)
+    }
+}

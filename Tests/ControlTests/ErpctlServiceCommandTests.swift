@@ -1,0 +1,81 @@
+import Catalog
+import Contracts
+import Foundation
+import Inventory
+import ServiceTestSupport
+import TestSupport
+import Testing
+
+/// `erpctl inventory ...` and `erpctl catalog ...` against running services: the command
+/// is published, the outcome awaited and printed; a refusal exits 1 with the reason.
+@Suite(.timeLimit(.minutes(3))) struct ErpctlServiceCommandTests {
+    static func erpctl(_ harness: ServiceHarness, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        var environment = ProcessInfo.processInfo.environment
+        environment["ERP_AMQP_URL"] = TestEnvironment.brokerURL
+        environment["ERP_DATABASE_URL"] = TestEnvironment.databaseURL
+        return try await runProgramAsync(
+            environment["ERP_ERPCTL"] ?? TestEnvironment.executable("erpctl"), arguments + ["--commands-exchange", harness.exchange],
+            environment: environment)
+    }
+
+    @Test func inventoryCommandsPrintTheOutcomeAndARefusalExitsWith1AndTheReason() async throws {
+        try await ServiceHarness.run(prefix: "t_ctlinv", { schema, queue, exchange in
+            InventoryService.definition(schema: schema, queue: queue, commandsExchange: exchange)
+        }) { harness async throws in
+            let added = try await Self.erpctl(harness, ["inventory", "add-warehouse", "--code", "SH", "--name", "Shanghai", "--region", "east"])
+            #expect(added.status == 0, "\(added.output)")
+            let received = try await Self.erpctl(harness, [
+                "inventory", "receive", "--sku", "S", "--warehouse", "SH", "--qty", "5", "--lot", "L", "--expiry", "2027-01-31",
+                "--unit-cost", "12.50", "--json",
+            ])
+            #expect(received.status == 0, "\(received.output)")
+            let outcome = try MessageCoding.decoder().decode(CommandOutcome.self, from: Data(received.output.utf8))
+            #expect(try outcome.decodeResult(InventoryResult.Level.self).onHand == 5)
+            let reserved = try await Self.erpctl(harness, ["inventory", "reserve", "--order", "SO-1", "--line", "S:2", "--line", "S:1"])
+            #expect(reserved.status == 0, "\(reserved.output)")
+            #expect(reserved.output.contains("WAREHOUSE") && reserved.output.contains("SH"), "a table of which warehouse supplies which line")
+            let refused = try await Self.erpctl(harness, ["inventory", "reserve", "--order", "SO-2", "--line", "S:3"])
+            #expect(refused.status == 1)
+            #expect(refused.output.contains("refused (insufficient-stock)") && refused.output.contains("S short by 1"), "\(refused.output)")
+        }
+    }
+
+    @Test func aCatalogImportReportsBadRowsByLineAndAtomicImportsNothing() async throws {
+        try await ServiceHarness.run(prefix: "t_ctlcat", { schema, queue, exchange in
+            CatalogService.definition(
+                schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), commandsExchange: exchange, eventsExchange: exchange)
+        }) { harness async throws in
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(harness.schema).csv")
+            try "code,title,price,barcode\nA,Alpha,5.00,\nB,Bravo,5.00,1234567890123\nC,Charlie,-1,\n".write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let atomic = try await Self.erpctl(harness, ["catalog", "import", file.path, "--atomic"])
+            #expect(atomic.status == 1)
+            #expect(atomic.output.contains("line 3"), "\(atomic.output)")
+            let partial = try await Self.erpctl(harness, ["catalog", "import", file.path])
+            #expect(partial.status == 1)
+            #expect(partial.output.contains("1 created") && partial.output.contains("line 3:") && partial.output.contains("line 4:"), "\(partial.output)")
+        }
+    }
+
+    @Test(arguments: [
+        ["inventory", "receive", "--sku", "S", "--warehouse", "W", "--qty", "1", "--lot", "L", "--unit-cost", "1", "--expiry", "2027-02-30"],
+        ["inventory", "receive", "--sku", "S", "--warehouse", "W", "--qty", "1", "--lot", "L", "--unit-cost", "abc"],
+        ["inventory", "receive", "--sku", "S", "--warehouse", "W", "--qty", "0", "--lot", "L", "--unit-cost", "1"],
+        ["inventory", "receive", "--sku", "S", "--warehouse", "W", "--qty", "1", "--lot", "L", "--unit-cost", "1", "--currency", "XYZ"],
+        ["inventory", "reserve", "--order", "SO-1", "--line", "S"],
+        ["inventory", "reserve", "--order", "SO-1", "--line", "S:0"],
+        ["inventory", "reserve", "--order", "SO-1"],
+        ["inventory", "return", "--reference", "R", "--sku", "S", "--warehouse", "W", "--lot", "L", "--qty", "1", "--condition", "broken"],
+        ["inventory", "expiring", "--days", "-1"],
+        ["catalog", "create-product", "--code", "A", "--title", "A", "--price", "1.234"],
+        ["catalog", "variants", "--product", "A"],
+        ["catalog", "variants", "--product", "A", "--attribute", "colour"],
+        ["catalog", "import", "products.xlsx"],
+        ["catalog", "export", "--format", "xml"],
+    ])
+    func badArgumentsExitWith64AndSayWhy(arguments: [String]) throws {
+        let result = try ErpctlCommandTests.erpctl(arguments)
+        #expect(result.status == 64, "\(result.output)")
+        #expect(result.output.contains("Error:"))
+    }
+}

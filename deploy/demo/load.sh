@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Loads demo data through the running services (so it exercises the real path): categories,
+# products from products.csv, T-shirt variants, warehouses, stock with lots and expiry,
+# and reorder rules. Safe to run again: what exists is left as it is.
+#   deploy/demo/load.sh [path/to/erpctl]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+erpctl=${1:-$here/../../.build/release/erpctl}
+
+# Runs an erpctl command; a refusal because the thing exists already is fine.
+quietly() {
+  local output
+  if ! output=$("$erpctl" "$@" 2>&1); then
+    case "$output" in *duplicate-*) ;; *) echo "demo: erpctl $*: $output" >&2; return 1 ;; esac
+  fi
+}
+
+quietly catalog create-category --code apparel --name Apparel
+quietly catalog create-category --code tops --name Tops --parent apparel
+quietly catalog create-category --code kitchen --name Kitchen
+quietly catalog create-category --code food --name Food
+"$erpctl" catalog import "$here/products.csv" >/dev/null
+"$erpctl" catalog variants --product TEE-BASIC --attribute colour=White,Black,Navy --attribute size=S,M,L,XL --price 79.00 >/dev/null
+quietly catalog translate --product MUG-CLASSIC --locale zh-Hans --title 经典马克杯
+
+quietly inventory add-warehouse --code SH --name "Shanghai DC" --region east
+quietly inventory add-warehouse --code GZ --name "Guangzhou DC" --region south
+quietly inventory add-warehouse --code BJ --name "Beijing DC" --region north
+
+# Stock only once: a second run must not receive it again.
+if [ "$("$erpctl" inventory levels --json | tr -d '[:space:]')" = "[]" ]; then
+  "$erpctl" inventory receive --sku MUG-CLASSIC --warehouse SH --qty 120 --lot MUG-2611 --unit-cost 14.20 --purchase-ref PO-DEMO-1 >/dev/null
+  "$erpctl" inventory receive --sku MUG-CLASSIC --warehouse GZ --qty 40 --lot MUG-2611 --unit-cost 14.20 --purchase-ref PO-DEMO-1 >/dev/null
+  "$erpctl" inventory receive --sku TEA-OOLONG --warehouse SH --qty 60 --lot TEA-2605 --expiry 2027-05-31 --unit-cost 21.00 --purchase-ref PO-DEMO-2 >/dev/null
+  "$erpctl" inventory receive --sku TEA-OOLONG --warehouse SH --qty 30 --lot TEA-2611 --expiry 2027-11-30 --unit-cost 22.50 --purchase-ref PO-DEMO-3 >/dev/null
+  "$erpctl" inventory receive --sku BAG-TOTE --warehouse BJ --qty 25 --lot BAG-2610 --unit-cost 18.00 --purchase-ref PO-DEMO-4 >/dev/null
+  for colour in WHITE BLACK NAVY; do
+    for size in S M L XL; do
+      "$erpctl" inventory receive --sku "TEE-BASIC-$colour-$size" --warehouse GZ --qty 30 --lot TEE-2609 --unit-cost 26.00 --purchase-ref PO-DEMO-5 >/dev/null
+    done
+  done
+  "$erpctl" inventory reorder-rule --sku MUG-CLASSIC --warehouse SH --min 20 --max 150 >/dev/null
+  "$erpctl" inventory reorder-rule --sku TEA-OOLONG --warehouse SH --min 30 --max 120 >/dev/null
+fi
+echo "demo: catalog and stock loaded ($("$erpctl" inventory levels --json | grep -c '"sku"') stock rows)"

@@ -77,13 +77,31 @@ public struct PostgresMigrator: Sendable {
     }
 
     /// Applies what is pending; returns the versions applied now.
+    /// Creates the schema if it is missing. If it exists and belongs to another role that
+    /// this session may act as (a service's own role), the migrations run as that role, so
+    /// that what they create belongs to the service too. An existing schema is never
+    /// created again: `CREATE SCHEMA IF NOT EXISTS` needs a right a service's role lacks.
+    private func enterSchema(_ tx: PostgresTransaction) async throws {
+        let owner = try await tx.query(PostgresQuery(sql: """
+            SELECT quote_ident(r.rolname) AS owner, r.rolname = current_user AS mine, pg_has_role(r.oid, 'MEMBER') AS member
+            FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = $1
+            """, binds: [schema])).first
+        guard let owner else {
+            try await tx.query(PostgresQuery(sql: "CREATE SCHEMA \(PostgresQuery.quoteIdentifier(schema))"))
+            return
+        }
+        if try !owner.decode(Bool.self, column: "mine"), try owner.decode(Bool.self, column: "member") {
+            try await tx.query(PostgresQuery(sql: "SET LOCAL ROLE \(try owner.decode(String.self, column: "owner"))"))
+        }
+    }
+
     @discardableResult
     public func migrate(_ pool: PostgresPool) async throws -> [Int] {
         try await pool.withTransaction { tx in
             try await tx.query("SET LOCAL client_min_messages TO warning")
             try await tx.query("SELECT pg_advisory_xact_lock(hashtext(\("erp.migrate." + schema)))")
             let table = "\(PostgresQuery.quoteIdentifier(schema)).schema_migrations"
-            try await tx.query(PostgresQuery(sql: "CREATE SCHEMA IF NOT EXISTS \(PostgresQuery.quoteIdentifier(schema))"))
+            try await enterSchema(tx)
             try await tx.query(PostgresQuery(sql: """
                 CREATE TABLE IF NOT EXISTS \(table) (
                     component text NOT NULL,

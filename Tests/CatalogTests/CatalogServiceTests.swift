@@ -140,6 +140,11 @@ import Testing
             #expect(try await harness.client.send(CatalogCommand.SetTranslation(product: "NOPE", locale: "de", title: "?")).code == "unknown-product")
             let locale = try await harness.pool.query(PostgresQuery(sql: "SELECT locale FROM \(harness.schema).translations"))
             #expect(try locale[0].decode(String.self, at: 0) == "zh-Hans")
+            let export = CatalogExport(schema: harness.schema)
+            let chinese = try await export.product("MUG", locale: "zh-Hans-CN", fallbackLocale: "en", harness.pool)
+            #expect(chinese?.title == "杯子", "zh-Hans-CN falls back to zh-Hans")
+            let french = try await export.product("MUG", locale: "fr", fallbackLocale: "en", harness.pool)
+            #expect(french?.title == "Product MUG", "a locale without a translation gets the shop's own text")
         }
     }
 

@@ -37,7 +37,9 @@ start() {
   for entry in $SERVICES; do
     local name=${entry%%:*} port=${entry##*:}
     if service_pid "$name" >/dev/null; then log "erp-$name already running"; continue; fi
-    ERP_HTTP_PORT=$port nohup "$BIN/erp-$name" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+    # Each service connects as its own role, which owns its schema and nothing else.
+    ERP_HTTP_PORT=$port ERP_DATABASE_URL="postgres://erp_$name:erp_$name@127.0.0.1:${ERP_PG_PORT:-54329}/erp" \
+      nohup "$BIN/erp-$name" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN_DIR/$name.pid"
     log "started erp-$name (pid $!, http://127.0.0.1:$port, log $LOG_DIR/$name.log)"
   done

@@ -12,7 +12,7 @@ struct CatalogCommands: AsyncParsableCommand {
         commandName: "catalog", abstract: "Products, SKUs, variants, prices, categories, translations; import and export.",
         subcommands: [
             CreateCategory.self, MoveCategory.self, RenameCategory.self, CreateProduct.self, UpdateProduct.self, Deactivate.self,
-            Delete.self, Variants.self, Price.self, Barcode.self, Translate.self, Import.self, Export.self, SKUs.self,
+            Delete.self, Variants.self, Price.self, Barcode.self, Translate.self, Import.self, Export.self, Show.self, SKUs.self,
         ])
 
     struct CreateCategory: AsyncParsableCommand {
@@ -258,6 +258,35 @@ struct CatalogCommands: AsyncParsableCommand {
                 let objects = rows.map { Dictionary(uniqueKeysWithValues: zip(ProductFile.columns, $0).filter { !$0.1.isEmpty }) }
                 let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a product in a locale (with fallback to the shop's locale).")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @Option var product: String
+        @Option(help: "Locale to show, e.g. zh-Hans-CN.") var locale = "en"
+        @Option(name: .customLong("fallback-locale"), help: "The shop's locale, in which products are written (default: $ERP_CATALOG_FALLBACK_LOCALE or en).")
+        var fallbackLocale = ProcessInfo.processInfo.environment["ERP_CATALOG_FALLBACK_LOCALE"] ?? "en"
+
+        func validate() throws {
+            for (option, value) in [("--locale", locale), ("--fallback-locale", fallbackLocale)] {
+                do { _ = try Translations.normalised(value) } catch { throw ValidationError("\(option): \(error)") }
+            }
+        }
+        func run() async throws {
+            var shown: CatalogExport.LocalisedProduct?
+            try await report.withPool { shown = try await CatalogExport().product(product, locale: locale, fallbackLocale: fallbackLocale, $0) }
+            guard let shown else { throw ControlFailure(description: "no product \(product)") }
+            if report.json {
+                let encoder = MessageCoding.encoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(shown), as: UTF8.self))
+            } else {
+                print("\(shown.code) [\(shown.locale)] \(shown.title)\(shown.active ? "" : " (inactive)")")
+                if !shown.description.isEmpty { print(shown.description) }
+                print("category: \(shown.category ?? "-"); translations: \(shown.translations.isEmpty ? "none" : shown.translations.joined(separator: ", "))")
             }
         }
     }

@@ -52,3 +52,39 @@ public struct CatalogExport: Sendable {
         return ReportTable(columns: ["code", "product", "options", "barcode", "price", "active", "sold"], rows: rows)
     }
 }
+
+extension CatalogExport {
+    /// A product's title and description in `locale`, falling back through shorter locale
+    /// codes (`zh-Hans-CN` → `zh-Hans` → `zh`) to the shop's fallback locale, in which the
+    /// product's own title is written.
+    public struct LocalisedProduct: Codable, Sendable, Equatable {
+        public let code: String
+        public let locale: String
+        public let title: String
+        public let description: String
+        public let active: Bool
+        public let category: String?
+        public let translations: [String]
+    }
+
+    public func product(_ code: String, locale: String, fallbackLocale: String, _ pool: PostgresPool) async throws -> LocalisedProduct? {
+        let s = PostgresQuery.quoteIdentifier(schema)
+        guard let product = try await pool.query(PostgresQuery(
+            sql: "SELECT title, description, active, category FROM \(s).products WHERE code = $1", binds: [code])).first
+        else { return nil }
+        var titles = try Translations(fallbackLocale: fallbackLocale, texts: [fallbackLocale: try product.decode(String.self, column: "title")])
+        var descriptions = try Translations(
+            fallbackLocale: fallbackLocale, texts: [fallbackLocale: try product.decode(String.self, column: "description")])
+        let rows = try await pool.query(PostgresQuery(
+            sql: "SELECT locale, title, description FROM \(s).translations WHERE product = $1 ORDER BY locale", binds: [code]))
+        for row in rows {
+            let rowLocale = try row.decode(String.self, column: "locale")
+            try titles.set(try row.decode(String.self, column: "title"), for: rowLocale)
+            try descriptions.set(try row.decode(String.self, column: "description"), for: rowLocale)
+        }
+        return LocalisedProduct(
+            code: code, locale: try Translations.normalised(locale), title: titles.text(for: locale) ?? "",
+            description: descriptions.text(for: locale) ?? "", active: try product.decode(Bool.self, column: "active"),
+            category: try product.decode(String?.self, column: "category"), translations: try rows.map { try $0.decode(String.self, column: "locale") })
+    }
+}

@@ -105,7 +105,7 @@ CONF
   pg_psql_admin -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1 ||
     pg_psql_admin -d postgres -c "CREATE DATABASE $DB_NAME OWNER $DB_USER" >/dev/null
   # One role per service, owning its schema (deploy/postgres/service-roles.sql).
-  PGOPTIONS="-c erp.owner=$DB_USER" pg_psql_admin -d "$DB_NAME" -f - <"$repo/deploy/postgres/service-roles.sql" >/dev/null
+  PGOPTIONS="-c erp.owner=$DB_USER -c client_min_messages=warning" pg_psql_admin -d "$DB_NAME" -f - <"$repo/deploy/postgres/service-roles.sql" >/dev/null
 }
 
 pg_psql_admin() { as_pg "$(pg_bin)/psql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q "$@"; }

@@ -121,7 +121,8 @@ let package = Package(
             path: "Tests/ServiceTestSupport"
         ),
         .testTarget(
-            name: "InventoryTests", dependencies: ["Inventory", "Postgres", "Contracts", "Messaging", "TestSupport", "ServiceTestSupport"],
+            name: "InventoryTests",
+            dependencies: ["Inventory", "Postgres", "Contracts", "Messaging", "ServiceKit", "TestSupport", "ServiceTestSupport"],
             path: "Tests/InventoryTests"),
         .testTarget(
             name: "ControlTests",

@@ -50,6 +50,16 @@ import Testing
         #expect(database.output.contains("password authentication failed"))
     }
 
+    @Test func checkPrintsEachInvariantAsHeld() throws {
+        #expect(try Self.erpctl(["migrate", "--service", "inventory"]).status == 0)
+        let check = try Self.erpctl(["check", "--json"])
+        #expect(check.status == 0, "\(check.output)")
+        let results = try JSONDecoder().decode([[String: AnyCodableValue]].self, from: Data(check.output.utf8))
+        #expect(results.count == 6)
+        let table = try Self.erpctl(["check"])
+        #expect(table.output.contains("held   1. stock: on hand equals the ledger"), "\(table.output)")
+    }
+
     @Test func topologyDeclareAndMigrateAreIdempotent() throws {
         for _ in 0..<2 {
             let topology = try Self.erpctl(["topology", "declare"])
@@ -58,4 +68,10 @@ import Testing
             #expect(migrate.status == 0, "\(migrate.output)")
         }
     }
+}
+
+/// Any JSON scalar or container, for reading erpctl's JSON without its types.
+enum AnyCodableValue: Decodable {
+    case value
+    init(from decoder: any Decoder) throws { self = .value }
 }

@@ -34,7 +34,12 @@ import FoundationNetworking
                 group.addTask { try await host.run() }
                 let http = try await port.wait()
                 #expect(try await Self.get(http, "/health/live").status == 200)
-                let ready = try await Self.get(http, "/health/ready")
+                // Ready once the broker probe has connected (503 "not connected to the broker yet" until then).
+                var ready = try await Self.get(http, "/health/ready")
+                for _ in 0..<100 where ready.status != 200 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    ready = try await Self.get(http, "/health/ready")
+                }
                 #expect(ready.status == 200, "\(ready.body)")
 
                 let publisher = try await AMQPPublisher.connect(Self.environment.broker)

@@ -21,14 +21,24 @@ public struct InventoryReports: Sendable {
             """, binds: [sku, warehouse])), numeric: ["on_hand", "reserved", "available", "quarantined"])
     }
 
-    /// Stock value at the FIFO cost of the lots that hold it, per SKU and warehouse.
+    /// Stock value at the FIFO cost of the lots that hold it, per SKU and warehouse (in the
+    /// currency's own minor units, so a currency without cents prints none).
     public func valuation(_ pool: PostgresPool) async throws -> ReportTable {
-        ReportTable(try await pool.query(PostgresQuery(sql: """
-            SELECT sku, warehouse, sum(on_hand) AS units, currency,
-                   to_char(sum(on_hand * unit_cost_minor) / 100.0, 'FM999999999990.00') AS value
+        let result = try await pool.query(PostgresQuery(sql: """
+            SELECT sku, warehouse, sum(on_hand)::bigint AS units, currency, sum(on_hand::bigint * unit_cost_minor)::bigint AS value_minor
             FROM \(s).lots WHERE on_hand > 0
             GROUP BY sku, warehouse, currency ORDER BY sku, warehouse
-            """)), numeric: ["units"])
+            """))
+        let rows: [[String?]] = try result.map { row in
+            let currency = try row.decode(String.self, column: "currency")
+            let minor = try row.decode(Int64.self, column: "value_minor")
+            let value = (try? Currency(code: currency)).map { Money(minorUnits: minor, currency: $0).decimalString } ?? String(minor)
+            return [
+                try row.decode(String.self, column: "sku"), try row.decode(String.self, column: "warehouse"),
+                try row.decode(String.self, column: "units"), currency, value,
+            ]
+        }
+        return ReportTable(columns: ["sku", "warehouse", "units", "currency", "value"], rows: rows, numericColumns: ["units"])
     }
 
     /// Lots holding units that expire within `days` days of `today` (or already have).

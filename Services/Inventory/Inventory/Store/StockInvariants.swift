@@ -3,8 +3,9 @@ import Postgres
 /// Invariant 1 of DESIGN.md section 4, checked on the live database: for every SKU and
 /// warehouse, on hand equals the sum of its lots and the sum of its ledger movements;
 /// reserved equals the sum of active reservations and of the reservation, release and
-/// issue movements (an issue always ships reserved units); and
-/// 0 ≤ reserved ≤ on hand. Each check reports the rows that break it.
+/// issue movements (an issue always ships reserved units); 0 ≤ reserved ≤ on hand; and
+/// every transfer's units left its source once and, once closed, arrived once (in transit
+/// they are in no warehouse). Each check reports the rows that break it.
 public struct StockInvariants: Sendable {
     public struct Result: Sendable, Equatable, Codable {
         public let name: String
@@ -47,6 +48,15 @@ public struct StockInvariants: Sendable {
             ("0 ≤ reserved ≤ on hand", """
                 SELECT sku || '@' || warehouse || ': on hand ' || on_hand || ', reserved ' || reserved
                 FROM \(s).stock WHERE reserved < 0 OR on_hand < 0 OR reserved > on_hand
+                """),
+            ("every transfer left its source once and arrived (or went back) once", """
+                SELECT t.id || ' (' || t.status || ', ' || t.quantity || ' units): out ' || coalesce(sum(-m.quantity) FILTER (WHERE m.kind = 'transfer_out'), 0)
+                       || ', in ' || coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'transfer_in'), 0)
+                FROM \(s).transfers t LEFT JOIN \(s).movements m ON m.reference = t.id AND m.kind IN ('transfer_out', 'transfer_in')
+                GROUP BY t.id, t.status, t.quantity
+                HAVING coalesce(sum(-m.quantity) FILTER (WHERE m.kind = 'transfer_out'), 0) <> t.quantity
+                    OR coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'transfer_in'), 0)
+                       <> CASE WHEN t.status = 'in_transit' THEN 0 ELSE t.quantity END
                 """),
         ]
         var results: [Result] = []

@@ -101,6 +101,25 @@ import Testing
         }
     }
 
+    @Test func anUpdateReplacesAProductsFieldsAndNeedsTheProductToExist() async throws {
+        try await Self.withCatalog { harness async throws in
+            _ = try await harness.client.send(CatalogCommand.CreateProduct(product: Self.product("MUG")))
+            var changed = Self.product("MUG", price: nil)
+            changed.title = "Big mug"
+            changed.tags = ["kitchen"]
+            #expect(try await harness.client.send(CatalogCommand.UpdateProduct(product: changed)).status == .done)
+            let row = try await harness.pool.query(PostgresQuery(
+                sql: "SELECT title, array_to_string(tags, ',') FROM \(harness.schema).products WHERE code = 'MUG'"))[0]
+            #expect(try row.decode(String.self, at: 0) == "Big mug")
+            #expect(try row.decode(String.self, at: 1) == "kitchen")
+            #expect(try await harness.client.send(CatalogCommand.UpdateProduct(product: Self.product("NOPE"))).code == "unknown-product")
+            let count = try await harness.pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(harness.schema).products"))
+            #expect(try count[0].decode(Int.self, at: 0) == 1, "a refused update creates nothing")
+            _ = try await harness.client.send(CatalogCommand.SetVariants(product: "MUG", attributes: [.init(name: "size", values: ["S", "L"])]))
+            #expect(try await harness.client.send(CatalogCommand.UpdateProduct(product: Self.product("MUG", price: 100))).code == "has-variants")
+        }
+    }
+
     @Test func pricesAndBarcodesAreSetPerSKU() async throws {
         try await Self.withCatalog { harness async throws in
             _ = try await harness.client.send(CatalogCommand.CreateProduct(product: Self.product("MUG")))

@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "erpctl", targets: ["ErpctlMain"]),
         .executable(name: "erp-inventory", targets: ["InventoryMain"]),
         .executable(name: "erp-catalog", targets: ["CatalogMain"]),
+        .executable(name: "erp-orders", targets: ["OrdersMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -75,13 +77,21 @@ let package = Package(
         .target(name: "Catalog", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Catalog/Catalog"),
         .target(name: "Inventory", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Inventory/Inventory"),
         .executableTarget(name: "InventoryMain", dependencies: ["Inventory", "ServiceKit"], path: "Services/Inventory/Main"),
+        .target(
+            name: "Orders",
+            dependencies: [
+                "ServiceKit", "Messaging", "Contracts", "Postgres", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Services/Orders/Orders"),
+        .executableTarget(name: "OrdersMain", dependencies: ["Orders", "ServiceKit"], path: "Services/Orders/Main"),
         .executableTarget(name: "CatalogMain", dependencies: ["Catalog", "ServiceKit"], path: "Services/Catalog/Main"),
         .target(name: "SampleService", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Sample/SampleService"),
         .executableTarget(name: "SampleMain", dependencies: ["SampleService", "ServiceKit", "Messaging"], path: "Services/Sample/Main"),
         .target(
             name: "Control",
             dependencies: [
-                "ServiceKit", "Messaging", "SampleService", "Inventory", "Catalog", "Postgres", "AMQP", "Contracts",
+                "ServiceKit", "Messaging", "SampleService", "Inventory", "Catalog", "Orders", "Postgres", "AMQP", "Contracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Control/Control"
@@ -109,6 +119,10 @@ let package = Package(
             ],
             path: "Tests/ServiceKitTests"
         ),
+        .testTarget(
+            name: "OrdersTests",
+            dependencies: ["Orders", "Contracts", "Messaging", "Postgres", "AMQP", "TestSupport", "ServiceTestSupport"],
+            path: "Tests/OrdersTests"),
         .testTarget(
             name: "CatalogTests", dependencies: ["Catalog", "Contracts", "Messaging", "Postgres", "AMQP", "TestSupport", "ServiceTestSupport"],
             path: "Tests/CatalogTests"),

@@ -60,13 +60,22 @@ public struct Envelope: Sendable, Equatable {
 
     /// A short, operator-readable reason for a decoding failure (the field path and what was wrong).
     static func describe(_ error: Error) -> String {
+        // Field names as they appear in the JSON (snake_case), not as Swift spells them.
+        func name(_ key: any CodingKey) -> String {
+            var result = ""
+            for character in key.stringValue {
+                if character.isUppercase, !result.isEmpty { result += "_" }
+                result += character.lowercased()
+            }
+            return result
+        }
         func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? name($0) }
             return keys.isEmpty ? "the body" : keys.joined(separator: ".")
         }
         switch error as? DecodingError {
         case .keyNotFound(let key, let context)?:
-            return "missing field '\(key.stringValue)' in \(path(context))"
+            return "missing field '\(name(key))' in \(path(context))"
         case .typeMismatch(let type, let context)?:
             return "\(path(context)): expected \(type)"
         case .valueNotFound(let type, let context)?:

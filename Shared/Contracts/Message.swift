@@ -39,6 +39,9 @@ public enum MessageCoding {
         return encoder
     }
 
+    /// A short, operator-readable reason for a decoding failure (the field path and what was wrong).
+    public static func describe(_ error: any Error) -> String { Envelope.describe(error) }
+
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -94,8 +94,9 @@ public final class MessageConsumer: Service, Sendable {
     private struct Prepared {
         let delivery: AMQPDelivery
         let envelope: Envelope
-        let registration: MessageHandlers.Registration
-        let message: any Message
+        let handle: @Sendable (HandlerContext) async throws -> Void
+        /// Whether the message id goes into the inbox (not for raw deliveries).
+        let deduplicated: Bool
     }
 
     private enum Settlement {
@@ -133,35 +134,49 @@ public final class MessageConsumer: Service, Sendable {
     }
 
     private func prepare(_ delivery: AMQPDelivery) throws -> Prepared {
+        if let raw = handlers.rawHandlers[queue.name] {
+            let properties = delivery.properties
+            let envelope = Envelope(
+                id: properties.messageID.flatMap(UUID.init(uuidString:)) ?? UUID(), type: MessageType(rawValue: delivery.routingKey),
+                correlationID: properties.correlationID, schemaVersion: 1, occurredAt: properties.timestamp ?? Date(),
+                source: properties.appID ?? "external", payload: delivery.body)
+            let rawDelivery = RawDelivery(
+                exchange: delivery.exchange, routingKey: delivery.routingKey, properties: properties, body: delivery.body)
+            return Prepared(delivery: delivery, envelope: envelope, handle: { try await raw(rawDelivery, $0) }, deduplicated: false)
+        }
         let envelope = try Envelope(delivery: delivery)
         guard let registration = handlers.registrations[envelope.type] else {
             throw PermanentMessageError("unknown-type", "no handler for message type '\(envelope.type)' in service \(service)")
         }
-        return Prepared(delivery: delivery, envelope: envelope, registration: registration, message: try registration.decode(envelope))
+        let message = try registration.decode(envelope)
+        return Prepared(delivery: delivery, envelope: envelope, handle: { try await registration.handle(message, $0) }, deduplicated: true)
     }
 
     /// Inserts the inbox rows (one statement), runs the handlers of the messages not seen
     /// before, and writes what they enqueued to the outbox (one statement), all in the
     /// caller's transaction.
     private func apply(_ items: [Prepared], _ tx: PostgresTransaction) async throws {
-        let inserted = try await tx.query("""
-            INSERT INTO \(unescaped: PostgresQuery.quoteIdentifier(schema)).inbox (message_id, message_type)
-            SELECT * FROM unnest(\(items.map(\.envelope.id))::uuid[], \(items.map(\.envelope.type.rawValue))::text[])
-            ON CONFLICT DO NOTHING RETURNING message_id
-            """)
-        var fresh = Set(try inserted.map { try $0.decode(UUID.self, at: 0) })
+        let deduplicated = items.filter(\.deduplicated)
+        var fresh = Set<UUID>()
+        if !deduplicated.isEmpty {
+            let inserted = try await tx.query("""
+                INSERT INTO \(unescaped: PostgresQuery.quoteIdentifier(schema)).inbox (message_id, message_type)
+                SELECT * FROM unnest(\(deduplicated.map(\.envelope.id))::uuid[], \(deduplicated.map(\.envelope.type.rawValue))::text[])
+                ON CONFLICT DO NOTHING RETURNING message_id
+                """)
+            fresh = Set(try inserted.map { try $0.decode(UUID.self, at: 0) })
+        }
         let outgoing = OutgoingMessages()
         for item in items {
             // A message twice in one batch: the second is a duplicate too.
-            guard fresh.remove(item.envelope.id) != nil else {
+            guard !item.deduplicated || fresh.remove(item.envelope.id) != nil else {
                 metrics.duplicates.increment()
                 continue
             }
             var logger = self.logger
             logger[metadataKey: "message_id"] = "\(item.envelope.id.uuidString.lowercased())"
             if let correlation = item.envelope.correlationID { logger[metadataKey: "correlation_id"] = "\(correlation)" }
-            try await item.registration.handle(
-                item.message,
+            try await item.handle(
                 HandlerContext(
                     envelope: item.envelope, transaction: tx, logger: logger, outgoing: outgoing, source: "erp-\(service)",
                     schema: schema))

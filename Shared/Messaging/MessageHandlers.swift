@@ -1,3 +1,4 @@
+import AMQP
 import Contracts
 import Foundation
 import Logging
@@ -72,6 +73,8 @@ public struct MessageHandlers: Sendable {
     }
 
     private(set) var registrations: [MessageType: Registration] = [:]
+    /// Queues whose deliveries are taken as they come (see ``raw(queue:_:)``).
+    private(set) var rawHandlers: [String: @Sendable (RawDelivery, HandlerContext) async throws -> Void] = [:]
 
     public init() {}
 
@@ -112,7 +115,27 @@ public struct MessageHandlers: Sendable {
         }
     }
 
+    /// Registers a handler for every delivery of `queue` as it arrived: any routing key,
+    /// any body, no `message_id` or `type` required. For messages from outside the system
+    /// (platform orders on `erp.ingest`), which the handler validates itself, keeping what it
+    /// rejects, and de-duplicates by their own keys: no inbox row is written for them.
+    public mutating func raw(queue: String, _ handler: @escaping @Sendable (RawDelivery, HandlerContext) async throws -> Void) {
+        precondition(rawHandlers[queue] == nil, "two raw handlers for \(queue)")
+        rawHandlers[queue] = handler
+    }
+
     public var types: [MessageType] { Array(registrations.keys) }
+}
+
+/// A delivery as it arrived, for ``MessageHandlers/raw(queue:_:)`` handlers.
+public struct RawDelivery: Sendable {
+    public let exchange: String
+    public let routingKey: String
+    public let properties: AMQPProperties
+    public let body: Data
+    public init(exchange: String, routingKey: String, properties: AMQPProperties, body: Data) {
+        (self.exchange, self.routingKey, self.properties, self.body) = (exchange, routingKey, properties, body)
+    }
 }
 
 extension HandlerContext {

@@ -205,7 +205,8 @@ import Testing
             AMQPMessage(exchange: "", routingKey: queue, body: Data("message \($0)".utf8), properties: AMQPProperties(messageID: "\($0)"))
         }
         let results = await publisher.publish(batch: messages)
-        #expect(results.allSatisfy { (try? $0.get()) == .confirmed })
+        let checked42 = results.allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(checked42)
 
         let consumer = try await AMQPConsumer.start(TestBroker.configuration(), queue: queue, prefetch: 200)
         var seen = Set<String>()
@@ -298,7 +299,8 @@ extension AMQPIntegrationTests {
         let results = await publisher.publish(batch: (0..<30).map {
             AMQPMessage(exchange: "", routingKey: queue, body: Data("\($0)".utf8))
         })
-        #expect(results.allSatisfy { (try? $0.get()) == .confirmed })
+        let checked43 = results.allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(checked43)
         let consumer = try await AMQPConsumer.start(TestBroker.configuration(), queue: queue, prefetch: 50)
         var received: [AMQPDelivery] = []
         while received.count < 30 {
@@ -306,7 +308,8 @@ extension AMQPIntegrationTests {
             #expect(!batch.isEmpty && batch.count <= 20)
             received += batch
         }
-        #expect(received.map { String(decoding: $0.body, as: UTF8.self) } == (0..<30).map(String.init))
+        let checked44 = received.map { String(decoding: $0.body, as: UTF8.self) } == (0..<30).map(String.init)
+        #expect(checked44)
         consumer.ack(received.last!, multiple: true)
         await consumer.close()
         #expect(try await consumer.nextBatch(max: 10).isEmpty, "a closed consumer returns an empty batch")

@@ -19,7 +19,8 @@ import Testing
             messages.append(try make(add))
         }
         let results = await publisher.publish(batch: messages)
-        #expect(results.allSatisfy { (try? $0.get()) == .confirmed })
+        let checked26 = results.allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(checked26)
         await publisher.close()
         return expected
     }
@@ -36,7 +37,8 @@ import Testing
             #expect(signal == SIGKILL, "the failpoint killed the process after a commit")
         }
         try service.start()
-        #expect(try await eventually(within: 60) { try await service.count("inbox", pool: pool) == 1_000 })
+        let checked27 = try await eventually(within: 60) { try await service.count("inbox", pool: pool) == 1_000 }
+        #expect(checked27)
         #expect(try await service.totals(pool: pool) == expected)
         let updates = try await pool.query(PostgresQuery(sql: "SELECT sum(updates)::int FROM \(service.name).tallies"))[0]
         #expect(try updates.decode(Int.self, at: 0) == 1_000, "every message applied once, none twice")
@@ -60,12 +62,13 @@ import Testing
             #expect(try await service.waitForCrash() == SIGKILL)
         }
         try service.start()
-        #expect(try await eventually(within: 60) {
+        let drained = try await eventually(within: 60) {
             let handled = try await service.count("inbox", pool: pool)
             let unsentRow = try await pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(service.name).outbox WHERE sent_at IS NULL"))[0]
             let unsent = try unsentRow.decode(Int.self, at: 0)
             return handled == 500 && unsent == 0
-        })
+        }
+        #expect(drained)
         let events = try await AMQPConsumer.start(TestServers.broker, queue: probeQueue, prefetch: 1_000, reconnect: false)
         var ids = Set<String>()
         var received = 0
@@ -102,13 +105,15 @@ import Testing
         await probe.close()
         let expected = try await Self.publishCommands(5_000) { try service.command($0) }
         try await running([service.consumer(batchSize: 50), service.relay()]) { () async throws in
-            #expect(try await eventually(within: 60) { try await service.count("inbox") >= 1_000 })
+            let checked28 = try await eventually(within: 60) { try await service.count("inbox") >= 1_000 }
+            #expect(checked28)
             try await ServerControl.run("restart-rabbitmq")
-            #expect(try await eventually(within: 120) {
+            let drained = try await eventually(within: 120) {
                 let handled = try await service.count("inbox")
                 let unsent = try await service.count("outbox", where: "sent_at IS NULL")
                 return handled == 5_000 && unsent == 0
-            }, "the outbox drains by itself after the restart")
+            }
+            #expect(drained, "the outbox drains by itself after the restart")
         }
         #expect(try await service.totals() == expected)
         let updates = try await service.pool.query(PostgresQuery(sql: "SELECT sum(updates)::int FROM \(service.schema).tallies"))[0]
@@ -133,9 +138,11 @@ import Testing
         try await service.setUp()
         let expected = try await Self.publishCommands(3_000) { try service.command($0) }
         try await running([service.consumer(batchSize: 20)]) { () async throws in
-            #expect(try await eventually(within: 60) { try await service.count("inbox") >= 500 })
+            let checked29 = try await eventually(within: 60) { try await service.count("inbox") >= 500 }
+            #expect(checked29)
             try await ServerControl.run("restart-postgres")
-            #expect(try await eventually(within: 120) { (try? await service.count("inbox")) == 3_000 })
+            let checked30 = try await eventually(within: 120) { (try? await service.count("inbox")) == 3_000 }
+            #expect(checked30)
         }
         #expect(try await service.totals() == expected)
         let updates = try await service.pool.query(PostgresQuery(sql: "SELECT sum(updates)::int FROM \(service.schema).tallies"))[0]

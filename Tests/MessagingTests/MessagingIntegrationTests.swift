@@ -74,16 +74,19 @@ import Testing
         }
         messages.shuffle()
         let results = await publisher.publish(batch: messages)
-        #expect(results.allSatisfy { (try? $0.get()) == .confirmed })
+        let checked31 = results.allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(checked31)
 
         try await running([service.consumer()]) { () async throws in
-            #expect(try await eventually {
+            let settled = try await eventually {
                 let handled = try await service.count("inbox")
                 let totals = try await service.totals()
                 return handled == 200 && totals == expected
-            })
+            }
+            #expect(settled)
             // Give the duplicates time to arrive too; nothing may change.
-            #expect(try await eventually { try await service.queueIsDrained() })
+            let checked32 = try await eventually { try await service.queueIsDrained() }
+            #expect(checked32)
         }
         #expect(try await service.totals() == expected)
         #expect(try await service.count("tallies", where: "true") == 7)
@@ -110,11 +113,13 @@ import Testing
             sequence.append(bad)
             sequence.append(try service.command(Tally.Add(key: "good", amount: 1)))
         }
-        #expect(await publisher.publish(batch: sequence).allSatisfy { (try? $0.get()) == .confirmed })
+        let checked33 = await publisher.publish(batch: sequence).allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(checked33)
 
         var parked: [String: AMQPDelivery] = [:]
         try await running([service.consumer()]) { () async throws in
-            #expect(try await eventually { try await service.totals()["good"] == 5 })
+            let checked34 = try await eventually { try await service.totals()["good"] == 5 }
+            #expect(checked34)
             let parking = try await AMQPConsumer.start(TestServers.broker, queue: service.queue.parkingQueue)
             while parked.count < 5 {
                 for delivery in try await parking.nextBatch(max: 10) {
@@ -146,13 +151,17 @@ import Testing
         let publisher = try await AMQPPublisher.connect(TestServers.broker)
         var messages = try (0..<1_000).map { try service.command(Tally.Add(key: "b\($0 % 10)", amount: 1)) }
         messages.insert(try service.command(Tally.Add(key: "b0", amount: -1)), at: 500)
-        #expect(await publisher.publish(batch: messages).allSatisfy { (try? $0.get()) == .confirmed })
+        let checked35 = await publisher.publish(batch: messages).allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(checked35)
         try await running([service.consumer(batchSize: 50)]) { () async throws in
-            #expect(try await eventually { try await service.count("inbox") == 1_000 })
-            #expect(try await eventually { try await service.queueIsDrained() })
+            let checked36 = try await eventually { try await service.count("inbox") == 1_000 }
+            #expect(checked36)
+            let checked37 = try await eventually { try await service.queueIsDrained() }
+            #expect(checked37)
         }
         let totals = try await service.totals()
-        #expect(totals.count == 10 && totals.values.allSatisfy { $0 == 100 })
+        let checked38 = totals.count == 10 && totals.values.allSatisfy { $0 == 100 }
+        #expect(checked38)
         let parked = try await AMQPConnection.connect(TestServers.broker)
         #expect(try await parked.declareQueue(service.queue.parkingQueue, passive: true).messageCount == 1)
         await parked.close()
@@ -176,7 +185,8 @@ import Testing
                 try await outbox.enqueue(try Envelope(Tally.Added(key: "n", amount: 1, total: 1), source: "tests"),
                                          exchange: "", routingKey: probeQueue, in: tx)
             }
-            #expect(try await eventually(within: 10) { try await probe.declareQueue(probeQueue, passive: true).messageCount == 1 })
+            let checked39 = try await eventually(within: 10) { try await probe.declareQueue(probeQueue, passive: true).messageCount == 1 }
+            #expect(checked39)
             // Rows written just before shutdown still go out.
             try await service.pool.withTransaction { tx in
                 for total in 2...101 {
@@ -186,7 +196,8 @@ import Testing
             }
         }
         #expect(try await service.count("outbox", where: "sent_at IS NULL") == 0)
-        #expect(try await eventually(within: 5) { try await probe.declareQueue(probeQueue, passive: true).messageCount == 101 })
+        let checked40 = try await eventually(within: 5) { try await probe.declareQueue(probeQueue, passive: true).messageCount == 101 }
+        #expect(checked40)
         try await probe.deleteQueue(probeQueue)
         await probe.close()
         await service.tearDown()
@@ -216,7 +227,8 @@ extension MessagingIntegrationTests {
         configuration.pruneInterval = .zero
         let relay = OutboxRelay(schema: service.schema, pool: service.pool, brokerConfiguration: TestServers.broker, configuration: configuration)
         try await running([relay]) { () async throws in
-            #expect(try await eventually(within: 10) { try await service.count("outbox") == 0 }, "sent rows are gone")
+            let checked41 = try await eventually(within: 10) { try await service.count("outbox") == 0 }
+            #expect(checked41, "sent rows are gone")
         }
         #expect(try await probe.declareQueue(probeQueue, passive: true).messageCount == 20, "but were published first")
         #expect(try await service.count("inbox", where: "message_type = 'old'") == 0)

@@ -15,7 +15,8 @@ import Testing
             if received.count == 2 { break }
         }
         #expect(received.map(\.payload) == ["row 1", "row 2"])
-        #expect(received.allSatisfy { $0.channel == channel })
+        let checked4 = received.allSatisfy { $0.channel == channel }
+        #expect(checked4)
         await notifications.close()
         await sender.close()
     }

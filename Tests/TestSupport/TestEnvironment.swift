@@ -52,8 +52,9 @@ public func runProgram(_ path: String, _ arguments: [String], environment: [Stri
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
 public func eventually(within seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
+    // The monotonic clock: the wall clock of a test machine may be adjusted while tests run.
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
         if try await condition() { return true }
         try await Task.sleep(nanoseconds: 50_000_000)
     }

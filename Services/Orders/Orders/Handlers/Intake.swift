@@ -1,0 +1,176 @@
+import Contracts
+import Foundation
+import Messaging
+import Metrics
+
+/// Platform order intake: reads a message from `erp.ingest` (size, routing key, platform,
+/// signature, format, validation), then creates the order or applies it as a later
+/// revision. A message that is not taken is kept in the quarantine with its reason and
+/// announced with `orders.ingest.rejected.v1`; nothing is lost and nothing is parked.
+struct Intake: Sendable {
+    let orders: OrderStore
+    let quarantine: QuarantineStore
+    let configuration: IngestConfiguration
+    let repeats = Counter(label: "erp_orders_ingest_repeats_total")
+    let rejections = Counter(label: "erp_orders_ingest_rejected_total")
+
+    enum Outcome: Sendable, Equatable {
+        case created(Int64, OrderStatus)
+        case revised(Int64)
+        case repeated(Int64)
+        case flagged(Int64, String)
+
+        var order: Int64 {
+            switch self {
+            case .created(let id, _), .revised(let id), .repeated(let id), .flagged(let id, _): return id
+            }
+        }
+    }
+
+    /// Everything that can be checked without the database.
+    func read(_ message: IngestMessage) throws(IntakeRejection) -> IntakeOrder {
+        guard message.body.count <= IngestMessage.maximumBodySize else {
+            throw IntakeRejection("too-large", "the body is \(message.body.count) bytes; at most \(IngestMessage.maximumBodySize) are taken")
+        }
+        let key = try IngestRoutingKey(message.routingKey)
+        guard let format = configuration.format(of: key.platform) else {
+            throw IntakeRejection("unknown-platform", "platform '\(key.platform)' is not registered (ERP_INGEST_GENERIC_PLATFORMS)")
+        }
+        try configuration.verify(message, platform: key.platform)
+        let canonical: CanonicalOrder
+        switch format {
+        case .canonical:
+            do { canonical = try MessageCoding.decoder().decode(CanonicalOrder.self, from: message.body) } catch {
+                throw IntakeRejection("undecodable", Self.describe(error))
+            }
+        case .shopify:
+            let shopify: ShopifyOrder
+            do { shopify = try MessageCoding.decoder().decode(ShopifyOrder.self, from: message.body) } catch {
+                throw IntakeRejection("undecodable", Self.describe(error))
+            }
+            canonical = try ShopifyMapping.canonical(shopify, shop: message.shopHeader ?? "default")
+        }
+        return try IntakeValidation.validate(canonical, key: key)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context)? = error as? DecodingError, context.codingPath.isEmpty {
+            return "the body is not JSON"
+        }
+        return MessageCoding.describe(error)
+    }
+
+    /// The raw handler of `orders.ingest`.
+    func handle(_ delivery: RawDelivery, _ context: HandlerContext) async throws {
+        let headers = delivery.properties.headers
+        let message = IngestMessage(
+            exchange: delivery.exchange, routingKey: delivery.routingKey, messageID: delivery.properties.messageID,
+            signature: headers[IngestMessage.signatureHeader]?.stringValue, shopHeader: headers[IngestMessage.shopifyShopHeader]?.stringValue,
+            body: delivery.body)
+        do {
+            _ = try await take(try read(message), context)
+        } catch let rejection as IntakeRejection {
+            let id = try await quarantine.add(message, rejection: rejection, in: context.transaction)
+            rejections.increment()
+            context.logger.notice("platform message quarantined", metadata: [
+                "quarantine": "\(id)", "routing_key": "\(message.routingKey)", "code": "\(rejection.code)", "reason": "\(rejection.reason)",
+            ])
+            try await context.publish(event: OrderEvent.IngestRejected(
+                quarantine: id, routingKey: message.routingKey, code: rejection.code, reason: rejection.reason))
+        }
+    }
+
+    /// Stores a valid order: new, a later revision, or a repeat.
+    func take(_ order: IntakeOrder, _ context: HandlerContext) async throws -> Outcome {
+        let tx = context.transaction
+        let actor = "intake:\(order.platform)"
+        if let created = try await orders.createIfNew(order, actor: actor, in: tx) {
+            try await context.publish(event: OrderEvent.Placed(snapshot: snapshot(of: order, id: created.id, status: created.status)))
+            return .created(created.id, created.status)
+        }
+        guard let existing = try await orders.lock(platform: order.platform, shop: order.shop, externalID: order.externalID, in: tx) else {
+            // Created and removed between the two statements: cannot happen (orders are never deleted); retry.
+            throw IntakeRaceError()
+        }
+        guard order.revision > existing.revision else {
+            try await orders.countRepeat(existing.id, in: tx)
+            repeats.increment()
+            return .repeated(existing.id)
+        }
+        return try await revise(existing, with: order, actor: actor, context)
+    }
+
+    private func revise(_ existing: OrderStore.Existing, with order: IntakeOrder, actor: String, _ context: HandlerContext) async throws -> Outcome {
+        let tx = context.transaction
+        func flag(_ reason: String) async throws -> Outcome {
+            try await orders.setRevision(existing.id, order.revision, in: tx)
+            try await orders.flag(existing.id, reason, in: tx)
+            try await context.publish(event: OrderEvent.NeedsAttention(order: existing.id, reason: reason))
+            return .flagged(existing.id, reason)
+        }
+        if order.event == .cancelled {
+            if existing.status == .cancelled {
+                try await orders.setRevision(existing.id, order.revision, in: tx)
+                return .revised(existing.id)
+            }
+            guard existing.status.canMove(to: .cancelled) else {
+                return try await flag("platform cancelled revision \(order.revision) but the order is \(existing.status.rawValue)")
+            }
+            try await orders.setRevision(existing.id, order.revision, in: tx)
+            try await move(existing.id, from: existing.status, to: .cancelled, reason: "cancelled on \(order.platform)", actor: actor, order.total, context)
+            return .revised(existing.id)
+        }
+        let linesChanged = existing.lines.map(Self.comparable) != order.lines.map(Self.comparable)
+        let shippingChanged = existing.shippingAddress != order.shippingAddress || existing.shippingMethod != order.shippingMethod
+        if linesChanged && !existing.status.allowsLineChanges {
+            return try await flag("revision \(order.revision) changes the lines but the order is \(existing.status.rawValue)")
+        }
+        if shippingChanged && !existing.status.allowsShippingChanges {
+            return try await flag("revision \(order.revision) changes the shipping address or method but the order is \(existing.status.rawValue)")
+        }
+        try await orders.replaceContents(existing.id, with: order, in: tx)
+        var what: [String] = []
+        if linesChanged { what.append("lines") }
+        if shippingChanged { what.append("shipping") }
+        if order.payment.status != existing.paymentStatus { what.append("payment") }
+        if !what.isEmpty {
+            try await context.publish(event: OrderEvent.Changed(snapshot: try await orders.snapshot(existing.id, in: tx), what: what))
+        }
+        if order.payment.status == .paid && existing.paymentStatus != .paid && existing.status == .pendingPayment {
+            try await move(existing.id, from: .pendingPayment, to: .paid, reason: "paid on \(order.platform)", actor: actor, order.total, context)
+        }
+        return .revised(existing.id)
+    }
+
+    func move(
+        _ id: Int64, from: OrderStatus, to: OrderStatus, reason: String, actor: String, _ total: Money, _ context: HandlerContext
+    ) async throws {
+        try await orders.transition(id, from: from, to: to, reason: reason, actor: actor, in: context.transaction)
+        try await context.publish(event: OrderEvent.StatusChanged(
+            order: id, from: from.rawValue, to: to.rawValue, reason: reason, actor: actor, total: total))
+    }
+
+    struct ComparableLine: Equatable {
+        let number: Int, sku: String, quantity: Int, unitPrice: Int64, discount: Int64
+    }
+
+    static func comparable(_ line: IntakeOrder.Line) -> ComparableLine {
+        ComparableLine(number: line.number, sku: line.sku, quantity: line.quantity, unitPrice: line.unitPrice.minorUnits, discount: line.discount.minorUnits)
+    }
+
+    func snapshot(of order: IntakeOrder, id: Int64, status: OrderStatus) -> OrderSnapshot {
+        OrderSnapshot(
+            order: id, platform: order.platform, shop: order.shop, externalId: order.externalID, revision: order.revision,
+            status: status.rawValue, currency: order.currency.code, pricesIncludeTax: order.pricesIncludeTax,
+            lines: order.lines.map {
+                OrderSnapshot.Line(line: $0.number, sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice, discount: $0.discount, total: $0.total)
+            },
+            shippingFee: order.shippingFee, total: order.total, paymentStatus: order.payment.status.rawValue, customer: order.customer,
+            shippingAddress: order.shippingAddress, shippingMethod: order.shippingMethod, placedAt: order.placedAt)
+    }
+}
+
+/// An order neither created nor found: a transient race, retried.
+struct IntakeRaceError: Error, CustomStringConvertible {
+    var description: String { "the order was neither created nor found; retrying" }
+}

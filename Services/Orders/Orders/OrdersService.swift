@@ -1,0 +1,78 @@
+import Contracts
+import Foundation
+import Messaging
+import ServiceKit
+
+/// The orders service. Queues:
+/// - `orders.ingest`: platform messages from `erp.ingest` (`platform.#`), taken by ``Intake``;
+/// - `orders.events`: `catalog.sku.changed.v1`, copied into `orders.skus` (orders on hold
+///   for an unknown SKU proceed when it appears);
+/// - `orders.commands`: every `orders.*` command.
+public enum OrdersService {
+    public static let name = "orders"
+
+    /// Tests give each service its own exchanges; `queuePrefix` names the three queues.
+    public static func definition(
+        schema: String = "orders", queuePrefix: String = "orders", configuration: IngestConfiguration = IngestConfiguration(),
+        ingestExchange: String = Exchanges.ingest, eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands
+    ) -> ServiceDefinition {
+        let handlers = OrderHandlers(
+            intake: Intake(orders: OrderStore(schema: schema), quarantine: QuarantineStore(schema: schema), configuration: configuration))
+        var registry = MessageHandlers()
+        handlers.register(in: &registry, ingestQueue: "\(queuePrefix).ingest")
+        return ServiceDefinition(
+            name: name, schema: schema, defaultHTTPPort: 8093, migrations: OrdersMigrations.all,
+            queues: [
+                ServiceQueue(name: "\(queuePrefix).ingest", bindings: [QueueBinding(exchange: ingestExchange, routingKey: "platform.#")]),
+                ServiceQueue(
+                    name: "\(queuePrefix).events",
+                    bindings: [QueueBinding(exchange: eventsExchange, routingKey: CatalogEvent.SKUChanged.type.rawValue)]),
+                ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "orders.#")]),
+            ],
+            handlers: registry)
+    }
+}
+
+struct OrderHandlers: Sendable {
+    let intake: Intake
+    var orders: OrderStore { intake.orders }
+
+    func register(in registry: inout MessageHandlers, ingestQueue: String) {
+        registry.raw(queue: ingestQueue) { delivery, context in try await intake.handle(delivery, context) }
+        registry.on(CatalogEvent.SKUChanged.self, skuChanged)
+        registry.command(OrderCommand.RetryQuarantined.self, retry)
+    }
+
+    /// Copies the SKU; orders that waited for it (and for nothing else) proceed.
+    func skuChanged(_ sku: CatalogEvent.SKUChanged, _ context: HandlerContext) async throws {
+        try await orders.upsertSKU(sku, in: context.transaction)
+        guard sku.active else { return }
+        for hold in try await orders.releasableHolds(sku: sku.code, in: context.transaction) {
+            let snapshot = try await orders.snapshot(hold.id, in: context.transaction)
+            try await intake.move(
+                hold.id, from: .onHold, to: hold.heldFrom, reason: "every SKU is in the catalog now (\(sku.code) arrived)",
+                actor: "catalog", snapshot.total, context)
+        }
+    }
+
+    /// Runs a quarantined message through intake again; a second rejection updates its reason.
+    func retry(_ command: OrderCommand.RetryQuarantined, _ context: HandlerContext) async throws -> OrderCommand.RetryResult {
+        guard let entry = try await intake.quarantine.entry(command.quarantine, lock: true, in: context.transaction) else {
+            throw CommandRefused("unknown-quarantine", "no quarantined message \(command.quarantine)")
+        }
+        guard entry.status == "open" else {
+            throw CommandRefused("already-retried", "quarantined message \(entry.id) was taken already (order \(entry.orderID.map(String.init) ?? "-"))")
+        }
+        let message = IngestMessage(
+            exchange: Exchanges.ingest, routingKey: entry.routingKey, messageID: nil, signature: entry.signature, shopHeader: entry.shopHeader,
+            body: entry.body)
+        do {
+            let outcome = try await intake.take(try intake.read(message), context)
+            try await intake.quarantine.markRetried(entry.id, order: outcome.order, in: context.transaction)
+            return OrderCommand.RetryResult(accepted: true, order: outcome.order, code: nil, reason: nil)
+        } catch let rejection as IntakeRejection {
+            try await intake.quarantine.rejectedAgain(entry.id, rejection, in: context.transaction)
+            return OrderCommand.RetryResult(accepted: false, order: nil, code: rejection.code, reason: rejection.reason)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Contracts
+import Foundation
+import Orders
+import Testing
+
+@Suite struct IntakeValidationTests {
+    static let key = try! IngestRoutingKey("platform.web.order.created")
+
+    static func validate(_ order: CanonicalOrder, key: IngestRoutingKey = key) throws(IntakeRejection) -> IntakeOrder {
+        try IntakeValidation.validate(order, key: key)
+    }
+
+    @Test func theIssuesExampleIsAPaidOrderOf198() throws {
+        let order = try MessageCoding.decoder().decode(CanonicalOrder.self, from: Data(OrderSamples.issueExample.utf8))
+        let intake = try Self.validate(order)
+        #expect(intake.total == Money(minorUnits: 19_800, currency: .cny))
+        #expect(intake.lines[0].total == Money(minorUnits: 18_800, currency: .cny))
+        #expect(intake.initialStatus == .paid)
+        #expect(intake.revision == 1)
+    }
+
+    @Test func aMissingRevisionCountsAsOne() throws {
+        #expect(try Self.validate(OrderSamples.canonical(revision: nil)).revision == 1)
+    }
+
+    @Test func everyKindOfBadOrderIsRejectedWithItsReason() {
+        func code(_ change: (inout CanonicalOrder) -> Void) -> String? {
+            var order = OrderSamples.canonical()
+            change(&order)
+            do {
+                _ = try Self.validate(order)
+                return nil
+            } catch { return "\(error.code): \(error.reason)" }
+        }
+        let checked6 = code { $0.lines[0].quantity = 0 }?.contains("quantity 0 must be at least 1") == true
+        #expect(checked6)
+        let checked7 = code { $0.lines[0].unitPrice = "99.001" }?.contains("more than 2 decimals") == true
+        #expect(checked7)
+        let checked8 = code { $0.lines[0].unitPrice = "ninety" }?.hasPrefix("invalid:") == true
+        #expect(checked8)
+        let checked9 = code { $0.lines[0].discount = "500.00" }?.contains("discount 500.00 is more than") == true
+        #expect(checked9)
+        let checked10 = code { $0.lines = [] }?.contains("at least one line") == true
+        #expect(checked10)
+        let checked11 = code { $0.currency = "XYZ" }?.contains("XYZ") == true
+        #expect(checked11)
+        let checked12 = code { $0.placedAt = "yesterday" }?.contains("placed_at") == true
+        #expect(checked12)
+        let checked13 = code { $0.payment?.amount = "1.00" }?.hasPrefix("amount-mismatch") == true
+        #expect(checked13)
+        let checked14 = code { $0.payment?.amount = nil }?.contains("needs payment.amount") == true
+        #expect(checked14)
+        let checked15 = code { $0.payment?.status = "maybe" }?.contains("payment.status") == true
+        #expect(checked15)
+        let checked16 = code { $0.shippingFee = "-1.00" }?.contains("negative") == true
+        #expect(checked16)
+        let checked17 = code { $0.revision = 0 }?.contains("revision") == true
+        #expect(checked17)
+        let checked18 = code { $0.shippingAddress?.country = "China" }?.contains("ISO 3166") == true
+        #expect(checked18)
+        let checked19 = code { $0.platform = "shop2" }?.hasPrefix("platform-mismatch") == true
+        #expect(checked19)
+    }
+
+    @Test func routingKeysMustNamePlatformAndEvent() throws {
+        #expect(throws: IntakeRejection.self) { try IngestRoutingKey("platform.web.order") }
+        #expect(throws: IntakeRejection.self) { try IngestRoutingKey("platform.web.order.shipped") }
+        #expect(throws: IntakeRejection.self) { try IngestRoutingKey("orders.web.order.created") }
+        #expect(try IngestRoutingKey("platform.shopify.order.paid") == IngestRoutingKey("platform.shopify.order.paid"))
+    }
+
+    @Test func isoDateTimesWithZonesAndFractionsParse() {
+        #expect(ISODateTime.parse("2026-11-28T10:15:00Z")?.timeIntervalSince1970 == 1_795_860_900)
+        #expect(ISODateTime.parse("2026-11-28T18:15:00+08:00")?.timeIntervalSince1970 == 1_795_860_900)
+        #expect(ISODateTime.parse("2026-11-28T05:15:00.500-05:00")?.timeIntervalSince1970 == 1_795_860_900.5)
+        #expect(ISODateTime.parse("2026-11-28 10:15") == nil)
+        #expect(ISODateTime.parse("2026-13-28T10:15:00Z") == nil)
+    }
+
+    @Test func shopifyOrdersMapOntoTheCanonicalOrder() throws {
+        let shopify = try MessageCoding.decoder().decode(ShopifyOrder.self, from: Data(OrderSamples.shopify.utf8))
+        let canonical = try ShopifyMapping.canonical(shopify, shop: "demo.myshopify.com")
+        #expect(canonical.externalId == "820982911946154508")
+        #expect(canonical.shop == "demo.myshopify.com")
+        #expect(canonical.shippingAddress?.country == "CA")
+        #expect(canonical.customer?.name == "Jon Snow")
+        let intake = try IntakeValidation.validate(canonical, key: try IngestRoutingKey("platform.shopify.order.created"))
+        #expect(intake.total == Money(minorUnits: 4_400, currency: try Currency(code: "USD")), "2 × 12 − 5 + 20 + 5 shipping")
+        #expect(intake.initialStatus == .paid)
+        #expect(intake.pricesIncludeTax == false)
+        #expect(intake.shippingMethod == "Standard")
+        let later = try ShopifyMapping.canonical(
+            { var order = shopify; order.updatedAt = "2026-11-28T12:05:00-05:00"; return order }(), shop: "demo.myshopify.com")
+        #expect(later.revision! > canonical.revision!, "a later updated_at is a higher revision")
+    }
+
+    @Test func aSignatureIsCheckedOnlyForPlatformsWithASecret() throws {
+        let configuration = IngestConfiguration(secrets: ["web": "s3cret"])
+        let body = Data("{}".utf8)
+        func message(_ signature: String?) -> IngestMessage {
+            IngestMessage(exchange: "erp.ingest", routingKey: "platform.web.order.created", messageID: nil, signature: signature, shopHeader: nil, body: body)
+        }
+        try configuration.verify(message(IngestConfiguration.signature(of: body, secret: "s3cret")), platform: "web")
+        #expect(throws: IntakeRejection.self) { try configuration.verify(message(nil), platform: "web") }
+        #expect(throws: IntakeRejection.self) { try configuration.verify(message(IngestConfiguration.signature(of: body, secret: "other")), platform: "web") }
+        #expect(throws: IntakeRejection.self) { try configuration.verify(message("not base64!"), platform: "web") }
+        try configuration.verify(message(nil), platform: "generic")
+        let environment = IngestConfiguration(environment: ["ERP_INGEST_SECRET_MY_SHOP": "k", "ERP_INGEST_GENERIC_PLATFORMS": "web, my-shop"])
+        #expect(environment.secrets == ["my-shop": "k"])
+        #expect(environment.format(of: "my-shop") == .canonical)
+        #expect(environment.format(of: "nope") == nil)
+    }
+}
+
+@Suite struct OrderStatusTests {
+    @Test func anOrderMovesOnlyAlongItsTransitions() throws {
+        #expect(try OrderStatus.pendingPayment.moving(to: .paid) == .paid)
+        #expect(throws: OrderTransitionError(from: .shipped, to: .cancelled)) { try OrderStatus.shipped.moving(to: .cancelled) }
+        #expect(throws: OrderTransitionError.self) { try OrderStatus.cancelled.moving(to: .paid) }
+        #expect(OrderStatus.cancelled.isFinal && OrderStatus.split.isFinal && OrderStatus.merged.isFinal)
+        #expect(!OrderStatus.delivered.isFinal)
+    }
+
+    @Test func everyStateCanBeReachedFromANewOrder() {
+        var reached: Set<OrderStatus> = [.pendingPayment]
+        var frontier: [OrderStatus] = [.pendingPayment]
+        while let state = frontier.popLast() {
+            for next in OrderStatus.transitions[state, default: []] where reached.insert(next).inserted { frontier.append(next) }
+        }
+        #expect(reached == Set(OrderStatus.allCases))
+    }
+
+    @Test func changesAreAllowedOnlyWhereTheyAreSafe() {
+        #expect(OrderStatus.paid.allowsShippingChanges && !OrderStatus.shipped.allowsShippingChanges)
+        #expect(OrderStatus.pendingPayment.allowsLineChanges && !OrderStatus.paid.allowsLineChanges)
+    }
+
+    @Test func anIllegalTransitionSaysWhatIsAllowed() {
+        #expect(OrderTransitionError(from: .shipped, to: .cancelled).description
+            == "an order that is shipped cannot become cancelled (it can become delivered, return_requested)")
+    }
+}

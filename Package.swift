@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
-                "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory",
+                "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -140,7 +140,9 @@ let package = Package(
             path: "Tests/InventoryTests"),
         .testTarget(
             name: "ControlTests",
-            dependencies: ["Control", "Messaging", "AMQP", "Inventory", "Catalog", "Contracts", "Postgres", "TestSupport", "ServiceTestSupport"],
+            dependencies: [
+                "Control", "Messaging", "AMQP", "Inventory", "Catalog", "Orders", "Contracts", "Postgres", "TestSupport", "ServiceTestSupport",
+            ],
             path: "Tests/ControlTests"),
         .testTarget(
             name: "MessagingTests",

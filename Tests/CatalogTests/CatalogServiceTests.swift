@@ -121,6 +121,19 @@ import Testing
         }
     }
 
+    @Test func republishingSendsEverySKUAgain() async throws {
+        try await Self.withCatalog { harness async throws in
+            _ = try await harness.client.send(CatalogCommand.CreateProduct(product: Self.product("MUG")))
+            _ = try await harness.client.send(CatalogCommand.CreateProduct(product: Self.product("TEE", price: nil)))
+            _ = try await harness.client.send(CatalogCommand.SetVariants(product: "TEE", attributes: [.init(name: "size", values: ["S", "M"])]))
+            let before = try await harness.outboxTypes().filter { $0 == CatalogEvent.SKUChanged.type.rawValue }.count
+            let result = try await harness.client.send(CatalogCommand.RepublishSKUs()).decodeResult(CatalogResult.Republished.self)
+            #expect(result.skus == 3)
+            let after = try await harness.outboxTypes().filter { $0 == CatalogEvent.SKUChanged.type.rawValue }.count
+            #expect(after - before == 3)
+        }
+    }
+
     @Test func pricesAndBarcodesAreSetPerSKU() async throws {
         try await Self.withCatalog { harness async throws in
             _ = try await harness.client.send(CatalogCommand.CreateProduct(product: Self.product("MUG")))

@@ -83,6 +83,13 @@ struct CatalogHandlers: Sendable {
             return CatalogResult.Done()
         }
         registry.command(CatalogCommand.ImportProducts.self, importProducts)
+        registry.command(CatalogCommand.RepublishSKUs.self) { _, context in
+            var count = 0
+            for product in try await store.productCodes(in: context.transaction) {
+                count += try await publishSKUs(of: product, context).count
+            }
+            return CatalogResult.Republished(skus: count)
+        }
         registry.on(InventoryEvent.Issued.self) { event, context in
             try await store.markSold(skus: Array(Set(event.lots.map(\.sku))).sorted(), in: context.transaction)
         }

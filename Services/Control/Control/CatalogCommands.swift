@@ -12,7 +12,7 @@ struct CatalogCommands: AsyncParsableCommand {
         commandName: "catalog", abstract: "Products, SKUs, variants, prices, categories, translations; import and export.",
         subcommands: [
             CreateCategory.self, MoveCategory.self, RenameCategory.self, CreateProduct.self, UpdateProduct.self, Deactivate.self,
-            Delete.self, Variants.self, Price.self, Barcode.self, Translate.self, Import.self, Export.self, Show.self, SKUs.self,
+            Delete.self, Variants.self, Price.self, Barcode.self, Translate.self, Import.self, Export.self, Show.self, SKUs.self, Republish.self,
         ])
 
     struct CreateCategory: AsyncParsableCommand {
@@ -289,6 +289,13 @@ struct CatalogCommands: AsyncParsableCommand {
                 print("category: \(shown.category ?? "-"); translations: \(shown.translations.isEmpty ? "none" : shown.translations.joined(separator: ", "))")
             }
         }
+    }
+
+    struct Republish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Publish every SKU again (for services that copy the catalog).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        func run() async throws { try await send(CatalogCommand.RepublishSKUs(), servers: servers, output: output) }
     }
 
     struct SKUs: AsyncParsableCommand {

@@ -18,6 +18,12 @@ struct OutcomeOptions: ParsableArguments {
 /// Sends one command to its service through `erp.commands`, waits for the outcome and
 /// prints it. A refusal prints the service's reason and exits 1.
 func send<M: Message>(_ command: M, servers: ServerOptions, output: OutcomeOptions, correlationID: String? = nil) async throws {
+    _ = try await sendWaiting(command, servers: servers, output: output, correlationID: correlationID)
+}
+
+/// ``send(_:servers:output:correlationID:)`` that also returns the outcome (done only).
+@discardableResult
+func sendWaiting<M: Message>(_ command: M, servers: ServerOptions, output: OutcomeOptions, correlationID: String? = nil) async throws -> CommandOutcome {
     let broker = try servers.broker()
     let outcome = try await reporting("sending \(M.type)") {
         let client = try await CommandClient.connect(broker, exchange: output.commandsExchange)
@@ -34,6 +40,7 @@ func send<M: Message>(_ command: M, servers: ServerOptions, output: OutcomeOptio
     if outcome.status == .refused {
         throw ControlFailure(description: "refused (\(outcome.code ?? "refused")): \(outcome.reason ?? "no reason given")")
     }
+    return outcome
 }
 
 /// Turns an outcome into text: JSON as it came, or for people the status, the result's

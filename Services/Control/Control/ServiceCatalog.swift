@@ -1,5 +1,6 @@
 import Catalog
 import Inventory
+import Orders
 import SampleService
 import ServiceKit
 
@@ -7,7 +8,7 @@ import ServiceKit
 /// itself here when it lands.
 public enum ServiceCatalog {
     public static var all: [ServiceDefinition] {
-        [SampleService.definition(), CatalogService.definition(), InventoryService.definition()]
+        [SampleService.definition(), CatalogService.definition(), InventoryService.definition(), OrdersService.definition()]
     }
 
     public static func named(_ name: String) -> ServiceDefinition? {

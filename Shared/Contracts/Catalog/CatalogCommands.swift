@@ -119,6 +119,13 @@ public enum CatalogCommand {
         }
     }
 
+    /// Publishes `catalog.sku.changed.v1` again for every SKU, so that a service that started
+    /// copying the catalog later (or lost its copy) gets all of it.
+    public struct RepublishSKUs: Message, Equatable {
+        public static let type: MessageType = "catalog.republish_skus.v1"
+        public init() {}
+    }
+
     /// One row of an import file, with the line it came from.
     public struct ImportRow: Codable, Sendable, Equatable {
         public var line: Int
@@ -172,5 +179,10 @@ public enum CatalogResult {
 
     public struct Done: Codable, Sendable, Equatable {
         public init() {}
+    }
+
+    public struct Republished: Codable, Sendable, Equatable {
+        public var skus: Int
+        public init(skus: Int) { self.skus = skus }
     }
 }

@@ -241,6 +241,10 @@ public struct CatalogStore: Sendable {
             }
     }
 
+    public func productCodes(in tx: PostgresTransaction) async throws -> [String] {
+        try await tx.query(PostgresQuery(sql: "SELECT code FROM \(s).products ORDER BY code")).map { try $0.decode(String.self, at: 0) }
+    }
+
     public func productOfSKU(_ sku: String, in tx: PostgresTransaction) async throws -> String {
         guard let row = try await tx.query(PostgresQuery(sql: "SELECT product FROM \(s).skus WHERE code = $1", binds: [sku])).first
         else { throw CommandRefused("unknown-sku", "no SKU \(sku)") }

@@ -1,0 +1,261 @@
+import AMQP
+import ArgumentParser
+import Contracts
+import Foundation
+import Messaging
+import Orders
+import Postgres
+import ServiceKit
+
+/// `erpctl orders ...`: orders (list, show, import, export) and the intake quarantine.
+struct OrdersCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orders", abstract: "Orders: list, show, import, export; the intake quarantine.",
+        subcommands: [List.self, Show.self, Import.self, Export.self, Quarantine.self])
+
+    struct Filters: ParsableArguments {
+        @Option(help: "Only this status (e.g. paid, on_hold).") var status: String?
+        @Option(help: "Only this platform.") var platform: String?
+        @Option(help: "Placed at or after this day (YYYY-MM-DD, UTC).") var from: String?
+        @Option(help: "Placed before this day (YYYY-MM-DD, UTC).") var to: String?
+        @Option(help: "At most this many orders.") var limit = 100
+
+        func validate() throws {
+            if let status, OrderStatus(rawValue: status) == nil {
+                throw ValidationError("--status must be one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            _ = try day(from, "--from")
+            _ = try day(to, "--to")
+            guard (1...1_000_000).contains(limit) else { throw ValidationError("--limit must be 1 to 1000000") }
+        }
+
+        func day(_ text: String?, _ option: String) throws -> Date? {
+            do { return try text.map { try BusinessDate($0).startOfDayUTC } } catch { throw ValidationError("\(option): \(error)") }
+        }
+
+        func filter(needsAttention: Bool = false) throws -> OrderQueries.Filter {
+            OrderQueries.Filter(
+                status: status, platform: platform, needsAttention: needsAttention, from: try day(from, "--from"), to: try day(to, "--to"),
+                limit: limit)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List orders.")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @OptionGroup var filters: Filters
+        @Flag(help: "Only orders flagged for a person.") var attention = false
+        func run() async throws {
+            let filter = try filters.filter(needsAttention: attention)
+            try await report.withPool { printReport(try await OrderQueries().list(filter, $0), json: report.json) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an order with its lines and status history.")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @Option var platform: String
+        @Option(name: .customLong("external-id")) var externalID: String
+        @Option var shop: String?
+        func run() async throws {
+            var details: [OrderQueries.Detail] = []
+            try await report.withPool { pool in
+                for id in try await OrderQueries().find(platform: platform, shop: shop, externalID: externalID, pool) {
+                    if let detail = try await OrderQueries().detail(id, pool) { details.append(detail) }
+                }
+            }
+            guard !details.isEmpty else { throw ControlFailure(description: "no order \(externalID) from \(platform)") }
+            if report.json {
+                let encoder = MessageCoding.encoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(details.count == 1 ? [details[0]] : details), as: UTF8.self))
+                return
+            }
+            for detail in details {
+                let order = detail.snapshot
+                print("order \(order.order): \(order.platform)/\(order.shop)/\(order.externalId) revision \(order.revision), \(order.status)"
+                    + (detail.holdReason.map { " (\($0))" } ?? "") + ", total \(order.total), payment \(order.paymentStatus)")
+                if let attention = detail.attention { print("needs attention: \(attention)") }
+                if detail.repeats > 0 { print("repeats ignored: \(detail.repeats)") }
+                print(ReportTable(
+                    columns: ["line", "sku", "quantity", "unit_price", "discount", "total"],
+                    rows: order.lines.map { ["\($0.line)", $0.sku, "\($0.quantity)", $0.unitPrice.decimalString, $0.discount.decimalString, $0.total.decimalString] },
+                    numericColumns: ["line", "quantity"]).table)
+                print("history:")
+                for entry in detail.history {
+                    print("  \(UTCTimestamp.string(from: entry.at))  \(entry.from ?? "-") → \(entry.to)  \(entry.reason)  (\(entry.actor))")
+                }
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish orders from a JSONL file (one canonical order a line) through platform intake.",
+            discussion: "Each order goes to erp.ingest as platform.<platform>.order.created and is validated like any platform message; erpctl waits until each is an order or quarantined and reports them by line.")
+        @OptionGroup var servers: ServerOptions
+        @Argument(help: "FILE.jsonl") var file: String
+        @Option(help: "Seconds to wait for intake.") var timeout = 120
+        @Option(name: .customLong("ingest-exchange"), help: .hidden) var ingestExchange = Exchanges.ingest
+        @Option(name: .customLong("schema"), help: .hidden) var schema = "orders"
+
+        func validate() throws {
+            guard file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson") else { throw ValidationError("\(file): expected a .jsonl file (one order a line)") }
+        }
+
+        struct Keys: Decodable { let platform: String; let shop: String; let externalId: String }
+
+        func run() async throws {
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("cannot read \(file): \(error.localizedDescription)") }
+            var messages: [(line: Int, keys: Keys, id: String, body: Data)] = []
+            var problems: [String] = []
+            for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                guard !line.isEmpty else { continue }
+                let body = Data(line.utf8)
+                guard let keys = try? MessageCoding.decoder().decode(Keys.self, from: body) else {
+                    problems.append("line \(index + 1): not a JSON order with platform, shop and external_id")
+                    continue
+                }
+                messages.append((index + 1, keys, UUID().uuidString.lowercased(), body))
+            }
+            for problem in problems { FileHandleOutput.error("\(file): \(problem)") }
+            guard !messages.isEmpty else { throw ControlFailure(description: "\(file): no orders to import") }
+            let broker = try servers.broker()
+            try await reporting("publishing \(file)") {
+                let publisher = try await AMQPPublisher.connect(broker, window: 256)
+                let results = await publisher.publish(batch: messages.map {
+                    AMQPMessage(
+                        exchange: ingestExchange, routingKey: "platform.\($0.keys.platform).order.created", body: $0.body,
+                        properties: AMQPProperties(contentType: "application/json", persistent: true, messageID: $0.id, appID: "erpctl"), mandatory: true)
+                })
+                await publisher.close()
+                for (message, result) in zip(messages, results) where (try? result.get()) != .confirmed {
+                    throw ControlFailure(description: "line \(message.line): the broker did not take it (\(result)); is platform \(message.keys.platform) routed?")
+                }
+            }
+            // Wait until each is an order or in the quarantine.
+            let pool = PostgresPool(configuration: try servers.database(), size: 1)
+            defer { Task { await pool.close() } }
+            let s = PostgresQuery.quoteIdentifier(schema)
+            let deadline = ContinuousClock.now + .seconds(timeout)
+            var taken = 0
+            var rejected: [(Int, String)] = []
+            while ContinuousClock.now < deadline {
+                taken = try await pool.query(PostgresQuery(sql: """
+                    SELECT count(*)::int FROM \(s).orders o JOIN unnest($1::text[], $2::text[], $3::text[]) AS k (platform, shop, external_id)
+                    ON o.platform = k.platform AND o.shop = k.shop AND o.external_id = k.external_id
+                    """, binds: [messages.map(\.keys.platform), messages.map(\.keys.shop), messages.map(\.keys.externalId)]))[0].decode(Int.self, at: 0)
+                let lines = Dictionary(uniqueKeysWithValues: messages.map { ($0.id, $0.line) })
+                rejected = try await pool.query(PostgresQuery(
+                    sql: "SELECT message_id, code || ': ' || reason FROM \(s).quarantine WHERE message_id = ANY($1) ORDER BY id",
+                    binds: [messages.map(\.id)])).map { (lines[try $0.decode(String.self, at: 0)] ?? 0, try $0.decode(String.self, at: 1)) }
+                if taken + rejected.count >= messages.count { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            print("\(file): \(taken) taken (new or repeated), \(rejected.count) quarantined, \(problems.count) unreadable")
+            for (line, reason) in rejected.sorted(by: { $0.0 < $1.0 }) { print("  line \(line): \(reason)") }
+            if taken + rejected.count < messages.count {
+                throw ControlFailure(description: "\(messages.count - taken - rejected.count) order(s) not accounted for after \(timeout) s: is erp-orders running?")
+            }
+            if !rejected.isEmpty || !problems.isEmpty { throw ControlFailure(description: "\(rejected.count + problems.count) line(s) were not taken") }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print orders as JSONL (canonical format, importable) or CSV (one row per line).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var filters: Filters
+        @Option(help: "jsonl or csv.") var format = "jsonl"
+        func validate() throws { guard ["jsonl", "csv"].contains(format) else { throw ValidationError("--format must be jsonl or csv") } }
+        func run() async throws {
+            let pool = PostgresPool(configuration: try servers.database(), size: 1)
+            let filter = try filters.filter()
+            let orders: [CanonicalOrder]
+            do {
+                orders = try await reporting("reading orders") { try await OrderQueries().canonical(filter, pool) }
+                await pool.close()
+            } catch {
+                await pool.close()
+                throw error
+            }
+            if format == "jsonl" {
+                let encoder = MessageCoding.encoder()
+                for order in orders { print(String(decoding: try encoder.encode(order), as: UTF8.self)) }
+                return
+            }
+            func csv(_ fields: [String]) -> String {
+                fields.map { $0.contains(where: { ",\"\n".contains($0) }) ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
+                    .joined(separator: ",")
+            }
+            print(csv(["platform", "shop", "external_id", "placed_at", "currency", "line", "sku", "quantity", "unit_price", "discount", "shipping_fee", "payment_status", "payment_amount"]))
+            for order in orders {
+                for (index, line) in order.lines.enumerated() {
+                    print(csv([
+                        order.platform, order.shop, order.externalId, order.placedAt, order.currency, "\(index + 1)", line.sku, "\(line.quantity)",
+                        line.unitPrice, line.discount ?? "0", order.shippingFee ?? "0", order.payment?.status ?? "pending", order.payment?.amount ?? "",
+                    ]))
+                }
+            }
+        }
+    }
+
+    struct Quarantine: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Platform messages intake did not take: list, show, retry.", subcommands: [QList.self, QShow.self, QRetry.self])
+
+        struct QList: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "Quarantined messages with why.")
+            @OptionGroup var report: InventoryCommands.ReportOptions
+            @Flag(help: "Include retried ones.") var all = false
+            @Option var limit = 200
+            func run() async throws {
+                var entries: [QuarantineStore.Entry] = []
+                try await report.withPool { entries = try await QuarantineStore().list(includeRetried: all, limit: limit, $0) }
+                let table = ReportTable(
+                    columns: ["id", "received_at", "routing_key", "code", "reason", "status", "attempts"],
+                    rows: entries.map {
+                        ["\($0.id)", UTCTimestamp.string(from: $0.receivedAt), $0.routingKey, $0.code, String($0.reason.prefix(100)), $0.status, "\($0.attempts)"]
+                    }, numericColumns: ["id", "attempts"])
+                printReport(table, json: report.json)
+            }
+        }
+
+        struct QShow: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "One quarantined message, with its raw body.")
+            @OptionGroup var report: InventoryCommands.ReportOptions
+            @Argument var id: Int64
+            func run() async throws {
+                var entry: QuarantineStore.Entry?
+                try await report.withPool { pool in entry = try await pool.withTransaction { try await QuarantineStore().entry(id, in: $0) } }
+                guard let entry else { throw ControlFailure(description: "no quarantined message \(id)") }
+                if report.json {
+                    let encoder = MessageCoding.encoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                    print(String(decoding: try encoder.encode(entry), as: UTF8.self))
+                    return
+                }
+                print("quarantined message \(entry.id), \(entry.status), attempts \(entry.attempts), received \(UTCTimestamp.string(from: entry.receivedAt))")
+                print("routing key: \(entry.routingKey)")
+                print("why: \(entry.code): \(entry.reason)")
+                print("body (\(entry.body.count) bytes):")
+                print(String(decoding: entry.body.prefix(64 * 1024), as: UTF8.self))
+            }
+        }
+
+        struct QRetry: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "retry", abstract: "Run a quarantined message through intake again.")
+            @OptionGroup var servers: ServerOptions
+            @OptionGroup var output: OutcomeOptions
+            @Argument var id: Int64
+            func run() async throws {
+                let outcome = try await sendWaiting(OrderCommand.RetryQuarantined(quarantine: id), servers: servers, output: output)
+                let result = try outcome.decodeResult(OrderCommand.RetryResult.self)
+                guard result.accepted else {
+                    throw ControlFailure(description: "quarantined message \(id) was rejected again (\(result.code ?? "")): \(result.reason ?? "")")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Contracts
+import Foundation
+import Postgres
+import ServiceKit
+
+/// Read-only views of orders for `erpctl orders ...` (list, show, export): they can run on
+/// the analysts' replica as well as on the primary.
+public struct OrderQueries: Sendable {
+    public let schema: String
+    public init(schema: String = "orders") { self.schema = schema }
+    var s: String { PostgresQuery.quoteIdentifier(schema) }
+
+    public struct Filter: Sendable {
+        public var status: String?
+        public var platform: String?
+        public var needsAttention = false
+        public var from: Date?
+        public var to: Date?
+        public var limit = 100
+        public init(status: String? = nil, platform: String? = nil, needsAttention: Bool = false, from: Date? = nil, to: Date? = nil, limit: Int = 100) {
+            (self.status, self.platform, self.needsAttention, self.from, self.to, self.limit) = (status, platform, needsAttention, from, to, limit)
+        }
+    }
+
+    public func list(_ filter: Filter, _ pool: PostgresPool) async throws -> ReportTable {
+        let rows = try await pool.query(PostgresQuery(sql: """
+            SELECT id, platform, shop, external_id, status, coalesce(hold_reason, '') AS hold, currency, total_minor,
+                   to_char(placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS placed_at, coalesce(attention, '') AS attention
+            FROM \(s).orders
+            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR platform = $2) AND (NOT $3 OR attention IS NOT NULL)
+              AND ($4::timestamptz IS NULL OR placed_at >= $4) AND ($5::timestamptz IS NULL OR placed_at < $5)
+            ORDER BY id LIMIT $6
+            """, binds: [filter.status, filter.platform, filter.needsAttention, filter.from, filter.to, filter.limit]))
+        return ReportTable(
+            columns: ["id", "platform", "shop", "external_id", "status", "hold", "total", "placed_at", "attention"],
+            rows: try rows.map { row in
+                let currency = try Currency(code: try row.decode(String.self, column: "currency"))
+                return [
+                    row["id"], row["platform"], row["shop"], row["external_id"], row["status"], row["hold"],
+                    Money(minorUnits: try row.decode(Int64.self, column: "total_minor"), currency: currency).description, row["placed_at"],
+                    row["attention"],
+                ]
+            }, numericColumns: ["id"])
+    }
+
+    /// One order with its lines and status history.
+    public struct Detail: Codable, Sendable {
+        public struct History: Codable, Sendable {
+            public let at: Date
+            public let from: String?
+            public let to: String
+            public let reason: String
+            public let actor: String
+        }
+        public let snapshot: OrderSnapshot
+        public let holdReason: String?
+        public let attention: String?
+        public let repeats: Int
+        public let history: [History]
+    }
+
+    public func find(platform: String, shop: String?, externalID: String, _ pool: PostgresPool) async throws -> [Int64] {
+        try await pool.query(PostgresQuery(sql: """
+            SELECT id FROM \(s).orders WHERE platform = $1 AND ($2::text IS NULL OR shop = $2) AND external_id = $3 ORDER BY id
+            """, binds: [platform, shop, externalID])).map { try $0.decode(Int64.self, at: 0) }
+    }
+
+    public func detail(_ id: Int64, _ pool: PostgresPool) async throws -> Detail? {
+        try await pool.withTransaction(isolation: .repeatableRead) { tx in
+            guard let row = try await tx.query(PostgresQuery(
+                sql: "SELECT hold_reason, attention, repeats FROM \(s).orders WHERE id = $1", binds: [id])).first
+            else { return nil }
+            let history = try await tx.query(PostgresQuery(sql: """
+                SELECT at, from_status, to_status, reason, actor FROM \(s).status_history WHERE order_id = $1 ORDER BY id
+                """, binds: [id])).map {
+                    Detail.History(
+                        at: try $0.decode(Date.self, column: "at"), from: try $0.decode(String?.self, column: "from_status"),
+                        to: try $0.decode(String.self, column: "to_status"), reason: try $0.decode(String.self, column: "reason"),
+                        actor: try $0.decode(String.self, column: "actor"))
+                }
+            return Detail(
+                snapshot: try await OrderStore(schema: schema).snapshot(id, in: tx), holdReason: try row.decode(String?.self, column: "hold_reason"),
+                attention: try row.decode(String?.self, column: "attention"), repeats: try row.decode(Int.self, column: "repeats"), history: history)
+        }
+    }
+
+    /// Orders in the canonical format (one per element), for export and re-import.
+    public func canonical(_ filter: Filter, _ pool: PostgresPool) async throws -> [CanonicalOrder] {
+        let ids = try await pool.query(PostgresQuery(sql: """
+            SELECT id FROM \(s).orders
+            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR platform = $2)
+              AND ($3::timestamptz IS NULL OR placed_at >= $3) AND ($4::timestamptz IS NULL OR placed_at < $4)
+            ORDER BY id LIMIT $5
+            """, binds: [filter.status, filter.platform, filter.from, filter.to, filter.limit])).map { try $0.decode(Int64.self, at: 0) }
+        var orders: [CanonicalOrder] = []
+        for id in ids {
+            let (snapshot, payment, note) = try await pool.withTransaction(isolation: .repeatableRead) { tx in
+                let extra = try await tx.query(PostgresQuery(
+                    sql: "SELECT payment::text AS payment, note FROM \(s).orders WHERE id = $1", binds: [id]))[0]
+                return (
+                    try await OrderStore(schema: schema).snapshot(id, in: tx),
+                    try MessageCoding.decoder().decode(IntakeOrder.Payment.self, from: Data(try extra.decode(String.self, column: "payment").utf8)),
+                    try extra.decode(String?.self, column: "note"))
+            }
+            orders.append(CanonicalOrder(
+                platform: snapshot.platform, shop: snapshot.shop, externalId: snapshot.externalId, revision: Int(snapshot.revision),
+                placedAt: UTCTimestamp.string(from: snapshot.placedAt), currency: snapshot.currency, pricesIncludeTax: snapshot.pricesIncludeTax,
+                customer: snapshot.customer, shippingAddress: snapshot.shippingAddress,
+                lines: snapshot.lines.map {
+                    .init(sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice.decimalString,
+                          discount: $0.discount.isZero ? nil : $0.discount.decimalString)
+                },
+                shippingFee: snapshot.shippingFee.decimalString, shippingMethod: snapshot.shippingMethod,
+                payment: CanonicalOrder.Payment(
+                    status: payment.status.rawValue, method: payment.method, amount: payment.amount?.decimalString,
+                    paidAt: payment.paidAt.map { UTCTimestamp.string(from: $0) }, transactionId: payment.transactionID),
+                note: note))
+        }
+        return orders
+    }
+}

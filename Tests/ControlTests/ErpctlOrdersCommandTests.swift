@@ -1,0 +1,64 @@
+import Contracts
+import Foundation
+import Messaging
+import Orders
+import Postgres
+import ServiceTestSupport
+import TestSupport
+import Testing
+
+/// `erpctl orders ...` against a running orders service.
+@Suite(.timeLimit(.minutes(3))) struct ErpctlOrdersCommandTests {
+    static func withOrders<T>(_ body: (ServiceHarness) async throws -> T) async throws -> T {
+        try await ServiceHarness.run(prefix: "t_ctlord", { schema, queue, exchange in
+            OrdersService.definition(
+                schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), ingestExchange: exchange, eventsExchange: exchange,
+                commandsExchange: exchange)
+        }, body)
+    }
+
+    static func erpctl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        var environment = ProcessInfo.processInfo.environment
+        environment["ERP_AMQP_URL"] = TestEnvironment.brokerURL
+        environment["ERP_DATABASE_URL"] = TestEnvironment.databaseURL
+        return try await runProgramAsync(environment["ERP_ERPCTL"] ?? TestEnvironment.executable("erpctl"), arguments, environment: environment)
+    }
+
+    @Test func aJSONLImportGoesThroughIntakeAndReportsQuarantinedLines() async throws {
+        try await Self.withOrders { harness async throws in
+            try await harness.pool.query(PostgresQuery(sql: """
+                INSERT INTO \(harness.schema).skus (code, product, title, tax_category, active) VALUES ('TEE-RED-M', 'TEE', 'Tee', 'standard', true)
+                """))
+            let encoder = MessageCoding.encoder()
+            var bad = OrderSamplesForControl.order("IMP-2")
+            bad.lines[0].quantity = 0
+            let lines = [
+                String(decoding: try encoder.encode(OrderSamplesForControl.order("IMP-1")), as: UTF8.self),
+                String(decoding: try encoder.encode(bad), as: UTF8.self),
+                "{ not json",
+            ]
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(harness.schema).jsonl")
+            try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let imported = try await Self.erpctl([
+                "orders", "import", file.path, "--ingest-exchange", harness.exchange, "--schema", harness.schema, "--timeout", "60",
+            ])
+            #expect(imported.status == 1, "\(imported.output)")
+            #expect(imported.output.contains("1 taken"), "\(imported.output)")
+            #expect(imported.output.contains("line 2: invalid"), "\(imported.output)")
+            #expect(imported.output.contains("line 3: not a JSON order"), "\(imported.output)")
+
+            let retried = try await Self.erpctl(["orders", "quarantine", "retry", "1", "--commands-exchange", harness.exchange])
+            #expect(retried.status == 1)
+            #expect(retried.output.contains("rejected again (invalid)"), "\(retried.output)")
+        }
+    }
+}
+
+enum OrderSamplesForControl {
+    static func order(_ id: String) -> CanonicalOrder {
+        CanonicalOrder(
+            platform: "web", shop: "main", externalId: id, placedAt: "2026-11-28T10:15:00Z", currency: "CNY",
+            lines: [.init(sku: "TEE-RED-M", quantity: 1, unitPrice: "99.00")], shippingFee: "0.00", payment: .init(status: "pending"))
+    }
+}

@@ -3,15 +3,15 @@
 #   - AMQP: the Swift wrapper and the same loop in plain C (c/amqp_loop.c, built here) side by side;
 #   - PostgreSQL: the Swift wrapper, then pgbench doing the same INSERTs on the same server.
 #   - the messaging chain: publish → consume → outbox → relay → consume, and a service's idle memory.
-#   - inventory reservations through the queue (1,000 SKUs, 3 warehouses).
-# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|all]   (extra settings through the environment:
+#   - inventory reservations through the queue (1,000 SKUs, 3 warehouses); platform order intake.
+# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|all]   (extra settings through the environment:
 #   BENCH_MESSAGES, BENCH_RUNS, BENCH_WINDOW, BENCH_PREFETCH, BENCH_QUEUE_TYPE)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 what=${1:-all}
-case "$what" in amqp|postgres|chain|reservations|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|all]" >&2; exit 2 ;; esac
+case "$what" in amqp|postgres|chain|reservations|intake|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|all]" >&2; exit 2 ;; esac
 
 eval "$("$repo/deploy/local/servers.sh" start)"
 swift build -c release --product erp-bench >&2
@@ -39,6 +39,12 @@ if [ "$what" = reservations ] || [ "$what" = all ]; then
   # inventory.reserve_stock.v1 commands → inventory consumer → outbox relay → outcomes on erp.replies.
   "$bench" reservations --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --orders "${BENCH_ORDERS:-10000}" --batch-sizes 1,200
   "$bench" reservations --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --orders "${BENCH_ORDERS:-10000}" --batch-sizes 200 --preload
+fi
+
+if [ "$what" = intake ] || [ "$what" = all ]; then
+  # Canonical platform orders → orders.ingest → intake → the database.
+  "$bench" intake --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --orders "${BENCH_INTAKE_ORDERS:-20000}" --batch-sizes 1,200
+  "$bench" intake --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --orders "${BENCH_INTAKE_ORDERS:-20000}" --batch-sizes 200 --preload
 fi
 
 if [ "$what" = postgres ] || [ "$what" = all ]; then

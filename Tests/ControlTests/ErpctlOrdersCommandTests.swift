@@ -48,6 +48,24 @@ import Testing
             #expect(imported.output.contains("line 2: invalid"), "\(imported.output)")
             #expect(imported.output.contains("line 3: not a JSON order"), "\(imported.output)")
 
+            let csv = FileManager.default.temporaryDirectory.appendingPathComponent("\(harness.schema).csv")
+            try """
+                platform,shop,external_id,placed_at,currency,line,sku,quantity,unit_price,discount,shipping_fee,payment_status,payment_amount
+                web,main,CSV-1,2026-11-28T10:15:00Z,CNY,1,TEE-RED-M,2,99.00,0,10.00,paid,218.00
+                web,main,CSV-1,2026-11-28T10:15:00Z,CNY,2,TEE-RED-M,1,10.00,0,10.00,paid,218.00
+                web,main,CSV-2,2026-11-28T10:15:00Z,CNY,1,TEE-RED-M,two,99.00,0,0,pending,
+                """.write(to: csv, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: csv) }
+            let fromCSV = try await Self.erpctl([
+                "orders", "import", csv.path, "--ingest-exchange", harness.exchange, "--schema", harness.schema, "--timeout", "60",
+            ])
+            #expect(fromCSV.output.contains("1 taken"), "\(fromCSV.output)")
+            #expect(fromCSV.output.contains("line 4: quantity 'two'"), "\(fromCSV.output)")
+            let csvLines = try await harness.pool.query(PostgresQuery(sql: """
+                SELECT count(*)::int FROM \(harness.schema).order_lines l JOIN \(harness.schema).orders o ON o.id = l.order_id
+                WHERE o.external_id = 'CSV-1'
+                """))
+            #expect(try csvLines[0].decode(Int.self, at: 0) == 2, "the two rows of CSV-1 are one order of two lines")
             let retried = try await Self.erpctl(["orders", "quarantine", "retry", "1", "--commands-exchange", harness.exchange])
             #expect(retried.status == 1)
             #expect(retried.output.contains("rejected again (invalid)"), "\(retried.output)")

@@ -72,6 +72,13 @@ import Testing
         ["catalog", "variants", "--product", "A", "--attribute", "colour"],
         ["catalog", "import", "products.xlsx"],
         ["catalog", "export", "--format", "xml"],
+        ["orders", "status", "--order", "1", "--to", "flying", "--reason", "x"],
+        ["orders", "ship", "--order", "1", "--shipment", "S", "--carrier", "SF", "--tracking", "T", "--line", "1"],
+        ["orders", "ship", "--order", "1", "--shipment", "S", "--carrier", "SF", "--tracking", "T"],
+        ["orders", "add-line", "--order", "1", "--sku", "S", "--qty", "1", "--unit-price", "1.001"],
+        ["orders", "list", "--status", "lost"],
+        ["orders", "export", "--from", "2026-13-01"],
+        ["orders", "import", "orders.xlsx"],
     ])
     func badArgumentsExitWith64AndSayWhy(arguments: [String]) throws {
         let result = try ErpctlCommandTests.erpctl(arguments)

@@ -42,6 +42,8 @@ import Testing
         #expect(FailureKind.of(MoneyError.overflow) == .permanent(code: "validation"))
         #expect(FailureKind.of(PostgresError(code: .server, message: "dup", sqlState: "23505")) == .permanent(code: "constraint"))
         #expect(FailureKind.of(PostgresError(code: .server, message: "conflict", sqlState: "40001")) == .transient)
+        #expect(FailureKind.of(PostgresError(code: .server, message: "bad types", sqlState: "42P08")) == .permanent(code: "statement"))
+        #expect(FailureKind.of(PostgresError(code: .server, message: "no right", sqlState: "42501")) == .permanent(code: "statement"))
         #expect(FailureKind.of(PostgresError(code: .connectionFailed, message: "refused", sentToServer: false)) == .unavailable)
         #expect(FailureKind.of(DependencyDown()) == .transient)
     }

@@ -1,5 +1,6 @@
 import AMQP
 import ArgumentParser
+import Catalog
 import Contracts
 import Foundation
 import Messaging
@@ -11,7 +12,10 @@ import ServiceKit
 struct OrdersCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orders", abstract: "Orders: list, show, import, export; the intake quarantine.",
-        subcommands: [List.self, Show.self, Import.self, Export.self, Quarantine.self])
+        subcommands: [
+            List.self, Show.self, Import.self, Export.self, Quarantine.self, Status.self, Ship.self, ChangeAddress.self, ChangeMethod.self,
+            ChangeLine.self, AddLine.self,
+        ])
 
     struct Filters: ParsableArguments {
         @Option(help: "Only this status (e.g. paid, on_hold).") var status: String?
@@ -91,16 +95,62 @@ struct OrdersCommands: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Publish orders from a JSONL file (one canonical order a line) through platform intake.",
-            discussion: "Each order goes to erp.ingest as platform.<platform>.order.created and is validated like any platform message; erpctl waits until each is an order or quarantined and reports them by line.")
+            abstract: "Publish orders from a JSONL file (one canonical order a line) or a CSV file through platform intake.",
+            discussion: "Each order goes to erp.ingest as platform.<platform>.order.created and is validated like any platform message; erpctl waits until each is an order or quarantined and reports them by line. CSV has the columns of `orders export --format csv` (one row per order line; rows of one order together).")
         @OptionGroup var servers: ServerOptions
-        @Argument(help: "FILE.jsonl") var file: String
+        @Argument(help: "FILE.jsonl or FILE.csv") var file: String
         @Option(help: "Seconds to wait for intake.") var timeout = 120
         @Option(name: .customLong("ingest-exchange"), help: .hidden) var ingestExchange = Exchanges.ingest
         @Option(name: .customLong("schema"), help: .hidden) var schema = "orders"
 
         func validate() throws {
-            guard file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson") else { throw ValidationError("\(file): expected a .jsonl file (one order a line)") }
+            guard file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson") || file.hasSuffix(".csv") else {
+                throw ValidationError("\(file): expected a .jsonl file (one order a line) or a .csv file")
+            }
+        }
+
+        /// CSV rows grouped into canonical orders, each with the line of its first row.
+        static func ordersFromCSV(_ text: String) throws -> (orders: [(line: Int, body: Data)], problems: [String]) {
+            let records: [CSV.Record]
+            do { records = try CSV.parse(text) } catch { throw ValidationError("\(error)") }
+            guard let header = records.first?.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) else { return ([], []) }
+            let required = ["platform", "shop", "external_id", "placed_at", "currency", "sku", "quantity", "unit_price"]
+            for column in required where !header.contains(column) { throw ValidationError("the CSV header has no '\(column)' column") }
+            var groups: [(line: Int, key: String, rows: [[String: String]])] = []
+            var problems: [String] = []
+            for record in records.dropFirst() {
+                guard record.fields.count == header.count else {
+                    problems.append("line \(record.line): \(record.fields.count) fields, the header has \(header.count)")
+                    continue
+                }
+                let row = Dictionary(zip(header, record.fields), uniquingKeysWith: { first, _ in first })
+                let key = [row["platform"]!, row["shop"]!, row["external_id"]!].joined(separator: "\u{0}")
+                if groups.last?.key == key { groups[groups.count - 1].rows.append(row) } else { groups.append((record.line, key, [row])) }
+            }
+            let encoder = MessageCoding.encoder()
+            var orders: [(Int, Data)] = []
+            for group in groups {
+                let first = group.rows[0]
+                func value(_ column: String) -> String? { first[column].flatMap { $0.isEmpty ? nil : $0 } }
+                var lines: [CanonicalOrder.Line] = []
+                var bad: String?
+                for row in group.rows {
+                    guard let quantity = Int(row["quantity"] ?? "") else { bad = "quantity '\(row["quantity"] ?? "")' is not a whole number"; break }
+                    let discount = row["discount"].flatMap { $0.isEmpty || $0 == "0" ? nil : $0 }
+                    lines.append(.init(sku: row["sku"]!, quantity: quantity, unitPrice: row["unit_price"]!, discount: discount))
+                }
+                if let bad {
+                    problems.append("line \(group.line): \(bad)")
+                    continue
+                }
+                let status = value("payment_status") ?? "pending"
+                let order = CanonicalOrder(
+                    platform: first["platform"]!, shop: first["shop"]!, externalId: first["external_id"]!, placedAt: first["placed_at"]!,
+                    currency: first["currency"]!, lines: lines, shippingFee: value("shipping_fee"),
+                    payment: CanonicalOrder.Payment(status: status, amount: value("payment_amount")))
+                orders.append((group.line, try encoder.encode(order)))
+            }
+            return (orders, problems)
         }
 
         struct Keys: Decodable { let platform: String; let shop: String; let externalId: String }
@@ -110,15 +160,21 @@ struct OrdersCommands: AsyncParsableCommand {
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("cannot read \(file): \(error.localizedDescription)") }
             var messages: [(line: Int, keys: Keys, id: String, body: Data)] = []
             var problems: [String] = []
-            for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let line = raw.trimmingCharacters(in: .whitespaces)
-                guard !line.isEmpty else { continue }
-                let body = Data(line.utf8)
+            var bodies: [(line: Int, body: Data)] = []
+            if file.hasSuffix(".csv") {
+                (bodies, problems) = try Self.ordersFromCSV(text)
+            } else {
+                for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    let line = raw.trimmingCharacters(in: .whitespaces)
+                    if !line.isEmpty { bodies.append((index + 1, Data(line.utf8))) }
+                }
+            }
+            for (line, body) in bodies {
                 guard let keys = try? MessageCoding.decoder().decode(Keys.self, from: body) else {
-                    problems.append("line \(index + 1): not a JSON order with platform, shop and external_id")
+                    problems.append("line \(line): not a JSON order with platform, shop and external_id")
                     continue
                 }
-                messages.append((index + 1, keys, UUID().uuidString.lowercased(), body))
+                messages.append((line, keys, UUID().uuidString.lowercased(), body))
             }
             for problem in problems { FileHandleOutput.error("\(file): \(problem)") }
             guard !messages.isEmpty else { throw ControlFailure(description: "\(file): no orders to import") }
@@ -198,6 +254,102 @@ struct OrdersCommands: AsyncParsableCommand {
                     ]))
                 }
             }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move an order to another status (the state machine decides).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option var order: Int64
+        @Option(help: "\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))") var to: String
+        @Option var reason: String
+        func validate() throws { guard OrderStatus(rawValue: to) != nil else { throw ValidationError("--to: unknown status '\(to)'") } }
+        func run() async throws { try await send(OrderCommand.ChangeStatus(order: order, to: to, reason: reason), servers: servers, output: output) }
+    }
+
+    struct Ship: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a shipment (partial or complete).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option var order: Int64
+        @Option var shipment: String
+        @Option var carrier: String
+        @Option(name: .customLong("tracking")) var trackingNumber: String
+        @Option(name: .customLong("line"), help: "LINE:QUANTITY, once per line shipped.") var lines: [String] = []
+        func validate() throws { _ = try parsedLines() }
+        func parsedLines() throws -> [OrderCommand.ShipmentLine] {
+            guard !lines.isEmpty else { throw ValidationError("give at least one --line LINE:QUANTITY") }
+            return try lines.map { text in
+                let parts = text.split(separator: ":")
+                guard parts.count == 2, let line = Int(parts[0]), let quantity = Int(parts[1]), line > 0, quantity > 0 else {
+                    throw ValidationError("--line '\(text)': expected LINE:QUANTITY with both at least 1")
+                }
+                return OrderCommand.ShipmentLine(line: line, quantity: quantity)
+            }
+        }
+        func run() async throws {
+            try await send(
+                OrderCommand.Ship(order: order, shipment: shipment, carrier: carrier, trackingNumber: trackingNumber, lines: try parsedLines()),
+                servers: servers, output: output)
+        }
+    }
+
+    struct ChangeAddress: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "change-address", abstract: "Change the shipping address (until the order is packed).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option var order: Int64
+        @Option var name: String?
+        @Option var phone: String?
+        @Option(help: "ISO 3166 code, e.g. CN.") var country: String
+        @Option var province: String?
+        @Option var city: String?
+        @Option var district: String?
+        @Option var line1: String
+        @Option var line2: String?
+        @Option(name: .customLong("postal-code")) var postalCode: String?
+        func run() async throws {
+            let address = CanonicalOrder.Address(
+                name: name, phone: phone, country: country, province: province, city: city, district: district, line1: line1, line2: line2,
+                postalCode: postalCode)
+            try await send(OrderCommand.ChangeAddress(order: order, address: address), servers: servers, output: output)
+        }
+    }
+
+    struct ChangeMethod: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "change-method", abstract: "Change the shipping method (until the order is packed).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option var order: Int64
+        @Option var method: String
+        func run() async throws { try await send(OrderCommand.ChangeShippingMethod(order: order, method: method), servers: servers, output: output) }
+    }
+
+    struct ChangeLine: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "change-line", abstract: "Set a line's quantity; 0 removes it (until the order is paid).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option var order: Int64
+        @Option var line: Int
+        @Option(name: .customLong("qty")) var quantity: Int
+        func run() async throws { try await send(OrderCommand.ChangeLine(order: order, line: line, quantity: quantity), servers: servers, output: output) }
+    }
+
+    struct AddLine: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-line", abstract: "Add a line (until the order is paid).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option var order: Int64
+        @Option var sku: String
+        @Option(name: .customLong("qty")) var quantity: Int
+        @Option(name: .customLong("unit-price")) var unitPrice: String
+        @Option var currency = "CNY"
+        func validate() throws { _ = try money(unitPrice, currency: currency, option: "--unit-price") }
+        func run() async throws {
+            try await send(
+                OrderCommand.AddLine(order: order, sku: sku, quantity: quantity, unitPrice: try money(unitPrice, currency: currency, option: "--unit-price")),
+                servers: servers, output: output)
         }
     }
 

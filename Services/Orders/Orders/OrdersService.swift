@@ -6,7 +6,8 @@ import ServiceKit
 /// The orders service. Queues:
 /// - `orders.ingest`: platform messages from `erp.ingest` (`platform.#`), taken by ``Intake``;
 /// - `orders.events`: `catalog.sku.changed.v1`, copied into `orders.skus` (orders on hold
-///   for an unknown SKU proceed when it appears);
+///   for an unknown SKU proceed when it appears), and `finance.payment.received.v1` (a
+///   pending order becomes paid);
 /// - `orders.commands`: every `orders.*` command.
 public enum OrdersService {
     public static let name = "orders"
@@ -26,7 +27,10 @@ public enum OrdersService {
                 ServiceQueue(name: "\(queuePrefix).ingest", bindings: [QueueBinding(exchange: ingestExchange, routingKey: "platform.#")]),
                 ServiceQueue(
                     name: "\(queuePrefix).events",
-                    bindings: [QueueBinding(exchange: eventsExchange, routingKey: CatalogEvent.SKUChanged.type.rawValue)]),
+                    bindings: [
+                        QueueBinding(exchange: eventsExchange, routingKey: CatalogEvent.SKUChanged.type.rawValue),
+                        QueueBinding(exchange: eventsExchange, routingKey: FinanceEvent.PaymentReceived.type.rawValue),
+                    ]),
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "orders.#")]),
             ],
             handlers: registry)
@@ -41,6 +45,7 @@ struct OrderHandlers: Sendable {
         registry.raw(queue: ingestQueue) { delivery, context in try await intake.handle(delivery, context) }
         registry.on(CatalogEvent.SKUChanged.self, skuChanged)
         registry.command(OrderCommand.RetryQuarantined.self, retry)
+        registerCommands(in: &registry)
     }
 
     /// Copies the SKU; orders that waited for it (and for nothing else) proceed.

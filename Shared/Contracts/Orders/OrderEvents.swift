@@ -115,3 +115,108 @@ public enum OrderCommand {
         }
     }
 }
+
+extension OrderCommand {
+    /// Moves an order to another state (the state machine decides whether it may): for
+    /// the saga coordinator and operators. Shipping has its own command (``Ship``).
+    public struct ChangeStatus: Message, Equatable {
+        public static let type: MessageType = "orders.change_status.v1"
+        public var order: Int64
+        public var to: String
+        public var reason: String
+        public init(order: Int64, to: String, reason: String) { (self.order, self.to, self.reason) = (order, to, reason) }
+    }
+
+    public struct ChangeAddress: Message, Equatable {
+        public static let type: MessageType = "orders.change_address.v1"
+        public var order: Int64
+        public var address: CanonicalOrder.Address
+        public init(order: Int64, address: CanonicalOrder.Address) { (self.order, self.address) = (order, address) }
+    }
+
+    public struct ChangeShippingMethod: Message, Equatable {
+        public static let type: MessageType = "orders.change_shipping_method.v1"
+        public var order: Int64
+        public var method: String
+        public init(order: Int64, method: String) { (self.order, self.method) = (order, method) }
+    }
+
+    /// Sets a line's quantity; 0 removes the line.
+    public struct ChangeLine: Message, Equatable {
+        public static let type: MessageType = "orders.change_line.v1"
+        public var order: Int64
+        public var line: Int
+        public var quantity: Int
+        public init(order: Int64, line: Int, quantity: Int) { (self.order, self.line, self.quantity) = (order, line, quantity) }
+    }
+
+    public struct AddLine: Message, Equatable {
+        public static let type: MessageType = "orders.add_line.v1"
+        public var order: Int64
+        public var sku: String
+        public var quantity: Int
+        public var unitPrice: Money
+        public init(order: Int64, sku: String, quantity: Int, unitPrice: Money) {
+            (self.order, self.sku, self.quantity, self.unitPrice) = (order, sku, quantity, unitPrice)
+        }
+    }
+
+    public struct ShipmentLine: Codable, Sendable, Equatable {
+        public var line: Int
+        public var quantity: Int
+        public init(line: Int, quantity: Int) { (self.line, self.quantity) = (line, quantity) }
+    }
+
+    /// Records a shipment (carrier, tracking number, the lines and quantities in it). The
+    /// order becomes `shipped` when every line has shipped in full; until then the
+    /// shipments are partial.
+    public struct Ship: Message, Equatable {
+        public static let type: MessageType = "orders.ship.v1"
+        public var order: Int64
+        public var shipment: String
+        public var carrier: String
+        public var trackingNumber: String
+        public var lines: [ShipmentLine]
+        public init(order: Int64, shipment: String, carrier: String, trackingNumber: String, lines: [ShipmentLine]) {
+            (self.order, self.shipment, self.carrier, self.trackingNumber, self.lines) = (order, shipment, carrier, trackingNumber, lines)
+        }
+    }
+
+    public struct Changed: Codable, Sendable, Equatable {
+        public var order: Int64
+        public var status: String
+        public var total: Money
+        public init(order: Int64, status: String, total: Money) { (self.order, self.status, self.total) = (order, status, total) }
+    }
+}
+
+extension OrderEvent {
+    public struct Shipped: Message, Equatable {
+        public static let type: MessageType = "orders.order.shipment_recorded.v1"
+        public var order: Int64
+        public var shipment: String
+        public var carrier: String
+        public var trackingNumber: String
+        public var lines: [OrderCommand.ShipmentLine]
+        /// Whether every line has now shipped in full.
+        public var complete: Bool
+        public init(order: Int64, shipment: String, carrier: String, trackingNumber: String, lines: [OrderCommand.ShipmentLine], complete: Bool) {
+            (self.order, self.shipment, self.carrier, self.trackingNumber, self.lines, self.complete) = (order, shipment, carrier, trackingNumber, lines, complete)
+        }
+    }
+}
+
+/// Events of the finance service that other services act on.
+public enum FinanceEvent {
+    /// Money for an order arrived (recorded by finance): the order becomes paid.
+    public struct PaymentReceived: Message, Equatable {
+        public static let type: MessageType = "finance.payment.received.v1"
+        public var order: Int64
+        public var amount: Money
+        public var method: String
+        public var reference: String?
+        public init(order: Int64, amount: Money, method: String, reference: String? = nil) {
+            (self.order, self.amount, self.method, self.reference) = (order, amount, method, reference)
+        }
+    }
+}

@@ -95,5 +95,6 @@ public enum OrdersMigrations {
             );
             CREATE INDEX quarantine_open ON quarantine (id) WHERE status = 'open';
             """),
+        shipments,
     ]
 }

@@ -1,0 +1,160 @@
+import Contracts
+import Foundation
+import Messaging
+
+/// Commands that change an existing order: status changes (checked by the state machine),
+/// address and shipping method (until it is packed), lines (until it is paid), shipments,
+/// and the payment finance reports. Every change is recorded and published.
+extension OrderHandlers {
+    func registerCommands(in registry: inout MessageHandlers) {
+        registry.command(OrderCommand.ChangeStatus.self, changeStatus)
+        registry.command(OrderCommand.ChangeAddress.self, changeAddress)
+        registry.command(OrderCommand.ChangeShippingMethod.self, changeShippingMethod)
+        registry.command(OrderCommand.ChangeLine.self, changeLine)
+        registry.command(OrderCommand.AddLine.self, addLine)
+        registry.command(OrderCommand.Ship.self, ship)
+        registry.on(FinanceEvent.PaymentReceived.self, paymentReceived)
+    }
+
+    func locked(_ id: Int64, _ context: HandlerContext) async throws -> OrderStore.Locked {
+        guard let order = try await orders.lock(id, in: context.transaction) else { throw CommandRefused("unknown-order", "no order \(id)") }
+        return order
+    }
+
+    static func refusal(_ error: OrderTransitionError) -> CommandRefused { CommandRefused("illegal-transition", error.description) }
+
+    func changeStatus(_ command: OrderCommand.ChangeStatus, _ context: HandlerContext) async throws -> OrderCommand.Changed {
+        guard let target = OrderStatus(rawValue: command.to) else {
+            throw CommandRefused("validation", "'\(command.to)' is not a status (\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard target != .shipped else { throw CommandRefused("validation", "an order becomes shipped by recording its shipments (orders.ship.v1)") }
+        let reason = command.reason.trimmingCharacters(in: .whitespaces)
+        guard !reason.isEmpty else { throw CommandRefused("validation", "a status change needs a reason") }
+        let order = try await locked(command.order, context)
+        guard order.status.canMove(to: target) else { throw Self.refusal(OrderTransitionError(from: order.status, to: target)) }
+        try await intake.move(order.id, from: order.status, to: target, reason: reason, actor: context.envelope.source, order.total, context)
+        return OrderCommand.Changed(order: order.id, status: target.rawValue, total: order.total)
+    }
+
+    func changeAddress(_ command: OrderCommand.ChangeAddress, _ context: HandlerContext) async throws -> OrderCommand.Changed {
+        guard command.address.country.count == 2, !command.address.line1.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw CommandRefused("validation", "an address needs an ISO 3166 country code and a first line")
+        }
+        let order = try await locked(command.order, context)
+        guard order.status.allowsShippingChanges else {
+            throw CommandRefused("too-late", "the address of an order that is \(order.status.rawValue) can no longer change")
+        }
+        try await orders.setAddress(order.id, command.address, in: context.transaction)
+        try await publishChange(order.id, what: ["shipping_address"], context)
+        return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: order.total)
+    }
+
+    func changeShippingMethod(_ command: OrderCommand.ChangeShippingMethod, _ context: HandlerContext) async throws -> OrderCommand.Changed {
+        guard !command.method.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandRefused("validation", "the shipping method is empty") }
+        let order = try await locked(command.order, context)
+        guard order.status.allowsShippingChanges else {
+            throw CommandRefused("too-late", "the shipping method of an order that is \(order.status.rawValue) can no longer change")
+        }
+        try await orders.setShippingMethod(order.id, command.method, in: context.transaction)
+        try await publishChange(order.id, what: ["shipping_method"], context)
+        return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: order.total)
+    }
+
+    func changeLine(_ command: OrderCommand.ChangeLine, _ context: HandlerContext) async throws -> OrderCommand.Changed {
+        guard command.quantity >= 0 else { throw CommandRefused("validation", "quantity \(command.quantity) is negative (0 removes the line)") }
+        let order = try await locked(command.order, context)
+        guard order.status.allowsLineChanges else {
+            throw CommandRefused("too-late", "the lines of an order that is \(order.status.rawValue) can no longer change")
+        }
+        guard try await orders.setLineQuantity(order.id, line: command.line, quantity: command.quantity, in: context.transaction) else {
+            throw CommandRefused("unknown-line", "order \(order.id) has no line \(command.line)")
+        }
+        guard try await orders.lineCount(order.id, in: context.transaction) > 0 else {
+            throw CommandRefused("validation", "an order keeps at least one line (cancel it instead)")
+        }
+        return try await linesChanged(order, context)
+    }
+
+    func addLine(_ command: OrderCommand.AddLine, _ context: HandlerContext) async throws -> OrderCommand.Changed {
+        guard command.quantity > 0 else { throw CommandRefused("validation", "quantity \(command.quantity) must be at least 1") }
+        guard !command.unitPrice.isNegative else { throw CommandRefused("validation", "unit price \(command.unitPrice) is negative") }
+        let order = try await locked(command.order, context)
+        guard order.status.allowsLineChanges else {
+            throw CommandRefused("too-late", "the lines of an order that is \(order.status.rawValue) can no longer change")
+        }
+        guard command.unitPrice.currency == order.currency else {
+            throw CommandRefused("validation", "the order is in \(order.currency.code), the price in \(command.unitPrice.currency.code)")
+        }
+        guard try await orders.skuIsKnown(command.sku, in: context.transaction) else {
+            throw CommandRefused("unknown-sku", "the catalog has no active SKU \(command.sku)")
+        }
+        _ = try await orders.addLine(order.id, sku: command.sku, quantity: command.quantity, unitPrice: command.unitPrice, in: context.transaction)
+        return try await linesChanged(order, context)
+    }
+
+    private func linesChanged(_ order: OrderStore.Locked, _ context: HandlerContext) async throws -> OrderCommand.Changed {
+        let total = Money(minorUnits: try await orders.recomputeTotals(order.id, in: context.transaction), currency: order.currency)
+        try await publishChange(order.id, what: ["lines"], context)
+        return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: total)
+    }
+
+    func publishChange(_ id: Int64, what: [String], _ context: HandlerContext) async throws {
+        try await context.publish(event: OrderEvent.Changed(snapshot: try await orders.snapshot(id, in: context.transaction), what: what))
+    }
+
+    func ship(_ command: OrderCommand.Ship, _ context: HandlerContext) async throws -> OrderCommand.Changed {
+        for (value, field) in [(command.shipment, "shipment"), (command.carrier, "carrier"), (command.trackingNumber, "tracking_number")]
+        where value.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw CommandRefused("validation", "\(field) is empty")
+        }
+        guard !command.lines.isEmpty else { throw CommandRefused("validation", "a shipment holds at least one line") }
+        guard Set(command.lines.map(\.line)).count == command.lines.count else { throw CommandRefused("validation", "a line appears twice in the shipment") }
+        let order = try await locked(command.order, context)
+        guard [.paid, .allocated].contains(order.status) else {
+            throw CommandRefused("illegal-transition", "an order that is \(order.status.rawValue) cannot ship (it must be paid or allocated)")
+        }
+        let left = try await orders.unshipped(order.id, in: context.transaction)
+        for line in command.lines {
+            guard let remaining = left[line.line] else { throw CommandRefused("unknown-line", "order \(order.id) has no line \(line.line)") }
+            guard line.quantity > 0, line.quantity <= remaining else {
+                throw CommandRefused("validation", "line \(line.line): \(line.quantity) to ship, \(remaining) left to ship")
+            }
+        }
+        guard try await orders.addShipment(command, in: context.transaction) else {
+            throw CommandRefused("duplicate-shipment", "order \(order.id) already has shipment \(command.shipment)")
+        }
+        let complete = command.lines.reduce(into: left) { $0[$1.line, default: 0] -= $1.quantity }.values.allSatisfy { $0 == 0 }
+        try await context.publish(event: OrderEvent.Shipped(
+            order: order.id, shipment: command.shipment, carrier: command.carrier, trackingNumber: command.trackingNumber, lines: command.lines,
+            complete: complete))
+        var status = order.status
+        if complete {
+            if status == .paid {
+                try await intake.move(order.id, from: .paid, to: .allocated, reason: "shipped directly", actor: context.envelope.source, order.total, context)
+            }
+            try await intake.move(
+                order.id, from: .allocated, to: .shipped, reason: "shipment \(command.shipment) by \(command.carrier) (\(command.trackingNumber))",
+                actor: context.envelope.source, order.total, context)
+            status = .shipped
+        }
+        return OrderCommand.Changed(order: order.id, status: status.rawValue, total: order.total)
+    }
+
+    /// Finance recorded a payment: a pending order becomes paid (an order on hold remembers it).
+    func paymentReceived(_ payment: FinanceEvent.PaymentReceived, _ context: HandlerContext) async throws {
+        guard let order = try await orders.lock(payment.order, in: context.transaction) else {
+            context.logger.warning("payment for an unknown order", metadata: ["order": "\(payment.order)"])
+            return
+        }
+        switch order.status {
+        case .pendingPayment:
+            try await intake.move(
+                order.id, from: .pendingPayment, to: .paid, reason: "payment of \(payment.amount) by \(payment.method) recorded by finance",
+                actor: "finance", order.total, context)
+        case .onHold:
+            try await orders.resumeInto(order.id, .paid, in: context.transaction)
+        default:
+            try await orders.flag(order.id, "a payment of \(payment.amount) arrived while the order is \(order.status.rawValue)", in: context.transaction)
+        }
+    }
+}

@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "erp-inventory", targets: ["InventoryMain"]),
         .executable(name: "erp-catalog", targets: ["CatalogMain"]),
         .executable(name: "erp-orders", targets: ["OrdersMain"]),
+        .executable(name: "erp-finance", targets: ["FinanceMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -84,6 +85,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Services/Orders/Orders"),
+        .target(name: "Finance", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Finance/Finance"),
+        .executableTarget(name: "FinanceMain", dependencies: ["Finance", "ServiceKit"], path: "Services/Finance/Main"),
         .executableTarget(name: "OrdersMain", dependencies: ["Orders", "ServiceKit"], path: "Services/Orders/Main"),
         .executableTarget(name: "CatalogMain", dependencies: ["Catalog", "ServiceKit"], path: "Services/Catalog/Main"),
         .target(name: "SampleService", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Sample/SampleService"),
@@ -91,7 +94,7 @@ let package = Package(
         .target(
             name: "Control",
             dependencies: [
-                "ServiceKit", "Messaging", "SampleService", "Inventory", "Catalog", "Orders", "Postgres", "AMQP", "Contracts",
+                "ServiceKit", "Messaging", "SampleService", "Inventory", "Catalog", "Orders", "Finance", "Postgres", "AMQP", "Contracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Control/Control"
@@ -119,6 +122,10 @@ let package = Package(
             ],
             path: "Tests/ServiceKitTests"
         ),
+        .testTarget(
+            name: "FinanceTests",
+            dependencies: ["Finance", "Contracts", "Messaging", "Postgres", "AMQP", "ServiceKit", "TestSupport", "ServiceTestSupport"],
+            path: "Tests/FinanceTests"),
         .testTarget(
             name: "OrdersTests",
             dependencies: ["Orders", "Contracts", "Messaging", "Postgres", "AMQP", "TestSupport", "ServiceTestSupport"],

@@ -36,9 +36,10 @@ public enum FailureKind: Equatable, Sendable {
             if let state = error.sqlState, state.hasPrefix("22") || state.hasPrefix("23") {
                 return .permanent(code: "constraint")
             }
-            // A statement the server cannot run (class 42: a bug, or a missing privilege) fails
+            // A statement the server cannot run (class 42: a bug, or a missing privilege; class 0A:
+            // a feature it does not support) fails
             // the same way every time: park it; replay it once the cause is fixed.
-            if let state = error.sqlState, state.hasPrefix("42") {
+            if let state = error.sqlState, state.hasPrefix("42") || state.hasPrefix("0A") {
                 return .permanent(code: "statement")
             }
             return .transient

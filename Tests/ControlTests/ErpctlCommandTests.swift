@@ -52,10 +52,11 @@ import Testing
 
     @Test func checkPrintsEachInvariantAsHeld() throws {
         #expect(try Self.erpctl(["migrate", "--service", "inventory"]).status == 0)
+        #expect(try Self.erpctl(["migrate", "--service", "finance"]).status == 0)
         let check = try Self.erpctl(["check", "--json"])
         #expect(check.status == 0, "\(check.output)")
         let results = try JSONDecoder().decode([[String: AnyCodableValue]].self, from: Data(check.output.utf8))
-        #expect(results.count == 6)
+        #expect(results.count == 9, "6 stock checks and 3 money checks")
         let table = try Self.erpctl(["check"])
         #expect(table.output.contains("held   1. stock: on hand equals the ledger"), "\(table.output)")
     }

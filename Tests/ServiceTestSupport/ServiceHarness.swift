@@ -84,3 +84,42 @@ public struct ServiceHarness: Sendable {
         try await pool.query(PostgresQuery(sql: "SELECT message_type FROM \(schema).outbox ORDER BY seq")).map { try $0.decode(String.self, at: 0) }
     }
 }
+
+import Testing
+
+extension ServiceHarness {
+    /// The harness of the running test (set by the ``ServiceUnderTest`` trait).
+    @TaskLocal public static var current: ServiceHarness?
+
+    /// The running test's harness; fails the test if it has none.
+    public static func required(sourceLocation: SourceLocation = #_sourceLocation) throws -> ServiceHarness {
+        try #require(current, "the test needs the .service(...) trait", sourceLocation: sourceLocation)
+    }
+}
+
+/// Runs a real service around a test: `@Test(.service("t_inv") { schema, queue, exchange in ... })`.
+/// The test body reads ``ServiceHarness/required()``. The body stays a plain function:
+/// with Swift 6.3.1, `#expect` inside a closure passed to a helper was miscompiled (its
+/// closures could run another closure's code), so test bodies are never such closures.
+public struct ServiceUnderTest: TestTrait, TestScoping {
+    let prefix: String
+    let instances: Int
+    let makeDefinition: @Sendable (_ schema: String, _ queue: String, _ exchange: String) -> ServiceDefinition
+
+    public func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        try await ServiceHarness.run(prefix: prefix, instances: instances, makeDefinition) { harness in
+            try await ServiceHarness.$current.withValue(harness) { try await function() }
+        }
+    }
+}
+
+extension Trait where Self == ServiceUnderTest {
+    public static func service(
+        _ prefix: String, instances: Int = 1,
+        _ makeDefinition: @escaping @Sendable (_ schema: String, _ queue: String, _ exchange: String) -> ServiceDefinition
+    ) -> ServiceUnderTest {
+        ServiceUnderTest(prefix: prefix, instances: instances, makeDefinition: makeDefinition)
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Finance
 import Inventory
 
 /// `erpctl check`: the invariants of DESIGN.md section 4 on the live database, each
@@ -21,6 +22,13 @@ struct CheckCommand: AsyncParsableCommand {
             }
             results = try await StockInvariants().check(pool).map {
                 StockInvariants.Result(name: "1. stock: \($0.name)", held: $0.held, violations: $0.violations)
+            }
+            if try await pool.query("SELECT to_regclass('finance.journal_lines') IS NOT NULL")[0].decode(Bool.self, at: 0) {
+                results += try await FinanceInvariants().check(pool).map {
+                    StockInvariants.Result(name: "2. money: \($0.name)", held: $0.held, violations: $0.violations)
+                }
+            } else {
+                results.append(StockInvariants.Result(name: "2. money (finance not migrated yet: nothing to check)", held: true, violations: []))
             }
         }
         if report.json {

@@ -4,9 +4,9 @@ import ArgumentParser
 public struct Erpctl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "erpctl",
-        abstract: "Operate the ERP: topology, migrations, parked messages, catalog, inventory, orders, invariants.",
+        abstract: "Operate the ERP: topology, migrations, parked messages, catalog, inventory, orders, finance, invariants.",
         subcommands: [
-            TopologyCommand.self, MigrateCommand.self, DeadCommand.self, CatalogCommands.self, InventoryCommands.self, OrdersCommands.self, CheckCommand.self,
+            TopologyCommand.self, MigrateCommand.self, DeadCommand.self, CatalogCommands.self, InventoryCommands.self, OrdersCommands.self, FinanceCommands.self, CheckCommand.self,
         ])
 
     public init() {}

@@ -1,4 +1,5 @@
 import Catalog
+import Finance
 import Inventory
 import Orders
 import SampleService
@@ -8,7 +9,7 @@ import ServiceKit
 /// itself here when it lands.
 public enum ServiceCatalog {
     public static var all: [ServiceDefinition] {
-        [SampleService.definition(), CatalogService.definition(), InventoryService.definition(), OrdersService.definition()]
+        [SampleService.definition(), CatalogService.definition(), InventoryService.definition(), OrdersService.definition(), FinanceService.definition()]
     }
 
     public static func named(_ name: String) -> ServiceDefinition? {

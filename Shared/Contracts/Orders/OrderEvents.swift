@@ -206,17 +206,3 @@ extension OrderEvent {
     }
 }
 
-/// Events of the finance service that other services act on.
-public enum FinanceEvent {
-    /// Money for an order arrived (recorded by finance): the order becomes paid.
-    public struct PaymentReceived: Message, Equatable {
-        public static let type: MessageType = "finance.payment.received.v1"
-        public var order: Int64
-        public var amount: Money
-        public var method: String
-        public var reference: String?
-        public init(order: Int64, amount: Money, method: String, reference: String? = nil) {
-            (self.order, self.amount, self.method, self.reference) = (order, amount, method, reference)
-        }
-    }
-}

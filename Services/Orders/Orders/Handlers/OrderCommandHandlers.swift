@@ -153,8 +153,11 @@ extension OrderHandlers {
                 actor: "finance", order.total, context)
         case .onHold:
             try await orders.resumeInto(order.id, .paid, in: context.transaction)
+        case .cancelled, .split, .merged:
+            // Money for an order that will not ship: a person decides (refund, or move it to the new orders).
+            try await orders.flag(order.id, "a payment of \(payment.amount) arrived for an order that is \(order.status.rawValue)", in: context.transaction)
         default:
-            try await orders.flag(order.id, "a payment of \(payment.amount) arrived while the order is \(order.status.rawValue)", in: context.transaction)
+            break  // already paid on the platform, or further along: nothing changes
         }
     }
 }

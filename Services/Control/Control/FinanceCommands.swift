@@ -1,0 +1,219 @@
+import ArgumentParser
+import Contracts
+import Finance
+import Foundation
+import Postgres
+import ServiceKit
+
+/// `erpctl finance ...`: statements and reports (read from the database), and the finance
+/// commands (published, outcome awaited).
+struct FinanceCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finance", abstract: "Statements, invoices, receivables and payables, tax, profit; payments and refunds.",
+        subcommands: [
+            TrialBalance.self, IncomeStatement.self, BalanceSheet.self, TaxSummary.self, Ageing.self, Profit.self, Invoices.self,
+            InvoiceShow.self, RecordPayment.self, Refund.self, PaySupplier.self, VoidInvoice.self,
+        ])
+
+    struct Period: ParsableArguments {
+        @Option(help: "First day (YYYY-MM-DD); default: the beginning.") var from: String?
+        @Option(help: "Last day (YYYY-MM-DD); default: today and everything before.") var to: String?
+        func validate() throws { _ = try dates() }
+        func dates() throws -> (BusinessDate?, BusinessDate?) {
+            do { return (try from.map { try BusinessDate($0) }, try to.map { try BusinessDate($0) }) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
+    static func amount(_ minor: Int64) -> String { Money(minorUnits: minor, currency: .cny).decimalString }
+
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = MessageCoding.encoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    static func accountsTable(_ accounts: [Statements.AccountBalance]) -> String {
+        ReportTable(
+            columns: ["account", "name", "debits", "credits", "balance"],
+            rows: accounts.map { [$0.code, $0.name, amount($0.debits), amount($0.credits), amount($0.balance)] },
+            numericColumns: ["debits", "credits", "balance"]).table
+    }
+
+    struct TrialBalance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "trial-balance", abstract: "Debits and credits per account for a period.")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @OptionGroup var period: Period
+        func run() async throws {
+            let (from, to) = try period.dates()
+            var trial: Statements.TrialBalance?
+            try await report.withPool { trial = try await Statements().trialBalance(from: from, to: to, $0) }
+            guard let trial else { return }
+            if report.json { return try printJSON(trial) }
+            print(accountsTable(trial.accounts))
+            print("total debits \(amount(trial.totalDebits)), total credits \(amount(trial.totalCredits)): \(trial.balances ? "balanced" : "NOT BALANCED")")
+        }
+    }
+
+    struct IncomeStatement: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "income-statement", abstract: "Revenue, expenses and net income for a period.")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @OptionGroup var period: Period
+        func run() async throws {
+            let (from, to) = try period.dates()
+            var statement: Statements.IncomeStatement?
+            try await report.withPool { statement = try await Statements().incomeStatement(from: from, to: to, $0) }
+            guard let statement else { return }
+            if report.json { return try printJSON(statement) }
+            print("revenue"); print(accountsTable(statement.revenue))
+            print("expenses"); print(accountsTable(statement.expenses))
+            print("total revenue \(amount(statement.totalRevenue)), total expenses \(amount(statement.totalExpenses)), net income \(amount(statement.netIncome))")
+        }
+    }
+
+    struct BalanceSheet: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "balance-sheet", abstract: "Assets, liabilities and equity at a date.")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @Option(help: "The date (YYYY-MM-DD); default: everything.") var at: String?
+        func run() async throws {
+            let date: BusinessDate?
+            do { date = try at.map { try BusinessDate($0) } } catch { throw ValidationError("--at: \(error)") }
+            var sheet: Statements.BalanceSheet?
+            try await report.withPool { sheet = try await Statements().balanceSheet(at: date, $0) }
+            guard let sheet else { return }
+            if report.json { return try printJSON(sheet) }
+            print("assets"); print(accountsTable(sheet.assets))
+            print("liabilities"); print(accountsTable(sheet.liabilities))
+            print("equity"); print(accountsTable(sheet.equity))
+            print("earnings not yet closed \(amount(sheet.earnings))")
+            print("assets \(amount(sheet.totalAssets)) = liabilities \(amount(sheet.totalLiabilities)) + equity \(amount(sheet.totalEquity)): \(sheet.balances ? "holds" : "DOES NOT HOLD")")
+        }
+    }
+
+    struct TaxSummary: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "tax-summary", abstract: "Output VAT by rate and input VAT for a period.")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @OptionGroup var period: Period
+        func run() async throws {
+            let (from, to) = try period.dates()
+            try await report.withPool { printReport(try await Statements().taxSummary(from: from, to: to, $0), json: report.json) }
+        }
+    }
+
+    struct Ageing: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open receivables by days overdue (current, 1-30, 31-60, 61-90, >90).")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @Option(help: "The date to age at (YYYY-MM-DD); default: today.") var at: String?
+        func run() async throws {
+            let date: BusinessDate
+            do { date = try at.map { try BusinessDate($0) } ?? .today() } catch { throw ValidationError("--at: \(error)") }
+            try await report.withPool { pool in
+                printReport(try await Statements().ageing(at: date, pool), json: report.json)
+                if !report.json {
+                    for (kind, buckets) in try await Statements().ageingTotals(at: date, pool).sorted(by: { $0.key > $1.key }) {
+                        print("\(kind): " + AgeingBucket.allCases.map { "\($0.rawValue) \(amount(buckets[$0] ?? 0))" }.joined(separator: " · "))
+                    }
+                }
+            }
+        }
+    }
+
+    struct Profit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revenue (net of VAT) against cost of goods sold.")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @Option(help: "line, order, sku or channel.") var by = "order"
+        func validate() throws { guard Statements.ProfitDimension(rawValue: by) != nil else { throw ValidationError("--by must be line, order, sku or channel") } }
+        func run() async throws {
+            try await report.withPool { printReport(try await Statements().grossProfit(by: Statements.ProfitDimension(rawValue: by)!, $0), json: report.json) }
+        }
+    }
+
+    struct Invoices: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Invoices and credit notes.")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @Option var order: Int64?
+        func run() async throws {
+            try await report.withPool { pool in
+                printReport(ReportTable(try await pool.query(PostgresQuery(sql: """
+                    SELECT number, kind, order_id, status, issued_on::text AS issued_on, due_on::text AS due_on, currency,
+                           to_char(net_minor / 100.0, 'FM999999990.00') AS net, to_char(tax_minor / 100.0, 'FM999999990.00') AS tax,
+                           to_char(gross_minor / 100.0, 'FM999999990.00') AS gross
+                    FROM finance.invoices WHERE $1::bigint IS NULL OR order_id = $1 ORDER BY number
+                    """, binds: [order])), numeric: ["order_id"]), json: report.json)
+            }
+        }
+    }
+
+    struct InvoiceShow: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "invoice", abstract: "Print an archived invoice document (HTML).")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @Argument var number: String
+        func run() async throws {
+            var document: String?
+            try await report.withPool { pool in
+                document = try await pool.query(PostgresQuery(sql: "SELECT document FROM finance.invoices WHERE number = $1", binds: [number]))
+                    .first?.decode(String.self, at: 0)
+            }
+            guard let document else { throw ControlFailure(description: "no invoice \(number)") }
+            print(document)
+        }
+    }
+
+    struct RecordPayment: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "record-payment", abstract: "Record money received for an order (it becomes paid).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option var order: Int64
+        @Option var amount: String
+        @Option var currency = "CNY"
+        @Option(help: "bank, cash, platform...") var method = "bank"
+        @Option(help: "Bank or payment reference (each is recorded once).") var reference: String
+        func validate() throws { _ = try money(amount, currency: currency, option: "--amount") }
+        func run() async throws {
+            try await send(
+                FinanceCommand.RecordPayment(order: order, amount: try money(amount, currency: currency, option: "--amount"), method: method, reference: reference),
+                servers: servers, output: output)
+        }
+    }
+
+    struct Refund: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a refund to a customer (a credit note is issued).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option var order: Int64
+        @Option var amount: String
+        @Option var currency = "CNY"
+        @Option var reason: String
+        @Option var reference: String
+        func validate() throws { _ = try money(amount, currency: currency, option: "--amount") }
+        func run() async throws {
+            try await send(
+                FinanceCommand.RecordRefund(order: order, amount: try money(amount, currency: currency, option: "--amount"), reason: reason, reference: reference),
+                servers: servers, output: output)
+        }
+    }
+
+    struct PaySupplier: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "pay-supplier", abstract: "Pay (part of) a supplier bill.")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option(name: .customLong("purchase-ref")) var purchaseReference: String
+        @Option var amount: String
+        @Option var currency = "CNY"
+        @Option var reference: String
+        func validate() throws { _ = try money(amount, currency: currency, option: "--amount") }
+        func run() async throws {
+            try await send(
+                FinanceCommand.PaySupplier(purchaseReference: purchaseReference, amount: try money(amount, currency: currency, option: "--amount"), reference: reference),
+                servers: servers, output: output)
+        }
+    }
+
+    struct VoidInvoice: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "void-invoice", abstract: "Void an unpaid invoice issued in error (its entries are reversed).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Argument var number: String
+        @Option var reason: String
+        func run() async throws { try await send(FinanceCommand.VoidInvoice(number: number, reason: reason), servers: servers, output: output) }
+    }
+}

@@ -1,0 +1,40 @@
+/// The accounts the system posts to. Seeded by the schema's migration; more can be added
+/// (`erpctl finance add-account`). Debit-normal: assets and expenses; credit-normal:
+/// liabilities, equity and revenue.
+public enum AccountType: String, Codable, Sendable, CaseIterable {
+    case asset, liability, equity, revenue, expense
+
+    public var debitNormal: Bool { self == .asset || self == .expense }
+}
+
+public enum Accounts {
+    public static let cash = "1000"
+    public static let platformClearing = "1010"
+    public static let receivables = "1100"
+    public static let inventory = "1200"
+    public static let inputVAT = "1300"
+    public static let payables = "2000"
+    public static let outputVAT = "2100"
+    public static let equity = "3000"
+    public static let retainedEarnings = "3100"
+    public static let salesRevenue = "4000"
+    public static let shippingRevenue = "4100"
+    public static let salesReturns = "4900"
+    public static let costOfGoodsSold = "5000"
+
+    public static let seed: [(code: String, name: String, type: AccountType)] = [
+        (cash, "Cash at bank", .asset),
+        (platformClearing, "Platform clearing (payouts due from platforms)", .asset),
+        (receivables, "Accounts receivable", .asset),
+        (inventory, "Inventory", .asset),
+        (inputVAT, "Input VAT", .asset),
+        (payables, "Accounts payable", .liability),
+        (outputVAT, "Output VAT", .liability),
+        (equity, "Owner's equity", .equity),
+        (retainedEarnings, "Retained earnings", .equity),
+        (salesRevenue, "Sales revenue", .revenue),
+        (shippingRevenue, "Shipping revenue", .revenue),
+        (salesReturns, "Sales returns and refunds", .revenue),
+        (costOfGoodsSold, "Cost of goods sold", .expense),
+    ]
+}

@@ -1,0 +1,79 @@
+import Contracts
+import Foundation
+import Messaging
+import Metrics
+import Postgres
+import ServiceKit
+
+/// The finance service: a double-entry journal every business event posts to, sales
+/// invoices and credit notes, receivables and payables, cost of goods sold. It consumes
+/// `finance.events` (orders placed, stock issued and received, SKUs for their tax
+/// category) and `finance.commands`; handlers in `Handlers/`.
+public enum FinanceService {
+    public static let name = "finance"
+
+    public static func definition(
+        schema: String = "finance", queuePrefix: String = "finance", eventsExchange: String = Exchanges.events,
+        commandsExchange: String = Exchanges.commands
+    ) -> ServiceDefinition {
+        let handlers = FinanceHandlers(schema: schema)
+        var registry = MessageHandlers()
+        handlers.register(in: &registry)
+        let events = [CatalogEvent.SKUChanged.type, OrderEvent.Placed.type, InventoryEvent.Issued.type, InventoryEvent.Received.type]
+        return ServiceDefinition(
+            name: name, schema: schema, defaultHTTPPort: 8094, migrations: FinanceMigrations.all,
+            queues: [
+                ServiceQueue(name: "\(queuePrefix).events", bindings: events.map { QueueBinding(exchange: eventsExchange, routingKey: $0.rawValue) }),
+                ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "finance.#")]),
+            ],
+            handlers: registry)
+    }
+}
+
+struct FinanceHandlers: Sendable {
+    let schema: String
+    let journal: Journal
+    let documents: Documents
+
+    init(schema: String) {
+        self.schema = schema
+        journal = Journal(schema: schema)
+        documents = Documents(schema: schema)
+    }
+
+    var s: String { PostgresQuery.quoteIdentifier(schema) }
+
+    func register(in registry: inout MessageHandlers) {
+        registry.on(CatalogEvent.SKUChanged.self) { sku, context in
+            try await context.transaction.query(PostgresQuery(sql: """
+                INSERT INTO \(s).skus (code, title, tax_category) VALUES ($1, $2, $3)
+                ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, tax_category = EXCLUDED.tax_category
+                """, binds: [sku.code, sku.title, sku.taxCategory]))
+        }
+        registry.on(OrderEvent.Placed.self, orderPlaced)
+        registry.on(InventoryEvent.Issued.self, stockIssued)
+        registry.on(InventoryEvent.Received.self, stockReceived)
+        registry.command(FinanceCommand.RecordPayment.self, recordPayment)
+        registry.command(FinanceCommand.RecordRefund.self, recordRefund)
+        registry.command(FinanceCommand.PaySupplier.self, paySupplier)
+        registry.command(FinanceCommand.VoidInvoice.self, voidInvoice)
+    }
+
+    func rates(_ tx: PostgresTransaction) async throws -> TaxRates {
+        var rates: [String: Int] = [:]
+        for row in try await tx.query(PostgresQuery(sql: "SELECT category, basis_points FROM \(s).tax_rates")) {
+            rates[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
+        }
+        return TaxRates(basisPoints: rates)
+    }
+
+    func taxCategories(_ skus: [String], _ tx: PostgresTransaction) async throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try await tx.query(PostgresQuery(sql: "SELECT code, tax_category FROM \(s).skus WHERE code = ANY($1)", binds: [skus])) {
+            result[try row.decode(String.self, at: 0)] = try row.decode(String.self, at: 1)
+        }
+        return result
+    }
+
+    static func businessDate(_ date: Date) -> BusinessDate { BusinessDate(utcDayOf: date) }
+}

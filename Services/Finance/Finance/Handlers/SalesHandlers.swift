@@ -1,0 +1,109 @@
+import Contracts
+import Foundation
+import Messaging
+import Postgres
+
+/// Sales: an order placed is invoiced (receivable / revenue / output VAT) and, if the
+/// platform says it is paid, settled from the platform clearing account; payments and
+/// refunds recorded by people; invoices voided.
+extension FinanceHandlers {
+    func orderPlaced(_ event: OrderEvent.Placed, _ context: HandlerContext) async throws {
+        let order = event.snapshot
+        guard order.status != "cancelled" else { return }
+        let tx = context.transaction
+        guard try await documents.invoice(order: order.order, in: tx) == nil else { return }  // invoiced before
+        let issuedOn = Self.businessDate(order.placedAt)
+        var invoice = try Invoice.forOrder(
+            order, taxCategories: try await taxCategories(order.lines.map(\.sku), tx), rates: try await rates(tx), issuedOn: issuedOn)
+        invoice.number = try await documents.nextNumber(series: "INV", year: issuedOn.year, in: tx)
+        try await documents.save(invoice, in: tx)
+        var entry = JournalEntry(currency: invoice.currency)
+        entry.debit(Accounts.receivables, invoice.gross.minorUnits, memo: invoice.number)
+        for line in invoice.lines {
+            entry.credit(line.sku == nil ? Accounts.shippingRevenue : Accounts.salesRevenue, line.tax.net.minorUnits, memo: line.sku ?? "shipping")
+        }
+        entry.credit(Accounts.outputVAT, invoice.tax.minorUnits)
+        try await journal.post(entry, date: issuedOn, description: "Invoice \(invoice.number) for order \(order.order)", source: "invoice:\(invoice.number)", in: tx)
+        try await documents.open(
+            .receivable, document: invoice.number, order: order.order, party: order.customer?.email ?? order.customer?.name, amount: invoice.gross,
+            on: issuedOn, due: invoice.dueOn, in: tx)
+        try await context.publish(event: FinanceEvent.InvoiceIssued(
+            number: invoice.number, order: order.order, customerEmail: order.customer?.email, customerName: order.customer?.name,
+            gross: invoice.gross, tax: invoice.tax, issuedOn: issuedOn))
+        if order.paymentStatus == "paid" {
+            // Paid on the platform: the platform owes the money until its payout.
+            var payment = JournalEntry(currency: invoice.currency)
+            payment.debit(Accounts.platformClearing, invoice.gross.minorUnits, memo: order.platform)
+            payment.credit(Accounts.receivables, invoice.gross.minorUnits, memo: invoice.number)
+            try await journal.post(
+                payment, date: issuedOn, description: "Paid on \(order.platform): order \(order.order)", source: "platform-payment:\(order.order)", in: tx)
+            _ = try await documents.settle(.receivable, order: order.order, amount: invoice.gross, in: tx)
+        }
+    }
+
+    func recordPayment(_ command: FinanceCommand.RecordPayment, _ context: HandlerContext) async throws -> FinanceCommand.Result {
+        guard command.amount.minorUnits > 0 else { throw CommandRefused("validation", "a payment is more than zero (got \(command.amount))") }
+        guard !command.reference.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandRefused("validation", "a payment needs a reference") }
+        let tx = context.transaction
+        guard try await documents.invoice(order: command.order, in: tx) != nil else {
+            throw CommandRefused("unknown-order", "finance has no invoice for order \(command.order)")
+        }
+        let open = try await documents.settle(.receivable, order: command.order, amount: command.amount, in: tx)
+        var entry = JournalEntry(currency: command.amount.currency)
+        entry.debit(command.method == "platform" ? Accounts.platformClearing : Accounts.cash, command.amount.minorUnits, memo: command.method)
+        entry.credit(Accounts.receivables, command.amount.minorUnits, memo: "order \(command.order)")
+        guard let id = try await journal.post(
+            entry, date: command.receivedOn ?? .today(), description: "Payment \(command.reference) for order \(command.order)",
+            source: "payment:\(command.reference)", in: tx)
+        else { throw CommandRefused("duplicate-payment", "payment \(command.reference) was recorded before") }
+        try await context.publish(event: FinanceEvent.PaymentReceived(
+            order: command.order, amount: command.amount, method: command.method, reference: command.reference))
+        return FinanceCommand.Result(entry: id, openAmount: open)
+    }
+
+    func recordRefund(_ command: FinanceCommand.RecordRefund, _ context: HandlerContext) async throws -> FinanceCommand.Result {
+        guard command.amount.minorUnits > 0 else { throw CommandRefused("validation", "a refund is more than zero (got \(command.amount))") }
+        let tx = context.transaction
+        guard let invoice = try await documents.invoice(order: command.order, in: tx) else {
+            throw CommandRefused("unknown-order", "finance has no invoice for order \(command.order)")
+        }
+        guard command.amount.currency == invoice.currency, command.amount.minorUnits <= invoice.gross.minorUnits else {
+            throw CommandRefused("validation", "a refund of \(command.amount) is more than invoice \(invoice.number) (\(invoice.gross))")
+        }
+        let today = BusinessDate.today()
+        var note = try invoice.creditNote(for: command.amount, issuedOn: today)
+        note.number = try await documents.nextNumber(series: "CN", year: today.year, in: tx)
+        try await documents.save(note, in: tx)
+        var entry = JournalEntry(currency: invoice.currency)
+        entry.debit(Accounts.salesReturns, -note.net.minorUnits, memo: note.number)
+        entry.debit(Accounts.outputVAT, -note.tax.minorUnits, memo: note.number)
+        entry.credit(Accounts.cash, command.amount.minorUnits, memo: command.reason)
+        guard let id = try await journal.post(
+            entry, date: today, description: "Refund \(command.reference) for order \(command.order): \(command.reason)", source: "refund:\(command.reference)", in: tx)
+        else { throw CommandRefused("duplicate-refund", "refund \(command.reference) was recorded before") }
+        return FinanceCommand.Result(entry: id, document: note.number)
+    }
+
+    func voidInvoice(_ command: FinanceCommand.VoidInvoice, _ context: HandlerContext) async throws -> FinanceCommand.Result {
+        let tx = context.transaction
+        guard let row = try await tx.query(PostgresQuery(sql: """
+            SELECT i.status, o.amount_minor, o.open_minor FROM \(s).invoices i
+            LEFT JOIN \(s).open_items o ON o.kind = 'receivable' AND o.document = i.number
+            WHERE i.number = $1 AND i.kind = 'invoice' FOR UPDATE OF i
+            """, binds: [command.number])).first
+        else { throw CommandRefused("unknown-invoice", "no invoice \(command.number)") }
+        guard try row.decode(String.self, at: 0) == "issued" else { throw CommandRefused("already-void", "invoice \(command.number) is void already") }
+        guard try row.decode(Int64?.self, at: 1) == row.decode(Int64?.self, at: 2) else {
+            throw CommandRefused("paid", "invoice \(command.number) has payments: correct it with a refund (credit note) instead")
+        }
+        guard let original = try await journal.entry(source: "invoice:\(command.number)", in: tx) else {
+            throw CommandRefused("unknown-invoice", "invoice \(command.number) has no journal entry")
+        }
+        let id = try await journal.post(
+            original.entry.reversed, date: .today(), description: "Void invoice \(command.number): \(command.reason)", source: "void:\(command.number)", in: tx)
+        try await tx.query(PostgresQuery(
+            sql: "UPDATE \(s).invoices SET status = 'void', void_reason = $2 WHERE number = $1", binds: [command.number, command.reason]))
+        try await documents.close(.receivable, document: command.number, in: tx)
+        return FinanceCommand.Result(entry: id, document: command.number)
+    }
+}

@@ -1,0 +1,163 @@
+import Contracts
+import Foundation
+import Postgres
+import ServiceKit
+
+/// Financial statements and reports for any period, from the journal: trial balance,
+/// income statement, balance sheet, tax summary, receivables ageing, gross profit. They
+/// only read, so they can run on the replica.
+public struct Statements: Sendable {
+    public let schema: String
+    public init(schema: String = "finance") { self.schema = schema }
+    var s: String { PostgresQuery.quoteIdentifier(schema) }
+
+    public struct AccountBalance: Codable, Sendable, Equatable {
+        public let code: String
+        public let name: String
+        public let type: String
+        public let debits: Int64
+        public let credits: Int64
+        /// In the account's normal direction (debit for assets and expenses).
+        public var balance: Int64 { AccountType(rawValue: type)?.debitNormal == true ? debits - credits : credits - debits }
+    }
+
+    /// Every account's debits and credits for entries dated in [from, to] (either may be open).
+    public func balances(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> [AccountBalance] {
+        try await pool.query(PostgresQuery(sql: """
+            SELECT a.code, a.name, a.type, coalesce(sum(l.debit_minor), 0)::bigint AS debits, coalesce(sum(l.credit_minor), 0)::bigint AS credits
+            FROM \(s).accounts a
+            LEFT JOIN \(s).journal_lines l ON l.account = a.code
+                AND l.entry_id IN (SELECT id FROM \(s).journal_entries
+                                   WHERE ($1::date IS NULL OR entry_date >= $1::date) AND ($2::date IS NULL OR entry_date <= $2::date))
+            GROUP BY a.code, a.name, a.type ORDER BY a.code
+            """, binds: [from?.description, to?.description])).map {
+                AccountBalance(
+                    code: try $0.decode(String.self, column: "code"), name: try $0.decode(String.self, column: "name"),
+                    type: try $0.decode(String.self, column: "type"), debits: try $0.decode(Int64.self, column: "debits"),
+                    credits: try $0.decode(Int64.self, column: "credits"))
+            }
+    }
+
+    public struct TrialBalance: Codable, Sendable, Equatable {
+        public let accounts: [AccountBalance]
+        public var totalDebits: Int64 { accounts.reduce(0) { $0 + $1.debits } }
+        public var totalCredits: Int64 { accounts.reduce(0) { $0 + $1.credits } }
+        public var balances: Bool { totalDebits == totalCredits }
+    }
+
+    public func trialBalance(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> TrialBalance {
+        TrialBalance(accounts: try await balances(from: from, to: to, pool).filter { $0.debits != 0 || $0.credits != 0 })
+    }
+
+    public struct IncomeStatement: Codable, Sendable, Equatable {
+        public let revenue: [AccountBalance]
+        public let expenses: [AccountBalance]
+        public var totalRevenue: Int64 { revenue.reduce(0) { $0 + $1.balance } }
+        public var totalExpenses: Int64 { expenses.reduce(0) { $0 + $1.balance } }
+        public var netIncome: Int64 { totalRevenue - totalExpenses }
+    }
+
+    public func incomeStatement(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> IncomeStatement {
+        let all = try await balances(from: from, to: to, pool)
+        return IncomeStatement(revenue: all.filter { $0.type == "revenue" }, expenses: all.filter { $0.type == "expense" })
+    }
+
+    public struct BalanceSheet: Codable, Sendable, Equatable {
+        public let at: BusinessDate?
+        public let assets: [AccountBalance]
+        public let liabilities: [AccountBalance]
+        public let equity: [AccountBalance]
+        /// Revenue minus expenses of every entry up to the date (not yet closed into retained earnings).
+        public let earnings: Int64
+        public var totalAssets: Int64 { assets.reduce(0) { $0 + $1.balance } }
+        public var totalLiabilities: Int64 { liabilities.reduce(0) { $0 + $1.balance } }
+        public var totalEquity: Int64 { equity.reduce(0) { $0 + $1.balance } + earnings }
+        /// Assets = liabilities + equity.
+        public var balances: Bool { totalAssets == totalLiabilities + totalEquity }
+    }
+
+    public func balanceSheet(at date: BusinessDate?, _ pool: PostgresPool) async throws -> BalanceSheet {
+        let all = try await balances(from: nil, to: date, pool)
+        let income = IncomeStatement(revenue: all.filter { $0.type == "revenue" }, expenses: all.filter { $0.type == "expense" })
+        return BalanceSheet(
+            at: date, assets: all.filter { $0.type == "asset" }, liabilities: all.filter { $0.type == "liability" },
+            equity: all.filter { $0.type == "equity" }, earnings: income.netIncome)
+    }
+
+    /// Output VAT of invoices and credit notes by rate, and input VAT, for a period.
+    public func taxSummary(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> ReportTable {
+        ReportTable(try await pool.query(PostgresQuery(sql: """
+            SELECT 'output' AS side, to_char(l.basis_points / 100.0, 'FM990.00') || '%' AS rate, i.currency,
+                   sum(l.net_minor)::bigint AS net_minor, sum(l.tax_minor)::bigint AS tax_minor
+            FROM \(s).invoice_lines l JOIN \(s).invoices i ON i.number = l.number
+            WHERE i.status = 'issued' AND ($1::date IS NULL OR i.issued_on >= $1::date) AND ($2::date IS NULL OR i.issued_on <= $2::date)
+            GROUP BY l.basis_points, i.currency
+            UNION ALL
+            SELECT 'input', 'all', e.currency, NULL, sum(jl.debit_minor - jl.credit_minor)::bigint
+            FROM \(s).journal_lines jl JOIN \(s).journal_entries e ON e.id = jl.entry_id
+            WHERE jl.account = '\(Accounts.inputVAT)' AND ($1::date IS NULL OR e.entry_date >= $1::date) AND ($2::date IS NULL OR e.entry_date <= $2::date)
+            GROUP BY e.currency
+            ORDER BY 1 DESC, 2
+            """, binds: [from?.description, to?.description])), numeric: ["net_minor", "tax_minor"])
+    }
+
+    /// Open receivables by how overdue they are at `date`.
+    public func ageing(at date: BusinessDate, _ pool: PostgresPool) async throws -> ReportTable {
+        let rows = try await pool.query(PostgresQuery(sql: """
+            SELECT document, order_id, coalesce(party, '') AS party, currency, open_minor, due_on::text AS due_on, ($1::date - due_on) AS overdue
+            FROM \(s).open_items WHERE kind = 'receivable' AND open_minor > 0 ORDER BY due_on, document
+            """, binds: [date.description]))
+        return ReportTable(
+            columns: ["document", "order", "party", "open", "due_on", "days_overdue", "bucket"],
+            rows: try rows.map { row in
+                let overdue = try row.decode(Int.self, column: "overdue")
+                let currency = try Currency(code: try row.decode(String.self, column: "currency"))
+                return [
+                    row["document"], row["order_id"], row["party"],
+                    Money(minorUnits: try row.decode(Int64.self, column: "open_minor"), currency: currency).description, row["due_on"],
+                    "\(max(0, overdue))", AgeingBucket.of(daysOverdue: overdue).rawValue,
+                ]
+            }, numericColumns: ["order", "days_overdue"])
+    }
+
+    /// Open receivables and payables per bucket.
+    public func ageingTotals(at date: BusinessDate, _ pool: PostgresPool) async throws -> [String: [AgeingBucket: Int64]] {
+        var totals: [String: [AgeingBucket: Int64]] = [:]
+        for row in try await pool.query(PostgresQuery(sql: """
+            SELECT kind, ($1::date - due_on) AS overdue, open_minor FROM \(s).open_items WHERE open_minor > 0
+            """, binds: [date.description])) {
+            let bucket = AgeingBucket.of(daysOverdue: try row.decode(Int.self, column: "overdue"))
+            totals[try row.decode(String.self, column: "kind"), default: [:]][bucket, default: 0] += try row.decode(Int64.self, column: "open_minor")
+        }
+        return totals
+    }
+
+    public enum ProfitDimension: String, CaseIterable, Sendable { case line, order, sku, channel }
+
+    /// Revenue (net of VAT, after credit notes) against cost of goods sold.
+    public func grossProfit(by dimension: ProfitDimension, _ pool: PostgresPool) async throws -> ReportTable {
+        let key: String
+        switch dimension {
+        case .line: key = "order_id::text || '/' || sku"
+        case .order: key = "order_id::text"
+        case .sku: key = "sku"
+        case .channel: key = "channel"
+        }
+        return ReportTable(try await pool.query(PostgresQuery(sql: """
+            WITH revenue AS (
+                SELECT i.order_id, i.channel, l.sku, sum(l.net_minor)::bigint AS net
+                FROM \(s).invoice_lines l JOIN \(s).invoices i ON i.number = l.number
+                WHERE i.status = 'issued' AND l.sku IS NOT NULL GROUP BY i.order_id, i.channel, l.sku
+            ), cost AS (
+                SELECT order_ref, sku, sum(cost_minor)::bigint AS cost FROM \(s).cost_lines GROUP BY order_ref, sku
+            ), joined AS (
+                SELECT r.order_id, r.channel, r.sku, r.net, coalesce(c.cost, 0) AS cost
+                FROM revenue r LEFT JOIN cost c ON c.order_ref = r.order_id::text AND c.sku = r.sku
+            )
+            SELECT \(key) AS key, sum(net)::bigint AS revenue_minor, sum(cost)::bigint AS cost_minor,
+                   (sum(net) - sum(cost))::bigint AS profit_minor,
+                   CASE WHEN sum(net) = 0 THEN NULL ELSE round(100.0 * (sum(net) - sum(cost)) / sum(net), 1) END AS margin_percent
+            FROM joined GROUP BY 1 ORDER BY 1
+            """)), numeric: ["revenue_minor", "cost_minor", "profit_minor", "margin_percent"])
+    }
+}

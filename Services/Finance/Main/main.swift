@@ -1,0 +1,4 @@
+import Finance
+import ServiceKit
+
+await ServiceMain.run(FinanceService.definition())

@@ -1,0 +1,163 @@
+import AMQP
+import Contracts
+import Finance
+import Foundation
+import Messaging
+import Postgres
+import ServiceTestSupport
+import TestSupport
+import Testing
+
+/// The finance service through the real broker and database.
+@Suite(.timeLimit(.minutes(3))) struct FinanceServiceTests {
+    static func cny(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }
+
+    static func publish<M: Message>(_ harness: ServiceHarness, _ event: M, at date: Date = Date()) async throws {
+        let envelope = try Envelope(event, source: "tests", occurredAt: date)
+        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+        _ = try await publisher.publish(AMQPMessage(
+            exchange: harness.exchange, routingKey: M.type.rawValue, body: envelope.payload, properties: envelope.amqpProperties))
+        await publisher.close()
+    }
+
+    static func order(_ id: Int64, day: Int, quantity: Int = 2, paid: Bool) -> OrderSnapshot {
+        OrderSnapshot(
+            order: id, platform: id % 2 == 0 ? "web" : "shopify", shop: "main", externalId: "E\(id)", revision: 1, status: paid ? "paid" : "pending_payment",
+            currency: "CNY", pricesIncludeTax: true,
+            lines: [
+                .init(line: 1, sku: "TEE", quantity: quantity, unitPrice: cny(9_900), discount: cny(1_000), total: cny(Int64(quantity) * 9_900 - 1_000)),
+                .init(line: 2, sku: "TEA", quantity: 1, unitPrice: cny(6_800), discount: cny(0), total: cny(6_800)),
+            ],
+            shippingFee: cny(1_000), total: cny(Int64(quantity) * 9_900 - 1_000 + 6_800 + 1_000), paymentStatus: paid ? "paid" : "pending",
+            customer: .init(name: "客户 \(id)", email: "c\(id)@example.com"), shippingAddress: nil, shippingMethod: "standard",
+            placedAt: ISO8601("2026-11-\(day < 10 ? "0" : "")\(day)T10:00:00Z"))
+    }
+
+    static func ISO8601(_ text: String) -> Date {
+        (try? BusinessDate(String(text.prefix(10))))!.startOfDayUTC.addingTimeInterval(10 * 3600)
+    }
+
+    static func count(_ harness: ServiceHarness, _ sql: String) async throws -> Int {
+        try await harness.pool.query(PostgresQuery(sql: sql.replacingOccurrences(of: "$S", with: harness.schema)))[0].decode(Int.self, at: 0)
+    }
+
+    static let finance = ServiceUnderTest.service("t_fin") { schema, queue, exchange in
+        FinanceService.definition(schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), eventsExchange: exchange, commandsExchange: exchange)
+    }
+
+    @Test(Self.finance) func aMonthOfActivityKeepsTheBooksBalancedAndTheBalanceSheetEquationHolds() async throws {
+        do {
+            let harness = try ServiceHarness.required()
+            try await Self.publish(harness, CatalogEvent.SKUChanged(
+                code: "TEA", product: "TEA", title: "Tea", options: [:], barcode: nil, price: nil, taxCategory: "reduced", active: true))
+            // Goods received from suppliers.
+            try await Self.publish(harness, InventoryEvent.Received(
+                sku: "TEE", warehouse: "SH", lot: "L1", quantity: 100, unitCost: Self.cny(2_600), expiry: nil, purchaseReference: "PO-1"))
+            try await Self.publish(harness, InventoryEvent.Received(
+                sku: "TEA", warehouse: "SH", lot: "L2", quantity: 50, unitCost: Self.cny(2_100), expiry: nil, purchaseReference: "PO-2"))
+            // Thirty orders across the month, every third one paid later by bank transfer.
+            for id in Int64(1)...30 {
+                try await Self.publish(harness, OrderEvent.Placed(snapshot: Self.order(id, day: Int(id), paid: id % 3 != 0)))
+            }
+            let invoiced = try await eventually { try await Self.count(harness, "SELECT count(*)::int FROM $S.invoices") == 30 }
+            #expect(invoiced)
+            let stockBooked = try await eventually { try await Self.count(harness, "SELECT count(*)::int FROM $S.open_items WHERE kind = 'payable'") == 2 }
+            #expect(stockBooked)
+            // Shipments: cost of goods sold at the lot cost.
+            for id in Int64(1)...20 {
+                try await Self.publish(harness, InventoryEvent.Issued(order: String(id), lots: [
+                    .init(sku: "TEE", warehouse: "SH", lot: "L1", quantity: 2, unitCost: Self.cny(2_600)),
+                    .init(sku: "TEA", warehouse: "SH", lot: "L2", quantity: 1, unitCost: Self.cny(2_100)),
+                ]))
+            }
+            let costed = try await eventually { try await Self.count(harness, "SELECT count(DISTINCT order_ref)::int FROM $S.cost_lines") == 20 }
+            #expect(costed)
+            // Payments, a partial one, a refund, a supplier payment, a void.
+            let unpaid = Self.order(3, day: 3, paid: false).total
+            let payment = try await harness.client.send(FinanceCommand.RecordPayment(order: 3, amount: unpaid, method: "bank", reference: "BT-3"))
+                .decodeResult(FinanceCommand.Result.self)
+            #expect(payment.openAmount == Self.cny(0))
+            let partial = try await harness.client.send(FinanceCommand.RecordPayment(order: 6, amount: Self.cny(10_000), method: "bank", reference: "BT-6"))
+                .decodeResult(FinanceCommand.Result.self)
+            #expect(partial.openAmount == Self.cny(Self.order(6, day: 6, paid: false).total.minorUnits - 10_000))
+            #expect(try await harness.client.send(FinanceCommand.RecordPayment(order: 6, amount: Self.cny(10_000), method: "bank", reference: "BT-6")).code == "duplicate-payment")
+            #expect(try await harness.client.send(FinanceCommand.RecordPayment(order: 9, amount: Self.cny(99_999_999), method: "bank", reference: "BT-9")).code == "more-than-open")
+            #expect(try await harness.client.send(FinanceCommand.RecordPayment(order: 999, amount: Self.cny(1), method: "bank", reference: "BT-X")).code == "unknown-order")
+            let refund = try await harness.client.send(FinanceCommand.RecordRefund(order: 1, amount: Self.cny(5_000), reason: "damaged", reference: "RF-1"))
+                .decodeResult(FinanceCommand.Result.self)
+            #expect(refund.document?.hasPrefix("CN-2026-") == true)
+            let supplier = try await harness.client.send(FinanceCommand.PaySupplier(purchaseReference: "PO-1", amount: Self.cny(100_000), reference: "SP-1"))
+            #expect(supplier.status == .done, "\(supplier)")
+            let invoice12 = try await harness.pool.query(PostgresQuery(sql: "SELECT number FROM \(harness.schema).invoices WHERE order_id = 11"))[0].decode(String.self, at: 0)
+            let paidVoid = try await harness.client.send(FinanceCommand.VoidInvoice(number: invoice12, reason: "test"))
+            #expect(paidVoid.code == "paid", "order 11 was paid on its platform")
+            let invoice9 = try await harness.pool.query(PostgresQuery(sql: "SELECT number FROM \(harness.schema).invoices WHERE order_id = 9"))[0].decode(String.self, at: 0)
+            #expect(try await harness.client.send(FinanceCommand.VoidInvoice(number: invoice9, reason: "sent in error")).status == .done)
+            #expect(try await harness.client.send(FinanceCommand.VoidInvoice(number: invoice9, reason: "again")).code == "already-void")
+
+            let statements = Statements(schema: harness.schema)
+            let november = (try BusinessDate("2026-11-01"), try BusinessDate("2026-11-30"))
+            let trial = try await statements.trialBalance(from: nil, to: nil, harness.pool)
+            #expect(trial.balances, "debits \(trial.totalDebits), credits \(trial.totalCredits)")
+            let sheet = try await statements.balanceSheet(at: nil, harness.pool)
+            #expect(sheet.balances, "assets \(sheet.totalAssets), liabilities \(sheet.totalLiabilities), equity \(sheet.totalEquity)")
+            let income = try await statements.incomeStatement(from: november.0, to: november.1, harness.pool)
+            let cogs = income.expenses.first { $0.code == Accounts.costOfGoodsSold }?.balance
+            let expectedCOGS: Int64 = 20 * (2 * 2_600 + 2_100)
+            // (Typed: inside #expect an untyped literal product is an Int, which never equals an Int64?.)
+            #expect(cogs == expectedCOGS)
+            #expect(income.netIncome > 0)
+            let invariants = try await FinanceInvariants(schema: harness.schema).check(harness.pool)
+            let broken = invariants.filter { !$0.held }
+            #expect(broken.isEmpty, "\(broken)")
+            // Invoice numbers are gapless.
+            let numbers = try await harness.pool.query(PostgresQuery(sql: "SELECT number FROM \(harness.schema).invoices WHERE kind = 'invoice' ORDER BY number"))
+                .map { try $0.decode(String.self, at: 0) }
+            let expected = (1...30).map { "INV-2026-" + String(repeating: "0", count: 6 - String($0).count) + String($0) }
+            #expect(numbers == expected)
+            let profit = try await statements.grossProfit(by: .channel, harness.pool)
+            #expect(profit.rows.count == 2, "web and shopify")
+            let document = try await harness.pool.query(PostgresQuery(sql: "SELECT document FROM \(harness.schema).invoices WHERE order_id = 2"))[0].decode(String.self, at: 0)
+            #expect(document.contains("<h1>Invoice INV-2026-") && document.contains("客户 2"))
+            let issuedEvents = try await harness.outboxTypes().filter { $0 == FinanceEvent.InvoiceIssued.type.rawValue }.count
+            #expect(issuedEvents == 30)
+        }
+    }
+
+    @Test(Self.finance) func theDatabaseRefusesAnUnbalancedEntryWhateverCodeWritesIt() async throws {
+        do {
+            let harness = try ServiceHarness.required()
+            let s = harness.schema
+            do {
+                try await harness.pool.withTransaction { tx in
+                    let id = try await tx.query(PostgresQuery(sql: """
+                        INSERT INTO \(s).journal_entries (entry_date, description, source, currency) VALUES ('2026-11-01', 'bad', 'test:bad', 'CNY') RETURNING id
+                        """))[0].decode(Int64.self, at: 0)
+                    try await tx.query(PostgresQuery(sql: """
+                        INSERT INTO \(s).journal_lines (entry_id, line, account, debit_minor, credit_minor) VALUES
+                            ($1, 1, '1100', 1000, 0), ($1, 2, '4000', 0, 900)
+                        """, binds: [id]))
+                }
+                Issue.record("an unbalanced entry was committed")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "23514", "\(error)")
+                #expect(error.message.contains("does not balance"))
+            }
+            let entries = try await Self.count(harness, "SELECT count(*)::int FROM $S.journal_entries")
+            #expect(entries == 0)
+            // And a posted entry can never be changed.
+            try await harness.pool.withTransaction { tx in
+                var entry = JournalEntry(currency: .cny)
+                entry.debit(Accounts.cash, 500)
+                entry.credit(Accounts.equity, 500)
+                _ = try await Journal(schema: s).post(entry, date: try BusinessDate("2026-11-01"), description: "capital", source: "test:capital", in: tx)
+            }
+            do {
+                try await harness.pool.query(PostgresQuery(sql: "UPDATE \(s).journal_lines SET debit_minor = 600 WHERE debit_minor = 500"))
+                Issue.record("a journal line was changed")
+            } catch let error as PostgresError {
+                #expect(error.message.contains("append-only"), "\(error)")
+            }
+        }
+    }
+}

@@ -25,9 +25,12 @@ public final class MessageConsumer: Service, Sendable {
         public var batchSize = 1
         /// Unacknowledged deliveries the broker may send ahead (at least `batchSize`).
         public var prefetch: UInt16 = 100
-        public init(batchSize: Int = 1, prefetch: UInt16 = 100) {
+        /// Where handlers' events go: `erp.events`, or a test's own exchange.
+        public var eventsExchange = Exchanges.events
+        public init(batchSize: Int = 1, prefetch: UInt16 = 100, eventsExchange: String = Exchanges.events) {
             self.batchSize = max(1, batchSize)
             self.prefetch = max(prefetch, UInt16(clamping: self.batchSize))
+            self.eventsExchange = eventsExchange
         }
     }
 
@@ -179,7 +182,7 @@ public final class MessageConsumer: Service, Sendable {
             try await item.handle(
                 HandlerContext(
                     envelope: item.envelope, transaction: tx, logger: logger, outgoing: outgoing, source: "erp-\(service)",
-                    schema: schema))
+                    schema: schema, eventsExchange: configuration.eventsExchange))
         }
         try await outbox.enqueue(outgoing.take(), in: tx)
     }

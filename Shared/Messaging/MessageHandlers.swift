@@ -16,13 +16,15 @@ public struct HandlerContext: Sendable {
     let source: String
     /// The service's schema (where refusals are recorded).
     let schema: String
+    /// Where events go: `erp.events`, or a test's own exchange.
+    var eventsExchange: String = Exchanges.events
 
     /// Enqueues an event caused by the message being handled (same correlation id),
     /// for `erp.events` routed by its type string.
     @discardableResult
     public func publish<M: Message>(event: M) async throws -> Envelope {
         let caused = try envelope.reply(event, source: source)
-        outgoing.append(Outbox.Entry(caused, exchange: Exchanges.events))
+        outgoing.append(Outbox.Entry(caused, exchange: eventsExchange))
         return caused
     }
 

@@ -14,6 +14,8 @@ public struct ServiceDefinition: Sendable {
     public var migrations: [PostgresMigration]
     public var queues: [ServiceQueue]
     public var handlers: MessageHandlers
+    /// Where the handlers' events go: `erp.events`, except in tests, which keep theirs apart.
+    public var eventsExchange: String = Exchanges.events
 
     public init(
         name: String, schema: String, defaultHTTPPort: Int, migrations: [PostgresMigration], queues: [ServiceQueue],

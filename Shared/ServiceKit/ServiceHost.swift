@@ -90,7 +90,9 @@ public final class ServiceHost: Sendable {
             MessageConsumer(
                 service: definition.name, queue: queue, schema: definition.schema, pool: pool, brokerConfiguration: broker,
                 handlers: definition.handlers,
-                configuration: .init(batchSize: environment.consumerBatchSize, prefetch: UInt16(environment.consumerPrefetch)),
+                configuration: .init(
+                    batchSize: environment.consumerBatchSize, prefetch: UInt16(environment.consumerPrefetch),
+                    eventsExchange: definition.eventsExchange),
                 logger: logger)
         }
         // Started in this order, stopped in reverse: consumers first, the relay after them.

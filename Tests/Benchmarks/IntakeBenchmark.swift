@@ -59,12 +59,15 @@ struct IntakeBenchmark: AsyncParsableCommand {
         let admin = try await AMQPConnection.connect(broker)
         try await Topology.declareExchanges(on: admin)
         try await admin.declareExchange(exchange, type: .topic, durable: false)
+        // The service's events go to an exchange of their own with no queue: nothing outside the benchmark sees them.
+        let eventsOut = "\(name).events.out"
+        try await admin.declareExchange(eventsOut, type: .topic, durable: false)
         for queue in definition.queues { try await Topology.declare(queue, on: admin) }
         let ingest = definition.queues[0]
 
         let consumer = MessageConsumer(
             service: "orders", queue: ingest, schema: name, pool: pool, brokerConfiguration: broker, handlers: definition.handlers,
-            configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2))))
+            configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut))
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.batchSize = 500
         let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration)
@@ -126,6 +129,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
             for level in queue.retryDelaysMilliseconds.indices { _ = try? await admin.deleteQueue(queue.retryQueue(level: level + 1)) }
         }
         try? await admin.deleteExchange(exchange)
+        try? await admin.deleteExchange(eventsOut)
         await admin.close()
         try await pool.query(PostgresQuery(sql: "DROP SCHEMA \(name) CASCADE"))
         await pool.close()

@@ -70,11 +70,14 @@ struct ReservationBenchmark: AsyncParsableCommand {
         let admin = try await AMQPConnection.connect(broker)
         try await Topology.declareExchanges(on: admin)
         try await admin.declareExchange(exchange, type: .topic, durable: false)
+        // The service's events go to an exchange of their own with no queue: nothing outside the benchmark sees them.
+        let eventsOut = "\(name).events.out"
+        try await admin.declareExchange(eventsOut, type: .topic, durable: false)
         try await Topology.declare(definition.queues[0], on: admin)
 
         let consumer = MessageConsumer(
             service: "inventory", queue: definition.queues[0], schema: name, pool: pool, brokerConfiguration: broker,
-            handlers: definition.handlers, configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2))))
+            handlers: definition.handlers, configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut))
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.batchSize = 500
         let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration)
@@ -111,6 +114,7 @@ struct ReservationBenchmark: AsyncParsableCommand {
             _ = try? await admin.deleteQueue(queue)
         }
         try? await admin.deleteExchange(exchange)
+        try? await admin.deleteExchange(eventsOut)
         await admin.close()
         let invariants = try await StockInvariants(schema: name).check(pool)
         guard invariants.allSatisfy(\.held) else { throw ValidationError("invariants broken after the run: \(invariants)") }

@@ -35,10 +35,15 @@ public struct ServiceHarness: Sendable {
     ) async throws -> T {
         let schema = TestEnvironment.uniqueName(prefix)
         let exchange = "\(schema).commands.exchange"
-        let definition = makeDefinition(schema, "\(schema).commands", exchange)
+        var definition = makeDefinition(schema, "\(schema).commands", exchange)
+        // The service's own events stay in the test, on an exchange of their own (never
+        // erp.events, and not the exchange its queues are bound to, or it would read them back).
+        let eventsOut = "\(schema).events.out"
+        definition.eventsExchange = eventsOut
         let broker = environment.broker
         let setup = try await AMQPConnection.connect(broker)
         try await setup.declareExchange(exchange, type: .topic, durable: false, autoDelete: false)
+        try await setup.declareExchange(eventsOut, type: .topic, durable: false, autoDelete: false)
         var hosts: [ServiceHost] = []
         for _ in 0..<instances {
             hosts.append(try await ServiceHost.prepare(definition, environment: environment, logger: Logger(label: "test.\(prefix)")))
@@ -72,6 +77,7 @@ public struct ServiceHarness: Sendable {
             for level in queue.retryDelaysMilliseconds.indices { _ = try? await setup.deleteQueue(queue.retryQueue(level: level + 1)) }
         }
         try? await setup.deleteExchange(exchange)
+        try? await setup.deleteExchange(eventsOut)
         await setup.close()
         let cleanup = PostgresPool(configuration: environment.database, size: 1)
         _ = try? await cleanup.query(PostgresQuery(sql: "DROP SCHEMA \(schema) CASCADE"))

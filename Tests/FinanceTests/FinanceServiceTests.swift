@@ -119,8 +119,11 @@ import Testing
             #expect(profit.rows.count == 2, "web and shopify")
             let document = try await harness.pool.query(PostgresQuery(sql: "SELECT document FROM \(harness.schema).invoices WHERE order_id = 2"))[0].decode(String.self, at: 0)
             #expect(document.contains("<h1>Invoice INV-2026-") && document.contains("客户 2"))
-            let issuedEvents = try await harness.outboxTypes().filter { $0 == FinanceEvent.InvoiceIssued.type.rawValue }.count
+            let types = try await harness.outboxTypes()
+            let issuedEvents = types.filter { $0 == FinanceEvent.InvoiceIssued.type.rawValue }.count
             #expect(issuedEvents == 30)
+            let paymentEvents = types.filter { $0 == FinanceEvent.PaymentReceived.type.rawValue }.count
+            #expect(paymentEvents == 2, "each recorded payment tells orders (BT-3 and BT-6)")
         }
     }
 

@@ -196,6 +196,24 @@ import Testing
         }
     }
 
+    @Test func aShopifyCancellationWebhookCancelsTheOrder() async throws {
+        try await Self.withOrders { harness async throws in
+            try await Self.skuKnown(harness, "MUG-CLASSIC")
+            try await Self.skuKnown(harness, "TEA-OOLONG")
+            let headers: AMQPTable = [IngestMessage.shopifyShopHeader: "demo.myshopify.com"]
+            var unpaid = try MessageCoding.decoder().decode(ShopifyOrder.self, from: Data(OrderSamples.shopify.utf8))
+            unpaid.financialStatus = "pending"
+            try await Self.ingest(harness, "platform.shopify.order.created", try MessageCoding.encoder().encode(unpaid), headers: headers)
+            _ = try await Self.waitForOrder(harness, "820982911946154508")
+            var cancelled = unpaid
+            cancelled.updatedAt = "2026-11-28T13:00:00-05:00"
+            cancelled.cancelledAt = "2026-11-28T13:00:00-05:00"
+            try await Self.ingest(harness, "platform.shopify.order.cancelled", try MessageCoding.encoder().encode(cancelled), headers: headers)
+            let row = try await Self.waitForOrder(harness, "820982911946154508", until: { $0.status == "cancelled" })
+            #expect(row?.status == "cancelled")
+        }
+    }
+
     @Test func everyKindOfBadMessageIsQuarantinedWithItsBodyAndReason() async throws {
         try await Self.withOrders { harness async throws in
             func json(_ change: (inout CanonicalOrder) -> Void) -> Data {

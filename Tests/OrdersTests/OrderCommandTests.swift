@@ -65,6 +65,11 @@ import Testing
             #expect(try await harness.client.send(OrderCommand.ChangeLine(order: id, line: 2, quantity: 0)).status == .done)
             #expect(try await harness.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 0)).code == "validation", "the last line stays")
             #expect(try await harness.client.send(OrderCommand.ChangeShippingMethod(order: id, method: "express")).status == .done)
+            let recorded = try await harness.pool.query(PostgresQuery(
+                sql: "SELECT array_to_string(what, ','), actor FROM \(harness.schema).order_changes WHERE order_id = $1 ORDER BY id", binds: [id]))
+            let whats = try recorded.map { try $0.decode(String.self, at: 0) }
+            #expect(whats == ["lines", "lines", "lines", "shipping_method"], "every change is recorded")
+            #expect(try recorded[0].decode(String.self, at: 1) == "tests")
             #expect(try await harness.client.send(OrderCommand.ChangeStatus(order: 999_999, to: "paid", reason: "x")).code == "unknown-order")
             #expect(try await harness.client.send(OrderCommand.ChangeStatus(order: id, to: "flying", reason: "x")).code == "validation")
 

@@ -134,7 +134,9 @@ struct Intake: Sendable {
         if shippingChanged { what.append("shipping") }
         if order.payment.status != existing.paymentStatus { what.append("payment") }
         if !what.isEmpty {
-            try await context.publish(event: OrderEvent.Changed(snapshot: try await orders.snapshot(existing.id, in: tx), what: what))
+            let snapshot = try await orders.snapshot(existing.id, in: tx)
+            try await orders.recordChange(snapshot, what: what, actor: actor, in: tx)
+            try await context.publish(event: OrderEvent.Changed(snapshot: snapshot, what: what))
         }
         if order.payment.status == .paid && existing.paymentStatus != .paid && existing.status == .pendingPayment {
             try await move(existing.id, from: .pendingPayment, to: .paid, reason: "paid on \(order.platform)", actor: actor, order.total, context)

@@ -98,8 +98,11 @@ extension OrderHandlers {
         return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: total)
     }
 
+    /// Records the change and publishes it.
     func publishChange(_ id: Int64, what: [String], _ context: HandlerContext) async throws {
-        try await context.publish(event: OrderEvent.Changed(snapshot: try await orders.snapshot(id, in: context.transaction), what: what))
+        let snapshot = try await orders.snapshot(id, in: context.transaction)
+        try await orders.recordChange(snapshot, what: what, actor: context.envelope.source, in: context.transaction)
+        try await context.publish(event: OrderEvent.Changed(snapshot: snapshot, what: what))
     }
 
     func ship(_ command: OrderCommand.Ship, _ context: HandlerContext) async throws -> OrderCommand.Changed {

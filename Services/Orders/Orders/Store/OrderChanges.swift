@@ -104,3 +104,12 @@ extension OrderStore {
             sql: "UPDATE \(s).orders SET held_from = $2 WHERE id = $1 AND status = 'on_hold'", binds: [id, status.rawValue]))
     }
 }
+
+extension OrderStore {
+    /// Records a change (besides a status change) with the order as it now stands.
+    public func recordChange(_ snapshot: OrderSnapshot, what: [String], actor: String, in tx: PostgresTransaction) async throws {
+        try await tx.query(PostgresQuery(sql: """
+            INSERT INTO \(s).order_changes (order_id, what, snapshot, actor) VALUES ($1, $2::text[], $3::jsonb, $4)
+            """, binds: [snapshot.order, what, try Self.json(snapshot), actor]))
+    }
+}

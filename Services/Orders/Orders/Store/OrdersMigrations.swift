@@ -96,5 +96,6 @@ public enum OrdersMigrations {
             CREATE INDEX quarantine_open ON quarantine (id) WHERE status = 'open';
             """),
         shipments,
+        changes,
     ]
 }

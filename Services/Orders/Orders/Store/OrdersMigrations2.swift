@@ -20,4 +20,18 @@ extension OrdersMigrations {
             FOREIGN KEY (order_id, line) REFERENCES order_lines (order_id, line)
         );
         """)
+
+    static let changes = PostgresMigration(version: 3, name: "changes", sql: """
+        -- Every change to an order besides its status (which is in status_history): what, the
+        -- order as it then stood, who, when.
+        CREATE TABLE order_changes (
+            id bigserial PRIMARY KEY,
+            order_id bigint NOT NULL REFERENCES orders (id),
+            what text[] NOT NULL,
+            snapshot jsonb NOT NULL,
+            actor text NOT NULL,
+            at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX order_changes_order ON order_changes (order_id, id);
+        """)
 }

@@ -117,6 +117,23 @@ import Testing
             #expect(numbers == expected)
             let profit = try await statements.grossProfit(by: .channel, harness.pool)
             #expect(profit.rows.count == 2, "web and shopify")
+            let byOrder = try await statements.grossProfit(by: .order, harness.pool)
+            let order2 = byOrder.rows.first { $0.first == "2" }
+            // Order 2: TEE 2 × 99 − 10 = 188.00 and TEA 68.00, both including VAT (13 % and 9 %), against cost 2 × 26 + 21.
+            let expectedRevenue = TaxCalculation.line(Self.cny(18_800), basisPoints: 1_300, inclusive: true).net.minorUnits
+                + TaxCalculation.line(Self.cny(6_800), basisPoints: 900, inclusive: true).net.minorUnits
+            #expect(order2?[1] == String(expectedRevenue), "\(String(describing: order2))")
+            #expect(order2?[2] == "7300")
+            let ageing = try await statements.ageingTotals(at: try BusinessDate("2027-01-15"), harness.pool)
+            let receivables = ageing["receivable"] ?? [:]
+            // Open at 2027-01-15: orders 6 (partly paid), 12, 15, 18, 21, 24, 27, 30 (9 voided, 3 paid); due 30 days after each day.
+            #expect(receivables.values.reduce(0, +) > 0)
+            #expect(receivables[.current] == nil, "every invoice of November is overdue by mid January")
+            #expect(receivables[.days1to30] != nil && receivables[.days31to60] != nil)
+            let accountAdded = try await harness.client.send(FinanceCommand.AddAccount(code: "6100", name: "Marketing", accountType: "expense"))
+            #expect(accountAdded.status == .done)
+            #expect(try await harness.client.send(FinanceCommand.AddAccount(code: "6100", name: "Again", accountType: "expense")).code == "duplicate-account")
+            #expect(try await harness.client.send(FinanceCommand.AddAccount(code: "61", name: "Short", accountType: "expense")).code == "validation")
             let document = try await harness.pool.query(PostgresQuery(sql: "SELECT document FROM \(harness.schema).invoices WHERE order_id = 2"))[0].decode(String.self, at: 0)
             #expect(document.contains("<h1>Invoice INV-2026-") && document.contains("客户 2"))
             let types = try await harness.outboxTypes()

@@ -12,7 +12,7 @@ struct FinanceCommands: AsyncParsableCommand {
         commandName: "finance", abstract: "Statements, invoices, receivables and payables, tax, profit; payments and refunds.",
         subcommands: [
             TrialBalance.self, IncomeStatement.self, BalanceSheet.self, TaxSummary.self, Ageing.self, Profit.self, Invoices.self,
-            InvoiceShow.self, RecordPayment.self, Refund.self, PaySupplier.self, VoidInvoice.self,
+            InvoiceShow.self, RecordPayment.self, Refund.self, PaySupplier.self, VoidInvoice.self, AddAccount.self,
         ])
 
     struct Period: ParsableArguments {
@@ -206,6 +206,17 @@ struct FinanceCommands: AsyncParsableCommand {
                 FinanceCommand.PaySupplier(purchaseReference: purchaseReference, amount: try money(amount, currency: currency, option: "--amount"), reference: reference),
                 servers: servers, output: output)
         }
+    }
+
+    struct AddAccount: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-account", abstract: "Add an account to the chart of accounts.")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option var code: String
+        @Option var name: String
+        @Option(help: "asset, liability, equity, revenue or expense.") var type: String
+        func validate() throws { guard AccountType(rawValue: type) != nil else { throw ValidationError("--type must be asset, liability, equity, revenue or expense") } }
+        func run() async throws { try await send(FinanceCommand.AddAccount(code: code, name: name, accountType: type), servers: servers, output: output) }
     }
 
     struct VoidInvoice: AsyncParsableCommand {

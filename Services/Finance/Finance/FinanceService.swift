@@ -57,6 +57,20 @@ struct FinanceHandlers: Sendable {
         registry.command(FinanceCommand.RecordRefund.self, recordRefund)
         registry.command(FinanceCommand.PaySupplier.self, paySupplier)
         registry.command(FinanceCommand.VoidInvoice.self, voidInvoice)
+        registry.command(FinanceCommand.AddAccount.self) { command, context in
+            guard command.code.count >= 3, command.code.count <= 10, command.code.allSatisfy(\.isNumber) else {
+                throw CommandRefused("validation", "an account code is 3 to 10 digits (got '\(command.code)')")
+            }
+            guard !command.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandRefused("validation", "an account needs a name") }
+            guard AccountType(rawValue: command.accountType) != nil else {
+                throw CommandRefused("validation", "account type '\(command.accountType)' is not one of \(AccountType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let added = try await context.transaction.query(PostgresQuery(
+                sql: "INSERT INTO \(s).accounts (code, name, type) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
+                binds: [command.code, command.name, command.accountType]))
+            guard added.affectedRows == 1 else { throw CommandRefused("duplicate-account", "account \(command.code) exists already") }
+            return FinanceCommand.Result(document: command.code)
+        }
     }
 
     func rates(_ tx: PostgresTransaction) async throws -> TaxRates {

@@ -77,6 +77,16 @@ public enum FinanceCommand {
         public init(number: String, reason: String) { (self.number, self.reason) = (number, reason) }
     }
 
+    /// Adds an account to the chart (a bank account, a marketing expense...).
+    public struct AddAccount: Message, Equatable {
+        public static let type: MessageType = "finance.add_account.v1"
+        public var code: String
+        public var name: String
+        /// asset, liability, equity, revenue or expense.
+        public var accountType: String
+        public init(code: String, name: String, accountType: String) { (self.code, self.name, self.accountType) = (code, name, accountType) }
+    }
+
     public struct Result: Codable, Sendable, Equatable {
         public var entry: Int64?
         public var document: String?

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Messaging", targets: ["Messaging"]),
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
+        .library(name: "SagaKit", targets: ["SagaKit"]),
         .executable(name: "erp-bench", targets: ["Benchmarks"]),
         .executable(name: "erp-sample", targets: ["SampleMain"]),
         .executable(name: "erpctl", targets: ["ErpctlMain"]),
@@ -53,6 +54,7 @@ let package = Package(
             path: "Shared/AMQP"
         ),
         .target(name: "Contracts", path: "Shared/Contracts"),
+        .target(name: "SagaKit", dependencies: ["Contracts"], path: "Shared/SagaKit"),
         .target(
             name: "Messaging",
             dependencies: [
@@ -114,6 +116,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], path: "Tests/PostgresTests"),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"], path: "Tests/AMQPTests"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts"], path: "Tests/ContractsTests"),
+        .testTarget(name: "SagaKitTests", dependencies: ["SagaKit", "Contracts"], path: "Tests/SagaKitTests"),
         .testTarget(
             name: "ServiceKitTests",
             dependencies: [

@@ -1,0 +1,71 @@
+import Contracts
+import Foundation
+
+/// A command a saga sends: its type (the routing key on `erp.commands`) and its JSON body.
+public struct SagaCommand: Codable, Sendable, Equatable {
+    public let type: MessageType
+    public let payload: JSONValue
+    public init<M: Message>(_ message: M) throws {
+        type = M.type
+        payload = try JSONValue(encoding: message)
+    }
+    public init(type: MessageType, payload: JSONValue) { (self.type, self.payload) = (type, payload) }
+}
+
+/// What a step waits for after its action.
+public enum SagaAwait: Sendable, Equatable {
+    /// The outcome of the command the step sent (matched by request id).
+    case reply
+    /// An event of this type that `matches` accepts (e.g. the order became paid).
+    case event(MessageType)
+}
+
+/// One step of a saga over its data `D`: an action (a command, or nothing for a step that
+/// only waits for an event), what to do with the answer, how long it may take, and the
+/// compensation that undoes it if a later step fails. Pure functions only.
+public struct SagaStep<D: Codable & Sendable & Equatable>: Sendable {
+    public let name: String
+    public let action: @Sendable (D) throws -> SagaCommand?
+    public let awaiting: SagaAwait
+    /// Whether an event (when awaiting one) is the one this saga waits for.
+    public let matches: @Sendable (D, JSONValue) -> Bool
+    /// Takes the result (reply result or event body) into the data.
+    public let onSuccess: @Sendable (inout D, JSONValue?) throws -> Void
+    public let compensation: @Sendable (D) throws -> SagaCommand?
+    /// How long the step may wait before it counts as failed (`timeout`), if at all.
+    public let timeout: Duration?
+    /// Whether the step is skipped for this data (e.g. waiting for payment of a paid order).
+    public let skip: @Sendable (D) -> Bool
+
+    public init(
+        _ name: String, timeout: Duration? = nil, skip: @escaping @Sendable (D) -> Bool = { _ in false },
+        action: @escaping @Sendable (D) throws -> SagaCommand?, awaiting: SagaAwait = .reply,
+        matches: @escaping @Sendable (D, JSONValue) -> Bool = { _, _ in true },
+        onSuccess: @escaping @Sendable (inout D, JSONValue?) throws -> Void = { _, _ in },
+        compensation: @escaping @Sendable (D) throws -> SagaCommand? = { _ in nil }
+    ) {
+        (self.name, self.timeout, self.skip, self.action, self.awaiting) = (name, timeout, skip, action, awaiting)
+        (self.matches, self.onSuccess, self.compensation) = (matches, onSuccess, compensation)
+    }
+}
+
+/// A saga: its type name, its steps, and what to do when it ends in failure after its
+/// compensations ran (e.g. put the order on hold or cancel it).
+public struct SagaDefinition<D: Codable & Sendable & Equatable>: Sendable {
+    public let type: String
+    public let steps: [SagaStep<D>]
+    /// Commands sent once every compensation is done, given why the saga failed.
+    public let onFailure: @Sendable (D, SagaFailure) throws -> [SagaCommand]
+
+    public init(type: String, steps: [SagaStep<D>], onFailure: @escaping @Sendable (D, SagaFailure) throws -> [SagaCommand] = { _, _ in [] }) {
+        (self.type, self.steps, self.onFailure) = (type, steps, onFailure)
+    }
+}
+
+/// Why a saga failed: the step and the participant's code and reason (or `timeout`).
+public struct SagaFailure: Codable, Sendable, Equatable {
+    public let step: String
+    public let code: String
+    public let reason: String
+    public init(step: String, code: String, reason: String) { (self.step, self.code, self.reason) = (step, code, reason) }
+}

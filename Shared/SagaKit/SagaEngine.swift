@@ -1,0 +1,206 @@
+import Contracts
+import Foundation
+
+/// A saga's persisted state.
+public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        /// Waiting for the current step's reply or event.
+        case waiting
+        /// Every step done.
+        case completed
+        /// A step failed and every compensation is done.
+        case compensated
+        /// A compensation itself failed: a person must look (`erpctl saga retry`).
+        case stuck
+    }
+
+    public var id: UUID
+    public var type: String
+    public var data: D
+    public var step: Int
+    public var compensating: Bool
+    public var status: Status
+    /// The request id of the command the saga waits an answer for; other answers are stale.
+    public var requestID: UUID?
+    /// When the current step times out.
+    public var deadline: Date?
+    public var failure: SagaFailure?
+    /// Bumped on every change (optimistic check when saving).
+    public var version: Int
+    public var history: [Entry]
+
+    public struct Entry: Codable, Sendable, Equatable {
+        public let at: Date
+        public let step: String
+        public let what: String
+    }
+
+    public var isFinished: Bool { status != .waiting }
+}
+
+/// What a saga's input is: its start, a reply to a command it sent, an event, its deadline passing.
+public enum SagaInput: Sendable, Equatable {
+    case start
+    case reply(requestID: UUID, outcome: CommandOutcome)
+    case event(type: MessageType, body: JSONValue)
+    case timeout
+    /// An operator asks a stuck saga to try its failed compensation again.
+    case retry
+}
+
+/// What the engine asks the coordinator to do, in order, in the same transaction.
+public enum SagaAction: Sendable, Equatable {
+    case send(SagaCommand, requestID: UUID)
+}
+
+/// The pure saga engine: given a saga's state and an input, the new state and the commands
+/// to send. No broker, no database, no clock (the caller passes `now`).
+public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
+    public let definition: SagaDefinition<D>
+    public init(_ definition: SagaDefinition<D>) { self.definition = definition }
+
+    public func start(id: UUID, data: D, now: Date, newRequestID: () -> UUID = UUID.init) throws -> (SagaState<D>, [SagaAction]) {
+        var state = SagaState(
+            id: id, type: definition.type, data: data, step: 0, compensating: false, status: .waiting, requestID: nil, deadline: nil,
+            failure: nil, version: 0, history: [])
+        let actions = try enter(&state, now: now, newRequestID: newRequestID)
+        return (state, actions)
+    }
+
+    public func handle(
+        _ input: SagaInput, state current: SagaState<D>, now: Date, newRequestID: () -> UUID = UUID.init
+    ) throws -> (SagaState<D>, [SagaAction]) {
+        var state = current
+        switch input {
+        case .start:
+            return (state, [])
+        case .retry:
+            guard state.status == .stuck else { return (state, []) }
+            state.status = .waiting
+            state.version += 1
+            // Actions first: `(state, try enter(&state, …))` would return the state from before the call.
+            let actions = try compensate(&state, now: now, newRequestID: newRequestID)
+            return (state, actions)
+        case .timeout:
+            guard state.status == .waiting, let deadline = state.deadline, now >= deadline else { return (state, []) }
+            let name = stepName(state)
+            state.version += 1
+            if state.compensating {
+                state.status = .stuck
+                state.history.append(.init(at: now, step: name, what: "compensation timed out"))
+                return (state, [])
+            }
+            // Actions first: `(state, try enter(&state, …))` would return the state from before the call.
+            let actions = try fail(&state, SagaFailure(step: name, code: "timeout", reason: "\(name) took longer than allowed"), now: now, newRequestID: newRequestID)
+            return (state, actions)
+        case .reply(let requestID, let outcome):
+            guard state.status == .waiting, requestID == state.requestID else { return (state, []) }  // stale or duplicate
+            state.version += 1
+            let name = stepName(state)
+            if state.compensating {
+                guard outcome.status == .done else {
+                    state.status = .stuck
+                    state.requestID = nil
+                    state.history.append(.init(at: now, step: name, what: "compensation refused: \(outcome.code ?? ""): \(outcome.reason ?? "")"))
+                    return (state, [])
+                }
+                state.history.append(.init(at: now, step: name, what: "compensated"))
+                state.step -= 1
+                // Actions first: `(state, try enter(&state, …))` would return the state from before the call.
+                let actions = try compensate(&state, now: now, newRequestID: newRequestID)
+                return (state, actions)
+            }
+            guard outcome.status == .done else {
+                let actions = try fail(
+                    &state, SagaFailure(step: name, code: outcome.code ?? "refused", reason: outcome.reason ?? "refused"), now: now,
+                    newRequestID: newRequestID)
+                return (state, actions)
+            }
+            try definition.steps[state.step].onSuccess(&state.data, outcome.result)
+            state.history.append(.init(at: now, step: name, what: "done"))
+            state.step += 1
+            // Actions first: `(state, try enter(&state, …))` would return the state from before the call.
+            let actions = try enter(&state, now: now, newRequestID: newRequestID)
+            return (state, actions)
+        case .event(let type, let body):
+            guard state.status == .waiting, !state.compensating, state.step < definition.steps.count else { return (state, []) }
+            let step = definition.steps[state.step]
+            guard case .event(let awaited) = step.awaiting, awaited == type, step.matches(state.data, body) else { return (state, []) }
+            state.version += 1
+            try step.onSuccess(&state.data, body)
+            state.history.append(.init(at: now, step: step.name, what: "\(type) arrived"))
+            state.step += 1
+            // Actions first: `(state, try enter(&state, …))` would return the state from before the call.
+            let actions = try enter(&state, now: now, newRequestID: newRequestID)
+            return (state, actions)
+        }
+    }
+
+    private func stepName(_ state: SagaState<D>) -> String {
+        definition.steps.indices.contains(state.step) ? definition.steps[state.step].name : "end"
+    }
+
+    /// Runs steps from `state.step` on: sends the first command (or waits for the first
+    /// event); skips steps that do not apply; completes at the end.
+    private func enter(_ state: inout SagaState<D>, now: Date, newRequestID: () -> UUID) throws -> [SagaAction] {
+        while state.step < definition.steps.count {
+            let step = definition.steps[state.step]
+            if step.skip(state.data) {
+                state.history.append(.init(at: now, step: step.name, what: "skipped"))
+                state.step += 1
+                continue
+            }
+            state.deadline = step.timeout.map { now.addingTimeInterval(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }
+            if let command = try step.action(state.data) {
+                let request = newRequestID()
+                state.requestID = request
+                state.history.append(.init(at: now, step: step.name, what: "sent \(command.type)"))
+                return [.send(command, requestID: request)]
+            }
+            if case .event(let type) = step.awaiting {
+                state.requestID = nil
+                state.history.append(.init(at: now, step: step.name, what: "waiting for \(type)"))
+                return []
+            }
+            // A local step with nothing to send and nothing to wait for.
+            try step.onSuccess(&state.data, nil)
+            state.history.append(.init(at: now, step: step.name, what: "done"))
+            state.step += 1
+        }
+        state.status = .completed
+        state.requestID = nil
+        state.deadline = nil
+        state.history.append(.init(at: now, step: "end", what: "completed"))
+        return []
+    }
+
+    private func fail(_ state: inout SagaState<D>, _ failure: SagaFailure, now: Date, newRequestID: () -> UUID) throws -> [SagaAction] {
+        state.failure = failure
+        state.compensating = true
+        state.history.append(.init(at: now, step: failure.step, what: "failed: \(failure.code): \(failure.reason)"))
+        state.step -= 1  // the failed step did nothing to undo
+        return try compensate(&state, now: now, newRequestID: newRequestID)
+    }
+
+    /// Sends the compensation of `state.step` and the ones before it, newest first; ends
+    /// with the failure commands once nothing is left to undo.
+    private func compensate(_ state: inout SagaState<D>, now: Date, newRequestID: () -> UUID) throws -> [SagaAction] {
+        while state.step >= 0 {
+            let step = definition.steps[state.step]
+            if !step.skip(state.data), let command = try step.compensation(state.data) {
+                let request = newRequestID()
+                state.requestID = request
+                state.deadline = now.addingTimeInterval(600)
+                state.history.append(.init(at: now, step: step.name, what: "compensating: sent \(command.type)"))
+                return [.send(command, requestID: request)]
+            }
+            state.step -= 1
+        }
+        state.status = .compensated
+        state.requestID = nil
+        state.deadline = nil
+        state.history.append(.init(at: now, step: "end", what: "compensated"))
+        return try definition.onFailure(state.data, state.failure ?? SagaFailure(step: "-", code: "failed", reason: "failed"))
+            .map { .send($0, requestID: newRequestID()) }
+    }
+}

@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "erp-catalog", targets: ["CatalogMain"]),
         .executable(name: "erp-orders", targets: ["OrdersMain"]),
         .executable(name: "erp-finance", targets: ["FinanceMain"]),
+        .executable(name: "erp-saga", targets: ["SagaMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -87,6 +88,14 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Services/Orders/Orders"),
+        .target(
+            name: "Saga",
+            dependencies: [
+                "ServiceKit", "Messaging", "Contracts", "Postgres", "SagaKit",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Saga/Saga"),
+        .executableTarget(name: "SagaMain", dependencies: ["Saga", "ServiceKit"], path: "Services/Saga/Main"),
         .target(name: "Finance", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Finance/Finance"),
         .executableTarget(name: "FinanceMain", dependencies: ["Finance", "ServiceKit"], path: "Services/Finance/Main"),
         .executableTarget(name: "OrdersMain", dependencies: ["Orders", "ServiceKit"], path: "Services/Orders/Main"),
@@ -96,7 +105,7 @@ let package = Package(
         .target(
             name: "Control",
             dependencies: [
-                "ServiceKit", "Messaging", "SampleService", "Inventory", "Catalog", "Orders", "Finance", "Postgres", "AMQP", "Contracts",
+                "ServiceKit", "Messaging", "SampleService", "Inventory", "Catalog", "Orders", "Finance", "Saga", "Postgres", "AMQP", "Contracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Control/Control"
@@ -125,6 +134,13 @@ let package = Package(
             ],
             path: "Tests/ServiceKitTests"
         ),
+        .testTarget(
+            name: "SagaTests",
+            dependencies: [
+                "Saga", "Orders", "Inventory", "Finance", "Contracts", "Messaging", "Postgres", "AMQP", "ServiceKit", "TestSupport",
+                "ServiceTestSupport",
+            ],
+            path: "Tests/SagaTests"),
         .testTarget(
             name: "FinanceTests",
             dependencies: ["Finance", "Contracts", "Messaging", "Postgres", "AMQP", "ServiceKit", "TestSupport", "ServiceTestSupport"],

@@ -36,6 +36,13 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
     }
 
     public var isFinished: Bool { status != .waiting }
+
+    /// `requestId` so that snake_case coding gives `request_id` both ways (a `requestID`
+    /// key would come back as `requestId` and be lost).
+    enum CodingKeys: String, CodingKey {
+        case id, type, data, step, compensating, status, deadline, failure, version, history
+        case requestID = "requestId"
+    }
 }
 
 /// What a saga's input is: its start, a reply to a command it sent, an event, its deadline passing.

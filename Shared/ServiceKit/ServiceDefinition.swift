@@ -1,5 +1,7 @@
+import Logging
 import Messaging
 import Postgres
+import ServiceLifecycle
 
 /// What makes a service: its name, its schema and migrations, the queues it consumes and
 /// the handlers for their messages. Everything else (configuration, logging, metrics,
@@ -16,6 +18,9 @@ public struct ServiceDefinition: Sendable {
     public var handlers: MessageHandlers
     /// Where the handlers' events go: `erp.events`, except in tests, which keep theirs apart.
     public var eventsExchange: String = Exchanges.events
+    /// Background services the host runs beside the consumers (e.g. the saga timer), made
+    /// with the host's pool and logger.
+    public var background: [@Sendable (PostgresPool, Logger) -> any Service] = []
 
     public init(
         name: String, schema: String, defaultHTTPPort: Int, migrations: [PostgresMigration], queues: [ServiceQueue],

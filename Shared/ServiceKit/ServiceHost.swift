@@ -95,8 +95,8 @@ public final class ServiceHost: Sendable {
                     eventsExchange: definition.eventsExchange),
                 logger: logger)
         }
-        // Started in this order, stopped in reverse: consumers first, the relay after them.
-        services = [http, probe, relay] + consumers
+        // Started in this order, stopped in reverse: consumers and background work first, the relay after them.
+        services = [http, probe, relay] + definition.background.map { $0(pool, logger) } + consumers
     }
 
     /// Runs until SIGTERM or SIGINT (or a graceful shutdown in tests), then closes the pool.

@@ -158,3 +158,13 @@ extension UUID {
         return UUID(uuidString: String(format: "00000000-0000-0000-0000-%012d", (Int(text) ?? 1) - 1))!
     }
 }
+
+@Suite struct SagaStateCodingTests {
+    @Test func aSagaStateSurvivesTheMessageCodingItIsStoredWith() throws {
+        let (state, _) = try SagaEngineTests.engine.start(id: UUID(), data: .init(order: 1, paid: false), now: SagaEngineTests.t0)
+        let stored = try MessageCoding.encoder().encode(state)
+        let loaded = try MessageCoding.decoder().decode(SagaState<SagaEngineTests.Data>.self, from: stored)
+        #expect(loaded == state)
+        #expect(loaded.requestID != nil)
+    }
+}

@@ -2,6 +2,7 @@ import Catalog
 import Finance
 import Inventory
 import Orders
+import Saga
 import SampleService
 import ServiceKit
 
@@ -9,7 +10,7 @@ import ServiceKit
 /// itself here when it lands.
 public enum ServiceCatalog {
     public static var all: [ServiceDefinition] {
-        [SampleService.definition(), CatalogService.definition(), InventoryService.definition(), OrdersService.definition(), FinanceService.definition()]
+        [SampleService.definition(), CatalogService.definition(), InventoryService.definition(), OrdersService.definition(), FinanceService.definition(), SagaService.definition()]
     }
 
     public static func named(_ name: String) -> ServiceDefinition? {

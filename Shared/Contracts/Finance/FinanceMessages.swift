@@ -72,9 +72,12 @@ public enum FinanceCommand {
     /// Voids an issued invoice that was sent in error: its number stays used, its entries are reversed.
     public struct VoidInvoice: Message, Equatable {
         public static let type: MessageType = "finance.void_invoice.v1"
-        public var number: String
+        /// The invoice; or, with `order`, that order's issued invoice.
+        public var number: String?
+        public var order: Int64?
         public var reason: String
-        public init(number: String, reason: String) { (self.number, self.reason) = (number, reason) }
+        public init(number: String, reason: String) { (self.number, self.order, self.reason) = (number, nil, reason) }
+        public init(order: Int64, reason: String) { (self.number, self.order, self.reason) = (nil, order, reason) }
     }
 
     /// Adds an account to the chart (a bank account, a marketing expense...).

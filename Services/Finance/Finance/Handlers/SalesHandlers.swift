@@ -86,24 +86,32 @@ extension FinanceHandlers {
 
     func voidInvoice(_ command: FinanceCommand.VoidInvoice, _ context: HandlerContext) async throws -> FinanceCommand.Result {
         let tx = context.transaction
+        var command = command
+        if command.number == nil, let order = command.order {
+            guard let invoice = try await documents.invoice(order: order, in: tx) else {
+                throw CommandRefused("unknown-invoice", "order \(order) has no issued invoice")
+            }
+            command.number = invoice.number
+        }
+        guard let number = command.number else { throw CommandRefused("validation", "give an invoice number or an order") }
         guard let row = try await tx.query(PostgresQuery(sql: """
             SELECT i.status, o.amount_minor, o.open_minor FROM \(s).invoices i
             LEFT JOIN \(s).open_items o ON o.kind = 'receivable' AND o.document = i.number
             WHERE i.number = $1 AND i.kind = 'invoice' FOR UPDATE OF i
-            """, binds: [command.number])).first
-        else { throw CommandRefused("unknown-invoice", "no invoice \(command.number)") }
-        guard try row.decode(String.self, at: 0) == "issued" else { throw CommandRefused("already-void", "invoice \(command.number) is void already") }
+            """, binds: [number])).first
+        else { throw CommandRefused("unknown-invoice", "no invoice \(number)") }
+        guard try row.decode(String.self, at: 0) == "issued" else { throw CommandRefused("already-void", "invoice \(number) is void already") }
         guard try row.decode(Int64?.self, at: 1) == row.decode(Int64?.self, at: 2) else {
-            throw CommandRefused("paid", "invoice \(command.number) has payments: correct it with a refund (credit note) instead")
+            throw CommandRefused("paid", "invoice \(number) has payments: correct it with a refund (credit note) instead")
         }
-        guard let original = try await journal.entry(source: "invoice:\(command.number)", in: tx) else {
-            throw CommandRefused("unknown-invoice", "invoice \(command.number) has no journal entry")
+        guard let original = try await journal.entry(source: "invoice:\(number)", in: tx) else {
+            throw CommandRefused("unknown-invoice", "invoice \(number) has no journal entry")
         }
         let id = try await journal.post(
-            original.entry.reversed, date: .today(), description: "Void invoice \(command.number): \(command.reason)", source: "void:\(command.number)", in: tx)
+            original.entry.reversed, date: .today(), description: "Void invoice \(number): \(command.reason)", source: "void:\(number)", in: tx)
         try await tx.query(PostgresQuery(
-            sql: "UPDATE \(s).invoices SET status = 'void', void_reason = $2 WHERE number = $1", binds: [command.number, command.reason]))
-        try await documents.close(.receivable, document: command.number, in: tx)
-        return FinanceCommand.Result(entry: id, document: command.number)
+            sql: "UPDATE \(s).invoices SET status = 'void', void_reason = $2 WHERE number = $1", binds: [number, command.reason]))
+        try await documents.close(.receivable, document: number, in: tx)
+        return FinanceCommand.Result(entry: id, document: number)
     }
 }

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Contracts
+import Foundation
+import Postgres
+import ServiceKit
+
+/// `erpctl saga ...`: the sagas the coordinator runs, and their step history.
+struct SagaCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "saga", abstract: "Sagas: list, show (step history with times).", subcommands: [List.self, Show.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sagas with their state.")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @Option(help: "waiting, completed, compensated or stuck.") var state: String?
+        @Option(help: "fulfilment...") var type: String?
+        @Option var limit = 100
+        func run() async throws {
+            try await report.withPool { pool in
+                printReport(ReportTable(try await pool.query(PostgresQuery(sql: """
+                    SELECT id, type, key, status, state->'history'->-1->>'step' AS last_step, state->'history'->-1->>'what' AS last,
+                           to_char(deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS deadline,
+                           to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS updated_at
+                    FROM saga.instances WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR type = $2)
+                    ORDER BY created_at DESC LIMIT $3
+                    """, binds: [state, type, limit]))), json: report.json)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A saga's data and step history.")
+        @OptionGroup var report: InventoryCommands.ReportOptions
+        @Argument var id: String
+        func run() async throws {
+            guard let uuid = UUID(uuidString: id) else { throw ValidationError("'\(id)' is not a saga id (a UUID)") }
+            var state: String?
+            try await report.withPool { pool in
+                state = try await pool.query(PostgresQuery(sql: "SELECT jsonb_pretty(state) FROM saga.instances WHERE id = $1", binds: [uuid]))
+                    .first?.decode(String.self, at: 0)
+            }
+            guard let state else { throw ControlFailure(description: "no saga \(id)") }
+            print(state)
+        }
+    }
+}

@@ -1,0 +1,6 @@
+import Foundation
+import Saga
+import ServiceKit
+
+// Besides the ERP_* settings of every service: ERP_SAGA_PAYMENT_TIMEOUT_SECONDS (default 1800).
+await ServiceMain.run(SagaService.definition(settings: SagaService.Settings(environment: ProcessInfo.processInfo.environment)))

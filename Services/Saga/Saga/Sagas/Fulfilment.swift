@@ -1,0 +1,86 @@
+import Contracts
+import Foundation
+import SagaKit
+
+/// Order fulfilment: reserve stock → wait for payment (paid orders skip it; unpaid ones are
+/// cancelled at the deadline) → mark the order allocated → issue the stock (FEFO lots; finance
+/// books their cost) → record the shipment → wait for delivery → complete. A failure
+/// releases what was reserved; then a refused reservation puts the order on hold
+/// (backorder), an unpaid timeout cancels it and voids its invoice.
+public enum Fulfilment {
+    public static let type = "fulfilment"
+
+    public struct Data: Codable, Sendable, Equatable {
+        public var order: Int64
+        public var lines: [InventoryCommand.OrderLine]
+        public var region: String?
+        public var paid: Bool
+        public var reservations: [InventoryResult.Reservation] = []
+        public var lots: [InventoryResult.IssuedLot] = []
+
+        public init(order: Int64, lines: [InventoryCommand.OrderLine], region: String?, paid: Bool) {
+            (self.order, self.lines, self.region, self.paid) = (order, lines, region, paid)
+        }
+
+        public init(_ snapshot: OrderSnapshot) {
+            self.init(
+                order: snapshot.order, lines: snapshot.lines.map { .init(line: $0.line, sku: $0.sku, quantity: $0.quantity) },
+                region: snapshot.shippingAddress?.province, paid: snapshot.paymentStatus == "paid" || snapshot.status == "paid")
+        }
+
+        var reference: String { String(order) }
+    }
+
+    public static func key(order: Int64) -> String { "order:\(order):fulfilment" }
+
+    struct StatusChange: Decodable { let order: Int64; let to: String }
+
+    static func statusBecomes(_ status: String) -> @Sendable (Data, JSONValue) -> Bool {
+        { data, body in
+            guard let change = try? body.decode(StatusChange.self) else { return false }
+            return change.order == data.order && change.to == status
+        }
+    }
+
+    public static func definition(paymentTimeout: Duration = .seconds(1800)) -> SagaDefinition<Data> {
+        SagaDefinition(
+            type: type,
+            steps: [
+                SagaStep(
+                    "reserve stock",
+                    action: { try SagaCommand(InventoryCommand.Reserve(order: $0.reference, lines: $0.lines, shippingRegion: $0.region)) },
+                    onSuccess: { data, result in data.reservations = try result?.decode(InventoryResult.Reserved.self).reservations ?? [] },
+                    compensation: { try SagaCommand(InventoryCommand.Release(order: $0.reference)) }),
+                SagaStep(
+                    "await payment", timeout: paymentTimeout, skip: { $0.paid }, action: { _ in nil },
+                    awaiting: .event(OrderEvent.StatusChanged.type), matches: statusBecomes("paid"), onSuccess: { data, _ in data.paid = true }),
+                SagaStep("allocate", action: { data in
+                    let warehouses = Array(Set(data.reservations.map(\.warehouse))).sorted().joined(separator: ", ")
+                    return try SagaCommand(OrderCommand.ChangeStatus(order: data.order, to: "allocated", reason: "stock reserved in \(warehouses)"))
+                }),
+                SagaStep(
+                    "issue stock", action: { try SagaCommand(InventoryCommand.Issue(order: $0.reference)) },
+                    onSuccess: { data, result in data.lots = try result?.decode(InventoryResult.Issued.self).lots ?? [] }),
+                SagaStep("record shipment", action: { data in
+                    var quantities: [Int: Int] = [:]
+                    for reservation in data.reservations { quantities[reservation.line, default: 0] += reservation.quantity }
+                    return try SagaCommand(OrderCommand.Ship(
+                        order: data.order, shipment: "S-\(data.order)", carrier: "default", trackingNumber: "pending-\(data.order)",
+                        lines: quantities.sorted { $0.key < $1.key }.map { .init(line: $0.key, quantity: $0.value) }))
+                }),
+                SagaStep(
+                    "await delivery", action: { _ in nil }, awaiting: .event(OrderEvent.StatusChanged.type), matches: statusBecomes("delivered")),
+                SagaStep("complete", action: { try SagaCommand(OrderCommand.ChangeStatus(order: $0.order, to: "completed", reason: "delivered")) }),
+            ],
+            onFailure: { data, failure in
+                if failure.code == "timeout" {
+                    return [
+                        try SagaCommand(OrderCommand.ChangeStatus(order: data.order, to: "cancelled", reason: "not paid in time")),
+                        try SagaCommand(FinanceCommand.VoidInvoice(order: data.order, reason: "order cancelled: not paid in time")),
+                    ]
+                }
+                return [try SagaCommand(OrderCommand.ChangeStatus(
+                    order: data.order, to: "on_hold", reason: "\(failure.step) failed: \(failure.reason)"))]
+            })
+    }
+}

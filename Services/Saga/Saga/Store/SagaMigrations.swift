@@ -1,0 +1,27 @@
+import Postgres
+
+/// The saga schema: one row per saga with its state; `key` makes two starts for the same
+/// business object one saga; `deadline` is the persisted timer the coordinator polls.
+public enum SagaMigrations {
+    public static let all = [
+        PostgresMigration(version: 1, name: "instances", sql: """
+            CREATE TABLE instances (
+                id uuid PRIMARY KEY,
+                type text NOT NULL,
+                key text NOT NULL UNIQUE,
+                status text NOT NULL CHECK (status IN ('waiting', 'completed', 'compensated', 'stuck')),
+                step integer NOT NULL,
+                compensating boolean NOT NULL,
+                state jsonb NOT NULL,
+                request_id uuid,
+                deadline timestamptz,
+                version integer NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE UNIQUE INDEX instances_request ON instances (request_id) WHERE request_id IS NOT NULL;
+            CREATE INDEX instances_due ON instances (deadline) WHERE status = 'waiting' AND deadline IS NOT NULL;
+            CREATE INDEX instances_status ON instances (status, type);
+            """),
+    ]
+}

@@ -1,0 +1,70 @@
+import Contracts
+import Foundation
+import Postgres
+import SagaKit
+
+/// Saga rows, inside the caller's transaction. A saga's row is locked while a message for
+/// it is handled, so two coordinator instances never advance the same saga at once.
+public struct SagaStore: Sendable {
+    public let schema: String
+    public init(schema: String = "saga") { self.schema = schema }
+    var s: String { PostgresQuery.quoteIdentifier(schema) }
+
+    static func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try MessageCoding.encoder().encode(value), as: UTF8.self) }
+
+    /// Inserts a new saga; false if one with this key exists (a second start).
+    public func insert<D>(_ state: SagaState<D>, key: String, in tx: PostgresTransaction) async throws -> Bool {
+        try await tx.query(PostgresQuery(sql: """
+            INSERT INTO \(s).instances (id, type, key, status, step, compensating, state, request_id, deadline, version)
+            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10) ON CONFLICT (key) DO NOTHING
+            """, binds: [
+                state.id, state.type, key, state.status.rawValue, state.step, state.compensating, try Self.json(state), state.requestID,
+                state.deadline, state.version,
+            ])).affectedRows == 1
+    }
+
+    public func save<D>(_ state: SagaState<D>, in tx: PostgresTransaction) async throws {
+        try await tx.query(PostgresQuery(sql: """
+            UPDATE \(s).instances SET status = $2, step = $3, compensating = $4, state = $5::jsonb, request_id = $6, deadline = $7,
+                version = $8, updated_at = now()
+            WHERE id = $1
+            """, binds: [
+                state.id, state.status.rawValue, state.step, state.compensating, try Self.json(state), state.requestID, state.deadline,
+                state.version,
+            ]))
+    }
+
+    /// The saga waiting for this request id, locked.
+    public func byRequest(_ request: UUID, in tx: PostgresTransaction) async throws -> (id: UUID, type: String, state: Data)? {
+        try await tx.query(PostgresQuery(
+            sql: "SELECT id, type, state::text FROM \(s).instances WHERE request_id = $1 FOR UPDATE", binds: [request])).first.map {
+                (try $0.decode(UUID.self, at: 0), try $0.decode(String.self, at: 1), Data(try $0.decode(String.self, at: 2).utf8))
+            }
+    }
+
+    public func byID(_ id: UUID, in tx: PostgresTransaction) async throws -> (id: UUID, type: String, state: Data)? {
+        try await tx.query(PostgresQuery(
+            sql: "SELECT id, type, state::text FROM \(s).instances WHERE id = $1 FOR UPDATE", binds: [id])).first.map {
+                (try $0.decode(UUID.self, at: 0), try $0.decode(String.self, at: 1), Data(try $0.decode(String.self, at: 2).utf8))
+            }
+    }
+
+    /// Waiting sagas of a type whose key starts with `keyPrefix` (e.g. every saga of an order), locked.
+    public func waiting(keyPrefix: String, in tx: PostgresTransaction) async throws -> [(id: UUID, type: String, state: Data)] {
+        try await tx.query(PostgresQuery(sql: """
+            SELECT id, type, state::text FROM \(s).instances WHERE status = 'waiting' AND key LIKE $1 || '%' ORDER BY created_at FOR UPDATE
+            """, binds: [keyPrefix])).map {
+                (try $0.decode(UUID.self, at: 0), try $0.decode(String.self, at: 1), Data(try $0.decode(String.self, at: 2).utf8))
+            }
+    }
+
+    /// Sagas whose deadline has passed, locked (others' locked ones are skipped).
+    public func due(limit: Int, in tx: PostgresTransaction) async throws -> [(id: UUID, type: String, state: Data)] {
+        try await tx.query(PostgresQuery(sql: """
+            SELECT id, type, state::text FROM \(s).instances WHERE status = 'waiting' AND deadline <= now()
+            ORDER BY deadline LIMIT $1 FOR UPDATE SKIP LOCKED
+            """, binds: [limit])).map {
+                (try $0.decode(UUID.self, at: 0), try $0.decode(String.self, at: 1), Data(try $0.decode(String.self, at: 2).utf8))
+            }
+    }
+}

@@ -1,0 +1,139 @@
+import AMQP
+import Contracts
+import Finance
+import Foundation
+import Inventory
+import Messaging
+import Orders
+import Postgres
+import Saga
+import ServiceTestSupport
+import TestSupport
+import Testing
+
+/// Fulfilment end to end: orders, inventory, finance and the saga coordinator running
+/// together on the real broker and database.
+@Suite(.timeLimit(.minutes(3))) struct FulfilmentTests {
+    static func withSystem<T>(paymentTimeout: Duration = .seconds(1800), _ body: (SystemHarness) async throws -> T) async throws -> T {
+        let replyKey = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())"
+        return try await SystemHarness.run(prefix: "t_sys", services: [
+            "orders": { schema, prefix, commands, events in
+                OrdersService.definition(schema: schema, queuePrefix: prefix, ingestExchange: commands, eventsExchange: events, commandsExchange: commands)
+            },
+            "inventory": { schema, prefix, commands, _ in
+                InventoryService.definition(schema: schema, queue: "\(prefix).commands", commandsExchange: commands)
+            },
+            "finance": { schema, prefix, commands, events in
+                FinanceService.definition(schema: schema, queuePrefix: prefix, eventsExchange: events, commandsExchange: commands)
+            },
+            "saga": { schema, prefix, commands, events in
+                SagaService.definition(
+                    schema: schema, queuePrefix: prefix, settings: .init(paymentTimeout: paymentTimeout), replyKey: replyKey,
+                    eventsExchange: events, commandsExchange: commands)
+            },
+        ], body)
+    }
+
+    static func stock(_ system: SystemHarness) async throws {
+        _ = try await system.client.send(InventoryCommand.AddWarehouse(code: "SH", name: "Shanghai", region: "浙江省"))
+        let received = try await system.client.send(InventoryCommand.Receive(
+            sku: "TEE-RED-M", warehouse: "SH", lot: "L1", expiry: nil, unitCost: Money(minorUnits: 2_600, currency: .cny), quantity: 10,
+            purchaseReference: "PO-1"))
+        #expect(received.status == .done, "\(received)")
+        let sku = try Envelope(CatalogEvent.SKUChanged(
+            code: "TEE-RED-M", product: "TEE", title: "Tee", options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true), source: "tests")
+        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+        _ = try await publisher.publish(AMQPMessage(
+            exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: sku.payload, properties: sku.amqpProperties))
+        await publisher.close()
+        let copied = try await eventually {
+            try await system.pool("orders").query(PostgresQuery(sql: "SELECT 1 FROM \(system.schema("orders")).skus")).first != nil
+        }
+        #expect(copied)
+    }
+
+    static func place(_ system: SystemHarness, _ externalID: String, paid: Bool) async throws {
+        let order = CanonicalOrder(
+            platform: "web", shop: "main", externalId: externalID, placedAt: "2026-11-28T10:15:00Z", currency: "CNY",
+            customer: .init(name: "张三", email: "z@example.com"),
+            shippingAddress: .init(country: "CN", province: "浙江省", city: "杭州市", line1: "文三路 1 号"),
+            lines: [.init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00")], shippingFee: "10.00",
+            payment: paid ? .init(status: "paid", method: "alipay", amount: "208.00") : .init(status: "pending"))
+        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+        _ = try await publisher.publish(AMQPMessage(
+            exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
+            properties: AMQPProperties(contentType: "application/json", persistent: true)))
+        await publisher.close()
+    }
+
+    static func status(_ system: SystemHarness, _ externalID: String) async throws -> (id: Int64, status: String)? {
+        try await system.pool("orders").query(PostgresQuery(
+            sql: "SELECT id, status FROM \(system.schema("orders")).orders WHERE external_id = $1", binds: [externalID])).first.map {
+                (try $0.decode(Int64.self, at: 0), try $0.decode(String.self, at: 1))
+            }
+    }
+
+    static func waitFor(_ system: SystemHarness, _ externalID: String, status wanted: String) async throws -> Int64? {
+        var id: Int64?
+        let reached = try await eventually(within: 30) {
+            guard let found = try await status(system, externalID) else { return false }
+            id = found.id
+            return found.status == wanted
+        }
+        return reached ? id : nil
+    }
+
+    @Test func aPaidOrderGoesFromPlatformMessageToCompleted() async throws {
+        try await Self.withSystem { system async throws in
+            try await Self.stock(system)
+            try await Self.place(system, "E2E-1", paid: true)
+            let shipped = try await Self.waitFor(system, "E2E-1", status: "shipped")
+            let id = try #require(shipped, "the saga reserved, allocated, issued and shipped the order")
+            let delivered = try await system.client.send(OrderCommand.ChangeStatus(order: id, to: "delivered", reason: "courier scan"))
+            #expect(delivered.status == .done, "\(delivered)")
+            let completed = try await Self.waitFor(system, "E2E-1", status: "completed")
+            #expect(completed == id)
+            let inventory = try await system.pool("inventory").query(PostgresQuery(
+                sql: "SELECT on_hand, reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0]
+            #expect(try inventory.decode(Int.self, at: 0) == 8)
+            #expect(try inventory.decode(Int.self, at: 1) == 0)
+            let costed = try await eventually {
+                try await system.pool("finance").query(PostgresQuery(
+                    sql: "SELECT sum(cost_minor)::bigint FROM \(system.schema("finance")).cost_lines WHERE order_ref = $1", binds: [String(id)]))
+                    .first?.decode(Int64?.self, at: 0) == 5_200
+            }
+            #expect(costed, "finance booked the cost of the two shirts at their lot cost")
+            let saga = try await system.pool("saga").query(PostgresQuery(sql: "SELECT status FROM \(system.schema("saga")).instances"))
+            let sagaStates = try saga.map { try $0.decode(String.self, at: 0) }
+            #expect(sagaStates == ["completed"])
+            let stock = try await StockInvariants(schema: system.schema("inventory")).check(system.pool("inventory"))
+            let stockHeld = stock.allSatisfy(\.held)
+            #expect(stockHeld)
+            let money = try await FinanceInvariants(schema: system.schema("finance")).check(system.pool("finance"))
+            let moneyHeld = money.allSatisfy(\.held)
+            #expect(moneyHeld, "\(money)")
+        }
+    }
+
+    @Test func anUnpaidOrderIsCancelledAtItsDeadlineWithItsStockReleasedAndItsInvoiceVoided() async throws {
+        try await Self.withSystem(paymentTimeout: .seconds(2)) { system async throws in
+            try await Self.stock(system)
+            try await Self.place(system, "E2E-2", paid: false)
+            let cancelled = try await Self.waitFor(system, "E2E-2", status: "cancelled")
+            let id = try #require(cancelled, "the unpaid order was cancelled by the timeout")
+            let reserved = try await eventually {
+                try await system.pool("inventory").query(PostgresQuery(
+                    sql: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 0
+            }
+            #expect(reserved, "its stock was released")
+            let voided = try await eventually {
+                try await system.pool("finance").query(PostgresQuery(
+                    sql: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1", binds: [id])).first?.decode(String.self, at: 0) == "void"
+            }
+            #expect(voided, "its invoice was voided")
+            let saga = try await system.pool("saga").query(PostgresQuery(sql: "SELECT status FROM \(system.schema("saga")).instances"))
+            let sagaStates = try saga.map { try $0.decode(String.self, at: 0) }
+            #expect(sagaStates == ["compensated"])
+        }
+    }
+}

@@ -54,10 +54,19 @@ struct Coordinator: Sendable {
 
     func register(in registry: inout MessageHandlers) {
         registry.on(OrderEvent.Placed.self) { event, context in
+            try await store.rememberOrder(event.snapshot, in: context.transaction)
             guard ["paid", "pending_payment"].contains(event.snapshot.status) else { return }
             try await start(Fulfilment.Data(event.snapshot), context)
         }
         registry.on(OrderEvent.StatusChanged.self) { event, context in
+            // An order that waited on hold (say for a SKU the catalog lacked) starts its fulfilment now.
+            if event.from == "on_hold", ["paid", "pending_payment"].contains(event.to),
+                var snapshot = try await store.order(event.order, in: context.transaction)
+            {
+                snapshot.status = event.to
+                if event.to == "paid" { snapshot.paymentStatus = "paid" }
+                try await start(Fulfilment.Data(snapshot), context)
+            }
             let body = try JSONValue(encoding: event)
             for row in try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction) {
                 try await advance(row.state, input: .event(type: OrderEvent.StatusChanged.type, body: body), context)

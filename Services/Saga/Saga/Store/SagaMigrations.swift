@@ -23,5 +23,14 @@ public enum SagaMigrations {
             CREATE INDEX instances_due ON instances (deadline) WHERE status = 'waiting' AND deadline IS NOT NULL;
             CREATE INDEX instances_status ON instances (status, type);
             """),
+        PostgresMigration(version: 2, name: "orders_seen", sql: """
+            -- Orders as placed (orders.order.placed.v1), so that a saga can start later, e.g.
+            -- when an order on hold for an unknown SKU goes on.
+            CREATE TABLE orders_seen (
+                order_id bigint PRIMARY KEY,
+                snapshot jsonb NOT NULL,
+                seen_at timestamptz NOT NULL DEFAULT now()
+            );
+            """),
     ]
 }

@@ -67,4 +67,17 @@ public struct SagaStore: Sendable {
                 (try $0.decode(UUID.self, at: 0), try $0.decode(String.self, at: 1), Data(try $0.decode(String.self, at: 2).utf8))
             }
     }
+
+    public func rememberOrder(_ snapshot: OrderSnapshot, in tx: PostgresTransaction) async throws {
+        try await tx.query(PostgresQuery(sql: """
+            INSERT INTO \(s).orders_seen (order_id, snapshot) VALUES ($1, $2::jsonb)
+            ON CONFLICT (order_id) DO UPDATE SET snapshot = EXCLUDED.snapshot
+            """, binds: [snapshot.order, try Self.json(snapshot)]))
+    }
+
+    public func order(_ id: Int64, in tx: PostgresTransaction) async throws -> OrderSnapshot? {
+        try await tx.query(PostgresQuery(sql: "SELECT snapshot::text FROM \(s).orders_seen WHERE order_id = $1", binds: [id])).first.map {
+            try MessageCoding.decoder().decode(OrderSnapshot.self, from: Data(try $0.decode(String.self, at: 0).utf8))
+        }
+    }
 }

@@ -53,6 +53,8 @@ public enum SagaInput: Sendable, Equatable {
     case timeout
     /// An operator asks a stuck saga to try its failed compensation again.
     case retry
+    /// The saga's subject went away (the order was cancelled): undo what was done.
+    case abort(reason: String)
 }
 
 /// What the engine asks the coordinator to do, in order, in the same transaction.
@@ -87,6 +89,11 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
             state.version += 1
             // Actions first: `(state, try enter(&state, …))` would return the state from before the call.
             let actions = try compensate(&state, now: now, newRequestID: newRequestID)
+            return (state, actions)
+        case .abort(let reason):
+            guard state.status == .waiting, !state.compensating else { return (state, []) }
+            state.version += 1
+            let actions = try fail(&state, SagaFailure(step: stepName(state), code: "aborted", reason: reason), now: now, newRequestID: newRequestID)
             return (state, actions)
         case .timeout:
             guard state.status == .waiting, let deadline = state.deadline, now >= deadline else { return (state, []) }

@@ -139,6 +139,16 @@ import Testing
         #expect(Self.sent(release) == [Release.type] && retrying.status == .waiting)
     }
 
+    @Test func givenAnOrderCancelledWhileWaitingForPaymentExpectReleaseThenTheFailureCommands() throws {
+        let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 8, paid: false), now: Self.t0)
+        let (awaiting, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
+        let (compensating, release) = try Self.engine.handle(.abort(reason: "cancelled by the customer"), state: awaiting, now: Self.t0)
+        #expect(Self.sent(release) == [Release.type])
+        #expect(compensating.failure == SagaFailure(step: "await payment", code: "aborted", reason: "cancelled by the customer"))
+        let (again, none) = try Self.engine.handle(.abort(reason: "twice"), state: compensating, now: Self.t0)
+        #expect(none.isEmpty && again == compensating, "a second abort changes nothing")
+    }
+
     @Test func givenACompletedSagaExpectEveryInputIgnored() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 7, paid: true), now: Self.t0)
         let (shipping, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)

@@ -115,6 +115,35 @@ import Testing
         }
     }
 
+    @Test func anOrderCancelledBeforeShipmentGetsItsStockReleasedAndItsInvoiceVoided() async throws {
+        try await Self.withSystem { system async throws in
+            try await Self.stock(system)
+            try await Self.place(system, "E2E-3", paid: false)
+            let placed = try await Self.waitFor(system, "E2E-3", status: "pending_payment")
+            let id = try #require(placed)
+            let reservedFirst = try await eventually {
+                try await system.pool("inventory").query(PostgresQuery(
+                    sql: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 2
+            }
+            #expect(reservedFirst)
+            let cancelled = try await system.client.send(OrderCommand.ChangeStatus(order: id, to: "cancelled", reason: "customer changed their mind"))
+            #expect(cancelled.status == .done, "\(cancelled)")
+            let released = try await eventually {
+                try await system.pool("inventory").query(PostgresQuery(
+                    sql: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 0
+            }
+            #expect(released, "the saga released the reservation")
+            let voided = try await eventually {
+                try await system.pool("finance").query(PostgresQuery(
+                    sql: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1", binds: [id])).first?.decode(String.self, at: 0) == "void"
+            }
+            #expect(voided, "and voided the invoice")
+            let saga = try await system.pool("saga").query(PostgresQuery(sql: "SELECT status FROM \(system.schema("saga")).instances"))
+            let sagaStates = try saga.map { try $0.decode(String.self, at: 0) }
+            #expect(sagaStates == ["compensated"])
+        }
+    }
+
     @Test func anUnpaidOrderIsCancelledAtItsDeadlineWithItsStockReleasedAndItsInvoiceVoided() async throws {
         try await Self.withSystem(paymentTimeout: .seconds(2)) { system async throws in
             try await Self.stock(system)

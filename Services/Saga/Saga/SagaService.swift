@@ -69,7 +69,9 @@ struct Coordinator: Sendable {
             }
             let body = try JSONValue(encoding: event)
             for row in try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction) {
-                try await advance(row.state, input: .event(type: OrderEvent.StatusChanged.type, body: body), context)
+                let input: SagaInput = event.to == "cancelled" && !event.actor.hasPrefix("erp-saga")
+                    ? .abort(reason: event.reason) : .event(type: OrderEvent.StatusChanged.type, body: body)
+                try await advance(row.state, input: input, context)
             }
         }
         registry.on(CommandOutcome.self) { outcome, context in

@@ -6,7 +6,8 @@ import SagaKit
 /// cancelled at the deadline) → mark the order allocated → issue the stock (FEFO lots; finance
 /// books their cost) → record the shipment → wait for delivery → complete. A failure
 /// releases what was reserved; then a refused reservation puts the order on hold
-/// (backorder), an unpaid timeout cancels it and voids its invoice.
+/// (backorder), an unpaid timeout cancels it and voids its invoice, and a cancellation
+/// (the order became cancelled before shipment) voids the invoice or refunds the payment.
 public enum Fulfilment {
     public static let type = "fulfilment"
 
@@ -17,15 +18,18 @@ public enum Fulfilment {
         public var paid: Bool
         public var reservations: [InventoryResult.Reservation] = []
         public var lots: [InventoryResult.IssuedLot] = []
+        /// What the customer pays (refunded in full when a paid order is cancelled).
+        public var total: Money?
 
-        public init(order: Int64, lines: [InventoryCommand.OrderLine], region: String?, paid: Bool) {
-            (self.order, self.lines, self.region, self.paid) = (order, lines, region, paid)
+        public init(order: Int64, lines: [InventoryCommand.OrderLine], region: String?, paid: Bool, total: Money? = nil) {
+            (self.order, self.lines, self.region, self.paid, self.total) = (order, lines, region, paid, total)
         }
 
         public init(_ snapshot: OrderSnapshot) {
             self.init(
                 order: snapshot.order, lines: snapshot.lines.map { .init(line: $0.line, sku: $0.sku, quantity: $0.quantity) },
-                region: snapshot.shippingAddress?.province, paid: snapshot.paymentStatus == "paid" || snapshot.status == "paid")
+                region: snapshot.shippingAddress?.province, paid: snapshot.paymentStatus == "paid" || snapshot.status == "paid",
+                total: snapshot.total)
         }
 
         var reference: String { String(order) }
@@ -73,6 +77,14 @@ public enum Fulfilment {
                 SagaStep("complete", action: { try SagaCommand(OrderCommand.ChangeStatus(order: $0.order, to: "completed", reason: "delivered")) }),
             ],
             onFailure: { data, failure in
+                if failure.code == "aborted" {
+                    // Cancelled (by the platform or an operator) before shipment: the order is cancelled already.
+                    if data.paid, let total = data.total {
+                        return [try SagaCommand(FinanceCommand.RecordRefund(
+                            order: data.order, amount: total, reason: "order cancelled: \(failure.reason)", reference: "cancel-\(data.order)"))]
+                    }
+                    return [try SagaCommand(FinanceCommand.VoidInvoice(order: data.order, reason: "order cancelled: \(failure.reason)"))]
+                }
                 if failure.code == "timeout" {
                     return [
                         try SagaCommand(OrderCommand.ChangeStatus(order: data.order, to: "cancelled", reason: "not paid in time")),

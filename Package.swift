@@ -114,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
-                "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders",
+                "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders", "Finance", "Saga", "ServiceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -28,6 +28,13 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
     /// Bumped on every change (optimistic check when saving).
     public var version: Int
     public var history: [Entry]
+    /// Events that arrived before the step that awaits them (messages may come out of order).
+    public var early: [EarlyEvent] = []
+
+    public struct EarlyEvent: Codable, Sendable, Equatable {
+        public let type: MessageType
+        public let body: JSONValue
+    }
 
     public struct Entry: Codable, Sendable, Equatable {
         public let at: Date
@@ -40,8 +47,32 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
     /// `requestId` so that snake_case coding gives `request_id` both ways (a `requestID`
     /// key would come back as `requestId` and be lost).
     enum CodingKeys: String, CodingKey {
-        case id, type, data, step, compensating, status, deadline, failure, version, history
+        case id, type, data, step, compensating, status, deadline, failure, version, history, early
         case requestID = "requestId"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(UUID.self, forKey: .id)
+        type = try container.decode(String.self, forKey: .type)
+        data = try container.decode(D.self, forKey: .data)
+        step = try container.decode(Int.self, forKey: .step)
+        compensating = try container.decode(Bool.self, forKey: .compensating)
+        status = try container.decode(Status.self, forKey: .status)
+        requestID = try container.decodeIfPresent(UUID.self, forKey: .requestID)
+        deadline = try container.decodeIfPresent(Date.self, forKey: .deadline)
+        failure = try container.decodeIfPresent(SagaFailure.self, forKey: .failure)
+        version = try container.decode(Int.self, forKey: .version)
+        history = try container.decode([Entry].self, forKey: .history)
+        early = try container.decodeIfPresent([EarlyEvent].self, forKey: .early) ?? []
+    }
+
+    init(
+        id: UUID, type: String, data: D, step: Int, compensating: Bool, status: Status, requestID: UUID?, deadline: Date?,
+        failure: SagaFailure?, version: Int, history: [Entry]
+    ) {
+        (self.id, self.type, self.data, self.step, self.compensating, self.status) = (id, type, data, step, compensating, status)
+        (self.requestID, self.deadline, self.failure, self.version, self.history) = (requestID, deadline, failure, version, history)
     }
 }
 
@@ -139,7 +170,19 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
         case .event(let type, let body):
             guard state.status == .waiting, !state.compensating, state.step < definition.steps.count else { return (state, []) }
             let step = definition.steps[state.step]
-            guard case .event(let awaited) = step.awaiting, awaited == type, step.matches(state.data, body) else { return (state, []) }
+            guard case .event(let awaited) = step.awaiting, awaited == type, step.matches(state.data, body) else {
+                // Not for this step: keep it if a later step waits for it (it came before its time).
+                let later = definition.steps[(state.step + 1)...].contains { later in
+                    if case .event(let awaited) = later.awaiting { return awaited == type && later.matches(state.data, body) }
+                    return false
+                }
+                let early = SagaState<D>.EarlyEvent(type: type, body: body)
+                guard later, !state.early.contains(early) else { return (state, []) }
+                state.early.append(early)
+                state.version += 1
+                state.history.append(.init(at: now, step: step.name, what: "\(type) arrived early; kept"))
+                return (state, [])
+            }
             state.version += 1
             try step.onSuccess(&state.data, body)
             state.history.append(.init(at: now, step: step.name, what: "\(type) arrived"))
@@ -172,6 +215,13 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
                 return [.send(command, requestID: request)]
             }
             if case .event(let type) = step.awaiting {
+                if let index = state.early.firstIndex(where: { $0.type == type && step.matches(state.data, $0.body) }) {
+                    let early = state.early.remove(at: index)
+                    try step.onSuccess(&state.data, early.body)
+                    state.history.append(.init(at: now, step: step.name, what: "\(type) had arrived early"))
+                    state.step += 1
+                    continue
+                }
                 state.requestID = nil
                 state.history.append(.init(at: now, step: step.name, what: "waiting for \(type)"))
                 return []

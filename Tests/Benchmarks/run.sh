@@ -4,14 +4,14 @@
 #   - PostgreSQL: the Swift wrapper, then pgbench doing the same INSERTs on the same server.
 #   - the messaging chain: publish → consume → outbox → relay → consume, and a service's idle memory.
 #   - inventory reservations through the queue (1,000 SKUs, 3 warehouses); platform order intake.
-# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|all]   (extra settings through the environment:
+# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|fulfilment|all]   (extra settings through the environment:
 #   BENCH_MESSAGES, BENCH_RUNS, BENCH_WINDOW, BENCH_PREFETCH, BENCH_QUEUE_TYPE)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 what=${1:-all}
-case "$what" in amqp|postgres|chain|reservations|intake|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|all]" >&2; exit 2 ;; esac
+case "$what" in amqp|postgres|chain|reservations|intake|fulfilment|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|fulfilment|all]" >&2; exit 2 ;; esac
 
 eval "$("$repo/deploy/local/servers.sh" start)"
 swift build -c release --product erp-bench >&2
@@ -45,6 +45,11 @@ if [ "$what" = intake ] || [ "$what" = all ]; then
   # Canonical platform orders → orders.ingest → intake → the database.
   "$bench" intake --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --orders "${BENCH_INTAKE_ORDERS:-20000}" --batch-sizes 1,200
   "$bench" intake --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --orders "${BENCH_INTAKE_ORDERS:-20000}" --batch-sizes 200 --preload
+fi
+
+if [ "$what" = fulfilment ] || [ "$what" = all ]; then
+  # Paid platform orders to completed through orders, inventory, finance and the saga coordinator; latency to allocated.
+  "$bench" fulfilment --orders "${BENCH_FULFILMENT_ORDERS:-2000}"
 fi
 
 if [ "$what" = postgres ] || [ "$what" = all ]; then

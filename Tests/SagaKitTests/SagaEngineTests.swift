@@ -149,6 +149,19 @@ import Testing
         #expect(none.isEmpty && again == compensating, "a second abort changes nothing")
     }
 
+    @Test func givenAnEventThatArrivesBeforeItsStepExpectItKeptAndUsedWhenTheStepComes() throws {
+        let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 8, paid: false), now: Self.t0)
+        // The payment event overtakes the reservation's reply.
+        let paid = SagaInput.event(type: Self.paidEvent, body: try JSONValue(encoding: ["order": 8]))
+        let (kept, none) = try Self.engine.handle(paid, state: waiting, now: Self.t0)
+        #expect(none.isEmpty && kept.early.count == 1 && kept.step == 0)
+        let (same, _) = try Self.engine.handle(paid, state: kept, now: Self.t0)
+        #expect(same == kept, "kept once")
+        let (shipping, ship) = try Self.engine.handle(.reply(requestID: kept.requestID!, outcome: Self.done(["reservation": "R"])), state: kept, now: Self.t0)
+        #expect(Self.sent(ship) == [Ship.type], "the payment that came early lets the saga go straight on")
+        #expect(shipping.data.paid && shipping.early.isEmpty)
+    }
+
     @Test func givenACompletedSagaExpectEveryInputIgnored() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 7, paid: true), now: Self.t0)
         let (shipping, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)

@@ -1,0 +1,209 @@
+import AMQP
+import ArgumentParser
+import Contracts
+import Finance
+import Foundation
+import Inventory
+import Logging
+import Messaging
+import Orders
+import Postgres
+import Saga
+import ServiceKit
+
+/// End to end: paid platform orders from `erp.ingest`-style messages to `completed`, with
+/// orders, inventory, finance and the saga coordinator all running in this process on the
+/// real servers. A "carrier" marks each shipped order delivered. Prints orders per second,
+/// then, at half that rate, the latency from the platform message to `allocated`.
+struct FulfilmentBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "fulfilment", abstract: "Platform message → completed, all services; orders/s and latency.")
+
+    @Option(help: "Orders to fulfil.") var orders = 2_000
+    @Option(help: "Rate for the latency run, orders/s (default: half the measured throughput).") var rate: Double?
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+        let throughput = try await System.start().measureThroughput(orders)
+        print(String(format: "swift fulfilment: %d paid orders from platform message to completed (4 services, in process): %.0f orders/s", orders, throughput))
+        let paced = rate ?? throughput / 2
+        let latencies = try await System.start().measureLatency(max(200, orders / 2), rate: paced)
+        print(String(format: "swift fulfilment latency at %.0f orders/s, platform message to allocated: p50 %.0f ms, p99 %.0f ms (%d orders)",
+                     paced, latencies.p50 * 1000, latencies.p99 * 1000, latencies.count))
+    }
+
+    struct System {
+        let tag: String
+        let commands: String
+        let events: String
+        let hosts: [String: ServiceHost]
+        let environment: ServiceEnvironment
+
+        static func start() async throws -> System {
+            var variables = ProcessInfo.processInfo.environment
+            variables["ERP_HTTP_PORT"] = "0"
+            let environment = try ServiceEnvironment(environment: variables, defaultHTTPPort: 0)
+            let tag = "bench_ful_\(UUID().uuidString.prefix(6).lowercased())"
+            let commands = "\(tag).commands", events = "\(tag).events"
+            let admin = try await AMQPConnection.connect(environment.broker)
+            try await Topology.declareExchanges(on: admin)
+            try await admin.declareExchange(commands, type: .topic, durable: false)
+            try await admin.declareExchange(events, type: .topic, durable: false)
+            await admin.close()
+            var definitions: [String: ServiceDefinition] = [
+                "orders": OrdersService.definition(
+                    schema: "\(tag)_orders", queuePrefix: "\(tag).orders", ingestExchange: commands, eventsExchange: events, commandsExchange: commands),
+                "inventory": InventoryService.definition(schema: "\(tag)_inventory", queue: "\(tag).inventory.commands", commandsExchange: commands),
+                "finance": FinanceService.definition(
+                    schema: "\(tag)_finance", queuePrefix: "\(tag).finance", eventsExchange: events, commandsExchange: commands),
+                "saga": SagaService.definition(
+                    schema: "\(tag)_saga", queuePrefix: "\(tag).saga", replyKey: "\(tag).saga.replies", eventsExchange: events,
+                    commandsExchange: commands),
+            ]
+            var hosts: [String: ServiceHost] = [:]
+            for (name, var definition) in definitions {
+                definition.eventsExchange = events
+                definitions[name] = definition
+                hosts[name] = try await ServiceHost.prepare(definition, environment: environment, logger: Logger(label: "bench.\(name)"))
+            }
+            let system = System(tag: tag, commands: commands, events: events, hosts: hosts, environment: environment)
+            try await system.seed()
+            return system
+        }
+
+        func schema(_ name: String) -> String { hosts[name]!.definition.schema }
+        func pool(_ name: String) -> PostgresPool { hosts[name]!.pool }
+
+        func seed() async throws {
+            let store = StockStore(schema: schema("inventory"))
+            try await pool("inventory").withTransaction { tx in
+                try await store.addWarehouse(code: "SH", name: "Shanghai", region: "浙江省", in: tx)
+                for sku in 0..<100 {
+                    try await store.receive(
+                        sku: "SKU-\(sku)", warehouse: "SH", lot: "L1", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny),
+                        quantity: 1_000_000, reference: "bench", in: tx)
+                }
+            }
+            try await pool("orders").query(PostgresQuery(sql: """
+                INSERT INTO \(schema("orders")).skus (code, product, title, price_minor, currency, tax_category, active)
+                SELECT 'SKU-' || n, 'P', 'Product', 9900, 'CNY', 'standard', true FROM generate_series(0, 99) AS n
+                """))
+        }
+
+        func body(_ index: Int) throws -> Data {
+            let order = CanonicalOrder(
+                platform: "web", shop: "main", externalId: "F-\(index)", placedAt: "2026-11-28T10:15:00Z", currency: "CNY",
+                customer: .init(name: "Customer", email: "c@example.com"),
+                shippingAddress: .init(country: "CN", province: "浙江省", city: "杭州市", line1: "文三路 1 号"),
+                lines: [.init(sku: "SKU-\(index % 100)", quantity: 1, unitPrice: "99.00")], shippingFee: "0.00",
+                payment: .init(status: "paid", method: "alipay", amount: "99.00"))
+            return try MessageCoding.encoder().encode(order)
+        }
+
+        /// Runs the services while `work` runs; then stops them and drops everything.
+        func running<T: Sendable>(_ work: @Sendable @escaping () async throws -> T) async throws -> T {
+            let result = try await withThrowingTaskGroup(of: T?.self) { group in
+                for host in hosts.values { group.addTask { try await host.run(); return nil } }
+                group.addTask { try await work() }
+                while let next = try await group.next() {
+                    if let value = next {
+                        group.cancelAll()
+                        return value
+                    }
+                }
+                throw ValidationError("the services stopped")
+            }
+            try await cleanUp()
+            return result
+        }
+
+        func cleanUp() async throws {
+            let admin = try await AMQPConnection.connect(environment.broker)
+            for host in hosts.values {
+                for queue in host.definition.queues {
+                    _ = try? await admin.deleteQueue(queue.name)
+                    _ = try? await admin.deleteQueue(queue.parkingQueue)
+                    for level in queue.retryDelaysMilliseconds.indices { _ = try? await admin.deleteQueue(queue.retryQueue(level: level + 1)) }
+                }
+            }
+            try? await admin.deleteExchange(commands)
+            try? await admin.deleteExchange(events)
+            await admin.close()
+            let pool = PostgresPool(configuration: environment.database, size: 1)
+            for host in hosts.values { _ = try? await pool.query(PostgresQuery(sql: "DROP SCHEMA \(host.definition.schema) CASCADE")) }
+            await pool.close()
+        }
+
+        /// Marks shipped orders delivered, as a carrier would, until `stop` says so.
+        func carrier(until stop: @Sendable @escaping () async throws -> Bool) async throws {
+            let client = try await CommandClient.connect(environment.broker, source: "carrier", exchange: commands)
+            var told = Set<Int64>()
+            while try await !stop() {
+                let shipped = try await pool("orders").query(PostgresQuery(
+                    sql: "SELECT id FROM \(schema("orders")).orders WHERE status = 'shipped'")).map { try $0.decode(Int64.self, at: 0) }
+                let fresh = shipped.filter { !told.contains($0) }
+                if !fresh.isEmpty {
+                    try await client.publish(try fresh.map { try client.envelope(OrderCommand.ChangeStatus(order: $0, to: "delivered", reason: "carrier scan")) })
+                    told.formUnion(fresh)
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            await client.close()
+        }
+
+        func count(_ status: String) async throws -> Int {
+            try await pool("orders").query(PostgresQuery(
+                sql: "SELECT count(*)::int FROM \(schema("orders")).orders WHERE status = $1", binds: [status]))[0].decode(Int.self, at: 0)
+        }
+
+        func measureThroughput(_ total: Int) async throws -> Double {
+            let bodies = try (0..<total).map(body)
+            return try await running {
+                let publisher = try await AMQPPublisher.connect(environment.broker, window: 256)
+                let start = monotonicSeconds()
+                _ = await publisher.publish(batch: bodies.map {
+                    AMQPMessage(exchange: commands, routingKey: "platform.web.order.created", body: $0, properties: AMQPProperties(persistent: true))
+                })
+                await publisher.close()
+                try await carrier { try await count("completed") >= total }
+                return Double(total) / (monotonicSeconds() - start)
+            }
+        }
+
+        func measureLatency(_ total: Int, rate: Double) async throws -> (p50: Double, p99: Double, count: Int) {
+            let bodies = try (0..<total).map(body)
+            return try await running {
+                let publisher = try await AMQPPublisher.connect(environment.broker, window: 256)
+                var sentAt: [String: Date] = [:]
+                let start = monotonicSeconds()
+                for (index, body) in bodies.enumerated() {
+                    let due = start + Double(index) / rate
+                    let wait = due - monotonicSeconds()
+                    if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+                    sentAt["F-\(index)"] = Date()
+                    _ = try await publisher.send(AMQPMessage(
+                        exchange: commands, routingKey: "platform.web.order.created", body: body, properties: AMQPProperties(persistent: true)))
+                }
+                await publisher.close()
+                while try await pool("orders").query(PostgresQuery(sql: """
+                    SELECT count(*)::int FROM \(schema("orders")).status_history WHERE to_status = 'allocated'
+                    """))[0].decode(Int.self, at: 0) < total {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                let rows = try await pool("orders").query(PostgresQuery(sql: """
+                    SELECT o.external_id, h.at FROM \(schema("orders")).status_history h JOIN \(schema("orders")).orders o ON o.id = h.order_id
+                    WHERE h.to_status = 'allocated'
+                    """))
+                let latencies = try rows.compactMap { row -> Double? in
+                    guard let sent = sentAt[try row.decode(String.self, at: 0)] else { return nil }
+                    return try row.decode(Date.self, at: 1).timeIntervalSince(sent)
+                }.sorted()
+                func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+                return (percentile(0.5), percentile(0.99), latencies.count)
+            }
+        }
+    }
+}

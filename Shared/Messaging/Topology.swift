@@ -90,4 +90,11 @@ public enum Topology {
             try await connection.bindQueue(retryQueue, to: Exchanges.retry, routingKey: retryQueue)
         }
     }
+
+    /// Deletes a service queue with its parking and delay queues (tests and benchmarks that
+    /// made their own). Queues already gone are no error.
+    public static func delete(_ queue: ServiceQueue, on connection: AMQPConnection) async {
+        let names = [queue.name, queue.parkingQueue] + queue.retryDelaysMilliseconds.indices.map { queue.retryQueue(level: $0 + 1) }
+        for name in names { _ = try? await connection.deleteQueue(name) }
+    }
 }

@@ -124,9 +124,7 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             let admin = try await AMQPConnection.connect(environment.broker)
             for host in hosts.values {
                 for queue in host.definition.queues {
-                    _ = try? await admin.deleteQueue(queue.name)
-                    _ = try? await admin.deleteQueue(queue.parkingQueue)
-                    for level in queue.retryDelaysMilliseconds.indices { _ = try? await admin.deleteQueue(queue.retryQueue(level: level + 1)) }
+                    await Topology.delete(queue, on: admin)
                 }
             }
             try? await admin.deleteExchange(commands)

@@ -124,9 +124,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
         try await running?.value
         await publisher.close()
         for queue in definition.queues {
-            _ = try? await admin.deleteQueue(queue.name)
-            _ = try? await admin.deleteQueue(queue.parkingQueue)
-            for level in queue.retryDelaysMilliseconds.indices { _ = try? await admin.deleteQueue(queue.retryQueue(level: level + 1)) }
+            await Topology.delete(queue, on: admin)
         }
         try? await admin.deleteExchange(exchange)
         try? await admin.deleteExchange(eventsOut)

@@ -110,9 +110,7 @@ struct ReservationBenchmark: AsyncParsableCommand {
         await group.triggerGracefulShutdown()
         try await running?.value
         await client.close()
-        for queue in ["\(name).commands", "\(name).commands.parked"] + (1...5).map({ "\(name).commands.retry.\($0)" }) {
-            _ = try? await admin.deleteQueue(queue)
-        }
+        await Topology.delete(definition.queues[0], on: admin)
         try? await admin.deleteExchange(exchange)
         try? await admin.deleteExchange(eventsOut)
         await admin.close()

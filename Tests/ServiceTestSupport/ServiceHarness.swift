@@ -4,7 +4,6 @@ import Logging
 import Messaging
 import Postgres
 import ServiceKit
-import ServiceLifecycleTestKit
 import TestSupport
 
 /// Runs a real service in-process against the test servers, on its own schema and its
@@ -51,37 +50,9 @@ public struct ServiceHarness: Sendable {
         let client = try await CommandClient.connect(broker, source: "tests", exchange: exchange)
         let harness = ServiceHarness(schema: schema, exchange: exchange, host: hosts[0], client: client)
         let result: Result<T, Error>
-        do {
-            result = .success(try await testGracefulShutdown { trigger in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for host in hosts { group.addTask { try await host.run() } }
-                    do {
-                        let value = try await body(harness)
-                        trigger.triggerGracefulShutdown()
-                        try await group.waitForAll()
-                        return value
-                    } catch {
-                        trigger.triggerGracefulShutdown()
-                        try? await group.waitForAll()
-                        throw error
-                    }
-                }
-            })
-        } catch {
-            result = .failure(error)
-        }
+        do { result = .success(try await HostRunner.run(hosts) { try await body(harness) }) } catch { result = .failure(error) }
         await client.close()
-        for queue in definition.queues {
-            _ = try? await setup.deleteQueue(queue.name)
-            _ = try? await setup.deleteQueue(queue.parkingQueue)
-            for level in queue.retryDelaysMilliseconds.indices { _ = try? await setup.deleteQueue(queue.retryQueue(level: level + 1)) }
-        }
-        try? await setup.deleteExchange(exchange)
-        try? await setup.deleteExchange(eventsOut)
-        await setup.close()
-        let cleanup = PostgresPool(configuration: environment.database, size: 1)
-        _ = try? await cleanup.query(PostgresQuery(sql: "DROP SCHEMA \(schema) CASCADE"))
-        await cleanup.close()
+        await HostRunner.tearDown([definition], exchanges: [exchange, eventsOut], setup: setup, environment: environment)
         return try result.get()
     }
 

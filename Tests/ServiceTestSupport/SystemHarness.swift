@@ -4,7 +4,6 @@ import Logging
 import Messaging
 import Postgres
 import ServiceKit
-import ServiceLifecycleTestKit
 import TestSupport
 
 /// Several real services running together in-process, on their own schemas and on a pair
@@ -43,39 +42,9 @@ public struct SystemHarness: Sendable {
         let client = try await CommandClient.connect(environment.broker, source: "tests", exchange: commands)
         let harness = SystemHarness(prefix: tag, commands: commands, events: events, hosts: hosts, client: client)
         let result: Result<T, Error>
-        do {
-            result = .success(try await testGracefulShutdown { trigger in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for host in hosts.values { group.addTask { try await host.run() } }
-                    do {
-                        let value = try await body(harness)
-                        trigger.triggerGracefulShutdown()
-                        try await group.waitForAll()
-                        return value
-                    } catch {
-                        trigger.triggerGracefulShutdown()
-                        try? await group.waitForAll()
-                        throw error
-                    }
-                }
-            })
-        } catch {
-            result = .failure(error)
-        }
+        do { result = .success(try await HostRunner.run(Array(hosts.values)) { try await body(harness) }) } catch { result = .failure(error) }
         await client.close()
-        for definition in definitions {
-            for queue in definition.queues {
-                _ = try? await setup.deleteQueue(queue.name)
-                _ = try? await setup.deleteQueue(queue.parkingQueue)
-                for level in queue.retryDelaysMilliseconds.indices { _ = try? await setup.deleteQueue(queue.retryQueue(level: level + 1)) }
-            }
-        }
-        try? await setup.deleteExchange(commands)
-        try? await setup.deleteExchange(events)
-        await setup.close()
-        let cleanup = PostgresPool(configuration: environment.database, size: 1)
-        for definition in definitions { _ = try? await cleanup.query(PostgresQuery(sql: "DROP SCHEMA \(definition.schema) CASCADE")) }
-        await cleanup.close()
+        await HostRunner.tearDown(definitions, exchanges: [commands, events], setup: setup, environment: environment)
         return try result.get()
     }
 }

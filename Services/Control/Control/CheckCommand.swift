@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Finance
 import Inventory
+import ServiceKit
 
 /// `erpctl check`: the invariants of DESIGN.md section 4 on the live database, each
 /// printed as held or broken (with what breaks it); exits 1 if any is broken.
@@ -12,23 +13,23 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws { try await Self.run(report: report) }
 
     static func run(report: InventoryCommands.ReportOptions) async throws {
-        var results: [StockInvariants.Result] = []
+        var results: [InvariantResult] = []
         try await report.withPool { pool in
             // A schema its service has not migrated yet holds nothing that could break.
             let migrated = try await pool.query("SELECT to_regclass('inventory.stock') IS NOT NULL")[0].decode(Bool.self, at: 0)
             guard migrated else {
-                results = [StockInvariants.Result(name: "1. stock (inventory not migrated yet: nothing to check)", held: true, violations: [])]
+                results = [InvariantResult(name: "1. stock (inventory not migrated yet: nothing to check)", held: true, violations: [])]
                 return
             }
             results = try await StockInvariants().check(pool).map {
-                StockInvariants.Result(name: "1. stock: \($0.name)", held: $0.held, violations: $0.violations)
+                InvariantResult(name: "1. stock: \($0.name)", held: $0.held, violations: $0.violations)
             }
             if try await pool.query("SELECT to_regclass('finance.journal_lines') IS NOT NULL")[0].decode(Bool.self, at: 0) {
                 results += try await FinanceInvariants().check(pool).map {
-                    StockInvariants.Result(name: "2. money: \($0.name)", held: $0.held, violations: $0.violations)
+                    InvariantResult(name: "2. money: \($0.name)", held: $0.held, violations: $0.violations)
                 }
             } else {
-                results.append(StockInvariants.Result(name: "2. money (finance not migrated yet: nothing to check)", held: true, violations: []))
+                results.append(InvariantResult(name: "2. money (finance not migrated yet: nothing to check)", held: true, violations: []))
             }
         }
         if report.json {

@@ -132,14 +132,7 @@ struct FinanceCommands: AsyncParsableCommand {
         @OptionGroup var report: InventoryCommands.ReportOptions
         @Option var order: Int64?
         func run() async throws {
-            try await report.withPool { pool in
-                printReport(ReportTable(try await pool.query(PostgresQuery(sql: """
-                    SELECT number, kind, order_id, status, issued_on::text AS issued_on, due_on::text AS due_on, currency,
-                           to_char(net_minor / 100.0, 'FM999999990.00') AS net, to_char(tax_minor / 100.0, 'FM999999990.00') AS tax,
-                           to_char(gross_minor / 100.0, 'FM999999990.00') AS gross
-                    FROM finance.invoices WHERE $1::bigint IS NULL OR order_id = $1 ORDER BY number
-                    """, binds: [order])), numeric: ["order_id"]), json: report.json)
-            }
+            try await report.withPool { printReport(try await Statements().invoices(order: order, $0), json: report.json) }
         }
     }
 
@@ -149,10 +142,7 @@ struct FinanceCommands: AsyncParsableCommand {
         @Argument var number: String
         func run() async throws {
             var document: String?
-            try await report.withPool { pool in
-                document = try await pool.query(PostgresQuery(sql: "SELECT document FROM finance.invoices WHERE number = $1", binds: [number]))
-                    .first?.decode(String.self, at: 0)
-            }
+            try await report.withPool { document = try await Statements().document(number, $0) }
             guard let document else { throw ControlFailure(description: "no invoice \(number)") }
             print(document)
         }

@@ -1,4 +1,5 @@
 import Postgres
+import ServiceKit
 
 /// Invariant 2 of DESIGN.md section 4 on the live database: every journal entry balances;
 /// the receivables and payables accounts equal the sum of their open items.
@@ -6,11 +7,7 @@ public struct FinanceInvariants: Sendable {
     public let schema: String
     public init(schema: String = "finance") { self.schema = schema }
 
-    public struct Result: Sendable, Equatable, Codable {
-        public let name: String
-        public let held: Bool
-        public let violations: [String]
-    }
+    public typealias Result = InvariantResult
 
     public func check(_ pool: PostgresPool) async throws -> [Result] {
         let s = PostgresQuery.quoteIdentifier(schema)
@@ -32,11 +29,6 @@ public struct FinanceInvariants: Sendable {
                    <> coalesce((SELECT sum(open_minor) FROM \(s).open_items WHERE kind = 'payable'), 0)
                 """),
         ]
-        var results: [Result] = []
-        for (name, sql) in checks {
-            let violations = try await pool.query(PostgresQuery(sql: sql + " LIMIT 20")).map { try $0.decode(String.self, at: 0) }
-            results.append(Result(name: name, held: violations.isEmpty, violations: violations))
-        }
-        return results
+        return try await InvariantChecks.run(checks, pool)
     }
 }

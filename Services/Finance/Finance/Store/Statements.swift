@@ -160,4 +160,27 @@ public struct Statements: Sendable {
             FROM joined GROUP BY 1 ORDER BY 1
             """)), numeric: ["revenue_minor", "cost_minor", "profit_minor", "margin_percent"])
     }
+
+    /// Invoices and credit notes (of one order, or all), amounts in each currency's own decimals.
+    public func invoices(order: Int64?, _ pool: PostgresPool) async throws -> ReportTable {
+        let rows = try await pool.query(PostgresQuery(sql: """
+            SELECT number, kind, order_id, status, issued_on::text AS issued_on, due_on::text AS due_on, currency, net_minor, tax_minor, gross_minor
+            FROM \(s).invoices WHERE $1::bigint IS NULL OR order_id = $1 ORDER BY number
+            """, binds: [order]))
+        return ReportTable(
+            columns: ["number", "kind", "order", "status", "issued_on", "due_on", "currency", "net", "tax", "gross"],
+            rows: try rows.map { row in
+                let currency = try Currency(code: try row.decode(String.self, column: "currency"))
+                func amount(_ column: String) throws -> String { Money(minorUnits: try row.decode(Int64.self, column: column), currency: currency).decimalString }
+                return [
+                    row["number"], row["kind"], row["order_id"], row["status"], row["issued_on"], row["due_on"], currency.code,
+                    try amount("net_minor"), try amount("tax_minor"), try amount("gross_minor"),
+                ]
+            }, numericColumns: ["order"])
+    }
+
+    /// An archived invoice document (HTML).
+    public func document(_ number: String, _ pool: PostgresPool) async throws -> String? {
+        try await pool.query(PostgresQuery(sql: "SELECT document FROM \(s).invoices WHERE number = $1", binds: [number])).first?.decode(String.self, at: 0)
+    }
 }

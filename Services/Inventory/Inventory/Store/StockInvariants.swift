@@ -1,4 +1,5 @@
 import Postgres
+import ServiceKit
 
 /// Invariant 1 of DESIGN.md section 4, checked on the live database: for every SKU and
 /// warehouse, on hand equals the sum of its lots and the sum of its ledger movements;
@@ -7,15 +8,7 @@ import Postgres
 /// every transfer's units left its source once and, once closed, arrived once (in transit
 /// they are in no warehouse). Each check reports the rows that break it.
 public struct StockInvariants: Sendable {
-    public struct Result: Sendable, Equatable, Codable {
-        public let name: String
-        public let held: Bool
-        /// Up to 20 offending (sku, warehouse) pairs with the figures that disagree.
-        public let violations: [String]
-        public init(name: String, held: Bool, violations: [String]) {
-            (self.name, self.held, self.violations) = (name, held, violations)
-        }
-    }
+    public typealias Result = InvariantResult
 
     public let schema: String
     public init(schema: String = "inventory") { self.schema = schema }
@@ -59,12 +52,6 @@ public struct StockInvariants: Sendable {
                        <> CASE WHEN t.status = 'in_transit' THEN 0 ELSE t.quantity END
                 """),
         ]
-        var results: [Result] = []
-        for (name, sql) in checks {
-            let rows = try await pool.query(PostgresQuery(sql: sql + " LIMIT 20"))
-            let violations = try rows.map { try $0.decode(String.self, at: 0) }
-            results.append(Result(name: name, held: violations.isEmpty, violations: violations))
-        }
-        return results
+        return try await InvariantChecks.run(checks, pool)
     }
 }

@@ -74,7 +74,7 @@ public struct MessageHandlers: Sendable {
         let handle: @Sendable (any Message, HandlerContext) async throws -> Void
     }
 
-    private(set) var registrations: [MessageType: Registration] = [:]
+    var registrations: [MessageType: Registration] = [:]
     /// Queues whose deliveries are taken as they come (see ``raw(queue:_:)``).
     private(set) var rawHandlers: [String: @Sendable (RawDelivery, HandlerContext) async throws -> Void] = [:]
 

@@ -12,6 +12,8 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
         case compensated
         /// A compensation itself failed: a person must look (`erpctl saga retry`).
         case stuck
+        /// Another saga took over its subject (the order was split or merged).
+        case superseded
     }
 
     public var id: UUID
@@ -86,6 +88,9 @@ public enum SagaInput: Sendable, Equatable {
     case retry
     /// The saga's subject went away (the order was cancelled): undo what was done.
     case abort(reason: String)
+    /// Another saga took over the subject (the order was split or merged, and the new
+    /// orders have sagas of their own): stop here, undoing nothing.
+    case supersede(reason: String)
 }
 
 /// What the engine asks the coordinator to do, in order, in the same transaction.
@@ -126,6 +131,14 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
             state.version += 1
             let actions = try fail(&state, SagaFailure(step: stepName(state), code: "aborted", reason: reason), now: now, newRequestID: newRequestID)
             return (state, actions)
+        case .supersede(let reason):
+            guard state.status == .waiting, !state.compensating else { return (state, []) }
+            state.version += 1
+            state.status = .superseded
+            state.requestID = nil
+            state.deadline = nil
+            state.history.append(.init(at: now, step: stepName(state), what: "superseded: \(reason)"))
+            return (state, [])
         case .timeout:
             guard state.status == .waiting, let deadline = state.deadline, now >= deadline else { return (state, []) }
             let name = stepName(state)

@@ -79,6 +79,11 @@ import Testing
         ["orders", "list", "--status", "lost"],
         ["orders", "export", "--from", "2026-13-01"],
         ["orders", "import", "orders.xlsx"],
+        ["orders", "split", "--order", "1", "--reason", "x"],
+        ["orders", "split", "--order", "1", "--part", "1:1", "--by-warehouse", "--reason", "x"],
+        ["orders", "split", "--order", "1", "--part", "1:1,2", "--reason", "x"],
+        ["orders", "split", "--order", "1", "--part", "1:1", "--reason", " "],
+        ["saga", "retry", "not-a-uuid"],
     ])
     func badArgumentsExitWith64AndSayWhy(arguments: [String]) throws {
         let result = try ErpctlCommandTests.erpctl(arguments)

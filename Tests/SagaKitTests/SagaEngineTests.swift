@@ -172,6 +172,16 @@ import Testing
             #expect(actions.isEmpty && same == done)
         }
     }
+
+    @Test func givenAnOrderWaitingForPaymentWhenAnotherSagaTakesItOverExpectItToStopUndoingNothing() throws {
+        let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 8, paid: false), now: Self.t0)
+        let (awaiting, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
+        let (stopped, actions) = try Self.engine.handle(.supersede(reason: "split into 11, 12"), state: awaiting, now: Self.t0)
+        #expect(actions.isEmpty, "the reservation now belongs to the children: nothing is released")
+        #expect(stopped.status == .superseded && stopped.deadline == nil)
+        let (late, none) = try Self.engine.handle(.timeout, state: stopped, now: Self.t0.addingTimeInterval(4000))
+        #expect(none.isEmpty && late == stopped, "its old deadline no longer fires")
+    }
 }
 
 extension UUID {

@@ -14,7 +14,7 @@ struct OrdersCommands: AsyncParsableCommand {
         commandName: "orders", abstract: "Orders: list, show, import, export; the intake quarantine.",
         subcommands: [
             List.self, Show.self, Import.self, Export.self, Quarantine.self, Status.self, Ship.self, ChangeAddress.self, ChangeMethod.self,
-            ChangeLine.self, AddLine.self,
+            ChangeLine.self, AddLine.self, SplitOrder.self,
         ])
 
     struct Filters: ParsableArguments {
@@ -280,13 +280,7 @@ struct OrdersCommands: AsyncParsableCommand {
         func validate() throws { _ = try parsedLines() }
         func parsedLines() throws -> [OrderCommand.ShipmentLine] {
             guard !lines.isEmpty else { throw ValidationError("give at least one --line LINE:QUANTITY") }
-            return try lines.map { text in
-                let parts = text.split(separator: ":")
-                guard parts.count == 2, let line = Int(parts[0]), let quantity = Int(parts[1]), line > 0, quantity > 0 else {
-                    throw ValidationError("--line '\(text)': expected LINE:QUANTITY with both at least 1")
-                }
-                return OrderCommand.ShipmentLine(line: line, quantity: quantity)
-            }
+            return try lines.map { try lineQuantity($0, option: "--line") }
         }
         func run() async throws {
             try await send(

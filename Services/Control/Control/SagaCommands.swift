@@ -7,13 +7,13 @@ import ServiceKit
 /// `erpctl saga ...`: the sagas the coordinator runs, and their step history.
 struct SagaCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "saga", abstract: "Sagas: list, show (step history with times).", subcommands: [List.self, Show.self])
+        commandName: "saga", abstract: "Sagas: list, show (step history with times), retry a stuck one.", subcommands: [List.self, Show.self, Retry.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sagas with their state.")
         @OptionGroup var report: InventoryCommands.ReportOptions
-        @Option(help: "waiting, completed, compensated or stuck.") var state: String?
-        @Option(help: "fulfilment...") var type: String?
+        @Option(help: "waiting, completed, compensated, stuck or superseded.") var state: String?
+        @Option(help: "fulfilment or split.") var type: String?
         @Option var limit = 100
         func run() async throws {
             try await report.withPool { pool in

@@ -45,6 +45,7 @@ struct InventoryHandlers: Sendable {
         registry.command(InventoryCommand.Reserve.self, reserve)
         registry.command(InventoryCommand.Release.self, release)
         registry.command(InventoryCommand.Issue.self, issue)
+        registry.command(InventoryCommand.MoveReservations.self, moveReservations)
         registry.command(InventoryCommand.StartTransfer.self, startTransfer)
         registry.command(InventoryCommand.ReceiveTransfer.self) { command, context in
             try await finishTransfer(command.transfer, received: true, context)

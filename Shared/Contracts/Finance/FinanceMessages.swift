@@ -99,3 +99,39 @@ public enum FinanceCommand {
         }
     }
 }
+
+extension FinanceCommand {
+    /// Moves orders' invoicing onto other orders (a split: one order to its children; a
+    /// merge: several orders to one): the invoices of `from` are voided (reversed, even if
+    /// paid), an invoice is issued for each order of `to`, and what was paid on `from` is
+    /// carried to the new receivables. Each line of `to` names the line it came from; its
+    /// VAT is its share of that line's VAT (largest remainder), so the VAT of the new
+    /// invoices sums exactly to the old.
+    public struct Reinvoice: Message, Equatable {
+        public static let type: MessageType = "finance.reinvoice.v1"
+        public struct Origin: Codable, Sendable, Equatable {
+            public var order: Int64
+            public var line: Int
+            public var fromOrder: Int64
+            public var fromLine: Int
+            public init(order: Int64, line: Int, fromOrder: Int64, fromLine: Int) {
+                (self.order, self.line, self.fromOrder, self.fromLine) = (order, line, fromOrder, fromLine)
+            }
+        }
+        public var from: [Int64]
+        public var to: [OrderSnapshot]
+        public var origins: [Origin]
+        public var reason: String
+        public init(from: [Int64], to: [OrderSnapshot], origins: [Origin], reason: String) {
+            (self.from, self.to, self.origins, self.reason) = (from, to, origins, reason)
+        }
+    }
+
+    public struct Reinvoiced: Codable, Sendable, Equatable {
+        public var voided: [String]
+        public var issued: [String]
+        /// What was paid on the old orders and now settles the new ones.
+        public var carried: Money?
+        public init(voided: [String], issued: [String], carried: Money?) { (self.voided, self.issued, self.carried) = (voided, issued, carried) }
+    }
+}

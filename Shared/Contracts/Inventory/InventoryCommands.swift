@@ -231,3 +231,42 @@ public enum InventoryResult {
         public init() {}
     }
 }
+
+extension InventoryCommand {
+    /// Moves reserved units from one order's reservation to others (an order split or
+    /// merged): each move names the order lines and units it takes; the units keep their
+    /// warehouse. An order that holds no reservation moves nothing (it was not reserved yet);
+    /// one that holds part of what a move asks is refused and nothing moves.
+    public struct MoveReservations: Message, Equatable {
+        public static let type: MessageType = "inventory.move_reservations.v1"
+        public struct Move: Codable, Sendable, Equatable {
+            public var from: String
+            public var fromLine: Int
+            public var to: String
+            public var toLine: Int
+            public var quantity: Int
+            /// Take the units from this warehouse (a split by warehouse); any otherwise.
+            public var warehouse: String?
+            public init(from: String, fromLine: Int, to: String, toLine: Int, quantity: Int, warehouse: String? = nil) {
+                (self.from, self.fromLine, self.to, self.toLine, self.quantity, self.warehouse) = (from, fromLine, to, toLine, quantity, warehouse)
+            }
+        }
+        public var moves: [Move]
+        public init(moves: [Move]) { self.moves = moves }
+
+        /// The moves that put them back.
+        public var reversed: MoveReservations {
+            MoveReservations(moves: moves.map { Move(from: $0.to, fromLine: $0.toLine, to: $0.from, toLine: $0.fromLine, quantity: $0.quantity, warehouse: $0.warehouse) })
+        }
+    }
+}
+
+extension InventoryResult {
+    /// The reservations of each order a move touched, after it.
+    public struct Moved: Codable, Sendable, Equatable {
+        public var reservations: [String: [Reservation]]
+        /// Whether anything was reserved to move.
+        public var moved: Bool
+        public init(reservations: [String: [Reservation]], moved: Bool) { (self.reservations, self.moved) = (reservations, moved) }
+    }
+}

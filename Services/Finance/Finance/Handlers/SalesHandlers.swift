@@ -15,21 +15,7 @@ extension FinanceHandlers {
         let issuedOn = Self.businessDate(order.placedAt)
         var invoice = try Invoice.forOrder(
             order, taxCategories: try await taxCategories(order.lines.map(\.sku), tx), rates: try await rates(tx), issuedOn: issuedOn)
-        invoice.number = try await documents.nextNumber(series: "INV", year: issuedOn.year, in: tx)
-        try await documents.save(invoice, in: tx)
-        var entry = JournalEntry(currency: invoice.currency)
-        entry.debit(Accounts.receivables, invoice.gross.minorUnits, memo: invoice.number)
-        for line in invoice.lines {
-            entry.credit(line.sku == nil ? Accounts.shippingRevenue : Accounts.salesRevenue, line.tax.net.minorUnits, memo: line.sku ?? "shipping")
-        }
-        entry.credit(Accounts.outputVAT, invoice.tax.minorUnits)
-        try await journal.post(entry, date: issuedOn, description: "Invoice \(invoice.number) for order \(order.order)", source: "invoice:\(invoice.number)", in: tx)
-        try await documents.open(
-            .receivable, document: invoice.number, order: order.order, party: order.customer?.email ?? order.customer?.name, amount: invoice.gross,
-            on: issuedOn, due: invoice.dueOn, in: tx)
-        try await context.publish(event: FinanceEvent.InvoiceIssued(
-            number: invoice.number, order: order.order, customerEmail: order.customer?.email, customerName: order.customer?.name,
-            gross: invoice.gross, tax: invoice.tax, issuedOn: issuedOn))
+        try await issue(&invoice, party: order.customer, context)
         if order.paymentStatus == "paid" {
             // Paid on the platform: the platform owes the money until its payout.
             var payment = JournalEntry(currency: invoice.currency)
@@ -39,6 +25,28 @@ extension FinanceHandlers {
                 payment, date: issuedOn, description: "Paid on \(order.platform): order \(order.order)", source: "platform-payment:\(order.order)", in: tx)
             _ = try await documents.settle(.receivable, order: order.order, amount: invoice.gross, in: tx)
         }
+    }
+
+    /// Numbers, keeps and posts an invoice (receivable / revenue / output VAT), opens its
+    /// receivable and tells CRM.
+    func issue(_ invoice: inout Invoice, party customer: CanonicalOrder.Customer?, _ context: HandlerContext) async throws {
+        let tx = context.transaction
+        invoice.number = try await documents.nextNumber(series: "INV", year: invoice.issuedOn.year, in: tx)
+        try await documents.save(invoice, in: tx)
+        var entry = JournalEntry(currency: invoice.currency)
+        entry.debit(Accounts.receivables, invoice.gross.minorUnits, memo: invoice.number)
+        for line in invoice.lines {
+            entry.credit(line.sku == nil ? Accounts.shippingRevenue : Accounts.salesRevenue, line.tax.net.minorUnits, memo: line.sku ?? "shipping")
+        }
+        entry.credit(Accounts.outputVAT, invoice.tax.minorUnits)
+        try await journal.post(
+            entry, date: invoice.issuedOn, description: "Invoice \(invoice.number) for order \(invoice.order)", source: "invoice:\(invoice.number)", in: tx)
+        try await documents.open(
+            .receivable, document: invoice.number, order: invoice.order, party: customer?.email ?? customer?.name, amount: invoice.gross,
+            on: invoice.issuedOn, due: invoice.dueOn, in: tx)
+        try await context.publish(event: FinanceEvent.InvoiceIssued(
+            number: invoice.number, order: invoice.order, customerEmail: customer?.email, customerName: customer?.name,
+            gross: invoice.gross, tax: invoice.tax, issuedOn: invoice.issuedOn))
     }
 
     func recordPayment(_ command: FinanceCommand.RecordPayment, _ context: HandlerContext) async throws -> FinanceCommand.Result {
@@ -104,14 +112,21 @@ extension FinanceHandlers {
         guard try row.decode(Int64?.self, at: 1) == row.decode(Int64?.self, at: 2) else {
             throw CommandRefused("paid", "invoice \(number) has payments: correct it with a refund (credit note) instead")
         }
+        let id = try await reverse(invoice: number, reason: command.reason, tx)
+        return FinanceCommand.Result(entry: id, document: number)
+    }
+
+    /// Reverses an invoice's entry, marks it void and closes its receivable (whatever was
+    /// paid on it stays credited to receivables: the caller carries it on or refunds it).
+    func reverse(invoice number: String, reason: String, _ tx: PostgresTransaction) async throws -> Int64? {
         guard let original = try await journal.entry(source: "invoice:\(number)", in: tx) else {
             throw CommandRefused("unknown-invoice", "invoice \(number) has no journal entry")
         }
         let id = try await journal.post(
-            original.entry.reversed, date: .today(), description: "Void invoice \(number): \(command.reason)", source: "void:\(number)", in: tx)
+            original.entry.reversed, date: .today(), description: "Void invoice \(number): \(reason)", source: "void:\(number)", in: tx)
         try await tx.query(PostgresQuery(
-            sql: "UPDATE \(s).invoices SET status = 'void', void_reason = $2 WHERE number = $1", binds: [number, command.reason]))
+            sql: "UPDATE \(s).invoices SET status = 'void', void_reason = $2 WHERE number = $1", binds: [number, reason]))
         try await documents.close(.receivable, document: number, in: tx)
-        return FinanceCommand.Result(entry: id, document: number)
+        return id
     }
 }

@@ -66,3 +66,29 @@ extension InventoryHandlers {
         return InventoryResult.Issued(order: command.order, lots: lots)
     }
 }
+
+extension InventoryHandlers {
+    /// Reserved units change orders (a split or merge); nothing moves if any move cannot be made.
+    func moveReservations(_ command: InventoryCommand.MoveReservations, _ context: HandlerContext) async throws -> InventoryResult.Moved {
+        guard !command.moves.isEmpty else { throw Self.validation("no moves") }
+        for move in command.moves {
+            try Self.require(move.from, "order to move from")
+            try Self.require(move.to, "order to move to")
+            try Self.requirePositive(move.quantity, "quantity of line \(move.fromLine) of order \(move.from)")
+        }
+        let moved: Bool
+        do {
+            moved = try await store.move(command.moves, in: context.transaction)
+        } catch let problem as StockStore.MoveProblem {
+            throw CommandRefused("not-reserved", problem.description)
+        }
+        let orders = Array(Set(command.moves.flatMap { [$0.from, $0.to] })).sorted()
+        let reservations = try await store.reservations(orders: orders, in: context.transaction)
+        if moved {
+            for order in orders where !(reservations[order] ?? []).isEmpty && command.moves.contains(where: { $0.to == order }) {
+                try await context.publish(event: InventoryEvent.Reserved(order: order, reservations: reservations[order] ?? []))
+            }
+        }
+        return InventoryResult.Moved(reservations: reservations, moved: moved)
+    }
+}

@@ -24,7 +24,7 @@ public enum OrderStatus: String, Codable, Sendable, CaseIterable {
         .shipped: [.delivered, .returnRequested],
         .delivered: [.completed, .returnRequested],
         .completed: [.returnRequested],
-        .onHold: [.pendingPayment, .paid, .allocated, .cancelled],
+        .onHold: [.pendingPayment, .paid, .allocated, .cancelled, .split, .merged],
         .returnRequested: [.returned, .delivered, .completed],
         .returned: [.completed],
         .cancelled: [],

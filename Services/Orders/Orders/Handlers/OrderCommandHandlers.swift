@@ -13,6 +13,8 @@ extension OrderHandlers {
         registry.command(OrderCommand.ChangeLine.self, changeLine)
         registry.command(OrderCommand.AddLine.self, addLine)
         registry.command(OrderCommand.Ship.self, ship)
+        registry.command(OrderCommand.Split.self, split)
+        registry.command(OrderCommand.UndoSplit.self, undoSplit)
         registry.on(FinanceEvent.PaymentReceived.self, paymentReceived)
     }
 

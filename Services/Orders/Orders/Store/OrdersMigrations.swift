@@ -97,5 +97,6 @@ public enum OrdersMigrations {
             """),
         shipments,
         changes,
+        links,
     ]
 }

@@ -35,3 +35,15 @@ extension OrdersMigrations {
         CREATE INDEX order_changes_order ON order_changes (order_id, id);
         """)
 }
+
+extension OrdersMigrations {
+    static let links = PostgresMigration(version: 4, name: "links", sql: """
+        -- A split's children point at their parent; a merge's sources at the order they went into.
+        ALTER TABLE orders ADD COLUMN parent_id bigint REFERENCES orders (id);
+        ALTER TABLE orders ADD COLUMN merged_into bigint REFERENCES orders (id);
+        -- What a split order was before (status, hold reason, held from), to restore it exactly if the split is undone.
+        ALTER TABLE orders ADD COLUMN before_link jsonb;
+        CREATE INDEX orders_parent ON orders (parent_id) WHERE parent_id IS NOT NULL;
+        CREATE INDEX orders_merged_into ON orders (merged_into) WHERE merged_into IS NOT NULL;
+        """)
+}

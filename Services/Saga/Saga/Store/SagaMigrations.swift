@@ -32,5 +32,11 @@ public enum SagaMigrations {
                 seen_at timestamptz NOT NULL DEFAULT now()
             );
             """),
+        PostgresMigration(version: 3, name: "superseded", sql: """
+            -- A saga whose order was split or merged stops as superseded (the new orders have sagas of their own).
+            ALTER TABLE instances DROP CONSTRAINT instances_status_check;
+            ALTER TABLE instances ADD CONSTRAINT instances_status_check
+                CHECK (status IN ('waiting', 'completed', 'compensated', 'stuck', 'superseded'));
+            """),
     ]
 }

@@ -34,38 +34,55 @@ public struct SagaStore: Sendable {
             ]))
     }
 
+    /// A saga's row: what the coordinator needs to pick its engine and decode its state.
+    public struct Row: Sendable {
+        public let id: UUID
+        public let type: String
+        public let status: String
+        public let state: Data
+    }
+
+    static let columns = "id, type, status, state::text"
+
+    static func row(_ row: PostgresRow) throws -> Row {
+        Row(id: try row.decode(UUID.self, at: 0), type: try row.decode(String.self, at: 1), status: try row.decode(String.self, at: 2),
+            state: Data(try row.decode(String.self, at: 3).utf8))
+    }
+
     /// The saga waiting for this request id, locked.
-    public func byRequest(_ request: UUID, in tx: PostgresTransaction) async throws -> (id: UUID, type: String, state: Data)? {
+    public func byRequest(_ request: UUID, in tx: PostgresTransaction) async throws -> Row? {
         try await tx.query(PostgresQuery(
-            sql: "SELECT id, type, state::text FROM \(s).instances WHERE request_id = $1 FOR UPDATE", binds: [request])).first.map {
-                (try $0.decode(UUID.self, at: 0), try $0.decode(String.self, at: 1), Data(try $0.decode(String.self, at: 2).utf8))
-            }
+            sql: "SELECT \(Self.columns) FROM \(s).instances WHERE request_id = $1 FOR UPDATE", binds: [request])).first.map(Self.row)
     }
 
-    public func byID(_ id: UUID, in tx: PostgresTransaction) async throws -> (id: UUID, type: String, state: Data)? {
-        try await tx.query(PostgresQuery(
-            sql: "SELECT id, type, state::text FROM \(s).instances WHERE id = $1 FOR UPDATE", binds: [id])).first.map {
-                (try $0.decode(UUID.self, at: 0), try $0.decode(String.self, at: 1), Data(try $0.decode(String.self, at: 2).utf8))
-            }
+    public func byID(_ id: UUID, in tx: PostgresTransaction) async throws -> Row? {
+        try await tx.query(PostgresQuery(sql: "SELECT \(Self.columns) FROM \(s).instances WHERE id = $1 FOR UPDATE", binds: [id])).first.map(Self.row)
     }
 
-    /// Waiting sagas of a type whose key starts with `keyPrefix` (e.g. every saga of an order), locked.
-    public func waiting(keyPrefix: String, in tx: PostgresTransaction) async throws -> [(id: UUID, type: String, state: Data)] {
+    public func byKey(_ key: String, in tx: PostgresTransaction) async throws -> Row? {
+        try await tx.query(PostgresQuery(sql: "SELECT \(Self.columns) FROM \(s).instances WHERE key = $1 FOR UPDATE", binds: [key])).first.map(Self.row)
+    }
+
+    /// Frees a finished saga's key for a new saga (the old one keeps `key:<its id>`).
+    public func retireKey(_ key: String, ifStatusIn statuses: [String], in tx: PostgresTransaction) async throws {
         try await tx.query(PostgresQuery(sql: """
-            SELECT id, type, state::text FROM \(s).instances WHERE status = 'waiting' AND key LIKE $1 || '%' ORDER BY created_at FOR UPDATE
-            """, binds: [keyPrefix])).map {
-                (try $0.decode(UUID.self, at: 0), try $0.decode(String.self, at: 1), Data(try $0.decode(String.self, at: 2).utf8))
-            }
+            UPDATE \(s).instances SET key = key || ':' || id::text WHERE key = $1 AND status = ANY($2::text[])
+            """, binds: [key, statuses]))
+    }
+
+    /// Waiting sagas whose key starts with `keyPrefix` (e.g. every saga of an order), locked.
+    public func waiting(keyPrefix: String, in tx: PostgresTransaction) async throws -> [Row] {
+        try await tx.query(PostgresQuery(sql: """
+            SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND key LIKE $1 || '%' ORDER BY created_at FOR UPDATE
+            """, binds: [keyPrefix])).map(Self.row)
     }
 
     /// Sagas whose deadline has passed, locked (others' locked ones are skipped).
-    public func due(limit: Int, in tx: PostgresTransaction) async throws -> [(id: UUID, type: String, state: Data)] {
+    public func due(limit: Int, in tx: PostgresTransaction) async throws -> [Row] {
         try await tx.query(PostgresQuery(sql: """
-            SELECT id, type, state::text FROM \(s).instances WHERE status = 'waiting' AND deadline <= now()
+            SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND deadline <= now()
             ORDER BY deadline LIMIT $1 FOR UPDATE SKIP LOCKED
-            """, binds: [limit])).map {
-                (try $0.decode(UUID.self, at: 0), try $0.decode(String.self, at: 1), Data(try $0.decode(String.self, at: 2).utf8))
-            }
+            """, binds: [limit])).map(Self.row)
     }
 
     public func rememberOrder(_ snapshot: OrderSnapshot, in tx: PostgresTransaction) async throws {

@@ -1,0 +1,98 @@
+import Contracts
+import Foundation
+import Postgres
+
+/// Orders made from other orders (a split's children, a merge's result) and the links
+/// between them, inside the caller's transaction.
+extension OrderStore {
+    /// What an order was before it was split or merged away, to restore it exactly.
+    public struct Before: Codable, Sendable, Equatable {
+        public var status: OrderStatus
+        public var holdReason: String?
+        public var heldFrom: OrderStatus?
+    }
+
+    public func before(_ id: Int64, in tx: PostgresTransaction) async throws -> Before {
+        let row = try await tx.query(PostgresQuery(sql: "SELECT status, hold_reason, held_from FROM \(s).orders WHERE id = $1", binds: [id]))[0]
+        return Before(
+            status: OrderStatus(rawValue: try row.decode(String.self, column: "status"))!, holdReason: try row.decode(String?.self, column: "hold_reason"),
+            heldFrom: try row.decode(String?.self, column: "held_from").flatMap(OrderStatus.init(rawValue:)))
+    }
+
+    /// Moves the order into `split` or `merged` (the state machine allows it: the caller
+    /// checked), keeping what it was in `before_link`.
+    public func link(_ id: Int64, as status: OrderStatus, mergedInto: Int64? = nil, reason: String, actor: String, in tx: PostgresTransaction) async throws {
+        let before = try await before(id, in: tx)
+        try await transition(id, from: before.status, to: status, reason: reason, actor: actor, in: tx)
+        try await tx.query(PostgresQuery(
+            sql: "UPDATE \(s).orders SET before_link = $2::jsonb, merged_into = $3 WHERE id = $1",
+            binds: [id, try Self.json(before), mergedInto]))
+    }
+
+    /// Gives a split or merged order its state from before back (the split or merge was
+    /// undone); the history says so. Returns the restored status.
+    public func unlink(_ id: Int64, reason: String, actor: String, in tx: PostgresTransaction) async throws -> OrderStatus {
+        let row = try await tx.query(PostgresQuery(sql: "SELECT status, before_link::text AS before FROM \(s).orders WHERE id = $1", binds: [id]))[0]
+        let from = try row.decode(String.self, column: "status")
+        guard let text = try row.decode(String?.self, column: "before") else { throw LinkError("order \(id) was not split or merged") }
+        let before = try MessageCoding.decoder().decode(Before.self, from: Data(text.utf8))
+        try await tx.query(PostgresQuery(sql: """
+            UPDATE \(s).orders SET status = $2, hold_reason = $3, held_from = $4, before_link = NULL, merged_into = NULL, updated_at = now()
+            WHERE id = $1
+            """, binds: [id, before.status.rawValue, before.holdReason, before.heldFrom?.rawValue]))
+        try await tx.query(PostgresQuery(sql: """
+            INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)
+            """, binds: [id, from, before.status.rawValue, reason, actor]))
+        return before.status
+    }
+
+    public struct LinkError: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Creates an order from another (a split's child): the parent's customer, address,
+    /// payment and platform, these lines and shipping fee, and an external id of the
+    /// parent's with `-S<n>`. Returns its id.
+    public func createChild(
+        of parent: Int64, status: OrderStatus, lines: [OrderSnapshot.Line], shippingFee: Money, reason: String, actor: String,
+        in tx: PostgresTransaction
+    ) async throws -> Int64 {
+        let merchandise = lines.reduce(Int64(0)) { $0 + $1.total.minorUnits }
+        let discount = lines.reduce(Int64(0)) { $0 + $1.discount.minorUnits }
+        let id = try await tx.query(PostgresQuery(sql: """
+            INSERT INTO \(s).orders (platform, shop, external_id, revision, status, currency, prices_include_tax, customer, shipping_address,
+                shipping_method, shipping_fee_minor, merchandise_minor, discount_minor, total_minor, payment, note, placed_at, parent_id)
+            SELECT p.platform, p.shop, p.external_id || '-S' || (SELECT count(*) + 1 FROM \(s).orders c WHERE c.parent_id = p.id), p.revision,
+                $2, p.currency, p.prices_include_tax, p.customer, p.shipping_address, p.shipping_method, $3::bigint, $4::bigint, $5::bigint,
+                $3::bigint + $4::bigint, p.payment, p.note,
+                p.placed_at, p.id
+            FROM \(s).orders p WHERE p.id = $1
+            RETURNING id
+            """, binds: [parent, status.rawValue, shippingFee.minorUnits, merchandise, discount]))[0].decode(Int64.self, at: 0)
+        try await tx.query(PostgresQuery(sql: """
+            INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
+            SELECT $1, l.line, l.sku, p.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
+            FROM unnest($3::int[], $4::text[], $5::int[], $6::bigint[], $7::bigint[]) AS l (line, sku, quantity, unit_price, discount)
+            LEFT JOIN \(s).order_lines p ON p.order_id = $2 AND p.line = l.line
+            """, binds: [
+                id, parent, lines.map(\.line), lines.map(\.sku), lines.map(\.quantity), lines.map(\.unitPrice.minorUnits),
+                lines.map(\.discount.minorUnits),
+            ]))
+        try await tx.query(PostgresQuery(sql: """
+            INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, NULL, $2, $3, $4)
+            """, binds: [id, status.rawValue, reason, actor]))
+        return id
+    }
+
+    /// The children of a split order that are not cancelled, with their states.
+    public func children(of parent: Int64, in tx: PostgresTransaction) async throws -> [(id: Int64, status: OrderStatus)] {
+        try await tx.query(PostgresQuery(sql: """
+            SELECT id, status FROM \(s).orders WHERE parent_id = $1 AND status <> 'cancelled' ORDER BY id FOR UPDATE
+            """, binds: [parent])).map { (try $0.decode(Int64.self, at: 0), OrderStatus(rawValue: try $0.decode(String.self, at: 1))!) }
+    }
+
+    public func hasShipments(_ id: Int64, in tx: PostgresTransaction) async throws -> Bool {
+        try await tx.query(PostgresQuery(sql: "SELECT 1 FROM \(s).shipments WHERE order_id = $1 LIMIT 1", binds: [id])).first != nil
+    }
+}

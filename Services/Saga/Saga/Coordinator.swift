@@ -1,0 +1,170 @@
+import Contracts
+import Foundation
+import Messaging
+import Postgres
+import SagaKit
+
+/// Runs every saga type: decodes a saga's row by its type, asks its engine what the input
+/// means, saves the new state and queues the commands in the same transaction, and when a
+/// saga ends, does what follows from it (a completed split hands its orders to new
+/// fulfilments). Where each message is handled: ``register(in:)``.
+struct Coordinator: Sendable {
+    let store: SagaStore
+    let fulfilment: SagaEngine<Fulfilment.Data>
+    let split = SagaEngine(Split.definition)
+    let replyKey: String
+    let commandsExchange: String
+
+    /// Where the commands and events of a transaction go: a handler's outbox, or the timer's.
+    typealias Send = @Sendable ([Outbox.Entry]) async throws -> Void
+
+    func register(in registry: inout MessageHandlers) {
+        registry.on(OrderEvent.Placed.self) { event, context in
+            try await store.rememberOrder(event.snapshot, in: context.transaction)
+            guard ["paid", "pending_payment"].contains(event.snapshot.status) else { return }
+            try await start(fulfilment, Fulfilment.Data(event.snapshot), key: Fulfilment.key(order: event.snapshot.order), context)
+        }
+        registry.on(OrderEvent.StatusChanged.self) { event, context in
+            // An order that waited on hold (say for a SKU the catalog lacked) starts its fulfilment now.
+            if event.from == "on_hold", ["paid", "pending_payment"].contains(event.to),
+                var snapshot = try await store.order(event.order, in: context.transaction)
+            {
+                snapshot.status = event.to
+                if event.to == "paid" { snapshot.paymentStatus = "paid" }
+                try await restartFulfilment(Fulfilment.Data(snapshot), context)
+            }
+            let body = try JSONValue(encoding: event)
+            for row in try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction) {
+                let input: SagaInput = event.to == "cancelled" && !event.actor.hasPrefix("erp-saga")
+                    ? .abort(reason: event.reason) : .event(type: OrderEvent.StatusChanged.type, body: body)
+                try await advance(row, input: input, context)
+            }
+        }
+        registry.on(CommandOutcome.self) { outcome, context in
+            guard let row = try await store.byRequest(outcome.commandID, in: context.transaction) else { return }  // stale or not ours
+            try await advance(row, input: .reply(requestID: outcome.commandID, outcome: outcome), context)
+        }
+        registry.command(SagaRequest.StartSplit.self, startSplit)
+        registry.command(SagaRequest.Retry.self) { request, context in
+            guard let row = try await store.byID(request.saga, in: context.transaction) else {
+                throw CommandRefused("unknown-saga", "no saga \(request.saga)")
+            }
+            guard row.status == "stuck" else { throw CommandRefused("not-stuck", "saga \(request.saga) is \(row.status); only a stuck saga is retried") }
+            let status = try await advance(row, input: .retry, context)
+            return SagaRequest.Started(saga: row.id, type: row.type, status: status)
+        }
+    }
+
+    /// An operator's split: by the parts given, or by the warehouses the order's fulfilment reserved in.
+    func startSplit(_ request: SagaRequest.StartSplit, _ context: HandlerContext) async throws -> SagaRequest.Started {
+        let reason = request.reason.trimmingCharacters(in: .whitespaces)
+        guard !reason.isEmpty else { throw CommandRefused("validation", "a split needs a reason") }
+        let data: Split.Data
+        if request.byWarehouse {
+            guard request.parts.isEmpty else { throw CommandRefused("validation", "give parts or split by warehouse, not both") }
+            let reservations = try await store.byKey(Fulfilment.key(order: request.order), in: context.transaction)
+                .map { try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: $0.state).data.reservations } ?? []
+            let warehouses = Set(reservations.map(\.warehouse))
+            guard warehouses.count >= 2 else {
+                throw CommandRefused(
+                    "one-warehouse", "order \(request.order) is reserved in \(warehouses.isEmpty ? "no warehouse" : "one warehouse"): nothing to split by")
+            }
+            data = Split.Data(order: request.order, byWarehouse: reservations, reason: reason)
+        } else {
+            guard !request.parts.isEmpty else { throw CommandRefused("validation", "give the parts (lines and quantities) or split by warehouse") }
+            data = Split.Data(order: request.order, parts: request.parts, warehouses: nil, reason: reason)
+        }
+        let key = "\(Split.key(order: request.order)):\(context.envelope.id.uuidString.lowercased())"
+        let state = try await start(split, data, key: key, context)
+        return SagaRequest.Started(saga: state.id, type: Split.type, status: state.status.rawValue)
+    }
+
+    // MARK: - Running sagas
+
+    /// Starts a saga unless one with `key` exists.
+    @discardableResult
+    func start<D>(_ engine: SagaEngine<D>, _ data: D, key: String, _ context: HandlerContext) async throws -> SagaState<D> {
+        try await start(engine, data, key: key, context.transaction, causation: context.envelope.id, send: Self.sender(context))
+    }
+
+    @discardableResult
+    func start<D>(_ engine: SagaEngine<D>, _ data: D, key: String, _ tx: PostgresTransaction, causation: UUID?, send: Send) async throws -> SagaState<D> {
+        let (state, actions) = try engine.start(id: UUID(), data: data, now: Date())
+        guard try await store.insert(state, key: key, in: tx) else { return state }  // started before
+        try await send(try entries(actions, saga: state.id, causation: causation))
+        try await finished(state, tx, causation: causation, send: send)
+        return state
+    }
+
+    /// A fulfilment for an order that had one before (it was compensated: the order went on
+    /// hold and now goes on): the old saga's key is given to the new one.
+    func restartFulfilment(_ data: Fulfilment.Data, _ context: HandlerContext) async throws {
+        let key = Fulfilment.key(order: data.order)
+        try await store.retireKey(key, ifStatusIn: ["compensated"], in: context.transaction)
+        try await start(fulfilment, data, key: key, context)
+    }
+
+    /// Advances the saga of `row` by `input`; returns its status after.
+    @discardableResult
+    func advance(_ row: SagaStore.Row, input: SagaInput, _ context: HandlerContext) async throws -> String {
+        try await advance(row, input: input, context.transaction, causation: context.envelope.id, send: Self.sender(context))
+    }
+
+    @discardableResult
+    func advance(_ row: SagaStore.Row, input: SagaInput, _ tx: PostgresTransaction, causation: UUID?, send: Send) async throws -> String {
+        switch row.type {
+        case Fulfilment.type: return try await advance(fulfilment, row, input, tx, causation: causation, send: send)
+        case Split.type: return try await advance(split, row, input, tx, causation: causation, send: send)
+        default: throw SagaTypeError(type: row.type)
+        }
+    }
+
+    private func advance<D>(
+        _ engine: SagaEngine<D>, _ row: SagaStore.Row, _ input: SagaInput, _ tx: PostgresTransaction, causation: UUID?, send: Send
+    ) async throws -> String {
+        let state = try MessageCoding.decoder().decode(SagaState<D>.self, from: row.state)
+        let (next, actions) = try engine.handle(input, state: state, now: Date())
+        guard next != state else { return state.status.rawValue }
+        try await store.save(next, in: tx)
+        try await send(try entries(actions, saga: next.id, causation: causation))
+        if state.status != next.status { try await finished(next, tx, causation: causation, send: send) }
+        return next.status.rawValue
+    }
+
+    /// What follows when a saga ends: a completed split stops the parent's fulfilment and
+    /// starts one for each child (its reservation, moved to the child, is found again).
+    private func finished<D>(_ state: SagaState<D>, _ tx: PostgresTransaction, causation: UUID?, send: Send) async throws {
+        guard state.status == .completed, let split = state as? SagaState<Split.Data> else { return }
+        let data = split.data
+        let children = data.children.map { String($0.order) }.joined(separator: ", ")
+        if let parent = try await store.byKey(Fulfilment.key(order: data.order), in: tx), parent.status == "waiting" {
+            try await advance(parent, input: .supersede(reason: "order split into \(children)"), tx, causation: causation, send: send)
+        }
+        for child in data.children {
+            try await store.rememberOrder(child, in: tx)
+            try await start(fulfilment, Fulfilment.Data(child), key: Fulfilment.key(order: child.order), tx, causation: causation, send: send)
+        }
+    }
+
+    static func sender(_ context: HandlerContext) -> Send {
+        { entries in for entry in entries { context.enqueue(entry.envelope, exchange: entry.exchange) } }
+    }
+
+    /// The commands of `actions` as outbox entries: message id = request id (the reply's
+    /// command id), `reply_to` = the coordinator's reply key, correlation = the saga.
+    func entries(_ actions: [SagaAction], saga: UUID, causation: UUID?) throws -> [Outbox.Entry] {
+        try actions.map { action in
+            guard case .send(let command, let request) = action else { fatalError("unknown saga action") }
+            let envelope = Envelope(
+                id: request, type: command.type, correlationID: saga.uuidString.lowercased(), causationID: causation?.uuidString.lowercased(),
+                schemaVersion: command.type.version ?? 1, source: "erp-saga", payload: try MessageCoding.encoder().encode(command.payload),
+                replyTo: replyKey)
+            return Outbox.Entry(envelope, exchange: commandsExchange)
+        }
+    }
+}
+
+struct SagaTypeError: Error, CustomStringConvertible {
+    let type: String
+    var description: String { "no saga type '\(type)' in this coordinator (a newer version wrote it?)" }
+}

@@ -1,0 +1,290 @@
+import AMQP
+import Contracts
+import Finance
+import Foundation
+import Inventory
+import Messaging
+import Postgres
+import Saga
+import ServiceTestSupport
+import TestSupport
+import Testing
+
+/// The split saga end to end: orders, inventory, finance and the coordinator on the real
+/// servers, with failures injected at each step (the participant refuses).
+@Suite(.timeLimit(.minutes(3))) struct SplitTests {
+    typealias System = SystemHarness
+
+    /// A shirt in Shanghai and a cap in Beijing: an order of both is reserved in two warehouses.
+    static func stock(_ system: System) async throws {
+        for (code, region) in [("SH", "上海市"), ("BJ", "北京市")] {
+            let added = try await system.client.send(InventoryCommand.AddWarehouse(code: code, name: code, region: region))
+            #expect(added.status == .done, "\(added)")
+        }
+        for (sku, warehouse) in [("TEE-RED-M", "SH"), ("CAP-BLUE", "BJ")] {
+            let received = try await system.client.send(InventoryCommand.Receive(
+                sku: sku, warehouse: warehouse, lot: "L1", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 10,
+                purchaseReference: "PO-\(sku)"))
+            #expect(received.status == .done, "\(received)")
+            let event = try Envelope(CatalogEvent.SKUChanged(
+                code: sku, product: sku, title: sku, options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true), source: "tests")
+            let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+            _ = try await publisher.publish(AMQPMessage(
+                exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties))
+            await publisher.close()
+        }
+        let copied = try await eventually {
+            try await system.pool("orders").query(PostgresQuery(sql: "SELECT count(*)::int FROM \(system.schema("orders")).skus"))[0]
+                .decode(Int.self, at: 0) == 2
+        }
+        #expect(copied)
+    }
+
+    /// An unpaid order of 2 shirts and a cap, reserved and waiting for payment; its id.
+    static func placeReserved(_ system: System, _ externalID: String) async throws -> Int64 {
+        let order = CanonicalOrder(
+            platform: "web", shop: "main", externalId: externalID, placedAt: "2026-11-28T10:15:00Z", currency: "CNY",
+            customer: .init(name: "张三", email: "z@example.com"),
+            shippingAddress: .init(country: "CN", province: "上海市", city: "上海市", line1: "南京路 1 号"),
+            lines: [.init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00", discount: "1.00"), .init(sku: "CAP-BLUE", quantity: 1, unitPrice: "49.99")],
+            shippingFee: "10.01", payment: .init(status: "pending"))
+        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+        _ = try await publisher.publish(AMQPMessage(
+            exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
+            properties: AMQPProperties(contentType: "application/json", persistent: true)))
+        await publisher.close()
+        let placed = try await FulfilmentTests.waitFor(system, externalID, status: "pending_payment")
+        let id = try #require(placed)
+        let reserved = try await eventually { try await Self.reservations(system, of: id).count == 2 }
+        #expect(reserved, "the fulfilment reserved the order in both warehouses")
+        let invoiced = try await eventually { try await Self.invoices(system, of: id) == ["issued"] }
+        #expect(invoiced)
+        return id
+    }
+
+    static func reservations(_ system: System, of order: Int64) async throws -> [String] {
+        try await system.pool("inventory").query(PostgresQuery(sql: """
+            SELECT line || ':' || warehouse || ':' || quantity FROM \(system.schema("inventory")).reservations WHERE order_id = $1 ORDER BY line, warehouse
+            """, binds: [String(order)])).map { try $0.decode(String.self, at: 0) }
+    }
+
+    static func invoices(_ system: System, of order: Int64) async throws -> [String] {
+        try await system.pool("finance").query(PostgresQuery(
+            sql: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'invoice' ORDER BY number",
+            binds: [order])).map { try $0.decode(String.self, at: 0) }
+    }
+
+    static func children(_ system: System, of order: Int64) async throws -> [(id: Int64, status: String, total: Int64)] {
+        try await system.pool("orders").query(PostgresQuery(
+            sql: "SELECT id, status, total_minor FROM \(system.schema("orders")).orders WHERE parent_id = $1 ORDER BY id", binds: [order])).map {
+                (try $0.decode(Int64.self, at: 0), try $0.decode(String.self, at: 1), try $0.decode(Int64.self, at: 2))
+            }
+    }
+
+    static func order(_ system: System, _ id: Int64) async throws -> (status: String, total: Int64, lines: String) {
+        let row = try await system.pool("orders").query(PostgresQuery(sql: """
+            SELECT o.status, o.total_minor, string_agg(l.line || 'x' || l.quantity || '=' || l.total_minor, ' ' ORDER BY l.line)
+            FROM \(system.schema("orders")).orders o JOIN \(system.schema("orders")).order_lines l ON l.order_id = o.id WHERE o.id = $1 GROUP BY o.id
+            """, binds: [id]))[0]
+        return (try row.decode(String.self, at: 0), try row.decode(Int64.self, at: 1), try row.decode(String.self, at: 2))
+    }
+
+    static func sagaStatus(_ system: System, _ id: UUID) async throws -> String? {
+        try await system.pool("saga").query(PostgresQuery(
+            sql: "SELECT status FROM \(system.schema("saga")).instances WHERE id = $1", binds: [id])).first?.decode(String.self, at: 0)
+    }
+
+    static func split(_ system: System, _ request: SagaRequest.StartSplit) async throws -> UUID {
+        let outcome = try await system.client.send(request)
+        #expect(outcome.status == .done, "\(outcome)")
+        return try #require(try outcome.result?.decode(SagaRequest.Started.self)).saga
+    }
+
+    static func invariantsHold(_ system: System) async throws {
+        let stock = try await StockInvariants(schema: system.schema("inventory")).check(system.pool("inventory"))
+        let stockHeld = stock.allSatisfy(\.held)
+        #expect(stockHeld, "\(stock)")
+        let money = try await FinanceInvariants(schema: system.schema("finance")).check(system.pool("finance"))
+        let moneyHeld = money.allSatisfy(\.held)
+        #expect(moneyHeld, "\(money)")
+    }
+
+    @Test func anOrderSplitByWarehouseBecomesTwoOrdersThatEachShipWithTheirShareOfEveryAmount() async throws {
+        try await FulfilmentTests.withSystem { system async throws in
+            try await Self.stock(system)
+            let parent = try await Self.placeReserved(system, "SPLIT-1")
+            let before = try await Self.order(system, parent)
+            let saga = try await Self.split(system, .init(order: parent, parts: [], byWarehouse: true, reason: "ship what is in each warehouse"))
+            let completed = try await eventually { try await Self.sagaStatus(system, saga) == "completed" }
+            #expect(completed)
+            let children = try await Self.children(system, of: parent)
+            try #require(children.count == 2)
+            let childTotal: Int64 = children.map(\.total).reduce(0, +)
+            #expect(childTotal == before.total, "the children's totals sum exactly to the parent's")
+            let parentNow = try await Self.order(system, parent)
+            #expect(parentNow.status == "split")
+            let parentHolds = try await Self.reservations(system, of: parent)
+            #expect(parentHolds.isEmpty, "the reservation moved to the children")
+            let first = try await Self.reservations(system, of: children[0].id), second = try await Self.reservations(system, of: children[1].id)
+            #expect(first == ["2:BJ:1"], "the first child (Beijing) holds the cap")
+            #expect(second == ["1:SH:2"], "the second (Shanghai) the shirts")
+            let parentInvoice = try await Self.invoices(system, of: parent)
+            #expect(parentInvoice == ["void"])
+            for child in children {
+                let invoice = try await Self.invoices(system, of: child.id)
+                #expect(invoice == ["issued"], "child \(child.id) is invoiced")
+            }
+            let gross = try await system.pool("finance").query(PostgresQuery(sql: """
+                SELECT sum(gross_minor) FILTER (WHERE order_id = $1)::bigint, sum(gross_minor) FILTER (WHERE order_id <> $1 AND status = 'issued')::bigint,
+                       sum(tax_minor) FILTER (WHERE order_id = $1)::bigint, sum(tax_minor) FILTER (WHERE order_id <> $1 AND status = 'issued')::bigint
+                FROM \(system.schema("finance")).invoices WHERE kind = 'invoice'
+                """, binds: [parent]))[0]
+            #expect(try gross.decode(Int64.self, at: 0) == gross.decode(Int64.self, at: 1), "the children's invoices sum to the parent's")
+            #expect(try gross.decode(Int64.self, at: 2) == gross.decode(Int64.self, at: 3), "and so does their VAT")
+            let parentFulfilment = try await system.pool("saga").query(PostgresQuery(
+                sql: "SELECT status FROM \(system.schema("saga")).instances WHERE key = $1", binds: ["order:\(parent):fulfilment"]))[0].decode(String.self, at: 0)
+            #expect(parentFulfilment == "superseded")
+            for child in children {
+                let paid = try await system.client.send(FinanceCommand.RecordPayment(
+                    order: child.id, amount: Money(minorUnits: child.total, currency: .cny), method: "bank", reference: "PAY-\(child.id)"))
+                #expect(paid.status == .done, "\(paid)")
+            }
+            for (index, child) in children.enumerated() {
+                let shipped = try await FulfilmentTests.waitFor(system, "SPLIT-1-S\(index + 1)", status: "shipped")
+                #expect(shipped == child.id, "child \(child.id) shipped on its own fulfilment")
+            }
+            try await Self.invariantsHold(system)
+        }
+    }
+
+    enum Step: String, CaseIterable { case splitOrder, moveReservation, moveInvoice }
+
+    @Test(arguments: Step.allCases)
+    func aSplitThatFailsAtAnyStepRestoresTheParentExactly(step: Step) async throws {
+        var inject: [String: @Sendable (inout MessageHandlers) -> Void] = [:]
+        switch step {
+        case .splitOrder: inject["orders"] = { $0.injectRefusal(OrderCommand.Split.self) }
+        case .moveReservation: inject["inventory"] = { $0.injectRefusal(InventoryCommand.MoveReservations.self) }
+        case .moveInvoice: inject["finance"] = { $0.injectRefusal(FinanceCommand.Reinvoice.self) }
+        }
+        try await FulfilmentTests.withSystem(inject: inject) { system async throws in
+            try await Self.stock(system)
+            let parent = try await Self.placeReserved(system, "SPLIT-F-\(step.rawValue)")
+            let before = try await Self.order(system, parent)
+            let heldBefore = try await Self.reservations(system, of: parent)
+            let saga = try await Self.split(system, .init(order: parent, parts: [[.init(line: 1, quantity: 1)]], byWarehouse: false, reason: "pre-sale"))
+            let compensated = try await eventually { try await Self.sagaStatus(system, saga) == "compensated" }
+            #expect(compensated, "the split failed at \(step) and was undone")
+            let after = try await Self.order(system, parent)
+            #expect(after.status == before.status && after.total == before.total && after.lines == before.lines, "\(after) vs \(before)")
+            let heldAfter = try await Self.reservations(system, of: parent)
+            #expect(heldAfter == heldBefore, "the parent holds its reservation again")
+            let children = try await Self.children(system, of: parent)
+            let open = children.filter { $0.status != "cancelled" }
+            #expect(open.isEmpty, "no child is left standing: \(children)")
+            for child in children {
+                let held = try await Self.reservations(system, of: child.id)
+                #expect(held.isEmpty)
+            }
+            let invoice = try await Self.invoices(system, of: parent)
+            #expect(invoice == ["issued"])
+            try await Self.invariantsHold(system)
+            // The parent's own fulfilment goes on: paid, it ships.
+            let paid = try await system.client.send(FinanceCommand.RecordPayment(
+                order: parent, amount: Money(minorUnits: before.total, currency: .cny), method: "bank", reference: "PAY-\(parent)"))
+            #expect(paid.status == .done, "\(paid)")
+            let shipped = try await FulfilmentTests.waitFor(system, "SPLIT-F-\(step.rawValue)", status: "shipped")
+            #expect(shipped == parent)
+        }
+    }
+
+    @Test func aFailedCompensationLeavesTheSagaStuckUntilAnOperatorRetriesIt() async throws {
+        let undoRefused = Flag(true)
+        try await FulfilmentTests.withSystem(inject: [
+            "finance": { $0.injectRefusal(FinanceCommand.Reinvoice.self) },
+            "orders": { $0.injectRefusal(OrderCommand.UndoSplit.self, code: "busy", reason: "try later", when: { undoRefused.value }) },
+        ]) { system async throws in
+            try await Self.stock(system)
+            let parent = try await Self.placeReserved(system, "SPLIT-STUCK")
+            let saga = try await Self.split(system, .init(order: parent, parts: [[.init(line: 2, quantity: 1)]], byWarehouse: false, reason: "pre-sale"))
+            let stuck = try await eventually { try await Self.sagaStatus(system, saga) == "stuck" }
+            #expect(stuck, "undoing the split was refused: a person must look")
+            let parentStuck = try await Self.order(system, parent)
+            #expect(parentStuck.status == "split")
+            undoRefused.value = false
+            let retried = try await system.client.send(SagaRequest.Retry(saga: saga))
+            #expect(retried.status == .done, "\(retried)")
+            let compensated = try await eventually { try await Self.sagaStatus(system, saga) == "compensated" }
+            #expect(compensated)
+            let restored = try await Self.order(system, parent)
+            #expect(restored.status == "pending_payment")
+            let again = try await system.client.send(SagaRequest.Retry(saga: saga))
+            #expect(again.status == .refused && again.code == "not-stuck", "\(again)")
+            try await Self.invariantsHold(system)
+        }
+    }
+
+    @Test func repeatedAndReorderedRepliesChangeNothing() async throws {
+        let replyKey = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())"
+        // A spy queue gets a copy of every reply the coordinator gets.
+        let spy = try await AMQPConnection.connect(ServiceHarness.environment.broker)
+        let spyQueue = TestEnvironment.uniqueName("t.spy")
+        try await spy.declareQueue(spyQueue, durable: false, autoDelete: true)
+        try await spy.bindQueue(spyQueue, to: Exchanges.replies, routingKey: replyKey)
+        try await FulfilmentTests.withSystem(replyKey: replyKey) { system async throws in
+            try await Self.stock(system)
+            let parent = try await Self.placeReserved(system, "SPLIT-R")
+            let saga = try await Self.split(system, .init(order: parent, parts: [[.init(line: 2, quantity: 1)]], byWarehouse: false, reason: "pre-sale"))
+            let completed = try await eventually { try await Self.sagaStatus(system, saga) == "completed" }
+            #expect(completed)
+            let settled = try await eventually {
+                try await system.pool("saga").query(PostgresQuery(
+                    sql: "SELECT count(*)::int FROM \(system.schema("saga")).instances WHERE status = 'waiting' AND request_id IS NOT NULL"))[0]
+                    .decode(Int.self, at: 0) == 0
+            }
+            #expect(settled, "every saga waits for an event, none for a reply")
+            func snapshot() async throws -> [String] {
+                let sagas = try await system.pool("saga").query(PostgresQuery(
+                    sql: "SELECT id::text || ':' || status || ':' || version FROM \(system.schema("saga")).instances ORDER BY id"))
+                    .map { try $0.decode(String.self, at: 0) }
+                let orders = try await system.pool("orders").query(PostgresQuery(
+                    sql: "SELECT id || ':' || status FROM \(system.schema("orders")).orders ORDER BY id")).map { try $0.decode(String.self, at: 0) }
+                return sagas + orders + (try await Self.reservations(system, of: parent))
+            }
+            let before = try await snapshot()
+            let waiting = try await spy.declareQueue(spyQueue, durable: false, autoDelete: true, passive: true).messageCount
+            #expect(waiting >= 6, "the spy saw the replies of the split and of the three fulfilments")
+            let consumer = try await AMQPConsumer.start(ServiceHarness.environment.broker, queue: spyQueue, reconnect: false)
+            var replies: [AMQPDelivery] = []
+            while replies.count < waiting { replies += try await consumer.nextBatch(max: 100) }
+            await consumer.close()
+            let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+            for delivery in replies.reversed() + replies {
+                _ = try await publisher.publish(AMQPMessage(
+                    exchange: Exchanges.replies, routingKey: replyKey, body: delivery.body, properties: delivery.properties))
+            }
+            await publisher.close()
+            // Nothing to wait for if nothing changes: give the coordinator time to take them all.
+            let queue = "\(system.prefix).saga.replies"
+            let drained = try await eventually {
+                try await spy.declareQueue(queue, passive: true).messageCount == 0
+            }
+            #expect(drained, "the coordinator took the repeated replies")
+            try await Task.sleep(for: .seconds(1))
+            let after = try await snapshot()
+            #expect(after == before)
+        }
+        await spy.close()
+    }
+}
+
+/// A switch a test flips while services read it.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value: Bool
+    init(_ value: Bool) { _value = value }
+    var value: Bool {
+        get { lock.withLock { _value } }
+        set { lock.withLock { _value = newValue } }
+    }
+}

@@ -84,6 +84,9 @@ import Testing
         ["orders", "split", "--order", "1", "--part", "1:1,2", "--reason", "x"],
         ["orders", "split", "--order", "1", "--part", "1:1", "--reason", " "],
         ["saga", "retry", "not-a-uuid"],
+        ["orders", "merge", "1", "--reason", "x"],
+        ["orders", "merge", "1", "1", "--reason", "x"],
+        ["orders", "merge", "1", "2", "--reason", ""],
     ])
     func badArgumentsExitWith64AndSayWhy(arguments: [String]) throws {
         let result = try ErpctlCommandTests.erpctl(arguments)

@@ -41,11 +41,11 @@ import Testing
     }
 
     /// An unpaid order of 2 shirts and a cap, reserved and waiting for payment; its id.
-    static func placeReserved(_ system: System, _ externalID: String) async throws -> Int64 {
+    static func placeReserved(_ system: System, _ externalID: String, street: String = "南京路 1 号") async throws -> Int64 {
         let order = CanonicalOrder(
             platform: "web", shop: "main", externalId: externalID, placedAt: "2026-11-28T10:15:00Z", currency: "CNY",
             customer: .init(name: "张三", email: "z@example.com"),
-            shippingAddress: .init(country: "CN", province: "上海市", city: "上海市", line1: "南京路 1 号"),
+            shippingAddress: .init(country: "CN", province: "上海市", city: "上海市", line1: street),
             lines: [.init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00", discount: "1.00"), .init(sku: "CAP-BLUE", quantity: 1, unitPrice: "49.99")],
             shippingFee: "10.01", payment: .init(status: "pending"))
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
@@ -57,6 +57,12 @@ import Testing
         let id = try #require(placed)
         let reserved = try await eventually { try await Self.reservations(system, of: id).count == 2 }
         #expect(reserved, "the fulfilment reserved the order in both warehouses")
+        let waiting = try await eventually {
+            try await system.pool("saga").query(PostgresQuery(
+                sql: "SELECT step FROM \(system.schema("saga")).instances WHERE key = $1", binds: ["order:\(id):fulfilment"])).first?
+                .decode(Int.self, at: 0) == 1
+        }
+        #expect(waiting, "and waits for its payment")
         let invoiced = try await eventually { try await Self.invoices(system, of: id) == ["issued"] }
         #expect(invoiced)
         return id

@@ -14,7 +14,7 @@ struct OrdersCommands: AsyncParsableCommand {
         commandName: "orders", abstract: "Orders: list, show, import, export; the intake quarantine.",
         subcommands: [
             List.self, Show.self, Import.self, Export.self, Quarantine.self, Status.self, Ship.self, ChangeAddress.self, ChangeMethod.self,
-            ChangeLine.self, AddLine.self, SplitOrder.self,
+            ChangeLine.self, AddLine.self, SplitOrder.self, MergeOrders.self,
         ])
 
     struct Filters: ParsableArguments {

@@ -84,3 +84,25 @@ func lineQuantity(_ text: String, option: String) throws -> OrderCommand.Shipmen
     }
     return OrderCommand.ShipmentLine(line: line, quantity: quantity)
 }
+
+extension OrdersCommands {
+    struct MergeOrders: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "merge",
+            abstract: "Merge unshipped orders of the same customer, shop, address and currency into one (saga).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Argument(help: "The orders, at least two.") var orders: [Int64] = []
+        @Option var reason: String
+        @Flag(help: "Wait until the saga ends; exit 1 unless it completed.") var wait = false
+
+        func validate() throws {
+            guard Set(orders).count >= 2, Set(orders).count == orders.count else { throw ValidationError("name at least two different orders") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason is empty") }
+        }
+
+        func run() async throws {
+            try await startSaga(SagaRequest.StartMerge(orders: orders, reason: reason), servers: servers, output: output, wait: wait)
+        }
+    }
+}

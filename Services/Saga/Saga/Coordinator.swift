@@ -6,12 +6,13 @@ import SagaKit
 
 /// Runs every saga type: decodes a saga's row by its type, asks its engine what the input
 /// means, saves the new state and queues the commands in the same transaction, and when a
-/// saga ends, does what follows from it (a completed split hands its orders to new
-/// fulfilments). Where each message is handled: ``register(in:)``.
+/// saga ends, does what follows from it (a completed split or merge hands its orders to
+/// new fulfilments). Where each message is handled: ``register(in:)``.
 struct Coordinator: Sendable {
     let store: SagaStore
     let fulfilment: SagaEngine<Fulfilment.Data>
     let split = SagaEngine(Split.definition)
+    let merge = SagaEngine(Merge.definition)
     let replyKey: String
     let commandsExchange: String
 
@@ -45,6 +46,16 @@ struct Coordinator: Sendable {
             try await advance(row, input: .reply(requestID: outcome.commandID, outcome: outcome), context)
         }
         registry.command(SagaRequest.StartSplit.self, startSplit)
+        registry.command(SagaRequest.StartMerge.self) { request, context in
+            let reason = request.reason.trimmingCharacters(in: .whitespaces)
+            guard !reason.isEmpty else { throw CommandRefused("validation", "a merge needs a reason") }
+            guard Set(request.orders).count >= 2, Set(request.orders).count == request.orders.count else {
+                throw CommandRefused("validation", "a merge takes at least two different orders")
+            }
+            let state = try await start(
+                merge, Merge.Data(orders: request.orders, reason: reason), key: Merge.key(orders: request.orders, request: context.envelope.id), context)
+            return SagaRequest.Started(saga: state.id, type: Merge.type, status: state.status.rawValue)
+        }
         registry.command(SagaRequest.Retry.self) { request, context in
             guard let row = try await store.byID(request.saga, in: context.transaction) else {
                 throw CommandRefused("unknown-saga", "no saga \(request.saga)")
@@ -62,8 +73,12 @@ struct Coordinator: Sendable {
         let data: Split.Data
         if request.byWarehouse {
             guard request.parts.isEmpty else { throw CommandRefused("validation", "give parts or split by warehouse, not both") }
-            let reservations = try await store.byKey(Fulfilment.key(order: request.order), in: context.transaction)
-                .map { try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: $0.state).data.reservations } ?? []
+            let fulfilment = try await store.byKey(Fulfilment.key(order: request.order), in: context.transaction)
+                .map { try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: $0.state) }
+            if let fulfilment, fulfilment.status == .waiting, fulfilment.step == 0 {
+                throw CommandRefused("busy", "order \(request.order) is being reserved right now; split it when that is done")
+            }
+            let reservations = fulfilment?.data.reservations ?? []
             let warehouses = Set(reservations.map(\.warehouse))
             guard warehouses.count >= 2 else {
                 throw CommandRefused(
@@ -115,6 +130,7 @@ struct Coordinator: Sendable {
         switch row.type {
         case Fulfilment.type: return try await advance(fulfilment, row, input, tx, causation: causation, send: send)
         case Split.type: return try await advance(split, row, input, tx, causation: causation, send: send)
+        case Merge.type: return try await advance(merge, row, input, tx, causation: causation, send: send)
         default: throw SagaTypeError(type: row.type)
         }
     }
@@ -131,18 +147,28 @@ struct Coordinator: Sendable {
         return next.status.rawValue
     }
 
-    /// What follows when a saga ends: a completed split stops the parent's fulfilment and
-    /// starts one for each child (its reservation, moved to the child, is found again).
+    /// What follows when a saga ends: a completed split or merge stops the fulfilments of
+    /// the orders it replaced and starts one for each new order (the reservation moved to it
+    /// is found again by its reserve step).
     private func finished<D>(_ state: SagaState<D>, _ tx: PostgresTransaction, causation: UUID?, send: Send) async throws {
-        guard state.status == .completed, let split = state as? SagaState<Split.Data> else { return }
-        let data = split.data
-        let children = data.children.map { String($0.order) }.joined(separator: ", ")
-        if let parent = try await store.byKey(Fulfilment.key(order: data.order), in: tx), parent.status == "waiting" {
-            try await advance(parent, input: .supersede(reason: "order split into \(children)"), tx, causation: causation, send: send)
+        guard state.status == .completed else { return }
+        let replaced: [Int64], made: [OrderSnapshot]
+        if let split = state as? SagaState<Split.Data> {
+            (replaced, made) = ([split.data.order], split.data.children)
+        } else if let merge = state as? SagaState<Merge.Data>, let merged = merge.data.merged {
+            (replaced, made) = (merge.data.orders, [merged])
+        } else {
+            return
         }
-        for child in data.children {
-            try await store.rememberOrder(child, in: tx)
-            try await start(fulfilment, Fulfilment.Data(child), key: Fulfilment.key(order: child.order), tx, causation: causation, send: send)
+        let names = made.map { String($0.order) }.joined(separator: ", ")
+        for order in replaced {
+            if let old = try await store.byKey(Fulfilment.key(order: order), in: tx), old.status == "waiting" {
+                try await advance(old, input: .supersede(reason: "order \(order) became \(names) (\(state.type))"), tx, causation: causation, send: send)
+            }
+        }
+        for order in made {
+            try await store.rememberOrder(order, in: tx)
+            try await start(fulfilment, Fulfilment.Data(order), key: Fulfilment.key(order: order.order), tx, causation: causation, send: send)
         }
     }
 

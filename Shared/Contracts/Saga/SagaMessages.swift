@@ -31,3 +31,13 @@ public enum SagaRequest {
         public init(saga: UUID, type: String, status: String) { (self.saga, self.type, self.status) = (saga, type, status) }
     }
 }
+
+extension SagaRequest {
+    /// Merges orders (see ``OrderCommand/Merge``).
+    public struct StartMerge: Message, Equatable {
+        public static let type: MessageType = "saga.start_merge.v1"
+        public var orders: [Int64]
+        public var reason: String
+        public init(orders: [Int64], reason: String) { (self.orders, self.reason) = (orders, reason) }
+    }
+}

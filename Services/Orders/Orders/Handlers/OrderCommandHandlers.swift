@@ -15,6 +15,8 @@ extension OrderHandlers {
         registry.command(OrderCommand.Ship.self, ship)
         registry.command(OrderCommand.Split.self, split)
         registry.command(OrderCommand.UndoSplit.self, undoSplit)
+        registry.command(OrderCommand.Merge.self, merge)
+        registry.command(OrderCommand.UndoMerge.self, undoMerge)
         registry.on(FinanceEvent.PaymentReceived.self, paymentReceived)
     }
 

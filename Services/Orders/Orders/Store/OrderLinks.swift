@@ -58,31 +58,60 @@ extension OrderStore {
         of parent: Int64, status: OrderStatus, lines: [OrderSnapshot.Line], shippingFee: Money, reason: String, actor: String,
         in tx: PostgresTransaction
     ) async throws -> Int64 {
+        try await create(
+            from: parent, externalID: "p.external_id || '-S' || (SELECT count(*) + 1 FROM \(s).orders c WHERE c.parent_id = p.id)", parent: parent,
+            status: status, lines: lines, origins: lines.map { (parent, $0.line) }, shippingFee: shippingFee, reason: reason, actor: actor, in: tx)
+    }
+
+    /// Creates the order that orders merge into: the first source's customer, address,
+    /// payment and platform, these lines and shipping fee, and an external id of the first
+    /// source's with `-M<its id>`. Returns its id.
+    public func createMerged(
+        from sources: [Int64], status: OrderStatus, lines: [OrderSnapshot.Line], origins: [OrderCommand.LineOrigin], shippingFee: Money,
+        reason: String, actor: String, in tx: PostgresTransaction
+    ) async throws -> Int64 {
+        try await create(
+            from: sources[0], externalID: "p.external_id || '-M' || n.id", parent: nil, status: status, lines: lines,
+            origins: origins.map { ($0.fromOrder, $0.fromLine) }, shippingFee: shippingFee, reason: reason, actor: actor, in: tx)
+    }
+
+    /// `externalID` is an SQL expression over the template `p` and the new id `n.id`; line
+    /// titles come from each line's origin.
+    private func create(
+        from template: Int64, externalID: String, parent: Int64?, status: OrderStatus, lines: [OrderSnapshot.Line], origins: [(Int64, Int)],
+        shippingFee: Money, reason: String, actor: String, in tx: PostgresTransaction
+    ) async throws -> Int64 {
         let merchandise = lines.reduce(Int64(0)) { $0 + $1.total.minorUnits }
         let discount = lines.reduce(Int64(0)) { $0 + $1.discount.minorUnits }
+        let table = "\(s).orders"
         let id = try await tx.query(PostgresQuery(sql: """
-            INSERT INTO \(s).orders (platform, shop, external_id, revision, status, currency, prices_include_tax, customer, shipping_address,
+            INSERT INTO \(table) (id, platform, shop, external_id, revision, status, currency, prices_include_tax, customer, shipping_address,
                 shipping_method, shipping_fee_minor, merchandise_minor, discount_minor, total_minor, payment, note, placed_at, parent_id)
-            SELECT p.platform, p.shop, p.external_id || '-S' || (SELECT count(*) + 1 FROM \(s).orders c WHERE c.parent_id = p.id), p.revision,
-                $2, p.currency, p.prices_include_tax, p.customer, p.shipping_address, p.shipping_method, $3::bigint, $4::bigint, $5::bigint,
-                $3::bigint + $4::bigint, p.payment, p.note,
-                p.placed_at, p.id
-            FROM \(s).orders p WHERE p.id = $1
+            SELECT n.id, p.platform, p.shop, \(externalID), p.revision, $2, p.currency, p.prices_include_tax, p.customer, p.shipping_address,
+                p.shipping_method, $3::bigint, $4::bigint, $5::bigint, $3::bigint + $4::bigint, p.payment, p.note, p.placed_at, $6::bigint
+            FROM \(table) p, (SELECT nextval(pg_get_serial_sequence($7, 'id')) AS id) n WHERE p.id = $1
             RETURNING id
-            """, binds: [parent, status.rawValue, shippingFee.minorUnits, merchandise, discount]))[0].decode(Int64.self, at: 0)
+            """, binds: [template, status.rawValue, shippingFee.minorUnits, merchandise, discount, parent, table]))[0].decode(Int64.self, at: 0)
         try await tx.query(PostgresQuery(sql: """
             INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
             SELECT $1, l.line, l.sku, p.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
-            FROM unnest($3::int[], $4::text[], $5::int[], $6::bigint[], $7::bigint[]) AS l (line, sku, quantity, unit_price, discount)
-            LEFT JOIN \(s).order_lines p ON p.order_id = $2 AND p.line = l.line
+            FROM unnest($2::int[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::int[])
+                AS l (line, sku, quantity, unit_price, discount, from_order, from_line)
+            LEFT JOIN \(s).order_lines p ON p.order_id = l.from_order AND p.line = l.from_line
             """, binds: [
-                id, parent, lines.map(\.line), lines.map(\.sku), lines.map(\.quantity), lines.map(\.unitPrice.minorUnits),
-                lines.map(\.discount.minorUnits),
+                id, lines.map(\.line), lines.map(\.sku), lines.map(\.quantity), lines.map(\.unitPrice.minorUnits), lines.map(\.discount.minorUnits),
+                origins.map(\.0), origins.map(\.1),
             ]))
         try await tx.query(PostgresQuery(sql: """
             INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, NULL, $2, $3, $4)
             """, binds: [id, status.rawValue, reason, actor]))
         return id
+    }
+
+    /// The orders merged into `order`, locked.
+    public func sources(of order: Int64, in tx: PostgresTransaction) async throws -> [Int64] {
+        try await tx.query(PostgresQuery(sql: "SELECT id FROM \(s).orders WHERE merged_into = $1 ORDER BY id FOR UPDATE", binds: [order]))
+            .map { try $0.decode(Int64.self, at: 0) }
     }
 
     /// The children of a split order that are not cancelled, with their states.

@@ -44,3 +44,50 @@ extension OrderEvent {
         public init(parent: Int64, children: [OrderSnapshot]) { (self.parent, self.children) = (parent, children) }
     }
 }
+
+extension OrderCommand {
+    /// Merges unshipped orders of the same customer, shop, shipping address and currency
+    /// into a new order (lines in the order given, renumbered; shipping fees added); the
+    /// sources become `merged` with a link to it. Sent by the merge saga, which also moves
+    /// the reservations and the receivables.
+    public struct Merge: Message, Equatable {
+        public static let type: MessageType = "orders.merge.v1"
+        public var orders: [Int64]
+        public var reason: String
+        public init(orders: [Int64], reason: String) { (self.orders, self.reason) = (orders, reason) }
+    }
+
+    /// Where each line of a merged order came from.
+    public struct LineOrigin: Codable, Sendable, Equatable {
+        public var line: Int
+        public var fromOrder: Int64
+        public var fromLine: Int
+        public init(line: Int, fromOrder: Int64, fromLine: Int) { (self.line, self.fromOrder, self.fromLine) = (line, fromOrder, fromLine) }
+    }
+
+    public struct MergeResult: Codable, Sendable, Equatable {
+        public var merged: OrderSnapshot
+        public var sources: [Int64]
+        public var origins: [LineOrigin]
+        public init(merged: OrderSnapshot, sources: [Int64], origins: [LineOrigin]) { (self.merged, self.sources, self.origins) = (merged, sources, origins) }
+    }
+
+    /// Undoes a merge (its compensation): the merged order is cancelled and each source
+    /// gets its state from before back.
+    public struct UndoMerge: Message, Equatable {
+        public static let type: MessageType = "orders.undo_merge.v1"
+        public var order: Int64
+        public var reason: String
+        public init(order: Int64, reason: String) { (self.order, self.reason) = (order, reason) }
+    }
+}
+
+extension OrderEvent {
+    /// Orders were merged into a new one (which takes their place: it was not `placed`).
+    public struct MergedInto: Message, Equatable {
+        public static let type: MessageType = "orders.order.merged.v1"
+        public var merged: OrderSnapshot
+        public var sources: [Int64]
+        public init(merged: OrderSnapshot, sources: [Int64]) { (self.merged, self.sources) = (merged, sources) }
+    }
+}

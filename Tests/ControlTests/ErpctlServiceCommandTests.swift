@@ -87,6 +87,10 @@ import Testing
         ["orders", "merge", "1", "--reason", "x"],
         ["orders", "merge", "1", "1", "--reason", "x"],
         ["orders", "merge", "1", "2", "--reason", ""],
+        ["returns", "create", "--order", "1", "--reason", "x"],
+        ["returns", "create", "--order", "1", "--line", "1:1", "--kind", "swap", "--reason", "x"],
+        ["returns", "receive", "--rma", "R", "--item", "1:1:broken"],
+        ["returns", "receive", "--rma", "R", "--item", "1:sellable"],
     ])
     func badArgumentsExitWith64AndSayWhy(arguments: [String]) throws {
         let result = try ErpctlCommandTests.erpctl(arguments)

@@ -1,4 +1,5 @@
 import Contracts
+import Foundation
 import Orders
 import Testing
 
@@ -55,5 +56,25 @@ import Testing
         } catch {
             #expect(error.description.contains(reason), "\(error)")
         }
+    }
+}
+
+/// What a return refunds and until when it may be asked for.
+@Suite struct ReturnPolicyTests {
+    @Test func returningEveryUnitInSeveralReturnsRefundsTheLineTotalExactly() throws {
+        let total = Money(minorUnits: 10_000, currency: .cny)
+        let first = try ReturnPolicy.refund(lineTotal: total, ordered: 3, before: 0, quantity: 1)
+        let second = try ReturnPolicy.refund(lineTotal: total, ordered: 3, before: 1, quantity: 1)
+        let third = try ReturnPolicy.refund(lineTotal: total, ordered: 3, before: 2, quantity: 1)
+        let refunds = [first, second, third].map(\.minorUnits)
+        #expect(refunds == [3_333, 3_334, 3_333], "each return's share is the cumulative share less what was refunded before")
+        #expect(refunds.reduce(0, +) == 10_000)
+    }
+
+    @Test func aReturnIsInTimeUntilTheWindowAfterTheLastShipmentEnds() {
+        let shipped = Date(timeIntervalSince1970: 1_800_000_000)
+        let policy = ReturnPolicy(windowDays: 7)
+        #expect(policy.inWindow(shippedAt: shipped, now: shipped.addingTimeInterval(7 * 86_400)))
+        #expect(!policy.inWindow(shippedAt: shipped, now: shipped.addingTimeInterval(7 * 86_400 + 1)))
     }
 }

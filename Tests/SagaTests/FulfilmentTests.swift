@@ -18,7 +18,7 @@ import Testing
     /// Orders, inventory, finance and the coordinator; `inject` changes a service's handlers
     /// (failure injection); the coordinator's replies come with `replyKey` on `erp.replies`.
     static func withSystem<T>(
-        paymentTimeout: Duration = .seconds(1800), replyKey: String = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())",
+        paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(86_400), replyKey: String = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())",
         inject: [String: @Sendable (inout MessageHandlers) -> Void] = [:], _ body: (SystemHarness) async throws -> T
     ) async throws -> T {
         @Sendable func injected(_ name: String, _ definition: ServiceDefinition) -> ServiceDefinition {
@@ -39,7 +39,7 @@ import Testing
             },
             "saga": { schema, prefix, commands, events in
                 injected("saga", SagaService.definition(
-                    schema: schema, queuePrefix: prefix, settings: .init(paymentTimeout: paymentTimeout), replyKey: replyKey,
+                    schema: schema, queuePrefix: prefix, settings: .init(paymentTimeout: paymentTimeout, returnGoodsTimeout: returnGoodsTimeout), replyKey: replyKey,
                     eventsExchange: events, commandsExchange: commands))
             },
         ], body)

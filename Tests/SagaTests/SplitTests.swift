@@ -40,21 +40,26 @@ import Testing
         #expect(copied)
     }
 
-    /// An unpaid order of 2 shirts and a cap, reserved and waiting for payment; its id.
-    static func placeReserved(_ system: System, _ externalID: String, street: String = "南京路 1 号") async throws -> Int64 {
+    /// Publishes a platform order of 2 shirts (1.00 off) and a cap; its id once it is shipped (paid) or waits for payment.
+    static func place(_ system: System, _ externalID: String, street: String = "南京路 1 号", paid: Bool) async throws -> Int64 {
         let order = CanonicalOrder(
             platform: "web", shop: "main", externalId: externalID, placedAt: "2026-11-28T10:15:00Z", currency: "CNY",
             customer: .init(name: "张三", email: "z@example.com"),
             shippingAddress: .init(country: "CN", province: "上海市", city: "上海市", line1: street),
             lines: [.init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00", discount: "1.00"), .init(sku: "CAP-BLUE", quantity: 1, unitPrice: "49.99")],
-            shippingFee: "10.01", payment: .init(status: "pending"))
+            shippingFee: "10.01", payment: paid ? .init(status: "paid", method: "alipay", amount: "257.00") : .init(status: "pending"))
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
         _ = try await publisher.publish(AMQPMessage(
             exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
             properties: AMQPProperties(contentType: "application/json", persistent: true)))
         await publisher.close()
-        let placed = try await FulfilmentTests.waitFor(system, externalID, status: "pending_payment")
-        let id = try #require(placed)
+        let placed = try await FulfilmentTests.waitFor(system, externalID, status: paid ? "shipped" : "pending_payment")
+        return try #require(placed)
+    }
+
+    /// An unpaid order of 2 shirts and a cap, reserved and waiting for payment; its id.
+    static func placeReserved(_ system: System, _ externalID: String, street: String = "南京路 1 号") async throws -> Int64 {
+        let id = try await place(system, externalID, street: street, paid: false)
         let reserved = try await eventually { try await Self.reservations(system, of: id).count == 2 }
         #expect(reserved, "the fulfilment reserved the order in both warehouses")
         let waiting = try await eventually {

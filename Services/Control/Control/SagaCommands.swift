@@ -13,7 +13,7 @@ struct SagaCommands: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sagas with their state.")
         @OptionGroup var report: InventoryCommands.ReportOptions
         @Option(help: "waiting, completed, compensated, stuck or superseded.") var state: String?
-        @Option(help: "fulfilment, split or merge.") var type: String?
+        @Option(help: "fulfilment, split, merge or return.") var type: String?
         @Option var limit = 100
         func run() async throws {
             try await report.withPool { pool in

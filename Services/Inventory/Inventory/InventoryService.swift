@@ -41,6 +41,7 @@ struct InventoryHandlers: Sendable {
         registry.command(InventoryCommand.Adjust.self, adjust)
         registry.command(InventoryCommand.Count.self, count)
         registry.command(InventoryCommand.Return.self, returnStock)
+        registry.command(InventoryCommand.ReturnOrderStock.self, returnOrderStock)
         registry.command(InventoryCommand.SetReorderRule.self, setReorderRule)
         registry.command(InventoryCommand.Reserve.self, reserve)
         registry.command(InventoryCommand.Release.self, release)

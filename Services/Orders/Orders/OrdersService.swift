@@ -15,10 +15,11 @@ public enum OrdersService {
     /// Tests give each service its own exchanges; `queuePrefix` names the three queues.
     public static func definition(
         schema: String = "orders", queuePrefix: String = "orders", configuration: IngestConfiguration = IngestConfiguration(),
-        ingestExchange: String = Exchanges.ingest, eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands
+        returnPolicy: ReturnPolicy = ReturnPolicy(), ingestExchange: String = Exchanges.ingest, eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands
     ) -> ServiceDefinition {
         let handlers = OrderHandlers(
-            intake: Intake(orders: OrderStore(schema: schema), quarantine: QuarantineStore(schema: schema), configuration: configuration))
+            intake: Intake(orders: OrderStore(schema: schema), quarantine: QuarantineStore(schema: schema), configuration: configuration),
+            returnPolicy: returnPolicy)
         var registry = MessageHandlers()
         handlers.register(in: &registry, ingestQueue: "\(queuePrefix).ingest")
         return ServiceDefinition(
@@ -39,6 +40,7 @@ public enum OrdersService {
 
 struct OrderHandlers: Sendable {
     let intake: Intake
+    let returnPolicy: ReturnPolicy
     var orders: OrderStore { intake.orders }
 
     func register(in registry: inout MessageHandlers, ingestQueue: String) {

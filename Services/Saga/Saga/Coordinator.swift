@@ -11,6 +11,7 @@ import SagaKit
 struct Coordinator: Sendable {
     let store: SagaStore
     let fulfilment: SagaEngine<Fulfilment.Data>
+    let returns: SagaEngine<Return.Data>
     let split = SagaEngine(Split.definition)
     let merge = SagaEngine(Merge.definition)
     let replyKey: String
@@ -41,11 +42,27 @@ struct Coordinator: Sendable {
                 try await advance(row, input: input, context)
             }
         }
+        registry.on(OrderEvent.ReturnInspected.self) { event, context in
+            let body = try JSONValue(encoding: event)
+            for row in try await store.waiting(keyPrefix: Return.key(order: event.order, rma: event.rma), in: context.transaction) {
+                try await advance(row, input: .event(type: OrderEvent.ReturnInspected.type, body: body), context)
+            }
+        }
         registry.on(CommandOutcome.self) { outcome, context in
             guard let row = try await store.byRequest(outcome.commandID, in: context.transaction) else { return }  // stale or not ours
             try await advance(row, input: .reply(requestID: outcome.commandID, outcome: outcome), context)
         }
         registry.command(SagaRequest.StartSplit.self, startSplit)
+        registry.command(SagaRequest.StartReturn.self) { request, context in
+            let reason = request.reason.trimmingCharacters(in: .whitespaces)
+            guard !reason.isEmpty else { throw CommandRefused("validation", "a return needs a reason") }
+            guard !request.lines.isEmpty else { throw CommandRefused("validation", "a return names at least one line") }
+            let rma = "RMA-\(request.order)-\(context.envelope.id.uuidString.prefix(8))"
+            let state = try await start(
+                returns, Return.Data(order: request.order, rma: rma, lines: request.lines, kind: request.kind, reason: reason),
+                key: Return.key(order: request.order, rma: rma), context)
+            return SagaRequest.Started(saga: state.id, type: Return.type, status: state.status.rawValue)
+        }
         registry.command(SagaRequest.StartMerge.self) { request, context in
             let reason = request.reason.trimmingCharacters(in: .whitespaces)
             guard !reason.isEmpty else { throw CommandRefused("validation", "a merge needs a reason") }
@@ -131,6 +148,7 @@ struct Coordinator: Sendable {
         case Fulfilment.type: return try await advance(fulfilment, row, input, tx, causation: causation, send: send)
         case Split.type: return try await advance(split, row, input, tx, causation: causation, send: send)
         case Merge.type: return try await advance(merge, row, input, tx, causation: causation, send: send)
+        case Return.type: return try await advance(returns, row, input, tx, causation: causation, send: send)
         default: throw SagaTypeError(type: row.type)
         }
     }

@@ -17,9 +17,16 @@ public enum SagaService {
 
     public struct Settings: Sendable {
         public var paymentTimeout: Duration
-        public init(paymentTimeout: Duration = .seconds(1800)) { self.paymentTimeout = paymentTimeout }
+        /// How long a return waits for its goods before it is cancelled.
+        public var returnGoodsTimeout: Duration
+        public init(paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(30 * 86_400)) {
+            (self.paymentTimeout, self.returnGoodsTimeout) = (paymentTimeout, returnGoodsTimeout)
+        }
+        /// `ERP_SAGA_PAYMENT_TIMEOUT_SECONDS` (default 1800), `ERP_SAGA_RETURN_GOODS_DAYS` (default 30).
         public init(environment: [String: String]) {
-            self.init(paymentTimeout: .seconds(Int(environment["ERP_SAGA_PAYMENT_TIMEOUT_SECONDS"] ?? "") ?? 1800))
+            self.init(
+                paymentTimeout: .seconds(Int(environment["ERP_SAGA_PAYMENT_TIMEOUT_SECONDS"] ?? "") ?? 1800),
+                returnGoodsTimeout: .seconds((Int(environment["ERP_SAGA_RETURN_GOODS_DAYS"] ?? "") ?? 30) * 86_400))
         }
     }
 
@@ -29,7 +36,7 @@ public enum SagaService {
     ) -> ServiceDefinition {
         let coordinator = Coordinator(
             store: SagaStore(schema: schema), fulfilment: SagaEngine(Fulfilment.definition(paymentTimeout: settings.paymentTimeout)),
-            replyKey: replyKey, commandsExchange: commandsExchange)
+            returns: SagaEngine(Return.definition(goodsTimeout: settings.returnGoodsTimeout)), replyKey: replyKey, commandsExchange: commandsExchange)
         var registry = MessageHandlers()
         coordinator.register(in: &registry)
         var definition = ServiceDefinition(
@@ -39,6 +46,7 @@ public enum SagaService {
                 ServiceQueue(name: "\(queuePrefix).events", bindings: [
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Placed.type.rawValue),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.type.rawValue),
+                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnInspected.type.rawValue),
                 ]),
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "saga.#")]),
             ],

@@ -36,12 +36,14 @@ public enum CatalogEvent {
         public var price: Money?
         public var taxCategory: String
         public var active: Bool
+        /// Whether customers may return it (false for a product tagged `final-sale`); absent means yes.
+        public var returnable: Bool?
         public init(
             code: String, product: String, title: String, options: [String: String], barcode: String?, price: Money?, taxCategory: String,
-            active: Bool
+            active: Bool, returnable: Bool? = nil
         ) {
             (self.code, self.product, self.title, self.options, self.barcode) = (code, product, title, options, barcode)
-            (self.price, self.taxCategory, self.active) = (price, taxCategory, active)
+            (self.price, self.taxCategory, self.active, self.returnable) = (price, taxCategory, active, returnable)
         }
     }
 }

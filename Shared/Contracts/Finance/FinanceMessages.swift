@@ -53,8 +53,10 @@ public enum FinanceCommand {
         public var amount: Money
         public var reason: String
         public var reference: String
-        public init(order: Int64, amount: Money, reason: String, reference: String) {
-            (self.order, self.amount, self.reason, self.reference) = (order, amount, reason, reference)
+        /// Which invoice lines it refunds (their VAT is reversed at their rates); absent: spread over the whole invoice.
+        public var lines: [RefundLine]?
+        public init(order: Int64, amount: Money, reason: String, reference: String, lines: [RefundLine]? = nil) {
+            (self.order, self.amount, self.reason, self.reference, self.lines) = (order, amount, reason, reference, lines)
         }
     }
 

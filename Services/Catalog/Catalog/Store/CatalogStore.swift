@@ -225,7 +225,8 @@ public struct CatalogStore: Sendable {
     /// The SKUs of a product as other services copy them.
     public func skuEvents(product: String, in tx: PostgresTransaction) async throws -> [CatalogEvent.SKUChanged] {
         try await tx.query(PostgresQuery(sql: """
-            SELECT k.code, k.options::text AS options, k.barcode, k.price_minor, k.currency, k.active, p.title, p.tax_category
+            SELECT k.code, k.options::text AS options, k.barcode, k.price_minor, k.currency, k.active, p.title, p.tax_category,
+                   NOT ('final-sale' = ANY (p.tags)) AS returnable
             FROM \(s).skus k JOIN \(s).products p ON p.code = k.product WHERE k.product = $1 ORDER BY k.code
             """, binds: [product])).map { row in
                 let options = try JSONDecoder().decode([String: String].self, from: Data(try row.decode(String.self, column: "options").utf8))
@@ -237,7 +238,8 @@ public struct CatalogStore: Sendable {
                     code: try row.decode(String.self, column: "code"), product: product,
                     title: options.isEmpty ? title : "\(title) (\(options.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")))",
                     options: options, barcode: try row.decode(String?.self, column: "barcode"), price: price,
-                    taxCategory: try row.decode(String.self, column: "tax_category"), active: try row.decode(Bool.self, column: "active"))
+                    taxCategory: try row.decode(String.self, column: "tax_category"), active: try row.decode(Bool.self, column: "active"),
+                    returnable: try row.decode(Bool.self, column: "returnable"))
             }
     }
 

@@ -58,9 +58,18 @@ public struct Invoice: Sendable, Equatable {
     /// it exactly), and each part's VAT is worked out at that line's rate. Amounts are negative.
     public func creditNote(for amount: Money, issuedOn: BusinessDate) throws -> Invoice {
         let parts = try amount.allocate(lines.map(\.tax.gross.minorUnits))
-        let credited = zip(lines, parts).compactMap { line, part -> Line? in
-            guard !part.isZero else { return nil }
-            let tax = TaxCalculation.line(part, basisPoints: line.tax.basisPoints, inclusive: true)
+        return try creditNote(lines: zip(lines, parts).filter { !$0.1.isZero }.map { ($0.0.number, $0.1) }, issuedOn: issuedOn)
+    }
+
+    /// A credit note for given amounts (gross) of given lines (a return of those lines):
+    /// each line's VAT is reversed at that line's rate. Amounts are negative.
+    public func creditNote(lines refunded: [(line: Int, amount: Money)], issuedOn: BusinessDate) throws -> Invoice {
+        let credited = try refunded.map { part -> Line in
+            guard let line = lines.first(where: { $0.number == part.line }) else { throw CreditProblem("invoice \(number) has no line \(part.line)") }
+            guard part.amount.currency == currency, !part.amount.isNegative, part.amount.minorUnits <= line.tax.gross.minorUnits else {
+                throw CreditProblem("line \(part.line): \(part.amount) is more than its \(line.tax.gross)")
+            }
+            let tax = TaxCalculation.line(part.amount, basisPoints: line.tax.basisPoints, inclusive: true)
             return Line(
                 number: line.number, sku: line.sku, description: "Credit: \(line.description)", quantity: 0,
                 tax: TaxCalculation.Line(net: -tax.net, tax: -tax.tax, gross: -tax.gross, basisPoints: tax.basisPoints))
@@ -68,6 +77,11 @@ public struct Invoice: Sendable, Equatable {
         return Invoice(
             number: "", kind: .creditNote, order: order, channel: channel, customer: customer, currency: currency, pricesIncludeTax: true,
             lines: credited, issuedOn: issuedOn, dueOn: issuedOn, corrects: number)
+    }
+
+    public struct CreditProblem: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
     }
 
     /// The invoice as an HTML document (archived in the database with it).

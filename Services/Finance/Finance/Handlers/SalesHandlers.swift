@@ -79,13 +79,33 @@ extension FinanceHandlers {
             throw CommandRefused("validation", "a refund of \(command.amount) is more than invoice \(invoice.number) (\(invoice.gross))")
         }
         let today = BusinessDate.today()
-        var note = try invoice.creditNote(for: command.amount, issuedOn: today)
+        var note: Invoice
+        if let lines = command.lines {
+            let sum = lines.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
+            guard sum == command.amount.minorUnits else {
+                throw CommandRefused("validation", "the refund's lines sum to \(Money(minorUnits: sum, currency: command.amount.currency)), not \(command.amount)")
+            }
+            do { note = try invoice.creditNote(lines: lines.map { ($0.line, $0.amount) }, issuedOn: today) } catch let problem as Invoice.CreditProblem {
+                throw CommandRefused("validation", problem.description)
+            }
+        } else {
+            note = try invoice.creditNote(for: command.amount, issuedOn: today)
+        }
         note.number = try await documents.nextNumber(series: "CN", year: today.year, in: tx)
         try await documents.save(note, in: tx)
+        // What the customer still owes is reduced first; only the rest is paid back.
+        let open = try await tx.query(PostgresQuery(sql: """
+            SELECT coalesce(sum(open_minor), 0)::bigint FROM \(s).open_items WHERE kind = 'receivable' AND order_id = $1 AND currency = $2
+            """, binds: [command.order, invoice.currency.code]))[0].decode(Int64.self, at: 0)
+        let credited = min(open, command.amount.minorUnits)
+        if credited > 0 {
+            _ = try await documents.settle(.receivable, order: command.order, amount: Money(minorUnits: credited, currency: invoice.currency), in: tx)
+        }
         var entry = JournalEntry(currency: invoice.currency)
         entry.debit(Accounts.salesReturns, -note.net.minorUnits, memo: note.number)
         entry.debit(Accounts.outputVAT, -note.tax.minorUnits, memo: note.number)
-        entry.credit(Accounts.cash, command.amount.minorUnits, memo: command.reason)
+        if credited > 0 { entry.credit(Accounts.receivables, credited, memo: note.number) }
+        if command.amount.minorUnits > credited { entry.credit(Accounts.cash, command.amount.minorUnits - credited, memo: command.reason) }
         guard let id = try await journal.post(
             entry, date: today, description: "Refund \(command.reference) for order \(command.order): \(command.reason)", source: "refund:\(command.reference)", in: tx)
         else { throw CommandRefused("duplicate-refund", "refund \(command.reference) was recorded before") }

@@ -110,3 +110,39 @@ extension InventoryHandlers {
         return try await level(command.sku, command.warehouse, context)
     }
 }
+
+extension InventoryHandlers {
+    /// An order's units coming back: into the lots they were issued from (sellable) or
+    /// into quarantine there (damaged); one event per lot.
+    func returnOrderStock(_ command: InventoryCommand.ReturnOrderStock, _ context: HandlerContext) async throws -> InventoryResult.OrderStockReturned {
+        try Self.require(command.order, "order")
+        try Self.require(command.reference, "reference")
+        guard !command.items.isEmpty else { throw Self.validation("nothing to return") }
+        let tx = context.transaction
+        guard try await !store.returned(reference: command.reference, in: tx) else {
+            throw CommandRefused("already-returned", "units came back under \(command.reference) before")
+        }
+        var issued = try await store.issuedLots(order: command.order, in: tx)
+        var returned: [InventoryResult.OrderStockReturned.Lot] = []
+        for item in command.items {
+            try Self.require(item.sku, "sku")
+            try Self.requirePositive(item.quantity, "quantity of \(item.sku)")
+            var left = item.quantity
+            for (index, lot) in (issued[item.sku] ?? []).enumerated() where left > 0 && lot.quantity > 0 {
+                let taken = min(left, lot.quantity)
+                issued[item.sku]![index].quantity -= taken
+                left -= taken
+                try await store.returnToStock(
+                    reference: command.reference, sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition,
+                    unitCost: nil, in: tx)
+                try await context.publish(event: InventoryEvent.Returned(
+                    reference: command.reference, sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition))
+                returned.append(.init(sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition))
+            }
+            guard left == 0 else {
+                throw CommandRefused("not-issued", "order \(command.order) was issued \(item.quantity - left) fewer units of \(item.sku) than come back")
+            }
+        }
+        return InventoryResult.OrderStockReturned(reference: command.reference, lots: returned)
+    }
+}

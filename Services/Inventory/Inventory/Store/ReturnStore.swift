@@ -45,3 +45,25 @@ extension StockStore {
         }
     }
 }
+
+extension StockStore {
+    /// The lots an order's units were issued from, per SKU, in the order they were issued.
+    public func issuedLots(order: String, in tx: PostgresTransaction) async throws -> [String: [(warehouse: String, lot: String, quantity: Int)]] {
+        var lots: [String: [(String, String, Int)]] = [:]
+        for row in try await tx.query(PostgresQuery(sql: """
+            SELECT sku, warehouse, lot, -sum(quantity)::int FROM \(table).movements WHERE kind = 'issue' AND reference = $1
+            GROUP BY sku, warehouse, lot ORDER BY min(id)
+            """, binds: [order])) {
+            lots[try row.decode(String.self, at: 0), default: []].append((
+                try row.decode(String.self, at: 1), try row.decode(String.self, at: 2), try row.decode(Int.self, at: 3)))
+        }
+        return lots
+    }
+
+    /// Whether anything came back under this reference before.
+    public func returned(reference: String, in tx: PostgresTransaction) async throws -> Bool {
+        try await tx.query(PostgresQuery(sql: """
+            SELECT 1 FROM \(table).movements WHERE kind IN ('return', 'quarantine') AND reference = $1 LIMIT 1
+            """, binds: [reference])).first != nil
+    }
+}

@@ -14,6 +14,8 @@ public enum OrderStatus: String, Codable, Sendable, CaseIterable {
     /// Merged into another order (saga coordinator).
     case merged
     case returnRequested = "return_requested"
+    /// Some of its units came back (or were refunded); more may.
+    case partiallyReturned = "partially_returned"
     case returned
 
     /// The states each state may move to.
@@ -25,7 +27,8 @@ public enum OrderStatus: String, Codable, Sendable, CaseIterable {
         .delivered: [.completed, .returnRequested],
         .completed: [.returnRequested],
         .onHold: [.pendingPayment, .paid, .allocated, .cancelled, .split, .merged],
-        .returnRequested: [.returned, .delivered, .completed],
+        .returnRequested: [.returned, .partiallyReturned, .delivered, .completed],
+        .partiallyReturned: [.returnRequested],
         .returned: [.completed],
         .cancelled: [],
         .split: [],

@@ -17,6 +17,10 @@ extension OrderHandlers {
         registry.command(OrderCommand.UndoSplit.self, undoSplit)
         registry.command(OrderCommand.Merge.self, merge)
         registry.command(OrderCommand.UndoMerge.self, undoMerge)
+        registry.command(OrderCommand.RequestReturn.self, requestReturn)
+        registry.command(OrderCommand.InspectReturn.self, inspectReturn)
+        registry.command(OrderCommand.CompleteReturn.self, completeReturn)
+        registry.command(OrderCommand.CancelReturn.self, cancelReturn)
         registry.on(FinanceEvent.PaymentReceived.self, paymentReceived)
     }
 

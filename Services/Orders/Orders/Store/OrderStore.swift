@@ -205,10 +205,14 @@ public struct OrderStore: Sendable {
 
     public func upsertSKU(_ sku: CatalogEvent.SKUChanged, in tx: PostgresTransaction) async throws {
         try await tx.query(PostgresQuery(sql: """
-            INSERT INTO \(s).skus (code, product, title, price_minor, currency, tax_category, active) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            INSERT INTO \(s).skus (code, product, title, price_minor, currency, tax_category, active, returnable)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (code) DO UPDATE SET product = EXCLUDED.product, title = EXCLUDED.title, price_minor = EXCLUDED.price_minor,
-                currency = EXCLUDED.currency, tax_category = EXCLUDED.tax_category, active = EXCLUDED.active, updated_at = now()
-            """, binds: [sku.code, sku.product, sku.title, sku.price?.minorUnits, sku.price?.currency.code, sku.taxCategory, sku.active]))
+                currency = EXCLUDED.currency, tax_category = EXCLUDED.tax_category, active = EXCLUDED.active, returnable = EXCLUDED.returnable,
+                updated_at = now()
+            """, binds: [
+                sku.code, sku.product, sku.title, sku.price?.minorUnits, sku.price?.currency.code, sku.taxCategory, sku.active, sku.returnable ?? true,
+            ]))
     }
 
     /// Orders on hold for unknown SKUs whose SKUs are all known now (and that have `sku`), locked.

@@ -5,6 +5,8 @@ import Postgres
 /// is in `quarantine` with its raw body and the reason.
 public enum OrdersMigrations {
     public static let statuses = "'pending_payment', 'paid', 'allocated', 'shipped', 'delivered', 'completed', 'cancelled', 'on_hold', 'split', 'merged', 'return_requested', 'returned'"
+    /// Since migration 5.
+    public static let statusesWithPartialReturns = statuses + ", 'partially_returned'"
 
     public static let all = [
         PostgresMigration(version: 1, name: "orders", sql: """
@@ -98,5 +100,6 @@ public enum OrdersMigrations {
         shipments,
         changes,
         links,
+        returns,
     ]
 }

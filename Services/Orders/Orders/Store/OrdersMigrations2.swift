@@ -47,3 +47,41 @@ extension OrdersMigrations {
         CREATE INDEX orders_merged_into ON orders (merged_into) WHERE merged_into IS NOT NULL;
         """)
 }
+
+extension OrdersMigrations {
+    static let returns = PostgresMigration(version: 5, name: "returns", sql: """
+        ALTER TABLE orders DROP CONSTRAINT orders_status_check;
+        ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN (\(statusesWithPartialReturns)));
+        ALTER TABLE orders DROP CONSTRAINT orders_held_from_check;
+        ALTER TABLE orders ADD CONSTRAINT orders_held_from_check CHECK (held_from IN (\(statusesWithPartialReturns)));
+        -- A SKU of a product tagged final-sale is not returnable.
+        ALTER TABLE skus ADD COLUMN returnable boolean NOT NULL DEFAULT true;
+
+        -- Returns (RMA): approved when requested (a refused request is not kept here but in
+        -- command_refusals), inspected when the goods came back, completed when refunded.
+        CREATE TABLE returns (
+            rma text PRIMARY KEY,
+            order_id bigint NOT NULL REFERENCES orders (id),
+            kind text NOT NULL CHECK (kind IN ('return', 'refund_only', 'return_without_refund')),
+            status text NOT NULL CHECK (status IN ('approved', 'inspected', 'completed', 'cancelled')),
+            reason text NOT NULL,
+            previous_status text NOT NULL,
+            refund_minor bigint NOT NULL CHECK (refund_minor >= 0),
+            requested_at timestamptz NOT NULL DEFAULT now(),
+            inspected_at timestamptz,
+            closed_at timestamptz
+        );
+        CREATE INDEX returns_order ON returns (order_id);
+        CREATE TABLE return_lines (
+            rma text NOT NULL REFERENCES returns (rma),
+            line integer NOT NULL,
+            sku text NOT NULL,
+            quantity integer NOT NULL CHECK (quantity > 0),
+            refund_minor bigint NOT NULL CHECK (refund_minor >= 0),
+            sellable integer NOT NULL DEFAULT 0 CHECK (sellable >= 0),
+            damaged integer NOT NULL DEFAULT 0 CHECK (damaged >= 0),
+            PRIMARY KEY (rma, line),
+            CHECK (sellable + damaged <= quantity)
+        );
+        """)
+}

@@ -1,0 +1,103 @@
+import Contracts
+import Foundation
+import Messaging
+
+/// Returns (RMA): approve or refuse a request, record the inspection of what came back,
+/// close the return, or cancel it before the goods came back. The return saga drives them.
+extension OrderHandlers {
+    func requestReturn(_ command: OrderCommand.RequestReturn, _ context: HandlerContext) async throws -> OrderCommand.ReturnApproved {
+        let reason = command.reason.trimmingCharacters(in: .whitespaces)
+        guard !reason.isEmpty else { throw CommandRefused("validation", "a return needs a reason") }
+        guard !command.rma.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandRefused("validation", "a return needs an RMA number") }
+        guard !command.lines.isEmpty else { throw CommandRefused("validation", "a return names at least one line") }
+        guard Set(command.lines.map(\.line)).count == command.lines.count else { throw CommandRefused("validation", "a line appears twice") }
+        let tx = context.transaction
+        let order = try await locked(command.order, context)
+        guard [.completed, .partiallyReturned].contains(order.status) else {
+            throw CommandRefused(
+                "not-returnable", "order \(order.id) is \(order.status.rawValue): returns are for delivered orders (completed or partially returned)")
+        }
+        if let shippedAt = try await orders.lastShipment(order.id, in: tx), !returnPolicy.inWindow(shippedAt: shippedAt, now: Date()) {
+            throw CommandRefused("out-of-window", "order \(order.id) shipped more than \(returnPolicy.windowDays) days ago")
+        }
+        let lines = try await orders.returnableLines(order.id, currency: order.currency, in: tx)
+        var approved: [OrderCommand.ReturnLine] = []
+        for wanted in command.lines {
+            guard let line = lines[wanted.line] else { throw CommandRefused("unknown-line", "order \(order.id) has no line \(wanted.line)") }
+            guard line.returnable else { throw CommandRefused("not-returnable", "\(line.sku) (line \(line.line)) is a final sale: it cannot be returned") }
+            let left = line.shipped - line.returned
+            guard wanted.quantity > 0, wanted.quantity <= left else {
+                throw CommandRefused("validation", "line \(line.line): \(wanted.quantity) to return, \(left) shipped and not returned yet")
+            }
+            let refund = try ReturnPolicy.refund(lineTotal: line.total, ordered: line.ordered, before: line.returned, quantity: wanted.quantity)
+            approved.append(.init(line: line.line, sku: line.sku, quantity: wanted.quantity, refund: command.kind.refunds ? refund : Money(minorUnits: 0, currency: order.currency)))
+        }
+        let result = OrderCommand.ReturnApproved(
+            rma: command.rma, order: order.id, lines: approved,
+            refund: Money(minorUnits: approved.reduce(0) { $0 + $1.refund.minorUnits }, currency: order.currency))
+        guard try await orders.addReturn(result, kind: command.kind, reason: reason, previous: order.status, in: tx) else {
+            throw CommandRefused("duplicate-rma", "return \(command.rma) exists")
+        }
+        try await intake.move(
+            order.id, from: order.status, to: .returnRequested, reason: "return \(command.rma) (\(command.kind.rawValue)): \(reason)",
+            actor: context.envelope.source, order.total, context)
+        return result
+    }
+
+    func inspectReturn(_ command: OrderCommand.InspectReturn, _ context: HandlerContext) async throws -> OrderCommand.Changed {
+        let tx = context.transaction
+        guard let entry = try await orders.returnEntry(command.rma, in: tx) else { throw CommandRefused("unknown-rma", "no return \(command.rma)") }
+        guard entry.kind.goodsComeBack else { throw CommandRefused("validation", "return \(command.rma) is a refund only: no goods come back") }
+        guard entry.status == "approved" else { throw CommandRefused("not-open", "return \(command.rma) is \(entry.status)") }
+        var received: [Int: Int] = [:]
+        for item in command.items {
+            guard let line = entry.lines[item.line] else { throw CommandRefused("unknown-line", "return \(command.rma) has no line \(item.line)") }
+            guard item.quantity > 0 else { throw CommandRefused("validation", "line \(item.line): \(item.quantity) units (at least 1)") }
+            received[item.line, default: 0] += item.quantity
+            guard received[item.line]! <= line.quantity else {
+                throw CommandRefused("validation", "line \(item.line): \(received[item.line]!) units inspected, \(line.quantity) in the return")
+            }
+        }
+        if let short = entry.lines.first(where: { received[$0.key] != $0.value.quantity }) {
+            throw CommandRefused(
+                "validation", "line \(short.key): \(received[short.key] ?? 0) of \(short.value.quantity) units inspected; inspect every unit of the return")
+        }
+        try await orders.inspect(command.rma, command.items, in: tx)
+        try await context.publish(event: OrderEvent.ReturnInspected(
+            rma: command.rma, order: entry.order,
+            items: command.items.map { .init(line: $0.line, sku: entry.lines[$0.line]!.sku, quantity: $0.quantity, condition: $0.condition) }))
+        let order = try await locked(entry.order, context)
+        return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: order.total)
+    }
+
+    func completeReturn(_ command: OrderCommand.CompleteReturn, _ context: HandlerContext) async throws -> OrderCommand.Changed {
+        let tx = context.transaction
+        guard let entry = try await orders.returnEntry(command.rma, in: tx) else { throw CommandRefused("unknown-rma", "no return \(command.rma)") }
+        let order = try await locked(entry.order, context)
+        guard entry.status == (entry.kind.goodsComeBack ? "inspected" : "approved") else {
+            throw CommandRefused("not-open", "return \(command.rma) is \(entry.status)\(entry.kind.goodsComeBack ? " (its goods must be inspected first)" : "")")
+        }
+        try await orders.setReturnStatus(command.rma, "completed", in: tx)
+        let status: OrderStatus = try await orders.everythingReturned(order.id, in: tx) ? .returned : .partiallyReturned
+        try await intake.move(
+            order.id, from: order.status, to: status, reason: "return \(command.rma) completed", actor: context.envelope.source, order.total, context)
+        try await context.publish(event: OrderEvent.ReturnCompleted(
+            rma: command.rma, order: order.id, kind: entry.kind,
+            refund: entry.kind.refunds ? Money(minorUnits: entry.refund, currency: order.currency) : nil, status: status.rawValue))
+        return OrderCommand.Changed(order: order.id, status: status.rawValue, total: order.total)
+    }
+
+    func cancelReturn(_ command: OrderCommand.CancelReturn, _ context: HandlerContext) async throws -> OrderCommand.Changed {
+        let tx = context.transaction
+        guard let entry = try await orders.returnEntry(command.rma, in: tx) else { throw CommandRefused("unknown-rma", "no return \(command.rma)") }
+        let order = try await locked(entry.order, context)
+        guard entry.status == "approved" else {
+            throw CommandRefused("too-late", "return \(command.rma) is \(entry.status): its goods came back, it can no longer be cancelled")
+        }
+        try await orders.setReturnStatus(command.rma, "cancelled", in: tx)
+        try await intake.move(
+            order.id, from: order.status, to: entry.previousStatus, reason: "return \(command.rma) cancelled: \(command.reason)",
+            actor: context.envelope.source, order.total, context)
+        return OrderCommand.Changed(order: order.id, status: entry.previousStatus.rawValue, total: order.total)
+    }
+}

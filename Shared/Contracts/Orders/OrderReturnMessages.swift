@@ -1,0 +1,177 @@
+import Foundation
+
+/// Returns (RMA): what a customer sends back from a delivered order, and the refund.
+public enum ReturnKind: String, Codable, Sendable, CaseIterable {
+    /// Goods come back and are refunded.
+    case `return`
+    /// Money back, no goods (a damaged item the customer keeps, a goodwill refund).
+    case refundOnly = "refund_only"
+    /// Goods come back, no money (a gift, a refund made on the platform itself).
+    case returnWithoutRefund = "return_without_refund"
+
+    public var goodsComeBack: Bool { self != .refundOnly }
+    public var refunds: Bool { self != .returnWithoutRefund }
+}
+
+extension OrderCommand {
+    /// Asks for a return of some units of a completed order. The orders service approves it
+    /// (within the return window of the last shipment, every SKU returnable, no more units
+    /// than shipped and not returned yet) and the order becomes `return_requested`, or
+    /// refuses it with the reason (a rejected return).
+    public struct RequestReturn: Message, Equatable {
+        public static let type: MessageType = "orders.request_return.v1"
+        public var order: Int64
+        public var rma: String
+        public var lines: [ShipmentLine]
+        public var kind: ReturnKind
+        public var reason: String
+        public init(order: Int64, rma: String, lines: [ShipmentLine], kind: ReturnKind, reason: String) {
+            (self.order, self.rma, self.lines, self.kind, self.reason) = (order, rma, lines, kind, reason)
+        }
+    }
+
+    public struct ReturnLine: Codable, Sendable, Equatable {
+        public var line: Int
+        public var sku: String
+        public var quantity: Int
+        /// Its share of the line's total (largest remainder by units).
+        public var refund: Money
+        public init(line: Int, sku: String, quantity: Int, refund: Money) { (self.line, self.sku, self.quantity, self.refund) = (line, sku, quantity, refund) }
+    }
+
+    public struct ReturnApproved: Codable, Sendable, Equatable {
+        public var rma: String
+        public var order: Int64
+        public var lines: [ReturnLine]
+        public var refund: Money
+        public init(rma: String, order: Int64, lines: [ReturnLine], refund: Money) { (self.rma, self.order, self.lines, self.refund) = (rma, order, lines, refund) }
+    }
+
+    /// Records what came back and in what condition (sellable or damaged), line by line.
+    /// Sent by an operator (`erpctl returns receive`); the return saga goes on from it.
+    public struct InspectReturn: Message, Equatable {
+        public static let type: MessageType = "orders.inspect_return.v1"
+        public struct Item: Codable, Sendable, Equatable {
+            public var line: Int
+            public var quantity: Int
+            public var condition: InventoryCommand.ReturnCondition
+            public init(line: Int, quantity: Int, condition: InventoryCommand.ReturnCondition) {
+                (self.line, self.quantity, self.condition) = (line, quantity, condition)
+            }
+        }
+        public var rma: String
+        public var items: [Item]
+        public init(rma: String, items: [Item]) { (self.rma, self.items) = (rma, items) }
+    }
+
+    /// Closes an approved return: the order becomes `returned` (every shipped unit is
+    /// back) or `partially_returned`.
+    public struct CompleteReturn: Message, Equatable {
+        public static let type: MessageType = "orders.complete_return.v1"
+        public var rma: String
+        public init(rma: String) { self.rma = rma }
+    }
+
+    /// Cancels an approved return before its goods came back (its compensation): the order
+    /// gets its state from before back.
+    public struct CancelReturn: Message, Equatable {
+        public static let type: MessageType = "orders.cancel_return.v1"
+        public var rma: String
+        public var reason: String
+        public init(rma: String, reason: String) { (self.rma, self.reason) = (rma, reason) }
+    }
+}
+
+extension OrderEvent {
+    /// The goods of a return were received and inspected.
+    public struct ReturnInspected: Message, Equatable {
+        public static let type: MessageType = "orders.return.inspected.v1"
+        public var rma: String
+        public var order: Int64
+        public var items: [Item]
+        public struct Item: Codable, Sendable, Equatable {
+            public var line: Int
+            public var sku: String
+            public var quantity: Int
+            public var condition: InventoryCommand.ReturnCondition
+            public init(line: Int, sku: String, quantity: Int, condition: InventoryCommand.ReturnCondition) {
+                (self.line, self.sku, self.quantity, self.condition) = (line, sku, quantity, condition)
+            }
+        }
+        public init(rma: String, order: Int64, items: [Item]) { (self.rma, self.order, self.items) = (rma, order, items) }
+    }
+
+    /// A return is closed (CRM follows up with the customer).
+    public struct ReturnCompleted: Message, Equatable {
+        public static let type: MessageType = "orders.return.completed.v1"
+        public var rma: String
+        public var order: Int64
+        public var kind: ReturnKind
+        public var refund: Money?
+        public var status: String
+        public init(rma: String, order: Int64, kind: ReturnKind, refund: Money?, status: String) {
+            (self.rma, self.order, self.kind, self.refund, self.status) = (rma, order, kind, refund, status)
+        }
+    }
+}
+
+extension InventoryCommand {
+    /// Units of an order's shipment coming back: each goes into the lot and warehouse it
+    /// was issued from (sellable) or into quarantine there (damaged).
+    public struct ReturnOrderStock: Message, Equatable {
+        public static let type: MessageType = "inventory.return_order_stock.v1"
+        public struct Item: Codable, Sendable, Equatable {
+            public var sku: String
+            public var quantity: Int
+            public var condition: ReturnCondition
+            public init(sku: String, quantity: Int, condition: ReturnCondition) { (self.sku, self.quantity, self.condition) = (sku, quantity, condition) }
+        }
+        /// The order the units were issued for.
+        public var order: String
+        /// The return's reference (its RMA): recorded on the ledger; a second command with it is refused.
+        public var reference: String
+        public var items: [Item]
+        public init(order: String, reference: String, items: [Item]) { (self.order, self.reference, self.items) = (order, reference, items) }
+    }
+}
+
+extension FinanceCommand {
+    /// A refund's share of one invoice line (gross).
+    public struct RefundLine: Codable, Sendable, Equatable {
+        public var line: Int
+        public var amount: Money
+        public init(line: Int, amount: Money) { (self.line, self.amount) = (line, amount) }
+    }
+}
+
+extension SagaRequest {
+    /// Starts a return (see ``OrderCommand/RequestReturn``); the RMA number is made by the coordinator.
+    public struct StartReturn: Message, Equatable {
+        public static let type: MessageType = "saga.start_return.v1"
+        public var order: Int64
+        public var lines: [OrderCommand.ShipmentLine]
+        public var kind: ReturnKind
+        public var reason: String
+        public init(order: Int64, lines: [OrderCommand.ShipmentLine], kind: ReturnKind, reason: String) {
+            (self.order, self.lines, self.kind, self.reason) = (order, lines, kind, reason)
+        }
+    }
+}
+
+extension InventoryResult {
+    public struct OrderStockReturned: Codable, Sendable, Equatable {
+        public struct Lot: Codable, Sendable, Equatable {
+            public var sku: String
+            public var warehouse: String
+            public var lot: String
+            public var quantity: Int
+            public var condition: InventoryCommand.ReturnCondition
+            public init(sku: String, warehouse: String, lot: String, quantity: Int, condition: InventoryCommand.ReturnCondition) {
+                (self.sku, self.warehouse, self.lot, self.quantity, self.condition) = (sku, warehouse, lot, quantity, condition)
+            }
+        }
+        public var reference: String
+        public var lots: [Lot]
+        public init(reference: String, lots: [Lot]) { (self.reference, self.lots) = (reference, lots) }
+    }
+}

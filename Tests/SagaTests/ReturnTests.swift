@@ -1,0 +1,191 @@
+import AMQP
+import Contracts
+import Finance
+import Foundation
+import Messaging
+import Postgres
+import Saga
+import ServiceTestSupport
+import TestSupport
+import Testing
+
+/// The return saga end to end: approve → goods inspected → restock or quarantine → credit
+/// note → order partially returned or returned; rejections, refund-only, timeouts and failures.
+@Suite(.timeLimit(.minutes(3))) struct ReturnTests {
+    typealias S = SplitTests
+
+    /// A paid order of 2 shirts (197.00) and a cap (49.99), shipped, delivered and completed.
+    static func completedOrder(_ system: SystemHarness, _ externalID: String) async throws -> Int64 {
+        let id = try await S.place(system, externalID, paid: true)
+        let delivered = try await system.client.send(OrderCommand.ChangeStatus(order: id, to: "delivered", reason: "courier scan"))
+        #expect(delivered.status == .done, "\(delivered)")
+        let completed = try await FulfilmentTests.waitFor(system, externalID, status: "completed")
+        return try #require(completed)
+    }
+
+    static func startReturn(_ system: SystemHarness, _ order: Int64, _ lines: [OrderCommand.ShipmentLine], _ kind: ReturnKind = .return)
+        async throws -> (saga: UUID, rma: String)
+    {
+        let outcome = try await system.client.send(SagaRequest.StartReturn(order: order, lines: lines, kind: kind, reason: "does not fit"))
+        #expect(outcome.status == .done, "\(outcome)")
+        let saga = try #require(try outcome.result?.decode(SagaRequest.Started.self)).saga
+        var rma = ""
+        let approved = try await eventually {
+            rma = try await system.pool("saga").query(PostgresQuery(
+                sql: "SELECT state->'data'->>'rma', state->'data'->'approved' IS NOT NULL AND state->'data'->'approved' <> 'null'::jsonb FROM \(system.schema("saga")).instances WHERE id = $1",
+                binds: [saga])).first.map { try $0.decode(Bool.self, at: 1) ? try $0.decode(String.self, at: 0) : "" } ?? ""
+            if !rma.isEmpty { return true }
+            return try await S.sagaStatus(system, saga) != "waiting"
+        }
+        #expect(approved)
+        return (saga, rma)
+    }
+
+    static func creditNotes(_ system: SystemHarness, _ order: Int64) async throws -> [Int64] {
+        try await system.pool("finance").query(PostgresQuery(
+            sql: "SELECT gross_minor FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'credit_note' ORDER BY number",
+            binds: [order])).map { try $0.decode(Int64.self, at: 0) }
+    }
+
+    static func onHand(_ system: SystemHarness, _ sku: String) async throws -> Int {
+        try await system.pool("inventory").query(PostgresQuery(
+            sql: "SELECT sum(on_hand)::int FROM \(system.schema("inventory")).stock WHERE sku = $1", binds: [sku]))[0].decode(Int.self, at: 0)
+    }
+
+    static func quarantined(_ system: SystemHarness, _ sku: String) async throws -> Int {
+        try await system.pool("inventory").query(PostgresQuery(
+            sql: "SELECT coalesce(sum(quantity), 0)::int FROM \(system.schema("inventory")).quarantine WHERE sku = $1", binds: [sku]))[0]
+            .decode(Int.self, at: 0)
+    }
+
+    @Test func aReturnOfPartOfAnOrderRestocksTheSellableUnitQuarantinesTheDamagedOneAndRefundsBoth() async throws {
+        try await FulfilmentTests.withSystem { system async throws in
+            try await S.stock(system)
+            let order = try await Self.completedOrder(system, "RET-1")
+            let shirtsBefore = try await Self.onHand(system, "TEE-RED-M")
+            let (saga, rma) = try await Self.startReturn(system, order, [.init(line: 1, quantity: 1), .init(line: 2, quantity: 1)])
+            let requested = try await S.order(system, order).status
+            #expect(requested == "return_requested")
+            let inspected = try await system.client.send(OrderCommand.InspectReturn(
+                rma: rma, items: [.init(line: 1, quantity: 1, condition: .sellable), .init(line: 2, quantity: 1, condition: .quarantine)]))
+            #expect(inspected.status == .done, "\(inspected)")
+            let completed = try await eventually { try await S.sagaStatus(system, saga) == "completed" }
+            #expect(completed)
+            let status = try await S.order(system, order).status
+            #expect(status == "partially_returned", "one shirt is still with the customer")
+            let shirts = try await Self.onHand(system, "TEE-RED-M")
+            #expect(shirts == shirtsBefore + 1, "the sellable shirt is back in its lot")
+            let caps = try await Self.quarantined(system, "CAP-BLUE")
+            #expect(caps == 1, "the damaged cap is in quarantine")
+            let notes = try await Self.creditNotes(system, order)
+            #expect(notes == [-(9_850 + 4_999)], "half of the shirts' 197.00 and the cap's 49.99")
+            try await S.invariantsHold(system)
+            // The rest comes back later: the order is returned.
+            let (second, rest) = try await Self.startReturn(system, order, [.init(line: 1, quantity: 1)])
+            let received = try await system.client.send(OrderCommand.InspectReturn(rma: rest, items: [.init(line: 1, quantity: 1, condition: .sellable)]))
+            #expect(received.status == .done, "\(received)")
+            let done = try await eventually { try await S.sagaStatus(system, second) == "completed" }
+            #expect(done)
+            let final = try await S.order(system, order).status
+            #expect(final == "returned")
+            let allNotes = try await Self.creditNotes(system, order)
+            #expect(allNotes.reduce(0, +) == -(19_700 + 4_999), "both returns together refund the lines exactly")
+            try await S.invariantsHold(system)
+        }
+    }
+
+    @Test func aRefundOnlyReturnRefundsWithoutGoodsAndAReturnWithoutRefundTakesGoodsBackWithoutMoney() async throws {
+        try await FulfilmentTests.withSystem { system async throws in
+            try await S.stock(system)
+            let order = try await Self.completedOrder(system, "RET-2")
+            let shirtsBefore = try await Self.onHand(system, "TEE-RED-M")
+            let (refundOnly, _) = try await Self.startReturn(system, order, [.init(line: 2, quantity: 1)], .refundOnly)
+            let refunded = try await eventually { try await S.sagaStatus(system, refundOnly) == "completed" }
+            #expect(refunded, "no goods to wait for")
+            let notes = try await Self.creditNotes(system, order)
+            #expect(notes == [-4_999])
+            let (noRefund, rma) = try await Self.startReturn(system, order, [.init(line: 1, quantity: 2)], .returnWithoutRefund)
+            let received = try await system.client.send(OrderCommand.InspectReturn(rma: rma, items: [.init(line: 1, quantity: 2, condition: .sellable)]))
+            #expect(received.status == .done, "\(received)")
+            let closed = try await eventually { try await S.sagaStatus(system, noRefund) == "completed" }
+            #expect(closed)
+            let notesAfter = try await Self.creditNotes(system, order)
+            #expect(notesAfter == [-4_999], "no money for the second return")
+            let shirts = try await Self.onHand(system, "TEE-RED-M")
+            #expect(shirts == shirtsBefore + 2)
+            let status = try await S.order(system, order).status
+            #expect(status == "returned")
+            try await S.invariantsHold(system)
+        }
+    }
+
+    @Test func aReturnOfMoreThanWasShippedIsRejectedWithTheReasonAndTheOrderStaysAsItWas() async throws {
+        try await FulfilmentTests.withSystem { system async throws in
+            try await S.stock(system)
+            let order = try await Self.completedOrder(system, "RET-3")
+            let (saga, _) = try await Self.startReturn(system, order, [.init(line: 1, quantity: 3)])
+            let rejected = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
+            #expect(rejected)
+            let reason = try await system.pool("saga").query(PostgresQuery(
+                sql: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0].decode(String.self, at: 0)
+            #expect(reason.contains("3 to return, 2 shipped"), "\(reason)")
+            let status = try await S.order(system, order).status
+            #expect(status == "completed")
+        }
+    }
+
+    @Test func aFinalSaleItemIsNotReturnable() async throws {
+        try await FulfilmentTests.withSystem { system async throws in
+            try await S.stock(system)
+            let order = try await Self.completedOrder(system, "RET-6")
+            let event = try Envelope(CatalogEvent.SKUChanged(
+                code: "CAP-BLUE", product: "CAP-BLUE", title: "Cap", options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true,
+                returnable: false), source: "tests")
+            let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+            _ = try await publisher.publish(AMQPMessage(
+                exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties))
+            await publisher.close()
+            let copied = try await eventually {
+                try await system.pool("orders").query(PostgresQuery(
+                    sql: "SELECT returnable FROM \(system.schema("orders")).skus WHERE code = 'CAP-BLUE'"))[0].decode(Bool.self, at: 0) == false
+            }
+            #expect(copied)
+            let (saga, _) = try await Self.startReturn(system, order, [.init(line: 2, quantity: 1)])
+            let rejected = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
+            #expect(rejected)
+            let reason = try await system.pool("saga").query(PostgresQuery(
+                sql: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0].decode(String.self, at: 0)
+            #expect(reason.contains("final sale"), "\(reason)")
+        }
+    }
+
+    @Test func aReturnWhoseGoodsDoNotComeBackInTimeIsCancelled() async throws {
+        try await FulfilmentTests.withSystem(returnGoodsTimeout: .seconds(2)) { system async throws in
+            try await S.stock(system)
+            let order = try await Self.completedOrder(system, "RET-4")
+            let (saga, _) = try await Self.startReturn(system, order, [.init(line: 2, quantity: 1)])
+            let cancelled = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
+            #expect(cancelled)
+            let status = try await S.order(system, order).status
+            #expect(status == "completed", "the order is as before the return")
+            let notes = try await Self.creditNotes(system, order)
+            #expect(notes.isEmpty)
+        }
+    }
+
+    @Test func aRefundRefusedAfterTheGoodsCameBackLeavesTheSagaStuckForAPerson() async throws {
+        let refuse = Flag(true)
+        try await FulfilmentTests.withSystem(inject: [
+            "finance": { $0.injectRefusal(FinanceCommand.RecordRefund.self, code: "bank-down", reason: "the bank is down", when: { refuse.value }) },
+        ]) { system async throws in
+            try await S.stock(system)
+            let order = try await Self.completedOrder(system, "RET-5")
+            let (saga, rma) = try await Self.startReturn(system, order, [.init(line: 2, quantity: 1)])
+            let received = try await system.client.send(OrderCommand.InspectReturn(rma: rma, items: [.init(line: 2, quantity: 1, condition: .sellable)]))
+            #expect(received.status == .done, "\(received)")
+            let stuck = try await eventually { try await S.sagaStatus(system, saga) == "stuck" }
+            #expect(stuck, "the goods are back, so the return cannot be cancelled: a person decides")
+            try await S.invariantsHold(system)
+        }
+    }
+}

@@ -91,6 +91,9 @@ import Testing
         ["returns", "create", "--order", "1", "--line", "1:1", "--kind", "swap", "--reason", "x"],
         ["returns", "receive", "--rma", "R", "--item", "1:1:broken"],
         ["returns", "receive", "--rma", "R", "--item", "1:sellable"],
+        ["returns", "exchange", "--order", "1", "--line", "1:1", "--reason", "x"],
+        ["returns", "exchange", "--order", "1", "--line", "1:1", "--replace", "TEE-L", "--reason", "x"],
+        ["returns", "exchange", "--order", "1", "--line", "1:1", "--replace", ":1", "--reason", "x"],
     ])
     func badArgumentsExitWith64AndSayWhy(arguments: [String]) throws {
         let result = try ErpctlCommandTests.erpctl(arguments)

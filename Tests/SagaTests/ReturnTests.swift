@@ -138,13 +138,9 @@ import Testing
         try await FulfilmentTests.withSystem { system async throws in
             try await S.stock(system)
             let order = try await Self.completedOrder(system, "RET-6")
-            let event = try Envelope(CatalogEvent.SKUChanged(
+            try await S.publish(system, CatalogEvent.SKUChanged(
                 code: "CAP-BLUE", product: "CAP-BLUE", title: "Cap", options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true,
-                returnable: false), source: "tests")
-            let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-            _ = try await publisher.publish(AMQPMessage(
-                exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties))
-            await publisher.close()
+                returnable: false))
             let copied = try await eventually {
                 try await system.pool("orders").query(PostgresQuery(
                     sql: "SELECT returnable FROM \(system.schema("orders")).skus WHERE code = 'CAP-BLUE'"))[0].decode(Bool.self, at: 0) == false

@@ -26,12 +26,8 @@ import Testing
                 sku: sku, warehouse: warehouse, lot: "L1", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 10,
                 purchaseReference: "PO-\(sku)"))
             #expect(received.status == .done, "\(received)")
-            let event = try Envelope(CatalogEvent.SKUChanged(
-                code: sku, product: sku, title: sku, options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true), source: "tests")
-            let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-            _ = try await publisher.publish(AMQPMessage(
-                exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties))
-            await publisher.close()
+            try await Self.publish(system, CatalogEvent.SKUChanged(
+                code: sku, product: sku, title: sku, options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true))
         }
         let copied = try await eventually {
             try await system.pool("orders").query(PostgresQuery(sql: "SELECT count(*)::int FROM \(system.schema("orders")).skus"))[0]
@@ -55,6 +51,15 @@ import Testing
         await publisher.close()
         let placed = try await FulfilmentTests.waitFor(system, externalID, status: paid ? "shipped" : "pending_payment")
         return try #require(placed)
+    }
+
+    /// Publishes a SKU as the catalog would (the orders and finance services copy it).
+    static func publish(_ system: System, _ sku: CatalogEvent.SKUChanged) async throws {
+        let event = try Envelope(sku, source: "tests")
+        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+        _ = try await publisher.publish(AMQPMessage(
+            exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties))
+        await publisher.close()
     }
 
     /// An unpaid order of 2 shirts and a cap, reserved and waiting for payment; its id.

@@ -7,7 +7,7 @@ import ServiceKit
 /// `erpctl returns ...`: returns (RMA) of delivered orders, through the return saga.
 struct ReturnsCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "returns", abstract: "Returns (RMA): create, receive (inspection), list.", subcommands: [Create.self, Receive.self, List.self])
+        commandName: "returns", abstract: "Returns (RMA): create, exchange, receive (inspection), list.", subcommands: [Create.self, ExchangeOrder.self, Receive.self, List.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -82,6 +82,45 @@ struct ReturnsCommands: AsyncParsableCommand {
                     WHERE ($1::bigint IS NULL OR r.order_id = $1) GROUP BY r.rma ORDER BY r.requested_at DESC LIMIT $2
                     """, binds: [order, limit]))), json: report.json)
             }
+        }
+    }
+}
+
+extension ReturnsCommands {
+    struct ExchangeOrder: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "exchange",
+            abstract: "Exchange returned units for other SKUs (saga: a return, then the replacement ships as a new order paid from the refund).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option var order: Int64
+        @Option(name: .customLong("line"), help: "LINE:QUANTITY returned, once per line.") var lines: [String] = []
+        @Option(name: .customLong("replace"), help: "SKU:QUANTITY sent instead, once per SKU.") var replacements: [String] = []
+        @Option var reason: String
+        @Flag(help: "Wait until the saga ends (it waits for `returns receive`).") var wait = false
+
+        func parsedReplacements() throws -> [ReplacementLine] {
+            guard !replacements.isEmpty else { throw ValidationError("give at least one --replace SKU:QUANTITY") }
+            return try replacements.map { text in
+                guard let colon = text.lastIndex(of: ":"), let quantity = Int(text[text.index(after: colon)...]), quantity > 0, colon != text.startIndex else {
+                    throw ValidationError("--replace '\(text)': expected SKU:QUANTITY with a quantity of at least 1")
+                }
+                return ReplacementLine(sku: String(text[..<colon]), quantity: quantity)
+            }
+        }
+
+        func validate() throws {
+            guard !lines.isEmpty else { throw ValidationError("give at least one --line LINE:QUANTITY") }
+            _ = try lines.map { try lineQuantity($0, option: "--line") }
+            _ = try parsedReplacements()
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason is empty") }
+        }
+
+        func run() async throws {
+            try await startSaga(
+                SagaRequest.StartExchange(
+                    order: order, lines: try lines.map { try lineQuantity($0, option: "--line") }, replacements: try parsedReplacements(), reason: reason),
+                servers: servers, output: output, wait: wait)
         }
     }
 }

@@ -12,6 +12,7 @@ struct Coordinator: Sendable {
     let store: SagaStore
     let fulfilment: SagaEngine<Fulfilment.Data>
     let returns: SagaEngine<Return.Data>
+    let exchange: SagaEngine<Exchange.Data>
     let split = SagaEngine(Split.definition)
     let merge = SagaEngine(Merge.definition)
     let replyKey: String
@@ -44,7 +45,8 @@ struct Coordinator: Sendable {
         }
         registry.on(OrderEvent.ReturnInspected.self) { event, context in
             let body = try JSONValue(encoding: event)
-            for row in try await store.waiting(keyPrefix: Return.key(order: event.order, rma: event.rma), in: context.transaction) {
+            // The return or exchange of this RMA.
+            for row in try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction) {
                 try await advance(row, input: .event(type: OrderEvent.ReturnInspected.type, body: body), context)
             }
         }
@@ -54,14 +56,19 @@ struct Coordinator: Sendable {
         }
         registry.command(SagaRequest.StartSplit.self, startSplit)
         registry.command(SagaRequest.StartReturn.self) { request, context in
-            let reason = request.reason.trimmingCharacters(in: .whitespaces)
-            guard !reason.isEmpty else { throw CommandRefused("validation", "a return needs a reason") }
-            guard !request.lines.isEmpty else { throw CommandRefused("validation", "a return names at least one line") }
-            let rma = "RMA-\(request.order)-\(context.envelope.id.uuidString.prefix(8))"
+            let (rma, reason) = try Self.returnRequest(request.order, request.lines, request.reason, context)
             let state = try await start(
                 returns, Return.Data(order: request.order, rma: rma, lines: request.lines, kind: request.kind, reason: reason),
                 key: Return.key(order: request.order, rma: rma), context)
             return SagaRequest.Started(saga: state.id, type: Return.type, status: state.status.rawValue)
+        }
+        registry.command(SagaRequest.StartExchange.self) { request, context in
+            let (rma, reason) = try Self.returnRequest(request.order, request.lines, request.reason, context)
+            guard !request.replacements.isEmpty else { throw CommandRefused("validation", "an exchange names at least one replacement") }
+            let state = try await start(
+                exchange, Exchange.Data(order: request.order, rma: rma, lines: request.lines, replacements: request.replacements, reason: reason),
+                key: Exchange.key(order: request.order, rma: rma), context)
+            return SagaRequest.Started(saga: state.id, type: Exchange.type, status: state.status.rawValue)
         }
         registry.command(SagaRequest.StartMerge.self) { request, context in
             let reason = request.reason.trimmingCharacters(in: .whitespaces)
@@ -111,6 +118,16 @@ struct Coordinator: Sendable {
         return SagaRequest.Started(saga: state.id, type: Split.type, status: state.status.rawValue)
     }
 
+    /// A return's RMA number (from the request's message id) and its trimmed reason.
+    static func returnRequest(
+        _ order: Int64, _ lines: [OrderCommand.ShipmentLine], _ reason: String, _ context: HandlerContext
+    ) throws -> (rma: String, reason: String) {
+        let reason = reason.trimmingCharacters(in: .whitespaces)
+        guard !reason.isEmpty else { throw CommandRefused("validation", "a return needs a reason") }
+        guard !lines.isEmpty else { throw CommandRefused("validation", "a return names at least one line") }
+        return ("RMA-\(order)-\(context.envelope.id.uuidString.prefix(8))", reason)
+    }
+
     // MARK: - Running sagas
 
     /// Starts a saga unless one with `key` exists.
@@ -149,6 +166,7 @@ struct Coordinator: Sendable {
         case Split.type: return try await advance(split, row, input, tx, causation: causation, send: send)
         case Merge.type: return try await advance(merge, row, input, tx, causation: causation, send: send)
         case Return.type: return try await advance(returns, row, input, tx, causation: causation, send: send)
+        case Exchange.type: return try await advance(exchange, row, input, tx, causation: causation, send: send)
         default: throw SagaTypeError(type: row.type)
         }
     }

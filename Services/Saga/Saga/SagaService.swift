@@ -36,7 +36,8 @@ public enum SagaService {
     ) -> ServiceDefinition {
         let coordinator = Coordinator(
             store: SagaStore(schema: schema), fulfilment: SagaEngine(Fulfilment.definition(paymentTimeout: settings.paymentTimeout)),
-            returns: SagaEngine(Return.definition(goodsTimeout: settings.returnGoodsTimeout)), replyKey: replyKey, commandsExchange: commandsExchange)
+            returns: SagaEngine(Return.definition(goodsTimeout: settings.returnGoodsTimeout)),
+            exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), replyKey: replyKey, commandsExchange: commandsExchange)
         var registry = MessageHandlers()
         coordinator.register(in: &registry)
         var definition = ServiceDefinition(

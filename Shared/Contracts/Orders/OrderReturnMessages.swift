@@ -25,8 +25,10 @@ extension OrderCommand {
         public var lines: [ShipmentLine]
         public var kind: ReturnKind
         public var reason: String
-        public init(order: Int64, rma: String, lines: [ShipmentLine], kind: ReturnKind, reason: String) {
-            (self.order, self.rma, self.lines, self.kind, self.reason) = (order, rma, lines, kind, reason)
+        /// For an exchange: what replaces the returned units (checked now: known, active, priced in the order's currency).
+        public var replacements: [ReplacementLine]?
+        public init(order: Int64, rma: String, lines: [ShipmentLine], kind: ReturnKind, reason: String, replacements: [ReplacementLine]? = nil) {
+            (self.order, self.rma, self.lines, self.kind, self.reason, self.replacements) = (order, rma, lines, kind, reason, replacements)
         }
     }
 
@@ -136,6 +138,14 @@ extension InventoryCommand {
 }
 
 extension FinanceCommand {
+    /// Invoices an order now (as `orders.order.placed.v1` would; an order invoiced before
+    /// keeps its invoice): for a saga that must not go on before the invoice exists.
+    public struct InvoiceOrder: Message, Equatable {
+        public static let type: MessageType = "finance.invoice_order.v1"
+        public var order: OrderSnapshot
+        public init(order: OrderSnapshot) { self.order = order }
+    }
+
     /// A refund's share of one invoice line (gross).
     public struct RefundLine: Codable, Sendable, Equatable {
         public var line: Int
@@ -173,5 +183,42 @@ extension InventoryResult {
         public var reference: String
         public var lots: [Lot]
         public init(reference: String, lots: [Lot]) { (self.reference, self.lots) = (reference, lots) }
+    }
+}
+
+/// A SKU and units sent in exchange for returned ones.
+public struct ReplacementLine: Codable, Sendable, Equatable {
+    public var sku: String
+    public var quantity: Int
+    public init(sku: String, quantity: Int) { (self.sku, self.quantity) = (sku, quantity) }
+}
+
+extension OrderCommand {
+    /// Places the order that ships an exchange's replacement: the original order's customer,
+    /// address and platform, these SKUs at their catalog prices, no shipping fee, waiting for
+    /// payment (the exchange pays it with the returned lines' refund). Published as placed,
+    /// so finance invoices it and it gets its own fulfilment (a new shipment). Placing it
+    /// twice for one RMA gives the same order.
+    public struct PlaceReplacement: Message, Equatable {
+        public static let type: MessageType = "orders.place_replacement.v1"
+        public var order: Int64
+        public var rma: String
+        public var lines: [ReplacementLine]
+        public init(order: Int64, rma: String, lines: [ReplacementLine]) { (self.order, self.rma, self.lines) = (order, rma, lines) }
+    }
+}
+
+extension SagaRequest {
+    /// Starts an exchange: a return of these lines whose replacement SKUs ship as a new order
+    /// once the goods are back; the price difference is charged (left owing) or refunded.
+    public struct StartExchange: Message, Equatable {
+        public static let type: MessageType = "saga.start_exchange.v1"
+        public var order: Int64
+        public var lines: [OrderCommand.ShipmentLine]
+        public var replacements: [ReplacementLine]
+        public var reason: String
+        public init(order: Int64, lines: [OrderCommand.ShipmentLine], replacements: [ReplacementLine], reason: String) {
+            (self.order, self.lines, self.replacements, self.reason) = (order, lines, replacements, reason)
+        }
     }
 }

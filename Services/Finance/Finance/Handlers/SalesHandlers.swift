@@ -12,10 +12,8 @@ extension FinanceHandlers {
         guard order.status != "cancelled" else { return }
         let tx = context.transaction
         guard try await documents.invoice(order: order.order, in: tx) == nil else { return }  // invoiced before
-        let issuedOn = Self.businessDate(order.placedAt)
-        var invoice = try Invoice.forOrder(
-            order, taxCategories: try await taxCategories(order.lines.map(\.sku), tx), rates: try await rates(tx), issuedOn: issuedOn)
-        try await issue(&invoice, party: order.customer, context)
+        let invoice = try await invoice(order, context)
+        let issuedOn = invoice.issuedOn
         if order.paymentStatus == "paid" {
             // Paid on the platform: the platform owes the money until its payout.
             var payment = JournalEntry(currency: invoice.currency)
@@ -25,6 +23,24 @@ extension FinanceHandlers {
                 payment, date: issuedOn, description: "Paid on \(order.platform): order \(order.order)", source: "platform-payment:\(order.order)", in: tx)
             _ = try await documents.settle(.receivable, order: order.order, amount: invoice.gross, in: tx)
         }
+    }
+
+    /// Invoices an order (the caller made sure it has no invoice yet).
+    func invoice(_ order: OrderSnapshot, _ context: HandlerContext) async throws -> Invoice {
+        let tx = context.transaction
+        var invoice = try Invoice.forOrder(
+            order, taxCategories: try await taxCategories(order.lines.map(\.sku), tx), rates: try await rates(tx),
+            issuedOn: Self.businessDate(order.placedAt))
+        try await issue(&invoice, party: order.customer, context)
+        return invoice
+    }
+
+    func invoiceOrder(_ command: FinanceCommand.InvoiceOrder, _ context: HandlerContext) async throws -> FinanceCommand.Result {
+        guard command.order.status != "cancelled" else { throw CommandRefused("validation", "order \(command.order.order) is cancelled") }
+        if let existing = try await documents.invoice(order: command.order.order, in: context.transaction) {
+            return FinanceCommand.Result(document: existing.number)
+        }
+        return FinanceCommand.Result(document: try await invoice(command.order, context).number)
     }
 
     /// Numbers, keeps and posts an invoice (receivable / revenue / output VAT), opens its

@@ -21,6 +21,7 @@ extension OrderHandlers {
         registry.command(OrderCommand.InspectReturn.self, inspectReturn)
         registry.command(OrderCommand.CompleteReturn.self, completeReturn)
         registry.command(OrderCommand.CancelReturn.self, cancelReturn)
+        registry.command(OrderCommand.PlaceReplacement.self, placeReplacement)
         registry.on(FinanceEvent.PaymentReceived.self, paymentReceived)
     }
 
@@ -151,10 +152,16 @@ extension OrderHandlers {
         return OrderCommand.Changed(order: order.id, status: status.rawValue, total: order.total)
     }
 
-    /// Finance recorded a payment: a pending order becomes paid (an order on hold remembers it).
+    /// Finance recorded a payment: a pending order becomes paid once it is paid in full (an
+    /// order on hold remembers it).
     func paymentReceived(_ payment: FinanceEvent.PaymentReceived, _ context: HandlerContext) async throws {
         guard let order = try await orders.lock(payment.order, in: context.transaction) else {
             context.logger.warning("payment for an unknown order", metadata: ["order": "\(payment.order)"])
+            return
+        }
+        let paid = try await orders.addPayment(order.id, payment.amount, in: context.transaction)
+        guard paid >= order.total.minorUnits else {
+            context.logger.info("order partly paid", metadata: ["order": "\(order.id)", "paid": "\(paid)", "total": "\(order.total.minorUnits)"])
             return
         }
         switch order.status {

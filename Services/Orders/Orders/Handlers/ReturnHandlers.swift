@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Messaging
+import Postgres
 
 /// Returns (RMA): approve or refuse a request, record the inspection of what came back,
 /// close the return, or cancel it before the goods came back. The return saga drives them.
@@ -32,6 +33,7 @@ extension OrderHandlers {
             let refund = try ReturnPolicy.refund(lineTotal: line.total, ordered: line.ordered, before: line.returned, quantity: wanted.quantity)
             approved.append(.init(line: line.line, sku: line.sku, quantity: wanted.quantity, refund: command.kind.refunds ? refund : Money(minorUnits: 0, currency: order.currency)))
         }
+        if let replacements = command.replacements { _ = try await replacementLines(replacements, currency: order.currency, tx) }
         let result = OrderCommand.ReturnApproved(
             rma: command.rma, order: order.id, lines: approved,
             refund: Money(minorUnits: approved.reduce(0) { $0 + $1.refund.minorUnits }, currency: order.currency))
@@ -99,5 +101,39 @@ extension OrderHandlers {
             order.id, from: order.status, to: entry.previousStatus, reason: "return \(command.rma) cancelled: \(command.reason)",
             actor: context.envelope.source, order.total, context)
         return OrderCommand.Changed(order: order.id, status: entry.previousStatus.rawValue, total: order.total)
+    }
+
+    /// The lines of a replacement order at catalog prices; refused if a SKU is unknown,
+    /// inactive or not priced in the order's currency.
+    func replacementLines(_ replacements: [ReplacementLine], currency: Currency, _ tx: PostgresTransaction) async throws -> [OrderSnapshot.Line] {
+        guard !replacements.isEmpty else { throw CommandRefused("validation", "an exchange names at least one replacement") }
+        let prices = try await orders.prices(replacements.map(\.sku), in: tx)
+        return try replacements.enumerated().map { index, replacement in
+            guard replacement.quantity > 0 else { throw CommandRefused("validation", "replacement \(replacement.sku): \(replacement.quantity) units (at least 1)") }
+            guard let price = prices[replacement.sku], price.currency == currency else {
+                throw CommandRefused("unknown-sku", "replacement \(replacement.sku) is not an active SKU with a price in \(currency.code)")
+            }
+            let total = Money(minorUnits: price.minorUnits * Int64(replacement.quantity), currency: currency)
+            return OrderSnapshot.Line(
+                line: index + 1, sku: replacement.sku, quantity: replacement.quantity, unitPrice: price, discount: Money(minorUnits: 0, currency: currency),
+                total: total)
+        }
+    }
+
+    /// The exchange's replacement order (the same one if placed before for this RMA).
+    func placeReplacement(_ command: OrderCommand.PlaceReplacement, _ context: HandlerContext) async throws -> OrderSnapshot {
+        let tx = context.transaction
+        if let existing = try await orders.replacement(rma: command.rma, in: tx) { return try await orders.snapshot(existing, in: tx) }
+        guard let entry = try await orders.returnEntry(command.rma, in: tx), entry.order == command.order else {
+            throw CommandRefused("unknown-rma", "order \(command.order) has no return \(command.rma)")
+        }
+        let original = try await locked(command.order, context)
+        let lines = try await replacementLines(command.lines, currency: original.currency, tx)
+        let id = try await orders.createReplacement(
+            for: original.id, rma: command.rma, lines: lines, reason: "exchange for return \(command.rma) of order \(original.id)",
+            actor: context.envelope.source, in: tx)
+        let snapshot = try await orders.snapshot(id, in: tx)
+        try await context.publish(event: OrderEvent.Placed(snapshot: snapshot))
+        return snapshot
     }
 }

@@ -75,6 +75,38 @@ extension OrderStore {
             origins: origins.map { ($0.fromOrder, $0.fromLine) }, shippingFee: shippingFee, reason: reason, actor: actor, in: tx)
     }
 
+    /// Creates an exchange's replacement order: the original's customer, address and
+    /// platform, these lines, no shipping fee, waiting for payment, linked to the original
+    /// and the return; an external id of the original's with `-X<its id>`. Returns its id.
+    public func createReplacement(
+        for original: Int64, rma: String, lines: [OrderSnapshot.Line], reason: String, actor: String, in tx: PostgresTransaction
+    ) async throws -> Int64 {
+        let id = try await create(
+            from: original, externalID: "p.external_id || '-X' || n.id", parent: nil, status: .pendingPayment, lines: lines,
+            origins: lines.map { _ in (original, 0) }, shippingFee: Money(minorUnits: 0, currency: lines[0].total.currency), reason: reason,
+            actor: actor, in: tx)
+        try await tx.query(PostgresQuery(sql: """
+            UPDATE \(s).orders SET payment = '{"status": "pending"}'::jsonb, exchange_for = $2, exchange_rma = $3 WHERE id = $1
+            """, binds: [id, original, rma]))
+        return id
+    }
+
+    public func replacement(rma: String, in tx: PostgresTransaction) async throws -> Int64? {
+        try await tx.query(PostgresQuery(sql: "SELECT id FROM \(s).orders WHERE exchange_rma = $1", binds: [rma])).first?.decode(Int64.self, at: 0)
+    }
+
+    /// Catalog prices of SKUs (active ones only), in minor units and their currency.
+    public func prices(_ skus: [String], in tx: PostgresTransaction) async throws -> [String: Money] {
+        var prices: [String: Money] = [:]
+        for row in try await tx.query(PostgresQuery(sql: """
+            SELECT code, price_minor, currency FROM \(s).skus WHERE code = ANY($1::text[]) AND active AND price_minor IS NOT NULL
+            """, binds: [skus])) {
+            prices[try row.decode(String.self, at: 0)] = Money(
+                minorUnits: try row.decode(Int64.self, at: 1), currency: try Currency(code: try row.decode(String.self, at: 2)))
+        }
+        return prices
+    }
+
     /// `externalID` is an SQL expression over the template `p` and the new id `n.id`; line
     /// titles come from each line's origin.
     private func create(

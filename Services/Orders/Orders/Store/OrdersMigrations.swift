@@ -101,5 +101,6 @@ public enum OrdersMigrations {
         changes,
         links,
         returns,
+        exchanges,
     ]
 }

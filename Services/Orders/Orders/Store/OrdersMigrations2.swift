@@ -85,3 +85,13 @@ extension OrdersMigrations {
         );
         """)
 }
+
+extension OrdersMigrations {
+    static let exchanges = PostgresMigration(version: 6, name: "exchanges", sql: """
+        -- What finance reported paid, so that an order becomes paid when it is paid in full.
+        ALTER TABLE orders ADD COLUMN paid_minor bigint NOT NULL DEFAULT 0;
+        -- An exchange's replacement order: the order and the return it replaces units of.
+        ALTER TABLE orders ADD COLUMN exchange_for bigint REFERENCES orders (id);
+        ALTER TABLE orders ADD COLUMN exchange_rma text UNIQUE;
+        """)
+}

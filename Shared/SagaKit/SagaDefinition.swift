@@ -36,17 +36,26 @@ public struct SagaStep<D: Codable & Sendable & Equatable>: Sendable {
     public let timeout: Duration?
     /// Whether the step is skipped for this data (e.g. waiting for payment of a paid order).
     public let skip: @Sendable (D) -> Bool
+    /// What its timeout means: the step failed (compensate), or the saga goes on without
+    /// what it waited for (e.g. no delivery scan: the parcel is taken as delivered).
+    public let onTimeout: SagaTimeoutAction
 
     public init(
-        _ name: String, timeout: Duration? = nil, skip: @escaping @Sendable (D) -> Bool = { _ in false },
+        _ name: String, timeout: Duration? = nil, onTimeout: SagaTimeoutAction = .fail, skip: @escaping @Sendable (D) -> Bool = { _ in false },
         action: @escaping @Sendable (D) throws -> SagaCommand?, awaiting: SagaAwait = .reply,
         matches: @escaping @Sendable (D, JSONValue) -> Bool = { _, _ in true },
         onSuccess: @escaping @Sendable (inout D, JSONValue?) throws -> Void = { _, _ in },
         compensation: @escaping @Sendable (D) throws -> SagaCommand? = { _ in nil }
     ) {
-        (self.name, self.timeout, self.skip, self.action, self.awaiting) = (name, timeout, skip, action, awaiting)
+        (self.name, self.timeout, self.skip, self.action, self.awaiting, self.onTimeout) = (name, timeout, skip, action, awaiting, onTimeout)
         (self.matches, self.onSuccess, self.compensation) = (matches, onSuccess, compensation)
     }
+}
+
+public enum SagaTimeoutAction: Sendable, Equatable {
+    case fail
+    /// Run the step's `onSuccess` with no result and go on.
+    case proceed
 }
 
 /// A saga: its type name, its steps, and what to do when it ends in failure after its
@@ -56,9 +65,16 @@ public struct SagaDefinition<D: Codable & Sendable & Equatable>: Sendable {
     public let steps: [SagaStep<D>]
     /// Commands sent once every compensation is done, given why the saga failed.
     public let onFailure: @Sendable (D, SagaFailure) throws -> [SagaCommand]
+    /// How long a step (or a compensation) waits for its command's reply when the step
+    /// sets no timeout of its own: a participant that does not answer fails the step. Every
+    /// waiting saga has a deadline.
+    public let replyTimeout: Duration
 
-    public init(type: String, steps: [SagaStep<D>], onFailure: @escaping @Sendable (D, SagaFailure) throws -> [SagaCommand] = { _, _ in [] }) {
-        (self.type, self.steps, self.onFailure) = (type, steps, onFailure)
+    public init(
+        type: String, steps: [SagaStep<D>], replyTimeout: Duration = .seconds(3600),
+        onFailure: @escaping @Sendable (D, SagaFailure) throws -> [SagaCommand] = { _, _ in [] }
+    ) {
+        (self.type, self.steps, self.onFailure, self.replyTimeout) = (type, steps, onFailure, replyTimeout)
     }
 }
 

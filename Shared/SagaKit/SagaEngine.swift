@@ -148,6 +148,13 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
                 state.history.append(.init(at: now, step: name, what: "compensation timed out"))
                 return (state, [])
             }
+            if definition.steps.indices.contains(state.step), definition.steps[state.step].onTimeout == .proceed {
+                try definition.steps[state.step].onSuccess(&state.data, nil)
+                state.history.append(.init(at: now, step: name, what: "timed out; going on"))
+                state.step += 1
+                let actions = try enter(&state, now: now, newRequestID: newRequestID)
+                return (state, actions)
+            }
             // Actions first: `(state, try enter(&state, …))` would return the state from before the call.
             let actions = try fail(&state, SagaFailure(step: name, code: "timeout", reason: "\(name) took longer than allowed"), now: now, newRequestID: newRequestID)
             return (state, actions)
@@ -206,6 +213,10 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
         }
     }
 
+    static func adding(_ duration: Duration, to date: Date) -> Date {
+        date.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+
     private func stepName(_ state: SagaState<D>) -> String {
         definition.steps.indices.contains(state.step) ? definition.steps[state.step].name : "end"
     }
@@ -220,8 +231,9 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
                 state.step += 1
                 continue
             }
-            state.deadline = step.timeout.map { now.addingTimeInterval(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }
+            state.deadline = step.timeout.map { Self.adding($0, to: now) }
             if let command = try step.action(state.data) {
+                if state.deadline == nil { state.deadline = Self.adding(definition.replyTimeout, to: now) }
                 let request = newRequestID()
                 state.requestID = request
                 state.history.append(.init(at: now, step: step.name, what: "sent \(command.type)"))
@@ -267,7 +279,7 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
             if !step.skip(state.data), let command = try step.compensation(state.data) {
                 let request = newRequestID()
                 state.requestID = request
-                state.deadline = now.addingTimeInterval(600)
+                state.deadline = Self.adding(definition.replyTimeout, to: now)
                 state.history.append(.init(at: now, step: step.name, what: "compensating: sent \(command.type)"))
                 return [.send(command, requestID: request)]
             }

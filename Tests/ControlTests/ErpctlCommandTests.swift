@@ -53,12 +53,15 @@ import Testing
     @Test func checkPrintsEachInvariantAsHeld() throws {
         #expect(try Self.erpctl(["migrate", "--service", "inventory"]).status == 0)
         #expect(try Self.erpctl(["migrate", "--service", "finance"]).status == 0)
+        #expect(try Self.erpctl(["migrate", "--service", "orders"]).status == 0)
+        #expect(try Self.erpctl(["migrate", "--service", "saga"]).status == 0)
         let check = try Self.erpctl(["check", "--json"])
         #expect(check.status == 0, "\(check.output)")
         let results = try JSONDecoder().decode([[String: AnyCodableValue]].self, from: Data(check.output.utf8))
-        #expect(results.count == 9, "6 stock checks and 3 money checks")
+        #expect(results.count == 16, "6 stock checks, 3 money, 3 split and merge, 2 intake, 2 sagas")
         let table = try Self.erpctl(["check"])
         #expect(table.output.contains("held   1. stock: on hand equals the ledger"), "\(table.output)")
+        #expect(table.output.contains("held   5. sagas: every saga is finished or waiting with a deadline"), "\(table.output)")
     }
 
     @Test func topologyDeclareAndMigrateAreIdempotent() throws {

@@ -173,6 +173,29 @@ import Testing
         }
     }
 
+    @Test func givenACommandSentWhenItsParticipantNeverAnswersExpectTheReplyDeadlineToFailTheStep() throws {
+        let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 7, paid: true), now: Self.t0)
+        #expect(waiting.deadline == Self.t0.addingTimeInterval(3600), "every waiting saga has a deadline: the reply's")
+        let (ended, actions) = try Self.engine.handle(.timeout, state: waiting, now: Self.t0.addingTimeInterval(3601))
+        #expect(Self.sent(actions) == [Cancel.type], "the reservation never answered: nothing to undo, the failure commands go")
+        #expect(ended.status == .compensated && ended.failure?.code == "timeout")
+    }
+
+    @Test func givenAStepWhoseTimeoutProceedsWhenItPassesExpectTheNextStep() throws {
+        let definition = SagaDefinition<Data>(type: "t", steps: [
+            SagaStep(
+                "await scan", timeout: .seconds(60), onTimeout: .proceed, action: { _ in nil }, awaiting: .event(Self.paidEvent),
+                onSuccess: { data, body in if body == nil { data.reservation = "assumed" } }),
+            SagaStep("ship", action: { try SagaCommand(Ship(order: $0.order)) }),
+        ])
+        let engine = SagaEngine(definition)
+        let (waiting, none) = try engine.start(id: UUID(), data: Data(order: 7, paid: true), now: Self.t0)
+        #expect(none.isEmpty && waiting.deadline == Self.t0.addingTimeInterval(60))
+        let (next, actions) = try engine.handle(.timeout, state: waiting, now: Self.t0.addingTimeInterval(61))
+        #expect(Self.sent(actions) == [Ship.type])
+        #expect(next.data.reservation == "assumed" && !next.compensating)
+    }
+
     @Test func givenAnOrderWaitingForPaymentWhenAnotherSagaTakesItOverExpectItToStopUndoingNothing() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 8, paid: false), now: Self.t0)
         let (awaiting, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)

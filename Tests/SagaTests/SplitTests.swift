@@ -4,6 +4,7 @@ import Finance
 import Foundation
 import Inventory
 import Messaging
+import Orders
 import Postgres
 import Saga
 import ServiceTestSupport
@@ -116,13 +117,21 @@ import Testing
         return try #require(try outcome.result?.decode(SagaRequest.Started.self)).saga
     }
 
-    static func invariantsHold(_ system: System) async throws {
+    /// Every invariant `erpctl check` verifies, on the test's schemas (`sagas`: also that no saga is stuck or waits without a deadline).
+    static func invariantsHold(_ system: System, sagas: Bool = true) async throws {
         let stock = try await StockInvariants(schema: system.schema("inventory")).check(system.pool("inventory"))
         let stockHeld = stock.allSatisfy(\.held)
         #expect(stockHeld, "\(stock)")
         let money = try await FinanceInvariants(schema: system.schema("finance")).check(system.pool("finance"))
         let moneyHeld = money.allSatisfy(\.held)
         #expect(moneyHeld, "\(money)")
+        let orders = try await OrderInvariants(schema: system.schema("orders")).check(system.pool("orders"))
+        let ordersHeld = orders.allSatisfy(\.held)
+        #expect(ordersHeld, "\(orders)")
+        guard sagas else { return }
+        let saga = try await SagaInvariants(schema: system.schema("saga")).check(system.pool("saga"))
+        let sagaHeld = saga.allSatisfy(\.held)
+        #expect(sagaHeld, "\(saga)")
     }
 
     @Test func anOrderSplitByWarehouseBecomesTwoOrdersThatEachShipWithTheirShareOfEveryAmount() async throws {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Finance
 import Inventory
+import Orders
+import Saga
 import ServiceKit
 
 /// `erpctl check`: the invariants of DESIGN.md section 4 on the live database, each
@@ -30,6 +32,18 @@ struct CheckCommand: AsyncParsableCommand {
                 }
             } else {
                 results.append(InvariantResult(name: "2. money (finance not migrated yet: nothing to check)", held: true, violations: []))
+            }
+            if try await pool.query("SELECT to_regclass('orders.return_lines') IS NOT NULL")[0].decode(Bool.self, at: 0) {
+                results += try await OrderInvariants().check(pool)
+            } else {
+                results.append(InvariantResult(name: "3-4. orders (orders not migrated yet: nothing to check)", held: true, violations: []))
+            }
+            if try await pool.query("SELECT to_regclass('saga.instances') IS NOT NULL")[0].decode(Bool.self, at: 0) {
+                results += try await SagaInvariants().check(pool).map {
+                    InvariantResult(name: "5. sagas: \($0.name)", held: $0.held, violations: $0.violations)
+                }
+            } else {
+                results.append(InvariantResult(name: "5. sagas (saga not migrated yet: nothing to check)", held: true, violations: []))
             }
         }
         if report.json {

@@ -19,14 +19,21 @@ public enum SagaService {
         public var paymentTimeout: Duration
         /// How long a return waits for its goods before it is cancelled.
         public var returnGoodsTimeout: Duration
-        public init(paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(30 * 86_400)) {
-            (self.paymentTimeout, self.returnGoodsTimeout) = (paymentTimeout, returnGoodsTimeout)
+        /// How long fulfilment waits for a delivery scan before it takes the parcel as delivered.
+        public var deliveryTimeout: Duration
+        public init(
+            paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(30 * 86_400),
+            deliveryTimeout: Duration = .seconds(30 * 86_400)
+        ) {
+            (self.paymentTimeout, self.returnGoodsTimeout, self.deliveryTimeout) = (paymentTimeout, returnGoodsTimeout, deliveryTimeout)
         }
-        /// `ERP_SAGA_PAYMENT_TIMEOUT_SECONDS` (default 1800), `ERP_SAGA_RETURN_GOODS_DAYS` (default 30).
+        /// `ERP_SAGA_PAYMENT_TIMEOUT_SECONDS` (default 1800), `ERP_SAGA_RETURN_GOODS_DAYS` (default 30),
+        /// `ERP_SAGA_DELIVERY_DAYS` (default 30).
         public init(environment: [String: String]) {
+            func days(_ name: String) -> Duration { .seconds((Int(environment[name] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 30) * 86_400) }
             self.init(
-                paymentTimeout: .seconds(Int(environment["ERP_SAGA_PAYMENT_TIMEOUT_SECONDS"] ?? "") ?? 1800),
-                returnGoodsTimeout: .seconds((Int(environment["ERP_SAGA_RETURN_GOODS_DAYS"] ?? "") ?? 30) * 86_400))
+                paymentTimeout: .seconds(Int(environment["ERP_SAGA_PAYMENT_TIMEOUT_SECONDS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 1800),
+                returnGoodsTimeout: days("ERP_SAGA_RETURN_GOODS_DAYS"), deliveryTimeout: days("ERP_SAGA_DELIVERY_DAYS"))
         }
     }
 
@@ -35,7 +42,7 @@ public enum SagaService {
         eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands, repliesExchange: String = Exchanges.replies
     ) -> ServiceDefinition {
         let coordinator = Coordinator(
-            store: SagaStore(schema: schema), fulfilment: SagaEngine(Fulfilment.definition(paymentTimeout: settings.paymentTimeout)),
+            store: SagaStore(schema: schema), fulfilment: SagaEngine(Fulfilment.definition(paymentTimeout: settings.paymentTimeout, deliveryTimeout: settings.deliveryTimeout)),
             returns: SagaEngine(Return.definition(goodsTimeout: settings.returnGoodsTimeout)),
             exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), replyKey: replyKey, commandsExchange: commandsExchange)
         var registry = MessageHandlers()

@@ -4,7 +4,8 @@ import SagaKit
 
 /// Order fulfilment: reserve stock → wait for payment (paid orders skip it; unpaid ones are
 /// cancelled at the deadline) → mark the order allocated → issue the stock (FEFO lots; finance
-/// books their cost) → record the shipment → wait for delivery → complete. A failure
+/// books their cost) → record the shipment → wait for delivery (with no delivery scan in
+/// time, the parcel is taken as delivered) → complete. A failure
 /// releases what was reserved; then a refused reservation puts the order on hold
 /// (backorder), an unpaid timeout cancels it and voids its invoice, and a cancellation
 /// (the order became cancelled before shipment) voids the invoice or refunds the payment.
@@ -20,6 +21,8 @@ public enum Fulfilment {
         public var lots: [InventoryResult.IssuedLot] = []
         /// What the customer pays (refunded in full when a paid order is cancelled).
         public var total: Money?
+        /// No delivery scan came in time: the parcel is taken as delivered.
+        public var deliveryAssumed: Bool?
 
         public init(order: Int64, lines: [InventoryCommand.OrderLine], region: String?, paid: Bool, total: Money? = nil) {
             (self.order, self.lines, self.region, self.paid, self.total) = (order, lines, region, paid, total)
@@ -46,7 +49,7 @@ public enum Fulfilment {
         }
     }
 
-    public static func definition(paymentTimeout: Duration = .seconds(1800)) -> SagaDefinition<Data> {
+    public static func definition(paymentTimeout: Duration = .seconds(1800), deliveryTimeout: Duration = .seconds(30 * 86_400)) -> SagaDefinition<Data> {
         SagaDefinition(
             type: type,
             steps: [
@@ -73,7 +76,12 @@ public enum Fulfilment {
                         lines: quantities.sorted { $0.key < $1.key }.map { .init(line: $0.key, quantity: $0.value) }))
                 }),
                 SagaStep(
-                    "await delivery", action: { _ in nil }, awaiting: .event(OrderEvent.StatusChanged.type), matches: statusBecomes("delivered")),
+                    "await delivery", timeout: deliveryTimeout, onTimeout: .proceed, action: { _ in nil }, awaiting: .event(OrderEvent.StatusChanged.type),
+                    matches: statusBecomes("delivered"), onSuccess: { data, body in if body == nil { data.deliveryAssumed = true } }),
+                SagaStep("take as delivered", skip: { $0.deliveryAssumed != true }, action: { data in
+                    try SagaCommand(OrderCommand.ChangeStatus(
+                        order: data.order, to: "delivered", reason: "no delivery scan within \(deliveryTimeout.components.seconds / 86_400) days: taken as delivered"))
+                }),
                 SagaStep("complete", action: { try SagaCommand(OrderCommand.ChangeStatus(order: $0.order, to: "completed", reason: "delivered")) }),
             ],
             onFailure: { data, failure in

@@ -38,5 +38,13 @@ public enum SagaMigrations {
             ALTER TABLE instances ADD CONSTRAINT instances_status_check
                 CHECK (status IN ('waiting', 'completed', 'compensated', 'stuck', 'superseded'));
             """),
+        PostgresMigration(version: 4, name: "every_wait_has_a_deadline", sql: """
+            -- Sagas saved before every waiting step had a deadline (fulfilments waiting for a
+            -- delivery scan, steps waiting for a reply) get one, in the row and in the state.
+            UPDATE instances SET deadline = date_trunc('second', now()) + interval '30 days',
+                state = jsonb_set(state, '{deadline}', to_jsonb(to_char(
+                    (date_trunc('second', now()) + interval '30 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))
+            WHERE status = 'waiting' AND deadline IS NULL;
+            """),
     ]
 }

@@ -1,0 +1,22 @@
+import Postgres
+import ServiceKit
+
+/// Invariant 5 of DESIGN.md on the live database: every saga is finished or waiting with a deadline.
+public struct SagaInvariants: Sendable {
+    public let schema: String
+    public init(schema: String = "saga") { self.schema = schema }
+
+    public func check(_ pool: PostgresPool) async throws -> [InvariantResult] {
+        let s = PostgresQuery.quoteIdentifier(schema)
+        return try await InvariantChecks.run([
+            ("every saga is finished or waiting with a deadline", """
+                SELECT 'saga ' || id || ' (' || type || ', ' || key || ') waits with no deadline' FROM \(s).instances
+                WHERE status = 'waiting' AND deadline IS NULL ORDER BY created_at
+                """),
+            ("no saga is stuck on a failed compensation (erpctl saga retry)", """
+                SELECT 'saga ' || id || ' (' || type || ', ' || key || ') is stuck: ' || coalesce(state->'history'->-1->>'what', '')
+                FROM \(s).instances WHERE status = 'stuck' ORDER BY created_at
+                """),
+        ], pool)
+    }
+}

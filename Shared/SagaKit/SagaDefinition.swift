@@ -18,6 +18,8 @@ public enum SagaAwait: Sendable, Equatable {
     case reply
     /// An event of this type that `matches` accepts (e.g. the order became paid).
     case event(MessageType)
+    /// Nothing: the step waits until its timeout, then the saga goes on (a hold).
+    case delay
 }
 
 /// One step of a saga over its data `D`: an action (a command, or nothing for a step that

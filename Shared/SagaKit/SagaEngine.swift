@@ -148,7 +148,9 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
                 state.history.append(.init(at: now, step: name, what: "compensation timed out"))
                 return (state, [])
             }
-            if definition.steps.indices.contains(state.step), definition.steps[state.step].onTimeout == .proceed {
+            if definition.steps.indices.contains(state.step),
+                definition.steps[state.step].onTimeout == .proceed || definition.steps[state.step].awaiting == .delay
+            {
                 try definition.steps[state.step].onSuccess(&state.data, nil)
                 state.history.append(.init(at: now, step: name, what: "timed out; going on"))
                 state.step += 1
@@ -249,6 +251,11 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
                 }
                 state.requestID = nil
                 state.history.append(.init(at: now, step: step.name, what: "waiting for \(type)"))
+                return []
+            }
+            if step.awaiting == .delay, state.deadline != nil {
+                state.requestID = nil
+                state.history.append(.init(at: now, step: step.name, what: "holding until the deadline"))
                 return []
             }
             // A local step with nothing to send and nothing to wait for.

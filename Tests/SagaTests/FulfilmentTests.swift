@@ -18,7 +18,7 @@ import Testing
     /// Orders, inventory, finance and the coordinator; `inject` changes a service's handlers
     /// (failure injection); the coordinator's replies come with `replyKey` on `erp.replies`.
     static func withSystem<T>(
-        paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(86_400), replyKey: String = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())",
+        paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(86_400), mergeWindow: Duration = .zero, replyKey: String = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())",
         inject: [String: @Sendable (inout MessageHandlers) -> Void] = [:], _ body: (SystemHarness) async throws -> T
     ) async throws -> T {
         @Sendable func injected(_ name: String, _ definition: ServiceDefinition) -> ServiceDefinition {
@@ -39,7 +39,7 @@ import Testing
             },
             "saga": { schema, prefix, commands, events in
                 injected("saga", SagaService.definition(
-                    schema: schema, queuePrefix: prefix, settings: .init(paymentTimeout: paymentTimeout, returnGoodsTimeout: returnGoodsTimeout), replyKey: replyKey,
+                    schema: schema, queuePrefix: prefix, settings: .init(paymentTimeout: paymentTimeout, returnGoodsTimeout: returnGoodsTimeout, mergeWindow: mergeWindow), replyKey: replyKey,
                     eventsExchange: events, commandsExchange: commands))
             },
         ], body)
@@ -121,6 +121,19 @@ import Testing
             }
             #expect(sagaCompleted)
             try await SplitTests.invariantsHold(system)
+        }
+    }
+
+    @Test func anOrderNoSingleWarehouseCanSupplyShipsOneParcelPerWarehouse() async throws {
+        try await Self.withSystem { system async throws in
+            try await SplitTests.stock(system)
+            let id = try await SplitTests.place(system, "E2E-WH", paid: true)
+            let parcels = try await system.pool("orders").query(PostgresQuery(sql: """
+                SELECT s.id || ':' || string_agg(l.line || 'x' || l.quantity, ',' ORDER BY l.line)
+                FROM \(system.schema("orders")).shipments s JOIN \(system.schema("orders")).shipment_lines l ON l.order_id = s.order_id AND l.shipment = s.id
+                WHERE s.order_id = $1 GROUP BY s.id ORDER BY s.id
+                """, binds: [id])).map { try $0.decode(String.self, at: 0) }
+            #expect(parcels == ["S-\(id)-BJ:2x1", "S-\(id)-SH:1x2"], "the cap from Beijing, the shirts from Shanghai")
         }
     }
 

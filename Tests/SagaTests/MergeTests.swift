@@ -112,4 +112,29 @@ import Testing
             try await S.invariantsHold(system)
         }
     }
+
+    @Test func withAMergeWindowTwoOrdersOfOneCustomerPlacedWithinItAreMergedAndAnotherAddressIsNot() async throws {
+        try await FulfilmentTests.withSystem(mergeWindow: .seconds(3)) { system async throws in
+            try await S.stock(system)
+            let a = try await S.place(system, "WIN-A", paid: false)
+            let b = try await S.place(system, "WIN-B", paid: false)
+            let c = try await S.place(system, "WIN-C", street: "淮海路 2 号", paid: false)
+            let merged = try await eventually {
+                let target = try await Self.mergedInto(system, a)
+                let alsoTarget = try await Self.mergedInto(system, b)
+                return target != nil && target == alsoTarget
+            }
+            #expect(merged, "the second order came within the window")
+            let target = try #require(try await Self.mergedInto(system, a))
+            let reserved = try await eventually { try await S.reservations(system, of: target).count == 4 }
+            #expect(reserved, "the merged order is reserved (no hold for it)")
+            let other = try await Self.mergedInto(system, c)
+            #expect(other == nil, "an order to another address is not merged")
+            let otherReserved = try await eventually { try await S.reservations(system, of: c).count == 2 }
+            #expect(otherReserved, "it is reserved once its hold is over")
+            let sourcesHold = try await S.reservations(system, of: a) + S.reservations(system, of: b)
+            #expect(sourcesHold.isEmpty, "the sources never reserved: they were held")
+            try await S.invariantsHold(system)
+        }
+    }
 }

@@ -70,8 +70,8 @@ import Testing
         #expect(reserved, "the fulfilment reserved the order in both warehouses")
         let waiting = try await eventually {
             try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT step FROM \(system.schema("saga")).instances WHERE key = $1", binds: ["order:\(id):fulfilment"])).first?
-                .decode(Int.self, at: 0) == 1
+                sql: "SELECT state->'history'->-1->>'step' FROM \(system.schema("saga")).instances WHERE key = $1",
+                binds: ["order:\(id):fulfilment"])).first?.decode(String.self, at: 0) == "await payment"
         }
         #expect(waiting, "and waits for its payment")
         let invoiced = try await eventually { try await Self.invoices(system, of: id) == ["issued"] }

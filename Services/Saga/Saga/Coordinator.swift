@@ -15,6 +15,8 @@ struct Coordinator: Sendable {
     let exchange: SagaEngine<Exchange.Data>
     let split = SagaEngine(Split.definition)
     let merge = SagaEngine(Merge.definition)
+    /// Zero: orders are not merged automatically.
+    let mergeWindow: Duration
     let replyKey: String
     let commandsExchange: String
 
@@ -25,7 +27,10 @@ struct Coordinator: Sendable {
         registry.on(OrderEvent.Placed.self) { event, context in
             try await store.rememberOrder(event.snapshot, in: context.transaction)
             guard ["paid", "pending_payment"].contains(event.snapshot.status) else { return }
-            try await start(fulfilment, Fulfilment.Data(event.snapshot), key: Fulfilment.key(order: event.snapshot.order), context)
+            var data = Fulfilment.Data(event.snapshot)
+            if mergeWindow > .zero { data.mergeHold = true }
+            try await start(fulfilment, data, key: Fulfilment.key(order: event.snapshot.order), context)
+            try await mergeWithinWindow(event.snapshot, context)
         }
         registry.on(OrderEvent.StatusChanged.self) { event, context in
             // An order that waited on hold (say for a SKU the catalog lacked) starts its fulfilment now.
@@ -99,8 +104,8 @@ struct Coordinator: Sendable {
             guard request.parts.isEmpty else { throw CommandRefused("validation", "give parts or split by warehouse, not both") }
             let fulfilment = try await store.byKey(Fulfilment.key(order: request.order), in: context.transaction)
                 .map { try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: $0.state) }
-            if let fulfilment, fulfilment.status == .waiting, fulfilment.step == 0 {
-                throw CommandRefused("busy", "order \(request.order) is being reserved right now; split it when that is done")
+            if let fulfilment, fulfilment.status == .waiting, fulfilment.data.reservations.isEmpty {
+                throw CommandRefused("busy", "order \(request.order) is not reserved yet; split it by warehouse once it is")
             }
             let reservations = fulfilment?.data.reservations ?? []
             let warehouses = Set(reservations.map(\.warehouse))
@@ -126,6 +131,18 @@ struct Coordinator: Sendable {
         guard !reason.isEmpty else { throw CommandRefused("validation", "a return needs a reason") }
         guard !lines.isEmpty else { throw CommandRefused("validation", "a return names at least one line") }
         return ("RMA-\(order)-\(context.envelope.id.uuidString.prefix(8))", reason)
+    }
+
+    /// With automatic merging on: an order of a customer whose earlier order to the same
+    /// address, shop and currency is still held in the merge window is merged with it.
+    func mergeWithinWindow(_ order: OrderSnapshot, _ context: HandlerContext) async throws {
+        guard mergeWindow > .zero,
+            let partner = try await store.heldForMerging(like: order, within: mergeWindow, in: context.transaction)
+        else { return }
+        let orders = [partner, order.order]
+        try await start(
+            merge, Merge.Data(orders: orders, reason: "placed within \(mergeWindow.components.seconds) s of each other"),
+            key: Merge.key(orders: orders, request: context.envelope.id), context)
     }
 
     // MARK: - Running sagas

@@ -21,19 +21,24 @@ public enum SagaService {
         public var returnGoodsTimeout: Duration
         /// How long fulfilment waits for a delivery scan before it takes the parcel as delivered.
         public var deliveryTimeout: Duration
+        /// How long a new order is held for another of the same customer to the same address
+        /// to merge with (zero: no automatic merging).
+        public var mergeWindow: Duration
         public init(
             paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(30 * 86_400),
-            deliveryTimeout: Duration = .seconds(30 * 86_400)
+            deliveryTimeout: Duration = .seconds(30 * 86_400), mergeWindow: Duration = .zero
         ) {
             (self.paymentTimeout, self.returnGoodsTimeout, self.deliveryTimeout) = (paymentTimeout, returnGoodsTimeout, deliveryTimeout)
+            self.mergeWindow = mergeWindow
         }
         /// `ERP_SAGA_PAYMENT_TIMEOUT_SECONDS` (default 1800), `ERP_SAGA_RETURN_GOODS_DAYS` (default 30),
-        /// `ERP_SAGA_DELIVERY_DAYS` (default 30).
+        /// `ERP_SAGA_DELIVERY_DAYS` (default 30), `ERP_MERGE_WINDOW_SECONDS` (default 0: off).
         public init(environment: [String: String]) {
             func days(_ name: String) -> Duration { .seconds((Int(environment[name] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 30) * 86_400) }
             self.init(
                 paymentTimeout: .seconds(Int(environment["ERP_SAGA_PAYMENT_TIMEOUT_SECONDS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 1800),
-                returnGoodsTimeout: days("ERP_SAGA_RETURN_GOODS_DAYS"), deliveryTimeout: days("ERP_SAGA_DELIVERY_DAYS"))
+                returnGoodsTimeout: days("ERP_SAGA_RETURN_GOODS_DAYS"), deliveryTimeout: days("ERP_SAGA_DELIVERY_DAYS"),
+                mergeWindow: .seconds(Int(environment["ERP_MERGE_WINDOW_SECONDS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 0))
         }
     }
 
@@ -42,9 +47,10 @@ public enum SagaService {
         eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands, repliesExchange: String = Exchanges.replies
     ) -> ServiceDefinition {
         let coordinator = Coordinator(
-            store: SagaStore(schema: schema), fulfilment: SagaEngine(Fulfilment.definition(paymentTimeout: settings.paymentTimeout, deliveryTimeout: settings.deliveryTimeout)),
+            store: SagaStore(schema: schema), fulfilment: SagaEngine(Fulfilment.definition(
+                paymentTimeout: settings.paymentTimeout, deliveryTimeout: settings.deliveryTimeout, mergeWindow: settings.mergeWindow)),
             returns: SagaEngine(Return.definition(goodsTimeout: settings.returnGoodsTimeout)),
-            exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), replyKey: replyKey, commandsExchange: commandsExchange)
+            exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), mergeWindow: settings.mergeWindow, replyKey: replyKey, commandsExchange: commandsExchange)
         var registry = MessageHandlers()
         coordinator.register(in: &registry)
         var definition = ServiceDefinition(

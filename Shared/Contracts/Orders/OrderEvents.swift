@@ -190,6 +190,17 @@ extension OrderCommand {
     }
 }
 
+extension OrderCommand {
+    /// Records several shipments of an order at once (one per warehouse it ships from),
+    /// each as ``Ship`` would; all or none.
+    public struct ShipParcels: Message, Equatable {
+        public static let type: MessageType = "orders.ship_parcels.v1"
+        public var order: Int64
+        public var parcels: [Ship]
+        public init(order: Int64, parcels: [Ship]) { (self.order, self.parcels) = (order, parcels) }
+    }
+}
+
 extension OrderEvent {
     public struct Shipped: Message, Equatable {
         public static let type: MessageType = "orders.order.shipment_recorded.v1"

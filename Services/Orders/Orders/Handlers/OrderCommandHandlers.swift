@@ -13,6 +13,15 @@ extension OrderHandlers {
         registry.command(OrderCommand.ChangeLine.self, changeLine)
         registry.command(OrderCommand.AddLine.self, addLine)
         registry.command(OrderCommand.Ship.self, ship)
+        registry.command(OrderCommand.ShipParcels.self) { command, context in
+            guard !command.parcels.isEmpty else { throw CommandRefused("validation", "no parcels") }
+            guard command.parcels.allSatisfy({ $0.order == command.order }) else {
+                throw CommandRefused("validation", "every parcel is of order \(command.order)")
+            }
+            var changed: OrderCommand.Changed?
+            for parcel in command.parcels { changed = try await ship(parcel, context) }
+            return changed!
+        }
         registry.command(OrderCommand.Split.self, split)
         registry.command(OrderCommand.UndoSplit.self, undoSplit)
         registry.command(OrderCommand.Merge.self, merge)

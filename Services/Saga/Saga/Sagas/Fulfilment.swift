@@ -2,9 +2,9 @@ import Contracts
 import Foundation
 import SagaKit
 
-/// Order fulfilment: reserve stock → wait for payment (paid orders skip it; unpaid ones are
+/// Order fulfilment: (hold for the merge window, when automatic merging is on) → reserve stock → wait for payment (paid orders skip it; unpaid ones are
 /// cancelled at the deadline) → mark the order allocated → issue the stock (FEFO lots; finance
-/// books their cost) → record the shipment → wait for delivery (with no delivery scan in
+/// books their cost) → record one shipment per warehouse → wait for delivery (with no delivery scan in
 /// time, the parcel is taken as delivered) → complete. A failure
 /// releases what was reserved; then a refused reservation puts the order on hold
 /// (backorder), an unpaid timeout cancels it and voids its invoice, and a cancellation
@@ -23,6 +23,8 @@ public enum Fulfilment {
         public var total: Money?
         /// No delivery scan came in time: the parcel is taken as delivered.
         public var deliveryAssumed: Bool?
+        /// Held for the merge window first (automatic merging is on and the order is new).
+        public var mergeHold: Bool?
 
         public init(order: Int64, lines: [InventoryCommand.OrderLine], region: String?, paid: Bool, total: Money? = nil) {
             (self.order, self.lines, self.region, self.paid, self.total) = (order, lines, region, paid, total)
@@ -40,6 +42,20 @@ public enum Fulfilment {
 
     public static func key(order: Int64) -> String { "order:\(order):fulfilment" }
 
+    /// One shipment per warehouse the order is reserved in (`S-<order>` when there is one,
+    /// `S-<order>-<warehouse>` when there are several), with the units of each line it holds.
+    static func parcels(_ data: Data) -> [OrderCommand.Ship] {
+        let byWarehouse = Dictionary(grouping: data.reservations, by: \.warehouse).sorted { $0.key < $1.key }
+        return byWarehouse.map { warehouse, reservations in
+            var quantities: [Int: Int] = [:]
+            for reservation in reservations { quantities[reservation.line, default: 0] += reservation.quantity }
+            let shipment = byWarehouse.count == 1 ? "S-\(data.order)" : "S-\(data.order)-\(warehouse)"
+            return OrderCommand.Ship(
+                order: data.order, shipment: shipment, carrier: "default", trackingNumber: "pending-\(shipment)",
+                lines: quantities.sorted { $0.key < $1.key }.map { .init(line: $0.key, quantity: $0.value) })
+        }
+    }
+
     struct StatusChange: Decodable { let order: Int64; let to: String }
 
     static func statusBecomes(_ status: String) -> @Sendable (Data, JSONValue) -> Bool {
@@ -49,10 +65,17 @@ public enum Fulfilment {
         }
     }
 
-    public static func definition(paymentTimeout: Duration = .seconds(1800), deliveryTimeout: Duration = .seconds(30 * 86_400)) -> SagaDefinition<Data> {
+    public static func definition(
+        paymentTimeout: Duration = .seconds(1800), deliveryTimeout: Duration = .seconds(30 * 86_400), mergeWindow: Duration = .zero
+    ) -> SagaDefinition<Data> {
         SagaDefinition(
             type: type,
             steps: [
+                // Another order of the same customer to the same address may come within the
+                // window: the coordinator merges them, which supersedes this fulfilment.
+                SagaStep(
+                    "hold for merging", timeout: mergeWindow, skip: { $0.mergeHold != true || mergeWindow <= .zero }, action: { _ in nil },
+                    awaiting: .delay),
                 SagaStep(
                     "reserve stock",
                     action: { try SagaCommand(InventoryCommand.Reserve(order: $0.reference, lines: $0.lines, shippingRegion: $0.region)) },
@@ -68,13 +91,7 @@ public enum Fulfilment {
                 SagaStep(
                     "issue stock", action: { try SagaCommand(InventoryCommand.Issue(order: $0.reference)) },
                     onSuccess: { data, result in data.lots = try result?.decode(InventoryResult.Issued.self).lots ?? [] }),
-                SagaStep("record shipment", action: { data in
-                    var quantities: [Int: Int] = [:]
-                    for reservation in data.reservations { quantities[reservation.line, default: 0] += reservation.quantity }
-                    return try SagaCommand(OrderCommand.Ship(
-                        order: data.order, shipment: "S-\(data.order)", carrier: "default", trackingNumber: "pending-\(data.order)",
-                        lines: quantities.sorted { $0.key < $1.key }.map { .init(line: $0.key, quantity: $0.value) }))
-                }),
+                SagaStep("record shipments", action: { try SagaCommand(OrderCommand.ShipParcels(order: $0.order, parcels: parcels($0))) }),
                 SagaStep(
                     "await delivery", timeout: deliveryTimeout, onTimeout: .proceed, action: { _ in nil }, awaiting: .event(OrderEvent.StatusChanged.type),
                     matches: statusBecomes("delivered"), onSuccess: { data, body in if body == nil { data.deliveryAssumed = true } }),

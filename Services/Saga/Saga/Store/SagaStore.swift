@@ -85,6 +85,22 @@ public struct SagaStore: Sendable {
             """, binds: [limit])).map(Self.row)
     }
 
+    /// An earlier order (seen within `window`) of the same platform, shop, currency,
+    /// customer email and shipping address whose fulfilment is still holding for merging.
+    public func heldForMerging(like order: OrderSnapshot, within window: Duration, in tx: PostgresTransaction) async throws -> Int64? {
+        guard let email = order.customer?.email?.lowercased(), !email.isEmpty, let address = order.shippingAddress else { return nil }
+        return try await tx.query(PostgresQuery(sql: """
+            SELECT o.order_id FROM \(s).orders_seen o JOIN \(s).instances i ON i.key = 'order:' || o.order_id || ':fulfilment'
+            WHERE i.status = 'waiting' AND i.step = 0 AND i.state->'data'->>'merge_hold' = 'true'
+              AND o.order_id <> $1 AND o.seen_at >= now() - make_interval(secs => $2::double precision)
+              AND o.snapshot->>'platform' = $3 AND o.snapshot->>'shop' = $4 AND o.snapshot->>'currency' = $5
+              AND lower(o.snapshot->'customer'->>'email') = $6 AND o.snapshot->'shipping_address' = $7::jsonb
+            ORDER BY o.order_id LIMIT 1 FOR UPDATE OF i
+            """, binds: [
+                order.order, Double(window.components.seconds), order.platform, order.shop, order.currency, email, try Self.json(address),
+            ])).first?.decode(Int64.self, at: 0)
+    }
+
     public func rememberOrder(_ snapshot: OrderSnapshot, in tx: PostgresTransaction) async throws {
         try await tx.query(PostgresQuery(sql: """
             INSERT INTO \(s).orders_seen (order_id, snapshot) VALUES ($1, $2::jsonb)

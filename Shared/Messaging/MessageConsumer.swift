@@ -152,7 +152,8 @@ public final class MessageConsumer: Service, Sendable {
             throw PermanentMessageError("unknown-type", "no handler for message type '\(envelope.type)' in service \(service)")
         }
         let message = try registration.decode(envelope)
-        return Prepared(delivery: delivery, envelope: envelope, handle: { try await registration.handle(message, $0) }, deduplicated: true)
+        return Prepared(
+            delivery: delivery, envelope: envelope, handle: { try await registration.handle(message, $0) }, deduplicated: registration.deduplicate)
     }
 
     /// Inserts the inbox rows (one statement), runs the handlers of the messages not seen

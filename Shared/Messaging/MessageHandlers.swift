@@ -22,9 +22,9 @@ public struct HandlerContext: Sendable {
     /// Enqueues an event caused by the message being handled (same correlation id),
     /// for `erp.events` routed by its type string.
     @discardableResult
-    public func publish<M: Message>(event: M) async throws -> Envelope {
+    public func publish<M: Message>(event: M, routingKey: String? = nil) async throws -> Envelope {
         let caused = try envelope.reply(event, source: source)
-        outgoing.append(Outbox.Entry(caused, exchange: eventsExchange))
+        outgoing.append(Outbox.Entry(caused, exchange: eventsExchange, routingKey: routingKey))
         return caused
     }
 
@@ -72,6 +72,8 @@ public struct MessageHandlers: Sendable {
     struct Registration: Sendable {
         let decode: @Sendable (Envelope) throws -> any Message
         let handle: @Sendable (any Message, HandlerContext) async throws -> Void
+        /// Whether the message id goes into the inbox (false: the handler itself ignores repeats).
+        var deduplicate = true
     }
 
     var registrations: [MessageType: Registration] = [:]
@@ -86,6 +88,14 @@ public struct MessageHandlers: Sendable {
         registrations[M.type] = Registration(
             decode: { try $0.decode(M.self) },
             handle: { message, context in try await handler(message as! M, context) })
+    }
+
+    /// Registers `handler` for messages of type `M` without the inbox: for a handler that
+    /// recognises a repeated message itself (the saga coordinator matches each reply to the
+    /// one request it waits for, so a repeated reply changes nothing), saving the inbox row.
+    public mutating func onIdempotent<M: Message>(_: M.Type, _ handler: @escaping @Sendable (M, HandlerContext) async throws -> Void) {
+        on(M.self, handler)
+        registrations[M.type]?.deduplicate = false
     }
 
     /// Registers a command handler: its effects and the messages it enqueues happen

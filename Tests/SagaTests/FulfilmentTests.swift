@@ -137,6 +137,30 @@ import Testing
         }
     }
 
+    @Test func aBackorderOnHoldShipsWhenItIsReleasedAfterTheStockArrives() async throws {
+        try await Self.withSystem { system async throws in
+            try await SplitTests.stock(system)
+            // 2 shirts and a cap; Beijing's caps are all taken first.
+            let taken = try await system.client.send(InventoryCommand.Adjust(sku: "CAP-BLUE", warehouse: "BJ", lot: "L1", delta: -10, reason: "damaged"))
+            #expect(taken.status == .done, "\(taken)")
+            let id = try await SplitTests.place(system, "E2E-BO", paid: false)
+            let held = try await Self.waitFor(system, "E2E-BO", status: "on_hold")
+            #expect(held == id, "the reservation was refused: a backorder")
+            let restocked = try await system.client.send(InventoryCommand.Receive(
+                sku: "CAP-BLUE", warehouse: "BJ", lot: "L2", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 5,
+                purchaseReference: "PO-2"))
+            #expect(restocked.status == .done, "\(restocked)")
+            let released = try await system.client.send(OrderCommand.ChangeStatus(order: id, to: "pending_payment", reason: "stock arrived"))
+            #expect(released.status == .done, "\(released)")
+            let reserved = try await eventually { try await SplitTests.reservations(system, of: id).count == 2 }
+            #expect(reserved, "a new fulfilment reserved it")
+            let sagas = try await system.pool("saga").query(PostgresQuery(
+                sql: "SELECT status FROM \(system.schema("saga")).instances WHERE key LIKE $1 ORDER BY created_at", binds: ["order:\(id):fulfilment%"]))
+                .map { try $0.decode(String.self, at: 0) }
+            #expect(sagas == ["compensated", "waiting"], "the old one keeps its history under another key")
+        }
+    }
+
     @Test func anOrderCancelledBeforeShipmentGetsItsStockReleasedAndItsInvoiceVoided() async throws {
         try await Self.withSystem { system async throws in
             try await Self.stock(system)

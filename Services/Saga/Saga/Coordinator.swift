@@ -20,12 +20,16 @@ struct Coordinator: Sendable {
     let replyKey: String
     let commandsExchange: String
 
+    /// The order states a saga waits for (payment, delivery) or stops at (cancellation).
+    static let awaitedStatuses: Set<String> = ["paid", "delivered", "cancelled"]
+
     /// Where the commands and events of a transaction go: a handler's outbox, or the timer's.
     typealias Send = @Sendable ([Outbox.Entry]) async throws -> Void
 
     func register(in registry: inout MessageHandlers) {
         registry.on(OrderEvent.Placed.self) { event, context in
-            try await store.rememberOrder(event.snapshot, in: context.transaction)
+            // Kept for an order that waits (it starts when it leaves on_hold) and for merging by window.
+            if event.snapshot.status == "on_hold" || mergeWindow > .zero { try await store.rememberOrder(event.snapshot, in: context.transaction) }
             guard ["paid", "pending_payment"].contains(event.snapshot.status) else { return }
             var data = Fulfilment.Data(event.snapshot)
             if mergeWindow > .zero { data.mergeHold = true }
@@ -34,13 +38,11 @@ struct Coordinator: Sendable {
         }
         registry.on(OrderEvent.StatusChanged.self) { event, context in
             // An order that waited on hold (say for a SKU the catalog lacked) starts its fulfilment now.
-            if event.from == "on_hold", ["paid", "pending_payment"].contains(event.to),
-                var snapshot = try await store.order(event.order, in: context.transaction)
-            {
-                snapshot.status = event.to
-                if event.to == "paid" { snapshot.paymentStatus = "paid" }
-                try await restartFulfilment(Fulfilment.Data(snapshot), context)
+            if event.from == "on_hold", ["paid", "pending_payment"].contains(event.to), let data = try await resumedFulfilment(event, context) {
+                try await restartFulfilment(data, context)
             }
+            // Only these changes matter to a waiting saga (the others are its own doing).
+            guard Self.awaitedStatuses.contains(event.to) else { return }
             let body = try JSONValue(encoding: event)
             for row in try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction) {
                 let input: SagaInput = event.to == "cancelled" && !event.actor.hasPrefix("erp-saga")
@@ -55,7 +57,8 @@ struct Coordinator: Sendable {
                 try await advance(row, input: .event(type: OrderEvent.ReturnInspected.type, body: body), context)
             }
         }
-        registry.on(CommandOutcome.self) { outcome, context in
+        // A reply is matched to the one request its saga waits for: a repeat finds none (no inbox needed).
+        registry.onIdempotent(CommandOutcome.self) { outcome, context in
             guard let row = try await store.byRequest(outcome.commandID, in: context.transaction) else { return }  // stale or not ours
             try await advance(row, input: .reply(requestID: outcome.commandID, outcome: outcome), context)
         }
@@ -164,6 +167,21 @@ struct Coordinator: Sendable {
 
     /// A fulfilment for an order that had one before (it was compensated: the order went on
     /// hold and now goes on): the old saga's key is given to the new one.
+    /// What a fulfilment starts from when its order leaves on_hold: the data of the one it
+    /// had (put on hold as a backorder), or the order as placed (it was placed on hold).
+    func resumedFulfilment(_ event: OrderEvent.StatusChanged, _ context: HandlerContext) async throws -> Fulfilment.Data? {
+        if let old = try await store.byKey(Fulfilment.key(order: event.order), in: context.transaction), old.status == "compensated" {
+            var data = try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: old.state).data
+            (data.reservations, data.lots, data.deliveryAssumed, data.mergeHold) = ([], [], nil, nil)
+            data.paid = data.paid || event.to == "paid"
+            return data
+        }
+        guard var snapshot = try await store.order(event.order, in: context.transaction) else { return nil }
+        snapshot.status = event.to
+        if event.to == "paid" { snapshot.paymentStatus = "paid" }
+        return Fulfilment.Data(snapshot)
+    }
+
     func restartFulfilment(_ data: Fulfilment.Data, _ context: HandlerContext) async throws {
         let key = Fulfilment.key(order: data.order)
         try await store.retireKey(key, ifStatusIn: ["compensated"], in: context.transaction)
@@ -220,7 +238,7 @@ struct Coordinator: Sendable {
             }
         }
         for order in made {
-            try await store.rememberOrder(order, in: tx)
+            if mergeWindow > .zero { try await store.rememberOrder(order, in: tx) }
             try await start(fulfilment, Fulfilment.Data(order), key: Fulfilment.key(order: order.order), tx, causation: causation, send: send)
         }
     }

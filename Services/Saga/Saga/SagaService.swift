@@ -59,7 +59,11 @@ public enum SagaService {
                 ServiceQueue(name: "\(queuePrefix).replies", bindings: [QueueBinding(exchange: repliesExchange, routingKey: replyKey)]),
                 ServiceQueue(name: "\(queuePrefix).events", bindings: [
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Placed.type.rawValue),
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.type.rawValue),
+                    // Only the changes a saga waits for or stops at, and orders leaving on_hold.
+                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(to: "paid")),
+                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(to: "delivered")),
+                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(to: "cancelled")),
+                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(from: "on_hold")),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnInspected.type.rawValue),
                 ]),
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "saga.#")]),

@@ -217,3 +217,12 @@ extension OrderEvent {
     }
 }
 
+
+extension OrderEvent.StatusChanged {
+    /// Published with routing key `orders.order.status_changed.v1.<from>.<to>` (`new` for a
+    /// first state), so that a consumer binds only the changes it needs: `…v1.*.paid`,
+    /// `…v1.on_hold.*`, or `…v1.#` for every one.
+    public var routingKey: String { "\(Self.type.rawValue).\(from ?? "new").\(to)" }
+    public static func routingKey(to status: String) -> String { "\(type.rawValue).*.\(status)" }
+    public static func routingKey(from status: String) -> String { "\(type.rawValue).\(status).*" }
+}

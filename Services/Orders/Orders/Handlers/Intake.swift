@@ -148,7 +148,7 @@ struct Intake: Sendable {
         _ id: Int64, from: OrderStatus, to: OrderStatus, reason: String, actor: String, _ total: Money, _ context: HandlerContext
     ) async throws {
         try await orders.transition(id, from: from, to: to, reason: reason, actor: actor, in: context.transaction)
-        try await context.publish(event: OrderEvent.StatusChanged(
+        try await context.publish(statusChange: OrderEvent.StatusChanged(
             order: id, from: from.rawValue, to: to.rawValue, reason: reason, actor: actor, total: total))
     }
 
@@ -175,4 +175,11 @@ struct Intake: Sendable {
 /// An order neither created nor found: a transient race, retried.
 struct IntakeRaceError: Error, CustomStringConvertible {
     var description: String { "the order was neither created nor found; retrying" }
+}
+
+extension HandlerContext {
+    /// Publishes a status change under its own routing key (``OrderEvent/StatusChanged/routingKey``).
+    func publish(statusChange event: OrderEvent.StatusChanged) async throws {
+        _ = try await publish(event: event, routingKey: event.routingKey)
+    }
 }

@@ -28,7 +28,7 @@ extension OrderHandlers {
         for source in sources {
             let from = source.onHold ? OrderStatus.onHold : source.status
             try await orders.link(source.snapshot.order, as: .merged, mergedInto: id, reason: "merged into order \(id): \(reason)", actor: actor, in: tx)
-            try await context.publish(event: OrderEvent.StatusChanged(
+            try await context.publish(statusChange: OrderEvent.StatusChanged(
                 order: source.snapshot.order, from: from.rawValue, to: OrderStatus.merged.rawValue, reason: "merged into order \(id): \(reason)",
                 actor: actor, total: source.snapshot.total))
         }
@@ -51,7 +51,7 @@ extension OrderHandlers {
         for source in sources {
             let restored = try await orders.unlink(source, reason: "merge undone: \(command.reason)", actor: actor, in: tx)
             let snapshot = try await orders.snapshot(source, in: tx)
-            try await context.publish(event: OrderEvent.StatusChanged(
+            try await context.publish(statusChange: OrderEvent.StatusChanged(
                 order: source, from: OrderStatus.merged.rawValue, to: restored.rawValue, reason: "merge undone: \(command.reason)", actor: actor,
                 total: snapshot.total))
         }

@@ -46,5 +46,9 @@ public enum SagaMigrations {
                     (date_trunc('second', now()) + interval '30 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))
             WHERE status = 'waiting' AND deadline IS NULL;
             """),
+        PostgresMigration(version: 5, name: "key_prefix_index", sql: """
+            -- The sagas of an order are found by key prefix ('order:12:'), as each of its events comes.
+            CREATE INDEX instances_waiting_key_prefix ON instances (key text_pattern_ops) WHERE status = 'waiting';
+            """),
     ]
 }

@@ -71,10 +71,13 @@ public struct SagaStore: Sendable {
     }
 
     /// Waiting sagas whose key starts with `keyPrefix` (e.g. every saga of an order), locked.
+    /// A byte-wise range (not `LIKE`), so that the prepared statement uses the prefix index.
     public func waiting(keyPrefix: String, in tx: PostgresTransaction) async throws -> [Row] {
-        try await tx.query(PostgresQuery(sql: """
-            SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND key LIKE $1 || '%' ORDER BY created_at FOR UPDATE
-            """, binds: [keyPrefix])).map(Self.row)
+        var end = Array(keyPrefix.utf8)
+        end[end.count - 1] += 1  // prefixes end in ':' (never 0xFF)
+        return try await tx.query(PostgresQuery(sql: """
+            SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND key ~>=~ $1 AND key ~<~ $2 ORDER BY created_at FOR UPDATE
+            """, binds: [keyPrefix, String(decoding: end, as: UTF8.self)])).map(Self.row)
     }
 
     /// Sagas whose deadline has passed, locked (others' locked ones are skipped).

@@ -25,6 +25,14 @@ public struct SystemHarness: Sendable {
         services: [String: @Sendable (_ schema: String, _ queuePrefix: String, _ commands: String, _ events: String) -> ServiceDefinition],
         _ body: (SystemHarness) async throws -> T
     ) async throws -> T {
+        try await SystemSlots.shared.run { try await runInSlot(prefix: prefix, services: services, body) }
+    }
+
+    static func runInSlot<T>(
+        prefix: String,
+        services: [String: @Sendable (_ schema: String, _ queuePrefix: String, _ commands: String, _ events: String) -> ServiceDefinition],
+        _ body: (SystemHarness) async throws -> T
+    ) async throws -> T {
         let tag = TestEnvironment.uniqueName(prefix)
         let commands = "\(tag).commands", events = "\(tag).events"
         let environment = ServiceHarness.environment

@@ -1,0 +1,171 @@
+import AMQP
+import Contracts
+import Finance
+import Foundation
+import Inventory
+import Messaging
+import Orders
+import Postgres
+import Saga
+import ServiceTestSupport
+import TestSupport
+import Testing
+
+/// The sagas with every service as its own process (the real executables), on a database
+/// and virtual host of their own; processes are killed (SIGKILL) and started again while a
+/// saga waits on them, and `erpctl check` must hold at the end.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ProcessTests {
+    static let services = ["orders", "inventory", "finance", "saga"]
+
+    static func withProcesses(_ body: (ProcessSystem, CommandClient, PostgresPool) async throws -> Void) async throws {
+        try await SystemSlots.shared.run { try await withProcessesInSlot(body) }
+    }
+
+    static func withProcessesInSlot(_ body: (ProcessSystem, CommandClient, PostgresPool) async throws -> Void) async throws {
+        let system = try await ProcessSystem.make()
+        let pool = try system.pool()
+        var client: CommandClient?
+        do {
+            for service in services { try await system.start(service) }
+            client = try await CommandClient.connect(try system.broker, source: "tests")
+            try await body(system, client!, pool)
+        } catch {
+            let logs = services.map { "erp-\($0):\n\(system.tail($0))" }.joined(separator: "\n")
+            let quarantined = (try? await pool.query("SELECT code || ': ' || reason FROM orders.quarantine").map { try $0.decode(String.self, at: 0) }) ?? []
+            let dead = (try? system.erpctl(["dead", "list"]).output) ?? ""
+            Issue.record(Comment(rawValue: "\(error)\n\(logs)\nquarantine: \(quarantined)\nparked: \(dead)"))
+        }
+        await client?.close()
+        await pool.close()
+        await system.tearDown()
+    }
+
+    static func publish(_ system: ProcessSystem, exchange: String, routingKey: String, body: Data, properties: AMQPProperties) async throws {
+        let publisher = try await AMQPPublisher.connect(try system.broker)
+        _ = try await publisher.publish(AMQPMessage(exchange: exchange, routingKey: routingKey, body: body, properties: properties))
+        await publisher.close()
+    }
+
+    static func seed(_ system: ProcessSystem, _ client: CommandClient, _ pool: PostgresPool) async throws {
+        for (code, region) in [("SH", "上海市"), ("BJ", "北京市")] {
+            let added = try await client.send(InventoryCommand.AddWarehouse(code: code, name: code, region: region))
+            #expect(added.status == .done, "\(added)")
+        }
+        for (sku, warehouse) in [("TEE-RED-M", "SH"), ("CAP-BLUE", "BJ")] {
+            let received = try await client.send(InventoryCommand.Receive(
+                sku: sku, warehouse: warehouse, lot: "L1", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 20,
+                purchaseReference: "PO-\(sku)"))
+            #expect(received.status == .done, "\(received)")
+            let event = try Envelope(CatalogEvent.SKUChanged(
+                code: sku, product: sku, title: sku, options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true), source: "tests")
+            try await publish(system, exchange: Exchanges.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties)
+        }
+        let copied = try await eventually { try await pool.query("SELECT count(*)::int FROM orders.skus")[0].decode(Int.self, at: 0) == 2 }
+        #expect(copied)
+    }
+
+    static func place(_ system: ProcessSystem, _ pool: PostgresPool, _ externalID: String, paid: Bool) async throws -> Int64 {
+        let order = CanonicalOrder(
+            platform: "web", shop: "main", externalId: externalID, placedAt: "2026-11-28T10:15:00Z", currency: "CNY",
+            customer: .init(name: "张三", email: "z@example.com"),
+            shippingAddress: .init(country: "CN", province: "上海市", city: "上海市", line1: "南京路 1 号"),
+            lines: [.init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00"), .init(sku: "CAP-BLUE", quantity: 1, unitPrice: "49.99")],
+            shippingFee: "10.01", payment: paid ? .init(status: "paid", method: "alipay", amount: "258.00") : .init(status: "pending"))
+        try await publish(
+            system, exchange: Exchanges.ingest, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
+            properties: AMQPProperties(contentType: "application/json", persistent: true))
+        var id: Int64?
+        let placed = try await eventually(within: 30) {
+            id = try await pool.query(PostgresQuery(sql: "SELECT id FROM orders.orders WHERE external_id = $1", binds: [externalID])).first?
+                .decode(Int64.self, at: 0)
+            return id != nil
+        }
+        #expect(placed)
+        return try #require(id)
+    }
+
+    static func status(_ pool: PostgresPool, order: Int64) async throws -> String {
+        try await pool.query(PostgresQuery(sql: "SELECT status FROM orders.orders WHERE id = $1", binds: [order]))[0].decode(String.self, at: 0)
+    }
+
+    static func sagaStatus(_ pool: PostgresPool, _ id: UUID) async throws -> String? {
+        try await pool.query(PostgresQuery(sql: "SELECT status FROM saga.instances WHERE id = $1", binds: [id])).first?.decode(String.self, at: 0)
+    }
+
+    static func started(_ outcome: CommandOutcome) throws -> UUID {
+        #expect(outcome.status == .done, "\(outcome)")
+        return try #require(try outcome.result?.decode(SagaRequest.Started.self)).saga
+    }
+
+    @Test func splitMergeAndReturnCompleteWhileTheirParticipantsAndTheCoordinatorAreKilledAndRestarted() async throws {
+        try await Self.withProcesses { system, client, pool in
+            try await Self.seed(system, client, pool)
+
+            // Split, with inventory down while the saga needs it.
+            let parent = try await Self.place(system, pool, "P-SPLIT", paid: false)
+            let reserved = try await eventually(within: 30) {
+                try await pool.query(PostgresQuery(
+                    sql: "SELECT state->'history'->-1->>'step' FROM saga.instances WHERE key = $1", binds: ["order:\(parent):fulfilment"])).first?
+                    .decode(String.self, at: 0) == "await payment"
+            }
+            #expect(reserved)
+            system.kill("inventory")
+            let split = try Self.started(try await client.send(SagaRequest.StartSplit(order: parent, parts: [], byWarehouse: true, reason: "by warehouse")))
+            let waiting = try await eventually(within: 30) {
+                try await pool.query(PostgresQuery(sql: "SELECT step FROM saga.instances WHERE id = $1", binds: [split]))[0].decode(Int.self, at: 0) == 1
+            }
+            #expect(waiting, "split: the order is split and the saga waits for inventory")
+            try await system.start("inventory")
+            let splitDone = try await eventually(within: 30) { try await Self.sagaStatus(pool, split) == "completed" }
+            #expect(splitDone, "inventory, back, moved the reservation")
+
+            // Merge, with the coordinator itself killed right after it was asked.
+            let a = try await Self.place(system, pool, "P-MERGE-A", paid: false), b = try await Self.place(system, pool, "P-MERGE-B", paid: false)
+            let bothWaiting = try await eventually(within: 30) {
+                try await pool.query(PostgresQuery(sql: """
+                    SELECT count(*)::int FROM saga.instances WHERE key IN ($1, $2) AND state->'history'->-1->>'step' = 'await payment'
+                    """, binds: ["order:\(a):fulfilment", "order:\(b):fulfilment"]))[0].decode(Int.self, at: 0) == 2
+            }
+            #expect(bothWaiting)
+            let merge = try Self.started(try await client.send(SagaRequest.StartMerge(orders: [a, b], reason: "ship together")))
+            system.kill("saga")
+            try await system.start("saga")
+            let mergeDone = try await eventually(within: 30) { try await Self.sagaStatus(pool, merge) == "completed" }
+            #expect(mergeDone, "the restarted coordinator went on from the state it had saved")
+
+            // A return, with finance down when the refund is due.
+            let shipped = try await Self.place(system, pool, "P-RET", paid: true)
+            let isShipped = try await eventually(within: 30) { try await Self.status(pool, order: shipped) == "shipped" }
+            #expect(isShipped)
+            let delivered = try await client.send(OrderCommand.ChangeStatus(order: shipped, to: "delivered", reason: "courier scan"))
+            #expect(delivered.status == .done, "\(delivered)")
+            let completed = try await eventually(within: 30) { try await Self.status(pool, order: shipped) == "completed" }
+            #expect(completed)
+            let ret = try Self.started(try await client.send(SagaRequest.StartReturn(
+                order: shipped, lines: [.init(line: 2, quantity: 1)], kind: .return, reason: "does not fit")))
+            var rma = ""
+            let approved = try await eventually(within: 30) {
+                rma = try await pool.query(PostgresQuery(sql: "SELECT rma FROM orders.returns WHERE order_id = $1", binds: [shipped])).first?
+                    .decode(String.self, at: 0) ?? ""
+                return !rma.isEmpty
+            }
+            #expect(approved)
+            system.kill("finance")
+            let inspected = try await client.send(OrderCommand.InspectReturn(rma: rma, items: [.init(line: 2, quantity: 1, condition: .quarantine)]))
+            #expect(inspected.status == .done, "\(inspected)")
+            let atRefund = try await eventually(within: 30) {
+                try await pool.query(PostgresQuery(
+                    sql: "SELECT state->'history'->-1->>'step' FROM saga.instances WHERE id = $1", binds: [ret]))[0].decode(String.self, at: 0) == "refund"
+            }
+            #expect(atRefund, "the goods are back; the refund waits for finance")
+            try await system.start("finance")
+            let returned = try await eventually(within: 30) { try await Self.sagaStatus(pool, ret) == "completed" }
+            #expect(returned)
+            let final = try await Self.status(pool, order: shipped)
+            #expect(final == "partially_returned")
+
+            let check = try system.erpctl(["check"])
+            #expect(check.status == 0, "erpctl check: \(check.output)")
+        }
+    }
+}

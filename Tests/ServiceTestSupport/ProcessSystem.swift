@@ -1,0 +1,122 @@
+import AMQP
+import Foundation
+import Messaging
+import Postgres
+import TestSupport
+
+/// The real service executables (debug build) running as processes, on a database and a
+/// RabbitMQ virtual host of their own, so they use their default schemas, queues and
+/// exchanges without meeting any other test. A process can be killed (SIGKILL: no
+/// graceful shutdown) and started again.
+public final class ProcessSystem: @unchecked Sendable {
+    public let tag: String
+    public let databaseURL: String
+    public let brokerURL: String
+    public let logs: URL
+    private let lock = NSLock()
+    private var running: [String: Process] = [:]
+
+    /// Creates the database (with the service roles' schemas), the virtual host and the
+    /// topology, and migrates every service.
+    public static func make() async throws -> ProcessSystem {
+        let tag = TestEnvironment.uniqueName("t_proc")
+        var database = URLComponents(string: TestEnvironment.databaseURL)!
+        var broker = URLComponents(string: TestEnvironment.brokerURL)!
+        let admin = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
+        _ = try await admin.query(PostgresQuery(sql: "CREATE DATABASE \(tag)"))
+        await admin.close()
+        database.path = "/\(tag)"
+        broker.percentEncodedPath = "/\(tag)"
+        let system = ProcessSystem(tag: tag, databaseURL: database.string!, brokerURL: broker.string!)
+        try system.check(try runProgram("/usr/bin/env", [
+            "psql", system.databaseURL, "-q", "-v", "ON_ERROR_STOP=1", "-f", TestEnvironment.repo.appendingPathComponent("deploy/postgres/service-roles.sql").path,
+        ]), "creating the service schemas")
+        try system.check(try runProgram(TestEnvironment.serversScript, ["rabbitmqctl", "add_vhost", tag]), "adding the virtual host")
+        let user = broker.user ?? "guest"
+        try system.check(try runProgram(TestEnvironment.serversScript, ["rabbitmqctl", "set_permissions", "-p", tag, user, ".*", ".*", ".*"]), "permissions")
+        try system.check(try system.erpctl(["topology", "declare"]), "declaring the topology")
+        try system.check(try system.erpctl(["migrate"]), "migrating")
+        return system
+    }
+
+    init(tag: String, databaseURL: String, brokerURL: String) {
+        (self.tag, self.databaseURL, self.brokerURL) = (tag, databaseURL, brokerURL)
+        logs = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(tag)
+        try? FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+    }
+
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    func check(_ result: (status: Int32, output: String), _ what: String) throws {
+        guard result.status == 0 else { throw Failure(description: "\(what) failed (\(result.status)): \(result.output)") }
+    }
+
+    public var broker: AMQPConfiguration { get throws { try AMQPConfiguration(url: brokerURL) } }
+
+    /// A pool on the system's database as its owner (reads every schema).
+    public func pool() throws -> PostgresPool { PostgresPool(configuration: try PostgresConfiguration(url: databaseURL), size: 2) }
+
+    public func erpctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        var environment = ProcessInfo.processInfo.environment
+        environment["ERP_DATABASE_URL"] = databaseURL
+        environment["ERP_AMQP_URL"] = brokerURL
+        return try runProgram(TestEnvironment.executable("erpctl"), arguments, environment: environment)
+    }
+
+    /// Starts `erp-<service>` connected as its own role; returns once its queues have a consumer.
+    public func start(_ service: String, settings: [String: String] = [:]) async throws {
+        var database = URLComponents(string: databaseURL)!
+        (database.user, database.password) = ("erp_\(service)", "erp_\(service)")
+        var environment = ProcessInfo.processInfo.environment
+        environment["ERP_DATABASE_URL"] = database.string!
+        environment["ERP_AMQP_URL"] = brokerURL
+        environment["ERP_HTTP_PORT"] = "0"
+        environment["ERP_LOG_LEVEL"] = "warning"
+        for (name, value) in settings { environment[name] = value }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.executable("erp-\(service)"))
+        process.environment = environment
+        let log = logs.appendingPathComponent("\(service).log")
+        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        lock.withLock { running[service] = process }
+        let queue = "\(service).commands"
+        let connection = try await AMQPConnection.connect(try broker)
+        defer { Task { await connection.close() } }
+        let consuming = try await eventually(within: 60) {
+            guard process.isRunning else { return false }
+            return (try? await connection.declareQueue(queue, passive: true).consumerCount) ?? 0 > 0
+        }
+        guard consuming else { throw Failure(description: "erp-\(service) did not start: \(tail(service))") }
+    }
+
+    /// Kills the service's process at once (SIGKILL), as a crash would.
+    public func kill(_ service: String) {
+        guard let process = lock.withLock({ running.removeValue(forKey: service) }) else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    public func tail(_ service: String) -> String {
+        let text = (try? String(contentsOf: logs.appendingPathComponent("\(service).log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(20).joined(separator: "\n")
+    }
+
+    /// Stops every process and drops the database and the virtual host.
+    public func tearDown() async {
+        let processes = lock.withLock { Array(running.values) }
+        for process in processes where process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let admin = try? PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
+        _ = try? await admin?.query(PostgresQuery(sql: "DROP DATABASE IF EXISTS \(tag) WITH (FORCE)"))
+        await admin?.close()
+        _ = try? runProgram(TestEnvironment.serversScript, ["rabbitmqctl", "delete_vhost", tag])
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// How many whole systems (several services, each with its database connections) tests run
+/// at once: Swift Testing starts every test together, and PostgreSQL has a connection limit.
+/// `ERP_TEST_SYSTEMS` (default 4).
+public actor SystemSlots {
+    public static let shared = SystemSlots(Int(ProcessInfo.processInfo.environment["ERP_TEST_SYSTEMS"] ?? "") ?? 4)
+
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = max(1, count) }
+
+    public func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    public func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+
+    /// Runs `body` in a slot.
+    public nonisolated func run<T>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let result = try await body()
+            await release()
+            return result
+        } catch {
+            await release()
+            throw error
+        }
+    }
+}

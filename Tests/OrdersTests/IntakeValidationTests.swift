@@ -140,3 +140,35 @@ import Testing
             == "an order that is shipped cannot become cancelled (it can become delivered, return_requested)")
     }
 }
+
+/// Platform return requests: every kind of bad one is refused with its reason (and quarantined by intake).
+@Suite struct PlatformReturnTests {
+    static func message(_ body: String, key: String = "platform.web.return.requested") -> IngestMessage {
+        IngestMessage(exchange: "erp.ingest", routingKey: key, messageID: nil, signature: nil, shopHeader: nil, body: Data(body.utf8))
+    }
+
+    @Test func aGoodRequestIsRead() throws {
+        let (platform, request, kind) = try PlatformReturn.read(
+            Self.message(#"{"shop":"main","external_id":"SO-1","return_id":"R-1","lines":[{"sku":"TEE","quantity":1}],"kind":"refund_only"}"#),
+            configuration: IngestConfiguration())
+        #expect(platform == "web" && request.returnId == "R-1" && kind == .refundOnly)
+    }
+
+    @Test(arguments: [
+        ("platform.web.return.approved", #"{}"#, "bad-routing-key"),
+        ("platform.nope.return.requested", #"{}"#, "unknown-platform"),
+        ("platform.web.return.requested", "not json", "undecodable"),
+        ("platform.web.return.requested", #"{"shop":"main","external_id":"","return_id":"R","lines":[{"sku":"T","quantity":1}]}"#, "invalid"),
+        ("platform.web.return.requested", #"{"shop":"main","external_id":"SO","return_id":"R","lines":[]}"#, "invalid"),
+        ("platform.web.return.requested", #"{"shop":"main","external_id":"SO","return_id":"R","lines":[{"sku":"T","quantity":0}]}"#, "invalid"),
+        ("platform.web.return.requested", #"{"shop":"main","external_id":"SO","return_id":"R","lines":[{"sku":"T","quantity":1}],"kind":"swap"}"#, "invalid"),
+    ])
+    func aBadRequestIsRefusedWithItsCode(key: String, body: String, code: String) {
+        do {
+            _ = try PlatformReturn.read(Self.message(body, key: key), configuration: IngestConfiguration())
+            Issue.record("\(key) \(body) was taken")
+        } catch {
+            #expect(error.code == code, "\(error)")
+        }
+    }
+}

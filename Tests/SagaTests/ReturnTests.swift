@@ -119,6 +119,44 @@ import Testing
         }
     }
 
+    @Test func aReturnAskedForOnThePlatformRunsLikeAnyOtherAndOneForAnUnknownOrderIsQuarantined() async throws {
+        try await FulfilmentTests.withSystem { system async throws in
+            try await S.stock(system)
+            let order = try await Self.completedOrder(system, "RET-P")
+            let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+            for request in [
+                CanonicalReturn(shop: "main", externalId: "RET-P", returnId: "R-77", lines: [.init(sku: "TEE-RED-M", quantity: 1)], reason: "too big"),
+                CanonicalReturn(shop: "main", externalId: "NO-SUCH", returnId: "R-78", lines: [.init(sku: "TEE-RED-M", quantity: 1)]),
+                CanonicalReturn(shop: "main", externalId: "RET-P", returnId: "R-79", lines: [.init(sku: "CAP-BLUE", quantity: 2)]),
+            ] {
+                _ = try await publisher.publish(AMQPMessage(
+                    exchange: system.commands, routingKey: "platform.web.return.requested", body: try MessageCoding.encoder().encode(request),
+                    properties: AMQPProperties(contentType: "application/json", persistent: true)))
+            }
+            await publisher.close()
+            let quarantined = try await eventually {
+                try await system.pool("orders").query(PostgresQuery(
+                    sql: "SELECT count(*)::int FROM \(system.schema("orders")).quarantine"))[0].decode(Int.self, at: 0) == 2
+            }
+            #expect(quarantined)
+            let reasons = try await system.pool("orders").query(PostgresQuery(
+                sql: "SELECT code || ': ' || reason FROM \(system.schema("orders")).quarantine ORDER BY id")).map { try $0.decode(String.self, at: 0) }
+            #expect(reasons == ["unknown-order: no order NO-SUCH of web/main", "unknown-line: order RET-P has 1 units of CAP-BLUE, not 2"])
+            var approved = false
+            let started = try await eventually {
+                approved = try await system.pool("orders").query(PostgresQuery(
+                    sql: "SELECT 1 FROM \(system.schema("orders")).returns WHERE rma = 'RMA-web-R-77'")).first != nil
+                return approved
+            }
+            #expect(started, "the coordinator started the return under the platform's id")
+            let received = try await system.client.send(OrderCommand.InspectReturn(
+                rma: "RMA-web-R-77", items: [.init(line: 1, quantity: 1, condition: .sellable)]))
+            #expect(received.status == .done, "\(received)")
+            let done = try await eventually { try await S.order(system, order).status == "partially_returned" }
+            #expect(done)
+        }
+    }
+
     @Test func aReturnOfMoreThanWasShippedIsRejectedWithTheReasonAndTheOrderStaysAsItWas() async throws {
         try await FulfilmentTests.withSystem { system async throws in
             try await S.stock(system)

@@ -50,6 +50,12 @@ struct Coordinator: Sendable {
                 try await advance(row, input: input, context)
             }
         }
+        // A return asked for on a platform (intake matched it to the order); its RMA is the platform's.
+        registry.on(OrderEvent.ReturnRequested.self) { event, context in
+            try await start(
+                returns, Return.Data(order: event.order, rma: event.rma, lines: event.lines, kind: event.kind, reason: event.reason),
+                key: Return.key(order: event.order, rma: event.rma), context)
+        }
         registry.on(OrderEvent.ReturnInspected.self) { event, context in
             let body = try JSONValue(encoding: event)
             // The return or exchange of this RMA.

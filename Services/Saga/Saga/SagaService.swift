@@ -65,6 +65,7 @@ public enum SagaService {
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(to: "cancelled")),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(from: "on_hold")),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnInspected.type.rawValue),
+                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnRequested.type.rawValue),
                 ]),
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "saga.#")]),
             ],

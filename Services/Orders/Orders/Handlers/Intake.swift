@@ -68,7 +68,11 @@ struct Intake: Sendable {
             signature: headers[IngestMessage.signatureHeader]?.stringValue, shopHeader: headers[IngestMessage.shopifyShopHeader]?.stringValue,
             body: delivery.body)
         do {
-            _ = try await take(try read(message), context)
+            if PlatformReturn.isReturnRequest(message.routingKey) {
+                try await takeReturn(message, context)
+            } else {
+                _ = try await take(try read(message), context)
+            }
         } catch let rejection as IntakeRejection {
             let id = try await quarantine.add(message, rejection: rejection, in: context.transaction)
             rejections.increment()

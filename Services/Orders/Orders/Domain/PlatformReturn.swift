@@ -1,0 +1,47 @@
+import Contracts
+import Foundation
+
+/// A platform's return request (`platform.<platform>.return.requested` on `erp.ingest`),
+/// checked without the database: registered platform, signature, JSON, fields. Pure.
+public enum PlatformReturn {
+    public static func isReturnRequest(_ routingKey: String) -> Bool {
+        let parts = routingKey.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "platform" && parts[2] == "return"
+    }
+
+    /// Everything that can be checked without the database.
+    public static func read(
+        _ message: IngestMessage, configuration: IngestConfiguration
+    ) throws(IntakeRejection) -> (platform: String, request: CanonicalReturn, kind: ReturnKind) {
+        let parts = message.routingKey.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 4, parts[3] == "requested", !parts[1].isEmpty else {
+            throw IntakeRejection("bad-routing-key", "routing key '\(message.routingKey)' is not platform.<platform>.return.requested")
+        }
+        let platform = parts[1]
+        guard message.body.count <= IngestMessage.maximumBodySize else {
+            throw IntakeRejection("too-large", "the body is \(message.body.count) bytes; at most \(IngestMessage.maximumBodySize) are taken")
+        }
+        guard let format = configuration.format(of: platform) else {
+            throw IntakeRejection("unknown-platform", "platform '\(platform)' is not registered (ERP_INGEST_GENERIC_PLATFORMS)")
+        }
+        guard format == .canonical else { throw IntakeRejection("unsupported", "platform \(platform) sends no returns in the canonical format") }
+        try configuration.verify(message, platform: platform)
+        let request: CanonicalReturn
+        do { request = try MessageCoding.decoder().decode(CanonicalReturn.self, from: message.body) } catch {
+            throw IntakeRejection("undecodable", Intake.describe(error))
+        }
+        for (value, field) in [(request.shop, "shop"), (request.externalId, "external_id"), (request.returnId, "return_id")]
+        where value.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw IntakeRejection("invalid", "\(field) is empty")
+        }
+        guard !request.lines.isEmpty else { throw IntakeRejection("invalid", "the return names no lines") }
+        for line in request.lines where line.quantity < 1 || line.sku.isEmpty {
+            throw IntakeRejection("invalid", "line \(line.sku.isEmpty ? "with no SKU" : line.sku): \(line.quantity) units (at least 1, with a SKU)")
+        }
+        guard let kind = ReturnKind(rawValue: request.kind ?? ReturnKind.return.rawValue) else {
+            throw IntakeRejection("invalid", "kind '\(request.kind ?? "")' is not one of \(ReturnKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return (platform, request, kind)
+    }
+
+}

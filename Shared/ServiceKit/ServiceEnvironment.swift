@@ -90,6 +90,7 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     public let variable: String
     public let value: String
     public let expected: String
+    public init(variable: String, value: String, expected: String) { (self.variable, self.value, self.expected) = (variable, value, expected) }
 
     public var description: String { "invalid \(variable)='\(value)': expected \(expected)" }
 }

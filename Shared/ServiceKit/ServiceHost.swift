@@ -141,6 +141,17 @@ public enum ServiceMain {
     /// Reads the environment, sets up JSON logging and Prometheus metrics, prepares and
     /// runs the service until SIGTERM or SIGINT; exits 0 after a graceful shutdown, 1 when
     /// the service fails, 2 for an invalid setting.
+    /// ``run(_:)`` for a service whose own settings come from the environment too: a
+    /// ``ConfigurationError`` from `make` exits 2 with its message.
+    public static func run(_ make: () throws -> ServiceDefinition) async -> Never {
+        do {
+            await run(try make())
+        } catch {
+            FileHandle.standardError.write(Data("erp: \(error)\n".utf8))
+            exit(2)
+        }
+    }
+
     public static func run(_ definition: ServiceDefinition) async -> Never {
         let environment: ServiceEnvironment
         do {

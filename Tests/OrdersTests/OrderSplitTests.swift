@@ -71,6 +71,17 @@ import Testing
         #expect(refunds.reduce(0, +) == 10_000)
     }
 
+    @Test func theWindowComesFromTheEnvironmentAndABadOneIsRefused() throws {
+        #expect(try ReturnPolicy(environment: ["ERP_RETURN_WINDOW_DAYS": "14"]).windowDays == 14)
+        #expect(try ReturnPolicy(environment: [:]).windowDays == 30)
+        do {
+            _ = try ReturnPolicy(environment: ["ERP_RETURN_WINDOW_DAYS": "two weeks"])
+            Issue.record("a window of 'two weeks' was taken")
+        } catch {
+            #expect(error.description.contains("ERP_RETURN_WINDOW_DAYS"))
+        }
+    }
+
     @Test func aReturnIsInTimeUntilTheWindowAfterTheLastShipmentEnds() {
         let shipped = Date(timeIntervalSince1970: 1_800_000_000)
         let policy = ReturnPolicy(windowDays: 7)

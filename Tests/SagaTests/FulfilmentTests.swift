@@ -18,7 +18,7 @@ import Testing
     /// Orders, inventory, finance and the coordinator; `inject` changes a service's handlers
     /// (failure injection); the coordinator's replies come with `replyKey` on `erp.replies`.
     static func withSystem<T>(
-        paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(86_400), mergeWindow: Duration = .zero, replyKey: String = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())",
+        paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(86_400), mergeWindow: Duration = .zero, backorders: Fulfilment.Backorders = .hold, replyKey: String = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())",
         inject: [String: @Sendable (inout MessageHandlers) -> Void] = [:], _ body: (SystemHarness) async throws -> T
     ) async throws -> T {
         @Sendable func injected(_ name: String, _ definition: ServiceDefinition) -> ServiceDefinition {
@@ -39,7 +39,9 @@ import Testing
             },
             "saga": { schema, prefix, commands, events in
                 injected("saga", SagaService.definition(
-                    schema: schema, queuePrefix: prefix, settings: .init(paymentTimeout: paymentTimeout, returnGoodsTimeout: returnGoodsTimeout, mergeWindow: mergeWindow), replyKey: replyKey,
+                    schema: schema, queuePrefix: prefix, settings: .init(
+                        paymentTimeout: paymentTimeout, returnGoodsTimeout: returnGoodsTimeout, mergeWindow: mergeWindow, backorders: backorders),
+                    replyKey: replyKey,
                     eventsExchange: events, commandsExchange: commands))
             },
         ], body)
@@ -158,6 +160,20 @@ import Testing
                 sql: "SELECT status FROM \(system.schema("saga")).instances WHERE key LIKE $1 ORDER BY created_at", binds: ["order:\(id):fulfilment%"]))
                 .map { try $0.decode(String.self, at: 0) }
             #expect(sagas == ["compensated", "waiting"], "the old one keeps its history under another key")
+        }
+    }
+
+    @Test func withBackordersCancelledAnOrderThatCannotBeReservedIsCancelledAndItsInvoiceVoided() async throws {
+        try await Self.withSystem(backorders: .cancel) { system async throws in
+            try await SplitTests.stock(system)
+            let taken = try await system.client.send(InventoryCommand.Adjust(sku: "CAP-BLUE", warehouse: "BJ", lot: "L1", delta: -10, reason: "damaged"))
+            #expect(taken.status == .done, "\(taken)")
+            let id = try await SplitTests.place(system, "E2E-BOC", paid: false)
+            let cancelled = try await Self.waitFor(system, "E2E-BOC", status: "cancelled")
+            #expect(cancelled == id)
+            let voided = try await eventually { try await SplitTests.invoices(system, of: id) == ["void"] }
+            #expect(voided)
+            try await SplitTests.invariantsHold(system)
         }
     }
 

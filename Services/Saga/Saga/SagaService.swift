@@ -24,21 +24,37 @@ public enum SagaService {
         /// How long a new order is held for another of the same customer to the same address
         /// to merge with (zero: no automatic merging).
         public var mergeWindow: Duration
+        public var backorders: Fulfilment.Backorders
         public init(
             paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(30 * 86_400),
-            deliveryTimeout: Duration = .seconds(30 * 86_400), mergeWindow: Duration = .zero
+            deliveryTimeout: Duration = .seconds(30 * 86_400), mergeWindow: Duration = .zero, backorders: Fulfilment.Backorders = .hold
         ) {
             (self.paymentTimeout, self.returnGoodsTimeout, self.deliveryTimeout) = (paymentTimeout, returnGoodsTimeout, deliveryTimeout)
-            self.mergeWindow = mergeWindow
+            (self.mergeWindow, self.backorders) = (mergeWindow, backorders)
         }
         /// `ERP_SAGA_PAYMENT_TIMEOUT_SECONDS` (default 1800), `ERP_SAGA_RETURN_GOODS_DAYS` (default 30),
-        /// `ERP_SAGA_DELIVERY_DAYS` (default 30), `ERP_MERGE_WINDOW_SECONDS` (default 0: off).
-        public init(environment: [String: String]) {
-            func days(_ name: String) -> Duration { .seconds((Int(environment[name] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 30) * 86_400) }
+        /// `ERP_SAGA_DELIVERY_DAYS` (default 30), `ERP_MERGE_WINDOW_SECONDS` (default 0: off), `ERP_SAGA_BACKORDERS`
+        /// (`hold`, the default, or `cancel`).
+        public init(environment: [String: String]) throws {
+            func positive(_ name: String, _ fallback: Int) throws -> Int {
+                guard let text = environment[name], !text.isEmpty else { return fallback }
+                guard let value = Int(text), value > 0 else { throw ConfigurationError(variable: name, value: text, expected: "a whole number above 0") }
+                return value
+            }
+            let window = environment["ERP_MERGE_WINDOW_SECONDS"].flatMap { $0.isEmpty ? nil : $0 }
+            guard window.map({ Int($0).map { $0 >= 0 } ?? false }) ?? true else {
+                throw ConfigurationError(variable: "ERP_MERGE_WINDOW_SECONDS", value: window!, expected: "seconds, 0 or more (0: off)")
+            }
+            let backorders = environment["ERP_SAGA_BACKORDERS"].flatMap { $0.isEmpty ? nil : $0 }
+            guard backorders.map({ Fulfilment.Backorders(rawValue: $0) != nil }) ?? true else {
+                throw ConfigurationError(variable: "ERP_SAGA_BACKORDERS", value: backorders!, expected: "hold or cancel")
+            }
             self.init(
-                paymentTimeout: .seconds(Int(environment["ERP_SAGA_PAYMENT_TIMEOUT_SECONDS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 1800),
-                returnGoodsTimeout: days("ERP_SAGA_RETURN_GOODS_DAYS"), deliveryTimeout: days("ERP_SAGA_DELIVERY_DAYS"),
-                mergeWindow: .seconds(Int(environment["ERP_MERGE_WINDOW_SECONDS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 0))
+                paymentTimeout: .seconds(try positive("ERP_SAGA_PAYMENT_TIMEOUT_SECONDS", 1800)),
+                returnGoodsTimeout: .seconds(try positive("ERP_SAGA_RETURN_GOODS_DAYS", 30) * 86_400),
+                deliveryTimeout: .seconds(try positive("ERP_SAGA_DELIVERY_DAYS", 30) * 86_400),
+                mergeWindow: .seconds(window.flatMap { Int($0) } ?? 0),
+                backorders: backorders.flatMap(Fulfilment.Backorders.init(rawValue:)) ?? .hold)
         }
     }
 
@@ -48,7 +64,8 @@ public enum SagaService {
     ) -> ServiceDefinition {
         let coordinator = Coordinator(
             store: SagaStore(schema: schema), fulfilment: SagaEngine(Fulfilment.definition(
-                paymentTimeout: settings.paymentTimeout, deliveryTimeout: settings.deliveryTimeout, mergeWindow: settings.mergeWindow)),
+                paymentTimeout: settings.paymentTimeout, deliveryTimeout: settings.deliveryTimeout, mergeWindow: settings.mergeWindow,
+                backorders: settings.backorders)),
             returns: SagaEngine(Return.definition(goodsTimeout: settings.returnGoodsTimeout)),
             exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), mergeWindow: settings.mergeWindow, replyKey: replyKey, commandsExchange: commandsExchange)
         var registry = MessageHandlers()

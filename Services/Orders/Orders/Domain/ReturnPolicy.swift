@@ -9,8 +9,13 @@ public struct ReturnPolicy: Sendable, Equatable {
     public init(windowDays: Int = 30) { self.windowDays = windowDays }
 
     /// From the environment: `ERP_RETURN_WINDOW_DAYS` (default 30).
-    public init(environment: [String: String]) {
-        self.init(windowDays: Int(environment["ERP_RETURN_WINDOW_DAYS"] ?? "").flatMap { $0 >= 0 ? $0 : nil } ?? 30)
+    public init(environment: [String: String]) throws(ReturnPolicyError) {
+        guard let text = environment["ERP_RETURN_WINDOW_DAYS"], !text.isEmpty else {
+            self.init()
+            return
+        }
+        guard let days = Int(text), days >= 0 else { throw ReturnPolicyError(value: text) }
+        self.init(windowDays: days)
     }
 
     /// Whether a return asked for `now` is in time for a shipment made at `shippedAt`.
@@ -30,4 +35,9 @@ public struct ReturnPolicy: Sendable, Equatable {
         }
         return Money(minorUnits: try share(before + quantity) - share(before), currency: lineTotal.currency)
     }
+}
+
+public struct ReturnPolicyError: Error, CustomStringConvertible {
+    public let value: String
+    public var description: String { "invalid ERP_RETURN_WINDOW_DAYS='\(value)': expected a whole number of days, 0 or more" }
 }

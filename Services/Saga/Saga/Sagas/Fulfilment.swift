@@ -7,7 +7,7 @@ import SagaKit
 /// books their cost) → record one shipment per warehouse → wait for delivery (with no delivery scan in
 /// time, the parcel is taken as delivered) → complete. A failure
 /// releases what was reserved; then a refused reservation puts the order on hold
-/// (backorder), an unpaid timeout cancels it and voids its invoice, and a cancellation
+/// (backorder) or cancels it (``Backorders``), an unpaid timeout cancels it and voids its invoice, and a cancellation
 /// (the order became cancelled before shipment) voids the invoice or refunds the payment.
 public enum Fulfilment {
     public static let type = "fulfilment"
@@ -65,8 +65,17 @@ public enum Fulfilment {
         }
     }
 
+    /// What a reservation refused for want of stock does to the order.
+    public enum Backorders: String, Sendable {
+        /// The order waits on hold until someone releases it (the stock came).
+        case hold
+        /// The order is cancelled and its invoice voided (or its payment refunded).
+        case cancel
+    }
+
     public static func definition(
-        paymentTimeout: Duration = .seconds(1800), deliveryTimeout: Duration = .seconds(30 * 86_400), mergeWindow: Duration = .zero
+        paymentTimeout: Duration = .seconds(1800), deliveryTimeout: Duration = .seconds(30 * 86_400), mergeWindow: Duration = .zero,
+        backorders: Backorders = .hold
     ) -> SagaDefinition<Data> {
         SagaDefinition(
             type: type,
@@ -102,18 +111,26 @@ public enum Fulfilment {
                 SagaStep("complete", action: { try SagaCommand(OrderCommand.ChangeStatus(order: $0.order, to: "completed", reason: "delivered")) }),
             ],
             onFailure: { data, failure in
+                func refundOrVoid(_ reason: String) throws -> SagaCommand {
+                    if data.paid, let total = data.total {
+                        return try SagaCommand(FinanceCommand.RecordRefund(order: data.order, amount: total, reason: reason, reference: "cancel-\(data.order)"))
+                    }
+                    return try SagaCommand(FinanceCommand.VoidInvoice(order: data.order, reason: reason))
+                }
                 if failure.code == "aborted" {
                     // Cancelled (by the platform or an operator) before shipment: the order is cancelled already.
-                    if data.paid, let total = data.total {
-                        return [try SagaCommand(FinanceCommand.RecordRefund(
-                            order: data.order, amount: total, reason: "order cancelled: \(failure.reason)", reference: "cancel-\(data.order)"))]
-                    }
-                    return [try SagaCommand(FinanceCommand.VoidInvoice(order: data.order, reason: "order cancelled: \(failure.reason)"))]
+                    return [try refundOrVoid("order cancelled: \(failure.reason)")]
                 }
-                if failure.code == "timeout" {
+                if failure.code == "timeout", failure.step == "await payment" {
                     return [
                         try SagaCommand(OrderCommand.ChangeStatus(order: data.order, to: "cancelled", reason: "not paid in time")),
                         try SagaCommand(FinanceCommand.VoidInvoice(order: data.order, reason: "order cancelled: not paid in time")),
+                    ]
+                }
+                if failure.code == "insufficient-stock", backorders == .cancel {
+                    return [
+                        try SagaCommand(OrderCommand.ChangeStatus(order: data.order, to: "cancelled", reason: "out of stock: \(failure.reason)")),
+                        try refundOrVoid("order cancelled: out of stock"),
                     ]
                 }
                 return [try SagaCommand(OrderCommand.ChangeStatus(

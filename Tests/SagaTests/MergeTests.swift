@@ -137,4 +137,29 @@ import Testing
             try await S.invariantsHold(system)
         }
     }
+
+    @Test func aPaidAndAnUnpaidOrderMergedAreOwedOnlyTheUnpaidPartAndShipWhenItIsPaid() async throws {
+        try await FulfilmentTests.withSystem(mergeWindow: .seconds(3)) { system async throws in
+            try await S.stock(system)
+            let paidOrder = try await S.placeHeld(system, "WIN-PAID", paid: true)
+            let unpaid = try await S.placeHeld(system, "WIN-UNPAID", paid: false)
+            let merged = try await eventually { try await Self.mergedInto(system, unpaid) != nil }
+            #expect(merged)
+            let target = try #require(try await Self.mergedInto(system, paidOrder))
+            let status = try await S.order(system, target).status
+            #expect(status == "pending_payment", "one source was not paid")
+            let owed = try await eventually { try await ExchangeTests.open(system, order: target) == 25_700 }
+            #expect(owed, "what the paid source paid was carried over: only the unpaid order's 257.00 is owed")
+            let paid = try await system.client.send(FinanceCommand.RecordPayment(
+                order: target, amount: Money(minorUnits: 25_700, currency: .cny), method: "bank", reference: "REST"))
+            #expect(paid.status == .done, "\(paid)")
+            let shipped = try await eventually { try await S.order(system, target).status == "shipped" }
+            let debugStatus = try await S.order(system, target).status
+            let debugSagas = try await system.pool("saga").query(PostgresQuery(
+                sql: "SELECT key || ' ' || status || ' ' || coalesce((state->'failure')::text, '') FROM \(system.schema("saga")).instances ORDER BY created_at"))
+                .map { try $0.decode(String.self, at: 0) }
+            #expect(shipped, "nothing is owed now: paid, then shipped (\(debugStatus), \(debugSagas))")
+            try await S.invariantsHold(system)
+        }
+    }
 }

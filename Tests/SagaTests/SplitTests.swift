@@ -37,8 +37,15 @@ import Testing
         #expect(copied)
     }
 
+    /// ``place(_:_:street:paid:)`` without waiting for a paid order to ship (with a merge window it is held first).
+    static func placeHeld(_ system: System, _ externalID: String, paid: Bool) async throws -> Int64 {
+        try await place(system, externalID, paid: paid, untilShipped: false)
+    }
+
     /// Publishes a platform order of 2 shirts (1.00 off) and a cap; its id once it is shipped (paid) or taken (unpaid).
-    static func place(_ system: System, _ externalID: String, street: String = "南京路 1 号", paid: Bool) async throws -> Int64 {
+    static func place(
+        _ system: System, _ externalID: String, street: String = "南京路 1 号", paid: Bool, untilShipped: Bool = true
+    ) async throws -> Int64 {
         let order = CanonicalOrder(
             platform: "web", shop: "main", externalId: externalID, placedAt: "2026-11-28T10:15:00Z", currency: "CNY",
             customer: .init(name: "张三", email: "z@example.com"),
@@ -55,9 +62,9 @@ import Testing
         let placed = try await eventually(within: 30) {
             guard let found = try await FulfilmentTests.status(system, externalID) else { return false }
             id = found.id
-            return !paid || found.status == "shipped"
+            return !paid || !untilShipped || found.status == "shipped"
         }
-        #expect(placed, "order \(externalID) was taken\(paid ? " and shipped" : "")")
+        #expect(placed, "order \(externalID) was taken\(paid && untilShipped ? " and shipped" : "")")
         return try #require(id)
     }
 

@@ -9,8 +9,10 @@ public enum FinanceEvent {
         public var amount: Money
         public var method: String
         public var reference: String?
-        public init(order: Int64, amount: Money, method: String, reference: String? = nil) {
-            (self.order, self.amount, self.method, self.reference) = (order, amount, method, reference)
+        /// What is still owed on the order after this payment (finance's receivables; absent from older senders).
+        public var open: Money?
+        public init(order: Int64, amount: Money, method: String, reference: String? = nil, open: Money? = nil) {
+            (self.order, self.amount, self.method, self.reference, self.open) = (order, amount, method, reference, open)
         }
     }
 

@@ -81,7 +81,7 @@ extension FinanceHandlers {
             source: "payment:\(command.reference)", in: tx)
         else { throw CommandRefused("duplicate-payment", "payment \(command.reference) was recorded before") }
         try await context.publish(event: FinanceEvent.PaymentReceived(
-            order: command.order, amount: command.amount, method: command.method, reference: command.reference))
+            order: command.order, amount: command.amount, method: command.method, reference: command.reference, open: open))
         return FinanceCommand.Result(entry: id, openAmount: open)
     }
 

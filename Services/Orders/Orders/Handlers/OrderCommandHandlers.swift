@@ -161,16 +161,20 @@ extension OrderHandlers {
         return OrderCommand.Changed(order: order.id, status: status.rawValue, total: order.total)
     }
 
-    /// Finance recorded a payment: a pending order becomes paid once it is paid in full (an
-    /// order on hold remembers it).
+    /// Finance recorded a payment: a pending order becomes paid once nothing is owed on it
+    /// (an order on hold remembers it).
     func paymentReceived(_ payment: FinanceEvent.PaymentReceived, _ context: HandlerContext) async throws {
         guard let order = try await orders.lock(payment.order, in: context.transaction) else {
             context.logger.warning("payment for an unknown order", metadata: ["order": "\(payment.order)"])
             return
         }
         let paid = try await orders.addPayment(order.id, payment.amount, in: context.transaction)
-        guard paid >= order.total.minorUnits else {
-            context.logger.info("order partly paid", metadata: ["order": "\(order.id)", "paid": "\(paid)", "total": "\(order.total.minorUnits)"])
+        // Finance says what is still owed (it knows what a split or merge carried over); else count the payments.
+        let settled = payment.open.map { $0.minorUnits <= 0 } ?? (paid >= order.total.minorUnits)
+        guard settled else {
+            context.logger.info("order partly paid", metadata: [
+                "order": "\(order.id)", "paid": "\(paid)", "total": "\(order.total.minorUnits)", "open": "\(payment.open.map { "\($0)" } ?? "-")",
+            ])
             return
         }
         switch order.status {

@@ -70,9 +70,14 @@ extension OrderStore {
         from sources: [Int64], status: OrderStatus, lines: [OrderSnapshot.Line], origins: [OrderCommand.LineOrigin], shippingFee: Money,
         reason: String, actor: String, in tx: PostgresTransaction
     ) async throws -> Int64 {
-        try await create(
+        let id = try await create(
             from: sources[0], externalID: "p.external_id || '-M' || n.id", parent: nil, status: status, lines: lines,
             origins: origins.map { ($0.fromOrder, $0.fromLine) }, shippingFee: shippingFee, reason: reason, actor: actor, in: tx)
+        if status != .paid {
+            // Not every source was paid: the merged order waits for the rest (finance knows what was carried over).
+            try await tx.query(PostgresQuery(sql: "UPDATE \(s).orders SET payment = '{\"status\": \"pending\"}'::jsonb WHERE id = $1", binds: [id]))
+        }
+        return id
     }
 
     /// Creates an exchange's replacement order: the original's customer, address and

@@ -33,7 +33,8 @@ public enum Fulfilment {
         public init(_ snapshot: OrderSnapshot) {
             self.init(
                 order: snapshot.order, lines: snapshot.lines.map { .init(line: $0.line, sku: $0.sku, quantity: $0.quantity) },
-                region: snapshot.shippingAddress?.province, paid: snapshot.paymentStatus == "paid" || snapshot.status == "paid",
+                // The order's state says whether it is paid (a merged order may carry a paid source's payment record).
+                region: snapshot.shippingAddress?.province, paid: snapshot.status == "paid",
                 total: snapshot.total)
         }
 

@@ -45,6 +45,28 @@ import Testing
         FinanceService.definition(schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), eventsExchange: exchange, commandsExchange: exchange)
     }
 
+    @Test(Self.finance) func anOrderPlacedAndAskedToBeInvoicedAtOnceGetsOneInvoice() async throws {
+        let harness = try ServiceHarness.required()
+        let orders = (Int64(500)..<Int64(540)).map { Self.order($0, day: 3, paid: false) }
+        // The event and the command race on two queues, each consumed on its own.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { for order in orders { try await Self.publish(harness, OrderEvent.Placed(snapshot: order)) } }
+            group.addTask {
+                for order in orders {
+                    let outcome = try await harness.client.send(FinanceCommand.InvoiceOrder(order: order))
+                    #expect(outcome.status == .done, "\(outcome)")
+                }
+            }
+            try await group.waitForAll()
+        }
+        let settled = try await eventually {
+            try await Self.count(harness, "SELECT count(DISTINCT order_id)::int FROM $S.invoices WHERE order_id >= 500 AND order_id < 540") == 40
+        }
+        #expect(settled)
+        let invoices = try await Self.count(harness, "SELECT count(*)::int FROM $S.invoices WHERE order_id >= 500 AND order_id < 540 AND kind = 'invoice'")
+        #expect(invoices == 40, "one invoice per order")
+    }
+
     @Test(Self.finance) func aMonthOfActivityKeepsTheBooksBalancedAndTheBalanceSheetEquationHolds() async throws {
         do {
             let harness = try ServiceHarness.required()

@@ -11,6 +11,7 @@ extension FinanceHandlers {
         let order = event.snapshot
         guard order.status != "cancelled" else { return }
         let tx = context.transaction
+        try await lockInvoicing(order.order, tx)
         guard try await documents.invoice(order: order.order, in: tx) == nil else { return }  // invoiced before
         let invoice = try await invoice(order, context)
         let issuedOn = invoice.issuedOn
@@ -25,6 +26,13 @@ extension FinanceHandlers {
         }
     }
 
+    /// Only one transaction at a time invoices an order: the event of its placing and a
+    /// saga's `finance.invoice_order.v1` may come together (different queues), and each
+    /// first looks whether the order has an invoice.
+    func lockInvoicing(_ order: Int64, _ tx: PostgresTransaction) async throws {
+        try await tx.query(PostgresQuery(sql: "SELECT pg_advisory_xact_lock(hashtext($1))", binds: ["\(schema).invoice:\(order)"]))
+    }
+
     /// Invoices an order (the caller made sure it has no invoice yet).
     func invoice(_ order: OrderSnapshot, _ context: HandlerContext) async throws -> Invoice {
         let tx = context.transaction
@@ -37,6 +45,7 @@ extension FinanceHandlers {
 
     func invoiceOrder(_ command: FinanceCommand.InvoiceOrder, _ context: HandlerContext) async throws -> FinanceCommand.Result {
         guard command.order.status != "cancelled" else { throw CommandRefused("validation", "order \(command.order.order) is cancelled") }
+        try await lockInvoicing(command.order.order, context.transaction)
         if let existing = try await documents.invoice(order: command.order.order, in: context.transaction) {
             return FinanceCommand.Result(document: existing.number)
         }

@@ -41,15 +41,21 @@ public struct SagaStep<D: Codable & Sendable & Equatable>: Sendable {
     /// What its timeout means: the step failed (compensate), or the saga goes on without
     /// what it waited for (e.g. no delivery scan: the parcel is taken as delivered).
     public let onTimeout: SagaTimeoutAction
+    /// Past the point of no return (e.g. the returned goods are back): a failure does not
+    /// undo the steps before; the saga stops `stuck` at this step, and `retry` sends its
+    /// command again once a person fixed the cause.
+    public let forwardOnly: Bool
 
     public init(
-        _ name: String, timeout: Duration? = nil, onTimeout: SagaTimeoutAction = .fail, skip: @escaping @Sendable (D) -> Bool = { _ in false },
+        _ name: String, timeout: Duration? = nil, onTimeout: SagaTimeoutAction = .fail, forwardOnly: Bool = false,
+        skip: @escaping @Sendable (D) -> Bool = { _ in false },
         action: @escaping @Sendable (D) throws -> SagaCommand?, awaiting: SagaAwait = .reply,
         matches: @escaping @Sendable (D, JSONValue) -> Bool = { _, _ in true },
         onSuccess: @escaping @Sendable (inout D, JSONValue?) throws -> Void = { _, _ in },
         compensation: @escaping @Sendable (D) throws -> SagaCommand? = { _ in nil }
     ) {
         (self.name, self.timeout, self.skip, self.action, self.awaiting, self.onTimeout) = (name, timeout, skip, action, awaiting, onTimeout)
+        self.forwardOnly = forwardOnly
         (self.matches, self.onSuccess, self.compensation) = (matches, onSuccess, compensation)
     }
 }

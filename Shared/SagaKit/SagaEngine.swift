@@ -123,6 +123,13 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
             guard state.status == .stuck else { return (state, []) }
             state.status = .waiting
             state.version += 1
+            if !state.compensating {
+                // Stopped past the point of no return: send the failed step's command again.
+                state.history.append(.init(at: now, step: stepName(state), what: "retried"))
+                state.failure = nil
+                let actions = try enter(&state, now: now, newRequestID: newRequestID)
+                return (state, actions)
+            }
             // Actions first: `(state, try enter(&state, …))` would return the state from before the call.
             let actions = try compensate(&state, now: now, newRequestID: newRequestID)
             return (state, actions)
@@ -157,8 +164,13 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
                 let actions = try enter(&state, now: now, newRequestID: newRequestID)
                 return (state, actions)
             }
+            let failure = SagaFailure(step: name, code: "timeout", reason: "\(name) took longer than allowed")
+            if definition.steps.indices.contains(state.step), definition.steps[state.step].forwardOnly {
+                stop(&state, failure, now: now)
+                return (state, [])
+            }
             // Actions first: `(state, try enter(&state, …))` would return the state from before the call.
-            let actions = try fail(&state, SagaFailure(step: name, code: "timeout", reason: "\(name) took longer than allowed"), now: now, newRequestID: newRequestID)
+            let actions = try fail(&state, failure, now: now, newRequestID: newRequestID)
             return (state, actions)
         case .reply(let requestID, let outcome):
             guard state.status == .waiting, requestID == state.requestID else { return (state, []) }  // stale or duplicate
@@ -178,6 +190,11 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
                 return (state, actions)
             }
             guard outcome.status == .done else {
+                let failure = SagaFailure(step: name, code: outcome.code ?? "refused", reason: outcome.reason ?? "refused")
+                if definition.steps[state.step].forwardOnly {
+                    stop(&state, failure, now: now)
+                    return (state, [])
+                }
                 let actions = try fail(
                     &state, SagaFailure(step: name, code: outcome.code ?? "refused", reason: outcome.reason ?? "refused"), now: now,
                     newRequestID: newRequestID)
@@ -268,6 +285,15 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
         state.deadline = nil
         state.history.append(.init(at: now, step: "end", what: "completed"))
         return []
+    }
+
+    /// A forward-only step failed: nothing is undone; the saga waits for a person (`retry`).
+    private func stop(_ state: inout SagaState<D>, _ failure: SagaFailure, now: Date) {
+        state.failure = failure
+        state.status = .stuck
+        state.requestID = nil
+        state.deadline = nil
+        state.history.append(.init(at: now, step: failure.step, what: "failed: \(failure.code): \(failure.reason); stopped here (past the point of no return)"))
     }
 
     private func fail(_ state: inout SagaState<D>, _ failure: SagaFailure, now: Date, newRequestID: () -> UUID) throws -> [SagaAction] {

@@ -196,6 +196,23 @@ import Testing
         #expect(next.data.reservation == "assumed" && !next.compensating)
     }
 
+    @Test func givenAForwardOnlyStepWhenItIsRefusedExpectTheSagaStuckUndoingNothingAndARetryToSendItAgain() throws {
+        let definition = SagaDefinition<Data>(type: "t", steps: [
+            SagaStep("reserve", action: { try SagaCommand(Reserve(order: $0.order)) }, compensation: { try SagaCommand(Release(order: $0.order)) }),
+            SagaStep("ship", forwardOnly: true, action: { try SagaCommand(Ship(order: $0.order)) }),
+        ])
+        let engine = SagaEngine(definition)
+        let (waiting, _) = try engine.start(id: UUID(), data: Data(order: 7, paid: true), now: Self.t0)
+        let (shipping, _) = try engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done()), state: waiting, now: Self.t0)
+        let (stuck, none) = try engine.handle(.reply(requestID: shipping.requestID!, outcome: Self.refused("carrier-down")), state: shipping, now: Self.t0)
+        #expect(none.isEmpty, "nothing is released: the step is past the point of no return")
+        #expect(stuck.status == .stuck && !stuck.compensating && stuck.failure?.code == "carrier-down")
+        let (again, resent) = try engine.handle(.retry, state: stuck, now: Self.t0)
+        #expect(Self.sent(resent) == [Ship.type] && again.status == .waiting)
+        let (done, _) = try engine.handle(.reply(requestID: again.requestID!, outcome: Self.done()), state: again, now: Self.t0)
+        #expect(done.status == .completed)
+    }
+
     @Test func givenAnOrderWaitingForPaymentWhenAnotherSagaTakesItOverExpectItToStopUndoingNothing() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 8, paid: false), now: Self.t0)
         let (awaiting, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)

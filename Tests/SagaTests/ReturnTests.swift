@@ -207,22 +207,57 @@ import Testing
         }
     }
 
-    @Test func aRefundRefusedAfterTheGoodsCameBackLeavesTheSagaStuckForAPerson() async throws {
+    enum Step: String, CaseIterable { case approve, restock, refund, close }
+
+    @Test(arguments: Step.allCases)
+    func aReturnFailingAtAnyStepIsUndoneBeforeTheGoodsComeBackAndStopsForAPersonAfter(step: Step) async throws {
         let refuse = Flag(true)
-        try await FulfilmentTests.withSystem(inject: [
-            "finance": { $0.injectRefusal(FinanceCommand.RecordRefund.self, code: "bank-down", reason: "the bank is down", when: { refuse.value }) },
-        ]) { system async throws in
+        var inject: [String: @Sendable (inout MessageHandlers) -> Void] = [:]
+        switch step {
+        case .approve: inject["orders"] = { $0.injectRefusal(OrderCommand.RequestReturn.self, when: { refuse.value }) }
+        case .restock: inject["inventory"] = { $0.injectRefusal(InventoryCommand.ReturnOrderStock.self, when: { refuse.value }) }
+        case .refund: inject["finance"] = { $0.injectRefusal(FinanceCommand.RecordRefund.self, code: "bank-down", reason: "the bank is down", when: { refuse.value }) }
+        case .close: inject["orders"] = { $0.injectRefusal(OrderCommand.CompleteReturn.self, when: { refuse.value }) }
+        }
+        try await FulfilmentTests.withSystem(inject: inject) { system async throws in
             try await S.stock(system)
-            let order = try await Self.completedOrder(system, "RET-5")
-            let (saga, rma) = try await Self.startReturn(system, order, [.init(line: 2, quantity: 1)])
+            let order = try await Self.completedOrder(system, "RET-F-\(step.rawValue)")
+            let outcome = try await system.client.send(SagaRequest.StartReturn(order: order, lines: [.init(line: 2, quantity: 1)], kind: .return, reason: "x"))
+            let saga = try #require(try outcome.result?.decode(SagaRequest.Started.self)).saga
+            if step == .approve {
+                let rejected = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
+                #expect(rejected, "refused before anything happened: the return is rejected")
+                let status = try await S.order(system, order).status
+                #expect(status == "completed")
+                try await S.invariantsHold(system)
+                return
+            }
+            var rma = ""
+            let approved = try await eventually {
+                rma = try await system.pool("orders").query(PostgresQuery(
+                    sql: "SELECT rma FROM \(system.schema("orders")).returns WHERE order_id = $1", binds: [order])).first?.decode(String.self, at: 0) ?? ""
+                return !rma.isEmpty
+            }
+            #expect(approved)
             let received = try await system.client.send(OrderCommand.InspectReturn(rma: rma, items: [.init(line: 2, quantity: 1, condition: .sellable)]))
             #expect(received.status == .done, "\(received)")
             let stuck = try await eventually { try await S.sagaStatus(system, saga) == "stuck" }
-            #expect(stuck, "the goods are back, so the return cannot be cancelled: a person decides")
+            #expect(stuck, "the goods are back: nothing is undone, a person looks")
             try await S.invariantsHold(system, sagas: false)
             let checks = try await SagaInvariants(schema: system.schema("saga")).check(system.pool("saga"))
             let flagged = checks.first { !$0.held }?.violations.joined() ?? ""
             #expect(flagged.contains("is stuck"), "erpctl check names the stuck saga: \(checks)")
+            // The cause is fixed; the retry goes on from the failed step.
+            refuse.value = false
+            let retried = try await system.client.send(SagaRequest.Retry(saga: saga))
+            #expect(retried.status == .done, "\(retried)")
+            let completed = try await eventually { try await S.sagaStatus(system, saga) == "completed" }
+            #expect(completed)
+            let status = try await S.order(system, order).status
+            #expect(status == "partially_returned")
+            let notes = try await Self.creditNotes(system, order)
+            #expect(notes == [-4_999], "refunded once")
+            try await S.invariantsHold(system)
         }
     }
 }

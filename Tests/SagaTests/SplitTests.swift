@@ -272,10 +272,21 @@ import Testing
         try await spy.bindQueue(spyQueue, to: Exchanges.replies, routingKey: replyKey)
         try await FulfilmentTests.withSystem(replyKey: replyKey) { system async throws in
             try await Self.stock(system)
+            // A split, a merge and a return run to their end first.
             let parent = try await Self.placeReserved(system, "SPLIT-R")
             let saga = try await Self.split(system, .init(order: parent, parts: [[.init(line: 2, quantity: 1)]], byWarehouse: false, reason: "pre-sale"))
             let completed = try await eventually { try await Self.sagaStatus(system, saga) == "completed" }
             #expect(completed)
+            let a = try await Self.placeReserved(system, "MERGE-R1"), b = try await Self.placeReserved(system, "MERGE-R2")
+            let merge = try await MergeTests.merge(system, [a, b])
+            let merged = try await eventually { try await Self.sagaStatus(system, merge) == "completed" }
+            #expect(merged)
+            let returned = try await ReturnTests.completedOrder(system, "RETURN-R")
+            let (ret, rma) = try await ReturnTests.startReturn(system, returned, [.init(line: 2, quantity: 1)])
+            let inspected = try await system.client.send(OrderCommand.InspectReturn(rma: rma, items: [.init(line: 2, quantity: 1, condition: .sellable)]))
+            #expect(inspected.status == .done, "\(inspected)")
+            let closed = try await eventually { try await Self.sagaStatus(system, ret) == "completed" }
+            #expect(closed)
             let settled = try await eventually {
                 try await system.pool("saga").query(PostgresQuery(
                     sql: "SELECT count(*)::int FROM \(system.schema("saga")).instances WHERE status = 'waiting' AND request_id IS NOT NULL"))[0]
@@ -288,11 +299,17 @@ import Testing
                     .map { try $0.decode(String.self, at: 0) }
                 let orders = try await system.pool("orders").query(PostgresQuery(
                     sql: "SELECT id || ':' || status FROM \(system.schema("orders")).orders ORDER BY id")).map { try $0.decode(String.self, at: 0) }
-                return sagas + orders + (try await Self.reservations(system, of: parent))
+                let stock = try await system.pool("inventory").query(PostgresQuery(
+                    sql: "SELECT sku || ':' || warehouse || ':' || on_hand || ':' || reserved FROM \(system.schema("inventory")).stock ORDER BY sku, warehouse"))
+                    .map { try $0.decode(String.self, at: 0) }
+                let money = try await system.pool("finance").query(PostgresQuery(
+                    sql: "SELECT count(*)::text || ':' || coalesce(sum(debit_minor), 0)::text FROM \(system.schema("finance")).journal_lines"))
+                    .map { try $0.decode(String.self, at: 0) }
+                return sagas + orders + stock + money
             }
             let before = try await snapshot()
             let waiting = try await spy.declareQueue(spyQueue, durable: false, autoDelete: true, passive: true).messageCount
-            #expect(waiting >= 6, "the spy saw the replies of the split and of the three fulfilments")
+            #expect(waiting >= 15, "the spy saw the replies of the split, the merge, the return and the fulfilments")
             let consumer = try await AMQPConsumer.start(ServiceHarness.environment.broker, queue: spyQueue, reconnect: false)
             var replies: [AMQPDelivery] = []
             while replies.count < waiting { replies += try await consumer.nextBatch(max: 100) }

@@ -63,12 +63,13 @@ enum ReturnSteps {
                 awaiting: .event(OrderEvent.ReturnInspected.type),
                 matches: { data, body in (try? body.decode(OrderEvent.ReturnInspected.self))?.rma == data.rma },
                 onSuccess: { data, body in data.inspected = try body?.decode(OrderEvent.ReturnInspected.self).items ?? [] }),
-            SagaStep("restock", skip: { !$0.kind.goodsComeBack }, action: { data in
+            // The goods are back (or, refund-only, nothing was to come): from here the return only goes forward.
+            SagaStep("restock", forwardOnly: true, skip: { !$0.kind.goodsComeBack }, action: { data in
                 try SagaCommand(InventoryCommand.ReturnOrderStock(
                     order: String(data.order), reference: data.rma,
                     items: data.inspected.map { .init(sku: $0.sku, quantity: $0.quantity, condition: $0.condition) }))
             }),
-            SagaStep("refund", skip: { !$0.kind.refunds || ($0.approved?.refund.isZero ?? true) }, action: { data in
+            SagaStep("refund", forwardOnly: true, skip: { !$0.kind.refunds || ($0.approved?.refund.isZero ?? true) }, action: { data in
                 guard let approved = data.approved else { return nil }
                 return try SagaCommand(FinanceCommand.RecordRefund(
                     order: data.order, amount: approved.refund, reason: "return \(data.rma): \(data.reason)", reference: data.rma,
@@ -78,6 +79,6 @@ enum ReturnSteps {
     }
 
     static func close<D: ReturnSagaData>() -> SagaStep<D> {
-        SagaStep("close return", action: { try SagaCommand(OrderCommand.CompleteReturn(rma: $0.rma)) })
+        SagaStep("close return", forwardOnly: true, action: { try SagaCommand(OrderCommand.CompleteReturn(rma: $0.rma)) })
     }
 }

@@ -84,6 +84,8 @@ import Testing
         ["orders", "split", "--order", "1", "--part", "1:1,2", "--reason", "x"],
         ["orders", "split", "--order", "1", "--part", "1:1", "--reason", " "],
         ["saga", "retry", "not-a-uuid"],
+        ["orders", "show", "--platform", "web"],
+        ["orders", "show", "--order", "1", "--platform", "web", "--external-id", "X"],
         ["orders", "merge", "1", "--reason", "x"],
         ["orders", "merge", "1", "1", "--reason", "x"],
         ["orders", "merge", "1", "2", "--reason", ""],

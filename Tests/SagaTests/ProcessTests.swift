@@ -164,6 +164,11 @@ import Testing
             let final = try await Self.status(pool, order: shipped)
             #expect(final == "partially_returned")
 
+            let shown = try system.erpctl(["orders", "show", "--order", String(parent)])
+            #expect(shown.status == 0 && shown.output.contains("split into orders"), "\(shown.output)")
+            let returnShown = try system.erpctl(["orders", "show", "--order", String(shipped)])
+            #expect(returnShown.output.contains("return \(rma) return completed"), "\(returnShown.output)")
+
             let check = try system.erpctl(["check"])
             #expect(check.status == 0, "erpctl check: \(check.output)")
         }

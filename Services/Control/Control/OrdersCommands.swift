@@ -56,19 +56,32 @@ struct OrdersCommands: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an order with its lines and status history.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show an order with its lines, status history, linked orders (split, merge, exchange) and returns.")
         @OptionGroup var report: InventoryCommands.ReportOptions
-        @Option var platform: String
-        @Option(name: .customLong("external-id")) var externalID: String
+        @Option(help: "The order's id.") var order: Int64?
+        @Option var platform: String?
+        @Option(name: .customLong("external-id")) var externalID: String?
         @Option var shop: String?
+
+        func validate() throws {
+            guard (order != nil) != (platform != nil && externalID != nil) else {
+                throw ValidationError("give --order ID, or --platform and --external-id")
+            }
+        }
+
         func run() async throws {
             var details: [OrderQueries.Detail] = []
             try await report.withPool { pool in
-                for id in try await OrderQueries().find(platform: platform, shop: shop, externalID: externalID, pool) {
+                let ids: [Int64]
+                if let order { ids = [order] } else { ids = try await OrderQueries().find(platform: platform!, shop: shop, externalID: externalID!, pool) }
+                for id in ids {
                     if let detail = try await OrderQueries().detail(id, pool) { details.append(detail) }
                 }
             }
-            guard !details.isEmpty else { throw ControlFailure(description: "no order \(externalID) from \(platform)") }
+            guard !details.isEmpty else {
+                throw ControlFailure(description: order.map { "no order \($0)" } ?? "no order \(externalID!) from \(platform!)")
+            }
             if report.json {
                 let encoder = MessageCoding.encoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -81,6 +94,14 @@ struct OrdersCommands: AsyncParsableCommand {
                     + (detail.holdReason.map { " (\($0))" } ?? "") + ", total \(order.total), payment \(order.paymentStatus)")
                 if let attention = detail.attention { print("needs attention: \(attention)") }
                 if detail.repeats > 0 { print("repeats ignored: \(detail.repeats)") }
+                let links = detail.links
+                if let parent = links.parent { print("split from order \(parent)") }
+                if !links.children.isEmpty { print("split into orders \(links.children.map(String.init).joined(separator: ", "))") }
+                if let target = links.mergedInto { print("merged into order \(target)") }
+                if !links.mergedFrom.isEmpty { print("merged from orders \(links.mergedFrom.map(String.init).joined(separator: ", "))") }
+                if let original = links.exchangeFor { print("replacement in an exchange for order \(original)") }
+                if !links.replacements.isEmpty { print("replacements sent: orders \(links.replacements.map(String.init).joined(separator: ", "))") }
+                for entry in links.returns { print("return \(entry)") }
                 print(ReportTable(
                     columns: ["line", "sku", "quantity", "unit_price", "discount", "total"],
                     rows: order.lines.map { ["\($0.line)", $0.sku, "\($0.quantity)", $0.unitPrice.decimalString, $0.discount.decimalString, $0.total.decimalString] },

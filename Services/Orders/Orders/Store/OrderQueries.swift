@@ -52,11 +52,30 @@ public struct OrderQueries: Sendable {
             public let reason: String
             public let actor: String
         }
+        /// The orders this one is linked to: a split's parent and children, a merge's
+        /// sources and result, an exchange's original and replacement; and its returns.
+        public struct Links: Codable, Sendable {
+            public let parent: Int64?
+            public let children: [Int64]
+            public let mergedInto: Int64?
+            public let mergedFrom: [Int64]
+            public let exchangeFor: Int64?
+            public let replacements: [Int64]
+            public let returns: [String]
+            public var isEmpty: Bool {
+                parent == nil && children.isEmpty && mergedInto == nil && mergedFrom.isEmpty && exchangeFor == nil && replacements.isEmpty && returns.isEmpty
+            }
+        }
         public let snapshot: OrderSnapshot
         public let holdReason: String?
         public let attention: String?
         public let repeats: Int
         public let history: [History]
+        public let links: Links
+    }
+
+    static func ids(_ row: PostgresRow, _ column: String) throws -> [Int64] {
+        (try row.decode(String?.self, column: column) ?? "").split(separator: ",").compactMap { Int64($0) }
     }
 
     public func find(platform: String, shop: String?, externalID: String, _ pool: PostgresPool) async throws -> [Int64] {
@@ -67,8 +86,15 @@ public struct OrderQueries: Sendable {
 
     public func detail(_ id: Int64, _ pool: PostgresPool) async throws -> Detail? {
         try await pool.withTransaction(isolation: .repeatableRead) { tx in
-            guard let row = try await tx.query(PostgresQuery(
-                sql: "SELECT hold_reason, attention, repeats FROM \(s).orders WHERE id = $1", binds: [id])).first
+            guard let row = try await tx.query(PostgresQuery(sql: """
+                SELECT hold_reason, attention, repeats, parent_id, merged_into, exchange_for,
+                       (SELECT string_agg(c.id::text, ',' ORDER BY c.id) FROM \(s).orders c WHERE c.parent_id = o.id) AS children,
+                       (SELECT string_agg(c.id::text, ',' ORDER BY c.id) FROM \(s).orders c WHERE c.merged_into = o.id) AS merged_from,
+                       (SELECT string_agg(c.id::text, ',' ORDER BY c.id) FROM \(s).orders c WHERE c.exchange_for = o.id) AS replacements,
+                       (SELECT string_agg(r.rma || ' ' || r.kind || ' ' || r.status, chr(30) ORDER BY r.requested_at)
+                        FROM \(s).returns r WHERE r.order_id = o.id) AS returns
+                FROM \(s).orders o WHERE id = $1
+                """, binds: [id])).first
             else { return nil }
             let history = try await tx.query(PostgresQuery(sql: """
                 SELECT at, from_status, to_status, reason, actor FROM \(s).status_history WHERE order_id = $1 ORDER BY id
@@ -80,7 +106,12 @@ public struct OrderQueries: Sendable {
                 }
             return Detail(
                 snapshot: try await OrderStore(schema: schema).snapshot(id, in: tx), holdReason: try row.decode(String?.self, column: "hold_reason"),
-                attention: try row.decode(String?.self, column: "attention"), repeats: try row.decode(Int.self, column: "repeats"), history: history)
+                attention: try row.decode(String?.self, column: "attention"), repeats: try row.decode(Int.self, column: "repeats"), history: history,
+                links: Detail.Links(
+                    parent: try row.decode(Int64?.self, column: "parent_id"), children: try Self.ids(row, "children"),
+                    mergedInto: try row.decode(Int64?.self, column: "merged_into"), mergedFrom: try Self.ids(row, "merged_from"),
+                    exchangeFor: try row.decode(Int64?.self, column: "exchange_for"), replacements: try Self.ids(row, "replacements"),
+                    returns: (try row.decode(String?.self, column: "returns") ?? "").split(separator: "\u{1E}").map(String.init)))
         }
     }
 

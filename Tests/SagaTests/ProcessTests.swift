@@ -32,7 +32,7 @@ import Testing
         } catch {
             let logs = services.map { "erp-\($0):\n\(system.tail($0))" }.joined(separator: "\n")
             let quarantined = (try? await pool.query("SELECT code || ': ' || reason FROM orders.quarantine").map { try $0.decode(String.self, at: 0) }) ?? []
-            let dead = (try? system.erpctl(["dead", "list"]).output) ?? ""
+            let dead = (try? await system.erpctl(["dead", "list"]).output) ?? ""
             Issue.record(Comment(rawValue: "\(error)\n\(logs)\nquarantine: \(quarantined)\nparked: \(dead)"))
         }
         await client?.close()
@@ -109,7 +109,7 @@ import Testing
                     .decode(String.self, at: 0) == "await payment"
             }
             #expect(reserved)
-            system.kill("inventory")
+            await system.kill("inventory")
             let split = try Self.started(try await client.send(SagaRequest.StartSplit(order: parent, parts: [], byWarehouse: true, reason: "by warehouse")))
             let waiting = try await eventually(within: 30) {
                 try await pool.query(PostgresQuery(sql: "SELECT step FROM saga.instances WHERE id = $1", binds: [split]))[0].decode(Int.self, at: 0) == 1
@@ -128,7 +128,7 @@ import Testing
             }
             #expect(bothWaiting)
             let merge = try Self.started(try await client.send(SagaRequest.StartMerge(orders: [a, b], reason: "ship together")))
-            system.kill("saga")
+            await system.kill("saga")
             try await system.start("saga")
             let mergeDone = try await eventually(within: 30) { try await Self.sagaStatus(pool, merge) == "completed" }
             #expect(mergeDone, "the restarted coordinator went on from the state it had saved")
@@ -150,7 +150,7 @@ import Testing
                 return !rma.isEmpty
             }
             #expect(approved)
-            system.kill("finance")
+            await system.kill("finance")
             let inspected = try await client.send(OrderCommand.InspectReturn(rma: rma, items: [.init(line: 2, quantity: 1, condition: .quarantine)]))
             #expect(inspected.status == .done, "\(inspected)")
             let atRefund = try await eventually(within: 30) {
@@ -164,12 +164,12 @@ import Testing
             let final = try await Self.status(pool, order: shipped)
             #expect(final == "partially_returned")
 
-            let shown = try system.erpctl(["orders", "show", "--order", String(parent)])
+            let shown = try await system.erpctl(["orders", "show", "--order", String(parent)])
             #expect(shown.status == 0 && shown.output.contains("split into orders"), "\(shown.output)")
-            let returnShown = try system.erpctl(["orders", "show", "--order", String(shipped)])
+            let returnShown = try await system.erpctl(["orders", "show", "--order", String(shipped)])
             #expect(returnShown.output.contains("return \(rma) return completed"), "\(returnShown.output)")
 
-            let check = try system.erpctl(["check"])
+            let check = try await system.erpctl(["check"])
             #expect(check.status == 0, "erpctl check: \(check.output)")
         }
     }

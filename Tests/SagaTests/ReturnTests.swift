@@ -157,6 +157,41 @@ import Testing
         }
     }
 
+    @Test func anInspectionOrARestockThatDoesNotFitTheReturnIsRefusedWithItsReason() async throws {
+        try await FulfilmentTests.withSystem { system async throws in
+            try await S.stock(system)
+            let order = try await Self.completedOrder(system, "RET-BAD")
+            let (_, rma) = try await Self.startReturn(system, order, [.init(line: 1, quantity: 2)])
+            let other = try await Self.completedOrder(system, "RET-BAD-2")
+            let (_, refundOnly) = try await Self.startReturn(system, other, [.init(line: 2, quantity: 1)], .refundOnly)
+            let inspections: [(OrderCommand.InspectReturn, String)] = [
+                (.init(rma: "RMA-NONE", items: [.init(line: 1, quantity: 1, condition: .sellable)]), "unknown-rma"),
+                (.init(rma: rma, items: [.init(line: 2, quantity: 1, condition: .sellable)]), "unknown-line"),
+                (.init(rma: rma, items: [.init(line: 1, quantity: 0, condition: .sellable)]), "validation"),
+                (.init(rma: rma, items: [.init(line: 1, quantity: 3, condition: .sellable)]), "validation"),
+                (.init(rma: rma, items: [.init(line: 1, quantity: 1, condition: .sellable)]), "validation"),
+                (.init(rma: refundOnly, items: [.init(line: 2, quantity: 1, condition: .sellable)]), "validation"),
+            ]
+            for (inspection, code) in inspections {
+                let outcome = try await system.client.send(inspection)
+                #expect(outcome.status == .refused && outcome.code == code, "\(inspection): \(outcome)")
+            }
+            let again = try await system.client.send(OrderCommand.RequestReturn(
+                order: order, rma: rma, lines: [.init(line: 1, quantity: 1)], kind: .return, reason: "again"))
+            #expect(again.code == "not-returnable", "the order is return_requested meanwhile: \(again)")
+            // Inventory takes back no more than the order was issued, and each return once.
+            let tooMany = try await system.client.send(InventoryCommand.ReturnOrderStock(
+                order: String(order), reference: "RMA-X", items: [.init(sku: "TEE-RED-M", quantity: 3, condition: .sellable)]))
+            #expect(tooMany.code == "not-issued", "\(tooMany)")
+            let once = try await system.client.send(InventoryCommand.ReturnOrderStock(
+                order: String(order), reference: "RMA-Y", items: [.init(sku: "TEE-RED-M", quantity: 1, condition: .sellable)]))
+            #expect(once.status == .done, "\(once)")
+            let twice = try await system.client.send(InventoryCommand.ReturnOrderStock(
+                order: String(order), reference: "RMA-Y", items: [.init(sku: "TEE-RED-M", quantity: 1, condition: .sellable)]))
+            #expect(twice.code == "already-returned", "\(twice)")
+        }
+    }
+
     @Test func aReturnOfMoreThanWasShippedIsRejectedWithTheReasonAndTheOrderStaysAsItWas() async throws {
         try await FulfilmentTests.withSystem { system async throws in
             try await S.stock(system)

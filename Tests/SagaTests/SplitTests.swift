@@ -196,6 +196,47 @@ import Testing
         }
     }
 
+    @Test func requestsTheRulesRefuseAreRefusedWithTheirReason() async throws {
+        try await FulfilmentTests.withSystem { system async throws in
+            try await Self.stock(system)
+            let order = try await Self.placeReserved(system, "SPLIT-RULES")
+            let requests: [(any Message, String)] = [
+                (SagaRequest.StartSplit(order: order, parts: [], byWarehouse: false, reason: "x"), "validation"),
+                (SagaRequest.StartSplit(order: order, parts: [[.init(line: 1, quantity: 1)]], byWarehouse: true, reason: "x"), "validation"),
+                (SagaRequest.StartSplit(order: order, parts: [[.init(line: 1, quantity: 1)]], byWarehouse: false, reason: " "), "validation"),
+                (SagaRequest.StartSplit(order: 999_999, parts: [], byWarehouse: true, reason: "x"), "one-warehouse"),
+                (SagaRequest.StartMerge(orders: [order], reason: "x"), "validation"),
+                (SagaRequest.StartMerge(orders: [order, order], reason: "x"), "validation"),
+                (SagaRequest.StartReturn(order: order, lines: [], kind: .return, reason: "x"), "validation"),
+                (SagaRequest.StartExchange(order: order, lines: [.init(line: 1, quantity: 1)], replacements: [], reason: "x"), "validation"),
+                (SagaRequest.Retry(saga: UUID()), "unknown-saga"),
+            ]
+            for (request, code) in requests {
+                let outcome = try await Self.send(system, request)
+                #expect(outcome.status == .refused && outcome.code == code, "\(request): \(outcome)")
+            }
+            // Orders, inventory and finance refuse what breaks their rules.
+            let moved = try await system.client.send(InventoryCommand.MoveReservations(moves: [
+                .init(from: String(order), fromLine: 1, to: "elsewhere", toLine: 1, quantity: 99),
+            ]))
+            #expect(moved.code == "not-reserved", "\(moved)")
+            let reinvoiced = try await system.client.send(FinanceCommand.Reinvoice(from: [999_999], to: [], origins: [], reason: "x"))
+            #expect(reinvoiced.code == "validation", "\(reinvoiced)")
+            let noInvoice = try await system.client.send(FinanceCommand.Reinvoice(
+                from: [999_999], to: [try await Self.snapshot(system, order)], origins: [], reason: "x"))
+            #expect(noInvoice.code == "unknown-invoice", "\(noInvoice)")
+        }
+    }
+
+    static func send(_ system: System, _ message: any Message) async throws -> CommandOutcome {
+        func typed<M: Message>(_ message: M) async throws -> CommandOutcome { try await system.client.send(message) }
+        return try await typed(message)
+    }
+
+    static func snapshot(_ system: System, _ order: Int64) async throws -> OrderSnapshot {
+        try await system.pool("orders").withTransaction { try await OrderStore(schema: system.schema("orders")).snapshot(order, in: $0) }
+    }
+
     enum Step: String, CaseIterable { case splitOrder, moveReservation, moveInvoice }
 
     @Test(arguments: Step.allCases)

@@ -28,14 +28,15 @@ public final class ProcessSystem: @unchecked Sendable {
         database.path = "/\(tag)"
         broker.percentEncodedPath = "/\(tag)"
         let system = ProcessSystem(tag: tag, databaseURL: database.string!, brokerURL: broker.string!)
-        try system.check(try runProgram("/usr/bin/env", [
+        try system.check(try await runProgramAsync("/usr/bin/env", [
             "psql", system.databaseURL, "-q", "-v", "ON_ERROR_STOP=1", "-f", TestEnvironment.repo.appendingPathComponent("deploy/postgres/service-roles.sql").path,
         ]), "creating the service schemas")
-        try system.check(try runProgram(TestEnvironment.serversScript, ["rabbitmqctl", "add_vhost", tag]), "adding the virtual host")
+        try system.check(try await runProgramAsync(TestEnvironment.serversScript, ["rabbitmqctl", "add_vhost", tag]), "adding the virtual host")
         let user = broker.user ?? "guest"
-        try system.check(try runProgram(TestEnvironment.serversScript, ["rabbitmqctl", "set_permissions", "-p", tag, user, ".*", ".*", ".*"]), "permissions")
-        try system.check(try system.erpctl(["topology", "declare"]), "declaring the topology")
-        try system.check(try system.erpctl(["migrate"]), "migrating")
+        try system.check(
+            try await runProgramAsync(TestEnvironment.serversScript, ["rabbitmqctl", "set_permissions", "-p", tag, user, ".*", ".*", ".*"]), "permissions")
+        try system.check(try await system.erpctl(["topology", "declare"]), "declaring the topology")
+        try system.check(try await system.erpctl(["migrate"]), "migrating")
         return system
     }
 
@@ -56,11 +57,12 @@ public final class ProcessSystem: @unchecked Sendable {
     /// A pool on the system's database as its owner (reads every schema).
     public func pool() throws -> PostgresPool { PostgresPool(configuration: try PostgresConfiguration(url: databaseURL), size: 2) }
 
-    public func erpctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs erpctl on the system (on a thread of its own: other tests' services share this process's cooperative threads).
+    public func erpctl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         var environment = ProcessInfo.processInfo.environment
         environment["ERP_DATABASE_URL"] = databaseURL
         environment["ERP_AMQP_URL"] = brokerURL
-        return try runProgram(TestEnvironment.executable("erpctl"), arguments, environment: environment)
+        return try await runProgramAsync(TestEnvironment.executable("erpctl"), arguments, environment: environment)
     }
 
     /// Starts `erp-<service>` connected as its own role; returns once its queues have a consumer.
@@ -87,19 +89,24 @@ public final class ProcessSystem: @unchecked Sendable {
         lock.withLock { running[service] = process }
         let queue = "\(service).commands"
         let connection = try await AMQPConnection.connect(try broker)
-        defer { Task { await connection.close() } }
         let consuming = try await eventually(within: 60) {
             guard process.isRunning else { return false }
             return (try? await connection.declareQueue(queue, passive: true).consumerCount) ?? 0 > 0
         }
+        await connection.close()
         guard consuming else { throw Failure(description: "erp-\(service) did not start: \(tail(service))") }
     }
 
-    /// Kills the service's process at once (SIGKILL), as a crash would.
-    public func kill(_ service: String) {
+    /// Kills the service's process at once (SIGKILL), as a crash would, and waits until it is gone.
+    public func kill(_ service: String) async {
         guard let process = lock.withLock({ running.removeValue(forKey: service) }) else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await Self.exited(process)
+    }
+
+    /// Waits for a process to end without holding a cooperative thread.
+    static func exited(_ process: Process) async {
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
     public func tail(_ service: String) -> String {
@@ -112,11 +119,11 @@ public final class ProcessSystem: @unchecked Sendable {
         let processes = lock.withLock { Array(running.values) }
         for process in processes where process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            await Self.exited(process)
         }
         let admin = try? PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
         _ = try? await admin?.query(PostgresQuery(sql: "DROP DATABASE IF EXISTS \(tag) WITH (FORCE)"))
         await admin?.close()
-        _ = try? runProgram(TestEnvironment.serversScript, ["rabbitmqctl", "delete_vhost", tag])
+        _ = try? await runProgramAsync(TestEnvironment.serversScript, ["rabbitmqctl", "delete_vhost", tag])
     }
 }

@@ -10,8 +10,18 @@ func startSaga<M: Message>(_ request: M, servers: ServerOptions, output: Outcome
     let outcome = try await sendWaiting(request, servers: servers, output: output)
     guard wait, let started = try outcome.result?.decode(SagaRequest.Started.self) else { return }
     let pool = PostgresPool(configuration: try servers.database(), size: 1)
-    defer { Task { await pool.close() } }
-    let deadline = Date().addingTimeInterval(Double(output.timeout))
+    do {
+        try await awaitEnd(of: started, pool, timeout: output.timeout)
+        await pool.close()
+    } catch {
+        await pool.close()
+        throw error
+    }
+}
+
+/// Polls the saga's row until it is no longer waiting; throws unless it completed.
+private func awaitEnd(of started: SagaRequest.Started, _ pool: PostgresPool, timeout: Int) async throws {
+    let deadline = Date().addingTimeInterval(Double(timeout))
     while Date() < deadline {
         let row = try await pool.query(PostgresQuery(sql: """
             SELECT status, coalesce(state->'failure'->>'reason', '') FROM saga.instances WHERE id = $1
@@ -24,7 +34,7 @@ func startSaga<M: Message>(_ request: M, servers: ServerOptions, output: Outcome
         }
         try await Task.sleep(for: .milliseconds(200))
     }
-    throw ControlFailure(description: "saga \(started.saga) still waiting after \(output.timeout) s (erpctl saga show \(started.saga))")
+    throw ControlFailure(description: "saga \(started.saga) still waiting after \(timeout) s (erpctl saga show \(started.saga))")
 }
 
 extension OrdersCommands {

@@ -21,7 +21,8 @@ struct Coordinator: Sendable {
     let replyKey: String
     let commandsExchange: String
 
-    /// The order states a saga waits for (payment, delivery) or stops at (cancellation).
+    /// The order states a saga waits for (payment, delivery) or stops at (cancellation):
+    /// the coordinator's queue is bound to changes into these, and to changes out of on_hold.
     static let awaitedStatuses: Set<String> = ["paid", "delivered", "cancelled"]
 
     /// Where the commands and events of a transaction go: a handler's outbox, or the timer's.
@@ -42,7 +43,7 @@ struct Coordinator: Sendable {
             if event.from == "on_hold", ["paid", "pending_payment"].contains(event.to), let data = try await resumedFulfilment(event, context) {
                 try await restartFulfilment(data, context)
             }
-            // Only these changes matter to a waiting saga (the others are its own doing).
+            // A change out of on_hold into another state matters to no waiting saga.
             guard Self.awaitedStatuses.contains(event.to) else { return }
             let body = try JSONValue(encoding: event)
             for row in try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction) {
@@ -114,7 +115,6 @@ struct Coordinator: Sendable {
         }
         guard var snapshot = try await store.order(event.order, in: context.transaction) else { return nil }
         snapshot.status = event.to
-        if event.to == "paid" { snapshot.paymentStatus = "paid" }
         return Fulfilment.Data(snapshot)
     }
 

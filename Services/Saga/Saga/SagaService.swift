@@ -74,12 +74,11 @@ public enum SagaService {
             name: name, schema: schema, defaultHTTPPort: 8095, migrations: SagaMigrations.all,
             queues: [
                 ServiceQueue(name: "\(queuePrefix).replies", bindings: [QueueBinding(exchange: repliesExchange, routingKey: replyKey)]),
-                ServiceQueue(name: "\(queuePrefix).events", bindings: [
+                // Of the status changes, only those a saga waits for or stops at, and orders leaving on_hold.
+                ServiceQueue(name: "\(queuePrefix).events", bindings: Coordinator.awaitedStatuses.sorted().map {
+                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(to: $0))
+                } + [
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Placed.type.rawValue),
-                    // Only the changes a saga waits for or stops at, and orders leaving on_hold.
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(to: "paid")),
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(to: "delivered")),
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(to: "cancelled")),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(from: "on_hold")),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnInspected.type.rawValue),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnRequested.type.rawValue),

@@ -168,13 +168,10 @@ extension OrderHandlers {
             context.logger.warning("payment for an unknown order", metadata: ["order": "\(payment.order)"])
             return
         }
-        let paid = try await orders.addPayment(order.id, payment.amount, in: context.transaction)
-        // Finance says what is still owed (it knows what a split or merge carried over); else count the payments.
-        let settled = payment.open.map { $0.minorUnits <= 0 } ?? (paid >= order.total.minorUnits)
-        guard settled else {
-            context.logger.info("order partly paid", metadata: [
-                "order": "\(order.id)", "paid": "\(paid)", "total": "\(order.total.minorUnits)", "open": "\(payment.open.map { "\($0)" } ?? "-")",
-            ])
+        // Finance knows what is owed (what a split or merge carried over, partial payments);
+        // a sender that does not say counts as paid in full.
+        if let open = payment.open, open.minorUnits > 0 {
+            context.logger.info("order partly paid", metadata: ["order": "\(order.id)", "open": "\(open)"])
             return
         }
         switch order.status {

@@ -31,10 +31,6 @@ extension Intake {
         try await context.publish(event: OrderEvent.ReturnRequested(
             order: order.id, rma: "RMA-\(platform)-\(request.returnId)",
             lines: lines.sorted { $0.key < $1.key }.map { .init(line: $0.key, quantity: $0.value) }, kind: kind,
-            reason: request.reason?.trimmingCharacters(in: .whitespaces).nilIfEmpty ?? "requested on \(platform)"))
+            reason: request.reason.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? "requested on \(platform)"))
     }
-}
-
-extension String {
-    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

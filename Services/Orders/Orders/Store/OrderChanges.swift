@@ -113,12 +113,3 @@ extension OrderStore {
             """, binds: [snapshot.order, what, try Self.json(snapshot), actor]))
     }
 }
-
-extension OrderStore {
-    /// Adds a payment finance recorded (in the order's currency); returns what is paid now.
-    public func addPayment(_ id: Int64, _ amount: Money, in tx: PostgresTransaction) async throws -> Int64 {
-        try await tx.query(PostgresQuery(sql: """
-            UPDATE \(s).orders SET paid_minor = paid_minor + CASE WHEN currency = $3 THEN $2::bigint ELSE 0 END WHERE id = $1 RETURNING paid_minor
-            """, binds: [id, amount.minorUnits, amount.currency.code]))[0].decode(Int64.self, at: 0)
-    }
-}

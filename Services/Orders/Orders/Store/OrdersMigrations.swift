@@ -102,5 +102,6 @@ public enum OrdersMigrations {
         links,
         returns,
         exchanges,
+        paymentsFromFinance,
     ]
 }

@@ -95,3 +95,11 @@ extension OrdersMigrations {
         ALTER TABLE orders ADD COLUMN exchange_rma text UNIQUE;
         """)
 }
+
+extension OrdersMigrations {
+    static let paymentsFromFinance = PostgresMigration(version: 7, name: "payments_from_finance", sql: """
+        -- Whether an order is paid in full comes from finance's open amount on each payment
+        -- event, not from a count of payments kept here as well.
+        ALTER TABLE orders DROP COLUMN paid_minor;
+        """)
+}

@@ -5,28 +5,29 @@ import Testing
 
 /// erpctl as operators run it: the built executable, its output and its exit code.
 @Suite(.timeLimit(.minutes(2))) struct ErpctlCommandTests {
-    static func erpctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs erpctl on a thread of its own (services of other tests share this process's cooperative threads).
+    static func erpctl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         var environment = ProcessInfo.processInfo.environment
         environment["ERP_AMQP_URL"] = TestEnvironment.brokerURL
         environment["ERP_DATABASE_URL"] = TestEnvironment.databaseURL
-        return try runProgram(environment["ERP_ERPCTL"] ?? TestEnvironment.executable("erpctl"), arguments, environment: environment)
+        return try await runProgramAsync(environment["ERP_ERPCTL"] ?? TestEnvironment.executable("erpctl"), arguments, environment: environment)
     }
 
     @Test func deadListPrintsParkedMessagesAsJSONAndReplayTakesAnID() async throws {
         let (queue, ids) = try await ParkedMessagesTests.parkTwo()
-        let listed = try Self.erpctl(["dead", "list", "--queue", queue.name, "--json"])
+        let listed = try await Self.erpctl(["dead", "list", "--queue", queue.name, "--json"])
         #expect(listed.status == 0, "\(listed.output)")
         let parked = try JSONDecoder().decode([ParkedMessage].self, from: Data(listed.output.utf8))
         #expect(Set(parked.map(\.id)) == Set(ids))
-        let table = try Self.erpctl(["dead", "list", "--queue", queue.name])
+        let table = try await Self.erpctl(["dead", "list", "--queue", queue.name])
         #expect(table.output.contains("validation") && table.output.contains("undecodable"))
-        let replay = try Self.erpctl(["dead", "replay", ids[1], "--queue", queue.name])
+        let replay = try await Self.erpctl(["dead", "replay", ids[1], "--queue", queue.name])
         #expect(replay.status == 0)
         #expect(replay.output.contains("replayed 1"))
-        let missing = try Self.erpctl(["dead", "replay", "no-such-id", "--queue", queue.name])
+        let missing = try await Self.erpctl(["dead", "replay", "no-such-id", "--queue", queue.name])
         #expect(missing.status == 1)
         #expect(missing.output.contains("no parked message has id no-such-id"))
-        let purge = try Self.erpctl(["dead", "purge", "--queue", queue.name, "--yes"])
+        let purge = try await Self.erpctl(["dead", "purge", "--queue", queue.name, "--yes"])
         #expect(purge.output.contains("purged 1"))
         try await ParkedMessagesTests.delete(queue)
     }
@@ -35,40 +36,40 @@ import Testing
         ["dead", "replay"], ["dead", "replay", "x", "--all"], ["dead", "purge"], ["migrate", "--service", "nope"], ["nonsense"],
         ["dead", "list", "--amqp-url", "http://x"],
     ])
-    func badArgumentsExitWith64AndSayWhy(arguments: [String]) throws {
-        let result = try Self.erpctl(arguments)
+    func badArgumentsExitWith64AndSayWhy(arguments: [String]) async throws {
+        let result = try await Self.erpctl(arguments)
         #expect(result.status == 64, "\(result.output)")
         #expect(result.output.contains("Error:"))
     }
 
-    @Test func anUnreachableServerExitsWith1AndNamesIt() throws {
-        let broker = try Self.erpctl(["dead", "list", "--amqp-url", "amqp://guest:guest@127.0.0.1:1/"])
+    @Test func anUnreachableServerExitsWith1AndNamesIt() async throws {
+        let broker = try await Self.erpctl(["dead", "list", "--amqp-url", "amqp://guest:guest@127.0.0.1:1/"])
         #expect(broker.status == 1)
         #expect(broker.output.contains("cannot reach the broker at 127.0.0.1:1"))
-        let database = try Self.erpctl(["migrate", "--database-url", "postgres://erp:wrong@127.0.0.1:54329/erp"])
+        let database = try await Self.erpctl(["migrate", "--database-url", "postgres://erp:wrong@127.0.0.1:54329/erp"])
         #expect(database.status == 1)
         #expect(database.output.contains("password authentication failed"))
     }
 
-    @Test func checkPrintsEachInvariantAsHeld() throws {
-        #expect(try Self.erpctl(["migrate", "--service", "inventory"]).status == 0)
-        #expect(try Self.erpctl(["migrate", "--service", "finance"]).status == 0)
-        #expect(try Self.erpctl(["migrate", "--service", "orders"]).status == 0)
-        #expect(try Self.erpctl(["migrate", "--service", "saga"]).status == 0)
-        let check = try Self.erpctl(["check", "--json"])
+    @Test func checkPrintsEachInvariantAsHeld() async throws {
+        #expect(try await Self.erpctl(["migrate", "--service", "inventory"]).status == 0)
+        #expect(try await Self.erpctl(["migrate", "--service", "finance"]).status == 0)
+        #expect(try await Self.erpctl(["migrate", "--service", "orders"]).status == 0)
+        #expect(try await Self.erpctl(["migrate", "--service", "saga"]).status == 0)
+        let check = try await Self.erpctl(["check", "--json"])
         #expect(check.status == 0, "\(check.output)")
         let results = try JSONDecoder().decode([[String: AnyCodableValue]].self, from: Data(check.output.utf8))
         #expect(results.count == 16, "6 stock checks, 3 money, 3 split and merge, 2 intake, 2 sagas")
-        let table = try Self.erpctl(["check"])
+        let table = try await Self.erpctl(["check"])
         #expect(table.output.contains("held   1. stock: on hand equals the ledger"), "\(table.output)")
         #expect(table.output.contains("held   5. sagas: every saga is finished or waiting with a deadline"), "\(table.output)")
     }
 
-    @Test func topologyDeclareAndMigrateAreIdempotent() throws {
+    @Test func topologyDeclareAndMigrateAreIdempotent() async throws {
         for _ in 0..<2 {
-            let topology = try Self.erpctl(["topology", "declare"])
+            let topology = try await Self.erpctl(["topology", "declare"])
             #expect(topology.status == 0, "\(topology.output)")
-            let migrate = try Self.erpctl(["migrate"])
+            let migrate = try await Self.erpctl(["migrate"])
             #expect(migrate.status == 0, "\(migrate.output)")
         }
     }

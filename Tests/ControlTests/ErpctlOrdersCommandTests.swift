@@ -17,12 +17,6 @@ import Testing
         }, body)
     }
 
-    static func erpctl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        var environment = ProcessInfo.processInfo.environment
-        environment["ERP_AMQP_URL"] = TestEnvironment.brokerURL
-        environment["ERP_DATABASE_URL"] = TestEnvironment.databaseURL
-        return try await runProgramAsync(environment["ERP_ERPCTL"] ?? TestEnvironment.executable("erpctl"), arguments, environment: environment)
-    }
 
     @Test func aJSONLImportGoesThroughIntakeAndReportsQuarantinedLines() async throws {
         try await Self.withOrders { harness async throws in
@@ -40,7 +34,7 @@ import Testing
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(harness.schema).jsonl")
             try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: file) }
-            let imported = try await Self.erpctl([
+            let imported = try await ErpctlCommandTests.erpctl([
                 "orders", "import", file.path, "--ingest-exchange", harness.exchange, "--schema", harness.schema, "--timeout", "60",
             ])
             #expect(imported.status == 1, "\(imported.output)")
@@ -56,7 +50,7 @@ import Testing
                 web,main,CSV-2,2026-11-28T10:15:00Z,CNY,1,TEE-RED-M,two,99.00,0,0,pending,
                 """.write(to: csv, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: csv) }
-            let fromCSV = try await Self.erpctl([
+            let fromCSV = try await ErpctlCommandTests.erpctl([
                 "orders", "import", csv.path, "--ingest-exchange", harness.exchange, "--schema", harness.schema, "--timeout", "60",
             ])
             #expect(fromCSV.output.contains("1 taken"), "\(fromCSV.output)")
@@ -66,7 +60,7 @@ import Testing
                 WHERE o.external_id = 'CSV-1'
                 """))
             #expect(try csvLines[0].decode(Int.self, at: 0) == 2, "the two rows of CSV-1 are one order of two lines")
-            let retried = try await Self.erpctl(["orders", "quarantine", "retry", "1", "--commands-exchange", harness.exchange])
+            let retried = try await ErpctlCommandTests.erpctl(["orders", "quarantine", "retry", "1", "--commands-exchange", harness.exchange])
             #expect(retried.status == 1)
             #expect(retried.output.contains("rejected again (invalid)"), "\(retried.output)")
         }

@@ -97,8 +97,8 @@ import Testing
         ["returns", "exchange", "--order", "1", "--line", "1:1", "--replace", "TEE-L", "--reason", "x"],
         ["returns", "exchange", "--order", "1", "--line", "1:1", "--replace", ":1", "--reason", "x"],
     ])
-    func badArgumentsExitWith64AndSayWhy(arguments: [String]) throws {
-        let result = try ErpctlCommandTests.erpctl(arguments)
+    func badArgumentsExitWith64AndSayWhy(arguments: [String]) async throws {
+        let result = try await ErpctlCommandTests.erpctl(arguments)
         #expect(result.status == 64, "\(result.output)")
         #expect(result.output.contains("Error:"))
     }

@@ -73,6 +73,9 @@ import Testing
             // A shirt (98.50 of the line's 197.00) for a 109.00 one: 10.50 is owed.
             let (_, shirtRMA) = try await Self.exchange(system, order, line: 1, for: "TEE-RED-L")
             let dearer = try await Self.replacement(system, rma: shirtRMA)
+            let title = try await system.pool("orders").query(PostgresQuery(
+                sql: "SELECT title FROM \(system.schema("orders")).order_lines WHERE order_id = $1", binds: [dearer.id]))[0].decode(String?.self, at: 0)
+            #expect(title == "TEE-RED-L", "the replacement line is named as the catalog names its SKU")
             let owed = try await eventually { try await Self.open(system, order: dearer.id) == 1_050 }
             #expect(owed, "the refund paid 98.50 of the 109.00")
             let waits = try await S.order(system, dearer.id).status

@@ -88,7 +88,7 @@ extension OrderStore {
     ) async throws -> Int64 {
         let id = try await create(
             from: original, externalID: "p.external_id || '-X' || n.id", parent: nil, status: .pendingPayment, lines: lines,
-            origins: lines.map { _ in (original, 0) }, shippingFee: Money(minorUnits: 0, currency: lines[0].total.currency), reason: reason,
+            origins: [], shippingFee: Money(minorUnits: 0, currency: lines[0].total.currency), reason: reason,
             actor: actor, in: tx)
         try await tx.query(PostgresQuery(sql: """
             UPDATE \(s).orders SET payment = '{"status": "pending"}'::jsonb, exchange_for = $2, exchange_rma = $3 WHERE id = $1
@@ -112,8 +112,9 @@ extension OrderStore {
         return prices
     }
 
-    /// `externalID` is an SQL expression over the template `p` and the new id `n.id`; line
-    /// titles come from each line's origin.
+    /// `externalID` is an SQL expression over the template `p` and the new id `n.id`; a
+    /// line's title is its origin's (the line it came from), else its SKU's in the catalog
+    /// copy (`origins` may be empty: a replacement's lines come from no order line).
     private func create(
         from template: Int64, externalID: String, parent: Int64?, status: OrderStatus, lines: [OrderSnapshot.Line], origins: [(Int64, Int)],
         shippingFee: Money, reason: String, actor: String, in tx: PostgresTransaction
@@ -131,10 +132,11 @@ extension OrderStore {
             """, binds: [template, status.rawValue, shippingFee.minorUnits, merchandise, discount, parent, table]))[0].decode(Int64.self, at: 0)
         try await tx.query(PostgresQuery(sql: """
             INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
-            SELECT $1, l.line, l.sku, p.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
+            SELECT $1, l.line, l.sku, coalesce(p.title, k.title), l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
             FROM unnest($2::int[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::int[])
                 AS l (line, sku, quantity, unit_price, discount, from_order, from_line)
             LEFT JOIN \(s).order_lines p ON p.order_id = l.from_order AND p.line = l.from_line
+            LEFT JOIN \(s).skus k ON k.code = l.sku
             """, binds: [
                 id, lines.map(\.line), lines.map(\.sku), lines.map(\.quantity), lines.map(\.unitPrice.minorUnits), lines.map(\.discount.minorUnits),
                 origins.map(\.0), origins.map(\.1),

@@ -37,48 +37,38 @@ public struct ServiceEnvironment: Sendable {
     ]
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, defaultHTTPPort: Int) throws {
-        func value(_ name: String) -> String? {
-            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
-        func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
-            guard let raw = value(name) else { return fallback }
-            guard let number = Int(raw), range.contains(number) else {
-                throw ConfigurationError(variable: name, value: raw, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
-            }
-            return number
-        }
-        databaseURL = value("ERP_DATABASE_URL") ?? "postgres://erp:erp@127.0.0.1:54329/erp"
+        let reader = EnvironmentReader(environment)
+        databaseURL = reader.value("ERP_DATABASE_URL") ?? "postgres://erp:erp@127.0.0.1:54329/erp"
         do { _ = try PostgresConfiguration(url: databaseURL) } catch {
             throw ConfigurationError(variable: "ERP_DATABASE_URL", value: PostgresConfiguration.redacted(databaseURL), expected: "\(error)")
         }
-        amqpURL = value("ERP_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
+        amqpURL = reader.value("ERP_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
         do { _ = try AMQPConfiguration(url: amqpURL) } catch {
             throw ConfigurationError(variable: "ERP_AMQP_URL", value: AMQPConfiguration.redacted(amqpURL), expected: "\(error)")
         }
-        httpHost = value("ERP_HTTP_HOST") ?? "127.0.0.1"
-        httpPort = try integer("ERP_HTTP_PORT", default: defaultHTTPPort, in: 0...65535)
-        let level = value("ERP_LOG_LEVEL") ?? "info"
+        httpHost = reader.value("ERP_HTTP_HOST") ?? "127.0.0.1"
+        httpPort = try reader.integer("ERP_HTTP_PORT", default: defaultHTTPPort, in: 0...65535)
+        let level = reader.value("ERP_LOG_LEVEL") ?? "info"
         guard let parsedLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ConfigurationError(
                 variable: "ERP_LOG_LEVEL", value: level,
                 expected: "one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         logLevel = parsedLevel
-        let format = value("ERP_LOG_FORMAT") ?? "json"
+        let format = reader.value("ERP_LOG_FORMAT") ?? "json"
         guard let parsedFormat = LogFormat(rawValue: format.lowercased()) else {
             throw ConfigurationError(variable: "ERP_LOG_FORMAT", value: format, expected: "json or text")
         }
         logFormat = parsedFormat
-        databasePoolSize = try integer("ERP_DB_POOL_SIZE", default: 4, in: 1...100)
-        consumerBatchSize = try integer("ERP_CONSUMER_BATCH_SIZE", default: 200, in: 1...1000)
-        consumerPrefetch = try integer("ERP_CONSUMER_PREFETCH", default: 400, in: 1...65535)
+        databasePoolSize = try reader.integer("ERP_DB_POOL_SIZE", default: 4, in: 1...100)
+        consumerBatchSize = try reader.integer("ERP_CONSUMER_BATCH_SIZE", default: 200, in: 1...1000)
+        consumerPrefetch = try reader.integer("ERP_CONSUMER_PREFETCH", default: 400, in: 1...65535)
         guard consumerPrefetch >= consumerBatchSize else {
             throw ConfigurationError(
                 variable: "ERP_CONSUMER_PREFETCH", value: String(consumerPrefetch),
                 expected: "at least ERP_CONSUMER_BATCH_SIZE (\(consumerBatchSize))")
         }
-        outboxBatchSize = try integer("ERP_OUTBOX_BATCH_SIZE", default: 500, in: 1...10_000)
+        outboxBatchSize = try reader.integer("ERP_OUTBOX_BATCH_SIZE", default: 500, in: 1...10_000)
     }
 
     public var database: PostgresConfiguration { try! PostgresConfiguration(url: databaseURL) }
@@ -93,4 +83,32 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     public init(variable: String, value: String, expected: String) { (self.variable, self.value, self.expected) = (variable, value, expected) }
 
     public var description: String { "invalid \(variable)='\(value)': expected \(expected)" }
+}
+
+/// Reads settings from environment variables: unset or blank gives the default, a value
+/// that cannot be used throws a ``ConfigurationError`` naming the variable.
+public struct EnvironmentReader: Sendable {
+    public let environment: [String: String]
+    public init(_ environment: [String: String]) { self.environment = environment }
+
+    public func value(_ name: String) -> String? {
+        guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        return raw
+    }
+
+    public func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let raw = value(name) else { return fallback }
+        guard let number = Int(raw), range.contains(number) else {
+            throw ConfigurationError(variable: name, value: raw, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    public func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws -> T where T.RawValue == String {
+        guard let raw = value(name) else { return fallback }
+        guard let choice = T(rawValue: raw) else {
+            throw ConfigurationError(variable: name, value: raw, expected: "one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return choice
+    }
 }

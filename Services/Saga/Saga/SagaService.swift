@@ -36,25 +36,14 @@ public enum SagaService {
         /// `ERP_SAGA_DELIVERY_DAYS` (default 30), `ERP_MERGE_WINDOW_SECONDS` (default 0: off), `ERP_SAGA_BACKORDERS`
         /// (`hold`, the default, or `cancel`).
         public init(environment: [String: String]) throws {
-            func positive(_ name: String, _ fallback: Int) throws -> Int {
-                guard let text = environment[name], !text.isEmpty else { return fallback }
-                guard let value = Int(text), value > 0 else { throw ConfigurationError(variable: name, value: text, expected: "a whole number above 0") }
-                return value
-            }
-            let window = environment["ERP_MERGE_WINDOW_SECONDS"].flatMap { $0.isEmpty ? nil : $0 }
-            guard window.map({ Int($0).map { $0 >= 0 } ?? false }) ?? true else {
-                throw ConfigurationError(variable: "ERP_MERGE_WINDOW_SECONDS", value: window!, expected: "seconds, 0 or more (0: off)")
-            }
-            let backorders = environment["ERP_SAGA_BACKORDERS"].flatMap { $0.isEmpty ? nil : $0 }
-            guard backorders.map({ Fulfilment.Backorders(rawValue: $0) != nil }) ?? true else {
-                throw ConfigurationError(variable: "ERP_SAGA_BACKORDERS", value: backorders!, expected: "hold or cancel")
-            }
+            let settings = EnvironmentReader(environment)
+            let day = 86_400, year = 365
             self.init(
-                paymentTimeout: .seconds(try positive("ERP_SAGA_PAYMENT_TIMEOUT_SECONDS", 1800)),
-                returnGoodsTimeout: .seconds(try positive("ERP_SAGA_RETURN_GOODS_DAYS", 30) * 86_400),
-                deliveryTimeout: .seconds(try positive("ERP_SAGA_DELIVERY_DAYS", 30) * 86_400),
-                mergeWindow: .seconds(window.flatMap { Int($0) } ?? 0),
-                backorders: backorders.flatMap(Fulfilment.Backorders.init(rawValue:)) ?? .hold)
+                paymentTimeout: .seconds(try settings.integer("ERP_SAGA_PAYMENT_TIMEOUT_SECONDS", default: 1800, in: 1...year * day)),
+                returnGoodsTimeout: .seconds(try settings.integer("ERP_SAGA_RETURN_GOODS_DAYS", default: 30, in: 1...year) * day),
+                deliveryTimeout: .seconds(try settings.integer("ERP_SAGA_DELIVERY_DAYS", default: 30, in: 1...year) * day),
+                mergeWindow: .seconds(try settings.integer("ERP_MERGE_WINDOW_SECONDS", default: 0, in: 0...day)),
+                backorders: try settings.choice("ERP_SAGA_BACKORDERS", default: Fulfilment.Backorders.hold))
         }
     }
 

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import ServiceKit
 
 /// When a return is approved, and what it refunds. Pure.
 public struct ReturnPolicy: Sendable, Equatable {
@@ -9,13 +10,8 @@ public struct ReturnPolicy: Sendable, Equatable {
     public init(windowDays: Int = 30) { self.windowDays = windowDays }
 
     /// From the environment: `ERP_RETURN_WINDOW_DAYS` (default 30).
-    public init(environment: [String: String]) throws(ReturnPolicyError) {
-        guard let text = environment["ERP_RETURN_WINDOW_DAYS"], !text.isEmpty else {
-            self.init()
-            return
-        }
-        guard let days = Int(text), days >= 0 else { throw ReturnPolicyError(value: text) }
-        self.init(windowDays: days)
+    public init(environment: [String: String]) throws {
+        self.init(windowDays: try EnvironmentReader(environment).integer("ERP_RETURN_WINDOW_DAYS", default: 30, in: 0...3650))
     }
 
     /// Whether a return asked for `now` is in time for a shipment made at `shippedAt`.
@@ -35,9 +31,4 @@ public struct ReturnPolicy: Sendable, Equatable {
         }
         return Money(minorUnits: try share(before + quantity) - share(before), currency: lineTotal.currency)
     }
-}
-
-public struct ReturnPolicyError: Error, CustomStringConvertible {
-    public let value: String
-    public var description: String { "invalid ERP_RETURN_WINDOW_DAYS='\(value)': expected a whole number of days, 0 or more" }
 }

@@ -67,7 +67,7 @@ public enum Fulfilment {
     }
 
     /// What a reservation refused for want of stock does to the order.
-    public enum Backorders: String, Sendable {
+    public enum Backorders: String, Sendable, CaseIterable {
         /// The order waits on hold until someone releases it (the stock came).
         case hold
         /// The order is cancelled and its invoice voided (or its payment refunded).

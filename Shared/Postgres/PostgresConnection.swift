@@ -130,9 +130,11 @@ public final class PostgresConnection: @unchecked Sendable {
                 message: "cannot connect to \(configuration.host):\(configuration.port)/\(configuration.database) as \(configuration.user): \(message)",
                 sqlState: Self.sqlStateOfConnectFailure(message), sentToServer: false)
         }
-        PQsetNoticeProcessor(connection, { _, message in
-            guard let message else { return }
-            noticeLogger.notice("\(String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines))")
+        PQsetNoticeReceiver(connection, { _, result in
+            guard let result, let message = PQresultErrorMessage(result) else { return }
+            let text = String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
+            let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))).map { String(cString: $0) }
+            noticeLogger.log(level: noticeLevel(severity: severity), "\(text)")
         }, nil)
         handle = connection
     }
@@ -283,6 +285,16 @@ public final class PostgresConnection: @unchecked Sendable {
 
 /// Server notices (warnings, a session being terminated) go to the log, not to stderr.
 private let noticeLogger = Logger(label: "erp.postgres.notice")
+
+/// A WARNING is worth an operator's eye; NOTICE, INFO and the like ("drop cascades to …",
+/// "relation already exists, skipping") are routine and only logged at debug level.
+func noticeLevel(severity: String?) -> Logger.Level {
+    switch severity {
+    case "WARNING": .warning
+    case "NOTICE", "INFO", "LOG", "DEBUG": .debug
+    default: .notice
+    }
+}
 
 extension PostgresError {
     /// FATAL errors and the "connection exception" / "operator intervention" classes mean

@@ -308,6 +308,8 @@ import Testing
         let replyKey = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())"
         // A spy queue gets a copy of every reply the coordinator gets.
         let spy = try await AMQPConnection.connect(ServiceHarness.environment.broker)
+        // On a fresh broker no service may have declared the replies exchange yet.
+        try await Topology.declareExchanges(on: spy)
         let spyQueue = TestEnvironment.uniqueName("t.spy")
         try await spy.declareQueue(spyQueue, durable: false, autoDelete: true)
         try await spy.bindQueue(spyQueue, to: Exchanges.replies, routingKey: replyKey)

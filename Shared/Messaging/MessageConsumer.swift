@@ -119,14 +119,22 @@ public final class MessageConsumer: Service, Sendable {
             }
         }
         if prepared.count > 1 {
-            let start = ContinuousClock.now
-            do {
-                try await pool.withTransaction { tx in try await self.apply(prepared, tx) }
-                metrics.recordHandled(prepared.count, duration: ContinuousClock.now - start)
-                settlements += prepared.map { ($0.delivery, .done) }
-                prepared = []
-            } catch {
-                logger.debug("batch failed; handling its messages one by one", metadata: ["error": "\(error)"])
+            // Commands first run without a savepoint each; a refusal (rare) fails the batch,
+            // which then runs again with them, so that only the refused command is undone.
+            for isolating in [false, true] {
+                let start = ContinuousClock.now
+                do {
+                    try await pool.withTransaction { tx in try await self.apply(prepared, tx, isolatingCommands: isolating) }
+                    metrics.recordHandled(prepared.count, duration: ContinuousClock.now - start)
+                    settlements += prepared.map { ($0.delivery, .done) }
+                    prepared = []
+                    break
+                } catch is CommandRefused where !isolating {
+                    continue
+                } catch {
+                    logger.debug("batch failed; handling its messages one by one", metadata: ["error": "\(error)"])
+                    break
+                }
             }
         }
         for item in prepared {
@@ -159,7 +167,7 @@ public final class MessageConsumer: Service, Sendable {
     /// Inserts the inbox rows (one statement), runs the handlers of the messages not seen
     /// before, and writes what they enqueued to the outbox (one statement), all in the
     /// caller's transaction.
-    private func apply(_ items: [Prepared], _ tx: PostgresTransaction) async throws {
+    private func apply(_ items: [Prepared], _ tx: PostgresTransaction, isolatingCommands: Bool = true) async throws {
         let deduplicated = items.filter(\.deduplicated)
         var fresh = Set<UUID>()
         if !deduplicated.isEmpty {
@@ -183,7 +191,7 @@ public final class MessageConsumer: Service, Sendable {
             try await item.handle(
                 HandlerContext(
                     envelope: item.envelope, transaction: tx, logger: logger, outgoing: outgoing, source: "erp-\(service)",
-                    schema: schema, eventsExchange: configuration.eventsExchange))
+                    schema: schema, eventsExchange: configuration.eventsExchange, isolatesCommands: isolatingCommands))
         }
         try await outbox.enqueue(outgoing.take(), in: tx)
     }

@@ -18,6 +18,11 @@ public struct HandlerContext: Sendable {
     let schema: String
     /// Where events go: `erp.events`, or a test's own exchange.
     var eventsExchange: String = Exchanges.events
+    /// Whether each command runs in a savepoint of its own, so that a refusal undoes only
+    /// that command. A batch first runs without (a refusal then fails the whole batch,
+    /// which runs again with them): savepoints cost a round trip each, and a hundred of
+    /// them in one transaction overflow PostgreSQL's subtransaction cache.
+    var isolatesCommands = true
 
     /// Enqueues an event caused by the message being handled (same correlation id),
     /// for `erp.events` routed by its type string.
@@ -108,15 +113,19 @@ public struct MessageHandlers: Sendable {
         _: M.Type, _ handler: @escaping @Sendable (M, HandlerContext) async throws -> Result
     ) {
         on(M.self) { command, context in
+            func done(_ result: Result) throws {
+                try context.reply(
+                    CommandOutcome(commandID: context.envelope.id, commandType: M.type, status: .done),
+                    resultJSON: try MessageCoding.encoder().encode(result))
+            }
+            // Optimistic: a refusal propagates and fails the batch, which runs again isolated.
+            guard context.isolatesCommands else { return try done(try await handler(command, context)) }
             let tx = context.transaction
             let mark = context.outgoing.count
             try await tx.query("SAVEPOINT erp_command")
             do {
-                let result = try await handler(command, context)
                 // Not released: the commit ends every savepoint, and leaving it saves a round trip.
-                try context.reply(
-                    CommandOutcome(commandID: context.envelope.id, commandType: M.type, status: .done),
-                    resultJSON: try MessageCoding.encoder().encode(result))
+                try done(try await handler(command, context))
             } catch let refused as CommandRefused {
                 try await tx.query("ROLLBACK TO SAVEPOINT erp_command")
                 context.outgoing.truncate(to: mark)

@@ -1,7 +1,7 @@
 import Postgres
 
 /// The messaging tables every service schema has: `outbox` (messages to publish, written
-/// in the same transaction as the state change) and `inbox` (ids of messages handled,
+/// in the same transaction as the state change, deleted once published) and `inbox` (ids of messages handled,
 /// inserted in the same transaction as their effects). Applied as migration component
 /// `messaging` of the service's schema.
 public enum MessagingSchema {
@@ -58,6 +58,15 @@ public enum MessagingSchema {
                     refused_at timestamptz NOT NULL DEFAULT now()
                 );
                 CREATE INDEX command_refusals_refused_at ON command_refusals (refused_at);
+                """),
+            PostgresMigration(version: 3, name: "outbox_holds_unsent_rows_only", sql: """
+                -- The relay deletes a row once the broker confirmed it (the consumers' inboxes and
+                -- the broker keep the message): every row is unsent, read in seq order through
+                -- the primary key. Marking rows sent updated three indexes per message.
+                DELETE FROM outbox WHERE sent_at IS NOT NULL;
+                DROP INDEX outbox_unsent;
+                DROP INDEX outbox_sent_at;
+                ALTER TABLE outbox DROP COLUMN sent_at;
                 """),
         ]
     }

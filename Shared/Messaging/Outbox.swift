@@ -33,11 +33,12 @@ public struct Outbox: Sendable {
         try await enqueue([Entry(envelope, exchange: exchange, routingKey: routingKey)], in: transaction)
     }
 
-    /// Enqueues several messages with one statement, in the given order.
+    /// Enqueues several messages with one statement, in the given order. The statement is
+    /// queued: it goes to the server with the transaction's next one, usually the COMMIT.
     public func enqueue(_ entries: [Entry], in transaction: PostgresTransaction) async throws {
         guard !entries.isEmpty else { return }
         let envelopes = entries.map(\.envelope)
-        try await transaction.query(PostgresQuery(sql: """
+        try await transaction.queue(PostgresQuery(sql: """
             INSERT INTO \(PostgresQuery.quoteIdentifier(schema)).outbox
                 (message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source,
                  payload, reply_to)

@@ -6,19 +6,18 @@ import Metrics
 import Postgres
 import ServiceLifecycle
 
-/// Publishes a schema's outbox: unsent rows in `seq` order, in batches, with publisher
-/// confirms (a window of outstanding confirms), marking confirmed rows sent in the same
+/// Publishes a schema's outbox: its rows in `seq` order, in batches, with publisher
+/// confirms (a window of outstanding confirms), deleting confirmed rows in the same
 /// transaction that locked them (`FOR UPDATE SKIP LOCKED`, so several relays can run).
 /// Wakes on the outbox trigger's NOTIFY and polls on a timer, so nothing waits forever;
-/// survives broker and database restarts by backing off and trying again; prunes sent
-/// rows (and old inbox rows) after their retention. On graceful shutdown it flushes what
-/// is in the outbox (for at most `drainTimeout`) and stops.
+/// survives broker and database restarts by backing off and trying again; prunes old
+/// inbox rows after their retention. On graceful shutdown it flushes what is in the
+/// outbox (for at most `drainTimeout`) and stops.
 public final class OutboxRelay: Service, Sendable {
     public struct Configuration: Sendable {
         public var batchSize = 500
         public var confirmWindow = 256
         public var pollInterval: Duration = .seconds(1)
-        public var sentRetention: Duration = .seconds(7 * 86_400)
         public var inboxRetention: Duration = .seconds(30 * 86_400)
         public var pruneInterval: Duration = .seconds(600)
         public var drainTimeout: Duration = .seconds(10)
@@ -94,15 +93,17 @@ public final class OutboxRelay: Service, Sendable {
         await publisher.close()
     }
 
-    /// Publishes one batch and marks what was confirmed; returns the decision.
+    /// Publishes one batch and deletes what was confirmed; returns the decision.
     func relayBatch(_ publisher: AMQPPublisher) async throws -> OutboxRelayDecision {
         let table = "\(PostgresQuery.quoteIdentifier(schema)).outbox"
         return try await pool.withTransaction { tx in
+            // No parameters, so planned afresh each time: a plan cached while the table was
+            // empty would scan it whole (deleted rows included) once it has grown.
             let rows = try await tx.query(PostgresQuery(sql: """
                 SELECT seq, message_id, exchange, routing_key, message_type, correlation_id, causation_id,
                        schema_version, occurred_at, source, payload, reply_to
-                FROM \(table) WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
-                """, binds: [configuration.batchSize]))
+                FROM \(table) ORDER BY seq LIMIT \(configuration.batchSize) FOR UPDATE SKIP LOCKED
+                """))
             guard !rows.isEmpty else { return OutboxRelayDecision(sequence: [], results: []) }
             var sequence: [Int64] = []
             var messages: [AMQPMessage] = []
@@ -126,7 +127,7 @@ public final class OutboxRelay: Service, Sendable {
             let decision = OutboxRelayDecision(sequence: sequence, results: await publisher.publish(batch: messages))
             Failpoint.hit("relay-after-publish")
             if !decision.sent.isEmpty {
-                try await tx.query("UPDATE \(unescaped: table) SET sent_at = now() WHERE seq = ANY(\(decision.sent)::bigint[])")
+                try await tx.query("DELETE FROM \(unescaped: table) WHERE seq = ANY(\(decision.sent)::bigint[])")
             }
             published.increment(by: decision.sent.count)
             failed.increment(by: decision.unsent.count)
@@ -137,7 +138,7 @@ public final class OutboxRelay: Service, Sendable {
     /// Rows not yet published.
     public func unsentCount() async throws -> Int {
         try await pool.query(PostgresQuery(
-            sql: "SELECT count(*) FROM \(PostgresQuery.quoteIdentifier(schema)).outbox WHERE sent_at IS NULL"))[0]
+            sql: "SELECT count(*) FROM \(PostgresQuery.quoteIdentifier(schema)).outbox"))[0]
             .decode(Int.self, at: 0)
     }
 
@@ -146,15 +147,12 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     private func prune() async throws {
-        let quoted = PostgresQuery.quoteIdentifier(schema)
-        let sentSeconds = Int(configuration.sentRetention.components.seconds)
         let inboxSeconds = Int(configuration.inboxRetention.components.seconds)
-        let sent = try await pool.query(PostgresQuery(
-            sql: "DELETE FROM \(quoted).outbox WHERE sent_at < now() - make_interval(secs => $1)", binds: [sentSeconds]))
         let inbox = try await pool.query(PostgresQuery(
-            sql: "DELETE FROM \(quoted).inbox WHERE received_at < now() - make_interval(secs => $1)", binds: [inboxSeconds]))
-        if sent.affectedRows + inbox.affectedRows > 0 {
-            logger.info("pruned", metadata: ["outbox_rows": "\(sent.affectedRows)", "inbox_rows": "\(inbox.affectedRows)"])
+            sql: "DELETE FROM \(PostgresQuery.quoteIdentifier(schema)).inbox WHERE received_at < now() - make_interval(secs => $1)",
+            binds: [inboxSeconds]))
+        if inbox.affectedRows > 0 {
+            logger.info("pruned", metadata: ["inbox_rows": "\(inbox.affectedRows)"])
         }
     }
 

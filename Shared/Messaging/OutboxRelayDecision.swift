@@ -1,7 +1,7 @@
 import AMQP
 
 /// What the relay does with a batch of outbox rows once the broker has answered: rows
-/// whose publish was confirmed (or returned: no queue wanted them) are marked sent; rows
+/// whose publish was confirmed (or returned: no queue wanted them) are sent (deleted); rows
 /// that were nacked or lost with the connection stay unsent and go out again in a later
 /// batch (consumers drop the duplicates through their inbox). Pure: tested without servers.
 struct OutboxRelayDecision: Equatable {

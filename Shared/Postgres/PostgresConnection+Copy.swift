@@ -89,6 +89,7 @@ extension PostgresConnection {
     // MARK: - On the connection's thread
 
     func startCopyOnThread(_ statement: String, expecting: ExecStatusType) throws {
+        try flushQueuedOnThread()
         let connection = try checkAliveOnThread()
         guard let result = PQexec(connection, statement) else {
             throw lostError(connection, statement: statement, sentToServer: true)

@@ -16,8 +16,10 @@ public final class PostgresConnection: @unchecked Sendable {
     /// only on the connection's thread. A statement is parsed and planned once per
     /// session and then only bound and executed; the cache holds at most
     /// ``preparedLimit`` statements, beyond which statements run unprepared.
-    private var prepared: [String: String] = [:]
+    var prepared: [String: String] = [:]
     static let preparedLimit = 256
+    /// Statements waiting to go with the next awaited one (see `PostgresConnection+Pipeline.swift`); touched only on the thread.
+    var queued: [PostgresQuery] = []
     private let flagLock = NSLock()
     private var broken = false
     private var inTransaction = false
@@ -158,6 +160,16 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     func executeOnThread(_ query: PostgresQuery) throws -> PostgresRows {
+        if !queued.isEmpty {
+            // A rollback undoes what is queued anyway; anything else takes it along.
+            if query.sql.hasPrefix("ROLLBACK") {
+                queued = []
+            } else {
+                let statements = queued + [query]
+                queued = []
+                return try pipelineOnThread(statements)
+            }
+        }
         let connection = try checkAliveOnThread()
         let copies = query.binds.map { $0.map { strdup($0) } ?? nil }
         defer { copies.forEach { free($0) } }
@@ -184,6 +196,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private func executeScriptOnThread(_ sql: String) throws -> PostgresRows {
+        try flushQueuedOnThread()
         let connection = try checkAliveOnThread()
         return try consume(PQexec(connection, sql), statement: sql)
     }
@@ -194,10 +207,7 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let result else { throw lostError(connection, statement: statement, sentToServer: true) }
         defer {
             PQclear(result)
-            let status = PQtransactionStatus(connection)
-            flagLock.lock()
-            inTransaction = status != PQTRANS_IDLE
-            flagLock.unlock()
+            updateTransactionFlag(connection)
         }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
@@ -212,6 +222,13 @@ public final class PostgresConnection: @unchecked Sendable {
             }
             throw error
         }
+    }
+
+    func updateTransactionFlag(_ connection: OpaquePointer) {
+        let status = PQtransactionStatus(connection)
+        flagLock.lock()
+        inTransaction = status != PQTRANS_IDLE
+        flagLock.unlock()
     }
 
     static func rows(of result: OpaquePointer) -> PostgresRows {

@@ -15,6 +15,14 @@ public struct PostgresTransaction: Sendable {
         try await connection.query(query)
     }
 
+    /// Queues a statement whose result is not needed (an UPDATE, an INSERT without
+    /// RETURNING): it goes to the server with the next awaited statement or the commit, in
+    /// the same round trip, and runs before it. Its failure is thrown there and fails the
+    /// transaction, so do not queue a statement whose error the caller means to handle.
+    public func queue(_ query: PostgresQuery) async throws {
+        try await connection.queue(query)
+    }
+
     @discardableResult
     public func executeScript(_ sql: String) async throws -> PostgresRows {
         try await connection.executeScript(sql)

@@ -6,18 +6,7 @@ private struct Rollback: Error {}
 
 @Suite(.timeLimit(.minutes(2))) struct PostgresTransactionTests {
     private func withTable(_ body: (PostgresPool, String) async throws -> Void) async throws {
-        let pool = PostgresPool(configuration: TestDatabase.configuration, size: 3)
-        let table = TestDatabase.uniqueName("tx")
-        try await pool.query(PostgresQuery(sql: "CREATE TABLE \(table) (id int PRIMARY KEY, n int NOT NULL)"))
-        do {
-            try await body(pool, table)
-        } catch {
-            _ = try? await pool.query(PostgresQuery(sql: "DROP TABLE \(table)"))
-            await pool.close()
-            throw error
-        }
-        try await pool.query(PostgresQuery(sql: "DROP TABLE \(table)"))
-        await pool.close()
+        try await TestDatabase.withTable("tx", body)
     }
 
     @Test func aTransactionCommitsWhenTheClosureReturns() async throws {

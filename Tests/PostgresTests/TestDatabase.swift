@@ -19,4 +19,23 @@ enum TestDatabase {
     static func connect() async throws -> PostgresConnection {
         try await PostgresConnection.connect(configuration)
     }
+
+    /// Runs `body` with a pool of `size` and a fresh table `(id int PRIMARY KEY, n int …)`,
+    /// dropped afterwards (also when `body` throws).
+    static func withTable(
+        _ prefix: String, size: Int = 3, n: String = "int NOT NULL", _ body: (PostgresPool, String) async throws -> Void
+    ) async throws {
+        let pool = PostgresPool(configuration: configuration, size: size)
+        let table = uniqueName(prefix)
+        try await pool.query(PostgresQuery(sql: "CREATE TABLE \(table) (id int PRIMARY KEY, n \(n))"))
+        do {
+            try await body(pool, table)
+        } catch {
+            _ = try? await pool.query(PostgresQuery(sql: "DROP TABLE \(table)"))
+            await pool.close()
+            throw error
+        }
+        try await pool.query(PostgresQuery(sql: "DROP TABLE \(table)"))
+        await pool.close()
+    }
 }

@@ -47,6 +47,7 @@ public struct ServiceHarness: Sendable {
         for _ in 0..<instances {
             hosts.append(try await ServiceHost.prepare(definition, environment: environment, logger: Logger(label: "test.\(prefix)")))
         }
+        try await logOutbox(schema: schema, pool: hosts[0].pool)
         let client = try await CommandClient.connect(broker, source: "tests", exchange: exchange)
         let harness = ServiceHarness(schema: schema, exchange: exchange, host: hosts[0], client: client)
         let result: Result<T, Error>
@@ -56,9 +57,26 @@ public struct ServiceHarness: Sendable {
         return try result.get()
     }
 
-    /// The types of the messages the service has put in its outbox, oldest first.
+    /// The types of the messages the service has put in its outbox, oldest first (also
+    /// those the relay has published and deleted since).
     public func outboxTypes() async throws -> [String] {
-        try await pool.query(PostgresQuery(sql: "SELECT message_type FROM \(schema).outbox ORDER BY seq")).map { try $0.decode(String.self, at: 0) }
+        try await pool.query(PostgresQuery(sql: "SELECT message_type FROM \(schema).outbox_log ORDER BY seq")).map { try $0.decode(String.self, at: 0) }
+    }
+
+    /// The relay deletes what it published: a trigger of the test's own keeps the type of
+    /// every row written to the outbox, for ``outboxTypes()``.
+    static func logOutbox(schema: String, pool: PostgresPool) async throws {
+        _ = try await pool.withConnection { connection in
+            try await connection.executeScript("""
+                CREATE TABLE \(schema).outbox_log (seq bigint PRIMARY KEY, message_type text NOT NULL);
+                CREATE FUNCTION \(schema).log_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    INSERT INTO \(schema).outbox_log VALUES (NEW.seq, NEW.message_type);
+                    RETURN NULL;
+                END $$;
+                CREATE TRIGGER log_outbox AFTER INSERT ON \(schema).outbox FOR EACH ROW EXECUTE FUNCTION \(schema).log_outbox();
+                """)
+        }
     }
 }
 

@@ -18,7 +18,7 @@ extension FinanceHandlers {
             entry, date: Self.businessDate(context.envelope.occurredAt), description: "Cost of goods shipped for order \(event.order)",
             source: "cogs:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
         else { return }
-        try await context.transaction.query(PostgresQuery(sql: """
+        try await context.transaction.queue(PostgresQuery(sql: """
             INSERT INTO \(s).cost_lines (order_ref, sku, quantity, cost_minor, currency, entry_id)
             SELECT $1, l.sku, l.quantity, l.cost, $2, $3 FROM unnest($4::text[], $5::int[], $6::bigint[]) AS l (sku, quantity, cost)
             """, binds: [

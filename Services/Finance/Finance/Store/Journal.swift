@@ -20,7 +20,7 @@ public struct Journal: Sendable {
             """, binds: [date.description, description, source, entry.currency.code])).first
         else { return nil }
         let id = try row.decode(Int64.self, at: 0)
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(sql: """
             INSERT INTO \(s).journal_lines (entry_id, line, account, debit_minor, credit_minor, memo)
             SELECT $1, l.line, l.account, l.debit, l.credit, l.memo
             FROM unnest($2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::text[]) AS l (line, account, debit, credit, memo)

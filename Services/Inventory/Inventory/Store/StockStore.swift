@@ -200,7 +200,7 @@ public struct StockStore: Sendable {
             let lots = try await lockedLots(sku: need.sku, warehouse: need.warehouse, in: tx)
             let currencies = Dictionary(lots.map { ($0.lot.code, $0.currency) }, uniquingKeysWith: { first, _ in first })
             for pick in try FEFO.pick(need.quantity, from: lots.map(\.lot), today: today.startOfDayUTC) {
-                try await tx.query(PostgresQuery(
+                try await tx.queue(PostgresQuery(
                     sql: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
                     binds: [need.sku, need.warehouse, pick.lot, pick.quantity]))
                 try await record("issue", sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: -pick.quantity, reference: order, in: tx)
@@ -208,7 +208,7 @@ public struct StockStore: Sendable {
                     sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: pick.quantity,
                     unitCost: Money(minorUnits: pick.unitCost, currency: currencies[pick.lot]!)))
             }
-            try await tx.query(PostgresQuery(sql: """
+            try await tx.queue(PostgresQuery(sql: """
                 UPDATE \(table).stock SET on_hand = on_hand - $3, reserved = reserved - $3 WHERE sku = $1 AND warehouse = $2
                 """, binds: [need.sku, need.warehouse, need.quantity]))
         }
@@ -273,7 +273,7 @@ public struct StockStore: Sendable {
     func record(
         _ kind: String, sku: String, warehouse: String, lot: String?, quantity: Int, reference: String?, in tx: PostgresTransaction
     ) async throws {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(sql: """
             INSERT INTO \(table).movements (kind, sku, warehouse, lot, quantity, reference) VALUES ($1, $2, $3, $4, $5, $6)
             """, binds: [kind, sku, warehouse, lot, quantity, reference]))
     }

@@ -158,15 +158,16 @@ public struct OrderStore: Sendable {
         in tx: PostgresTransaction
     ) async throws -> OrderStatus {
         _ = try from.moving(to: to)
-        let updated = try await tx.query(PostgresQuery(sql: """
-            UPDATE \(s).orders SET status = $3, hold_reason = $4, held_from = CASE WHEN $3 = 'on_hold' THEN $2 ELSE NULL END,
-                updated_at = now()
-            WHERE id = $1 AND status = $2
-            """, binds: [id, from.rawValue, to.rawValue, to == .onHold ? (holdReason ?? reason) : nil]))
-        guard updated.affectedRows == 1 else { throw OrderTransitionError(from: from, to: to) }
-        try await tx.query(PostgresQuery(sql: """
-            INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)
-            """, binds: [id, from.rawValue, to.rawValue, reason, actor]))
+        // The change and its history row in one statement: no history row means the order was not in `from`.
+        let recorded = try await tx.query(PostgresQuery(sql: """
+            WITH moved AS (
+                UPDATE \(s).orders SET status = $3, hold_reason = $4, held_from = CASE WHEN $3 = 'on_hold' THEN $2 ELSE NULL END,
+                    updated_at = now()
+                WHERE id = $1 AND status = $2
+                RETURNING id)
+            INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) SELECT id, $2, $3, $5::text, $6::text FROM moved
+            """, binds: [id, from.rawValue, to.rawValue, to == .onHold ? (holdReason ?? reason) : nil, reason, actor]))
+        guard recorded.affectedRows == 1 else { throw OrderTransitionError(from: from, to: to) }
         return to
     }
 

@@ -23,8 +23,9 @@ public struct SagaStore: Sendable {
             ])).affectedRows == 1
     }
 
+    /// Queued: it goes to the server with the transaction's next statement (see `PostgresTransaction.queue`).
     public func save<D>(_ state: SagaState<D>, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(sql: """
             UPDATE \(s).instances SET status = $2, step = $3, compensating = $4, state = $5::jsonb, request_id = $6, deadline = $7,
                 version = $8, updated_at = now()
             WHERE id = $1

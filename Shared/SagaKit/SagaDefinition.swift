@@ -2,14 +2,15 @@ import Contracts
 import Foundation
 
 /// A command a saga sends: its type (the routing key on `erp.commands`) and its JSON body.
-public struct SagaCommand: Codable, Sendable, Equatable {
+public struct SagaCommand: Sendable, Equatable {
     public let type: MessageType
-    public let payload: JSONValue
+    /// The message as it is sent (JSON with the message coding), encoded once.
+    public let payload: Data
     public init<M: Message>(_ message: M) throws {
         type = M.type
-        payload = try JSONValue(encoding: message)
+        payload = try MessageCoding.encoder().encode(message)
     }
-    public init(type: MessageType, payload: JSONValue) { (self.type, self.payload) = (type, payload) }
+    public init(type: MessageType, payload: Data) { (self.type, self.payload) = (type, payload) }
 }
 
 /// What a step waits for after its action.

@@ -29,6 +29,8 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
     public var failure: SagaFailure?
     /// Bumped on every change (optimistic check when saving).
     public var version: Int
+    /// What happened, step by step. Loaded from the store without it: then it holds the
+    /// entries added since, which the store appends.
     public var history: [Entry]
     /// Events that arrived before the step that awaits them (messages may come out of order).
     public var early: [EarlyEvent] = []
@@ -65,8 +67,30 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
         deadline = try container.decodeIfPresent(Date.self, forKey: .deadline)
         failure = try container.decodeIfPresent(SagaFailure.self, forKey: .failure)
         version = try container.decode(Int.self, forKey: .version)
-        history = try container.decode([Entry].self, forKey: .history)
+        // Left out when a saga is loaded to be advanced (the store appends new entries).
+        history = try container.decodeIfPresent([Entry].self, forKey: .history) ?? []
         early = try container.decodeIfPresent([EarlyEvent].self, forKey: .early) ?? []
+    }
+
+    /// The keys an encoder's `userInfo[SagaState.omittedKeys]` (a `Set<String>`) names are
+    /// left out: a store writes only the parts that changed.
+    public static var omittedKeys: CodingUserInfoKey { CodingUserInfoKey(rawValue: "erp.saga.omitted")! }
+
+    public func encode(to encoder: any Encoder) throws {
+        let omitted = encoder.userInfo[Self.omittedKeys] as? Set<String> ?? []
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(type, forKey: .type)
+        if !omitted.contains(CodingKeys.data.stringValue) { try container.encode(data, forKey: .data) }
+        try container.encode(step, forKey: .step)
+        try container.encode(compensating, forKey: .compensating)
+        try container.encode(status, forKey: .status)
+        try container.encodeIfPresent(requestID, forKey: .requestID)
+        try container.encodeIfPresent(deadline, forKey: .deadline)
+        try container.encodeIfPresent(failure, forKey: .failure)
+        try container.encode(version, forKey: .version)
+        if !omitted.contains(CodingKeys.history.stringValue) { try container.encode(history, forKey: .history) }
+        try container.encode(early, forKey: .early)
     }
 
     init(

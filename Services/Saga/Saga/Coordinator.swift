@@ -148,7 +148,7 @@ struct Coordinator: Sendable {
         let state = try MessageCoding.decoder().decode(SagaState<D>.self, from: row.state)
         let (next, actions) = try engine.handle(input, state: state, now: Date())
         guard next != state else { return state.status.rawValue }
-        try await store.save(next, in: tx)
+        try await store.save(next, dataChanged: next.data != state.data, in: tx)
         try await send(try entries(actions, saga: next.id, causation: causation))
         if state.status != next.status { try await finished(next, tx, causation: causation, send: send) }
         return next.status.rawValue
@@ -190,7 +190,7 @@ struct Coordinator: Sendable {
             guard case .send(let command, let request) = action else { fatalError("unknown saga action") }
             let envelope = Envelope(
                 id: request, type: command.type, correlationID: saga.uuidString.lowercased(), causationID: causation?.uuidString.lowercased(),
-                schemaVersion: command.type.version ?? 1, source: "erp-saga", payload: try MessageCoding.encoder().encode(command.payload),
+                schemaVersion: command.type.version ?? 1, source: "erp-saga", payload: command.payload,
                 replyTo: replyKey)
             return Outbox.Entry(envelope, exchange: commandsExchange)
         }

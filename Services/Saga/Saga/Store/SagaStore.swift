@@ -23,19 +23,30 @@ public struct SagaStore: Sendable {
             ])).affectedRows == 1
     }
 
-    /// Queued: it goes to the server with the transaction's next statement (see `PostgresTransaction.queue`).
-    public func save<D>(_ state: SagaState<D>, in tx: PostgresTransaction) async throws {
+    /// Saves a saga read through a ``Row`` (its history left out): the entries in
+    /// `state.history` are the new ones, appended to the stored history by the server, and
+    /// its data is written only when `dataChanged`, so that neither is encoded again at
+    /// every step. Queued: it goes to the server with the transaction's next statement
+    /// (see `PostgresTransaction.queue`).
+    public func save<D>(_ state: SagaState<D>, dataChanged: Bool = true, in tx: PostgresTransaction) async throws {
+        let encoder = MessageCoding.encoder()
+        encoder.userInfo[SagaState<D>.omittedKeys] = Set(["data", "history"])
+        let head = String(decoding: try encoder.encode(state), as: UTF8.self)
+        let data = dataChanged ? try Self.json(state.data) : nil
         try await tx.queue(PostgresQuery(sql: """
-            UPDATE \(s).instances SET status = $2, step = $3, compensating = $4, state = $5::jsonb, request_id = $6, deadline = $7,
-                version = $8, updated_at = now()
+            UPDATE \(s).instances SET status = $2, step = $3, compensating = $4,
+                state = jsonb_set(jsonb_set($5::jsonb, '{data}', coalesce($10::jsonb, state->'data')),
+                                  '{history}', coalesce(state->'history', '[]'::jsonb) || $9::jsonb),
+                request_id = $6, deadline = $7, version = $8, updated_at = now()
             WHERE id = $1
             """, binds: [
-                state.id, state.status.rawValue, state.step, state.compensating, try Self.json(state), state.requestID, state.deadline,
-                state.version,
+                state.id, state.status.rawValue, state.step, state.compensating, head, state.requestID, state.deadline,
+                state.version, try Self.json(state.history), data,
             ]))
     }
 
-    /// A saga's row: what the coordinator needs to pick its engine and decode its state.
+    /// A saga's row: what the coordinator needs to pick its engine and decode its state
+    /// (without its history, which only `erpctl saga show` reads).
     public struct Row: Sendable {
         public let id: UUID
         public let type: String
@@ -43,7 +54,7 @@ public struct SagaStore: Sendable {
         public let state: Data
     }
 
-    static let columns = "id, type, status, state::text"
+    static let columns = "id, type, status, (state - 'history')::text"
 
     static func row(_ row: PostgresRow) throws -> Row {
         Row(id: try row.decode(UUID.self, at: 0), type: try row.decode(String.self, at: 1), status: try row.decode(String.self, at: 2),

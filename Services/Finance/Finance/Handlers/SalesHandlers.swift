@@ -30,7 +30,8 @@ extension FinanceHandlers {
     /// saga's `finance.invoice_order.v1` may come together (different queues), and each
     /// first looks whether the order has an invoice.
     func lockInvoicing(_ order: Int64, _ tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: "SELECT pg_advisory_xact_lock(hashtext($1))", binds: ["\(schema).invoice:\(order)"]))
+        // Queued: it is taken before the next statement runs.
+        try await tx.queue(PostgresQuery(sql: "SELECT pg_advisory_xact_lock(hashtext($1))", binds: ["\(schema).invoice:\(order)"]))
     }
 
     /// Invoices an order (the caller made sure it has no invoice yet).

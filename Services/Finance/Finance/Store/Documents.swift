@@ -94,13 +94,14 @@ public struct Documents: Sendable {
     public func settle(
         _ kind: Kind, order: Int64? = nil, document: String? = nil, amount: Money, in tx: PostgresTransaction
     ) async throws -> Money {
-        // One statement each way, so that each prepared plan uses its index.
+        // A statement per kind and way (the kind a literal from the enum), so that each
+        // prepared plan can use its index (the receivables' index is partial on the kind).
         let rows = try await tx.query(PostgresQuery(sql: """
             SELECT id, open_minor FROM \(s).open_items
-            WHERE kind = $1 AND \(order != nil ? "order_id = $2::bigint" : "$2::bigint IS NULL")
-              AND ($3::text IS NULL OR document = $3) AND open_minor > 0 AND currency = $4
+            WHERE kind = '\(kind.rawValue)' AND \(order != nil ? "order_id = $1::bigint" : "$1::bigint IS NULL")
+              AND ($2::text IS NULL OR document = $2) AND open_minor > 0 AND currency = $3
             ORDER BY due_on, id FOR UPDATE
-            """, binds: [kind.rawValue, order, document, amount.currency.code]))
+            """, binds: [order, document, amount.currency.code]))
         let open = try rows.reduce(Int64(0)) { $0 + (try $1.decode(Int64.self, at: 1)) }
         guard amount.minorUnits <= open else {
             throw CommandRefused("more-than-open", "\(amount) is more than the \(Money(minorUnits: open, currency: amount.currency)) open")

@@ -89,7 +89,7 @@ extension OrderStore {
             INSERT INTO \(s).shipments (id, order_id, carrier, tracking_number) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
             """, binds: [command.shipment, command.order, command.carrier, command.trackingNumber]))
         guard inserted.affectedRows == 1 else { return false }
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(sql: """
             INSERT INTO \(s).shipment_lines (order_id, shipment, line, quantity)
             SELECT $1, $2, l.line, l.quantity FROM unnest($3::int[], $4::int[]) AS l (line, quantity)
             """, binds: [command.order, command.shipment, command.lines.map(\.line), command.lines.map(\.quantity)]))

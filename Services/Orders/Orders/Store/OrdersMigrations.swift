@@ -103,5 +103,6 @@ public enum OrdersMigrations {
         returns,
         exchanges,
         paymentsFromFinance,
+        partialExchangeIndex,
     ]
 }

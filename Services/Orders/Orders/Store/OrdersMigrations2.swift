@@ -103,3 +103,12 @@ extension OrdersMigrations {
         ALTER TABLE orders DROP COLUMN paid_minor;
         """)
 }
+
+extension OrdersMigrations {
+    static let partialExchangeIndex = PostgresMigration(version: 8, name: "partial_exchange_index", sql: """
+        -- Only replacement orders have an RMA: a unique index over every order took a NULL
+        -- entry at each status change (which writes a new row version into every index).
+        ALTER TABLE orders DROP CONSTRAINT orders_exchange_rma_key;
+        CREATE UNIQUE INDEX orders_exchange_rma ON orders (exchange_rma) WHERE exchange_rma IS NOT NULL;
+        """)
+}

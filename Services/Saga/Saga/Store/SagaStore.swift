@@ -33,12 +33,16 @@ public struct SagaStore: Sendable {
         encoder.userInfo[SagaState<D>.omittedKeys] = Set(["data", "history"])
         let head = String(decoding: try encoder.encode(state), as: UTF8.self)
         let data = dataChanged ? try Self.json(state.data) : nil
+        // The version read must still be there (a saga changed in between fails the transaction).
         try await tx.queue(PostgresQuery(sql: """
-            UPDATE \(s).instances SET status = $2, step = $3, compensating = $4,
-                state = jsonb_set(jsonb_set($5::jsonb, '{data}', coalesce($10::jsonb, state->'data')),
-                                  '{history}', coalesce(state->'history', '[]'::jsonb) || $9::jsonb),
-                request_id = $6, deadline = $7, version = $8, updated_at = now()
-            WHERE id = $1
+            WITH saved AS (
+                UPDATE \(s).instances SET status = $2, step = $3, compensating = $4,
+                    state = jsonb_set(jsonb_set($5::jsonb, '{data}', coalesce($10::jsonb, state->'data')),
+                                      '{history}', coalesce(state->'history', '[]'::jsonb) || $9::jsonb),
+                    request_id = $6, deadline = $7, version = $8, updated_at = now()
+                WHERE id = $1 AND version = $8 - 1
+                RETURNING id)
+            SELECT \(s).expect_rows((SELECT count(*) FROM saved), 1, 'saga ' || $1 || ' is no longer at version ' || ($8 - 1))
             """, binds: [
                 state.id, state.status.rawValue, state.step, state.compensating, head, state.requestID, state.deadline,
                 state.version, try Self.json(state.history), data,

@@ -1,0 +1,65 @@
+import Contracts
+import Foundation
+import Messaging
+import Postgres
+import Saga
+import SagaKit
+import TestSupport
+import Testing
+
+/// The saga store on a real database: a step writes only what changed (its history
+/// entries, its data when it changed) and never over a version it did not read.
+@Suite(.timeLimit(.minutes(2))) struct SagaStoreTests {
+    struct Data: Codable, Sendable, Equatable { var order: Int; var note: String }
+    struct Go: Message, Equatable { static let type: MessageType = "test.go.v1"; let order: Int }
+
+    static let engine = SagaEngine(SagaDefinition<Data>(type: "test", steps: [
+        SagaStep("one", action: { try SagaCommand(Go(order: $0.order)) }),
+        SagaStep("two", action: { try SagaCommand(Go(order: $0.order)) }),
+    ], onFailure: { _, _ in [] }))
+
+    func withStore(_ body: (PostgresPool, SagaStore) async throws -> Void) async throws {
+        let pool = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 2)
+        let schema = TestEnvironment.uniqueName("t_sagastore")
+        try await MessagingSchema.migrate(schema: schema, pool: pool)
+        try await PostgresMigrator(schema: schema, migrations: SagaMigrations.all).migrate(pool)
+        var failure: (any Error)?
+        do { try await body(pool, SagaStore(schema: schema)) } catch { failure = error }
+        _ = try? await pool.query(PostgresQuery(sql: "DROP SCHEMA \(schema) CASCADE"))
+        await pool.close()
+        if let failure { throw failure }
+    }
+
+    func reply(to state: SagaState<Data>) -> SagaInput {
+        .reply(requestID: state.requestID!, outcome: CommandOutcome(commandID: state.requestID!, commandType: Go.type, status: .done))
+    }
+
+    @Test func aStepAppendsItsHistoryKeepsUnchangedDataAndRefusesAStaleVersion() async throws {
+        try await withStore { pool, store in
+            let (started, _) = try Self.engine.start(id: UUID(), data: Data(order: 7, note: "first"), now: Date())
+            let inserted = try await pool.withTransaction { tx in try await store.insert(started, key: "test:7", in: tx) }
+            #expect(inserted)
+            // Read back as the coordinator reads it (without its history), advanced, saved.
+            let row = try #require(try await pool.withTransaction { tx in try await store.byRequest(started.requestID!, in: tx) })
+            let loaded = try MessageCoding.decoder().decode(SagaState<Data>.self, from: row.state)
+            #expect(loaded.history.isEmpty)
+            let (next, _) = try Self.engine.handle(reply(to: loaded), state: loaded, now: Date())
+            try await pool.withTransaction { tx in try await store.save(next, dataChanged: false, in: tx) }
+            let stored = try await pool.query(PostgresQuery(sql: """
+                SELECT jsonb_array_length(state->'history'), state->'data'->>'note', version FROM \(store.schema).instances WHERE id = $1
+                """, binds: [started.id]))[0]
+            #expect(try stored.decode(Int.self, at: 0) == started.history.count + next.history.count)
+            #expect(try stored.decode(String.self, at: 1) == "first")
+            #expect(try stored.decode(Int.self, at: 2) == next.version)
+            // The same step saved again (over a version it did not read) fails the transaction.
+            let stale = await #expect(throws: PostgresError.self) {
+                try await pool.withTransaction(maxAttempts: 1) { tx in
+                    try await store.save(next, in: tx)
+                    try await tx.query("SELECT 1")
+                }
+            }
+            #expect(stale?.sqlState == "40001")
+            #expect(stale?.message.contains("is no longer at version") == true)
+        }
+    }
+}

@@ -105,7 +105,7 @@ import Testing
             let parent = try await Self.place(system, pool, "P-SPLIT", paid: false)
             let reserved = try await eventually(within: 30) {
                 try await pool.query(PostgresQuery(
-                    sql: "SELECT state->'history'->-1->>'step' FROM saga.instances WHERE key = $1", binds: ["order:\(parent):fulfilment"])).first?
+                    sql: "SELECT (SELECT step FROM saga.history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) FROM saga.instances i WHERE key = $1", binds: ["order:\(parent):fulfilment"])).first?
                     .decode(String.self, at: 0) == "await payment"
             }
             #expect(reserved)
@@ -123,7 +123,8 @@ import Testing
             let a = try await Self.place(system, pool, "P-MERGE-A", paid: false), b = try await Self.place(system, pool, "P-MERGE-B", paid: false)
             let bothWaiting = try await eventually(within: 30) {
                 try await pool.query(PostgresQuery(sql: """
-                    SELECT count(*)::int FROM saga.instances WHERE key IN ($1, $2) AND state->'history'->-1->>'step' = 'await payment'
+                    SELECT count(*)::int FROM saga.instances i WHERE key IN ($1, $2)
+                      AND (SELECT step FROM saga.history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) = 'await payment'
                     """, binds: ["order:\(a):fulfilment", "order:\(b):fulfilment"]))[0].decode(Int.self, at: 0) == 2
             }
             #expect(bothWaiting)
@@ -155,7 +156,7 @@ import Testing
             #expect(inspected.status == .done, "\(inspected)")
             let atRefund = try await eventually(within: 30) {
                 try await pool.query(PostgresQuery(
-                    sql: "SELECT state->'history'->-1->>'step' FROM saga.instances WHERE id = $1", binds: [ret]))[0].decode(String.self, at: 0) == "refund"
+                    sql: "SELECT step FROM saga.history WHERE saga_id = $1 ORDER BY seq DESC LIMIT 1", binds: [ret])).first?.decode(String.self, at: 0) == "refund"
             }
             #expect(atRefund, "the goods are back; the refund waits for finance")
             try await system.start("finance")
@@ -168,6 +169,13 @@ import Testing
             #expect(shown.status == 0 && shown.output.contains("split into orders"), "\(shown.output)")
             let returnShown = try await system.erpctl(["orders", "show", "--order", String(shipped)])
             #expect(returnShown.output.contains("return \(rma) return completed"), "\(returnShown.output)")
+
+            // The return's step history, with the refund that waited for finance, and its last step in the list.
+            let sagaShown = try await system.erpctl(["saga", "show", ret.uuidString])
+            let steps = sagaShown.output.components(separatedBy: "\"step\": \"refund\"").count - 1
+            #expect(sagaShown.status == 0 && steps >= 2 && sagaShown.output.contains("\"what\": \"completed\""), "\(sagaShown.output)")
+            let listed = try await system.erpctl(["saga", "list", "--type", "return", "--json"])
+            #expect(listed.status == 0 && listed.output.contains(ret.uuidString.lowercased()) && listed.output.contains("completed"), "\(listed.output)")
 
             let check = try await system.erpctl(["check"])
             #expect(check.status == 0, "erpctl check: \(check.output)")

@@ -7,7 +7,7 @@ import SagaKit
 import TestSupport
 import Testing
 
-/// The saga store on a real database: a step writes only what changed (its history
+/// The saga store on a real database: a step writes only what changed (its new history
 /// entries, its data when it changed) and never over a version it did not read.
 @Suite(.timeLimit(.minutes(2))) struct SagaStoreTests {
     struct Data: Codable, Sendable, Equatable { var order: Int; var note: String }
@@ -46,7 +46,8 @@ import Testing
             let (next, _) = try Self.engine.handle(reply(to: loaded), state: loaded, now: Date())
             try await pool.withTransaction { tx in try await store.save(next, dataChanged: false, in: tx) }
             let stored = try await pool.query(PostgresQuery(sql: """
-                SELECT jsonb_array_length(state->'history'), state->'data'->>'note', version FROM \(store.schema).instances WHERE id = $1
+                SELECT (SELECT count(*)::int FROM \(store.schema).history WHERE saga_id = i.id), state->'data'->>'note', version
+                FROM \(store.schema).instances i WHERE id = $1
                 """, binds: [started.id]))[0]
             #expect(try stored.decode(Int.self, at: 0) == started.history.count + next.history.count)
             #expect(try stored.decode(String.self, at: 1) == "first")

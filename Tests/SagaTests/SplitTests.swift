@@ -84,7 +84,7 @@ import Testing
         #expect(reserved, "the fulfilment reserved the order in both warehouses")
         let waiting = try await eventually {
             try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT state->'history'->-1->>'step' FROM \(system.schema("saga")).instances WHERE key = $1",
+                sql: "SELECT (SELECT step FROM \(system.schema("saga")).history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) FROM \(system.schema("saga")).instances i WHERE key = $1",
                 binds: ["order:\(id):fulfilment"])).first?.decode(String.self, at: 0) == "await payment"
         }
         #expect(waiting, "and waits for its payment")

@@ -14,8 +14,9 @@ public struct SagaInvariants: Sendable {
                 WHERE status = 'waiting' AND deadline IS NULL ORDER BY created_at
                 """),
             ("no saga is stuck on a failed compensation (erpctl saga retry)", """
-                SELECT 'saga ' || id || ' (' || type || ', ' || key || ') is stuck: ' || coalesce(state->'history'->-1->>'what', '')
-                FROM \(s).instances WHERE status = 'stuck' ORDER BY created_at
+                SELECT 'saga ' || i.id || ' (' || i.type || ', ' || i.key || ') is stuck: ' || coalesce((
+                    SELECT what FROM \(s).history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1), '')
+                FROM \(s).instances i WHERE i.status = 'stuck' ORDER BY i.created_at
                 """),
         ], pool)
     }

@@ -50,5 +50,23 @@ public enum SagaMigrations {
             -- The sagas of an order are found by key prefix ('order:12:'), as each of its events comes.
             CREATE INDEX instances_waiting_key_prefix ON instances (key text_pattern_ops) WHERE status = 'waiting';
             """),
+        PostgresMigration(version: 6, name: "history_table", sql: """
+            -- A saga's step history, one row per entry, only ever appended. Kept inside the
+            -- state, it was read, compressed and written again at every step. (Sagas are never
+            -- deleted, so no foreign key is checked at each entry.)
+            CREATE TABLE history (
+                saga_id uuid NOT NULL,
+                seq bigserial NOT NULL,
+                at timestamptz NOT NULL,
+                step text NOT NULL,
+                what text NOT NULL,
+                PRIMARY KEY (saga_id, seq)
+            );
+            INSERT INTO history (saga_id, at, step, what)
+            SELECT i.id, (e.entry->>'at')::timestamptz, e.entry->>'step', e.entry->>'what'
+            FROM instances i CROSS JOIN LATERAL jsonb_array_elements(i.state->'history') WITH ORDINALITY AS e (entry, n)
+            ORDER BY i.created_at, i.id, e.n;
+            UPDATE instances SET state = state - 'history' WHERE state ? 'history';
+            """),
     ]
 }

@@ -12,45 +12,61 @@ public struct SagaStore: Sendable {
 
     static func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try MessageCoding.encoder().encode(value), as: UTF8.self) }
 
-    /// Inserts a new saga; false if one with this key exists (a second start).
+    /// Inserts a new saga and its first history entries; false if one with this key exists (a second start).
     public func insert<D>(_ state: SagaState<D>, key: String, in tx: PostgresTransaction) async throws -> Bool {
-        try await tx.query(PostgresQuery(sql: """
+        let inserted = try await tx.query(PostgresQuery(sql: """
             INSERT INTO \(s).instances (id, type, key, status, step, compensating, state, request_id, deadline, version)
             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10) ON CONFLICT (key) DO NOTHING
             """, binds: [
-                state.id, state.type, key, state.status.rawValue, state.step, state.compensating, try Self.json(state), state.requestID,
-                state.deadline, state.version,
+                state.id, state.type, key, state.status.rawValue, state.step, state.compensating, try Self.json(state, omitting: ["history"]),
+                state.requestID, state.deadline, state.version,
             ])).affectedRows == 1
+        if inserted && !state.history.isEmpty {
+            try await tx.queue(PostgresQuery(sql: """
+                INSERT INTO \(s).history (saga_id, at, step, what)
+                SELECT $1, h.at, h.step, h.what FROM unnest($2::timestamptz[], $3::text[], $4::text[]) WITH ORDINALITY AS h (at, step, what, n)
+                ORDER BY h.n
+                """, binds: [state.id, state.history.map(\.at), state.history.map(\.step), state.history.map(\.what)]))
+        }
+        return inserted
     }
 
-    /// Saves a saga read through a ``Row`` (its history left out): the entries in
-    /// `state.history` are the new ones, appended to the stored history by the server, and
-    /// its data is written only when `dataChanged`, so that neither is encoded again at
-    /// every step. Queued: it goes to the server with the transaction's next statement
+    /// The state's JSON without some of its parts (`data`, `history`).
+    static func json<D>(_ state: SagaState<D>, omitting keys: Set<String>) throws -> String {
+        let encoder = MessageCoding.encoder()
+        encoder.userInfo[SagaState<D>.omittedKeys] = keys
+        return String(decoding: try encoder.encode(state), as: UTF8.self)
+    }
+
+    /// Saves a saga read through a ``Row``: its history entries (the new ones: a row's state
+    /// has none) are appended to `history`, and its data is written only when `dataChanged`.
+    /// The version read must still be there (a saga changed in between fails the
+    /// transaction). Queued: it goes to the server with the transaction's next statement
     /// (see `PostgresTransaction.queue`).
     public func save<D>(_ state: SagaState<D>, dataChanged: Bool = true, in tx: PostgresTransaction) async throws {
-        let encoder = MessageCoding.encoder()
-        encoder.userInfo[SagaState<D>.omittedKeys] = Set(["data", "history"])
-        let head = String(decoding: try encoder.encode(state), as: UTF8.self)
         let data = dataChanged ? try Self.json(state.data) : nil
-        // The version read must still be there (a saga changed in between fails the transaction).
         try await tx.queue(PostgresQuery(sql: """
             WITH saved AS (
                 UPDATE \(s).instances SET status = $2, step = $3, compensating = $4,
-                    state = jsonb_set(jsonb_set($5::jsonb, '{data}', coalesce($10::jsonb, state->'data')),
-                                      '{history}', coalesce(state->'history', '[]'::jsonb) || $9::jsonb),
+                    state = jsonb_set($5::jsonb, '{data}', coalesce($9::jsonb, state->'data')),
                     request_id = $6, deadline = $7, version = $8, updated_at = now()
                 WHERE id = $1 AND version = $8 - 1
-                RETURNING id)
+                RETURNING id),
+            logged AS (
+                INSERT INTO \(s).history (saga_id, at, step, what)
+                SELECT saved.id, h.at, h.step, h.what
+                FROM saved CROSS JOIN unnest($10::timestamptz[], $11::text[], $12::text[]) WITH ORDINALITY AS h (at, step, what, n)
+                ORDER BY h.n)
             SELECT \(s).expect_rows((SELECT count(*) FROM saved), 1, 'saga ' || $1 || ' is no longer at version ' || ($8 - 1))
             """, binds: [
-                state.id, state.status.rawValue, state.step, state.compensating, head, state.requestID, state.deadline,
-                state.version, try Self.json(state.history), data,
+                state.id, state.status.rawValue, state.step, state.compensating, try Self.json(state, omitting: ["data", "history"]),
+                state.requestID, state.deadline, state.version, data, state.history.map(\.at), state.history.map(\.step),
+                state.history.map(\.what),
             ]))
     }
 
     /// A saga's row: what the coordinator needs to pick its engine and decode its state
-    /// (without its history, which only `erpctl saga show` reads).
+    /// (its history is in `history`, which only `erpctl saga show` reads).
     public struct Row: Sendable {
         public let id: UUID
         public let type: String
@@ -58,7 +74,7 @@ public struct SagaStore: Sendable {
         public let state: Data
     }
 
-    static let columns = "id, type, status, (state - 'history')::text"
+    static let columns = "id, type, status, state::text"
 
     static func row(_ row: PostgresRow) throws -> Row {
         Row(id: try row.decode(UUID.self, at: 0), type: try row.decode(String.self, at: 1), status: try row.decode(String.self, at: 2),

@@ -18,7 +18,7 @@ public struct Envelope: Sendable, Equatable {
     public var replyTo: String?
 
     public init(
-        id: UUID = UUID(), type: MessageType, correlationID: String? = nil, causationID: String? = nil,
+        id: UUID = .random(), type: MessageType, correlationID: String? = nil, causationID: String? = nil,
         schemaVersion: Int, occurredAt: Date = Date(), source: String, payload: Data, replyTo: String? = nil
     ) {
         self.replyTo = replyTo
@@ -35,7 +35,7 @@ public struct Envelope: Sendable, Equatable {
     /// Wraps a message; the type and schema version come from the message type.
     public init<M: Message>(
         _ message: M, source: String, correlationID: String? = nil, causationID: String? = nil,
-        id: UUID = UUID(), occurredAt: Date = Date(), replyTo: String? = nil
+        id: UUID = .random(), occurredAt: Date = Date(), replyTo: String? = nil
     ) throws {
         self.init(
             id: id, type: M.type, correlationID: correlationID, causationID: causationID,

@@ -68,17 +68,6 @@ public enum MessagingSchema {
                 DROP INDEX outbox_sent_at;
                 ALTER TABLE outbox DROP COLUMN sent_at;
                 """),
-            PostgresMigration(version: 4, name: "expect_rows", sql: """
-                -- For a queued write (sent with the next statement, its row count unseen) that
-                -- must change a row read earlier in the transaction: a row that changed in
-                -- between fails the transaction as a serialization failure, which is retried.
-                CREATE FUNCTION expect_rows(changed bigint, expected bigint, what text) RETURNS void LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF changed <> expected THEN
-                        RAISE EXCEPTION '% (% rows changed, % expected)', what, changed, expected USING ERRCODE = '40001';
-                    END IF;
-                END $$;
-                """),
         ]
     }
 

@@ -31,9 +31,9 @@ public struct SagaStep<D: Codable & Sendable & Equatable>: Sendable {
     public let action: @Sendable (D) throws -> SagaCommand?
     public let awaiting: SagaAwait
     /// Whether an event (when awaiting one) is the one this saga waits for.
-    public let matches: @Sendable (D, JSONValue) -> Bool
+    public let matches: @Sendable (D, SagaPayload) -> Bool
     /// Takes the result (reply result or event body) into the data.
-    public let onSuccess: @Sendable (inout D, JSONValue?) throws -> Void
+    public let onSuccess: @Sendable (inout D, SagaPayload?) throws -> Void
     public let compensation: @Sendable (D) throws -> SagaCommand?
     /// How long the step may wait before it counts as failed (`timeout`), if at all.
     public let timeout: Duration?
@@ -51,8 +51,8 @@ public struct SagaStep<D: Codable & Sendable & Equatable>: Sendable {
         _ name: String, timeout: Duration? = nil, onTimeout: SagaTimeoutAction = .fail, forwardOnly: Bool = false,
         skip: @escaping @Sendable (D) -> Bool = { _ in false },
         action: @escaping @Sendable (D) throws -> SagaCommand?, awaiting: SagaAwait = .reply,
-        matches: @escaping @Sendable (D, JSONValue) -> Bool = { _, _ in true },
-        onSuccess: @escaping @Sendable (inout D, JSONValue?) throws -> Void = { _, _ in },
+        matches: @escaping @Sendable (D, SagaPayload) -> Bool = { _, _ in true },
+        onSuccess: @escaping @Sendable (inout D, SagaPayload?) throws -> Void = { _, _ in },
         compensation: @escaping @Sendable (D) throws -> SagaCommand? = { _ in nil }
     ) {
         (self.name, self.timeout, self.skip, self.action, self.awaiting, self.onTimeout) = (name, timeout, skip, action, awaiting, onTimeout)

@@ -37,7 +37,7 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
 
     public struct EarlyEvent: Codable, Sendable, Equatable {
         public let type: MessageType
-        public let body: JSONValue
+        public let body: SagaPayload
     }
 
     public struct Entry: Codable, Sendable, Equatable {
@@ -105,8 +105,9 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
 /// What a saga's input is: its start, a reply to a command it sent, an event, its deadline passing.
 public enum SagaInput: Sendable, Equatable {
     case start
-    case reply(requestID: UUID, outcome: CommandOutcome)
-    case event(type: MessageType, body: JSONValue)
+    /// `result`, when given, is the outcome's result as it arrived (the outcome itself then has none).
+    case reply(requestID: UUID, outcome: CommandOutcome, result: SagaPayload? = nil)
+    case event(type: MessageType, body: SagaPayload)
     case timeout
     /// An operator asks a stuck saga to try its failed compensation again.
     case retry
@@ -128,7 +129,7 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
     public let definition: SagaDefinition<D>
     public init(_ definition: SagaDefinition<D>) { self.definition = definition }
 
-    public func start(id: UUID, data: D, now: Date, newRequestID: () -> UUID = UUID.init) throws -> (SagaState<D>, [SagaAction]) {
+    public func start(id: UUID, data: D, now: Date, newRequestID: () -> UUID = UUID.random) throws -> (SagaState<D>, [SagaAction]) {
         var state = SagaState(
             id: id, type: definition.type, data: data, step: 0, compensating: false, status: .waiting, requestID: nil, deadline: nil,
             failure: nil, version: 0, history: [])
@@ -137,7 +138,7 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
     }
 
     public func handle(
-        _ input: SagaInput, state current: SagaState<D>, now: Date, newRequestID: () -> UUID = UUID.init
+        _ input: SagaInput, state current: SagaState<D>, now: Date, newRequestID: () -> UUID = UUID.random
     ) throws -> (SagaState<D>, [SagaAction]) {
         var state = current
         switch input {
@@ -196,7 +197,7 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
             // Actions first: `(state, try enter(&state, …))` would return the state from before the call.
             let actions = try fail(&state, failure, now: now, newRequestID: newRequestID)
             return (state, actions)
-        case .reply(let requestID, let outcome):
+        case .reply(let requestID, let outcome, let result):
             guard state.status == .waiting, requestID == state.requestID else { return (state, []) }  // stale or duplicate
             state.version += 1
             let name = stepName(state)
@@ -224,7 +225,7 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
                     newRequestID: newRequestID)
                 return (state, actions)
             }
-            try definition.steps[state.step].onSuccess(&state.data, outcome.result)
+            try definition.steps[state.step].onSuccess(&state.data, result ?? outcome.result.map(SagaPayload.init))
             state.history.append(.init(at: now, step: name, what: "done"))
             state.step += 1
             // Actions first: `(state, try enter(&state, …))` would return the state from before the call.

@@ -84,9 +84,9 @@ import Testing
         #expect(actions.isEmpty)
         #expect(state.step == 1 && state.deadline == Self.t0.addingTimeInterval(1800))
         // Another order's payment changes nothing; this order's moves on to shipping.
-        let (other, none) = try Self.engine.handle(.event(type: Self.paidEvent, body: try JSONValue(encoding: ["order": 9])), state: state, now: Self.t0)
+        let (other, none) = try Self.engine.handle(.event(type: Self.paidEvent, body: try SagaPayload(encoding: ["order": 9])), state: state, now: Self.t0)
         #expect(none.isEmpty && other == state)
-        let (paid, ship) = try Self.engine.handle(.event(type: Self.paidEvent, body: try JSONValue(encoding: ["order": 8])), state: state, now: Self.t0)
+        let (paid, ship) = try Self.engine.handle(.event(type: Self.paidEvent, body: try SagaPayload(encoding: ["order": 8])), state: state, now: Self.t0)
         #expect(Self.sent(ship) == [Ship.type] && paid.data.paid)
     }
 
@@ -152,7 +152,7 @@ import Testing
     @Test func givenAnEventThatArrivesBeforeItsStepExpectItKeptAndUsedWhenTheStepComes() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 8, paid: false), now: Self.t0)
         // The payment event overtakes the reservation's reply.
-        let paid = SagaInput.event(type: Self.paidEvent, body: try JSONValue(encoding: ["order": 8]))
+        let paid = SagaInput.event(type: Self.paidEvent, body: try SagaPayload(encoding: ["order": 8]))
         let (kept, none) = try Self.engine.handle(paid, state: waiting, now: Self.t0)
         #expect(none.isEmpty && kept.early.count == 1 && kept.step == 0)
         let (same, _) = try Self.engine.handle(paid, state: kept, now: Self.t0)

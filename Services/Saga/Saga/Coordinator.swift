@@ -45,7 +45,7 @@ struct Coordinator: Sendable {
             }
             // A change out of on_hold into another state matters to no waiting saga.
             guard Self.awaitedStatuses.contains(event.to) else { return }
-            let body = try JSONValue(encoding: event)
+            let body = SagaPayload(json: context.envelope.payload)
             for row in try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction) {
                 let input: SagaInput = event.to == "cancelled" && !event.actor.hasPrefix("erp-saga")
                     ? .abort(reason: event.reason) : .event(type: OrderEvent.StatusChanged.type, body: body)
@@ -59,16 +59,18 @@ struct Coordinator: Sendable {
                 key: Return.key(order: event.order, rma: event.rma), context)
         }
         registry.on(OrderEvent.ReturnInspected.self) { event, context in
-            let body = try JSONValue(encoding: event)
+            let body = SagaPayload(json: context.envelope.payload)
             // The return or exchange of this RMA.
             for row in try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction) {
                 try await advance(row, input: .event(type: OrderEvent.ReturnInspected.type, body: body), context)
             }
         }
         // A reply is matched to the one request its saga waits for: a repeat finds none (no inbox needed).
-        registry.onIdempotent(CommandOutcome.self) { outcome, context in
-            guard let row = try await store.byRequest(outcome.commandID, in: context.transaction) else { return }  // stale or not ours
-            try await advance(row, input: .reply(requestID: outcome.commandID, outcome: outcome), context)
+        // Its result is left as it came, for the step to decode into its own type.
+        registry.onIdempotent(ReplyWithoutResult.self) { reply, context in
+            guard let row = try await store.byRequest(reply.outcome.commandID, in: context.transaction) else { return }  // stale or not ours
+            let result = reply.hasResult ? SagaPayload(json: context.envelope.payload, key: "result") : nil
+            try await advance(row, input: .reply(requestID: reply.outcome.commandID, outcome: reply.outcome, result: result), context)
         }
         registerRequests(in: &registry)
     }
@@ -95,7 +97,7 @@ struct Coordinator: Sendable {
 
     @discardableResult
     func start<D>(_ engine: SagaEngine<D>, _ data: D, key: String, _ tx: PostgresTransaction, causation: UUID?, send: Send) async throws -> SagaState<D> {
-        let (state, actions) = try engine.start(id: UUID(), data: data, now: Date())
+        let (state, actions) = try engine.start(id: .random(), data: data, now: Date())
         guard try await store.insert(state, key: key, in: tx) else { return state }  // started before
         try await send(try entries(actions, saga: state.id, causation: causation))
         try await finished(state, tx, causation: causation, send: send)
@@ -195,6 +197,29 @@ struct Coordinator: Sendable {
             return Outbox.Entry(envelope, exchange: commandsExchange)
         }
     }
+}
+
+/// A command's outcome (`erp.command.outcome.v1`) decoded without its result.
+struct ReplyWithoutResult: Message {
+    static var type: MessageType { CommandOutcome.type }
+    let outcome: CommandOutcome
+    let hasResult: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case commandID = "commandId"
+        case commandType, status, code, reason, result
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        outcome = CommandOutcome(
+            commandID: try container.decode(UUID.self, forKey: .commandID), commandType: try container.decode(MessageType.self, forKey: .commandType),
+            status: try container.decode(CommandOutcome.Status.self, forKey: .status), code: try container.decodeIfPresent(String.self, forKey: .code),
+            reason: try container.decodeIfPresent(String.self, forKey: .reason))
+        hasResult = try container.contains(.result) && !container.decodeNil(forKey: .result)
+    }
+
+    func encode(to encoder: any Encoder) throws { try outcome.encode(to: encoder) }
 }
 
 struct SagaTypeError: Error, CustomStringConvertible {

@@ -158,19 +158,16 @@ public struct OrderStore: Sendable {
         in tx: PostgresTransaction
     ) async throws -> OrderStatus {
         _ = try from.moving(to: to)
-        // The change and its history row in one statement, queued (callers read `from` from
-        // the locked row); should the order not be in `from` after all, the transaction fails.
+        // Queued (callers read `from` from the locked row). Should the order not be in `from`
+        // after all, the status becomes NULL, which its NOT NULL refuses: the transaction fails.
         try await tx.queue(PostgresQuery(sql: """
-            WITH moved AS (
-                UPDATE \(s).orders SET status = $3, hold_reason = $4, held_from = CASE WHEN $3 = 'on_hold' THEN $2 ELSE NULL END,
-                    updated_at = now()
-                WHERE id = $1 AND status = $2
-                RETURNING id),
-            recorded AS (
-                INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor)
-                SELECT id, $2, $3, $5::text, $6::text FROM moved RETURNING order_id)
-            SELECT \(s).expect_rows((SELECT count(*) FROM recorded), 1, 'order ' || $1 || ' is no longer ' || $2)
-            """, binds: [id, from.rawValue, to.rawValue, to == .onHold ? (holdReason ?? reason) : nil, reason, actor]))
+            UPDATE \(s).orders SET status = CASE WHEN status = $2 THEN $3 END, hold_reason = $4,
+                held_from = CASE WHEN $3 = 'on_hold' THEN $2 ELSE NULL END, updated_at = now()
+            WHERE id = $1
+            """, binds: [id, from.rawValue, to.rawValue, to == .onHold ? (holdReason ?? reason) : nil]))
+        try await tx.queue(PostgresQuery(sql: """
+            INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)
+            """, binds: [id, from.rawValue, to.rawValue, reason, actor]))
         return to
     }
 

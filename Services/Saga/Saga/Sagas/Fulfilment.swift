@@ -59,7 +59,7 @@ public enum Fulfilment {
 
     struct StatusChange: Decodable { let order: Int64; let to: String }
 
-    static func statusBecomes(_ status: String) -> @Sendable (Data, JSONValue) -> Bool {
+    static func statusBecomes(_ status: String) -> @Sendable (Data, SagaPayload) -> Bool {
         { data, body in
             guard let change = try? body.decode(StatusChange.self) else { return false }
             return change.order == data.order && change.to == status

@@ -21,13 +21,7 @@ public struct SagaStore: Sendable {
                 state.id, state.type, key, state.status.rawValue, state.step, state.compensating, try Self.json(state, omitting: ["history"]),
                 state.requestID, state.deadline, state.version,
             ])).affectedRows == 1
-        if inserted && !state.history.isEmpty {
-            try await tx.queue(PostgresQuery(sql: """
-                INSERT INTO \(s).history (saga_id, at, step, what)
-                SELECT $1, h.at, h.step, h.what FROM unnest($2::timestamptz[], $3::text[], $4::text[]) WITH ORDINALITY AS h (at, step, what, n)
-                ORDER BY h.n
-                """, binds: [state.id, state.history.map(\.at), state.history.map(\.step), state.history.map(\.what)]))
-        }
+        if inserted { try await appendHistory(state, in: tx) }
         return inserted
     }
 
@@ -40,29 +34,35 @@ public struct SagaStore: Sendable {
 
     /// Saves a saga read through a ``Row``: its history entries (the new ones: a row's state
     /// has none) are appended to `history`, and its data is written only when `dataChanged`.
-    /// The version read must still be there (a saga changed in between fails the
-    /// transaction). Queued: it goes to the server with the transaction's next statement
-    /// (see `PostgresTransaction.queue`).
+    /// The version read must still be there: otherwise the version becomes NULL, which its
+    /// NOT NULL refuses, and the transaction fails. Queued: it goes to the server with the
+    /// transaction's next statement (see `PostgresTransaction.queue`).
     public func save<D>(_ state: SagaState<D>, dataChanged: Bool = true, in tx: PostgresTransaction) async throws {
         let data = dataChanged ? try Self.json(state.data) : nil
         try await tx.queue(PostgresQuery(sql: """
-            WITH saved AS (
-                UPDATE \(s).instances SET status = $2, step = $3, compensating = $4,
-                    state = jsonb_set($5::jsonb, '{data}', coalesce($9::jsonb, state->'data')),
-                    request_id = $6, deadline = $7, version = $8, updated_at = now()
-                WHERE id = $1 AND version = $8 - 1
-                RETURNING id),
-            logged AS (
-                INSERT INTO \(s).history (saga_id, at, step, what)
-                SELECT saved.id, h.at, h.step, h.what
-                FROM saved CROSS JOIN unnest($10::timestamptz[], $11::text[], $12::text[]) WITH ORDINALITY AS h (at, step, what, n)
-                ORDER BY h.n)
-            SELECT \(s).expect_rows((SELECT count(*) FROM saved), 1, 'saga ' || $1 || ' is no longer at version ' || ($8 - 1))
+            UPDATE \(s).instances SET status = $2, step = $3, compensating = $4,
+                state = jsonb_set($5::jsonb, '{data}', coalesce($9::jsonb, state->'data')),
+                request_id = $6, deadline = $7, version = CASE WHEN version = $8 - 1 THEN $8 END, updated_at = now()
+            WHERE id = $1
             """, binds: [
                 state.id, state.status.rawValue, state.step, state.compensating, try Self.json(state, omitting: ["data", "history"]),
-                state.requestID, state.deadline, state.version, data, state.history.map(\.at), state.history.map(\.step),
-                state.history.map(\.what),
+                state.requestID, state.deadline, state.version, data,
             ]))
+        try await appendHistory(state, in: tx)
+    }
+
+    /// Appends the state's history entries (one statement, queued).
+    func appendHistory<D>(_ state: SagaState<D>, in tx: PostgresTransaction) async throws {
+        guard !state.history.isEmpty else { return }
+        var binds: [any PostgresEncodable] = [state.id]
+        var rows: [String] = []
+        for entry in state.history {
+            let base = binds.count
+            rows.append("($1, $\(base + 1), $\(base + 2), $\(base + 3))")
+            binds += [entry.at, entry.step, entry.what]
+        }
+        try await tx.queue(PostgresQuery(
+            sql: "INSERT INTO \(s).history (saga_id, at, step, what) VALUES \(rows.joined(separator: ", "))", binds: binds))
     }
 
     /// A saga's row: what the coordinator needs to pick its engine and decode its state

@@ -28,15 +28,24 @@ public struct SagaPayload: Sendable, Equatable, Codable {
         }
     }
 
-    /// Stored (an event that came early, in the saga's state) as the JSON it is.
+    /// Stored (an event that came early, in the saga's state) as its JSON text: read back
+    /// as a string, it is not taken apart into a ``JSONValue`` tree at every step.
     public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
         switch source {
-        case .value(let value): try value.encode(to: encoder)
-        case .json: try decode(JSONValue.self).encode(to: encoder)
+        case .json(let data, nil): try container.encode(String(decoding: data, as: UTF8.self))
+        case .json, .value: try container.encode(String(decoding: try MessageCoding.encoder().encode(decode(JSONValue.self)), as: UTF8.self))
         }
     }
 
-    public init(from decoder: any Decoder) throws { source = .value(try JSONValue(from: decoder)) }
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            source = .json(Data(text.utf8), key: nil)
+        } else {
+            source = .value(try JSONValue(from: decoder))  // stored as an object by earlier versions
+        }
+    }
 
     /// One member of a JSON object, named in the decoder's `userInfo`.
     struct Member<T: Decodable>: Decodable {

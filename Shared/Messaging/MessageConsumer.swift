@@ -124,7 +124,8 @@ public final class MessageConsumer: Service, Sendable {
             for isolating in [false, true] {
                 let start = ContinuousClock.now
                 do {
-                    try await pool.withTransaction { tx in try await self.apply(prepared, tx, isolatingCommands: isolating) }
+                    let committed = try await pool.withTransaction { tx in try await self.apply(prepared, tx, isolatingCommands: isolating) }
+                    committed.forEach { $0() }
                     metrics.recordHandled(prepared.count, duration: ContinuousClock.now - start)
                     settlements += prepared.map { ($0.delivery, .done) }
                     prepared = []
@@ -166,8 +167,8 @@ public final class MessageConsumer: Service, Sendable {
 
     /// Inserts the inbox rows (one statement), runs the handlers of the messages not seen
     /// before, and writes what they enqueued to the outbox (one statement), all in the
-    /// caller's transaction.
-    private func apply(_ items: [Prepared], _ tx: PostgresTransaction, isolatingCommands: Bool = true) async throws {
+    /// caller's transaction. Returns the handlers' after-commit hooks.
+    private func apply(_ items: [Prepared], _ tx: PostgresTransaction, isolatingCommands: Bool = true) async throws -> [@Sendable () -> Void] {
         let deduplicated = items.filter(\.deduplicated)
         var fresh = Set<UUID>()
         if !deduplicated.isEmpty {
@@ -194,6 +195,7 @@ public final class MessageConsumer: Service, Sendable {
                     schema: schema, eventsExchange: configuration.eventsExchange, isolatesCommands: isolatingCommands))
         }
         try await outbox.enqueue(outgoing.take(), in: tx)
+        return outgoing.takeHooks()
     }
 
     private func handleOne(_ item: Prepared, publisher: AMQPPublisher) async -> Settlement {
@@ -201,7 +203,8 @@ public final class MessageConsumer: Service, Sendable {
         while true {
             let start = ContinuousClock.now
             do {
-                try await pool.withTransaction { tx in try await self.apply([item], tx) }
+                let committed = try await pool.withTransaction { tx in try await self.apply([item], tx) }
+                committed.forEach { $0() }
                 metrics.recordHandled(1, duration: ContinuousClock.now - start)
                 return .done
             } catch {

@@ -48,20 +48,42 @@ public struct HandlerContext: Sendable {
     public func enqueue(_ envelope: Envelope, exchange: String, routingKey: String? = nil) {
         outgoing.append(Outbox.Entry(envelope, exchange: exchange, routingKey: routingKey))
     }
+
+    /// Runs `hook` once the transaction has committed (never if it rolls back): for what may
+    /// only be known in memory once it is in the database (a cache of what was written).
+    public func afterCommit(_ hook: @escaping @Sendable () -> Void) {
+        outgoing.appendHook(hook)
+    }
 }
 
 /// The messages handlers of one transaction enqueue, written to the outbox before it commits.
 final class OutgoingMessages: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [Outbox.Entry] = []
+    private var hooks: [@Sendable () -> Void] = []
 
     func append(_ entry: Outbox.Entry) { lock.withLock { entries.append(entry) } }
 
-    /// How many are enqueued: a mark to go back to when a command is refused.
-    var count: Int { lock.withLock { entries.count } }
+    func appendHook(_ hook: @escaping @Sendable () -> Void) { lock.withLock { hooks.append(hook) } }
 
-    /// Forgets what was enqueued after `mark`.
-    func truncate(to mark: Int) { lock.withLock { entries.removeSubrange(min(mark, entries.count)...) } }
+    /// The after-commit hooks, in the order they were added.
+    func takeHooks() -> [@Sendable () -> Void] {
+        lock.withLock {
+            defer { hooks = [] }
+            return hooks
+        }
+    }
+
+    /// How many messages and hooks there are: a mark to go back to when a command is refused.
+    var mark: (entries: Int, hooks: Int) { lock.withLock { (entries.count, hooks.count) } }
+
+    /// Forgets the messages and hooks added after `mark`.
+    func truncate(to mark: (entries: Int, hooks: Int)) {
+        lock.withLock {
+            entries.removeSubrange(min(mark.entries, entries.count)...)
+            hooks.removeSubrange(min(mark.hooks, hooks.count)...)
+        }
+    }
 
     func take() -> [Outbox.Entry] {
         lock.withLock {
@@ -121,7 +143,7 @@ public struct MessageHandlers: Sendable {
             // Optimistic: a refusal propagates and fails the batch, which runs again isolated.
             guard context.isolatesCommands else { return try done(try await handler(command, context)) }
             let tx = context.transaction
-            let mark = context.outgoing.count
+            let mark = context.outgoing.mark
             try await tx.query("SAVEPOINT erp_command")
             do {
                 // Not released: the commit ends every savepoint, and leaving it saves a round trip.

@@ -18,6 +18,8 @@ struct Coordinator: Sendable {
     let merge = SagaEngine(Merge.definition)
     /// Zero: orders are not merged automatically.
     let mergeWindow: Duration
+    /// What this coordinator wrote, decoded (see ``SagaStateCache``).
+    let states = SagaStateCache()
     let replyKey: String
     let commandsExchange: String
 
@@ -27,6 +29,14 @@ struct Coordinator: Sendable {
 
     /// Where the commands and events of a transaction go: a handler's outbox, or the timer's.
     typealias Send = @Sendable ([Outbox.Entry]) async throws -> Void
+
+    /// What a transaction's saga steps cause besides their rows: the commands and events to
+    /// send, and (inside a handler) what to do once it committed: the states written then
+    /// enter ``states``. The timer has no such hook: what it writes is read from the rows.
+    struct Effects: Sendable {
+        let send: Send
+        let afterCommit: (@Sendable (@escaping @Sendable () -> Void) -> Void)?
+    }
 
     func register(in registry: inout MessageHandlers) {
         registry.on(OrderEvent.Placed.self) { event, context in
@@ -92,15 +102,16 @@ struct Coordinator: Sendable {
     /// Starts a saga unless one with `key` exists.
     @discardableResult
     func start<D>(_ engine: SagaEngine<D>, _ data: D, key: String, _ context: HandlerContext) async throws -> SagaState<D> {
-        try await start(engine, data, key: key, context.transaction, causation: context.envelope.id, send: Self.sender(context))
+        try await start(engine, data, key: key, context.transaction, causation: context.envelope.id, effects: Self.effects(context))
     }
 
     @discardableResult
-    func start<D>(_ engine: SagaEngine<D>, _ data: D, key: String, _ tx: PostgresTransaction, causation: UUID?, send: Send) async throws -> SagaState<D> {
+    func start<D>(_ engine: SagaEngine<D>, _ data: D, key: String, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws -> SagaState<D> {
         let (state, actions) = try engine.start(id: .random(), data: data, now: Date())
         guard try await store.insert(state, key: key, in: tx) else { return state }  // started before
-        try await send(try entries(actions, saga: state.id, causation: causation))
-        try await finished(state, tx, causation: causation, send: send)
+        remember(state, effects)
+        try await effects.send(try entries(actions, saga: state.id, causation: causation))
+        try await finished(state, tx, causation: causation, effects: effects)
         return state
     }
 
@@ -129,37 +140,39 @@ struct Coordinator: Sendable {
     /// Advances the saga of `row` by `input`; returns its status after.
     @discardableResult
     func advance(_ row: SagaStore.Row, input: SagaInput, _ context: HandlerContext) async throws -> String {
-        try await advance(row, input: input, context.transaction, causation: context.envelope.id, send: Self.sender(context))
+        try await advance(row, input: input, context.transaction, causation: context.envelope.id, effects: Self.effects(context))
     }
 
     @discardableResult
-    func advance(_ row: SagaStore.Row, input: SagaInput, _ tx: PostgresTransaction, causation: UUID?, send: Send) async throws -> String {
+    func advance(_ row: SagaStore.Row, input: SagaInput, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws -> String {
         switch row.type {
-        case Fulfilment.type: return try await advance(fulfilment, row, input, tx, causation: causation, send: send)
-        case Split.type: return try await advance(split, row, input, tx, causation: causation, send: send)
-        case Merge.type: return try await advance(merge, row, input, tx, causation: causation, send: send)
-        case Return.type: return try await advance(returns, row, input, tx, causation: causation, send: send)
-        case Exchange.type: return try await advance(exchange, row, input, tx, causation: causation, send: send)
+        case Fulfilment.type: return try await advance(fulfilment, row, input, tx, causation: causation, effects: effects)
+        case Split.type: return try await advance(split, row, input, tx, causation: causation, effects: effects)
+        case Merge.type: return try await advance(merge, row, input, tx, causation: causation, effects: effects)
+        case Return.type: return try await advance(returns, row, input, tx, causation: causation, effects: effects)
+        case Exchange.type: return try await advance(exchange, row, input, tx, causation: causation, effects: effects)
         default: throw SagaTypeError(type: row.type)
         }
     }
 
     private func advance<D>(
-        _ engine: SagaEngine<D>, _ row: SagaStore.Row, _ input: SagaInput, _ tx: PostgresTransaction, causation: UUID?, send: Send
+        _ engine: SagaEngine<D>, _ row: SagaStore.Row, _ input: SagaInput, _ tx: PostgresTransaction, causation: UUID?, effects: Effects
     ) async throws -> String {
-        let state = try MessageCoding.decoder().decode(SagaState<D>.self, from: row.state)
+        let state = try states.state(row.id, version: row.version, as: SagaState<D>.self)
+            ?? MessageCoding.decoder().decode(SagaState<D>.self, from: row.state)
         let (next, actions) = try engine.handle(input, state: state, now: Date())
         guard next != state else { return state.status.rawValue }
         try await store.save(next, dataChanged: next.data != state.data, in: tx)
-        try await send(try entries(actions, saga: next.id, causation: causation))
-        if state.status != next.status { try await finished(next, tx, causation: causation, send: send) }
+        remember(next, effects)
+        try await effects.send(try entries(actions, saga: next.id, causation: causation))
+        if state.status != next.status { try await finished(next, tx, causation: causation, effects: effects) }
         return next.status.rawValue
     }
 
     /// What follows when a saga ends: a completed split or merge stops the fulfilments of
     /// the orders it replaced and starts one for each new order (the reservation moved to it
     /// is found again by its reserve step).
-    private func finished<D>(_ state: SagaState<D>, _ tx: PostgresTransaction, causation: UUID?, send: Send) async throws {
+    private func finished<D>(_ state: SagaState<D>, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws {
         guard state.status == .completed else { return }
         let replaced: [Int64], made: [OrderSnapshot]
         if let split = state as? SagaState<Split.Data> {
@@ -172,17 +185,32 @@ struct Coordinator: Sendable {
         let names = made.map { String($0.order) }.joined(separator: ", ")
         for order in replaced {
             if let old = try await store.byKey(Fulfilment.key(order: order), in: tx), old.status == "waiting" {
-                try await advance(old, input: .supersede(reason: "order \(order) became \(names) (\(state.type))"), tx, causation: causation, send: send)
+                try await advance(old, input: .supersede(reason: "order \(order) became \(names) (\(state.type))"), tx, causation: causation, effects: effects)
             }
         }
         for order in made {
             if mergeWindow > .zero { try await store.rememberOrder(order, in: tx) }
-            try await start(fulfilment, Fulfilment.Data(order), key: Fulfilment.key(order: order.order), tx, causation: causation, send: send)
+            try await start(fulfilment, Fulfilment.Data(order), key: Fulfilment.key(order: order.order), tx, causation: causation, effects: effects)
         }
     }
 
-    static func sender(_ context: HandlerContext) -> Send {
-        { entries in for entry in entries { context.enqueue(entry.envelope, exchange: entry.exchange) } }
+    /// Keeps a state written in this transaction once it commits; outside a handler, drops
+    /// what was kept of it.
+    private func remember<D>(_ state: SagaState<D>, _ effects: Effects) {
+        guard let afterCommit = effects.afterCommit else {
+            states.forget(state.id)
+            return
+        }
+        var kept = state
+        kept.history = []  // a state read from its row has none
+        let states = self.states
+        afterCommit { [kept] in states.remember(kept) }
+    }
+
+    static func effects(_ context: HandlerContext) -> Effects {
+        Effects(
+            send: { entries in for entry in entries { context.enqueue(entry.envelope, exchange: entry.exchange) } },
+            afterCommit: { context.afterCommit($0) })
     }
 
     /// The commands of `actions` as outbox entries: message id = request id (the reply's

@@ -36,7 +36,9 @@ final class SagaTimer: Service, Sendable {
             let due = try await coordinator.store.due(limit: 100, in: tx)
             let outbox = self.outbox
             for row in due {
-                try await coordinator.advance(row, input: .timeout, tx, causation: nil) { entries in try await outbox.enqueue(entries, in: tx) }
+                try await coordinator.advance(
+                    row, input: .timeout, tx, causation: nil,
+                    effects: .init(send: { entries in try await outbox.enqueue(entries, in: tx) }, afterCommit: nil))
             }
             return due.count
         }

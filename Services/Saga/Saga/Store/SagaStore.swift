@@ -72,13 +72,14 @@ public struct SagaStore: Sendable {
         public let type: String
         public let status: String
         public let state: Data
+        public let version: Int
     }
 
-    static let columns = "id, type, status, state::text"
+    static let columns = "id, type, status, state::text, version"
 
     static func row(_ row: PostgresRow) throws -> Row {
         Row(id: try row.decode(UUID.self, at: 0), type: try row.decode(String.self, at: 1), status: try row.decode(String.self, at: 2),
-            state: Data(try row.decode(String.self, at: 3).utf8))
+            state: Data(try row.decode(String.self, at: 3).utf8), version: try row.decode(Int.self, at: 4))
     }
 
     /// The saga waiting for this request id, locked.

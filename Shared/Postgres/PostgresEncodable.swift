@@ -73,12 +73,21 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
     /// An array literal (`{1,2,3}`, `{"a","b c",NULL}`): every element quoted, with quotes
     /// and backslashes escaped. Cast it in SQL (`$1::bigint[]`).
     public var postgresText: String? {
-        // Built as bytes: elements such as bytea hex (`\x...`) are long and all need escaping.
         var literal: [UInt8] = [UInt8(ascii: "{")]
+        // bytea (message bodies) goes straight in as escaped hex (`"\\x0a1b"`), without a string of it made first.
+        if let blobs = self as? [Data] {
+            for (index, blob) in blobs.enumerated() {
+                if index > 0 { literal.append(UInt8(ascii: ",")) }
+                PostgresArrayLiteral.appendHex(blob, to: &literal)
+            }
+            literal.append(UInt8(ascii: "}"))
+            return String(decoding: literal, as: UTF8.self)
+        }
+        // Built as bytes: every element is quoted, its quotes and backslashes escaped.
         let backslash = UInt8(ascii: "\\"), quote = UInt8(ascii: "\"")
-        for (index, element) in enumerated() {
+        for index in indices {
             if index > 0 { literal.append(UInt8(ascii: ",")) }
-            guard var text = element.postgresText else {
+            guard var text = self[index].postgresText else {
                 literal.append(contentsOf: "NULL".utf8)
                 continue
             }
@@ -93,5 +102,24 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
         }
         literal.append(UInt8(ascii: "}"))
         return String(decoding: literal, as: UTF8.self)
+    }
+}
+
+enum PostgresArrayLiteral {
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// `"\\x<hex>"`: a bytea element of an array literal (its backslash escaped).
+    static func appendHex(_ data: Data, to literal: inout [UInt8]) {
+        literal.reserveCapacity(literal.count + 6 + data.count * 2)
+        literal.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
+        hexDigits.withUnsafeBufferPointer { digits in
+            data.withUnsafeBytes { bytes in
+                for byte in bytes {
+                    literal.append(digits[Int(byte >> 4)])
+                    literal.append(digits[Int(byte & 0x0f)])
+                }
+            }
+        }
+        literal.append(UInt8(ascii: "\""))
     }
 }

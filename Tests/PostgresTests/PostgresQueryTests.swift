@@ -63,6 +63,14 @@ private struct Address: Codable, Equatable, Sendable {
         #expect(matched)
     }
 
+    @Test func byteaArraysRoundTripEveryByte() async throws {
+        let connection = try await TestDatabase.connect()
+        defer { Task { await connection.close() } }
+        let blobs = [Data([0, 1, 0x22, 0x5c, 0x7b, 0x7d, 0x2c, 250, 255]), Data(), Data(#"{"a":"\"b\""}"#.utf8)]
+        let rows = try await connection.query("SELECT b FROM unnest(\(blobs)::bytea[]) WITH ORDINALITY AS u (b, n) ORDER BY n")
+        #expect(try rows.map { try $0.decode(Data.self, column: "b") } == blobs)
+    }
+
     @Test func timestampsWithOffsetsAndWithoutFractionsDecode() async throws {
         let connection = try await TestDatabase.connect()
         defer { Task { await connection.close() } }

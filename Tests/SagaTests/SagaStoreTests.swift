@@ -2,8 +2,8 @@ import Contracts
 import Foundation
 import Messaging
 import Postgres
-import Saga
-import SagaKit
+@testable import Saga
+@testable import SagaKit
 import TestSupport
 import Testing
 
@@ -63,5 +63,22 @@ import Testing
             #expect(stale?.sqlState == "23502", "the version would become NULL: \(String(describing: stale))")
             #expect(stale?.column == "version")
         }
+    }
+}
+
+extension SagaStoreTests {
+    @Test func aStateWrittenWithoutAnEncoderReadsBackAsTheSameState() throws {
+        let (started, _) = try Self.engine.start(id: UUID(), data: Data(order: 7, note: "x"), now: Date(timeIntervalSince1970: 1_796_000_000))
+        var state = started
+        state.history = []
+        state.failure = SagaFailure(step: "one", code: "refused", reason: "a \"quoted\" reason\\ on\ntwo lines\u{1}, 中文")
+        state.early = [.init(type: Go.type, body: try SagaPayload(encoding: Go(order: 7)))]
+        let head = try SagaStore.head(state)
+        // As the store does: the data goes in beside it.
+        let whole = String(head.dropLast()) + #","data":{"order":7,"note":"x"}}"#
+        let read = try MessageCoding.decoder().decode(SagaState<Data>.self, from: Foundation.Data(whole.utf8))
+        #expect(read == state)
+        let encoded = try MessageCoding.decoder().decode(SagaState<Data>.self, from: try MessageCoding.encoder().encode(state))
+        #expect(read == encoded, "the same state the encoder's JSON gives")
     }
 }

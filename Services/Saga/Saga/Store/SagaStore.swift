@@ -25,6 +25,37 @@ public struct SagaStore: Sendable {
         return inserted
     }
 
+    /// The state without its data and history, as the JSON the message coding would give
+    /// (snake_case keys, ISO 8601 seconds), written directly: it is written at every step,
+    /// and a JSONEncoder spent more on it than on anything else a step does.
+    static func head<D>(_ state: SagaState<D>) throws -> String {
+        var head = "{\"id\":\"" + state.id.uuidString + "\",\"type\":" + quoted(state.type) + ",\"step\":" + String(state.step)
+        head += ",\"compensating\":" + (state.compensating ? "true" : "false") + ",\"status\":\"" + state.status.rawValue + "\""
+        head += ",\"version\":" + String(state.version)
+        if let request = state.requestID { head += ",\"request_id\":\"" + request.uuidString + "\"" }
+        if let deadline = state.deadline { head += ",\"deadline\":\"" + deadline.formatted(.iso8601) + "\"" }
+        if let failure = state.failure { head += ",\"failure\":" + (try json(failure)) }
+        head += ",\"early\":" + (state.early.isEmpty ? "[]" : try json(state.early)) + "}"
+        return head
+    }
+
+    /// A JSON string literal.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
     /// The state's JSON without some of its parts (`data`, `history`).
     static func json<D>(_ state: SagaState<D>, omitting keys: Set<String>) throws -> String {
         let encoder = MessageCoding.encoder()
@@ -45,7 +76,7 @@ public struct SagaStore: Sendable {
                 request_id = $6, deadline = $7, version = CASE WHEN version = $8 - 1 THEN $8 END, updated_at = now()
             WHERE id = $1
             """, binds: [
-                state.id, state.status.rawValue, state.step, state.compensating, try Self.json(state, omitting: ["data", "history"]),
+                state.id, state.status.rawValue, state.step, state.compensating, try Self.head(state),
                 state.requestID, state.deadline, state.version, data,
             ]))
         try await appendHistory(state, in: tx)

@@ -29,7 +29,7 @@ public struct SagaStore: Sendable {
     /// (snake_case keys, ISO 8601 seconds), written directly: it is written at every step,
     /// and a JSONEncoder spent more on it than on anything else a step does.
     static func head<D>(_ state: SagaState<D>) throws -> String {
-        var head = "{\"id\":\"" + state.id.uuidString + "\",\"type\":" + quoted(state.type) + ",\"step\":" + String(state.step)
+        var head = "{\"id\":\"" + state.id.uuidString + "\",\"type\":" + JSONText.quoted(state.type) + ",\"step\":" + String(state.step)
         head += ",\"compensating\":" + (state.compensating ? "true" : "false") + ",\"status\":\"" + state.status.rawValue + "\""
         head += ",\"version\":" + String(state.version)
         if let request = state.requestID { head += ",\"request_id\":\"" + request.uuidString + "\"" }
@@ -37,23 +37,6 @@ public struct SagaStore: Sendable {
         if let failure = state.failure { head += ",\"failure\":" + (try json(failure)) }
         head += ",\"early\":" + (state.early.isEmpty ? "[]" : try json(state.early)) + "}"
         return head
-    }
-
-    /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     /// The state's JSON without some of its parts (`data`, `history`).

@@ -22,9 +22,11 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
     @Option(help: "Rate for the latency run, orders/s (default: half the measured throughput).") var rate: Double?
 
     func run() async throws {
+        // BENCH_LOG_LEVEL=warning shows retries and back-offs during a run.
+        let level = ProcessInfo.processInfo.environment["BENCH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .error
+            handler.logLevel = level
             return handler
         }
         let throughput = try await System.start().measureThroughput(orders)

@@ -22,9 +22,16 @@ struct SagaStateCacheTests {
         #expect(cache.count == 0)
     }
 
-    @Test func aFullCacheStartsOverInsteadOfGrowing() throws {
+    @Test func aFullCacheDropsTheOldestStates() throws {
         let cache = SagaStateCache(capacity: 2)
-        for note in ["a", "b", "c"] { cache.remember(try Self.engine.start(id: UUID(), data: Data(note: note), now: Date()).0) }
-        #expect(cache.count == 1)
+        var states: [SagaState<Data>] = []
+        for note in ["a", "b", "c", "d", "e"] {
+            let state = try Self.engine.start(id: UUID(), data: Data(note: note), now: Date()).0
+            states.append(state)
+            cache.remember(state)
+        }
+        #expect(cache.count == 2)
+        let kept = states.map { cache.state($0.id, version: $0.version, as: SagaState<Data>.self) != nil }
+        #expect(kept == [false, false, false, true, true])
     }
 }

@@ -5,13 +5,19 @@ import SagaKit
 /// message usually finds its state here and is not decoded from its JSON again. Filled only
 /// after the transaction that wrote a state committed (a rolled-back state never enters);
 /// a state is used only when its version is the one the row has now, so a change made by
-/// another coordinator or by the timer is read from the row. Finished sagas leave it.
+/// another coordinator or by the timer is read from the row. Finished sagas leave it, and
+/// the oldest go when it is full.
 final class SagaStateCache: @unchecked Sendable {
     private let lock = NSLock()
     private var states: [UUID: (version: Int, state: any Sendable)] = [:]
+    /// Ids in the order they came in, for dropping the oldest when full (some may have left).
+    private var order: [UUID] = []
+    private var oldest = 0
+    /// A saga steps within seconds while it is busy, and waits days for a payment or a
+    /// delivery: a few thousand states cover the busy ones at hundreds of orders a second.
     let capacity: Int
 
-    init(capacity: Int = 50_000) { self.capacity = capacity }
+    init(capacity: Int = 4_096) { self.capacity = capacity }
 
     func state<D>(_ id: UUID, version: Int, as: SagaState<D>.Type) -> SagaState<D>? {
         lock.withLock {
@@ -26,9 +32,17 @@ final class SagaStateCache: @unchecked Sendable {
                 states[state.id] = nil
                 return
             }
-            // Full: start over rather than track ages (misses only cost a decode).
-            if states.count >= capacity && states[state.id] == nil { states.removeAll(keepingCapacity: true) }
-            states[state.id] = (state.version, state)
+            if states.updateValue((state.version, state), forKey: state.id) == nil { order.append(state.id) }
+            while states.count > capacity, oldest < order.count {
+                states[order[oldest]] = nil
+                oldest += 1
+            }
+            // Compact the queue of ids once most of it is behind us.
+            if oldest > capacity {
+                order.removeFirst(oldest)
+                oldest = 0
+                order.removeAll { states[$0] == nil }
+            }
         }
     }
 

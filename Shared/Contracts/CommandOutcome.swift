@@ -47,6 +47,26 @@ public struct CommandOutcome: Message, Equatable {
         return joined
     }
 
+    /// An outcome decoded without its result, for a receiver that decodes the result from
+    /// the message itself into the type it expects (no ``JSONValue`` tree built first).
+    public struct WithoutResult: Message {
+        public static var type: MessageType { CommandOutcome.type }
+        public let outcome: CommandOutcome
+        /// Whether the message carries a result (not null).
+        public let hasResult: Bool
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            outcome = CommandOutcome(
+                commandID: try container.decode(UUID.self, forKey: .commandID), commandType: try container.decode(MessageType.self, forKey: .commandType),
+                status: try container.decode(Status.self, forKey: .status), code: try container.decodeIfPresent(String.self, forKey: .code),
+                reason: try container.decodeIfPresent(String.self, forKey: .reason))
+            hasResult = try container.contains(.result) && !container.decodeNil(forKey: .result)
+        }
+
+        public func encode(to encoder: any Encoder) throws { try outcome.encode(to: encoder) }
+    }
+
     /// The result decoded as `T`; throws when the command was refused or the result does not fit.
     public func decodeResult<T: Decodable>(_: T.Type) throws -> T {
         guard status == .done else { throw CommandRefused(code ?? "refused", reason ?? "refused") }

@@ -38,35 +38,23 @@ extension PostgresConnection {
         guard PQenterPipelineMode(connection) == 1 else {
             throw PostgresError(code: .protocolViolation, message: "cannot enter pipeline mode: \(Self.libpqMessage(connection))")
         }
-        var preparing: [(index: Int, sql: String)] = []
+        // Statements first prepared in this pipeline, by their index.
+        var preparing: [Int: String] = [:]
         var sent = 0
         var failure: PostgresError?
         for (index, query) in statements.enumerated() {
-            let name: String?
-            if query.binds.isEmpty {
-                name = nil
-            } else if let known = prepared[query.sql] {
-                name = known
-            } else if prepared.count < Self.preparedLimit {
-                let fresh = "erp_\(prepared.count + 1)"
-                guard PQsendPrepare(connection, fresh, query.sql, Int32(query.binds.count), nil) == 1 else {
+            let statement = preparedStatement(for: query)
+            if let statement, statement.isNew {
+                preparing[index] = query.sql
+                guard PQsendPrepare(connection, statement.name, query.sql, Int32(query.binds.count), nil) == 1 else {
                     failure = lostError(connection, statement: query.sql, sentToServer: sent > 0)
                     break
                 }
-                prepared[query.sql] = fresh
-                preparing.append((index, query.sql))
-                name = fresh
-            } else {
-                name = nil
             }
-            let copies = query.binds.map { $0.map { strdup($0) } ?? nil }
-            let accepted = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { binds in
-                if let name {
-                    return PQsendQueryPrepared(connection, name, Int32(binds.count), binds.baseAddress, nil, nil, 0)
-                }
-                return PQsendQueryParams(connection, query.sql, Int32(binds.count), nil, binds.baseAddress, nil, nil, 0)
+            let accepted = Self.withParameters(query.binds) { values, count in
+                if let statement { return PQsendQueryPrepared(connection, statement.name, count, values, nil, nil, 0) }
+                return PQsendQueryParams(connection, query.sql, count, nil, values, nil, nil, 0)
             }
-            copies.forEach { free($0) }
             guard accepted == 1 else {
                 failure = lostError(connection, statement: query.sql, sentToServer: sent > 0)
                 break
@@ -76,22 +64,22 @@ extension PostgresConnection {
         if failure != nil {
             // Nothing can be read back reliably: the session is given up.
             markBroken()
-            for (_, sql) in preparing { prepared[sql] = nil }
+            for sql in preparing.values { prepared[sql] = nil }
             throw failure!
         }
         guard PQpipelineSync(connection) == 1 else {
-            for (_, sql) in preparing { prepared[sql] = nil }
+            for sql in preparing.values { prepared[sql] = nil }
             throw lostError(connection, statement: statements.last?.sql, sentToServer: true)
         }
         var last = PostgresRows(columns: [], values: [], affectedRows: 0, commandTag: "")
         var preparedOK = Set<String>()
         for (index, query) in statements.enumerated() {
-            if preparing.contains(where: { $0.index == index }) {
+            if preparing[index] != nil {
                 if try readPipelineResult(connection, statement: query.sql, failure: &failure) != nil { preparedOK.insert(query.sql) }
             }
             if let rows = try readPipelineResult(connection, statement: query.sql, failure: &failure) { last = rows }
         }
-        for (_, sql) in preparing where !preparedOK.contains(sql) { prepared[sql] = nil }
+        for sql in preparing.values where !preparedOK.contains(sql) { prepared[sql] = nil }
         // The sync's own result, then back to ordinary mode.
         guard let sync = PQgetResult(connection) else { throw lostError(connection, statement: nil, sentToServer: true) }
         let syncStatus = PQresultStatus(sync)

@@ -171,28 +171,39 @@ public final class PostgresConnection: @unchecked Sendable {
             }
         }
         let connection = try checkAliveOnThread()
-        let copies = query.binds.map { $0.map { strdup($0) } ?? nil }
-        defer { copies.forEach { free($0) } }
-        let name = try preparedName(query, connection)
-        let result = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { binds in
-            if let name {
-                return PQexecPrepared(connection, name, Int32(binds.count), binds.baseAddress, nil, nil, 0)
+        let statement = preparedStatement(for: query)
+        if let statement, statement.isNew {
+            do {
+                _ = try consume(PQprepare(connection, statement.name, query.sql, Int32(query.binds.count), nil), statement: query.sql)
+            } catch {
+                prepared[query.sql] = nil
+                throw error
             }
-            return PQexecParams(connection, query.sql, Int32(binds.count), nil, binds.baseAddress, nil, nil, 0)
+        }
+        let result = Self.withParameters(query.binds) { values, count in
+            if let statement { return PQexecPrepared(connection, statement.name, count, values, nil, nil, 0) }
+            return PQexecParams(connection, query.sql, count, nil, values, nil, nil, 0)
         }
         return try consume(result, statement: query.sql)
     }
 
-    /// The name of the prepared statement for `query`, preparing it on first use; nil for
+    /// The prepared statement `query` runs as, entered in the cache on first use (`isNew`:
+    /// the caller prepares it, and removes it from the cache should that fail); nil for
     /// statements without parameters (DDL, transaction control) and once the cache is full.
-    private func preparedName(_ query: PostgresQuery, _ connection: OpaquePointer) throws -> String? {
+    func preparedStatement(for query: PostgresQuery) -> (name: String, isNew: Bool)? {
         guard !query.binds.isEmpty else { return nil }
-        if let name = prepared[query.sql] { return name }
+        if let name = prepared[query.sql] { return (name, false) }
         guard prepared.count < Self.preparedLimit else { return nil }
         let name = "erp_\(prepared.count + 1)"
-        _ = try consume(PQprepare(connection, name, query.sql, Int32(query.binds.count), nil), statement: query.sql)
         prepared[query.sql] = name
-        return name
+        return (name, true)
+    }
+
+    /// Runs `body` with the parameters as C strings (nil: SQL NULL) and their count.
+    static func withParameters<T>(_ binds: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int32) -> T) -> T {
+        let copies = binds.map { $0.map { strdup($0) } ?? nil }
+        defer { copies.forEach { free($0) } }
+        return copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress, Int32($0.count)) }
     }
 
     private func executeScriptOnThread(_ sql: String) throws -> PostgresRows {

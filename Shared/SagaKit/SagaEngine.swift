@@ -72,27 +72,6 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
         early = try container.decodeIfPresent([EarlyEvent].self, forKey: .early) ?? []
     }
 
-    /// The keys an encoder's `userInfo[SagaState.omittedKeys]` (a `Set<String>`) names are
-    /// left out: a store writes only the parts that changed.
-    public static var omittedKeys: CodingUserInfoKey { CodingUserInfoKey(rawValue: "erp.saga.omitted")! }
-
-    public func encode(to encoder: any Encoder) throws {
-        let omitted = encoder.userInfo[Self.omittedKeys] as? Set<String> ?? []
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(type, forKey: .type)
-        if !omitted.contains(CodingKeys.data.stringValue) { try container.encode(data, forKey: .data) }
-        try container.encode(step, forKey: .step)
-        try container.encode(compensating, forKey: .compensating)
-        try container.encode(status, forKey: .status)
-        try container.encodeIfPresent(requestID, forKey: .requestID)
-        try container.encodeIfPresent(deadline, forKey: .deadline)
-        try container.encodeIfPresent(failure, forKey: .failure)
-        try container.encode(version, forKey: .version)
-        if !omitted.contains(CodingKeys.history.stringValue) { try container.encode(history, forKey: .history) }
-        try container.encode(early, forKey: .early)
-    }
-
     init(
         id: UUID, type: String, data: D, step: Int, compensating: Bool, status: Status, requestID: UUID?, deadline: Date?,
         failure: SagaFailure?, version: Int, history: [Entry]

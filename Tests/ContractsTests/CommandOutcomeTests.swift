@@ -18,6 +18,20 @@ import Testing
         #expect(try decoded.decodeResult(Level.self) == Level(onHand: 12, label: "x"))
     }
 
+    @Test func anOutcomeReadWithoutItsResultSaysWhetherItHasOne() throws {
+        let id = UUID()
+        let withResult = CommandOutcome(commandID: id, commandType: "x.y.v1", status: .done, result: try JSONValue(encoding: Level(onHand: 1, label: "a")))
+        let head = try Envelope(withResult, source: "t").decode(CommandOutcome.WithoutResult.self)
+        #expect(head.outcome == CommandOutcome(commandID: id, commandType: "x.y.v1", status: .done))
+        #expect(head.hasResult)
+        let refused = CommandOutcome(commandID: id, commandType: "x.y.v1", status: .refused, code: "no", reason: "because")
+        let refusedHead = try Envelope(refused, source: "t").decode(CommandOutcome.WithoutResult.self)
+        #expect(refusedHead.outcome == refused)
+        #expect(!refusedHead.hasResult)
+        let nullResult = Data(#"{"command_id":"\#(id.uuidString)","command_type":"x.y.v1","status":"done","result":null}"#.utf8)
+        #expect(try !MessageCoding.decoder().decode(CommandOutcome.WithoutResult.self, from: nullResult).hasResult)
+    }
+
     @Test func anEmptyResultRoundTrips() throws {
         struct Empty: Codable {}
         let outcome = CommandOutcome(commandID: UUID(), commandType: "x.y.v1", status: .done, result: try JSONValue(encoding: Empty()))

@@ -73,9 +73,7 @@ extension SagaStoreTests {
         state.history = []
         state.failure = SagaFailure(step: "one", code: "refused", reason: "a \"quoted\" reason\\ on\ntwo lines\u{1}, 中文")
         state.early = [.init(type: Go.type, body: try SagaPayload(encoding: Go(order: 7)))]
-        let head = try SagaStore.head(state)
-        // As the store does: the data goes in beside it.
-        let whole = String(head.dropLast()) + #","data":{"order":7,"note":"x"}}"#
+        let whole = try SagaStore.head(state, data: #"{"order":7,"note":"x"}"#)
         let read = try MessageCoding.decoder().decode(SagaState<Data>.self, from: Foundation.Data(whole.utf8))
         #expect(read == state)
         let encoded = try MessageCoding.decoder().decode(SagaState<Data>.self, from: try MessageCoding.encoder().encode(state))

@@ -77,7 +77,7 @@ struct Coordinator: Sendable {
         }
         // A reply is matched to the one request its saga waits for: a repeat finds none (no inbox needed).
         // Its result is left as it came, for the step to decode into its own type.
-        registry.onIdempotent(ReplyWithoutResult.self) { reply, context in
+        registry.onIdempotent(CommandOutcome.WithoutResult.self) { reply, context in
             guard let row = try await store.byRequest(reply.outcome.commandID, in: context.transaction) else { return }  // stale or not ours
             let result = reply.hasResult ? SagaPayload(json: context.envelope.payload, key: "result") : nil
             try await advance(row, input: .reply(requestID: reply.outcome.commandID, outcome: reply.outcome, result: result), context)
@@ -225,29 +225,6 @@ struct Coordinator: Sendable {
             return Outbox.Entry(envelope, exchange: commandsExchange)
         }
     }
-}
-
-/// A command's outcome (`erp.command.outcome.v1`) decoded without its result.
-struct ReplyWithoutResult: Message {
-    static var type: MessageType { CommandOutcome.type }
-    let outcome: CommandOutcome
-    let hasResult: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case commandID = "commandId"
-        case commandType, status, code, reason, result
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        outcome = CommandOutcome(
-            commandID: try container.decode(UUID.self, forKey: .commandID), commandType: try container.decode(MessageType.self, forKey: .commandType),
-            status: try container.decode(CommandOutcome.Status.self, forKey: .status), code: try container.decodeIfPresent(String.self, forKey: .code),
-            reason: try container.decodeIfPresent(String.self, forKey: .reason))
-        hasResult = try container.contains(.result) && !container.decodeNil(forKey: .result)
-    }
-
-    func encode(to encoder: any Encoder) throws { try outcome.encode(to: encoder) }
 }
 
 struct SagaTypeError: Error, CustomStringConvertible {

@@ -18,32 +18,27 @@ public struct SagaStore: Sendable {
             INSERT INTO \(s).instances (id, type, key, status, step, compensating, state, request_id, deadline, version)
             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10) ON CONFLICT (key) DO NOTHING
             """, binds: [
-                state.id, state.type, key, state.status.rawValue, state.step, state.compensating, try Self.json(state, omitting: ["history"]),
+                state.id, state.type, key, state.status.rawValue, state.step, state.compensating, try Self.head(state, data: try Self.json(state.data)),
                 state.requestID, state.deadline, state.version,
             ])).affectedRows == 1
         if inserted { try await appendHistory(state, in: tx) }
         return inserted
     }
 
-    /// The state without its data and history, as the JSON the message coding would give
-    /// (snake_case keys, ISO 8601 seconds), written directly: it is written at every step,
-    /// and a JSONEncoder spent more on it than on anything else a step does.
-    static func head<D>(_ state: SagaState<D>) throws -> String {
+    /// The state without its history (and without its data unless `data` is given), as
+    /// the JSON the message coding would give (snake_case keys, ISO 8601 seconds), written
+    /// directly: it is written at every step, and a JSONEncoder spent more on it than on
+    /// anything else a step does.
+    static func head<D>(_ state: SagaState<D>, data: String? = nil) throws -> String {
         var head = "{\"id\":\"" + state.id.uuidString + "\",\"type\":" + JSONText.quoted(state.type) + ",\"step\":" + String(state.step)
         head += ",\"compensating\":" + (state.compensating ? "true" : "false") + ",\"status\":\"" + state.status.rawValue + "\""
         head += ",\"version\":" + String(state.version)
         if let request = state.requestID { head += ",\"request_id\":\"" + request.uuidString + "\"" }
         if let deadline = state.deadline { head += ",\"deadline\":\"" + deadline.formatted(.iso8601) + "\"" }
         if let failure = state.failure { head += ",\"failure\":" + (try json(failure)) }
+        if let data { head += ",\"data\":" + data }
         head += ",\"early\":" + (state.early.isEmpty ? "[]" : try json(state.early)) + "}"
         return head
-    }
-
-    /// The state's JSON without some of its parts (`data`, `history`).
-    static func json<D>(_ state: SagaState<D>, omitting keys: Set<String>) throws -> String {
-        let encoder = MessageCoding.encoder()
-        encoder.userInfo[SagaState<D>.omittedKeys] = keys
-        return String(decoding: try encoder.encode(state), as: UTF8.self)
     }
 
     /// Saves a saga read through a ``Row``: its history entries (the new ones: a row's state

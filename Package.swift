@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "Messaging",
             dependencies: [
-                "Contracts", "Postgres", "AMQP",
+                "Contracts", "Postgres", "AMQP", "ConnectionThread",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

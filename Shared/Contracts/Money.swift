@@ -32,12 +32,27 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
             throw MoneyError.tooManyDecimals(text, currency: currency.code, allowed: currency.minorUnitDigits)
         }
         fraction += String(repeating: "0", count: currency.minorUnitDigits - fraction.count)
-        guard let major = Int64(whole), let minor = Int64(fraction.isEmpty ? "0" : String(fraction)) else { throw invalid }
+        guard let major = Int64(whole) else { throw MoneyError.overflow }
+        guard let minor = Int64(fraction.isEmpty ? "0" : String(fraction)) else { throw invalid }
         let (scaled, overflow1) = major.multipliedReportingOverflow(by: currency.minorUnitsPerMajor)
         let (total, overflow2) = scaled.addingReportingOverflow(minor)
         guard !overflow1, !overflow2 else { throw MoneyError.overflow }
         minorUnits = negative ? -total : total
         self.currency = currency
+    }
+
+    /// Parses an amount as external formats write it: digits with an optional decimal point,
+    /// no sign and no leading zeros ("39.00", "0.5", "1200"), at most as many decimals as the
+    /// currency has. "+39.00", "039.00", "-1" and "1e3" are refused with the reason.
+    public init(parsingUnsigned text: String, currency: Currency) throws {
+        let bytes = Array(text.utf8)
+        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+        guard let first = bytes.first, digits.contains(first) else {
+            throw MoneyError.invalidAmount(text, currency: currency.code)
+        }
+        let whole = bytes.prefix { digits.contains($0) }
+        if whole.count > 1 && first == UInt8(ascii: "0") { throw MoneyError.leadingZeros(text) }
+        try self.init(parsing: text, currency: currency)
     }
 
     /// The amount as a decimal string in the major unit, e.g. "99.00", "-0.05", "1200" (JPY).
@@ -91,8 +106,8 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
         return Money(minorUnits: Self.divideHalfUp(product, by: 10_000), currency: currency)
     }
 
-    /// The sum of amounts of one currency; zero for none.
-    public static func sum(_ amounts: [Money], currency: Currency) throws -> Money {
+    /// The sum of amounts of one currency; zero for none. Throws on overflow or a mixed currency.
+    public static func sum(_ amounts: some Sequence<Money>, currency: Currency) throws -> Money {
         try amounts.reduce(.zero(currency)) { try $0 + $1 }
     }
 
@@ -154,6 +169,7 @@ public enum MoneyError: Error, Equatable, CustomStringConvertible {
     case currencyMismatch(String, String)
     case overflow
     case invalidWeights([Int64])
+    case leadingZeros(String)
 
     public var description: String {
         switch self {
@@ -161,7 +177,8 @@ public enum MoneyError: Error, Equatable, CustomStringConvertible {
         case .invalidAmount(let text, let currency): return "'\(text)' is not an amount of \(currency) (expected digits with an optional decimal point)"
         case .tooManyDecimals(let text, let currency, let allowed): return "'\(text)' has more than \(allowed) decimals, which \(currency) does not have"
         case .currencyMismatch(let a, let b): return "cannot combine \(a) with \(b)"
-        case .overflow: return "the amount is too large"
+        case .overflow: return "the amount is out of range (too large to compute with)"
+        case .leadingZeros(let text): return "'\(text)' has leading zeros"
         case .invalidWeights(let weights): return "cannot allocate by weights \(weights): they must be non-negative and not all zero"
         }
     }

@@ -49,6 +49,27 @@ public struct HandlerContext: Sendable {
         outgoing.append(Outbox.Entry(envelope, exchange: exchange, routingKey: routingKey))
     }
 
+    /// Runs `body`; when it throws an error that `undo` turns into a value, its statements
+    /// and the messages it enqueued are undone alone (a savepoint), the value is returned and
+    /// the transaction goes on. In an optimistic batch (no savepoints: see
+    /// ``isolatesCommands``) such an error fails the batch instead, which then runs again
+    /// message by message, each message's work in a savepoint.
+    public func undoing<Undone>(
+        _ undo: (any Error) -> Undone?, _ body: () async throws -> Void
+    ) async throws -> Undone? {
+        let mark = outgoing.mark
+        if isolatesCommands { try await transaction.query("SAVEPOINT erp_undoable") }
+        do {
+            try await body()
+            return nil
+        } catch {
+            guard isolatesCommands, let undone = undo(error) else { throw error }
+            try await transaction.query("ROLLBACK TO SAVEPOINT erp_undoable")
+            outgoing.truncate(to: mark)
+            return undone
+        }
+    }
+
     /// Runs `hook` once the transaction has committed (never if it rolls back): for what may
     /// only be known in memory once it is in the database (a cache of what was written).
     public func afterCommit(_ hook: @escaping @Sendable () -> Void) {

@@ -134,7 +134,11 @@ public enum ParkedMessages {
         if error == nil, case .array(let deaths)? = headers["x-death"], case .table(let death)? = deaths.first {
             error = death["reason"]?.stringValue.map { $0 == "delivery_limit" ? "delivery-limit" : $0 }
             queue = queue ?? death["queue"]?.stringValue
-            detail = "dead-lettered by the broker (\(error ?? "unknown reason")) after \(death["count"]?.intValue ?? 0) time(s)"
+            // x-death's count is how often it was dead-lettered; x-delivery-count (quorum
+            // queues) how often it was redelivered before that.
+            let redeliveries = headers["x-delivery-count"]?.intValue
+            detail = "dead-lettered by the broker (\(error ?? "unknown reason"))"
+                + (redeliveries.map { " after \($0 + 1) deliveries" } ?? " \(death["count"]?.intValue ?? 1) time(s)")
         }
         let fallbackQueue = parkingQueue.hasSuffix(".parked") ? String(parkingQueue.dropLast(".parked".count)) : parkingQueue
         return ParkedMessage(

@@ -4,6 +4,9 @@ import AMQP
 public enum Exchanges {
     /// Messages from external platforms, key `platform.<platform>.order.<event>`.
     public static let ingest = "erp.ingest"
+    /// The alternate exchange of `erp.ingest` (fanout): what no queue binds goes here, to the
+    /// orders service's quarantine, instead of vanishing.
+    public static let unrouted = "erp.ingest.unrouted"
     /// Domain events, key `<context>.<aggregate>.<event>.v<N>`.
     public static let events = "erp.events"
     /// Commands from the saga coordinator, key `<service>.<command>.v<N>`.
@@ -59,10 +62,26 @@ public struct ServiceQueue: Sendable, Hashable {
 /// settings changes nothing).
 public enum Topology {
     public static func declareExchanges(on connection: AMQPConnection) async throws {
-        for exchange in [Exchanges.ingest, Exchanges.events, Exchanges.commands, Exchanges.retry, Exchanges.dead] {
+        try await declareIngest(Exchanges.ingest, unrouted: Exchanges.unrouted, on: connection)
+        for exchange in [Exchanges.events, Exchanges.commands, Exchanges.retry, Exchanges.dead] {
             try await connection.declareExchange(exchange, type: .topic, durable: true)
         }
         try await connection.declareExchange(Exchanges.replies, type: .direct, durable: true)
+    }
+
+    /// Declares an ingest exchange (topic) whose alternate exchange (fanout) takes every
+    /// message that no queue's binding takes. An ingest exchange declared before it had
+    /// one (a broker from an earlier version) is deleted and declared again; the services'
+    /// queues bind to it again when they start (or with `erpctl topology declare`).
+    public static func declareIngest(_ name: String, unrouted: String, on connection: AMQPConnection) async throws {
+        try await connection.declareExchange(unrouted, type: .fanout, durable: true)
+        let arguments: AMQPTable = ["alternate-exchange": .string(unrouted)]
+        do {
+            try await connection.declareExchange(name, type: .topic, durable: true, arguments: arguments)
+        } catch let error as AMQPError where error.code == .preconditionFailed {
+            try await connection.deleteExchange(name)
+            try await connection.declareExchange(name, type: .topic, durable: true, arguments: arguments)
+        }
     }
 
     /// Declares a service queue with its parking and delay queues, and its bindings.

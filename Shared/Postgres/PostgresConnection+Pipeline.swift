@@ -18,6 +18,7 @@ extension PostgresConnection {
     }
 
     func queueOnThread(_ query: PostgresQuery) throws {
+        try Self.checkParameters(query)
         queued.append(query)
         if queued.count >= Self.queueLimit { try flushQueuedOnThread() }
     }

@@ -160,6 +160,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     func executeOnThread(_ query: PostgresQuery) throws -> PostgresRows {
+        try Self.checkParameters(query)
         if !queued.isEmpty {
             // A rollback undoes what is queued anyway; anything else takes it along.
             if query.sql.hasPrefix("ROLLBACK") {
@@ -197,6 +198,22 @@ public final class PostgresConnection: @unchecked Sendable {
         let name = "erp_\(prepared.count + 1)"
         prepared[query.sql] = name
         return (name, true)
+    }
+
+    /// Refuses a statement with a text parameter that holds a NUL character: libpq sends
+    /// parameters as C strings, which would cut the value at the NUL and store something
+    /// other than what was given (`"A\u{0}B"` as `"A"`). Nothing is sent. Bytes go as `Data`
+    /// (bytea), which keeps every byte.
+    static func checkParameters(_ query: PostgresQuery) throws {
+        for (index, bind) in query.binds.enumerated() {
+            guard var bind else { continue }
+            let hasNUL = bind.withUTF8 { $0.isEmpty ? false : memchr($0.baseAddress!, 0, $0.count) != nil }
+            guard hasNUL else { continue }
+            throw PostgresError(
+                code: .invalidParameter,
+                message: "parameter $\(index + 1) contains a NUL character (U+0000), which PostgreSQL text cannot hold; nothing was sent",
+                sqlState: "22021", statement: query.sql, sentToServer: false)
+        }
     }
 
     /// Runs `body` with the parameters as C strings (nil: SQL NULL) and their count.

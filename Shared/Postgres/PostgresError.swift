@@ -20,6 +20,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         public static let protocolViolation = Code("protocol violation")
         /// A transaction kept failing with a serialization failure or deadlock.
         public static let retriesExhausted = Code("retries exhausted")
+        /// A parameter cannot be sent as it is (a text value with a NUL character, which
+        /// PostgreSQL's text types cannot hold); nothing was sent.
+        public static let invalidParameter = Code("invalid parameter")
     }
 
     public var code: Code

@@ -5,25 +5,25 @@ import Testing
 @Suite struct TaxTests {
     static func cny(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }
 
-    @Test func taxInclusivePricesSplitIntoNetAndTaxRoundedHalfUp() {
-        let line = TaxCalculation.line(Self.cny(11_300), basisPoints: 1_300, inclusive: true)
+    @Test func taxInclusivePricesSplitIntoNetAndTaxRoundedHalfUp() throws {
+        let line = try TaxCalculation.line(Self.cny(11_300), basisPoints: 1_300, inclusive: true)
         #expect(line.net == Self.cny(10_000) && line.tax == Self.cny(1_300))
-        let odd = TaxCalculation.line(Self.cny(999), basisPoints: 1_300, inclusive: true)  // 999 / 1.13 = 884.07 → 884
+        let odd = try TaxCalculation.line(Self.cny(999), basisPoints: 1_300, inclusive: true)  // 999 / 1.13 = 884.07 → 884
         #expect(odd.net == Self.cny(884) && odd.tax == Self.cny(115) && odd.gross == Self.cny(999))
     }
 
-    @Test func taxExclusivePricesAddTaxRoundedHalfUp() {
-        let line = TaxCalculation.line(Self.cny(1_050), basisPoints: 600, inclusive: false)  // 63.0
+    @Test func taxExclusivePricesAddTaxRoundedHalfUp() throws {
+        let line = try TaxCalculation.line(Self.cny(1_050), basisPoints: 600, inclusive: false)  // 63.0
         #expect(line.tax == Self.cny(63) && line.gross == Self.cny(1_113))
-        let half = TaxCalculation.line(Self.cny(50), basisPoints: 900, inclusive: false)  // 4.5 → 5
+        let half = try TaxCalculation.line(Self.cny(50), basisPoints: 900, inclusive: false)  // 4.5 → 5
         #expect(half.tax == Self.cny(5))
     }
 
-    @Test func perLineRoundingDiffersFromRoundingTheWholeOrder() {
+    @Test func perLineRoundingDiffersFromRoundingTheWholeOrder() throws {
         // Three lines of 0.99 each at 13 %, prices including tax.
-        let lines = (0..<3).map { _ in TaxCalculation.line(Self.cny(99), basisPoints: 1_300, inclusive: true) }
+        let lines = try (0..<3).map { _ in try TaxCalculation.line(Self.cny(99), basisPoints: 1_300, inclusive: true) }
         let perLineTax = lines.reduce(0) { $0 + $1.tax.minorUnits }
-        let wholeOrder = TaxCalculation.line(Self.cny(297), basisPoints: 1_300, inclusive: true)
+        let wholeOrder = try TaxCalculation.line(Self.cny(297), basisPoints: 1_300, inclusive: true)
         #expect(perLineTax == 33, "each line: 99 − round(99 / 1.13) = 99 − 88 = 11")
         #expect(wholeOrder.tax.minorUnits == 34, "297 − round(297 / 1.13) = 297 − 263 = 34")
         #expect(perLineTax != wholeOrder.tax.minorUnits)

@@ -269,8 +269,8 @@ import Testing
             // A message kept by a stricter rule that no longer applies (written here as it would have been).
             let body = OrderSamples.json(OrderSamples.canonical("RETRY-1"))
             let id = try await harness.pool.query(PostgresQuery(sql: """
-                INSERT INTO \(harness.schema).quarantine (exchange, routing_key, body, code, reason) VALUES ('erp.ingest', $1, $2, 'old-rule', 'x')
-                RETURNING id
+                INSERT INTO \(harness.schema).quarantine (exchange, routing_key, routing_key_bytes, body, code, reason)
+                VALUES ('erp.ingest', $1, convert_to($1, 'UTF8'), $2, 'old-rule', 'x') RETURNING id
                 """, binds: ["platform.web.order.created", body]))[0].decode(Int64.self, at: 0)
             let retried = try await harness.client.send(OrderCommand.RetryQuarantined(quarantine: id)).decodeResult(OrderCommand.RetryResult.self)
             #expect(retried.accepted)

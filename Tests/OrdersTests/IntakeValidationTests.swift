@@ -52,7 +52,7 @@ import Testing
         #expect(checked14)
         let checked15 = code { $0.payment?.status = "maybe" }?.contains("payment.status") == true
         #expect(checked15)
-        let checked16 = code { $0.shippingFee = "-1.00" }?.contains("negative") == true
+        let checked16 = code { $0.shippingFee = "-1.00" }?.contains("is not an amount") == true
         #expect(checked16)
         let checked17 = code { $0.revision = 0 }?.contains("revision") == true
         #expect(checked17)

@@ -6,8 +6,9 @@ import Orders
 import Saga
 import ServiceKit
 
-/// `erpctl check`: the invariants of DESIGN.md section 4 on the live database, each
-/// printed as held or broken (with what breaks it); exits 1 if any is broken.
+/// `erpctl check`: the system's invariants on the live database and broker (stock, money
+/// and the books against the goods, split and merge sums, intake, sagas, parked messages),
+/// each printed as held or broken (with what breaks it); exits 1 if any is broken.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "check", abstract: "Verify the system's invariants on the live database.")
     @OptionGroup var report: InventoryCommands.ReportOptions
@@ -33,6 +34,19 @@ struct CheckCommand: AsyncParsableCommand {
             } else {
                 results.append(InvariantResult(name: "2. money (finance not migrated yet: nothing to check)", held: true, violations: []))
             }
+            let cross = CrossServiceInvariants()
+            if try await pool.query("SELECT to_regclass('finance.journal_lines') IS NOT NULL AND to_regclass('inventory.quarantine') IS NOT NULL")[0]
+                .decode(Bool.self, at: 0) {
+                results += try await cross.booksFollowGoods(pool).map {
+                    InvariantResult(name: "2. money: \($0.name)", held: $0.held, violations: $0.violations)
+                }
+            }
+            if try await pool.query("SELECT to_regclass('finance.invoices') IS NOT NULL AND to_regclass('orders.orders') IS NOT NULL")[0]
+                .decode(Bool.self, at: 0) {
+                results += try await cross.ordersInvoicedOnce(pool).map {
+                    InvariantResult(name: "2. money: \($0.name)", held: $0.held, violations: $0.violations)
+                }
+            }
             if try await pool.query("SELECT to_regclass('orders.return_lines') IS NOT NULL")[0].decode(Bool.self, at: 0) {
                 results += try await OrderInvariants().check(pool)
             } else {
@@ -46,6 +60,10 @@ struct CheckCommand: AsyncParsableCommand {
                 results.append(InvariantResult(name: "5. sagas (saga not migrated yet: nothing to check)", held: true, violations: []))
             }
         }
+        let broker = try report.servers.broker()
+        results.append(try await reporting("reading the parking queues") {
+            try await CrossServiceInvariants.parkedMessagesExplained(queues: DeadCommand.parkingQueues(nil), broker: broker)
+        })
         if report.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -24,7 +24,10 @@ struct FinanceCommands: AsyncParsableCommand {
         }
     }
 
-    static func amount(_ minor: Int64) -> String { Money(minorUnits: minor, currency: .cny).decimalString }
+    /// An amount of `currency` in its own decimals (the code as it is if it is not known).
+    static func amount(_ minor: Int64, _ currency: String) -> String {
+        (try? Currency(code: currency)).map { Money(minorUnits: minor, currency: $0).decimalString } ?? String(minor)
+    }
 
     static func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = MessageCoding.encoder()
@@ -35,57 +38,70 @@ struct FinanceCommands: AsyncParsableCommand {
     static func accountsTable(_ accounts: [Statements.AccountBalance]) -> String {
         ReportTable(
             columns: ["account", "name", "debits", "credits", "balance"],
-            rows: accounts.map { [$0.code, $0.name, amount($0.debits), amount($0.credits), amount($0.balance)] },
+            rows: accounts.map { [$0.code, $0.name, amount($0.debits, $0.currency), amount($0.credits, $0.currency), amount($0.balance, $0.currency)] },
             numericColumns: ["debits", "credits", "balance"]).table
     }
 
     struct TrialBalance: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "trial-balance", abstract: "Debits and credits per account for a period.")
+        static let configuration = CommandConfiguration(
+            commandName: "trial-balance", abstract: "Debits and credits per account for a period, one section per currency.")
         @OptionGroup var report: InventoryCommands.ReportOptions
         @OptionGroup var period: Period
         func run() async throws {
             let (from, to) = try period.dates()
-            var trial: Statements.TrialBalance?
-            try await report.withPool { trial = try await Statements().trialBalance(from: from, to: to, $0) }
-            guard let trial else { return }
-            if report.json { return try printJSON(trial) }
-            print(accountsTable(trial.accounts))
-            print("total debits \(amount(trial.totalDebits)), total credits \(amount(trial.totalCredits)): \(trial.balances ? "balanced" : "NOT BALANCED")")
+            var trials: [Statements.TrialBalance] = []
+            try await report.withPool { trials = try await Statements().trialBalance(from: from, to: to, $0) }
+            if report.json { return try printJSON(trials) }
+            if trials.isEmpty { print("no entries") }
+            for trial in trials {
+                print(trial.currency)
+                print(accountsTable(trial.accounts))
+                let (debits, credits) = (amount(trial.totalDebits, trial.currency), amount(trial.totalCredits, trial.currency))
+                print("total debits \(debits), total credits \(credits) \(trial.currency): \(trial.balances ? "balanced" : "NOT BALANCED")\n")
+            }
         }
     }
 
     struct IncomeStatement: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "income-statement", abstract: "Revenue, expenses and net income for a period.")
+        static let configuration = CommandConfiguration(
+            commandName: "income-statement", abstract: "Revenue, expenses and net income for a period, one section per currency.")
         @OptionGroup var report: InventoryCommands.ReportOptions
         @OptionGroup var period: Period
         func run() async throws {
             let (from, to) = try period.dates()
-            var statement: Statements.IncomeStatement?
-            try await report.withPool { statement = try await Statements().incomeStatement(from: from, to: to, $0) }
-            guard let statement else { return }
-            if report.json { return try printJSON(statement) }
-            print("revenue"); print(accountsTable(statement.revenue))
-            print("expenses"); print(accountsTable(statement.expenses))
-            print("total revenue \(amount(statement.totalRevenue)), total expenses \(amount(statement.totalExpenses)), net income \(amount(statement.netIncome))")
+            var statements: [Statements.IncomeStatement] = []
+            try await report.withPool { statements = try await Statements().incomeStatement(from: from, to: to, $0) }
+            if report.json { return try printJSON(statements) }
+            if statements.isEmpty { print("no entries") }
+            for statement in statements {
+                let c = statement.currency
+                print("\(c) revenue"); print(accountsTable(statement.revenue))
+                print("\(c) expenses"); print(accountsTable(statement.expenses))
+                print("total revenue \(amount(statement.totalRevenue, c)), total expenses \(amount(statement.totalExpenses, c)), net income \(amount(statement.netIncome, c)) \(c)\n")
+            }
         }
     }
 
     struct BalanceSheet: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "balance-sheet", abstract: "Assets, liabilities and equity at a date.")
+        static let configuration = CommandConfiguration(
+            commandName: "balance-sheet", abstract: "Assets, liabilities and equity at a date, one section per currency.")
         @OptionGroup var report: InventoryCommands.ReportOptions
         @Option(help: "The date (YYYY-MM-DD); default: everything.") var at: String?
         func run() async throws {
             let date: BusinessDate?
             do { date = try at.map { try BusinessDate($0) } } catch { throw ValidationError("--at: \(error)") }
-            var sheet: Statements.BalanceSheet?
-            try await report.withPool { sheet = try await Statements().balanceSheet(at: date, $0) }
-            guard let sheet else { return }
-            if report.json { return try printJSON(sheet) }
-            print("assets"); print(accountsTable(sheet.assets))
-            print("liabilities"); print(accountsTable(sheet.liabilities))
-            print("equity"); print(accountsTable(sheet.equity))
-            print("earnings not yet closed \(amount(sheet.earnings))")
-            print("assets \(amount(sheet.totalAssets)) = liabilities \(amount(sheet.totalLiabilities)) + equity \(amount(sheet.totalEquity)): \(sheet.balances ? "holds" : "DOES NOT HOLD")")
+            var sheets: [Statements.BalanceSheet] = []
+            try await report.withPool { sheets = try await Statements().balanceSheet(at: date, $0) }
+            if report.json { return try printJSON(sheets) }
+            if sheets.isEmpty { print("no entries") }
+            for sheet in sheets {
+                let c = sheet.currency
+                print("\(c) assets"); print(accountsTable(sheet.assets))
+                print("\(c) liabilities"); print(accountsTable(sheet.liabilities))
+                print("\(c) equity"); print(accountsTable(sheet.equity))
+                print("earnings not yet closed \(amount(sheet.earnings, c)) \(c)")
+                print("assets \(amount(sheet.totalAssets, c)) = liabilities \(amount(sheet.totalLiabilities, c)) + equity \(amount(sheet.totalEquity, c)) \(c): \(sheet.balances ? "holds" : "DOES NOT HOLD")\n")
+            }
         }
     }
 
@@ -110,7 +126,8 @@ struct FinanceCommands: AsyncParsableCommand {
                 printReport(try await Statements().ageing(at: date, pool), json: report.json)
                 if !report.json {
                     for (kind, buckets) in try await Statements().ageingTotals(at: date, pool).sorted(by: { $0.key > $1.key }) {
-                        print("\(kind): " + AgeingBucket.allCases.map { "\($0.rawValue) \(amount(buckets[$0] ?? 0))" }.joined(separator: " · "))
+                        let currency = kind.split(separator: " ").last.map(String.init) ?? ""
+                        print("\(kind): " + AgeingBucket.allCases.map { "\($0.rawValue) \(amount(buckets[$0] ?? 0, currency))" }.joined(separator: " · "))
                     }
                 }
             }

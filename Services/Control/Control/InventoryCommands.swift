@@ -65,10 +65,15 @@ struct InventoryCommands: AsyncParsableCommand {
         @Option var sku: String
         @Option var warehouse: String
         @Option var lot: String
-        @Option(help: "Units to add (negative to remove).") var delta: Int
+        // .unconditional: `--delta -2` is the value -2, not an unknown option.
+        @Option(parsing: .unconditional, help: "Units to add (negative to remove).") var delta: Int
         @Option var reason: String
+        @Option(help: "Take inspected units out of quarantine: restock (positive delta) or write-off (negative delta).")
+        var quarantine: InventoryCommand.QuarantineDisposition?
         func run() async throws {
-            try await send(InventoryCommand.Adjust(sku: sku, warehouse: warehouse, lot: lot, delta: delta, reason: reason), servers: servers, output: output)
+            try await send(
+                InventoryCommand.Adjust(sku: sku, warehouse: warehouse, lot: lot, delta: delta, reason: reason, quarantine: quarantine),
+                servers: servers, output: output)
         }
     }
 
@@ -278,3 +283,5 @@ struct InventoryCommands: AsyncParsableCommand {
         func run() async throws { try await CheckCommand.run(report: report) }
     }
 }
+
+extension InventoryCommand.QuarantineDisposition: ExpressibleByArgument {}

@@ -383,7 +383,7 @@ struct OrdersCommands: AsyncParsableCommand {
                 let table = ReportTable(
                     columns: ["id", "received_at", "routing_key", "code", "reason", "status", "attempts"],
                     rows: entries.map {
-                        ["\($0.id)", UTCTimestamp.string(from: $0.receivedAt), $0.routingKey, $0.code, String($0.reason.prefix(100)), $0.status, "\($0.attempts)"]
+                        ["\($0.id)", UTCTimestamp.string(from: $0.receivedAt), IngestMessage.printable($0.routingKey), $0.code, String($0.reason.prefix(100)), $0.status, "\($0.attempts)"]
                     }, numericColumns: ["id", "attempts"])
                 printReport(table, json: report.json)
             }
@@ -404,7 +404,7 @@ struct OrdersCommands: AsyncParsableCommand {
                     return
                 }
                 print("quarantined message \(entry.id), \(entry.status), attempts \(entry.attempts), received \(UTCTimestamp.string(from: entry.receivedAt))")
-                print("routing key: \(entry.routingKey)")
+                print("routing key: \(IngestMessage.printable(entry.routingKey))")
                 print("why: \(entry.code): \(entry.reason)")
                 print("body (\(entry.body.count) bytes):")
                 print(String(decoding: entry.body.prefix(64 * 1024), as: UTF8.self))

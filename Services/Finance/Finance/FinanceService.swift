@@ -7,8 +7,8 @@ import ServiceKit
 
 /// The finance service: a double-entry journal every business event posts to, sales
 /// invoices and credit notes, receivables and payables, cost of goods sold. It consumes
-/// `finance.events` (orders placed, stock issued and received, SKUs for their tax
-/// category) and `finance.commands`; handlers in `Handlers/`.
+/// `finance.events` (orders placed, stock issued, received, returned and adjusted, SKUs for
+/// their tax category) and `finance.commands`; handlers in `Handlers/`.
 public enum FinanceService {
     public static let name = "finance"
 
@@ -19,7 +19,10 @@ public enum FinanceService {
         let handlers = FinanceHandlers(schema: schema)
         var registry = MessageHandlers()
         handlers.register(in: &registry)
-        let events = [CatalogEvent.SKUChanged.type, OrderEvent.Placed.type, InventoryEvent.Issued.type, InventoryEvent.Received.type]
+        let events = [
+            CatalogEvent.SKUChanged.type, OrderEvent.Placed.type, InventoryEvent.Issued.type, InventoryEvent.Received.type,
+            InventoryEvent.Returned.type, InventoryEvent.Adjusted.type,
+        ]
         return ServiceDefinition(
             name: name, schema: schema, defaultHTTPPort: 8094, migrations: FinanceMigrations.all,
             queues: [
@@ -53,6 +56,8 @@ struct FinanceHandlers: Sendable {
         registry.on(OrderEvent.Placed.self, orderPlaced)
         registry.on(InventoryEvent.Issued.self, stockIssued)
         registry.on(InventoryEvent.Received.self, stockReceived)
+        registry.on(InventoryEvent.Returned.self, stockReturned)
+        registry.on(InventoryEvent.Adjusted.self, stockAdjusted)
         registry.command(FinanceCommand.RecordPayment.self, recordPayment)
         registry.command(FinanceCommand.RecordRefund.self, recordRefund)
         registry.command(FinanceCommand.PaySupplier.self, paySupplier)

@@ -5,6 +5,8 @@ import ServiceKit
 
 /// The orders service. Queues:
 /// - `orders.ingest`: platform messages from `erp.ingest` (`platform.#`), taken by ``Intake``;
+/// - `orders.ingest.unrouted`: what `erp.ingest` could route to no queue (its alternate
+///   exchange `erp.ingest.unrouted`), quarantined as `bad-routing-key`;
 /// - `orders.events`: `catalog.sku.changed.v1`, copied into `orders.skus` (orders on hold
 ///   for an unknown SKU proceed when it appears), and `finance.payment.received.v1` (a
 ///   pending order becomes paid);
@@ -15,25 +17,32 @@ public enum OrdersService {
     /// Tests give each service its own exchanges; `queuePrefix` names the three queues.
     public static func definition(
         schema: String = "orders", queuePrefix: String = "orders", configuration: IngestConfiguration = IngestConfiguration(),
-        returnPolicy: ReturnPolicy = ReturnPolicy(), ingestExchange: String = Exchanges.ingest, eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands
+        returnPolicy: ReturnPolicy = ReturnPolicy(), ingestExchange: String = Exchanges.ingest, unroutedExchange: String? = nil,
+        eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands
     ) -> ServiceDefinition {
         let handlers = OrderHandlers(
             intake: Intake(orders: OrderStore(schema: schema), quarantine: QuarantineStore(schema: schema), configuration: configuration),
             returnPolicy: returnPolicy)
+        // The alternate exchange of the ingest exchange; by default erp.ingest's (a test with
+        // an ingest exchange of its own names its own, or has none).
+        let unrouted = unroutedExchange ?? (ingestExchange == Exchanges.ingest ? Exchanges.unrouted : nil)
         var registry = MessageHandlers()
-        handlers.register(in: &registry, ingestQueue: "\(queuePrefix).ingest")
+        handlers.register(in: &registry, ingestQueue: "\(queuePrefix).ingest", unroutedQueue: "\(queuePrefix).ingest.unrouted")
+        var queues = [
+            ServiceQueue(name: "\(queuePrefix).ingest", bindings: [QueueBinding(exchange: ingestExchange, routingKey: "platform.#")]),
+            ServiceQueue(
+                name: "\(queuePrefix).events",
+                bindings: [
+                    QueueBinding(exchange: eventsExchange, routingKey: CatalogEvent.SKUChanged.type.rawValue),
+                    QueueBinding(exchange: eventsExchange, routingKey: FinanceEvent.PaymentReceived.type.rawValue),
+                ]),
+            ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "orders.#")]),
+        ]
+        if let unrouted {
+            queues.append(ServiceQueue(name: "\(queuePrefix).ingest.unrouted", bindings: [QueueBinding(exchange: unrouted, routingKey: "#")]))
+        }
         return ServiceDefinition(
-            name: name, schema: schema, defaultHTTPPort: 8093, migrations: OrdersMigrations.all,
-            queues: [
-                ServiceQueue(name: "\(queuePrefix).ingest", bindings: [QueueBinding(exchange: ingestExchange, routingKey: "platform.#")]),
-                ServiceQueue(
-                    name: "\(queuePrefix).events",
-                    bindings: [
-                        QueueBinding(exchange: eventsExchange, routingKey: CatalogEvent.SKUChanged.type.rawValue),
-                        QueueBinding(exchange: eventsExchange, routingKey: FinanceEvent.PaymentReceived.type.rawValue),
-                    ]),
-                ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "orders.#")]),
-            ],
+            name: name, schema: schema, defaultHTTPPort: 8093, migrations: OrdersMigrations.all, queues: queues,
             handlers: registry)
     }
 }
@@ -43,8 +52,9 @@ struct OrderHandlers: Sendable {
     let returnPolicy: ReturnPolicy
     var orders: OrderStore { intake.orders }
 
-    func register(in registry: inout MessageHandlers, ingestQueue: String) {
+    func register(in registry: inout MessageHandlers, ingestQueue: String, unroutedQueue: String) {
         registry.raw(queue: ingestQueue) { delivery, context in try await intake.handle(delivery, context) }
+        registry.raw(queue: unroutedQueue) { delivery, context in try await intake.handleUnrouted(delivery, context) }
         registry.on(CatalogEvent.SKUChanged.self, skuChanged)
         registry.command(OrderCommand.RetryQuarantined.self, retry)
         registerCommands(in: &registry)
@@ -71,15 +81,14 @@ struct OrderHandlers: Sendable {
             throw CommandRefused("already-retried", "quarantined message \(entry.id) was taken already (order \(entry.orderID.map(String.init) ?? "-"))")
         }
         let message = IngestMessage(
-            exchange: Exchanges.ingest, routingKey: entry.routingKey, messageID: nil, signature: entry.signature, shopHeader: entry.shopHeader,
-            body: entry.body)
-        do {
-            let outcome = try await intake.take(try intake.read(message), context)
-            try await intake.quarantine.markRetried(entry.id, order: outcome.order, in: context.transaction)
-            return OrderCommand.RetryResult(accepted: true, order: outcome.order, code: nil, reason: nil)
-        } catch let rejection as IntakeRejection {
+            exchange: Exchanges.ingest, routingKey: entry.routingKey, messageID: entry.messageID, signature: entry.signature,
+            shopHeader: entry.shopHeader, body: entry.body)
+        var outcome: Intake.Outcome?
+        if let rejection = try await intake.guarded(context, { outcome = try await intake.take(message, context) }) {
             try await intake.quarantine.rejectedAgain(entry.id, rejection, in: context.transaction)
-            return OrderCommand.RetryResult(accepted: false, order: nil, code: rejection.code, reason: rejection.reason)
+            return OrderCommand.RetryResult(accepted: false, order: nil, code: rejection.code, reason: IngestMessage.printable(rejection.reason))
         }
+        try await intake.quarantine.markRetried(entry.id, order: outcome?.order, in: context.transaction)
+        return OrderCommand.RetryResult(accepted: true, order: outcome?.order, code: nil, reason: nil)
     }
 }

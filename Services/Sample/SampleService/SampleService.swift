@@ -46,7 +46,7 @@ public enum SampleService {
 }
 
 /// The failure the sample reports for keys starting with `fail`: transient, so it is retried.
-public struct DependencyDown: Error, CustomStringConvertible {
+public struct DependencyDown: TransientFailure, CustomStringConvertible {
     public init() {}
     public var description: String { "the dependency is down (on purpose)" }
 }

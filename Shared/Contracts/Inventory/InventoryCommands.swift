@@ -33,6 +33,9 @@ public enum InventoryCommand {
     }
 
     /// A change to a lot with a reason (damage, loss, found).
+    /// Changes a lot's on hand by `delta` (damage, a find), or, with `quarantine`, takes
+    /// inspected units out of quarantine: `restock` puts `delta` (> 0) units into the lot,
+    /// `writeOff` removes `-delta` (delta < 0) units for good.
     public struct Adjust: Message, Equatable {
         public static let type: MessageType = "inventory.adjust_stock.v1"
         public var sku: String
@@ -40,9 +43,16 @@ public enum InventoryCommand {
         public var lot: String
         public var delta: Int
         public var reason: String
-        public init(sku: String, warehouse: String, lot: String, delta: Int, reason: String) {
-            (self.sku, self.warehouse, self.lot, self.delta, self.reason) = (sku, warehouse, lot, delta, reason)
+        public var quarantine: QuarantineDisposition?
+        public init(sku: String, warehouse: String, lot: String, delta: Int, reason: String, quarantine: QuarantineDisposition? = nil) {
+            (self.sku, self.warehouse, self.lot, self.delta, self.reason, self.quarantine) = (sku, warehouse, lot, delta, reason, quarantine)
         }
+    }
+
+    /// What becomes of quarantined units once inspected.
+    public enum QuarantineDisposition: String, Codable, Sendable, CaseIterable {
+        case restock
+        case writeOff = "write-off"
     }
 
     /// A cycle count of a lot: the difference to the books becomes an adjustment.

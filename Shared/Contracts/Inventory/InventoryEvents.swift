@@ -39,6 +39,8 @@ public enum InventoryEvent {
         public init(order: String, lots: [InventoryResult.IssuedLot]) { (self.order, self.lots) = (order, lots) }
     }
 
+    /// Units back from a customer: into a lot (sellable) or into quarantine, at `unitCost`
+    /// (the lot's), which finance takes back out of the cost of goods sold.
     public struct Returned: Message, Equatable {
         public static let type: MessageType = "inventory.stock.returned.v1"
         public var reference: String
@@ -47,11 +49,21 @@ public enum InventoryEvent {
         public var lot: String
         public var quantity: Int
         public var condition: InventoryCommand.ReturnCondition
-        public init(reference: String, sku: String, warehouse: String, lot: String, quantity: Int, condition: InventoryCommand.ReturnCondition) {
+        /// The cost of one unit (absent in events of earlier versions).
+        public var unitCost: Money?
+        /// The order the units were issued for, when known.
+        public var order: String?
+        public init(
+            reference: String, sku: String, warehouse: String, lot: String, quantity: Int, condition: InventoryCommand.ReturnCondition,
+            unitCost: Money? = nil, order: String? = nil
+        ) {
             (self.reference, self.sku, self.warehouse, self.lot, self.quantity, self.condition) = (reference, sku, warehouse, lot, quantity, condition)
+            (self.unitCost, self.order) = (unitCost, order)
         }
     }
 
+    /// On hand of a lot changed by hand or by a count (`quarantine` absent), or quarantined
+    /// units were inspected: restocked into the lot or written off.
     public struct Adjusted: Message, Equatable {
         public static let type: MessageType = "inventory.stock.adjusted.v1"
         public var sku: String
@@ -59,8 +71,15 @@ public enum InventoryEvent {
         public var lot: String
         public var delta: Int
         public var reason: String
-        public init(sku: String, warehouse: String, lot: String, delta: Int, reason: String) {
+        /// The cost of one unit (absent in events of earlier versions).
+        public var unitCost: Money?
+        public var quarantine: InventoryCommand.QuarantineDisposition?
+        public init(
+            sku: String, warehouse: String, lot: String, delta: Int, reason: String, unitCost: Money? = nil,
+            quarantine: InventoryCommand.QuarantineDisposition? = nil
+        ) {
             (self.sku, self.warehouse, self.lot, self.delta, self.reason) = (sku, warehouse, lot, delta, reason)
+            (self.unitCost, self.quarantine) = (unitCost, quarantine)
         }
     }
 

@@ -150,7 +150,9 @@ extension FinanceCommand {
     public struct RefundLine: Codable, Sendable, Equatable {
         public var line: Int
         public var amount: Money
-        public init(line: Int, amount: Money) { (self.line, self.amount) = (line, amount) }
+        /// Units returned on the line (shown on the credit note); absent for a refund of money only.
+        public var quantity: Int?
+        public init(line: Int, amount: Money, quantity: Int? = nil) { (self.line, self.amount, self.quantity) = (line, amount, quantity) }
     }
 }
 

@@ -12,6 +12,8 @@ public enum Accounts {
     public static let platformClearing = "1010"
     public static let receivables = "1100"
     public static let inventory = "1200"
+    /// Returned units in quarantine, at cost, until inspected (since finance migration 2).
+    public static let returnedGoods = "1210"
     public static let inputVAT = "1300"
     public static let payables = "2000"
     public static let outputVAT = "2100"
@@ -21,7 +23,10 @@ public enum Accounts {
     public static let shippingRevenue = "4100"
     public static let salesReturns = "4900"
     public static let costOfGoodsSold = "5000"
+    /// Stock found or lost by adjustments and counts, and quarantined units written off (since finance migration 2).
+    public static let inventoryAdjustments = "5100"
 
+    /// The accounts of finance migration 1 (later ones are added by their own migrations).
     public static let seed: [(code: String, name: String, type: AccountType)] = [
         (cash, "Cash at bank", .asset),
         (platformClearing, "Platform clearing (payouts due from platforms)", .asset),

@@ -38,15 +38,15 @@ public struct Invoice: Sendable, Equatable {
         _ order: OrderSnapshot, taxCategories: [String: String], rates: TaxRates, issuedOn: BusinessDate
     ) throws -> Invoice {
         let currency = try Currency(code: order.currency)
-        var lines = order.lines.map { line in
+        var lines = try order.lines.map { line in
             Line(
                 number: line.line, sku: line.sku, description: line.sku, quantity: line.quantity,
-                tax: TaxCalculation.line(line.total, basisPoints: rates.rate(taxCategories[line.sku] ?? "standard"), inclusive: order.pricesIncludeTax))
+                tax: try TaxCalculation.line(line.total, basisPoints: rates.rate(taxCategories[line.sku] ?? "standard"), inclusive: order.pricesIncludeTax))
         }
         if !order.shippingFee.isZero {
             lines.append(Line(
                 number: (order.lines.map(\.line).max() ?? 0) + 1, sku: nil, description: "Shipping", quantity: 1,
-                tax: TaxCalculation.line(order.shippingFee, basisPoints: rates.rate("standard"), inclusive: order.pricesIncludeTax)))
+                tax: try TaxCalculation.line(order.shippingFee, basisPoints: rates.rate("standard"), inclusive: order.pricesIncludeTax)))
         }
         return Invoice(
             kind: .invoice, order: order.order, channel: order.platform, customer: order.customer, currency: currency,
@@ -58,20 +58,24 @@ public struct Invoice: Sendable, Equatable {
     /// it exactly), and each part's VAT is worked out at that line's rate. Amounts are negative.
     public func creditNote(for amount: Money, issuedOn: BusinessDate) throws -> Invoice {
         let parts = try amount.allocate(lines.map(\.tax.gross.minorUnits))
-        return try creditNote(lines: zip(lines, parts).filter { !$0.1.isZero }.map { ($0.0.number, $0.1) }, issuedOn: issuedOn)
+        return try creditNote(lines: zip(lines, parts).filter { !$0.1.isZero }.map { ($0.0.number, $0.1, nil) }, issuedOn: issuedOn)
     }
 
-    /// A credit note for given amounts (gross) of given lines (a return of those lines):
-    /// each line's VAT is reversed at that line's rate. Amounts are negative.
-    public func creditNote(lines refunded: [(line: Int, amount: Money)], issuedOn: BusinessDate) throws -> Invoice {
+    /// A credit note for given amounts (gross) of given lines (a return of those lines, with
+    /// the units returned, or a refund of money only, without): each line's VAT is reversed
+    /// at that line's rate. Amounts are negative.
+    public func creditNote(lines refunded: [(line: Int, amount: Money, quantity: Int?)], issuedOn: BusinessDate) throws -> Invoice {
         let credited = try refunded.map { part -> Line in
             guard let line = lines.first(where: { $0.number == part.line }) else { throw CreditProblem("invoice \(number) has no line \(part.line)") }
             guard part.amount.currency == currency, !part.amount.isNegative, part.amount.minorUnits <= line.tax.gross.minorUnits else {
                 throw CreditProblem("line \(part.line): \(part.amount) is more than its \(line.tax.gross)")
             }
-            let tax = TaxCalculation.line(part.amount, basisPoints: line.tax.basisPoints, inclusive: true)
+            if let quantity = part.quantity, quantity < 0 || quantity > line.quantity {
+                throw CreditProblem("line \(part.line): \(quantity) units is more than its \(line.quantity)")
+            }
+            let tax = try TaxCalculation.line(part.amount, basisPoints: line.tax.basisPoints, inclusive: true)
             return Line(
-                number: line.number, sku: line.sku, description: "Credit: \(line.description)", quantity: 0,
+                number: line.number, sku: line.sku, description: "Credit: \(line.description)", quantity: part.quantity ?? 0,
                 tax: TaxCalculation.Line(net: -tax.net, tax: -tax.tax, gross: -tax.gross, basisPoints: tax.basisPoints))
         }
         return Invoice(

@@ -22,24 +22,26 @@ public enum TaxCalculation {
         public let basisPoints: Int
     }
 
-    /// `amount` is the line's total as priced: gross when `inclusive`, net otherwise.
-    public static func line(_ amount: Money, basisPoints: Int, inclusive: Bool) -> Line {
+    /// `amount` is the line's total as priced: gross when `inclusive`, net otherwise. Throws
+    /// ``MoneyError/overflow`` for an amount too large to compute with (never traps).
+    public static func line(_ amount: Money, basisPoints: Int, inclusive: Bool) throws -> Line {
         let currency = amount.currency
         if inclusive {
-            let net = divideHalfUp(amount.minorUnits * 10_000, by: Int64(10_000 + basisPoints))
-            return Line(
-                net: Money(minorUnits: net, currency: currency), tax: Money(minorUnits: amount.minorUnits - net, currency: currency),
-                gross: amount, basisPoints: basisPoints)
+            let (scaled, overflow) = amount.minorUnits.multipliedReportingOverflow(by: 10_000)
+            guard !overflow else { throw MoneyError.overflow }
+            let net = Money(minorUnits: divideHalfUp(scaled, by: Int64(10_000 + basisPoints)), currency: currency)
+            return Line(net: net, tax: try amount - net, gross: amount, basisPoints: basisPoints)
         }
-        let tax = divideHalfUp(amount.minorUnits * Int64(basisPoints), by: 10_000)
-        return Line(
-            net: amount, tax: Money(minorUnits: tax, currency: currency), gross: Money(minorUnits: amount.minorUnits + tax, currency: currency),
-            basisPoints: basisPoints)
+        let (scaled, overflow) = amount.minorUnits.multipliedReportingOverflow(by: Int64(basisPoints))
+        guard !overflow else { throw MoneyError.overflow }
+        let tax = Money(minorUnits: divideHalfUp(scaled, by: 10_000), currency: currency)
+        return Line(net: amount, tax: tax, gross: try amount + tax, basisPoints: basisPoints)
     }
 
-    /// a / b rounded half away from zero (b > 0).
+    /// a / b rounded half away from zero (b > 0); cannot overflow.
     public static func divideHalfUp(_ a: Int64, by b: Int64) -> Int64 {
-        let magnitude = (2 * abs(a) + b) / (2 * b)
-        return a < 0 ? -magnitude : magnitude
+        let quotient = a / b, remainder = a % b
+        guard remainder.magnitude >= (b.magnitude + 1) / 2 else { return quotient }
+        return a < 0 ? quotient - 1 : quotient + 1
     }
 }

@@ -15,7 +15,7 @@ extension FinanceHandlers {
         guard try await documents.invoice(order: order.order, in: tx) == nil else { return }  // invoiced before
         let invoice = try await invoice(order, context)
         let issuedOn = invoice.issuedOn
-        if order.paymentStatus == "paid" {
+        if order.paymentStatus == "paid" && !invoice.gross.isZero {
             // Paid on the platform: the platform owes the money until its payout.
             var payment = JournalEntry(currency: invoice.currency)
             payment.debit(Accounts.platformClearing, invoice.gross.minorUnits, memo: order.platform)
@@ -65,8 +65,12 @@ extension FinanceHandlers {
             entry.credit(line.sku == nil ? Accounts.shippingRevenue : Accounts.salesRevenue, line.tax.net.minorUnits, memo: line.sku ?? "shipping")
         }
         entry.credit(Accounts.outputVAT, invoice.tax.minorUnits)
-        try await journal.post(
-            entry, date: invoice.issuedOn, description: "Invoice \(invoice.number) for order \(invoice.order)", source: "invoice:\(invoice.number)", in: tx)
+        // A zero invoice (a free order) is issued and numbered like any other; it moves no money.
+        if !invoice.gross.isZero {
+            try await journal.post(
+                entry, date: invoice.issuedOn, description: "Invoice \(invoice.number) for order \(invoice.order)", source: "invoice:\(invoice.number)",
+                in: tx)
+        }
         try await documents.open(
             .receivable, document: invoice.number, order: invoice.order, party: customer?.email ?? customer?.name, amount: invoice.gross,
             on: invoice.issuedOn, due: invoice.dueOn, in: tx)
@@ -84,7 +88,7 @@ extension FinanceHandlers {
         }
         let open = try await documents.settle(.receivable, order: command.order, amount: command.amount, in: tx)
         var entry = JournalEntry(currency: command.amount.currency)
-        entry.debit(command.method == "platform" ? Accounts.platformClearing : Accounts.cash, command.amount.minorUnits, memo: command.method)
+        entry.debit(try await paymentAccount(command, tx), command.amount.minorUnits, memo: command.method)
         entry.credit(Accounts.receivables, command.amount.minorUnits, memo: "order \(command.order)")
         guard let id = try await journal.post(
             entry, date: command.receivedOn ?? .today(), description: "Payment \(command.reference) for order \(command.order)",
@@ -93,6 +97,20 @@ extension FinanceHandlers {
         try await context.publish(event: FinanceEvent.PaymentReceived(
             order: command.order, amount: command.amount, method: command.method, reference: command.reference, open: open))
         return FinanceCommand.Result(entry: id, openAmount: open)
+    }
+
+    /// Where a payment's money is: the platform's clearing account for a platform payment;
+    /// for an exchange, wherever the return's refund went (the replacement is paid from it,
+    /// reference `<rma>-credit`); the bank otherwise.
+    func paymentAccount(_ command: FinanceCommand.RecordPayment, _ tx: PostgresTransaction) async throws -> String {
+        switch command.method {
+        case "platform": return Accounts.platformClearing
+        case "exchange" where command.reference.hasSuffix("-credit"):
+            let refund = try await journal.entry(source: "refund:\(command.reference.dropLast("-credit".count))", in: tx)
+            let viaPlatform = refund?.entry.lines.contains { $0.account == Accounts.platformClearing && $0.credit > 0 } ?? false
+            return viaPlatform ? Accounts.platformClearing : Accounts.cash
+        default: return Accounts.cash
+        }
     }
 
     func recordRefund(_ command: FinanceCommand.RecordRefund, _ context: HandlerContext) async throws -> FinanceCommand.Result {
@@ -107,11 +125,14 @@ extension FinanceHandlers {
         let today = BusinessDate.today()
         var note: Invoice
         if let lines = command.lines {
-            let sum = lines.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
-            guard sum == command.amount.minorUnits else {
-                throw CommandRefused("validation", "the refund's lines sum to \(Money(minorUnits: sum, currency: command.amount.currency)), not \(command.amount)")
+            let sum: Money
+            do { sum = try Money.sum(lines.map(\.amount), currency: command.amount.currency) } catch {
+                throw CommandRefused("validation", "the refund's lines: \(error)")
             }
-            do { note = try invoice.creditNote(lines: lines.map { ($0.line, $0.amount) }, issuedOn: today) } catch let problem as Invoice.CreditProblem {
+            guard sum == command.amount else {
+                throw CommandRefused("validation", "the refund's lines sum to \(sum), not \(command.amount)")
+            }
+            do { note = try invoice.creditNote(lines: lines.map { ($0.line, $0.amount, $0.quantity) }, issuedOn: today) } catch let problem as Invoice.CreditProblem {
                 throw CommandRefused("validation", problem.description)
             }
         } else {
@@ -131,7 +152,11 @@ extension FinanceHandlers {
         entry.debit(Accounts.salesReturns, -note.net.minorUnits, memo: note.number)
         entry.debit(Accounts.outputVAT, -note.tax.minorUnits, memo: note.number)
         if credited > 0 { entry.credit(Accounts.receivables, credited, memo: note.number) }
-        if command.amount.minorUnits > credited { entry.credit(Accounts.cash, command.amount.minorUnits - credited, memo: command.reason) }
+        if command.amount.minorUnits > credited {
+            // Money goes back the way it came: an order paid on its platform is refunded through the platform.
+            let paidOnPlatform = try await journal.entry(source: "platform-payment:\(command.order)", in: tx) != nil
+            entry.credit(paidOnPlatform ? Accounts.platformClearing : Accounts.cash, command.amount.minorUnits - credited, memo: command.reason)
+        }
         guard let id = try await journal.post(
             entry, date: today, description: "Refund \(command.reference) for order \(command.order): \(command.reason)", source: "refund:\(command.reference)", in: tx)
         else { throw CommandRefused("duplicate-refund", "refund \(command.reference) was recorded before") }
@@ -165,11 +190,16 @@ extension FinanceHandlers {
     /// Reverses an invoice's entry, marks it void and closes its receivable (whatever was
     /// paid on it stays credited to receivables: the caller carries it on or refunds it).
     func reverse(invoice number: String, reason: String, _ tx: PostgresTransaction) async throws -> Int64? {
-        guard let original = try await journal.entry(source: "invoice:\(number)", in: tx) else {
-            throw CommandRefused("unknown-invoice", "invoice \(number) has no journal entry")
+        var id: Int64?
+        if let original = try await journal.entry(source: "invoice:\(number)", in: tx) {
+            id = try await journal.post(
+                original.entry.reversed, date: .today(), description: "Void invoice \(number): \(reason)", source: "void:\(number)", in: tx)
+        } else {
+            // Only a zero invoice posts nothing.
+            let gross = try await tx.query(PostgresQuery(sql: "SELECT gross_minor FROM \(s).invoices WHERE number = $1", binds: [number]))
+                .first?.decode(Int64.self, at: 0)
+            guard gross == 0 else { throw CommandRefused("unknown-invoice", "invoice \(number) has no journal entry") }
         }
-        let id = try await journal.post(
-            original.entry.reversed, date: .today(), description: "Void invoice \(number): \(reason)", source: "void:\(number)", in: tx)
         try await tx.query(PostgresQuery(
             sql: "UPDATE \(s).invoices SET status = 'void', void_reason = $2 WHERE number = $1", binds: [number, reason]))
         try await documents.close(.receivable, document: number, in: tx)

@@ -3,36 +3,86 @@ import Foundation
 import Messaging
 import Postgres
 
-/// Stock: a shipment books its cost of goods sold at the FIFO lot cost inventory reports; a
+/// Stock: a shipment books its cost of goods sold at the FIFO lot cost inventory reports, a
+/// return takes it back; adjustments and inspected quarantine move inventory at lot cost; a
 /// goods receipt books inventory and input VAT against the supplier (payable); supplier
 /// payments settle the payable.
 extension FinanceHandlers {
     func stockIssued(_ event: InventoryEvent.Issued, _ context: HandlerContext) async throws {
         guard let currency = event.lots.first?.unitCost.currency else { return }
+        let costs = try event.lots.map { try $0.unitCost.times($0.quantity) }
+        let total = try Money.sum(costs, currency: currency)
         var entry = JournalEntry(currency: currency)
-        var total: Int64 = 0
-        for lot in event.lots { total += lot.unitCost.minorUnits * Int64(lot.quantity) }
-        entry.debit(Accounts.costOfGoodsSold, total, memo: "order \(event.order)")
-        entry.credit(Accounts.inventory, total, memo: "order \(event.order)")
-        guard total > 0, let id = try await journal.post(
+        entry.debit(Accounts.costOfGoodsSold, total.minorUnits, memo: "order \(event.order)")
+        entry.credit(Accounts.inventory, total.minorUnits, memo: "order \(event.order)")
+        guard !total.isZero, let id = try await journal.post(
             entry, date: Self.businessDate(context.envelope.occurredAt), description: "Cost of goods shipped for order \(event.order)",
             source: "cogs:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
         else { return }
         try await context.transaction.queue(PostgresQuery(sql: """
             INSERT INTO \(s).cost_lines (order_ref, sku, quantity, cost_minor, currency, entry_id)
             SELECT $1, l.sku, l.quantity, l.cost, $2, $3 FROM unnest($4::text[], $5::int[], $6::bigint[]) AS l (sku, quantity, cost)
-            """, binds: [
-                event.order, currency.code, id, event.lots.map(\.sku), event.lots.map(\.quantity),
-                event.lots.map { $0.unitCost.minorUnits * Int64($0.quantity) },
-            ]))
+            """, binds: [event.order, currency.code, id, event.lots.map(\.sku), event.lots.map(\.quantity), costs.map(\.minorUnits)]))
+    }
+
+    /// Units back from a customer leave the cost of goods sold at the cost they were issued
+    /// at: sellable ones go back to inventory, quarantined ones to returned goods awaiting
+    /// inspection. The order's cost lines go down with them.
+    func stockReturned(_ event: InventoryEvent.Returned, _ context: HandlerContext) async throws {
+        guard let unitCost = event.unitCost else {
+            throw PermanentMessageError("validation", "the return of \(event.quantity) × \(event.sku) under \(event.reference) carries no unit cost")
+        }
+        let cost = try unitCost.times(event.quantity)
+        guard !cost.isZero else { return }
+        var entry = JournalEntry(currency: cost.currency)
+        let memo = "\(event.sku) lot \(event.lot), \(event.reference)"
+        entry.debit(event.condition == .sellable ? Accounts.inventory : Accounts.returnedGoods, cost.minorUnits, memo: memo)
+        entry.credit(Accounts.costOfGoodsSold, cost.minorUnits, memo: memo)
+        guard let id = try await journal.post(
+            entry, date: Self.businessDate(context.envelope.occurredAt),
+            description: "Returned \(event.quantity) × \(event.sku) (\(event.condition.rawValue)) under \(event.reference)",
+            source: "return-cost:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
+        else { return }
+        guard let order = event.order else { return }
+        try await context.transaction.queue(PostgresQuery(sql: """
+            INSERT INTO \(s).cost_lines (order_ref, sku, quantity, cost_minor, currency, entry_id) VALUES ($1, $2, $3, $4, $5, $6)
+            """, binds: [order, event.sku, -event.quantity, -cost.minorUnits, cost.currency.code, id]))
+    }
+
+    /// Stock found or lost (an adjustment, a count) moves inventory against inventory
+    /// adjustments; inspected quarantined units go back to inventory (restocked) or are
+    /// written off, out of returned goods awaiting inspection.
+    func stockAdjusted(_ event: InventoryEvent.Adjusted, _ context: HandlerContext) async throws {
+        guard let unitCost = event.unitCost else {
+            throw PermanentMessageError("validation", "the adjustment of \(event.sku) lot \(event.lot) by \(event.delta) carries no unit cost")
+        }
+        let value = try unitCost.times(event.delta)
+        guard !value.isZero else { return }
+        var entry = JournalEntry(currency: value.currency)
+        let memo = "\(event.sku) lot \(event.lot): \(event.reason)"
+        switch event.quarantine {
+        case nil:
+            entry.debit(Accounts.inventory, value.minorUnits, memo: memo)
+            entry.credit(Accounts.inventoryAdjustments, value.minorUnits, memo: memo)
+        case .restock?:
+            entry.debit(Accounts.inventory, value.minorUnits, memo: memo)
+            entry.credit(Accounts.returnedGoods, value.minorUnits, memo: memo)
+        case .writeOff?:
+            entry.debit(Accounts.inventoryAdjustments, -value.minorUnits, memo: memo)
+            entry.credit(Accounts.returnedGoods, -value.minorUnits, memo: memo)
+        }
+        try await journal.post(
+            entry, date: Self.businessDate(context.envelope.occurredAt),
+            description: "Stock \(event.quarantine?.rawValue ?? "adjustment") of \(event.delta) × \(event.sku) lot \(event.lot): \(event.reason)",
+            source: "adjustment:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
     }
 
     func stockReceived(_ event: InventoryEvent.Received, _ context: HandlerContext) async throws {
         let tx = context.transaction
-        let net = Money(minorUnits: event.unitCost.minorUnits * Int64(event.quantity), currency: event.unitCost.currency)
+        let net = try event.unitCost.times(event.quantity)
         guard !net.isZero else { return }
         let category = try await taxCategories([event.sku], tx)[event.sku] ?? "standard"
-        let tax = TaxCalculation.line(net, basisPoints: try await rates(tx).rate(category), inclusive: false)
+        let tax = try TaxCalculation.line(net, basisPoints: try await rates(tx).rate(category), inclusive: false)
         var entry = JournalEntry(currency: net.currency)
         entry.debit(Accounts.inventory, tax.net.minorUnits, memo: "\(event.sku) lot \(event.lot)")
         entry.debit(Accounts.inputVAT, tax.tax.minorUnits)

@@ -1,8 +1,8 @@
 import Postgres
 import ServiceKit
 
-/// Invariant 2 of DESIGN.md section 4 on the live database: every journal entry balances;
-/// the receivables and payables accounts equal the sum of their open items.
+/// Invariant 2 (money) on the live database: every journal entry balances; the receivables
+/// and payables accounts equal the sum of their open items, currency by currency.
 public struct FinanceInvariants: Sendable {
     public let schema: String
     public init(schema: String = "finance") { self.schema = schema }
@@ -16,19 +16,23 @@ public struct FinanceInvariants: Sendable {
                 SELECT 'entry ' || entry_id || ': debits ' || sum(debit_minor) || ', credits ' || sum(credit_minor)
                 FROM \(s).journal_lines GROUP BY entry_id HAVING sum(debit_minor) <> sum(credit_minor)
                 """),
-            ("receivables equal their open items", """
-                SELECT 'account ' || coalesce((SELECT sum(debit_minor - credit_minor) FROM \(s).journal_lines WHERE account = '\(Accounts.receivables)'), 0)
-                       || ', open items ' || coalesce((SELECT sum(open_minor) FROM \(s).open_items WHERE kind = 'receivable'), 0)
-                WHERE coalesce((SELECT sum(debit_minor - credit_minor) FROM \(s).journal_lines WHERE account = '\(Accounts.receivables)'), 0)
-                   <> coalesce((SELECT sum(open_minor) FROM \(s).open_items WHERE kind = 'receivable'), 0)
-                """),
-            ("payables equal their open items", """
-                SELECT 'account ' || coalesce((SELECT sum(credit_minor - debit_minor) FROM \(s).journal_lines WHERE account = '\(Accounts.payables)'), 0)
-                       || ', open items ' || coalesce((SELECT sum(open_minor) FROM \(s).open_items WHERE kind = 'payable'), 0)
-                WHERE coalesce((SELECT sum(credit_minor - debit_minor) FROM \(s).journal_lines WHERE account = '\(Accounts.payables)'), 0)
-                   <> coalesce((SELECT sum(open_minor) FROM \(s).open_items WHERE kind = 'payable'), 0)
-                """),
+            ("receivables equal their open items, per currency", Self.accountAgainstOpenItems(s, account: Accounts.receivables, kind: "receivable", debitNormal: true)),
+            ("payables equal their open items, per currency", Self.accountAgainstOpenItems(s, account: Accounts.payables, kind: "payable", debitNormal: false)),
         ]
         return try await InvariantChecks.run(checks, pool)
+    }
+
+    static func accountAgainstOpenItems(_ s: String, account: String, kind: String, debitNormal: Bool) -> String {
+        """
+        WITH ledger AS (
+            SELECT currency, sum(\(debitNormal ? "debit_minor - credit_minor" : "credit_minor - debit_minor")) AS balance
+            FROM \(s).journal_lines WHERE account = '\(account)' GROUP BY currency
+        ), items AS (
+            SELECT currency, sum(open_minor) AS open FROM \(s).open_items WHERE kind = '\(kind)' GROUP BY currency
+        )
+        SELECT coalesce(l.currency, i.currency) || ': account ' || coalesce(l.balance, 0) || ', open items ' || coalesce(i.open, 0)
+        FROM ledger l FULL JOIN items i ON i.currency = l.currency
+        WHERE coalesce(l.balance, 0) <> coalesce(i.open, 0)
+        """
     }
 }

@@ -21,12 +21,12 @@ public struct Journal: Sendable {
         else { return nil }
         let id = try row.decode(Int64.self, at: 0)
         try await tx.queue(PostgresQuery(sql: """
-            INSERT INTO \(s).journal_lines (entry_id, line, account, debit_minor, credit_minor, memo)
-            SELECT $1, l.line, l.account, l.debit, l.credit, l.memo
+            INSERT INTO \(s).journal_lines (entry_id, line, account, debit_minor, credit_minor, memo, currency)
+            SELECT $1, l.line, l.account, l.debit, l.credit, l.memo, $7
             FROM unnest($2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::text[]) AS l (line, account, debit, credit, memo)
             """, binds: [
                 id, Array(1...entry.lines.count), entry.lines.map(\.account), entry.lines.map(\.debit), entry.lines.map(\.credit),
-                entry.lines.map(\.memo),
+                entry.lines.map(\.memo), entry.currency.code,
             ]))
         return id
     }

@@ -15,41 +15,55 @@ public struct Statements: Sendable {
         public let code: String
         public let name: String
         public let type: String
+        public let currency: String
         public let debits: Int64
         public let credits: Int64
         /// In the account's normal direction (debit for assets and expenses).
         public var balance: Int64 { AccountType(rawValue: type)?.debitNormal == true ? debits - credits : credits - debits }
     }
 
-    /// Every account's debits and credits for entries dated in [from, to] (either may be open).
+    /// Every account's debits and credits per currency for entries dated in [from, to]
+    /// (either may be open); an account without entries in a currency is not listed for it.
+    /// Amounts of different currencies are never added together.
     public func balances(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> [AccountBalance] {
         try await pool.query(PostgresQuery(sql: """
-            SELECT a.code, a.name, a.type, coalesce(sum(l.debit_minor), 0)::bigint AS debits, coalesce(sum(l.credit_minor), 0)::bigint AS credits
+            SELECT a.code, a.name, a.type, l.currency, sum(l.debit_minor)::bigint AS debits, sum(l.credit_minor)::bigint AS credits
             FROM \(s).accounts a
-            LEFT JOIN \(s).journal_lines l ON l.account = a.code
+            JOIN \(s).journal_lines l ON l.account = a.code
                 AND l.entry_id IN (SELECT id FROM \(s).journal_entries
                                    WHERE ($1::date IS NULL OR entry_date >= $1::date) AND ($2::date IS NULL OR entry_date <= $2::date))
-            GROUP BY a.code, a.name, a.type ORDER BY a.code
+            GROUP BY l.currency, a.code, a.name, a.type ORDER BY l.currency, a.code
             """, binds: [from?.description, to?.description])).map {
                 AccountBalance(
                     code: try $0.decode(String.self, column: "code"), name: try $0.decode(String.self, column: "name"),
-                    type: try $0.decode(String.self, column: "type"), debits: try $0.decode(Int64.self, column: "debits"),
-                    credits: try $0.decode(Int64.self, column: "credits"))
+                    type: try $0.decode(String.self, column: "type"), currency: try $0.decode(String.self, column: "currency"),
+                    debits: try $0.decode(Int64.self, column: "debits"), credits: try $0.decode(Int64.self, column: "credits"))
             }
     }
 
+    /// The balances by currency, in currency order.
+    func byCurrency(_ balances: [AccountBalance]) -> [(currency: String, accounts: [AccountBalance])] {
+        Dictionary(grouping: balances, by: \.currency).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// One currency's trial balance.
     public struct TrialBalance: Codable, Sendable, Equatable {
+        public let currency: String
         public let accounts: [AccountBalance]
         public var totalDebits: Int64 { accounts.reduce(0) { $0 + $1.debits } }
         public var totalCredits: Int64 { accounts.reduce(0) { $0 + $1.credits } }
         public var balances: Bool { totalDebits == totalCredits }
     }
 
-    public func trialBalance(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> TrialBalance {
-        TrialBalance(accounts: try await balances(from: from, to: to, pool).filter { $0.debits != 0 || $0.credits != 0 })
+    /// A trial balance per currency.
+    public func trialBalance(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> [TrialBalance] {
+        byCurrency(try await balances(from: from, to: to, pool).filter { $0.debits != 0 || $0.credits != 0 })
+            .map { TrialBalance(currency: $0.currency, accounts: $0.accounts) }
     }
 
+    /// One currency's income statement.
     public struct IncomeStatement: Codable, Sendable, Equatable {
+        public let currency: String
         public let revenue: [AccountBalance]
         public let expenses: [AccountBalance]
         public var totalRevenue: Int64 { revenue.reduce(0) { $0 + $1.balance } }
@@ -57,12 +71,16 @@ public struct Statements: Sendable {
         public var netIncome: Int64 { totalRevenue - totalExpenses }
     }
 
-    public func incomeStatement(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> IncomeStatement {
-        let all = try await balances(from: from, to: to, pool)
-        return IncomeStatement(revenue: all.filter { $0.type == "revenue" }, expenses: all.filter { $0.type == "expense" })
+    /// An income statement per currency.
+    public func incomeStatement(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> [IncomeStatement] {
+        byCurrency(try await balances(from: from, to: to, pool)).map {
+            IncomeStatement(currency: $0.currency, revenue: $0.accounts.filter { $0.type == "revenue" }, expenses: $0.accounts.filter { $0.type == "expense" })
+        }
     }
 
+    /// One currency's balance sheet.
     public struct BalanceSheet: Codable, Sendable, Equatable {
+        public let currency: String
         public let at: BusinessDate?
         public let assets: [AccountBalance]
         public let liabilities: [AccountBalance]
@@ -76,12 +94,16 @@ public struct Statements: Sendable {
         public var balances: Bool { totalAssets == totalLiabilities + totalEquity }
     }
 
-    public func balanceSheet(at date: BusinessDate?, _ pool: PostgresPool) async throws -> BalanceSheet {
-        let all = try await balances(from: nil, to: date, pool)
-        let income = IncomeStatement(revenue: all.filter { $0.type == "revenue" }, expenses: all.filter { $0.type == "expense" })
-        return BalanceSheet(
-            at: date, assets: all.filter { $0.type == "asset" }, liabilities: all.filter { $0.type == "liability" },
-            equity: all.filter { $0.type == "equity" }, earnings: income.netIncome)
+    /// A balance sheet per currency.
+    public func balanceSheet(at date: BusinessDate?, _ pool: PostgresPool) async throws -> [BalanceSheet] {
+        byCurrency(try await balances(from: nil, to: date, pool)).map { section in
+            let all = section.accounts
+            let income = IncomeStatement(
+                currency: section.currency, revenue: all.filter { $0.type == "revenue" }, expenses: all.filter { $0.type == "expense" })
+            return BalanceSheet(
+                currency: section.currency, at: date, assets: all.filter { $0.type == "asset" }, liabilities: all.filter { $0.type == "liability" },
+                equity: all.filter { $0.type == "equity" }, earnings: income.netIncome)
+        }
     }
 
     /// Output VAT of invoices and credit notes by rate, and input VAT, for a period.
@@ -93,10 +115,10 @@ public struct Statements: Sendable {
             WHERE i.status = 'issued' AND ($1::date IS NULL OR i.issued_on >= $1::date) AND ($2::date IS NULL OR i.issued_on <= $2::date)
             GROUP BY l.basis_points, i.currency
             UNION ALL
-            SELECT 'input', 'all', e.currency, NULL, sum(jl.debit_minor - jl.credit_minor)::bigint
+            SELECT 'input', 'all', jl.currency, NULL, sum(jl.debit_minor - jl.credit_minor)::bigint
             FROM \(s).journal_lines jl JOIN \(s).journal_entries e ON e.id = jl.entry_id
             WHERE jl.account = '\(Accounts.inputVAT)' AND ($1::date IS NULL OR e.entry_date >= $1::date) AND ($2::date IS NULL OR e.entry_date <= $2::date)
-            GROUP BY e.currency
+            GROUP BY jl.currency
             ORDER BY 1 DESC, 2
             """, binds: [from?.description, to?.description])), numeric: ["net_minor", "tax_minor"])
     }
@@ -120,11 +142,11 @@ public struct Statements: Sendable {
             }, numericColumns: ["order", "days_overdue"])
     }
 
-    /// Open receivables and payables per bucket.
+    /// Open receivables and payables per bucket, keyed "<kind> <currency>" (`receivable CNY`).
     public func ageingTotals(at date: BusinessDate, _ pool: PostgresPool) async throws -> [String: [AgeingBucket: Int64]] {
         var totals: [String: [AgeingBucket: Int64]] = [:]
         for row in try await pool.query(PostgresQuery(sql: """
-            SELECT kind, ($1::date - due_on) AS overdue, open_minor FROM \(s).open_items WHERE open_minor > 0
+            SELECT kind || ' ' || currency AS kind, ($1::date - due_on) AS overdue, open_minor FROM \(s).open_items WHERE open_minor > 0
             """, binds: [date.description])) {
             let bucket = AgeingBucket.of(daysOverdue: try row.decode(Int.self, column: "overdue"))
             totals[try row.decode(String.self, column: "kind"), default: [:]][bucket, default: 0] += try row.decode(Int64.self, column: "open_minor")

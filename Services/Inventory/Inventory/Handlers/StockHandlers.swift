@@ -44,16 +44,31 @@ extension InventoryHandlers {
         guard command.delta != 0 else { throw Self.validation("an adjustment of 0 changes nothing") }
         try Self.require(command.reason, "reason")
         try await requireWarehouse(command.warehouse, context)
+        let cost: Money
         do {
-            try await store.adjust(
-                sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: command.delta, reason: command.reason,
-                in: context.transaction)
+            switch command.quarantine {
+            case nil:
+                cost = try await store.adjust(
+                    sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: command.delta, reason: command.reason,
+                    in: context.transaction)
+            case .restock?:
+                guard command.delta > 0 else { throw Self.validation("restocking quarantined units takes a positive delta (units back into the lot)") }
+                cost = try await store.releaseQuarantine(
+                    sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.delta, disposition: .restock,
+                    reason: command.reason, in: context.transaction)
+            case .writeOff?:
+                guard command.delta < 0 else { throw Self.validation("writing off quarantined units takes a negative delta (units gone)") }
+                cost = try await store.releaseQuarantine(
+                    sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: -command.delta, disposition: .writeOff,
+                    reason: command.reason, in: context.transaction)
+            }
         } catch let refusal as StockStore.AdjustmentRefusal {
             throw CommandRefused("invalid-adjustment", refusal.reason)
         }
         try await context.publish(event: InventoryEvent.Adjusted(
-            sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: command.delta, reason: command.reason))
-        if command.delta < 0 { try await applyReorderRules([(command.sku, command.warehouse)], context) }
+            sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: command.delta, reason: command.reason, unitCost: cost,
+            quarantine: command.quarantine))
+        if command.delta < 0 && command.quarantine == nil { try await applyReorderRules([(command.sku, command.warehouse)], context) }
         return InventoryResult.Adjusted(delta: command.delta, level: try await level(command.sku, command.warehouse, context))
     }
 
@@ -71,8 +86,10 @@ extension InventoryHandlers {
             throw CommandRefused("invalid-count", refusal.reason)
         }
         if delta != 0 {
+            let cost = try await store.lotCost(sku: command.sku, warehouse: command.warehouse, lot: command.lot, in: context.transaction)
             try await context.publish(event: InventoryEvent.Adjusted(
-                sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: delta, reason: "cycle count \(command.reference)"))
+                sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: delta, reason: "cycle count \(command.reference)",
+                unitCost: cost))
         }
         if delta < 0 { try await applyReorderRules([(command.sku, command.warehouse)], context) }
         return InventoryResult.Adjusted(delta: delta, level: try await level(command.sku, command.warehouse, context))
@@ -85,8 +102,9 @@ extension InventoryHandlers {
         try Self.requirePositive(command.quantity)
         if let cost = command.unitCost, cost.isNegative { throw Self.validation("unit cost \(cost) is negative") }
         try await requireWarehouse(command.warehouse, context)
+        let cost: Money
         do {
-            try await store.returnToStock(
+            cost = try await store.returnToStock(
                 reference: command.reference, sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity,
                 condition: command.condition, unitCost: command.unitCost, in: context.transaction)
         } catch let problem as StockStore.ReturnProblem {
@@ -94,7 +112,7 @@ extension InventoryHandlers {
         }
         try await context.publish(event: InventoryEvent.Returned(
             reference: command.reference, sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity,
-            condition: command.condition))
+            condition: command.condition, unitCost: cost))
         return try await level(command.sku, command.warehouse, context)
     }
 
@@ -132,11 +150,12 @@ extension InventoryHandlers {
                 let taken = min(left, lot.quantity)
                 issued[item.sku]![index].quantity -= taken
                 left -= taken
-                try await store.returnToStock(
+                let cost = try await store.returnToStock(
                     reference: command.reference, sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition,
                     unitCost: nil, in: tx)
                 try await context.publish(event: InventoryEvent.Returned(
-                    reference: command.reference, sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition))
+                    reference: command.reference, sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition,
+                    unitCost: cost, order: command.order))
                 returned.append(.init(sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition))
             }
             guard left == 0 else {

@@ -127,5 +127,6 @@ public enum InventoryMigrations {
                 PRIMARY KEY (sku, warehouse, lot)
             );
             """),
+        quarantineCost,
     ]
 }

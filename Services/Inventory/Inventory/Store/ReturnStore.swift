@@ -15,34 +15,76 @@ extension StockStore {
         }
     }
 
+    /// Puts returned units back (sellable) or into quarantine; returns the cost of a unit
+    /// (the lot's, or `unitCost` for a lot new to the warehouse).
+    @discardableResult
     public func returnToStock(
         reference: String, sku: String, warehouse: String, lot: String, quantity: Int, condition: InventoryCommand.ReturnCondition,
         unitCost: Money?, in tx: PostgresTransaction
-    ) async throws {
+    ) async throws -> Money {
+        let known = try await tx.query(PostgresQuery(
+            sql: "SELECT expiry::text, unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
+            binds: [sku, warehouse, lot])).first
+        let cost: Money
+        if let known {
+            cost = Money(minorUnits: try known.decode(Int64.self, at: 1), currency: try Currency(code: try known.decode(String.self, at: 2)))
+        } else if let unitCost {
+            cost = unitCost
+        } else {
+            throw ReturnProblem.unknownLotNeedsCost(sku: sku, warehouse: warehouse, lot: lot)
+        }
         switch condition {
         case .sellable:
-            let known = try await tx.query(PostgresQuery(
-                sql: "SELECT expiry::text, unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
-                binds: [sku, warehouse, lot])).first
-            let cost: Money
-            if let known {
-                cost = Money(minorUnits: try known.decode(Int64.self, at: 1), currency: try Currency(code: try known.decode(String.self, at: 2)))
-            } else if let unitCost {
-                cost = unitCost
-            } else {
-                throw ReturnProblem.unknownLotNeedsCost(sku: sku, warehouse: warehouse, lot: lot)
-            }
             try await addToLot(
                 "return", sku: sku, warehouse: warehouse, lot: lot,
                 expiry: try known?.decode(String?.self, at: 0).map { try BusinessDate($0) }, unitCost: cost, quantity: quantity,
                 reference: reference, in: tx)
         case .quarantine:
             try await tx.query(PostgresQuery(sql: """
-                INSERT INTO \(table).quarantine (sku, warehouse, lot, quantity) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (sku, warehouse, lot) DO UPDATE SET quantity = quarantine.quantity + EXCLUDED.quantity
-                """, binds: [sku, warehouse, lot, quantity]))
+                INSERT INTO \(table).quarantine (sku, warehouse, lot, quantity, unit_cost_minor, currency) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (sku, warehouse, lot) DO UPDATE SET quantity = quarantine.quantity + EXCLUDED.quantity,
+                    unit_cost_minor = coalesce(quarantine.unit_cost_minor, EXCLUDED.unit_cost_minor),
+                    currency = coalesce(quarantine.currency, EXCLUDED.currency)
+                """, binds: [sku, warehouse, lot, quantity, cost.minorUnits, cost.currency.code]))
             try await record("quarantine", sku: sku, warehouse: warehouse, lot: lot, quantity: quantity, reference: reference, in: tx)
         }
+        return cost
+    }
+
+    /// Takes inspected units out of quarantine: restocked into their lot (an adjustment of
+    /// its on hand) or written off. Returns the cost of a unit they were quarantined at.
+    public func releaseQuarantine(
+        sku: String, warehouse: String, lot: String, quantity: Int, disposition: InventoryCommand.QuarantineDisposition, reason: String,
+        in tx: PostgresTransaction
+    ) async throws -> Money {
+        guard let row = try await tx.query(PostgresQuery(sql: """
+            UPDATE \(table).quarantine SET quantity = quantity - $4
+            WHERE sku = $1 AND warehouse = $2 AND lot = $3 AND quantity >= $4
+            RETURNING unit_cost_minor, currency
+            """, binds: [sku, warehouse, lot, quantity])).first
+        else {
+            throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) has fewer than \(quantity) units in quarantine")
+        }
+        let known = try row.decode(Int64?.self, at: 0).map { minor in
+            Money(minorUnits: minor, currency: try Currency(code: try row.decode(String.self, at: 1)))
+        }
+        try await record("quarantine", sku: sku, warehouse: warehouse, lot: lot, quantity: -quantity, reference: reason, in: tx)
+        switch disposition {
+        case .writeOff:
+            if let known { return known }
+            return try await lotCost(sku: sku, warehouse: warehouse, lot: lot, in: tx)
+        case .restock:
+            let cost = try await adjust(sku: sku, warehouse: warehouse, lot: lot, delta: quantity, reason: reason, in: tx)
+            return known ?? cost
+        }
+    }
+
+    func lotCost(sku: String, warehouse: String, lot: String, in tx: PostgresTransaction) async throws -> Money {
+        guard let row = try await tx.query(PostgresQuery(
+            sql: "SELECT unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
+            binds: [sku, warehouse, lot])).first
+        else { throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) does not exist") }
+        return Money(minorUnits: try row.decode(Int64.self, at: 0), currency: try Currency(code: try row.decode(String.self, at: 1)))
     }
 }
 

@@ -223,19 +223,23 @@ public struct StockStore: Sendable {
 
     /// Changes a lot's quantity by `delta` (damage, loss, found stock) with a reason. The
     /// result may not go below zero, nor below what is reserved.
+    /// Changes a lot's on hand by `delta`; returns the cost of one of its units.
+    @discardableResult
     public func adjust(
         sku: String, warehouse: String, lot: String, delta: Int, reason: String, in tx: PostgresTransaction
-    ) async throws {
-        guard delta != 0 else { return }
+    ) async throws -> Money {
+        guard delta != 0 else { return try await lotCost(sku: sku, warehouse: warehouse, lot: lot, in: tx) }
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw AdjustmentRefusal(reason: "an adjustment needs a reason")
         }
-        let lotRow = try await tx.query(PostgresQuery(sql: """
+        guard let lotRow = try await tx.query(PostgresQuery(sql: """
             UPDATE \(table).lots SET on_hand = on_hand + $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3 AND on_hand + $4 >= 0
-            """, binds: [sku, warehouse, lot, delta]))
-        guard lotRow.affectedRows == 1 else {
+            RETURNING unit_cost_minor, currency
+            """, binds: [sku, warehouse, lot, delta])).first
+        else {
             throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) does not exist or holds fewer than \(-delta) units")
         }
+        let cost = Money(minorUnits: try lotRow.decode(Int64.self, at: 0), currency: try Currency(code: try lotRow.decode(String.self, at: 1)))
         let stockRow = try await tx.query(PostgresQuery(sql: """
             UPDATE \(table).stock SET on_hand = on_hand + $3 WHERE sku = $1 AND warehouse = $2 AND on_hand + $3 >= reserved
             """, binds: [sku, warehouse, delta]))
@@ -243,6 +247,7 @@ public struct StockStore: Sendable {
             throw AdjustmentRefusal(reason: "removing \(-delta) units of \(sku) in \(warehouse) would leave less than is reserved")
         }
         try await record("adjustment", sku: sku, warehouse: warehouse, lot: lot, quantity: delta, reference: reason, in: tx)
+        return cost
     }
 
     /// Records a cycle count of a lot: the difference to the books becomes an adjustment.
@@ -257,6 +262,7 @@ public struct StockStore: Sendable {
             binds: [sku, warehouse, lot])).first
         else { throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) does not exist") }
         let delta = counted - (try row.decode(Int.self, at: 0))
+        guard delta != 0 else { return 0 }
         try await adjust(sku: sku, warehouse: warehouse, lot: lot, delta: delta, reason: "cycle count \(countReference)", in: tx)
         return delta
     }

@@ -35,8 +35,17 @@ public struct IntakeRejection: Error, Equatable, Sendable, CustomStringConvertib
 }
 
 /// ISO 8601 date-times (`2026-11-28T10:15:00Z`, `2026-11-28T10:15:00.250+08:00`), parsed by
-/// hand: Foundation's formatters load ICU, which a service would pay for in memory.
+/// hand: Foundation's formatters load ICU, which a service would pay for in memory. Only
+/// dates that exist are taken (no February 31, no year 0000), with offsets up to ±18:00.
 public enum ISODateTime {
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
     public static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
         func number(_ from: Int, _ count: Int) -> Int? {
@@ -51,7 +60,8 @@ public enum ISODateTime {
         guard bytes.count >= 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84 || bytes[10] == 32, bytes[13] == 58, bytes[16] == 58,
             let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
             let minute = number(14, 2), let second = number(17, 2),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            (1...9999).contains(year), (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24,
+            minute < 60, second < 60
         else { return nil }
         var index = 19
         var fraction = 0.0
@@ -72,7 +82,8 @@ public enum ISODateTime {
         case 90, 122:  // Z
             index += 1
         case 43, 45:  // + -
-            guard let hours = number(index + 1, 2), index + 3 < bytes.count, bytes[index + 3] == 58, let minutes = number(index + 4, 2)
+            guard let hours = number(index + 1, 2), index + 3 < bytes.count, bytes[index + 3] == 58, let minutes = number(index + 4, 2),
+                hours <= 18, minutes < 60
             else { return nil }
             offset = (hours * 3600 + minutes * 60) * (bytes[index] == 45 ? -1 : 1)
             index += 6
@@ -109,5 +120,21 @@ public struct IngestMessage: Sendable, Equatable {
     public init(exchange: String, routingKey: String, messageID: String?, signature: String?, shopHeader: String?, body: Data) {
         (self.exchange, self.routingKey, self.messageID, self.signature, self.shopHeader, self.body) =
             (exchange, routingKey, messageID, signature, shopHeader, body)
+    }
+
+    /// `text` with every control character (U+0000 to U+001F, U+007F) written as `\u00XX`,
+    /// for a text column, a log line or a terminal; what arrived is kept as bytes.
+    public static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return text }
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7f {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                shown += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
     }
 }

@@ -44,10 +44,10 @@ public struct IntakeOrder: Sendable, Equatable {
     public let note: String?
 
     /// Σ line totals.
-    public var merchandise: Money { Money(minorUnits: lines.reduce(0) { $0 + $1.total.minorUnits }, currency: currency) }
-    public var discountTotal: Money { Money(minorUnits: lines.reduce(0) { $0 + $1.discount.minorUnits }, currency: currency) }
+    public let merchandise: Money
+    public let discountTotal: Money
     /// What the customer pays: line totals plus shipping.
-    public var total: Money { Money(minorUnits: merchandise.minorUnits + shippingFee.minorUnits, currency: currency) }
+    public let total: Money
 
     /// The state a new order starts in, before the SKU check.
     public var initialStatus: OrderStatus {
@@ -59,31 +59,53 @@ public struct IntakeOrder: Sendable, Equatable {
     }
 }
 
+/// The largest values intake takes, so that nothing computed from an order (line totals,
+/// order totals, tax in basis points, sums over merged orders) can overflow.
+public enum IntakeLimits {
+    /// Lines in one order.
+    public static let lines = 500
+    /// Units on one line.
+    public static let quantity = 1_000_000
+    /// Any one amount (a unit price, a discount, the shipping fee, a line total, the order
+    /// total): 10^12 minor units, 10,000,000,000.00 CNY.
+    public static let amountMinorUnits: Int64 = 1_000_000_000_000
+}
+
 /// Turns a canonical platform message into an ``IntakeOrder`` or says exactly what is
 /// wrong with it. Pure.
 public enum IntakeValidation {
-    public static let maximumLines = 500
+    public static let maximumLines = IntakeLimits.lines
 
     public static func validate(_ order: CanonicalOrder, key: IngestRoutingKey) throws(IntakeRejection) -> IntakeOrder {
         func reject(_ reason: String) -> IntakeRejection { IntakeRejection("invalid", reason) }
         guard order.platform == key.platform else {
             throw IntakeRejection("platform-mismatch", "the body says platform '\(order.platform)', the routing key '\(key.platform)'")
         }
+        for (field, text) in order.textFields where text.unicodeScalars.contains("\u{0}") {
+            throw reject("\(field) contains a NUL character (U+0000), which no text field may hold")
+        }
         guard !order.shop.isEmpty, order.shop.count <= 100 else { throw reject("shop must be 1 to 100 characters") }
         guard !order.externalId.isEmpty, order.externalId.count <= 100 else { throw reject("external_id must be 1 to 100 characters") }
         let revision = order.revision ?? 1
         guard revision >= 1 else { throw reject("revision must be at least 1 (got \(revision))") }
         guard let placedAt = ISODateTime.parse(order.placedAt) else {
-            throw reject("placed_at '\(order.placedAt)' is not an ISO 8601 date-time such as 2026-11-28T10:15:00Z")
+            throw reject("placed_at '\(order.placedAt)' is not an ISO 8601 date-time of a day that exists, such as 2026-11-28T10:15:00Z")
         }
         let currency: Currency
         do { currency = try Currency(code: order.currency) } catch { throw reject("\(error)") }
+        func bounded(_ money: Money, _ field: String) throws(IntakeRejection) -> Money {
+            guard money.minorUnits <= IntakeLimits.amountMinorUnits else {
+                throw reject("\(field) \(money.decimalString) is out of range: at most \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: currency).decimalString) is taken")
+            }
+            return money
+        }
         func amount(_ text: String?, _ field: String) throws(IntakeRejection) -> Money {
             guard let text else { return .zero(currency) }
             let money: Money
-            do { money = try Money(parsing: text, currency: currency) } catch { throw reject("\(field): \(error)") }
-            guard !money.isNegative else { throw reject("\(field) '\(text)' is negative") }
-            return money
+            do { money = try Money(parsingUnsigned: text, currency: currency) } catch MoneyError.overflow {
+                throw reject("\(field) '\(text)' is out of range: at most \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: currency).decimalString) is taken")
+            } catch { throw reject("\(field): \(error)") }
+            return try bounded(money, field)
         }
         guard !order.lines.isEmpty else { throw reject("an order needs at least one line") }
         guard order.lines.count <= maximumLines else { throw reject("\(order.lines.count) lines is more than \(maximumLines)") }
@@ -92,21 +114,38 @@ public enum IntakeValidation {
             let number = index + 1
             guard !line.sku.trimmingCharacters(in: .whitespaces).isEmpty else { throw reject("line \(number) has no sku") }
             guard line.quantity > 0 else { throw reject("line \(number) (\(line.sku)): quantity \(line.quantity) must be at least 1") }
+            guard line.quantity <= IntakeLimits.quantity else {
+                throw reject("line \(number) (\(line.sku)): quantity \(line.quantity) is out of range: at most \(IntakeLimits.quantity) units a line")
+            }
             let unit = try amount(line.unitPrice, "line \(number) unit_price")
             let discount = try amount(line.discount, "line \(number) discount")
-            let (gross, overflow) = unit.minorUnits.multipliedReportingOverflow(by: Int64(line.quantity))
-            guard !overflow else { throw reject("line \(number): the amount is too large") }
-            guard discount.minorUnits <= gross else {
-                throw reject("line \(number) (\(line.sku)): discount \(discount.decimalString) is more than the line's \(Money(minorUnits: gross, currency: currency).decimalString)")
+            let gross: Money
+            do { gross = try bounded(try unit.times(line.quantity), "line \(number) (\(line.sku)) amount") } catch let rejection as IntakeRejection {
+                throw rejection
+            } catch {
+                throw reject("line \(number) (\(line.sku)) amount is out of range")
+            }
+            guard discount.minorUnits <= gross.minorUnits else {
+                throw reject("line \(number) (\(line.sku)): discount \(discount.decimalString) is more than the line's \(gross.decimalString)")
             }
             lines.append(IntakeOrder.Line(
                 number: number, sku: line.sku, title: line.title, quantity: line.quantity, unitPrice: unit, discount: discount,
-                total: Money(minorUnits: gross - discount.minorUnits, currency: currency)))
+                total: Money(minorUnits: gross.minorUnits - discount.minorUnits, currency: currency)))
         }
         let shippingFee = try amount(order.shippingFee, "shipping_fee")
+        let merchandise: Money, discountTotal: Money, total: Money
+        do {
+            merchandise = try bounded(try Money.sum(lines.map(\.total), currency: currency), "the lines' total")
+            discountTotal = try Money.sum(lines.map(\.discount), currency: currency)
+            total = try bounded(try merchandise + shippingFee, "the order total")
+        } catch let rejection as IntakeRejection {
+            throw rejection
+        } catch {
+            throw reject("the order total is out of range: at most \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: currency).decimalString) is taken")
+        }
         if let address = order.shippingAddress {
-            guard address.country.count == 2, address.country.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
-                throw reject("shipping_address.country '\(address.country)' is not an ISO 3166 code such as CN")
+            guard ISO3166.isAssigned(address.country) else {
+                throw reject("shipping_address.country '\(address.country)' is not an ISO 3166-1 alpha-2 country code such as CN")
             }
             guard !address.line1.trimmingCharacters(in: .whitespaces).isEmpty else { throw reject("shipping_address.line1 is empty") }
         }
@@ -119,7 +158,9 @@ public enum IntakeValidation {
         }
         var paidAt: Date?
         if let text = order.payment?.paidAt {
-            guard let date = ISODateTime.parse(text) else { throw reject("payment.paid_at '\(text)' is not an ISO 8601 date-time") }
+            guard let date = ISODateTime.parse(text) else {
+                throw reject("payment.paid_at '\(text)' is not an ISO 8601 date-time of a day that exists, such as 2026-11-28T10:15:00Z")
+            }
             paidAt = date
         }
         let paymentAmount = try order.payment?.amount.map { text throws(IntakeRejection) in try amount(text, "payment.amount") }
@@ -129,7 +170,7 @@ public enum IntakeValidation {
             shippingAddress: order.shippingAddress, shippingMethod: order.shippingMethod, shippingFee: shippingFee, lines: lines,
             payment: IntakeOrder.Payment(
                 status: status, method: order.payment?.method, amount: paymentAmount, paidAt: paidAt, transactionID: order.payment?.transactionId),
-            note: order.note)
+            note: order.note, merchandise: merchandise, discountTotal: discountTotal, total: total)
         if status == .paid {
             guard let paid = paymentAmount else { throw reject("a paid order needs payment.amount") }
             guard paid == intake.total else {
@@ -139,5 +180,34 @@ public enum IntakeValidation {
             }
         }
         return intake
+    }
+}
+
+extension CanonicalOrder {
+    /// Every text field with its name as the schema writes it, for checks that apply to all of them.
+    var textFields: [(String, String)] {
+        var fields: [(String, String?)] = [
+            ("platform", platform), ("shop", shop), ("external_id", externalId), ("placed_at", placedAt), ("currency", currency),
+            ("shipping_fee", shippingFee), ("shipping_method", shippingMethod), ("note", note),
+            ("customer.external_id", customer?.externalId), ("customer.name", customer?.name), ("customer.email", customer?.email),
+            ("customer.phone", customer?.phone),
+            ("payment.status", payment?.status), ("payment.method", payment?.method), ("payment.amount", payment?.amount),
+            ("payment.paid_at", payment?.paidAt), ("payment.transaction_id", payment?.transactionId),
+        ]
+        if let address = shippingAddress {
+            fields += [
+                ("shipping_address.name", address.name), ("shipping_address.phone", address.phone), ("shipping_address.country", address.country),
+                ("shipping_address.province", address.province), ("shipping_address.city", address.city),
+                ("shipping_address.district", address.district), ("shipping_address.line1", address.line1),
+                ("shipping_address.line2", address.line2), ("shipping_address.postal_code", address.postalCode),
+            ]
+        }
+        for (index, line) in lines.enumerated() {
+            fields += [
+                ("lines[\(index)].sku", line.sku), ("lines[\(index)].title", line.title), ("lines[\(index)].unit_price", line.unitPrice),
+                ("lines[\(index)].discount", line.discount),
+            ]
+        }
+        return fields.compactMap { name, value in value.map { (name, $0) } }
     }
 }

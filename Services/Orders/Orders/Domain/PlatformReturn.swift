@@ -30,13 +30,19 @@ public enum PlatformReturn {
         do { request = try MessageCoding.decoder().decode(CanonicalReturn.self, from: message.body) } catch {
             throw IntakeRejection("undecodable", Intake.describe(error))
         }
+        let texts = [("shop", request.shop), ("external_id", request.externalId), ("return_id", request.returnId), ("reason", request.reason ?? ""),
+                     ("kind", request.kind ?? "")] + request.lines.enumerated().map { ("lines[\($0.offset)].sku", $0.element.sku) }
+        for (field, value) in texts where value.unicodeScalars.contains("\u{0}") {
+            throw IntakeRejection("invalid", "\(field) contains a NUL character (U+0000), which no text field may hold")
+        }
         for (value, field) in [(request.shop, "shop"), (request.externalId, "external_id"), (request.returnId, "return_id")]
         where value.trimmingCharacters(in: .whitespaces).isEmpty {
             throw IntakeRejection("invalid", "\(field) is empty")
         }
         guard !request.lines.isEmpty else { throw IntakeRejection("invalid", "the return names no lines") }
-        for line in request.lines where line.quantity < 1 || line.sku.isEmpty {
-            throw IntakeRejection("invalid", "line \(line.sku.isEmpty ? "with no SKU" : line.sku): \(line.quantity) units (at least 1, with a SKU)")
+        for line in request.lines where line.quantity < 1 || line.quantity > IntakeLimits.quantity || line.sku.isEmpty {
+            throw IntakeRejection(
+                "invalid", "line \(line.sku.isEmpty ? "with no SKU" : line.sku): \(line.quantity) units (1 to \(IntakeLimits.quantity), with a SKU)")
         }
         guard let kind = ReturnKind(rawValue: request.kind ?? ReturnKind.return.rawValue) else {
             throw IntakeRejection("invalid", "kind '\(request.kind ?? "")' is not one of \(ReturnKind.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Messaging
 import Metrics
+import Postgres
 
 /// Platform order intake: reads a message from `erp.ingest` (size, routing key, platform,
 /// signature, format, validation), then creates the order or applies it as a later
@@ -48,7 +49,11 @@ struct Intake: Sendable {
             do { shopify = try MessageCoding.decoder().decode(ShopifyOrder.self, from: message.body) } catch {
                 throw IntakeRejection("undecodable", Self.describe(error))
             }
-            canonical = try ShopifyMapping.canonical(shopify, shop: message.shopHeader ?? "default")
+            guard let shop = message.shopHeader, !shop.isEmpty else {
+                throw IntakeRejection(
+                    "invalid", "a Shopify message names its shop in the \(IngestMessage.shopifyShopHeader) header, and this one has none")
+            }
+            canonical = try ShopifyMapping.canonical(shopify, shop: shop)
         }
         return try IntakeValidation.validate(canonical, key: key)
     }
@@ -62,26 +67,69 @@ struct Intake: Sendable {
 
     /// The raw handler of `orders.ingest`.
     func handle(_ delivery: RawDelivery, _ context: HandlerContext) async throws {
+        let message = Self.message(delivery)
+        var order: IntakeOrder?
+        if !PlatformReturn.isReturnRequest(message.routingKey) {
+            // What can be checked without the database needs no savepoint.
+            do { order = try read(message) } catch { return try await reject(message, error, context) }
+        }
+        if let rejection = try await guarded(context, {
+            if let order { _ = try await self.take(order, context) } else { try await self.takeReturn(message, context) }
+        }) {
+            try await reject(message, rejection, context)
+        }
+    }
+
+    /// The raw handler of `orders.ingest.unrouted`: a message `erp.ingest` had no queue
+    /// for (its routing key is not one any service takes) is quarantined, never lost.
+    func handleUnrouted(_ delivery: RawDelivery, _ context: HandlerContext) async throws {
+        let message = Self.message(delivery)
+        try await reject(message, IntakeRejection(
+            "bad-routing-key",
+            "no service takes routing key '\(IngestMessage.printable(message.routingKey))' on \(message.exchange) (expected platform.<platform>.order.<event>, platform.<platform>.return.requested)"),
+            context)
+    }
+
+    static func message(_ delivery: RawDelivery) -> IngestMessage {
         let headers = delivery.properties.headers
-        let message = IngestMessage(
+        return IngestMessage(
             exchange: delivery.exchange, routingKey: delivery.routingKey, messageID: delivery.properties.messageID,
             signature: headers[IngestMessage.signatureHeader]?.stringValue, shopHeader: headers[IngestMessage.shopifyShopHeader]?.stringValue,
             body: delivery.body)
-        do {
-            if PlatformReturn.isReturnRequest(message.routingKey) {
-                try await takeReturn(message, context)
-            } else {
-                _ = try await take(try read(message), context)
-            }
-        } catch let rejection as IntakeRejection {
-            let id = try await quarantine.add(message, rejection: rejection, in: context.transaction)
-            rejections.increment()
-            context.logger.notice("platform message quarantined", metadata: [
-                "quarantine": "\(id)", "routing_key": "\(message.routingKey)", "code": "\(rejection.code)", "reason": "\(rejection.reason)",
-            ])
-            try await context.publish(event: OrderEvent.IngestRejected(
-                quarantine: id, routingKey: message.routingKey, code: rejection.code, reason: rejection.reason))
+    }
+
+    /// Takes a platform message: an order (its outcome) or a return request (nil).
+    func take(_ message: IngestMessage, _ context: HandlerContext) async throws -> Outcome? {
+        if PlatformReturn.isReturnRequest(message.routingKey) {
+            try await takeReturn(message, context)
+            return nil
         }
+        return try await take(try read(message), context)
+    }
+
+    /// Runs `body`; a rejection, or a value of the message that the database refuses (a data
+    /// exception, SQLSTATE class 22), is returned with the effects undone.
+    func guarded(_ context: HandlerContext, _ body: () async throws -> Void) async throws -> IntakeRejection? {
+        try await context.undoing({ error in
+            switch error {
+            case let rejection as IntakeRejection: return rejection
+            case let error as PostgresError where error.sqlState?.hasPrefix("22") == true:
+                return IntakeRejection(
+                    "invalid", "the database refused a value of this message: \(error.message) (SQLSTATE \(error.sqlState ?? "-"))")
+            default: return nil
+            }
+        }, body)
+    }
+
+    /// Keeps a message that was not taken in the quarantine and announces it.
+    func reject(_ message: IngestMessage, _ rejection: IntakeRejection, _ context: HandlerContext) async throws {
+        let id = try await quarantine.add(message, rejection: rejection, in: context.transaction)
+        rejections.increment()
+        let routingKey = IngestMessage.printable(message.routingKey), reason = IngestMessage.printable(rejection.reason)
+        context.logger.notice("platform message quarantined", metadata: [
+            "quarantine": "\(id)", "routing_key": "\(routingKey)", "code": "\(rejection.code)", "reason": "\(reason)",
+        ])
+        try await context.publish(event: OrderEvent.IngestRejected(quarantine: id, routingKey: routingKey, code: rejection.code, reason: reason))
     }
 
     /// Stores a valid order: new, a later revision, or a repeat.
@@ -177,7 +225,7 @@ struct Intake: Sendable {
 }
 
 /// An order neither created nor found: a transient race, retried.
-struct IntakeRaceError: Error, CustomStringConvertible {
+struct IntakeRaceError: TransientFailure, CustomStringConvertible {
     var description: String { "the order was neither created nor found; retrying" }
 }
 

@@ -104,5 +104,6 @@ public enum OrdersMigrations {
         exchanges,
         paymentsFromFinance,
         partialExchangeIndex,
+        quarantineBytes,
     ]
 }

@@ -2,8 +2,8 @@ import Contracts
 import Foundation
 import Postgres
 
-/// Platform messages that were not taken, with their raw body, routing key, signature and
-/// reason, until an operator retries them.
+/// Platform messages that were not taken, with their raw body, routing key, message id,
+/// signature and shop header (byte for byte) and the reason, until an operator retries them.
 public struct QuarantineStore: Sendable {
     public let schema: String
     public init(schema: String = "orders") { self.schema = schema }
@@ -12,7 +12,10 @@ public struct QuarantineStore: Sendable {
     public struct Entry: Sendable, Equatable, Codable {
         public let id: Int64
         public let receivedAt: Date
+        /// Exactly as it arrived (it may hold control characters: show it with
+        /// ``IngestMessage/printable(_:)``).
         public let routingKey: String
+        public let messageID: String?
         public let code: String
         public let reason: String
         public let status: String
@@ -24,25 +27,30 @@ public struct QuarantineStore: Sendable {
     }
 
     public func add(_ message: IngestMessage, rejection: IntakeRejection, in tx: PostgresTransaction) async throws -> Int64 {
-        try await tx.query(PostgresQuery(sql: """
-            INSERT INTO \(s).quarantine (exchange, routing_key, message_id, signature, shop_header, body, code, reason)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
+        let printable = IngestMessage.printable
+        return try await tx.query(PostgresQuery(sql: """
+            INSERT INTO \(s).quarantine (
+                exchange, routing_key, message_id, signature, shop_header, body, code, reason,
+                routing_key_bytes, message_id_bytes, signature_bytes, shop_header_bytes)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id
             """, binds: [
-                message.exchange, message.routingKey, message.messageID, message.signature, message.shopHeader, message.body, rejection.code,
-                rejection.reason,
+                printable(message.exchange), printable(message.routingKey), message.messageID.map(printable), message.signature.map(printable),
+                message.shopHeader.map(printable), message.body, printable(rejection.code), printable(rejection.reason),
+                Data(message.routingKey.utf8), message.messageID.map { Data($0.utf8) }, message.signature.map { Data($0.utf8) },
+                message.shopHeader.map { Data($0.utf8) },
             ]))[0].decode(Int64.self, at: 0)
     }
 
     public func entry(_ id: Int64, lock: Bool = false, in tx: PostgresTransaction) async throws -> Entry? {
         try await tx.query(PostgresQuery(sql: """
-            SELECT id, received_at, routing_key, code, reason, status, attempts, body, signature, shop_header, order_id
+            SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, order_id
             FROM \(s).quarantine WHERE id = $1 \(lock ? "FOR UPDATE" : "")
             """, binds: [id])).first.map(Self.entry)
     }
 
     public func list(includeRetried: Bool, limit: Int, _ pool: PostgresPool) async throws -> [Entry] {
         try await pool.query(PostgresQuery(sql: """
-            SELECT id, received_at, routing_key, code, reason, status, attempts, body, signature, shop_header, order_id
+            SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, order_id
             FROM \(s).quarantine WHERE $1 OR status = 'open' ORDER BY id LIMIT $2
             """, binds: [includeRetried, limit])).map(Self.entry)
     }
@@ -56,16 +64,19 @@ public struct QuarantineStore: Sendable {
     public func rejectedAgain(_ id: Int64, _ rejection: IntakeRejection, in tx: PostgresTransaction) async throws {
         try await tx.query(PostgresQuery(sql: """
             UPDATE \(s).quarantine SET code = $2, reason = $3, attempts = attempts + 1, retried_at = now() WHERE id = $1
-            """, binds: [id, rejection.code, rejection.reason]))
+            """, binds: [id, IngestMessage.printable(rejection.code), IngestMessage.printable(rejection.reason)]))
     }
 
     static func entry(_ row: PostgresRow) throws -> Entry {
-        Entry(
+        func text(_ column: String) throws -> String? {
+            try row.decode(Data?.self, column: column).map { String(decoding: $0, as: UTF8.self) }
+        }
+        return Entry(
             id: try row.decode(Int64.self, column: "id"), receivedAt: try row.decode(Date.self, column: "received_at"),
-            routingKey: try row.decode(String.self, column: "routing_key"), code: try row.decode(String.self, column: "code"),
+            routingKey: try text("routing_key_bytes") ?? "", messageID: try text("message_id_bytes"), code: try row.decode(String.self, column: "code"),
             reason: try row.decode(String.self, column: "reason"), status: try row.decode(String.self, column: "status"),
             attempts: try row.decode(Int.self, column: "attempts"), body: try row.decode(Data.self, column: "body"),
-            signature: try row.decode(String?.self, column: "signature"), shopHeader: try row.decode(String?.self, column: "shop_header"),
+            signature: try text("signature_bytes"), shopHeader: try text("shop_header_bytes"),
             orderID: try row.decode(Int64?.self, column: "order_id"))
     }
 }

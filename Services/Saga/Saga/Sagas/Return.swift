@@ -73,7 +73,9 @@ enum ReturnSteps {
                 guard let approved = data.approved else { return nil }
                 return try SagaCommand(FinanceCommand.RecordRefund(
                     order: data.order, amount: approved.refund, reason: "return \(data.rma): \(data.reason)", reference: data.rma,
-                    lines: approved.lines.filter { !$0.refund.isZero }.map { .init(line: $0.line, amount: $0.refund) }))
+                    lines: approved.lines.filter { !$0.refund.isZero }.map {
+                        .init(line: $0.line, amount: $0.refund, quantity: data.kind.goodsComeBack ? $0.quantity : nil)
+                    }))
             }),
         ]
     }

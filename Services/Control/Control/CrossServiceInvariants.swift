@@ -1,0 +1,91 @@
+import AMQP
+import Finance
+import Messaging
+import Postgres
+import ServiceKit
+
+/// Invariants that compare what two services hold (the operator's role reads every
+/// schema): the books follow the goods, and every live order is invoiced once. Run them on
+/// a quiet system: an event still on its way shows as a difference.
+public struct CrossServiceInvariants: Sendable {
+    public let inventory: String
+    public let finance: String
+    public let orders: String
+    public init(inventory: String = "inventory", finance: String = "finance", orders: String = "orders") {
+        (self.inventory, self.finance, self.orders) = (inventory, finance, orders)
+    }
+
+    /// The ledger's inventory account against the stock valuation (lots and units in
+    /// transit at their lot cost), and returned goods awaiting inspection against the
+    /// quarantine, each per currency.
+    public func booksFollowGoods(_ pool: PostgresPool) async throws -> [InvariantResult] {
+        let i = PostgresQuery.quoteIdentifier(inventory), f = PostgresQuery.quoteIdentifier(finance)
+        func comparison(account: String, stock: String) -> String {
+            """
+            WITH ledger AS (
+                SELECT currency, sum(debit_minor - credit_minor) AS value FROM \(f).journal_lines WHERE account = '\(account)' GROUP BY currency
+            ), stock AS (
+                SELECT currency, sum(value) AS value FROM (\(stock)) v GROUP BY currency
+            )
+            SELECT coalesce(l.currency, s.currency) || ': ledger ' || coalesce(l.value, 0) || ', stock ' || coalesce(s.value, 0) || ' (minor units)'
+            FROM ledger l FULL JOIN stock s ON s.currency = l.currency
+            WHERE coalesce(l.value, 0) <> coalesce(s.value, 0)
+            """
+        }
+        return try await InvariantChecks.run([
+            ("the ledger's inventory account equals the stock valuation, per currency", comparison(account: Accounts.inventory, stock: """
+                SELECT currency, on_hand::bigint * unit_cost_minor AS value FROM \(i).lots
+                UNION ALL
+                SELECT tl.currency, tl.quantity::bigint * tl.unit_cost_minor FROM \(i).transfer_lots tl
+                JOIN \(i).transfers t ON t.id = tl.transfer_id WHERE t.status = 'in_transit'
+                """)),
+            ("returned goods awaiting inspection equal the quarantine at cost, per currency", comparison(account: Accounts.returnedGoods, stock: """
+                SELECT currency, quantity::bigint * unit_cost_minor AS value FROM \(i).quarantine WHERE currency IS NOT NULL
+                """)),
+        ], pool)
+    }
+
+    /// Every order that is not cancelled (nor split or merged into others, whose orders are
+    /// invoiced instead) has exactly one current (issued) invoice.
+    public func ordersInvoicedOnce(_ pool: PostgresPool) async throws -> [InvariantResult] {
+        let o = PostgresQuery.quoteIdentifier(orders), f = PostgresQuery.quoteIdentifier(finance)
+        return try await InvariantChecks.run([
+            ("every placed order that is not cancelled has exactly one current invoice", """
+                SELECT 'order ' || o.id || ' (' || o.status || '): ' || count(i.number) || ' current invoice(s)'
+                FROM \(o).orders o
+                LEFT JOIN \(f).invoices i ON i.order_id = o.id AND i.kind = 'invoice' AND i.status = 'issued'
+                WHERE o.status NOT IN ('cancelled', 'split', 'merged')
+                GROUP BY o.id, o.status HAVING count(i.number) <> 1
+                """),
+        ], pool)
+    }
+
+    /// Every message in every parking queue is listed by `erpctl dead list` with its reason.
+    public static func parkedMessagesExplained(queues: [String], broker: AMQPConfiguration) async throws -> InvariantResult {
+        var violations: [String] = []
+        for parking in queues {
+            let connection = try await AMQPConnection.connect(broker)
+            let held: Int
+            do {
+                held = try await connection.declareQueue(parking, passive: true).messageCount
+                await connection.close()
+            } catch let error as AMQPError where error.code == .notFound {
+                // Never declared: nothing can sit in it.
+                await connection.close()
+                continue
+            } catch {
+                await connection.close()
+                throw error
+            }
+            guard held > 0 else { continue }
+            let listed = try await ParkedMessages.list(parkingQueue: parking, broker: broker)
+            if listed.count < held { violations.append("\(parking): \(held) message(s), \(listed.count) listed") }
+            for message in listed where message.error == "unknown" || message.detail.isEmpty && message.error.isEmpty {
+                violations.append("\(parking): message \(message.id) has no reason")
+            }
+        }
+        return InvariantResult(
+            name: "every parked message is listed with its reason (erpctl dead list)", held: violations.isEmpty,
+            violations: Array(violations.prefix(20)))
+    }
+}

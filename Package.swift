@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -115,7 +116,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders", "Finance", "Saga", "ServiceKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/Benchmarks",
@@ -138,7 +139,7 @@ let package = Package(
             name: "SagaTests",
             dependencies: [
                 "Saga", "Orders", "Inventory", "Finance", "Contracts", "Messaging", "Postgres", "AMQP", "ServiceKit", "TestSupport",
-                "ServiceTestSupport",
+                "ServiceTestSupport", "Control",
             ],
             path: "Tests/SagaTests"),
         .testTarget(
@@ -147,7 +148,10 @@ let package = Package(
             path: "Tests/FinanceTests"),
         .testTarget(
             name: "OrdersTests",
-            dependencies: ["Orders", "Contracts", "Messaging", "Postgres", "AMQP", "TestSupport", "ServiceTestSupport"],
+            dependencies: [
+                "Orders", "Contracts", "Messaging", "Postgres", "AMQP", "TestSupport", "ServiceTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             path: "Tests/OrdersTests"),
         .testTarget(
             name: "CatalogTests", dependencies: ["Catalog", "Contracts", "Messaging", "Postgres", "AMQP", "TestSupport", "ServiceTestSupport"],

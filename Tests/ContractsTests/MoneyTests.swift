@@ -89,3 +89,28 @@ import Testing
         #expect(parts.map(\.minorUnits).reduce(0, +) == Int64.max / 2)
     }
 }
+
+@Suite struct MoneyFromOutsideTests {
+    @Test(arguments: ["+39.00", "-1", "039.00", "00", " 1", "1e3"])
+    func externalAmountsHaveNoSignAndNoLeadingZeros(text: String) {
+        #expect(throws: MoneyError.self) { try Money(parsingUnsigned: text, currency: .cny) }
+    }
+
+    @Test func externalAmountsInTheirOwnGrammarParse() throws {
+        #expect(try Money(parsingUnsigned: "0.50", currency: .cny).minorUnits == 50)
+        #expect(try Money(parsingUnsigned: "1200", currency: .jpy).minorUnits == 1_200)
+    }
+
+    @Test func anAmountTooLargeForSixtyFourBitsSaysItIsOutOfRange() {
+        #expect(throws: MoneyError.overflow) { try Money(parsing: "99999999999999999999.00", currency: .cny) }
+        #expect(MoneyError.overflow.description.contains("out of range"))
+    }
+
+    @Test func sumsAndProductsThatOverflowThrowInsteadOfTrapping() throws {
+        let big = Money(minorUnits: 9_223_372_036_854_775_807, currency: .cny)
+        #expect(throws: MoneyError.overflow) { try big + Money(minorUnits: 1, currency: .cny) }
+        #expect(throws: MoneyError.overflow) { try big.times(2) }
+        #expect(throws: MoneyError.overflow) { try Money.sum([big, big], currency: .cny) }
+        #expect(throws: MoneyError.overflow) { try big.applying(basisPoints: 1_300) }
+    }
+}

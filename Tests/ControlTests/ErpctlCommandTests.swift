@@ -32,6 +32,21 @@ import Testing
         try await ParkedMessagesTests.delete(queue)
     }
 
+    /// The README writes `--delta -2`: a negative number is the option's value, not an unknown option.
+    @Test func aNegativeDeltaIsAValueAsTheREADMEWritesIt() async throws {
+        let result = try await Self.erpctl([
+            "inventory", "adjust", "--sku", "S", "--warehouse", "W", "--lot", "L", "--delta", "-2", "--reason", "damaged",
+            "--amqp-url", "amqp://guest:guest@127.0.0.1:1/%2f",
+        ])
+        #expect(result.status == 1, "parsed, then the broker was unreachable: \(result.output)")
+        #expect(!result.output.contains("Unknown option") && !result.output.contains("Missing value"), "\(result.output)")
+        let quarantine = try await Self.erpctl([
+            "inventory", "adjust", "--sku", "S", "--warehouse", "W", "--lot", "L", "--delta", "-1", "--reason", "broken",
+            "--quarantine", "scrap",
+        ])
+        #expect(quarantine.status == 64, "an unknown disposition is a bad argument: \(quarantine.output)")
+    }
+
     @Test(arguments: [
         ["dead", "replay"], ["dead", "replay", "x", "--all"], ["dead", "purge"], ["migrate", "--service", "nope"], ["nonsense"],
         ["dead", "list", "--amqp-url", "http://x"],

@@ -70,3 +70,19 @@ import Testing
         #expect(note.net.minorUnits + note.tax.minorUnits == -1_001)
     }
 }
+
+@Suite struct TaxOverflowTests {
+    @Test func anAmountTooLargeToComputeTaxOnThrowsInsteadOfTrapping() {
+        let tenTrillion = Money(minorUnits: 1_000_000_000_000_000, currency: .cny)
+        #expect(throws: MoneyError.overflow) { try TaxCalculation.line(tenTrillion, basisPoints: 1_300, inclusive: true) }
+        let largest = Money(minorUnits: .max, currency: .cny)
+        #expect(throws: MoneyError.overflow) { try TaxCalculation.line(largest, basisPoints: 1_300, inclusive: false) }
+    }
+
+    @Test func roundingHalfUpHoldsAtTheEdgesOfSixtyFourBits() {
+        #expect(TaxCalculation.divideHalfUp(.max, by: 10_000) == 922_337_203_685_478)
+        #expect(TaxCalculation.divideHalfUp(.min, by: 10_000) == -922_337_203_685_478)
+        #expect(TaxCalculation.divideHalfUp(15_000, by: 10_000) == 2 && TaxCalculation.divideHalfUp(-15_000, by: 10_000) == -2)
+        #expect(TaxCalculation.divideHalfUp(14_999, by: 10_000) == 1)
+    }
+}

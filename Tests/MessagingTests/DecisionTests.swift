@@ -1,5 +1,6 @@
-import AMQP
+@testable import AMQP
 import Contracts
+import Foundation
 import Postgres
 import SampleService
 import Testing
@@ -46,5 +47,34 @@ import Testing
         #expect(FailureKind.of(PostgresError(code: .server, message: "no right", sqlState: "42501")) == .permanent(code: "statement"))
         #expect(FailureKind.of(PostgresError(code: .connectionFailed, message: "refused", sentToServer: false)) == .unavailable)
         #expect(FailureKind.of(DependencyDown()) == .transient)
+    }
+
+    /// A validation or invariant error of a handler repeats on every attempt: it is parked
+    /// at once, never retried for thirteen minutes first.
+    @Test func anErrorThatWillRepeatIsPermanentAndOnlyWhatCanGoAwayIsRetried() {
+        struct InvariantBroken: Error {}
+        #expect(FailureKind.of(InvariantBroken()) == .permanent(code: "invalid"))
+        #expect(FailureKind.of(DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "x"))) == .permanent(code: "undecodable"))
+        #expect(FailureKind.of(PostgresError(code: .server, message: "bad date", sqlState: "22008")) == .permanent(code: "constraint"))
+        #expect(FailureKind.of(PostgresError(code: .server, message: "raised", sqlState: "P0001")) == .permanent(code: "constraint"))
+        #expect(FailureKind.of(PostgresError(code: .invalidParameter, message: "NUL", sqlState: "22021", sentToServer: false)) == .permanent(code: "constraint"))
+        #expect(FailureKind.of(PostgresError(code: .server, message: "deadlock", sqlState: "40P01")) == .transient)
+        #expect(FailureKind.of(PostgresError(code: .server, message: "statement timeout", sqlState: "57014")) == .transient)
+        #expect(FailureKind.of(PostgresError(code: .server, message: "lock timeout", sqlState: "55P03")) == .transient)
+        #expect(FailureKind.of(CancellationError()) == .transient)
+        #expect(FailureKind.of(AMQPError(code: .connectionLost, message: "gone")) == .transient)
+    }
+}
+
+@Suite struct ParkedMessageDescriptionTests {
+    @Test func aMessageTheBrokerDeadLetteredSaysHowOftenItWasDelivered() {
+        let death: AMQPFieldValue = .table(["reason": "delivery_limit", "queue": "orders.ingest", "count": .int(1)])
+        let delivery = AMQPDelivery(
+            deliveryTag: 1, redelivered: true, exchange: "erp.dead", routingKey: "orders.ingest", consumerTag: "c",
+            properties: AMQPProperties(headers: ["x-death": .array([death]), "x-delivery-count": .int(10)], messageID: "m-1"), body: Data(),
+            connectionGeneration: 0)
+        let parked = ParkedMessages.describe(delivery, parkingQueue: "orders.ingest.parked")
+        #expect(parked.error == "delivery-limit")
+        #expect(parked.detail == "dead-lettered by the broker (delivery-limit) after 11 deliveries")
     }
 }

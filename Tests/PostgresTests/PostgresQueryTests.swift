@@ -112,3 +112,34 @@ private struct Address: Codable, Equatable, Sendable {
         await connection.close()
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct PostgresNULParameterTests {
+    /// libpq passes text parameters as C strings: a NUL would cut the value short and store
+    /// (or match) something else. The wrapper refuses it, naming the parameter, and sends nothing.
+    @Test func aTextParameterWithANULIsRefusedNamingItAndNothingIsSent() async throws {
+        let connection = try await TestDatabase.connect()
+        let table = TestDatabase.uniqueName("t_nul")
+        try await connection.executeScript("CREATE TABLE \(table) (v text)")
+        do {
+            _ = try await connection.query("INSERT INTO \(unescaped: table) (v) VALUES (\("ok")), (\("X\u{0}tail"))")
+            Issue.record("a value with a NUL was sent")
+        } catch let error as PostgresError {
+            #expect(error.code == .invalidParameter)
+            #expect(error.sqlState == "22021")
+            #expect(error.message.contains("parameter $2 contains a NUL character"), "\(error)")
+            #expect(!error.sentToServer)
+        }
+        do {
+            try await connection.queue("INSERT INTO \(unescaped: table) (v) VALUES (\("Y\u{0}"))")
+            Issue.record("a queued value with a NUL was taken")
+        } catch let error as PostgresError {
+            #expect(error.code == .invalidParameter)
+        }
+        let rows = try await connection.query("SELECT count(*)::int FROM \(unescaped: table)")[0].decode(Int.self, at: 0)
+        #expect(rows == 0)
+        let bytes = try await connection.query("SELECT \(Data("X\u{0}tail".utf8))::bytea")[0].decode(Data.self, at: 0)
+        #expect(bytes == Data("X\u{0}tail".utf8), "bytes keep every byte")
+        try await connection.executeScript("DROP TABLE \(table)")
+        await connection.close()
+    }
+}

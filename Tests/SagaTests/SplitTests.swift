@@ -1,5 +1,6 @@
 import AMQP
 import Contracts
+import Control
 import Finance
 import Foundation
 import Inventory
@@ -7,6 +8,7 @@ import Messaging
 import Orders
 import Postgres
 import Saga
+import ServiceKit
 import ServiceTestSupport
 import TestSupport
 import Testing
@@ -142,6 +144,15 @@ import Testing
         let orders = try await OrderInvariants(schema: system.schema("orders")).check(system.pool("orders"))
         let ordersHeld = orders.allSatisfy(\.held)
         #expect(ordersHeld, "\(orders)")
+        // The books follow the goods and every live order is invoiced once (once the events in flight have arrived).
+        let cross = CrossServiceInvariants(inventory: system.schema("inventory"), finance: system.schema("finance"), orders: system.schema("orders"))
+        var crossResults: [InvariantResult] = []
+        let crossHeld = try await eventually(within: 10) {
+            crossResults = try await cross.booksFollowGoods(system.pool("finance")) + cross.ordersInvoicedOnce(system.pool("finance"))
+            return crossResults.allSatisfy(\.held)
+        }
+        let broken = crossResults.filter { !$0.held }
+        #expect(crossHeld, "\(broken)")
         guard sagas else { return }
         let saga = try await SagaInvariants(schema: system.schema("saga")).check(system.pool("saga"))
         let sagaHeld = saga.allSatisfy(\.held)

@@ -26,9 +26,10 @@ public enum PlatformReturn {
         }
         guard format == .canonical else { throw IntakeRejection("unsupported", "platform \(platform) sends no returns in the canonical format") }
         try configuration.verify(message, platform: platform)
+        _ = try IntakeReading.strictJSON(message.body)
         let request: CanonicalReturn
         do { request = try MessageCoding.decoder().decode(CanonicalReturn.self, from: message.body) } catch {
-            throw IntakeRejection("undecodable", Intake.describe(error))
+            throw IntakeRejection("undecodable", IntakeReading.describe(error))
         }
         let texts = [("shop", request.shop), ("external_id", request.externalId), ("return_id", request.returnId), ("reason", request.reason ?? ""),
                      ("kind", request.kind ?? "")] + request.lines.enumerated().map { ("lines[\($0.offset)].sku", $0.element.sku) }

@@ -22,10 +22,10 @@ public enum ShopifyMapping {
         }
         let currency: Currency
         do { currency = try Currency(code: order.currency) } catch { throw IntakeRejection("invalid", "\(error)") }
-        var shipping: Int64 = 0
+        var shipping = Money.zero(currency)
         for line in order.shippingLines ?? [] {
-            do { shipping += try Money(parsing: line.price, currency: currency).minorUnits } catch {
-                throw IntakeRejection("invalid", "shipping line price: \(error)")
+            do { shipping = try shipping + Money(parsingUnsigned: line.price, currency: currency) } catch {
+                throw IntakeRejection("invalid", "shipping line price '\(line.price)': \(error)")
             }
         }
         let paid = ["paid", "partially_refunded"].contains(order.financialStatus ?? "")
@@ -44,7 +44,7 @@ public enum ShopifyMapping {
                 externalId: order.customer?.id.map(String.init), name: customerName.isEmpty ? nil : customerName,
                 email: order.customer?.email ?? order.email, phone: order.customer?.phone ?? order.phone),
             shippingAddress: address, lines: lines,
-            shippingFee: Money(minorUnits: shipping, currency: currency).decimalString,
+            shippingFee: shipping.decimalString,
             shippingMethod: order.shippingLines?.first.flatMap { $0.code ?? $0.title },
             payment: paid
                 ? CanonicalOrder.Payment(status: "paid", method: order.gateway, amount: order.totalPrice, paidAt: order.processedAt)

@@ -30,39 +30,7 @@ struct Intake: Sendable {
 
     /// Everything that can be checked without the database.
     func read(_ message: IngestMessage) throws(IntakeRejection) -> IntakeOrder {
-        guard message.body.count <= IngestMessage.maximumBodySize else {
-            throw IntakeRejection("too-large", "the body is \(message.body.count) bytes; at most \(IngestMessage.maximumBodySize) are taken")
-        }
-        let key = try IngestRoutingKey(message.routingKey)
-        guard let format = configuration.format(of: key.platform) else {
-            throw IntakeRejection("unknown-platform", "platform '\(key.platform)' is not registered (ERP_INGEST_GENERIC_PLATFORMS)")
-        }
-        try configuration.verify(message, platform: key.platform)
-        let canonical: CanonicalOrder
-        switch format {
-        case .canonical:
-            do { canonical = try MessageCoding.decoder().decode(CanonicalOrder.self, from: message.body) } catch {
-                throw IntakeRejection("undecodable", Self.describe(error))
-            }
-        case .shopify:
-            let shopify: ShopifyOrder
-            do { shopify = try MessageCoding.decoder().decode(ShopifyOrder.self, from: message.body) } catch {
-                throw IntakeRejection("undecodable", Self.describe(error))
-            }
-            guard let shop = message.shopHeader, !shop.isEmpty else {
-                throw IntakeRejection(
-                    "invalid", "a Shopify message names its shop in the \(IngestMessage.shopifyShopHeader) header, and this one has none")
-            }
-            canonical = try ShopifyMapping.canonical(shopify, shop: shop)
-        }
-        return try IntakeValidation.validate(canonical, key: key)
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context)? = error as? DecodingError, context.codingPath.isEmpty {
-            return "the body is not JSON"
-        }
-        return MessageCoding.describe(error)
+        try IntakeReading.read(message, configuration: configuration)
     }
 
     /// The raw handler of `orders.ingest`.

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs the system on this machine: installs what is missing, starts PostgreSQL and
 # RabbitMQ with their data under .local/, builds, migrates, declares the topology and
-# starts every service in the background (logs in .local/logs/, one JSON object a line).
+# starts every service in the background under a supervisor that restarts it with back-off
+# when it exits unexpectedly (deploy/local/supervise.sh; logs in .local/logs/, one JSON
+# object a line, restarts also in .local/logs/supervisor.log).
 #
 #   deploy/local/run.sh          start (starting twice is harmless)
-#   deploy/local/run.sh status   what runs, and each service's readiness
+#   deploy/local/run.sh status   what runs, each service's readiness and restarts
 #   deploy/local/run.sh stop     stop the services (SIGTERM: they finish what they hold), then the servers
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -20,8 +22,13 @@ BIN=$repo/.build/release
 
 log() { printf 'run: %s\n' "$*" >&2; }
 
+# The pid of a service's supervisor (NAME.supervisor.pid) or of the service itself (NAME.pid).
 service_pid() {
   local pidfile=$RUN_DIR/$1.pid
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && cat "$pidfile"
+}
+supervisor_pid() {
+  local pidfile=$RUN_DIR/$1.supervisor.pid
   [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && cat "$pidfile"
 }
 
@@ -36,12 +43,12 @@ start() {
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   for entry in $SERVICES; do
     local name=${entry%%:*} port=${entry##*:}
-    if service_pid "$name" >/dev/null; then log "erp-$name already running"; continue; fi
+    if supervisor_pid "$name" >/dev/null; then log "erp-$name already running"; continue; fi
     # Each service connects as its own role, which owns its schema and nothing else.
     ERP_HTTP_PORT=$port ERP_DATABASE_URL="postgres://erp_$name:erp_$name@127.0.0.1:${ERP_PG_PORT:-54329}/erp" \
-      nohup "$BIN/erp-$name" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
-    echo $! >"$RUN_DIR/$name.pid"
-    log "started erp-$name (pid $!, http://127.0.0.1:$port, log $LOG_DIR/$name.log)"
+      nohup "$repo/deploy/local/supervise.sh" "$name" "$RUN_DIR" "$LOG_DIR/$name.log" "$BIN/erp-$name" >/dev/null 2>&1 </dev/null &
+    echo $! >"$RUN_DIR/$name.supervisor.pid"
+    log "started erp-$name under its supervisor (pid $!, http://127.0.0.1:$port, log $LOG_DIR/$name.log)"
   done
   for entry in $SERVICES; do
     local name=${entry%%:*} port=${entry##*:}
@@ -58,10 +65,14 @@ status() {
   "$repo/deploy/local/servers.sh" status
   for entry in $SERVICES; do
     local name=${entry%%:*} port=${entry##*:}
+    local restarts
+    restarts=$(cat "$RUN_DIR/$name.restarts" 2>/dev/null || echo 0)
     if pid=$(service_pid "$name"); then
-      if ready "$port"; then echo "erp-$name: running (pid $pid), ready on port $port"; else echo "erp-$name: running (pid $pid), NOT ready: $(curl -s "http://127.0.0.1:$port/health/ready")"; fi
+      if ready "$port"; then echo "erp-$name: running (pid $pid), ready on port $port, restarts $restarts"; else echo "erp-$name: running (pid $pid), NOT ready: $(curl -s "http://127.0.0.1:$port/health/ready"), restarts $restarts"; fi
+    elif supervisor_pid "$name" >/dev/null; then
+      echo "erp-$name: down, its supervisor restarts it (restarts $restarts; see $LOG_DIR/supervisor.log)"
     else
-      echo "erp-$name: stopped"
+      echo "erp-$name: stopped (restarts $restarts)"
     fi
   done
 }
@@ -69,12 +80,17 @@ status() {
 stop() {
   for entry in $SERVICES; do
     local name=${entry%%:*}
-    if pid=$(service_pid "$name"); then
+    # The supervisor passes SIGTERM on and does not restart what it was asked to stop.
+    if pid=$(supervisor_pid "$name"); then
+      log "stopping erp-$name (supervisor pid $pid)"
+      kill -TERM "$pid"
+      for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    elif pid=$(service_pid "$name"); then
       log "stopping erp-$name (pid $pid)"
       kill -TERM "$pid"
       for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
-    rm -f "$RUN_DIR/$name.pid"
+    rm -f "$RUN_DIR/$name.pid" "$RUN_DIR/$name.supervisor.pid"
   done
   "$repo/deploy/local/servers.sh" stop
 }

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// The local runner's supervisor (deploy/local/supervise.sh) with a stand-in service: a
+/// crash or a kill is restarted with back-off, logged with its exit status and counted; a
+/// SIGTERM stops it for good.
+@Suite(.timeLimit(.minutes(1))) struct SupervisorTests {
+    static let script = ComposeFileTests.repo.appendingPathComponent("deploy/local/supervise.sh").path
+
+    static func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+    static func until(_ condition: () -> Bool) async throws -> Bool {
+        for _ in 0..<200 {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return condition()
+    }
+
+    @Test func aServiceThatCrashesOrIsKilledIsRestartedCountedAndLoggedWithItsExitStatus() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("erp-supervisor-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Fails twice with status 3, then runs until told to stop.
+        let service = "\(directory)/service.sh"
+        try """
+            #!/usr/bin/env bash
+            n=$(cat \(directory)/runs 2>/dev/null || echo 0); n=$((n + 1)); echo $n > \(directory)/runs
+            if [ $n -le 2 ]; then exit 3; fi
+            trap 'exit 0' TERM
+            while :; do sleep 0.05; done
+            """.write(toFile: service, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: service)
+
+        let supervisor = Process()
+        // Started through perl to undo what this test process did to SIGTERM (swift-service-lifecycle
+        // ignores and blocks it to handle it itself), which a child inherits: bash cannot trap a
+        // signal that was ignored when it started, and a blocked one never arrives.
+        supervisor.executableURL = URL(fileURLWithPath: "/usr/bin/perl")
+        supervisor.arguments = [
+            "-MPOSIX", "-e",
+            #"sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGTERM, SIGINT)); $SIG{TERM} = "DEFAULT"; $SIG{INT} = "DEFAULT"; exec @ARGV or die"#,
+            "/bin/bash", Self.script, "demo", directory,
+            "\(directory)/demo.log", service,
+        ]
+        supervisor.environment = ProcessInfo.processInfo.environment.merging(["ERP_SUPERVISOR_MIN_DELAY": "0.1"]) { $1 }
+        try supervisor.run()
+
+        let restarts = "\(directory)/demo.restarts"
+        let third = try await Self.until { Self.read(restarts).hasPrefix("2") && Self.read("\(directory)/runs").hasPrefix("3") }
+        #expect(third, "two crashes, two restarts")
+        let pid = try #require(Int32(Self.read("\(directory)/demo.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        try await Task.sleep(for: .milliseconds(200))
+        kill(pid, SIGKILL)
+        let fourth = try await Self.until { Self.read(restarts).hasPrefix("3") && Self.read("\(directory)/runs").hasPrefix("4") }
+        #expect(fourth, "a killed service is started again")
+
+        supervisor.terminate()
+        let stopped = try await Self.until { !supervisor.isRunning }
+        #expect(stopped)
+        #expect(supervisor.terminationStatus == 0)
+        let log = Self.read("\(directory)/supervisor.log")
+        #expect(log.contains("exited unexpectedly with status 3; restart 1"), "\(log)")
+        #expect(log.contains("exited unexpectedly with status 137; restart 3"), "\(log)")
+        #expect(log.contains("stopped"), "\(log)")
+        #expect(Self.read("\(directory)/runs").hasPrefix("4"), "not restarted after SIGTERM")
+    }
+}

@@ -123,3 +123,25 @@ import Testing
         #expect(parked.first?.detail.contains("out of range") == true, "\(parked)")
     }
 }
+
+extension BooksFollowGoodsTests {
+    @Test(F.finance) func aRefundOfAnOrderPaidOnItsPlatformGoesBackThroughThePlatformAndItsCreditNoteShowsTheUnits() async throws {
+        let harness = try ServiceHarness.required()
+        let order = F.order(90, day: 6, quantity: 3, paid: true)
+        try await F.publish(harness, OrderEvent.Placed(snapshot: order))
+        let invoiced = try await eventually { try await F.count(harness, "SELECT count(*)::int FROM $S.invoices WHERE order_id = 90") == 1 }
+        #expect(invoiced)
+        // One of the three T-shirts back: 9,900 of line 1's 28,700.
+        let refund = try await harness.client.send(FinanceCommand.RecordRefund(
+            order: 90, amount: Self.cny(9_900), reason: "return", reference: "RMA-90",
+            lines: [.init(line: 1, amount: Self.cny(9_900), quantity: 1)]))
+        #expect(refund.status == .done, "\(refund)")
+        let units = try await F.count(harness, """
+            SELECT l.quantity FROM $S.invoice_lines l JOIN $S.invoices i ON i.number = l.number WHERE i.kind = 'credit_note' AND i.order_id = 90
+            """)
+        #expect(units == 1, "the credit note shows the returned unit")
+        let throughPlatform = try await Self.balance(harness, Accounts.platformClearing)
+        #expect(throughPlatform == order.total.minorUnits - 9_900, "paid on the platform, refunded through it")
+        #expect(try await Self.balance(harness, Accounts.cash) == 0, "the bank is not touched")
+    }
+}

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import TestSupport
 
 /// Orders as platforms send them, for the tests.
 enum OrderSamples {
@@ -24,19 +25,8 @@ enum OrderSamples {
 
     static func json(_ order: CanonicalOrder) -> Data { try! MessageCoding.encoder().encode(order) }
 
-    /// The example of the issue, byte for byte.
-    static let issueExample = #"""
-        {"platform": "web", "shop": "main", "external_id": "SO-10001", "revision": 1,
-         "placed_at": "2026-11-28T10:15:00Z", "currency": "CNY", "prices_include_tax": true,
-         "customer": {"external_id": "c-1", "name": "张三", "email": "z@example.com", "phone": "+8613800000000"},
-         "shipping_address": {"name": "张三", "phone": "+8613800000000", "country": "CN", "province": "浙江省",
-                              "city": "杭州市", "district": "西湖区", "line1": "文三路 1 号", "postal_code": "310000"},
-         "lines": [{"sku": "TEE-RED-M", "quantity": 2, "unit_price": "99.00", "discount": "10.00"}],
-         "shipping_fee": "10.00", "shipping_method": "standard",
-         "payment": {"status": "paid", "method": "alipay", "amount": "198.00",
-                     "paid_at": "2026-11-28T10:16:00Z", "transaction_id": "T1"},
-         "note": ""}
-        """#
+    /// The example of the issue, byte for byte (the fuzz test's starting point too).
+    static let issueExample = HostileBodies.base.replacingOccurrences(of: "{ID}", with: "SO-10001")
 
     /// A Shopify `orders/create` webhook body (fields as Shopify documents them).
     static let shopify = #"""

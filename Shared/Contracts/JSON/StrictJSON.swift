@@ -205,6 +205,16 @@ struct StrictJSONParser {
 
     mutating func string() throws(StrictJSONError) -> String {
         index += 1
+        // The common case, a string without escapes, is made from its bytes in one go.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let text = bytes.withUnsafeBufferPointer({ String(validating: UnsafeBufferPointer(rebasing: $0[index..<end]), as: UTF8.self) }) else {
+                throw fail("a string holds bytes that are not UTF-8")
+            }
+            index = end + 1
+            return text
+        }
         var scalars = String.UnicodeScalarView()
         var raw: [UInt8] = []
         func flush() throws(StrictJSONError) {

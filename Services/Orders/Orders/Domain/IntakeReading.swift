@@ -23,9 +23,7 @@ public enum IntakeReading {
             if let violation = CanonicalOrderSchema.schema.violation(of: document) {
                 throw IntakeRejection(violation.structural ? "undecodable" : "invalid", violation.description)
             }
-            do { canonical = try MessageCoding.decoder().decode(CanonicalOrder.self, from: message.body) } catch {
-                throw IntakeRejection("undecodable", Self.describe(error))
-            }
+            do { canonical = try CanonicalOrder(validated: document) } catch { throw IntakeRejection("undecodable", error.description) }
         case .shopify:
             _ = try Self.strictJSON(message.body)
             let shopify: ShopifyOrder

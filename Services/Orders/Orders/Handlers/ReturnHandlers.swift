@@ -109,11 +109,15 @@ extension OrderHandlers {
         guard !replacements.isEmpty else { throw CommandRefused("validation", "an exchange names at least one replacement") }
         let prices = try await orders.prices(replacements.map(\.sku), in: tx)
         return try replacements.enumerated().map { index, replacement in
-            guard replacement.quantity > 0 else { throw CommandRefused("validation", "replacement \(replacement.sku): \(replacement.quantity) units (at least 1)") }
+            guard (1...IntakeLimits.quantity).contains(replacement.quantity) else {
+                throw CommandRefused("validation", "replacement \(replacement.sku): \(replacement.quantity) units (1 to \(IntakeLimits.quantity))")
+            }
             guard let price = prices[replacement.sku], price.currency == currency else {
                 throw CommandRefused("unknown-sku", "replacement \(replacement.sku) is not an active SKU with a price in \(currency.code)")
             }
-            let total = Money(minorUnits: price.minorUnits * Int64(replacement.quantity), currency: currency)
+            guard let total = try? price.times(replacement.quantity), total.minorUnits <= IntakeLimits.amountMinorUnits else {
+                throw CommandRefused("validation", "replacement \(replacement.sku): \(replacement.quantity) units at \(price) is out of range")
+            }
             return OrderSnapshot.Line(
                 line: index + 1, sku: replacement.sku, quantity: replacement.quantity, unitPrice: price, discount: Money(minorUnits: 0, currency: currency),
                 total: total)

@@ -49,7 +49,7 @@ public enum ISODateTime {
             index += 1
         case 43, 45:  // + -
             guard let hours = number(index + 1, 2), index + 3 < bytes.count, bytes[index + 3] == 58, let minutes = number(index + 4, 2),
-                hours <= 18, minutes < 60
+                hours < 18 && minutes < 60 || hours == 18 && minutes == 0
             else { return nil }
             offset = (hours * 3600 + minutes * 60) * (bytes[index] == 45 ? -1 : 1)
             index += 6

@@ -55,8 +55,9 @@ public enum FailureKind: Equatable, Sendable {
         if error.code == .invalidParameter { return .permanent(code: "constraint") }
         guard error.code == .server, let state = error.sqlState else { return .transient }
         switch state.prefix(2) {
-        case "22", "23":
-            // Data exceptions and integrity violations repeat on every attempt.
+        case "22", "23", "54":
+            // Data exceptions, integrity violations and values past a program limit (an index
+            // row too large) repeat on every attempt.
             return .permanent(code: "constraint")
         case "42", "0A":
             // A statement the server cannot run (a bug, a missing privilege, an unsupported

@@ -148,9 +148,11 @@ public final class MessageConsumer: Service, Sendable {
     private func prepare(_ delivery: AMQPDelivery) throws -> Prepared {
         if let raw = handlers.rawHandlers[queue.name] {
             let properties = delivery.properties
+            // Everything of a raw delivery is from outside: its correlation id goes into the
+            // events its handler publishes, so it is made printable and short first.
             let envelope = Envelope(
                 id: properties.messageID.flatMap(UUID.init(uuidString:)) ?? UUID(), type: MessageType(rawValue: delivery.routingKey),
-                correlationID: properties.correlationID, schemaVersion: 1, occurredAt: properties.timestamp ?? Date(),
+                correlationID: properties.correlationID.map { String(PrintableText.of($0).prefix(200)) }, schemaVersion: 1, occurredAt: properties.timestamp ?? Date(),
                 source: properties.appID ?? "external", payload: delivery.body)
             let rawDelivery = RawDelivery(
                 exchange: delivery.exchange, routingKey: delivery.routingKey, properties: properties, body: delivery.body)

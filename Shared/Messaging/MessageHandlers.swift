@@ -61,6 +61,9 @@ public struct HandlerContext: Sendable {
         if isolatesCommands { try await transaction.query("SAVEPOINT erp_undoable") }
         do {
             try await body()
+            // Released (which also sends what the body queued), so that a failure of its
+            // queued writes is undone here too, and a nested use finds its own savepoint.
+            if isolatesCommands { try await transaction.query("RELEASE SAVEPOINT erp_undoable") }
             return nil
         } catch {
             guard isolatesCommands, let undone = undo(error) else { throw error }

@@ -61,26 +61,43 @@ public struct ServiceQueue: Sendable, Hashable {
 /// Declares the topology from code, idempotently (declaring what exists with the same
 /// settings changes nothing).
 public enum Topology {
-    public static func declareExchanges(on connection: AMQPConnection) async throws {
-        try await declareIngest(Exchanges.ingest, unrouted: Exchanges.unrouted, on: connection)
+    /// Declares every exchange. An `erp.ingest` declared by an earlier version without its
+    /// alternate exchange is replaced only with `replacingOutdatedIngest` (`erpctl topology
+    /// declare`, which then binds every service's queues again); a service starting against
+    /// one keeps it and returns false (it logs that the operator should run that command), so
+    /// that services starting together never delete the exchange under each other's bindings.
+    @discardableResult
+    public static func declareExchanges(on connection: AMQPConnection, replacingOutdatedIngest: Bool = false) async throws -> Bool {
+        let current = try await declareIngest(
+            Exchanges.ingest, unrouted: Exchanges.unrouted, replacingOutdated: replacingOutdatedIngest, on: connection)
         for exchange in [Exchanges.events, Exchanges.commands, Exchanges.retry, Exchanges.dead] {
             try await connection.declareExchange(exchange, type: .topic, durable: true)
         }
         try await connection.declareExchange(Exchanges.replies, type: .direct, durable: true)
+        return current
     }
 
     /// Declares an ingest exchange (topic) whose alternate exchange (fanout) takes every
-    /// message that no queue's binding takes. An ingest exchange declared before it had
-    /// one (a broker from an earlier version) is deleted and declared again; the services'
-    /// queues bind to it again when they start (or with `erpctl topology declare`).
-    public static func declareIngest(_ name: String, unrouted: String, on connection: AMQPConnection) async throws {
+    /// message that no queue's binding takes. One declared before without it (a broker of an
+    /// earlier version) is deleted and declared again with `replacingOutdated` (the caller
+    /// binds the queues again); otherwise it is left as it is and false is returned.
+    @discardableResult
+    public static func declareIngest(
+        _ name: String, unrouted: String, replacingOutdated: Bool = true, on connection: AMQPConnection
+    ) async throws -> Bool {
         try await connection.declareExchange(unrouted, type: .fanout, durable: true)
         let arguments: AMQPTable = ["alternate-exchange": .string(unrouted)]
         do {
             try await connection.declareExchange(name, type: .topic, durable: true, arguments: arguments)
+            return true
         } catch let error as AMQPError where error.code == .preconditionFailed {
+            guard replacingOutdated else {
+                try await connection.declareExchange(name, type: .topic, durable: true, passive: true)
+                return false
+            }
             try await connection.deleteExchange(name)
             try await connection.declareExchange(name, type: .topic, durable: true, arguments: arguments)
+            return true
         }
     }
 

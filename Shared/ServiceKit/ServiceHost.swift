@@ -38,7 +38,10 @@ public final class ServiceHost: Sendable {
             try await retryingStartup(logger: logger, timeout: startupTimeout, what: "declare the topology") {
                 let connection = try await AMQPConnection.connect(environment.broker)
                 do {
-                    try await Topology.declareExchanges(on: connection)
+                    if try await !Topology.declareExchanges(on: connection) {
+                        logger.warning(
+                            "erp.ingest was declared by an earlier version, without its alternate exchange: a message no queue takes is lost until `erpctl topology declare` replaces it")
+                    }
                     for queue in definition.queues { try await Topology.declare(queue, on: connection) }
                 } catch {
                     await connection.close()

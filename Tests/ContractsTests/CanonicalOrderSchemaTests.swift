@@ -51,7 +51,15 @@ import Testing
         #expect(violation?.structural == structural)
     }
 
+    @Test func aPatternsEndIsTheEndOfTheTextNotAFinalNewline() throws {
+        let violation = try Self.violation(Self.replacing(#""unit_price":"99.00""#, with: #""unit_price":"99.00\n""#))
+        #expect(violation?.path == "lines[0].unit_price", "\(String(describing: violation))")
+    }
+
     @Test func aSchemaWithAKeywordTheCheckerDoesNotKnowIsRefused() {
+        #expect(throws: JSONSchemaError.self) { try JSONSchema(##"{"$defs":{"a":{"type":"string"}},"$ref":"#/$defs/a","maxLength":3}"##) }
+        #expect(throws: JSONSchemaError.self) { try JSONSchema(##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##) }
+        #expect(throws: JSONSchemaError.self) { try JSONSchema(#"{"type":"integer","maximum":1.5}"#) }
         #expect(throws: JSONSchemaError.self) { try JSONSchema(#"{"type":"object","patternProperties":{}}"#) }
         #expect(throws: JSONSchemaError.self) { try JSONSchema(##"{"$ref":"#/$defs/missing"}"##) }
     }
@@ -67,5 +75,7 @@ import Testing
         #expect(ISODateTime.parse("2026-04-31T00:00:00Z") == nil)
         #expect(ISODateTime.parse("0000-01-01T00:00:00Z") == nil)
         #expect(ISODateTime.parse("2026-01-01T00:00:00+24:00") == nil)
+        #expect(ISODateTime.parse("2026-01-01T00:00:00+18:30") == nil)
+        #expect(ISODateTime.parse("2026-01-01T00:00:00-18:00") != nil)
     }
 }

@@ -67,6 +67,30 @@ import Testing
     }
 }
 
+extension ErpctlOrdersCommandTests {
+    /// Without --limit an export takes every order (the listing's 100 is not its cap).
+    @Test func anExportWithoutALimitExportsEveryOrder() async throws {
+        try await Self.withOrders { harness async throws in
+            let encoder = MessageCoding.encoder()
+            let lines = try (1...130).map { String(decoding: try encoder.encode(OrderSamplesForControl.order("EXP-\($0)")), as: UTF8.self) }
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(harness.schema)-export.jsonl")
+            try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let imported = try await ErpctlCommandTests.erpctl([
+                "orders", "import", file.path, "--ingest-exchange", harness.exchange, "--schema", harness.schema, "--timeout", "60",
+            ])
+            #expect(imported.output.contains("130 taken"), "\(imported.output)")
+            let all = try await ErpctlCommandTests.erpctl(["orders", "export", "--schema", harness.schema])
+            #expect(all.status == 0, "\(all.output)")
+            let exported = all.output.split(separator: "\n").filter { $0.hasPrefix("{") }.count
+            #expect(exported == 130)
+            let capped = try await ErpctlCommandTests.erpctl(["orders", "export", "--schema", harness.schema, "--limit", "7", "--format", "csv"])
+            let rows = capped.output.split(separator: "\n").filter { $0.hasPrefix("web,") }.count
+            #expect(rows == 7)
+        }
+    }
+}
+
 enum OrderSamplesForControl {
     static func order(_ id: String) -> CanonicalOrder {
         CanonicalOrder(

@@ -57,6 +57,7 @@ import Testing
         #expect(FailureKind.of(DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "x"))) == .permanent(code: "undecodable"))
         #expect(FailureKind.of(PostgresError(code: .server, message: "bad date", sqlState: "22008")) == .permanent(code: "constraint"))
         #expect(FailureKind.of(PostgresError(code: .server, message: "raised", sqlState: "P0001")) == .permanent(code: "constraint"))
+        #expect(FailureKind.of(PostgresError(code: .server, message: "index row too large", sqlState: "54000")) == .permanent(code: "constraint"))
         #expect(FailureKind.of(PostgresError(code: .invalidParameter, message: "NUL", sqlState: "22021", sentToServer: false)) == .permanent(code: "constraint"))
         #expect(FailureKind.of(PostgresError(code: .server, message: "deadlock", sqlState: "40P01")) == .transient)
         #expect(FailureKind.of(PostgresError(code: .server, message: "statement timeout", sqlState: "57014")) == .transient)

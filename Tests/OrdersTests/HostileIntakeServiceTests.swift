@@ -52,6 +52,22 @@ import Testing
         }
     }
 
+    /// A raw delivery's correlation id goes into the events intake publishes: a NUL in it
+    /// must not park the message.
+    @Test func aCorrelationIDWithANULStillEndsInTheQuarantine() async throws {
+        try await T.withOrders { harness async throws in
+            let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+            let outcome = try await publisher.publish(AMQPMessage(
+                exchange: harness.exchange, routingKey: "platform.web.order.created", body: Data("not json".utf8),
+                properties: AMQPProperties(contentType: "application/json", persistent: true, correlationID: "c\u{0}1"), mandatory: true))
+            await publisher.close()
+            #expect(outcome == .confirmed)
+            let rows = try await T.quarantined(harness, count: 1)
+            #expect(rows.map(\.code) == ["undecodable"])
+            #expect(try await Self.parked(harness) == 0, "nothing was parked")
+        }
+    }
+
     @Test func messagesThatWereParkedBeforeAreQuarantinedAndTheServiceGoesOn() async throws {
         try await T.withOrders { harness async throws in
             try await T.skuKnown(harness, "TEE-RED-M")

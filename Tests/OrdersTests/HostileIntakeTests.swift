@@ -100,6 +100,17 @@ import Testing
         #expect(rejection?.code == "invalid", "\(String(describing: rejection))")
     }
 
+    /// Lengths count code points: one letter with thousands of combining marks is long, and
+    /// would overflow an index row if it were taken.
+    @Test func textLongInCodePointsIsRefusedWhateverItLooksLike() {
+        let marks = "a" + String(repeating: "\u{0301}", count: 3_000)
+        let rejection = Self.read(Self.example(#""external_id": "SO-10001""#, "\"external_id\": \"\(marks)\""))
+        #expect(rejection?.reason.contains("external_id is 3001 characters long") == true, "\(String(describing: rejection))")
+        let shopify = OrderSamples.shopify.replacingOccurrences(of: #""sku": "MUG-CLASSIC""#, with: "\"sku\": \"\(marks)\"")
+        let long = Self.read(shopify, key: "platform.shopify.order.created", shop: "demo.myshopify.com")
+        #expect(long?.reason.contains("lines[0].sku is 3001 characters long") == true, "\(String(describing: long))")
+    }
+
     @Test func aNULInTheRoutingKeyIsABadRoutingKey() {
         let rejection = Self.read(OrderSamples.issueExample, key: "platform.web.order.created\u{0}")
         #expect(rejection?.code == "bad-routing-key")

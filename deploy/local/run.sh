@@ -85,6 +85,10 @@ stop() {
       log "stopping erp-$name (supervisor pid $pid)"
       kill -TERM "$pid"
       for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      if kill -0 "$pid" 2>/dev/null; then
+        log "erp-$name has not stopped after 15 s (supervisor pid $pid, service pid $(cat "$RUN_DIR/$name.pid" 2>/dev/null)); its pid files are kept"
+        continue
+      fi
     elif pid=$(service_pid "$name"); then
       log "stopping erp-$name (pid $pid)"
       kill -TERM "$pid"

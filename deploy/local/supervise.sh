@@ -38,6 +38,8 @@ while :; do
   "$@" >>"$log_file" 2>&1 </dev/null &
   child=$!
   echo "$child" >"$run_dir/$name.pid"
+  # A SIGTERM that came between starting the service and knowing its pid is passed on now.
+  if [ "$stopping" = 1 ]; then kill -TERM "$child" 2>/dev/null; fi
   # `wait` returns early when a signal arrives: wait until the service itself has ended.
   while :; do
     wait "$child"

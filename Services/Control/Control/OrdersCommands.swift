@@ -22,7 +22,9 @@ struct OrdersCommands: AsyncParsableCommand {
         @Option(help: "Only this platform.") var platform: String?
         @Option(help: "Placed at or after this day (YYYY-MM-DD, UTC).") var from: String?
         @Option(help: "Placed before this day (YYYY-MM-DD, UTC).") var to: String?
-        @Option(help: "At most this many orders.") var limit = 100
+        @Option(help: "At most this many orders (listing: 100 by default; export: every order).") var limit: Int?
+        /// The listing's cap.
+        var listLimit: Int { limit ?? 100 }
 
         func validate() throws {
             if let status, OrderStatus(rawValue: status) == nil {
@@ -30,7 +32,7 @@ struct OrdersCommands: AsyncParsableCommand {
             }
             _ = try day(from, "--from")
             _ = try day(to, "--to")
-            guard (1...1_000_000).contains(limit) else { throw ValidationError("--limit must be 1 to 1000000") }
+            if let limit { guard (1...1_000_000).contains(limit) else { throw ValidationError("--limit must be 1 to 1000000") } }
         }
 
         func day(_ text: String?, _ option: String) throws -> Date? {
@@ -40,7 +42,7 @@ struct OrdersCommands: AsyncParsableCommand {
         func filter(needsAttention: Bool = false) throws -> OrderQueries.Filter {
             OrderQueries.Filter(
                 status: status, platform: platform, needsAttention: needsAttention, from: try day(from, "--from"), to: try day(to, "--to"),
-                limit: limit)
+                limit: listLimit)
         }
     }
 
@@ -245,35 +247,40 @@ struct OrdersCommands: AsyncParsableCommand {
         @OptionGroup var servers: ServerOptions
         @OptionGroup var filters: Filters
         @Option(help: "jsonl or csv.") var format = "jsonl"
+        @Option(name: .customLong("schema"), help: .hidden) var schema = "orders"
         func validate() throws { guard ["jsonl", "csv"].contains(format) else { throw ValidationError("--format must be jsonl or csv") } }
         func run() async throws {
             let pool = PostgresPool(configuration: try servers.database(), size: 1)
             let filter = try filters.filter()
-            let orders: [CanonicalOrder]
-            do {
-                orders = try await reporting("reading orders") { try await OrderQueries().canonical(filter, pool) }
-                await pool.close()
-            } catch {
-                await pool.close()
-                throw error
-            }
-            if format == "jsonl" {
-                let encoder = MessageCoding.encoder()
-                for order in orders { print(String(decoding: try encoder.encode(order), as: UTF8.self)) }
-                return
-            }
+            // Without --limit an export takes every order the filters select, a page at a time.
+            let limit = filters.limit
+            let encoder = MessageCoding.encoder()
             func csv(_ fields: [String]) -> String {
                 fields.map { $0.contains(where: { ",\"\n".contains($0) }) ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
                     .joined(separator: ",")
             }
-            print(csv(["platform", "shop", "external_id", "placed_at", "currency", "line", "sku", "quantity", "unit_price", "discount", "shipping_fee", "payment_status", "payment_amount"]))
-            for order in orders {
-                for (index, line) in order.lines.enumerated() {
-                    print(csv([
-                        order.platform, order.shop, order.externalId, order.placedAt, order.currency, "\(index + 1)", line.sku, "\(line.quantity)",
-                        line.unitPrice, line.discount ?? "0", order.shippingFee ?? "0", order.payment?.status ?? "pending", order.payment?.amount ?? "",
-                    ]))
+            if format == "csv" {
+                print(csv(["platform", "shop", "external_id", "placed_at", "currency", "line", "sku", "quantity", "unit_price", "discount", "shipping_fee", "payment_status", "payment_amount"]))
+            }
+            do {
+                try await reporting("reading orders") {
+                    try await OrderQueries(schema: schema).forEachCanonical(filter, limit: limit, pool) { order in
+                        if format == "jsonl" {
+                            print(String(decoding: try encoder.encode(order), as: UTF8.self))
+                            return
+                        }
+                        for (index, line) in order.lines.enumerated() {
+                            print(csv([
+                                order.platform, order.shop, order.externalId, order.placedAt, order.currency, "\(index + 1)", line.sku, "\(line.quantity)",
+                                line.unitPrice, line.discount ?? "0", order.shippingFee ?? "0", order.payment?.status ?? "pending", order.payment?.amount ?? "",
+                            ]))
+                        }
+                    }
                 }
+                await pool.close()
+            } catch {
+                await pool.close()
+                throw error
             }
         }
     }

@@ -16,7 +16,7 @@ struct TopologyCommand: AsyncParsableCommand {
             try await reporting("declaring the topology") {
                 let connection = try await AMQPConnection.connect(broker)
                 do {
-                    try await Topology.declareExchanges(on: connection)
+                    try await Topology.declareExchanges(on: connection, replacingOutdatedIngest: true)
                     for service in ServiceCatalog.all {
                         for queue in service.queues { try await Topology.declare(queue, on: connection) }
                     }

@@ -54,6 +54,12 @@ public struct JSONSchema: Sendable {
         if let reference = node.reference, definitions[reference] == nil {
             throw JSONSchemaError("\(path): $ref to an unknown definition '\(reference)'")
         }
+        var seen: Set<String> = []
+        var next = node.reference
+        while let reference = next {
+            guard seen.insert(reference).inserted else { throw JSONSchemaError("\(path): $ref cycle through '\(reference)'") }
+            next = definitions[reference]?.reference
+        }
         for (name, child) in node.properties { try check(references: child, at: "\(path).\(name)") }
         if let items = node.items { try check(references: items, at: "\(path)[]") }
     }
@@ -77,8 +83,9 @@ public struct JSONSchema: Sendable {
             case ("maxItems", .number(let n)): node.maxItems = Int(n)
             case ("minLength", .number(let n)): node.minLength = Int(n)
             case ("maxLength", .number(let n)): node.maxLength = Int(n)
-            case ("minimum", .number(let n)): node.minimum = Int64(n)
-            case ("maximum", .number(let n)): node.maximum = Int64(n)
+            case ("minimum", .number(let n)), ("maximum", .number(let n)):
+                guard let bound = Int64(n) else { throw JSONSchemaError("\(path): \(member.key) \(n) is not an integer this checker takes") }
+                if member.key == "minimum" { node.minimum = bound } else { node.maximum = bound }
             case ("pattern", .string(let pattern)): node.pattern = (pattern, try NSRegularExpression(pattern: pattern))
             case ("enum", .array(let values)): node.enumeration = values.compactMap { if case .string(let v) = $0 { v } else { nil } }
             case ("format", .string("date-time")): node.dateTime = true
@@ -90,6 +97,10 @@ public struct JSONSchema: Sendable {
             default: throw JSONSchemaError("\(path): '\(member.key)' is not supported by this checker")
             }
         }
+        let validating = Set(members.map(\.key)).subtracting(annotations).filter { !$0.hasPrefix("x-") }
+        if node.reference != nil && validating.count > 1 {
+            throw JSONSchemaError("\(path): $ref beside other keywords (\(validating.sorted().joined(separator: ", "))) is not supported by this checker")
+        }
         return node
     }
 
@@ -100,7 +111,15 @@ public struct JSONSchema: Sendable {
         return found
     }
 
-    private func resolved(_ node: Node) -> Node { node.reference.flatMap { definitions[$0] } ?? node }
+    /// The node a `$ref` (or a chain of them) stands for; a cycle was refused when loading.
+    private func resolved(_ node: Node) -> Node {
+        var current = node
+        for _ in 0..<16 {
+            guard let reference = current.reference, let next = definitions[reference] else { return current }
+            current = next
+        }
+        return current
+    }
 
     private func check(_ value: StrictJSON, against schema: Node, path: [String], found: inout Violation?) {
         guard found == nil else { return }
@@ -142,12 +161,16 @@ public struct JSONSchema: Sendable {
                 }
             }
         case .string(let text):
-            let length = text.count
+            // JSON Schema counts code points, not grapheme clusters (a letter with a thousand combining marks is long).
+            let length = text.unicodeScalars.count
             if let least = node.minLength, length < least { return fail(least == 1 ? "is empty" : "is shorter than \(least) characters") }
             if let most = node.maxLength, length > most { return fail("is \(length) characters long, at most \(most) are taken") }
             if let pattern = node.pattern {
                 let range = NSRange(text.startIndex..., in: text)
-                if pattern.regex.firstMatch(in: text, range: range) == nil {
+                let match = pattern.regex.firstMatch(in: text, range: range)
+                // ICU's `$` also matches before a final newline; ECMA-262's (JSON Schema's) does not.
+                let endsEarly = pattern.text.hasSuffix("$") && match.map { $0.range.upperBound != range.upperBound } == true
+                if match == nil || endsEarly {
                     return fail("'\(text)' is not \(node.description ?? "of the form \(pattern.text)")")
                 }
             }

@@ -19,3 +19,21 @@ public enum JSONText {
         return result + "\""
     }
 }
+
+/// Text from outside made safe to store, log or show: every control character (U+0000 to
+/// U+001F, U+007F) written as `\u00XX`. What arrived is kept elsewhere as bytes.
+public enum PrintableText {
+    public static func of(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return text }
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7f {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                shown += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
+    }
+}

@@ -39,7 +39,7 @@ public enum CanonicalOrderSchema {
     "shop": {"type": "string", "minLength": 1, "maxLength": 100},
     "external_id": {"type": "string", "minLength": 1, "maxLength": 100, "description": "The platform's order id; (platform, shop, external_id) is one order forever."},
     "revision": {"type": "integer", "minimum": 1, "default": 1, "description": "Higher revisions replace lower ones; a repeat of the same or a lower revision is ignored."},
-    "placed_at": {"type": "string", "format": "date-time"},
+    "placed_at": {"type": "string", "maxLength": 40, "format": "date-time"},
     "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "an ISO 4217 currency code such as CNY"},
     "prices_include_tax": {"type": "boolean", "default": true},
     "customer": {
@@ -78,7 +78,7 @@ public enum CanonicalOrderSchema {
         "status": {"enum": ["pending", "paid", "refunded"]},
         "method": {"type": "string", "maxLength": 100},
         "amount": {"$ref": "#/$defs/amount", "description": "When paid: must equal the order total (lines − discounts + shipping fee)."},
-        "paid_at": {"type": "string", "format": "date-time"},
+        "paid_at": {"type": "string", "maxLength": 40, "format": "date-time"},
         "transaction_id": {"type": "string", "maxLength": 200}
       }
     },

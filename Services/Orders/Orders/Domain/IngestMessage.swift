@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 
 /// What the routing key of a platform message says: `platform.<platform>.order.<event>`.
@@ -53,19 +54,7 @@ public struct IngestMessage: Sendable, Equatable {
             (exchange, routingKey, messageID, signature, shopHeader, body)
     }
 
-    /// `text` with every control character (U+0000 to U+001F, U+007F) written as `\u00XX`,
-    /// for a text column, a log line or a terminal; what arrived is kept as bytes.
-    public static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return text }
-        var shown = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7f {
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                shown += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                shown.unicodeScalars.append(scalar)
-            }
-        }
-        return shown
-    }
+    /// `text` with every control character written as `\u00XX`, for a text column, a log
+    /// line or a terminal; what arrived is kept as bytes.
+    public static func printable(_ text: String) -> String { PrintableText.of(text) }
 }

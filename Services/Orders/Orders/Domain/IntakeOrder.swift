@@ -69,6 +69,8 @@ public enum IntakeLimits {
     /// Any one amount (a unit price, a discount, the shipping fee, a line total, the order
     /// total): 10^12 minor units, 10,000,000,000.00 CNY.
     public static let amountMinorUnits: Int64 = 1_000_000_000_000
+    /// Characters (code points) of any text field; shop, external id and SKU: 100.
+    public static let textLength = 4_000
 }
 
 /// Turns a canonical platform message into an ``IntakeOrder`` or says exactly what is
@@ -81,11 +83,13 @@ public enum IntakeValidation {
         guard order.platform == key.platform else {
             throw IntakeRejection("platform-mismatch", "the body says platform '\(order.platform)', the routing key '\(key.platform)'")
         }
-        for (field, text) in order.textFields where text.unicodeScalars.contains("\u{0}") {
-            throw reject("\(field) contains a NUL character (U+0000), which no text field may hold")
+        for (field, text) in order.textFields {
+            if text.unicodeScalars.contains("\u{0}") { throw reject("\(field) contains a NUL character (U+0000), which no text field may hold") }
+            let most = field == "shop" || field == "external_id" || field.hasSuffix(".sku") ? 100 : IntakeLimits.textLength
+            if text.unicodeScalars.count > most { throw reject("\(field) is \(text.unicodeScalars.count) characters long, at most \(most) are taken") }
         }
-        guard !order.shop.isEmpty, order.shop.count <= 100 else { throw reject("shop must be 1 to 100 characters") }
-        guard !order.externalId.isEmpty, order.externalId.count <= 100 else { throw reject("external_id must be 1 to 100 characters") }
+        guard !order.shop.isEmpty else { throw reject("shop must be 1 to 100 characters") }
+        guard !order.externalId.isEmpty else { throw reject("external_id must be 1 to 100 characters") }
         let revision = order.revision ?? 1
         guard revision >= 1 else { throw reject("revision must be at least 1 (got \(revision))") }
         guard let placedAt = ISODateTime.parse(order.placedAt) else {

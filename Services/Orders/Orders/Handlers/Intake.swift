@@ -59,11 +59,17 @@ struct Intake: Sendable {
     }
 
     static func message(_ delivery: RawDelivery) -> IngestMessage {
-        let headers = delivery.properties.headers
+        // A header may come as a string or as bytes (an AMQP byte array): both are read.
+        func header(_ name: String) -> String? {
+            switch delivery.properties.headers[name] {
+            case .string(let text)?: return text
+            case .bytes(let bytes)?: return String(decoding: bytes, as: UTF8.self)
+            default: return nil
+            }
+        }
         return IngestMessage(
             exchange: delivery.exchange, routingKey: delivery.routingKey, messageID: delivery.properties.messageID,
-            signature: headers[IngestMessage.signatureHeader]?.stringValue, shopHeader: headers[IngestMessage.shopifyShopHeader]?.stringValue,
-            body: delivery.body)
+            signature: header(IngestMessage.signatureHeader), shopHeader: header(IngestMessage.shopifyShopHeader), body: delivery.body)
     }
 
     /// Takes a platform message: an order (its outcome) or a return request (nil).
@@ -76,12 +82,13 @@ struct Intake: Sendable {
     }
 
     /// Runs `body`; a rejection, or a value of the message that the database refuses (a data
-    /// exception, SQLSTATE class 22), is returned with the effects undone.
+    /// exception, SQLSTATE class 22, or a value past a limit, class 54), is returned with the
+    /// effects undone.
     func guarded(_ context: HandlerContext, _ body: () async throws -> Void) async throws -> IntakeRejection? {
         try await context.undoing({ error in
             switch error {
             case let rejection as IntakeRejection: return rejection
-            case let error as PostgresError where error.sqlState?.hasPrefix("22") == true:
+            case let error as PostgresError where error.sqlState?.hasPrefix("22") == true || error.sqlState?.hasPrefix("54") == true:
                 return IntakeRejection(
                     "invalid", "the database refused a value of this message: \(error.message) (SQLSTATE \(error.sqlState ?? "-"))")
             default: return nil

@@ -79,7 +79,9 @@ extension OrderHandlers {
     }
 
     func changeLine(_ command: OrderCommand.ChangeLine, _ context: HandlerContext) async throws -> OrderCommand.Changed {
-        guard command.quantity >= 0 else { throw CommandRefused("validation", "quantity \(command.quantity) is negative (0 removes the line)") }
+        guard (0...IntakeLimits.quantity).contains(command.quantity) else {
+            throw CommandRefused("validation", "quantity \(command.quantity) must be 0 (removes the line) to \(IntakeLimits.quantity)")
+        }
         let order = try await locked(command.order, context)
         guard order.status.allowsLineChanges else {
             throw CommandRefused("too-late", "the lines of an order that is \(order.status.rawValue) can no longer change")
@@ -94,8 +96,12 @@ extension OrderHandlers {
     }
 
     func addLine(_ command: OrderCommand.AddLine, _ context: HandlerContext) async throws -> OrderCommand.Changed {
-        guard command.quantity > 0 else { throw CommandRefused("validation", "quantity \(command.quantity) must be at least 1") }
-        guard !command.unitPrice.isNegative else { throw CommandRefused("validation", "unit price \(command.unitPrice) is negative") }
+        guard (1...IntakeLimits.quantity).contains(command.quantity) else {
+            throw CommandRefused("validation", "quantity \(command.quantity) must be 1 to \(IntakeLimits.quantity)")
+        }
+        guard !command.unitPrice.isNegative, command.unitPrice.minorUnits <= IntakeLimits.amountMinorUnits,
+            let lineTotal = try? command.unitPrice.times(command.quantity), lineTotal.minorUnits <= IntakeLimits.amountMinorUnits
+        else { throw CommandRefused("validation", "unit price \(command.unitPrice) × \(command.quantity) is negative or out of range") }
         let order = try await locked(command.order, context)
         guard order.status.allowsLineChanges else {
             throw CommandRefused("too-late", "the lines of an order that is \(order.status.rawValue) can no longer change")
@@ -112,6 +118,10 @@ extension OrderHandlers {
 
     private func linesChanged(_ order: OrderStore.Locked, _ context: HandlerContext) async throws -> OrderCommand.Changed {
         let total = Money(minorUnits: try await orders.recomputeTotals(order.id, in: context.transaction), currency: order.currency)
+        // Within intake's bounds still (the command's own effects are undone with the refusal).
+        guard total.minorUnits <= IntakeLimits.amountMinorUnits else {
+            throw CommandRefused("validation", "the order's total would be \(total), more than \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: order.currency)) is taken")
+        }
         try await publishChange(order.id, what: ["lines"], context)
         return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: total)
     }

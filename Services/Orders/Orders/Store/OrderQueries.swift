@@ -115,38 +115,51 @@ public struct OrderQueries: Sendable {
         }
     }
 
-    /// Orders in the canonical format (one per element), for export and re-import.
-    public func canonical(_ filter: Filter, _ pool: PostgresPool) async throws -> [CanonicalOrder] {
-        let ids = try await pool.query(PostgresQuery(sql: """
-            SELECT id FROM \(s).orders
-            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR platform = $2)
-              AND ($3::timestamptz IS NULL OR placed_at >= $3) AND ($4::timestamptz IS NULL OR placed_at < $4)
-            ORDER BY id LIMIT $5
-            """, binds: [filter.status, filter.platform, filter.from, filter.to, filter.limit])).map { try $0.decode(Int64.self, at: 0) }
-        var orders: [CanonicalOrder] = []
-        for id in ids {
-            let (snapshot, payment, note) = try await pool.withTransaction(isolation: .repeatableRead) { tx in
-                let extra = try await tx.query(PostgresQuery(
-                    sql: "SELECT payment::text AS payment, note FROM \(s).orders WHERE id = $1", binds: [id]))[0]
-                return (
-                    try await OrderStore(schema: schema).snapshot(id, in: tx),
-                    try MessageCoding.decoder().decode(IntakeOrder.Payment.self, from: Data(try extra.decode(String.self, column: "payment").utf8)),
-                    try extra.decode(String?.self, column: "note"))
-            }
-            orders.append(CanonicalOrder(
-                platform: snapshot.platform, shop: snapshot.shop, externalId: snapshot.externalId, revision: Int(snapshot.revision),
-                placedAt: UTCTimestamp.string(from: snapshot.placedAt), currency: snapshot.currency, pricesIncludeTax: snapshot.pricesIncludeTax,
-                customer: snapshot.customer, shippingAddress: snapshot.shippingAddress,
-                lines: snapshot.lines.map {
-                    .init(sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice.decimalString,
-                          discount: $0.discount.isZero ? nil : $0.discount.decimalString)
-                },
-                shippingFee: snapshot.shippingFee.decimalString, shippingMethod: snapshot.shippingMethod,
-                payment: CanonicalOrder.Payment(
-                    status: payment.status.rawValue, method: payment.method, amount: payment.amount?.decimalString,
-                    paidAt: payment.paidAt.map { UTCTimestamp.string(from: $0) }, transactionId: payment.transactionID),
-                note: note))
+    /// Orders in the canonical format, for export and re-import, handed to `body` one at a
+    /// time in id order and read a page at a time (so an export of every order never holds
+    /// them all); `limit` nil means every order the filter selects.
+    public func forEachCanonical(
+        _ filter: Filter, limit: Int?, _ pool: PostgresPool, _ body: (CanonicalOrder) throws -> Void
+    ) async throws {
+        var after: Int64 = 0
+        var left = limit ?? .max
+        while left > 0 {
+            let page = min(left, 500)
+            let ids = try await pool.query(PostgresQuery(sql: """
+                SELECT id FROM \(s).orders
+                WHERE id > $6 AND ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR platform = $2)
+                  AND ($3::timestamptz IS NULL OR placed_at >= $3) AND ($4::timestamptz IS NULL OR placed_at < $4)
+                ORDER BY id LIMIT $5
+                """, binds: [filter.status, filter.platform, filter.from, filter.to, page, after])).map { try $0.decode(Int64.self, at: 0) }
+            for id in ids { try body(try await canonical(id, pool)) }
+            guard let last = ids.last, ids.count == page else { return }
+            after = last
+            left -= ids.count
         }
-        return orders
+    }
+
+    /// One order in the canonical format.
+    func canonical(_ id: Int64, _ pool: PostgresPool) async throws -> CanonicalOrder {
+        let (snapshot, payment, note) = try await pool.withTransaction(isolation: .repeatableRead) { tx in
+            let extra = try await tx.query(PostgresQuery(
+                sql: "SELECT payment::text AS payment, note FROM \(s).orders WHERE id = $1", binds: [id]))[0]
+            return (
+                try await OrderStore(schema: schema).snapshot(id, in: tx),
+                try MessageCoding.decoder().decode(IntakeOrder.Payment.self, from: Data(try extra.decode(String.self, column: "payment").utf8)),
+                try extra.decode(String?.self, column: "note"))
+        }
+        return CanonicalOrder(
+            platform: snapshot.platform, shop: snapshot.shop, externalId: snapshot.externalId, revision: Int(snapshot.revision),
+            placedAt: UTCTimestamp.string(from: snapshot.placedAt), currency: snapshot.currency, pricesIncludeTax: snapshot.pricesIncludeTax,
+            customer: snapshot.customer, shippingAddress: snapshot.shippingAddress,
+            lines: snapshot.lines.map {
+                .init(sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice.decimalString,
+                      discount: $0.discount.isZero ? nil : $0.discount.decimalString)
+            },
+            shippingFee: snapshot.shippingFee.decimalString, shippingMethod: snapshot.shippingMethod,
+            payment: CanonicalOrder.Payment(
+                status: payment.status.rawValue, method: payment.method, amount: payment.amount?.decimalString,
+                paidAt: payment.paidAt.map { UTCTimestamp.string(from: $0) }, transactionId: payment.transactionID),
+            note: note)
     }
 }

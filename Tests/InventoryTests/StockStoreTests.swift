@@ -143,9 +143,9 @@ import Testing
             try await pool.withTransaction { tx in
                 try await store.reserve(order: "SO-1", lines: [.init(line: 0, sku: "Z", warehouse: "SH", quantity: 4)], in: tx)
             }
-            let checked52 = try await pool.withTransaction { try await store.release(order: "SO-1", in: $0) } == 4
+            let checked52 = try await pool.withTransaction { try await store.release(order: "SO-1", in: $0) }.units == 4
             #expect(checked52)
-            let checked53 = try await pool.withTransaction { try await store.release(order: "SO-1", in: $0) } == 0
+            let checked53 = try await pool.withTransaction { try await store.release(order: "SO-1", in: $0) }.units == 0
             #expect(checked53, "a second release does nothing")
             let level = try await pool.withTransaction { try await store.level(sku: "Z", warehouse: "SH", in: $0) }
             #expect(level.onHand == 5 && level.reserved == 0)

@@ -145,10 +145,13 @@ import Testing
         let ordersHeld = orders.allSatisfy(\.held)
         #expect(ordersHeld, "\(orders)")
         // The books follow the goods and every live order is invoiced once (once the events in flight have arrived).
-        let cross = CrossServiceInvariants(inventory: system.schema("inventory"), finance: system.schema("finance"), orders: system.schema("orders"))
+        let cross = CrossServiceInvariants(
+            inventory: system.schema("inventory"), finance: system.schema("finance"), orders: system.schema("orders"),
+            saga: sagas ? system.schema("saga") : "saga")
         var crossResults: [InvariantResult] = []
         let crossHeld = try await eventually(within: 10) {
             crossResults = try await cross.booksFollowGoods(system.pool("finance")) + cross.ordersInvoicedOnce(system.pool("finance"))
+            if sagas { crossResults += try await cross.backordersMove(system.pool("finance")) }
             return crossResults.allSatisfy(\.held)
         }
         let broken = crossResults.filter { !$0.held }

@@ -61,6 +61,12 @@ struct CheckCommand: AsyncParsableCommand {
             } else {
                 results.append(InvariantResult(name: "3-4. orders (orders not migrated yet: nothing to check)", held: true, violations: []))
             }
+            if try await pool.query("SELECT to_regclass('saga.backorders') IS NOT NULL AND to_regclass('orders.order_lines') IS NOT NULL")[0]
+                .decode(Bool.self, at: 0) {
+                results += try await cross.backordersMove(pool).map {
+                    InvariantResult(name: "5. sagas: \($0.name)", held: $0.held, violations: $0.violations)
+                }
+            }
             if try await pool.query("SELECT to_regclass('saga.instances') IS NOT NULL")[0].decode(Bool.self, at: 0) {
                 results += try await SagaInvariants().check(pool).map {
                     InvariantResult(name: "5. sagas: \($0.name)", held: $0.held, violations: $0.violations)

@@ -11,8 +11,9 @@ public struct CrossServiceInvariants: Sendable {
     public let inventory: String
     public let finance: String
     public let orders: String
-    public init(inventory: String = "inventory", finance: String = "finance", orders: String = "orders") {
-        (self.inventory, self.finance, self.orders) = (inventory, finance, orders)
+    public let saga: String
+    public init(inventory: String = "inventory", finance: String = "finance", orders: String = "orders", saga: String = "saga") {
+        (self.inventory, self.finance, self.orders, self.saga) = (inventory, finance, orders, saga)
     }
 
     /// The ledger's inventory account against the stock valuation (lots and units in
@@ -56,6 +57,23 @@ public struct CrossServiceInvariants: Sendable {
                 LEFT JOIN \(f).invoices i ON i.order_id = o.id AND i.kind = 'invoice' AND i.status = 'issued'
                 WHERE o.status NOT IN ('cancelled', 'split', 'merged')
                 GROUP BY o.id, o.status HAVING count(i.number) <> 1
+                """),
+        ], pool)
+    }
+
+    /// No order waits on hold for stock that is there: every backorder waiting for more than
+    /// a minute (not being tried) lacks some of its units across the warehouses.
+    public func backordersMove(_ pool: PostgresPool) async throws -> [InvariantResult] {
+        let o = PostgresQuery.quoteIdentifier(orders), i = PostgresQuery.quoteIdentifier(inventory), s = PostgresQuery.quoteIdentifier(saga)
+        return try await InvariantChecks.run([
+            ("no backorder waits over a minute for stock that is available", """
+                SELECT 'order ' || b.order_id || ' waits since ' || b.waiting_since || ' for ' || array_to_string(b.skus, ', ') || ', which is available'
+                FROM \(s).backorders b
+                WHERE b.released_at IS NULL AND b.waiting_since < now() - interval '1 minute'
+                  AND NOT EXISTS (
+                      SELECT 1 FROM \(o).order_lines l
+                      WHERE l.order_id = b.order_id
+                        AND l.quantity > coalesce((SELECT sum(st.on_hand - st.reserved) FROM \(i).stock st WHERE st.sku = l.sku), 0))
                 """),
         ], pool)
     }

@@ -22,6 +22,9 @@ struct Coordinator: Sendable {
     let states = SagaStateCache()
     let replyKey: String
     let commandsExchange: String
+    /// What a reservation refused for want of stock does (the queue is used with `hold`).
+    var backorders: Fulfilment.Backorders = .hold
+    var backorderQueue: BackorderQueue { BackorderQueue(schema: store.schema) }
 
     /// The order states a saga waits for (payment, delivery) or stops at (cancellation):
     /// the coordinator's queue is bound to changes into these, and to changes out of on_hold.
@@ -53,6 +56,10 @@ struct Coordinator: Sendable {
             if event.from == "on_hold", ["paid", "pending_payment"].contains(event.to), let data = try await resumedFulfilment(event, context) {
                 try await restartFulfilment(data, context)
             }
+            // A cancelled order no longer waits for stock.
+            if event.to == "cancelled" {
+                try await leftBackorders(order: event.order, context.transaction, effects: Self.effects(context), causation: context.envelope.id)
+            }
             // A change out of on_hold into another state matters to no waiting saga.
             guard Self.awaitedStatuses.contains(event.to) else { return }
             let body = SagaPayload(json: context.envelope.payload)
@@ -78,11 +85,15 @@ struct Coordinator: Sendable {
         // A reply is matched to the one request its saga waits for: a repeat finds none (no inbox needed).
         // Its result is left as it came, for the step to decode into its own type.
         registry.onIdempotent(CommandOutcome.WithoutResult.self) { reply, context in
-            guard let row = try await store.byRequest(reply.outcome.commandID, in: context.transaction) else { return }  // stale or not ours
+            guard let row = try await store.byRequest(reply.outcome.commandID, in: context.transaction) else {
+                _ = try await backorderReleaseAnswered(reply.outcome, context)
+                return  // stale or not ours
+            }
             let result = reply.hasResult ? SagaPayload(json: context.envelope.payload, key: "result") : nil
             try await advance(row, input: .reply(requestID: reply.outcome.commandID, outcome: reply.outcome, result: result), context)
         }
         registerRequests(in: &registry)
+        registerBackorders(in: &registry)
     }
 
     /// With automatic merging on: an order of a customer whose earlier order to the same
@@ -124,6 +135,7 @@ struct Coordinator: Sendable {
             var data = try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: old.state).data
             (data.reservations, data.lots, data.deliveryAssumed, data.mergeHold) = ([], [], nil, nil)
             data.paid = data.paid || event.to == "paid"
+            data.fromBackorder = try await backorderQueue.contains(order: event.order, in: context.transaction) ? true : nil
             return data
         }
         guard var snapshot = try await store.order(event.order, in: context.transaction) else { return nil }
@@ -164,6 +176,11 @@ struct Coordinator: Sendable {
         guard next != state else { return state.status.rawValue }
         try await store.save(next, dataChanged: next.data != state.data, in: tx)
         remember(next, effects)
+        if let before = state as? SagaState<Fulfilment.Data>, let after = next as? SagaState<Fulfilment.Data>, after.data.fromBackorder == true,
+            before.data.reservations.isEmpty, !after.data.reservations.isEmpty {
+            // A released backorder is reserved: the next order waiting for its SKUs may go.
+            try await leftBackorders(order: after.data.order, tx, effects: effects, causation: causation)
+        }
         try await effects.send(try entries(actions, saga: next.id, causation: causation))
         if state.status != next.status { try await finished(next, tx, causation: causation, effects: effects) }
         return next.status.rawValue
@@ -173,6 +190,7 @@ struct Coordinator: Sendable {
     /// the orders it replaced and starts one for each new order (the reservation moved to it
     /// is found again by its reserve step).
     private func finished<D>(_ state: SagaState<D>, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws {
+        if let fulfilment = state as? SagaState<Fulfilment.Data> { try await fulfilmentEnded(fulfilment, tx) }
         guard state.status == .completed else { return }
         let replaced: [Int64], made: [OrderSnapshot]
         if let split = state as? SagaState<Split.Data> {

@@ -56,7 +56,8 @@ public enum SagaService {
                 paymentTimeout: settings.paymentTimeout, deliveryTimeout: settings.deliveryTimeout, mergeWindow: settings.mergeWindow,
                 backorders: settings.backorders)),
             returns: SagaEngine(Return.definition(goodsTimeout: settings.returnGoodsTimeout)),
-            exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), mergeWindow: settings.mergeWindow, replyKey: replyKey, commandsExchange: commandsExchange)
+            exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), mergeWindow: settings.mergeWindow, replyKey: replyKey,
+            commandsExchange: commandsExchange, backorders: settings.backorders)
         var registry = MessageHandlers()
         coordinator.register(in: &registry)
         var definition = ServiceDefinition(
@@ -71,7 +72,7 @@ public enum SagaService {
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(from: "on_hold")),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnInspected.type.rawValue),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnRequested.type.rawValue),
-                ]),
+                ] + Coordinator.stockArrivals.map { QueueBinding(exchange: eventsExchange, routingKey: $0.rawValue) }),
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "saga.#")]),
             ],
             handlers: registry)

@@ -28,7 +28,9 @@ public enum InventoryEvent {
         public static let type: MessageType = "inventory.stock.released.v1"
         public var order: String
         public var units: Int
-        public init(order: String, units: Int) { (self.order, self.units) = (order, units) }
+        /// The SKUs whose units became available again (absent in events of earlier versions).
+        public var skus: [String]?
+        public init(order: String, units: Int, skus: [String]? = nil) { (self.order, self.units, self.skus) = (order, units, skus) }
     }
 
     /// Shipped units with their lots and FIFO cost: what finance books as cost of goods sold.

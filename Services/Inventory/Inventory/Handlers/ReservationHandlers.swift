@@ -45,8 +45,8 @@ extension InventoryHandlers {
 
     func release(_ command: InventoryCommand.Release, _ context: HandlerContext) async throws -> InventoryResult.Released {
         try Self.require(command.order, "order")
-        let units = try await store.release(order: command.order, in: context.transaction)
-        if units > 0 { try await context.publish(event: InventoryEvent.Released(order: command.order, units: units)) }
+        let (units, skus) = try await store.release(order: command.order, in: context.transaction)
+        if units > 0 { try await context.publish(event: InventoryEvent.Released(order: command.order, units: units, skus: skus)) }
         return InventoryResult.Released(order: command.order, units: units)
     }
 

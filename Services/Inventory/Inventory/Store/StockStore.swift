@@ -156,10 +156,12 @@ public struct StockStore: Sendable {
     /// Ends an order's reservations and makes their units available again. Returns how many
     /// units were released; releasing an order that holds nothing does nothing.
     @discardableResult
-    public func release(order: String, in tx: PostgresTransaction) async throws -> Int {
+    /// Releases every reservation of `order`; returns the units and the SKUs released.
+    public func release(order: String, in tx: PostgresTransaction) async throws -> (units: Int, skus: [String]) {
         let released = try await tx.query(PostgresQuery(
             sql: "DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity", binds: [order]))
         var total = 0
+        var skus = Set<String>()
         for row in released {
             let sku = try row.decode(String.self, column: "sku"), warehouse = try row.decode(String.self, column: "warehouse")
             let quantity = try row.decode(Int.self, column: "quantity")
@@ -168,8 +170,9 @@ public struct StockStore: Sendable {
                 binds: [sku, warehouse, quantity]))
             try await record("release", sku: sku, warehouse: warehouse, lot: nil, quantity: -quantity, reference: order, in: tx)
             total += quantity
+            skus.insert(sku)
         }
-        return total
+        return (total, skus.sorted())
     }
 
     /// What an issue took from one lot, at the lot's cost.

@@ -25,6 +25,9 @@ public enum Fulfilment {
         public var deliveryAssumed: Bool?
         /// Held for the merge window first (automatic merging is on and the order is new).
         public var mergeHold: Bool?
+        /// Released from the backorder queue: once reserved, it leaves the queue and the next
+        /// order waiting for its SKUs is released.
+        public var fromBackorder: Bool?
 
         public init(order: Int64, lines: [InventoryCommand.OrderLine], region: String?, paid: Bool, total: Money? = nil) {
             (self.order, self.lines, self.region, self.paid, self.total) = (order, lines, region, paid, total)

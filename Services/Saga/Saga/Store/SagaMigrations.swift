@@ -68,5 +68,6 @@ public enum SagaMigrations {
             ORDER BY i.created_at, i.id, e.n;
             UPDATE instances SET state = state - 'history' WHERE state ? 'history';
             """),
+        backorders,
     ]
 }

@@ -25,6 +25,13 @@ import Testing
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == CanonicalOrderSchema.text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    @Test func theCarrierTrackingSchemaFileAndTheCodesCopyAreTheSame() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Shared/Contracts/Orders/carrier-tracking.schema.json")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == CarrierTrackingSchema.text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     @Test func aGoodOrderFollowsTheSchema() throws {
         #expect(try Self.violation(Self.good) == nil)
     }

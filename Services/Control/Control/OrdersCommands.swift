@@ -112,6 +112,12 @@ struct OrdersCommands: AsyncParsableCommand {
                 for entry in detail.history {
                     print("  \(UTCTimestamp.string(from: entry.at))  \(entry.from ?? "-") → \(entry.to)  \(entry.reason)  (\(entry.actor))")
                 }
+                if !detail.tracking.isEmpty { print("tracking:") }
+                for entry in detail.tracking {
+                    let place = [entry.location, entry.description].compactMap { $0.map(IngestMessage.printable) }.joined(separator: ", ")
+                    print("  \(UTCTimestamp.string(from: entry.at))  \(entry.shipment) \(entry.carrier) \(entry.trackingNumber)  \(entry.event)"
+                        + (place.isEmpty ? "" : "  \(place)"))
+                }
             }
         }
     }

@@ -4,7 +4,8 @@ import Messaging
 import ServiceKit
 
 /// The orders service. Queues:
-/// - `orders.ingest`: platform messages from `erp.ingest` (`platform.#`), taken by ``Intake``;
+/// - `orders.ingest`: platform messages (`platform.#`) and carriers' tracking events
+///   (`carrier.#`) from `erp.ingest`, taken by ``Intake``;
 /// - `orders.ingest.unrouted`: what `erp.ingest` could route to no queue (its alternate
 ///   exchange `erp.ingest.unrouted`), quarantined as `bad-routing-key`;
 /// - `orders.events`: `catalog.sku.changed.v1`, copied into `orders.skus` (orders on hold
@@ -29,7 +30,9 @@ public enum OrdersService {
         var registry = MessageHandlers()
         handlers.register(in: &registry, ingestQueue: "\(queuePrefix).ingest", unroutedQueue: "\(queuePrefix).ingest.unrouted")
         var queues = [
-            ServiceQueue(name: "\(queuePrefix).ingest", bindings: [QueueBinding(exchange: ingestExchange, routingKey: "platform.#")]),
+            ServiceQueue(
+                name: "\(queuePrefix).ingest",
+                bindings: [QueueBinding(exchange: ingestExchange, routingKey: "platform.#"), QueueBinding(exchange: ingestExchange, routingKey: "carrier.#")]),
             ServiceQueue(
                 name: "\(queuePrefix).events",
                 bindings: [

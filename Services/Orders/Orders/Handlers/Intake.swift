@@ -36,6 +36,12 @@ struct Intake: Sendable {
     /// The raw handler of `orders.ingest`.
     func handle(_ delivery: RawDelivery, _ context: HandlerContext) async throws {
         let message = Self.message(delivery)
+        if TrackingUpdate.isTracking(message.routingKey) {
+            if let rejection = try await guarded(context, { try await self.takeTracking(message, context) }) {
+                try await reject(message, rejection, context)
+            }
+            return
+        }
         var order: IntakeOrder?
         if !PlatformReturn.isReturnRequest(message.routingKey) {
             // What can be checked without the database needs no savepoint.
@@ -72,8 +78,12 @@ struct Intake: Sendable {
             signature: header(IngestMessage.signatureHeader), shopHeader: header(IngestMessage.shopifyShopHeader), body: delivery.body)
     }
 
-    /// Takes a platform message: an order (its outcome) or a return request (nil).
+    /// Takes a message from outside: an order (its outcome), a return request or a tracking event (nil).
     func take(_ message: IngestMessage, _ context: HandlerContext) async throws -> Outcome? {
+        if TrackingUpdate.isTracking(message.routingKey) {
+            try await takeTracking(message, context)
+            return nil
+        }
         if PlatformReturn.isReturnRequest(message.routingKey) {
             try await takeReturn(message, context)
             return nil

@@ -72,6 +72,18 @@ public struct OrderQueries: Sendable {
         public let repeats: Int
         public let history: [History]
         public let links: Links
+        /// Its shipments' tracking events, oldest first.
+        public let tracking: [Tracking]
+
+        public struct Tracking: Codable, Sendable {
+            public let at: Date
+            public let shipment: String
+            public let carrier: String
+            public let trackingNumber: String
+            public let event: String
+            public let location: String?
+            public let description: String?
+        }
     }
 
     static func ids(_ row: PostgresRow, _ column: String) throws -> [Int64] {
@@ -104,6 +116,15 @@ public struct OrderQueries: Sendable {
                         to: try $0.decode(String.self, column: "to_status"), reason: try $0.decode(String.self, column: "reason"),
                         actor: try $0.decode(String.self, column: "actor"))
                 }
+            let tracking = try await tx.query(PostgresQuery(sql: """
+                SELECT occurred_at, shipment, carrier, tracking_number, event, location, description FROM \(s).tracking_events
+                WHERE order_id = $1 ORDER BY occurred_at, id
+                """, binds: [id])).map {
+                    Detail.Tracking(
+                        at: try $0.decode(Date.self, at: 0), shipment: try $0.decode(String.self, at: 1), carrier: try $0.decode(String.self, at: 2),
+                        trackingNumber: try $0.decode(String.self, at: 3), event: try $0.decode(String.self, at: 4),
+                        location: try $0.decode(String?.self, at: 5), description: try $0.decode(String?.self, at: 6))
+                }
             return Detail(
                 snapshot: try await OrderStore(schema: schema).snapshot(id, in: tx), holdReason: try row.decode(String?.self, column: "hold_reason"),
                 attention: try row.decode(String?.self, column: "attention"), repeats: try row.decode(Int.self, column: "repeats"), history: history,
@@ -111,7 +132,8 @@ public struct OrderQueries: Sendable {
                     parent: try row.decode(Int64?.self, column: "parent_id"), children: try Self.ids(row, "children"),
                     mergedInto: try row.decode(Int64?.self, column: "merged_into"), mergedFrom: try Self.ids(row, "merged_from"),
                     exchangeFor: try row.decode(Int64?.self, column: "exchange_for"), replacements: try Self.ids(row, "replacements"),
-                    returns: (try row.decode(String?.self, column: "returns") ?? "").split(separator: "\u{1E}").map(String.init)))
+                    returns: (try row.decode(String?.self, column: "returns") ?? "").split(separator: "\u{1E}").map(String.init)),
+                tracking: tracking)
         }
     }
 

@@ -105,5 +105,6 @@ public enum OrdersMigrations {
         paymentsFromFinance,
         partialExchangeIndex,
         quarantineBytes,
+        tracking,
     ]
 }

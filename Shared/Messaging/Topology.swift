@@ -1,6 +1,6 @@
 import AMQP
 
-/// The exchanges of DESIGN.md section 2.
+/// The exchanges of the topology (README, "How messages flow").
 public enum Exchanges {
     /// Messages from external platforms, key `platform.<platform>.order.<event>`.
     public static let ingest = "erp.ingest"

@@ -1,7 +1,7 @@
 import Postgres
 import ServiceKit
 
-/// Invariant 1 of DESIGN.md section 4, checked on the live database: for every SKU and
+/// Invariant 1 (stock conservation), checked on the live database: for every SKU and
 /// warehouse, on hand equals the sum of its lots and the sum of its ledger movements;
 /// reserved equals the sum of active reservations and of the reservation, release and
 /// issue movements (an issue always ships reserved units); 0 ≤ reserved ≤ on hand; and

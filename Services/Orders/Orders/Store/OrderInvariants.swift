@@ -1,7 +1,7 @@
 import Postgres
 import ServiceKit
 
-/// Invariants 3 and 4 of DESIGN.md on the live database: a split's children (those not
+/// Invariants 3 and 4 (split and merge sums, intake) on the live database: a split's children (those not
 /// cancelled) sum to the parent line by line and amount by amount, a merged order to its
 /// sources; every platform message not taken is quarantined with its reason, and every
 /// order has the history entry it was taken with.

@@ -1,7 +1,7 @@
 import Postgres
 import ServiceKit
 
-/// Invariant 5 of DESIGN.md on the live database: every saga is finished or waiting with a deadline.
+/// Invariant 5 on the live database: every saga is finished or waiting with a deadline.
 public struct SagaInvariants: Sendable {
     public let schema: String
     public init(schema: String = "saga") { self.schema = schema }

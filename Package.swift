@@ -172,6 +172,7 @@ let package = Package(
             name: "ControlTests",
             dependencies: [
                 "Control", "Messaging", "AMQP", "Inventory", "Catalog", "Orders", "Contracts", "Postgres", "TestSupport", "ServiceTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/ControlTests"),
         .testTarget(

@@ -1,5 +1,5 @@
-/// The accounts the system posts to. Seeded by the schema's migration; more can be added
-/// (`erpctl finance add-account`). Debit-normal: assets and expenses; credit-normal:
+/// The accounts the system posts to. Seeded by the schema's migrations (1 and 2); more can be
+/// added (`erpctl finance add-account`). Debit-normal: assets and expenses; credit-normal:
 /// liabilities, equity and revenue.
 public enum AccountType: String, Codable, Sendable, CaseIterable {
     case asset, liability, equity, revenue, expense
@@ -25,21 +25,4 @@ public enum Accounts {
     public static let costOfGoodsSold = "5000"
     /// Stock found or lost by adjustments and counts, and quarantined units written off (since finance migration 2).
     public static let inventoryAdjustments = "5100"
-
-    /// The accounts of finance migration 1 (later ones are added by their own migrations).
-    public static let seed: [(code: String, name: String, type: AccountType)] = [
-        (cash, "Cash at bank", .asset),
-        (platformClearing, "Platform clearing (payouts due from platforms)", .asset),
-        (receivables, "Accounts receivable", .asset),
-        (inventory, "Inventory", .asset),
-        (inputVAT, "Input VAT", .asset),
-        (payables, "Accounts payable", .liability),
-        (outputVAT, "Output VAT", .liability),
-        (equity, "Owner's equity", .equity),
-        (retainedEarnings, "Retained earnings", .equity),
-        (salesRevenue, "Sales revenue", .revenue),
-        (shippingRevenue, "Shipping revenue", .revenue),
-        (salesReturns, "Sales returns and refunds", .revenue),
-        (costOfGoodsSold, "Cost of goods sold", .expense),
-    ]
 }

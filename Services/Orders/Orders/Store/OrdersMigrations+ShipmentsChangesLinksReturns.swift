@@ -51,9 +51,9 @@ extension OrdersMigrations {
 extension OrdersMigrations {
     static let returns = PostgresMigration(version: 5, name: "returns", sql: """
         ALTER TABLE orders DROP CONSTRAINT orders_status_check;
-        ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN (\(statusesWithPartialReturns)));
+        ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('pending_payment', 'paid', 'allocated', 'shipped', 'delivered', 'completed', 'cancelled', 'on_hold', 'split', 'merged', 'return_requested', 'returned', 'partially_returned'));
         ALTER TABLE orders DROP CONSTRAINT orders_held_from_check;
-        ALTER TABLE orders ADD CONSTRAINT orders_held_from_check CHECK (held_from IN (\(statusesWithPartialReturns)));
+        ALTER TABLE orders ADD CONSTRAINT orders_held_from_check CHECK (held_from IN ('pending_payment', 'paid', 'allocated', 'shipped', 'delivered', 'completed', 'cancelled', 'on_hold', 'split', 'merged', 'return_requested', 'returned', 'partially_returned'));
         -- A SKU of a product tagged final-sale is not returnable.
         ALTER TABLE skus ADD COLUMN returnable boolean NOT NULL DEFAULT true;
 

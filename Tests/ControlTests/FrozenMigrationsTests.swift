@@ -1,0 +1,83 @@
+import Control
+import Crypto
+import Foundation
+import Messaging
+import Postgres
+import Testing
+
+/// A migration is frozen once it has shipped: the migrator refuses to start a service whose
+/// applied migration's text changed, so no migration may depend on anything but its own
+/// text (a Swift constant, a seed list, a rate table). Each is kept here with its checksum
+/// (SHA-256 of its SQL, as the migrator records it); a change is a new migration.
+/// `ERP_PRINT_MIGRATION_CHECKSUMS=1` prints the table (for a migration being added).
+@Suite struct FrozenMigrationsTests {
+    static func checksum(_ sql: String) -> String { SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined() }
+
+    static var current: [String: String] {
+        var sums: [String: String] = [:]
+        for definition in ServiceCatalog.all {
+            for migration in definition.migrations { sums["\(definition.name)/\(migration.version)"] = checksum(migration.sql) }
+            for migration in MessagingSchema.migrations(schema: definition.schema) {
+                sums["\(definition.name)/messaging/\(migration.version)"] = checksum(migration.sql)
+            }
+        }
+        return sums
+    }
+
+    @Test func everyMigrationIsStillTheTextItShippedWith() {
+        let current = Self.current
+        if ProcessInfo.processInfo.environment["ERP_PRINT_MIGRATION_CHECKSUMS"] != nil {
+            for (key, sum) in current.sorted(by: { $0.key < $1.key }) { print("        \"\(key)\": \"\(sum)\",") }
+        }
+        for (key, sum) in Self.frozen.sorted(by: { $0.key < $1.key }) {
+            #expect(current[key] == sum, "migration \(key) changed after it shipped: write a new migration instead")
+        }
+        let unrecorded = Set(current.keys).subtracting(Self.frozen.keys).sorted()
+        #expect(unrecorded.isEmpty, "record the checksums of new migrations here: \(unrecorded)")
+    }
+
+    static let frozen: [String: String] = [
+        "catalog/1": "80449798f8e520a3372f54aad15cc0c044428c747950a191a19c098e937225f7",
+        "catalog/messaging/1": "fd4f8a7a35a607ba97b23d99863016cc2c1efbf7ebf28d2a3c75d952e8ddbcc4",
+        "catalog/messaging/2": "d75b36dc97570ebe11ca453a49917b204fca694b3fd5206589d4940c22a2d3f4",
+        "catalog/messaging/3": "5d3af03f69659529c395efd6807a34475089ce412e15d220fe54cdd5877f6958",
+        "finance/1": "d20db2bc43d3ee86e21f21d6361b022c3b1cab35029b86551a68ddc17fd109d5",
+        "finance/2": "d874362083bef2222e3a9d5d0ff65ee6b8b5a82d4e7080dade74b0ed249b87e1",
+        "finance/messaging/1": "4fbbdf71318daefaeb57a3eaa8a8f00ca90eebb20c7918c8d5472909d77f8abb",
+        "finance/messaging/2": "d75b36dc97570ebe11ca453a49917b204fca694b3fd5206589d4940c22a2d3f4",
+        "finance/messaging/3": "5d3af03f69659529c395efd6807a34475089ce412e15d220fe54cdd5877f6958",
+        "inventory/1": "25f243121111347d880ecc85ebf214d1f0ca14a5e6ac2aef167b703c8a613315",
+        "inventory/2": "59a0001ee98066e05523172a1e3d3ae9bc739a8453188876ff329da2f6491b3b",
+        "inventory/3": "0044fad72fe315eced4df9936cc662289d84644dfc796b4977b727be1947f7b1",
+        "inventory/messaging/1": "85c221deb51dd16545f46f5f9b580b0ceef1c5e3850d5232486f585e6d2aff23",
+        "inventory/messaging/2": "d75b36dc97570ebe11ca453a49917b204fca694b3fd5206589d4940c22a2d3f4",
+        "inventory/messaging/3": "5d3af03f69659529c395efd6807a34475089ce412e15d220fe54cdd5877f6958",
+        "orders/1": "bcaf004e494a83546b0dad8ab1e2a848caf0e0e0959aa708b5b01ead2ff19e0f",
+        "orders/10": "fcba1b4bca3e6bc76f06f505e1d4f78fcf2745689af162744b247517047d199e",
+        "orders/2": "8fa56f9f00fec1a96345469a1285134757bd7601f090ea4002b93ab1f4aae316",
+        "orders/3": "5f372a92b961bc6a0c2c04c7e3db9f646fcb3f89bede3c8a5ec15be08907314b",
+        "orders/4": "b76116977860c4e9f110482bc40a0f07974308223315896c9738d3add3177f81",
+        "orders/5": "05b47969cfd8853c160d9cffa2b8d245dc87bc701c884ab077f07e620fb5d2eb",
+        "orders/6": "79e49f768894d72edddcf61f9b4c4edddf81e652be71a972ae82f17e441096bd",
+        "orders/7": "cc4b25bc9fcc7584a679d239183f99dcc1dcba13a632264d8cd7b25fc98b1339",
+        "orders/8": "2268fa441d81543f65c23c69c63ab8c4428c374d19c436958022175d807b10d2",
+        "orders/9": "d63464247e3132fcffbd2ab205d2003589b085c714d11576c70b8d59dbd12b37",
+        "orders/messaging/1": "d760f6a3a03a8d3a88f7dfe8cfcb1db69411fbbbfbd4af73d40e944dc28f24a1",
+        "orders/messaging/2": "d75b36dc97570ebe11ca453a49917b204fca694b3fd5206589d4940c22a2d3f4",
+        "orders/messaging/3": "5d3af03f69659529c395efd6807a34475089ce412e15d220fe54cdd5877f6958",
+        "saga/1": "16ee6df1160b14d3dc0da20db855daec2d9fddda84b58ad343706a6b99fe70e5",
+        "saga/2": "20906a76bf2f21f9b701e3724f8b3cc9f60d1596dc7693bb3b17c2a3c2d67a9b",
+        "saga/3": "51ee19a2b74cb6423cc8dbbf65069dc068e778022e50c23e8fc7bb11bf10afd8",
+        "saga/4": "75d4f3f6bc0bcc37d28ef627916acb8b2ad040b95a1766b93c8d465031707d05",
+        "saga/5": "3302d31a178c358af5c9c810b1258013eba2e20983b8052f30838f84e4f43272",
+        "saga/6": "0ffdee6f979c0754977b85b93bd9b4f9016b1668141d4253fe611218a3aceed2",
+        "saga/7": "74e3b6c49e5583e6ab434449060c1302bcb549bb49829ee2d07ddb634a3fb862",
+        "saga/messaging/1": "cefe58d303afb4f7403bff2171123406c7b4c2b30f5d06840e90fe9f628ff1ff",
+        "saga/messaging/2": "d75b36dc97570ebe11ca453a49917b204fca694b3fd5206589d4940c22a2d3f4",
+        "saga/messaging/3": "5d3af03f69659529c395efd6807a34475089ce412e15d220fe54cdd5877f6958",
+        "sample/1": "a0a1d0abb9b2af2124b28802fc869c5efe6572e39a82401527cae81b605d2832",
+        "sample/messaging/1": "ef096260e92ea55799c0b085a160010f5cad9d52d1003c2f35d8528fafddbd82",
+        "sample/messaging/2": "d75b36dc97570ebe11ca453a49917b204fca694b3fd5206589d4940c22a2d3f4",
+        "sample/messaging/3": "5d3af03f69659529c395efd6807a34475089ce412e15d220fe54cdd5877f6958",
+    ]
+}

@@ -38,7 +38,7 @@ public struct Outbox: Sendable {
     public func enqueue(_ entries: [Entry], in transaction: PostgresTransaction) async throws {
         guard !entries.isEmpty else { return }
         let envelopes = entries.map(\.envelope)
-        try await transaction.queue(PostgresQuery(sql: """
+        try await transaction.queue(PostgresQuery(unsafeSQL: """
             INSERT INTO \(PostgresQuery.quoteIdentifier(schema)).outbox
                 (message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source,
                  payload, reply_to)

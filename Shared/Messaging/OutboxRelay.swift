@@ -99,7 +99,7 @@ public final class OutboxRelay: Service, Sendable {
         return try await pool.withTransaction { tx in
             // No parameters, so planned afresh each time: a plan cached while the table was
             // empty would scan it whole (deleted rows included) once it has grown.
-            let rows = try await tx.query(PostgresQuery(sql: """
+            let rows = try await tx.query(PostgresQuery(unsafeSQL: """
                 SELECT seq, message_id, exchange, routing_key, message_type, correlation_id, causation_id,
                        schema_version, occurred_at, source, payload, reply_to
                 FROM \(table) ORDER BY seq LIMIT \(configuration.batchSize) FOR UPDATE SKIP LOCKED
@@ -138,7 +138,7 @@ public final class OutboxRelay: Service, Sendable {
     /// Rows not yet published.
     public func unsentCount() async throws -> Int {
         try await pool.query(PostgresQuery(
-            sql: "SELECT count(*) FROM \(PostgresQuery.quoteIdentifier(schema)).outbox"))[0]
+            unsafeSQL: "SELECT count(*) FROM \(PostgresQuery.quoteIdentifier(schema)).outbox"))[0]
             .decode(Int.self, at: 0)
     }
 
@@ -149,7 +149,7 @@ public final class OutboxRelay: Service, Sendable {
     private func prune() async throws {
         let inboxSeconds = Int(configuration.inboxRetention.components.seconds)
         let inbox = try await pool.query(PostgresQuery(
-            sql: "DELETE FROM \(PostgresQuery.quoteIdentifier(schema)).inbox WHERE received_at < now() - make_interval(secs => $1)",
+            unsafeSQL: "DELETE FROM \(PostgresQuery.quoteIdentifier(schema)).inbox WHERE received_at < now() - make_interval(secs => $1)",
             binds: [inboxSeconds]))
         if inbox.affectedRows > 0 {
             logger.info("pruned", metadata: ["inbox_rows": "\(inbox.affectedRows)"])

@@ -82,16 +82,16 @@ public struct PostgresMigrator: Sendable {
     /// that what they create belongs to the service too. An existing schema is never
     /// created again: `CREATE SCHEMA IF NOT EXISTS` needs a right a service's role lacks.
     private func enterSchema(_ tx: PostgresTransaction) async throws {
-        let owner = try await tx.query(PostgresQuery(sql: """
+        let owner = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT quote_ident(r.rolname) AS owner, r.rolname = current_user AS mine, pg_has_role(r.oid, 'MEMBER') AS member
             FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = $1
             """, binds: [schema])).first
         guard let owner else {
-            try await tx.query(PostgresQuery(sql: "CREATE SCHEMA \(PostgresQuery.quoteIdentifier(schema))"))
+            try await tx.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(PostgresQuery.quoteIdentifier(schema))"))
             return
         }
         if try !owner.decode(Bool.self, column: "mine"), try owner.decode(Bool.self, column: "member") {
-            try await tx.query(PostgresQuery(sql: "SET LOCAL ROLE \(try owner.decode(String.self, column: "owner"))"))
+            try await tx.query(PostgresQuery(unsafeSQL: "SET LOCAL ROLE \(try owner.decode(String.self, column: "owner"))"))
         }
     }
 
@@ -102,7 +102,7 @@ public struct PostgresMigrator: Sendable {
             try await tx.query("SELECT pg_advisory_xact_lock(hashtext(\("erp.migrate." + schema)))")
             let table = "\(PostgresQuery.quoteIdentifier(schema)).schema_migrations"
             try await enterSchema(tx)
-            try await tx.query(PostgresQuery(sql: """
+            try await tx.query(PostgresQuery(unsafeSQL: """
                 CREATE TABLE IF NOT EXISTS \(table) (
                     component text NOT NULL,
                     version int NOT NULL,
@@ -112,7 +112,7 @@ public struct PostgresMigrator: Sendable {
                     PRIMARY KEY (component, version))
                 """))
             let applied = try await tx.query(PostgresQuery(
-                sql: "SELECT version, name, checksum FROM \(table) WHERE component = $1 ORDER BY version", binds: [component]))
+                unsafeSQL: "SELECT version, name, checksum FROM \(table) WHERE component = $1 ORDER BY version", binds: [component]))
             var appliedChecksums: [Int: (name: String, checksum: String)] = [:]
             for row in applied {
                 appliedChecksums[try row.decode(Int.self, column: "version")] =
@@ -123,7 +123,7 @@ public struct PostgresMigrator: Sendable {
                 throw PostgresMigrationError.unknownApplied(schema: schema, version: version, name: entry.name)
             }
             var appliedNow: [Int] = []
-            try await tx.query(PostgresQuery(sql: "SET LOCAL search_path TO \(PostgresQuery.quoteIdentifier(schema)), public"))
+            try await tx.query(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(PostgresQuery.quoteIdentifier(schema)), public"))
             for migration in migrations {
                 let checksum = try await tx.query("SELECT encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex')")[0]
                     .decode(String.self, at: 0)
@@ -135,7 +135,7 @@ public struct PostgresMigrator: Sendable {
                 }
                 try await tx.executeScript(migration.sql)
                 try await tx.query(PostgresQuery(
-                    sql: "INSERT INTO \(table) (component, version, name, checksum) VALUES ($1, $2, $3, $4)",
+                    unsafeSQL: "INSERT INTO \(table) (component, version, name, checksum) VALUES ($1, $2, $3, $4)",
                     binds: [component, migration.version, migration.name, checksum]))
                 appliedNow.append(migration.version)
             }

@@ -28,7 +28,7 @@ public final class PostgresNotifications: AsyncSequence, Sendable {
         continuation.onTermination = { _ in Task { await connection.close() } }
         do {
             for channel in channels {
-                try await connection.query(PostgresQuery(sql: "LISTEN \(PostgresQuery.quoteIdentifier(channel))"))
+                try await connection.query(PostgresQuery(unsafeSQL: "LISTEN \(PostgresQuery.quoteIdentifier(channel))"))
             }
             try await connection.thread.run { connection.startDeliveringNotifications(to: continuation) }
         } catch {

@@ -7,8 +7,10 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
     public var binds: [String?]
 
     /// An explicit statement with a bind list for its `$1...$n` placeholders. The text is
-    /// sent as it is: build it only from constants and quoted identifiers, never from input.
-    public init(sql: String, binds: [any PostgresEncodable] = []) {
+    /// sent as it is, hence the name: build it only from constants and quoted identifiers,
+    /// never from input. Prefer interpolation (`"... WHERE id = \(id)"`), which binds values
+    /// by construction.
+    public init(unsafeSQL sql: String, binds: [any PostgresEncodable] = []) {
         self.sql = sql
         self.binds = binds.map { $0.postgresText }
     }

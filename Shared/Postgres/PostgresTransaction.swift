@@ -37,7 +37,7 @@ extension PostgresConnection {
         isolation actor: isolated (any Actor)? = #isolation,
         _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
-        try await query(PostgresQuery(sql: "BEGIN ISOLATION LEVEL \(level.rawValue)"))
+        try await query(PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(level.rawValue)"))
         let result: T
         do {
             result = try await body(PostgresTransaction(connection: self))

@@ -16,7 +16,7 @@ public enum InvariantChecks {
     public static func run(_ checks: [(name: String, sql: String)], _ pool: PostgresPool) async throws -> [InvariantResult] {
         var results: [InvariantResult] = []
         for (name, sql) in checks {
-            let violations = try await pool.query(PostgresQuery(sql: sql + " LIMIT 20")).map { try $0.decode(String.self, at: 0) }
+            let violations = try await pool.query(PostgresQuery(unsafeSQL: sql + " LIMIT 20")).map { try $0.decode(String.self, at: 0) }
             results.append(InvariantResult(name: name, held: violations.isEmpty, violations: violations))
         }
         return results

@@ -94,7 +94,7 @@ struct ChainBenchmark: AsyncParsableCommand {
         }
         var received = 0
         while onlyConsumer {
-            let handled = try await pool.query(PostgresQuery(sql: "SELECT count(*) FROM \(name).inbox"))[0].decode(Int.self, at: 0)
+            let handled = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(name).inbox"))[0].decode(Int.self, at: 0)
             if handled == total { received = total; break }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -115,7 +115,7 @@ struct ChainBenchmark: AsyncParsableCommand {
         }
         try? await admin.deleteExchange("\(name).events")
         await admin.close()
-        try await pool.query(PostgresQuery(sql: "DROP SCHEMA \(name) CASCADE"))
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
         await pool.close()
         return Double(total) / elapsed
     }

@@ -89,7 +89,7 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                         quantity: 1_000_000, reference: "bench", in: tx)
                 }
             }
-            try await pool("orders").query(PostgresQuery(sql: """
+            try await pool("orders").query(PostgresQuery(unsafeSQL: """
                 INSERT INTO \(schema("orders")).skus (code, product, title, price_minor, currency, tax_category, active)
                 SELECT 'SKU-' || n, 'P', 'Product', 9900, 'CNY', 'standard', true FROM generate_series(0, 99) AS n
                 """))
@@ -133,7 +133,7 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             try? await admin.deleteExchange(events)
             await admin.close()
             let pool = PostgresPool(configuration: environment.database, size: 1)
-            for host in hosts.values { _ = try? await pool.query(PostgresQuery(sql: "DROP SCHEMA \(host.definition.schema) CASCADE")) }
+            for host in hosts.values { _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(host.definition.schema) CASCADE")) }
             await pool.close()
         }
 
@@ -143,7 +143,7 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             var told = Set<Int64>()
             while try await !stop() {
                 let shipped = try await pool("orders").query(PostgresQuery(
-                    sql: "SELECT id FROM \(schema("orders")).orders WHERE status = 'shipped'")).map { try $0.decode(Int64.self, at: 0) }
+                    unsafeSQL: "SELECT id FROM \(schema("orders")).orders WHERE status = 'shipped'")).map { try $0.decode(Int64.self, at: 0) }
                 let fresh = shipped.filter { !told.contains($0) }
                 if !fresh.isEmpty {
                     try await client.publish(try fresh.map { try client.envelope(OrderCommand.ChangeStatus(order: $0, to: "delivered", reason: "carrier scan")) })
@@ -156,7 +156,7 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
 
         func count(_ status: String) async throws -> Int {
             try await pool("orders").query(PostgresQuery(
-                sql: "SELECT count(*)::int FROM \(schema("orders")).orders WHERE status = $1", binds: [status]))[0].decode(Int.self, at: 0)
+                unsafeSQL: "SELECT count(*)::int FROM \(schema("orders")).orders WHERE status = $1", binds: [status]))[0].decode(Int.self, at: 0)
         }
 
         func measureThroughput(_ total: Int) async throws -> Double {
@@ -188,12 +188,12 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                         exchange: commands, routingKey: "platform.web.order.created", body: body, properties: AMQPProperties(persistent: true)))
                 }
                 await publisher.close()
-                while try await pool("orders").query(PostgresQuery(sql: """
+                while try await pool("orders").query(PostgresQuery(unsafeSQL: """
                     SELECT count(*)::int FROM \(schema("orders")).status_history WHERE to_status = 'allocated'
                     """))[0].decode(Int.self, at: 0) < total {
                     try await Task.sleep(for: .milliseconds(100))
                 }
-                let rows = try await pool("orders").query(PostgresQuery(sql: """
+                let rows = try await pool("orders").query(PostgresQuery(unsafeSQL: """
                     SELECT o.external_id, h.at FROM \(schema("orders")).status_history h JOIN \(schema("orders")).orders o ON o.id = h.order_id
                     WHERE h.to_status = 'allocated'
                     """))

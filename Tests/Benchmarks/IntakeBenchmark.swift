@@ -52,7 +52,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
         let pool = PostgresPool(configuration: database, size: 4)
         try await MessagingSchema.migrate(schema: name, pool: pool)
         try await PostgresMigrator(schema: name, migrations: definition.migrations).migrate(pool)
-        try await pool.query(PostgresQuery(sql: """
+        try await pool.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(name).skus (code, product, title, price_minor, currency, tax_category, active)
             SELECT 'SKU-' || n, 'P-' || n, 'Product ' || n, 9900, 'CNY', 'standard', true FROM generate_series(0, 999) AS n
             """))
@@ -114,10 +114,10 @@ struct IntakeBenchmark: AsyncParsableCommand {
         var stored = 0
         while stored < orders {
             try await Task.sleep(for: .milliseconds(20))
-            stored = try await pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(name).orders"))[0].decode(Int.self, at: 0)
+            stored = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(name).orders"))[0].decode(Int.self, at: 0)
         }
         let elapsed = monotonicSeconds() - start
-        let quarantined = try await pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(name).quarantine"))[0].decode(Int.self, at: 0)
+        let quarantined = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(name).quarantine"))[0].decode(Int.self, at: 0)
         guard quarantined == 0 else { throw ValidationError("\(quarantined) orders were quarantined") }
 
         await group.triggerGracefulShutdown()
@@ -129,7 +129,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
         try? await admin.deleteExchange(exchange)
         try? await admin.deleteExchange(eventsOut)
         await admin.close()
-        try await pool.query(PostgresQuery(sql: "DROP SCHEMA \(name) CASCADE"))
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
         await pool.close()
         return Double(orders) / elapsed
     }

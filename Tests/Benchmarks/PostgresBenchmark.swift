@@ -25,7 +25,7 @@ struct PostgresBenchmark: AsyncParsableCommand {
     func run() async throws {
         let pool = PostgresPool(configuration: try PostgresConfiguration(url: url), size: 1)
         let table = "bench_insert_\(UUID().uuidString.prefix(8).lowercased())"
-        try await pool.query(PostgresQuery(sql: "CREATE TABLE \(table) (id bigint NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"))
+        try await pool.query(PostgresQuery(unsafeSQL: "CREATE TABLE \(table) (id bigint NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"))
         let payload = String(repeating: "p", count: 64)
         let insert = "INSERT INTO \(table) (id, payload) VALUES ($1, $2)"
 
@@ -38,7 +38,7 @@ struct PostgresBenchmark: AsyncParsableCommand {
 
         start = monotonicSeconds()
         for id in 0..<singleRows {
-            try await pool.query(PostgresQuery(sql: insert, binds: [id, payload]))
+            try await pool.query(PostgresQuery(unsafeSQL: insert, binds: [id, payload]))
         }
         let single = Double(singleRows) / (monotonicSeconds() - start)
         print(String(format: "swift postgres single-row INSERT, autocommit: %.0f rows/s", single))
@@ -47,7 +47,7 @@ struct PostgresBenchmark: AsyncParsableCommand {
         for batch in 0..<batches {
             try await pool.withTransaction { tx in
                 for row in 0..<batchSize {
-                    try await tx.query(PostgresQuery(sql: insert, binds: [batch * batchSize + row, payload]))
+                    try await tx.query(PostgresQuery(unsafeSQL: insert, binds: [batch * batchSize + row, payload]))
                 }
             }
         }
@@ -63,7 +63,7 @@ struct PostgresBenchmark: AsyncParsableCommand {
         let copied = Double(copyRows) / (monotonicSeconds() - start)
         print(String(format: "swift postgres COPY FROM STDIN: %.0f rows/s", copied))
 
-        try await pool.query(PostgresQuery(sql: "DROP TABLE \(table)"))
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP TABLE \(table)"))
         await pool.close()
     }
 }

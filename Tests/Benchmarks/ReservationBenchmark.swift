@@ -116,7 +116,7 @@ struct ReservationBenchmark: AsyncParsableCommand {
         await admin.close()
         let invariants = try await StockInvariants(schema: name).check(pool)
         guard invariants.allSatisfy(\.held) else { throw ValidationError("invariants broken after the run: \(invariants)") }
-        try await pool.query(PostgresQuery(sql: "DROP SCHEMA \(name) CASCADE"))
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
         await pool.close()
         return (Double(orders) / elapsed, refused)
     }

@@ -32,7 +32,7 @@ import Testing
             let types = try await harness.outboxTypes()
             #expect(types.contains(CatalogEvent.ProductChanged.type.rawValue))
             #expect(types.contains(CatalogEvent.SKUChanged.type.rawValue))
-            let tags = try await harness.pool.query(PostgresQuery(sql: "SELECT array_to_string(tags, ',') FROM \(harness.schema).products"))
+            let tags = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT array_to_string(tags, ',') FROM \(harness.schema).products"))
             #expect(try tags[0].decode(String.self, at: 0) == "cotton,summer", "tags are trimmed, lower-cased and unique")
             #expect(try await harness.client.send(CatalogCommand.CreateProduct(product: Self.product("MUG"))).code == "duplicate-product")
         }
@@ -59,7 +59,7 @@ import Testing
             #expect(try await code(badTax) == "validation")
             _ = try await harness.client.send(CatalogCommand.CreateProduct(product: Self.product("H", barcode: "4006381333931")))
             #expect(try await code(Self.product("I", barcode: "4006381333931")) == "duplicate-barcode")
-            let products = try await harness.pool.query(PostgresQuery(sql: "SELECT code FROM \(harness.schema).products"))
+            let products = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT code FROM \(harness.schema).products"))
             let checked45 = try products.map { try $0.decode(String.self, at: 0) } == ["H"]
             #expect(checked45, "refused products leave nothing behind")
         }
@@ -110,11 +110,11 @@ import Testing
             changed.tags = ["kitchen"]
             #expect(try await harness.client.send(CatalogCommand.UpdateProduct(product: changed)).status == .done)
             let row = try await harness.pool.query(PostgresQuery(
-                sql: "SELECT title, array_to_string(tags, ',') FROM \(harness.schema).products WHERE code = 'MUG'"))[0]
+                unsafeSQL: "SELECT title, array_to_string(tags, ',') FROM \(harness.schema).products WHERE code = 'MUG'"))[0]
             #expect(try row.decode(String.self, at: 0) == "Big mug")
             #expect(try row.decode(String.self, at: 1) == "kitchen")
             #expect(try await harness.client.send(CatalogCommand.UpdateProduct(product: Self.product("NOPE"))).code == "unknown-product")
-            let count = try await harness.pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(harness.schema).products"))
+            let count = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).products"))
             #expect(try count[0].decode(Int.self, at: 0) == 1, "a refused update creates nothing")
             _ = try await harness.client.send(CatalogCommand.SetVariants(product: "MUG", attributes: [.init(name: "size", values: ["S", "L"])]))
             #expect(try await harness.client.send(CatalogCommand.UpdateProduct(product: Self.product("MUG", price: 100))).code == "has-variants")
@@ -142,7 +142,7 @@ import Testing
             #expect(try await harness.client.send(CatalogCommand.SetPrice(sku: "NOPE", price: Self.price(5))).code == "unknown-sku")
             #expect(try await harness.client.send(CatalogCommand.SetBarcode(sku: "MUG", barcode: "4006381333931")).status == .done)
             #expect(try await harness.client.send(CatalogCommand.SetBarcode(sku: "MUG", barcode: "1234567890123")).code == "invalid-barcode")
-            let row = try await harness.pool.query(PostgresQuery(sql: "SELECT price_minor, barcode FROM \(harness.schema).skus WHERE code = 'MUG'"))[0]
+            let row = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT price_minor, barcode FROM \(harness.schema).skus WHERE code = 'MUG'"))[0]
             #expect(try row.decode(Int.self, at: 0) == 1_250)
             #expect(try row.decode(String.self, at: 1) == "4006381333931")
         }
@@ -171,7 +171,7 @@ import Testing
             #expect(try await harness.client.send(CatalogCommand.SetTranslation(product: "MUG", locale: "xx", title: "?")).code == "unknown-locale")
             #expect(try await harness.client.send(CatalogCommand.SetTranslation(product: "MUG", locale: "e", title: "?")).code == "unknown-locale")
             #expect(try await harness.client.send(CatalogCommand.SetTranslation(product: "NOPE", locale: "de", title: "?")).code == "unknown-product")
-            let locale = try await harness.pool.query(PostgresQuery(sql: "SELECT locale FROM \(harness.schema).translations"))
+            let locale = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT locale FROM \(harness.schema).translations"))
             #expect(try locale[0].decode(String.self, at: 0) == "zh-Hans")
             let export = CatalogExport(schema: harness.schema)
             let chinese = try await export.product("MUG", locale: "zh-Hans-CN", fallbackLocale: "en", harness.pool)
@@ -195,7 +195,7 @@ import Testing
             await publisher.close()
             var sold = false
             for _ in 0..<100 where !sold {
-                sold = try await harness.pool.query(PostgresQuery(sql: "SELECT sold FROM \(harness.schema).skus WHERE code = 'MUG'"))[0].decode(Bool.self, at: 0)
+                sold = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT sold FROM \(harness.schema).skus WHERE code = 'MUG'"))[0].decode(Bool.self, at: 0)
                 if !sold { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(sold)
@@ -218,7 +218,7 @@ import Testing
             let atomic = try await harness.client.send(CatalogCommand.ImportProducts(rows: rows, atomic: true))
             #expect(atomic.code == "invalid-barcode")
             #expect(atomic.reason?.contains("line 3") == true)
-            let count = { try await harness.pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(harness.schema).products"))[0].decode(Int.self, at: 0) }
+            let count = { try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).products"))[0].decode(Int.self, at: 0) }
             #expect(try await count() == 0, "an atomic import with a bad row imports nothing")
 
             let imported = try await harness.client.send(CatalogCommand.ImportProducts(rows: rows, atomic: false)).decodeResult(CatalogResult.Imported.self)

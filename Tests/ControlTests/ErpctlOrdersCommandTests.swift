@@ -20,7 +20,7 @@ import Testing
 
     @Test func aJSONLImportGoesThroughIntakeAndReportsQuarantinedLines() async throws {
         try await Self.withOrders { harness async throws in
-            try await harness.pool.query(PostgresQuery(sql: """
+            try await harness.pool.query(PostgresQuery(unsafeSQL: """
                 INSERT INTO \(harness.schema).skus (code, product, title, tax_category, active) VALUES ('TEE-RED-M', 'TEE', 'Tee', 'standard', true)
                 """))
             let encoder = MessageCoding.encoder()
@@ -55,7 +55,7 @@ import Testing
             ])
             #expect(fromCSV.output.contains("1 taken"), "\(fromCSV.output)")
             #expect(fromCSV.output.contains("line 4: quantity 'two'"), "\(fromCSV.output)")
-            let csvLines = try await harness.pool.query(PostgresQuery(sql: """
+            let csvLines = try await harness.pool.query(PostgresQuery(unsafeSQL: """
                 SELECT count(*)::int FROM \(harness.schema).order_lines l JOIN \(harness.schema).orders o ON o.id = l.order_id
                 WHERE o.external_id = 'CSV-1'
                 """))

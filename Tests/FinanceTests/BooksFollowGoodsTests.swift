@@ -16,7 +16,7 @@ import Testing
     static func cny(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }
 
     static func balance(_ harness: ServiceHarness, _ account: String, currency: String = "CNY") async throws -> Int64 {
-        try await harness.pool.query(PostgresQuery(sql: """
+        try await harness.pool.query(PostgresQuery(unsafeSQL: """
             SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM \(harness.schema).journal_lines WHERE account = $1 AND currency = $2
             """, binds: [account, currency]))[0].decode(Int64.self, at: 0)
     }

@@ -38,7 +38,7 @@ import Testing
     }
 
     static func count(_ harness: ServiceHarness, _ sql: String) async throws -> Int {
-        try await harness.pool.query(PostgresQuery(sql: sql.replacingOccurrences(of: "$S", with: harness.schema)))[0].decode(Int.self, at: 0)
+        try await harness.pool.query(PostgresQuery(unsafeSQL: sql.replacingOccurrences(of: "$S", with: harness.schema)))[0].decode(Int.self, at: 0)
     }
 
     static let finance = ServiceUnderTest.service("t_fin") { schema, queue, exchange in
@@ -110,10 +110,10 @@ import Testing
             #expect(refund.document?.hasPrefix("CN-2026-") == true)
             let supplier = try await harness.client.send(FinanceCommand.PaySupplier(purchaseReference: "PO-1", amount: Self.cny(100_000), reference: "SP-1"))
             #expect(supplier.status == .done, "\(supplier)")
-            let invoice12 = try await harness.pool.query(PostgresQuery(sql: "SELECT number FROM \(harness.schema).invoices WHERE order_id = 11"))[0].decode(String.self, at: 0)
+            let invoice12 = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT number FROM \(harness.schema).invoices WHERE order_id = 11"))[0].decode(String.self, at: 0)
             let paidVoid = try await harness.client.send(FinanceCommand.VoidInvoice(number: invoice12, reason: "test"))
             #expect(paidVoid.code == "paid", "order 11 was paid on its platform")
-            let invoice9 = try await harness.pool.query(PostgresQuery(sql: "SELECT number FROM \(harness.schema).invoices WHERE order_id = 9"))[0].decode(String.self, at: 0)
+            let invoice9 = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT number FROM \(harness.schema).invoices WHERE order_id = 9"))[0].decode(String.self, at: 0)
             #expect(try await harness.client.send(FinanceCommand.VoidInvoice(number: invoice9, reason: "sent in error")).status == .done)
             #expect(try await harness.client.send(FinanceCommand.VoidInvoice(number: invoice9, reason: "again")).code == "already-void")
 
@@ -135,7 +135,7 @@ import Testing
             let broken = invariants.filter { !$0.held }
             #expect(broken.isEmpty, "\(broken)")
             // Invoice numbers are gapless.
-            let numbers = try await harness.pool.query(PostgresQuery(sql: "SELECT number FROM \(harness.schema).invoices WHERE kind = 'invoice' ORDER BY number"))
+            let numbers = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT number FROM \(harness.schema).invoices WHERE kind = 'invoice' ORDER BY number"))
                 .map { try $0.decode(String.self, at: 0) }
             let expected = (1...30).map { "INV-2026-" + String(repeating: "0", count: 6 - String($0).count) + String($0) }
             #expect(numbers == expected)
@@ -158,7 +158,7 @@ import Testing
             #expect(accountAdded.status == .done)
             #expect(try await harness.client.send(FinanceCommand.AddAccount(code: "6100", name: "Again", accountType: "expense")).code == "duplicate-account")
             #expect(try await harness.client.send(FinanceCommand.AddAccount(code: "61", name: "Short", accountType: "expense")).code == "validation")
-            let document = try await harness.pool.query(PostgresQuery(sql: "SELECT document FROM \(harness.schema).invoices WHERE order_id = 2"))[0].decode(String.self, at: 0)
+            let document = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT document FROM \(harness.schema).invoices WHERE order_id = 2"))[0].decode(String.self, at: 0)
             #expect(document.contains("<h1>Invoice INV-2026-") && document.contains("客户 2"))
             let types = try await harness.outboxTypes()
             let issuedEvents = types.filter { $0 == FinanceEvent.InvoiceIssued.type.rawValue }.count
@@ -174,10 +174,10 @@ import Testing
             let s = harness.schema
             do {
                 try await harness.pool.withTransaction { tx in
-                    let id = try await tx.query(PostgresQuery(sql: """
+                    let id = try await tx.query(PostgresQuery(unsafeSQL: """
                         INSERT INTO \(s).journal_entries (entry_date, description, source, currency) VALUES ('2026-11-01', 'bad', 'test:bad', 'CNY') RETURNING id
                         """))[0].decode(Int64.self, at: 0)
-                    try await tx.query(PostgresQuery(sql: """
+                    try await tx.query(PostgresQuery(unsafeSQL: """
                         INSERT INTO \(s).journal_lines (entry_id, line, account, debit_minor, credit_minor, currency) VALUES
                             ($1, 1, '1100', 1000, 0, 'CNY'), ($1, 2, '4000', 0, 900, 'CNY')
                         """, binds: [id]))
@@ -197,7 +197,7 @@ import Testing
                 _ = try await Journal(schema: s).post(entry, date: try BusinessDate("2026-11-01"), description: "capital", source: "test:capital", in: tx)
             }
             do {
-                try await harness.pool.query(PostgresQuery(sql: "UPDATE \(s).journal_lines SET debit_minor = 600 WHERE debit_minor = 500"))
+                try await harness.pool.query(PostgresQuery(unsafeSQL: "UPDATE \(s).journal_lines SET debit_minor = 600 WHERE debit_minor = 500"))
                 Issue.record("a journal line was changed")
             } catch let error as PostgresError {
                 #expect(error.message.contains("append-only"), "\(error)")

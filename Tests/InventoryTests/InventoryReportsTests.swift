@@ -51,7 +51,7 @@ import Testing
             let invariants = StockInvariants(schema: harness.schema)
             #expect(try await invariants.check(harness.pool).allSatisfy(\.held))
             // Damage the books by hand: mark the transfer received without moving anything.
-            try await harness.pool.query(PostgresQuery(sql: "UPDATE \(harness.schema).transfers SET status = 'received' WHERE id = 'T-1'"))
+            try await harness.pool.query(PostgresQuery(unsafeSQL: "UPDATE \(harness.schema).transfers SET status = 'received' WHERE id = 'T-1'"))
             let broken = try await invariants.check(harness.pool).filter { !$0.held }
             #expect(broken.map(\.name) == ["every transfer left its source once and arrived (or went back) once"])
             #expect(broken.first?.violations == ["T-1 (received, 2 units): out 2, in 0"])

@@ -44,7 +44,7 @@ import Testing
             #expect(level == InventoryResult.Level(sku: "TEE-RED-M", warehouse: "SH", onHand: 12, reserved: 0, available: 12))
             #expect(try await harness.outboxTypes().contains(InventoryEvent.Received.type.rawValue))
             let expiry = try await harness.pool.query(PostgresQuery(
-                sql: "SELECT expiry::text FROM \(harness.schema).lots WHERE sku = 'TEE-RED-M'"))[0].decode(String.self, at: 0)
+                unsafeSQL: "SELECT expiry::text FROM \(harness.schema).lots WHERE sku = 'TEE-RED-M'"))[0].decode(String.self, at: 0)
             #expect(expiry == "2027-03-31")
         }
     }
@@ -61,9 +61,9 @@ import Testing
                 sku: "A", warehouse: "SH", lot: "L", expiry: nil, unitCost: Money(minorUnits: -1, currency: Self.cny), quantity: 1)) == "validation")
             #expect(try await send(.init(
                 sku: "A", warehouse: "SH", lot: "L", expiry: nil, unitCost: cost, quantity: 1, purchaseRequest: 999)) == "unknown-purchase-request")
-            let kept = try await harness.pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(harness.schema).command_refusals"))
+            let kept = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).command_refusals"))
             #expect(try kept[0].decode(Int.self, at: 0) == 5)
-            let stock = try await harness.pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(harness.schema).stock"))
+            let stock = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).stock"))
             #expect(try stock[0].decode(Int.self, at: 0) == 0, "a refused receipt (even one refused after its stock was written) leaves nothing")
         }
     }
@@ -143,7 +143,7 @@ import Testing
             #expect(issued.lots.map(\.unitCost.minorUnits) == [200, 300])
             let again = try await harness.client.send(InventoryCommand.Issue(order: "SO-5"))
             #expect(again.code == "nothing-reserved")
-            let level = try await harness.pool.query(PostgresQuery(sql: "SELECT on_hand, reserved FROM \(harness.schema).stock"))[0]
+            let level = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT on_hand, reserved FROM \(harness.schema).stock"))[0]
             #expect(try level.decode(Int.self, at: 0) == 2)
             #expect(try level.decode(Int.self, at: 1) == 0)
             #expect(try await StockInvariants(schema: harness.schema).check(harness.pool).allSatisfy(\.held))
@@ -177,7 +177,7 @@ import Testing
             #expect(try started.decodeResult(InventoryResult.Transfer.self).status == "in_transit")
             let levels = { () async throws -> [String: Int] in
                 var result: [String: Int] = [:]
-                for row in try await harness.pool.query(PostgresQuery(sql: "SELECT warehouse, on_hand FROM \(harness.schema).stock")) {
+                for row in try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT warehouse, on_hand FROM \(harness.schema).stock")) {
                     result[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
                 }
                 return result
@@ -208,7 +208,7 @@ import Testing
             let broken = try await harness.client.send(InventoryCommand.Return(
                 reference: "RMA-2", sku: "A", warehouse: "SH", lot: "L1", quantity: 1, condition: .quarantine))
             #expect(try broken.decodeResult(InventoryResult.Level.self).onHand == 3)
-            let quarantined = try await harness.pool.query(PostgresQuery(sql: "SELECT quantity FROM \(harness.schema).quarantine"))
+            let quarantined = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT quantity FROM \(harness.schema).quarantine"))
             #expect(try quarantined[0].decode(Int.self, at: 0) == 1)
             let unknownLot = try await harness.client.send(InventoryCommand.Return(
                 reference: "RMA-3", sku: "A", warehouse: "SH", lot: "OTHER", quantity: 1, condition: .sellable))
@@ -225,7 +225,7 @@ import Testing
             _ = try await harness.client.send(InventoryCommand.Reserve(order: "SO-1", lines: [.init(line: 1, sku: "A", quantity: 6)]))
             _ = try await harness.client.send(InventoryCommand.Reserve(order: "SO-2", lines: [.init(line: 1, sku: "A", quantity: 2)]))
             let requests = { () async throws -> [(Int64, Int, String)] in
-                try await harness.pool.query(PostgresQuery(sql: "SELECT id, quantity, status FROM \(harness.schema).purchase_requests ORDER BY id"))
+                try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT id, quantity, status FROM \(harness.schema).purchase_requests ORDER BY id"))
                     .map { (try $0.decode(Int64.self, at: 0), try $0.decode(Int.self, at: 1), try $0.decode(String.self, at: 2)) }
             }
             let open = try await requests()

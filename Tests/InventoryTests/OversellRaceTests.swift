@@ -23,10 +23,10 @@ import Testing
             #expect(refused.count == 190, "\(histogram)")
             let checked62 = refused.allSatisfy { $0.code == "insufficient-stock" && $0.reason?.contains("LAST short by 1") == true }
             #expect(checked62)
-            let row = try await harness.pool.query(PostgresQuery(sql: "SELECT on_hand, reserved FROM \(harness.schema).stock WHERE sku = 'LAST'"))[0]
+            let row = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT on_hand, reserved FROM \(harness.schema).stock WHERE sku = 'LAST'"))[0]
             #expect(try row.decode(Int.self, at: 0) == 10)
             #expect(try row.decode(Int.self, at: 1) == 10)
-            let reservations = try await harness.pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(harness.schema).reservations"))
+            let reservations = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).reservations"))
             #expect(try reservations[0].decode(Int.self, at: 0) == 10)
             #expect(try await StockInvariants(schema: harness.schema).check(harness.pool).allSatisfy(\.held))
         }
@@ -45,7 +45,7 @@ import Testing
             let checked63 = outcomes.values.allSatisfy { $0.status == .done }
             let notDone = outcomes.values.filter { $0.status != .done }.prefix(3)
             #expect(checked63, "\(notDone)")
-            let reserved = try await harness.pool.query(PostgresQuery(sql: "SELECT sum(reserved)::int FROM \(harness.schema).stock"))
+            let reserved = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT sum(reserved)::int FROM \(harness.schema).stock"))
             #expect(try reserved[0].decode(Int.self, at: 0) == 450)
             #expect(try await StockInvariants(schema: harness.schema).check(harness.pool).allSatisfy(\.held))
         }

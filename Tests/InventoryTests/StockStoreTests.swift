@@ -19,11 +19,11 @@ import Testing
             try await store.addWarehouse(code: "GZ", name: "Guangzhou", region: "south", in: tx)
         }
         do { try await body(pool, store) } catch {
-            _ = try? await pool.query(PostgresQuery(sql: "DROP SCHEMA \(schema) CASCADE"))
+            _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
             await pool.close()
             throw error
         }
-        try await pool.query(PostgresQuery(sql: "DROP SCHEMA \(schema) CASCADE"))
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
         await pool.close()
     }
 
@@ -107,12 +107,12 @@ import Testing
         try await Self.withInventory { pool, store in
             try await Self.receive(store, pool, sku: "X", quantity: 2)
             await #expect {
-                try await pool.query(PostgresQuery(sql: "UPDATE \(store.schema).stock SET reserved = 3 WHERE sku = 'X'"))
+                try await pool.query(PostgresQuery(unsafeSQL: "UPDATE \(store.schema).stock SET reserved = 3 WHERE sku = 'X'"))
             } throws: { error in
                 (error as? PostgresError)?.constraint == "stock_reserved_within_on_hand"
             }
             await #expect {
-                try await pool.query(PostgresQuery(sql: "UPDATE \(store.schema).stock SET on_hand = -1, reserved = 0 WHERE sku = 'X'"))
+                try await pool.query(PostgresQuery(unsafeSQL: "UPDATE \(store.schema).stock SET on_hand = -1, reserved = 0 WHERE sku = 'X'"))
             } throws: { error in
                 (error as? PostgresError)?.sqlState == "23514"
             }
@@ -125,14 +125,14 @@ import Testing
             try await pool.withTransaction { tx in
                 try await store.reserve(order: "SO-9", lines: [.init(line: 0, sku: "Y", warehouse: "SH", quantity: 4)], in: tx)
             }
-            let ledger = try await pool.query(PostgresQuery(sql: "SELECT kind, quantity, reference FROM \(store.schema).movements ORDER BY id"))
+            let ledger = try await pool.query(PostgresQuery(unsafeSQL: "SELECT kind, quantity, reference FROM \(store.schema).movements ORDER BY id"))
             let checked50 = try ledger.map { try $0.decode(String.self, column: "kind") } == ["receipt", "reservation"]
             #expect(checked50)
             let checked51 = try ledger.map { try $0.decode(Int.self, column: "quantity") } == [7, 4]
             #expect(checked51)
-            try await pool.query(PostgresQuery(sql: "UPDATE \(store.schema).movements SET quantity = 1000"))
-            try await pool.query(PostgresQuery(sql: "DELETE FROM \(store.schema).movements"))
-            let after = try await pool.query(PostgresQuery(sql: "SELECT sum(quantity)::int FROM \(store.schema).movements"))[0]
+            try await pool.query(PostgresQuery(unsafeSQL: "UPDATE \(store.schema).movements SET quantity = 1000"))
+            try await pool.query(PostgresQuery(unsafeSQL: "DELETE FROM \(store.schema).movements"))
+            let after = try await pool.query(PostgresQuery(unsafeSQL: "SELECT sum(quantity)::int FROM \(store.schema).movements"))[0]
             #expect(try after.decode(Int.self, at: 0) == 11, "updates and deletes of the ledger do nothing")
         }
     }
@@ -171,12 +171,12 @@ import Testing
             #expect(cost == Money(minorUnits: 3 * 1_200 + 3 * 1_000, currency: .cny))
             let level = try await pool.withTransaction { try await store.level(sku: "MILK", warehouse: "SH", in: $0) }
             #expect(level.onHand == 52 && level.reserved == 0)
-            let lots = try await pool.query(PostgresQuery(sql: "SELECT lot, on_hand FROM \(store.schema).lots ORDER BY lot"))
+            let lots = try await pool.query(PostgresQuery(unsafeSQL: "SELECT lot, on_hand FROM \(store.schema).lots ORDER BY lot"))
             let checked54 = try lots.map { "\(try $0.decode(String.self, at: 0))=\(try $0.decode(Int.self, at: 1))" } == ["GONE=50", "LATE=2", "SOON=0"]
             #expect(checked54)
             // The ledger adds up to what is on hand.
             let onHand = try await pool.query(PostgresQuery(
-                sql: "SELECT sum(quantity)::int FROM \(store.schema).movements WHERE kind IN ('receipt', 'issue')"))[0]
+                unsafeSQL: "SELECT sum(quantity)::int FROM \(store.schema).movements WHERE kind IN ('receipt', 'issue')"))[0]
             #expect(try onHand.decode(Int.self, at: 0) == 52)
         }
     }
@@ -260,7 +260,7 @@ import Testing
             #expect(failing.isEmpty, "\(failing)")
 
             // Tamper with the totals behind the store's back: the check names what broke.
-            try await pool.query(PostgresQuery(sql: "UPDATE \(store.schema).stock SET on_hand = on_hand + 1 WHERE sku = 'B'"))
+            try await pool.query(PostgresQuery(unsafeSQL: "UPDATE \(store.schema).stock SET on_hand = on_hand + 1 WHERE sku = 'B'"))
             let broken = try await invariants.check(pool).filter { !$0.held }
             #expect(broken.map(\.name) == ["on hand equals the sum of its lots", "on hand equals the ledger"])
             #expect(broken.first?.violations == ["B@GZ: stock 5, lots 4"])

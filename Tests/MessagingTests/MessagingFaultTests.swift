@@ -40,7 +40,7 @@ import Testing
         let checked27 = try await eventually(within: 60) { try await service.count("inbox", pool: pool) == 1_000 }
         #expect(checked27)
         #expect(try await service.totals(pool: pool) == expected)
-        let updates = try await pool.query(PostgresQuery(sql: "SELECT sum(updates)::int FROM \(service.name).tallies"))[0]
+        let updates = try await pool.query(PostgresQuery(unsafeSQL: "SELECT sum(updates)::int FROM \(service.name).tallies"))[0]
         #expect(try updates.decode(Int.self, at: 0) == 1_000, "every message applied once, none twice")
         #expect(try await service.stop() == 0, "SIGTERM ends the service cleanly")
         await service.cleanUp(pool: pool)
@@ -64,7 +64,7 @@ import Testing
         try service.start()
         let drained = try await eventually(within: 60) {
             let handled = try await service.count("inbox", pool: pool)
-            let unsentRow = try await pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(service.name).outbox"))[0]
+            let unsentRow = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(service.name).outbox"))[0]
             let unsent = try unsentRow.decode(Int.self, at: 0)
             return handled == 500 && unsent == 0
         }
@@ -116,7 +116,7 @@ import Testing
             #expect(drained, "the outbox drains by itself after the restart")
         }
         #expect(try await service.totals() == expected)
-        let updates = try await service.pool.query(PostgresQuery(sql: "SELECT sum(updates)::int FROM \(service.schema).tallies"))[0]
+        let updates = try await service.pool.query(PostgresQuery(unsafeSQL: "SELECT sum(updates)::int FROM \(service.schema).tallies"))[0]
         #expect(try updates.decode(Int.self, at: 0) == 5_000)
         let events = try await AMQPConsumer.start(TestServers.broker, queue: probeQueue, prefetch: 2_000, reconnect: false)
         var ids = Set<UUID>()
@@ -145,7 +145,7 @@ import Testing
             #expect(checked30)
         }
         #expect(try await service.totals() == expected)
-        let updates = try await service.pool.query(PostgresQuery(sql: "SELECT sum(updates)::int FROM \(service.schema).tallies"))[0]
+        let updates = try await service.pool.query(PostgresQuery(unsafeSQL: "SELECT sum(updates)::int FROM \(service.schema).tallies"))[0]
         #expect(try updates.decode(Int.self, at: 0) == 3_000)
         await service.tearDown()
     }

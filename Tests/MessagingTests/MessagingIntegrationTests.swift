@@ -90,7 +90,7 @@ import Testing
         }
         #expect(try await service.totals() == expected)
         #expect(try await service.count("tallies", where: "true") == 7)
-        let updates = try await service.pool.query(PostgresQuery(sql: "SELECT sum(updates)::int FROM \(service.schema).tallies"))[0]
+        let updates = try await service.pool.query(PostgresQuery(unsafeSQL: "SELECT sum(updates)::int FROM \(service.schema).tallies"))[0]
         #expect(try updates.decode(Int.self, at: 0) == 200)
         await publisher.close()
         await service.tearDown()

@@ -87,7 +87,7 @@ final class SampleProcess: @unchecked Sendable {
 
     func cleanUp(pool: PostgresPool) async {
         if let process, process.isRunning { process.interrupt(); kill(process.processIdentifier, SIGKILL) }
-        _ = try? await pool.query(PostgresQuery(sql: "DROP SCHEMA IF EXISTS \(name) CASCADE"))
+        _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(name) CASCADE"))
         if let connection = try? await AMQPConnection.connect(TestServers.broker) {
             for name in [queue, "\(queue).parked", "\(queue).retry.1", "\(queue).retry.2", "\(queue).retry.3"] {
                 _ = try? await connection.deleteQueue(name)
@@ -99,12 +99,12 @@ final class SampleProcess: @unchecked Sendable {
     }
 
     func count(_ table: String, pool: PostgresPool) async throws -> Int {
-        try await pool.query(PostgresQuery(sql: "SELECT count(*) FROM \(name).\(table)"))[0].decode(Int.self, at: 0)
+        try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(name).\(table)"))[0].decode(Int.self, at: 0)
     }
 
     func totals(pool: PostgresPool) async throws -> [String: Int] {
         var result: [String: Int] = [:]
-        for row in try await pool.query(PostgresQuery(sql: "SELECT key, total FROM \(name).tallies")) {
+        for row in try await pool.query(PostgresQuery(unsafeSQL: "SELECT key, total FROM \(name).tallies")) {
             result[try row.decode(String.self, column: "key")] = try row.decode(Int.self, column: "total")
         }
         return result

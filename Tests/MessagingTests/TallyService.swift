@@ -35,7 +35,7 @@ struct TallyService {
     }
 
     func tearDown() async {
-        _ = try? await pool.query(PostgresQuery(sql: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
+        _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
         await pool.close()
         if let connection = try? await AMQPConnection.connect(TestServers.broker) {
             for name in [queue.name, queue.parkingQueue] + (1...queue.retryDelaysMilliseconds.count).map(queue.retryQueue) {
@@ -71,13 +71,13 @@ struct TallyService {
 
     func totals() async throws -> [String: Int] {
         var result: [String: Int] = [:]
-        for row in try await pool.query(PostgresQuery(sql: "SELECT key, total FROM \(schema).tallies")) {
+        for row in try await pool.query(PostgresQuery(unsafeSQL: "SELECT key, total FROM \(schema).tallies")) {
             result[try row.decode(String.self, column: "key")] = try row.decode(Int.self, column: "total")
         }
         return result
     }
 
     func count(_ table: String, where condition: String = "true") async throws -> Int {
-        try await pool.query(PostgresQuery(sql: "SELECT count(*) FROM \(schema).\(table) WHERE \(condition)"))[0].decode(Int.self, at: 0)
+        try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(schema).\(table) WHERE \(condition)"))[0].decode(Int.self, at: 0)
     }
 }

@@ -19,7 +19,7 @@ import Testing
     }
 
     static func trackingCount(_ harness: ServiceHarness) async throws -> Int {
-        try await harness.pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(harness.schema).tracking_events"))[0].decode(Int.self, at: 0)
+        try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).tracking_events"))[0].decode(Int.self, at: 0)
     }
 
     @Test func everyParcelDeliveredMakesTheOrderDeliveredAndAnExceptionFlagsIt() async throws {

@@ -43,7 +43,7 @@ import Testing
             let rows = try await T.quarantined(harness, count: 1)
             #expect(rows.first?.code == "bad-routing-key")
             #expect(rows.first?.key == "platform.web.order.created\\u0000", "the text column shows the NUL")
-            let raw = try await harness.pool.query(PostgresQuery(sql: "SELECT routing_key_bytes FROM \(harness.schema).quarantine"))[0]
+            let raw = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT routing_key_bytes FROM \(harness.schema).quarantine"))[0]
                 .decode(Data.self, at: 0)
             #expect(raw == Data(key.utf8), "the bytes are what arrived")
             let retried = try await harness.client.send(OrderCommand.RetryQuarantined(quarantine: 1)).decodeResult(OrderCommand.RetryResult.self)
@@ -102,7 +102,7 @@ import Testing
             }
             var accounted = 0
             let settled = try await eventually {
-                accounted = try await harness.pool.query(PostgresQuery(sql: """
+                accounted = try await harness.pool.query(PostgresQuery(unsafeSQL: """
                     SELECT (SELECT count(*) FROM \(harness.schema).quarantine) + (SELECT count(*) + coalesce(sum(repeats), 0) FROM \(harness.schema).orders)
                     """))[0].decode(Int.self, at: 0)
                 return accounted >= cases.count

@@ -44,7 +44,7 @@ import Testing
             code: code, product: code, title: code, options: [:], barcode: nil, price: Money(minorUnits: 9_900, currency: .cny),
             taxCategory: "standard", active: true))
         let copied = try await eventually {
-            try await harness.pool.query(PostgresQuery(sql: "SELECT 1 FROM \(harness.schema).skus WHERE code = $1", binds: [code])).first != nil
+            try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(harness.schema).skus WHERE code = $1", binds: [code])).first != nil
         }
         #expect(copied)
     }
@@ -55,7 +55,7 @@ import Testing
 
     static func order(_ harness: ServiceHarness, _ externalID: String) async throws -> Row? {
         try await harness.pool.query(PostgresQuery(
-            sql: "SELECT id, status, revision, repeats, attention, hold_reason FROM \(harness.schema).orders WHERE external_id = $1",
+            unsafeSQL: "SELECT id, status, revision, repeats, attention, hold_reason FROM \(harness.schema).orders WHERE external_id = $1",
             binds: [externalID])).first.map {
                 Row(
                     id: try $0.decode(Int64.self, at: 0), status: try $0.decode(String.self, at: 1), revision: try $0.decode(Int64.self, at: 2),
@@ -80,7 +80,7 @@ import Testing
     static func quarantined(_ harness: ServiceHarness, count: Int) async throws -> [(code: String, reason: String, key: String, body: Data)] {
         var rows: [(String, String, String, Data)] = []
         _ = try await eventually {
-            rows = try await harness.pool.query(PostgresQuery(sql: "SELECT code, reason, routing_key, body FROM \(harness.schema).quarantine ORDER BY id"))
+            rows = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT code, reason, routing_key, body FROM \(harness.schema).quarantine ORDER BY id"))
                 .map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1), try $0.decode(String.self, at: 2), try $0.decode(Data.self, at: 3)) }
             return rows.count >= count
         }
@@ -94,12 +94,12 @@ import Testing
             let row = try #require(try await Self.waitForOrder(harness, "SO-10001"))
             #expect(row.status == "paid")
             let history = try await harness.pool.query(PostgresQuery(
-                sql: "SELECT to_status, actor FROM \(harness.schema).status_history WHERE order_id = $1", binds: [row.id]))
+                unsafeSQL: "SELECT to_status, actor FROM \(harness.schema).status_history WHERE order_id = $1", binds: [row.id]))
             let checked20 = try history.map { try $0.decode(String.self, at: 0) } == ["paid"]
             #expect(checked20)
             #expect(try history[0].decode(String.self, at: 1) == "intake:web")
             #expect(try await harness.outboxTypes().contains(OrderEvent.Placed.type.rawValue))
-            let totals = try await harness.pool.query(PostgresQuery(sql: "SELECT total_minor FROM \(harness.schema).orders"))
+            let totals = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT total_minor FROM \(harness.schema).orders"))
             #expect(try totals[0].decode(Int64.self, at: 0) == 19_800)
         }
     }
@@ -174,7 +174,7 @@ import Testing
             let released = try await Self.waitForOrder(harness, "SO-5", until: { $0.status == "paid" })
             #expect(released?.holdReason == nil)
             let reasons = try await harness.pool.query(PostgresQuery(
-                sql: "SELECT reason FROM \(harness.schema).status_history WHERE order_id = $1 ORDER BY id", binds: [released?.id ?? 0]))
+                unsafeSQL: "SELECT reason FROM \(harness.schema).status_history WHERE order_id = $1 ORDER BY id", binds: [released?.id ?? 0]))
             let checked24 = try reasons.map { try $0.decode(String.self, at: 0) } == ["received; unknown SKU NEW-SKU", "every SKU is in the catalog now (NEW-SKU arrived)"]
             #expect(checked24)
         }
@@ -189,7 +189,7 @@ import Testing
                 headers: [IngestMessage.shopifyShopHeader: "demo.myshopify.com"])
             let row = try await Self.waitForOrder(harness, "820982911946154508")
             #expect(row?.status == "paid")
-            let shop = try await harness.pool.query(PostgresQuery(sql: "SELECT shop, total_minor, currency FROM \(harness.schema).orders"))[0]
+            let shop = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT shop, total_minor, currency FROM \(harness.schema).orders"))[0]
             #expect(try shop.decode(String.self, at: 0) == "demo.myshopify.com")
             #expect(try shop.decode(Int64.self, at: 1) == 4_400)
             #expect(try shop.decode(String.self, at: 2) == "USD")
@@ -241,7 +241,7 @@ import Testing
             #expect(rows.map(\.key) == cases.map(\.0))
             #expect(rows.map(\.body) == cases.map(\.1), "the raw body is kept as it came")
             #expect(rows[2].reason.contains("external_id"), "\(rows[2].reason)")
-            #expect(try await harness.pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(harness.schema).orders"))[0].decode(Int.self, at: 0) == 0)
+            #expect(try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).orders"))[0].decode(Int.self, at: 0) == 0)
             let checked25 = try await harness.outboxTypes().filter { $0 == OrderEvent.IngestRejected.type.rawValue }.count == cases.count
             #expect(checked25)
         }
@@ -268,7 +268,7 @@ import Testing
             #expect(again.accepted == false && again.code == "undecodable")
             // A message kept by a stricter rule that no longer applies (written here as it would have been).
             let body = OrderSamples.json(OrderSamples.canonical("RETRY-1"))
-            let id = try await harness.pool.query(PostgresQuery(sql: """
+            let id = try await harness.pool.query(PostgresQuery(unsafeSQL: """
                 INSERT INTO \(harness.schema).quarantine (exchange, routing_key, routing_key_bytes, body, code, reason)
                 VALUES ('erp.ingest', $1, convert_to($1, 'UTF8'), $2, 'old-rule', 'x') RETURNING id
                 """, binds: ["platform.web.order.created", body]))[0].decode(Int64.self, at: 0)
@@ -277,7 +277,7 @@ import Testing
             #expect(try await Self.order(harness, "RETRY-1")?.id == retried.order)
             #expect(try await harness.client.send(OrderCommand.RetryQuarantined(quarantine: id)).code == "already-retried")
             #expect(try await harness.client.send(OrderCommand.RetryQuarantined(quarantine: 999)).code == "unknown-quarantine")
-            let attempts = try await harness.pool.query(PostgresQuery(sql: "SELECT attempts FROM \(harness.schema).quarantine WHERE id = 1"))
+            let attempts = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT attempts FROM \(harness.schema).quarantine WHERE id = 1"))
             #expect(try attempts[0].decode(Int.self, at: 0) == 2)
         }
     }

@@ -19,7 +19,7 @@ import Testing
     }
 
     static func status(_ harness: ServiceHarness, _ id: Int64) async throws -> String {
-        try await harness.pool.query(PostgresQuery(sql: "SELECT status FROM \(harness.schema).orders WHERE id = $1", binds: [id]))[0]
+        try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT status FROM \(harness.schema).orders WHERE id = $1", binds: [id]))[0]
             .decode(String.self, at: 0)
     }
 
@@ -45,7 +45,7 @@ import Testing
             #expect(cancel.reason?.contains("cannot become cancelled") == true)
             #expect(try await harness.client.send(OrderCommand.ChangeStatus(order: id, to: "delivered", reason: "courier scan")).status == .done)
             let history = try await harness.pool.query(PostgresQuery(
-                sql: "SELECT to_status FROM \(harness.schema).status_history WHERE order_id = $1 ORDER BY id", binds: [id]))
+                unsafeSQL: "SELECT to_status FROM \(harness.schema).status_history WHERE order_id = $1 ORDER BY id", binds: [id]))
             let states = try history.map { try $0.decode(String.self, at: 0) }
             #expect(states == ["paid", "allocated", "shipped", "delivered"])
         }
@@ -66,7 +66,7 @@ import Testing
             #expect(try await harness.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 0)).code == "validation", "the last line stays")
             #expect(try await harness.client.send(OrderCommand.ChangeShippingMethod(order: id, method: "express")).status == .done)
             let recorded = try await harness.pool.query(PostgresQuery(
-                sql: "SELECT array_to_string(what, ','), actor FROM \(harness.schema).order_changes WHERE order_id = $1 ORDER BY id", binds: [id]))
+                unsafeSQL: "SELECT array_to_string(what, ','), actor FROM \(harness.schema).order_changes WHERE order_id = $1 ORDER BY id", binds: [id]))
             let whats = try recorded.map { try $0.decode(String.self, at: 0) }
             #expect(whats == ["lines", "lines", "lines", "shipping_method"], "every change is recorded")
             #expect(try recorded[0].decode(String.self, at: 1) == "tests")

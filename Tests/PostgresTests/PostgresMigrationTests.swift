@@ -10,11 +10,11 @@ import Testing
         let pool = PostgresPool(configuration: TestDatabase.configuration, size: 4)
         let schema = TestDatabase.uniqueName("mig")
         do { try await body(pool, schema) } catch {
-            _ = try? await pool.query(PostgresQuery(sql: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
+            _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
             await pool.close()
             throw error
         }
-        try await pool.query(PostgresQuery(sql: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
         await pool.close()
     }
 
@@ -22,8 +22,8 @@ import Testing
         try await withSchema { pool, schema in
             let applied = try await PostgresMigrator(schema: schema, migrations: [second, first]).migrate(pool)
             #expect(applied == [1, 2])
-            try await pool.query(PostgresQuery(sql: "INSERT INTO \(schema).items (id) VALUES (1)"))
-            let recorded = try await pool.query(PostgresQuery(sql: "SELECT version FROM \(schema).schema_migrations ORDER BY version"))
+            try await pool.query(PostgresQuery(unsafeSQL: "INSERT INTO \(schema).items (id) VALUES (1)"))
+            let recorded = try await pool.query(PostgresQuery(unsafeSQL: "SELECT version FROM \(schema).schema_migrations ORDER BY version"))
             let checked2 = try recorded.map { try $0.decode(Int.self, at: 0) } == [1, 2]
             #expect(checked2)
             // Running again applies nothing.
@@ -51,7 +51,7 @@ import Testing
                 try await PostgresMigrator(schema: schema, migrations: [edited, second]).migrate(pool)
             }
             // Nothing of the refused run was applied.
-            let count = try await pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(schema).schema_migrations"))[0]
+            let count = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(schema).schema_migrations"))[0]
             #expect(try count.decode(Int.self, at: 0) == 1)
         }
     }

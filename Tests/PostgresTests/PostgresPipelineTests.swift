@@ -10,7 +10,7 @@ import Testing
     }
 
     private func rows(_ pool: PostgresPool, _ table: String) async throws -> [String] {
-        try await pool.query(PostgresQuery(sql: "SELECT id || '=' || n FROM \(table) ORDER BY id")).map { try $0.decode(String.self, at: 0) }
+        try await pool.query(PostgresQuery(unsafeSQL: "SELECT id || '=' || n FROM \(table) ORDER BY id")).map { try $0.decode(String.self, at: 0) }
     }
 
     @Test func queuedStatementsRunInOrderBeforeTheNextAwaitedStatementWhichSeesThem() async throws {
@@ -31,7 +31,7 @@ import Testing
             try await pool.withTransaction { tx in
                 for id in 1...(3 * 64 + 5) { try await tx.queue("INSERT INTO \(unescaped: table) VALUES (\(id), \(id))") }
             }
-            let count = try await pool.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(table)"))[0].decode(Int.self, at: 0)
+            let count = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table)"))[0].decode(Int.self, at: 0)
             #expect(count == 3 * 64 + 5, "more than a pipeline's worth is sent in several")
         }
     }
@@ -65,14 +65,14 @@ import Testing
             await #expect(throws: PostgresError.self) {
                 try await pool.withTransaction { tx in
                     try await tx.queue("INSERT INTO \(unescaped: table) VALUES (\(1), \(-1))")  // fails first
-                    try await tx.queue(PostgresQuery(sql: fresh, binds: [2, 1]))  // its PREPARE is skipped
+                    try await tx.queue(PostgresQuery(unsafeSQL: fresh, binds: [2, 1]))  // its PREPARE is skipped
                     try await tx.query("SELECT 1")
                 }
             }
             try await pool.withTransaction { tx in
                 try await tx.query("INSERT INTO \(unescaped: table) VALUES (\(1), \(3))")
-                try await tx.query(PostgresQuery(sql: fresh, binds: [2, 1]))
-                try await tx.queue(PostgresQuery(sql: fresh, binds: [2, 1]))
+                try await tx.query(PostgresQuery(unsafeSQL: fresh, binds: [2, 1]))
+                try await tx.queue(PostgresQuery(unsafeSQL: fresh, binds: [2, 1]))
             }
             #expect(try await rows(pool, table) == ["1=12"])
         }

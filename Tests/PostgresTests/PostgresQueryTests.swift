@@ -16,7 +16,7 @@ private struct Address: Codable, Equatable, Sendable {
     }
 
     @Test func anExplicitBindListIsSentAsIs() {
-        let query = PostgresQuery(sql: "SELECT $1::int + $2::int", binds: [1, 2])
+        let query = PostgresQuery(unsafeSQL: "SELECT $1::int + $2::int", binds: [1, 2])
         #expect(query.binds == ["1", "2"])
     }
 

@@ -10,21 +10,21 @@ import Testing
         let pool = PostgresPool(configuration: TestDatabase.configuration, size: 2)
         let name = TestDatabase.uniqueName("t_role")
         let role = "\(name)_owner"
-        try await pool.query(PostgresQuery(sql: "CREATE ROLE \(role) NOLOGIN"))
-        try await pool.query(PostgresQuery(sql: "GRANT \(role) TO current_user"))
-        try await pool.query(PostgresQuery(sql: "CREATE SCHEMA \(name) AUTHORIZATION \(role)"))
+        try await pool.query(PostgresQuery(unsafeSQL: "CREATE ROLE \(role) NOLOGIN"))
+        try await pool.query(PostgresQuery(unsafeSQL: "GRANT \(role) TO current_user"))
+        try await pool.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(name) AUTHORIZATION \(role)"))
         do {
             let migration = PostgresMigration(version: 1, name: "items", sql: "CREATE TABLE items (id int PRIMARY KEY);")
             #expect(try await PostgresMigrator(schema: name, migrations: [migration]).migrate(pool) == [1])
             let owners = try await pool.query(PostgresQuery(
-                sql: "SELECT tableowner FROM pg_tables WHERE schemaname = $1 ORDER BY tablename", binds: [name]))
+                unsafeSQL: "SELECT tableowner FROM pg_tables WHERE schemaname = $1 ORDER BY tablename", binds: [name]))
             let checked5 = try owners.map { try $0.decode(String.self, at: 0) } == [role, role]
             #expect(checked5)
         } catch {
             Issue.record(error)
         }
-        _ = try? await pool.query(PostgresQuery(sql: "DROP SCHEMA \(name) CASCADE"))
-        _ = try? await pool.query(PostgresQuery(sql: "DROP ROLE \(role)"))
+        _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
+        _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP ROLE \(role)"))
         await pool.close()
     }
 

@@ -27,15 +27,15 @@ enum TestDatabase {
     ) async throws {
         let pool = PostgresPool(configuration: configuration, size: size)
         let table = uniqueName(prefix)
-        try await pool.query(PostgresQuery(sql: "CREATE TABLE \(table) (id int PRIMARY KEY, n \(n))"))
+        try await pool.query(PostgresQuery(unsafeSQL: "CREATE TABLE \(table) (id int PRIMARY KEY, n \(n))"))
         do {
             try await body(pool, table)
         } catch {
-            _ = try? await pool.query(PostgresQuery(sql: "DROP TABLE \(table)"))
+            _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP TABLE \(table)"))
             await pool.close()
             throw error
         }
-        try await pool.query(PostgresQuery(sql: "DROP TABLE \(table)"))
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP TABLE \(table)"))
         await pool.close()
     }
 }

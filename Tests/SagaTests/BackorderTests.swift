@@ -22,7 +22,7 @@ import Testing
             exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties))
         await publisher.close()
         let copied = try await eventually {
-            try await system.pool("orders").query(PostgresQuery(sql: "SELECT 1 FROM \(system.schema("orders")).skus WHERE code = $1", binds: [sku]))
+            try await system.pool("orders").query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(system.schema("orders")).skus WHERE code = $1", binds: [sku]))
                 .first != nil
         }
         #expect(copied)
@@ -51,7 +51,7 @@ import Testing
     /// How many times the order changed status.
     static func changes(_ system: SystemHarness, _ id: Int64) async throws -> Int {
         try await system.pool("orders").query(PostgresQuery(
-            sql: "SELECT count(*)::int FROM \(system.schema("orders")).status_history WHERE order_id = $1", binds: [id]))[0].decode(Int.self, at: 0)
+            unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).status_history WHERE order_id = $1", binds: [id]))[0].decode(Int.self, at: 0)
     }
 
     @Test func backordersAreReleasedByArrivingStockOldestFirstAndAnEarlierOrderIsNeverStarved() async throws {
@@ -81,7 +81,7 @@ import Testing
             let adjusted = try await system.client.send(InventoryCommand.Adjust(sku: "MUG", warehouse: "SH", lot: "L1", delta: 1, reason: "found"))
             #expect(adjusted.status == .done, "\(adjusted)")
             #expect(try await F.waitFor(system, "BO-B", status: "shipped") == b, "B went on by itself")
-            let queue = try await system.pool("saga").query(PostgresQuery(sql: "SELECT count(*)::int FROM \(system.schema("saga")).backorders"))[0]
+            let queue = try await system.pool("saga").query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(system.schema("saga")).backorders"))[0]
                 .decode(Int.self, at: 0)
             #expect(queue == 0, "nobody waits any more")
             try await SplitTests.invariantsHold(system)

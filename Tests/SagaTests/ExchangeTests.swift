@@ -27,7 +27,7 @@ import Testing
         }
         let copied = try await eventually {
             try await system.pool("orders").query(PostgresQuery(
-                sql: "SELECT count(*)::int FROM \(system.schema("orders")).skus WHERE price_minor IS NOT NULL"))[0].decode(Int.self, at: 0) == 2
+                unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).skus WHERE price_minor IS NOT NULL"))[0].decode(Int.self, at: 0) == 2
         }
         #expect(copied)
     }
@@ -40,7 +40,7 @@ import Testing
         var rma = ""
         let waiting = try await eventually {
             let row = try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT state->'data'->>'rma', step FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga])).first
+                unsafeSQL: "SELECT state->'data'->>'rma', step FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga])).first
             rma = try row?.decode(String.self, at: 0) ?? ""
             return try row?.decode(Int.self, at: 1) == 1
         }
@@ -54,13 +54,13 @@ import Testing
 
     static func replacement(_ system: SystemHarness, rma: String) async throws -> (id: Int64, externalID: String) {
         let row = try await system.pool("orders").query(PostgresQuery(
-            sql: "SELECT id, external_id FROM \(system.schema("orders")).orders WHERE exchange_rma = $1", binds: [rma]))[0]
+            unsafeSQL: "SELECT id, external_id FROM \(system.schema("orders")).orders WHERE exchange_rma = $1", binds: [rma]))[0]
         return (try row.decode(Int64.self, at: 0), try row.decode(String.self, at: 1))
     }
 
     static func open(_ system: SystemHarness, order: Int64) async throws -> Int64 {
         try await system.pool("finance").query(PostgresQuery(
-            sql: "SELECT coalesce(sum(open_minor), 0)::bigint FROM \(system.schema("finance")).open_items WHERE kind = 'receivable' AND order_id = $1",
+            unsafeSQL: "SELECT coalesce(sum(open_minor), 0)::bigint FROM \(system.schema("finance")).open_items WHERE kind = 'receivable' AND order_id = $1",
             binds: [order]))[0].decode(Int64.self, at: 0)
     }
 
@@ -74,7 +74,7 @@ import Testing
             let (_, shirtRMA) = try await Self.exchange(system, order, line: 1, for: "TEE-RED-L")
             let dearer = try await Self.replacement(system, rma: shirtRMA)
             let title = try await system.pool("orders").query(PostgresQuery(
-                sql: "SELECT title FROM \(system.schema("orders")).order_lines WHERE order_id = $1", binds: [dearer.id]))[0].decode(String?.self, at: 0)
+                unsafeSQL: "SELECT title FROM \(system.schema("orders")).order_lines WHERE order_id = $1", binds: [dearer.id]))[0].decode(String?.self, at: 0)
             #expect(title == "TEE-RED-L", "the replacement line is named as the catalog names its SKU")
             let owed = try await eventually { try await Self.open(system, order: dearer.id) == 1_050 }
             #expect(owed, "the refund paid 98.50 of the 109.00")
@@ -82,7 +82,7 @@ import Testing
             #expect(waits == "pending_payment", "it ships when the difference is paid")
             let reserved = try await eventually {
                 try await system.pool("inventory").query(PostgresQuery(
-                    sql: "SELECT count(*)::int FROM \(system.schema("inventory")).reservations WHERE order_id = $1", binds: [String(dearer.id)]))[0]
+                    unsafeSQL: "SELECT count(*)::int FROM \(system.schema("inventory")).reservations WHERE order_id = $1", binds: [String(dearer.id)]))[0]
                     .decode(Int.self, at: 0) == 1
             }
             #expect(reserved, "the replacement is reserved meanwhile")
@@ -97,7 +97,7 @@ import Testing
             let cheaper = try await Self.replacement(system, rma: capRMA)
             let capShipped = try await FulfilmentTests.waitFor(system, cheaper.externalID, status: "shipped")
             #expect(capShipped == cheaper.id)
-            let cash = try await system.pool("finance").query(PostgresQuery(sql: """
+            let cash = try await system.pool("finance").query(PostgresQuery(unsafeSQL: """
                 SELECT coalesce(sum(l.credit_minor - l.debit_minor), 0)::bigint FROM \(system.schema("finance")).journal_lines l
                 JOIN \(system.schema("finance")).journal_entries e ON e.id = l.entry_id
                 WHERE l.account = '1010' AND (e.source = 'refund:' || $1 OR e.source = 'payment:' || $1 || '-credit')

@@ -60,7 +60,7 @@ import Testing
             exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: sku.payload, properties: sku.amqpProperties))
         await publisher.close()
         let copied = try await eventually {
-            try await system.pool("orders").query(PostgresQuery(sql: "SELECT 1 FROM \(system.schema("orders")).skus")).first != nil
+            try await system.pool("orders").query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(system.schema("orders")).skus")).first != nil
         }
         #expect(copied)
     }
@@ -81,7 +81,7 @@ import Testing
 
     static func status(_ system: SystemHarness, _ externalID: String) async throws -> (id: Int64, status: String)? {
         try await system.pool("orders").query(PostgresQuery(
-            sql: "SELECT id, status FROM \(system.schema("orders")).orders WHERE external_id = $1", binds: [externalID])).first.map {
+            unsafeSQL: "SELECT id, status FROM \(system.schema("orders")).orders WHERE external_id = $1", binds: [externalID])).first.map {
                 (try $0.decode(Int64.self, at: 0), try $0.decode(String.self, at: 1))
             }
     }
@@ -107,18 +107,18 @@ import Testing
             let completed = try await Self.waitFor(system, "E2E-1", status: "completed")
             #expect(completed == id)
             let inventory = try await system.pool("inventory").query(PostgresQuery(
-                sql: "SELECT on_hand, reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0]
+                unsafeSQL: "SELECT on_hand, reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0]
             #expect(try inventory.decode(Int.self, at: 0) == 8)
             #expect(try inventory.decode(Int.self, at: 1) == 0)
             let costed = try await eventually {
                 try await system.pool("finance").query(PostgresQuery(
-                    sql: "SELECT sum(cost_minor)::bigint FROM \(system.schema("finance")).cost_lines WHERE order_ref = $1", binds: [String(id)]))
+                    unsafeSQL: "SELECT sum(cost_minor)::bigint FROM \(system.schema("finance")).cost_lines WHERE order_ref = $1", binds: [String(id)]))
                     .first?.decode(Int64?.self, at: 0) == 5_200
             }
             #expect(costed, "finance booked the cost of the two shirts at their lot cost")
             // The order is completed before the saga has the reply that says so.
             let sagaCompleted = try await eventually {
-                try await system.pool("saga").query(PostgresQuery(sql: "SELECT status FROM \(system.schema("saga")).instances"))
+                try await system.pool("saga").query(PostgresQuery(unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances"))
                     .map { try $0.decode(String.self, at: 0) } == ["completed"]
             }
             #expect(sagaCompleted)
@@ -130,7 +130,7 @@ import Testing
         try await Self.withSystem { system async throws in
             try await SplitTests.stock(system)
             let id = try await SplitTests.place(system, "E2E-WH", paid: true)
-            let parcels = try await system.pool("orders").query(PostgresQuery(sql: """
+            let parcels = try await system.pool("orders").query(PostgresQuery(unsafeSQL: """
                 SELECT s.id || ':' || string_agg(l.line || 'x' || l.quantity, ',' ORDER BY l.line)
                 FROM \(system.schema("orders")).shipments s JOIN \(system.schema("orders")).shipment_lines l ON l.order_id = s.order_id AND l.shipment = s.id
                 WHERE s.order_id = $1 GROUP BY s.id ORDER BY s.id
@@ -157,7 +157,7 @@ import Testing
             let reserved = try await eventually { try await SplitTests.reservations(system, of: id).count == 2 }
             #expect(reserved, "a new fulfilment reserved it")
             let sagas = try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT status FROM \(system.schema("saga")).instances WHERE key LIKE $1 ORDER BY created_at", binds: ["order:\(id):fulfilment%"]))
+                unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances WHERE key LIKE $1 ORDER BY created_at", binds: ["order:\(id):fulfilment%"]))
                 .map { try $0.decode(String.self, at: 0) }
             #expect(sagas == ["compensated", "waiting"], "the old one keeps its history under another key")
         }
@@ -185,22 +185,22 @@ import Testing
             let id = try #require(placed)
             let reservedFirst = try await eventually {
                 try await system.pool("inventory").query(PostgresQuery(
-                    sql: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 2
+                    unsafeSQL: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 2
             }
             #expect(reservedFirst)
             let cancelled = try await system.client.send(OrderCommand.ChangeStatus(order: id, to: "cancelled", reason: "customer changed their mind"))
             #expect(cancelled.status == .done, "\(cancelled)")
             let released = try await eventually {
                 try await system.pool("inventory").query(PostgresQuery(
-                    sql: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 0
+                    unsafeSQL: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 0
             }
             #expect(released, "the saga released the reservation")
             let voided = try await eventually {
                 try await system.pool("finance").query(PostgresQuery(
-                    sql: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1", binds: [id])).first?.decode(String.self, at: 0) == "void"
+                    unsafeSQL: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1", binds: [id])).first?.decode(String.self, at: 0) == "void"
             }
             #expect(voided, "and voided the invoice")
-            let saga = try await system.pool("saga").query(PostgresQuery(sql: "SELECT status FROM \(system.schema("saga")).instances"))
+            let saga = try await system.pool("saga").query(PostgresQuery(unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances"))
             let sagaStates = try saga.map { try $0.decode(String.self, at: 0) }
             #expect(sagaStates == ["compensated"])
         }
@@ -214,15 +214,15 @@ import Testing
             let id = try #require(cancelled, "the unpaid order was cancelled by the timeout")
             let reserved = try await eventually {
                 try await system.pool("inventory").query(PostgresQuery(
-                    sql: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 0
+                    unsafeSQL: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 0
             }
             #expect(reserved, "its stock was released")
             let voided = try await eventually {
                 try await system.pool("finance").query(PostgresQuery(
-                    sql: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1", binds: [id])).first?.decode(String.self, at: 0) == "void"
+                    unsafeSQL: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1", binds: [id])).first?.decode(String.self, at: 0) == "void"
             }
             #expect(voided, "its invoice was voided")
-            let saga = try await system.pool("saga").query(PostgresQuery(sql: "SELECT status FROM \(system.schema("saga")).instances"))
+            let saga = try await system.pool("saga").query(PostgresQuery(unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances"))
             let sagaStates = try saga.map { try $0.decode(String.self, at: 0) }
             #expect(sagaStates == ["compensated"])
         }

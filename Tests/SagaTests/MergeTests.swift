@@ -19,7 +19,7 @@ import Testing
 
     static func mergedInto(_ system: SystemHarness, _ order: Int64) async throws -> Int64? {
         try await system.pool("orders").query(PostgresQuery(
-            sql: "SELECT merged_into FROM \(system.schema("orders")).orders WHERE id = $1", binds: [order]))[0].decode(Int64?.self, at: 0)
+            unsafeSQL: "SELECT merged_into FROM \(system.schema("orders")).orders WHERE id = $1", binds: [order]))[0].decode(Int64?.self, at: 0)
     }
 
     @Test func twoUnpaidOrdersOfOneCustomerBecomeOneOrderWithTheirReservationsAndOneInvoice() async throws {
@@ -49,7 +49,7 @@ import Testing
             let invoice = try await S.invoices(system, of: target)
             #expect(invoice == ["issued"])
             let superseded = try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT count(*)::int FROM \(system.schema("saga")).instances WHERE type = 'fulfilment' AND status = 'superseded'"))[0]
+                unsafeSQL: "SELECT count(*)::int FROM \(system.schema("saga")).instances WHERE type = 'fulfilment' AND status = 'superseded'"))[0]
                 .decode(Int.self, at: 0)
             #expect(superseded == 2)
             let paid = try await system.client.send(FinanceCommand.RecordPayment(
@@ -69,7 +69,7 @@ import Testing
             let compensated = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
             #expect(compensated)
             let failure = try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0]
+                unsafeSQL: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0]
                 .decode(String.self, at: 0)
             #expect(failure.contains("another address"), "\(failure)")
             for source in [a, b] {
@@ -106,7 +106,7 @@ import Testing
                 #expect(link == nil)
             }
             let strays = try await system.pool("orders").query(PostgresQuery(
-                sql: "SELECT count(*)::int FROM \(system.schema("orders")).orders WHERE id NOT IN ($1, $2) AND status <> 'cancelled'", binds: [a, b]))[0]
+                unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).orders WHERE id NOT IN ($1, $2) AND status <> 'cancelled'", binds: [a, b]))[0]
                 .decode(Int.self, at: 0)
             #expect(strays == 0, "a merged order made before the failure is cancelled")
             try await S.invariantsHold(system)
@@ -156,7 +156,7 @@ import Testing
             let shipped = try await eventually { try await S.order(system, target).status == "shipped" }
             let debugStatus = try await S.order(system, target).status
             let debugSagas = try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT key || ' ' || status || ' ' || coalesce((state->'failure')::text, '') FROM \(system.schema("saga")).instances ORDER BY created_at"))
+                unsafeSQL: "SELECT key || ' ' || status || ' ' || coalesce((state->'failure')::text, '') FROM \(system.schema("saga")).instances ORDER BY created_at"))
                 .map { try $0.decode(String.self, at: 0) }
             #expect(shipped, "nothing is owed now: paid, then shipped (\(debugStatus), \(debugSagas))")
             try await S.invariantsHold(system)

@@ -76,7 +76,7 @@ import Testing
             properties: AMQPProperties(contentType: "application/json", persistent: true))
         var id: Int64?
         let placed = try await eventually(within: 30) {
-            id = try await pool.query(PostgresQuery(sql: "SELECT id FROM orders.orders WHERE external_id = $1", binds: [externalID])).first?
+            id = try await pool.query(PostgresQuery(unsafeSQL: "SELECT id FROM orders.orders WHERE external_id = $1", binds: [externalID])).first?
                 .decode(Int64.self, at: 0)
             return id != nil
         }
@@ -85,11 +85,11 @@ import Testing
     }
 
     static func status(_ pool: PostgresPool, order: Int64) async throws -> String {
-        try await pool.query(PostgresQuery(sql: "SELECT status FROM orders.orders WHERE id = $1", binds: [order]))[0].decode(String.self, at: 0)
+        try await pool.query(PostgresQuery(unsafeSQL: "SELECT status FROM orders.orders WHERE id = $1", binds: [order]))[0].decode(String.self, at: 0)
     }
 
     static func sagaStatus(_ pool: PostgresPool, _ id: UUID) async throws -> String? {
-        try await pool.query(PostgresQuery(sql: "SELECT status FROM saga.instances WHERE id = $1", binds: [id])).first?.decode(String.self, at: 0)
+        try await pool.query(PostgresQuery(unsafeSQL: "SELECT status FROM saga.instances WHERE id = $1", binds: [id])).first?.decode(String.self, at: 0)
     }
 
     static func started(_ outcome: CommandOutcome) throws -> UUID {
@@ -105,14 +105,14 @@ import Testing
             let parent = try await Self.place(system, pool, "P-SPLIT", paid: false)
             let reserved = try await eventually(within: 30) {
                 try await pool.query(PostgresQuery(
-                    sql: "SELECT (SELECT step FROM saga.history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) FROM saga.instances i WHERE key = $1", binds: ["order:\(parent):fulfilment"])).first?
+                    unsafeSQL: "SELECT (SELECT step FROM saga.history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) FROM saga.instances i WHERE key = $1", binds: ["order:\(parent):fulfilment"])).first?
                     .decode(String.self, at: 0) == "await payment"
             }
             #expect(reserved)
             await system.kill("inventory")
             let split = try Self.started(try await client.send(SagaRequest.StartSplit(order: parent, parts: [], byWarehouse: true, reason: "by warehouse")))
             let waiting = try await eventually(within: 30) {
-                try await pool.query(PostgresQuery(sql: "SELECT step FROM saga.instances WHERE id = $1", binds: [split]))[0].decode(Int.self, at: 0) == 1
+                try await pool.query(PostgresQuery(unsafeSQL: "SELECT step FROM saga.instances WHERE id = $1", binds: [split]))[0].decode(Int.self, at: 0) == 1
             }
             #expect(waiting, "split: the order is split and the saga waits for inventory")
             try await system.start("inventory")
@@ -122,7 +122,7 @@ import Testing
             // Merge, with the coordinator itself killed right after it was asked.
             let a = try await Self.place(system, pool, "P-MERGE-A", paid: false), b = try await Self.place(system, pool, "P-MERGE-B", paid: false)
             let bothWaiting = try await eventually(within: 30) {
-                try await pool.query(PostgresQuery(sql: """
+                try await pool.query(PostgresQuery(unsafeSQL: """
                     SELECT count(*)::int FROM saga.instances i WHERE key IN ($1, $2)
                       AND (SELECT step FROM saga.history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) = 'await payment'
                     """, binds: ["order:\(a):fulfilment", "order:\(b):fulfilment"]))[0].decode(Int.self, at: 0) == 2
@@ -146,7 +146,7 @@ import Testing
                 order: shipped, lines: [.init(line: 2, quantity: 1)], kind: .return, reason: "does not fit")))
             var rma = ""
             let approved = try await eventually(within: 30) {
-                rma = try await pool.query(PostgresQuery(sql: "SELECT rma FROM orders.returns WHERE order_id = $1", binds: [shipped])).first?
+                rma = try await pool.query(PostgresQuery(unsafeSQL: "SELECT rma FROM orders.returns WHERE order_id = $1", binds: [shipped])).first?
                     .decode(String.self, at: 0) ?? ""
                 return !rma.isEmpty
             }
@@ -156,7 +156,7 @@ import Testing
             #expect(inspected.status == .done, "\(inspected)")
             let atRefund = try await eventually(within: 30) {
                 try await pool.query(PostgresQuery(
-                    sql: "SELECT step FROM saga.history WHERE saga_id = $1 ORDER BY seq DESC LIMIT 1", binds: [ret])).first?.decode(String.self, at: 0) == "refund"
+                    unsafeSQL: "SELECT step FROM saga.history WHERE saga_id = $1 ORDER BY seq DESC LIMIT 1", binds: [ret])).first?.decode(String.self, at: 0) == "refund"
             }
             #expect(atRefund, "the goods are back; the refund waits for finance")
             try await system.start("finance")

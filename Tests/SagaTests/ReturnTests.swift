@@ -32,7 +32,7 @@ import Testing
         var rma = ""
         let approved = try await eventually {
             rma = try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT state->'data'->>'rma', state->'data'->'approved' IS NOT NULL AND state->'data'->'approved' <> 'null'::jsonb FROM \(system.schema("saga")).instances WHERE id = $1",
+                unsafeSQL: "SELECT state->'data'->>'rma', state->'data'->'approved' IS NOT NULL AND state->'data'->'approved' <> 'null'::jsonb FROM \(system.schema("saga")).instances WHERE id = $1",
                 binds: [saga])).first.map { try $0.decode(Bool.self, at: 1) ? try $0.decode(String.self, at: 0) : "" } ?? ""
             if !rma.isEmpty { return true }
             return try await S.sagaStatus(system, saga) != "waiting"
@@ -43,18 +43,18 @@ import Testing
 
     static func creditNotes(_ system: SystemHarness, _ order: Int64) async throws -> [Int64] {
         try await system.pool("finance").query(PostgresQuery(
-            sql: "SELECT gross_minor FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'credit_note' ORDER BY number",
+            unsafeSQL: "SELECT gross_minor FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'credit_note' ORDER BY number",
             binds: [order])).map { try $0.decode(Int64.self, at: 0) }
     }
 
     static func onHand(_ system: SystemHarness, _ sku: String) async throws -> Int {
         try await system.pool("inventory").query(PostgresQuery(
-            sql: "SELECT sum(on_hand)::int FROM \(system.schema("inventory")).stock WHERE sku = $1", binds: [sku]))[0].decode(Int.self, at: 0)
+            unsafeSQL: "SELECT sum(on_hand)::int FROM \(system.schema("inventory")).stock WHERE sku = $1", binds: [sku]))[0].decode(Int.self, at: 0)
     }
 
     static func quarantined(_ system: SystemHarness, _ sku: String) async throws -> Int {
         try await system.pool("inventory").query(PostgresQuery(
-            sql: "SELECT coalesce(sum(quantity), 0)::int FROM \(system.schema("inventory")).quarantine WHERE sku = $1", binds: [sku]))[0]
+            unsafeSQL: "SELECT coalesce(sum(quantity), 0)::int FROM \(system.schema("inventory")).quarantine WHERE sku = $1", binds: [sku]))[0]
             .decode(Int.self, at: 0)
     }
 
@@ -136,16 +136,16 @@ import Testing
             await publisher.close()
             let quarantined = try await eventually {
                 try await system.pool("orders").query(PostgresQuery(
-                    sql: "SELECT count(*)::int FROM \(system.schema("orders")).quarantine"))[0].decode(Int.self, at: 0) == 2
+                    unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).quarantine"))[0].decode(Int.self, at: 0) == 2
             }
             #expect(quarantined)
             let reasons = try await system.pool("orders").query(PostgresQuery(
-                sql: "SELECT code || ': ' || reason FROM \(system.schema("orders")).quarantine ORDER BY id")).map { try $0.decode(String.self, at: 0) }
+                unsafeSQL: "SELECT code || ': ' || reason FROM \(system.schema("orders")).quarantine ORDER BY id")).map { try $0.decode(String.self, at: 0) }
             #expect(reasons == ["unknown-order: no order NO-SUCH of web/main", "unknown-line: order RET-P has 1 units of CAP-BLUE, not 2"])
             var approved = false
             let started = try await eventually {
                 approved = try await system.pool("orders").query(PostgresQuery(
-                    sql: "SELECT 1 FROM \(system.schema("orders")).returns WHERE rma = 'RMA-web-R-77'")).first != nil
+                    unsafeSQL: "SELECT 1 FROM \(system.schema("orders")).returns WHERE rma = 'RMA-web-R-77'")).first != nil
                 return approved
             }
             #expect(started, "the coordinator started the return under the platform's id")
@@ -200,7 +200,7 @@ import Testing
             let rejected = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
             #expect(rejected)
             let reason = try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0].decode(String.self, at: 0)
+                unsafeSQL: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0].decode(String.self, at: 0)
             #expect(reason.contains("3 to return, 2 shipped"), "\(reason)")
             let status = try await S.order(system, order).status
             #expect(status == "completed")
@@ -216,14 +216,14 @@ import Testing
                 returnable: false))
             let copied = try await eventually {
                 try await system.pool("orders").query(PostgresQuery(
-                    sql: "SELECT returnable FROM \(system.schema("orders")).skus WHERE code = 'CAP-BLUE'"))[0].decode(Bool.self, at: 0) == false
+                    unsafeSQL: "SELECT returnable FROM \(system.schema("orders")).skus WHERE code = 'CAP-BLUE'"))[0].decode(Bool.self, at: 0) == false
             }
             #expect(copied)
             let (saga, _) = try await Self.startReturn(system, order, [.init(line: 2, quantity: 1)])
             let rejected = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
             #expect(rejected)
             let reason = try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0].decode(String.self, at: 0)
+                unsafeSQL: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0].decode(String.self, at: 0)
             #expect(reason.contains("final sale"), "\(reason)")
         }
     }
@@ -270,7 +270,7 @@ import Testing
             var rma = ""
             let approved = try await eventually {
                 rma = try await system.pool("orders").query(PostgresQuery(
-                    sql: "SELECT rma FROM \(system.schema("orders")).returns WHERE order_id = $1", binds: [order])).first?.decode(String.self, at: 0) ?? ""
+                    unsafeSQL: "SELECT rma FROM \(system.schema("orders")).returns WHERE order_id = $1", binds: [order])).first?.decode(String.self, at: 0) ?? ""
                 return !rma.isEmpty
             }
             #expect(approved)

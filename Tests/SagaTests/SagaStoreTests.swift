@@ -25,7 +25,7 @@ import Testing
         try await PostgresMigrator(schema: schema, migrations: SagaMigrations.all).migrate(pool)
         var failure: (any Error)?
         do { try await body(pool, SagaStore(schema: schema)) } catch { failure = error }
-        _ = try? await pool.query(PostgresQuery(sql: "DROP SCHEMA \(schema) CASCADE"))
+        _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
         await pool.close()
         if let failure { throw failure }
     }
@@ -46,7 +46,7 @@ import Testing
             #expect(loaded.history.isEmpty)
             let (next, _) = try Self.engine.handle(reply(to: loaded), state: loaded, now: Date())
             try await pool.withTransaction { tx in try await store.save(next, dataChanged: false, in: tx) }
-            let stored = try await pool.query(PostgresQuery(sql: """
+            let stored = try await pool.query(PostgresQuery(unsafeSQL: """
                 SELECT (SELECT count(*)::int FROM \(store.schema).history WHERE saga_id = i.id), state->'data'->>'note', version
                 FROM \(store.schema).instances i WHERE id = $1
                 """, binds: [started.id]))[0]

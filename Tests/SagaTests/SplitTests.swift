@@ -33,7 +33,7 @@ import Testing
                 code: sku, product: sku, title: sku, options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true))
         }
         let copied = try await eventually {
-            try await system.pool("orders").query(PostgresQuery(sql: "SELECT count(*)::int FROM \(system.schema("orders")).skus"))[0]
+            try await system.pool("orders").query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).skus"))[0]
                 .decode(Int.self, at: 0) == 2
         }
         #expect(copied)
@@ -86,7 +86,7 @@ import Testing
         #expect(reserved, "the fulfilment reserved the order in both warehouses")
         let waiting = try await eventually {
             try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT (SELECT step FROM \(system.schema("saga")).history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) FROM \(system.schema("saga")).instances i WHERE key = $1",
+                unsafeSQL: "SELECT (SELECT step FROM \(system.schema("saga")).history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) FROM \(system.schema("saga")).instances i WHERE key = $1",
                 binds: ["order:\(id):fulfilment"])).first?.decode(String.self, at: 0) == "await payment"
         }
         #expect(waiting, "and waits for its payment")
@@ -96,26 +96,26 @@ import Testing
     }
 
     static func reservations(_ system: System, of order: Int64) async throws -> [String] {
-        try await system.pool("inventory").query(PostgresQuery(sql: """
+        try await system.pool("inventory").query(PostgresQuery(unsafeSQL: """
             SELECT line || ':' || warehouse || ':' || quantity FROM \(system.schema("inventory")).reservations WHERE order_id = $1 ORDER BY line, warehouse
             """, binds: [String(order)])).map { try $0.decode(String.self, at: 0) }
     }
 
     static func invoices(_ system: System, of order: Int64) async throws -> [String] {
         try await system.pool("finance").query(PostgresQuery(
-            sql: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'invoice' ORDER BY number",
+            unsafeSQL: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'invoice' ORDER BY number",
             binds: [order])).map { try $0.decode(String.self, at: 0) }
     }
 
     static func children(_ system: System, of order: Int64) async throws -> [(id: Int64, status: String, total: Int64)] {
         try await system.pool("orders").query(PostgresQuery(
-            sql: "SELECT id, status, total_minor FROM \(system.schema("orders")).orders WHERE parent_id = $1 ORDER BY id", binds: [order])).map {
+            unsafeSQL: "SELECT id, status, total_minor FROM \(system.schema("orders")).orders WHERE parent_id = $1 ORDER BY id", binds: [order])).map {
                 (try $0.decode(Int64.self, at: 0), try $0.decode(String.self, at: 1), try $0.decode(Int64.self, at: 2))
             }
     }
 
     static func order(_ system: System, _ id: Int64) async throws -> (status: String, total: Int64, lines: String) {
-        let row = try await system.pool("orders").query(PostgresQuery(sql: """
+        let row = try await system.pool("orders").query(PostgresQuery(unsafeSQL: """
             SELECT o.status, o.total_minor, string_agg(l.line || 'x' || l.quantity || '=' || l.total_minor, ' ' ORDER BY l.line)
             FROM \(system.schema("orders")).orders o JOIN \(system.schema("orders")).order_lines l ON l.order_id = o.id WHERE o.id = $1 GROUP BY o.id
             """, binds: [id]))[0]
@@ -124,7 +124,7 @@ import Testing
 
     static func sagaStatus(_ system: System, _ id: UUID) async throws -> String? {
         try await system.pool("saga").query(PostgresQuery(
-            sql: "SELECT status FROM \(system.schema("saga")).instances WHERE id = $1", binds: [id])).first?.decode(String.self, at: 0)
+            unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances WHERE id = $1", binds: [id])).first?.decode(String.self, at: 0)
     }
 
     static func split(_ system: System, _ request: SagaRequest.StartSplit) async throws -> UUID {
@@ -187,7 +187,7 @@ import Testing
                 let invoice = try await Self.invoices(system, of: child.id)
                 #expect(invoice == ["issued"], "child \(child.id) is invoiced")
             }
-            let gross = try await system.pool("finance").query(PostgresQuery(sql: """
+            let gross = try await system.pool("finance").query(PostgresQuery(unsafeSQL: """
                 SELECT sum(gross_minor) FILTER (WHERE order_id = $1)::bigint, sum(gross_minor) FILTER (WHERE order_id <> $1 AND status = 'issued')::bigint,
                        sum(tax_minor) FILTER (WHERE order_id = $1)::bigint, sum(tax_minor) FILTER (WHERE order_id <> $1 AND status = 'issued')::bigint
                 FROM \(system.schema("finance")).invoices WHERE kind = 'invoice'
@@ -195,7 +195,7 @@ import Testing
             #expect(try gross.decode(Int64.self, at: 0) == gross.decode(Int64.self, at: 1), "the children's invoices sum to the parent's")
             #expect(try gross.decode(Int64.self, at: 2) == gross.decode(Int64.self, at: 3), "and so does their VAT")
             let parentFulfilment = try await system.pool("saga").query(PostgresQuery(
-                sql: "SELECT status FROM \(system.schema("saga")).instances WHERE key = $1", binds: ["order:\(parent):fulfilment"]))[0].decode(String.self, at: 0)
+                unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances WHERE key = $1", binds: ["order:\(parent):fulfilment"]))[0].decode(String.self, at: 0)
             #expect(parentFulfilment == "superseded")
             for child in children {
                 let paid = try await system.client.send(FinanceCommand.RecordPayment(
@@ -346,21 +346,21 @@ import Testing
             #expect(closed)
             let settled = try await eventually {
                 try await system.pool("saga").query(PostgresQuery(
-                    sql: "SELECT count(*)::int FROM \(system.schema("saga")).instances WHERE status = 'waiting' AND request_id IS NOT NULL"))[0]
+                    unsafeSQL: "SELECT count(*)::int FROM \(system.schema("saga")).instances WHERE status = 'waiting' AND request_id IS NOT NULL"))[0]
                     .decode(Int.self, at: 0) == 0
             }
             #expect(settled, "every saga waits for an event, none for a reply")
             func snapshot() async throws -> [String] {
                 let sagas = try await system.pool("saga").query(PostgresQuery(
-                    sql: "SELECT id::text || ':' || status || ':' || version FROM \(system.schema("saga")).instances ORDER BY id"))
+                    unsafeSQL: "SELECT id::text || ':' || status || ':' || version FROM \(system.schema("saga")).instances ORDER BY id"))
                     .map { try $0.decode(String.self, at: 0) }
                 let orders = try await system.pool("orders").query(PostgresQuery(
-                    sql: "SELECT id || ':' || status FROM \(system.schema("orders")).orders ORDER BY id")).map { try $0.decode(String.self, at: 0) }
+                    unsafeSQL: "SELECT id || ':' || status FROM \(system.schema("orders")).orders ORDER BY id")).map { try $0.decode(String.self, at: 0) }
                 let stock = try await system.pool("inventory").query(PostgresQuery(
-                    sql: "SELECT sku || ':' || warehouse || ':' || on_hand || ':' || reserved FROM \(system.schema("inventory")).stock ORDER BY sku, warehouse"))
+                    unsafeSQL: "SELECT sku || ':' || warehouse || ':' || on_hand || ':' || reserved FROM \(system.schema("inventory")).stock ORDER BY sku, warehouse"))
                     .map { try $0.decode(String.self, at: 0) }
                 let money = try await system.pool("finance").query(PostgresQuery(
-                    sql: "SELECT count(*)::text || ':' || coalesce(sum(debit_minor), 0)::text FROM \(system.schema("finance")).journal_lines"))
+                    unsafeSQL: "SELECT count(*)::text || ':' || coalesce(sum(debit_minor), 0)::text FROM \(system.schema("finance")).journal_lines"))
                     .map { try $0.decode(String.self, at: 0) }
                 return sagas + orders + stock + money
             }

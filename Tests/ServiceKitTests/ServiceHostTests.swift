@@ -49,7 +49,7 @@ import FoundationNetworking
                 await publisher.close()
                 var total: Int?
                 for _ in 0..<200 where total == nil {
-                    total = try? await host.pool.query(PostgresQuery(sql: "SELECT total FROM \(name).tallies WHERE key = 'k'"))
+                    total = try? await host.pool.query(PostgresQuery(unsafeSQL: "SELECT total FROM \(name).tallies WHERE key = 'k'"))
                         .first?.decode(Int.self, at: 0)
                     if total == nil { try await Task.sleep(nanoseconds: 50_000_000) }
                 }
@@ -62,7 +62,7 @@ import FoundationNetworking
             }
         }
         let cleanup = PostgresPool(configuration: Self.environment.database, size: 1)
-        try await cleanup.query(PostgresQuery(sql: "DROP SCHEMA \(name) CASCADE"))
+        try await cleanup.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
         await cleanup.close()
         let broker = try await AMQPConnection.connect(Self.environment.broker)
         let queues = ["\(name).commands", "\(name).commands.parked"] + (1...3).map({ "\(name).commands.retry.\($0)" })
@@ -113,7 +113,7 @@ import FoundationNetworking
         } catch {
             Issue.record("expected a PostgresMigrationError, got \(error)")
         }
-        try await pool.query(PostgresQuery(sql: "DROP SCHEMA \(name) CASCADE"))
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
         await pool.close()
     }
 

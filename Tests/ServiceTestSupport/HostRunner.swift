@@ -33,7 +33,7 @@ enum HostRunner {
         for exchange in exchanges { try? await setup.deleteExchange(exchange) }
         await setup.close()
         let cleanup = PostgresPool(configuration: environment.database, size: 1)
-        for schema in Set(definitions.map(\.schema)) { _ = try? await cleanup.query(PostgresQuery(sql: "DROP SCHEMA \(schema) CASCADE")) }
+        for schema in Set(definitions.map(\.schema)) { _ = try? await cleanup.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE")) }
         await cleanup.close()
     }
 }

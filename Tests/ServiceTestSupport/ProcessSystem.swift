@@ -23,7 +23,7 @@ public final class ProcessSystem: @unchecked Sendable {
         var database = URLComponents(string: TestEnvironment.databaseURL)!
         var broker = URLComponents(string: TestEnvironment.brokerURL)!
         let admin = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
-        _ = try await admin.query(PostgresQuery(sql: "CREATE DATABASE \(tag)"))
+        _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(tag)"))
         await admin.close()
         database.path = "/\(tag)"
         broker.percentEncodedPath = "/\(tag)"
@@ -122,7 +122,7 @@ public final class ProcessSystem: @unchecked Sendable {
             await Self.exited(process)
         }
         let admin = try? PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
-        _ = try? await admin?.query(PostgresQuery(sql: "DROP DATABASE IF EXISTS \(tag) WITH (FORCE)"))
+        _ = try? await admin?.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(tag) WITH (FORCE)"))
         await admin?.close()
         _ = try? await runProgramAsync(TestEnvironment.serversScript, ["rabbitmqctl", "delete_vhost", tag])
     }

@@ -30,7 +30,7 @@ struct CheckCommand: AsyncParsableCommand {
             }
             // A schema its service has not migrated to this version yet is named, not misread.
             func column(_ schema: String, _ table: String, _ column: String) async throws -> Bool {
-                try await pool.query(PostgresQuery(sql: """
+                try await pool.query(PostgresQuery(unsafeSQL: """
                     SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3)
                     """, binds: [schema, table, column]))[0].decode(Bool.self, at: 0)
             }

@@ -228,13 +228,13 @@ struct OrdersCommands: AsyncParsableCommand {
             var taken = 0
             var rejected: [(Int, String)] = []
             while ContinuousClock.now < deadline {
-                taken = try await pool.query(PostgresQuery(sql: """
+                taken = try await pool.query(PostgresQuery(unsafeSQL: """
                     SELECT count(*)::int FROM \(s).orders o JOIN unnest($1::text[], $2::text[], $3::text[]) AS k (platform, shop, external_id)
                     ON o.platform = k.platform AND o.shop = k.shop AND o.external_id = k.external_id
                     """, binds: [messages.map(\.keys.platform), messages.map(\.keys.shop), messages.map(\.keys.externalId)]))[0].decode(Int.self, at: 0)
                 let lines = Dictionary(uniqueKeysWithValues: messages.map { ($0.id, $0.line) })
                 rejected = try await pool.query(PostgresQuery(
-                    sql: "SELECT message_id, code || ': ' || reason FROM \(s).quarantine WHERE message_id = ANY($1) ORDER BY id",
+                    unsafeSQL: "SELECT message_id, code || ': ' || reason FROM \(s).quarantine WHERE message_id = ANY($1) ORDER BY id",
                     binds: [messages.map(\.id)])).map { (lines[try $0.decode(String.self, at: 0)] ?? 0, try $0.decode(String.self, at: 1)) }
                 if taken + rejected.count >= messages.count { break }
                 try await Task.sleep(for: .milliseconds(200))

@@ -73,7 +73,7 @@ struct ReturnsCommands: AsyncParsableCommand {
         @Option var limit = 100
         func run() async throws {
             try await report.withPool { pool in
-                printReport(ReportTable(try await pool.query(PostgresQuery(sql: """
+                printReport(ReportTable(try await pool.query(PostgresQuery(unsafeSQL: """
                     SELECT r.rma, r.order_id, r.kind, r.status, r.refund_minor, r.reason,
                            string_agg(l.line || ':' || l.sku || ' x' || l.quantity || ' (' || l.sellable || ' sellable, ' || l.damaged || ' damaged)', '; '
                                       ORDER BY l.line) AS lines,

@@ -17,7 +17,7 @@ struct SagaCommands: AsyncParsableCommand {
         @Option var limit = 100
         func run() async throws {
             try await report.withPool { pool in
-                printReport(ReportTable(try await pool.query(PostgresQuery(sql: """
+                printReport(ReportTable(try await pool.query(PostgresQuery(unsafeSQL: """
                     SELECT i.id, i.type, i.key, i.status, h.step AS last_step, h.what AS last,
                            to_char(i.deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS deadline,
                            to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS updated_at
@@ -38,7 +38,7 @@ struct SagaCommands: AsyncParsableCommand {
             guard let uuid = UUID(uuidString: id) else { throw ValidationError("'\(id)' is not a saga id (a UUID)") }
             var state: String?
             try await report.withPool { pool in
-                state = try await pool.query(PostgresQuery(sql: """
+                state = try await pool.query(PostgresQuery(unsafeSQL: """
                     SELECT jsonb_pretty(i.state || jsonb_build_object('history', coalesce((
                         SELECT jsonb_agg(jsonb_build_object(
                             'at', to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'step', h.step, 'what', h.what) ORDER BY h.seq)

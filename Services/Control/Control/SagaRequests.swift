@@ -23,7 +23,7 @@ func startSaga<M: Message>(_ request: M, servers: ServerOptions, output: Outcome
 private func awaitEnd(of started: SagaRequest.Started, _ pool: PostgresPool, timeout: Int) async throws {
     let deadline = Date().addingTimeInterval(Double(timeout))
     while Date() < deadline {
-        let row = try await pool.query(PostgresQuery(sql: """
+        let row = try await pool.query(PostgresQuery(unsafeSQL: """
             SELECT status, coalesce(state->'failure'->>'reason', '') FROM saga.instances WHERE id = $1
             """, binds: [started.saga])).first
         if let row, try row.decode(String.self, at: 0) != "waiting" {

@@ -48,7 +48,7 @@ struct FinanceHandlers: Sendable {
 
     func register(in registry: inout MessageHandlers) {
         registry.on(CatalogEvent.SKUChanged.self) { sku, context in
-            try await context.transaction.query(PostgresQuery(sql: """
+            try await context.transaction.query(PostgresQuery(unsafeSQL: """
                 INSERT INTO \(s).skus (code, title, tax_category) VALUES ($1, $2, $3)
                 ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, tax_category = EXCLUDED.tax_category
                 """, binds: [sku.code, sku.title, sku.taxCategory]))
@@ -73,7 +73,7 @@ struct FinanceHandlers: Sendable {
                 throw CommandRefused("validation", "account type '\(command.accountType)' is not one of \(AccountType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let added = try await context.transaction.query(PostgresQuery(
-                sql: "INSERT INTO \(s).accounts (code, name, type) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
+                unsafeSQL: "INSERT INTO \(s).accounts (code, name, type) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
                 binds: [command.code, command.name, command.accountType]))
             guard added.affectedRows == 1 else { throw CommandRefused("duplicate-account", "account \(command.code) exists already") }
             return FinanceCommand.Result(document: command.code)
@@ -82,7 +82,7 @@ struct FinanceHandlers: Sendable {
 
     func rates(_ tx: PostgresTransaction) async throws -> TaxRates {
         var rates: [String: Int] = [:]
-        for row in try await tx.query(PostgresQuery(sql: "SELECT category, basis_points FROM \(s).tax_rates")) {
+        for row in try await tx.query(PostgresQuery(unsafeSQL: "SELECT category, basis_points FROM \(s).tax_rates")) {
             rates[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
         }
         return TaxRates(basisPoints: rates)
@@ -90,7 +90,7 @@ struct FinanceHandlers: Sendable {
 
     func taxCategories(_ skus: [String], _ tx: PostgresTransaction) async throws -> [String: String] {
         var result: [String: String] = [:]
-        for row in try await tx.query(PostgresQuery(sql: "SELECT code, tax_category FROM \(s).skus WHERE code = ANY($1)", binds: [skus])) {
+        for row in try await tx.query(PostgresQuery(unsafeSQL: "SELECT code, tax_category FROM \(s).skus WHERE code = ANY($1)", binds: [skus])) {
             result[try row.decode(String.self, at: 0)] = try row.decode(String.self, at: 1)
         }
         return result

@@ -13,9 +13,9 @@ public struct CatalogStore: Sendable {
 
     /// The whole tree, with the table locked against concurrent changes to it.
     func lockedTree(in tx: PostgresTransaction) async throws -> CategoryTree {
-        try await tx.query(PostgresQuery(sql: "LOCK TABLE \(s).categories IN SHARE ROW EXCLUSIVE MODE"))
+        try await tx.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(s).categories IN SHARE ROW EXCLUSIVE MODE"))
         var parents: [String: String?] = [:]
-        for row in try await tx.query(PostgresQuery(sql: "SELECT code, parent FROM \(s).categories")) {
+        for row in try await tx.query(PostgresQuery(unsafeSQL: "SELECT code, parent FROM \(s).categories")) {
             parents[try row.decode(String.self, column: "code")] = .some(try row.decode(String?.self, column: "parent"))
         }
         return CategoryTree(parents: parents)
@@ -25,17 +25,17 @@ public struct CatalogStore: Sendable {
         var tree = try await lockedTree(in: tx)
         do { try tree.add(code, under: parent) } catch { throw Self.refusal(error) }
         try await tx.query(PostgresQuery(
-            sql: "INSERT INTO \(s).categories (code, name, parent) VALUES ($1, $2, $3)", binds: [code, name, parent]))
+            unsafeSQL: "INSERT INTO \(s).categories (code, name, parent) VALUES ($1, $2, $3)", binds: [code, name, parent]))
     }
 
     public func moveCategory(code: String, parent: String?, in tx: PostgresTransaction) async throws {
         var tree = try await lockedTree(in: tx)
         do { try tree.move(code, under: parent) } catch { throw Self.refusal(error) }
-        try await tx.query(PostgresQuery(sql: "UPDATE \(s).categories SET parent = $2 WHERE code = $1", binds: [code, parent]))
+        try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).categories SET parent = $2 WHERE code = $1", binds: [code, parent]))
     }
 
     public func renameCategory(code: String, name: String, in tx: PostgresTransaction) async throws {
-        let updated = try await tx.query(PostgresQuery(sql: "UPDATE \(s).categories SET name = $2 WHERE code = $1", binds: [code, name]))
+        let updated = try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).categories SET name = $2 WHERE code = $1", binds: [code, name]))
         guard updated.affectedRows == 1 else { throw CommandRefused("unknown-category", "unknown category '\(code)'") }
     }
 
@@ -59,10 +59,10 @@ public struct CatalogStore: Sendable {
     public func write(_ draft: CatalogCommand.ProductDraft, mode: Mode, in tx: PostgresTransaction) async throws -> Written {
         let draft = try ProductRules.product(draft)
         if let category = draft.category {
-            guard try await tx.query(PostgresQuery(sql: "SELECT 1 FROM \(s).categories WHERE code = $1", binds: [category])).first != nil
+            guard try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).categories WHERE code = $1", binds: [category])).first != nil
             else { throw CommandRefused("unknown-category", "product \(draft.code): unknown category '\(category)'") }
         }
-        let row = try await tx.query(PostgresQuery(sql: """
+        let row = try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).products AS p (code, title, description, category, tax_category, tags, images)
             VALUES ($1, $2, $3, $4, $5, $6::text[], $7::text[])
             ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category,
@@ -82,16 +82,16 @@ public struct CatalogStore: Sendable {
     /// The single SKU of a product without variants, coded like the product.
     private func writeSimpleSKU(_ draft: CatalogCommand.ProductDraft, in tx: PostgresTransaction) async throws {
         let variants = try await tx.query(PostgresQuery(
-            sql: "SELECT 1 FROM \(s).skus WHERE product = $1 AND code <> $1 AND active", binds: [draft.code]))
+            unsafeSQL: "SELECT 1 FROM \(s).skus WHERE product = $1 AND code <> $1 AND active", binds: [draft.code]))
         guard variants.isEmpty else {
             throw CommandRefused("has-variants", "product \(draft.code) has variants: set prices per SKU")
         }
-        let owner = try await tx.query(PostgresQuery(sql: "SELECT product FROM \(s).skus WHERE code = $1", binds: [draft.code])).first
+        let owner = try await tx.query(PostgresQuery(unsafeSQL: "SELECT product FROM \(s).skus WHERE code = $1", binds: [draft.code])).first
         if let owner, try owner.decode(String.self, at: 0) != draft.code {
             throw CommandRefused("duplicate-sku", "SKU code \(draft.code) belongs to product \(try owner.decode(String.self, at: 0))")
         }
         try await requireFreeBarcode(draft.barcode, for: draft.code, in: tx)
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).skus (code, product, barcode, price_minor, currency) VALUES ($1, $1, $2, $3, $4)
             ON CONFLICT (code) DO UPDATE SET barcode = coalesce(EXCLUDED.barcode, skus.barcode),
                 price_minor = coalesce(EXCLUDED.price_minor, skus.price_minor), currency = coalesce(EXCLUDED.currency, skus.currency)
@@ -101,7 +101,7 @@ public struct CatalogStore: Sendable {
     func requireFreeBarcode(_ barcode: String?, for sku: String, in tx: PostgresTransaction) async throws {
         guard let barcode else { return }
         if let holder = try await tx.query(PostgresQuery(
-            sql: "SELECT code FROM \(s).skus WHERE barcode = $1 AND code <> $2", binds: [barcode, sku])).first
+            unsafeSQL: "SELECT code FROM \(s).skus WHERE barcode = $1 AND code <> $2", binds: [barcode, sku])).first
         {
             throw CommandRefused("duplicate-barcode", "barcode \(barcode) is already SKU \(try holder.decode(String.self, at: 0))'s")
         }
@@ -109,22 +109,22 @@ public struct CatalogStore: Sendable {
 
     public func deactivate(product: String, in tx: PostgresTransaction) async throws {
         let updated = try await tx.query(PostgresQuery(
-            sql: "UPDATE \(s).products SET active = false, updated_at = now() WHERE code = $1", binds: [product]))
+            unsafeSQL: "UPDATE \(s).products SET active = false, updated_at = now() WHERE code = $1", binds: [product]))
         guard updated.affectedRows == 1 else { throw CommandRefused("unknown-product", "no product \(product)") }
-        try await tx.query(PostgresQuery(sql: "UPDATE \(s).skus SET active = false WHERE product = $1", binds: [product]))
+        try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).skus SET active = false WHERE product = $1", binds: [product]))
     }
 
     public func delete(product: String, in tx: PostgresTransaction) async throws {
-        guard try await tx.query(PostgresQuery(sql: "SELECT 1 FROM \(s).products WHERE code = $1 FOR UPDATE", binds: [product])).first != nil
+        guard try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).products WHERE code = $1 FOR UPDATE", binds: [product])).first != nil
         else { throw CommandRefused("unknown-product", "no product \(product)") }
         if let sold = try await tx.query(PostgresQuery(
-            sql: "SELECT code FROM \(s).skus WHERE product = $1 AND sold LIMIT 1", binds: [product])).first
+            unsafeSQL: "SELECT code FROM \(s).skus WHERE product = $1 AND sold LIMIT 1", binds: [product])).first
         {
             throw CommandRefused(
                 "sold", "product \(product) has been sold (SKU \(try sold.decode(String.self, at: 0))): deactivate it instead")
         }
-        try await tx.query(PostgresQuery(sql: "DELETE FROM \(s).skus WHERE product = $1", binds: [product]))
-        try await tx.query(PostgresQuery(sql: "DELETE FROM \(s).products WHERE code = $1", binds: [product]))
+        try await tx.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).skus WHERE product = $1", binds: [product]))
+        try await tx.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).products WHERE code = $1", binds: [product]))
     }
 
     // MARK: - Variants, prices, barcodes, translations
@@ -132,7 +132,7 @@ public struct CatalogStore: Sendable {
     public func setVariants(_ command: CatalogCommand.SetVariants, in tx: PostgresTransaction) async throws -> CatalogResult.Variants {
         if let price = command.price { try ProductRules.price(price) }
         guard try await tx.query(PostgresQuery(
-            sql: "SELECT 1 FROM \(s).products WHERE code = $1 FOR UPDATE", binds: [command.product])).first != nil
+            unsafeSQL: "SELECT 1 FROM \(s).products WHERE code = $1 FOR UPDATE", binds: [command.product])).first != nil
         else { throw CommandRefused("unknown-product", "no product \(command.product)") }
         let variants: [Variant]
         do {
@@ -145,13 +145,13 @@ public struct CatalogStore: Sendable {
         for variant in variants { try ProductRules.code(variant.code, "SKU code") }
         let codes = variants.map(\.code)
         let taken = try await tx.query(PostgresQuery(
-            sql: "SELECT code, product FROM \(s).skus WHERE code = ANY($1) AND product <> $2", binds: [codes, command.product]))
+            unsafeSQL: "SELECT code, product FROM \(s).skus WHERE code = ANY($1) AND product <> $2", binds: [codes, command.product]))
         if let clash = taken.first {
             throw CommandRefused(
                 "duplicate-sku", "SKU code \(try clash.decode(String.self, at: 0)) belongs to product \(try clash.decode(String.self, at: 1))")
         }
         let existing = Set(try await tx.query(PostgresQuery(
-            sql: "SELECT code FROM \(s).skus WHERE product = $1", binds: [command.product])).map { try $0.decode(String.self, at: 0) })
+            unsafeSQL: "SELECT code FROM \(s).skus WHERE product = $1", binds: [command.product])).map { try $0.decode(String.self, at: 0) })
         var created: [String] = [], kept: [String] = []
         for variant in variants {
             let options = Dictionary(variant.options.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
@@ -159,35 +159,35 @@ public struct CatalogStore: Sendable {
             if existing.contains(variant.code) {
                 kept.append(variant.code)
                 try await tx.query(PostgresQuery(
-                    sql: "UPDATE \(s).skus SET options = $2::jsonb, active = true WHERE code = $1", binds: [variant.code, json]))
+                    unsafeSQL: "UPDATE \(s).skus SET options = $2::jsonb, active = true WHERE code = $1", binds: [variant.code, json]))
             } else {
                 created.append(variant.code)
-                try await tx.query(PostgresQuery(sql: """
+                try await tx.query(PostgresQuery(unsafeSQL: """
                     INSERT INTO \(s).skus (code, product, options, price_minor, currency) VALUES ($1, $2, $3::jsonb, $4, $5)
                     """, binds: [variant.code, command.product, json, command.price?.minorUnits, command.price?.currency.code]))
             }
         }
         let gone = existing.subtracting(codes).sorted()
         if !gone.isEmpty {
-            try await tx.query(PostgresQuery(sql: "UPDATE \(s).skus SET active = false WHERE code = ANY($1)", binds: [gone]))
+            try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).skus SET active = false WHERE code = ANY($1)", binds: [gone]))
         }
         let attributes = String(decoding: try JSONEncoder().encode(command.attributes), as: UTF8.self)
         try await tx.query(PostgresQuery(
-            sql: "UPDATE \(s).products SET attributes = $2::jsonb, updated_at = now() WHERE code = $1", binds: [command.product, attributes]))
+            unsafeSQL: "UPDATE \(s).products SET attributes = $2::jsonb, updated_at = now() WHERE code = $1", binds: [command.product, attributes]))
         return CatalogResult.Variants(product: command.product, created: created, kept: kept, deactivated: gone)
     }
 
     public func setPrice(sku: String, price: Money, in tx: PostgresTransaction) async throws {
         try ProductRules.price(price)
         let updated = try await tx.query(PostgresQuery(
-            sql: "UPDATE \(s).skus SET price_minor = $2, currency = $3 WHERE code = $1", binds: [sku, price.minorUnits, price.currency.code]))
+            unsafeSQL: "UPDATE \(s).skus SET price_minor = $2, currency = $3 WHERE code = $1", binds: [sku, price.minorUnits, price.currency.code]))
         guard updated.affectedRows == 1 else { throw CommandRefused("unknown-sku", "no SKU \(sku)") }
     }
 
     public func setBarcode(sku: String, barcode: String?, in tx: PostgresTransaction) async throws {
         let barcode = try barcode.map { code throws(CommandRefused) in try ProductRules.barcode(code) }
         try await requireFreeBarcode(barcode, for: sku, in: tx)
-        let updated = try await tx.query(PostgresQuery(sql: "UPDATE \(s).skus SET barcode = $2 WHERE code = $1", binds: [sku, barcode]))
+        let updated = try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).skus SET barcode = $2 WHERE code = $1", binds: [sku, barcode]))
         guard updated.affectedRows == 1 else { throw CommandRefused("unknown-sku", "no SKU \(sku)") }
     }
 
@@ -195,9 +195,9 @@ public struct CatalogStore: Sendable {
         let locale = try ProductRules.locale(command.locale)
         let title = command.title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !title.isEmpty else { throw CommandRefused("validation", "a translation needs a title") }
-        guard try await tx.query(PostgresQuery(sql: "SELECT 1 FROM \(s).products WHERE code = $1", binds: [command.product])).first != nil
+        guard try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).products WHERE code = $1", binds: [command.product])).first != nil
         else { throw CommandRefused("unknown-product", "no product \(command.product)") }
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).translations (product, locale, title, description) VALUES ($1, $2, $3, $4)
             ON CONFLICT (product, locale) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description
             """, binds: [command.product, locale, title, command.description]))
@@ -205,14 +205,14 @@ public struct CatalogStore: Sendable {
 
     /// Marks SKUs as sold (from inventory's issue events); unknown codes are ignored.
     public func markSold(skus: [String], in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: "UPDATE \(s).skus SET sold = true WHERE code = ANY($1) AND NOT sold", binds: [skus]))
+        try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).skus SET sold = true WHERE code = ANY($1) AND NOT sold", binds: [skus]))
     }
 
     // MARK: - Reading
 
     public func productEvent(_ code: String, in tx: PostgresTransaction) async throws -> CatalogEvent.ProductChanged {
         guard let row = try await tx.query(PostgresQuery(
-            sql: "SELECT title, category, tax_category, array_to_string(tags, chr(31)) AS tags, active FROM \(s).products WHERE code = $1",
+            unsafeSQL: "SELECT title, category, tax_category, array_to_string(tags, chr(31)) AS tags, active FROM \(s).products WHERE code = $1",
             binds: [code])).first
         else { throw CommandRefused("unknown-product", "no product \(code)") }
         return CatalogEvent.ProductChanged(
@@ -224,7 +224,7 @@ public struct CatalogStore: Sendable {
 
     /// The SKUs of a product as other services copy them.
     public func skuEvents(product: String, in tx: PostgresTransaction) async throws -> [CatalogEvent.SKUChanged] {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT k.code, k.options::text AS options, k.barcode, k.price_minor, k.currency, k.active, p.title, p.tax_category,
                    NOT ('final-sale' = ANY (p.tags)) AS returnable
             FROM \(s).skus k JOIN \(s).products p ON p.code = k.product WHERE k.product = $1 ORDER BY k.code
@@ -244,11 +244,11 @@ public struct CatalogStore: Sendable {
     }
 
     public func productCodes(in tx: PostgresTransaction) async throws -> [String] {
-        try await tx.query(PostgresQuery(sql: "SELECT code FROM \(s).products ORDER BY code")).map { try $0.decode(String.self, at: 0) }
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT code FROM \(s).products ORDER BY code")).map { try $0.decode(String.self, at: 0) }
     }
 
     public func productOfSKU(_ sku: String, in tx: PostgresTransaction) async throws -> String {
-        guard let row = try await tx.query(PostgresQuery(sql: "SELECT product FROM \(s).skus WHERE code = $1", binds: [sku])).first
+        guard let row = try await tx.query(PostgresQuery(unsafeSQL: "SELECT product FROM \(s).skus WHERE code = $1", binds: [sku])).first
         else { throw CommandRefused("unknown-sku", "no SKU \(sku)") }
         return try row.decode(String.self, at: 0)
     }

@@ -30,7 +30,7 @@ extension FinanceHandlers {
         }
         var paid = Int64(0)
         for invoice in old {
-            paid += try await tx.query(PostgresQuery(sql: """
+            paid += try await tx.query(PostgresQuery(unsafeSQL: """
                 SELECT coalesce(sum(amount_minor - open_minor), 0)::bigint FROM \(s).open_items WHERE kind = 'receivable' AND document = $1
                 """, binds: [invoice.number]))[0].decode(Int64.self, at: 0)
             _ = try await reverse(invoice: invoice.number, reason: reason, tx)

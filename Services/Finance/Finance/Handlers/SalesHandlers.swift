@@ -31,7 +31,7 @@ extension FinanceHandlers {
     /// first looks whether the order has an invoice.
     func lockInvoicing(_ order: Int64, _ tx: PostgresTransaction) async throws {
         // Queued: it is taken before the next statement runs.
-        try await tx.queue(PostgresQuery(sql: "SELECT pg_advisory_xact_lock(hashtext($1))", binds: ["\(schema).invoice:\(order)"]))
+        try await tx.queue(PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtext($1))", binds: ["\(schema).invoice:\(order)"]))
     }
 
     /// Invoices an order (the caller made sure it has no invoice yet).
@@ -141,7 +141,7 @@ extension FinanceHandlers {
         note.number = try await documents.nextNumber(series: "CN", year: today.year, in: tx)
         try await documents.save(note, in: tx)
         // What the customer still owes is reduced first; only the rest is paid back.
-        let open = try await tx.query(PostgresQuery(sql: """
+        let open = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT coalesce(sum(open_minor), 0)::bigint FROM \(s).open_items WHERE kind = 'receivable' AND order_id = $1 AND currency = $2
             """, binds: [command.order, invoice.currency.code]))[0].decode(Int64.self, at: 0)
         let credited = min(open, command.amount.minorUnits)
@@ -173,7 +173,7 @@ extension FinanceHandlers {
             command.number = invoice.number
         }
         guard let number = command.number else { throw CommandRefused("validation", "give an invoice number or an order") }
-        guard let row = try await tx.query(PostgresQuery(sql: """
+        guard let row = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT i.status, o.amount_minor, o.open_minor FROM \(s).invoices i
             LEFT JOIN \(s).open_items o ON o.kind = 'receivable' AND o.document = i.number
             WHERE i.number = $1 AND i.kind = 'invoice' FOR UPDATE OF i
@@ -196,12 +196,12 @@ extension FinanceHandlers {
                 original.entry.reversed, date: .today(), description: "Void invoice \(number): \(reason)", source: "void:\(number)", in: tx)
         } else {
             // Only a zero invoice posts nothing.
-            let gross = try await tx.query(PostgresQuery(sql: "SELECT gross_minor FROM \(s).invoices WHERE number = $1", binds: [number]))
+            let gross = try await tx.query(PostgresQuery(unsafeSQL: "SELECT gross_minor FROM \(s).invoices WHERE number = $1", binds: [number]))
                 .first?.decode(Int64.self, at: 0)
             guard gross == 0 else { throw CommandRefused("unknown-invoice", "invoice \(number) has no journal entry") }
         }
         try await tx.query(PostgresQuery(
-            sql: "UPDATE \(s).invoices SET status = 'void', void_reason = $2 WHERE number = $1", binds: [number, reason]))
+            unsafeSQL: "UPDATE \(s).invoices SET status = 'void', void_reason = $2 WHERE number = $1", binds: [number, reason]))
         try await documents.close(.receivable, document: number, in: tx)
         return id
     }

@@ -19,7 +19,7 @@ extension FinanceHandlers {
             entry, date: Self.businessDate(context.envelope.occurredAt), description: "Cost of goods shipped for order \(event.order)",
             source: "cogs:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
         else { return }
-        try await context.transaction.queue(PostgresQuery(sql: """
+        try await context.transaction.queue(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).cost_lines (order_ref, sku, quantity, cost_minor, currency, entry_id)
             SELECT $1, l.sku, l.quantity, l.cost, $2, $3 FROM unnest($4::text[], $5::int[], $6::bigint[]) AS l (sku, quantity, cost)
             """, binds: [event.order, currency.code, id, event.lots.map(\.sku), event.lots.map(\.quantity), costs.map(\.minorUnits)]))
@@ -44,7 +44,7 @@ extension FinanceHandlers {
             source: "return-cost:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
         else { return }
         guard let order = event.order else { return }
-        try await context.transaction.queue(PostgresQuery(sql: """
+        try await context.transaction.queue(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).cost_lines (order_ref, sku, quantity, cost_minor, currency, entry_id) VALUES ($1, $2, $3, $4, $5, $6)
             """, binds: [order, event.sku, -event.quantity, -cost.minorUnits, cost.currency.code, id]))
     }
@@ -101,7 +101,7 @@ extension FinanceHandlers {
         guard command.amount.minorUnits > 0 else { throw CommandRefused("validation", "a payment is more than zero (got \(command.amount))") }
         let tx = context.transaction
         guard try await tx.query(PostgresQuery(
-            sql: "SELECT 1 FROM \(s).open_items WHERE kind = 'payable' AND document = $1", binds: [command.purchaseReference])).first != nil
+            unsafeSQL: "SELECT 1 FROM \(s).open_items WHERE kind = 'payable' AND document = $1", binds: [command.purchaseReference])).first != nil
         else { throw CommandRefused("unknown-bill", "no supplier bill for purchase reference \(command.purchaseReference)") }
         let open = try await documents.settle(.payable, document: command.purchaseReference, amount: command.amount, in: tx)
         var entry = JournalEntry(currency: command.amount.currency)

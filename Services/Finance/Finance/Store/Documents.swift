@@ -12,7 +12,7 @@ public struct Documents: Sendable {
     /// until the transaction ends, so numbers are handed out in order and a rolled-back
     /// transaction gives its number back: no gaps.
     public func nextNumber(series: String, year: Int, in tx: PostgresTransaction) async throws -> String {
-        let number = try await tx.query(PostgresQuery(sql: """
+        let number = try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).invoice_series (series, year, last_number) VALUES ($1, $2, 1)
             ON CONFLICT (series, year) DO UPDATE SET last_number = invoice_series.last_number + 1
             RETURNING last_number
@@ -22,7 +22,7 @@ public struct Documents: Sendable {
     }
 
     public func save(_ invoice: Invoice, in tx: PostgresTransaction) async throws {
-        try await tx.queue(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).invoices (number, kind, order_id, channel, customer, currency, prices_include_tax, net_minor, tax_minor, gross_minor,
                 issued_on, due_on, corrects, document)
             VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::date, $12::date, $13, $14)
@@ -32,7 +32,7 @@ public struct Documents: Sendable {
                 invoice.pricesIncludeTax, invoice.net.minorUnits, invoice.tax.minorUnits, invoice.gross.minorUnits, invoice.issuedOn.description,
                 invoice.dueOn.description, invoice.corrects, invoice.html,
             ]))
-        try await tx.queue(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).invoice_lines (number, line, sku, description, quantity, basis_points, net_minor, tax_minor, gross_minor)
             SELECT $1, l.* FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::bigint[], $8::bigint[], $9::bigint[])
                 AS l (line, sku, description, quantity, basis_points, net, tax, gross)
@@ -45,14 +45,14 @@ public struct Documents: Sendable {
 
     /// The order's issued sales invoice, with its lines.
     public func invoice(order: Int64, in tx: PostgresTransaction) async throws -> Invoice? {
-        guard let head = try await tx.query(PostgresQuery(sql: """
+        guard let head = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT number, channel, customer::text AS customer, currency, prices_include_tax, issued_on::text AS issued_on, due_on::text AS due_on
             FROM \(s).invoices WHERE order_id = $1 AND kind = 'invoice' AND status = 'issued' ORDER BY number LIMIT 1
             """, binds: [order])).first
         else { return nil }
         let number = try head.decode(String.self, column: "number")
         let currency = try Currency(code: try head.decode(String.self, column: "currency"))
-        let lines = try await tx.query(PostgresQuery(sql: """
+        let lines = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT line, sku, description, quantity, basis_points, net_minor, tax_minor, gross_minor FROM \(s).invoice_lines
             WHERE number = $1 ORDER BY line
             """, binds: [number])).map { row in
@@ -81,7 +81,7 @@ public struct Documents: Sendable {
         _ kind: Kind, document: String, order: Int64?, party: String?, amount: Money, on date: BusinessDate, due: BusinessDate,
         in tx: PostgresTransaction
     ) async throws {
-        try await tx.queue(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).open_items (kind, document, order_id, party, currency, amount_minor, open_minor, opened_on, due_on)
             VALUES ($1, $2, $3, $4, $5, $6, $6, $7::date, $8::date)
             ON CONFLICT (kind, document) DO UPDATE SET amount_minor = open_items.amount_minor + EXCLUDED.amount_minor,
@@ -96,7 +96,7 @@ public struct Documents: Sendable {
     ) async throws -> Money {
         // A statement per kind and way (the kind a literal from the enum), so that each
         // prepared plan can use its index (the receivables' index is partial on the kind).
-        let rows = try await tx.query(PostgresQuery(sql: """
+        let rows = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT id, open_minor FROM \(s).open_items
             WHERE kind = '\(kind.rawValue)' AND \(order != nil ? "order_id = $1::bigint" : "$1::bigint IS NULL")
               AND ($2::text IS NULL OR document = $2) AND open_minor > 0 AND currency = $3
@@ -110,7 +110,7 @@ public struct Documents: Sendable {
         for row in rows where left > 0 {
             let take = min(left, try row.decode(Int64.self, at: 1))
             try await tx.queue(PostgresQuery(
-                sql: "UPDATE \(s).open_items SET open_minor = open_minor - $2 WHERE id = $1", binds: [try row.decode(Int64.self, at: 0), take]))
+                unsafeSQL: "UPDATE \(s).open_items SET open_minor = open_minor - $2 WHERE id = $1", binds: [try row.decode(Int64.self, at: 0), take]))
             left -= take
         }
         return Money(minorUnits: open - amount.minorUnits, currency: amount.currency)
@@ -118,6 +118,6 @@ public struct Documents: Sendable {
 
     public func close(_ kind: Kind, document: String, in tx: PostgresTransaction) async throws {
         try await tx.query(PostgresQuery(
-            sql: "UPDATE \(s).open_items SET open_minor = 0, amount_minor = 0 WHERE kind = $1 AND document = $2", binds: [kind.rawValue, document]))
+            unsafeSQL: "UPDATE \(s).open_items SET open_minor = 0, amount_minor = 0 WHERE kind = $1 AND document = $2", binds: [kind.rawValue, document]))
     }
 }

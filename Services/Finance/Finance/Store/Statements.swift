@@ -26,7 +26,7 @@ public struct Statements: Sendable {
     /// (either may be open); an account without entries in a currency is not listed for it.
     /// Amounts of different currencies are never added together.
     public func balances(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> [AccountBalance] {
-        try await pool.query(PostgresQuery(sql: """
+        try await pool.query(PostgresQuery(unsafeSQL: """
             SELECT a.code, a.name, a.type, l.currency, sum(l.debit_minor)::bigint AS debits, sum(l.credit_minor)::bigint AS credits
             FROM \(s).accounts a
             JOIN \(s).journal_lines l ON l.account = a.code
@@ -108,7 +108,7 @@ public struct Statements: Sendable {
 
     /// Output VAT of invoices and credit notes by rate, and input VAT, for a period.
     public func taxSummary(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> ReportTable {
-        ReportTable(try await pool.query(PostgresQuery(sql: """
+        ReportTable(try await pool.query(PostgresQuery(unsafeSQL: """
             SELECT 'output' AS side, to_char(l.basis_points / 100.0, 'FM990.00') || '%' AS rate, i.currency,
                    sum(l.net_minor)::bigint AS net_minor, sum(l.tax_minor)::bigint AS tax_minor
             FROM \(s).invoice_lines l JOIN \(s).invoices i ON i.number = l.number
@@ -125,7 +125,7 @@ public struct Statements: Sendable {
 
     /// Open receivables by how overdue they are at `date`.
     public func ageing(at date: BusinessDate, _ pool: PostgresPool) async throws -> ReportTable {
-        let rows = try await pool.query(PostgresQuery(sql: """
+        let rows = try await pool.query(PostgresQuery(unsafeSQL: """
             SELECT document, order_id, coalesce(party, '') AS party, currency, open_minor, due_on::text AS due_on, ($1::date - due_on) AS overdue
             FROM \(s).open_items WHERE kind = 'receivable' AND open_minor > 0 ORDER BY due_on, document
             """, binds: [date.description]))
@@ -145,7 +145,7 @@ public struct Statements: Sendable {
     /// Open receivables and payables per bucket, keyed "<kind> <currency>" (`receivable CNY`).
     public func ageingTotals(at date: BusinessDate, _ pool: PostgresPool) async throws -> [String: [AgeingBucket: Int64]] {
         var totals: [String: [AgeingBucket: Int64]] = [:]
-        for row in try await pool.query(PostgresQuery(sql: """
+        for row in try await pool.query(PostgresQuery(unsafeSQL: """
             SELECT kind || ' ' || currency AS kind, ($1::date - due_on) AS overdue, open_minor FROM \(s).open_items WHERE open_minor > 0
             """, binds: [date.description])) {
             let bucket = AgeingBucket.of(daysOverdue: try row.decode(Int.self, column: "overdue"))
@@ -165,7 +165,7 @@ public struct Statements: Sendable {
         case .sku: key = "sku"
         case .channel: key = "channel"
         }
-        return ReportTable(try await pool.query(PostgresQuery(sql: """
+        return ReportTable(try await pool.query(PostgresQuery(unsafeSQL: """
             WITH revenue AS (
                 SELECT i.order_id, i.channel, l.sku, sum(l.net_minor)::bigint AS net
                 FROM \(s).invoice_lines l JOIN \(s).invoices i ON i.number = l.number
@@ -185,7 +185,7 @@ public struct Statements: Sendable {
 
     /// Invoices and credit notes (of one order, or all), amounts in each currency's own decimals.
     public func invoices(order: Int64?, _ pool: PostgresPool) async throws -> ReportTable {
-        let rows = try await pool.query(PostgresQuery(sql: """
+        let rows = try await pool.query(PostgresQuery(unsafeSQL: """
             SELECT number, kind, order_id, status, issued_on::text AS issued_on, due_on::text AS due_on, currency, net_minor, tax_minor, gross_minor
             FROM \(s).invoices WHERE $1::bigint IS NULL OR order_id = $1 ORDER BY number
             """, binds: [order]))
@@ -203,6 +203,6 @@ public struct Statements: Sendable {
 
     /// An archived invoice document (HTML).
     public func document(_ number: String, _ pool: PostgresPool) async throws -> String? {
-        try await pool.query(PostgresQuery(sql: "SELECT document FROM \(s).invoices WHERE number = $1", binds: [number])).first?.decode(String.self, at: 0)
+        try await pool.query(PostgresQuery(unsafeSQL: "SELECT document FROM \(s).invoices WHERE number = $1", binds: [number])).first?.decode(String.self, at: 0)
     }
 }

@@ -7,7 +7,7 @@ extension StockStore {
     /// Whether a warehouse exists and is active.
     public func warehouseIsActive(_ code: String, in tx: PostgresTransaction) async throws -> Bool {
         try await tx.query(PostgresQuery(
-            sql: "SELECT 1 FROM \(table).warehouses WHERE code = $1 AND active", binds: [code])).first != nil
+            unsafeSQL: "SELECT 1 FROM \(table).warehouses WHERE code = $1 AND active", binds: [code])).first != nil
     }
 
     /// What allocation needs for an order, in one round trip: the reservations the order
@@ -16,7 +16,7 @@ extension StockStore {
     public func lockAvailability(order: String, skus: [String], in tx: PostgresTransaction) async throws
         -> (held: [InventoryResult.Reservation], warehouses: [Allocation.Warehouse])
     {
-        let rows = try await tx.query(PostgresQuery(sql: """
+        let rows = try await tx.query(PostgresQuery(unsafeSQL: """
             WITH locked AS MATERIALIZED (
                 SELECT s.sku, s.warehouse, w.region, s.on_hand - s.reserved AS available
                 FROM \(table).stock s JOIN \(table).warehouses w ON w.code = s.warehouse

@@ -13,7 +13,7 @@ extension StockStore {
     /// ``MoveProblem`` when an order holds some reservation but not what a move asks.
     public func move(_ moves: [InventoryCommand.MoveReservations.Move], in tx: PostgresTransaction) async throws -> Bool {
         let sources = Array(Set(moves.map(\.from))).sorted()
-        let held = try await tx.query(PostgresQuery(sql: """
+        let held = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT order_id, line, sku, warehouse, quantity FROM \(table).reservations WHERE order_id = ANY($1::text[])
             ORDER BY order_id, line, warehouse FOR UPDATE
             """, binds: [sources]))
@@ -40,7 +40,7 @@ extension StockStore {
                 let take = taken == share.quantity
                     ? "DELETE FROM \(table).reservations WHERE order_id = $1 AND line = $2 AND warehouse = $3"
                     : "UPDATE \(table).reservations SET quantity = quantity - $4 WHERE order_id = $1 AND line = $2 AND warehouse = $3"
-                try await tx.query(PostgresQuery(sql: """
+                try await tx.query(PostgresQuery(unsafeSQL: """
                     WITH taken AS (\(take) RETURNING 1), given AS (
                         INSERT INTO \(table).reservations (order_id, line, sku, warehouse, quantity) VALUES ($5, $6, $7, $3, $4)
                         ON CONFLICT (order_id, line, warehouse) DO UPDATE SET quantity = reservations.quantity + EXCLUDED.quantity
@@ -61,7 +61,7 @@ extension StockStore {
     /// The reservations each of these orders holds.
     public func reservations(orders: [String], in tx: PostgresTransaction) async throws -> [String: [InventoryResult.Reservation]] {
         var result = Dictionary(uniqueKeysWithValues: orders.map { ($0, [InventoryResult.Reservation]()) })
-        for row in try await tx.query(PostgresQuery(sql: """
+        for row in try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT order_id, line, sku, warehouse, quantity FROM \(table).reservations WHERE order_id = ANY($1::text[]) ORDER BY order_id, line, warehouse
             """, binds: [orders])) {
             result[try row.decode(String.self, column: "order_id"), default: []].append(InventoryResult.Reservation(

@@ -23,7 +23,7 @@ extension StockStore {
         unitCost: Money?, in tx: PostgresTransaction
     ) async throws -> Money {
         let known = try await tx.query(PostgresQuery(
-            sql: "SELECT expiry::text, unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
+            unsafeSQL: "SELECT expiry::text, unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
             binds: [sku, warehouse, lot])).first
         let cost: Money
         if let known {
@@ -40,7 +40,7 @@ extension StockStore {
                 expiry: try known?.decode(String?.self, at: 0).map { try BusinessDate($0) }, unitCost: cost, quantity: quantity,
                 reference: reference, in: tx)
         case .quarantine:
-            try await tx.query(PostgresQuery(sql: """
+            try await tx.query(PostgresQuery(unsafeSQL: """
                 INSERT INTO \(table).quarantine (sku, warehouse, lot, quantity, unit_cost_minor, currency) VALUES ($1, $2, $3, $4, $5, $6)
                 ON CONFLICT (sku, warehouse, lot) DO UPDATE SET quantity = quarantine.quantity + EXCLUDED.quantity,
                     unit_cost_minor = coalesce(quarantine.unit_cost_minor, EXCLUDED.unit_cost_minor),
@@ -57,7 +57,7 @@ extension StockStore {
         sku: String, warehouse: String, lot: String, quantity: Int, disposition: InventoryCommand.QuarantineDisposition, reason: String,
         in tx: PostgresTransaction
     ) async throws -> Money {
-        guard let row = try await tx.query(PostgresQuery(sql: """
+        guard let row = try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(table).quarantine SET quantity = quantity - $4
             WHERE sku = $1 AND warehouse = $2 AND lot = $3 AND quantity >= $4
             RETURNING unit_cost_minor, currency
@@ -81,7 +81,7 @@ extension StockStore {
 
     func lotCost(sku: String, warehouse: String, lot: String, in tx: PostgresTransaction) async throws -> Money {
         guard let row = try await tx.query(PostgresQuery(
-            sql: "SELECT unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
+            unsafeSQL: "SELECT unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
             binds: [sku, warehouse, lot])).first
         else { throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) does not exist") }
         return Money(minorUnits: try row.decode(Int64.self, at: 0), currency: try Currency(code: try row.decode(String.self, at: 1)))
@@ -92,7 +92,7 @@ extension StockStore {
     /// The lots an order's units were issued from, per SKU, in the order they were issued.
     public func issuedLots(order: String, in tx: PostgresTransaction) async throws -> [String: [(warehouse: String, lot: String, quantity: Int)]] {
         var lots: [String: [(String, String, Int)]] = [:]
-        for row in try await tx.query(PostgresQuery(sql: """
+        for row in try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT sku, warehouse, lot, -sum(quantity)::int FROM \(table).movements WHERE kind = 'issue' AND reference = $1
             GROUP BY sku, warehouse, lot ORDER BY min(id)
             """, binds: [order])) {
@@ -104,7 +104,7 @@ extension StockStore {
 
     /// Whether anything came back under this reference before.
     public func returned(reference: String, in tx: PostgresTransaction) async throws -> Bool {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT 1 FROM \(table).movements WHERE kind IN ('return', 'quarantine') AND reference = $1 LIMIT 1
             """, binds: [reference])).first != nil
     }

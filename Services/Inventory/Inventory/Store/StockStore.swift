@@ -47,7 +47,7 @@ public struct StockStore: Sendable {
     @discardableResult
     public func addWarehouse(code: String, name: String, region: String, in tx: PostgresTransaction) async throws -> Bool {
         try await tx.query(PostgresQuery(
-            sql: "INSERT INTO \(table).warehouses (code, name, region) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
+            unsafeSQL: "INSERT INTO \(table).warehouses (code, name, region) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
             binds: [code, name, region])).affectedRows == 1
     }
 
@@ -68,11 +68,11 @@ public struct StockStore: Sendable {
         reference: String?, in tx: PostgresTransaction
     ) async throws {
         precondition(quantity > 0, "adding stock adds at least one unit")
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(table).stock (sku, warehouse, on_hand) VALUES ($1, $2, $3)
             ON CONFLICT (sku, warehouse) DO UPDATE SET on_hand = stock.on_hand + EXCLUDED.on_hand
             """, binds: [sku, warehouse, quantity]))
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(table).lots (sku, warehouse, lot, expiry, unit_cost_minor, currency, on_hand)
             VALUES ($1, $2, $3, $4::date, $5, $6, $7)
             ON CONFLICT (sku, warehouse, lot) DO UPDATE SET on_hand = lots.on_hand + EXCLUDED.on_hand
@@ -105,7 +105,7 @@ public struct StockStore: Sendable {
         }
         let places = perPlace.keys.sorted()
         let shares = perShare.keys.sorted { ($0.place, $0.line) < ($1.place, $1.line) }
-        let result = try await tx.query(PostgresQuery(sql: """
+        let result = try await tx.query(PostgresQuery(unsafeSQL: """
             WITH wanted AS (
                 SELECT * FROM unnest($2::text[], $3::text[], $4::int[]) AS w (sku, warehouse, quantity)
             ), locked AS MATERIALIZED (
@@ -135,7 +135,7 @@ public struct StockStore: Sendable {
             ]))
         guard try result[0].decode(Int.self, at: 0) == places.count else {
             // Find the first place that could not supply its share, for the refusal.
-            let levels = try await tx.query(PostgresQuery(sql: """
+            let levels = try await tx.query(PostgresQuery(unsafeSQL: """
                 SELECT w.sku, w.warehouse, coalesce(s.on_hand - s.reserved, 0) AS available
                 FROM unnest($1::text[], $2::text[]) AS w (sku, warehouse)
                 LEFT JOIN \(table).stock s ON s.sku = w.sku AND s.warehouse = w.warehouse
@@ -159,14 +159,14 @@ public struct StockStore: Sendable {
     /// Releases every reservation of `order`; returns the units and the SKUs released.
     public func release(order: String, in tx: PostgresTransaction) async throws -> (units: Int, skus: [String]) {
         let released = try await tx.query(PostgresQuery(
-            sql: "DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity", binds: [order]))
+            unsafeSQL: "DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity", binds: [order]))
         var total = 0
         var skus = Set<String>()
         for row in released {
             let sku = try row.decode(String.self, column: "sku"), warehouse = try row.decode(String.self, column: "warehouse")
             let quantity = try row.decode(Int.self, column: "quantity")
             try await tx.query(PostgresQuery(
-                sql: "UPDATE \(table).stock SET reserved = reserved - $3 WHERE sku = $1 AND warehouse = $2",
+                unsafeSQL: "UPDATE \(table).stock SET reserved = reserved - $3 WHERE sku = $1 AND warehouse = $2",
                 binds: [sku, warehouse, quantity]))
             try await record("release", sku: sku, warehouse: warehouse, lot: nil, quantity: -quantity, reference: order, in: tx)
             total += quantity
@@ -188,7 +188,7 @@ public struct StockStore: Sendable {
     /// (FEFO; expired lots are not shipped), lowers on hand and reserved, ends the
     /// reservations, and returns the lots and their FIFO cost for the cost of goods sold.
     public func issue(order: String, today: BusinessDate, in tx: PostgresTransaction) async throws -> [IssuedLot] {
-        let reservations = try await tx.query(PostgresQuery(sql: """
+        let reservations = try await tx.query(PostgresQuery(unsafeSQL: """
             DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity
             """, binds: [order]))
         struct Place: Hashable { let sku: String, warehouse: String }
@@ -204,14 +204,14 @@ public struct StockStore: Sendable {
             let currencies = Dictionary(lots.map { ($0.lot.code, $0.currency) }, uniquingKeysWith: { first, _ in first })
             for pick in try FEFO.pick(need.quantity, from: lots.map(\.lot), today: today.startOfDayUTC) {
                 try await tx.queue(PostgresQuery(
-                    sql: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
+                    unsafeSQL: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
                     binds: [need.sku, need.warehouse, pick.lot, pick.quantity]))
                 try await record("issue", sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: -pick.quantity, reference: order, in: tx)
                 issued.append(IssuedLot(
                     sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: pick.quantity,
                     unitCost: Money(minorUnits: pick.unitCost, currency: currencies[pick.lot]!)))
             }
-            try await tx.queue(PostgresQuery(sql: """
+            try await tx.queue(PostgresQuery(unsafeSQL: """
                 UPDATE \(table).stock SET on_hand = on_hand - $3, reserved = reserved - $3 WHERE sku = $1 AND warehouse = $2
                 """, binds: [need.sku, need.warehouse, need.quantity]))
         }
@@ -235,7 +235,7 @@ public struct StockStore: Sendable {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw AdjustmentRefusal(reason: "an adjustment needs a reason")
         }
-        guard let lotRow = try await tx.query(PostgresQuery(sql: """
+        guard let lotRow = try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(table).lots SET on_hand = on_hand + $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3 AND on_hand + $4 >= 0
             RETURNING unit_cost_minor, currency
             """, binds: [sku, warehouse, lot, delta])).first
@@ -243,7 +243,7 @@ public struct StockStore: Sendable {
             throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) does not exist or holds fewer than \(-delta) units")
         }
         let cost = Money(minorUnits: try lotRow.decode(Int64.self, at: 0), currency: try Currency(code: try lotRow.decode(String.self, at: 1)))
-        let stockRow = try await tx.query(PostgresQuery(sql: """
+        let stockRow = try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(table).stock SET on_hand = on_hand + $3 WHERE sku = $1 AND warehouse = $2 AND on_hand + $3 >= reserved
             """, binds: [sku, warehouse, delta]))
         guard stockRow.affectedRows == 1 else {
@@ -261,7 +261,7 @@ public struct StockStore: Sendable {
     ) async throws -> Int {
         guard counted >= 0 else { throw AdjustmentRefusal(reason: "a counted quantity cannot be negative (\(counted))") }
         guard let row = try await tx.query(PostgresQuery(
-            sql: "SELECT on_hand FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3 FOR UPDATE",
+            unsafeSQL: "SELECT on_hand FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3 FOR UPDATE",
             binds: [sku, warehouse, lot])).first
         else { throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) does not exist") }
         let delta = counted - (try row.decode(Int.self, at: 0))
@@ -273,7 +273,7 @@ public struct StockStore: Sendable {
     /// On hand, reserved and available of one SKU in one warehouse (zeros if never stocked).
     public func level(sku: String, warehouse: String, in tx: PostgresTransaction) async throws -> (onHand: Int, reserved: Int, available: Int) {
         guard let row = try await tx.query(PostgresQuery(
-            sql: "SELECT on_hand, reserved FROM \(table).stock WHERE sku = $1 AND warehouse = $2", binds: [sku, warehouse])).first
+            unsafeSQL: "SELECT on_hand, reserved FROM \(table).stock WHERE sku = $1 AND warehouse = $2", binds: [sku, warehouse])).first
         else { return (0, 0, 0) }
         let onHand = try row.decode(Int.self, column: "on_hand"), reserved = try row.decode(Int.self, column: "reserved")
         return (onHand, reserved, onHand - reserved)
@@ -282,7 +282,7 @@ public struct StockStore: Sendable {
     func record(
         _ kind: String, sku: String, warehouse: String, lot: String?, quantity: Int, reference: String?, in tx: PostgresTransaction
     ) async throws {
-        try await tx.queue(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(unsafeSQL: """
             INSERT INTO \(table).movements (kind, sku, warehouse, lot, quantity, reference) VALUES ($1, $2, $3, $4, $5, $6)
             """, binds: [kind, sku, warehouse, lot, quantity, reference]))
     }

@@ -28,12 +28,12 @@ extension StockStore {
     public func startTransfer(
         id: String, sku: String, from: String, to: String, quantity: Int, today: BusinessDate, in tx: PostgresTransaction
     ) async throws -> [InventoryResult.IssuedLot] {
-        let created = try await tx.query(PostgresQuery(sql: """
+        let created = try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(table).transfers (id, sku, from_warehouse, to_warehouse, quantity, status)
             VALUES ($1, $2, $3, $4, $5, 'in_transit') ON CONFLICT (id) DO NOTHING
             """, binds: [id, sku, from, to, quantity]))
         guard created.affectedRows == 1 else { throw TransferProblem.duplicate(id) }
-        let updated = try await tx.query(PostgresQuery(sql: """
+        let updated = try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(table).stock SET on_hand = on_hand - $3 WHERE sku = $1 AND warehouse = $2 AND on_hand - reserved >= $3
             """, binds: [sku, from, quantity]))
         guard updated.affectedRows == 1 else {
@@ -49,9 +49,9 @@ extension StockStore {
         for pick in picks {
             let lot = lots.first { $0.lot.code == pick.lot }!
             try await tx.query(PostgresQuery(
-                sql: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
+                unsafeSQL: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
                 binds: [sku, from, pick.lot, pick.quantity]))
-            try await tx.query(PostgresQuery(sql: """
+            try await tx.query(PostgresQuery(unsafeSQL: """
                 INSERT INTO \(table).transfer_lots (transfer_id, lot, expiry, unit_cost_minor, currency, quantity)
                 VALUES ($1, $2, $3::date, $4, $5, $6)
                 """, binds: [id, pick.lot, lot.expiry?.description, pick.unitCost, lot.currency.code, pick.quantity]))
@@ -68,7 +68,7 @@ extension StockStore {
         -> (transfer: InventoryEvent.TransferChanged, lots: [InventoryResult.IssuedLot])
     {
         guard let row = try await tx.query(PostgresQuery(
-            sql: "SELECT sku, from_warehouse, to_warehouse, quantity, status FROM \(table).transfers WHERE id = $1 FOR UPDATE",
+            unsafeSQL: "SELECT sku, from_warehouse, to_warehouse, quantity, status FROM \(table).transfers WHERE id = $1 FOR UPDATE",
             binds: [id])).first
         else { throw TransferProblem.unknown(id) }
         let status = try row.decode(String.self, column: "status")
@@ -76,7 +76,7 @@ extension StockStore {
         let sku = try row.decode(String.self, column: "sku")
         let from = try row.decode(String.self, column: "from_warehouse"), to = try row.decode(String.self, column: "to_warehouse")
         let target = received ? to : from
-        let lots = try await tx.query(PostgresQuery(sql: """
+        let lots = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT lot, expiry::text AS expiry, unit_cost_minor, currency, quantity FROM \(table).transfer_lots
             WHERE transfer_id = $1 ORDER BY lot
             """, binds: [id]))
@@ -94,7 +94,7 @@ extension StockStore {
         }
         let newStatus = received ? "received" : "cancelled"
         try await tx.query(PostgresQuery(
-            sql: "UPDATE \(table).transfers SET status = $2, closed_at = now() WHERE id = $1", binds: [id, newStatus]))
+            unsafeSQL: "UPDATE \(table).transfers SET status = $2, closed_at = now() WHERE id = $1", binds: [id, newStatus]))
         return (InventoryEvent.TransferChanged(
             transfer: id, sku: sku, from: from, to: to, quantity: try row.decode(Int.self, column: "quantity"), status: newStatus), moved)
     }
@@ -107,7 +107,7 @@ extension StockStore {
 
     /// The lots of a SKU in a warehouse that hold units, locked.
     func lockedLots(sku: String, warehouse: String, in tx: PostgresTransaction) async throws -> [LockedLot] {
-        let rows = try await tx.query(PostgresQuery(sql: """
+        let rows = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT lot, expiry::text AS expiry, received_at, on_hand, unit_cost_minor, currency FROM \(table).lots
             WHERE sku = $1 AND warehouse = $2 AND on_hand > 0 ORDER BY lot FOR UPDATE
             """, binds: [sku, warehouse]))

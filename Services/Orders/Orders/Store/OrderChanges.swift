@@ -14,7 +14,7 @@ extension OrderStore {
 
     public func lock(_ id: Int64, in tx: PostgresTransaction) async throws -> Locked? {
         guard let row = try await tx.query(PostgresQuery(
-            sql: "SELECT status, currency, total_minor FROM \(s).orders WHERE id = $1 FOR UPDATE", binds: [id])).first
+            unsafeSQL: "SELECT status, currency, total_minor FROM \(s).orders WHERE id = $1 FOR UPDATE", binds: [id])).first
         else { return nil }
         let currency = try Currency(code: try row.decode(String.self, column: "currency"))
         return Locked(
@@ -24,18 +24,18 @@ extension OrderStore {
 
     public func setAddress(_ id: Int64, _ address: CanonicalOrder.Address, in tx: PostgresTransaction) async throws {
         try await tx.query(PostgresQuery(
-            sql: "UPDATE \(s).orders SET shipping_address = $2::jsonb, updated_at = now() WHERE id = $1", binds: [id, try Self.json(address)]))
+            unsafeSQL: "UPDATE \(s).orders SET shipping_address = $2::jsonb, updated_at = now() WHERE id = $1", binds: [id, try Self.json(address)]))
     }
 
     public func setShippingMethod(_ id: Int64, _ method: String, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: "UPDATE \(s).orders SET shipping_method = $2, updated_at = now() WHERE id = $1", binds: [id, method]))
+        try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).orders SET shipping_method = $2, updated_at = now() WHERE id = $1", binds: [id, method]))
     }
 
     /// Sets a line's quantity (0 removes it); false if the line does not exist.
     public func setLineQuantity(_ id: Int64, line: Int, quantity: Int, in tx: PostgresTransaction) async throws -> Bool {
         let changed = quantity == 0
-            ? try await tx.query(PostgresQuery(sql: "DELETE FROM \(s).order_lines WHERE order_id = $1 AND line = $2", binds: [id, line]))
-            : try await tx.query(PostgresQuery(sql: """
+            ? try await tx.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).order_lines WHERE order_id = $1 AND line = $2", binds: [id, line]))
+            : try await tx.query(PostgresQuery(unsafeSQL: """
                 UPDATE \(s).order_lines SET quantity = $3::int, discount_minor = least(discount_minor, $3::int * unit_price_minor),
                     total_minor = $3::int * unit_price_minor - least(discount_minor, $3::int * unit_price_minor)
                 WHERE order_id = $1 AND line = $2
@@ -44,7 +44,7 @@ extension OrderStore {
     }
 
     public func addLine(_ id: Int64, sku: String, quantity: Int, unitPrice: Money, in tx: PostgresTransaction) async throws -> Int {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).order_lines (order_id, line, sku, quantity, unit_price_minor, discount_minor, total_minor)
             SELECT $1, coalesce(max(line), 0) + 1, $2, $3::int, $4::bigint, 0, $3::int * $4::bigint FROM \(s).order_lines WHERE order_id = $1
             RETURNING line
@@ -52,12 +52,12 @@ extension OrderStore {
     }
 
     public func lineCount(_ id: Int64, in tx: PostgresTransaction) async throws -> Int {
-        try await tx.query(PostgresQuery(sql: "SELECT count(*)::int FROM \(s).order_lines WHERE order_id = $1", binds: [id]))[0].decode(Int.self, at: 0)
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(s).order_lines WHERE order_id = $1", binds: [id]))[0].decode(Int.self, at: 0)
     }
 
     /// Recomputes the order's amounts from its lines; returns the new total.
     public func recomputeTotals(_ id: Int64, in tx: PostgresTransaction) async throws -> Int64 {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).orders o SET merchandise_minor = l.merchandise, discount_minor = l.discount,
                 total_minor = l.merchandise + o.shipping_fee_minor, updated_at = now()
             FROM (SELECT coalesce(sum(total_minor), 0) AS merchandise, coalesce(sum(discount_minor), 0) AS discount
@@ -67,13 +67,13 @@ extension OrderStore {
     }
 
     public func skuIsKnown(_ sku: String, in tx: PostgresTransaction) async throws -> Bool {
-        try await tx.query(PostgresQuery(sql: "SELECT 1 FROM \(s).skus WHERE code = $1 AND active", binds: [sku])).first != nil
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).skus WHERE code = $1 AND active", binds: [sku])).first != nil
     }
 
     /// What is still to ship per line: ordered minus shipped.
     public func unshipped(_ id: Int64, in tx: PostgresTransaction) async throws -> [Int: Int] {
         var result: [Int: Int] = [:]
-        for row in try await tx.query(PostgresQuery(sql: """
+        for row in try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT l.line, l.quantity - coalesce(sum(s.quantity), 0) AS left
             FROM \(s).order_lines l LEFT JOIN \(s).shipment_lines s ON s.order_id = l.order_id AND s.line = l.line
             WHERE l.order_id = $1 GROUP BY l.line, l.quantity
@@ -85,11 +85,11 @@ extension OrderStore {
 
     /// Records a shipment; false if one with this id exists for the order.
     public func addShipment(_ command: OrderCommand.Ship, in tx: PostgresTransaction) async throws -> Bool {
-        let inserted = try await tx.query(PostgresQuery(sql: """
+        let inserted = try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).shipments (id, order_id, carrier, tracking_number) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
             """, binds: [command.shipment, command.order, command.carrier, command.trackingNumber]))
         guard inserted.affectedRows == 1 else { return false }
-        try await tx.queue(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).shipment_lines (order_id, shipment, line, quantity)
             SELECT $1, $2, l.line, l.quantity FROM unnest($3::int[], $4::int[]) AS l (line, quantity)
             """, binds: [command.order, command.shipment, command.lines.map(\.line), command.lines.map(\.quantity)]))
@@ -101,14 +101,14 @@ extension OrderStore {
     /// An order on hold will resume as `status` (a payment arrived while it waited).
     public func resumeInto(_ id: Int64, _ status: OrderStatus, in tx: PostgresTransaction) async throws {
         try await tx.query(PostgresQuery(
-            sql: "UPDATE \(s).orders SET held_from = $2 WHERE id = $1 AND status = 'on_hold'", binds: [id, status.rawValue]))
+            unsafeSQL: "UPDATE \(s).orders SET held_from = $2 WHERE id = $1 AND status = 'on_hold'", binds: [id, status.rawValue]))
     }
 }
 
 extension OrderStore {
     /// Records a change (besides a status change) with the order as it now stands.
     public func recordChange(_ snapshot: OrderSnapshot, what: [String], actor: String, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).order_changes (order_id, what, snapshot, actor) VALUES ($1, $2::text[], $3::jsonb, $4)
             """, binds: [snapshot.order, what, try Self.json(snapshot), actor]))
     }

@@ -13,7 +13,7 @@ extension OrderStore {
     }
 
     public func before(_ id: Int64, in tx: PostgresTransaction) async throws -> Before {
-        let row = try await tx.query(PostgresQuery(sql: "SELECT status, hold_reason, held_from FROM \(s).orders WHERE id = $1", binds: [id]))[0]
+        let row = try await tx.query(PostgresQuery(unsafeSQL: "SELECT status, hold_reason, held_from FROM \(s).orders WHERE id = $1", binds: [id]))[0]
         return Before(
             status: OrderStatus(rawValue: try row.decode(String.self, column: "status"))!, holdReason: try row.decode(String?.self, column: "hold_reason"),
             heldFrom: try row.decode(String?.self, column: "held_from").flatMap(OrderStatus.init(rawValue:)))
@@ -25,22 +25,22 @@ extension OrderStore {
         let before = try await before(id, in: tx)
         try await transition(id, from: before.status, to: status, reason: reason, actor: actor, in: tx)
         try await tx.query(PostgresQuery(
-            sql: "UPDATE \(s).orders SET before_link = $2::jsonb, merged_into = $3 WHERE id = $1",
+            unsafeSQL: "UPDATE \(s).orders SET before_link = $2::jsonb, merged_into = $3 WHERE id = $1",
             binds: [id, try Self.json(before), mergedInto]))
     }
 
     /// Gives a split or merged order its state from before back (the split or merge was
     /// undone); the history says so. Returns the restored status.
     public func unlink(_ id: Int64, reason: String, actor: String, in tx: PostgresTransaction) async throws -> OrderStatus {
-        let row = try await tx.query(PostgresQuery(sql: "SELECT status, before_link::text AS before FROM \(s).orders WHERE id = $1", binds: [id]))[0]
+        let row = try await tx.query(PostgresQuery(unsafeSQL: "SELECT status, before_link::text AS before FROM \(s).orders WHERE id = $1", binds: [id]))[0]
         let from = try row.decode(String.self, column: "status")
         guard let text = try row.decode(String?.self, column: "before") else { throw LinkError("order \(id) was not split or merged") }
         let before = try MessageCoding.decoder().decode(Before.self, from: Data(text.utf8))
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).orders SET status = $2, hold_reason = $3, held_from = $4, before_link = NULL, merged_into = NULL, updated_at = now()
             WHERE id = $1
             """, binds: [id, before.status.rawValue, before.holdReason, before.heldFrom?.rawValue]))
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)
             """, binds: [id, from, before.status.rawValue, reason, actor]))
         return before.status
@@ -59,7 +59,7 @@ extension OrderStore {
         in tx: PostgresTransaction
     ) async throws -> Int64 {
         try await create(
-            from: parent, externalID: "p.external_id || '-S' || (SELECT count(*) + 1 FROM \(s).orders c WHERE c.parent_id = p.id)", parent: parent,
+            from: parent, externalID: .splitChild, parent: parent,
             status: status, lines: lines, origins: lines.map { (parent, $0.line) }, shippingFee: shippingFee, reason: reason, actor: actor, in: tx)
     }
 
@@ -71,11 +71,11 @@ extension OrderStore {
         reason: String, actor: String, in tx: PostgresTransaction
     ) async throws -> Int64 {
         let id = try await create(
-            from: sources[0], externalID: "p.external_id || '-M' || n.id", parent: nil, status: status, lines: lines,
+            from: sources[0], externalID: .merged, parent: nil, status: status, lines: lines,
             origins: origins.map { ($0.fromOrder, $0.fromLine) }, shippingFee: shippingFee, reason: reason, actor: actor, in: tx)
         if status != .paid {
             // Not every source was paid: the merged order waits for the rest (finance knows what was carried over).
-            try await tx.query(PostgresQuery(sql: "UPDATE \(s).orders SET payment = '{\"status\": \"pending\"}'::jsonb WHERE id = $1", binds: [id]))
+            try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).orders SET payment = '{\"status\": \"pending\"}'::jsonb WHERE id = $1", binds: [id]))
         }
         return id
     }
@@ -87,23 +87,23 @@ extension OrderStore {
         for original: Int64, rma: String, lines: [OrderSnapshot.Line], reason: String, actor: String, in tx: PostgresTransaction
     ) async throws -> Int64 {
         let id = try await create(
-            from: original, externalID: "p.external_id || '-X' || n.id", parent: nil, status: .pendingPayment, lines: lines,
+            from: original, externalID: .replacement, parent: nil, status: .pendingPayment, lines: lines,
             origins: [], shippingFee: Money(minorUnits: 0, currency: lines[0].total.currency), reason: reason,
             actor: actor, in: tx)
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).orders SET payment = '{"status": "pending"}'::jsonb, exchange_for = $2, exchange_rma = $3 WHERE id = $1
             """, binds: [id, original, rma]))
         return id
     }
 
     public func replacement(rma: String, in tx: PostgresTransaction) async throws -> Int64? {
-        try await tx.query(PostgresQuery(sql: "SELECT id FROM \(s).orders WHERE exchange_rma = $1", binds: [rma])).first?.decode(Int64.self, at: 0)
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT id FROM \(s).orders WHERE exchange_rma = $1", binds: [rma])).first?.decode(Int64.self, at: 0)
     }
 
     /// Catalog prices of SKUs (active ones only), in minor units and their currency.
     public func prices(_ skus: [String], in tx: PostgresTransaction) async throws -> [String: Money] {
         var prices: [String: Money] = [:]
-        for row in try await tx.query(PostgresQuery(sql: """
+        for row in try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT code, price_minor, currency FROM \(s).skus WHERE code = ANY($1::text[]) AND active AND price_minor IS NOT NULL
             """, binds: [skus])) {
             prices[try row.decode(String.self, at: 0)] = Money(
@@ -112,25 +112,43 @@ extension OrderStore {
         return prices
     }
 
-    /// `externalID` is an SQL expression over the template `p` and the new id `n.id`; a
-    /// line's title is its origin's (the line it came from), else its SKU's in the catalog
+    /// How a new order's external id is made from its template's: the fixed SQL fragments
+    /// over the template `p` and the new id `n.id` (never a value).
+    enum ExternalID {
+        /// `<parent>-S<n>`: the parent's n-th child.
+        case splitChild
+        /// `<first source>-M<id>`.
+        case merged
+        /// `<original>-X<id>`: an exchange's replacement.
+        case replacement
+
+        func sql(schema s: String) -> String {
+            switch self {
+            case .splitChild: return "p.external_id || '-S' || (SELECT count(*) + 1 FROM \(s).orders c WHERE c.parent_id = p.id)"
+            case .merged: return "p.external_id || '-M' || n.id"
+            case .replacement: return "p.external_id || '-X' || n.id"
+            }
+        }
+    }
+
+    /// A line's title is its origin's (the line it came from), else its SKU's in the catalog
     /// copy (`origins` may be empty: a replacement's lines come from no order line).
     private func create(
-        from template: Int64, externalID: String, parent: Int64?, status: OrderStatus, lines: [OrderSnapshot.Line], origins: [(Int64, Int)],
+        from template: Int64, externalID: ExternalID, parent: Int64?, status: OrderStatus, lines: [OrderSnapshot.Line], origins: [(Int64, Int)],
         shippingFee: Money, reason: String, actor: String, in tx: PostgresTransaction
     ) async throws -> Int64 {
         let merchandise = lines.reduce(Int64(0)) { $0 + $1.total.minorUnits }
         let discount = lines.reduce(Int64(0)) { $0 + $1.discount.minorUnits }
         let table = "\(s).orders"
-        let id = try await tx.query(PostgresQuery(sql: """
+        let id = try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(table) (id, platform, shop, external_id, revision, status, currency, prices_include_tax, customer, shipping_address,
                 shipping_method, shipping_fee_minor, merchandise_minor, discount_minor, total_minor, payment, note, placed_at, parent_id)
-            SELECT n.id, p.platform, p.shop, \(externalID), p.revision, $2, p.currency, p.prices_include_tax, p.customer, p.shipping_address,
+            SELECT n.id, p.platform, p.shop, \(externalID.sql(schema: s)), p.revision, $2, p.currency, p.prices_include_tax, p.customer, p.shipping_address,
                 p.shipping_method, $3::bigint, $4::bigint, $5::bigint, $3::bigint + $4::bigint, p.payment, p.note, p.placed_at, $6::bigint
             FROM \(table) p, (SELECT nextval(pg_get_serial_sequence($7, 'id')) AS id) n WHERE p.id = $1
             RETURNING id
             """, binds: [template, status.rawValue, shippingFee.minorUnits, merchandise, discount, parent, table]))[0].decode(Int64.self, at: 0)
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
             SELECT $1, l.line, l.sku, coalesce(p.title, k.title), l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
             FROM unnest($2::int[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::int[])
@@ -141,7 +159,7 @@ extension OrderStore {
                 id, lines.map(\.line), lines.map(\.sku), lines.map(\.quantity), lines.map(\.unitPrice.minorUnits), lines.map(\.discount.minorUnits),
                 origins.map(\.0), origins.map(\.1),
             ]))
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, NULL, $2, $3, $4)
             """, binds: [id, status.rawValue, reason, actor]))
         return id
@@ -149,18 +167,18 @@ extension OrderStore {
 
     /// The orders merged into `order`, locked.
     public func sources(of order: Int64, in tx: PostgresTransaction) async throws -> [Int64] {
-        try await tx.query(PostgresQuery(sql: "SELECT id FROM \(s).orders WHERE merged_into = $1 ORDER BY id FOR UPDATE", binds: [order]))
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT id FROM \(s).orders WHERE merged_into = $1 ORDER BY id FOR UPDATE", binds: [order]))
             .map { try $0.decode(Int64.self, at: 0) }
     }
 
     /// The children of a split order that are not cancelled, with their states.
     public func children(of parent: Int64, in tx: PostgresTransaction) async throws -> [(id: Int64, status: OrderStatus)] {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT id, status FROM \(s).orders WHERE parent_id = $1 AND status <> 'cancelled' ORDER BY id FOR UPDATE
             """, binds: [parent])).map { (try $0.decode(Int64.self, at: 0), OrderStatus(rawValue: try $0.decode(String.self, at: 1))!) }
     }
 
     public func hasShipments(_ id: Int64, in tx: PostgresTransaction) async throws -> Bool {
-        try await tx.query(PostgresQuery(sql: "SELECT 1 FROM \(s).shipments WHERE order_id = $1 LIMIT 1", binds: [id])).first != nil
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).shipments WHERE order_id = $1 LIMIT 1", binds: [id])).first != nil
     }
 }

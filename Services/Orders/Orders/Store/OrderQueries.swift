@@ -23,7 +23,7 @@ public struct OrderQueries: Sendable {
     }
 
     public func list(_ filter: Filter, _ pool: PostgresPool) async throws -> ReportTable {
-        let rows = try await pool.query(PostgresQuery(sql: """
+        let rows = try await pool.query(PostgresQuery(unsafeSQL: """
             SELECT id, platform, shop, external_id, status, coalesce(hold_reason, '') AS hold, currency, total_minor,
                    to_char(placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS placed_at, coalesce(attention, '') AS attention
             FROM \(s).orders
@@ -91,14 +91,14 @@ public struct OrderQueries: Sendable {
     }
 
     public func find(platform: String, shop: String?, externalID: String, _ pool: PostgresPool) async throws -> [Int64] {
-        try await pool.query(PostgresQuery(sql: """
+        try await pool.query(PostgresQuery(unsafeSQL: """
             SELECT id FROM \(s).orders WHERE platform = $1 AND ($2::text IS NULL OR shop = $2) AND external_id = $3 ORDER BY id
             """, binds: [platform, shop, externalID])).map { try $0.decode(Int64.self, at: 0) }
     }
 
     public func detail(_ id: Int64, _ pool: PostgresPool) async throws -> Detail? {
         try await pool.withTransaction(isolation: .repeatableRead) { tx in
-            guard let row = try await tx.query(PostgresQuery(sql: """
+            guard let row = try await tx.query(PostgresQuery(unsafeSQL: """
                 SELECT hold_reason, attention, repeats, parent_id, merged_into, exchange_for,
                        (SELECT string_agg(c.id::text, ',' ORDER BY c.id) FROM \(s).orders c WHERE c.parent_id = o.id) AS children,
                        (SELECT string_agg(c.id::text, ',' ORDER BY c.id) FROM \(s).orders c WHERE c.merged_into = o.id) AS merged_from,
@@ -108,7 +108,7 @@ public struct OrderQueries: Sendable {
                 FROM \(s).orders o WHERE id = $1
                 """, binds: [id])).first
             else { return nil }
-            let history = try await tx.query(PostgresQuery(sql: """
+            let history = try await tx.query(PostgresQuery(unsafeSQL: """
                 SELECT at, from_status, to_status, reason, actor FROM \(s).status_history WHERE order_id = $1 ORDER BY id
                 """, binds: [id])).map {
                     Detail.History(
@@ -116,7 +116,7 @@ public struct OrderQueries: Sendable {
                         to: try $0.decode(String.self, column: "to_status"), reason: try $0.decode(String.self, column: "reason"),
                         actor: try $0.decode(String.self, column: "actor"))
                 }
-            let tracking = try await tx.query(PostgresQuery(sql: """
+            let tracking = try await tx.query(PostgresQuery(unsafeSQL: """
                 SELECT occurred_at, shipment, carrier, tracking_number, event, location, description FROM \(s).tracking_events
                 WHERE order_id = $1 ORDER BY occurred_at, id
                 """, binds: [id])).map {
@@ -147,7 +147,7 @@ public struct OrderQueries: Sendable {
         var left = limit ?? .max
         while left > 0 {
             let page = min(left, 500)
-            let ids = try await pool.query(PostgresQuery(sql: """
+            let ids = try await pool.query(PostgresQuery(unsafeSQL: """
                 SELECT id FROM \(s).orders
                 WHERE id > $6 AND ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR platform = $2)
                   AND ($3::timestamptz IS NULL OR placed_at >= $3) AND ($4::timestamptz IS NULL OR placed_at < $4)
@@ -164,7 +164,7 @@ public struct OrderQueries: Sendable {
     func canonical(_ id: Int64, _ pool: PostgresPool) async throws -> CanonicalOrder {
         let (snapshot, payment, note) = try await pool.withTransaction(isolation: .repeatableRead) { tx in
             let extra = try await tx.query(PostgresQuery(
-                sql: "SELECT payment::text AS payment, note FROM \(s).orders WHERE id = $1", binds: [id]))[0]
+                unsafeSQL: "SELECT payment::text AS payment, note FROM \(s).orders WHERE id = $1", binds: [id]))[0]
             return (
                 try await OrderStore(schema: schema).snapshot(id, in: tx),
                 try MessageCoding.decoder().decode(IntakeOrder.Payment.self, from: Data(try extra.decode(String.self, column: "payment").utf8)),

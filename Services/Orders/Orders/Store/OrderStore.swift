@@ -25,7 +25,7 @@ public struct OrderStore: Sendable {
     /// the order exists (the caller then applies the message as a revision).
     public func createIfNew(_ order: IntakeOrder, actor: String, in tx: PostgresTransaction) async throws -> Created? {
         let status = order.initialStatus
-        let rows = try await tx.query(PostgresQuery(sql: """
+        let rows = try await tx.query(PostgresQuery(unsafeSQL: """
             WITH unknown AS (
                 SELECT array_to_string(array_agg(DISTINCT l.sku ORDER BY l.sku), chr(31)) AS skus
                 FROM unnest($20::text[]) AS l (sku)
@@ -82,14 +82,14 @@ public struct OrderStore: Sendable {
     }
 
     public func lock(platform: String, shop: String, externalID: String, in tx: PostgresTransaction) async throws -> Existing? {
-        guard let row = try await tx.query(PostgresQuery(sql: """
+        guard let row = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT id, revision, status, held_from, currency, shipping_address::text AS address, shipping_method, payment->>'status' AS payment
             FROM \(s).orders WHERE platform = $1 AND shop = $2 AND external_id = $3 FOR UPDATE
             """, binds: [platform, shop, externalID])).first
         else { return nil }
         let id = try row.decode(Int64.self, column: "id")
         let currency = try Currency(code: try row.decode(String.self, column: "currency"))
-        let lines = try await tx.query(PostgresQuery(sql: """
+        let lines = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT line, sku, title, quantity, unit_price_minor, discount_minor, total_minor FROM \(s).order_lines WHERE order_id = $1 ORDER BY line
             """, binds: [id])).map { line in
                 IntakeOrder.Line(
@@ -111,12 +111,12 @@ public struct OrderStore: Sendable {
     }
 
     public func countRepeat(_ id: Int64, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: "UPDATE \(s).orders SET repeats = repeats + 1 WHERE id = $1", binds: [id]))
+        try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).orders SET repeats = repeats + 1 WHERE id = $1", binds: [id]))
     }
 
     /// Replaces the lines, amounts, address, method and payment with a later revision's.
     public func replaceContents(_ id: Int64, with order: IntakeOrder, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).orders SET revision = $2, customer = $3::jsonb, shipping_address = $4::jsonb, shipping_method = $5,
                 shipping_fee_minor = $6, merchandise_minor = $7, discount_minor = $8, total_minor = $9, payment = $10::jsonb, note = $11,
                 updated_at = now()
@@ -126,8 +126,8 @@ public struct OrderStore: Sendable {
                 order.shippingFee.minorUnits, order.merchandise.minorUnits, order.discountTotal.minorUnits, order.total.minorUnits,
                 try Self.json(order.payment), order.note,
             ]))
-        try await tx.query(PostgresQuery(sql: "DELETE FROM \(s).order_lines WHERE order_id = $1", binds: [id]))
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).order_lines WHERE order_id = $1", binds: [id]))
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
             SELECT $1, l.line, l.sku, l.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
             FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[]) AS l (line, sku, title, quantity, unit_price, discount)
@@ -139,16 +139,16 @@ public struct OrderStore: Sendable {
 
     /// Records only the revision and payment (a message whose contents could not apply).
     public func setRevision(_ id: Int64, _ revision: Int64, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: "UPDATE \(s).orders SET revision = $2, updated_at = now() WHERE id = $1", binds: [id, revision]))
+        try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).orders SET revision = $2, updated_at = now() WHERE id = $1", binds: [id, revision]))
     }
 
     public func setPayment(_ id: Int64, _ payment: IntakeOrder.Payment, in tx: PostgresTransaction) async throws {
         try await tx.query(PostgresQuery(
-            sql: "UPDATE \(s).orders SET payment = $2::jsonb, updated_at = now() WHERE id = $1", binds: [id, try Self.json(payment)]))
+            unsafeSQL: "UPDATE \(s).orders SET payment = $2::jsonb, updated_at = now() WHERE id = $1", binds: [id, try Self.json(payment)]))
     }
 
     public func flag(_ id: Int64, _ reason: String, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: "UPDATE \(s).orders SET attention = $2, updated_at = now() WHERE id = $1", binds: [id, reason]))
+        try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).orders SET attention = $2, updated_at = now() WHERE id = $1", binds: [id, reason]))
     }
 
     /// Moves an order to `to` if the state machine allows it, recording who and why.
@@ -160,25 +160,25 @@ public struct OrderStore: Sendable {
         _ = try from.moving(to: to)
         // Queued (callers read `from` from the locked row). Should the order not be in `from`
         // after all, the status becomes NULL, which its NOT NULL refuses: the transaction fails.
-        try await tx.queue(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(unsafeSQL: """
             UPDATE \(s).orders SET status = CASE WHEN status = $2 THEN $3 END, hold_reason = $4,
                 held_from = CASE WHEN $3 = 'on_hold' THEN $2 ELSE NULL END, updated_at = now()
             WHERE id = $1
             """, binds: [id, from.rawValue, to.rawValue, to == .onHold ? (holdReason ?? reason) : nil]))
-        try await tx.queue(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)
             """, binds: [id, from.rawValue, to.rawValue, reason, actor]))
         return to
     }
 
     public func snapshot(_ id: Int64, in tx: PostgresTransaction) async throws -> OrderSnapshot {
-        let row = try await tx.query(PostgresQuery(sql: """
+        let row = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT platform, shop, external_id, revision, status, currency, prices_include_tax, shipping_fee_minor, total_minor,
                    payment->>'status' AS payment_status, customer::text AS customer, shipping_address::text AS address, shipping_method, placed_at
             FROM \(s).orders WHERE id = $1
             """, binds: [id]))[0]
         let currency = try Currency(code: try row.decode(String.self, column: "currency"))
-        let lines = try await tx.query(PostgresQuery(sql: """
+        let lines = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT line, sku, quantity, unit_price_minor, discount_minor, total_minor FROM \(s).order_lines WHERE order_id = $1 ORDER BY line
             """, binds: [id])).map { line in
                 OrderSnapshot.Line(
@@ -205,7 +205,7 @@ public struct OrderStore: Sendable {
     // MARK: - SKUs copied from the catalog
 
     public func upsertSKU(_ sku: CatalogEvent.SKUChanged, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).skus (code, product, title, price_minor, currency, tax_category, active, returnable)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (code) DO UPDATE SET product = EXCLUDED.product, title = EXCLUDED.title, price_minor = EXCLUDED.price_minor,
@@ -218,7 +218,7 @@ public struct OrderStore: Sendable {
 
     /// Orders on hold for unknown SKUs whose SKUs are all known now (and that have `sku`), locked.
     public func releasableHolds(sku: String, in tx: PostgresTransaction) async throws -> [(id: Int64, heldFrom: OrderStatus)] {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT o.id, o.held_from FROM \(s).orders o
             WHERE o.status = 'on_hold' AND o.hold_reason = 'unknown_sku'
               AND EXISTS (SELECT 1 FROM \(s).order_lines l WHERE l.order_id = o.id AND l.sku = $1)

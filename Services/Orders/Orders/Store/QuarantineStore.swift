@@ -28,7 +28,7 @@ public struct QuarantineStore: Sendable {
 
     public func add(_ message: IngestMessage, rejection: IntakeRejection, in tx: PostgresTransaction) async throws -> Int64 {
         let printable = IngestMessage.printable
-        return try await tx.query(PostgresQuery(sql: """
+        return try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).quarantine (
                 exchange, routing_key, message_id, signature, shop_header, body, code, reason,
                 routing_key_bytes, message_id_bytes, signature_bytes, shop_header_bytes)
@@ -42,27 +42,27 @@ public struct QuarantineStore: Sendable {
     }
 
     public func entry(_ id: Int64, lock: Bool = false, in tx: PostgresTransaction) async throws -> Entry? {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, order_id
             FROM \(s).quarantine WHERE id = $1 \(lock ? "FOR UPDATE" : "")
             """, binds: [id])).first.map(Self.entry)
     }
 
     public func list(includeRetried: Bool, limit: Int, _ pool: PostgresPool) async throws -> [Entry] {
-        try await pool.query(PostgresQuery(sql: """
+        try await pool.query(PostgresQuery(unsafeSQL: """
             SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, order_id
             FROM \(s).quarantine WHERE $1 OR status = 'open' ORDER BY id LIMIT $2
             """, binds: [includeRetried, limit])).map(Self.entry)
     }
 
     public func markRetried(_ id: Int64, order: Int64?, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).quarantine SET status = 'retried', retried_at = now(), attempts = attempts + 1, order_id = $2 WHERE id = $1
             """, binds: [id, order]))
     }
 
     public func rejectedAgain(_ id: Int64, _ rejection: IntakeRejection, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).quarantine SET code = $2, reason = $3, attempts = attempts + 1, retried_at = now() WHERE id = $1
             """, binds: [id, IngestMessage.printable(rejection.code), IngestMessage.printable(rejection.reason)]))
     }

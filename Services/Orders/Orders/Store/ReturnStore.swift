@@ -17,7 +17,7 @@ extension OrderStore {
 
     public func returnableLines(_ id: Int64, currency: Currency, in tx: PostgresTransaction) async throws -> [Int: ReturnableLine] {
         var lines: [Int: ReturnableLine] = [:]
-        for row in try await tx.query(PostgresQuery(sql: """
+        for row in try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT l.line, l.sku, l.quantity, l.total_minor, coalesce(k.returnable, true) AS returnable,
                    (SELECT coalesce(sum(s.quantity), 0)::int FROM \(s).shipment_lines s WHERE s.order_id = l.order_id AND s.line = l.line) AS shipped,
                    (SELECT coalesce(sum(r.quantity), 0)::int FROM \(s).return_lines r JOIN \(s).returns t ON t.rma = r.rma
@@ -35,19 +35,19 @@ extension OrderStore {
     }
 
     public func lastShipment(_ id: Int64, in tx: PostgresTransaction) async throws -> Date? {
-        try await tx.query(PostgresQuery(sql: "SELECT max(shipped_at) FROM \(s).shipments WHERE order_id = $1", binds: [id]))[0].decode(Date?.self, at: 0)
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT max(shipped_at) FROM \(s).shipments WHERE order_id = $1", binds: [id]))[0].decode(Date?.self, at: 0)
     }
 
     /// Keeps an approved return; false if its RMA exists.
     public func addReturn(
         _ approved: OrderCommand.ReturnApproved, kind: ReturnKind, reason: String, previous: OrderStatus, in tx: PostgresTransaction
     ) async throws -> Bool {
-        let inserted = try await tx.query(PostgresQuery(sql: """
+        let inserted = try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).returns (rma, order_id, kind, status, reason, previous_status, refund_minor)
             VALUES ($1, $2, $3, 'approved', $4, $5, $6) ON CONFLICT DO NOTHING
             """, binds: [approved.rma, approved.order, kind.rawValue, reason, previous.rawValue, approved.refund.minorUnits]))
         guard inserted.affectedRows == 1 else { return false }
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).return_lines (rma, line, sku, quantity, refund_minor)
             SELECT $1, l.* FROM unnest($2::int[], $3::text[], $4::int[], $5::bigint[]) AS l
             """, binds: [
@@ -70,12 +70,12 @@ extension OrderStore {
 
     /// A return with its lines, locked.
     public func returnEntry(_ rma: String, in tx: PostgresTransaction) async throws -> StoredReturn? {
-        guard let row = try await tx.query(PostgresQuery(sql: """
+        guard let row = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT order_id, kind, status, previous_status, refund_minor FROM \(s).returns WHERE rma = $1 FOR UPDATE
             """, binds: [rma])).first
         else { return nil }
         var lines: [Int: (String, Int)] = [:]
-        for line in try await tx.query(PostgresQuery(sql: "SELECT line, sku, quantity FROM \(s).return_lines WHERE rma = $1", binds: [rma])) {
+        for line in try await tx.query(PostgresQuery(unsafeSQL: "SELECT line, sku, quantity FROM \(s).return_lines WHERE rma = $1", binds: [rma])) {
             lines[try line.decode(Int.self, at: 0)] = (try line.decode(String.self, at: 1), try line.decode(Int.self, at: 2))
         }
         return StoredReturn(
@@ -88,13 +88,13 @@ extension OrderStore {
         for item in items {
             let column = item.condition == .sellable ? "sellable" : "damaged"
             try await tx.query(PostgresQuery(
-                sql: "UPDATE \(s).return_lines SET \(column) = \(column) + $3 WHERE rma = $1 AND line = $2", binds: [rma, item.line, item.quantity]))
+                unsafeSQL: "UPDATE \(s).return_lines SET \(column) = \(column) + $3 WHERE rma = $1 AND line = $2", binds: [rma, item.line, item.quantity]))
         }
         try await setReturnStatus(rma, "inspected", in: tx)
     }
 
     public func setReturnStatus(_ rma: String, _ status: String, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).returns SET status = $2,
                 inspected_at = CASE WHEN $2 = 'inspected' THEN now() ELSE inspected_at END,
                 closed_at = CASE WHEN $2 IN ('completed', 'cancelled') THEN now() ELSE closed_at END
@@ -104,7 +104,7 @@ extension OrderStore {
 
     /// Whether every shipped unit of the order is in a completed return.
     public func everythingReturned(_ id: Int64, in tx: PostgresTransaction) async throws -> Bool {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT coalesce(sum(l.quantity), 0) = coalesce((SELECT sum(r.quantity) FROM \(s).return_lines r JOIN \(s).returns t ON t.rma = r.rma
                                                        WHERE t.order_id = $1 AND t.status = 'completed'), 0)
             FROM \(s).order_lines l WHERE l.order_id = $1

@@ -12,7 +12,7 @@ struct BackorderQueue: Sendable {
 
     /// The order waits (again: it keeps its place in the queue).
     func wait(order: Int64, skus: [String], paid: Bool, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).backorders (order_id, skus, paid) VALUES ($1, $2::text[], $3)
             ON CONFLICT (order_id) DO UPDATE SET skus = EXCLUDED.skus, paid = EXCLUDED.paid, released_at = NULL, release_request = NULL,
                 waiting_since = now()
@@ -21,25 +21,25 @@ struct BackorderQueue: Sendable {
 
     /// Whether the order waits in the queue (released or not).
     func contains(order: Int64, in tx: PostgresTransaction) async throws -> Bool {
-        try await tx.query(PostgresQuery(sql: "SELECT 1 FROM \(s).backorders WHERE order_id = $1", binds: [order])).first != nil
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).backorders WHERE order_id = $1", binds: [order])).first != nil
     }
 
     /// The order left the queue (reserved or cancelled); returns the SKUs it waited for.
     func leave(order: Int64, in tx: PostgresTransaction) async throws -> [String] {
-        try await tx.query(PostgresQuery(sql: "DELETE FROM \(s).backorders WHERE order_id = $1 RETURNING to_json(skus)", binds: [order]))
+        try await tx.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).backorders WHERE order_id = $1 RETURNING to_json(skus)", binds: [order]))
             .first.map { try $0.decode(PostgresJSON<[String]>.self, at: 0).value } ?? []
     }
 
     /// The order a release command was sent for.
     func released(byRequest request: UUID, in tx: PostgresTransaction) async throws -> Int64? {
-        try await tx.query(PostgresQuery(sql: "SELECT order_id FROM \(s).backorders WHERE release_request = $1", binds: [request]))
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT order_id FROM \(s).backorders WHERE release_request = $1", binds: [request]))
             .first?.decode(Int64.self, at: 0)
     }
 
     /// Notes the command that releases `order`.
     func noteRequest(_ request: UUID, order: Int64, in tx: PostgresTransaction) async throws {
         try await tx.queue(PostgresQuery(
-            sql: "UPDATE \(s).backorders SET release_request = $2 WHERE order_id = $1", binds: [order, request]))
+            unsafeSQL: "UPDATE \(s).backorders SET release_request = $2 WHERE order_id = $1", binds: [order, request]))
     }
 
     /// For each of `skus`, the oldest order waiting for it, if it is not being tried already:
@@ -47,7 +47,7 @@ struct BackorderQueue: Sendable {
     /// order returns nothing).
     func release(skus: [String], in tx: PostgresTransaction) async throws -> [(order: Int64, paid: Bool, sku: String)] {
         guard !skus.isEmpty else { return [] }
-        let heads = try await tx.query(PostgresQuery(sql: """
+        let heads = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT DISTINCT ON (w.sku) w.sku, b.order_id, b.released_at IS NOT NULL AS trying
             FROM unnest($1::text[]) AS w (sku) JOIN \(s).backorders b ON w.sku = ANY (b.skus)
             ORDER BY w.sku, b.since, b.order_id
@@ -56,7 +56,7 @@ struct BackorderQueue: Sendable {
             }
         guard !heads.isEmpty else { return [] }
         let skuOf = Dictionary(heads, uniquingKeysWith: { first, _ in first })
-        return try await tx.query(PostgresQuery(sql: """
+        return try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).backorders SET released_at = now() WHERE order_id = ANY ($1::bigint[]) AND released_at IS NULL
             RETURNING order_id, paid
             """, binds: [Array(skuOf.keys).sorted()])).map {

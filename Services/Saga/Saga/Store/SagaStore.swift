@@ -14,7 +14,7 @@ public struct SagaStore: Sendable {
 
     /// Inserts a new saga and its first history entries; false if one with this key exists (a second start).
     public func insert<D>(_ state: SagaState<D>, key: String, in tx: PostgresTransaction) async throws -> Bool {
-        let inserted = try await tx.query(PostgresQuery(sql: """
+        let inserted = try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).instances (id, type, key, status, step, compensating, state, request_id, deadline, version)
             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10) ON CONFLICT (key) DO NOTHING
             """, binds: [
@@ -48,7 +48,7 @@ public struct SagaStore: Sendable {
     /// transaction's next statement (see `PostgresTransaction.queue`).
     public func save<D>(_ state: SagaState<D>, dataChanged: Bool = true, in tx: PostgresTransaction) async throws {
         let data = dataChanged ? try Self.json(state.data) : nil
-        try await tx.queue(PostgresQuery(sql: """
+        try await tx.queue(PostgresQuery(unsafeSQL: """
             UPDATE \(s).instances SET status = $2, step = $3, compensating = $4,
                 state = jsonb_set($5::jsonb, '{data}', coalesce($9::jsonb, state->'data')),
                 request_id = $6, deadline = $7, version = CASE WHEN version = $8 - 1 THEN $8 END, updated_at = now()
@@ -71,7 +71,7 @@ public struct SagaStore: Sendable {
             binds += [entry.at, entry.step, entry.what]
         }
         try await tx.queue(PostgresQuery(
-            sql: "INSERT INTO \(s).history (saga_id, at, step, what) VALUES \(rows.joined(separator: ", "))", binds: binds))
+            unsafeSQL: "INSERT INTO \(s).history (saga_id, at, step, what) VALUES \(rows.joined(separator: ", "))", binds: binds))
     }
 
     /// A saga's row: what the coordinator needs to pick its engine and decode its state
@@ -94,20 +94,20 @@ public struct SagaStore: Sendable {
     /// The saga waiting for this request id, locked.
     public func byRequest(_ request: UUID, in tx: PostgresTransaction) async throws -> Row? {
         try await tx.query(PostgresQuery(
-            sql: "SELECT \(Self.columns) FROM \(s).instances WHERE request_id = $1 FOR UPDATE", binds: [request])).first.map(Self.row)
+            unsafeSQL: "SELECT \(Self.columns) FROM \(s).instances WHERE request_id = $1 FOR UPDATE", binds: [request])).first.map(Self.row)
     }
 
     public func byID(_ id: UUID, in tx: PostgresTransaction) async throws -> Row? {
-        try await tx.query(PostgresQuery(sql: "SELECT \(Self.columns) FROM \(s).instances WHERE id = $1 FOR UPDATE", binds: [id])).first.map(Self.row)
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM \(s).instances WHERE id = $1 FOR UPDATE", binds: [id])).first.map(Self.row)
     }
 
     public func byKey(_ key: String, in tx: PostgresTransaction) async throws -> Row? {
-        try await tx.query(PostgresQuery(sql: "SELECT \(Self.columns) FROM \(s).instances WHERE key = $1 FOR UPDATE", binds: [key])).first.map(Self.row)
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM \(s).instances WHERE key = $1 FOR UPDATE", binds: [key])).first.map(Self.row)
     }
 
     /// Frees a finished saga's key for a new saga (the old one keeps `key:<its id>`).
     public func retireKey(_ key: String, ifStatusIn statuses: [String], in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).instances SET key = key || ':' || id::text WHERE key = $1 AND status = ANY($2::text[])
             """, binds: [key, statuses]))
     }
@@ -117,14 +117,14 @@ public struct SagaStore: Sendable {
     public func waiting(keyPrefix: String, in tx: PostgresTransaction) async throws -> [Row] {
         var end = Array(keyPrefix.utf8)
         end[end.count - 1] += 1  // prefixes end in ':' (never 0xFF)
-        return try await tx.query(PostgresQuery(sql: """
+        return try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND key ~>=~ $1 AND key ~<~ $2 ORDER BY created_at FOR UPDATE
             """, binds: [keyPrefix, String(decoding: end, as: UTF8.self)])).map(Self.row)
     }
 
     /// Sagas whose deadline has passed, locked (others' locked ones are skipped).
     public func due(limit: Int, in tx: PostgresTransaction) async throws -> [Row] {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND deadline <= now()
             ORDER BY deadline LIMIT $1 FOR UPDATE SKIP LOCKED
             """, binds: [limit])).map(Self.row)
@@ -134,7 +134,7 @@ public struct SagaStore: Sendable {
     /// customer email and shipping address whose fulfilment is still holding for merging.
     public func heldForMerging(like order: OrderSnapshot, within window: Duration, in tx: PostgresTransaction) async throws -> Int64? {
         guard let email = order.customer?.email?.lowercased(), !email.isEmpty, let address = order.shippingAddress else { return nil }
-        return try await tx.query(PostgresQuery(sql: """
+        return try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT o.order_id FROM \(s).orders_seen o JOIN \(s).instances i ON i.key = 'order:' || o.order_id || ':fulfilment'
             WHERE i.status = 'waiting' AND i.step = 0 AND i.state->'data'->>'merge_hold' = 'true'
               AND o.order_id <> $1 AND o.seen_at >= now() - make_interval(secs => $2::double precision)
@@ -147,14 +147,14 @@ public struct SagaStore: Sendable {
     }
 
     public func rememberOrder(_ snapshot: OrderSnapshot, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(sql: """
+        try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).orders_seen (order_id, snapshot) VALUES ($1, $2::jsonb)
             ON CONFLICT (order_id) DO UPDATE SET snapshot = EXCLUDED.snapshot
             """, binds: [snapshot.order, try Self.json(snapshot)]))
     }
 
     public func order(_ id: Int64, in tx: PostgresTransaction) async throws -> OrderSnapshot? {
-        try await tx.query(PostgresQuery(sql: "SELECT snapshot::text FROM \(s).orders_seen WHERE order_id = $1", binds: [id])).first.map {
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT snapshot::text FROM \(s).orders_seen WHERE order_id = $1", binds: [id])).first.map {
             try MessageCoding.decoder().decode(OrderSnapshot.self, from: Data(try $0.decode(String.self, at: 0).utf8))
         }
     }

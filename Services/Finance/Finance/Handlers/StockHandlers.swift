@@ -19,10 +19,12 @@ extension FinanceHandlers {
             entry, date: Self.businessDate(context.envelope.occurredAt), description: "Cost of goods shipped for order \(event.order)",
             source: "cogs:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
         else { return }
-        try await context.transaction.queue(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).cost_lines (order_ref, sku, quantity, cost_minor, currency, entry_id)
-            SELECT $1, l.sku, l.quantity, l.cost, $2, $3 FROM unnest($4::text[], $5::int[], $6::bigint[]) AS l (sku, quantity, cost)
-            """, binds: [event.order, currency.code, id, event.lots.map(\.sku), event.lots.map(\.quantity), costs.map(\.minorUnits)]))
+        try await context.transaction.queue("""
+            INSERT INTO \(identifier: schema).cost_lines (order_ref, sku, quantity, cost_minor, currency, entry_id)
+            SELECT \(event.order), l.sku, l.quantity, l.cost, \(currency.code), \(id)
+            FROM unnest(\(event.lots.map(\.sku))::text[], \(event.lots.map(\.quantity))::int[], \(costs.map(\.minorUnits))::bigint[])
+                AS l (sku, quantity, cost)
+            """)
     }
 
     /// Units back from a customer leave the cost of goods sold at the cost they were issued
@@ -44,9 +46,10 @@ extension FinanceHandlers {
             source: "return-cost:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
         else { return }
         guard let order = event.order else { return }
-        try await context.transaction.queue(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).cost_lines (order_ref, sku, quantity, cost_minor, currency, entry_id) VALUES ($1, $2, $3, $4, $5, $6)
-            """, binds: [order, event.sku, -event.quantity, -cost.minorUnits, cost.currency.code, id]))
+        try await context.transaction.queue("""
+            INSERT INTO \(identifier: schema).cost_lines (order_ref, sku, quantity, cost_minor, currency, entry_id)
+            VALUES (\(order), \(event.sku), \(-event.quantity), \(-cost.minorUnits), \(cost.currency.code), \(id))
+            """)
     }
 
     /// Stock found or lost (an adjustment, a count) moves inventory against inventory

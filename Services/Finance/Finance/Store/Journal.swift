@@ -20,14 +20,12 @@ public struct Journal: Sendable {
             """, binds: [date.description, description, source, entry.currency.code])).first
         else { return nil }
         let id = try row.decode(Int64.self, at: 0)
-        try await tx.queue(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).journal_lines (entry_id, line, account, debit_minor, credit_minor, memo, currency)
-            SELECT $1, l.line, l.account, l.debit, l.credit, l.memo, $7
-            FROM unnest($2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::text[]) AS l (line, account, debit, credit, memo)
-            """, binds: [
-                id, Array(1...entry.lines.count), entry.lines.map(\.account), entry.lines.map(\.debit), entry.lines.map(\.credit),
-                entry.lines.map(\.memo), entry.currency.code,
-            ]))
+        try await tx.queue("""
+            INSERT INTO \(identifier: schema).journal_lines (entry_id, line, account, debit_minor, credit_minor, memo, currency)
+            SELECT \(id), l.line, l.account, l.debit, l.credit, l.memo, \(entry.currency.code)
+            FROM unnest(\(Array(1...entry.lines.count))::int[], \(entry.lines.map(\.account))::text[], \(entry.lines.map(\.debit))::bigint[],
+                        \(entry.lines.map(\.credit))::bigint[], \(entry.lines.map(\.memo))::text[]) AS l (line, account, debit, credit, memo)
+            """)
         return id
     }
 

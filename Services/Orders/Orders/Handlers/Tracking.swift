@@ -24,13 +24,13 @@ extension Intake {
                     : "several shipments have tracking number \(update.trackingNumber) and none of them only with carrier \(update.carrier)")
         }
         guard let order = try await orders.lock(shipment.order, in: tx) else { throw IntakeRaceError() }
-        let kept = try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).tracking_events (order_id, shipment, carrier, tracking_number, event, occurred_at, location, description)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id
-            """, binds: [
-                order.id, shipment.id, update.carrier, update.trackingNumber, update.event.rawValue, update.occurredAt, update.location,
-                update.description,
-            ]))
+        let kept = try await tx.query("""
+            INSERT INTO \(identifier: orders.schema).tracking_events
+                (order_id, shipment, carrier, tracking_number, event, occurred_at, location, description)
+            VALUES (\(order.id), \(shipment.id), \(update.carrier), \(update.trackingNumber), \(update.event.rawValue), \(update.occurredAt),
+                \(update.location), \(update.description))
+            ON CONFLICT DO NOTHING RETURNING id
+            """)
         guard !kept.isEmpty else { return }  // the same event again
         let parcel = "\(shipment.id) (\(update.carrier) \(update.trackingNumber))"
         if update.event.needsAttention {

@@ -28,17 +28,18 @@ public struct QuarantineStore: Sendable {
 
     public func add(_ message: IngestMessage, rejection: IntakeRejection, in tx: PostgresTransaction) async throws -> Int64 {
         let printable = IngestMessage.printable
-        return try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).quarantine (
+        func bytes(_ text: String?) -> Data? { text.map { Data($0.utf8) } }
+        return try await tx.query("""
+            INSERT INTO \(identifier: schema).quarantine (
                 exchange, routing_key, message_id, signature, shop_header, body, code, reason,
                 routing_key_bytes, message_id_bytes, signature_bytes, shop_header_bytes)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id
-            """, binds: [
-                printable(message.exchange), printable(message.routingKey), message.messageID.map(printable), message.signature.map(printable),
-                message.shopHeader.map(printable), message.body, printable(rejection.code), printable(rejection.reason),
-                Data(message.routingKey.utf8), message.messageID.map { Data($0.utf8) }, message.signature.map { Data($0.utf8) },
-                message.shopHeader.map { Data($0.utf8) },
-            ]))[0].decode(Int64.self, at: 0)
+            VALUES (
+                \(printable(message.exchange)), \(printable(message.routingKey)), \(message.messageID.map(printable)),
+                \(message.signature.map(printable)), \(message.shopHeader.map(printable)), \(message.body), \(printable(rejection.code)),
+                \(printable(rejection.reason)), \(Data(message.routingKey.utf8)), \(bytes(message.messageID)), \(bytes(message.signature)),
+                \(bytes(message.shopHeader)))
+            RETURNING id
+            """)[0].decode(Int64.self, at: 0)
     }
 
     public func entry(_ id: Int64, lock: Bool = false, in tx: PostgresTransaction) async throws -> Entry? {

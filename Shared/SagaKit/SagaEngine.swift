@@ -140,7 +140,12 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
         case .abort(let reason):
             guard state.status == .waiting, !state.compensating else { return (state, []) }
             state.version += 1
-            let actions = try fail(&state, SagaFailure(step: stepName(state), code: "aborted", reason: reason), now: now, newRequestID: newRequestID)
+            // A step whose command is out (its reply not in yet) may have taken effect: it is
+            // undone too (compensations are idempotent: releasing what was never held is nothing).
+            let inFlight = state.requestID != nil
+            let actions = try fail(
+                &state, SagaFailure(step: stepName(state), code: "aborted", reason: reason), undoingCurrent: inFlight, now: now,
+                newRequestID: newRequestID)
             return (state, actions)
         case .supersede(let reason):
             guard state.status == .waiting, !state.compensating else { return (state, []) }
@@ -300,11 +305,13 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
         state.history.append(.init(at: now, step: failure.step, what: "failed: \(failure.code): \(failure.reason); stopped here (past the point of no return)"))
     }
 
-    private func fail(_ state: inout SagaState<D>, _ failure: SagaFailure, now: Date, newRequestID: () -> UUID) throws -> [SagaAction] {
+    private func fail(
+        _ state: inout SagaState<D>, _ failure: SagaFailure, undoingCurrent: Bool = false, now: Date, newRequestID: () -> UUID
+    ) throws -> [SagaAction] {
         state.failure = failure
         state.compensating = true
         state.history.append(.init(at: now, step: failure.step, what: "failed: \(failure.code): \(failure.reason)"))
-        state.step -= 1  // the failed step did nothing to undo
+        if !undoingCurrent { state.step -= 1 }  // a refused step did nothing to undo
         return try compensate(&state, now: now, newRequestID: newRequestID)
     }
 

@@ -66,6 +66,19 @@ import Testing
         #expect(state.status == .waiting && state.step == 0 && state.requestID == ids.make().predecessor)
     }
 
+    /// The order is cancelled while the reservation is out: the reservation may have been
+    /// made (its reply is on its way), so it is released.
+    @Test func givenAReservationOutWhenTheSagaIsAbortedExpectItReleased() throws {
+        let ids = Ids()
+        let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 7, paid: false), now: Self.t0, newRequestID: ids.make)
+        let (state, actions) = try Self.engine.handle(.abort(reason: "cancelled"), state: waiting, now: Self.t0, newRequestID: ids.make)
+        #expect(Self.sent(actions) == [Release.type])
+        #expect(state.compensating)
+        let late = try Self.engine.handle(
+            .reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R-1"])), state: state, now: Self.t0, newRequestID: ids.make)
+        #expect(late.1.isEmpty, "the reservation's late reply changes nothing")
+    }
+
     @Test func givenAReservationSentWhenItsReplyArrivesExpectPaymentSkippedAndShipping() throws {
         let ids = Ids()
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 7, paid: true), now: Self.t0, newRequestID: ids.make)

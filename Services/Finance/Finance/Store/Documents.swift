@@ -22,25 +22,23 @@ public struct Documents: Sendable {
     }
 
     public func save(_ invoice: Invoice, in tx: PostgresTransaction) async throws {
-        try await tx.queue(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).invoices (number, kind, order_id, channel, customer, currency, prices_include_tax, net_minor, tax_minor, gross_minor,
-                issued_on, due_on, corrects, document)
-            VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::date, $12::date, $13, $14)
-            """, binds: [
-                invoice.number, invoice.kind.rawValue, invoice.order, invoice.channel,
-                try invoice.customer.map { String(decoding: try MessageCoding.encoder().encode($0), as: UTF8.self) }, invoice.currency.code,
-                invoice.pricesIncludeTax, invoice.net.minorUnits, invoice.tax.minorUnits, invoice.gross.minorUnits, invoice.issuedOn.description,
-                invoice.dueOn.description, invoice.corrects, invoice.html,
-            ]))
-        try await tx.queue(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).invoice_lines (number, line, sku, description, quantity, basis_points, net_minor, tax_minor, gross_minor)
-            SELECT $1, l.* FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::bigint[], $8::bigint[], $9::bigint[])
+        let customer = try invoice.customer.map { String(decoding: try MessageCoding.encoder().encode($0), as: UTF8.self) }
+        try await tx.queue("""
+            INSERT INTO \(identifier: schema).invoices (number, kind, order_id, channel, customer, currency, prices_include_tax, net_minor,
+                tax_minor, gross_minor, issued_on, due_on, corrects, document)
+            VALUES (\(invoice.number), \(invoice.kind.rawValue), \(invoice.order), \(invoice.channel), \(customer)::jsonb, \(invoice.currency.code),
+                \(invoice.pricesIncludeTax), \(invoice.net.minorUnits), \(invoice.tax.minorUnits), \(invoice.gross.minorUnits),
+                \(invoice.issuedOn.description)::date, \(invoice.dueOn.description)::date, \(invoice.corrects), \(invoice.html))
+            """)
+        let lines = invoice.lines
+        try await tx.queue("""
+            INSERT INTO \(identifier: schema).invoice_lines (number, line, sku, description, quantity, basis_points, net_minor, tax_minor, gross_minor)
+            SELECT \(invoice.number), l.*
+            FROM unnest(\(lines.map(\.number))::int[], \(lines.map(\.sku))::text[], \(lines.map(\.description))::text[],
+                        \(lines.map(\.quantity))::int[], \(lines.map(\.tax.basisPoints))::int[], \(lines.map(\.tax.net.minorUnits))::bigint[],
+                        \(lines.map(\.tax.tax.minorUnits))::bigint[], \(lines.map(\.tax.gross.minorUnits))::bigint[])
                 AS l (line, sku, description, quantity, basis_points, net, tax, gross)
-            """, binds: [
-                invoice.number, invoice.lines.map(\.number), invoice.lines.map(\.sku), invoice.lines.map(\.description),
-                invoice.lines.map(\.quantity), invoice.lines.map(\.tax.basisPoints), invoice.lines.map(\.tax.net.minorUnits),
-                invoice.lines.map(\.tax.tax.minorUnits), invoice.lines.map(\.tax.gross.minorUnits),
-            ]))
+            """)
     }
 
     /// The order's issued sales invoice, with its lines.
@@ -81,12 +79,13 @@ public struct Documents: Sendable {
         _ kind: Kind, document: String, order: Int64?, party: String?, amount: Money, on date: BusinessDate, due: BusinessDate,
         in tx: PostgresTransaction
     ) async throws {
-        try await tx.queue(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).open_items (kind, document, order_id, party, currency, amount_minor, open_minor, opened_on, due_on)
-            VALUES ($1, $2, $3, $4, $5, $6, $6, $7::date, $8::date)
+        try await tx.queue("""
+            INSERT INTO \(identifier: schema).open_items (kind, document, order_id, party, currency, amount_minor, open_minor, opened_on, due_on)
+            VALUES (\(kind.rawValue), \(document), \(order), \(party), \(amount.currency.code), \(amount.minorUnits), \(amount.minorUnits),
+                \(date.description)::date, \(due.description)::date)
             ON CONFLICT (kind, document) DO UPDATE SET amount_minor = open_items.amount_minor + EXCLUDED.amount_minor,
                 open_minor = open_items.open_minor + EXCLUDED.open_minor
-            """, binds: [kind.rawValue, document, order, party, amount.currency.code, amount.minorUnits, date.description, due.description]))
+            """)
     }
 
     /// Settles `amount` against open items (oldest due first) of an order's receivables or of

@@ -28,10 +28,10 @@ extension StockStore {
     public func startTransfer(
         id: String, sku: String, from: String, to: String, quantity: Int, today: BusinessDate, in tx: PostgresTransaction
     ) async throws -> [InventoryResult.IssuedLot] {
-        let created = try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(table).transfers (id, sku, from_warehouse, to_warehouse, quantity, status)
-            VALUES ($1, $2, $3, $4, $5, 'in_transit') ON CONFLICT (id) DO NOTHING
-            """, binds: [id, sku, from, to, quantity]))
+        let created = try await tx.query("""
+            INSERT INTO \(identifier: schema).transfers (id, sku, from_warehouse, to_warehouse, quantity, status)
+            VALUES (\(id), \(sku), \(from), \(to), \(quantity), 'in_transit') ON CONFLICT (id) DO NOTHING
+            """)
         guard created.affectedRows == 1 else { throw TransferProblem.duplicate(id) }
         let updated = try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(table).stock SET on_hand = on_hand - $3 WHERE sku = $1 AND warehouse = $2 AND on_hand - reserved >= $3
@@ -51,10 +51,10 @@ extension StockStore {
             try await tx.query(PostgresQuery(
                 unsafeSQL: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
                 binds: [sku, from, pick.lot, pick.quantity]))
-            try await tx.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO \(table).transfer_lots (transfer_id, lot, expiry, unit_cost_minor, currency, quantity)
-                VALUES ($1, $2, $3::date, $4, $5, $6)
-                """, binds: [id, pick.lot, lot.expiry?.description, pick.unitCost, lot.currency.code, pick.quantity]))
+            try await tx.query("""
+                INSERT INTO \(identifier: schema).transfer_lots (transfer_id, lot, expiry, unit_cost_minor, currency, quantity)
+                VALUES (\(id), \(pick.lot), \(lot.expiry?.description)::date, \(pick.unitCost), \(lot.currency.code), \(pick.quantity))
+                """)
             try await record("transfer_out", sku: sku, warehouse: from, lot: pick.lot, quantity: -pick.quantity, reference: id, in: tx)
             moved.append(InventoryResult.IssuedLot(
                 sku: sku, warehouse: from, lot: pick.lot, quantity: pick.quantity,

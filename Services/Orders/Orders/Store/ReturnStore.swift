@@ -42,18 +42,19 @@ extension OrderStore {
     public func addReturn(
         _ approved: OrderCommand.ReturnApproved, kind: ReturnKind, reason: String, previous: OrderStatus, in tx: PostgresTransaction
     ) async throws -> Bool {
-        let inserted = try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).returns (rma, order_id, kind, status, reason, previous_status, refund_minor)
-            VALUES ($1, $2, $3, 'approved', $4, $5, $6) ON CONFLICT DO NOTHING
-            """, binds: [approved.rma, approved.order, kind.rawValue, reason, previous.rawValue, approved.refund.minorUnits]))
+        let inserted = try await tx.query("""
+            INSERT INTO \(identifier: schema).returns (rma, order_id, kind, status, reason, previous_status, refund_minor)
+            VALUES (\(approved.rma), \(approved.order), \(kind.rawValue), 'approved', \(reason), \(previous.rawValue), \(approved.refund.minorUnits))
+            ON CONFLICT DO NOTHING
+            """)
         guard inserted.affectedRows == 1 else { return false }
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).return_lines (rma, line, sku, quantity, refund_minor)
-            SELECT $1, l.* FROM unnest($2::int[], $3::text[], $4::int[], $5::bigint[]) AS l
-            """, binds: [
-                approved.rma, approved.lines.map(\.line), approved.lines.map(\.sku), approved.lines.map(\.quantity),
-                approved.lines.map(\.refund.minorUnits),
-            ]))
+        let lines = approved.lines
+        try await tx.query("""
+            INSERT INTO \(identifier: schema).return_lines (rma, line, sku, quantity, refund_minor)
+            SELECT \(approved.rma), l.*
+            FROM unnest(\(lines.map(\.line))::int[], \(lines.map(\.sku))::text[], \(lines.map(\.quantity))::int[],
+                        \(lines.map(\.refund.minorUnits))::bigint[]) AS l
+            """)
         return true
     }
 

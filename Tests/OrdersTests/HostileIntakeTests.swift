@@ -114,6 +114,6 @@ import Testing
     @Test func aNULInTheRoutingKeyIsABadRoutingKey() {
         let rejection = Self.read(OrderSamples.issueExample, key: "platform.web.order.created\u{0}")
         #expect(rejection?.code == "bad-routing-key")
-        #expect(IngestMessage.printable("platform.web.order.created\u{0}") == "platform.web.order.created\\u0000")
+        #expect(PrintableText.of("platform.web.order.created\u{0}") == "platform.web.order.created\\u0000")
     }
 }

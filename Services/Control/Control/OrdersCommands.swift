@@ -114,7 +114,7 @@ struct OrdersCommands: AsyncParsableCommand {
                 }
                 if !detail.tracking.isEmpty { print("tracking:") }
                 for entry in detail.tracking {
-                    let place = [entry.location, entry.description].compactMap { $0.map(IngestMessage.printable) }.joined(separator: ", ")
+                    let place = [entry.location, entry.description].compactMap { $0.map(PrintableText.of) }.joined(separator: ", ")
                     print("  \(UTCTimestamp.string(from: entry.at))  \(entry.shipment) \(entry.carrier) \(entry.trackingNumber)  \(entry.event)"
                         + (place.isEmpty ? "" : "  \(place)"))
                 }
@@ -396,7 +396,7 @@ struct OrdersCommands: AsyncParsableCommand {
                 let table = ReportTable(
                     columns: ["id", "received_at", "routing_key", "code", "reason", "status", "attempts"],
                     rows: entries.map {
-                        ["\($0.id)", UTCTimestamp.string(from: $0.receivedAt), IngestMessage.printable($0.routingKey), $0.code, String($0.reason.prefix(100)), $0.status, "\($0.attempts)"]
+                        ["\($0.id)", UTCTimestamp.string(from: $0.receivedAt), PrintableText.of($0.routingKey), $0.code, String($0.reason.prefix(100)), $0.status, "\($0.attempts)"]
                     }, numericColumns: ["id", "attempts"])
                 printReport(table, json: report.json)
             }
@@ -417,7 +417,7 @@ struct OrdersCommands: AsyncParsableCommand {
                     return
                 }
                 print("quarantined message \(entry.id), \(entry.status), attempts \(entry.attempts), received \(UTCTimestamp.string(from: entry.receivedAt))")
-                print("routing key: \(IngestMessage.printable(entry.routingKey))")
+                print("routing key: \(PrintableText.of(entry.routingKey))")
                 print("why: \(entry.code): \(entry.reason)")
                 print("body (\(entry.body.count) bytes):")
                 print(String(decoding: entry.body.prefix(64 * 1024), as: UTF8.self))

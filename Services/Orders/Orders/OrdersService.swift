@@ -89,7 +89,7 @@ struct OrderHandlers: Sendable {
         var outcome: Intake.Outcome?
         if let rejection = try await intake.guarded(context, { outcome = try await intake.take(message, context) }) {
             try await intake.quarantine.rejectedAgain(entry.id, rejection, in: context.transaction)
-            return OrderCommand.RetryResult(accepted: false, order: nil, code: rejection.code, reason: IngestMessage.printable(rejection.reason))
+            return OrderCommand.RetryResult(accepted: false, order: nil, code: rejection.code, reason: PrintableText.of(rejection.reason))
         }
         try await intake.quarantine.markRetried(entry.id, order: outcome?.order, in: context.transaction)
         return OrderCommand.RetryResult(accepted: true, order: outcome?.order, code: nil, reason: nil)

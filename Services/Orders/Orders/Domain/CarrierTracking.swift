@@ -26,19 +26,17 @@ public struct TrackingUpdate: Sendable, Equatable {
     public static func isTracking(_ routingKey: String) -> Bool { routingKey.hasPrefix("carrier.") }
 
     public static func read(_ message: IngestMessage, configuration: IngestConfiguration) throws(IntakeRejection) -> TrackingUpdate {
-        guard message.body.count <= IngestMessage.maximumBodySize else {
-            throw IntakeRejection("too-large", "the body is \(message.body.count) bytes; at most \(IngestMessage.maximumBodySize) are taken")
-        }
+        try message.requireSize()
         let parts = message.routingKey.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let events = Event.allCases.map(\.rawValue).joined(separator: ", ")
         guard parts.count == 4, parts[0] == "carrier", parts[2] == "tracking",
             (1...50).contains(parts[1].count), parts[1].allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") })
         else {
             throw IntakeRejection(
-                "bad-routing-key", "routing key '\(IngestMessage.printable(message.routingKey))' is not carrier.<carrier>.tracking.<event> (carrier in lower case)")
+                "bad-routing-key", "routing key '\(PrintableText.of(message.routingKey))' is not carrier.<carrier>.tracking.<event> (carrier in lower case)")
         }
         guard let event = Event(rawValue: parts[3]) else {
-            throw IntakeRejection("bad-routing-key", "tracking event '\(IngestMessage.printable(parts[3]))' is not one of \(events)")
+            throw IntakeRejection("bad-routing-key", "tracking event '\(PrintableText.of(parts[3]))' is not one of \(events)")
         }
         try configuration.verify(message, platform: "carrier-\(parts[1])")
         let document = try IntakeReading.strictJSON(message.body)

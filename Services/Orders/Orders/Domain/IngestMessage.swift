@@ -49,12 +49,15 @@ public struct IngestMessage: Sendable, Equatable {
     public let shopHeader: String?
     public let body: Data
 
+    /// Refuses a body above ``maximumBodySize`` unread.
+    public func requireSize() throws(IntakeRejection) {
+        guard body.count <= Self.maximumBodySize else {
+            throw IntakeRejection("too-large", "the body is \(body.count) bytes; at most \(Self.maximumBodySize) are taken")
+        }
+    }
+
     public init(exchange: String, routingKey: String, messageID: String?, signature: String?, shopHeader: String?, body: Data) {
         (self.exchange, self.routingKey, self.messageID, self.signature, self.shopHeader, self.body) =
             (exchange, routingKey, messageID, signature, shopHeader, body)
     }
-
-    /// `text` with every control character written as `\u00XX`, for a text column, a log
-    /// line or a terminal; what arrived is kept as bytes.
-    public static func printable(_ text: String) -> String { PrintableText.of(text) }
 }

@@ -76,7 +76,6 @@ public enum IntakeLimits {
 /// Turns a canonical platform message into an ``IntakeOrder`` or says exactly what is
 /// wrong with it. Pure.
 public enum IntakeValidation {
-    public static let maximumLines = IntakeLimits.lines
 
     public static func validate(_ order: CanonicalOrder, key: IngestRoutingKey) throws(IntakeRejection) -> IntakeOrder {
         func reject(_ reason: String) -> IntakeRejection { IntakeRejection("invalid", reason) }
@@ -112,7 +111,7 @@ public enum IntakeValidation {
             return try bounded(money, field)
         }
         guard !order.lines.isEmpty else { throw reject("an order needs at least one line") }
-        guard order.lines.count <= maximumLines else { throw reject("\(order.lines.count) lines is more than \(maximumLines)") }
+        guard order.lines.count <= IntakeLimits.lines else { throw reject("\(order.lines.count) lines is more than \(IntakeLimits.lines)") }
         var lines: [IntakeOrder.Line] = []
         for (index, line) in order.lines.enumerated() {
             let number = index + 1

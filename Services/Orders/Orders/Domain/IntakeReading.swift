@@ -8,9 +8,7 @@ public enum IntakeReading {
     /// Everything that can be checked without the database: size, routing key, platform,
     /// signature, strict JSON, the format's schema, and the order's own rules (``IntakeValidation``).
     public static func read(_ message: IngestMessage, configuration: IngestConfiguration) throws(IntakeRejection) -> IntakeOrder {
-        guard message.body.count <= IngestMessage.maximumBodySize else {
-            throw IntakeRejection("too-large", "the body is \(message.body.count) bytes; at most \(IngestMessage.maximumBodySize) are taken")
-        }
+        try message.requireSize()
         let key = try IngestRoutingKey(message.routingKey)
         guard let format = configuration.format(of: key.platform) else {
             throw IntakeRejection("unknown-platform", "platform '\(key.platform)' is not registered (ERP_INGEST_GENERIC_PLATFORMS)")
@@ -28,7 +26,7 @@ public enum IntakeReading {
             _ = try Self.strictJSON(message.body)
             let shopify: ShopifyOrder
             do { shopify = try MessageCoding.decoder().decode(ShopifyOrder.self, from: message.body) } catch {
-                throw IntakeRejection("undecodable", Self.describe(error))
+                throw IntakeRejection("undecodable", MessageCoding.describe(error))
             }
             guard let shop = message.shopHeader, !shop.isEmpty else {
                 throw IntakeRejection(
@@ -42,11 +40,5 @@ public enum IntakeReading {
     /// The body as strict JSON (no key twice, not too deep, UTF-8), or why it is not.
     public static func strictJSON(_ body: Data) throws(IntakeRejection) -> StrictJSON {
         do { return try StrictJSON.parse(body) } catch { throw IntakeRejection("undecodable", "the body is not strict JSON: \(error)") }
-    }
-
-    /// Why a body that is strict JSON did not decode (a wrong type, a missing field, a number
-    /// that does not fit the field).
-    public static func describe(_ error: any Error) -> String {
-        MessageCoding.describe(error)
     }
 }

@@ -18,9 +18,7 @@ public enum PlatformReturn {
             throw IntakeRejection("bad-routing-key", "routing key '\(message.routingKey)' is not platform.<platform>.return.requested")
         }
         let platform = parts[1]
-        guard message.body.count <= IngestMessage.maximumBodySize else {
-            throw IntakeRejection("too-large", "the body is \(message.body.count) bytes; at most \(IngestMessage.maximumBodySize) are taken")
-        }
+        try message.requireSize()
         guard let format = configuration.format(of: platform) else {
             throw IntakeRejection("unknown-platform", "platform '\(platform)' is not registered (ERP_INGEST_GENERIC_PLATFORMS)")
         }
@@ -29,7 +27,7 @@ public enum PlatformReturn {
         _ = try IntakeReading.strictJSON(message.body)
         let request: CanonicalReturn
         do { request = try MessageCoding.decoder().decode(CanonicalReturn.self, from: message.body) } catch {
-            throw IntakeRejection("undecodable", IntakeReading.describe(error))
+            throw IntakeRejection("undecodable", MessageCoding.describe(error))
         }
         let texts = [("shop", request.shop), ("external_id", request.externalId), ("return_id", request.returnId), ("reason", request.reason ?? ""),
                      ("kind", request.kind ?? "")] + request.lines.enumerated().map { ("lines[\($0.offset)].sku", $0.element.sku) }

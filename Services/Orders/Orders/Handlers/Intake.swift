@@ -60,7 +60,7 @@ struct Intake: Sendable {
         let message = Self.message(delivery)
         try await reject(message, IntakeRejection(
             "bad-routing-key",
-            "no service takes routing key '\(IngestMessage.printable(message.routingKey))' on \(message.exchange) (expected platform.<platform>.order.<event>, platform.<platform>.return.requested)"),
+            "no service takes routing key '\(PrintableText.of(message.routingKey))' on \(message.exchange) (expected platform.<platform>.order.<event>, platform.<platform>.return.requested)"),
             context)
     }
 
@@ -110,7 +110,7 @@ struct Intake: Sendable {
     func reject(_ message: IngestMessage, _ rejection: IntakeRejection, _ context: HandlerContext) async throws {
         let id = try await quarantine.add(message, rejection: rejection, in: context.transaction)
         rejections.increment()
-        let routingKey = IngestMessage.printable(message.routingKey), reason = IngestMessage.printable(rejection.reason)
+        let routingKey = PrintableText.of(message.routingKey), reason = PrintableText.of(rejection.reason)
         context.logger.notice("platform message quarantined", metadata: [
             "quarantine": "\(id)", "routing_key": "\(routingKey)", "code": "\(rejection.code)", "reason": "\(reason)",
         ])

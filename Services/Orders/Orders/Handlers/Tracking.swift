@@ -20,7 +20,7 @@ extension Intake {
             throw IntakeRejection(
                 shipments.isEmpty ? "unknown-shipment" : "ambiguous-shipment",
                 shipments.isEmpty
-                    ? "no shipment has tracking number \(IngestMessage.printable(update.trackingNumber))"
+                    ? "no shipment has tracking number \(PrintableText.of(update.trackingNumber))"
                     : "several shipments have tracking number \(update.trackingNumber) and none of them only with carrier \(update.carrier)")
         }
         guard let order = try await orders.lock(shipment.order, in: tx) else { throw IntakeRaceError() }

@@ -27,7 +27,7 @@ public struct QuarantineStore: Sendable {
     }
 
     public func add(_ message: IngestMessage, rejection: IntakeRejection, in tx: PostgresTransaction) async throws -> Int64 {
-        let printable = IngestMessage.printable
+        let printable = PrintableText.of
         func bytes(_ text: String?) -> Data? { text.map { Data($0.utf8) } }
         return try await tx.query("""
             INSERT INTO \(identifier: schema).quarantine (
@@ -65,7 +65,7 @@ public struct QuarantineStore: Sendable {
     public func rejectedAgain(_ id: Int64, _ rejection: IntakeRejection, in tx: PostgresTransaction) async throws {
         try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).quarantine SET code = $2, reason = $3, attempts = attempts + 1, retried_at = now() WHERE id = $1
-            """, binds: [id, IngestMessage.printable(rejection.code), IngestMessage.printable(rejection.reason)]))
+            """, binds: [id, PrintableText.of(rejection.code), PrintableText.of(rejection.reason)]))
     }
 
     static func entry(_ row: PostgresRow) throws -> Entry {

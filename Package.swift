@@ -116,7 +116,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders", "Finance", "Saga", "ServiceKit",
-                "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TestSupport", "ServiceTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/Benchmarks",

@@ -2,8 +2,8 @@ import Contracts
 import Foundation
 import Postgres
 
-/// A report's rows, printed as an aligned table for people or as a JSON array of
-/// objects for programs (`--json`); numeric columns stay numbers in JSON.
+/// A report's rows, printed as an aligned table for people, as CSV for spreadsheets, or as
+/// a JSON array of objects for programs (`--json`); numeric columns stay numbers in JSON.
 public struct ReportTable: Sendable, Equatable {
     public let columns: [String]
     public let rows: [[String?]]
@@ -32,6 +32,17 @@ public struct ReportTable: Sendable, Equatable {
                     : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }.joined(separator: "\n")
+    }
+
+    /// RFC 4180: a header line, then a line per row; a field with a comma, quote or line
+    /// break is quoted (quotes doubled); an absent value is empty.
+    public var csv: String {
+        ([Self.csvLine(columns)] + rows.map { Self.csvLine($0.map { $0 ?? "" }) }).joined(separator: "\n")
+    }
+
+    public static func csvLine(_ fields: [String]) -> String {
+        fields.map { $0.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
+            .joined(separator: ",")
     }
 
     public var json: String {

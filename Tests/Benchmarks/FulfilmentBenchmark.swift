@@ -10,11 +10,13 @@ import Orders
 import Postgres
 import Saga
 import ServiceKit
+import ServiceTestSupport
 
 /// End to end: paid platform orders from `erp.ingest`-style messages to `completed`, with
 /// orders, inventory, finance and the saga coordinator all running in this process on the
-/// real servers. A "carrier" marks each shipped order delivered. Prints orders per second,
-/// then, at half that rate, the latency from the platform message to `allocated`.
+/// real servers. A simulated warehouse confirms every parcel (`warehouse.<w>.shipment.confirmed`)
+/// and a simulated carrier delivers it (`carrier.<c>.tracking.delivered`). Prints orders per
+/// second, then, at half that rate, the latency from the platform message to `allocated`.
 struct FulfilmentBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fulfilment", abstract: "Platform message → completed, all services; orders/s and latency.")
 
@@ -137,21 +139,18 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             await pool.close()
         }
 
-        /// Marks shipped orders delivered, as a carrier would, until `stop` says so.
-        func carrier(until stop: @Sendable @escaping () async throws -> Bool) async throws {
-            let client = try await CommandClient.connect(environment.broker, source: "carrier", exchange: commands)
-            var told = Set<Int64>()
-            while try await !stop() {
-                let shipped = try await pool("orders").query(PostgresQuery(
-                    unsafeSQL: "SELECT id FROM \(schema("orders")).orders WHERE status = 'shipped'")).map { try $0.decode(Int64.self, at: 0) }
-                let fresh = shipped.filter { !told.contains($0) }
-                if !fresh.isEmpty {
-                    try await client.publish(try fresh.map { try client.envelope(OrderCommand.ChangeStatus(order: $0, to: "delivered", reason: "carrier scan")) })
-                    told.formUnion(fresh)
-                }
-                try await Task.sleep(for: .milliseconds(100))
+        /// A simulated warehouse confirms each allocated order's parcels and a simulated
+        /// carrier delivers them, through the same messages real ones send (``ParcelSimulator``),
+        /// until `stop` says so.
+        func warehouseAndCarrier(until stop: @Sendable @escaping () async throws -> Bool) async throws {
+            let simulator = try await ParcelSimulator.start(broker: environment.broker, events: events, ingest: commands, tag: tag, deliver: true)
+            do {
+                while try await !stop() { try await Task.sleep(for: .milliseconds(100)) }
+                await simulator.stop()
+            } catch {
+                await simulator.stop()
+                throw error
             }
-            await client.close()
         }
 
         func count(_ status: String) async throws -> Int {
@@ -168,7 +167,7 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                     AMQPMessage(exchange: commands, routingKey: "platform.web.order.created", body: $0, properties: AMQPProperties(persistent: true))
                 })
                 await publisher.close()
-                try await carrier { try await count("completed") >= total }
+                try await warehouseAndCarrier { try await count("completed") >= total }
                 return Double(total) / (monotonicSeconds() - start)
             }
         }

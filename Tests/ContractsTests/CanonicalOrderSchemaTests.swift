@@ -18,18 +18,15 @@ import Testing
         return good.replacingOccurrences(of: old, with: new)
     }
 
-    @Test func theSchemaFileAndTheSchemaIntakeChecksAreTheSame() throws {
+    @Test(arguments: [
+        ("canonical-order.schema.json", CanonicalOrderSchema.text), ("carrier-tracking.schema.json", CarrierTrackingSchema.text),
+        ("warehouse-shipment.schema.json", WarehouseShipmentSchema.text),
+    ])
+    func eachSchemaFileAndTheCopyIntakeChecksAreTheSame(file name: String, copy: String) throws {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Shared/Contracts/Orders/canonical-order.schema.json")
+            .appendingPathComponent("Shared/Contracts/Orders/\(name)")
         let text = try String(contentsOf: file, encoding: .utf8)
-        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == CanonicalOrderSchema.text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    @Test func theCarrierTrackingSchemaFileAndTheCodesCopyAreTheSame() throws {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Shared/Contracts/Orders/carrier-tracking.schema.json")
-        let text = try String(contentsOf: file, encoding: .utf8)
-        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == CarrierTrackingSchema.text.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == copy.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     @Test func aGoodOrderFollowsTheSchema() throws {

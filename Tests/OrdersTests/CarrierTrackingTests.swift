@@ -27,6 +27,7 @@ import Testing
             try await T.skuKnown(harness, "TEE-RED-M")
             try await T.ingest(harness, "platform.web.order.created", Data(OrderSamples.issueExample.utf8))
             let order = try #require(try await T.waitForOrder(harness, "SO-10001"))
+            try await ShipmentTests.allocate(harness, order.id, [(1, "SH", 2)])
             for (shipment, number) in [("S1", "SF1"), ("S2", "SF2")] {
                 let shipped = try await harness.client.send(OrderCommand.Ship(
                     order: order.id, shipment: shipment, carrier: "SF", trackingNumber: number, lines: [.init(line: 1, quantity: 1)]))

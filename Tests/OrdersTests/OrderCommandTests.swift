@@ -23,34 +23,6 @@ import Testing
             .decode(String.self, at: 0)
     }
 
-    @Test func partialShipmentsShipTheOrderWhenEveryLineHasGone() async throws {
-        try await IntakeServiceTests.withOrders { harness async throws in
-            let id = try await Self.placed(harness, "SHIP-1", paid: true, quantity: 3)
-            let first = try await harness.client.send(OrderCommand.Ship(
-                order: id, shipment: "S1", carrier: "SF", trackingNumber: "SF100", lines: [.init(line: 1, quantity: 2)]))
-            #expect(try first.decodeResult(OrderCommand.Changed.self).status == "paid", "partly shipped")
-            let tooMany = try await harness.client.send(OrderCommand.Ship(
-                order: id, shipment: "S2", carrier: "SF", trackingNumber: "SF101", lines: [.init(line: 1, quantity: 2)]))
-            #expect(tooMany.code == "validation")
-            let again = try await harness.client.send(OrderCommand.Ship(
-                order: id, shipment: "S1", carrier: "SF", trackingNumber: "SF100", lines: [.init(line: 1, quantity: 1)]))
-            #expect(again.code == "duplicate-shipment")
-            let last = try await harness.client.send(OrderCommand.Ship(
-                order: id, shipment: "S2", carrier: "SF", trackingNumber: "SF101", lines: [.init(line: 1, quantity: 1)]))
-            #expect(try last.decodeResult(OrderCommand.Changed.self).status == "shipped")
-            let moved = try await harness.client.send(OrderCommand.ChangeAddress(order: id, address: .init(country: "CN", line1: "x")))
-            #expect(moved.code == "too-late")
-            let cancel = try await harness.client.send(OrderCommand.ChangeStatus(order: id, to: "cancelled", reason: "customer asked"))
-            #expect(cancel.code == "illegal-transition")
-            #expect(cancel.reason?.contains("cannot become cancelled") == true)
-            #expect(try await harness.client.send(OrderCommand.ChangeStatus(order: id, to: "delivered", reason: "courier scan")).status == .done)
-            let history = try await harness.pool.query(PostgresQuery(
-                unsafeSQL: "SELECT to_status FROM \(harness.schema).status_history WHERE order_id = $1 ORDER BY id", binds: [id]))
-            let states = try history.map { try $0.decode(String.self, at: 0) }
-            #expect(states == ["paid", "allocated", "shipped", "delivered"])
-        }
-    }
-
     @Test func linesChangeOnlyBeforePaymentAndTotalsFollow() async throws {
         try await IntakeServiceTests.withOrders { harness async throws in
             let id = try await Self.placed(harness, "LINES-1", paid: false)

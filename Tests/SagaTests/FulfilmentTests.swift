@@ -17,8 +17,12 @@ import Testing
 @Suite(.timeLimit(.minutes(3))) struct FulfilmentTests {
     /// Orders, inventory, finance and the coordinator; `inject` changes a service's handlers
     /// (failure injection); the coordinator's replies come with `replyKey` on `erp.replies`.
+    /// With `warehouse`, a simulated warehouse confirms every allocated order's parcels
+    /// (``ParcelSimulator``); without, the test ships them itself.
     static func withSystem<T>(
-        paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(86_400), mergeWindow: Duration = .zero, backorders: Fulfilment.Backorders = .hold, replyKey: String = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())",
+        paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(86_400), shipBy: Duration = .seconds(48 * 3600),
+        mergeWindow: Duration = .zero, backorders: Fulfilment.Backorders = .hold, warehouse: Bool = true,
+        replyKey: String = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())",
         inject: [String: @Sendable (inout MessageHandlers) -> Void] = [:], _ body: (SystemHarness) async throws -> T
     ) async throws -> T {
         @Sendable func injected(_ name: String, _ definition: ServiceDefinition) -> ServiceDefinition {
@@ -40,11 +44,24 @@ import Testing
             "saga": { schema, prefix, commands, events in
                 injected("saga", SagaService.definition(
                     schema: schema, queuePrefix: prefix, settings: .init(
-                        paymentTimeout: paymentTimeout, returnGoodsTimeout: returnGoodsTimeout, mergeWindow: mergeWindow, backorders: backorders),
+                        paymentTimeout: paymentTimeout, returnGoodsTimeout: returnGoodsTimeout, shipBy: shipBy, mergeWindow: mergeWindow,
+                        backorders: backorders),
                     replyKey: replyKey,
                     eventsExchange: events, commandsExchange: commands))
             },
-        ], body)
+        ]) { system in
+            guard warehouse else { return try await body(system) }
+            let simulator = try await ParcelSimulator.start(
+                broker: ServiceHarness.environment.broker, events: system.events, ingest: system.commands, tag: system.prefix)
+            do {
+                let result = try await body(system)
+                await simulator.stop()
+                return result
+            } catch {
+                await simulator.stop()
+                throw error
+            }
+        }
     }
 
     static func stock(_ system: SystemHarness) async throws {
@@ -118,24 +135,87 @@ import Testing
             #expect(costed, "finance booked the cost of the two shirts at their lot cost")
             // The order is completed before the saga has the reply that says so.
             let sagaCompleted = try await eventually {
-                try await system.pool("saga").query(PostgresQuery(unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances"))
-                    .map { try $0.decode(String.self, at: 0) } == ["completed"]
+                try await system.pool("saga").query(PostgresQuery(unsafeSQL: "SELECT type || ':' || status FROM \(system.schema("saga")).instances ORDER BY type"))
+                    .map { try $0.decode(String.self, at: 0) } == ["fulfilment:completed", "shipment:completed"]
             }
             #expect(sagaCompleted)
             try await SplitTests.invariantsHold(system)
         }
     }
 
-    @Test func anOrderNoSingleWarehouseCanSupplyShipsOneParcelPerWarehouse() async throws {
-        try await Self.withSystem { system async throws in
+    /// Publishes a warehouse's shipment confirmation as a warehouse system would.
+    static func confirm(_ system: SystemHarness, warehouse: String, order: Int64, shipment: String, lines: [(Int, Int)], tracking: String) async throws {
+        let body = """
+            {"order": \(order), "shipment_id": "\(shipment)", "carrier": "sf", "tracking_number": "\(tracking)", \
+            "shipped_at": "2026-11-29T08:00:00Z", "lines": [\(lines.map { #"{"line": \#($0.0), "quantity": \#($0.1)}"# }.joined(separator: ", "))]}
+            """
+        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+        _ = try await publisher.publish(AMQPMessage(
+            exchange: system.commands, routingKey: "warehouse.\(warehouse).shipment.confirmed", body: Data(body.utf8),
+            properties: AMQPProperties(contentType: "application/json", persistent: true)))
+        await publisher.close()
+    }
+
+    static func level(_ system: SystemHarness, _ sku: String, _ warehouse: String) async throws -> (onHand: Int, reserved: Int) {
+        let row = try await system.pool("inventory").query(PostgresQuery(
+            unsafeSQL: "SELECT on_hand, reserved FROM \(system.schema("inventory")).stock WHERE sku = $1 AND warehouse = $2", binds: [sku, warehouse]))[0]
+        return (try row.decode(Int.self, at: 0), try row.decode(Int.self, at: 1))
+    }
+
+    @Test func eachWarehouseShipsItsOwnParcelAndEachParcelIssuesOnlyItsOwnStock() async throws {
+        try await Self.withSystem(warehouse: false) { system async throws in
             try await SplitTests.stock(system)
-            let id = try await SplitTests.place(system, "E2E-WH", paid: true)
+            let placed = try await SplitTests.place(system, "E2E-WH", paid: true, untilShipped: false)
+            let allocated = try await Self.waitFor(system, "E2E-WH", status: "allocated")
+            let id = try #require(allocated)
+            #expect(id == placed)
+            let list = try await InventoryReports(schema: system.schema("inventory")).pickList(warehouse: "BJ", system.pool("inventory"))
+            let picks = list.rows.map { [$0[0], $0[1], $0[2], $0[5]] }
+            #expect(picks == [[String(id), "2", "CAP-BLUE", "1"]], "the cap is picked in Beijing: \(list.table)")
+            try await Self.confirm(system, warehouse: "SH", order: id, shipment: "SH-1", lines: [(1, 2)], tracking: "SF-SH-1")
+            let partly = try await Self.waitFor(system, "E2E-WH", status: "partially_shipped")
+            #expect(partly == id)
+            let shirtsIssued = try await eventually { try await Self.level(system, "TEE-RED-M", "SH") == (onHand: 8, reserved: 0) }
+            #expect(shirtsIssued, "the shirts left Shanghai")
+            let capHeld = try await Self.level(system, "CAP-BLUE", "BJ")
+            #expect(capHeld.reserved == 1, "the cap stays reserved in Beijing until its parcel leaves")
+            try await Self.confirm(system, warehouse: "BJ", order: id, shipment: "BJ-1", lines: [(2, 1)], tracking: "SF-BJ-1")
+            let shipped = try await Self.waitFor(system, "E2E-WH", status: "shipped")
+            #expect(shipped == id)
             let parcels = try await system.pool("orders").query(PostgresQuery(unsafeSQL: """
-                SELECT s.id || ':' || string_agg(l.line || 'x' || l.quantity, ',' ORDER BY l.line)
+                SELECT s.id || '@' || s.warehouse || ':' || string_agg(l.line || 'x' || l.quantity, ',' ORDER BY l.line)
                 FROM \(system.schema("orders")).shipments s JOIN \(system.schema("orders")).shipment_lines l ON l.order_id = s.order_id AND l.shipment = s.id
-                WHERE s.order_id = $1 GROUP BY s.id ORDER BY s.id
+                WHERE s.order_id = $1 GROUP BY s.id, s.warehouse ORDER BY s.id
                 """, binds: [id])).map { try $0.decode(String.self, at: 0) }
-            #expect(parcels == ["S-\(id)-BJ:2x1", "S-\(id)-SH:1x2"], "the cap from Beijing, the shirts from Shanghai")
+            #expect(parcels == ["BJ-1@BJ:2x1", "SH-1@SH:1x2"], "the cap from Beijing, the shirts from Shanghai")
+            let capIssued = try await eventually { try await Self.level(system, "CAP-BLUE", "BJ").reserved == 0 }
+            #expect(capIssued)
+            try await SplitTests.invariantsHold(system)
+        }
+    }
+
+    @Test func anAllocatedOrderNotShippedByItsDeadlineIsFlaggedAndStillShips() async throws {
+        try await Self.withSystem(shipBy: .seconds(1), warehouse: false) { system async throws in
+            try await Self.stock(system)
+            try await Self.place(system, "E2E-LATE", paid: true)
+            let id = try #require(try await Self.waitFor(system, "E2E-LATE", status: "allocated"))
+            let flagged = try await eventually(within: 30) {
+                try await system.pool("orders").query(PostgresQuery(
+                    unsafeSQL: "SELECT attention FROM \(system.schema("orders")).orders WHERE id = $1", binds: [id]))[0]
+                    .decode(String?.self, at: 0)?.contains("not shipped within") == true
+            }
+            #expect(flagged, "flagged for attention, not cancelled")
+            #expect(try await Self.status(system, "E2E-LATE")?.status == "allocated")
+            try await Self.confirm(system, warehouse: "SH", order: id, shipment: "LATE-1", lines: [(1, 2)], tracking: "SF-LATE")
+            let shipped = try await Self.waitFor(system, "E2E-LATE", status: "shipped")
+            #expect(shipped == id, "a late order still ships")
+            let sagaStep = try await eventually {
+                try await system.pool("saga").query(PostgresQuery(unsafeSQL: """
+                    SELECT h.step FROM \(system.schema("saga")).history h JOIN \(system.schema("saga")).instances i ON i.id = h.saga_id
+                    WHERE i.type = 'fulfilment' ORDER BY h.seq DESC LIMIT 1
+                    """))[0].decode(String.self, at: 0) == "await delivery"
+            }
+            #expect(sagaStep, "the fulfilment went on to wait for delivery")
         }
     }
 
@@ -203,6 +283,25 @@ import Testing
             let saga = try await system.pool("saga").query(PostgresQuery(unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances"))
             let sagaStates = try saga.map { try $0.decode(String.self, at: 0) }
             #expect(sagaStates == ["compensated"])
+        }
+    }
+
+    @Test func anAllocatedOrderCancelledBeforeItsParcelLeftIsReleasedAndALateConfirmationIsQuarantined() async throws {
+        try await Self.withSystem(warehouse: false) { system async throws in
+            try await Self.stock(system)
+            try await Self.place(system, "E2E-CXL", paid: true)
+            let id = try #require(try await Self.waitFor(system, "E2E-CXL", status: "allocated"))
+            let cancelled = try await system.client.send(OrderCommand.ChangeStatus(order: id, to: "cancelled", reason: "customer changed their mind"))
+            #expect(cancelled.status == .done, "\(cancelled)")
+            let released = try await eventually { try await Self.level(system, "TEE-RED-M", "SH") == (onHand: 10, reserved: 0) }
+            #expect(released, "the reservation went back; nothing was issued")
+            try await Self.confirm(system, warehouse: "SH", order: id, shipment: "TOO-LATE", lines: [(1, 2)], tracking: "SF-X")
+            let quarantined = try await eventually {
+                try await system.pool("orders").query(PostgresQuery(
+                    unsafeSQL: "SELECT code FROM \(system.schema("orders")).quarantine")).map { try $0.decode(String.self, at: 0) } == ["illegal-transition"]
+            }
+            #expect(quarantined, "a parcel for a cancelled order is kept with its reason, not recorded")
+            #expect(try await Self.status(system, "E2E-CXL")?.status == "cancelled")
         }
     }
 

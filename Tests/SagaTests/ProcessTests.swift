@@ -136,6 +136,20 @@ import Testing
 
             // A return, with finance down when the refund is due.
             let shipped = try await Self.place(system, pool, "P-RET", paid: true)
+            let isAllocated = try await eventually(within: 30) { try await Self.status(pool, order: shipped) == "allocated" }
+            #expect(isAllocated)
+            // Each warehouse ships what its pick list holds for the order, by erpctl as an operator would.
+            for warehouse in ["BJ", "SH"] {
+                let list = try await system.erpctl(["warehouse", "pick-list", "--warehouse", warehouse, "--format", "json"])
+                #expect(list.status == 0, "\(list.output)")
+                struct Pick: Decodable { let order: String; let line: Int; let take: Int }
+                let picks = try JSONDecoder().decode([Pick].self, from: Data(list.output.utf8)).filter { $0.order == String(shipped) }
+                #expect(!picks.isEmpty, "\(list.output)")
+                let sent = try await system.erpctl(
+                    ["orders", "ship", "--order", String(shipped), "--shipment", "P-RET-\(warehouse)", "--carrier", "sf", "--tracking", "SF-\(warehouse)",
+                     "--warehouse", warehouse] + picks.flatMap { ["--line", "\($0.line):\($0.take)"] })
+                #expect(sent.status == 0, "\(sent.output)")
+            }
             let isShipped = try await eventually(within: 30) { try await Self.status(pool, order: shipped) == "shipped" }
             #expect(isShipped)
             let delivered = try await client.send(OrderCommand.ChangeStatus(order: shipped, to: "delivered", reason: "courier scan"))

@@ -151,7 +151,7 @@ import Testing
         var crossResults: [InvariantResult] = []
         let crossHeld = try await eventually(within: 10) {
             crossResults = try await cross.booksFollowGoods(system.pool("finance")) + cross.ordersInvoicedOnce(system.pool("finance"))
-            if sagas { crossResults += try await cross.backordersMove(system.pool("finance")) }
+            if sagas { crossResults += try await cross.backordersMove(system.pool("finance")) + cross.shipmentsIssued(system.pool("finance")) }
             return crossResults.allSatisfy(\.held)
         }
         let broken = crossResults.filter { !$0.held }

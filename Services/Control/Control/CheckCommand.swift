@@ -66,6 +66,11 @@ struct CheckCommand: AsyncParsableCommand {
                 results += try await cross.backordersMove(pool).map {
                     InvariantResult(name: "5. sagas: \($0.name)", held: $0.held, violations: $0.violations)
                 }
+                if try await pool.query("SELECT to_regclass('inventory.movements') IS NOT NULL")[0].decode(Bool.self, at: 0) {
+                    results += try await cross.shipmentsIssued(pool).map {
+                        InvariantResult(name: "5. sagas: \($0.name)", held: $0.held, violations: $0.violations)
+                    }
+                }
             }
             if try await pool.query("SELECT to_regclass('saga.instances') IS NOT NULL")[0].decode(Bool.self, at: 0) {
                 results += try await SagaInvariants().check(pool).map {

@@ -24,6 +24,19 @@ public struct ServerOptions: ParsableArguments {
         }
     }
 
+    /// Runs `body` with a one-connection pool on the database, closed after; a failure is
+    /// one line saying what was being read.
+    func reading(_ what: String, _ body: (PostgresPool) async throws -> Void) async throws {
+        let pool = PostgresPool(configuration: try database(), size: 1)
+        do {
+            try await reporting("reading \(what)") { try await body(pool) }
+            await pool.close()
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+
     func broker() throws -> AMQPConfiguration {
         do {
             var configuration = try AMQPConfiguration(url: amqpURL)

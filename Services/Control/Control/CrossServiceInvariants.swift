@@ -78,6 +78,31 @@ public struct CrossServiceInvariants: Sendable {
         ], pool)
     }
 
+    /// What left the warehouses is what inventory issued: per order and SKU, the units of
+    /// its shipments equal the units issued for it (a parcel whose issue is still on its way,
+    /// its shipment saga waiting, is not counted yet).
+    public func shipmentsIssued(_ pool: PostgresPool) async throws -> [InvariantResult] {
+        let o = PostgresQuery.quoteIdentifier(orders), i = PostgresQuery.quoteIdentifier(inventory), s = PostgresQuery.quoteIdentifier(saga)
+        return try await InvariantChecks.run([
+            ("the stock issued for every order is what its shipments hold, SKU by SKU", """
+                WITH shipped AS (
+                    SELECT sl.order_id::text AS ref, l.sku, sum(sl.quantity) AS units
+                    FROM \(o).shipment_lines sl JOIN \(o).order_lines l ON l.order_id = sl.order_id AND l.line = sl.line
+                    GROUP BY 1, 2
+                ), issued AS (
+                    SELECT reference AS ref, sku, -sum(quantity) AS units FROM \(i).movements WHERE kind = 'issue' GROUP BY 1, 2
+                )
+                SELECT 'order ' || coalesce(sh.ref, iss.ref) || ', ' || coalesce(sh.sku, iss.sku) || ': ' || coalesce(sh.units, 0)
+                       || ' shipped, ' || coalesce(iss.units, 0) || ' issued'
+                FROM shipped sh FULL JOIN issued iss ON iss.ref = sh.ref AND iss.sku = sh.sku
+                WHERE coalesce(sh.units, 0) <> coalesce(iss.units, 0)
+                  AND NOT EXISTS (
+                      SELECT 1 FROM \(s).instances x
+                      WHERE x.type = 'shipment' AND x.status = 'waiting' AND x.key LIKE 'order:' || coalesce(sh.ref, iss.ref) || ':shipment:%')
+                """),
+        ], pool)
+    }
+
     /// Every message in every parking queue is listed by `erpctl dead list` with its reason.
     public static func parkedMessagesExplained(queues: [String], broker: AMQPConfiguration) async throws -> InvariantResult {
         var violations: [String] = []

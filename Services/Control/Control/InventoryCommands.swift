@@ -212,16 +212,7 @@ struct InventoryCommands: AsyncParsableCommand {
         @OptionGroup var servers: ServerOptions
         @Flag(help: "Print JSON instead of a table.") var json = false
 
-        func withPool(_ body: (PostgresPool) async throws -> Void) async throws {
-            let pool = PostgresPool(configuration: try servers.database(), size: 1)
-            do {
-                try await reporting("reading the inventory") { try await body(pool) }
-                await pool.close()
-            } catch {
-                await pool.close()
-                throw error
-            }
-        }
+        func withPool(_ body: (PostgresPool) async throws -> Void) async throws { try await servers.reading("the inventory", body) }
     }
 
     struct Levels: AsyncParsableCommand {
@@ -285,3 +276,29 @@ struct InventoryCommands: AsyncParsableCommand {
 }
 
 extension InventoryCommand.QuarantineDisposition: ExpressibleByArgument {}
+
+/// `erpctl warehouse ...`: what a warehouse is to do.
+struct WarehouseCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warehouse", abstract: "What a warehouse is to pick and ship.", subcommands: [PickList.self])
+
+    struct PickList: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pick-list",
+            abstract: "The allocated lines waiting to ship from a warehouse, oldest order first, with the lots FEFO takes.",
+            discussion: "A parcel is confirmed with `erpctl orders ship` or a warehouse.<warehouse>.shipment.confirmed message.")
+        @OptionGroup var servers: ServerOptions
+        @Option var warehouse: String
+        @Option(help: "table, csv or json.") var format = "table"
+
+        func validate() throws {
+            guard ["table", "csv", "json"].contains(format) else { throw ValidationError("--format: '\(format)' is not table, csv or json") }
+        }
+        func run() async throws {
+            try await servers.reading("the inventory") { pool in
+                let list = try await InventoryReports().pickList(warehouse: warehouse, pool)
+                print(format == "csv" ? list.csv : format == "json" ? list.json : list.table)
+            }
+        }
+    }
+}

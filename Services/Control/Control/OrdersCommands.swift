@@ -261,10 +261,7 @@ struct OrdersCommands: AsyncParsableCommand {
             // Without --limit an export takes every order the filters select, a page at a time.
             let limit = filters.limit
             let encoder = MessageCoding.encoder()
-            func csv(_ fields: [String]) -> String {
-                fields.map { $0.contains(where: { ",\"\n".contains($0) }) ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
-                    .joined(separator: ",")
-            }
+            func csv(_ fields: [String]) -> String { ReportTable.csvLine(fields) }
             if format == "csv" {
                 print(csv(["platform", "shop", "external_id", "placed_at", "currency", "line", "sku", "quantity", "unit_price", "discount", "shipping_fee", "payment_status", "payment_amount"]))
             }
@@ -303,22 +300,40 @@ struct OrdersCommands: AsyncParsableCommand {
     }
 
     struct Ship: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a shipment (partial or complete).")
+        static let configuration = CommandConfiguration(
+            abstract: "Record a parcel a warehouse sent (partial or complete); its stock is issued.",
+            discussion: "Only lines allocated to the warehouse and not yet shipped may ship. The same shipment again changes nothing.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
         @Option var shipment: String
-        @Option var carrier: String
+        @Option(help: "The carrier's code, in lower case (as in carrier.<carrier>.tracking.<event>).") var carrier: String
         @Option(name: .customLong("tracking")) var trackingNumber: String
         @Option(name: .customLong("line"), help: "LINE:QUANTITY, once per line shipped.") var lines: [String] = []
-        func validate() throws { _ = try parsedLines() }
+        @Option(help: "The warehouse it left (needed when the lines are allocated in several).") var warehouse: String?
+        @Option(name: .customLong("shipped-at"), help: "When it left, ISO 8601 (default: now).") var shippedAt: String?
+        @Option(name: .customLong("weight-grams")) var weightGrams: Int?
+        func validate() throws {
+            _ = try parsedLines()
+            _ = try parsedShippedAt()
+            if let weightGrams, weightGrams <= 0 { throw ValidationError("--weight-grams: \(weightGrams) is not a positive weight") }
+        }
         func parsedLines() throws -> [OrderCommand.ShipmentLine] {
             guard !lines.isEmpty else { throw ValidationError("give at least one --line LINE:QUANTITY") }
             return try lines.map { try lineQuantity($0, option: "--line") }
         }
+        func parsedShippedAt() throws -> Date? {
+            guard let shippedAt else { return nil }
+            guard let date = ISODateTime.parse(shippedAt) else {
+                throw ValidationError("--shipped-at: '\(shippedAt)' is not an ISO 8601 date-time such as 2026-11-28T10:15:00Z")
+            }
+            return date
+        }
         func run() async throws {
             try await send(
-                OrderCommand.Ship(order: order, shipment: shipment, carrier: carrier, trackingNumber: trackingNumber, lines: try parsedLines()),
+                OrderCommand.Ship(
+                    order: order, shipment: shipment, carrier: carrier, trackingNumber: trackingNumber, lines: try parsedLines(), warehouse: warehouse,
+                    shippedAt: try parsedShippedAt(), weightGrams: weightGrams),
                 servers: servers, output: output)
         }
     }

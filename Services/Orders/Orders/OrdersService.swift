@@ -4,8 +4,10 @@ import Messaging
 import ServiceKit
 
 /// The orders service. Queues:
-/// - `orders.ingest`: platform messages (`platform.#`) and carriers' tracking events
-///   (`carrier.#`) from `erp.ingest`, taken by ``Intake``;
+/// - `orders.ingest`: platform messages (`platform.#`) from `erp.ingest`, taken by ``Intake``;
+/// - `orders.ingest.shipments`: warehouses' shipment confirmations (`warehouse.#`) and
+///   carriers' tracking events (`carrier.#`) from `erp.ingest`, taken by ``Intake`` on a
+///   consumer of their own (a flood of platform orders does not hold up the parcels);
 /// - `orders.ingest.unrouted`: what `erp.ingest` could route to no queue (its alternate
 ///   exchange `erp.ingest.unrouted`), quarantined as `bad-routing-key`;
 /// - `orders.events`: `catalog.sku.changed.v1`, copied into `orders.skus` (orders on hold
@@ -28,11 +30,17 @@ public enum OrdersService {
         // an ingest exchange of its own names its own, or has none).
         let unrouted = unroutedExchange ?? (ingestExchange == Exchanges.ingest ? Exchanges.unrouted : nil)
         var registry = MessageHandlers()
-        handlers.register(in: &registry, ingestQueue: "\(queuePrefix).ingest", unroutedQueue: "\(queuePrefix).ingest.unrouted")
+        handlers.register(
+            in: &registry, ingestQueues: ["\(queuePrefix).ingest", "\(queuePrefix).ingest.shipments"], unroutedQueue: "\(queuePrefix).ingest.unrouted")
         var queues = [
             ServiceQueue(
                 name: "\(queuePrefix).ingest",
-                bindings: [QueueBinding(exchange: ingestExchange, routingKey: "platform.#"), QueueBinding(exchange: ingestExchange, routingKey: "carrier.#")]),
+                bindings: [QueueBinding(exchange: ingestExchange, routingKey: "platform.#")]),
+            ServiceQueue(
+                name: "\(queuePrefix).ingest.shipments",
+                bindings: [
+                    QueueBinding(exchange: ingestExchange, routingKey: "warehouse.#"), QueueBinding(exchange: ingestExchange, routingKey: "carrier.#"),
+                ]),
             ServiceQueue(
                 name: "\(queuePrefix).events",
                 bindings: [
@@ -55,8 +63,8 @@ struct OrderHandlers: Sendable {
     let returnPolicy: ReturnPolicy
     var orders: OrderStore { intake.orders }
 
-    func register(in registry: inout MessageHandlers, ingestQueue: String, unroutedQueue: String) {
-        registry.raw(queue: ingestQueue) { delivery, context in try await intake.handle(delivery, context) }
+    func register(in registry: inout MessageHandlers, ingestQueues: [String], unroutedQueue: String) {
+        for queue in ingestQueues { registry.raw(queue: queue) { delivery, context in try await intake.handle(delivery, context) } }
         registry.raw(queue: unroutedQueue) { delivery, context in try await intake.handleUnrouted(delivery, context) }
         registry.on(CatalogEvent.SKUChanged.self, skuChanged)
         registry.command(OrderCommand.RetryQuarantined.self, retry)

@@ -16,6 +16,7 @@ struct Coordinator: Sendable {
     let exchange: SagaEngine<Exchange.Data>
     let split = SagaEngine(Split.definition)
     let merge = SagaEngine(Merge.definition)
+    let shipments = SagaEngine(ShipmentIssue.definition)
     /// Zero: orders are not merged automatically.
     let mergeWindow: Duration
     /// What this coordinator wrote, decoded (see ``SagaStateCache``).
@@ -26,9 +27,9 @@ struct Coordinator: Sendable {
     var backorders: Fulfilment.Backorders = .hold
     var backorderQueue: BackorderQueue { BackorderQueue(schema: store.schema) }
 
-    /// The order states a saga waits for (payment, delivery) or stops at (cancellation):
+    /// The order states a saga waits for (payment, shipment, delivery) or stops at (cancellation):
     /// the coordinator's queue is bound to changes into these, and to changes out of on_hold.
-    static let awaitedStatuses: Set<String> = ["paid", "delivered", "cancelled"]
+    static let awaitedStatuses: Set<String> = ["paid", "shipped", "delivered", "cancelled"]
 
     /// Where the commands and events of a transaction go: a handler's outbox, or the timer's.
     typealias Send = @Sendable ([Outbox.Entry]) async throws -> Void
@@ -68,6 +69,15 @@ struct Coordinator: Sendable {
                     ? .abort(reason: event.reason) : .event(type: OrderEvent.StatusChanged.type, body: body)
                 try await advance(row, input: input, context)
             }
+        }
+        // A parcel a warehouse confirmed issues its own stock.
+        registry.on(OrderEvent.Shipped.self) { event, context in
+            guard let warehouse = event.warehouse else {
+                throw PermanentMessageError("validation", "shipment \(event.shipment) of order \(event.order) names no warehouse to issue its stock from")
+            }
+            try await start(
+                shipments, ShipmentIssue.Data(order: event.order, shipment: event.shipment, warehouse: warehouse, lines: event.lines),
+                key: ShipmentIssue.key(order: event.order, shipment: event.shipment), context)
         }
         // A return asked for on a platform (intake matched it to the order); its RMA is the platform's.
         registry.on(OrderEvent.ReturnRequested.self) { event, context in
@@ -133,7 +143,7 @@ struct Coordinator: Sendable {
     func resumedFulfilment(_ event: OrderEvent.StatusChanged, _ context: HandlerContext) async throws -> Fulfilment.Data? {
         if let old = try await store.byKey(Fulfilment.key(order: event.order), in: context.transaction), old.status == "compensated" {
             var data = try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: old.state).data
-            (data.reservations, data.lots, data.deliveryAssumed, data.mergeHold) = ([], [], nil, nil)
+            (data.reservations, data.deliveryAssumed, data.shipLate, data.mergeHold) = ([], nil, nil, nil)
             data.paid = data.paid || event.to == "paid"
             data.fromBackorder = try await backorderQueue.contains(order: event.order, in: context.transaction) ? true : nil
             return data
@@ -163,6 +173,7 @@ struct Coordinator: Sendable {
         case Merge.type: return try await advance(merge, row, input, tx, causation: causation, effects: effects)
         case Return.type: return try await advance(returns, row, input, tx, causation: causation, effects: effects)
         case Exchange.type: return try await advance(exchange, row, input, tx, causation: causation, effects: effects)
+        case ShipmentIssue.type: return try await advance(shipments, row, input, tx, causation: causation, effects: effects)
         default: throw SagaTypeError(type: row.type)
         }
     }

@@ -19,6 +19,9 @@ public enum SagaService {
         public var paymentTimeout: Duration
         /// How long a return waits for its goods before it is cancelled.
         public var returnGoodsTimeout: Duration
+        /// How long an allocated order may wait for its shipments before it is flagged and
+        /// announced late (`orders.order.ship_late.v1`); nothing is cancelled.
+        public var shipBy: Duration
         /// How long fulfilment waits for a delivery scan before it takes the parcel as delivered.
         public var deliveryTimeout: Duration
         /// How long a new order is held for another of the same customer to the same address
@@ -26,14 +29,15 @@ public enum SagaService {
         public var mergeWindow: Duration
         public var backorders: Fulfilment.Backorders
         public init(
-            paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(30 * 86_400),
+            paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(30 * 86_400), shipBy: Duration = .seconds(48 * 3600),
             deliveryTimeout: Duration = .seconds(30 * 86_400), mergeWindow: Duration = .zero, backorders: Fulfilment.Backorders = .hold
         ) {
             (self.paymentTimeout, self.returnGoodsTimeout, self.deliveryTimeout) = (paymentTimeout, returnGoodsTimeout, deliveryTimeout)
+            self.shipBy = shipBy
             (self.mergeWindow, self.backorders) = (mergeWindow, backorders)
         }
         /// `ERP_SAGA_PAYMENT_TIMEOUT_SECONDS` (default 1800), `ERP_SAGA_RETURN_GOODS_DAYS` (default 30),
-        /// `ERP_SAGA_DELIVERY_DAYS` (default 30), `ERP_MERGE_WINDOW_SECONDS` (default 0: off), `ERP_SAGA_BACKORDERS`
+        /// `ERP_SHIP_BY_HOURS` (default 48), `ERP_SAGA_DELIVERY_DAYS` (default 30), `ERP_MERGE_WINDOW_SECONDS` (default 0: off), `ERP_SAGA_BACKORDERS`
         /// (`hold`, the default, or `cancel`).
         public init(environment: [String: String]) throws {
             let settings = EnvironmentReader(environment)
@@ -41,6 +45,7 @@ public enum SagaService {
             self.init(
                 paymentTimeout: .seconds(try settings.integer("ERP_SAGA_PAYMENT_TIMEOUT_SECONDS", default: 1800, in: 1...year * day)),
                 returnGoodsTimeout: .seconds(try settings.integer("ERP_SAGA_RETURN_GOODS_DAYS", default: 30, in: 1...year) * day),
+                shipBy: .seconds(try settings.integer("ERP_SHIP_BY_HOURS", default: 48, in: 1...year * 24) * 3600),
                 deliveryTimeout: .seconds(try settings.integer("ERP_SAGA_DELIVERY_DAYS", default: 30, in: 1...year) * day),
                 mergeWindow: .seconds(try settings.integer("ERP_MERGE_WINDOW_SECONDS", default: 0, in: 0...day)),
                 backorders: try settings.choice("ERP_SAGA_BACKORDERS", default: Fulfilment.Backorders.hold))
@@ -53,7 +58,7 @@ public enum SagaService {
     ) -> ServiceDefinition {
         let coordinator = Coordinator(
             store: SagaStore(schema: schema), fulfilment: SagaEngine(Fulfilment.definition(
-                paymentTimeout: settings.paymentTimeout, deliveryTimeout: settings.deliveryTimeout, mergeWindow: settings.mergeWindow,
+                paymentTimeout: settings.paymentTimeout, shipBy: settings.shipBy, deliveryTimeout: settings.deliveryTimeout, mergeWindow: settings.mergeWindow,
                 backorders: settings.backorders)),
             returns: SagaEngine(Return.definition(goodsTimeout: settings.returnGoodsTimeout)),
             exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), mergeWindow: settings.mergeWindow, replyKey: replyKey,
@@ -72,6 +77,7 @@ public enum SagaService {
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(from: "on_hold")),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnInspected.type.rawValue),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnRequested.type.rawValue),
+                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Shipped.type.rawValue),
                 ] + Coordinator.stockArrivals.map { QueueBinding(exchange: eventsExchange, routingKey: $0.rawValue) }),
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "saga.#")]),
             ],

@@ -121,11 +121,19 @@ public enum InventoryCommand {
         public init(order: String) { self.order = order }
     }
 
-    /// Ships an order's reservations (FEFO lots, FIFO cost).
+    /// Ships reserved units (FEFO lots, FIFO cost): one parcel's lines from the warehouse it
+    /// left, or (with no lines) everything the order holds.
     public struct Issue: Message, Equatable {
         public static let type: MessageType = "inventory.issue_stock.v1"
         public var order: String
-        public init(order: String) { self.order = order }
+        /// The parcel (each is issued once).
+        public var shipment: String?
+        public var warehouse: String?
+        /// Order lines and the units of each in the parcel.
+        public var lines: [OrderCommand.ShipmentLine]?
+        public init(order: String, shipment: String? = nil, warehouse: String? = nil, lines: [OrderCommand.ShipmentLine]? = nil) {
+            (self.order, self.shipment, self.warehouse, self.lines) = (order, shipment, warehouse, lines)
+        }
     }
 
     public enum ReturnCondition: String, Codable, Sendable {

@@ -38,7 +38,11 @@ public enum InventoryEvent {
         public static let type: MessageType = "inventory.stock.issued.v1"
         public var order: String
         public var lots: [InventoryResult.IssuedLot]
-        public init(order: String, lots: [InventoryResult.IssuedLot]) { (self.order, self.lots) = (order, lots) }
+        /// The parcel they left in (absent when a whole order was issued at once).
+        public var shipment: String?
+        public init(order: String, lots: [InventoryResult.IssuedLot], shipment: String? = nil) {
+            (self.order, self.lots, self.shipment) = (order, lots, shipment)
+        }
     }
 
     /// Units back from a customer: into a lot (sellable) or into quarantine, at `unitCost`

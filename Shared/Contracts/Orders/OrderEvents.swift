@@ -167,21 +167,6 @@ extension OrderCommand {
         public init(line: Int, quantity: Int) { (self.line, self.quantity) = (line, quantity) }
     }
 
-    /// Records a shipment (carrier, tracking number, the lines and quantities in it). The
-    /// order becomes `shipped` when every line has shipped in full; until then the
-    /// shipments are partial.
-    public struct Ship: Message, Equatable {
-        public static let type: MessageType = "orders.ship.v1"
-        public var order: Int64
-        public var shipment: String
-        public var carrier: String
-        public var trackingNumber: String
-        public var lines: [ShipmentLine]
-        public init(order: Int64, shipment: String, carrier: String, trackingNumber: String, lines: [ShipmentLine]) {
-            (self.order, self.shipment, self.carrier, self.trackingNumber, self.lines) = (order, shipment, carrier, trackingNumber, lines)
-        }
-    }
-
     public struct Changed: Codable, Sendable, Equatable {
         public var order: Int64
         public var status: String
@@ -189,34 +174,6 @@ extension OrderCommand {
         public init(order: Int64, status: String, total: Money) { (self.order, self.status, self.total) = (order, status, total) }
     }
 }
-
-extension OrderCommand {
-    /// Records several shipments of an order at once (one per warehouse it ships from),
-    /// each as ``Ship`` would; all or none.
-    public struct ShipParcels: Message, Equatable {
-        public static let type: MessageType = "orders.ship_parcels.v1"
-        public var order: Int64
-        public var parcels: [Ship]
-        public init(order: Int64, parcels: [Ship]) { (self.order, self.parcels) = (order, parcels) }
-    }
-}
-
-extension OrderEvent {
-    public struct Shipped: Message, Equatable {
-        public static let type: MessageType = "orders.order.shipment_recorded.v1"
-        public var order: Int64
-        public var shipment: String
-        public var carrier: String
-        public var trackingNumber: String
-        public var lines: [OrderCommand.ShipmentLine]
-        /// Whether every line has now shipped in full.
-        public var complete: Bool
-        public init(order: Int64, shipment: String, carrier: String, trackingNumber: String, lines: [OrderCommand.ShipmentLine], complete: Bool) {
-            (self.order, self.shipment, self.carrier, self.trackingNumber, self.lines, self.complete) = (order, shipment, carrier, trackingNumber, lines, complete)
-        }
-    }
-}
-
 
 extension OrderEvent.StatusChanged {
     /// Published with routing key `orders.order.status_changed.v1.<from>.<to>` (`new` for a

@@ -50,19 +50,35 @@ extension InventoryHandlers {
         return InventoryResult.Released(order: command.order, units: units)
     }
 
+    /// Issues one parcel's lines from the warehouse it left (or, with no lines, everything
+    /// the order holds): FEFO lots, announced with their FIFO cost for finance.
     func issue(_ command: InventoryCommand.Issue, _ context: HandlerContext) async throws -> InventoryResult.Issued {
         try Self.require(command.order, "order")
         let issued: [StockStore.IssuedLot]
         do {
-            issued = try await store.issue(order: command.order, today: .today(), in: context.transaction)
+            if let lines = command.lines {
+                guard let warehouse = command.warehouse else { throw Self.validation("a parcel's lines are issued from a named warehouse") }
+                try Self.require(warehouse, "warehouse")
+                guard !lines.isEmpty else { throw Self.validation("a parcel holds at least one line") }
+                var units: [Int: Int] = [:]
+                for line in lines {
+                    try Self.requirePositive(line.quantity, "quantity of line \(line.line)")
+                    guard units.updateValue(line.quantity, forKey: line.line) == nil else { throw Self.validation("line \(line.line) appears twice") }
+                }
+                issued = try await store.issue(order: command.order, warehouse: warehouse, lines: units, today: .today(), in: context.transaction)
+            } else {
+                issued = try await store.issue(order: command.order, today: .today(), in: context.transaction)
+            }
         } catch let problem as FEFO.Problem {
             throw CommandRefused("lots-short", "order \(command.order): the unexpired lots cannot supply it (\(problem.description))")
+        } catch let short as StockStore.ShortReservation {
+            throw CommandRefused("not-reserved", "order \(command.order)\(command.shipment.map { ", shipment \($0)" } ?? ""): \(short.description)")
         }
         guard !issued.isEmpty else { throw CommandRefused("nothing-reserved", "order \(command.order) holds no reservation to issue") }
         let lots = issued.map {
             InventoryResult.IssuedLot(sku: $0.sku, warehouse: $0.warehouse, lot: $0.lot, quantity: $0.quantity, unitCost: $0.unitCost)
         }
-        try await context.publish(event: InventoryEvent.Issued(order: command.order, lots: lots))
+        try await context.publish(event: InventoryEvent.Issued(order: command.order, lots: lots, shipment: command.shipment))
         return InventoryResult.Issued(order: command.order, lots: lots)
     }
 }

@@ -191,12 +191,56 @@ public struct StockStore: Sendable {
         let reservations = try await tx.query(PostgresQuery(unsafeSQL: """
             DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity
             """, binds: [order]))
-        struct Place: Hashable { let sku: String, warehouse: String }
         var quantities: [Place: Int] = [:]
         for row in reservations {
             let place = Place(sku: try row.decode(String.self, column: "sku"), warehouse: try row.decode(String.self, column: "warehouse"))
             quantities[place, default: 0] += try row.decode(Int.self, column: "quantity")
         }
+        return try await take(quantities, order: order, today: today, in: tx)
+    }
+
+    /// Why a parcel's lines could not be issued: a line holds less reserved in the warehouse.
+    public struct ShortReservation: Error, Equatable, CustomStringConvertible {
+        public let line: Int
+        public let wanted: Int
+        public let reserved: Int
+        public let warehouse: String
+        public var description: String { "line \(line): \(wanted) shipped from \(warehouse), \(reserved) reserved there" }
+    }
+
+    /// Ships one parcel: `lines` (order line → units) of the order's reservations in
+    /// `warehouse`, from the lots first expiring; what is not in the parcel stays reserved.
+    public func issue(
+        order: String, warehouse: String, lines: [Int: Int], today: BusinessDate, in tx: PostgresTransaction
+    ) async throws -> [IssuedLot] {
+        let held = try await tx.query("""
+            SELECT line, sku, quantity FROM \(identifier: schema).reservations
+            WHERE order_id = \(order) AND warehouse = \(warehouse) AND line = ANY(\(Array(lines.keys))::int[]) FOR UPDATE
+            """)
+        var reserved: [Int: (sku: String, quantity: Int)] = [:]
+        for row in held { reserved[try row.decode(Int.self, column: "line")] = (try row.decode(String.self, column: "sku"), try row.decode(Int.self, column: "quantity")) }
+        var quantities: [Place: Int] = [:]
+        for (line, wanted) in lines.sorted(by: { $0.key < $1.key }) {
+            guard let place = reserved[line], place.quantity >= wanted else {
+                throw ShortReservation(line: line, wanted: wanted, reserved: reserved[line]?.quantity ?? 0, warehouse: warehouse)
+            }
+            if wanted == place.quantity {
+                try await tx.queue("DELETE FROM \(identifier: schema).reservations WHERE order_id = \(order) AND line = \(line) AND warehouse = \(warehouse)")
+            } else {
+                try await tx.queue("""
+                    UPDATE \(identifier: schema).reservations SET quantity = quantity - \(wanted)
+                    WHERE order_id = \(order) AND line = \(line) AND warehouse = \(warehouse)
+                    """)
+            }
+            quantities[Place(sku: place.sku, warehouse: warehouse), default: 0] += wanted
+        }
+        return try await take(quantities, order: order, today: today, in: tx)
+    }
+
+    struct Place: Hashable { let sku: String, warehouse: String }
+
+    /// Takes reserved units from the lots first expiring: lowers on hand and reserved.
+    private func take(_ quantities: [Place: Int], order: String, today: BusinessDate, in tx: PostgresTransaction) async throws -> [IssuedLot] {
         var issued: [IssuedLot] = []
         let needs = quantities.map { (sku: $0.key.sku, warehouse: $0.key.warehouse, quantity: $0.value) }
         for need in needs.sorted(by: { ($0.sku, $0.warehouse) < ($1.sku, $1.warehouse) }) {

@@ -4,6 +4,8 @@ public enum OrderStatus: String, Codable, Sendable, CaseIterable {
     case pendingPayment = "pending_payment"
     case paid
     case allocated
+    /// Some of its lines have shipped; the rest are still reserved.
+    case partiallyShipped = "partially_shipped"
     case shipped
     case delivered
     case completed
@@ -22,7 +24,8 @@ public enum OrderStatus: String, Codable, Sendable, CaseIterable {
     public static let transitions: [OrderStatus: Set<OrderStatus>] = [
         .pendingPayment: [.paid, .cancelled, .onHold, .split, .merged],
         .paid: [.allocated, .cancelled, .onHold, .split, .merged],
-        .allocated: [.shipped, .cancelled, .onHold, .split],
+        .allocated: [.partiallyShipped, .shipped, .cancelled, .onHold, .split],
+        .partiallyShipped: [.shipped],
         .shipped: [.delivered, .returnRequested],
         .delivered: [.completed, .returnRequested],
         .completed: [.returnRequested],

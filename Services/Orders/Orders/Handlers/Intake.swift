@@ -36,8 +36,8 @@ struct Intake: Sendable {
     /// The raw handler of `orders.ingest`.
     func handle(_ delivery: RawDelivery, _ context: HandlerContext) async throws {
         let message = Self.message(delivery)
-        if TrackingUpdate.isTracking(message.routingKey) {
-            if let rejection = try await guarded(context, { try await self.takeTracking(message, context) }) {
+        if TrackingUpdate.isTracking(message.routingKey) || WarehouseShipment.isShipment(message.routingKey) {
+            if let rejection = try await guarded(context, { _ = try await self.take(message, context) }) {
                 try await reject(message, rejection, context)
             }
             return
@@ -60,7 +60,7 @@ struct Intake: Sendable {
         let message = Self.message(delivery)
         try await reject(message, IntakeRejection(
             "bad-routing-key",
-            "no service takes routing key '\(PrintableText.of(message.routingKey))' on \(message.exchange) (expected platform.<platform>.order.<event>, platform.<platform>.return.requested)"),
+            "no service takes routing key '\(PrintableText.of(message.routingKey))' on \(message.exchange) (expected platform.<platform>.order.<event>, platform.<platform>.return.requested, warehouse.<warehouse>.shipment.confirmed, carrier.<carrier>.tracking.<event>)"),
             context)
     }
 
@@ -78,10 +78,14 @@ struct Intake: Sendable {
             signature: header(IngestMessage.signatureHeader), shopHeader: header(IngestMessage.shopifyShopHeader), body: delivery.body)
     }
 
-    /// Takes a message from outside: an order (its outcome), a return request or a tracking event (nil).
+    /// Takes a message from outside: an order (its outcome), a return request, a shipment confirmation or a tracking event (nil).
     func take(_ message: IngestMessage, _ context: HandlerContext) async throws -> Outcome? {
         if TrackingUpdate.isTracking(message.routingKey) {
             try await takeTracking(message, context)
+            return nil
+        }
+        if WarehouseShipment.isShipment(message.routingKey) {
+            try await takeShipment(message, context)
             return nil
         }
         if PlatformReturn.isReturnRequest(message.routingKey) {

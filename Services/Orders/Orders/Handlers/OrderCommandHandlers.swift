@@ -12,16 +12,9 @@ extension OrderHandlers {
         registry.command(OrderCommand.ChangeShippingMethod.self, changeShippingMethod)
         registry.command(OrderCommand.ChangeLine.self, changeLine)
         registry.command(OrderCommand.AddLine.self, addLine)
-        registry.command(OrderCommand.Ship.self, ship)
-        registry.command(OrderCommand.ShipParcels.self) { command, context in
-            guard !command.parcels.isEmpty else { throw CommandRefused("validation", "no parcels") }
-            guard command.parcels.allSatisfy({ $0.order == command.order }) else {
-                throw CommandRefused("validation", "every parcel is of order \(command.order)")
-            }
-            var changed: OrderCommand.Changed?
-            for parcel in command.parcels { changed = try await ship(parcel, context) }
-            return changed!
-        }
+        registry.command(OrderCommand.Allocate.self, allocate)
+        registry.command(OrderCommand.Ship.self) { command, context in try await intake.recordShipment(command, actor: context.envelope.source, context) }
+        registry.command(OrderCommand.ReportShipLate.self, reportShipLate)
         registry.command(OrderCommand.Split.self, split)
         registry.command(OrderCommand.UndoSplit.self, undoSplit)
         registry.command(OrderCommand.Merge.self, merge)
@@ -45,11 +38,16 @@ extension OrderHandlers {
         guard let target = OrderStatus(rawValue: command.to) else {
             throw CommandRefused("validation", "'\(command.to)' is not a status (\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard target != .shipped else { throw CommandRefused("validation", "an order becomes shipped by recording its shipments (orders.ship.v1)") }
+        guard target != .shipped, target != .partiallyShipped else {
+            throw CommandRefused("validation", "an order becomes \(target.rawValue) by recording its shipments (orders.ship.v1)")
+        }
         let reason = command.reason.trimmingCharacters(in: .whitespaces)
         guard !reason.isEmpty else { throw CommandRefused("validation", "a status change needs a reason") }
         let order = try await locked(command.order, context)
         guard order.status.canMove(to: target) else { throw Self.refusal(OrderTransitionError(from: order.status, to: target)) }
+        if target == .allocated, try await orders.shippable(order.id, in: context.transaction).isEmpty {
+            throw CommandRefused("validation", "an order becomes allocated when its stock is reserved (orders.allocate.v1); order \(order.id) holds no allocation")
+        }
         try await intake.move(order.id, from: order.status, to: target, reason: reason, actor: context.envelope.source, order.total, context)
         return OrderCommand.Changed(order: order.id, status: target.rawValue, total: order.total)
     }
@@ -131,44 +129,6 @@ extension OrderHandlers {
         let snapshot = try await orders.snapshot(id, in: context.transaction)
         try await orders.recordChange(snapshot, what: what, actor: context.envelope.source, in: context.transaction)
         try await context.publish(event: OrderEvent.Changed(snapshot: snapshot, what: what))
-    }
-
-    func ship(_ command: OrderCommand.Ship, _ context: HandlerContext) async throws -> OrderCommand.Changed {
-        for (value, field) in [(command.shipment, "shipment"), (command.carrier, "carrier"), (command.trackingNumber, "tracking_number")]
-        where value.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw CommandRefused("validation", "\(field) is empty")
-        }
-        guard !command.lines.isEmpty else { throw CommandRefused("validation", "a shipment holds at least one line") }
-        guard Set(command.lines.map(\.line)).count == command.lines.count else { throw CommandRefused("validation", "a line appears twice in the shipment") }
-        let order = try await locked(command.order, context)
-        guard [.paid, .allocated].contains(order.status) else {
-            throw CommandRefused("illegal-transition", "an order that is \(order.status.rawValue) cannot ship (it must be paid or allocated)")
-        }
-        let left = try await orders.unshipped(order.id, in: context.transaction)
-        for line in command.lines {
-            guard let remaining = left[line.line] else { throw CommandRefused("unknown-line", "order \(order.id) has no line \(line.line)") }
-            guard line.quantity > 0, line.quantity <= remaining else {
-                throw CommandRefused("validation", "line \(line.line): \(line.quantity) to ship, \(remaining) left to ship")
-            }
-        }
-        guard try await orders.addShipment(command, in: context.transaction) else {
-            throw CommandRefused("duplicate-shipment", "order \(order.id) already has shipment \(command.shipment)")
-        }
-        let complete = command.lines.reduce(into: left) { $0[$1.line, default: 0] -= $1.quantity }.values.allSatisfy { $0 == 0 }
-        try await context.publish(event: OrderEvent.Shipped(
-            order: order.id, shipment: command.shipment, carrier: command.carrier, trackingNumber: command.trackingNumber, lines: command.lines,
-            complete: complete))
-        var status = order.status
-        if complete {
-            if status == .paid {
-                try await intake.move(order.id, from: .paid, to: .allocated, reason: "shipped directly", actor: context.envelope.source, order.total, context)
-            }
-            try await intake.move(
-                order.id, from: .allocated, to: .shipped, reason: "shipment \(command.shipment) by \(command.carrier) (\(command.trackingNumber))",
-                actor: context.envelope.source, order.total, context)
-            status = .shipped
-        }
-        return OrderCommand.Changed(order: order.id, status: status.rawValue, total: order.total)
     }
 
     /// Finance recorded a payment: a pending order becomes paid once nothing is owed on it

@@ -70,31 +70,6 @@ extension OrderStore {
         try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).skus WHERE code = $1 AND active", binds: [sku])).first != nil
     }
 
-    /// What is still to ship per line: ordered minus shipped.
-    public func unshipped(_ id: Int64, in tx: PostgresTransaction) async throws -> [Int: Int] {
-        var result: [Int: Int] = [:]
-        for row in try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT l.line, l.quantity - coalesce(sum(s.quantity), 0) AS left
-            FROM \(s).order_lines l LEFT JOIN \(s).shipment_lines s ON s.order_id = l.order_id AND s.line = l.line
-            WHERE l.order_id = $1 GROUP BY l.line, l.quantity
-            """, binds: [id])) {
-            result[try row.decode(Int.self, column: "line")] = try row.decode(Int.self, column: "left")
-        }
-        return result
-    }
-
-    /// Records a shipment; false if one with this id exists for the order.
-    public func addShipment(_ command: OrderCommand.Ship, in tx: PostgresTransaction) async throws -> Bool {
-        let inserted = try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).shipments (id, order_id, carrier, tracking_number) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
-            """, binds: [command.shipment, command.order, command.carrier, command.trackingNumber]))
-        guard inserted.affectedRows == 1 else { return false }
-        try await tx.queue(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).shipment_lines (order_id, shipment, line, quantity)
-            SELECT $1, $2, l.line, l.quantity FROM unnest($3::int[], $4::int[]) AS l (line, quantity)
-            """, binds: [command.order, command.shipment, command.lines.map(\.line), command.lines.map(\.quantity)]))
-        return true
-    }
 }
 
 extension OrderStore {

@@ -12,6 +12,18 @@ public struct OrderInvariants: Sendable {
     public func check(_ pool: PostgresPool) async throws -> [InvariantResult] {
         let s = PostgresQuery.quoteIdentifier(schema)
         return try await InvariantChecks.run([
+            ("3. no order line ships more than was ordered, nor from a warehouse more than was allocated there", """
+                SELECT 'order ' || l.order_id || ' line ' || l.line || ': ' || sum(sl.quantity) || ' shipped of ' || l.quantity || ' ordered'
+                FROM \(s).order_lines l JOIN \(s).shipment_lines sl ON sl.order_id = l.order_id AND sl.line = l.line
+                GROUP BY l.order_id, l.line, l.quantity HAVING sum(sl.quantity) > l.quantity
+                UNION ALL
+                SELECT 'order ' || a.order_id || ' line ' || a.line || ': ' || sum(sl.quantity) || ' shipped from ' || a.warehouse || ', '
+                       || a.quantity || ' allocated there'
+                FROM \(s).allocations a
+                JOIN \(s).shipments sh ON sh.order_id = a.order_id AND sh.warehouse = a.warehouse
+                JOIN \(s).shipment_lines sl ON sl.order_id = sh.order_id AND sl.shipment = sh.id AND sl.line = a.line
+                GROUP BY a.order_id, a.line, a.warehouse, a.quantity HAVING sum(sl.quantity) > a.quantity
+                """),
             ("3. a split's children sum to the parent, line by line", """
                 SELECT 'order ' || p.id || ' line ' || l.line || ': its children have ' || coalesce(sum(cl.quantity), 0) || ' units, '
                        || coalesce(sum(cl.total_minor), 0) || ' total, ' || coalesce(sum(cl.discount_minor), 0) || ' discount; the parent '

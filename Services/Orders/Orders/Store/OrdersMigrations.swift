@@ -104,5 +104,6 @@ public enum OrdersMigrations {
         partialExchangeIndex,
         quarantineBytes,
         tracking,
+        warehouseShipments,
     ]
 }

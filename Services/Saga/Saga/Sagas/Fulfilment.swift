@@ -3,9 +3,12 @@ import Foundation
 import SagaKit
 
 /// Order fulfilment: (hold for the merge window, when automatic merging is on) → reserve stock → wait for payment (paid orders skip it; unpaid ones are
-/// cancelled at the deadline) → mark the order allocated → issue the stock (FEFO lots; finance
-/// books their cost) → record one shipment per warehouse → wait for delivery (with no delivery scan in
-/// time, the parcel is taken as delivered) → complete. A failure
+/// cancelled at the deadline) → allocate the order (what is reserved where, for the
+/// warehouses to pick) → wait until the warehouses confirmed every line shipped (each
+/// confirmed parcel issues its own stock: ``ShipmentIssue``; past the ship-by deadline the
+/// order is flagged and announced late, and the wait goes on) → wait for delivery (with no
+/// delivery scan in time, the parcels are taken as delivered) → complete. Nothing about a
+/// shipment is made up here. A failure
 /// releases what was reserved; then a refused reservation puts the order on hold
 /// (backorder) or cancels it (``Backorders``), an unpaid timeout cancels it and voids its invoice, and a cancellation
 /// (the order became cancelled before shipment) voids the invoice or refunds the payment.
@@ -18,11 +21,12 @@ public enum Fulfilment {
         public var region: String?
         public var paid: Bool
         public var reservations: [InventoryResult.Reservation] = []
-        public var lots: [InventoryResult.IssuedLot] = []
         /// What the customer pays (refunded in full when a paid order is cancelled).
         public var total: Money?
         /// No delivery scan came in time: the parcel is taken as delivered.
         public var deliveryAssumed: Bool?
+        /// Not shipped by the ship-by deadline: reported late, still waited for.
+        public var shipLate: Bool?
         /// Held for the merge window first (automatic merging is on and the order is new).
         public var mergeHold: Bool?
         /// Released from the backorder queue: once reserved, it leaves the queue and the next
@@ -46,18 +50,9 @@ public enum Fulfilment {
 
     public static func key(order: Int64) -> String { "order:\(order):fulfilment" }
 
-    /// One shipment per warehouse the order is reserved in (`S-<order>` when there is one,
-    /// `S-<order>-<warehouse>` when there are several), with the units of each line it holds.
-    static func parcels(_ data: Data) -> [OrderCommand.Ship] {
-        let byWarehouse = Dictionary(grouping: data.reservations, by: \.warehouse).sorted { $0.key < $1.key }
-        return byWarehouse.map { warehouse, reservations in
-            var quantities: [Int: Int] = [:]
-            for reservation in reservations { quantities[reservation.line, default: 0] += reservation.quantity }
-            let shipment = byWarehouse.count == 1 ? "S-\(data.order)" : "S-\(data.order)-\(warehouse)"
-            return OrderCommand.Ship(
-                order: data.order, shipment: shipment, carrier: "default", trackingNumber: "pending-\(shipment)",
-                lines: quantities.sorted { $0.key < $1.key }.map { .init(line: $0.key, quantity: $0.value) })
-        }
+    /// What the order is to ship from where: its reservations.
+    static func allocations(_ data: Data) -> [OrderCommand.Allocation] {
+        data.reservations.map { .init(line: $0.line, sku: $0.sku, warehouse: $0.warehouse, quantity: $0.quantity) }
     }
 
     struct StatusChange: Decodable { let order: Int64; let to: String }
@@ -78,8 +73,8 @@ public enum Fulfilment {
     }
 
     public static func definition(
-        paymentTimeout: Duration = .seconds(1800), deliveryTimeout: Duration = .seconds(30 * 86_400), mergeWindow: Duration = .zero,
-        backorders: Backorders = .hold
+        paymentTimeout: Duration = .seconds(1800), shipBy: Duration = .seconds(48 * 3600), deliveryTimeout: Duration = .seconds(30 * 86_400),
+        mergeWindow: Duration = .zero, backorders: Backorders = .hold
     ) -> SagaDefinition<Data> {
         SagaDefinition(
             type: type,
@@ -97,14 +92,19 @@ public enum Fulfilment {
                 SagaStep(
                     "await payment", timeout: paymentTimeout, skip: { $0.paid }, action: { _ in nil },
                     awaiting: .event(OrderEvent.StatusChanged.type), matches: statusBecomes("paid"), onSuccess: { data, _ in data.paid = true }),
-                SagaStep("allocate", action: { data in
-                    let warehouses = Array(Set(data.reservations.map(\.warehouse))).sorted().joined(separator: ", ")
-                    return try SagaCommand(OrderCommand.ChangeStatus(order: data.order, to: "allocated", reason: "stock reserved in \(warehouses)"))
-                }),
+                SagaStep("allocate", action: { try SagaCommand(OrderCommand.Allocate(order: $0.order, allocations: allocations($0))) }),
+                // The warehouses confirm their parcels (orders.ship.v1 or warehouse.<w>.shipment.confirmed);
+                // the order becomes shipped once every line has.
                 SagaStep(
-                    "issue stock", action: { try SagaCommand(InventoryCommand.Issue(order: $0.reference)) },
-                    onSuccess: { data, result in data.lots = try result?.decode(InventoryResult.Issued.self).lots ?? [] }),
-                SagaStep("record shipments", action: { try SagaCommand(OrderCommand.ShipParcels(order: $0.order, parcels: parcels($0))) }),
+                    "await shipment", timeout: shipBy, onTimeout: .proceed, action: { _ in nil }, awaiting: .event(OrderEvent.StatusChanged.type),
+                    matches: statusBecomes("shipped"), onSuccess: { data, body in if body == nil { data.shipLate = true } }),
+                SagaStep("report late", skip: { $0.shipLate != true }, action: { data in
+                    try SagaCommand(OrderCommand.ReportShipLate(order: data.order, hours: Int(shipBy.components.seconds / 3600)))
+                }),
+                // Still waited for; if not even by the delivery limit, the saga stops for a person (nothing is undone).
+                SagaStep(
+                    "await shipment after deadline", timeout: deliveryTimeout, forwardOnly: true, skip: { $0.shipLate != true }, action: { _ in nil },
+                    awaiting: .event(OrderEvent.StatusChanged.type), matches: statusBecomes("shipped")),
                 SagaStep(
                     "await delivery", timeout: deliveryTimeout, onTimeout: .proceed, action: { _ in nil }, awaiting: .event(OrderEvent.StatusChanged.type),
                     matches: statusBecomes("delivered"), onSuccess: { data, body in if body == nil { data.deliveryAssumed = true } }),

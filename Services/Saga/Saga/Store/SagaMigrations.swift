@@ -69,5 +69,6 @@ public enum SagaMigrations {
             UPDATE instances SET state = state - 'history' WHERE state ? 'history';
             """),
         backorders,
+        warehouseShipments,
     ]
 }

@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "OrdersTests",
             dependencies: [
-                "Orders", "Contracts", "Messaging", "Postgres", "AMQP", "TestSupport", "ServiceTestSupport",
+                "Orders", "Contracts", "Messaging", "Postgres", "AMQP", "ServiceKit", "TestSupport", "ServiceTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             path: "Tests/OrdersTests"),

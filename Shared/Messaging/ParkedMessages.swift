@@ -87,42 +87,7 @@ public enum ParkedMessages {
         _ parkingQueue: String, broker: AMQPConfiguration, limit: Int,
         _ body: ([AMQPDelivery], AMQPConsumer) async throws -> T
     ) async throws -> T {
-        let admin = try await AMQPConnection.connect(broker)
-        let available: Int
-        do {
-            available = try await admin.declareQueue(parkingQueue, passive: true).messageCount
-            await admin.close()
-        } catch {
-            await admin.close()
-            throw error
-        }
-        let wanted = min(available, limit)
-        let consumer = try await AMQPConsumer.start(
-            broker, queue: parkingQueue, prefetch: UInt16(clamping: max(1, min(wanted, 65_535))), reconnect: false)
-        var deliveries: [AMQPDelivery] = []
-        let deadline = ContinuousClock.now + .seconds(5)
-        while deliveries.count < wanted && ContinuousClock.now < deadline {
-            let missing = wanted - deliveries.count
-            let batch = try await withThrowingTaskGroup(of: [AMQPDelivery].self) { group in
-                group.addTask { try await consumer.nextBatch(max: missing) }
-                group.addTask {
-                    try await Task.sleep(for: .milliseconds(500))
-                    return []
-                }
-                let first = try await group.next() ?? []
-                group.cancelAll()
-                return first
-            }
-            deliveries += batch
-        }
-        do {
-            let result = try await body(deliveries, consumer)
-            await consumer.close()
-            return result
-        } catch {
-            await consumer.close()
-            throw error
-        }
+        try await QueuePeek.withMessages(parkingQueue, broker: broker, limit: limit, body)
     }
 
     static func describe(_ delivery: AMQPDelivery, parkingQueue: String) -> ParkedMessage {

@@ -17,6 +17,9 @@ public enum Exchanges {
     public static let retry = "erp.retry"
     /// Parked messages: key `<queue>` routes to that queue's parking queue.
     public static let dead = "erp.dead"
+    /// What the ERP tells the platforms back, key `platform.<platform>.<kind>`; each
+    /// platform's connector reads its queue `outbound.<platform>`.
+    public static let outbound = "erp.outbound"
 }
 
 /// A binding of a service queue to an exchange.
@@ -70,7 +73,7 @@ public enum Topology {
     public static func declareExchanges(on connection: AMQPConnection, replacingOutdatedIngest: Bool = false) async throws -> Bool {
         let current = try await declareIngest(
             Exchanges.ingest, unrouted: Exchanges.unrouted, replacingOutdated: replacingOutdatedIngest, on: connection)
-        for exchange in [Exchanges.events, Exchanges.commands, Exchanges.retry, Exchanges.dead] {
+        for exchange in [Exchanges.events, Exchanges.commands, Exchanges.retry, Exchanges.dead, Exchanges.outbound] {
             try await connection.declareExchange(exchange, type: .topic, durable: true)
         }
         try await connection.declareExchange(Exchanges.replies, type: .direct, durable: true)
@@ -98,6 +101,20 @@ public enum Topology {
             try await connection.deleteExchange(name)
             try await connection.declareExchange(name, type: .topic, durable: true, arguments: arguments)
             return true
+        }
+    }
+
+    /// The queue a platform's connector reads what the ERP tells the platform.
+    public static func outboundQueue(platform: String) -> String { "outbound.\(platform)" }
+
+    /// Declares each platform's outbound queue on `exchange`: durable, quorum, no delivery
+    /// limit (a connector that fails a message does not lose it), bound to
+    /// `platform.<platform>.#`, so that nothing is lost while a connector is away.
+    public static func declareOutbound(platforms: [String], exchange: String = Exchanges.outbound, prefix: String = "", on connection: AMQPConnection) async throws {
+        for platform in platforms.sorted() {
+            let queue = prefix + outboundQueue(platform: platform)
+            try await connection.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
+            try await connection.bindQueue(queue, to: exchange, routingKey: "platform.\(platform).#")
         }
     }
 

@@ -1,3 +1,4 @@
+import AMQP
 import Logging
 import Messaging
 import Postgres
@@ -21,6 +22,12 @@ public struct ServiceDefinition: Sendable {
     /// Background services the host runs beside the consumers (e.g. the saga timer), made
     /// with the host's pool and logger.
     public var background: [@Sendable (PostgresPool, Logger) -> any Service] = []
+    /// More of the topology the service needs besides its own queues (e.g. the platforms'
+    /// outbound queues it publishes to), declared at start-up after them.
+    public var topology: [@Sendable (AMQPConnection) async throws -> Void] = []
+    /// The queues and exchanges `topology` declares (tests and benchmarks delete them after).
+    public var otherQueues: [String] = []
+    public var otherExchanges: [String] = []
 
     public init(
         name: String, schema: String, defaultHTTPPort: Int, migrations: [PostgresMigration], queues: [ServiceQueue],

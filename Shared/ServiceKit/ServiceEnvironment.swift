@@ -112,3 +112,29 @@ public struct EnvironmentReader: Sendable {
         return choice
     }
 }
+
+/// Settings of telling the platforms back that more than one service reads.
+extension EnvironmentReader {
+    /// `ERP_OUTBOUND_PLATFORMS` (comma separated, lower case; default `shopify,web`), sorted.
+    public func outboundPlatforms() throws -> [String] {
+        guard let listed = value("ERP_OUTBOUND_PLATFORMS") else { return ["shopify", "web"] }
+        let platforms = Set(listed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
+        guard platforms.allSatisfy({ $0.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") } }) else {
+            throw ConfigurationError(variable: "ERP_OUTBOUND_PLATFORMS", value: listed, expected: "platform names (lower case letters, digits, -), comma separated")
+        }
+        return platforms.sorted()
+    }
+
+    /// `ERP_SHOPIFY_LOCATION_<WAREHOUSE>`: the Shopify location id of each warehouse named.
+    public func shopifyLocations() throws -> [String: Int64] {
+        var locations: [String: Int64] = [:]
+        for name in environment.keys where name.hasPrefix("ERP_SHOPIFY_LOCATION_") {
+            guard let value = value(name) else { continue }
+            guard let id = Int64(value), id > 0 else {
+                throw ConfigurationError(variable: name, value: value, expected: "a Shopify location id (a positive whole number)")
+            }
+            locations[String(name.dropFirst("ERP_SHOPIFY_LOCATION_".count))] = id
+        }
+        return locations
+    }
+}

@@ -43,6 +43,7 @@ public final class ServiceHost: Sendable {
                             "erp.ingest was declared by an earlier version, without its alternate exchange: a message no queue takes is lost until `erpctl topology declare` replaces it")
                     }
                     for queue in definition.queues { try await Topology.declare(queue, on: connection) }
+                    for declare in definition.topology { try await declare(connection) }
                 } catch {
                     await connection.close()
                     throw error

@@ -130,6 +130,8 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                 for queue in host.definition.queues {
                     await Topology.delete(queue, on: admin)
                 }
+                for queue in host.definition.otherQueues { _ = try? await admin.deleteQueue(queue) }
+                for exchange in host.definition.otherExchanges { try? await admin.deleteExchange(exchange) }
             }
             try? await admin.deleteExchange(commands)
             try? await admin.deleteExchange(events)

@@ -126,6 +126,8 @@ struct IntakeBenchmark: AsyncParsableCommand {
         for queue in definition.queues {
             await Topology.delete(queue, on: admin)
         }
+        for queue in definition.otherQueues { _ = try? await admin.deleteQueue(queue) }
+        for other in definition.otherExchanges { try? await admin.deleteExchange(other) }
         try? await admin.deleteExchange(exchange)
         try? await admin.deleteExchange(eventsOut)
         await admin.close()

@@ -49,6 +49,7 @@ import Testing
         "inventory/1": "25f243121111347d880ecc85ebf214d1f0ca14a5e6ac2aef167b703c8a613315",
         "inventory/2": "59a0001ee98066e05523172a1e3d3ae9bc739a8453188876ff329da2f6491b3b",
         "inventory/3": "0044fad72fe315eced4df9936cc662289d84644dfc796b4977b727be1947f7b1",
+        "inventory/4": "1c18a30c5026d4232babed623d8a0fdfad98347a0ba44f9914cbd40ce726f223",
         "inventory/messaging/1": "85c221deb51dd16545f46f5f9b580b0ceef1c5e3850d5232486f585e6d2aff23",
         "inventory/messaging/2": "d75b36dc97570ebe11ca453a49917b204fca694b3fd5206589d4940c22a2d3f4",
         "inventory/messaging/3": "5d3af03f69659529c395efd6807a34475089ce412e15d220fe54cdd5877f6958",

@@ -12,11 +12,12 @@ import Testing
 @Suite(.timeLimit(.minutes(3))) struct IntakeServiceTests {
     static func withOrders<T>(
         configuration: IngestConfiguration = IngestConfiguration(secrets: ["signed": "s3cret"]).adding("signed"),
+        outbound: OutboundConfiguration = OutboundConfiguration(),
         _ body: (ServiceHarness) async throws -> T
     ) async throws -> T {
         try await ServiceHarness.run(prefix: "t_ord", { schema, queue, exchange in
             OrdersService.definition(
-                schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), configuration: configuration,
+                schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), configuration: configuration, outbound: outbound,
                 ingestExchange: exchange, eventsExchange: exchange, commandsExchange: exchange)
         }, body)
     }

@@ -29,6 +29,8 @@ enum HostRunner {
     static func tearDown(_ definitions: [ServiceDefinition], exchanges: [String], setup: AMQPConnection, environment: ServiceEnvironment) async {
         for definition in definitions {
             for queue in definition.queues { await Topology.delete(queue, on: setup) }
+            for queue in definition.otherQueues { _ = try? await setup.deleteQueue(queue) }
+            for exchange in definition.otherExchanges { try? await setup.deleteExchange(exchange) }
         }
         for exchange in exchanges { try? await setup.deleteExchange(exchange) }
         await setup.close()

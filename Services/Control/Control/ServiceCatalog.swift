@@ -1,3 +1,4 @@
+import Foundation
 import Catalog
 import Finance
 import Inventory
@@ -10,7 +11,7 @@ import ServiceKit
 /// itself here when it lands.
 public enum ServiceCatalog {
     public static var all: [ServiceDefinition] {
-        [SampleService.definition(), CatalogService.definition(), InventoryService.definition(), OrdersService.definition(), FinanceService.definition(), SagaService.definition()]
+        [SampleService.definition(), CatalogService.definition(), InventoryService.definition(), OrdersService.definition(outbound: (try? OutboundConfiguration(environment: ProcessInfo.processInfo.environment)) ?? OutboundConfiguration()), FinanceService.definition(), SagaService.definition()]
     }
 
     public static func named(_ name: String) -> ServiceDefinition? {

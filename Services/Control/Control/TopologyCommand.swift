@@ -19,6 +19,7 @@ struct TopologyCommand: AsyncParsableCommand {
                     try await Topology.declareExchanges(on: connection, replacingOutdatedIngest: true)
                     for service in ServiceCatalog.all {
                         for queue in service.queues { try await Topology.declare(queue, on: connection) }
+                        for declare in service.topology { try await declare(connection) }
                     }
                     await connection.close()
                 } catch {
@@ -27,7 +28,7 @@ struct TopologyCommand: AsyncParsableCommand {
                 }
             }
             let queues = ServiceCatalog.all.flatMap { $0.queues.map(\.name) }
-            print("declared exchanges \(Exchanges.ingest) (alternate exchange \(Exchanges.unrouted)), \(Exchanges.events), \(Exchanges.commands), \(Exchanges.replies), \(Exchanges.retry), \(Exchanges.dead) and queues \(queues.joined(separator: ", "))")
+            print("declared exchanges \(Exchanges.ingest) (alternate exchange \(Exchanges.unrouted)), \(Exchanges.events), \(Exchanges.commands), \(Exchanges.replies), \(Exchanges.retry), \(Exchanges.dead), \(Exchanges.outbound) and queues \(queues.joined(separator: ", "))")
         }
     }
 }

@@ -4,21 +4,39 @@ import ServiceKit
 
 /// The inventory service: warehouses, stock by lot, reservations, transfers, returns,
 /// reorder rules. It consumes `inventory.commands` (every `inventory.*` command on
-/// `erp.commands`); the handlers for each command are in `Handlers/`.
+/// `erp.commands`); the handlers for each command are in `Handlers/`. It tells the
+/// platforms their stock levels on `erp.outbound` (``StockLevelPublisher``).
 public enum InventoryService {
     public static let name = "inventory"
 
     /// `commandsExchange` is `erp.commands` except in tests, which give each service its own.
+    /// With `stockLevels`, the platforms are told their stock levels (``StockLevelPublisher``)
+    /// on `outboundExchange` (`erp.outbound`; a test names its own).
     public static func definition(
-        schema: String = "inventory", queue: String = "inventory.commands", commandsExchange: String = Exchanges.commands
+        schema: String = "inventory", queue: String = "inventory.commands", commandsExchange: String = Exchanges.commands,
+        stockLevels: StockLevelSettings? = nil, outboundExchange: String = Exchanges.outbound
     ) -> ServiceDefinition {
         let handlers = InventoryHandlers(schema: schema)
         var registry = MessageHandlers()
         handlers.register(in: &registry)
-        return ServiceDefinition(
+        var definition = ServiceDefinition(
             name: name, schema: schema, defaultHTTPPort: 8092, migrations: InventoryMigrations.all,
             queues: [ServiceQueue(name: queue, bindings: [QueueBinding(exchange: commandsExchange, routingKey: "inventory.#")])],
             handlers: registry)
+        if let stockLevels {
+            // A test's own outbound exchange has queues named after the service's queue.
+            let prefix = outboundExchange == Exchanges.outbound ? "" : "\(queue)."
+            definition.topology = [{ connection in
+                if outboundExchange != Exchanges.outbound { try await connection.declareExchange(outboundExchange, type: .topic, durable: false) }
+                try await Topology.declareOutbound(platforms: stockLevels.platforms, exchange: outboundExchange, prefix: prefix, on: connection)
+            }]
+            definition.otherQueues = stockLevels.platforms.map { prefix + Topology.outboundQueue(platform: $0) }
+            if outboundExchange != Exchanges.outbound { definition.otherExchanges = [outboundExchange] }
+            definition.background = [{ pool, logger in
+                StockLevelPublisher(schema: schema, settings: stockLevels, exchange: outboundExchange, pool: pool, logger: logger)
+            }]
+        }
+        return definition
     }
 }
 

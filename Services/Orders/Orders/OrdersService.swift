@@ -12,19 +12,29 @@ import ServiceKit
 ///   exchange `erp.ingest.unrouted`), quarantined as `bad-routing-key`;
 /// - `orders.events`: `catalog.sku.changed.v1`, copied into `orders.skus` (orders on hold
 ///   for an unknown SKU proceed when it appears), and `finance.payment.received.v1` (a
-///   pending order becomes paid);
+///   pending order becomes paid), and `finance.refund.recorded.v1` (told to the platform);
 /// - `orders.commands`: every `orders.*` command.
+///
+/// It tells the platforms back on `erp.outbound` (``OutboundPublisher``) and declares their
+/// queues `outbound.<platform>` (`ERP_OUTBOUND_PLATFORMS`).
 public enum OrdersService {
     public static let name = "orders"
 
     /// Tests give each service its own exchanges; `queuePrefix` names the three queues.
     public static func definition(
         schema: String = "orders", queuePrefix: String = "orders", configuration: IngestConfiguration = IngestConfiguration(),
-        returnPolicy: ReturnPolicy = ReturnPolicy(), ingestExchange: String = Exchanges.ingest, unroutedExchange: String? = nil,
-        eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands
+        returnPolicy: ReturnPolicy = ReturnPolicy(), outbound: OutboundConfiguration = OutboundConfiguration(),
+        ingestExchange: String = Exchanges.ingest, unroutedExchange: String? = nil,
+        eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands, outboundExchange: String? = nil
     ) -> ServiceDefinition {
+        // erp.outbound, except beside a test's own ingest exchange: then one of the test's own
+        // (never the ingest exchange, whose platform.# binding would read the messages back).
+        let outboundExchange = outboundExchange ?? (ingestExchange == Exchanges.ingest ? Exchanges.outbound : "\(queuePrefix).outbound")
+        let store = OrderStore(schema: schema)
         let handlers = OrderHandlers(
-            intake: Intake(orders: OrderStore(schema: schema), quarantine: QuarantineStore(schema: schema), configuration: configuration),
+            intake: Intake(
+                orders: store, quarantine: QuarantineStore(schema: schema), configuration: configuration,
+                outbound: OutboundPublisher(exchange: outboundExchange, configuration: outbound, orders: store)),
             returnPolicy: returnPolicy)
         // The alternate exchange of the ingest exchange; by default erp.ingest's (a test with
         // an ingest exchange of its own names its own, or has none).
@@ -46,15 +56,26 @@ public enum OrdersService {
                 bindings: [
                     QueueBinding(exchange: eventsExchange, routingKey: CatalogEvent.SKUChanged.type.rawValue),
                     QueueBinding(exchange: eventsExchange, routingKey: FinanceEvent.PaymentReceived.type.rawValue),
+                    QueueBinding(exchange: eventsExchange, routingKey: FinanceEvent.RefundRecorded.type.rawValue),
                 ]),
             ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "orders.#")]),
         ]
         if let unrouted {
             queues.append(ServiceQueue(name: "\(queuePrefix).ingest.unrouted", bindings: [QueueBinding(exchange: unrouted, routingKey: "#")]))
         }
-        return ServiceDefinition(
+        var definition = ServiceDefinition(
             name: name, schema: schema, defaultHTTPPort: 8093, migrations: OrdersMigrations.all, queues: queues,
             handlers: registry)
+        // The platforms' outbound queues exist before anything is told to them.
+        let platforms = outbound.platforms.sorted()
+        let prefix = outboundExchange == Exchanges.outbound ? "" : "\(queuePrefix)."
+        definition.topology = [{ connection in
+            if outboundExchange != Exchanges.outbound { try await connection.declareExchange(outboundExchange, type: .topic, durable: false) }
+            try await Topology.declareOutbound(platforms: platforms, exchange: outboundExchange, prefix: prefix, on: connection)
+        }]
+        definition.otherQueues = platforms.map { prefix + Topology.outboundQueue(platform: $0) }
+        if outboundExchange != Exchanges.outbound { definition.otherExchanges = [outboundExchange] }
+        return definition
     }
 }
 

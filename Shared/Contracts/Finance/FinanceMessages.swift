@@ -16,6 +16,20 @@ public enum FinanceEvent {
         }
     }
 
+    /// Money was paid back for an order (a credit note was issued): the order's platform is told.
+    public struct RefundRecorded: Message, Equatable {
+        public static let type: MessageType = "finance.refund.recorded.v1"
+        public var order: Int64
+        public var amount: Money
+        public var reason: String
+        public var reference: String
+        public var creditNote: String
+        public var lines: [FinanceCommand.RefundLine]?
+        public init(order: Int64, amount: Money, reason: String, reference: String, creditNote: String, lines: [FinanceCommand.RefundLine]?) {
+            (self.order, self.amount, self.reason, self.reference, self.creditNote, self.lines) = (order, amount, reason, reference, creditNote, lines)
+        }
+    }
+
     /// A sales invoice was issued (CRM sends it to the customer).
     public struct InvoiceIssued: Message, Equatable {
         public static let type: MessageType = "finance.invoice.issued.v1"

@@ -160,6 +160,9 @@ extension FinanceHandlers {
         guard let id = try await journal.post(
             entry, date: today, description: "Refund \(command.reference) for order \(command.order): \(command.reason)", source: "refund:\(command.reference)", in: tx)
         else { throw CommandRefused("duplicate-refund", "refund \(command.reference) was recorded before") }
+        try await context.publish(event: FinanceEvent.RefundRecorded(
+            order: command.order, amount: command.amount, reason: command.reason, reference: command.reference, creditNote: note.number,
+            lines: command.lines))
         return FinanceCommand.Result(entry: id, document: note.number)
     }
 

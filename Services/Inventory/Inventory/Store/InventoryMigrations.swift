@@ -128,5 +128,6 @@ public enum InventoryMigrations {
             );
             """),
         quarantineCost,
+        outboundLevels,
     ]
 }

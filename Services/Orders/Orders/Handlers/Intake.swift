@@ -12,6 +12,7 @@ struct Intake: Sendable {
     let orders: OrderStore
     let quarantine: QuarantineStore
     let configuration: IngestConfiguration
+    let outbound: OutboundPublisher
     let repeats = Counter(label: "erp_orders_ingest_repeats_total")
     let rejections = Counter(label: "erp_orders_ingest_rejected_total")
 
@@ -189,6 +190,7 @@ struct Intake: Sendable {
         _ id: Int64, from: OrderStatus, to: OrderStatus, reason: String, actor: String, _ total: Money, _ context: HandlerContext
     ) async throws {
         try await orders.transition(id, from: from, to: to, reason: reason, actor: actor, in: context.transaction)
+        if to == .cancelled { try await outbound.cancelled(id, reason: reason, actor: actor, context) }
         try await context.publish(statusChange: OrderEvent.StatusChanged(
             order: id, from: from.rawValue, to: to.rawValue, reason: reason, actor: actor, total: total))
     }

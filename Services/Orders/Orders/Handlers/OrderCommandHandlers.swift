@@ -25,6 +25,7 @@ extension OrderHandlers {
         registry.command(OrderCommand.CancelReturn.self, cancelReturn)
         registry.command(OrderCommand.PlaceReplacement.self, placeReplacement)
         registry.on(FinanceEvent.PaymentReceived.self, paymentReceived)
+        registry.on(FinanceEvent.RefundRecorded.self) { refund, context in try await intake.outbound.refunded(refund, context) }
     }
 
     func locked(_ id: Int64, _ context: HandlerContext) async throws -> OrderStore.Locked {

@@ -113,6 +113,7 @@ extension Intake {
         try await context.publish(event: OrderEvent.Shipped(
             order: order.id, shipment: command.shipment, carrier: command.carrier, trackingNumber: command.trackingNumber, lines: command.lines,
             complete: complete, warehouse: warehouse, shippedAt: command.shippedAt))
+        try await outbound.shipped(command, warehouse: warehouse, context)
         let parcel = "shipment \(command.shipment) from \(warehouse) by \(command.carrier) (\(command.trackingNumber))"
         let next: OrderStatus = complete ? .shipped : .partiallyShipped
         if next != order.status {

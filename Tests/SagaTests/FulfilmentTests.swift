@@ -21,7 +21,8 @@ import Testing
     /// (``ParcelSimulator``); without, the test ships them itself.
     static func withSystem<T>(
         paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(86_400), shipBy: Duration = .seconds(48 * 3600),
-        mergeWindow: Duration = .zero, backorders: Fulfilment.Backorders = .hold, warehouse: Bool = true,
+        mergeWindow: Duration = .zero, backorders: Fulfilment.Backorders = .hold, backorderPartial: SagaService.Settings.BackorderPartial = .wait,
+        warehouse: Bool = true,
         replyKey: String = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())",
         inject: [String: @Sendable (inout MessageHandlers) -> Void] = [:], _ body: (SystemHarness) async throws -> T
     ) async throws -> T {
@@ -43,9 +44,13 @@ import Testing
             },
             "saga": { schema, prefix, commands, events in
                 injected("saga", SagaService.definition(
-                    schema: schema, queuePrefix: prefix, settings: .init(
-                        paymentTimeout: paymentTimeout, returnGoodsTimeout: returnGoodsTimeout, shipBy: shipBy, mergeWindow: mergeWindow,
-                        backorders: backorders),
+                    schema: schema, queuePrefix: prefix, settings: {
+                        var settings = SagaService.Settings(
+                            paymentTimeout: paymentTimeout, returnGoodsTimeout: returnGoodsTimeout, shipBy: shipBy, mergeWindow: mergeWindow,
+                            backorders: backorders)
+                        settings.backorderPartial = backorderPartial
+                        return settings
+                    }(),
                     replyKey: replyKey,
                     eventsExchange: events, commandsExchange: commands))
             },
@@ -241,6 +246,33 @@ import Testing
                 unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances WHERE key LIKE $1 ORDER BY created_at", binds: ["order:\(id):fulfilment%"]))
                 .map { try $0.decode(String.self, at: 0) }
             #expect(sagas == ["compensated", "waiting"], "the old one keeps its history under another key")
+        }
+    }
+
+    static func children(_ system: SystemHarness, of parent: Int64) async throws -> [String] {
+        try await system.pool("orders").query(PostgresQuery(
+            unsafeSQL: "SELECT status FROM \(system.schema("orders")).orders WHERE parent_id = $1 ORDER BY id", binds: [parent]))
+            .map { try $0.decode(String.self, at: 0) }
+    }
+
+    @Test func withPartialBackordersThePartInStockShipsNowAndTheRestWaitsAsAChildOrder() async throws {
+        try await Self.withSystem(backorderPartial: .ship) { system async throws in
+            try await SplitTests.stock(system)
+            // 2 shirts and a cap; every cap is gone.
+            let taken = try await system.client.send(InventoryCommand.Adjust(sku: "CAP-BLUE", warehouse: "BJ", lot: "L1", delta: -10, reason: "damaged"))
+            #expect(taken.status == .done, "\(taken)")
+            let id = try await SplitTests.place(system, "E2E-PART", paid: true, untilShipped: false)
+            let split = try await eventually(within: 30) { try await Self.children(system, of: id) == ["shipped", "on_hold"] }
+            let children = try await Self.children(system, of: id)
+            #expect(split, "the shirts shipped as one child, the cap waits as the other: \(children)")
+            #expect(try await Self.status(system, "E2E-PART")?.status == "split")
+            let restocked = try await system.client.send(InventoryCommand.Receive(
+                sku: "CAP-BLUE", warehouse: "BJ", lot: "L2", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 5,
+                purchaseReference: "PO-2"))
+            #expect(restocked.status == .done, "\(restocked)")
+            let shipped = try await eventually(within: 30) { try await Self.children(system, of: id) == ["shipped", "shipped"] }
+            #expect(shipped, "the cap's arrival released the waiting child, which shipped")
+            try await SplitTests.invariantsHold(system)
         }
     }
 

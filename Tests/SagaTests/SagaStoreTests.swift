@@ -79,4 +79,44 @@ extension SagaStoreTests {
         let encoded = try MessageCoding.decoder().decode(SagaState<Data>.self, from: try MessageCoding.encoder().encode(state))
         #expect(read == encoded, "the same state the encoder's JSON gives")
     }
+
+    @Test func fulfilmentsSavedBeforeWarehouseShipmentsWaitAtTheSameStepAfterTheMigration() async throws {
+        let pool = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 2)
+        let schema = TestEnvironment.uniqueName("t_sagamig")
+        var failure: (any Error)?
+        do {
+            try await MessagingSchema.migrate(schema: schema, pool: pool)
+            try await PostgresMigrator(schema: schema, migrations: Array(SagaMigrations.all.prefix(7))).migrate(pool)
+            let store = SagaStore(schema: schema)
+            let engine = SagaEngine(Fulfilment.definition())
+            let data = Fulfilment.Data(order: 1, lines: [.init(line: 1, sku: "TEE", quantity: 1)], region: nil, paid: true)
+            // As the earlier definition left them: one waiting for its delivery scan (old step 6),
+            // one whose "issue stock" command was out (old step 4).
+            var delivering = try engine.start(id: UUID(), data: data, now: Date()).0
+            (delivering.step, delivering.requestID, delivering.deadline) = (6, nil, Date().addingTimeInterval(86_400))
+            var issuing = try engine.start(id: UUID(), data: data, now: Date()).0
+            (issuing.step, issuing.requestID) = (4, UUID())
+            try await pool.withTransaction { tx in
+                _ = try await store.insert(delivering, key: "order:1:fulfilment", in: tx)
+                _ = try await store.insert(issuing, key: "order:2:fulfilment", in: tx)
+            }
+            try await PostgresMigrator(schema: schema, migrations: SagaMigrations.all).migrate(pool)
+            let rows = try await pool.query(PostgresQuery(unsafeSQL: """
+                SELECT key, step, request_id IS NULL, deadline > now() + interval '47 hours', state::text FROM \(schema).instances ORDER BY key
+                """))
+            let steps = try rows.map { try $0.decode(Int.self, at: 1) }
+            #expect(steps == [7, 4], "await delivery is step 7 now; the issue caught in flight waits for its shipment")
+            #expect(try rows[1].decode(Bool.self, at: 2) && rows[1].decode(Bool.self, at: 3), "no request out, a new ship-by deadline")
+            let moved = try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: Foundation.Data(try rows[0].decode(String.self, at: 4).utf8))
+            #expect(moved.step == 7)
+            let delivered = try JSONSerialization.data(withJSONObject: ["order": 1, "to": "delivered"])
+            let (next, actions) = try engine.handle(.event(type: OrderEvent.StatusChanged.type, body: SagaPayload(json: delivered)), state: moved, now: Date())
+            #expect(next.step == 9 && actions.count == 1, "the delivery scan moves it on to complete the order")
+            let waiting = try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: Foundation.Data(try rows[1].decode(String.self, at: 4).utf8))
+            #expect(waiting.step == 4 && waiting.requestID == nil)
+        } catch { failure = error }
+        _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
+        await pool.close()
+        if let failure { throw failure }
+    }
 }

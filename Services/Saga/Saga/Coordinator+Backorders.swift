@@ -66,9 +66,15 @@ extension Coordinator {
 
     /// A fulfilment that ended for want of stock puts its order in the queue (with
     /// `ERP_SAGA_BACKORDERS=hold`).
-    func fulfilmentEnded(_ state: SagaState<Fulfilment.Data>, _ tx: PostgresTransaction) async throws {
+    /// With `ERP_BACKORDER_PARTIAL=ship` it also asks what of it is in stock now
+    /// (``PartialBackorder``): that part is split off and ships.
+    func fulfilmentEnded(_ state: SagaState<Fulfilment.Data>, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws {
         guard state.status == .compensated, state.failure?.code == "insufficient-stock", backorders == .hold else { return }
         try await backorderQueue.wait(order: state.data.order, skus: state.data.lines.map(\.sku), paid: state.data.paid, in: tx)
+        guard partialBackorders, state.data.lines.count > 1 || state.data.lines.contains(where: { $0.quantity > 1 }) else { return }
+        _ = try await start(
+            partials, PartialBackorder.Data(order: state.data.order, lines: state.data.lines),
+            key: PartialBackorder.key(order: state.data.order, request: state.id), tx, causation: causation, effects: effects)
     }
 
     /// A released order was reserved, or an order in the queue was cancelled: it leaves the

@@ -17,6 +17,7 @@ struct Coordinator: Sendable {
     let split = SagaEngine(Split.definition)
     let merge = SagaEngine(Merge.definition)
     let shipments = SagaEngine(ShipmentIssue.definition)
+    let partials = SagaEngine(PartialBackorder.definition)
     /// Zero: orders are not merged automatically.
     let mergeWindow: Duration
     /// What this coordinator wrote, decoded (see ``SagaStateCache``).
@@ -25,6 +26,8 @@ struct Coordinator: Sendable {
     let commandsExchange: String
     /// What a reservation refused for want of stock does (the queue is used with `hold`).
     var backorders: Fulfilment.Backorders = .hold
+    /// `ERP_BACKORDER_PARTIAL=ship`: the part of a backorder that is in stock is split off and ships.
+    var partialBackorders = false
     var backorderQueue: BackorderQueue { BackorderQueue(schema: store.schema) }
 
     /// The order states a saga waits for (payment, shipment, delivery) or stops at (cancellation):
@@ -174,6 +177,7 @@ struct Coordinator: Sendable {
         case Return.type: return try await advance(returns, row, input, tx, causation: causation, effects: effects)
         case Exchange.type: return try await advance(exchange, row, input, tx, causation: causation, effects: effects)
         case ShipmentIssue.type: return try await advance(shipments, row, input, tx, causation: causation, effects: effects)
+        case PartialBackorder.type: return try await advance(partials, row, input, tx, causation: causation, effects: effects)
         default: throw SagaTypeError(type: row.type)
         }
     }
@@ -201,11 +205,20 @@ struct Coordinator: Sendable {
     /// the orders it replaced and starts one for each new order (the reservation moved to it
     /// is found again by its reserve step).
     private func finished<D>(_ state: SagaState<D>, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws {
-        if let fulfilment = state as? SagaState<Fulfilment.Data> { try await fulfilmentEnded(fulfilment, tx) }
+        if let fulfilment = state as? SagaState<Fulfilment.Data> { try await fulfilmentEnded(fulfilment, tx, causation: causation, effects: effects) }
         guard state.status == .completed else { return }
+        if let partial = state as? SagaState<PartialBackorder.Data> {
+            // Part of the backorder is in stock: it is split off (the split hands both parts new fulfilments).
+            guard let split = PartialBackorder.split(partial.data) else { return }
+            try await store.retireKey(Split.key(order: split.order), ifStatusIn: ["compensated"], in: tx)
+            _ = try await start(self.split, split, key: Split.key(order: split.order), tx, causation: causation, effects: effects)
+            return
+        }
         let replaced: [Int64], made: [OrderSnapshot]
         if let split = state as? SagaState<Split.Data> {
             (replaced, made) = ([split.data.order], split.data.children)
+            // The parent no longer waits for stock; its children do, if at all.
+            _ = try await backorderQueue.leave(order: split.data.order, in: tx)
         } else if let merge = state as? SagaState<Merge.Data>, let merged = merge.data.merged {
             (replaced, made) = (merge.data.orders, [merged])
         } else {

@@ -28,6 +28,14 @@ public enum SagaService {
         /// to merge with (zero: no automatic merging).
         public var mergeWindow: Duration
         public var backorders: Fulfilment.Backorders
+        /// What of a backorder ships while the rest waits (`ERP_BACKORDER_PARTIAL`).
+        public var backorderPartial: BackorderPartial = .wait
+        public enum BackorderPartial: String, Sendable, CaseIterable {
+            /// The order waits whole.
+            case wait
+            /// The part in stock is split off and ships; the rest is a child order that waits.
+            case ship
+        }
         public init(
             paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(30 * 86_400), shipBy: Duration = .seconds(48 * 3600),
             deliveryTimeout: Duration = .seconds(30 * 86_400), mergeWindow: Duration = .zero, backorders: Fulfilment.Backorders = .hold
@@ -38,7 +46,7 @@ public enum SagaService {
         }
         /// `ERP_SAGA_PAYMENT_TIMEOUT_SECONDS` (default 1800), `ERP_SAGA_RETURN_GOODS_DAYS` (default 30),
         /// `ERP_SHIP_BY_HOURS` (default 48), `ERP_SAGA_DELIVERY_DAYS` (default 30), `ERP_MERGE_WINDOW_SECONDS` (default 0: off), `ERP_SAGA_BACKORDERS`
-        /// (`hold`, the default, or `cancel`).
+        /// (`hold`, the default, or `cancel`), `ERP_BACKORDER_PARTIAL` (`wait`, the default, or `ship`).
         public init(environment: [String: String]) throws {
             let settings = EnvironmentReader(environment)
             let day = 86_400, year = 365
@@ -49,6 +57,7 @@ public enum SagaService {
                 deliveryTimeout: .seconds(try settings.integer("ERP_SAGA_DELIVERY_DAYS", default: 30, in: 1...year) * day),
                 mergeWindow: .seconds(try settings.integer("ERP_MERGE_WINDOW_SECONDS", default: 0, in: 0...day)),
                 backorders: try settings.choice("ERP_SAGA_BACKORDERS", default: Fulfilment.Backorders.hold))
+            backorderPartial = try settings.choice("ERP_BACKORDER_PARTIAL", default: BackorderPartial.wait)
         }
     }
 
@@ -62,7 +71,7 @@ public enum SagaService {
                 backorders: settings.backorders)),
             returns: SagaEngine(Return.definition(goodsTimeout: settings.returnGoodsTimeout)),
             exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), mergeWindow: settings.mergeWindow, replyKey: replyKey,
-            commandsExchange: commandsExchange, backorders: settings.backorders)
+            commandsExchange: commandsExchange, backorders: settings.backorders, partialBackorders: settings.backorderPartial == .ship)
         var registry = MessageHandlers()
         coordinator.register(in: &registry)
         var definition = ServiceDefinition(

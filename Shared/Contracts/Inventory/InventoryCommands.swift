@@ -121,6 +121,14 @@ public enum InventoryCommand {
         public init(order: String) { self.order = order }
     }
 
+    /// How many units of each line could be reserved now (available units across every
+    /// warehouse, lines of the same SKU served in order). Reads only.
+    public struct CheckAvailability: Message, Equatable {
+        public static let type: MessageType = "inventory.check_availability.v1"
+        public var lines: [OrderLine]
+        public init(lines: [OrderLine]) { self.lines = lines }
+    }
+
     /// Ships reserved units (FEFO lots, FIFO cost): one parcel's lines from the warehouse it
     /// left, or (with no lines) everything the order holds.
     public struct Issue: Message, Equatable {
@@ -193,6 +201,12 @@ public enum InventoryResult {
         public init(line: Int, sku: String, warehouse: String, quantity: Int) {
             (self.line, self.sku, self.warehouse, self.quantity) = (line, sku, warehouse, quantity)
         }
+    }
+
+    /// What each line could have now (``InventoryCommand/CheckAvailability``).
+    public struct Availability: Codable, Sendable, Equatable {
+        public var lines: [OrderCommand.ShipmentLine]
+        public init(lines: [OrderCommand.ShipmentLine]) { self.lines = lines }
     }
 
     public struct Reserved: Codable, Sendable, Equatable {

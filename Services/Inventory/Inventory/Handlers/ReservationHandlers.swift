@@ -43,6 +43,24 @@ extension InventoryHandlers {
         return InventoryResult.Reserved(order: command.order, reservations: reservations)
     }
 
+    func checkAvailability(_ command: InventoryCommand.CheckAvailability, _ context: HandlerContext) async throws -> InventoryResult.Availability {
+        guard !command.lines.isEmpty else { throw Self.validation("no lines to check") }
+        var available: [String: Int] = [:]
+        for row in try await context.transaction.query("""
+            SELECT sku, sum(on_hand - reserved)::int AS available FROM \(identifier: store.schema).stock
+            WHERE sku = ANY(\(command.lines.map(\.sku))::text[]) GROUP BY sku
+            """) {
+            available[try row.decode(String.self, column: "sku")] = try row.decode(Int.self, column: "available")
+        }
+        var lines: [OrderCommand.ShipmentLine] = []
+        for line in command.lines {
+            let units = max(0, min(line.quantity, available[line.sku, default: 0]))
+            available[line.sku, default: 0] -= units
+            lines.append(.init(line: line.line, quantity: units))
+        }
+        return InventoryResult.Availability(lines: lines)
+    }
+
     func release(_ command: InventoryCommand.Release, _ context: HandlerContext) async throws -> InventoryResult.Released {
         try Self.require(command.order, "order")
         let (units, skus) = try await store.release(order: command.order, in: context.transaction)

@@ -217,11 +217,11 @@ extension HandlerContext {
 
     func recordRefusal(_ refused: CommandRefused) async throws {
         logger.notice("command refused", metadata: ["type": "\(envelope.type)", "code": "\(refused.code)", "reason": "\(refused.reason)"])
-        try await transaction.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(PostgresQuery.quoteIdentifier(schema)).command_refusals
-                (message_id, message_type, correlation_id, code, reason, payload)
-            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (message_id) DO NOTHING
-            """, binds: [envelope.id, envelope.type.rawValue, envelope.correlationID, refused.code, refused.reason, envelope.payload]))
+        try await transaction.query("""
+            INSERT INTO \(identifier: schema).command_refusals (message_id, message_type, correlation_id, code, reason, payload)
+            VALUES (\(envelope.id), \(envelope.type.rawValue), \(envelope.correlationID), \(refused.code), \(refused.reason), \(envelope.payload))
+            ON CONFLICT (message_id) DO NOTHING
+            """)
     }
 }
 

@@ -22,6 +22,17 @@ public struct PostgresDecodingFailure: Error, Sendable {
     public init(_ reason: String) { self.reason = reason }
 }
 
+/// A string enum stored as its raw value (declare the conformance): a value it does not know
+/// is a decoding error naming the column and the value, never a crash.
+extension PostgresDecodable where Self: RawRepresentable & CaseIterable, RawValue == String {
+    public init(postgresText text: String) throws {
+        guard let value = Self(rawValue: text) else {
+            throw PostgresDecodingFailure("not one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self = value
+    }
+}
+
 extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
     public init(postgresText text: String) throws { self = try Wrapped(postgresText: text) }
     public static func decode(postgresValue text: String?) throws -> Self {

@@ -61,6 +61,9 @@ import Testing
             let csv = list.csv.split(separator: "\n").map(String.init)
             #expect(csv.first == "order,line,sku,quantity,lot,take,expiry,reserved_at,note")
             #expect(csv.count == 3)
+            let onlyNew = try await InventoryReports(schema: harness.schema).pickList(warehouse: "SH", orders: ["SO-NEW"], harness.pool)
+            let onlyNewOrders = onlyNew.rows.map { $0[0] }
+            #expect(onlyNewOrders == ["SO-NEW"], "only the orders named (erpctl names the allocated ones)")
             let other = try await InventoryReports(schema: harness.schema).pickList(warehouse: "GZ", harness.pool)
             #expect(other.rows.isEmpty, "nothing is allocated in Guangzhou")
         }

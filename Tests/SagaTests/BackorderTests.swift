@@ -88,6 +88,22 @@ import Testing
         }
     }
 
+    @Test func aBackorderWhoseLinesChangedWhileItWaitedGoesOnWithItsNewLines() async throws {
+        try await F.withSystem { system async throws in
+            try await Self.product(system, "JAR")
+            try await Self.place(system, "BO-L", sku: "JAR", quantity: 3)
+            let id = try #require(try await F.waitFor(system, "BO-L", status: "on_hold"), "no jars at all: it waits")
+            let changed = try await system.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 1))
+            #expect(changed.status == .done, "\(changed)")
+            // One jar arrives: enough for the order as it now stands (one), not as it was placed (three).
+            try await Self.receive(system, "JAR", 1, lot: "L1")
+            #expect(try await F.waitFor(system, "BO-L", status: "shipped") == id, "the fulfilment reserved, allocated and shipped one jar")
+            let reservedUnits = try await system.pool("orders").query(PostgresQuery(
+                unsafeSQL: "SELECT sum(quantity)::int FROM \(system.schema("orders")).allocations WHERE order_id = $1", binds: [id]))[0].decode(Int.self, at: 0)
+            #expect(reservedUnits == 1)
+        }
+    }
+
     @Test func aCancelledBackorderLeavesTheQueueAndTheNextIsReleased() async throws {
         try await F.withSystem { system async throws in
             try await Self.product(system, "BAG")

@@ -3,6 +3,11 @@ import Foundation
 /// Where the test servers are and how to reach the repo's scripts. Addresses come from the
 /// environment, as the test command sets them; the defaults match `deploy/local/servers.sh`.
 public enum TestEnvironment {
+    /// Whether the fault suites run (`ERP_FAULT_TESTS=1`, set by `deploy/local/test.sh` for
+    /// their own run): they kill processes and restart the servers, so a plain `swift test`,
+    /// which runs suites side by side, leaves them out.
+    public static var faultTestsEnabled: Bool { ProcessInfo.processInfo.environment["ERP_FAULT_TESTS"] == "1" }
+
     public static var databaseURL: String {
         let environment = ProcessInfo.processInfo.environment
         return environment["ERP_TEST_DATABASE_URL"] ?? environment["ERP_DATABASE_URL"] ?? "postgres://erp:erp@127.0.0.1:54329/erp"

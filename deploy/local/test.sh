@@ -16,7 +16,8 @@ swift build --build-tests
 if [ $# -gt 0 ]; then
   swift test --skip-build "$@"
 else
-  # Fault tests restart the servers: they run alone, after everything else.
+  # Fault tests restart the servers: they run alone, after everything else (and only with
+  # ERP_FAULT_TESTS=1, so that a plain `swift test` never runs them beside other suites).
   swift test --skip-build --skip FaultTests
-  swift test --skip-build --filter FaultTests --no-parallel
+  ERP_FAULT_TESTS=1 swift test --skip-build --filter FaultTests --no-parallel
 fi

@@ -2,6 +2,7 @@ import ArgumentParser
 import Contracts
 import Foundation
 import Inventory
+import Orders
 import Postgres
 
 /// `erpctl inventory ...`: every inventory command (published, outcome awaited) and the reports.
@@ -295,8 +296,10 @@ struct WarehouseCommands: AsyncParsableCommand {
             guard ["table", "csv", "json"].contains(format) else { throw ValidationError("--format: '\(format)' is not table, csv or json") }
         }
         func run() async throws {
-            try await servers.reading("the inventory") { pool in
-                let list = try await InventoryReports().pickList(warehouse: warehouse, pool)
+            try await servers.reading("the orders and the inventory") { pool in
+                // Only what may ship: orders that are paid and allocated (an unpaid order's reservation waits).
+                let allocated = try await OrderQueries().allocated(pool).map(String.init)
+                let list = try await InventoryReports().pickList(warehouse: warehouse, orders: allocated, pool)
                 print(format == "csv" ? list.csv : format == "json" ? list.json : list.table)
             }
         }

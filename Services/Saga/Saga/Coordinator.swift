@@ -73,6 +73,12 @@ struct Coordinator: Sendable {
                 try await advance(row, input: input, context)
             }
         }
+        // An order changed (lines, address): kept as it now stands, so that a fulfilment that
+        // starts again (the order leaves on_hold) reserves and allocates what it is now.
+        registry.on(OrderEvent.Changed.self) { event, context in
+            guard event.what.contains("lines") || event.what.contains("shipping_address") else { return }
+            try await store.rememberOrder(event.snapshot, in: context.transaction)
+        }
         // A parcel a warehouse confirmed issues its own stock.
         registry.on(OrderEvent.Shipped.self) { event, context in
             guard let warehouse = event.warehouse else {
@@ -147,6 +153,11 @@ struct Coordinator: Sendable {
         if let old = try await store.byKey(Fulfilment.key(order: event.order), in: context.transaction), old.status == "compensated" {
             var data = try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: old.state).data
             (data.reservations, data.deliveryAssumed, data.shipLate, data.mergeHold) = ([], nil, nil, nil)
+            // Its lines or address changed while it waited: it goes on as it now stands.
+            if let current = try await store.order(event.order, in: context.transaction) {
+                let now = Fulfilment.Data(current)
+                (data.lines, data.region, data.total) = (now.lines, now.region, now.total)
+            }
             data.paid = data.paid || event.to == "paid"
             data.fromBackorder = try await backorderQueue.contains(order: event.order, in: context.transaction) ? true : nil
             return data

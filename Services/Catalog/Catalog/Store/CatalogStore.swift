@@ -62,14 +62,14 @@ public struct CatalogStore: Sendable {
             guard try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).categories WHERE code = $1", binds: [category])).first != nil
             else { throw CommandRefused("unknown-category", "product \(draft.code): unknown category '\(category)'") }
         }
-        let row = try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).products AS p (code, title, description, category, tax_category, tags, images)
-            VALUES ($1, $2, $3, $4, $5, $6::text[], $7::text[])
+        let row = try await tx.query("""
+            INSERT INTO \(identifier: schema).products AS p (code, title, description, category, tax_category, tags, images)
+            VALUES (\(draft.code), \(draft.title), \(draft.description), \(draft.category), \(draft.taxCategory), \(draft.tags)::text[], \(draft.images)::text[])
             ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category,
                 tax_category = EXCLUDED.tax_category, tags = EXCLUDED.tags, images = EXCLUDED.images, updated_at = now()
-                WHERE $8
+                WHERE \(mode != .create)
             RETURNING (xmax = 0) AS created
-            """, binds: [draft.code, draft.title, draft.description, draft.category, draft.taxCategory, draft.tags, draft.images, mode != .create]))
+            """)
         guard let written = row.first else { throw CommandRefused("duplicate-product", "product \(draft.code) exists already") }
         let created = try written.decode(Bool.self, column: "created")
         if mode == .update && created { throw CommandRefused("unknown-product", "no product \(draft.code) to update") }
@@ -162,9 +162,10 @@ public struct CatalogStore: Sendable {
                     unsafeSQL: "UPDATE \(s).skus SET options = $2::jsonb, active = true WHERE code = $1", binds: [variant.code, json]))
             } else {
                 created.append(variant.code)
-                try await tx.query(PostgresQuery(unsafeSQL: """
-                    INSERT INTO \(s).skus (code, product, options, price_minor, currency) VALUES ($1, $2, $3::jsonb, $4, $5)
-                    """, binds: [variant.code, command.product, json, command.price?.minorUnits, command.price?.currency.code]))
+                try await tx.query("""
+                    INSERT INTO \(identifier: schema).skus (code, product, options, price_minor, currency)
+                    VALUES (\(variant.code), \(command.product), \(json)::jsonb, \(command.price?.minorUnits), \(command.price?.currency.code))
+                    """)
             }
         }
         let gone = existing.subtracting(codes).sorted()

@@ -5,15 +5,16 @@ import ServiceKit
 
 /// What a warehouse is to pick: every reserved order line waiting to ship from it, oldest
 /// order first, with the lots FEFO takes for it (the lots an earlier order in the list takes
-/// are not offered to a later one; expired lots are never offered).
+/// are not offered to a later one; expired lots are never offered). With `orders`, only
+/// those orders' lines (erpctl passes the orders that are allocated: paid and reserved).
 extension InventoryReports {
-    public func pickList(warehouse: String, today: BusinessDate = .today(), _ pool: PostgresPool) async throws -> ReportTable {
+    public func pickList(warehouse: String, orders: [String]? = nil, today: BusinessDate = .today(), _ pool: PostgresPool) async throws -> ReportTable {
         let reserved = try await pool.query("""
             SELECT r.order_id, r.line, r.sku, r.quantity, to_char(o.since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS since
             FROM \(identifier: schema).reservations r
             JOIN (SELECT order_id, min(created_at) AS since FROM \(identifier: schema).reservations
                   WHERE warehouse = \(warehouse) GROUP BY order_id) o ON o.order_id = r.order_id
-            WHERE r.warehouse = \(warehouse)
+            WHERE r.warehouse = \(warehouse) AND (\(orders == nil) OR r.order_id = ANY(\(orders ?? [])::text[]))
             ORDER BY o.since, r.order_id, r.line
             """)
         let lotRows = try await pool.query("""

@@ -40,12 +40,13 @@ extension StockStore {
                 expiry: try known?.decode(String?.self, at: 0).map { try BusinessDate($0) }, unitCost: cost, quantity: quantity,
                 reference: reference, in: tx)
         case .quarantine:
-            try await tx.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO \(table).quarantine (sku, warehouse, lot, quantity, unit_cost_minor, currency) VALUES ($1, $2, $3, $4, $5, $6)
+            try await tx.query("""
+                INSERT INTO \(identifier: schema).quarantine (sku, warehouse, lot, quantity, unit_cost_minor, currency)
+                VALUES (\(sku), \(warehouse), \(lot), \(quantity), \(cost.minorUnits), \(cost.currency.code))
                 ON CONFLICT (sku, warehouse, lot) DO UPDATE SET quantity = quarantine.quantity + EXCLUDED.quantity,
                     unit_cost_minor = coalesce(quarantine.unit_cost_minor, EXCLUDED.unit_cost_minor),
                     currency = coalesce(quarantine.currency, EXCLUDED.currency)
-                """, binds: [sku, warehouse, lot, quantity, cost.minorUnits, cost.currency.code]))
+                """)
             try await record("quarantine", sku: sku, warehouse: warehouse, lot: lot, quantity: quantity, reference: reference, in: tx)
         }
         return cost

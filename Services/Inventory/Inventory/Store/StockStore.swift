@@ -72,11 +72,11 @@ public struct StockStore: Sendable {
             INSERT INTO \(table).stock (sku, warehouse, on_hand) VALUES ($1, $2, $3)
             ON CONFLICT (sku, warehouse) DO UPDATE SET on_hand = stock.on_hand + EXCLUDED.on_hand
             """, binds: [sku, warehouse, quantity]))
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(table).lots (sku, warehouse, lot, expiry, unit_cost_minor, currency, on_hand)
-            VALUES ($1, $2, $3, $4::date, $5, $6, $7)
+        try await tx.query("""
+            INSERT INTO \(identifier: schema).lots (sku, warehouse, lot, expiry, unit_cost_minor, currency, on_hand)
+            VALUES (\(sku), \(warehouse), \(lot), \(expiry?.description)::date, \(unitCost.minorUnits), \(unitCost.currency.code), \(quantity))
             ON CONFLICT (sku, warehouse, lot) DO UPDATE SET on_hand = lots.on_hand + EXCLUDED.on_hand
-            """, binds: [sku, warehouse, lot, expiry?.description, unitCost.minorUnits, unitCost.currency.code, quantity]))
+            """)
         try await record(kind, sku: sku, warehouse: warehouse, lot: lot, quantity: quantity, reference: reference, in: tx)
     }
 
@@ -326,8 +326,9 @@ public struct StockStore: Sendable {
     func record(
         _ kind: String, sku: String, warehouse: String, lot: String?, quantity: Int, reference: String?, in tx: PostgresTransaction
     ) async throws {
-        try await tx.queue(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(table).movements (kind, sku, warehouse, lot, quantity, reference) VALUES ($1, $2, $3, $4, $5, $6)
-            """, binds: [kind, sku, warehouse, lot, quantity, reference]))
+        try await tx.queue("""
+            INSERT INTO \(identifier: schema).movements (kind, sku, warehouse, lot, quantity, reference)
+            VALUES (\(kind), \(sku), \(warehouse), \(lot), \(quantity), \(reference))
+            """)
     }
 }

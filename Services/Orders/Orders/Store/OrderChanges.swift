@@ -18,7 +18,7 @@ extension OrderStore {
         else { return nil }
         let currency = try Currency(code: try row.decode(String.self, column: "currency"))
         return Locked(
-            id: id, status: OrderStatus(rawValue: try row.decode(String.self, column: "status"))!, currency: currency,
+            id: id, status: try row.decode(OrderStatus.self, column: "status"), currency: currency,
             total: Money(minorUnits: try row.decode(Int64.self, column: "total_minor"), currency: currency))
     }
 

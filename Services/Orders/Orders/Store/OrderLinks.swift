@@ -15,7 +15,7 @@ extension OrderStore {
     public func before(_ id: Int64, in tx: PostgresTransaction) async throws -> Before {
         let row = try await tx.query(PostgresQuery(unsafeSQL: "SELECT status, hold_reason, held_from FROM \(s).orders WHERE id = $1", binds: [id]))[0]
         return Before(
-            status: OrderStatus(rawValue: try row.decode(String.self, column: "status"))!, holdReason: try row.decode(String?.self, column: "hold_reason"),
+            status: try row.decode(OrderStatus.self, column: "status"), holdReason: try row.decode(String?.self, column: "hold_reason"),
             heldFrom: try row.decode(String?.self, column: "held_from").flatMap(OrderStatus.init(rawValue:)))
     }
 
@@ -40,9 +40,10 @@ extension OrderStore {
             UPDATE \(s).orders SET status = $2, hold_reason = $3, held_from = $4, before_link = NULL, merged_into = NULL, updated_at = now()
             WHERE id = $1
             """, binds: [id, before.status.rawValue, before.holdReason, before.heldFrom?.rawValue]))
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)
-            """, binds: [id, from, before.status.rawValue, reason, actor]))
+        try await tx.query("""
+            INSERT INTO \(identifier: schema).status_history (order_id, from_status, to_status, reason, actor)
+            VALUES (\(id), \(from), \(before.status.rawValue), \(reason), \(actor))
+            """)
         return before.status
     }
 
@@ -175,7 +176,7 @@ extension OrderStore {
     public func children(of parent: Int64, in tx: PostgresTransaction) async throws -> [(id: Int64, status: OrderStatus)] {
         try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT id, status FROM \(s).orders WHERE parent_id = $1 AND status <> 'cancelled' ORDER BY id FOR UPDATE
-            """, binds: [parent])).map { (try $0.decode(Int64.self, at: 0), OrderStatus(rawValue: try $0.decode(String.self, at: 1))!) }
+            """, binds: [parent])).map { (try $0.decode(Int64.self, at: 0), try $0.decode(OrderStatus.self, at: 1)) }
     }
 
     public func hasShipments(_ id: Int64, in tx: PostgresTransaction) async throws -> Bool {

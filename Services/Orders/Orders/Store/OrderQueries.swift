@@ -23,14 +23,15 @@ public struct OrderQueries: Sendable {
     }
 
     public func list(_ filter: Filter, _ pool: PostgresPool) async throws -> ReportTable {
-        let rows = try await pool.query(PostgresQuery(unsafeSQL: """
+        let rows = try await pool.query("""
             SELECT id, platform, shop, external_id, status, coalesce(hold_reason, '') AS hold, currency, total_minor,
                    to_char(placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS placed_at, coalesce(attention, '') AS attention
-            FROM \(s).orders
-            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR platform = $2) AND (NOT $3 OR attention IS NOT NULL)
-              AND ($4::timestamptz IS NULL OR placed_at >= $4) AND ($5::timestamptz IS NULL OR placed_at < $5)
-            ORDER BY id LIMIT $6
-            """, binds: [filter.status, filter.platform, filter.needsAttention, filter.from, filter.to, filter.limit]))
+            FROM \(identifier: schema).orders
+            WHERE (\(filter.status)::text IS NULL OR status = \(filter.status)) AND (\(filter.platform)::text IS NULL OR platform = \(filter.platform))
+              AND (NOT \(filter.needsAttention) OR attention IS NOT NULL)
+              AND (\(filter.from)::timestamptz IS NULL OR placed_at >= \(filter.from)) AND (\(filter.to)::timestamptz IS NULL OR placed_at < \(filter.to))
+            ORDER BY id LIMIT \(filter.limit)
+            """)
         return ReportTable(
             columns: ["id", "platform", "shop", "external_id", "status", "hold", "total", "placed_at", "attention"],
             rows: try rows.map { row in
@@ -137,6 +138,13 @@ public struct OrderQueries: Sendable {
         }
     }
 
+    /// The orders a warehouse may ship: allocated (paid and reserved) or shipped in part.
+    public func allocated(_ pool: PostgresPool) async throws -> [Int64] {
+        try await pool.query("""
+            SELECT id FROM \(identifier: schema).orders WHERE status IN ('allocated', 'partially_shipped') ORDER BY id
+            """).map { try $0.decode(Int64.self, at: 0) }
+    }
+
     /// Orders in the canonical format, for export and re-import, handed to `body` one at a
     /// time in id order and read a page at a time (so an export of every order never holds
     /// them all); `limit` nil means every order the filter selects.
@@ -147,12 +155,13 @@ public struct OrderQueries: Sendable {
         var left = limit ?? .max
         while left > 0 {
             let page = min(left, 500)
-            let ids = try await pool.query(PostgresQuery(unsafeSQL: """
-                SELECT id FROM \(s).orders
-                WHERE id > $6 AND ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR platform = $2)
-                  AND ($3::timestamptz IS NULL OR placed_at >= $3) AND ($4::timestamptz IS NULL OR placed_at < $4)
-                ORDER BY id LIMIT $5
-                """, binds: [filter.status, filter.platform, filter.from, filter.to, page, after])).map { try $0.decode(Int64.self, at: 0) }
+            let ids = try await pool.query("""
+                SELECT id FROM \(identifier: schema).orders
+                WHERE id > \(after) AND (\(filter.status)::text IS NULL OR status = \(filter.status))
+                  AND (\(filter.platform)::text IS NULL OR platform = \(filter.platform))
+                  AND (\(filter.from)::timestamptz IS NULL OR placed_at >= \(filter.from)) AND (\(filter.to)::timestamptz IS NULL OR placed_at < \(filter.to))
+                ORDER BY id LIMIT \(page)
+                """).map { try $0.decode(Int64.self, at: 0) }
             for id in ids { try body(try await canonical(id, pool)) }
             guard let last = ids.last, ids.count == page else { return }
             after = last

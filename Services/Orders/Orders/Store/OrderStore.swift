@@ -65,7 +65,7 @@ public struct OrderStore: Sendable {
         guard let row = rows.first else { return nil }
         let unknown = try row.decode(String?.self, column: "unknown").map { $0.split(separator: "\u{1F}").map(String.init) } ?? []
         return Created(
-            id: try row.decode(Int64.self, column: "id"), status: OrderStatus(rawValue: try row.decode(String.self, column: "status"))!,
+            id: try row.decode(Int64.self, column: "id"), status: try row.decode(OrderStatus.self, column: "status"),
             unknownSKUs: status == .cancelled ? [] : unknown)
     }
 
@@ -101,7 +101,7 @@ public struct OrderStore: Sendable {
             }
         return Existing(
             id: id, revision: try row.decode(Int64.self, column: "revision"),
-            status: OrderStatus(rawValue: try row.decode(String.self, column: "status"))!,
+            status: try row.decode(OrderStatus.self, column: "status"),
             heldFrom: try row.decode(String?.self, column: "held_from").flatMap(OrderStatus.init(rawValue:)), lines: lines,
             shippingAddress: try row.decode(String?.self, column: "address").map {
                 try MessageCoding.decoder().decode(CanonicalOrder.Address.self, from: Data($0.utf8))

@@ -80,8 +80,8 @@ extension OrderStore {
             lines[try line.decode(Int.self, at: 0)] = (try line.decode(String.self, at: 1), try line.decode(Int.self, at: 2))
         }
         return StoredReturn(
-            rma: rma, order: try row.decode(Int64.self, at: 0), kind: ReturnKind(rawValue: try row.decode(String.self, at: 1))!,
-            status: try row.decode(String.self, at: 2), previousStatus: OrderStatus(rawValue: try row.decode(String.self, at: 3))!,
+            rma: rma, order: try row.decode(Int64.self, at: 0), kind: try row.decode(ReturnKind.self, at: 1),
+            status: try row.decode(String.self, at: 2), previousStatus: try row.decode(OrderStatus.self, at: 3),
             refund: try row.decode(Int64.self, at: 4), lines: lines)
     }
 

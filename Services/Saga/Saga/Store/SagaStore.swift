@@ -14,13 +14,12 @@ public struct SagaStore: Sendable {
 
     /// Inserts a new saga and its first history entries; false if one with this key exists (a second start).
     public func insert<D>(_ state: SagaState<D>, key: String, in tx: PostgresTransaction) async throws -> Bool {
-        let inserted = try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).instances (id, type, key, status, step, compensating, state, request_id, deadline, version)
-            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10) ON CONFLICT (key) DO NOTHING
-            """, binds: [
-                state.id, state.type, key, state.status.rawValue, state.step, state.compensating, try Self.head(state, data: try Self.json(state.data)),
-                state.requestID, state.deadline, state.version,
-            ])).affectedRows == 1
+        let head = try Self.head(state, data: try Self.json(state.data))
+        let inserted = try await tx.query("""
+            INSERT INTO \(identifier: schema).instances (id, type, key, status, step, compensating, state, request_id, deadline, version)
+            VALUES (\(state.id), \(state.type), \(key), \(state.status.rawValue), \(state.step), \(state.compensating), \(head)::jsonb,
+                \(state.requestID), \(state.deadline), \(state.version)) ON CONFLICT (key) DO NOTHING
+            """).affectedRows == 1
         if inserted { try await appendHistory(state, in: tx) }
         return inserted
     }

@@ -50,6 +50,11 @@ import Testing
     @Test(arguments: [
         ["dead", "replay"], ["dead", "replay", "x", "--all"], ["dead", "purge"], ["migrate", "--service", "nope"], ["nonsense"],
         ["dead", "list", "--amqp-url", "http://x"],
+        ["warehouse", "pick-list", "--warehouse", "SH", "--format", "xml"], ["warehouse", "pick-list"],
+        ["outbound", "list", "--platform", "Web Shop"], ["outbound", "list", "--platform", "web", "--limit", "0"],
+        ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T", "--line", "1:2", "--shipped-at", "yesterday"],
+        ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T", "--line", "1:2", "--weight-grams", "0"],
+        ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T"],
     ])
     func badArgumentsExitWith64AndSayWhy(arguments: [String]) async throws {
         let result = try await Self.erpctl(arguments)

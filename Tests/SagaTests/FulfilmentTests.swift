@@ -272,6 +272,15 @@ import Testing
             #expect(restocked.status == .done, "\(restocked)")
             let shipped = try await eventually(within: 30) { try await Self.children(system, of: id) == ["shipped", "shipped"] }
             #expect(shipped, "the cap's arrival released the waiting child, which shipped")
+            // The platform is told of both parcels under its own order, not of the ERP's children.
+            var told: [Outbound.FulfillmentCreated] = []
+            let bothTold = try await eventually {
+                told = try await QueuePeek.messages("\(system.prefix).orders.outbound.web", broker: ServiceHarness.environment.broker)
+                    .map { try MessageCoding.decoder().decode(Outbound.FulfillmentCreated.self, from: $0.body) }
+                return told.count >= 2
+            }
+            let toldOrders = told.map(\.orderId)
+            #expect(bothTold && toldOrders == ["E2E-PART", "E2E-PART"], "\(told)")
             try await SplitTests.invariantsHold(system)
         }
     }

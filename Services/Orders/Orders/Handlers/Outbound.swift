@@ -14,11 +14,21 @@ struct OutboundPublisher: Sendable {
 
     struct Reference { let platform: String, shop: String, externalID: String }
 
-    func reference(_ id: Int64, in tx: PostgresTransaction) async throws -> Reference? {
+    /// The platform's own order behind `id`, if the platform is told: the order itself, or
+    /// for a child of a split (`wholeOrderOnly` false: a parcel of it) the order the platform
+    /// placed. Orders the ERP made (a merge of several, an exchange's replacement) are not the
+    /// platform's, and neither is a split child for what concerns the whole order (its
+    /// cancellation when a split is undone, a refund).
+    func reference(_ id: Int64, wholeOrderOnly: Bool = true, in tx: PostgresTransaction) async throws -> Reference? {
         guard let row = try await tx.query("""
-            SELECT platform, shop, external_id FROM \(identifier: orders.schema).orders WHERE id = \(id)
+            SELECT o.platform, o.shop, coalesce(root.external_id, o.external_id) AS external_id, o.parent_id IS NOT NULL AS child,
+                   o.exchange_for IS NOT NULL OR EXISTS (SELECT 1 FROM \(identifier: orders.schema).orders s WHERE s.merged_into = o.id) AS made
+            FROM \(identifier: orders.schema).orders o LEFT JOIN \(identifier: orders.schema).orders root ON root.id = o.parent_id
+            WHERE o.id = \(id)
             """).first
         else { return nil }
+        let made = try row.decode(Bool.self, column: "made"), child = try row.decode(Bool.self, column: "child")
+        guard !made, !(wholeOrderOnly && child) else { return nil }
         let reference = Reference(
             platform: try row.decode(String.self, column: "platform"), shop: try row.decode(String.self, column: "shop"),
             externalID: try row.decode(String.self, column: "external_id"))
@@ -31,7 +41,7 @@ struct OutboundPublisher: Sendable {
     }
 
     func shipped(_ command: OrderCommand.Ship, warehouse: String, _ context: HandlerContext) async throws {
-        guard let reference = try await reference(command.order, in: context.transaction) else { return }
+        guard let reference = try await reference(command.order, wholeOrderOnly: false, in: context.transaction) else { return }
         let skus = try await context.transaction.query("""
             SELECT line, sku FROM \(identifier: orders.schema).order_lines WHERE order_id = \(command.order) AND line = ANY(\(command.lines.map(\.line))::int[])
             """).reduce(into: [Int: String]()) { $0[try $1.decode(Int.self, column: "line")] = try $1.decode(String.self, column: "sku") }

@@ -54,7 +54,7 @@ import Testing
         ["outbound", "list", "--platform", "Web Shop"], ["outbound", "list", "--platform", "web", "--limit", "0"],
         ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T", "--line", "1:2", "--shipped-at", "yesterday"],
         ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T", "--line", "1:2", "--weight-grams", "0"],
-        ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T"],
+        ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T"], ["orders", "remove-line", "--order", "1"],
     ])
     func badArgumentsExitWith64AndSayWhy(arguments: [String]) async throws {
         let result = try await Self.erpctl(arguments)

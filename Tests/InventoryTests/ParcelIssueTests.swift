@@ -68,4 +68,20 @@ import Testing
             #expect(other.rows.isEmpty, "nothing is allocated in Guangzhou")
         }
     }
+
+    @Test func aRereservationIsAllOrNothingAndARefusalKeepsWhatWasHeld() async throws {
+        try await InventoryServiceTests.withInventory { harness async throws in
+            _ = try await InventoryServiceTests.receive(harness, "TEA", "SH", 10, lot: "T1", cost: 2_100)
+            let store = StockStore(schema: harness.schema)
+            func reserved() async throws -> Int { try await harness.pool.withTransaction { try await store.level(sku: "TEA", warehouse: "SH", in: $0) }.reserved }
+            #expect(try await harness.client.send(InventoryCommand.Reserve(order: "SO-1", lines: [.init(line: 1, sku: "TEA", quantity: 3)])).status == .done)
+            let more = try await harness.client.send(InventoryCommand.Rereserve(order: "SO-1", lines: [.init(line: 1, sku: "TEA", quantity: 5)]))
+            #expect(more.status == .done, "\(more)")
+            #expect(try await reserved() == 5, "the three held became five")
+            let tooMany = try await harness.client.send(InventoryCommand.Rereserve(
+                order: "SO-1", lines: [.init(line: 1, sku: "TEA", quantity: 5), .init(line: 2, sku: "TEA", quantity: 6)]))
+            #expect(tooMany.code == "insufficient-stock", "\(tooMany)")
+            #expect(try await reserved() == 5, "refused: the order keeps the five it held")
+        }
+    }
 }

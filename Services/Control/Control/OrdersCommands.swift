@@ -14,7 +14,7 @@ struct OrdersCommands: AsyncParsableCommand {
         commandName: "orders", abstract: "Orders: list, show, import, export; the intake quarantine.",
         subcommands: [
             List.self, Show.self, Import.self, Export.self, Quarantine.self, Status.self, Ship.self, ChangeAddress.self, ChangeMethod.self,
-            ChangeLine.self, AddLine.self, SplitOrder.self, MergeOrders.self,
+            ChangeLine.self, AddLine.self, RemoveLine.self, SplitOrder.self, MergeOrders.self,
         ])
 
     struct Filters: ParsableArguments {
@@ -367,6 +367,15 @@ struct OrdersCommands: AsyncParsableCommand {
         @Option var order: Int64
         @Option var method: String
         func run() async throws { try await send(OrderCommand.ChangeShippingMethod(order: order, method: method), servers: servers, output: output) }
+    }
+
+    struct RemoveLine: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "remove-line", abstract: "Remove a line (until the order is paid; an order keeps at least one).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option var order: Int64
+        @Option var line: Int
+        func run() async throws { try await send(OrderCommand.ChangeLine(order: order, line: line, quantity: 0), servers: servers, output: output) }
     }
 
     struct ChangeLine: AsyncParsableCommand {

@@ -64,6 +64,7 @@ struct InventoryHandlers: Sendable {
         registry.command(InventoryCommand.Reserve.self, reserve)
         registry.command(InventoryCommand.Release.self, release)
         registry.command(InventoryCommand.CheckAvailability.self, checkAvailability)
+        registry.command(InventoryCommand.Rereserve.self, rereserve)
         registry.command(InventoryCommand.Issue.self, issue)
         registry.command(InventoryCommand.MoveReservations.self, moveReservations)
         registry.command(InventoryCommand.StartTransfer.self, startTransfer)

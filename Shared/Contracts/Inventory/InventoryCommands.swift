@@ -115,6 +115,19 @@ public enum InventoryCommand {
         }
     }
 
+    /// Reserves an order's lines anew, all or nothing: what it held is released and the new
+    /// lines are reserved in the same transaction; if they cannot be, nothing changes and
+    /// the order keeps what it held (for an amended order).
+    public struct Rereserve: Message, Equatable {
+        public static let type: MessageType = "inventory.rereserve_stock.v1"
+        public var order: String
+        public var lines: [OrderLine]
+        public var shippingRegion: String?
+        public init(order: String, lines: [OrderLine], shippingRegion: String? = nil) {
+            (self.order, self.lines, self.shippingRegion) = (order, lines, shippingRegion)
+        }
+    }
+
     public struct Release: Message, Equatable {
         public static let type: MessageType = "inventory.release_stock.v1"
         public var order: String

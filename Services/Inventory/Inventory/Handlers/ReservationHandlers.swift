@@ -43,6 +43,15 @@ extension InventoryHandlers {
         return InventoryResult.Reserved(order: command.order, reservations: reservations)
     }
 
+    /// Releases what the order held and reserves its new lines, in one transaction: a
+    /// refusal (not enough stock) undoes the release too, so the order keeps what it held.
+    func rereserve(_ command: InventoryCommand.Rereserve, _ context: HandlerContext) async throws -> InventoryResult.Reserved {
+        try Self.require(command.order, "order")
+        _ = try await store.release(order: command.order, in: context.transaction)
+        return try await reserve(
+            InventoryCommand.Reserve(order: command.order, lines: command.lines, shippingRegion: command.shippingRegion), context)
+    }
+
     func checkAvailability(_ command: InventoryCommand.CheckAvailability, _ context: HandlerContext) async throws -> InventoryResult.Availability {
         guard !command.lines.isEmpty else { throw Self.validation("no lines to check") }
         var available: [String: Int] = [:]

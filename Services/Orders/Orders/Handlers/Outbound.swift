@@ -6,7 +6,8 @@ import Postgres
 /// What the orders service tells a platform back, in the transaction of the change, on
 /// `erp.outbound` (`platform.<platform>.<kind>`): a parcel that left (`fulfillment.created`;
 /// Shopify's own fulfillment shape for `shopify`) and a cancellation the platform did not
-/// make itself (`order.cancelled`), money finance paid back (`refund.created`). Only platforms in `ERP_OUTBOUND_PLATFORMS` are told.
+/// make itself (`order.cancelled`), money finance paid back (`refund.created`). Only
+/// platforms in `ERP_OUTBOUND_PLATFORMS` are told.
 struct OutboundPublisher: Sendable {
     let exchange: String
     let configuration: OutboundConfiguration

@@ -34,9 +34,9 @@ extension OrderHandlers {
         try await intake.move(
             order.id, from: order.status, to: .allocated, reason: "stock reserved in \(warehouses)", actor: context.envelope.source, order.total,
             context)
-        let snapshot = try await orders.snapshot(order.id, in: context.transaction)
+        let placed = try await orders.placedBy(order.id, in: context.transaction)
         try await context.publish(event: OrderEvent.Allocated(
-            order: order.id, platform: snapshot.platform, shop: snapshot.shop, externalId: snapshot.externalId, allocations: command.allocations))
+            order: order.id, platform: placed.platform, shop: placed.shop, externalId: placed.externalID, allocations: command.allocations))
         return OrderCommand.Changed(order: order.id, status: OrderStatus.allocated.rawValue, total: order.total)
     }
 

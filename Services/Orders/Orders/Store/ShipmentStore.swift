@@ -16,6 +16,12 @@ extension OrderStore {
             """)
     }
 
+    /// Who placed the order: its platform, shop and the platform's id of it.
+    public func placedBy(_ id: Int64, in tx: PostgresTransaction) async throws -> (platform: String, shop: String, externalID: String) {
+        let row = try await tx.query("SELECT platform, shop, external_id FROM \(identifier: schema).orders WHERE id = \(id)")[0]
+        return (try row.decode(String.self, column: "platform"), try row.decode(String.self, column: "shop"), try row.decode(String.self, column: "external_id"))
+    }
+
     /// Per line and warehouse: what was allocated there and what has shipped from there.
     public struct Shippable: Sendable, Equatable {
         public let line: Int

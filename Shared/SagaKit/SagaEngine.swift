@@ -245,7 +245,7 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
         date.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
 
-    private func stepName(_ state: SagaState<D>) -> String {
+    func stepName(_ state: SagaState<D>) -> String {
         definition.steps.indices.contains(state.step) ? definition.steps[state.step].name : "end"
     }
 
@@ -335,5 +335,18 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
         state.history.append(.init(at: now, step: "end", what: "compensated"))
         return try definition.onFailure(state.data, state.failure ?? SagaFailure(step: "-", code: "failed", reason: "failed"))
             .map { .send($0, requestID: newRequestID()) }
+    }
+}
+
+extension SagaEngine {
+    /// Changes a waiting saga's data from outside its steps (another saga changed its
+    /// subject: an amended order's lines): a new version, with `what` in its history.
+    public func amend(_ state: SagaState<D>, _ what: String, now: Date, _ change: (inout D) -> Void) -> SagaState<D> {
+        var next = state
+        change(&next.data)
+        guard next.data != state.data, state.status == .waiting else { return state }
+        next.version += 1
+        next.history = [.init(at: now, step: stepName(next), what: what)]
+        return next
     }
 }

@@ -112,12 +112,27 @@ struct OrdersCommands: AsyncParsableCommand {
                 for entry in detail.history {
                     print("  \(UTCTimestamp.string(from: entry.at))  \(entry.from ?? "-") → \(entry.to)  \(entry.reason)  (\(entry.actor))")
                 }
+                if !detail.amendments.isEmpty { print("amendments:") }
+                for amendment in detail.amendments { print("  " + Self.describe(amendment)) }
                 if !detail.tracking.isEmpty { print("tracking:") }
                 for entry in detail.tracking {
                     let place = [entry.location, entry.description].compactMap { $0.map(PrintableText.of) }.joined(separator: ", ")
                     print("  \(UTCTimestamp.string(from: entry.at))  \(entry.shipment) \(entry.carrier) \(entry.trackingNumber)  \(entry.event)"
                         + (place.isEmpty ? "" : "  \(place)"))
                 }
+            }
+        }
+
+        /// One amendment: when, by whom, what, and how it ended.
+        static func describe(_ amendment: OrderStore.Amendment) -> String {
+            let head = "\(UTCTimestamp.string(from: amendment.requestedAt))  #\(amendment.id) \(PrintableText.of(amendment.what))  (\(amendment.actor)): "
+            switch amendment.status {
+            case "pending": return head + "pending (total \(amendment.previousTotal) → \(amendment.total) once reserved and invoiced)"
+            case "refused": return head + "refused: \(PrintableText.of(amendment.reason ?? "-")); the order kept its lines"
+            default:
+                let owed = amendment.open.map { $0.minorUnits > 0 ? ", \($0) open" : ", nothing open" } ?? ", invoice pending"
+                return head + "applied, total \(amendment.previousTotal) → \(amendment.total)"
+                    + (amendment.invoice.map { ", invoice \($0)" } ?? "") + owed
             }
         }
     }
@@ -370,26 +385,28 @@ struct OrdersCommands: AsyncParsableCommand {
     }
 
     struct RemoveLine: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "remove-line", abstract: "Remove a line (until the order is paid; an order keeps at least one).")
+        static let configuration = CommandConfiguration(
+            commandName: "remove-line", abstract: "Remove a line (until the order is paid; an order keeps at least one).", discussion: OrdersCommands.amendmentNote)
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
         @Option var line: Int
-        func run() async throws { try await send(OrderCommand.ChangeLine(order: order, line: line, quantity: 0), servers: servers, output: output) }
+        func run() async throws { try await amend(OrderCommand.ChangeLine(order: order, line: line, quantity: 0), servers: servers, output: output) }
     }
 
     struct ChangeLine: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "change-line", abstract: "Set a line's quantity; 0 removes it (until the order is paid).")
+        static let configuration = CommandConfiguration(
+            commandName: "change-line", abstract: "Set a line's quantity; 0 removes it (until the order is paid).", discussion: OrdersCommands.amendmentNote)
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
         @Option var line: Int
         @Option(name: .customLong("qty")) var quantity: Int
-        func run() async throws { try await send(OrderCommand.ChangeLine(order: order, line: line, quantity: quantity), servers: servers, output: output) }
+        func run() async throws { try await amend(OrderCommand.ChangeLine(order: order, line: line, quantity: quantity), servers: servers, output: output) }
     }
 
     struct AddLine: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add-line", abstract: "Add a line (until the order is paid).")
+        static let configuration = CommandConfiguration(commandName: "add-line", abstract: "Add a line (until the order is paid).", discussion: OrdersCommands.amendmentNote)
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
@@ -399,11 +416,17 @@ struct OrdersCommands: AsyncParsableCommand {
         @Option var currency = "CNY"
         func validate() throws { _ = try money(unitPrice, currency: currency, option: "--unit-price") }
         func run() async throws {
-            try await send(
+            try await amend(
                 OrderCommand.AddLine(order: order, sku: sku, quantity: quantity, unitPrice: try money(unitPrice, currency: currency, option: "--unit-price")),
                 servers: servers, output: output)
         }
     }
+
+    static let amendmentNote = """
+        The change is an amendment: checked at once, then carried through by the saga coordinator. The order keeps its lines until \
+        the new ones are reserved (all or nothing) and the invoice is reissued; a change that cannot be reserved is refused and the \
+        order keeps its lines. `erpctl orders show` lists each amendment with how it ended.
+        """
 
     struct Quarantine: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -462,4 +485,14 @@ struct OrdersCommands: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// Sends a change of lines and says what happens next.
+func amend<M: Message>(_ command: M, servers: ServerOptions, output: OutcomeOptions) async throws {
+    let outcome = try await sendWaiting(command, servers: servers, output: output)
+    guard !output.json, let changed = try? outcome.decodeResult(OrderCommand.Changed.self), let amendment = changed.amendment else { return }
+    print("""
+        amendment \(amendment) of order \(changed.order) waits to be carried through (stock reserved again, invoice reissued); \
+        its total will be \(changed.total). See: erpctl orders show --order \(changed.order)
+        """)
 }

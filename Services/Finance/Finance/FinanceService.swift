@@ -63,6 +63,7 @@ struct FinanceHandlers: Sendable {
         registry.command(FinanceCommand.PaySupplier.self, paySupplier)
         registry.command(FinanceCommand.VoidInvoice.self, voidInvoice)
         registry.command(FinanceCommand.Reinvoice.self, reinvoice)
+        registry.command(FinanceCommand.AmendInvoice.self, amendInvoice)
         registry.command(FinanceCommand.InvoiceOrder.self, invoiceOrder)
         registry.command(FinanceCommand.AddAccount.self) { command, context in
             guard command.code.count >= 3, command.code.count <= 10, command.code.allSatisfy(\.isNumber) else {

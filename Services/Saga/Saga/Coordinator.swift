@@ -18,6 +18,7 @@ struct Coordinator: Sendable {
     let merge = SagaEngine(Merge.definition)
     let shipments = SagaEngine(ShipmentIssue.definition)
     let partials = SagaEngine(PartialBackorder.definition)
+    let amendments = SagaEngine(Amendment.definition)
     /// Zero: orders are not merged automatically.
     let mergeWindow: Duration
     /// What this coordinator wrote, decoded (see ``SagaStateCache``).
@@ -75,9 +76,12 @@ struct Coordinator: Sendable {
         }
         // An order changed (lines, address): kept as it now stands, so that a fulfilment that
         // starts again (the order leaves on_hold) reserves and allocates what it is now.
+        // A new shipping region before allocation chooses the warehouse again.
         registry.on(OrderEvent.Changed.self) { event, context in
-            guard event.what.contains("lines") || event.what.contains("shipping_address") else { return }
+            let shipping = event.what.contains("shipping_address") || event.what.contains("shipping")
+            guard event.what.contains("lines") || shipping else { return }
             try await store.rememberOrder(event.snapshot, in: context.transaction)
+            if shipping { try await regionChanged(event.snapshot, context) }
         }
         // A parcel a warehouse confirmed issues its own stock.
         registry.on(OrderEvent.Shipped.self) { event, context in
@@ -113,6 +117,7 @@ struct Coordinator: Sendable {
         }
         registerRequests(in: &registry)
         registerBackorders(in: &registry)
+        registerAmendments(in: &registry)
     }
 
     /// With automatic merging on: an order of a customer whose earlier order to the same
@@ -158,7 +163,8 @@ struct Coordinator: Sendable {
                 let now = Fulfilment.Data(current)
                 (data.lines, data.region, data.total) = (now.lines, now.region, now.total)
             }
-            data.paid = data.paid || event.to == "paid"
+            // Paid or not as it resumes (an amendment while it waited may have left money owing).
+            data.paid = event.to == "paid"
             data.fromBackorder = try await backorderQueue.contains(order: event.order, in: context.transaction) ? true : nil
             return data
         }
@@ -189,6 +195,7 @@ struct Coordinator: Sendable {
         case Exchange.type: return try await advance(exchange, row, input, tx, causation: causation, effects: effects)
         case ShipmentIssue.type: return try await advance(shipments, row, input, tx, causation: causation, effects: effects)
         case PartialBackorder.type: return try await advance(partials, row, input, tx, causation: causation, effects: effects)
+        case Amendment.type: return try await advance(amendments, row, input, tx, causation: causation, effects: effects)
         default: throw SagaTypeError(type: row.type)
         }
     }
@@ -207,6 +214,9 @@ struct Coordinator: Sendable {
             // A released backorder is reserved: the next order waiting for its SKUs may go.
             try await leftBackorders(order: after.data.order, tx, effects: effects, causation: causation)
         }
+        if let before = state as? SagaState<Amendment.Data>, let after = next as? SagaState<Amendment.Data>, !before.data.inEffect, after.data.inEffect {
+            try await amendmentInEffect(after.data, tx, effects: effects)
+        }
         try await effects.send(try entries(actions, saga: next.id, causation: causation))
         if state.status != next.status { try await finished(next, tx, causation: causation, effects: effects) }
         return next.status.rawValue
@@ -218,6 +228,10 @@ struct Coordinator: Sendable {
     private func finished<D>(_ state: SagaState<D>, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws {
         if let fulfilment = state as? SagaState<Fulfilment.Data> { try await fulfilmentEnded(fulfilment, tx, causation: causation, effects: effects) }
         guard state.status == .completed else { return }
+        if let amendment = state as? SagaState<Amendment.Data> {
+            try await amendmentCompleted(amendment.data, tx, effects: effects, causation: causation)
+            return
+        }
         if let partial = state as? SagaState<PartialBackorder.Data> {
             // Part of the backorder is in stock: it is split off (the split hands both parts new fulfilments).
             guard let split = PartialBackorder.split(partial.data) else { return }
@@ -249,7 +263,7 @@ struct Coordinator: Sendable {
 
     /// Keeps a state written in this transaction once it commits; outside a handler, drops
     /// what was kept of it.
-    private func remember<D>(_ state: SagaState<D>, _ effects: Effects) {
+    func remember<D>(_ state: SagaState<D>, _ effects: Effects) {
         guard let afterCommit = effects.afterCommit else {
             states.forget(state.id)
             return

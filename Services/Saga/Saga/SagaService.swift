@@ -88,6 +88,7 @@ public enum SagaService {
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnRequested.type.rawValue),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Shipped.type.rawValue),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Changed.type.rawValue),
+                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.AmendmentRequested.type.rawValue),
                 ] + Coordinator.stockArrivals.map { QueueBinding(exchange: eventsExchange, routingKey: $0.rawValue) }),
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "saga.#")]),
             ],

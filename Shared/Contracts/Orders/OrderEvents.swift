@@ -171,7 +171,12 @@ extension OrderCommand {
         public var order: Int64
         public var status: String
         public var total: Money
-        public init(order: Int64, status: String, total: Money) { (self.order, self.status, self.total) = (order, status, total) }
+        /// A change of lines waits to be carried through (``OrderEvent/AmendmentRequested``):
+        /// its number; `total` is then the total the order will have.
+        public var amendment: Int64?
+        public init(order: Int64, status: String, total: Money, amendment: Int64? = nil) {
+            (self.order, self.status, self.total, self.amendment) = (order, status, total, amendment)
+        }
     }
 }
 

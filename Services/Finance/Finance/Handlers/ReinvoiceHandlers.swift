@@ -30,9 +30,7 @@ extension FinanceHandlers {
         }
         var paid = Int64(0)
         for invoice in old {
-            paid += try await tx.query(PostgresQuery(unsafeSQL: """
-                SELECT coalesce(sum(amount_minor - open_minor), 0)::bigint FROM \(s).open_items WHERE kind = 'receivable' AND document = $1
-                """, binds: [invoice.number]))[0].decode(Int64.self, at: 0)
+            paid += try await paidOn(invoice: invoice.number, tx)
             _ = try await reverse(invoice: invoice.number, reason: reason, tx)
         }
         for index in new.indices {
@@ -48,5 +46,56 @@ extension FinanceHandlers {
         }
         return FinanceCommand.Reinvoiced(
             voided: old.map(\.number), issued: new.map(\.number), carried: paid > 0 ? Money(minorUnits: paid, currency: old[0].currency) : nil)
+    }
+}
+
+extension FinanceHandlers {
+    /// What was paid on an invoice's receivable.
+    func paidOn(invoice number: String, _ tx: PostgresTransaction) async throws -> Int64 {
+        try await tx.query("""
+            SELECT coalesce(sum(amount_minor - open_minor), 0)::bigint FROM \(identifier: schema).open_items WHERE kind = 'receivable' AND document = \(number)
+            """)[0].decode(Int64.self, at: 0)
+    }
+
+    /// An amended order (its lines changed): the invoice is voided and a new one issued from
+    /// the order as it now stands; what was paid settles the new invoice, and what was paid
+    /// beyond its total goes back the way it came (the platform, or the bank).
+    func amendInvoice(_ command: FinanceCommand.AmendInvoice, _ context: HandlerContext) async throws -> FinanceCommand.InvoiceAmended {
+        let order = command.order
+        let reason = command.reason.trimmingCharacters(in: .whitespaces)
+        guard !reason.isEmpty else { throw CommandRefused("validation", "amending an invoice needs a reason") }
+        guard order.status != "cancelled" else { throw CommandRefused("validation", "order \(order.order) is cancelled") }
+        let tx = context.transaction
+        try await lockInvoicing(order.order, tx)
+        var paid = Int64(0), voided: String?
+        if let old = try await documents.invoice(order: order.order, in: tx) {
+            guard old.currency.code == order.currency else {
+                throw CommandRefused("validation", "invoice \(old.number) is in \(old.currency.code), the order in \(order.currency)")
+            }
+            paid = try await paidOn(invoice: old.number, tx)
+            _ = try await reverse(invoice: old.number, reason: reason, tx)
+            voided = old.number
+        }
+        var invoice = try Invoice.forOrder(
+            order, taxCategories: try await taxCategories(order.lines.map(\.sku), tx), rates: try await rates(tx), issuedOn: .today())
+        try await issue(&invoice, party: order.customer, context)
+        let carried = min(paid, invoice.gross.minorUnits)
+        if carried > 0 {
+            _ = try await documents.settle(.receivable, document: invoice.number, amount: Money(minorUnits: carried, currency: invoice.currency), in: tx)
+        }
+        var refunded: Money?
+        if paid > carried {
+            // Paid more than the order now costs: the difference is paid back.
+            let back = paid - carried
+            let viaPlatform = try await journal.entry(source: "platform-payment:\(order.order)", in: tx) != nil
+            var entry = JournalEntry(currency: invoice.currency)
+            entry.debit(Accounts.receivables, back, memo: invoice.number)
+            entry.credit(viaPlatform ? Accounts.platformClearing : Accounts.cash, back, memo: reason)
+            _ = try await journal.post(
+                entry, date: .today(), description: "Paid back on order \(order.order): \(reason)", source: "amend-refund:\(invoice.number)", in: tx)
+            refunded = Money(minorUnits: back, currency: invoice.currency)
+        }
+        return FinanceCommand.InvoiceAmended(
+            voided: voided, issued: invoice.number, open: Money(minorUnits: invoice.gross.minorUnits - carried, currency: invoice.currency), refunded: refunded)
     }
 }

@@ -170,9 +170,24 @@ struct Intake: Sendable {
         if shippingChanged && !existing.status.allowsShippingChanges {
             return try await flag("revision \(order.revision) changes the shipping address or method but the order is \(existing.status.rawValue)")
         }
-        try await orders.replaceContents(existing.id, with: order, in: tx)
+        // New lines are an amendment: the order keeps its lines until they are reserved and
+        // invoiced (a revision that also says paid becomes paid then).
+        let thenPaid = order.payment.status == .paid && existing.paymentStatus != .paid && existing.status == .pendingPayment
+        if linesChanged {
+            var current = try await orders.snapshot(existing.id, in: tx)
+            current.shippingFee = order.shippingFee
+            let lines = order.lines.map {
+                OrderSnapshot.Line(line: $0.number, sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice, discount: $0.discount, total: $0.total)
+            }
+            do {
+                _ = try await requestAmendment(
+                    current, lines: lines, what: "revision \(order.revision) from \(order.platform)", actor: actor, thenPaid: thenPaid, context)
+            } catch let problem as LineAmendment.Problem {
+                return try await flag("revision \(order.revision) changes the lines, which cannot be carried through: \(problem.description)")
+            }
+        }
+        try await orders.replaceContents(existing.id, with: order, keepingLines: linesChanged, in: tx)
         var what: [String] = []
-        if linesChanged { what.append("lines") }
         if shippingChanged { what.append("shipping") }
         if order.payment.status != existing.paymentStatus { what.append("payment") }
         if !what.isEmpty {
@@ -180,7 +195,7 @@ struct Intake: Sendable {
             try await orders.recordChange(snapshot, what: what, actor: actor, in: tx)
             try await context.publish(event: OrderEvent.Changed(snapshot: snapshot, what: what))
         }
-        if order.payment.status == .paid && existing.paymentStatus != .paid && existing.status == .pendingPayment {
+        if thenPaid && !linesChanged {
             try await move(existing.id, from: .pendingPayment, to: .paid, reason: "paid on \(order.platform)", actor: actor, order.total, context)
         }
         return .revised(existing.id)

@@ -3,7 +3,7 @@ import Foundation
 import Messaging
 
 /// Commands that change an existing order: status changes (checked by the state machine),
-/// address and shipping method (until it is packed), lines (until it is paid), shipments,
+/// address and shipping method (until it is packed), lines (until it is paid: ``amend(_:_:_:)``), shipments,
 /// and the payment finance reports. Every change is recorded and published.
 extension OrderHandlers {
     func registerCommands(in registry: inout MessageHandlers) {
@@ -24,6 +24,7 @@ extension OrderHandlers {
         registry.command(OrderCommand.CompleteReturn.self, completeReturn)
         registry.command(OrderCommand.CancelReturn.self, cancelReturn)
         registry.command(OrderCommand.PlaceReplacement.self, placeReplacement)
+        registerAmendments(in: &registry)
         registry.on(FinanceEvent.PaymentReceived.self, paymentReceived)
         registry.on(FinanceEvent.RefundRecorded.self) { refund, context in try await intake.outbound.refunded(refund, context) }
     }
@@ -78,51 +79,11 @@ extension OrderHandlers {
     }
 
     func changeLine(_ command: OrderCommand.ChangeLine, _ context: HandlerContext) async throws -> OrderCommand.Changed {
-        guard (0...IntakeLimits.quantity).contains(command.quantity) else {
-            throw CommandRefused("validation", "quantity \(command.quantity) must be 0 (removes the line) to \(IntakeLimits.quantity)")
-        }
-        let order = try await locked(command.order, context)
-        guard order.status.allowsLineChanges else {
-            throw CommandRefused("too-late", "the lines of an order that is \(order.status.rawValue) can no longer change")
-        }
-        guard try await orders.setLineQuantity(order.id, line: command.line, quantity: command.quantity, in: context.transaction) else {
-            throw CommandRefused("unknown-line", "order \(order.id) has no line \(command.line)")
-        }
-        guard try await orders.lineCount(order.id, in: context.transaction) > 0 else {
-            throw CommandRefused("validation", "an order keeps at least one line (cancel it instead)")
-        }
-        return try await linesChanged(order, context)
+        try await amend(command.order, .setQuantity(line: command.line, quantity: command.quantity), context)
     }
 
     func addLine(_ command: OrderCommand.AddLine, _ context: HandlerContext) async throws -> OrderCommand.Changed {
-        guard (1...IntakeLimits.quantity).contains(command.quantity) else {
-            throw CommandRefused("validation", "quantity \(command.quantity) must be 1 to \(IntakeLimits.quantity)")
-        }
-        guard !command.unitPrice.isNegative, command.unitPrice.minorUnits <= IntakeLimits.amountMinorUnits,
-            let lineTotal = try? command.unitPrice.times(command.quantity), lineTotal.minorUnits <= IntakeLimits.amountMinorUnits
-        else { throw CommandRefused("validation", "unit price \(command.unitPrice) × \(command.quantity) is negative or out of range") }
-        let order = try await locked(command.order, context)
-        guard order.status.allowsLineChanges else {
-            throw CommandRefused("too-late", "the lines of an order that is \(order.status.rawValue) can no longer change")
-        }
-        guard command.unitPrice.currency == order.currency else {
-            throw CommandRefused("validation", "the order is in \(order.currency.code), the price in \(command.unitPrice.currency.code)")
-        }
-        guard try await orders.skuIsKnown(command.sku, in: context.transaction) else {
-            throw CommandRefused("unknown-sku", "the catalog has no active SKU \(command.sku)")
-        }
-        _ = try await orders.addLine(order.id, sku: command.sku, quantity: command.quantity, unitPrice: command.unitPrice, in: context.transaction)
-        return try await linesChanged(order, context)
-    }
-
-    private func linesChanged(_ order: OrderStore.Locked, _ context: HandlerContext) async throws -> OrderCommand.Changed {
-        let total = Money(minorUnits: try await orders.recomputeTotals(order.id, in: context.transaction), currency: order.currency)
-        // Within intake's bounds still (the command's own effects are undone with the refusal).
-        guard total.minorUnits <= IntakeLimits.amountMinorUnits else {
-            throw CommandRefused("validation", "the order's total would be \(total), more than \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: order.currency)) is taken")
-        }
-        try await publishChange(order.id, what: ["lines"], context)
-        return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: total)
+        try await amend(command.order, .add(sku: command.sku, quantity: command.quantity, unitPrice: command.unitPrice), context)
     }
 
     /// Records the change and publishes it.

@@ -31,30 +31,6 @@ extension OrderStore {
         try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).orders SET shipping_method = $2, updated_at = now() WHERE id = $1", binds: [id, method]))
     }
 
-    /// Sets a line's quantity (0 removes it); false if the line does not exist.
-    public func setLineQuantity(_ id: Int64, line: Int, quantity: Int, in tx: PostgresTransaction) async throws -> Bool {
-        let changed = quantity == 0
-            ? try await tx.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).order_lines WHERE order_id = $1 AND line = $2", binds: [id, line]))
-            : try await tx.query(PostgresQuery(unsafeSQL: """
-                UPDATE \(s).order_lines SET quantity = $3::int, discount_minor = least(discount_minor, $3::int * unit_price_minor),
-                    total_minor = $3::int * unit_price_minor - least(discount_minor, $3::int * unit_price_minor)
-                WHERE order_id = $1 AND line = $2
-                """, binds: [id, line, quantity]))
-        return changed.affectedRows == 1
-    }
-
-    public func addLine(_ id: Int64, sku: String, quantity: Int, unitPrice: Money, in tx: PostgresTransaction) async throws -> Int {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).order_lines (order_id, line, sku, quantity, unit_price_minor, discount_minor, total_minor)
-            SELECT $1, coalesce(max(line), 0) + 1, $2, $3::int, $4::bigint, 0, $3::int * $4::bigint FROM \(s).order_lines WHERE order_id = $1
-            RETURNING line
-            """, binds: [id, sku, quantity, unitPrice.minorUnits]))[0].decode(Int.self, at: 0)
-    }
-
-    public func lineCount(_ id: Int64, in tx: PostgresTransaction) async throws -> Int {
-        try await tx.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(s).order_lines WHERE order_id = $1", binds: [id]))[0].decode(Int.self, at: 0)
-    }
-
     /// Recomputes the order's amounts from its lines; returns the new total.
     public func recomputeTotals(_ id: Int64, in tx: PostgresTransaction) async throws -> Int64 {
         try await tx.query(PostgresQuery(unsafeSQL: """

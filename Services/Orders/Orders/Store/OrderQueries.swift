@@ -75,6 +75,8 @@ public struct OrderQueries: Sendable {
         public let links: Links
         /// Its shipments' tracking events, oldest first.
         public let tracking: [Tracking]
+        /// Changes of its lines, carried through or refused, oldest first.
+        public let amendments: [OrderStore.Amendment]
 
         public struct Tracking: Codable, Sendable {
             public let at: Date
@@ -134,7 +136,7 @@ public struct OrderQueries: Sendable {
                     mergedInto: try row.decode(Int64?.self, column: "merged_into"), mergedFrom: try Self.ids(row, "merged_from"),
                     exchangeFor: try row.decode(Int64?.self, column: "exchange_for"), replacements: try Self.ids(row, "replacements"),
                     returns: (try row.decode(String?.self, column: "returns") ?? "").split(separator: "\u{1E}").map(String.init)),
-                tracking: tracking)
+                tracking: tracking, amendments: try await OrderStore(schema: schema).amendments(order: id, in: tx))
         }
     }
 

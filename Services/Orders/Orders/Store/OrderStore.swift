@@ -115,7 +115,9 @@ public struct OrderStore: Sendable {
     }
 
     /// Replaces the lines, amounts, address, method and payment with a later revision's.
-    public func replaceContents(_ id: Int64, with order: IntakeOrder, in tx: PostgresTransaction) async throws {
+    /// Takes a later revision's contents; with `keepingLines` (new lines wait as an
+    /// amendment) the lines stay and the totals follow the new shipping fee.
+    public func replaceContents(_ id: Int64, with order: IntakeOrder, keepingLines: Bool = false, in tx: PostgresTransaction) async throws {
         try await tx.query(PostgresQuery(unsafeSQL: """
             UPDATE \(s).orders SET revision = $2, customer = $3::jsonb, shipping_address = $4::jsonb, shipping_method = $5,
                 shipping_fee_minor = $6, merchandise_minor = $7, discount_minor = $8, total_minor = $9, payment = $10::jsonb, note = $11,
@@ -126,6 +128,10 @@ public struct OrderStore: Sendable {
                 order.shippingFee.minorUnits, order.merchandise.minorUnits, order.discountTotal.minorUnits, order.total.minorUnits,
                 try Self.json(order.payment), order.note,
             ]))
+        if keepingLines {
+            _ = try await recomputeTotals(id, in: tx)
+            return
+        }
         try await tx.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).order_lines WHERE order_id = $1", binds: [id]))
         try await tx.query(PostgresQuery(unsafeSQL: """
             INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)

@@ -105,5 +105,6 @@ public enum OrdersMigrations {
         quarantineBytes,
         tracking,
         warehouseShipments,
+        amendments,
     ]
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import AMQP
 import ArgumentParser
 import Contracts
@@ -142,11 +143,14 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
         }
 
         /// A simulated warehouse confirms each allocated order's parcels and a simulated
-        /// carrier delivers them, through the same messages real ones send (``ParcelSimulator``),
-        /// until `stop` says so.
-        func warehouseAndCarrier(until stop: @Sendable @escaping () async throws -> Bool) async throws {
+        /// carrier delivers them, through the same messages real ones send (``ParcelSimulator``):
+        /// it starts before `work` (which places the orders), and runs until `stop` says so.
+        func warehouseAndCarrier(
+            _ work: @Sendable () async throws -> Void, until stop: @Sendable @escaping () async throws -> Bool
+        ) async throws {
             let simulator = try await ParcelSimulator.start(broker: environment.broker, events: events, ingest: commands, tag: tag, deliver: true)
             do {
+                try await work()
                 while try await !stop() { try await Task.sleep(for: .milliseconds(100)) }
                 await simulator.stop()
             } catch {
@@ -163,14 +167,16 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
         func measureThroughput(_ total: Int) async throws -> Double {
             let bodies = try (0..<total).map(body)
             return try await running {
-                let publisher = try await AMQPPublisher.connect(environment.broker, window: 256)
-                let start = monotonicSeconds()
-                _ = await publisher.publish(batch: bodies.map {
-                    AMQPMessage(exchange: commands, routingKey: "platform.web.order.created", body: $0, properties: AMQPProperties(persistent: true))
-                })
-                await publisher.close()
-                try await warehouseAndCarrier { try await count("completed") >= total }
-                return Double(total) / (monotonicSeconds() - start)
+                let start = Mutex(0.0)
+                try await warehouseAndCarrier({
+                    let publisher = try await AMQPPublisher.connect(environment.broker, window: 256)
+                    start.withLock { $0 = monotonicSeconds() }
+                    _ = await publisher.publish(batch: bodies.map {
+                        AMQPMessage(exchange: commands, routingKey: "platform.web.order.created", body: $0, properties: AMQPProperties(persistent: true))
+                    })
+                    await publisher.close()
+                }, until: { try await count("completed") >= total })
+                return Double(total) / (monotonicSeconds() - start.withLock { $0 })
             }
         }
 

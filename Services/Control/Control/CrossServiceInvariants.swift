@@ -58,6 +58,13 @@ public struct CrossServiceInvariants: Sendable {
                 WHERE o.status NOT IN ('cancelled', 'split', 'merged')
                 GROUP BY o.id, o.status HAVING count(i.number) <> 1
                 """),
+            ("an amended order's current invoice is for its amended total", """
+                SELECT 'order ' || o.id || ': total ' || o.total_minor || ', invoice ' || i.number || ' ' || i.gross_minor
+                FROM \(o).orders o
+                JOIN \(f).invoices i ON i.order_id = o.id AND i.kind = 'invoice' AND i.status = 'issued'
+                WHERE o.status NOT IN ('cancelled', 'split', 'merged') AND i.gross_minor <> o.total_minor
+                    AND EXISTS (SELECT 1 FROM \(o).amendments a WHERE a.order_id = o.id AND a.status = 'applied' AND a.open_minor IS NOT NULL)
+                """),
         ], pool)
     }
 

@@ -67,6 +67,10 @@ public struct OrderInvariants: Sendable {
                 SELECT 'quarantine ' || id || ' (' || routing_key || ') has no code or reason' FROM \(s).quarantine
                 WHERE btrim(code) = '' OR btrim(reason) = ''
                 """),
+            ("4. every change of lines is carried through or refused within ten minutes", """
+                SELECT 'order ' || order_id || ': amendment ' || id || ' (' || what || ') pending since ' || requested_at FROM \(s).amendments
+                WHERE status = 'pending' AND requested_at < now() - interval '10 minutes'
+                """),
             ("4. every order was taken once, with its first history entry", """
                 SELECT 'order ' || o.id || ' has ' || count(h.id) || ' first history entries' FROM \(s).orders o
                 LEFT JOIN \(s).status_history h ON h.order_id = o.id AND h.from_status IS NULL GROUP BY o.id HAVING count(h.id) <> 1

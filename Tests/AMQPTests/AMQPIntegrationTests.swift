@@ -205,8 +205,8 @@ import Testing
             AMQPMessage(exchange: "", routingKey: queue, body: Data("message \($0)".utf8), properties: AMQPProperties(messageID: "\($0)"))
         }
         let results = await publisher.publish(batch: messages)
-        let checked42 = results.allSatisfy { (try? $0.get()) == .confirmed }
-        #expect(checked42)
+        let allConfirmed = results.allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(allConfirmed)
 
         let consumer = try await AMQPConsumer.start(TestBroker.configuration(), queue: queue, prefetch: 200)
         var seen = Set<String>()
@@ -299,8 +299,8 @@ extension AMQPIntegrationTests {
         let results = await publisher.publish(batch: (0..<30).map {
             AMQPMessage(exchange: "", routingKey: queue, body: Data("\($0)".utf8))
         })
-        let checked43 = results.allSatisfy { (try? $0.get()) == .confirmed }
-        #expect(checked43)
+        let allConfirmed = results.allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(allConfirmed)
         let consumer = try await AMQPConsumer.start(TestBroker.configuration(), queue: queue, prefetch: 50)
         var received: [AMQPDelivery] = []
         while received.count < 30 {
@@ -308,8 +308,8 @@ extension AMQPIntegrationTests {
             #expect(!batch.isEmpty && batch.count <= 20)
             received += batch
         }
-        let checked44 = received.map { String(decoding: $0.body, as: UTF8.self) } == (0..<30).map(String.init)
-        #expect(checked44)
+        let receivedInOrder = received.map { String(decoding: $0.body, as: UTF8.self) } == (0..<30).map(String.init)
+        #expect(receivedInOrder)
         consumer.ack(received.last!, multiple: true)
         await consumer.close()
         #expect(try await consumer.nextBatch(max: 10).isEmpty, "a closed consumer returns an empty batch")

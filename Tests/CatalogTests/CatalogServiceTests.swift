@@ -60,8 +60,8 @@ import Testing
             _ = try await harness.client.send(CatalogCommand.CreateProduct(product: Self.product("H", barcode: "4006381333931")))
             #expect(try await code(Self.product("I", barcode: "4006381333931")) == "duplicate-barcode")
             let products = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT code FROM \(harness.schema).products"))
-            let checked45 = try products.map { try $0.decode(String.self, at: 0) } == ["H"]
-            #expect(checked45, "refused products leave nothing behind")
+            let onlyAcceptedProductRemains = try products.map { try $0.decode(String.self, at: 0) } == ["H"]
+            #expect(onlyAcceptedProductRemains, "refused products leave nothing behind")
         }
     }
 
@@ -238,8 +238,8 @@ import Testing
             #expect(result.created == 1_000 && result.failed.isEmpty)
             let exported = try await CatalogExport(schema: harness.schema).rows(harness.pool)
             #expect(exported.count == 1_000)
-            let checked46 = exported.first { $0[0] == "BULK-1" }?[5] == "99.00"
-            #expect(checked46)
+            let firstBulkRowPricedAt99 = exported.first { $0[0] == "BULK-1" }?[5] == "99.00"
+            #expect(firstBulkRowPricedAt99)
         }
     }
 }

@@ -26,8 +26,8 @@ import Testing
         let variants = try VariantGenerator.variants(
             base: "茶杯 mug", attributes: [VariantAttribute(name: "颜色", values: ["红色", "蓝色", "light grey / 2"])])
         #expect(variants.map(\.code) == ["8336676F-MUG-7EA28272", "8336676F-MUG-84DD8272", "8336676F-MUG-LIGHT-GREY-2"])
-        let checked47 = variants.allSatisfy { $0.code.allSatisfy(\.isASCII) }
-        #expect(checked47)
+        let allCodesASCII = variants.allSatisfy { $0.code.allSatisfy(\.isASCII) }
+        #expect(allCodesASCII)
     }
 
     @Test func badAttributeListsAreRefused() {

@@ -49,8 +49,8 @@ import Testing
         let listed = try await ParkedMessages.list(parkingQueue: queue.parkingQueue, broker: Self.broker)
         #expect(Set(listed.map(\.id)) == Set(ids))
         #expect(Set(listed.map(\.error)) == ["undecodable", "validation"])
-        let checked1 = listed.allSatisfy { $0.queue == queue.name && $0.service == "sample" && $0.originalRoutingKey == "tally.add.v1" }
-        #expect(checked1)
+        let allShowQueueServiceAndRoutingKey = listed.allSatisfy { $0.queue == queue.name && $0.service == "sample" && $0.originalRoutingKey == "tally.add.v1" }
+        #expect(allShowQueueServiceAndRoutingKey)
         try await Task.sleep(nanoseconds: 200_000_000)
         #expect(try await ParkedMessages.list(parkingQueue: queue.parkingQueue, broker: Self.broker).count == 2, "listing removes nothing")
         try await Self.delete(queue)

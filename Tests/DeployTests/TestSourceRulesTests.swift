@@ -5,7 +5,8 @@ import Testing
 /// arguments of `#expect(...)` or `#require(...)` within another closure (a test body
 /// passed to a harness) can be given the same symbol as a later closure of that test, so
 /// the later closure silently runs the earlier one's code: a filter for refused outcomes
-/// counted the done ones. Conditions with closures are computed into a local first.
+/// counted the done ones. Conditions with closures are computed into a local first,
+/// named for what it states (`let allConfirmed = ...; #expect(allConfirmed)`).
 @Suite struct TestSourceRulesTests {
     static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 

@@ -67,10 +67,10 @@ import Testing
         var yen = F.order(61, day: 4, paid: false)
         let jpy = Currency.jpy
         yen = OrderSnapshot(
-            order: 61, platform: "web", shop: "jp", externalId: "J61", revision: 1, status: "pending_payment", currency: "JPY", pricesIncludeTax: true,
+            order: 61, platform: "web", shop: "jp", externalId: "J61", revision: 1, status: .pendingPayment, currency: "JPY", pricesIncludeTax: true,
             lines: [.init(line: 1, sku: "TEE", quantity: 1, unitPrice: Money(minorUnits: 1_130, currency: jpy), discount: .zero(jpy),
                           total: Money(minorUnits: 1_130, currency: jpy))],
-            shippingFee: .zero(jpy), total: Money(minorUnits: 1_130, currency: jpy), paymentStatus: "pending", customer: nil, shippingAddress: nil,
+            shippingFee: .zero(jpy), total: Money(minorUnits: 1_130, currency: jpy), paymentStatus: .pending, customer: nil, shippingAddress: nil,
             shippingMethod: nil, placedAt: yen.placedAt)
         try await F.publish(harness, OrderEvent.Placed(snapshot: F.order(60, day: 4, paid: false)))
         try await F.publish(harness, OrderEvent.Placed(snapshot: yen))
@@ -88,9 +88,9 @@ import Testing
     @Test(F.finance) func aFreeOrderIsInvoicedAtZero() async throws {
         let harness = try ServiceHarness.required()
         let free = OrderSnapshot(
-            order: 70, platform: "web", shop: "main", externalId: "FREE", revision: 1, status: "paid", currency: "CNY", pricesIncludeTax: true,
+            order: 70, platform: "web", shop: "main", externalId: "FREE", revision: 1, status: .paid, currency: "CNY", pricesIncludeTax: true,
             lines: [.init(line: 1, sku: "GIFT", quantity: 1, unitPrice: Self.cny(0), discount: Self.cny(0), total: Self.cny(0))],
-            shippingFee: Self.cny(0), total: Self.cny(0), paymentStatus: "paid", customer: nil, shippingAddress: nil, shippingMethod: nil,
+            shippingFee: Self.cny(0), total: Self.cny(0), paymentStatus: .paid, customer: nil, shippingAddress: nil, shippingMethod: nil,
             placedAt: Date())
         try await F.publish(harness, OrderEvent.Placed(snapshot: free))
         let invoiced = try await eventually {
@@ -105,9 +105,9 @@ import Testing
         let harness = try ServiceHarness.required()
         let huge = Self.cny(1_000_000_000_000_000)
         let order = OrderSnapshot(
-            order: 80, platform: "web", shop: "main", externalId: "HUGE", revision: 1, status: "pending_payment", currency: "CNY", pricesIncludeTax: true,
+            order: 80, platform: "web", shop: "main", externalId: "HUGE", revision: 1, status: .pendingPayment, currency: "CNY", pricesIncludeTax: true,
             lines: [.init(line: 1, sku: "TEE", quantity: 1, unitPrice: huge, discount: Self.cny(0), total: huge)],
-            shippingFee: Self.cny(0), total: huge, paymentStatus: "pending", customer: nil, shippingAddress: nil, shippingMethod: nil, placedAt: Date())
+            shippingFee: Self.cny(0), total: huge, paymentStatus: .pending, customer: nil, shippingAddress: nil, shippingMethod: nil, placedAt: Date())
         try await F.publish(harness, OrderEvent.Placed(snapshot: order))
         try await F.publish(harness, OrderEvent.Placed(snapshot: F.order(81, day: 5, paid: false)))
         let next = try await eventually { try await F.count(harness, "SELECT count(*)::int FROM $S.invoices WHERE order_id = 81") == 1 }

@@ -22,13 +22,13 @@ import Testing
 
     static func order(_ id: Int64, day: Int, quantity: Int = 2, paid: Bool) -> OrderSnapshot {
         OrderSnapshot(
-            order: id, platform: id % 2 == 0 ? "web" : "shopify", shop: "main", externalId: "E\(id)", revision: 1, status: paid ? "paid" : "pending_payment",
+            order: id, platform: id % 2 == 0 ? "web" : "shopify", shop: "main", externalId: "E\(id)", revision: 1, status: paid ? .paid : .pendingPayment,
             currency: "CNY", pricesIncludeTax: true,
             lines: [
                 .init(line: 1, sku: "TEE", quantity: quantity, unitPrice: cny(9_900), discount: cny(1_000), total: cny(Int64(quantity) * 9_900 - 1_000)),
                 .init(line: 2, sku: "TEA", quantity: 1, unitPrice: cny(6_800), discount: cny(0), total: cny(6_800)),
             ],
-            shippingFee: cny(1_000), total: cny(Int64(quantity) * 9_900 - 1_000 + 6_800 + 1_000), paymentStatus: paid ? "paid" : "pending",
+            shippingFee: cny(1_000), total: cny(Int64(quantity) * 9_900 - 1_000 + 6_800 + 1_000), paymentStatus: paid ? .paid : .pending,
             customer: .init(name: "客户 \(id)", email: "c\(id)@example.com"), shippingAddress: nil, shippingMethod: "standard",
             placedAt: ISO8601("2026-11-\(day < 10 ? "0" : "")\(day)T10:00:00Z"))
     }

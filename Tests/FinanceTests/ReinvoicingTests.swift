@@ -9,9 +9,9 @@ import Testing
 
     static func order(_ id: Int64, _ lines: [(Int, Int, Int64)], shipping: Int64) -> OrderSnapshot {
         OrderSnapshot(
-            order: id, platform: "web", shop: "main", externalId: "E\(id)", revision: 1, status: "paid", currency: "CNY", pricesIncludeTax: true,
+            order: id, platform: "web", shop: "main", externalId: "E\(id)", revision: 1, status: .paid, currency: "CNY", pricesIncludeTax: true,
             lines: lines.map { .init(line: $0.0, sku: "SKU\($0.0)", quantity: $0.1, unitPrice: money($0.2 / Int64($0.1)), discount: money(0), total: money($0.2)) },
-            shippingFee: money(shipping), total: money(lines.reduce(0) { $0 + $1.2 } + shipping), paymentStatus: "paid", customer: nil,
+            shippingFee: money(shipping), total: money(lines.reduce(0) { $0 + $1.2 } + shipping), paymentStatus: .paid, customer: nil,
             shippingAddress: nil, shippingMethod: nil, placedAt: Date(timeIntervalSince1970: 0))
     }
 

@@ -56,12 +56,12 @@ import Testing
 
     @Test func aCreditNoteSpreadsTheRefundOverTheLinesSoThePartsSumExactly() throws {
         let order = OrderSnapshot(
-            order: 1, platform: "web", shop: "main", externalId: "X", revision: 1, status: "paid", currency: "CNY", pricesIncludeTax: true,
+            order: 1, platform: "web", shop: "main", externalId: "X", revision: 1, status: .paid, currency: "CNY", pricesIncludeTax: true,
             lines: [
                 .init(line: 1, sku: "A", quantity: 1, unitPrice: Self.cny(10_000), discount: Self.cny(0), total: Self.cny(10_000)),
                 .init(line: 2, sku: "B", quantity: 1, unitPrice: Self.cny(5_000), discount: Self.cny(0), total: Self.cny(5_000)),
             ],
-            shippingFee: Self.cny(0), total: Self.cny(15_000), paymentStatus: "paid", customer: nil, shippingAddress: nil, shippingMethod: nil,
+            shippingFee: Self.cny(0), total: Self.cny(15_000), paymentStatus: .paid, customer: nil, shippingAddress: nil, shippingMethod: nil,
             placedAt: .init(timeIntervalSince1970: 0))
         let invoice = try Invoice.forOrder(order, taxCategories: ["B": "reduced"], rates: .standard, issuedOn: try BusinessDate("2026-11-01"))
         #expect(invoice.lines.map(\.tax.basisPoints) == [1_300, 900])

@@ -24,21 +24,21 @@ import Testing
             let reports = InventoryReports(schema: harness.schema)
 
             let levels = Self.rows(try await reports.levels(harness.pool))
-            let checked64 = levels.first { $0["sku"] == "TEA" }?["available"] == "15"
-            #expect(checked64)
+            let fifteenTeaAvailable = levels.first { $0["sku"] == "TEA" }?["available"] == "15"
+            #expect(fifteenTeaAvailable)
             let valuation = Self.rows(try await reports.valuation(harness.pool))
-            let checked65 = valuation.first { $0["sku"] == "TEA" }?["value"] == "322.50"
-            #expect(checked65, "10 × 21.00 + 5 × 22.50")
+            let teaValuedAtItsLotCosts = valuation.first { $0["sku"] == "TEA" }?["value"] == "322.50"
+            #expect(teaValuedAtItsLotCosts, "10 × 21.00 + 5 × 22.50")
             let expiring = Self.rows(try await reports.expiring(withinDays: 30, harness.pool))
-            let checked66 = expiring.map { $0["lot"] } == ["OLD"]
-            #expect(checked66)
+            let onlyOldLotExpiring = expiring.map { $0["lot"] } == ["OLD"]
+            #expect(onlyOldLotExpiring)
             #expect(expiring.first?["days_left"] == "5")
             let outs = Self.rows(try await reports.stockOuts(harness.pool))
-            let checked67 = outs.map { $0["sku"] } == ["MUG"]
-            #expect(checked67)
+            let onlyMugOutOfStock = outs.map { $0["sku"] } == ["MUG"]
+            #expect(onlyMugOutOfStock)
             let slow = Self.rows(try await reports.slowMovers(days: 30, harness.pool))
-            let checked68 = slow.map { $0["sku"] } == ["TEA"]
-            #expect(checked68, "MUG was issued today; TEA never")
+            let onlyTeaSlowMoving = slow.map { $0["sku"] } == ["TEA"]
+            #expect(onlyTeaSlowMoving, "MUG was issued today; TEA never")
             let json = try await reports.levels(sku: "TEA", harness.pool).json
             #expect(json.contains("\"on_hand\" : 15"), "numbers stay numbers in JSON: \(json)")
         }

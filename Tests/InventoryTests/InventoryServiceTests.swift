@@ -109,10 +109,10 @@ import Testing
                 order: "SO-2", lines: [.init(line: 1, sku: "A", quantity: 2), .init(line: 2, sku: "B", quantity: 1)]))
                 .decodeResult(InventoryResult.Reserved.self)
             #expect(reserved.warehouses == ["GZ", "SH"])
-            let checked57 = reserved.reservations.first { $0.line == 1 }?.warehouse == "SH"
-            #expect(checked57)
-            let checked58 = reserved.reservations.first { $0.line == 2 }?.warehouse == "GZ"
-            #expect(checked58)
+            let lineOneFromSH = reserved.reservations.first { $0.line == 1 }?.warehouse == "SH"
+            #expect(lineOneFromSH)
+            let lineTwoFromGZ = reserved.reservations.first { $0.line == 2 }?.warehouse == "GZ"
+            #expect(lineTwoFromGZ)
         }
     }
 
@@ -232,10 +232,10 @@ import Testing
             #expect(open.count == 1)
             #expect(open.first?.1 == 16, "max 20 − projected 4")
             let types = try await harness.outboxTypes()
-            let checked59 = types.filter { $0 == InventoryEvent.Low.type.rawValue }.count == 1
-            #expect(checked59)
-            let checked60 = types.filter { $0 == InventoryEvent.PurchaseRequested.type.rawValue }.count == 1
-            #expect(checked60)
+            let oneLowStockAlert = types.filter { $0 == InventoryEvent.Low.type.rawValue }.count == 1
+            #expect(oneLowStockAlert)
+            let onePurchaseRequested = types.filter { $0 == InventoryEvent.PurchaseRequested.type.rawValue }.count == 1
+            #expect(onePurchaseRequested)
 
             let receipt = try await harness.client.send(InventoryCommand.Receive(
                 sku: "A", warehouse: "SH", lot: "L2", expiry: nil, unitCost: Money(minorUnits: 1, currency: Self.cny), quantity: 16,

@@ -16,13 +16,13 @@ import Testing
                 try harness.client.envelope(InventoryCommand.Reserve(order: "SO-\(order)", lines: [.init(line: 1, sku: "LAST", quantity: 1)]))
             }
             let outcomes = try await harness.client.send(commands, timeout: .seconds(90))
-            let checked61 = outcomes.values.filter { $0.status == .done }.count == 10
-            #expect(checked61)
+            let exactlyTenReserved = outcomes.values.filter { $0.status == .done }.count == 10
+            #expect(exactlyTenReserved)
             let refused = outcomes.values.filter { $0.status == .refused }
             let histogram = Dictionary(grouping: outcomes.values, by: { "\($0.status) \($0.code ?? "") \($0.reason?.prefix(60) ?? "")" }).mapValues(\.count)
             #expect(refused.count == 190, "\(histogram)")
-            let checked62 = refused.allSatisfy { $0.code == "insufficient-stock" && $0.reason?.contains("LAST short by 1") == true }
-            #expect(checked62)
+            let allRefusedForInsufficientStock = refused.allSatisfy { $0.code == "insufficient-stock" && $0.reason?.contains("LAST short by 1") == true }
+            #expect(allRefusedForInsufficientStock)
             let row = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT on_hand, reserved FROM \(harness.schema).stock WHERE sku = 'LAST'"))[0]
             #expect(try row.decode(Int.self, at: 0) == 10)
             #expect(try row.decode(Int.self, at: 1) == 10)
@@ -42,9 +42,9 @@ import Testing
             }
             let outcomes = try await harness.client.send(commands, timeout: .seconds(90))
             #expect(outcomes.count == 150)
-            let checked63 = outcomes.values.allSatisfy { $0.status == .done }
+            let allReserved = outcomes.values.allSatisfy { $0.status == .done }
             let notDone = outcomes.values.filter { $0.status != .done }.prefix(3)
-            #expect(checked63, "\(notDone)")
+            #expect(allReserved, "\(notDone)")
             let reserved = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT sum(reserved)::int FROM \(harness.schema).stock"))
             #expect(try reserved[0].decode(Int.self, at: 0) == 450)
             #expect(try await StockInvariants(schema: harness.schema).check(harness.pool).allSatisfy(\.held))

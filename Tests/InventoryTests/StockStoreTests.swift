@@ -55,10 +55,10 @@ import Testing
                 }
                 return try await group.reduce(into: [Bool]()) { $0.append($1) }
             }
-            let checked48 = outcomes.filter { $0 }.count == 10
-            #expect(checked48)
-            let checked49 = outcomes.filter { !$0 }.count == 190
-            #expect(checked49)
+            let tenReserved = outcomes.filter { $0 }.count == 10
+            #expect(tenReserved)
+            let hundredNinetyRefused = outcomes.filter { !$0 }.count == 190
+            #expect(hundredNinetyRefused)
             let level = try await pool.withTransaction { try await store.level(sku: "TEE-RED-M", warehouse: "SH", in: $0) }
             #expect(level.onHand == 10 && level.reserved == 10 && level.available == 0)
         }
@@ -126,10 +126,10 @@ import Testing
                 try await store.reserve(order: "SO-9", lines: [.init(line: 0, sku: "Y", warehouse: "SH", quantity: 4)], in: tx)
             }
             let ledger = try await pool.query(PostgresQuery(unsafeSQL: "SELECT kind, quantity, reference FROM \(store.schema).movements ORDER BY id"))
-            let checked50 = try ledger.map { try $0.decode(String.self, column: "kind") } == ["receipt", "reservation"]
-            #expect(checked50)
-            let checked51 = try ledger.map { try $0.decode(Int.self, column: "quantity") } == [7, 4]
-            #expect(checked51)
+            let ledgerKindsInOrder = try ledger.map { try $0.decode(String.self, column: "kind") } == ["receipt", "reservation"]
+            #expect(ledgerKindsInOrder)
+            let ledgerQuantitiesInOrder = try ledger.map { try $0.decode(Int.self, column: "quantity") } == [7, 4]
+            #expect(ledgerQuantitiesInOrder)
             try await pool.query(PostgresQuery(unsafeSQL: "UPDATE \(store.schema).movements SET quantity = 1000"))
             try await pool.query(PostgresQuery(unsafeSQL: "DELETE FROM \(store.schema).movements"))
             let after = try await pool.query(PostgresQuery(unsafeSQL: "SELECT sum(quantity)::int FROM \(store.schema).movements"))[0]
@@ -143,10 +143,10 @@ import Testing
             try await pool.withTransaction { tx in
                 try await store.reserve(order: "SO-1", lines: [.init(line: 0, sku: "Z", warehouse: "SH", quantity: 4)], in: tx)
             }
-            let checked52 = try await pool.withTransaction { try await store.release(order: "SO-1", in: $0) }.units == 4
-            #expect(checked52)
-            let checked53 = try await pool.withTransaction { try await store.release(order: "SO-1", in: $0) }.units == 0
-            #expect(checked53, "a second release does nothing")
+            let firstReleaseFreesFour = try await pool.withTransaction { try await store.release(order: "SO-1", in: $0) }.units == 4
+            #expect(firstReleaseFreesFour)
+            let secondReleaseFreesNothing = try await pool.withTransaction { try await store.release(order: "SO-1", in: $0) }.units == 0
+            #expect(secondReleaseFreesNothing, "a second release does nothing")
             let level = try await pool.withTransaction { try await store.level(sku: "Z", warehouse: "SH", in: $0) }
             #expect(level.onHand == 5 && level.reserved == 0)
         }
@@ -172,8 +172,8 @@ import Testing
             let level = try await pool.withTransaction { try await store.level(sku: "MILK", warehouse: "SH", in: $0) }
             #expect(level.onHand == 52 && level.reserved == 0)
             let lots = try await pool.query(PostgresQuery(unsafeSQL: "SELECT lot, on_hand FROM \(store.schema).lots ORDER BY lot"))
-            let checked54 = try lots.map { "\(try $0.decode(String.self, at: 0))=\(try $0.decode(Int.self, at: 1))" } == ["GONE=50", "LATE=2", "SOON=0"]
-            #expect(checked54)
+            let lotBalancesAfterIssue = try lots.map { "\(try $0.decode(String.self, at: 0))=\(try $0.decode(Int.self, at: 1))" } == ["GONE=50", "LATE=2", "SOON=0"]
+            #expect(lotBalancesAfterIssue)
             // The ledger adds up to what is on hand.
             let onHand = try await pool.query(PostgresQuery(
                 unsafeSQL: "SELECT sum(quantity)::int FROM \(store.schema).movements WHERE kind IN ('receipt', 'issue')"))[0]
@@ -228,10 +228,10 @@ import Testing
     @Test func aCycleCountTurnsTheDifferenceIntoAnAdjustment() async throws {
         try await Self.withInventory { pool, store in
             try await Self.receive(store, pool, sku: "W", quantity: 10)
-            let checked55 = try await pool.withTransaction { try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: 8, countReference: "CC-1", in: $0) } == -2
-            #expect(checked55)
-            let checked56 = try await pool.withTransaction { try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: 8, countReference: "CC-2", in: $0) } == 0
-            #expect(checked56)
+            let firstCountAdjustsByMinusTwo = try await pool.withTransaction { try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: 8, countReference: "CC-1", in: $0) } == -2
+            #expect(firstCountAdjustsByMinusTwo)
+            let secondCountFindsNoDifference = try await pool.withTransaction { try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: 8, countReference: "CC-2", in: $0) } == 0
+            #expect(secondCountFindsNoDifference)
             await #expect(throws: StockStore.AdjustmentRefusal.self) {
                 _ = try await pool.withTransaction { try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: -1, countReference: "CC-3", in: $0) }
             }

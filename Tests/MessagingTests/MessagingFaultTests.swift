@@ -19,8 +19,8 @@ import Testing
             messages.append(try make(add))
         }
         let results = await publisher.publish(batch: messages)
-        let checked26 = results.allSatisfy { (try? $0.get()) == .confirmed }
-        #expect(checked26)
+        let allConfirmed = results.allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(allConfirmed)
         await publisher.close()
         return expected
     }
@@ -37,8 +37,8 @@ import Testing
             #expect(signal == SIGKILL, "the failpoint killed the process after a commit")
         }
         try service.start()
-        let checked27 = try await eventually(within: 60) { try await service.count("inbox", pool: pool) == 1_000 }
-        #expect(checked27)
+        let allThousandHandled = try await eventually(within: 60) { try await service.count("inbox", pool: pool) == 1_000 }
+        #expect(allThousandHandled)
         #expect(try await service.totals(pool: pool) == expected)
         let updates = try await pool.query(PostgresQuery(unsafeSQL: "SELECT sum(updates)::int FROM \(service.name).tallies"))[0]
         #expect(try updates.decode(Int.self, at: 0) == 1_000, "every message applied once, none twice")
@@ -105,8 +105,8 @@ import Testing
         await probe.close()
         let expected = try await Self.publishCommands(5_000) { try service.command($0) }
         try await running([service.consumer(batchSize: 50), service.relay()]) { () async throws in
-            let checked28 = try await eventually(within: 60) { try await service.count("inbox") >= 1_000 }
-            #expect(checked28)
+            let thousandHandledBeforeRestart = try await eventually(within: 60) { try await service.count("inbox") >= 1_000 }
+            #expect(thousandHandledBeforeRestart)
             try await ServerControl.run("restart-rabbitmq")
             let drained = try await eventually(within: 120) {
                 let handled = try await service.count("inbox")
@@ -138,11 +138,11 @@ import Testing
         try await service.setUp()
         let expected = try await Self.publishCommands(3_000) { try service.command($0) }
         try await running([service.consumer(batchSize: 20)]) { () async throws in
-            let checked29 = try await eventually(within: 60) { try await service.count("inbox") >= 500 }
-            #expect(checked29)
+            let fiveHundredHandledBeforeRestart = try await eventually(within: 60) { try await service.count("inbox") >= 500 }
+            #expect(fiveHundredHandledBeforeRestart)
             try await ServerControl.run("restart-postgres")
-            let checked30 = try await eventually(within: 120) { (try? await service.count("inbox")) == 3_000 }
-            #expect(checked30)
+            let allThreeThousandHandled = try await eventually(within: 120) { (try? await service.count("inbox")) == 3_000 }
+            #expect(allThreeThousandHandled)
         }
         #expect(try await service.totals() == expected)
         let updates = try await service.pool.query(PostgresQuery(unsafeSQL: "SELECT sum(updates)::int FROM \(service.schema).tallies"))[0]

@@ -74,8 +74,8 @@ import Testing
         }
         messages.shuffle()
         let results = await publisher.publish(batch: messages)
-        let checked31 = results.allSatisfy { (try? $0.get()) == .confirmed }
-        #expect(checked31)
+        let allConfirmed = results.allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(allConfirmed)
 
         try await running([service.consumer()]) { () async throws in
             // Generous: under the whole suite in parallel on two cores the 500 deliveries can take a while.
@@ -86,8 +86,8 @@ import Testing
             }
             #expect(settled)
             // Give the duplicates time to arrive too; nothing may change.
-            let checked32 = try await eventually { try await service.queueIsDrained() }
-            #expect(checked32)
+            let duplicatesDrained = try await eventually { try await service.queueIsDrained() }
+            #expect(duplicatesDrained)
         }
         #expect(try await service.totals() == expected)
         #expect(try await service.count("tallies", where: "true") == 7)
@@ -114,13 +114,13 @@ import Testing
             sequence.append(bad)
             sequence.append(try service.command(Tally.Add(key: "good", amount: 1)))
         }
-        let checked33 = await publisher.publish(batch: sequence).allSatisfy { (try? $0.get()) == .confirmed }
-        #expect(checked33)
+        let allConfirmed = await publisher.publish(batch: sequence).allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(allConfirmed)
 
         var parked: [String: AMQPDelivery] = [:]
         try await running([service.consumer()]) { () async throws in
-            let checked34 = try await eventually { try await service.totals()["good"] == 5 }
-            #expect(checked34)
+            let allGoodOnesCounted = try await eventually { try await service.totals()["good"] == 5 }
+            #expect(allGoodOnesCounted)
             let parking = try await AMQPConsumer.start(TestServers.broker, queue: service.queue.parkingQueue)
             while parked.count < 5 {
                 for delivery in try await parking.nextBatch(max: 10) {
@@ -152,17 +152,17 @@ import Testing
         let publisher = try await AMQPPublisher.connect(TestServers.broker)
         var messages = try (0..<1_000).map { try service.command(Tally.Add(key: "b\($0 % 10)", amount: 1)) }
         messages.insert(try service.command(Tally.Add(key: "b0", amount: -1)), at: 500)
-        let checked35 = await publisher.publish(batch: messages).allSatisfy { (try? $0.get()) == .confirmed }
-        #expect(checked35)
+        let allConfirmed = await publisher.publish(batch: messages).allSatisfy { (try? $0.get()) == .confirmed }
+        #expect(allConfirmed)
         try await running([service.consumer(batchSize: 50)]) { () async throws in
-            let checked36 = try await eventually { try await service.count("inbox") == 1_000 }
-            #expect(checked36)
-            let checked37 = try await eventually { try await service.queueIsDrained() }
-            #expect(checked37)
+            let thousandHandled = try await eventually { try await service.count("inbox") == 1_000 }
+            #expect(thousandHandled)
+            let queueDrained = try await eventually { try await service.queueIsDrained() }
+            #expect(queueDrained)
         }
         let totals = try await service.totals()
-        let checked38 = totals.count == 10 && totals.values.allSatisfy { $0 == 100 }
-        #expect(checked38)
+        let tenKeysOfOneHundredEach = totals.count == 10 && totals.values.allSatisfy { $0 == 100 }
+        #expect(tenKeysOfOneHundredEach)
         let parked = try await AMQPConnection.connect(TestServers.broker)
         #expect(try await parked.declareQueue(service.queue.parkingQueue, passive: true).messageCount == 1)
         await parked.close()
@@ -186,8 +186,8 @@ import Testing
                 try await outbox.enqueue(try Envelope(Tally.Added(key: "n", amount: 1, total: 1), source: "tests"),
                                          exchange: "", routingKey: probeQueue, in: tx)
             }
-            let checked39 = try await eventually(within: 10) { try await probe.declareQueue(probeQueue, passive: true).messageCount == 1 }
-            #expect(checked39)
+            let firstEventRelayedOnNotify = try await eventually(within: 10) { try await probe.declareQueue(probeQueue, passive: true).messageCount == 1 }
+            #expect(firstEventRelayedOnNotify)
             // Rows written just before shutdown still go out.
             try await service.pool.withTransaction { tx in
                 for total in 2...101 {
@@ -197,8 +197,8 @@ import Testing
             }
         }
         #expect(try await service.count("outbox") == 0)
-        let checked40 = try await eventually(within: 5) { try await probe.declareQueue(probeQueue, passive: true).messageCount == 101 }
-        #expect(checked40)
+        let allFlushedOnShutdown = try await eventually(within: 5) { try await probe.declareQueue(probeQueue, passive: true).messageCount == 101 }
+        #expect(allFlushedOnShutdown)
         try await probe.deleteQueue(probeQueue)
         await probe.close()
         await service.tearDown()
@@ -227,8 +227,8 @@ extension MessagingIntegrationTests {
         configuration.pruneInterval = .zero
         let relay = OutboxRelay(schema: service.schema, pool: service.pool, brokerConfiguration: TestServers.broker, configuration: configuration)
         try await running([relay]) { () async throws in
-            let checked41 = try await eventually(within: 10) { try await service.count("outbox") == 0 }
-            #expect(checked41, "published rows are gone")
+            let publishedRowsDeleted = try await eventually(within: 10) { try await service.count("outbox") == 0 }
+            #expect(publishedRowsDeleted, "published rows are gone")
         }
         #expect(try await probe.declareQueue(probeQueue, passive: true).messageCount == 20, "but were published first")
         #expect(try await service.count("inbox", where: "message_type = 'old'") == 0)

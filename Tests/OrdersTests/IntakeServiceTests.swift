@@ -96,8 +96,8 @@ import Testing
             #expect(row.status == "paid")
             let history = try await harness.pool.query(PostgresQuery(
                 unsafeSQL: "SELECT to_status, actor FROM \(harness.schema).status_history WHERE order_id = $1", binds: [row.id]))
-            let checked20 = try history.map { try $0.decode(String.self, at: 0) } == ["paid"]
-            #expect(checked20)
+            let historyRecordsPaid = try history.map { try $0.decode(String.self, at: 0) } == ["paid"]
+            #expect(historyRecordsPaid)
             #expect(try history[0].decode(String.self, at: 1) == "intake:web")
             #expect(try await harness.outboxTypes().contains(OrderEvent.Placed.type.rawValue))
             let totals = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT total_minor FROM \(harness.schema).orders"))
@@ -118,8 +118,8 @@ import Testing
             var moved = OrderSamples.canonical("SO-2", revision: 3, paid: false)
             moved.shippingAddress?.line1 = "文三路 2 号"
             try await Self.ingest(harness, "platform.web.order.updated", OrderSamples.json(moved))
-            let checked21 = try await Self.waitForOrder(harness, "SO-2", until: { $0.revision == 3 }) != nil
-            #expect(checked21)
+            let revisionThreeArrived = try await Self.waitForOrder(harness, "SO-2", until: { $0.revision == 3 }) != nil
+            #expect(revisionThreeArrived)
             try await Self.ingest(harness, "platform.web.order.paid", OrderSamples.json(OrderSamples.canonical("SO-2", revision: 4, paid: true)))
             let paid = try await Self.waitForOrder(harness, "SO-2", until: { $0.status == "paid" })
             #expect(paid?.revision == 4)
@@ -149,8 +149,8 @@ import Testing
             let stillShipped = try await Self.waitForOrder(harness, "SO-3", until: { $0.revision == 3 })
             #expect(stillShipped?.status == "shipped")
             #expect(stillShipped?.attention?.contains("cancelled") == true)
-            let checked22 = try await harness.outboxTypes().filter { $0 == OrderEvent.NeedsAttention.type.rawValue }.count == 2
-            #expect(checked22)
+            let twoNeedAttentionEvents = try await harness.outboxTypes().filter { $0 == OrderEvent.NeedsAttention.type.rawValue }.count == 2
+            #expect(twoNeedAttentionEvents)
         }
     }
 
@@ -160,8 +160,8 @@ import Testing
             try await Self.ingest(harness, "platform.web.order.created", OrderSamples.json(OrderSamples.canonical("SO-4", revision: 1)))
             _ = try await Self.waitForOrder(harness, "SO-4")
             try await Self.ingest(harness, "platform.web.order.cancelled", OrderSamples.json(OrderSamples.canonical("SO-4", revision: 2)))
-            let checked23 = try await Self.waitForOrder(harness, "SO-4", until: { $0.status == "cancelled" }) != nil
-            #expect(checked23)
+            let cancellationArrived = try await Self.waitForOrder(harness, "SO-4", until: { $0.status == "cancelled" }) != nil
+            #expect(cancellationArrived)
         }
     }
 
@@ -176,8 +176,8 @@ import Testing
             #expect(released?.holdReason == nil)
             let reasons = try await harness.pool.query(PostgresQuery(
                 unsafeSQL: "SELECT reason FROM \(harness.schema).status_history WHERE order_id = $1 ORDER BY id", binds: [released?.id ?? 0]))
-            let checked24 = try reasons.map { try $0.decode(String.self, at: 0) } == ["received; unknown SKU NEW-SKU", "every SKU is in the catalog now (NEW-SKU arrived)"]
-            #expect(checked24)
+            let holdAndReleaseReasonsRecorded = try reasons.map { try $0.decode(String.self, at: 0) } == ["received; unknown SKU NEW-SKU", "every SKU is in the catalog now (NEW-SKU arrived)"]
+            #expect(holdAndReleaseReasonsRecorded)
         }
     }
 
@@ -243,8 +243,8 @@ import Testing
             #expect(rows.map(\.body) == cases.map(\.1), "the raw body is kept as it came")
             #expect(rows[2].reason.contains("external_id"), "\(rows[2].reason)")
             #expect(try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).orders"))[0].decode(Int.self, at: 0) == 0)
-            let checked25 = try await harness.outboxTypes().filter { $0 == OrderEvent.IngestRejected.type.rawValue }.count == cases.count
-            #expect(checked25)
+            let oneRejectionEventPerCase = try await harness.outboxTypes().filter { $0 == OrderEvent.IngestRejected.type.rawValue }.count == cases.count
+            #expect(oneRejectionEventPerCase)
         }
     }
 

@@ -32,34 +32,34 @@ import Testing
                 return nil
             } catch { return "\(error.code): \(error.reason)" }
         }
-        let checked6 = code { $0.lines[0].quantity = 0 }?.contains("quantity 0 must be at least 1") == true
-        #expect(checked6)
-        let checked7 = code { $0.lines[0].unitPrice = "99.001" }?.contains("more than 2 decimals") == true
-        #expect(checked7)
-        let checked8 = code { $0.lines[0].unitPrice = "ninety" }?.hasPrefix("invalid:") == true
-        #expect(checked8)
-        let checked9 = code { $0.lines[0].discount = "500.00" }?.contains("discount 500.00 is more than") == true
-        #expect(checked9)
-        let checked10 = code { $0.lines = [] }?.contains("at least one line") == true
-        #expect(checked10)
-        let checked11 = code { $0.currency = "XYZ" }?.contains("XYZ") == true
-        #expect(checked11)
-        let checked12 = code { $0.placedAt = "yesterday" }?.contains("placed_at") == true
-        #expect(checked12)
-        let checked13 = code { $0.payment?.amount = "1.00" }?.hasPrefix("amount-mismatch") == true
-        #expect(checked13)
-        let checked14 = code { $0.payment?.amount = nil }?.contains("needs payment.amount") == true
-        #expect(checked14)
-        let checked15 = code { $0.payment?.status = "maybe" }?.contains("payment.status") == true
-        #expect(checked15)
-        let checked16 = code { $0.shippingFee = "-1.00" }?.contains("is not an amount") == true
-        #expect(checked16)
-        let checked17 = code { $0.revision = 0 }?.contains("revision") == true
-        #expect(checked17)
-        let checked18 = code { $0.shippingAddress?.country = "China" }?.contains("ISO 3166") == true
-        #expect(checked18)
-        let checked19 = code { $0.platform = "shop2" }?.hasPrefix("platform-mismatch") == true
-        #expect(checked19)
+        let zeroQuantityRefused = code { $0.lines[0].quantity = 0 }?.contains("quantity 0 must be at least 1") == true
+        #expect(zeroQuantityRefused)
+        let threeDecimalPriceRefused = code { $0.lines[0].unitPrice = "99.001" }?.contains("more than 2 decimals") == true
+        #expect(threeDecimalPriceRefused)
+        let nonNumericPriceRefused = code { $0.lines[0].unitPrice = "ninety" }?.hasPrefix("invalid:") == true
+        #expect(nonNumericPriceRefused)
+        let oversizedDiscountRefused = code { $0.lines[0].discount = "500.00" }?.contains("discount 500.00 is more than") == true
+        #expect(oversizedDiscountRefused)
+        let noLinesRefused = code { $0.lines = [] }?.contains("at least one line") == true
+        #expect(noLinesRefused)
+        let unknownCurrencyRefused = code { $0.currency = "XYZ" }?.contains("XYZ") == true
+        #expect(unknownCurrencyRefused)
+        let badPlacedAtRefused = code { $0.placedAt = "yesterday" }?.contains("placed_at") == true
+        #expect(badPlacedAtRefused)
+        let paymentAmountMismatchRefused = code { $0.payment?.amount = "1.00" }?.hasPrefix("amount-mismatch") == true
+        #expect(paymentAmountMismatchRefused)
+        let missingPaymentAmountRefused = code { $0.payment?.amount = nil }?.contains("needs payment.amount") == true
+        #expect(missingPaymentAmountRefused)
+        let unknownPaymentStatusRefused = code { $0.payment?.status = "maybe" }?.contains("payment.status") == true
+        #expect(unknownPaymentStatusRefused)
+        let negativeShippingFeeRefused = code { $0.shippingFee = "-1.00" }?.contains("is not an amount") == true
+        #expect(negativeShippingFeeRefused)
+        let revisionZeroRefused = code { $0.revision = 0 }?.contains("revision") == true
+        #expect(revisionZeroRefused)
+        let nonISOCountryRefused = code { $0.shippingAddress?.country = "China" }?.contains("ISO 3166") == true
+        #expect(nonISOCountryRefused)
+        let platformMismatchRefused = code { $0.platform = "shop2" }?.hasPrefix("platform-mismatch") == true
+        #expect(platformMismatchRefused)
     }
 
     @Test func routingKeysMustNamePlatformAndEvent() throws {

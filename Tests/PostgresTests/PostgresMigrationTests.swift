@@ -24,8 +24,8 @@ import Testing
             #expect(applied == [1, 2])
             try await pool.query(PostgresQuery(unsafeSQL: "INSERT INTO \(schema).items (id) VALUES (1)"))
             let recorded = try await pool.query(PostgresQuery(unsafeSQL: "SELECT version FROM \(schema).schema_migrations ORDER BY version"))
-            let checked2 = try recorded.map { try $0.decode(Int.self, at: 0) } == [1, 2]
-            #expect(checked2)
+            let bothVersionsRecorded = try recorded.map { try $0.decode(Int.self, at: 0) } == [1, 2]
+            #expect(bothVersionsRecorded)
             // Running again applies nothing.
             #expect(try await PostgresMigrator(schema: schema, migrations: [first, second]).migrate(pool) == [])
         }
@@ -38,8 +38,8 @@ import Testing
                 for _ in 0..<4 { group.addTask { try await migrator.migrate(pool) } }
                 return try await group.reduce(into: [[Int]]()) { $0.append($1) }
             }
-            let checked3 = results.filter { !$0.isEmpty } == [[1, 2]]
-            #expect(checked3)
+            let onlyOneInstanceApplied = results.filter { !$0.isEmpty } == [[1, 2]]
+            #expect(onlyOneInstanceApplied)
         }
     }
 

@@ -15,8 +15,8 @@ import Testing
             if received.count == 2 { break }
         }
         #expect(received.map(\.payload) == ["row 1", "row 2"])
-        let checked4 = received.allSatisfy { $0.channel == channel }
-        #expect(checked4)
+        let allOnTheListenedChannel = received.allSatisfy { $0.channel == channel }
+        #expect(allOnTheListenedChannel)
         await notifications.close()
         await sender.close()
     }

@@ -18,8 +18,8 @@ import Testing
             #expect(try await PostgresMigrator(schema: name, migrations: [migration]).migrate(pool) == [1])
             let owners = try await pool.query(PostgresQuery(
                 unsafeSQL: "SELECT tableowner FROM pg_tables WHERE schemaname = $1 ORDER BY tablename", binds: [name]))
-            let checked5 = try owners.map { try $0.decode(String.self, at: 0) } == [role, role]
-            #expect(checked5)
+            let serviceRoleOwnsEveryTable = try owners.map { try $0.decode(String.self, at: 0) } == [role, role]
+            #expect(serviceRoleOwnsEveryTable)
         } catch {
             Issue.record(error)
         }

@@ -277,6 +277,7 @@ struct InventoryCommands: AsyncParsableCommand {
 }
 
 extension InventoryCommand.QuarantineDisposition: ExpressibleByArgument {}
+extension OrderStatus: ExpressibleByArgument {}
 
 /// `erpctl warehouse ...`: what a warehouse is to do.
 struct WarehouseCommands: AsyncParsableCommand {

@@ -308,9 +308,8 @@ struct OrdersCommands: AsyncParsableCommand {
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
-        @Option(help: "\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))") var to: String
+        @Option(help: "\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))") var to: OrderStatus
         @Option var reason: String
-        func validate() throws { guard OrderStatus(rawValue: to) != nil else { throw ValidationError("--to: unknown status '\(to)'") } }
         func run() async throws { try await send(OrderCommand.ChangeStatus(order: order, to: to, reason: reason), servers: servers, output: output) }
     }
 

@@ -41,7 +41,7 @@ extension Coordinator {
     func releaseBackorders(skus: [String], _ tx: PostgresTransaction, effects: Effects, causation: UUID?) async throws {
         for released in try await backorderQueue.release(skus: skus, in: tx) {
             let command = OrderCommand.ChangeStatus(
-                order: released.order, to: released.paid ? "paid" : "pending_payment",
+                order: released.order, to: released.paid ? OrderStatus.paid : .pendingPayment,
                 reason: "stock of \(released.sku) may serve it: released from the backorder queue")
             let envelope = try Envelope(
                 command, source: "erp-saga", correlationID: String(released.order), causationID: causation?.uuidString.lowercased(),

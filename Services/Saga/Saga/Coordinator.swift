@@ -33,7 +33,7 @@ struct Coordinator: Sendable {
 
     /// The order states a saga waits for (payment, shipment, delivery) or stops at (cancellation):
     /// the coordinator's queue is bound to changes into these, and to changes out of on_hold.
-    static let awaitedStatuses: Set<String> = ["paid", "shipped", "delivered", "cancelled"]
+    static let awaitedStatuses: Set<OrderStatus> = [.paid, .shipped, .delivered, .cancelled]
 
     /// Where the commands and events of a transaction go: a handler's outbox, or the timer's.
     typealias Send = @Sendable ([Outbox.Entry]) async throws -> Void
@@ -49,8 +49,8 @@ struct Coordinator: Sendable {
     func register(in registry: inout MessageHandlers) {
         registry.on(OrderEvent.Placed.self) { event, context in
             // Kept for an order that waits (it starts when it leaves on_hold) and for merging by window.
-            if event.snapshot.status == "on_hold" || mergeWindow > .zero { try await store.rememberOrder(event.snapshot, in: context.transaction) }
-            guard ["paid", "pending_payment"].contains(event.snapshot.status) else { return }
+            if event.snapshot.status == .onHold || mergeWindow > .zero { try await store.rememberOrder(event.snapshot, in: context.transaction) }
+            guard [.paid, .pendingPayment].contains(event.snapshot.status) else { return }
             var data = Fulfilment.Data(event.snapshot)
             if mergeWindow > .zero { data.mergeHold = true }
             try await start(fulfilment, data, key: Fulfilment.key(order: event.snapshot.order), context)
@@ -58,18 +58,18 @@ struct Coordinator: Sendable {
         }
         registry.on(OrderEvent.StatusChanged.self) { event, context in
             // An order that waited on hold (say for a SKU the catalog lacked) starts its fulfilment now.
-            if event.from == "on_hold", ["paid", "pending_payment"].contains(event.to), let data = try await resumedFulfilment(event, context) {
+            if event.from == .onHold, [.paid, .pendingPayment].contains(event.to), let data = try await resumedFulfilment(event, context) {
                 try await restartFulfilment(data, context)
             }
             // A cancelled order no longer waits for stock.
-            if event.to == "cancelled" {
+            if event.to == .cancelled {
                 try await leftBackorders(order: event.order, context.transaction, effects: Self.effects(context), causation: context.envelope.id)
             }
             // A change out of on_hold into another state matters to no waiting saga.
             guard Self.awaitedStatuses.contains(event.to) else { return }
             let body = SagaPayload(json: context.envelope.payload)
             for row in try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction) {
-                let input: SagaInput = event.to == "cancelled" && !event.actor.hasPrefix("erp-saga")
+                let input: SagaInput = event.to == .cancelled && !event.actor.hasPrefix("erp-saga")
                     ? .abort(reason: event.reason) : .event(type: OrderEvent.StatusChanged.type, body: body)
                 try await advance(row, input: input, context)
             }
@@ -164,7 +164,7 @@ struct Coordinator: Sendable {
                 (data.lines, data.region, data.total) = (now.lines, now.region, now.total)
             }
             // Paid or not as it resumes (an amendment while it waited may have left money owing).
-            data.paid = event.to == "paid"
+            data.paid = event.to == .paid
             data.fromBackorder = try await backorderQueue.contains(order: event.order, in: context.transaction) ? true : nil
             return data
         }

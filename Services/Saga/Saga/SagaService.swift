@@ -79,11 +79,11 @@ public enum SagaService {
             queues: [
                 ServiceQueue(name: "\(queuePrefix).replies", bindings: [QueueBinding(exchange: repliesExchange, routingKey: replyKey)]),
                 // Of the status changes, only those a saga waits for or stops at, and orders leaving on_hold.
-                ServiceQueue(name: "\(queuePrefix).events", bindings: Coordinator.awaitedStatuses.sorted().map {
+                ServiceQueue(name: "\(queuePrefix).events", bindings: Coordinator.awaitedStatuses.sorted { $0.rawValue < $1.rawValue }.map {
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(to: $0))
                 } + [
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Placed.type.rawValue),
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(from: "on_hold")),
+                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(from: .onHold)),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnInspected.type.rawValue),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnRequested.type.rawValue),
                     QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Shipped.type.rawValue),

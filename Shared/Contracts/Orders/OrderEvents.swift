@@ -19,21 +19,21 @@ public struct OrderSnapshot: Codable, Sendable, Equatable {
     public var shop: String
     public var externalId: String
     public var revision: Int64
-    public var status: String
+    public var status: OrderStatus
     public var currency: String
     public var pricesIncludeTax: Bool
     public var lines: [Line]
     public var shippingFee: Money
     public var total: Money
-    public var paymentStatus: String
+    public var paymentStatus: PaymentStatus
     public var customer: CanonicalOrder.Customer?
     public var shippingAddress: CanonicalOrder.Address?
     public var shippingMethod: String?
     public var placedAt: Date
 
     public init(
-        order: Int64, platform: String, shop: String, externalId: String, revision: Int64, status: String, currency: String,
-        pricesIncludeTax: Bool, lines: [Line], shippingFee: Money, total: Money, paymentStatus: String,
+        order: Int64, platform: String, shop: String, externalId: String, revision: Int64, status: OrderStatus, currency: String,
+        pricesIncludeTax: Bool, lines: [Line], shippingFee: Money, total: Money, paymentStatus: PaymentStatus,
         customer: CanonicalOrder.Customer?, shippingAddress: CanonicalOrder.Address?, shippingMethod: String?, placedAt: Date
     ) {
         (self.order, self.platform, self.shop, self.externalId, self.revision, self.status) = (order, platform, shop, externalId, revision, status)
@@ -56,12 +56,12 @@ public enum OrderEvent {
     public struct StatusChanged: Message, Equatable {
         public static let type: MessageType = "orders.order.status_changed.v1"
         public var order: Int64
-        public var from: String?
-        public var to: String
+        public var from: OrderStatus?
+        public var to: OrderStatus
         public var reason: String
         public var actor: String
         public var total: Money
-        public init(order: Int64, from: String?, to: String, reason: String, actor: String, total: Money) {
+        public init(order: Int64, from: OrderStatus?, to: OrderStatus, reason: String, actor: String, total: Money) {
             (self.order, self.from, self.to, self.reason, self.actor, self.total) = (order, from, to, reason, actor, total)
         }
     }
@@ -124,7 +124,9 @@ extension OrderCommand {
         public var order: Int64
         public var to: String
         public var reason: String
+        /// `to` as an operator typed it (the orders service refuses a value that is no state, with the list).
         public init(order: Int64, to: String, reason: String) { (self.order, self.to, self.reason) = (order, to, reason) }
+        public init(order: Int64, to: OrderStatus, reason: String) { self.init(order: order, to: to.rawValue, reason: reason) }
     }
 
     public struct ChangeAddress: Message, Equatable {
@@ -169,12 +171,12 @@ extension OrderCommand {
 
     public struct Changed: Codable, Sendable, Equatable {
         public var order: Int64
-        public var status: String
+        public var status: OrderStatus
         public var total: Money
         /// A change of lines waits to be carried through (``OrderEvent/AmendmentRequested``):
         /// its number; `total` is then the total the order will have.
         public var amendment: Int64?
-        public init(order: Int64, status: String, total: Money, amendment: Int64? = nil) {
+        public init(order: Int64, status: OrderStatus, total: Money, amendment: Int64? = nil) {
             (self.order, self.status, self.total, self.amendment) = (order, status, total, amendment)
         }
     }
@@ -184,7 +186,7 @@ extension OrderEvent.StatusChanged {
     /// Published with routing key `orders.order.status_changed.v1.<from>.<to>` (`new` for a
     /// first state), so that a consumer binds only the changes it needs: `…v1.*.paid`,
     /// `…v1.on_hold.*`, or `…v1.#` for every one.
-    public var routingKey: String { "\(Self.type.rawValue).\(from ?? "new").\(to)" }
-    public static func routingKey(to status: String) -> String { "\(type.rawValue).*.\(status)" }
-    public static func routingKey(from status: String) -> String { "\(type.rawValue).\(status).*" }
+    public var routingKey: String { "\(Self.type.rawValue).\(from?.rawValue ?? "new").\(to.rawValue)" }
+    public static func routingKey(to status: OrderStatus) -> String { "\(type.rawValue).*.\(status.rawValue)" }
+    public static func routingKey(from status: OrderStatus) -> String { "\(type.rawValue).\(status.rawValue).*" }
 }

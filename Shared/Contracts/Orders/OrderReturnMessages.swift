@@ -110,8 +110,8 @@ extension OrderEvent {
         public var order: Int64
         public var kind: ReturnKind
         public var refund: Money?
-        public var status: String
-        public init(rma: String, order: Int64, kind: ReturnKind, refund: Money?, status: String) {
+        public var status: OrderStatus
+        public init(rma: String, order: Int64, kind: ReturnKind, refund: Money?, status: OrderStatus) {
             (self.rma, self.order, self.kind, self.refund, self.status) = (rma, order, kind, refund, status)
         }
     }

@@ -64,7 +64,7 @@ extension FinanceHandlers {
         let order = command.order
         let reason = command.reason.trimmingCharacters(in: .whitespaces)
         guard !reason.isEmpty else { throw CommandRefused("validation", "amending an invoice needs a reason") }
-        guard order.status != "cancelled" else { throw CommandRefused("validation", "order \(order.order) is cancelled") }
+        guard order.status != .cancelled else { throw CommandRefused("validation", "order \(order.order) is cancelled") }
         let tx = context.transaction
         try await lockInvoicing(order.order, tx)
         var paid = Int64(0), voided: String?

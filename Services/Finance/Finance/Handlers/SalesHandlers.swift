@@ -9,13 +9,13 @@ import Postgres
 extension FinanceHandlers {
     func orderPlaced(_ event: OrderEvent.Placed, _ context: HandlerContext) async throws {
         let order = event.snapshot
-        guard order.status != "cancelled" else { return }
+        guard order.status != .cancelled else { return }
         let tx = context.transaction
         try await lockInvoicing(order.order, tx)
         guard try await documents.invoice(order: order.order, in: tx) == nil else { return }  // invoiced before
         let invoice = try await invoice(order, context)
         let issuedOn = invoice.issuedOn
-        if order.paymentStatus == "paid" && !invoice.gross.isZero {
+        if order.paymentStatus == .paid && !invoice.gross.isZero {
             // Paid on the platform: the platform owes the money until its payout.
             var payment = JournalEntry(currency: invoice.currency)
             payment.debit(Accounts.platformClearing, invoice.gross.minorUnits, memo: order.platform)
@@ -45,7 +45,7 @@ extension FinanceHandlers {
     }
 
     func invoiceOrder(_ command: FinanceCommand.InvoiceOrder, _ context: HandlerContext) async throws -> FinanceCommand.Result {
-        guard command.order.status != "cancelled" else { throw CommandRefused("validation", "order \(command.order.order) is cancelled") }
+        guard command.order.status != .cancelled else { throw CommandRefused("validation", "order \(command.order.order) is cancelled") }
         try await lockInvoicing(command.order.order, context.transaction)
         if let existing = try await documents.invoice(order: command.order.order, in: context.transaction) {
             return FinanceCommand.Result(document: existing.number)

@@ -15,9 +15,7 @@ public struct IntakeOrder: Sendable, Equatable {
         public let total: Money
     }
 
-    public enum PaymentStatus: String, Sendable, Codable {
-        case pending, paid, refunded
-    }
+    public typealias PaymentStatus = Contracts.PaymentStatus
 
     public struct Payment: Sendable, Equatable, Codable {
         public let status: PaymentStatus

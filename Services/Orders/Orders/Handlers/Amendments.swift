@@ -32,7 +32,7 @@ extension OrderHandlers {
             let lines = try change.apply(to: snapshot.lines)
             let (amendment, total) = try await intake.requestAmendment(
                 snapshot, lines: lines, what: change.describe(snapshot.lines), actor: context.envelope.source, thenPaid: false, context)
-            return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: total, amendment: amendment)
+            return OrderCommand.Changed(order: order.id, status: order.status, total: total, amendment: amendment)
         } catch let problem as LineAmendment.Problem {
             throw CommandRefused(problem.code, "order \(order.id): \(problem.description)")
         }
@@ -67,7 +67,7 @@ extension OrderHandlers {
         guard let amendment = try await orders.amendment(command.amendment, order: order.id, in: tx) else {
             throw CommandRefused("unknown-amendment", "order \(order.id) has no amendment \(command.amendment)")
         }
-        let answer = OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: order.total, amendment: amendment.id)
+        let answer = OrderCommand.Changed(order: order.id, status: order.status, total: order.total, amendment: amendment.id)
         guard amendment.status == "pending" else { return answer }  // decided before (a repeat)
         let reason = "change refused (\(amendment.what)): \(command.reason)"
         try await orders.decideAmendment(amendment.id, status: "refused", reason: command.reason, in: tx)
@@ -99,7 +99,7 @@ extension OrderHandlers {
         default:
             break
         }
-        return OrderCommand.Changed(order: order.id, status: status.rawValue, total: order.total, amendment: amendment.id)
+        return OrderCommand.Changed(order: order.id, status: status, total: order.total, amendment: amendment.id)
     }
 }
 

@@ -207,7 +207,7 @@ struct Intake: Sendable {
         try await orders.transition(id, from: from, to: to, reason: reason, actor: actor, in: context.transaction)
         if to == .cancelled { try await outbound.cancelled(id, reason: reason, actor: actor, context) }
         try await context.publish(statusChange: OrderEvent.StatusChanged(
-            order: id, from: from.rawValue, to: to.rawValue, reason: reason, actor: actor, total: total))
+            order: id, from: from, to: to, reason: reason, actor: actor, total: total))
     }
 
     struct ComparableLine: Equatable {
@@ -221,11 +221,11 @@ struct Intake: Sendable {
     func snapshot(of order: IntakeOrder, id: Int64, status: OrderStatus) -> OrderSnapshot {
         OrderSnapshot(
             order: id, platform: order.platform, shop: order.shop, externalId: order.externalID, revision: order.revision,
-            status: status.rawValue, currency: order.currency.code, pricesIncludeTax: order.pricesIncludeTax,
+            status: status, currency: order.currency.code, pricesIncludeTax: order.pricesIncludeTax,
             lines: order.lines.map {
                 OrderSnapshot.Line(line: $0.number, sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice, discount: $0.discount, total: $0.total)
             },
-            shippingFee: order.shippingFee, total: order.total, paymentStatus: order.payment.status.rawValue, customer: order.customer,
+            shippingFee: order.shippingFee, total: order.total, paymentStatus: order.payment.status, customer: order.customer,
             shippingAddress: order.shippingAddress, shippingMethod: order.shippingMethod, placedAt: order.placedAt)
     }
 }

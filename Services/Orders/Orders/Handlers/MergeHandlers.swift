@@ -29,7 +29,7 @@ extension OrderHandlers {
             let from = source.onHold ? OrderStatus.onHold : source.status
             try await orders.link(source.snapshot.order, as: .merged, mergedInto: id, reason: "merged into order \(id): \(reason)", actor: actor, in: tx)
             try await context.publish(statusChange: OrderEvent.StatusChanged(
-                order: source.snapshot.order, from: from.rawValue, to: OrderStatus.merged.rawValue, reason: "merged into order \(id): \(reason)",
+                order: source.snapshot.order, from: from, to: OrderStatus.merged, reason: "merged into order \(id): \(reason)",
                 actor: actor, total: source.snapshot.total))
         }
         let merged = try await orders.snapshot(id, in: tx)
@@ -52,9 +52,9 @@ extension OrderHandlers {
             let restored = try await orders.unlink(source, reason: "merge undone: \(command.reason)", actor: actor, in: tx)
             let snapshot = try await orders.snapshot(source, in: tx)
             try await context.publish(statusChange: OrderEvent.StatusChanged(
-                order: source, from: OrderStatus.merged.rawValue, to: restored.rawValue, reason: "merge undone: \(command.reason)", actor: actor,
+                order: source, from: OrderStatus.merged, to: restored, reason: "merge undone: \(command.reason)", actor: actor,
                 total: snapshot.total))
         }
-        return OrderCommand.Changed(order: order.id, status: OrderStatus.cancelled.rawValue, total: order.total)
+        return OrderCommand.Changed(order: order.id, status: OrderStatus.cancelled, total: order.total)
     }
 }

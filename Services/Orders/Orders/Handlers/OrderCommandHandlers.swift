@@ -51,7 +51,7 @@ extension OrderHandlers {
             throw CommandRefused("validation", "an order becomes allocated when its stock is reserved (orders.allocate.v1); order \(order.id) holds no allocation")
         }
         try await intake.move(order.id, from: order.status, to: target, reason: reason, actor: context.envelope.source, order.total, context)
-        return OrderCommand.Changed(order: order.id, status: target.rawValue, total: order.total)
+        return OrderCommand.Changed(order: order.id, status: target, total: order.total)
     }
 
     func changeAddress(_ command: OrderCommand.ChangeAddress, _ context: HandlerContext) async throws -> OrderCommand.Changed {
@@ -64,7 +64,7 @@ extension OrderHandlers {
         }
         try await orders.setAddress(order.id, command.address, in: context.transaction)
         try await publishChange(order.id, what: ["shipping_address"], context)
-        return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: order.total)
+        return OrderCommand.Changed(order: order.id, status: order.status, total: order.total)
     }
 
     func changeShippingMethod(_ command: OrderCommand.ChangeShippingMethod, _ context: HandlerContext) async throws -> OrderCommand.Changed {
@@ -75,7 +75,7 @@ extension OrderHandlers {
         }
         try await orders.setShippingMethod(order.id, command.method, in: context.transaction)
         try await publishChange(order.id, what: ["shipping_method"], context)
-        return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: order.total)
+        return OrderCommand.Changed(order: order.id, status: order.status, total: order.total)
     }
 
     func changeLine(_ command: OrderCommand.ChangeLine, _ context: HandlerContext) async throws -> OrderCommand.Changed {

@@ -69,7 +69,7 @@ extension OrderHandlers {
             rma: command.rma, order: entry.order,
             items: command.items.map { .init(line: $0.line, sku: entry.lines[$0.line]!.sku, quantity: $0.quantity, condition: $0.condition) }))
         let order = try await locked(entry.order, context)
-        return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: order.total)
+        return OrderCommand.Changed(order: order.id, status: order.status, total: order.total)
     }
 
     func completeReturn(_ command: OrderCommand.CompleteReturn, _ context: HandlerContext) async throws -> OrderCommand.Changed {
@@ -85,8 +85,8 @@ extension OrderHandlers {
             order.id, from: order.status, to: status, reason: "return \(command.rma) completed", actor: context.envelope.source, order.total, context)
         try await context.publish(event: OrderEvent.ReturnCompleted(
             rma: command.rma, order: order.id, kind: entry.kind,
-            refund: entry.kind.refunds ? Money(minorUnits: entry.refund, currency: order.currency) : nil, status: status.rawValue))
-        return OrderCommand.Changed(order: order.id, status: status.rawValue, total: order.total)
+            refund: entry.kind.refunds ? Money(minorUnits: entry.refund, currency: order.currency) : nil, status: status))
+        return OrderCommand.Changed(order: order.id, status: status, total: order.total)
     }
 
     func cancelReturn(_ command: OrderCommand.CancelReturn, _ context: HandlerContext) async throws -> OrderCommand.Changed {
@@ -100,7 +100,7 @@ extension OrderHandlers {
         try await intake.move(
             order.id, from: order.status, to: entry.previousStatus, reason: "return \(command.rma) cancelled: \(command.reason)",
             actor: context.envelope.source, order.total, context)
-        return OrderCommand.Changed(order: order.id, status: entry.previousStatus.rawValue, total: order.total)
+        return OrderCommand.Changed(order: order.id, status: entry.previousStatus, total: order.total)
     }
 
     /// The lines of a replacement order at catalog prices; refused if a SKU is unknown,

@@ -37,21 +37,21 @@ extension OrderHandlers {
         let placed = try await orders.placedBy(order.id, in: context.transaction)
         try await context.publish(event: OrderEvent.Allocated(
             order: order.id, platform: placed.platform, shop: placed.shop, externalId: placed.externalID, allocations: command.allocations))
-        return OrderCommand.Changed(order: order.id, status: OrderStatus.allocated.rawValue, total: order.total)
+        return OrderCommand.Changed(order: order.id, status: OrderStatus.allocated, total: order.total)
     }
 
     func reportShipLate(_ command: OrderCommand.ReportShipLate, _ context: HandlerContext) async throws -> OrderCommand.Changed {
         let order = try await locked(command.order, context)
         guard [.allocated, .partiallyShipped].contains(order.status) else {
             // Shipped (or cancelled) meanwhile: nothing is late.
-            return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: order.total)
+            return OrderCommand.Changed(order: order.id, status: order.status, total: order.total)
         }
         let reason = "not shipped within \(command.hours) hours of allocation (ERP_SHIP_BY_HOURS)"
             + (order.status == .partiallyShipped ? ": shipped in part" : "")
         try await orders.flag(order.id, reason, in: context.transaction)
         try await context.publish(event: OrderEvent.ShipLate(order: order.id, hours: command.hours, reason: reason))
         try await context.publish(event: OrderEvent.NeedsAttention(order: order.id, reason: reason))
-        return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: order.total)
+        return OrderCommand.Changed(order: order.id, status: order.status, total: order.total)
     }
 }
 
@@ -78,7 +78,7 @@ extension Intake {
                 throw CommandRefused(
                     "duplicate-shipment", "order \(order.id) already has shipment \(PrintableText.of(command.shipment)) with other content (\(difference))")
             }
-            return OrderCommand.Changed(order: order.id, status: order.status.rawValue, total: order.total)  // the same parcel again
+            return OrderCommand.Changed(order: order.id, status: order.status, total: order.total)  // the same parcel again
         }
         guard [.allocated, .partiallyShipped].contains(order.status) else {
             throw CommandRefused(
@@ -119,7 +119,7 @@ extension Intake {
         if next != order.status {
             try await move(order.id, from: order.status, to: next, reason: parcel, actor: actor, order.total, context)
         }
-        return OrderCommand.Changed(order: order.id, status: next.rawValue, total: order.total)
+        return OrderCommand.Changed(order: order.id, status: next, total: order.total)
     }
 
     /// How `command` differs from the shipment recorded under its id, or nil if it is the same parcel.

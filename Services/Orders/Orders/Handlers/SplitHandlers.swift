@@ -33,7 +33,7 @@ extension OrderHandlers {
         let actor = context.envelope.source
         try await orders.link(order.id, as: .split, reason: "split into \(children.count): \(reason)", actor: actor, in: tx)
         try await context.publish(statusChange: OrderEvent.StatusChanged(
-            order: order.id, from: before.status.rawValue, to: OrderStatus.split.rawValue, reason: reason, actor: actor, total: order.total))
+            order: order.id, from: before.status, to: OrderStatus.split, reason: reason, actor: actor, total: order.total))
         var snapshots: [OrderSnapshot] = []
         for child in children {
             let id = try await orders.createChild(
@@ -63,8 +63,8 @@ extension OrderHandlers {
         }
         let restored = try await orders.unlink(order.id, reason: "split undone: \(command.reason)", actor: actor, in: tx)
         try await context.publish(statusChange: OrderEvent.StatusChanged(
-            order: order.id, from: OrderStatus.split.rawValue, to: restored.rawValue, reason: "split undone: \(command.reason)", actor: actor,
+            order: order.id, from: OrderStatus.split, to: restored, reason: "split undone: \(command.reason)", actor: actor,
             total: order.total))
-        return OrderCommand.Changed(order: order.id, status: restored.rawValue, total: order.total)
+        return OrderCommand.Changed(order: order.id, status: restored, total: order.total)
     }
 }

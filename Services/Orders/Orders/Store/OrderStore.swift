@@ -198,11 +198,11 @@ public struct OrderStore: Sendable {
         return OrderSnapshot(
             order: id, platform: try row.decode(String.self, column: "platform"), shop: try row.decode(String.self, column: "shop"),
             externalId: try row.decode(String.self, column: "external_id"), revision: try row.decode(Int64.self, column: "revision"),
-            status: try row.decode(String.self, column: "status"), currency: currency.code,
+            status: try row.decode(OrderStatus.self, column: "status"), currency: currency.code,
             pricesIncludeTax: try row.decode(Bool.self, column: "prices_include_tax"), lines: lines,
             shippingFee: Money(minorUnits: try row.decode(Int64.self, column: "shipping_fee_minor"), currency: currency),
             total: Money(minorUnits: try row.decode(Int64.self, column: "total_minor"), currency: currency),
-            paymentStatus: try row.decode(String?.self, column: "payment_status") ?? "pending",
+            paymentStatus: try Self.paymentStatus(try row.decode(String?.self, column: "payment_status")),
             customer: try row.decode(String?.self, column: "customer").map { try decoder.decode(CanonicalOrder.Customer.self, from: Data($0.utf8)) },
             shippingAddress: try row.decode(String?.self, column: "address").map { try decoder.decode(CanonicalOrder.Address.self, from: Data($0.utf8)) },
             shippingMethod: try row.decode(String?.self, column: "shipping_method"), placedAt: try row.decode(Date.self, column: "placed_at"))

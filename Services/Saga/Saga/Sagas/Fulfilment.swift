@@ -41,7 +41,7 @@ public enum Fulfilment {
             self.init(
                 order: snapshot.order, lines: snapshot.lines.map { .init(line: $0.line, sku: $0.sku, quantity: $0.quantity) },
                 // The order's state says whether it is paid (a merged order may carry a paid source's payment record).
-                region: snapshot.shippingAddress?.province, paid: snapshot.status == "paid",
+                region: snapshot.shippingAddress?.province, paid: snapshot.status == .paid,
                 total: snapshot.total)
         }
 
@@ -55,9 +55,9 @@ public enum Fulfilment {
         data.reservations.map { .init(line: $0.line, sku: $0.sku, warehouse: $0.warehouse, quantity: $0.quantity) }
     }
 
-    struct StatusChange: Decodable { let order: Int64; let to: String }
+    struct StatusChange: Decodable { let order: Int64; let to: OrderStatus }
 
-    static func statusBecomes(_ status: String) -> @Sendable (Data, SagaPayload) -> Bool {
+    static func statusBecomes(_ status: OrderStatus) -> @Sendable (Data, SagaPayload) -> Bool {
         { data, body in
             guard let change = try? body.decode(StatusChange.self) else { return false }
             return change.order == data.order && change.to == status
@@ -91,28 +91,28 @@ public enum Fulfilment {
                     compensation: { try SagaCommand(InventoryCommand.Release(order: $0.reference)) }),
                 SagaStep(
                     "await payment", timeout: paymentTimeout, skip: { $0.paid }, action: { _ in nil },
-                    awaiting: .event(OrderEvent.StatusChanged.type), matches: statusBecomes("paid"), onSuccess: { data, _ in data.paid = true }),
+                    awaiting: .event(OrderEvent.StatusChanged.type), matches: statusBecomes(.paid), onSuccess: { data, _ in data.paid = true }),
                 SagaStep("allocate", action: { try SagaCommand(OrderCommand.Allocate(order: $0.order, allocations: allocations($0))) }),
                 // The warehouses confirm their parcels (orders.ship.v1 or warehouse.<w>.shipment.confirmed);
                 // the order becomes shipped once every line has.
                 SagaStep(
                     "await shipment", timeout: shipBy, onTimeout: .proceed, action: { _ in nil }, awaiting: .event(OrderEvent.StatusChanged.type),
-                    matches: statusBecomes("shipped"), onSuccess: { data, body in if body == nil { data.shipLate = true } }),
+                    matches: statusBecomes(.shipped), onSuccess: { data, body in if body == nil { data.shipLate = true } }),
                 SagaStep("report late", skip: { $0.shipLate != true }, action: { data in
                     try SagaCommand(OrderCommand.ReportShipLate(order: data.order, hours: Int(shipBy.components.seconds / 3600)))
                 }),
                 // Still waited for; if not even by the delivery limit, the saga stops for a person (nothing is undone).
                 SagaStep(
                     "await shipment after deadline", timeout: deliveryTimeout, forwardOnly: true, skip: { $0.shipLate != true }, action: { _ in nil },
-                    awaiting: .event(OrderEvent.StatusChanged.type), matches: statusBecomes("shipped")),
+                    awaiting: .event(OrderEvent.StatusChanged.type), matches: statusBecomes(.shipped)),
                 SagaStep(
                     "await delivery", timeout: deliveryTimeout, onTimeout: .proceed, action: { _ in nil }, awaiting: .event(OrderEvent.StatusChanged.type),
-                    matches: statusBecomes("delivered"), onSuccess: { data, body in if body == nil { data.deliveryAssumed = true } }),
+                    matches: statusBecomes(.delivered), onSuccess: { data, body in if body == nil { data.deliveryAssumed = true } }),
                 SagaStep("take as delivered", skip: { $0.deliveryAssumed != true }, action: { data in
                     try SagaCommand(OrderCommand.ChangeStatus(
-                        order: data.order, to: "delivered", reason: "no delivery scan within \(deliveryTimeout.components.seconds / 86_400) days: taken as delivered"))
+                        order: data.order, to: .delivered, reason: "no delivery scan within \(deliveryTimeout.components.seconds / 86_400) days: taken as delivered"))
                 }),
-                SagaStep("complete", action: { try SagaCommand(OrderCommand.ChangeStatus(order: $0.order, to: "completed", reason: "delivered")) }),
+                SagaStep("complete", action: { try SagaCommand(OrderCommand.ChangeStatus(order: $0.order, to: .completed, reason: "delivered")) }),
             ],
             onFailure: { data, failure in
                 func refundOrVoid(_ reason: String) throws -> SagaCommand {
@@ -127,18 +127,18 @@ public enum Fulfilment {
                 }
                 if failure.code == "timeout", failure.step == "await payment" {
                     return [
-                        try SagaCommand(OrderCommand.ChangeStatus(order: data.order, to: "cancelled", reason: "not paid in time")),
+                        try SagaCommand(OrderCommand.ChangeStatus(order: data.order, to: .cancelled, reason: "not paid in time")),
                         try SagaCommand(FinanceCommand.VoidInvoice(order: data.order, reason: "order cancelled: not paid in time")),
                     ]
                 }
                 if failure.code == "insufficient-stock", backorders == .cancel {
                     return [
-                        try SagaCommand(OrderCommand.ChangeStatus(order: data.order, to: "cancelled", reason: "out of stock: \(failure.reason)")),
+                        try SagaCommand(OrderCommand.ChangeStatus(order: data.order, to: .cancelled, reason: "out of stock: \(failure.reason)")),
                         try refundOrVoid("order cancelled: out of stock"),
                     ]
                 }
                 return [try SagaCommand(OrderCommand.ChangeStatus(
-                    order: data.order, to: "on_hold", reason: "\(failure.step) failed: \(failure.reason)"))]
+                    order: data.order, to: .onHold, reason: "\(failure.step) failed: \(failure.reason)"))]
             })
     }
 }

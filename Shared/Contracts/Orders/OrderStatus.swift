@@ -64,3 +64,8 @@ public struct OrderTransitionError: Error, Equatable, CustomStringConvertible {
             + (allowed.isEmpty ? " (it is final)" : " (it can become \(allowed.joined(separator: ", ")))")
     }
 }
+
+/// What the platform says of an order's payment (canonical `payment.status`).
+public enum PaymentStatus: String, Sendable, Codable, CaseIterable {
+    case pending, paid, refunded
+}

@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "Control",
             dependencies: [
-                "ServiceKit", "Messaging", "SampleService", "Inventory", "Catalog", "Orders", "Finance", "Saga", "Postgres", "AMQP", "Contracts",
+                "ServiceKit", "Messaging", "Inventory", "Catalog", "Orders", "Finance", "Saga", "Postgres", "AMQP", "Contracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Control/Control"
@@ -125,7 +125,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], path: "Tests/PostgresTests"),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"], path: "Tests/AMQPTests"),
-        .testTarget(name: "ContractsTests", dependencies: ["Contracts"], path: "Tests/ContractsTests"),
+        .testTarget(name: "ContractsTests", dependencies: ["Contracts", "SampleService"], path: "Tests/ContractsTests"),
         .testTarget(name: "SagaKitTests", dependencies: ["SagaKit", "Contracts"], path: "Tests/SagaKitTests"),
         .testTarget(
             name: "ServiceKitTests",

@@ -27,6 +27,8 @@ public final class ServiceHost: Sendable {
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), startupTimeout: Duration = .seconds(60),
         onHTTPRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> ServiceHost {
+        let unbound = definition.unboundHandlers
+        guard unbound.isEmpty else { throw UnboundHandlersError(service: definition.name, types: unbound) }
         var database = environment.database
         database.applicationName = "erp-\(definition.name)"
         let pool = PostgresPool(configuration: database, size: environment.databasePoolSize, logger: logger)

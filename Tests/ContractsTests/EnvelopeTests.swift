@@ -1,3 +1,4 @@
+import SampleService
 import Contracts
 import Foundation
 import Testing

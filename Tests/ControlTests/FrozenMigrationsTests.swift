@@ -79,9 +79,5 @@ import Testing
         "saga/messaging/1": "cefe58d303afb4f7403bff2171123406c7b4c2b30f5d06840e90fe9f628ff1ff",
         "saga/messaging/2": "d75b36dc97570ebe11ca453a49917b204fca694b3fd5206589d4940c22a2d3f4",
         "saga/messaging/3": "5d3af03f69659529c395efd6807a34475089ce412e15d220fe54cdd5877f6958",
-        "sample/1": "a0a1d0abb9b2af2124b28802fc869c5efe6572e39a82401527cae81b605d2832",
-        "sample/messaging/1": "ef096260e92ea55799c0b085a160010f5cad9d52d1003c2f35d8528fafddbd82",
-        "sample/messaging/2": "d75b36dc97570ebe11ca453a49917b204fca694b3fd5206589d4940c22a2d3f4",
-        "sample/messaging/3": "5d3af03f69659529c395efd6807a34475089ce412e15d220fe54cdd5877f6958",
     ]
 }

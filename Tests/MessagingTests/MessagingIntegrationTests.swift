@@ -1,3 +1,4 @@
+import SampleService
 import AMQP
 import Contracts
 import Foundation

@@ -23,9 +23,13 @@ import FoundationNetworking
         return try! ServiceEnvironment(environment: variables, defaultHTTPPort: 0)
     }
 
+    /// A binding for the tally command where no other test publishes it (the tests send to
+    /// the queue itself): a host refuses a handler that no binding brings messages to.
+    static let ownBinding = [QueueBinding(exchange: "amq.direct", routingKey: Tally.Add.type.rawValue)]
+
     @Test func aServiceServesHealthAndMetricsHandlesMessagesAndShutsDownGracefully() async throws {
         let name = "t_host_\(UUID().uuidString.prefix(8).lowercased())"
-        let definition = SampleService.definition(schema: name, queue: "\(name).commands", bindings: [], eventsExchange: "amq.topic")
+        let definition = SampleService.definition(schema: name, queue: "\(name).commands", bindings: Self.ownBinding, eventsExchange: "amq.topic")
         let port = PortBox()
         let host = try await ServiceHost.prepare(
             definition, environment: Self.environment, logger: Logger(label: "test"), onHTTPRunning: { port.set($0) })
@@ -99,7 +103,7 @@ import FoundationNetworking
 
     @Test func aServiceRefusesToStartWhenAnAppliedMigrationChanged() async throws {
         let name = "t_edit_\(UUID().uuidString.prefix(8).lowercased())"
-        var definition = SampleService.definition(schema: name, queue: "\(name).commands", bindings: [])
+        var definition = SampleService.definition(schema: name, queue: "\(name).commands", bindings: Self.ownBinding)
         let pool = PostgresPool(configuration: Self.environment.database, size: 1)
         try await PostgresMigrator(schema: name, migrations: definition.migrations).migrate(pool)
         definition.migrations = [PostgresMigration(version: 1, name: "tallies", sql: "CREATE TABLE tallies (key text);")]

@@ -1,3 +1,5 @@
+import Contracts
+
 /// Messages of the sample "tally" service that the messaging tests and benchmarks run:
 /// a command adds an amount to a named tally; the service publishes the new total.
 public enum Tally {

@@ -15,32 +15,32 @@ struct CatalogCommands: AsyncParsableCommand {
             Delete.self, Variants.self, Price.self, Barcode.self, Translate.self, Import.self, Export.self, Show.self, SKUs.self, Republish.self,
         ])
 
-    struct CreateCategory: AsyncParsableCommand {
+    struct CreateCategory: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "create-category", abstract: "Add a category (under a parent).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var code: String
         @Option var name: String
         @Option var parent: String?
-        func run() async throws { try await send(CatalogCommand.CreateCategory(code: code, name: name, parent: parent), servers: servers, output: output) }
+        func command() throws -> CatalogCommand.CreateCategory { CatalogCommand.CreateCategory(code: code, name: name, parent: parent) }
     }
 
-    struct MoveCategory: AsyncParsableCommand {
+    struct MoveCategory: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "move-category", abstract: "Move a category (no --parent: to the root).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var code: String
         @Option var parent: String?
-        func run() async throws { try await send(CatalogCommand.MoveCategory(code: code, parent: parent), servers: servers, output: output) }
+        func command() throws -> CatalogCommand.MoveCategory { CatalogCommand.MoveCategory(code: code, parent: parent) }
     }
 
-    struct RenameCategory: AsyncParsableCommand {
+    struct RenameCategory: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "rename-category", abstract: "Rename a category.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var code: String
         @Option var name: String
-        func run() async throws { try await send(CatalogCommand.RenameCategory(code: code, name: name), servers: servers, output: output) }
+        func command() throws -> CatalogCommand.RenameCategory { CatalogCommand.RenameCategory(code: code, name: name) }
     }
 
     struct ProductOptions: ParsableArguments {
@@ -63,39 +63,39 @@ struct CatalogCommands: AsyncParsableCommand {
         }
     }
 
-    struct CreateProduct: AsyncParsableCommand {
+    struct CreateProduct: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "create-product", abstract: "Create a product.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @OptionGroup var product: ProductOptions
-        func run() async throws { try await send(CatalogCommand.CreateProduct(product: try product.draft()), servers: servers, output: output) }
+        func command() throws -> CatalogCommand.CreateProduct { CatalogCommand.CreateProduct(product: try product.draft()) }
     }
 
-    struct UpdateProduct: AsyncParsableCommand {
+    struct UpdateProduct: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "update-product", abstract: "Replace a product's fields.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @OptionGroup var product: ProductOptions
-        func run() async throws { try await send(CatalogCommand.UpdateProduct(product: try product.draft()), servers: servers, output: output) }
+        func command() throws -> CatalogCommand.UpdateProduct { CatalogCommand.UpdateProduct(product: try product.draft()) }
     }
 
-    struct Deactivate: AsyncParsableCommand {
+    struct Deactivate: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Take a product and its SKUs off sale.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var code: String
-        func run() async throws { try await send(CatalogCommand.DeactivateProduct(code: code), servers: servers, output: output) }
+        func command() throws -> CatalogCommand.DeactivateProduct { CatalogCommand.DeactivateProduct(code: code) }
     }
 
-    struct Delete: AsyncParsableCommand {
+    struct Delete: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a product that was never sold.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var code: String
-        func run() async throws { try await send(CatalogCommand.DeleteProduct(code: code), servers: servers, output: output) }
+        func command() throws -> CatalogCommand.DeleteProduct { CatalogCommand.DeleteProduct(code: code) }
     }
 
-    struct Variants: AsyncParsableCommand {
+    struct Variants: SendsCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set a product's attributes and generate a SKU per combination.",
             discussion: "Example: --attribute colour=Red,Blue,Green --attribute size=S,M,L,XL gives 12 SKUs; --override Red/M=TEE-RM names one.")
@@ -124,10 +124,9 @@ struct CatalogCommands: AsyncParsableCommand {
             return CatalogCommand.SetVariants(
                 product: product, attributes: parsed, overrides: codes, price: try money(price, currency: currency, option: "--price"))
         }
-        func run() async throws { try await send(try command(), servers: servers, output: output) }
     }
 
-    struct Price: AsyncParsableCommand {
+    struct Price: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Set a SKU's price.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -136,19 +135,19 @@ struct CatalogCommands: AsyncParsableCommand {
         @Option var currency = "CNY"
         func validate() throws { _ = try amount() }
         func amount() throws -> Money { try money(price, currency: currency, option: "--price") }
-        func run() async throws { try await send(CatalogCommand.SetPrice(sku: sku, price: try amount()), servers: servers, output: output) }
+        func command() throws -> CatalogCommand.SetPrice { CatalogCommand.SetPrice(sku: sku, price: try amount()) }
     }
 
-    struct Barcode: AsyncParsableCommand {
+    struct Barcode: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Set (or with no --barcode, clear) a SKU's EAN-13 barcode.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var sku: String
         @Option var barcode: String?
-        func run() async throws { try await send(CatalogCommand.SetBarcode(sku: sku, barcode: barcode), servers: servers, output: output) }
+        func command() throws -> CatalogCommand.SetBarcode { CatalogCommand.SetBarcode(sku: sku, barcode: barcode) }
     }
 
-    struct Translate: AsyncParsableCommand {
+    struct Translate: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Set a product's title and description in a locale.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -156,8 +155,8 @@ struct CatalogCommands: AsyncParsableCommand {
         @Option(help: "Locale code, e.g. zh-Hans, de-AT.") var locale: String
         @Option var title: String
         @Option var description = ""
-        func run() async throws {
-            try await send(CatalogCommand.SetTranslation(product: product, locale: locale, title: title, description: description), servers: servers, output: output)
+        func command() throws -> CatalogCommand.SetTranslation {
+            CatalogCommand.SetTranslation(product: product, locale: locale, title: title, description: description)
         }
     }
 
@@ -291,11 +290,11 @@ struct CatalogCommands: AsyncParsableCommand {
         }
     }
 
-    struct Republish: AsyncParsableCommand {
+    struct Republish: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Publish every SKU again (for services that copy the catalog).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
-        func run() async throws { try await send(CatalogCommand.RepublishSKUs(), servers: servers, output: output) }
+        func command() throws -> CatalogCommand.RepublishSKUs { CatalogCommand.RepublishSKUs() }
     }
 
     struct SKUs: AsyncParsableCommand {

@@ -109,3 +109,20 @@ func money(_ text: String, currency: String, option: String) throws -> Money {
 func money(_ text: String?, currency: String, option: String) throws -> Money? {
     try text.map { try money($0, currency: currency, option: option) }
 }
+
+/// An erpctl command that sends one command to its service and prints the outcome: it says
+/// which command; the shared `run()` sends it and waits.
+protocol SendsCommand: AsyncParsableCommand {
+    associatedtype Command: Message
+    var servers: ServerOptions { get }
+    var output: OutcomeOptions { get }
+    /// The command, from the parsed options (a value that cannot be used throws a `ValidationError`).
+    func command() throws -> Command
+    /// The correlation id the command travels with (none: its own id).
+    var correlationID: String? { get }
+}
+
+extension SendsCommand {
+    var correlationID: String? { nil }
+    func run() async throws { try await send(try command(), servers: servers, output: output, correlationID: correlationID) }
+}

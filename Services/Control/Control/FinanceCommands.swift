@@ -165,7 +165,7 @@ struct FinanceCommands: AsyncParsableCommand {
         }
     }
 
-    struct RecordPayment: AsyncParsableCommand {
+    struct RecordPayment: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "record-payment", abstract: "Record money received for an order (it becomes paid).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -175,14 +175,12 @@ struct FinanceCommands: AsyncParsableCommand {
         @Option(help: "bank, cash, platform...") var method = "bank"
         @Option(help: "Bank or payment reference (each is recorded once).") var reference: String
         func validate() throws { _ = try money(amount, currency: currency, option: "--amount") }
-        func run() async throws {
-            try await send(
-                FinanceCommand.RecordPayment(order: order, amount: try money(amount, currency: currency, option: "--amount"), method: method, reference: reference),
-                servers: servers, output: output)
+        func command() throws -> FinanceCommand.RecordPayment {
+            FinanceCommand.RecordPayment(order: order, amount: try money(amount, currency: currency, option: "--amount"), method: method, reference: reference)
         }
     }
 
-    struct Refund: AsyncParsableCommand {
+    struct Refund: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Record a refund to a customer (a credit note is issued).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -192,14 +190,12 @@ struct FinanceCommands: AsyncParsableCommand {
         @Option var reason: String
         @Option var reference: String
         func validate() throws { _ = try money(amount, currency: currency, option: "--amount") }
-        func run() async throws {
-            try await send(
-                FinanceCommand.RecordRefund(order: order, amount: try money(amount, currency: currency, option: "--amount"), reason: reason, reference: reference),
-                servers: servers, output: output)
+        func command() throws -> FinanceCommand.RecordRefund {
+            FinanceCommand.RecordRefund(order: order, amount: try money(amount, currency: currency, option: "--amount"), reason: reason, reference: reference)
         }
     }
 
-    struct PaySupplier: AsyncParsableCommand {
+    struct PaySupplier: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "pay-supplier", abstract: "Pay (part of) a supplier bill.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -208,14 +204,12 @@ struct FinanceCommands: AsyncParsableCommand {
         @Option var currency = "CNY"
         @Option var reference: String
         func validate() throws { _ = try money(amount, currency: currency, option: "--amount") }
-        func run() async throws {
-            try await send(
-                FinanceCommand.PaySupplier(purchaseReference: purchaseReference, amount: try money(amount, currency: currency, option: "--amount"), reference: reference),
-                servers: servers, output: output)
+        func command() throws -> FinanceCommand.PaySupplier {
+            FinanceCommand.PaySupplier(purchaseReference: purchaseReference, amount: try money(amount, currency: currency, option: "--amount"), reference: reference)
         }
     }
 
-    struct AddAccount: AsyncParsableCommand {
+    struct AddAccount: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "add-account", abstract: "Add an account to the chart of accounts.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -223,15 +217,15 @@ struct FinanceCommands: AsyncParsableCommand {
         @Option var name: String
         @Option(help: "asset, liability, equity, revenue or expense.") var type: String
         func validate() throws { guard AccountType(rawValue: type) != nil else { throw ValidationError("--type must be asset, liability, equity, revenue or expense") } }
-        func run() async throws { try await send(FinanceCommand.AddAccount(code: code, name: name, accountType: type), servers: servers, output: output) }
+        func command() throws -> FinanceCommand.AddAccount { FinanceCommand.AddAccount(code: code, name: name, accountType: type) }
     }
 
-    struct VoidInvoice: AsyncParsableCommand {
+    struct VoidInvoice: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "void-invoice", abstract: "Void an unpaid invoice issued in error (its entries are reversed).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Argument var number: String
         @Option var reason: String
-        func run() async throws { try await send(FinanceCommand.VoidInvoice(number: number, reason: reason), servers: servers, output: output) }
+        func command() throws -> FinanceCommand.VoidInvoice { FinanceCommand.VoidInvoice(number: number, reason: reason) }
     }
 }

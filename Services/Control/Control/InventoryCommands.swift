@@ -15,19 +15,17 @@ struct InventoryCommands: AsyncParsableCommand {
             PurchaseRequests.self, Transfers.self, Check.self,
         ])
 
-    struct AddWarehouse: AsyncParsableCommand {
+    struct AddWarehouse: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "add-warehouse", abstract: "Add a warehouse.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var code: String
         @Option var name: String
         @Option var region: String
-        func run() async throws {
-            try await send(InventoryCommand.AddWarehouse(code: code, name: name, region: region), servers: servers, output: output)
-        }
+        func command() throws -> InventoryCommand.AddWarehouse { InventoryCommand.AddWarehouse(code: code, name: name, region: region) }
     }
 
-    struct Receive: AsyncParsableCommand {
+    struct Receive: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Receive units from a supplier into a lot.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -52,14 +50,14 @@ struct InventoryCommands: AsyncParsableCommand {
         func parsedCost() throws -> Money {
             try money(unitCost, currency: currency, option: "--unit-cost")
         }
-        func run() async throws {
-            try await send(InventoryCommand.Receive(
+        func command() throws -> InventoryCommand.Receive {
+            InventoryCommand.Receive(
                 sku: sku, warehouse: warehouse, lot: lot, expiry: try parsedExpiry(), unitCost: try parsedCost(), quantity: quantity,
-                purchaseReference: purchaseReference, purchaseRequest: purchaseRequest), servers: servers, output: output)
+                purchaseReference: purchaseReference, purchaseRequest: purchaseRequest)
         }
     }
 
-    struct Adjust: AsyncParsableCommand {
+    struct Adjust: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Change a lot by a number of units, with a reason.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -71,14 +69,12 @@ struct InventoryCommands: AsyncParsableCommand {
         @Option var reason: String
         @Option(help: "Take inspected units out of quarantine: restock (positive delta) or write-off (negative delta).")
         var quarantine: InventoryCommand.QuarantineDisposition?
-        func run() async throws {
-            try await send(
-                InventoryCommand.Adjust(sku: sku, warehouse: warehouse, lot: lot, delta: delta, reason: reason, quarantine: quarantine),
-                servers: servers, output: output)
+        func command() throws -> InventoryCommand.Adjust {
+            InventoryCommand.Adjust(sku: sku, warehouse: warehouse, lot: lot, delta: delta, reason: reason, quarantine: quarantine)
         }
     }
 
-    struct Count: AsyncParsableCommand {
+    struct Count: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Record a cycle count of a lot; the difference becomes an adjustment.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -87,12 +83,12 @@ struct InventoryCommands: AsyncParsableCommand {
         @Option var lot: String
         @Option var counted: Int
         @Option(help: "Count sheet or session reference.") var reference: String
-        func run() async throws {
-            try await send(InventoryCommand.Count(sku: sku, warehouse: warehouse, lot: lot, counted: counted, reference: reference), servers: servers, output: output)
+        func command() throws -> InventoryCommand.Count {
+            InventoryCommand.Count(sku: sku, warehouse: warehouse, lot: lot, counted: counted, reference: reference)
         }
     }
 
-    struct Reserve: AsyncParsableCommand {
+    struct Reserve: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Reserve an order's lines (all or nothing).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -111,28 +107,29 @@ struct InventoryCommands: AsyncParsableCommand {
                 return InventoryCommand.OrderLine(line: index + 1, sku: String(parts[0]), quantity: quantity)
             }
         }
-        func run() async throws {
-            try await send(InventoryCommand.Reserve(order: order, lines: try parsedLines(), shippingRegion: region), servers: servers, output: output, correlationID: order)
-        }
+        func command() throws -> InventoryCommand.Reserve { InventoryCommand.Reserve(order: order, lines: try parsedLines(), shippingRegion: region) }
+        var correlationID: String? { order }
     }
 
-    struct Release: AsyncParsableCommand {
+    struct Release: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Release what an order holds.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: String
-        func run() async throws { try await send(InventoryCommand.Release(order: order), servers: servers, output: output, correlationID: order) }
+        func command() throws -> InventoryCommand.Release { InventoryCommand.Release(order: order) }
+        var correlationID: String? { order }
     }
 
-    struct Issue: AsyncParsableCommand {
+    struct Issue: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Ship an order's reservations (FEFO lots, FIFO cost).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: String
-        func run() async throws { try await send(InventoryCommand.Issue(order: order), servers: servers, output: output, correlationID: order) }
+        func command() throws -> InventoryCommand.Issue { InventoryCommand.Issue(order: order) }
+        var correlationID: String? { order }
     }
 
-    struct Return: AsyncParsableCommand {
+    struct Return: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Take back returned units: sellable into a lot, or into quarantine.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -152,10 +149,10 @@ struct InventoryCommands: AsyncParsableCommand {
         func parsedCost() throws -> Money? {
             try money(unitCost, currency: currency, option: "--unit-cost")
         }
-        func run() async throws {
-            try await send(InventoryCommand.Return(
+        func command() throws -> InventoryCommand.Return {
+            InventoryCommand.Return(
                 reference: reference, sku: sku, warehouse: warehouse, lot: lot, quantity: quantity,
-                condition: InventoryCommand.ReturnCondition(rawValue: condition)!, unitCost: try parsedCost()), servers: servers, output: output)
+                condition: InventoryCommand.ReturnCondition(rawValue: condition)!, unitCost: try parsedCost())
         }
     }
 
@@ -163,7 +160,7 @@ struct InventoryCommands: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Move units between warehouses: start, receive, cancel.", subcommands: [Start.self, ReceiveIt.self, Cancel.self])
 
-        struct Start: AsyncParsableCommand {
+        struct Start: SendsCommand {
             static let configuration = CommandConfiguration(abstract: "Ship units out of a warehouse; they are in transit until received.")
             @OptionGroup var servers: ServerOptions
             @OptionGroup var output: OutcomeOptions
@@ -172,29 +169,29 @@ struct InventoryCommands: AsyncParsableCommand {
             @Option var from: String
             @Option var to: String
             @Option(name: .customLong("qty")) var quantity: Int
-            func run() async throws {
-                try await send(InventoryCommand.StartTransfer(transfer: id, sku: sku, from: from, to: to, quantity: quantity), servers: servers, output: output)
+            func command() throws -> InventoryCommand.StartTransfer {
+                InventoryCommand.StartTransfer(transfer: id, sku: sku, from: from, to: to, quantity: quantity)
             }
         }
 
-        struct ReceiveIt: AsyncParsableCommand {
+        struct ReceiveIt: SendsCommand {
             static let configuration = CommandConfiguration(commandName: "receive", abstract: "Receive an in-transit transfer at its destination.")
             @OptionGroup var servers: ServerOptions
             @OptionGroup var output: OutcomeOptions
             @Option var id: String
-            func run() async throws { try await send(InventoryCommand.ReceiveTransfer(transfer: id), servers: servers, output: output) }
+            func command() throws -> InventoryCommand.ReceiveTransfer { InventoryCommand.ReceiveTransfer(transfer: id) }
         }
 
-        struct Cancel: AsyncParsableCommand {
+        struct Cancel: SendsCommand {
             static let configuration = CommandConfiguration(abstract: "Put an in-transit transfer back into its source.")
             @OptionGroup var servers: ServerOptions
             @OptionGroup var output: OutcomeOptions
             @Option var id: String
-            func run() async throws { try await send(InventoryCommand.CancelTransfer(transfer: id), servers: servers, output: output) }
+            func command() throws -> InventoryCommand.CancelTransfer { InventoryCommand.CancelTransfer(transfer: id) }
         }
     }
 
-    struct ReorderRule: AsyncParsableCommand {
+    struct ReorderRule: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "reorder-rule", abstract: "Set a SKU's min/max reorder rule in a warehouse.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -202,8 +199,8 @@ struct InventoryCommands: AsyncParsableCommand {
         @Option var warehouse: String
         @Option(name: .customLong("min")) var minimum: Int
         @Option(name: .customLong("max")) var maximum: Int
-        func run() async throws {
-            try await send(InventoryCommand.SetReorderRule(sku: sku, warehouse: warehouse, minimum: minimum, maximum: maximum), servers: servers, output: output)
+        func command() throws -> InventoryCommand.SetReorderRule {
+            InventoryCommand.SetReorderRule(sku: sku, warehouse: warehouse, minimum: minimum, maximum: maximum)
         }
     }
 

@@ -303,17 +303,17 @@ struct OrdersCommands: AsyncParsableCommand {
         }
     }
 
-    struct Status: AsyncParsableCommand {
+    struct Status: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Move an order to another status (the state machine decides).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
         @Option(help: "\(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))") var to: OrderStatus
         @Option var reason: String
-        func run() async throws { try await send(OrderCommand.ChangeStatus(order: order, to: to, reason: reason), servers: servers, output: output) }
+        func command() throws -> OrderCommand.ChangeStatus { OrderCommand.ChangeStatus(order: order, to: to, reason: reason) }
     }
 
-    struct Ship: AsyncParsableCommand {
+    struct Ship: SendsCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record a parcel a warehouse sent (partial or complete); its stock is issued.",
             discussion: "Only lines allocated to the warehouse and not yet shipped may ship. The same shipment again changes nothing.")
@@ -343,16 +343,14 @@ struct OrdersCommands: AsyncParsableCommand {
             }
             return date
         }
-        func run() async throws {
-            try await send(
-                OrderCommand.Ship(
-                    order: order, shipment: shipment, carrier: carrier, trackingNumber: trackingNumber, lines: try parsedLines(), warehouse: warehouse,
-                    shippedAt: try parsedShippedAt(), weightGrams: weightGrams),
-                servers: servers, output: output)
+        func command() throws -> OrderCommand.Ship {
+            OrderCommand.Ship(
+                order: order, shipment: shipment, carrier: carrier, trackingNumber: trackingNumber, lines: try parsedLines(), warehouse: warehouse,
+                shippedAt: try parsedShippedAt(), weightGrams: weightGrams)
         }
     }
 
-    struct ChangeAddress: AsyncParsableCommand {
+    struct ChangeAddress: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "change-address", abstract: "Change the shipping address (until the order is packed).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -366,21 +364,21 @@ struct OrdersCommands: AsyncParsableCommand {
         @Option var line1: String
         @Option var line2: String?
         @Option(name: .customLong("postal-code")) var postalCode: String?
-        func run() async throws {
+        func command() throws -> OrderCommand.ChangeAddress {
             let address = CanonicalOrder.Address(
                 name: name, phone: phone, country: country, province: province, city: city, district: district, line1: line1, line2: line2,
                 postalCode: postalCode)
-            try await send(OrderCommand.ChangeAddress(order: order, address: address), servers: servers, output: output)
+            return OrderCommand.ChangeAddress(order: order, address: address)
         }
     }
 
-    struct ChangeMethod: AsyncParsableCommand {
+    struct ChangeMethod: SendsCommand {
         static let configuration = CommandConfiguration(commandName: "change-method", abstract: "Change the shipping method (until the order is packed).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
         @Option var method: String
-        func run() async throws { try await send(OrderCommand.ChangeShippingMethod(order: order, method: method), servers: servers, output: output) }
+        func command() throws -> OrderCommand.ChangeShippingMethod { OrderCommand.ChangeShippingMethod(order: order, method: method) }
     }
 
     struct RemoveLine: AsyncParsableCommand {

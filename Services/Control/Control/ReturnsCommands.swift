@@ -37,7 +37,7 @@ struct ReturnsCommands: AsyncParsableCommand {
         }
     }
 
-    struct Receive: AsyncParsableCommand {
+    struct Receive: SendsCommand {
         static let configuration = CommandConfiguration(abstract: "Record the goods of a return as received and inspected.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
@@ -61,9 +61,7 @@ struct ReturnsCommands: AsyncParsableCommand {
             _ = try parsedItems()
         }
 
-        func run() async throws {
-            try await send(OrderCommand.InspectReturn(rma: rma, items: try parsedItems()), servers: servers, output: output)
-        }
+        func command() throws -> OrderCommand.InspectReturn { OrderCommand.InspectReturn(rma: rma, items: try parsedItems()) }
     }
 
     struct List: AsyncParsableCommand {

@@ -37,21 +37,18 @@ struct FinanceHandlers: Sendable {
     let schema: String
     let journal: Journal
     let documents: Documents
+    let reference: ReferenceData
 
     init(schema: String) {
         self.schema = schema
         journal = Journal(schema: schema)
         documents = Documents(schema: schema)
+        reference = ReferenceData(schema: schema)
     }
-
-    var s: String { PostgresQuery.quoteIdentifier(schema) }
 
     func register(in registry: inout MessageHandlers) {
         registry.on(CatalogEvent.SKUChanged.self) { sku, context in
-            try await context.transaction.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO \(s).skus (code, title, tax_category) VALUES ($1, $2, $3)
-                ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, tax_category = EXCLUDED.tax_category
-                """, binds: [sku.code, sku.title, sku.taxCategory]))
+            try await reference.upsertSKU(code: sku.code, title: sku.title, taxCategory: sku.taxCategory, in: context.transaction)
         }
         registry.on(OrderEvent.Placed.self, orderPlaced)
         registry.on(InventoryEvent.Issued.self, stockIssued)
@@ -73,28 +70,16 @@ struct FinanceHandlers: Sendable {
             guard AccountType(rawValue: command.accountType) != nil else {
                 throw CommandRefused("validation", "account type '\(command.accountType)' is not one of \(AccountType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let added = try await context.transaction.query(PostgresQuery(
-                unsafeSQL: "INSERT INTO \(s).accounts (code, name, type) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
-                binds: [command.code, command.name, command.accountType]))
-            guard added.affectedRows == 1 else { throw CommandRefused("duplicate-account", "account \(command.code) exists already") }
+            let added = try await reference.addAccount(code: command.code, name: command.name, type: command.accountType, in: context.transaction)
+            guard added else { throw CommandRefused("duplicate-account", "account \(command.code) exists already") }
             return FinanceCommand.Result(document: command.code)
         }
     }
 
-    func rates(_ tx: PostgresTransaction) async throws -> TaxRates {
-        var rates: [String: Int] = [:]
-        for row in try await tx.query(PostgresQuery(unsafeSQL: "SELECT category, basis_points FROM \(s).tax_rates")) {
-            rates[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
-        }
-        return TaxRates(basisPoints: rates)
-    }
+    func rates(_ tx: PostgresTransaction) async throws -> TaxRates { try await reference.rates(in: tx) }
 
     func taxCategories(_ skus: [String], _ tx: PostgresTransaction) async throws -> [String: String] {
-        var result: [String: String] = [:]
-        for row in try await tx.query(PostgresQuery(unsafeSQL: "SELECT code, tax_category FROM \(s).skus WHERE code = ANY($1)", binds: [skus])) {
-            result[try row.decode(String.self, at: 0)] = try row.decode(String.self, at: 1)
-        }
-        return result
+        try await reference.taxCategories(skus, in: tx)
     }
 
     static func businessDate(_ date: Date) -> BusinessDate { BusinessDate(utcDayOf: date) }

@@ -84,12 +84,40 @@ struct OrderHandlers: Sendable {
     let returnPolicy: ReturnPolicy
     var orders: OrderStore { intake.orders }
 
+    /// Where every message of the orders service is handled.
     func register(in registry: inout MessageHandlers, ingestQueues: [String], unroutedQueue: String) {
+        // From outside: platform orders, returns, warehouse shipments and carrier tracking (Handlers/Intake.swift and beside it).
         for queue in ingestQueues { registry.raw(queue: queue) { delivery, context in try await intake.handle(delivery, context) } }
         registry.raw(queue: unroutedQueue) { delivery, context in try await intake.handleUnrouted(delivery, context) }
-        registry.on(CatalogEvent.SKUChanged.self, skuChanged)
         registry.command(OrderCommand.RetryQuarantined.self, retry)
-        registerCommands(in: &registry)
+        // Commands on existing orders (Handlers/OrderCommandHandlers.swift, Shipments.swift).
+        registry.command(OrderCommand.ChangeStatus.self, changeStatus)
+        registry.command(OrderCommand.ChangeAddress.self, changeAddress)
+        registry.command(OrderCommand.ChangeShippingMethod.self, changeShippingMethod)
+        registry.command(OrderCommand.Allocate.self, allocate)
+        registry.command(OrderCommand.Ship.self) { command, context in try await intake.recordShipment(command, actor: context.envelope.source, context) }
+        registry.command(OrderCommand.ReportShipLate.self, reportShipLate)
+        // Amendments of lines (Handlers/Amendments.swift).
+        registry.command(OrderCommand.ChangeLine.self, changeLine)
+        registry.command(OrderCommand.AddLine.self, addLine)
+        registry.command(OrderCommand.ApplyAmendment.self, applyAmendment)
+        registry.command(OrderCommand.RefuseAmendment.self, refuseAmendment)
+        registry.command(OrderCommand.SettleAmendment.self, settleAmendment)
+        // Split and merge (Handlers/SplitHandlers.swift, MergeHandlers.swift).
+        registry.command(OrderCommand.Split.self, split)
+        registry.command(OrderCommand.UndoSplit.self, undoSplit)
+        registry.command(OrderCommand.Merge.self, merge)
+        registry.command(OrderCommand.UndoMerge.self, undoMerge)
+        // Returns and exchanges (Handlers/ReturnHandlers.swift).
+        registry.command(OrderCommand.RequestReturn.self, requestReturn)
+        registry.command(OrderCommand.InspectReturn.self, inspectReturn)
+        registry.command(OrderCommand.CompleteReturn.self, completeReturn)
+        registry.command(OrderCommand.CancelReturn.self, cancelReturn)
+        registry.command(OrderCommand.PlaceReplacement.self, placeReplacement)
+        // Events of other services (here and Handlers/FinanceEventHandlers.swift).
+        registry.on(CatalogEvent.SKUChanged.self, skuChanged)
+        registry.on(FinanceEvent.PaymentReceived.self, paymentReceived)
+        registry.on(FinanceEvent.RefundRecorded.self) { refund, context in try await intake.outbound.refunded(refund, context) }
     }
 
     /// Copies the SKU; orders that waited for it (and for nothing else) proceed.

@@ -30,7 +30,7 @@ extension FinanceHandlers {
         }
         var paid = Int64(0)
         for invoice in old {
-            paid += try await paidOn(invoice: invoice.number, tx)
+            paid += try await documents.paid(invoice: invoice.number, in: tx)
             _ = try await reverse(invoice: invoice.number, reason: reason, tx)
         }
         for index in new.indices {
@@ -50,13 +50,6 @@ extension FinanceHandlers {
 }
 
 extension FinanceHandlers {
-    /// What was paid on an invoice's receivable.
-    func paidOn(invoice number: String, _ tx: PostgresTransaction) async throws -> Int64 {
-        try await tx.query("""
-            SELECT coalesce(sum(amount_minor - open_minor), 0)::bigint FROM \(identifier: schema).open_items WHERE kind = 'receivable' AND document = \(number)
-            """)[0].decode(Int64.self, at: 0)
-    }
-
     /// An amended order (its lines changed): the invoice is voided and a new one issued from
     /// the order as it now stands; what was paid settles the new invoice, and what was paid
     /// beyond its total goes back the way it came (the platform, or the bank).
@@ -72,7 +65,7 @@ extension FinanceHandlers {
             guard old.currency.code == order.currency else {
                 throw CommandRefused("validation", "invoice \(old.number) is in \(old.currency.code), the order in \(order.currency)")
             }
-            paid = try await paidOn(invoice: old.number, tx)
+            paid = try await documents.paid(invoice: old.number, in: tx)
             _ = try await reverse(invoice: old.number, reason: reason, tx)
             voided = old.number
         }

@@ -29,10 +29,7 @@ extension FinanceHandlers {
     /// Only one transaction at a time invoices an order: the event of its placing and a
     /// saga's `finance.invoice_order.v1` may come together (different queues), and each
     /// first looks whether the order has an invoice.
-    func lockInvoicing(_ order: Int64, _ tx: PostgresTransaction) async throws {
-        // Queued: it is taken before the next statement runs.
-        try await tx.queue(PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtext($1))", binds: ["\(schema).invoice:\(order)"]))
-    }
+    func lockInvoicing(_ order: Int64, _ tx: PostgresTransaction) async throws { try await documents.lockInvoicing(order: order, in: tx) }
 
     /// Invoices an order (the caller made sure it has no invoice yet).
     func invoice(_ order: OrderSnapshot, _ context: HandlerContext) async throws -> Invoice {
@@ -141,9 +138,7 @@ extension FinanceHandlers {
         note.number = try await documents.nextNumber(series: "CN", year: today.year, in: tx)
         try await documents.save(note, in: tx)
         // What the customer still owes is reduced first; only the rest is paid back.
-        let open = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT coalesce(sum(open_minor), 0)::bigint FROM \(s).open_items WHERE kind = 'receivable' AND order_id = $1 AND currency = $2
-            """, binds: [command.order, invoice.currency.code]))[0].decode(Int64.self, at: 0)
+        let open = try await documents.openReceivables(order: command.order, currency: invoice.currency, in: tx)
         let credited = min(open, command.amount.minorUnits)
         if credited > 0 {
             _ = try await documents.settle(.receivable, order: command.order, amount: Money(minorUnits: credited, currency: invoice.currency), in: tx)
@@ -176,14 +171,11 @@ extension FinanceHandlers {
             command.number = invoice.number
         }
         guard let number = command.number else { throw CommandRefused("validation", "give an invoice number or an order") }
-        guard let row = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT i.status, o.amount_minor, o.open_minor FROM \(s).invoices i
-            LEFT JOIN \(s).open_items o ON o.kind = 'receivable' AND o.document = i.number
-            WHERE i.number = $1 AND i.kind = 'invoice' FOR UPDATE OF i
-            """, binds: [number])).first
-        else { throw CommandRefused("unknown-invoice", "no invoice \(number)") }
-        guard try row.decode(String.self, at: 0) == "issued" else { throw CommandRefused("already-void", "invoice \(number) is void already") }
-        guard try row.decode(Int64?.self, at: 1) == row.decode(Int64?.self, at: 2) else {
+        guard let invoice = try await documents.lockedForVoiding(invoice: number, in: tx) else {
+            throw CommandRefused("unknown-invoice", "no invoice \(number)")
+        }
+        guard invoice.issued else { throw CommandRefused("already-void", "invoice \(number) is void already") }
+        guard !invoice.paidOn else {
             throw CommandRefused("paid", "invoice \(number) has payments: correct it with a refund (credit note) instead")
         }
         let id = try await reverse(invoice: number, reason: command.reason, tx)
@@ -199,12 +191,9 @@ extension FinanceHandlers {
                 original.entry.reversed, date: .today(), description: "Void invoice \(number): \(reason)", source: "void:\(number)", in: tx)
         } else {
             // Only a zero invoice posts nothing.
-            let gross = try await tx.query(PostgresQuery(unsafeSQL: "SELECT gross_minor FROM \(s).invoices WHERE number = $1", binds: [number]))
-                .first?.decode(Int64.self, at: 0)
-            guard gross == 0 else { throw CommandRefused("unknown-invoice", "invoice \(number) has no journal entry") }
+            guard try await documents.gross(invoice: number, in: tx) == 0 else { throw CommandRefused("unknown-invoice", "invoice \(number) has no journal entry") }
         }
-        try await tx.query(PostgresQuery(
-            unsafeSQL: "UPDATE \(s).invoices SET status = 'void', void_reason = $2 WHERE number = $1", binds: [number, reason]))
+        try await documents.markVoid(invoice: number, reason: reason, in: tx)
         try await documents.close(.receivable, document: number, in: tx)
         return id
     }

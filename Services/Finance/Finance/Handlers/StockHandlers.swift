@@ -103,9 +103,7 @@ extension FinanceHandlers {
     func paySupplier(_ command: FinanceCommand.PaySupplier, _ context: HandlerContext) async throws -> FinanceCommand.Result {
         guard command.amount.minorUnits > 0 else { throw CommandRefused("validation", "a payment is more than zero (got \(command.amount))") }
         let tx = context.transaction
-        guard try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT 1 FROM \(s).open_items WHERE kind = 'payable' AND document = $1", binds: [command.purchaseReference])).first != nil
-        else { throw CommandRefused("unknown-bill", "no supplier bill for purchase reference \(command.purchaseReference)") }
+        guard try await documents.hasPayable(document: command.purchaseReference, in: tx) else { throw CommandRefused("unknown-bill", "no supplier bill for purchase reference \(command.purchaseReference)") }
         let open = try await documents.settle(.payable, document: command.purchaseReference, amount: command.amount, in: tx)
         var entry = JournalEntry(currency: command.amount.currency)
         entry.debit(Accounts.payables, command.amount.minorUnits, memo: command.purchaseReference)

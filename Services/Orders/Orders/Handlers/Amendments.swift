@@ -9,12 +9,6 @@ import Messaging
 /// reissued the invoice, the payment state follows from what is open
 /// (``OrderCommand/SettleAmendment``).
 extension OrderHandlers {
-    func registerAmendments(in registry: inout MessageHandlers) {
-        registry.command(OrderCommand.ApplyAmendment.self, applyAmendment)
-        registry.command(OrderCommand.RefuseAmendment.self, refuseAmendment)
-        registry.command(OrderCommand.SettleAmendment.self, settleAmendment)
-    }
-
     /// An operator's change of lines: checked now, carried through by the coordinator.
     func amend(_ id: Int64, _ change: LineAmendment, _ context: HandlerContext) async throws -> OrderCommand.Changed {
         let order = try await locked(id, context)

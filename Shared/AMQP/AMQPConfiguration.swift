@@ -63,7 +63,9 @@ public struct AMQPConfiguration: Sendable, Equatable {
                 guard let seconds = Int(value), seconds >= 0, seconds <= 65535 else { throw invalid("heartbeat '\(value)' is not 0...65535 seconds") }
                 heartbeat = seconds
             case "connection_timeout":
-                guard let seconds = Int(value), seconds > 0 else { throw invalid("connection_timeout '\(value)' is not a positive number of seconds") }
+                guard let seconds = Int(value), seconds > 0 else {
+                    throw invalid("connection_timeout '\(value)' is not a positive number of seconds")
+                }
                 connectTimeout = seconds
             case "frame_max":
                 guard let bytes = Int(value), bytes >= 4096 else { throw invalid("frame_max '\(value)' is below 4096") }

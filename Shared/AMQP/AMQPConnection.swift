@@ -336,8 +336,10 @@ public final class AMQPConnection: @unchecked Sendable {
         }
         if amqp_frames_enqueued(state) == 0 && amqp_data_in_buffer(state) == 0 {
             let interval = configuration.heartbeat > 0 ? min(1000, configuration.heartbeat * 250) : 1000
-            var fds = [pollfd(fd: amqp_get_sockfd(state), events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: amqp_get_sockfd(state), events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+            ]
             _ = poll(&fds, 2, Int32(interval))
         }
         // Bounded, so that queued jobs (acks, publishes) are not starved by a flood of frames.
@@ -416,9 +418,10 @@ public final class AMQPConnection: @unchecked Sendable {
             let close = method.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
             var ok = amqp_connection_close_ok_t()
             _ = amqp_send_method(state, 0, CRabbitMQ_CONNECTION_CLOSE_OK_METHOD, &ok)
-            connectionLost(AMQPError(
-                code: .connectionLost, message: "broker closed the connection: \(close.reply_text.string)",
-                replyCode: Int(close.reply_code), operation: "connection"))
+            connectionLost(
+                AMQPError(
+                    code: .connectionLost, message: "broker closed the connection: \(close.reply_text.string)",
+                    replyCode: Int(close.reply_code), operation: "connection"))
         case CRabbitMQ_CONNECTION_BLOCKED_METHOD:
             let blocked = method.decoded.assumingMemoryBound(to: amqp_connection_blocked_t.self).pointee
             eventSink.yield(.blocked(reason: blocked.reason.string))

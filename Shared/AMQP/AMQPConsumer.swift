@@ -144,9 +144,10 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
         connection.handlers.consumerCancelled = { [self, connection, queue] tag in
             guard tag == consumerTag, !cancelled else { return }
             cancelled = true
-            sink.finish(AMQPError(
-                code: .consumerCancelled, message: "the broker cancelled consumer \(tag) of queue \(queue)",
-                operation: "basic.consume \(queue)"))
+            sink.finish(
+                AMQPError(
+                    code: .consumerCancelled, message: "the broker cancelled consumer \(tag) of queue \(queue)",
+                    operation: "basic.consume \(queue)"))
             connection.thread.submit {
                 // Nothing more will arrive on this consumer; release the connection.
                 Task { await connection.close() }

@@ -75,4 +75,3 @@ final class AMQPDeliveryBuffer: @unchecked Sendable {
         }
     }
 }
-

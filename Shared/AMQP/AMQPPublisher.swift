@@ -1,7 +1,7 @@
 import CRabbitMQ
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Logging
 
@@ -205,9 +205,10 @@ public final class AMQPPublisher: @unchecked Sendable {
             connection.connectionLost(error)
             return
         }
-        pending.append(Pending(
-            tag: nextTag, confirmation: confirmation, exchange: message.exchange, routingKey: message.routingKey,
-            mandatory: message.mandatory))
+        pending.append(
+            Pending(
+                tag: nextTag, confirmation: confirmation, exchange: message.exchange, routingKey: message.routingKey,
+                mandatory: message.mandatory))
         nextTag += 1
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A thread that owns one blocking C connection (libpq, librabbitmq) for its whole life.

@@ -58,7 +58,8 @@ public struct CommandOutcome: Message, Equatable {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             outcome = CommandOutcome(
-                commandID: try container.decode(UUID.self, forKey: .commandID), commandType: try container.decode(MessageType.self, forKey: .commandType),
+                commandID: try container.decode(UUID.self, forKey: .commandID),
+                commandType: try container.decode(MessageType.self, forKey: .commandType),
                 status: try container.decode(Status.self, forKey: .status), code: try container.decodeIfPresent(String.self, forKey: .code),
                 reason: try container.decodeIfPresent(String.self, forKey: .reason))
             hasResult = try container.contains(.result) && !container.decodeNil(forKey: .result)

@@ -174,8 +174,10 @@ public enum MoneyError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unsupportedCurrency(let code): return "unsupported currency '\(code)' (expected an ISO 4217 code such as CNY)"
-        case .invalidAmount(let text, let currency): return "'\(text)' is not an amount of \(currency) (expected digits with an optional decimal point)"
-        case .tooManyDecimals(let text, let currency, let allowed): return "'\(text)' has more than \(allowed) decimals, which \(currency) does not have"
+        case .invalidAmount(let text, let currency):
+            return "'\(text)' is not an amount of \(currency) (expected digits with an optional decimal point)"
+        case .tooManyDecimals(let text, let currency, let allowed):
+            return "'\(text)' has more than \(allowed) decimals, which \(currency) does not have"
         case .currencyMismatch(let a, let b): return "cannot combine \(a) with \(b)"
         case .overflow: return "the amount is out of range (too large to compute with)"
         case .leadingZeros(let text): return "'\(text)' has leading zeros"
@@ -183,4 +185,3 @@ public enum MoneyError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
-

@@ -11,8 +11,10 @@ extension MessageHandlers {
         var refusing = MessageHandlers()
         refusing.command(M.self) { (_: M, _) -> Bool in throw CommandRefused(code, reason) }
         let refusal = refusing.registrations[M.type]!
-        registrations[M.type] = Registration(decode: original.decode, handle: { message, context in
-            try await (when() ? refusal : original).handle(message, context)
-        }, deduplicate: original.deduplicate)
+        registrations[M.type] = Registration(
+            decode: original.decode,
+            handle: { message, context in
+                try await (when() ? refusal : original).handle(message, context)
+            }, deduplicate: original.deduplicate)
     }
 }

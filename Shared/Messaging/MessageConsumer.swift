@@ -152,7 +152,8 @@ public final class MessageConsumer: Service, Sendable {
             // events its handler publishes, so it is made printable and short first.
             let envelope = Envelope(
                 id: properties.messageID.flatMap(UUID.init(uuidString:)) ?? UUID(), type: MessageType(rawValue: delivery.routingKey),
-                correlationID: properties.correlationID.map { String(PrintableText.of($0).prefix(200)) }, schemaVersion: 1, occurredAt: properties.timestamp ?? Date(),
+                correlationID: properties.correlationID.map { String(PrintableText.of($0).prefix(200)) }, schemaVersion: 1,
+                occurredAt: properties.timestamp ?? Date(),
                 source: properties.appID ?? "external", payload: delivery.body)
             let rawDelivery = RawDelivery(
                 exchange: delivery.exchange, routingKey: delivery.routingKey, properties: properties, body: delivery.body)
@@ -174,7 +175,8 @@ public final class MessageConsumer: Service, Sendable {
         let deduplicated = items.filter(\.deduplicated)
         var fresh = Set<UUID>()
         if !deduplicated.isEmpty {
-            let inserted = try await tx.query("""
+            let inserted = try await tx.query(
+                """
                 INSERT INTO \(unescaped: PostgresQuery.quoteIdentifier(schema)).inbox (message_id, message_type)
                 SELECT * FROM unnest(\(deduplicated.map(\.envelope.id))::uuid[], \(deduplicated.map(\.envelope.type.rawValue))::text[])
                 ON CONFLICT DO NOTHING RETURNING message_id
@@ -292,11 +294,13 @@ public final class MessageConsumer: Service, Sendable {
         let outcome = CommandOutcome(
             commandID: commandID, commandType: MessageType(rawValue: delivery.properties.type ?? "unknown"), status: .refused,
             code: code, reason: detail)
-        guard let reply = try? Envelope(
-            outcome, source: "erp-\(service)", correlationID: delivery.properties.correlationID, causationID: commandID.uuidString.lowercased())
+        guard
+            let reply = try? Envelope(
+                outcome, source: "erp-\(service)", correlationID: delivery.properties.correlationID, causationID: commandID.uuidString.lowercased())
         else { return }
-        _ = try? await publisher.publish(AMQPMessage(
-            exchange: Exchanges.replies, routingKey: replyTo, body: reply.payload, properties: reply.amqpProperties))
+        _ = try? await publisher.publish(
+            AMQPMessage(
+                exchange: Exchanges.replies, routingKey: replyTo, body: reply.payload, properties: reply.amqpProperties))
     }
 
     private static func code(of kind: FailureKind) -> String? {

@@ -176,8 +176,9 @@ public struct MessageHandlers: Sendable {
                 try await tx.query("ROLLBACK TO SAVEPOINT erp_command")
                 context.outgoing.truncate(to: mark)
                 try await context.recordRefusal(refused)
-                try context.reply(CommandOutcome(
-                    commandID: context.envelope.id, commandType: M.type, status: .refused, code: refused.code, reason: refused.reason))
+                try context.reply(
+                    CommandOutcome(
+                        commandID: context.envelope.id, commandType: M.type, status: .refused, code: refused.code, reason: refused.reason))
             }
         }
     }
@@ -217,7 +218,8 @@ extension HandlerContext {
 
     func recordRefusal(_ refused: CommandRefused) async throws {
         logger.notice("command refused", metadata: ["type": "\(envelope.type)", "code": "\(refused.code)", "reason": "\(refused.reason)"])
-        try await transaction.query("""
+        try await transaction.query(
+            """
             INSERT INTO \(identifier: schema).command_refusals (message_id, message_type, correlation_id, code, reason, payload)
             VALUES (\(envelope.id), \(envelope.type.rawValue), \(envelope.correlationID), \(refused.code), \(refused.reason), \(envelope.payload))
             ON CONFLICT (message_id) DO NOTHING

@@ -9,65 +9,71 @@ public enum MessagingSchema {
 
     public static func migrations(schema: String) -> [PostgresMigration] {
         [
-            PostgresMigration(version: 1, name: "outbox_inbox", sql: """
-                CREATE TABLE outbox (
-                    seq bigserial PRIMARY KEY,
-                    message_id uuid NOT NULL UNIQUE,
-                    exchange text NOT NULL,
-                    routing_key text NOT NULL,
-                    message_type text NOT NULL,
-                    correlation_id text,
-                    causation_id text,
-                    schema_version int NOT NULL,
-                    occurred_at timestamptz NOT NULL,
-                    source text NOT NULL,
-                    payload bytea NOT NULL,
-                    created_at timestamptz NOT NULL DEFAULT now(),
-                    sent_at timestamptz
-                );
-                CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;
-                CREATE INDEX outbox_sent_at ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+            PostgresMigration(
+                version: 1, name: "outbox_inbox",
+                sql: """
+                    CREATE TABLE outbox (
+                        seq bigserial PRIMARY KEY,
+                        message_id uuid NOT NULL UNIQUE,
+                        exchange text NOT NULL,
+                        routing_key text NOT NULL,
+                        message_type text NOT NULL,
+                        correlation_id text,
+                        causation_id text,
+                        schema_version int NOT NULL,
+                        occurred_at timestamptz NOT NULL,
+                        source text NOT NULL,
+                        payload bytea NOT NULL,
+                        created_at timestamptz NOT NULL DEFAULT now(),
+                        sent_at timestamptz
+                    );
+                    CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;
+                    CREATE INDEX outbox_sent_at ON outbox (sent_at) WHERE sent_at IS NOT NULL;
 
-                CREATE TABLE inbox (
-                    message_id uuid PRIMARY KEY,
-                    message_type text NOT NULL,
-                    received_at timestamptz NOT NULL DEFAULT now()
-                );
-                CREATE INDEX inbox_received_at ON inbox (received_at);
+                    CREATE TABLE inbox (
+                        message_id uuid PRIMARY KEY,
+                        message_type text NOT NULL,
+                        received_at timestamptz NOT NULL DEFAULT now()
+                    );
+                    CREATE INDEX inbox_received_at ON inbox (received_at);
 
-                CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    PERFORM pg_notify(\(quoteLiteral(notifyChannel(schema: schema))), '');
-                    RETURN NULL;
-                END $$;
-                CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
-                    FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
-                """),
-            PostgresMigration(version: 2, name: "reply_to_and_refusals", sql: """
-                ALTER TABLE outbox ADD COLUMN reply_to text;
+                    CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        PERFORM pg_notify(\(quoteLiteral(notifyChannel(schema: schema))), '');
+                        RETURN NULL;
+                    END $$;
+                    CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+                        FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
+                    """),
+            PostgresMigration(
+                version: 2, name: "reply_to_and_refusals",
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN reply_to text;
 
-                -- Commands the service refused for a business reason, kept with that reason
-                -- (their effects were rolled back; the sender, if waiting, was told).
-                CREATE TABLE command_refusals (
-                    message_id uuid PRIMARY KEY,
-                    message_type text NOT NULL,
-                    correlation_id text,
-                    code text NOT NULL,
-                    reason text NOT NULL,
-                    payload bytea NOT NULL,
-                    refused_at timestamptz NOT NULL DEFAULT now()
-                );
-                CREATE INDEX command_refusals_refused_at ON command_refusals (refused_at);
-                """),
-            PostgresMigration(version: 3, name: "outbox_holds_unsent_rows_only", sql: """
-                -- The relay deletes a row once the broker confirmed it (the consumers' inboxes and
-                -- the broker keep the message): every row is unsent, read in seq order through
-                -- the primary key. Marking rows sent updated three indexes per message.
-                DELETE FROM outbox WHERE sent_at IS NOT NULL;
-                DROP INDEX outbox_unsent;
-                DROP INDEX outbox_sent_at;
-                ALTER TABLE outbox DROP COLUMN sent_at;
-                """),
+                    -- Commands the service refused for a business reason, kept with that reason
+                    -- (their effects were rolled back; the sender, if waiting, was told).
+                    CREATE TABLE command_refusals (
+                        message_id uuid PRIMARY KEY,
+                        message_type text NOT NULL,
+                        correlation_id text,
+                        code text NOT NULL,
+                        reason text NOT NULL,
+                        payload bytea NOT NULL,
+                        refused_at timestamptz NOT NULL DEFAULT now()
+                    );
+                    CREATE INDEX command_refusals_refused_at ON command_refusals (refused_at);
+                    """),
+            PostgresMigration(
+                version: 3, name: "outbox_holds_unsent_rows_only",
+                sql: """
+                    -- The relay deletes a row once the broker confirmed it (the consumers' inboxes and
+                    -- the broker keep the message): every row is unsent, read in seq order through
+                    -- the primary key. Marking rows sent updated three indexes per message.
+                    DELETE FROM outbox WHERE sent_at IS NOT NULL;
+                    DROP INDEX outbox_unsent;
+                    DROP INDEX outbox_sent_at;
+                    ALTER TABLE outbox DROP COLUMN sent_at;
+                    """),
         ]
     }
 

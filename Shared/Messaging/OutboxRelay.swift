@@ -99,11 +99,13 @@ public final class OutboxRelay: Service, Sendable {
         return try await pool.withTransaction { tx in
             // No parameters, so planned afresh each time: a plan cached while the table was
             // empty would scan it whole (deleted rows included) once it has grown.
-            let rows = try await tx.query(PostgresQuery(unsafeSQL: """
-                SELECT seq, message_id, exchange, routing_key, message_type, correlation_id, causation_id,
-                       schema_version, occurred_at, source, payload, reply_to
-                FROM \(table) ORDER BY seq LIMIT \(configuration.batchSize) FOR UPDATE SKIP LOCKED
-                """))
+            let rows = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT seq, message_id, exchange, routing_key, message_type, correlation_id, causation_id,
+                               schema_version, occurred_at, source, payload, reply_to
+                        FROM \(table) ORDER BY seq LIMIT \(configuration.batchSize) FOR UPDATE SKIP LOCKED
+                        """))
             guard !rows.isEmpty else { return OutboxRelayDecision(sequence: [], results: []) }
             var sequence: [Int64] = []
             var messages: [AMQPMessage] = []
@@ -119,10 +121,11 @@ public final class OutboxRelay: Service, Sendable {
                     source: try row.decode(String.self, column: "source"),
                     payload: try row.decode(Data.self, column: "payload"),
                     replyTo: try row.decode(String?.self, column: "reply_to"))
-                messages.append(AMQPMessage(
-                    exchange: try row.decode(String.self, column: "exchange"),
-                    routingKey: try row.decode(String.self, column: "routing_key"),
-                    body: envelope.payload, properties: envelope.amqpProperties))
+                messages.append(
+                    AMQPMessage(
+                        exchange: try row.decode(String.self, column: "exchange"),
+                        routingKey: try row.decode(String.self, column: "routing_key"),
+                        body: envelope.payload, properties: envelope.amqpProperties))
             }
             let decision = OutboxRelayDecision(sequence: sequence, results: await publisher.publish(batch: messages))
             Failpoint.hit("relay-after-publish")
@@ -137,8 +140,9 @@ public final class OutboxRelay: Service, Sendable {
 
     /// Rows not yet published.
     public func unsentCount() async throws -> Int {
-        try await pool.query(PostgresQuery(
-            unsafeSQL: "SELECT count(*) FROM \(PostgresQuery.quoteIdentifier(schema)).outbox"))[0]
+        try await pool.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT count(*) FROM \(PostgresQuery.quoteIdentifier(schema)).outbox"))[0]
             .decode(Int.self, at: 0)
     }
 
@@ -148,9 +152,10 @@ public final class OutboxRelay: Service, Sendable {
 
     private func prune() async throws {
         let inboxSeconds = Int(configuration.inboxRetention.components.seconds)
-        let inbox = try await pool.query(PostgresQuery(
-            unsafeSQL: "DELETE FROM \(PostgresQuery.quoteIdentifier(schema)).inbox WHERE received_at < now() - make_interval(secs => $1)",
-            binds: [inboxSeconds]))
+        let inbox = try await pool.query(
+            PostgresQuery(
+                unsafeSQL: "DELETE FROM \(PostgresQuery.quoteIdentifier(schema)).inbox WHERE received_at < now() - make_interval(secs => $1)",
+                binds: [inboxSeconds]))
         if inbox.affectedRows > 0 {
             logger.info("pruned", metadata: ["inbox_rows": "\(inbox.affectedRows)"])
         }

@@ -43,15 +43,18 @@ public enum ParkedMessages {
                     let parked = describe(delivery, parkingQueue: parkingQueue)
                     guard matching(parked) else { continue }
                     var properties = delivery.properties
-                    for header in [MessageHeaders.error, MessageHeaders.errorDetail, MessageHeaders.failedAt, MessageHeaders.attempt,
-                                   MessageHeaders.service, MessageHeaders.queue, MessageHeaders.originalExchange,
-                                   MessageHeaders.originalRoutingKey, "x-death", "x-first-death-exchange", "x-first-death-queue",
-                                   "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason",
-                                   "x-delivery-count"] {
+                    for header in [
+                        MessageHeaders.error, MessageHeaders.errorDetail, MessageHeaders.failedAt, MessageHeaders.attempt,
+                        MessageHeaders.service, MessageHeaders.queue, MessageHeaders.originalExchange,
+                        MessageHeaders.originalRoutingKey, "x-death", "x-first-death-exchange", "x-first-death-queue",
+                        "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason",
+                        "x-delivery-count",
+                    ] {
                         properties.headers[header] = nil
                     }
-                    let outcome = try await publisher.publish(AMQPMessage(
-                        exchange: "", routingKey: parked.queue, body: delivery.body, properties: properties, mandatory: true))
+                    let outcome = try await publisher.publish(
+                        AMQPMessage(
+                            exchange: "", routingKey: parked.queue, body: delivery.body, properties: properties, mandatory: true))
                     guard outcome == .confirmed else {
                         throw AMQPError(code: .notFound, message: "queue \(parked.queue) did not take replayed message \(parked.id): \(outcome)")
                     }
@@ -102,7 +105,8 @@ public enum ParkedMessages {
             // x-death's count is how often it was dead-lettered; x-delivery-count (quorum
             // queues) how often it was redelivered before that.
             let redeliveries = headers["x-delivery-count"]?.intValue
-            detail = "dead-lettered by the broker (\(error ?? "unknown reason"))"
+            detail =
+                "dead-lettered by the broker (\(error ?? "unknown reason"))"
                 + (redeliveries.map { " after \($0 + 1) deliveries" } ?? " \(death["count"]?.intValue ?? 1) time(s)")
         }
         let fallbackQueue = parkingQueue.hasSuffix(".parked") ? String(parkingQueue.dropLast(".parked".count)) : parkingQueue

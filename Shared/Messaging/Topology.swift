@@ -110,7 +110,9 @@ public enum Topology {
     /// Declares each platform's outbound queue on `exchange`: durable, quorum, no delivery
     /// limit (a connector that fails a message does not lose it), bound to
     /// `platform.<platform>.#`, so that nothing is lost while a connector is away.
-    public static func declareOutbound(platforms: [String], exchange: String = Exchanges.outbound, prefix: String = "", on connection: AMQPConnection) async throws {
+    public static func declareOutbound(platforms: [String], exchange: String = Exchanges.outbound, prefix: String = "", on connection: AMQPConnection)
+        async throws
+    {
         for platform in platforms.sorted() {
             let queue = prefix + outboundQueue(platform: platform)
             try await connection.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
@@ -135,11 +137,13 @@ public enum Topology {
         try await connection.bindQueue(queue.parkingQueue, to: Exchanges.dead, routingKey: queue.name)
         for (level, delay) in queue.retryDelaysMilliseconds.enumerated() {
             let retryQueue = queue.retryQueue(level: level + 1)
-            try await connection.declareQueue(retryQueue, arguments: [
-                "x-message-ttl": .int(Int64(delay)),
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": .string(queue.name),
-            ])
+            try await connection.declareQueue(
+                retryQueue,
+                arguments: [
+                    "x-message-ttl": .int(Int64(delay)),
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": .string(queue.name),
+                ])
             try await connection.bindQueue(retryQueue, to: Exchanges.retry, routingKey: retryQueue)
         }
     }

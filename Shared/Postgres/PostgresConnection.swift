@@ -129,15 +129,18 @@ public final class PostgresConnection: @unchecked Sendable {
             PQfinish(connection)
             throw PostgresError(
                 code: .connectionFailed,
-                message: "cannot connect to \(configuration.host):\(configuration.port)/\(configuration.database) as \(configuration.user): \(message)",
+                message:
+                    "cannot connect to \(configuration.host):\(configuration.port)/\(configuration.database) as \(configuration.user): \(message)",
                 sqlState: Self.sqlStateOfConnectFailure(message), sentToServer: false)
         }
-        PQsetNoticeReceiver(connection, { _, result in
-            guard let result, let message = PQresultErrorMessage(result) else { return }
-            let text = String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
-            let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))).map { String(cString: $0) }
-            noticeLogger.log(level: noticeLevel(severity: severity), "\(text)")
-        }, nil)
+        PQsetNoticeReceiver(
+            connection,
+            { _, result in
+                guard let result, let message = PQresultErrorMessage(result) else { return }
+                let text = String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
+                let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))).map { String(cString: $0) }
+                noticeLogger.log(level: noticeLevel(severity: severity), "\(text)")
+            }, nil)
         handle = connection
     }
 

@@ -82,10 +82,13 @@ public struct PostgresMigrator: Sendable {
     /// that what they create belongs to the service too. An existing schema is never
     /// created again: `CREATE SCHEMA IF NOT EXISTS` needs a right a service's role lacks.
     private func enterSchema(_ tx: PostgresTransaction) async throws {
-        let owner = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT quote_ident(r.rolname) AS owner, r.rolname = current_user AS mine, pg_has_role(r.oid, 'MEMBER') AS member
-            FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = $1
-            """, binds: [schema])).first
+        let owner = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT quote_ident(r.rolname) AS owner, r.rolname = current_user AS mine, pg_has_role(r.oid, 'MEMBER') AS member
+                    FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = $1
+                    """, binds: [schema])
+        ).first
         guard let owner else {
             try await tx.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(PostgresQuery.quoteIdentifier(schema))"))
             return
@@ -102,17 +105,20 @@ public struct PostgresMigrator: Sendable {
             try await tx.query("SELECT pg_advisory_xact_lock(hashtext(\("erp.migrate." + schema)))")
             let table = "\(PostgresQuery.quoteIdentifier(schema)).schema_migrations"
             try await enterSchema(tx)
-            try await tx.query(PostgresQuery(unsafeSQL: """
-                CREATE TABLE IF NOT EXISTS \(table) (
-                    component text NOT NULL,
-                    version int NOT NULL,
-                    name text NOT NULL,
-                    checksum text NOT NULL,
-                    applied_at timestamptz NOT NULL DEFAULT now(),
-                    PRIMARY KEY (component, version))
-                """))
-            let applied = try await tx.query(PostgresQuery(
-                unsafeSQL: "SELECT version, name, checksum FROM \(table) WHERE component = $1 ORDER BY version", binds: [component]))
+            try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE TABLE IF NOT EXISTS \(table) (
+                            component text NOT NULL,
+                            version int NOT NULL,
+                            name text NOT NULL,
+                            checksum text NOT NULL,
+                            applied_at timestamptz NOT NULL DEFAULT now(),
+                            PRIMARY KEY (component, version))
+                        """))
+            let applied = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT version, name, checksum FROM \(table) WHERE component = $1 ORDER BY version", binds: [component]))
             var appliedChecksums: [Int: (name: String, checksum: String)] = [:]
             for row in applied {
                 appliedChecksums[try row.decode(Int.self, column: "version")] =
@@ -134,9 +140,10 @@ public struct PostgresMigrator: Sendable {
                     continue
                 }
                 try await tx.executeScript(migration.sql)
-                try await tx.query(PostgresQuery(
-                    unsafeSQL: "INSERT INTO \(table) (component, version, name, checksum) VALUES ($1, $2, $3, $4)",
-                    binds: [component, migration.version, migration.name, checksum]))
+                try await tx.query(
+                    PostgresQuery(
+                        unsafeSQL: "INSERT INTO \(table) (component, version, name, checksum) VALUES ($1, $2, $3, $4)",
+                        binds: [component, migration.version, migration.name, checksum]))
                 appliedNow.append(migration.version)
             }
             return appliedNow

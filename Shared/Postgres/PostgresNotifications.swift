@@ -60,8 +60,10 @@ extension PostgresConnection {
                 return false
             }
             deliverPending(connection, to: continuation)
-            var fds = [pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+            ]
             _ = poll(&fds, 2, 1000)
             if PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK {
                 continuation.finish(throwing: lostError(connection, statement: "LISTEN", sentToServer: true))
@@ -77,8 +79,9 @@ extension PostgresConnection {
     ) {
         while let notice = PQnotifies(connection) {
             let value = notice.pointee
-            continuation.yield(PostgresNotification(
-                channel: String(cString: value.relname), payload: String(cString: value.extra), processID: value.be_pid))
+            continuation.yield(
+                PostgresNotification(
+                    channel: String(cString: value.relname), payload: String(cString: value.extra), processID: value.be_pid))
             PQfreemem(notice)
         }
     }

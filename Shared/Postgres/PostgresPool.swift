@@ -46,7 +46,8 @@ public final class PostgresPool: @unchecked Sendable {
     ) async throws -> T {
         let connection = try await lease()
         do {
-            let result = onItsThread
+            let result =
+                onItsThread
                 ? try await withTaskExecutorPreference(connection.thread) { try await body(connection) }
                 : try await body(connection)
             await release(connection)

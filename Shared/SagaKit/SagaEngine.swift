@@ -302,7 +302,8 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
         state.status = .stuck
         state.requestID = nil
         state.deadline = nil
-        state.history.append(.init(at: now, step: failure.step, what: "failed: \(failure.code): \(failure.reason); stopped here (past the point of no return)"))
+        state.history.append(
+            .init(at: now, step: failure.step, what: "failed: \(failure.code): \(failure.reason); stopped here (past the point of no return)"))
     }
 
     private func fail(

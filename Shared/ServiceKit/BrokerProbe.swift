@@ -45,4 +45,3 @@ private final class LockedConnection: @unchecked Sendable {
         set { lock.withLock { value = newValue } }
     }
 }
-

@@ -21,7 +21,8 @@ extension ServiceDefinition {
 /// AMQP topic matching: words separated by dots, `*` one word, `#` zero or more words.
 public enum TopicPattern {
     public static func matches(_ pattern: String, _ key: String) -> Bool {
-        matches(pattern.split(separator: ".", omittingEmptySubsequences: false)[...], key.split(separator: ".", omittingEmptySubsequences: false)[...])
+        matches(
+            pattern.split(separator: ".", omittingEmptySubsequences: false)[...], key.split(separator: ".", omittingEmptySubsequences: false)[...])
     }
 
     /// Whether some key that starts with the words of `prefix` (and may go on) matches.

@@ -31,7 +31,10 @@ public struct ServiceEnvironment: Sendable {
         ("ERP_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical"),
         ("ERP_LOG_FORMAT", "json", "json (one object per line) or text"),
         ("ERP_DB_POOL_SIZE", "4", "database connections per service instance (1-100)"),
-        ("ERP_CONSUMER_BATCH_SIZE", "200", "most deliveries handled in one transaction (1-1000); a batch takes only what has arrived, so a large value adds no wait"),
+        (
+            "ERP_CONSUMER_BATCH_SIZE", "200",
+            "most deliveries handled in one transaction (1-1000); a batch takes only what has arrived, so a large value adds no wait"
+        ),
         ("ERP_CONSUMER_PREFETCH", "400", "unacknowledged deliveries per consumer (1-65535, at least the batch size)"),
         ("ERP_OUTBOX_BATCH_SIZE", "500", "outbox rows published per relay batch (1-10000)"),
     ]
@@ -120,7 +123,8 @@ extension EnvironmentReader {
         guard let listed = value("ERP_OUTBOUND_PLATFORMS") else { return ["shopify", "web"] }
         let platforms = Set(listed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
         guard platforms.allSatisfy({ $0.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") } }) else {
-            throw ConfigurationError(variable: "ERP_OUTBOUND_PLATFORMS", value: listed, expected: "platform names (lower case letters, digits, -), comma separated")
+            throw ConfigurationError(
+                variable: "ERP_OUTBOUND_PLATFORMS", value: listed, expected: "platform names (lower case letters, digits, -), comma separated")
         }
         return platforms.sorted()
     }

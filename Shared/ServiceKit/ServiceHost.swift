@@ -42,7 +42,8 @@ public final class ServiceHost: Sendable {
                 do {
                     if try await !Topology.declareExchanges(on: connection) {
                         logger.warning(
-                            "erp.ingest was declared by an earlier version, without its alternate exchange: a message no queue takes is lost until `erpctl topology declare` replaces it")
+                            "erp.ingest was declared by an earlier version, without its alternate exchange: a message no queue takes is lost until `erpctl topology declare` replaces it"
+                        )
                     }
                     for queue in definition.queues { try await Topology.declare(queue, on: connection) }
                     for declare in definition.topology { try await declare(connection) }
@@ -56,7 +57,8 @@ public final class ServiceHost: Sendable {
             await pool.close()
             throw error
         }
-        return ServiceHost(definition: definition, environment: environment, pool: pool, registry: registry, logger: logger, onHTTPRunning: onHTTPRunning)
+        return ServiceHost(
+            definition: definition, environment: environment, pool: pool, registry: registry, logger: logger, onHTTPRunning: onHTTPRunning)
     }
 
     private init(

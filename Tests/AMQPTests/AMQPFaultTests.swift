@@ -5,7 +5,10 @@ import Testing
 
 /// Tests that restart the broker. The test command runs suites named `...FaultTests` in a
 /// separate, serial `swift test` run, so that no other test sees the broker go away.
-@Suite(.serialized, .enabled(if: TestEnvironment.faultTestsEnabled, "set ERP_FAULT_TESTS=1 (deploy/local/test.sh does, for their own run)"), .timeLimit(.minutes(3))) struct AMQPFaultTests {
+@Suite(
+    .serialized, .enabled(if: TestEnvironment.faultTestsEnabled, "set ERP_FAULT_TESTS=1 (deploy/local/test.sh does, for their own run)"),
+    .timeLimit(.minutes(3))) struct AMQPFaultTests
+{
     @Test func aConsumerWithoutReconnectEndsWithTheReasonWhenTheBrokerClosesItsConnection() async throws {
         let admin = try await AMQPConnection.connect(TestBroker.configuration())
         let queue = TestBroker.unique("forced")
@@ -24,7 +27,6 @@ import Testing
         try await cleanup.deleteQueue(queue)
         await cleanup.close()
     }
-
 
     @Test func afterABrokerRestartConsumerAndPublisherReconnectAndUnackedMessagesAreRedelivered() async throws {
         let admin = try await AMQPConnection.connect(TestBroker.configuration())

@@ -133,7 +133,8 @@ import Testing
         let publisher = try await AMQPPublisher.connect(TestBroker.configuration("erp-test-publisher"))
         let stamp = Date(timeIntervalSince1970: 1_796_000_000)
         let properties = AMQPProperties(
-            contentType: "application/json", headers: [
+            contentType: "application/json",
+            headers: [
                 "causation-id": "c-1", "schema-version": 1, "replayed": false, "attempts": 3,
             ], persistent: true, correlationID: "order-42", messageID: "7f1c0d1e-0000-4000-8000-000000000001",
             timestamp: stamp, type: "orders.order.placed.v1", appID: "erp-orders")
@@ -296,9 +297,10 @@ extension AMQPIntegrationTests {
         let queue = TestBroker.unique("batch")
         try await admin.declareQueue(queue)
         let publisher = try await AMQPPublisher.connect(TestBroker.configuration())
-        let results = await publisher.publish(batch: (0..<30).map {
-            AMQPMessage(exchange: "", routingKey: queue, body: Data("\($0)".utf8))
-        })
+        let results = await publisher.publish(
+            batch: (0..<30).map {
+                AMQPMessage(exchange: "", routingKey: queue, body: Data("\($0)".utf8))
+            })
         let allConfirmed = results.allSatisfy { (try? $0.get()) == .confirmed }
         #expect(allConfirmed)
         let consumer = try await AMQPConsumer.start(TestBroker.configuration(), queue: queue, prefetch: 50)

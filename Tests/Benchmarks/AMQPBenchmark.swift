@@ -47,8 +47,10 @@ struct AMQPBenchmark: AsyncParsableCommand {
             }
         }
         await admin.close()
-        print(String(format: "swift amqp: %d persistent %d-byte messages, %@ queue, window %d, prefetch %d: %.0f msg/s",
-                     messages, size, queueType, window, prefetch, swiftBest))
+        print(
+            String(
+                format: "swift amqp: %d persistent %d-byte messages, %@ queue, window %d, prefetch %d: %.0f msg/s",
+                messages, size, queueType, window, prefetch, swiftBest))
         if cLoop != nil {
             print(String(format: "c amqp: same loop in C against librabbitmq: %.0f msg/s", cBest))
             print(String(format: "swift/c ratio: %.2f (target >= 0.80)", swiftBest / cBest))
@@ -65,9 +67,11 @@ struct AMQPBenchmark: AsyncParsableCommand {
             var confirmations: [AMQPConfirmation] = []
             confirmations.reserveCapacity(total)
             for _ in 0..<total {
-                confirmations.append(try await publisher.send(AMQPMessage(
-                    exchange: "", routingKey: queue, body: body,
-                    properties: AMQPProperties(contentType: "application/octet-stream", persistent: true))))
+                confirmations.append(
+                    try await publisher.send(
+                        AMQPMessage(
+                            exchange: "", routingKey: queue, body: body,
+                            properties: AMQPProperties(contentType: "application/octet-stream", persistent: true))))
             }
             for confirmation in confirmations {
                 let outcome = try await confirmation.outcome()
@@ -100,7 +104,7 @@ struct AMQPBenchmark: AsyncParsableCommand {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let figure = text.split(separator: " ").dropLast().last.flatMap({ Double($0) })
+            let figure = text.split(separator: " ").dropLast().last.flatMap({ Double($0) })
         else { throw ValidationError("the C loop failed: \(text)") }
         return figure
     }

@@ -9,7 +9,10 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erp-bench",
         abstract: "Throughput benchmarks of the Postgres and AMQP wrappers.",
-        subcommands: [AMQPBenchmark.self, PostgresBenchmark.self, ChainBenchmark.self, ReservationBenchmark.self, IntakeBenchmark.self, FulfilmentBenchmark.self, IdleMemoryBenchmark.self, FuzzBenchmark.self])
+        subcommands: [
+            AMQPBenchmark.self, PostgresBenchmark.self, ChainBenchmark.self, ReservationBenchmark.self, IntakeBenchmark.self,
+            FulfilmentBenchmark.self, IdleMemoryBenchmark.self, FuzzBenchmark.self,
+        ])
 }
 
 /// Seconds since an arbitrary point, for measuring intervals.

@@ -43,8 +43,10 @@ struct ChainBenchmark: AsyncParsableCommand {
         }
         for size in sizes {
             let rate = try await runChain(batchSize: size)
-            print(String(format: "swift chain%@%@: %d messages, consumer batch %d: %.0f msg/s end to end",
-                         preload ? " (preloaded queue)" : "", onlyConsumer ? " (consumer only)" : "", messages, size, rate))
+            print(
+                String(
+                    format: "swift chain%@%@: %d messages, consumer batch %d: %.0f msg/s end to end",
+                    preload ? " (preloaded queue)" : "", onlyConsumer ? " (consumer only)" : "", messages, size, rate))
         }
     }
 
@@ -82,8 +84,10 @@ struct ChainBenchmark: AsyncParsableCommand {
             confirmations.reserveCapacity(total)
             for index in 0..<total {
                 let envelope = try Envelope(Tally.Add(key: "k\(index % 100)", amount: 1), source: "bench")
-                confirmations.append(try await publisher.send(AMQPMessage(
-                    exchange: "", routingKey: "\(name).commands", body: envelope.payload, properties: envelope.amqpProperties)))
+                confirmations.append(
+                    try await publisher.send(
+                        AMQPMessage(
+                            exchange: "", routingKey: "\(name).commands", body: envelope.payload, properties: envelope.amqpProperties)))
             }
             for confirmation in confirmations { _ = try await confirmation.outcome() }
         }
@@ -147,7 +151,10 @@ struct IdleMemoryBenchmark: AsyncParsableCommand {
         let rss = megabytes("Rss"), pss = megabytes("Pss"), anonymous = megabytes("Anonymous")
         process.terminate()
         process.waitUntilExit()
-        print(String(format: "idle memory of %@: resident %.1f MB (target < 40 MB), proportional %.1f MB, of which heap and stacks %.1f MB (the rest is shared libraries); exit status after SIGTERM: %d",
-                     (binary as NSString).lastPathComponent, rss, pss, anonymous, process.terminationStatus))
+        print(
+            String(
+                format:
+                    "idle memory of %@: resident %.1f MB (target < 40 MB), proportional %.1f MB, of which heap and stacks %.1f MB (the rest is shared libraries); exit status after SIGTERM: %d",
+                (binary as NSString).lastPathComponent, rss, pss, anonymous, process.terminationStatus))
     }
 }

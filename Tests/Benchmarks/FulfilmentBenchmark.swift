@@ -19,7 +19,8 @@ import ServiceTestSupport
 /// and a simulated carrier delivers it (`carrier.<c>.tracking.delivered`). Prints orders per
 /// second, then, at half that rate, the latency from the platform message to `allocated`.
 struct FulfilmentBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "fulfilment", abstract: "Platform message → completed, all services; orders/s and latency.")
+    static let configuration = CommandConfiguration(
+        commandName: "fulfilment", abstract: "Platform message → completed, all services; orders/s and latency.")
 
     @Option(help: "Orders to fulfil.") var orders = 2_000
     @Option(help: "Rate for the latency run, orders/s (default: half the measured throughput).") var rate: Double?
@@ -33,11 +34,16 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             return handler
         }
         let throughput = try await System.start().measureThroughput(orders)
-        print(String(format: "swift fulfilment: %d paid orders from platform message to completed (4 services, in process): %.0f orders/s", orders, throughput))
+        print(
+            String(
+                format: "swift fulfilment: %d paid orders from platform message to completed (4 services, in process): %.0f orders/s", orders,
+                throughput))
         let paced = rate ?? throughput / 2
         let latencies = try await System.start().measureLatency(max(200, orders / 2), rate: paced)
-        print(String(format: "swift fulfilment latency at %.0f orders/s, platform message to allocated: p50 %.0f ms, p99 %.0f ms (%d orders)",
-                     paced, latencies.p50 * 1000, latencies.p99 * 1000, latencies.count))
+        print(
+            String(
+                format: "swift fulfilment latency at %.0f orders/s, platform message to allocated: p50 %.0f ms, p99 %.0f ms (%d orders)",
+                paced, latencies.p50 * 1000, latencies.p99 * 1000, latencies.count))
     }
 
     struct System {
@@ -60,7 +66,8 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             await admin.close()
             var definitions: [String: ServiceDefinition] = [
                 "orders": OrdersService.definition(
-                    schema: "\(tag)_orders", queuePrefix: "\(tag).orders", ingestExchange: commands, eventsExchange: events, commandsExchange: commands),
+                    schema: "\(tag)_orders", queuePrefix: "\(tag).orders", ingestExchange: commands, eventsExchange: events,
+                    commandsExchange: commands),
                 "inventory": InventoryService.definition(schema: "\(tag)_inventory", queue: "\(tag).inventory.commands", commandsExchange: commands),
                 "finance": FinanceService.definition(
                     schema: "\(tag)_finance", queuePrefix: "\(tag).finance", eventsExchange: events, commandsExchange: commands),
@@ -92,10 +99,12 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                         quantity: 1_000_000, reference: "bench", in: tx)
                 }
             }
-            try await pool("orders").query(PostgresQuery(unsafeSQL: """
-                INSERT INTO \(schema("orders")).skus (code, product, title, price_minor, currency, tax_category, active)
-                SELECT 'SKU-' || n, 'P', 'Product', 9900, 'CNY', 'standard', true FROM generate_series(0, 99) AS n
-                """))
+            try await pool("orders").query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO \(schema("orders")).skus (code, product, title, price_minor, currency, tax_category, active)
+                        SELECT 'SKU-' || n, 'P', 'Product', 9900, 'CNY', 'standard', true FROM generate_series(0, 99) AS n
+                        """))
         }
 
         func body(_ index: Int) throws -> Data {
@@ -111,7 +120,11 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
         /// Runs the services while `work` runs; then stops them and drops everything.
         func running<T: Sendable>(_ work: @Sendable @escaping () async throws -> T) async throws -> T {
             let result = try await withThrowingTaskGroup(of: T?.self) { group in
-                for host in hosts.values { group.addTask { try await host.run(); return nil } }
+                for host in hosts.values {
+                    group.addTask {
+                        try await host.run(); return nil
+                    }
+                }
                 group.addTask { try await work() }
                 while let next = try await group.next() {
                     if let value = next {
@@ -160,22 +173,27 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
         }
 
         func count(_ status: String) async throws -> Int {
-            try await pool("orders").query(PostgresQuery(
-                unsafeSQL: "SELECT count(*)::int FROM \(schema("orders")).orders WHERE status = $1", binds: [status]))[0].decode(Int.self, at: 0)
+            try await pool("orders").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT count(*)::int FROM \(schema("orders")).orders WHERE status = $1", binds: [status]))[0].decode(Int.self, at: 0)
         }
 
         func measureThroughput(_ total: Int) async throws -> Double {
             let bodies = try (0..<total).map(body)
             return try await running {
                 let start = Mutex(0.0)
-                try await warehouseAndCarrier({
-                    let publisher = try await AMQPPublisher.connect(environment.broker, window: 256)
-                    start.withLock { $0 = monotonicSeconds() }
-                    _ = await publisher.publish(batch: bodies.map {
-                        AMQPMessage(exchange: commands, routingKey: "platform.web.order.created", body: $0, properties: AMQPProperties(persistent: true))
-                    })
-                    await publisher.close()
-                }, until: { try await count("completed") >= total })
+                try await warehouseAndCarrier(
+                    {
+                        let publisher = try await AMQPPublisher.connect(environment.broker, window: 256)
+                        start.withLock { $0 = monotonicSeconds() }
+                        _ = await publisher.publish(
+                            batch: bodies.map {
+                                AMQPMessage(
+                                    exchange: commands, routingKey: "platform.web.order.created", body: $0,
+                                    properties: AMQPProperties(persistent: true))
+                            })
+                        await publisher.close()
+                    }, until: { try await count("completed") >= total })
                 return Double(total) / (monotonicSeconds() - start.withLock { $0 })
             }
         }
@@ -191,19 +209,25 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                     let wait = due - monotonicSeconds()
                     if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
                     sentAt["F-\(index)"] = Date()
-                    _ = try await publisher.send(AMQPMessage(
-                        exchange: commands, routingKey: "platform.web.order.created", body: body, properties: AMQPProperties(persistent: true)))
+                    _ = try await publisher.send(
+                        AMQPMessage(
+                            exchange: commands, routingKey: "platform.web.order.created", body: body, properties: AMQPProperties(persistent: true)))
                 }
                 await publisher.close()
-                while try await pool("orders").query(PostgresQuery(unsafeSQL: """
-                    SELECT count(*)::int FROM \(schema("orders")).status_history WHERE to_status = 'allocated'
-                    """))[0].decode(Int.self, at: 0) < total {
+                while try await pool("orders").query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT count(*)::int FROM \(schema("orders")).status_history WHERE to_status = 'allocated'
+                            """))[0].decode(Int.self, at: 0) < total
+                {
                     try await Task.sleep(for: .milliseconds(100))
                 }
-                let rows = try await pool("orders").query(PostgresQuery(unsafeSQL: """
-                    SELECT o.external_id, h.at FROM \(schema("orders")).status_history h JOIN \(schema("orders")).orders o ON o.id = h.order_id
-                    WHERE h.to_status = 'allocated'
-                    """))
+                let rows = try await pool("orders").query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT o.external_id, h.at FROM \(schema("orders")).status_history h JOIN \(schema("orders")).orders o ON o.id = h.order_id
+                            WHERE h.to_status = 'allocated'
+                            """))
                 let latencies = try rows.compactMap { row -> Double? in
                     guard let sent = sentAt[try row.decode(String.self, at: 0)] else { return nil }
                     return try row.decode(Date.self, at: 1).timeIntervalSince(sent)

@@ -37,6 +37,9 @@ struct FuzzBenchmark: AsyncParsableCommand {
         }
         let seconds = monotonicSeconds() - start
         for (code, count) in codes.sorted(by: { $0.value > $1.value }) { print("\(code): \(count)") }
-        print(String(format: "fuzz: %d bodies (seed %llu) in %.2f s, %.0f bodies/s, none trapped, every rule held", cases, seed, seconds, Double(cases) / seconds))
+        print(
+            String(
+                format: "fuzz: %d bodies (seed %llu) in %.2f s, %.0f bodies/s, none trapped, every rule held", cases, seed, seconds,
+                Double(cases) / seconds))
     }
 }

@@ -14,7 +14,8 @@ import ServiceLifecycle
 /// event in the outbox, one transaction per batch). Timed from the first publish until
 /// every order is in the database.
 struct IntakeBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "intake", abstract: "Canonical platform orders into the database; orders per second.")
+    static let configuration = CommandConfiguration(
+        commandName: "intake", abstract: "Canonical platform orders into the database; orders per second.")
 
     @Option(help: "Database URL.") var databaseURL = environment("ERP_DATABASE_URL", default: "postgres://erp:erp@127.0.0.1:54329/erp")
     @Option(help: "Broker URL.") var amqpURL = environment("ERP_AMQP_URL", default: "amqp://guest:guest@127.0.0.1:5679/%2f")
@@ -37,8 +38,10 @@ struct IntakeBenchmark: AsyncParsableCommand {
         }
         for size in sizes {
             let rate = try await measure(batchSize: size)
-            print(String(format: "swift intake%@: %d canonical orders (1-3 lines), consumer batch %d: %.0f orders/s into the database",
-                         preload ? " (preloaded queue)" : "", orders, size, rate))
+            print(
+                String(
+                    format: "swift intake%@: %d canonical orders (1-3 lines), consumer batch %d: %.0f orders/s into the database",
+                    preload ? " (preloaded queue)" : "", orders, size, rate))
         }
     }
 
@@ -52,10 +55,12 @@ struct IntakeBenchmark: AsyncParsableCommand {
         let pool = PostgresPool(configuration: database, size: 4)
         try await MessagingSchema.migrate(schema: name, pool: pool)
         try await PostgresMigrator(schema: name, migrations: definition.migrations).migrate(pool)
-        try await pool.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(name).skus (code, product, title, price_minor, currency, tax_category, active)
-            SELECT 'SKU-' || n, 'P-' || n, 'Product ' || n, 9900, 'CNY', 'standard', true FROM generate_series(0, 999) AS n
-            """))
+        try await pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(name).skus (code, product, title, price_minor, currency, tax_category, active)
+                    SELECT 'SKU-' || n, 'P-' || n, 'Product ' || n, 9900, 'CNY', 'standard', true FROM generate_series(0, 999) AS n
+                    """))
         let admin = try await AMQPConnection.connect(broker)
         try await Topology.declareExchanges(on: admin)
         try await admin.declareExchange(exchange, type: .topic, durable: false)
@@ -93,11 +98,12 @@ struct IntakeBenchmark: AsyncParsableCommand {
         }
         let publisher = try await AMQPPublisher.connect(broker, window: 256)
         let publish = {
-            let results = await publisher.publish(batch: bodies.map {
-                AMQPMessage(
-                    exchange: exchange, routingKey: "platform.web.order.created", body: $0,
-                    properties: AMQPProperties(contentType: "application/json", persistent: true))
-            })
+            let results = await publisher.publish(
+                batch: bodies.map {
+                    AMQPMessage(
+                        exchange: exchange, routingKey: "platform.web.order.created", body: $0,
+                        properties: AMQPProperties(contentType: "application/json", persistent: true))
+                })
             guard results.allSatisfy({ (try? $0.get()) == .confirmed }) else { throw ValidationError("some orders were not confirmed") }
         }
         var running: Task<Void, Error>?

@@ -25,7 +25,9 @@ struct PostgresBenchmark: AsyncParsableCommand {
     func run() async throws {
         let pool = PostgresPool(configuration: try PostgresConfiguration(url: url), size: 1)
         let table = "bench_insert_\(UUID().uuidString.prefix(8).lowercased())"
-        try await pool.query(PostgresQuery(unsafeSQL: "CREATE TABLE \(table) (id bigint NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"))
+        try await pool.query(
+            PostgresQuery(
+                unsafeSQL: "CREATE TABLE \(table) (id bigint NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"))
         let payload = String(repeating: "p", count: 64)
         let insert = "INSERT INTO \(table) (id, payload) VALUES ($1, $2)"
 

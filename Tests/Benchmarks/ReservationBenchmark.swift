@@ -41,8 +41,11 @@ struct ReservationBenchmark: AsyncParsableCommand {
         }
         for size in sizes {
             let (rate, refused) = try await measure(batchSize: size)
-            print(String(format: "swift reservations%@: %d orders (1-3 lines) over %d SKUs in 3 warehouses, consumer batch %d: %.0f reservations/s (%d refused)",
-                         preload ? " (preloaded queue)" : "", orders, skus, size, rate, refused))
+            print(
+                String(
+                    format:
+                        "swift reservations%@: %d orders (1-3 lines) over %d SKUs in 3 warehouses, consumer batch %d: %.0f reservations/s (%d refused)",
+                    preload ? " (preloaded queue)" : "", orders, skus, size, rate, refused))
         }
     }
 
@@ -77,7 +80,8 @@ struct ReservationBenchmark: AsyncParsableCommand {
 
         let consumer = MessageConsumer(
             service: "inventory", queue: definition.queues[0], schema: name, pool: pool, brokerConfiguration: broker,
-            handlers: definition.handlers, configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut))
+            handlers: definition.handlers,
+            configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut))
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.batchSize = 500
         let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration)

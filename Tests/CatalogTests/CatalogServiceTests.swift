@@ -10,10 +10,12 @@ import Testing
 /// Every catalog command and validation error through the real broker and database.
 @Suite(.timeLimit(.minutes(3))) struct CatalogServiceTests {
     static func withCatalog<T>(_ body: (ServiceHarness) async throws -> T) async throws -> T {
-        try await ServiceHarness.run(prefix: "t_catsvc", { schema, queue, exchange in
-            CatalogService.definition(
-                schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), commandsExchange: exchange, eventsExchange: exchange)
-        }, body)
+        try await ServiceHarness.run(
+            prefix: "t_catsvc",
+            { schema, queue, exchange in
+                CatalogService.definition(
+                    schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), commandsExchange: exchange, eventsExchange: exchange)
+            }, body)
     }
 
     static func price(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }
@@ -79,23 +81,26 @@ import Testing
     @Test func aTShirtInThreeColoursAndFourSizesGetsTwelveSKUsWithOverridableCodes() async throws {
         try await Self.withCatalog { harness async throws in
             _ = try await harness.client.send(CatalogCommand.CreateProduct(product: Self.product("TEE", price: nil)))
-            let outcome = try await harness.client.send(CatalogCommand.SetVariants(
-                product: "TEE",
-                attributes: [.init(name: "colour", values: ["Red", "Blue", "Green"]), .init(name: "size", values: ["S", "M", "L", "XL"])],
-                overrides: ["Red/M": "TEE-RM"], price: Self.price(9_900)))
+            let outcome = try await harness.client.send(
+                CatalogCommand.SetVariants(
+                    product: "TEE",
+                    attributes: [.init(name: "colour", values: ["Red", "Blue", "Green"]), .init(name: "size", values: ["S", "M", "L", "XL"])],
+                    overrides: ["Red/M": "TEE-RM"], price: Self.price(9_900)))
             let variants = try outcome.decodeResult(CatalogResult.Variants.self)
             #expect(variants.created.count == 12)
             #expect(variants.created.contains("TEE-RM"))
             #expect(variants.created.contains("TEE-BLUE-XL"))
-            let again = try await harness.client.send(CatalogCommand.SetVariants(
-                product: "TEE", attributes: [.init(name: "colour", values: ["Red"]), .init(name: "size", values: ["S", "M"])],
-                overrides: ["Red/M": "TEE-RM"]))
+            let again = try await harness.client.send(
+                CatalogCommand.SetVariants(
+                    product: "TEE", attributes: [.init(name: "colour", values: ["Red"]), .init(name: "size", values: ["S", "M"])],
+                    overrides: ["Red/M": "TEE-RM"]))
             let second = try again.decodeResult(CatalogResult.Variants.self)
             #expect(second.created.isEmpty && Set(second.kept) == ["TEE-RED-S", "TEE-RM"])
             #expect(second.deactivated.count == 10)
             _ = try await harness.client.send(CatalogCommand.CreateProduct(product: Self.product("CAP", price: nil)))
-            let clash = try await harness.client.send(CatalogCommand.SetVariants(
-                product: "CAP", attributes: [.init(name: "size", values: ["M"])], overrides: ["M": "TEE-RM"]))
+            let clash = try await harness.client.send(
+                CatalogCommand.SetVariants(
+                    product: "CAP", attributes: [.init(name: "size", values: ["M"])], overrides: ["M": "TEE-RM"]))
             #expect(clash.code == "duplicate-sku")
             let noValues = try await harness.client.send(CatalogCommand.SetVariants(product: "CAP", attributes: [.init(name: "size", values: [])]))
             #expect(noValues.code == "validation")
@@ -109,8 +114,9 @@ import Testing
             changed.title = "Big mug"
             changed.tags = ["kitchen"]
             #expect(try await harness.client.send(CatalogCommand.UpdateProduct(product: changed)).status == .done)
-            let row = try await harness.pool.query(PostgresQuery(
-                unsafeSQL: "SELECT title, array_to_string(tags, ',') FROM \(harness.schema).products WHERE code = 'MUG'"))[0]
+            let row = try await harness.pool.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT title, array_to_string(tags, ',') FROM \(harness.schema).products WHERE code = 'MUG'"))[0]
             #expect(try row.decode(String.self, at: 0) == "Big mug")
             #expect(try row.decode(String.self, at: 1) == "kitchen")
             #expect(try await harness.client.send(CatalogCommand.UpdateProduct(product: Self.product("NOPE"))).code == "unknown-product")
@@ -142,7 +148,8 @@ import Testing
             #expect(try await harness.client.send(CatalogCommand.SetPrice(sku: "NOPE", price: Self.price(5))).code == "unknown-sku")
             #expect(try await harness.client.send(CatalogCommand.SetBarcode(sku: "MUG", barcode: "4006381333931")).status == .done)
             #expect(try await harness.client.send(CatalogCommand.SetBarcode(sku: "MUG", barcode: "1234567890123")).code == "invalid-barcode")
-            let row = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT price_minor, barcode FROM \(harness.schema).skus WHERE code = 'MUG'"))[0]
+            let row = try await harness.pool.query(
+                PostgresQuery(unsafeSQL: "SELECT price_minor, barcode FROM \(harness.schema).skus WHERE code = 'MUG'"))[0]
             #expect(try row.decode(Int.self, at: 0) == 1_250)
             #expect(try row.decode(String.self, at: 1) == "4006381333931")
         }
@@ -187,15 +194,21 @@ import Testing
             _ = try await harness.client.send(CatalogCommand.CreateProduct(product: Self.product("CUP")))
             // Inventory ships a MUG: the issue event marks the SKU as sold.
             let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-            let issued = try Envelope(InventoryEvent.Issued(order: "SO-1", lots: [
-                .init(sku: "MUG", warehouse: "SH", lot: "L1", quantity: 1, unitCost: Self.price(500)),
-            ]), source: "tests")
-            _ = try await publisher.publish(AMQPMessage(
-                exchange: harness.exchange, routingKey: InventoryEvent.Issued.type.rawValue, body: issued.payload, properties: issued.amqpProperties))
+            let issued = try Envelope(
+                InventoryEvent.Issued(
+                    order: "SO-1",
+                    lots: [
+                        .init(sku: "MUG", warehouse: "SH", lot: "L1", quantity: 1, unitCost: Self.price(500))
+                    ]), source: "tests")
+            _ = try await publisher.publish(
+                AMQPMessage(
+                    exchange: harness.exchange, routingKey: InventoryEvent.Issued.type.rawValue, body: issued.payload,
+                    properties: issued.amqpProperties))
             await publisher.close()
             var sold = false
             for _ in 0..<100 where !sold {
-                sold = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT sold FROM \(harness.schema).skus WHERE code = 'MUG'"))[0].decode(Bool.self, at: 0)
+                sold = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT sold FROM \(harness.schema).skus WHERE code = 'MUG'"))[0].decode(
+                    Bool.self, at: 0)
                 if !sold { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(sold)
@@ -218,14 +231,19 @@ import Testing
             let atomic = try await harness.client.send(CatalogCommand.ImportProducts(rows: rows, atomic: true))
             #expect(atomic.code == "invalid-barcode")
             #expect(atomic.reason?.contains("line 3") == true)
-            let count = { try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).products"))[0].decode(Int.self, at: 0) }
+            let count = {
+                try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).products"))[0].decode(
+                    Int.self, at: 0)
+            }
             #expect(try await count() == 0, "an atomic import with a bad row imports nothing")
 
-            let imported = try await harness.client.send(CatalogCommand.ImportProducts(rows: rows, atomic: false)).decodeResult(CatalogResult.Imported.self)
+            let imported = try await harness.client.send(CatalogCommand.ImportProducts(rows: rows, atomic: false)).decodeResult(
+                CatalogResult.Imported.self)
             #expect(imported.created == 2)
             #expect(imported.failed.map(\.line) == [3])
             #expect(try await count() == 2)
-            let again = try await harness.client.send(CatalogCommand.ImportProducts(rows: [rows[0]], atomic: false)).decodeResult(CatalogResult.Imported.self)
+            let again = try await harness.client.send(CatalogCommand.ImportProducts(rows: [rows[0]], atomic: false)).decodeResult(
+                CatalogResult.Imported.self)
             #expect(again.updated == 1 && again.created == 0)
         }
     }

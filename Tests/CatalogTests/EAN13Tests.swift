@@ -11,8 +11,10 @@ import Testing
         #expect(throws: EAN13.Problem.wrongCheckDigit(expected: 1, found: 2)) { try EAN13.validate("4006381333932") }
     }
 
-    @Test(arguments: [("400638133393", EAN13.Problem.wrongLength(12)), ("40063813339310", .wrongLength(14)),
-                      ("40063813339a1", .notDigits), ("4006381-33931", .notDigits), ("", .wrongLength(0))])
+    @Test(arguments: [
+        ("400638133393", EAN13.Problem.wrongLength(12)), ("40063813339310", .wrongLength(14)),
+        ("40063813339a1", .notDigits), ("4006381-33931", .notDigits), ("", .wrongLength(0)),
+    ])
     func malformedBarcodesSayWhatIsWrong(code: String, problem: EAN13.Problem) {
         #expect(throws: problem) { try EAN13.validate(code) }
     }

@@ -46,9 +46,11 @@ import Testing
         }
         #expect(throws: VariantGenerator.Problem.tooManyVariants(1_331, limit: 1_000)) {
             let eleven = VariantAttribute(name: "a", values: (0..<11).map(String.init))
-            _ = try VariantGenerator.variants(base: "X", attributes: [
-                eleven, VariantAttribute(name: "b", values: eleven.values), VariantAttribute(name: "c", values: eleven.values),
-            ])
+            _ = try VariantGenerator.variants(
+                base: "X",
+                attributes: [
+                    eleven, VariantAttribute(name: "b", values: eleven.values), VariantAttribute(name: "c", values: eleven.values),
+                ])
         }
     }
 }

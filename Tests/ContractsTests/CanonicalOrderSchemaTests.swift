@@ -42,8 +42,14 @@ import Testing
         (#""unit_price":"99.00""#, #""unit_price":"039.00""#, "lines[0].unit_price '039.00' is not an amount in the major unit", false),
         (#""external_id":"SO-1""#, #""externalId":"SO-1""#, "has an unknown field 'externalId'", true),
         (#""shipping_fee":"10.00""#, #""shiping_fee":"10.00""#, "has an unknown field 'shiping_fee'", true),
-        (#""placed_at":"2026-11-28T10:15:00Z""#, #""placed_at":"2026-02-31T10:15:00Z""#, "placed_at '2026-02-31T10:15:00Z' is not an ISO 8601 date-time of a day that exists", false),
-        (#""placed_at":"2026-11-28T10:15:00Z""#, #""placed_at":"0000-01-01T00:00:00Z""#, "placed_at '0000-01-01T00:00:00Z' is not an ISO 8601", false),
+        (
+            #""placed_at":"2026-11-28T10:15:00Z""#, #""placed_at":"2026-02-31T10:15:00Z""#,
+            "placed_at '2026-02-31T10:15:00Z' is not an ISO 8601 date-time of a day that exists", false
+        ),
+        (
+            #""placed_at":"2026-11-28T10:15:00Z""#, #""placed_at":"0000-01-01T00:00:00Z""#, "placed_at '0000-01-01T00:00:00Z' is not an ISO 8601",
+            false
+        ),
         (#""status":"pending""#, #""status":"maybe""#, "payment.status 'maybe' is not one of pending, paid, refunded", false),
         (#""shop":"main""#, #""shop":"""#, "shop is empty", false),
         (#""external_id":"SO-1","#, "", "external_id is missing (required)", true),
@@ -62,7 +68,9 @@ import Testing
 
     @Test func aSchemaWithAKeywordTheCheckerDoesNotKnowIsRefused() {
         #expect(throws: JSONSchemaError.self) { try JSONSchema(##"{"$defs":{"a":{"type":"string"}},"$ref":"#/$defs/a","maxLength":3}"##) }
-        #expect(throws: JSONSchemaError.self) { try JSONSchema(##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##) }
+        #expect(throws: JSONSchemaError.self) {
+            try JSONSchema(##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}"##)
+        }
         #expect(throws: JSONSchemaError.self) { try JSONSchema(#"{"type":"integer","maximum":1.5}"#) }
         #expect(throws: JSONSchemaError.self) { try JSONSchema(#"{"type":"object","patternProperties":{}}"#) }
         #expect(throws: JSONSchemaError.self) { try JSONSchema(##"{"$ref":"#/$defs/missing"}"##) }

@@ -20,7 +20,8 @@ import Testing
 
     @Test func anOutcomeReadWithoutItsResultSaysWhetherItHasOne() throws {
         let id = UUID()
-        let withResult = CommandOutcome(commandID: id, commandType: "x.y.v1", status: .done, result: try JSONValue(encoding: Level(onHand: 1, label: "a")))
+        let withResult = CommandOutcome(
+            commandID: id, commandType: "x.y.v1", status: .done, result: try JSONValue(encoding: Level(onHand: 1, label: "a")))
         let head = try Envelope(withResult, source: "t").decode(CommandOutcome.WithoutResult.self)
         #expect(head.outcome == CommandOutcome(commandID: id, commandType: "x.y.v1", status: .done))
         #expect(head.hasResult)
@@ -39,7 +40,8 @@ import Testing
     }
 
     @Test func aRefusedOutcomeThrowsItsReasonWhenItsResultIsAskedFor() throws {
-        let outcome = CommandOutcome(commandID: UUID(), commandType: "x.y.v1", status: .refused, code: "validation", reason: "quantity must be at least 1")
+        let outcome = CommandOutcome(
+            commandID: UUID(), commandType: "x.y.v1", status: .refused, code: "validation", reason: "quantity must be at least 1")
         #expect(throws: CommandRefused("validation", "quantity must be at least 1")) { try outcome.decodeResult(Level.self) }
     }
 

@@ -79,7 +79,9 @@ import Testing
         let check = try await Self.erpctl(["check", "--json"])
         #expect(check.status == 0, "\(check.output)")
         let results = try JSONDecoder().decode([[String: AnyCodableValue]].self, from: Data(check.output.utf8))
-        #expect(results.count == 25, "6 stock checks, 3 money, 4 books against goods and invoices, 1 shipments, 3 split and merge, 3 intake and amendments, 4 sagas, 1 parked")
+        #expect(
+            results.count == 25,
+            "6 stock checks, 3 money, 4 books against goods and invoices, 1 shipments, 3 split and merge, 3 intake and amendments, 4 sagas, 1 parked")
         let table = try await Self.erpctl(["check"])
         #expect(table.output.contains("held   1. stock: on hand equals the ledger"), "\(table.output)")
         #expect(table.output.contains("held   5. sagas: every saga is finished or waiting with a deadline"), "\(table.output)")

@@ -19,15 +19,20 @@ import Testing
     }
 
     @Test func inventoryCommandsPrintTheOutcomeAndARefusalExitsWith1AndTheReason() async throws {
-        try await ServiceHarness.run(prefix: "t_ctlinv", { schema, queue, exchange in
-            InventoryService.definition(schema: schema, queue: queue, commandsExchange: exchange)
-        }) { harness async throws in
+        try await ServiceHarness.run(
+            prefix: "t_ctlinv",
+            { schema, queue, exchange in
+                InventoryService.definition(schema: schema, queue: queue, commandsExchange: exchange)
+            }
+        ) { harness async throws in
             let added = try await Self.erpctl(harness, ["inventory", "add-warehouse", "--code", "SH", "--name", "Shanghai", "--region", "east"])
             #expect(added.status == 0, "\(added.output)")
-            let received = try await Self.erpctl(harness, [
-                "inventory", "receive", "--sku", "S", "--warehouse", "SH", "--qty", "5", "--lot", "L", "--expiry", "2027-01-31",
-                "--unit-cost", "12.50", "--json",
-            ])
+            let received = try await Self.erpctl(
+                harness,
+                [
+                    "inventory", "receive", "--sku", "S", "--warehouse", "SH", "--qty", "5", "--lot", "L", "--expiry", "2027-01-31",
+                    "--unit-cost", "12.50", "--json",
+                ])
             #expect(received.status == 0, "\(received.output)")
             let outcome = try MessageCoding.decoder().decode(CommandOutcome.self, from: Data(received.output.utf8))
             #expect(try outcome.decodeResult(InventoryResult.Level.self).onHand == 5)
@@ -41,19 +46,24 @@ import Testing
     }
 
     @Test func aCatalogImportReportsBadRowsByLineAndAtomicImportsNothing() async throws {
-        try await ServiceHarness.run(prefix: "t_ctlcat", { schema, queue, exchange in
-            CatalogService.definition(
-                schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), commandsExchange: exchange, eventsExchange: exchange)
-        }) { harness async throws in
+        try await ServiceHarness.run(
+            prefix: "t_ctlcat",
+            { schema, queue, exchange in
+                CatalogService.definition(
+                    schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), commandsExchange: exchange, eventsExchange: exchange)
+            }
+        ) { harness async throws in
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(harness.schema).csv")
-            try "code,title,price,barcode\nA,Alpha,5.00,\nB,Bravo,5.00,1234567890123\nC,Charlie,-1,\n".write(to: file, atomically: true, encoding: .utf8)
+            try "code,title,price,barcode\nA,Alpha,5.00,\nB,Bravo,5.00,1234567890123\nC,Charlie,-1,\n".write(
+                to: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: file) }
             let atomic = try await Self.erpctl(harness, ["catalog", "import", file.path, "--atomic"])
             #expect(atomic.status == 1)
             #expect(atomic.output.contains("line 3"), "\(atomic.output)")
             let partial = try await Self.erpctl(harness, ["catalog", "import", file.path])
             #expect(partial.status == 1)
-            #expect(partial.output.contains("1 created") && partial.output.contains("line 3:") && partial.output.contains("line 4:"), "\(partial.output)")
+            #expect(
+                partial.output.contains("1 created") && partial.output.contains("line 3:") && partial.output.contains("line 4:"), "\(partial.output)")
         }
     }
 

@@ -23,7 +23,9 @@ struct HandlerBindingTests {
         handlers.on(OrderEvent.StatusChanged.self) { _, _ in }
         let definition = ServiceDefinition(
             name: "t", schema: "t", defaultHTTPPort: 0, migrations: [],
-            queues: [ServiceQueue(name: "t.events", bindings: [QueueBinding(exchange: "e", routingKey: OrderEvent.StatusChanged.routingKey(to: .paid))])],
+            queues: [
+                ServiceQueue(name: "t.events", bindings: [QueueBinding(exchange: "e", routingKey: OrderEvent.StatusChanged.routingKey(to: .paid))])
+            ],
             handlers: handlers)
         #expect(definition.unboundHandlers == [Orphan.type], "a status change bound by one of its keys counts as bound")
     }

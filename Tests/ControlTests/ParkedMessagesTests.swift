@@ -30,8 +30,9 @@ import Testing
                     MessageHeaders.attempt: 1,
                 ],
                 messageID: id, type: "tally.add.v1")
-            let outcome = try await publisher.publish(AMQPMessage(
-                exchange: Exchanges.dead, routingKey: queue.name, body: Data("body \(index)".utf8), properties: properties, mandatory: true))
+            let outcome = try await publisher.publish(
+                AMQPMessage(
+                    exchange: Exchanges.dead, routingKey: queue.name, body: Data("body \(index)".utf8), properties: properties, mandatory: true))
             #expect(outcome == .confirmed)
         }
         await publisher.close()
@@ -49,7 +50,9 @@ import Testing
         let listed = try await ParkedMessages.list(parkingQueue: queue.parkingQueue, broker: Self.broker)
         #expect(Set(listed.map(\.id)) == Set(ids))
         #expect(Set(listed.map(\.error)) == ["undecodable", "validation"])
-        let allShowQueueServiceAndRoutingKey = listed.allSatisfy { $0.queue == queue.name && $0.service == "sample" && $0.originalRoutingKey == "tally.add.v1" }
+        let allShowQueueServiceAndRoutingKey = listed.allSatisfy {
+            $0.queue == queue.name && $0.service == "sample" && $0.originalRoutingKey == "tally.add.v1"
+        }
         #expect(allShowQueueServiceAndRoutingKey)
         try await Task.sleep(nanoseconds: 200_000_000)
         #expect(try await ParkedMessages.list(parkingQueue: queue.parkingQueue, broker: Self.broker).count == 2, "listing removes nothing")

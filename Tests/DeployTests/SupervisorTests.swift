@@ -24,12 +24,12 @@ import Testing
         // Fails twice with status 3, then runs until told to stop.
         let service = "\(directory)/service.sh"
         try """
-            #!/usr/bin/env bash
-            n=$(cat \(directory)/runs 2>/dev/null || echo 0); n=$((n + 1)); echo $n > \(directory)/runs
-            if [ $n -le 2 ]; then exit 3; fi
-            trap 'exit 0' TERM
-            while :; do sleep 0.05; done
-            """.write(toFile: service, atomically: true, encoding: .utf8)
+        #!/usr/bin/env bash
+        n=$(cat \(directory)/runs 2>/dev/null || echo 0); n=$((n + 1)); echo $n > \(directory)/runs
+        if [ $n -le 2 ]; then exit 3; fi
+        trap 'exit 0' TERM
+        while :; do sleep 0.05; done
+        """.write(toFile: service, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: service)
 
         let supervisor = Process()

@@ -16,9 +16,11 @@ import Testing
     static func cny(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }
 
     static func balance(_ harness: ServiceHarness, _ account: String, currency: String = "CNY") async throws -> Int64 {
-        try await harness.pool.query(PostgresQuery(unsafeSQL: """
-            SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM \(harness.schema).journal_lines WHERE account = $1 AND currency = $2
-            """, binds: [account, currency]))[0].decode(Int64.self, at: 0)
+        try await harness.pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT coalesce(sum(debit_minor - credit_minor), 0)::bigint FROM \(harness.schema).journal_lines WHERE account = $1 AND currency = $2
+                    """, binds: [account, currency]))[0].decode(Int64.self, at: 0)
     }
 
     static func settled(_ harness: ServiceHarness, entries: Int) async throws -> Bool {
@@ -28,14 +30,20 @@ import Testing
     @Test(F.finance) func aSellableReturnTakesItsLotCostBackOutOfCostOfGoodsSold() async throws {
         let harness = try ServiceHarness.required()
         let lot = Self.cny(4_120)
-        try await F.publish(harness, InventoryEvent.Received(
-            sku: "TEE", warehouse: "SH", lot: "L1", quantity: 3, unitCost: lot, expiry: nil, purchaseReference: "PO-1"))
-        try await F.publish(harness, InventoryEvent.Issued(
-            order: "7", lots: [.init(sku: "TEE", warehouse: "SH", lot: "L1", quantity: 3, unitCost: lot)]))
+        try await F.publish(
+            harness,
+            InventoryEvent.Received(
+                sku: "TEE", warehouse: "SH", lot: "L1", quantity: 3, unitCost: lot, expiry: nil, purchaseReference: "PO-1"))
+        try await F.publish(
+            harness,
+            InventoryEvent.Issued(
+                order: "7", lots: [.init(sku: "TEE", warehouse: "SH", lot: "L1", quantity: 3, unitCost: lot)]))
         #expect(try await Self.settled(harness, entries: 2))
         #expect(try await Self.balance(harness, Accounts.costOfGoodsSold) == 12_360)
-        try await F.publish(harness, InventoryEvent.Returned(
-            reference: "RMA-7", sku: "TEE", warehouse: "SH", lot: "L1", quantity: 1, condition: .sellable, unitCost: lot, order: "7"))
+        try await F.publish(
+            harness,
+            InventoryEvent.Returned(
+                reference: "RMA-7", sku: "TEE", warehouse: "SH", lot: "L1", quantity: 1, condition: .sellable, unitCost: lot, order: "7"))
         #expect(try await Self.settled(harness, entries: 3))
         #expect(try await Self.balance(harness, Accounts.costOfGoodsSold) == 8_240, "3 × 41.20 shipped, 1 back: 82.40")
         #expect(try await Self.balance(harness, Accounts.inventory) == 4_120, "the returned unit is inventory again")
@@ -46,15 +54,21 @@ import Testing
     @Test(F.finance) func quarantinedUnitsWaitAsReturnedGoodsUntilRestockedOrWrittenOff() async throws {
         let harness = try ServiceHarness.required()
         let lot = Self.cny(1_000)
-        try await F.publish(harness, InventoryEvent.Returned(
-            reference: "RMA-8", sku: "MUG", warehouse: "SH", lot: "L2", quantity: 2, condition: .quarantine, unitCost: lot, order: "8"))
+        try await F.publish(
+            harness,
+            InventoryEvent.Returned(
+                reference: "RMA-8", sku: "MUG", warehouse: "SH", lot: "L2", quantity: 2, condition: .quarantine, unitCost: lot, order: "8"))
         #expect(try await Self.settled(harness, entries: 1))
         #expect(try await Self.balance(harness, Accounts.returnedGoods) == 2_000)
         #expect(try await Self.balance(harness, Accounts.costOfGoodsSold) == -2_000)
-        try await F.publish(harness, InventoryEvent.Adjusted(
-            sku: "MUG", warehouse: "SH", lot: "L2", delta: 1, reason: "inspected: fine", unitCost: lot, quarantine: .restock))
-        try await F.publish(harness, InventoryEvent.Adjusted(
-            sku: "MUG", warehouse: "SH", lot: "L2", delta: -1, reason: "inspected: broken", unitCost: lot, quarantine: .writeOff))
+        try await F.publish(
+            harness,
+            InventoryEvent.Adjusted(
+                sku: "MUG", warehouse: "SH", lot: "L2", delta: 1, reason: "inspected: fine", unitCost: lot, quarantine: .restock))
+        try await F.publish(
+            harness,
+            InventoryEvent.Adjusted(
+                sku: "MUG", warehouse: "SH", lot: "L2", delta: -1, reason: "inspected: broken", unitCost: lot, quarantine: .writeOff))
         try await F.publish(harness, InventoryEvent.Adjusted(sku: "MUG", warehouse: "SH", lot: "L2", delta: -1, reason: "damaged", unitCost: lot))
         #expect(try await Self.settled(harness, entries: 4))
         #expect(try await Self.balance(harness, Accounts.returnedGoods) == 0)
@@ -68,8 +82,11 @@ import Testing
         let jpy = Currency.jpy
         yen = OrderSnapshot(
             order: 61, platform: "web", shop: "jp", externalId: "J61", revision: 1, status: .pendingPayment, currency: "JPY", pricesIncludeTax: true,
-            lines: [.init(line: 1, sku: "TEE", quantity: 1, unitPrice: Money(minorUnits: 1_130, currency: jpy), discount: .zero(jpy),
-                          total: Money(minorUnits: 1_130, currency: jpy))],
+            lines: [
+                .init(
+                    line: 1, sku: "TEE", quantity: 1, unitPrice: Money(minorUnits: 1_130, currency: jpy), discount: .zero(jpy),
+                    total: Money(minorUnits: 1_130, currency: jpy))
+            ],
             shippingFee: .zero(jpy), total: Money(minorUnits: 1_130, currency: jpy), paymentStatus: .pending, customer: nil, shippingAddress: nil,
             shippingMethod: nil, placedAt: yen.placedAt)
         try await F.publish(harness, OrderEvent.Placed(snapshot: F.order(60, day: 4, paid: false)))
@@ -105,9 +122,11 @@ import Testing
         let harness = try ServiceHarness.required()
         let huge = Self.cny(1_000_000_000_000_000)
         let order = OrderSnapshot(
-            order: 80, platform: "web", shop: "main", externalId: "HUGE", revision: 1, status: .pendingPayment, currency: "CNY", pricesIncludeTax: true,
+            order: 80, platform: "web", shop: "main", externalId: "HUGE", revision: 1, status: .pendingPayment, currency: "CNY",
+            pricesIncludeTax: true,
             lines: [.init(line: 1, sku: "TEE", quantity: 1, unitPrice: huge, discount: Self.cny(0), total: huge)],
-            shippingFee: Self.cny(0), total: huge, paymentStatus: .pending, customer: nil, shippingAddress: nil, shippingMethod: nil, placedAt: Date())
+            shippingFee: Self.cny(0), total: huge, paymentStatus: .pending, customer: nil, shippingAddress: nil, shippingMethod: nil, placedAt: Date()
+        )
         try await F.publish(harness, OrderEvent.Placed(snapshot: order))
         try await F.publish(harness, OrderEvent.Placed(snapshot: F.order(81, day: 5, paid: false)))
         let next = try await eventually { try await F.count(harness, "SELECT count(*)::int FROM $S.invoices WHERE order_id = 81") == 1 }
@@ -132,11 +151,14 @@ extension BooksFollowGoodsTests {
         let invoiced = try await eventually { try await F.count(harness, "SELECT count(*)::int FROM $S.invoices WHERE order_id = 90") == 1 }
         #expect(invoiced)
         // One of the three T-shirts back: 9,900 of line 1's 28,700.
-        let refund = try await harness.client.send(FinanceCommand.RecordRefund(
-            order: 90, amount: Self.cny(9_900), reason: "return", reference: "RMA-90",
-            lines: [.init(line: 1, amount: Self.cny(9_900), quantity: 1)]))
+        let refund = try await harness.client.send(
+            FinanceCommand.RecordRefund(
+                order: 90, amount: Self.cny(9_900), reason: "return", reference: "RMA-90",
+                lines: [.init(line: 1, amount: Self.cny(9_900), quantity: 1)]))
         #expect(refund.status == .done, "\(refund)")
-        let units = try await F.count(harness, """
+        let units = try await F.count(
+            harness,
+            """
             SELECT l.quantity FROM $S.invoice_lines l JOIN $S.invoices i ON i.number = l.number WHERE i.kind = 'credit_note' AND i.order_id = 90
             """)
         #expect(units == 1, "the credit note shows the returned unit")

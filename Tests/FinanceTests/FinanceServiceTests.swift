@@ -15,17 +15,20 @@ import Testing
     static func publish<M: Message>(_ harness: ServiceHarness, _ event: M, at date: Date = Date()) async throws {
         let envelope = try Envelope(event, source: "tests", occurredAt: date)
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(AMQPMessage(
-            exchange: harness.exchange, routingKey: M.type.rawValue, body: envelope.payload, properties: envelope.amqpProperties))
+        _ = try await publisher.publish(
+            AMQPMessage(
+                exchange: harness.exchange, routingKey: M.type.rawValue, body: envelope.payload, properties: envelope.amqpProperties))
         await publisher.close()
     }
 
     static func order(_ id: Int64, day: Int, quantity: Int = 2, paid: Bool) -> OrderSnapshot {
         OrderSnapshot(
-            order: id, platform: id % 2 == 0 ? "web" : "shopify", shop: "main", externalId: "E\(id)", revision: 1, status: paid ? .paid : .pendingPayment,
+            order: id, platform: id % 2 == 0 ? "web" : "shopify", shop: "main", externalId: "E\(id)", revision: 1,
+            status: paid ? .paid : .pendingPayment,
             currency: "CNY", pricesIncludeTax: true,
             lines: [
-                .init(line: 1, sku: "TEE", quantity: quantity, unitPrice: cny(9_900), discount: cny(1_000), total: cny(Int64(quantity) * 9_900 - 1_000)),
+                .init(
+                    line: 1, sku: "TEE", quantity: quantity, unitPrice: cny(9_900), discount: cny(1_000), total: cny(Int64(quantity) * 9_900 - 1_000)),
                 .init(line: 2, sku: "TEA", quantity: 1, unitPrice: cny(6_800), discount: cny(0), total: cny(6_800)),
             ],
             shippingFee: cny(1_000), total: cny(Int64(quantity) * 9_900 - 1_000 + 6_800 + 1_000), paymentStatus: paid ? .paid : .pending,
@@ -42,7 +45,8 @@ import Testing
     }
 
     static let finance = ServiceUnderTest.service("t_fin") { schema, queue, exchange in
-        FinanceService.definition(schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), eventsExchange: exchange, commandsExchange: exchange)
+        FinanceService.definition(
+            schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), eventsExchange: exchange, commandsExchange: exchange)
     }
 
     @Test(Self.finance) func anOrderPlacedAndAskedToBeInvoicedAtOnceGetsOneInvoice() async throws {
@@ -63,34 +67,47 @@ import Testing
             try await Self.count(harness, "SELECT count(DISTINCT order_id)::int FROM $S.invoices WHERE order_id >= 500 AND order_id < 540") == 40
         }
         #expect(settled)
-        let invoices = try await Self.count(harness, "SELECT count(*)::int FROM $S.invoices WHERE order_id >= 500 AND order_id < 540 AND kind = 'invoice'")
+        let invoices = try await Self.count(
+            harness, "SELECT count(*)::int FROM $S.invoices WHERE order_id >= 500 AND order_id < 540 AND kind = 'invoice'")
         #expect(invoices == 40, "one invoice per order")
     }
 
     @Test(Self.finance) func aMonthOfActivityKeepsTheBooksBalancedAndTheBalanceSheetEquationHolds() async throws {
         do {
             let harness = try ServiceHarness.required()
-            try await Self.publish(harness, CatalogEvent.SKUChanged(
-                code: "TEA", product: "TEA", title: "Tea", options: [:], barcode: nil, price: nil, taxCategory: "reduced", active: true))
+            try await Self.publish(
+                harness,
+                CatalogEvent.SKUChanged(
+                    code: "TEA", product: "TEA", title: "Tea", options: [:], barcode: nil, price: nil, taxCategory: "reduced", active: true))
             // Goods received from suppliers.
-            try await Self.publish(harness, InventoryEvent.Received(
-                sku: "TEE", warehouse: "SH", lot: "L1", quantity: 100, unitCost: Self.cny(2_600), expiry: nil, purchaseReference: "PO-1"))
-            try await Self.publish(harness, InventoryEvent.Received(
-                sku: "TEA", warehouse: "SH", lot: "L2", quantity: 50, unitCost: Self.cny(2_100), expiry: nil, purchaseReference: "PO-2"))
+            try await Self.publish(
+                harness,
+                InventoryEvent.Received(
+                    sku: "TEE", warehouse: "SH", lot: "L1", quantity: 100, unitCost: Self.cny(2_600), expiry: nil, purchaseReference: "PO-1"))
+            try await Self.publish(
+                harness,
+                InventoryEvent.Received(
+                    sku: "TEA", warehouse: "SH", lot: "L2", quantity: 50, unitCost: Self.cny(2_100), expiry: nil, purchaseReference: "PO-2"))
             // Thirty orders across the month, every third one paid later by bank transfer.
             for id in Int64(1)...30 {
                 try await Self.publish(harness, OrderEvent.Placed(snapshot: Self.order(id, day: Int(id), paid: id % 3 != 0)))
             }
             let invoiced = try await eventually { try await Self.count(harness, "SELECT count(*)::int FROM $S.invoices") == 30 }
             #expect(invoiced)
-            let stockBooked = try await eventually { try await Self.count(harness, "SELECT count(*)::int FROM $S.open_items WHERE kind = 'payable'") == 2 }
+            let stockBooked = try await eventually {
+                try await Self.count(harness, "SELECT count(*)::int FROM $S.open_items WHERE kind = 'payable'") == 2
+            }
             #expect(stockBooked)
             // Shipments: cost of goods sold at the lot cost.
             for id in Int64(1)...20 {
-                try await Self.publish(harness, InventoryEvent.Issued(order: String(id), lots: [
-                    .init(sku: "TEE", warehouse: "SH", lot: "L1", quantity: 2, unitCost: Self.cny(2_600)),
-                    .init(sku: "TEA", warehouse: "SH", lot: "L2", quantity: 1, unitCost: Self.cny(2_100)),
-                ]))
+                try await Self.publish(
+                    harness,
+                    InventoryEvent.Issued(
+                        order: String(id),
+                        lots: [
+                            .init(sku: "TEE", warehouse: "SH", lot: "L1", quantity: 2, unitCost: Self.cny(2_600)),
+                            .init(sku: "TEA", warehouse: "SH", lot: "L2", quantity: 1, unitCost: Self.cny(2_100)),
+                        ]))
             }
             let costed = try await eventually { try await Self.count(harness, "SELECT count(DISTINCT order_ref)::int FROM $S.cost_lines") == 20 }
             #expect(costed)
@@ -99,21 +116,35 @@ import Testing
             let payment = try await harness.client.send(FinanceCommand.RecordPayment(order: 3, amount: unpaid, method: "bank", reference: "BT-3"))
                 .decodeResult(FinanceCommand.Result.self)
             #expect(payment.openAmount == Self.cny(0))
-            let partial = try await harness.client.send(FinanceCommand.RecordPayment(order: 6, amount: Self.cny(10_000), method: "bank", reference: "BT-6"))
-                .decodeResult(FinanceCommand.Result.self)
+            let partial = try await harness.client.send(
+                FinanceCommand.RecordPayment(order: 6, amount: Self.cny(10_000), method: "bank", reference: "BT-6")
+            )
+            .decodeResult(FinanceCommand.Result.self)
             #expect(partial.openAmount == Self.cny(Self.order(6, day: 6, paid: false).total.minorUnits - 10_000))
-            #expect(try await harness.client.send(FinanceCommand.RecordPayment(order: 6, amount: Self.cny(10_000), method: "bank", reference: "BT-6")).code == "duplicate-payment")
-            #expect(try await harness.client.send(FinanceCommand.RecordPayment(order: 9, amount: Self.cny(99_999_999), method: "bank", reference: "BT-9")).code == "more-than-open")
-            #expect(try await harness.client.send(FinanceCommand.RecordPayment(order: 999, amount: Self.cny(1), method: "bank", reference: "BT-X")).code == "unknown-order")
-            let refund = try await harness.client.send(FinanceCommand.RecordRefund(order: 1, amount: Self.cny(5_000), reason: "damaged", reference: "RF-1"))
-                .decodeResult(FinanceCommand.Result.self)
+            #expect(
+                try await harness.client.send(FinanceCommand.RecordPayment(order: 6, amount: Self.cny(10_000), method: "bank", reference: "BT-6"))
+                    .code == "duplicate-payment")
+            #expect(
+                try await harness.client.send(FinanceCommand.RecordPayment(order: 9, amount: Self.cny(99_999_999), method: "bank", reference: "BT-9"))
+                    .code == "more-than-open")
+            #expect(
+                try await harness.client.send(FinanceCommand.RecordPayment(order: 999, amount: Self.cny(1), method: "bank", reference: "BT-X")).code
+                    == "unknown-order")
+            let refund = try await harness.client.send(
+                FinanceCommand.RecordRefund(order: 1, amount: Self.cny(5_000), reason: "damaged", reference: "RF-1")
+            )
+            .decodeResult(FinanceCommand.Result.self)
             #expect(refund.document?.hasPrefix("CN-2026-") == true)
-            let supplier = try await harness.client.send(FinanceCommand.PaySupplier(purchaseReference: "PO-1", amount: Self.cny(100_000), reference: "SP-1"))
+            let supplier = try await harness.client.send(
+                FinanceCommand.PaySupplier(purchaseReference: "PO-1", amount: Self.cny(100_000), reference: "SP-1"))
             #expect(supplier.status == .done, "\(supplier)")
-            let invoice12 = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT number FROM \(harness.schema).invoices WHERE order_id = 11"))[0].decode(String.self, at: 0)
+            let invoice12 = try await harness.pool.query(
+                PostgresQuery(unsafeSQL: "SELECT number FROM \(harness.schema).invoices WHERE order_id = 11"))[0].decode(String.self, at: 0)
             let paidVoid = try await harness.client.send(FinanceCommand.VoidInvoice(number: invoice12, reason: "test"))
             #expect(paidVoid.code == "paid", "order 11 was paid on its platform")
-            let invoice9 = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT number FROM \(harness.schema).invoices WHERE order_id = 9"))[0].decode(String.self, at: 0)
+            let invoice9 = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT number FROM \(harness.schema).invoices WHERE order_id = 9"))[
+                0
+            ].decode(String.self, at: 0)
             #expect(try await harness.client.send(FinanceCommand.VoidInvoice(number: invoice9, reason: "sent in error")).status == .done)
             #expect(try await harness.client.send(FinanceCommand.VoidInvoice(number: invoice9, reason: "again")).code == "already-void")
 
@@ -135,8 +166,10 @@ import Testing
             let broken = invariants.filter { !$0.held }
             #expect(broken.isEmpty, "\(broken)")
             // Invoice numbers are gapless.
-            let numbers = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT number FROM \(harness.schema).invoices WHERE kind = 'invoice' ORDER BY number"))
-                .map { try $0.decode(String.self, at: 0) }
+            let numbers = try await harness.pool.query(
+                PostgresQuery(unsafeSQL: "SELECT number FROM \(harness.schema).invoices WHERE kind = 'invoice' ORDER BY number")
+            )
+            .map { try $0.decode(String.self, at: 0) }
             let expected = (1...30).map { "INV-2026-" + String(repeating: "0", count: 6 - String($0).count) + String($0) }
             #expect(numbers == expected)
             let profit = try await statements.grossProfit(by: .channel, harness.pool)
@@ -144,7 +177,8 @@ import Testing
             let byOrder = try await statements.grossProfit(by: .order, harness.pool)
             let order2 = byOrder.rows.first { $0.first == "2" }
             // Order 2: TEE 2 × 99 − 10 = 188.00 and TEA 68.00, both including VAT (13 % and 9 %), against cost 2 × 26 + 21.
-            let expectedRevenue = try TaxCalculation.line(Self.cny(18_800), basisPoints: 1_300, inclusive: true).net.minorUnits
+            let expectedRevenue =
+                try TaxCalculation.line(Self.cny(18_800), basisPoints: 1_300, inclusive: true).net.minorUnits
                 + TaxCalculation.line(Self.cny(6_800), basisPoints: 900, inclusive: true).net.minorUnits
             #expect(order2?[1] == String(expectedRevenue), "\(String(describing: order2))")
             #expect(order2?[2] == "7300")
@@ -156,9 +190,12 @@ import Testing
             #expect(receivables[.days1to30] != nil && receivables[.days31to60] != nil)
             let accountAdded = try await harness.client.send(FinanceCommand.AddAccount(code: "6100", name: "Marketing", accountType: "expense"))
             #expect(accountAdded.status == .done)
-            #expect(try await harness.client.send(FinanceCommand.AddAccount(code: "6100", name: "Again", accountType: "expense")).code == "duplicate-account")
+            #expect(
+                try await harness.client.send(FinanceCommand.AddAccount(code: "6100", name: "Again", accountType: "expense")).code
+                    == "duplicate-account")
             #expect(try await harness.client.send(FinanceCommand.AddAccount(code: "61", name: "Short", accountType: "expense")).code == "validation")
-            let document = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT document FROM \(harness.schema).invoices WHERE order_id = 2"))[0].decode(String.self, at: 0)
+            let document = try await harness.pool.query(
+                PostgresQuery(unsafeSQL: "SELECT document FROM \(harness.schema).invoices WHERE order_id = 2"))[0].decode(String.self, at: 0)
             #expect(document.contains("<h1>Invoice INV-2026-") && document.contains("客户 2"))
             let types = try await harness.outboxTypes()
             let issuedEvents = types.filter { $0 == FinanceEvent.InvoiceIssued.type.rawValue }.count
@@ -174,13 +211,17 @@ import Testing
             let s = harness.schema
             do {
                 try await harness.pool.withTransaction { tx in
-                    let id = try await tx.query(PostgresQuery(unsafeSQL: """
-                        INSERT INTO \(s).journal_entries (entry_date, description, source, currency) VALUES ('2026-11-01', 'bad', 'test:bad', 'CNY') RETURNING id
-                        """))[0].decode(Int64.self, at: 0)
-                    try await tx.query(PostgresQuery(unsafeSQL: """
-                        INSERT INTO \(s).journal_lines (entry_id, line, account, debit_minor, credit_minor, currency) VALUES
-                            ($1, 1, '1100', 1000, 0, 'CNY'), ($1, 2, '4000', 0, 900, 'CNY')
-                        """, binds: [id]))
+                    let id = try await tx.query(
+                        PostgresQuery(
+                            unsafeSQL: """
+                                INSERT INTO \(s).journal_entries (entry_date, description, source, currency) VALUES ('2026-11-01', 'bad', 'test:bad', 'CNY') RETURNING id
+                                """))[0].decode(Int64.self, at: 0)
+                    try await tx.query(
+                        PostgresQuery(
+                            unsafeSQL: """
+                                INSERT INTO \(s).journal_lines (entry_id, line, account, debit_minor, credit_minor, currency) VALUES
+                                    ($1, 1, '1100', 1000, 0, 'CNY'), ($1, 2, '4000', 0, 900, 'CNY')
+                                """, binds: [id]))
                 }
                 Issue.record("an unbalanced entry was committed")
             } catch let error as PostgresError {
@@ -194,7 +235,8 @@ import Testing
                 var entry = JournalEntry(currency: .cny)
                 entry.debit(Accounts.cash, 500)
                 entry.credit(Accounts.equity, 500)
-                _ = try await Journal(schema: s).post(entry, date: try BusinessDate("2026-11-01"), description: "capital", source: "test:capital", in: tx)
+                _ = try await Journal(schema: s).post(
+                    entry, date: try BusinessDate("2026-11-01"), description: "capital", source: "test:capital", in: tx)
             }
             do {
                 try await harness.pool.query(PostgresQuery(unsafeSQL: "UPDATE \(s).journal_lines SET debit_minor = 600 WHERE debit_minor = 500"))

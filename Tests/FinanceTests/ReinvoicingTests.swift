@@ -10,7 +10,9 @@ import Testing
     static func order(_ id: Int64, _ lines: [(Int, Int, Int64)], shipping: Int64) -> OrderSnapshot {
         OrderSnapshot(
             order: id, platform: "web", shop: "main", externalId: "E\(id)", revision: 1, status: .paid, currency: "CNY", pricesIncludeTax: true,
-            lines: lines.map { .init(line: $0.0, sku: "SKU\($0.0)", quantity: $0.1, unitPrice: money($0.2 / Int64($0.1)), discount: money(0), total: money($0.2)) },
+            lines: lines.map {
+                .init(line: $0.0, sku: "SKU\($0.0)", quantity: $0.1, unitPrice: money($0.2 / Int64($0.1)), discount: money(0), total: money($0.2))
+            },
             shippingFee: money(shipping), total: money(lines.reduce(0) { $0 + $1.2 } + shipping), paymentStatus: .paid, customer: nil,
             shippingAddress: nil, shippingMethod: nil, placedAt: Date(timeIntervalSince1970: 0))
     }
@@ -20,9 +22,13 @@ import Testing
     @Test func aSplitsInvoicesSumExactlyToTheParentsNetTaxAndGross() throws {
         let parent = Self.order(1, [(1, 3, 10_000), (2, 1, 3_333)], shipping: 1_001)
         let old = try Invoice.forOrder(parent, taxCategories: [:], rates: Self.rates, issuedOn: try BusinessDate("2026-11-29"))
-        let children = [Self.order(2, [(1, 1, 3_334)], shipping: 334), Self.order(3, [(1, 1, 3_333)], shipping: 333),
-                        Self.order(4, [(1, 1, 3_333), (2, 1, 3_333)], shipping: 334)]
-        let origins = children.flatMap { child in child.lines.map { FinanceCommand.Reinvoice.Origin(order: child.order, line: $0.line, fromOrder: 1, fromLine: $0.line) } }
+        let children = [
+            Self.order(2, [(1, 1, 3_334)], shipping: 334), Self.order(3, [(1, 1, 3_333)], shipping: 333),
+            Self.order(4, [(1, 1, 3_333), (2, 1, 3_333)], shipping: 334),
+        ]
+        let origins = children.flatMap { child in
+            child.lines.map { FinanceCommand.Reinvoice.Origin(order: child.order, line: $0.line, fromOrder: 1, fromLine: $0.line) }
+        }
         let new = try Reinvoicing.invoices(from: [old], to: children, origins: origins, issuedOn: try BusinessDate("2026-11-29"))
         #expect(new.map(\.order) == [2, 3, 4])
         #expect(new.map(\.gross.minorUnits).reduce(0, +) == old.gross.minorUnits)
@@ -34,12 +40,16 @@ import Testing
     @Test func aMergesInvoiceSumsItsSourcesInvoices() throws {
         let a = Self.order(1, [(1, 1, 9_999)], shipping: 500), b = Self.order(2, [(1, 2, 2_001)], shipping: 700)
         let day = try BusinessDate("2026-11-29")
-        let old = [try Invoice.forOrder(a, taxCategories: [:], rates: Self.rates, issuedOn: day),
-                   try Invoice.forOrder(b, taxCategories: [:], rates: Self.rates, issuedOn: day)]
+        let old = [
+            try Invoice.forOrder(a, taxCategories: [:], rates: Self.rates, issuedOn: day),
+            try Invoice.forOrder(b, taxCategories: [:], rates: Self.rates, issuedOn: day),
+        ]
         let merged = Self.order(3, [(1, 1, 9_999), (2, 2, 2_001)], shipping: 1_200)
-        let new = try Reinvoicing.invoices(from: old, to: [merged], origins: [
-            .init(order: 3, line: 1, fromOrder: 1, fromLine: 1), .init(order: 3, line: 2, fromOrder: 2, fromLine: 1),
-        ], issuedOn: day)
+        let new = try Reinvoicing.invoices(
+            from: old, to: [merged],
+            origins: [
+                .init(order: 3, line: 1, fromOrder: 1, fromLine: 1), .init(order: 3, line: 2, fromOrder: 2, fromLine: 1),
+            ], issuedOn: day)
         #expect(new[0].tax.minorUnits == old[0].tax.minorUnits + old[1].tax.minorUnits)
         #expect(new[0].gross.minorUnits == 9_999 + 2_001 + 1_200)
     }

@@ -13,9 +13,12 @@ import Testing
     static let cny = Currency.cny
 
     static func withInventory<T>(instances: Int = 1, _ body: (ServiceHarness) async throws -> T) async throws -> T {
-        try await ServiceHarness.run(prefix: "t_invsvc", instances: instances, { schema, queue, exchange in
-            InventoryService.definition(schema: schema, queue: queue, commandsExchange: exchange)
-        }) { harness in
+        try await ServiceHarness.run(
+            prefix: "t_invsvc", instances: instances,
+            { schema, queue, exchange in
+                InventoryService.definition(schema: schema, queue: queue, commandsExchange: exchange)
+            }
+        ) { harness in
             for (code, region) in [("SH", "east"), ("GZ", "south"), ("BJ", "north")] {
                 let outcome = try await harness.client.send(InventoryCommand.AddWarehouse(code: code, name: code, region: region))
                 #expect(outcome.status == .done, "\(outcome)")
@@ -28,9 +31,10 @@ import Testing
         _ harness: ServiceHarness, _ sku: String, _ warehouse: String, _ quantity: Int, lot: String = "L1", expiry: String? = nil,
         cost: Int64 = 1_000
     ) async throws -> CommandOutcome {
-        try await harness.client.send(InventoryCommand.Receive(
-            sku: sku, warehouse: warehouse, lot: lot, expiry: try expiry.map { try BusinessDate($0) },
-            unitCost: Money(minorUnits: cost, currency: cny), quantity: quantity, purchaseReference: "PO-1"))
+        try await harness.client.send(
+            InventoryCommand.Receive(
+                sku: sku, warehouse: warehouse, lot: lot, expiry: try expiry.map { try BusinessDate($0) },
+                unitCost: Money(minorUnits: cost, currency: cny), quantity: quantity, purchaseReference: "PO-1"))
     }
 
     static func refusal(_ outcome: CommandOutcome) -> String? {
@@ -43,8 +47,9 @@ import Testing
             let level = try outcome.decodeResult(InventoryResult.Level.self)
             #expect(level == InventoryResult.Level(sku: "TEE-RED-M", warehouse: "SH", onHand: 12, reserved: 0, available: 12))
             #expect(try await harness.outboxTypes().contains(InventoryEvent.Received.type.rawValue))
-            let expiry = try await harness.pool.query(PostgresQuery(
-                unsafeSQL: "SELECT expiry::text FROM \(harness.schema).lots WHERE sku = 'TEE-RED-M'"))[0].decode(String.self, at: 0)
+            let expiry = try await harness.pool.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT expiry::text FROM \(harness.schema).lots WHERE sku = 'TEE-RED-M'"))[0].decode(String.self, at: 0)
             #expect(expiry == "2027-03-31")
         }
     }
@@ -57,10 +62,16 @@ import Testing
             #expect(try await send(.init(sku: "A", warehouse: "SH", lot: "L", expiry: nil, unitCost: cost, quantity: 0)) == "validation")
             #expect(try await send(.init(sku: "", warehouse: "SH", lot: "L", expiry: nil, unitCost: cost, quantity: 1)) == "validation")
             #expect(try await send(.init(sku: "A", warehouse: "XX", lot: "L", expiry: nil, unitCost: cost, quantity: 1)) == "unknown-warehouse")
-            #expect(try await send(.init(
-                sku: "A", warehouse: "SH", lot: "L", expiry: nil, unitCost: Money(minorUnits: -1, currency: Self.cny), quantity: 1)) == "validation")
-            #expect(try await send(.init(
-                sku: "A", warehouse: "SH", lot: "L", expiry: nil, unitCost: cost, quantity: 1, purchaseRequest: 999)) == "unknown-purchase-request")
+            #expect(
+                try await send(
+                    .init(
+                        sku: "A", warehouse: "SH", lot: "L", expiry: nil, unitCost: Money(minorUnits: -1, currency: Self.cny), quantity: 1))
+                    == "validation")
+            #expect(
+                try await send(
+                    .init(
+                        sku: "A", warehouse: "SH", lot: "L", expiry: nil, unitCost: cost, quantity: 1, purchaseRequest: 999))
+                    == "unknown-purchase-request")
             let kept = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).command_refusals"))
             #expect(try kept[0].decode(Int.self, at: 0) == 5)
             let stock = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).stock"))
@@ -79,7 +90,8 @@ import Testing
             #expect(outcome.reason?.contains("quantity") == true, "\(outcome)")
             let badDate = Envelope(
                 type: InventoryCommand.Receive.type, schemaVersion: 1, source: "tests",
-                payload: Data(#"{"sku":"A","warehouse":"SH","lot":"L","expiry":"2027-02-30","unit_cost":{"minor_units":1,"currency":"CNY"},"quantity":1}"#.utf8),
+                payload: Data(
+                    #"{"sku":"A","warehouse":"SH","lot":"L","expiry":"2027-02-30","unit_cost":{"minor_units":1,"currency":"CNY"},"quantity":1}"#.utf8),
                 replyTo: harness.client.replyQueue)
             let dateOutcome = try await harness.client.send([badDate])[badDate.id]!
             #expect(dateOutcome.reason?.contains("2027-02-30") == true, "\(dateOutcome)")
@@ -93,11 +105,15 @@ import Testing
             _ = try await Self.receive(harness, "A", "SH", 5)
             _ = try await Self.receive(harness, "A", "GZ", 5)
             _ = try await Self.receive(harness, "B", "GZ", 5)
-            let outcome = try await harness.client.send(InventoryCommand.Reserve(
-                order: "SO-1", lines: [.init(line: 1, sku: "A", quantity: 2), .init(line: 2, sku: "B", quantity: 1)], shippingRegion: "east"))
+            let outcome = try await harness.client.send(
+                InventoryCommand.Reserve(
+                    order: "SO-1", lines: [.init(line: 1, sku: "A", quantity: 2), .init(line: 2, sku: "B", quantity: 1)], shippingRegion: "east"))
             let reserved = try outcome.decodeResult(InventoryResult.Reserved.self)
             #expect(reserved.warehouses == ["GZ"])
-            #expect(Set(reserved.reservations) == [.init(line: 1, sku: "A", warehouse: "GZ", quantity: 2), .init(line: 2, sku: "B", warehouse: "GZ", quantity: 1)])
+            #expect(
+                Set(reserved.reservations) == [
+                    .init(line: 1, sku: "A", warehouse: "GZ", quantity: 2), .init(line: 2, sku: "B", warehouse: "GZ", quantity: 1),
+                ])
         }
     }
 
@@ -105,9 +121,11 @@ import Testing
         try await Self.withInventory { harness in
             _ = try await Self.receive(harness, "A", "SH", 5)
             _ = try await Self.receive(harness, "B", "GZ", 5)
-            let reserved = try await harness.client.send(InventoryCommand.Reserve(
-                order: "SO-2", lines: [.init(line: 1, sku: "A", quantity: 2), .init(line: 2, sku: "B", quantity: 1)]))
-                .decodeResult(InventoryResult.Reserved.self)
+            let reserved = try await harness.client.send(
+                InventoryCommand.Reserve(
+                    order: "SO-2", lines: [.init(line: 1, sku: "A", quantity: 2), .init(line: 2, sku: "B", quantity: 1)])
+            )
+            .decodeResult(InventoryResult.Reserved.self)
             #expect(reserved.warehouses == ["GZ", "SH"])
             let lineOneFromSH = reserved.reservations.first { $0.line == 1 }?.warehouse == "SH"
             #expect(lineOneFromSH)
@@ -119,12 +137,14 @@ import Testing
     @Test func anOrderWithTheSameSKUOnTwoLinesReservesBothOrNeither() async throws {
         try await Self.withInventory { harness in
             _ = try await Self.receive(harness, "A", "SH", 3)
-            let refused = try await harness.client.send(InventoryCommand.Reserve(
-                order: "SO-3", lines: [.init(line: 1, sku: "A", quantity: 2), .init(line: 2, sku: "A", quantity: 2)]))
+            let refused = try await harness.client.send(
+                InventoryCommand.Reserve(
+                    order: "SO-3", lines: [.init(line: 1, sku: "A", quantity: 2), .init(line: 2, sku: "A", quantity: 2)]))
             #expect(refused.code == "insufficient-stock", "\(refused)")
             #expect(refused.reason?.contains("A short by 1") == true, "\(refused)")
-            let done = try await harness.client.send(InventoryCommand.Reserve(
-                order: "SO-4", lines: [.init(line: 1, sku: "A", quantity: 2), .init(line: 2, sku: "A", quantity: 1)]))
+            let done = try await harness.client.send(
+                InventoryCommand.Reserve(
+                    order: "SO-4", lines: [.init(line: 1, sku: "A", quantity: 2), .init(line: 2, sku: "A", quantity: 1)]))
             #expect(try done.decodeResult(InventoryResult.Reserved.self).reservations.map(\.quantity).reduce(0, +) == 3)
         }
     }
@@ -164,7 +184,8 @@ import Testing
             #expect(try counted.decodeResult(InventoryResult.Adjusted.self).delta == 3)
             let negative = try await harness.client.send(InventoryCommand.Count(sku: "A", warehouse: "SH", lot: "L1", counted: -1, reference: "CC-2"))
             #expect(negative.code == "invalid-count")
-            let unknownLot = try await harness.client.send(InventoryCommand.Count(sku: "A", warehouse: "SH", lot: "NOPE", counted: 1, reference: "CC-3"))
+            let unknownLot = try await harness.client.send(
+                InventoryCommand.Count(sku: "A", warehouse: "SH", lot: "NOPE", counted: 1, reference: "CC-3"))
             #expect(unknownLot.code == "invalid-count")
             #expect(try await StockInvariants(schema: harness.schema).check(harness.pool).allSatisfy(\.held))
         }
@@ -183,7 +204,8 @@ import Testing
                 return result
             }
             #expect(try await levels() == ["SH": 6])
-            let received = try await harness.client.send(InventoryCommand.ReceiveTransfer(transfer: "T-1")).decodeResult(InventoryResult.Transfer.self)
+            let received = try await harness.client.send(InventoryCommand.ReceiveTransfer(transfer: "T-1")).decodeResult(
+                InventoryResult.Transfer.self)
             #expect(received.lots == [.init(sku: "A", warehouse: "GZ", lot: "L1", quantity: 4, unitCost: Money(minorUnits: 500, currency: Self.cny))])
             #expect(try await levels() == ["SH": 6, "GZ": 4])
             #expect(try await harness.client.send(InventoryCommand.CancelTransfer(transfer: "T-1")).code == "transfer-closed")
@@ -191,9 +213,15 @@ import Testing
             _ = try await harness.client.send(InventoryCommand.StartTransfer(transfer: "T-2", sku: "A", from: "SH", to: "BJ", quantity: 1))
             _ = try await harness.client.send(InventoryCommand.CancelTransfer(transfer: "T-2"))
             #expect(try await levels() == ["SH": 6, "GZ": 4])
-            #expect(try await harness.client.send(InventoryCommand.StartTransfer(transfer: "T-2", sku: "A", from: "SH", to: "BJ", quantity: 1)).code == "duplicate-transfer")
-            #expect(try await harness.client.send(InventoryCommand.StartTransfer(transfer: "T-3", sku: "A", from: "SH", to: "BJ", quantity: 7)).code == "insufficient-stock")
-            #expect(try await harness.client.send(InventoryCommand.StartTransfer(transfer: "T-4", sku: "A", from: "SH", to: "SH", quantity: 1)).code == "validation")
+            #expect(
+                try await harness.client.send(InventoryCommand.StartTransfer(transfer: "T-2", sku: "A", from: "SH", to: "BJ", quantity: 1)).code
+                    == "duplicate-transfer")
+            #expect(
+                try await harness.client.send(InventoryCommand.StartTransfer(transfer: "T-3", sku: "A", from: "SH", to: "BJ", quantity: 7)).code
+                    == "insufficient-stock")
+            #expect(
+                try await harness.client.send(InventoryCommand.StartTransfer(transfer: "T-4", sku: "A", from: "SH", to: "SH", quantity: 1)).code
+                    == "validation")
             #expect(try await harness.client.send(InventoryCommand.ReceiveTransfer(transfer: "T-9")).code == "unknown-transfer")
             #expect(try await StockInvariants(schema: harness.schema).check(harness.pool).allSatisfy(\.held))
         }
@@ -202,16 +230,19 @@ import Testing
     @Test func returnsGoBackToStockOrIntoQuarantine() async throws {
         try await Self.withInventory { harness in
             _ = try await Self.receive(harness, "A", "SH", 2, lot: "L1", cost: 700)
-            let sellable = try await harness.client.send(InventoryCommand.Return(
-                reference: "RMA-1", sku: "A", warehouse: "SH", lot: "L1", quantity: 1, condition: .sellable))
+            let sellable = try await harness.client.send(
+                InventoryCommand.Return(
+                    reference: "RMA-1", sku: "A", warehouse: "SH", lot: "L1", quantity: 1, condition: .sellable))
             #expect(try sellable.decodeResult(InventoryResult.Level.self).onHand == 3)
-            let broken = try await harness.client.send(InventoryCommand.Return(
-                reference: "RMA-2", sku: "A", warehouse: "SH", lot: "L1", quantity: 1, condition: .quarantine))
+            let broken = try await harness.client.send(
+                InventoryCommand.Return(
+                    reference: "RMA-2", sku: "A", warehouse: "SH", lot: "L1", quantity: 1, condition: .quarantine))
             #expect(try broken.decodeResult(InventoryResult.Level.self).onHand == 3)
             let quarantined = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT quantity FROM \(harness.schema).quarantine"))
             #expect(try quarantined[0].decode(Int.self, at: 0) == 1)
-            let unknownLot = try await harness.client.send(InventoryCommand.Return(
-                reference: "RMA-3", sku: "A", warehouse: "SH", lot: "OTHER", quantity: 1, condition: .sellable))
+            let unknownLot = try await harness.client.send(
+                InventoryCommand.Return(
+                    reference: "RMA-3", sku: "A", warehouse: "SH", lot: "OTHER", quantity: 1, condition: .sellable))
             #expect(unknownLot.code == "unknown-lot")
             #expect(try await StockInvariants(schema: harness.schema).check(harness.pool).allSatisfy(\.held))
         }
@@ -220,13 +251,17 @@ import Testing
     @Test func stockBelowTheMinimumRaisesOneAlertAndOnePurchaseRequestUntilReceived() async throws {
         try await Self.withInventory { harness in
             _ = try await Self.receive(harness, "A", "SH", 10)
-            #expect(try await harness.client.send(InventoryCommand.SetReorderRule(sku: "A", warehouse: "SH", minimum: 5, maximum: 3)).code == "validation")
+            #expect(
+                try await harness.client.send(InventoryCommand.SetReorderRule(sku: "A", warehouse: "SH", minimum: 5, maximum: 3)).code == "validation"
+            )
             _ = try await harness.client.send(InventoryCommand.SetReorderRule(sku: "A", warehouse: "SH", minimum: 5, maximum: 20))
             _ = try await harness.client.send(InventoryCommand.Reserve(order: "SO-1", lines: [.init(line: 1, sku: "A", quantity: 6)]))
             _ = try await harness.client.send(InventoryCommand.Reserve(order: "SO-2", lines: [.init(line: 1, sku: "A", quantity: 2)]))
             let requests = { () async throws -> [(Int64, Int, String)] in
-                try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT id, quantity, status FROM \(harness.schema).purchase_requests ORDER BY id"))
-                    .map { (try $0.decode(Int64.self, at: 0), try $0.decode(Int.self, at: 1), try $0.decode(String.self, at: 2)) }
+                try await harness.pool.query(
+                    PostgresQuery(unsafeSQL: "SELECT id, quantity, status FROM \(harness.schema).purchase_requests ORDER BY id")
+                )
+                .map { (try $0.decode(Int64.self, at: 0), try $0.decode(Int.self, at: 1), try $0.decode(String.self, at: 2)) }
             }
             let open = try await requests()
             #expect(open.count == 1)
@@ -237,9 +272,10 @@ import Testing
             let onePurchaseRequested = types.filter { $0 == InventoryEvent.PurchaseRequested.type.rawValue }.count == 1
             #expect(onePurchaseRequested)
 
-            let receipt = try await harness.client.send(InventoryCommand.Receive(
-                sku: "A", warehouse: "SH", lot: "L2", expiry: nil, unitCost: Money(minorUnits: 1, currency: Self.cny), quantity: 16,
-                purchaseRequest: open[0].0))
+            let receipt = try await harness.client.send(
+                InventoryCommand.Receive(
+                    sku: "A", warehouse: "SH", lot: "L2", expiry: nil, unitCost: Money(minorUnits: 1, currency: Self.cny), quantity: 16,
+                    purchaseRequest: open[0].0))
             #expect(receipt.status == .done, "\(receipt)")
             #expect(try await requests().map(\.2) == ["closed"])
             #expect(try await harness.outboxTypes().contains(InventoryEvent.PurchaseRequestClosed.type.rawValue))

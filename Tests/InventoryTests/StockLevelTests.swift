@@ -16,9 +16,13 @@ import Testing
         shopifyItems: ["TEA": 901])
 
     static func withInventory(_ body: (ServiceHarness) async throws -> Void) async throws {
-        try await ServiceHarness.run(prefix: "t_lvl", { schema, queue, exchange in
-            InventoryService.definition(schema: schema, queue: queue, commandsExchange: exchange, stockLevels: settings, outboundExchange: "\(queue).outbound")
-        }) { harness in
+        try await ServiceHarness.run(
+            prefix: "t_lvl",
+            { schema, queue, exchange in
+                InventoryService.definition(
+                    schema: schema, queue: queue, commandsExchange: exchange, stockLevels: settings, outboundExchange: "\(queue).outbound")
+            }
+        ) { harness in
             for (code, region) in [("SH", "east"), ("GZ", "south"), ("BJ", "north")] {
                 _ = try await harness.client.send(InventoryCommand.AddWarehouse(code: code, name: code, region: region))
             }
@@ -39,7 +43,9 @@ import Testing
     struct AMQPDeliveryBody: Equatable { let routingKey: String; let body: Data }
 
     /// Whether the last level told to `platform` comes to satisfy `condition`.
-    static func eventuallyLast(_ harness: ServiceHarness, _ platform: String, _ condition: @escaping @Sendable (Outbound.InventoryLevel) -> Bool) async throws -> Bool {
+    static func eventuallyLast(_ harness: ServiceHarness, _ platform: String, _ condition: @escaping @Sendable (Outbound.InventoryLevel) -> Bool)
+        async throws -> Bool
+    {
         try await eventually(within: 15) {
             let messages = try await QueuePeek.messages("\(harness.schema).commands.outbound.\(platform)", broker: ServiceHarness.environment.broker)
             guard let last = messages.last else { return false }
@@ -57,8 +63,9 @@ import Testing
             let first = try await Self.waiting(harness, "web", atLeast: 1)
             let keys = Set(first.map(\.routingKey))
             #expect(keys == ["platform.web.inventory.level"])
-            let reserved = try await harness.client.send(InventoryCommand.Reserve(
-                order: "SO-1", lines: [.init(line: 1, sku: "TEA", quantity: 4)], shippingRegion: "east"))
+            let reserved = try await harness.client.send(
+                InventoryCommand.Reserve(
+                    order: "SO-1", lines: [.init(line: 1, sku: "TEA", quantity: 4)], shippingRegion: "east"))
             #expect(reserved.status == .done)
             let told11 = try await Self.eventuallyLast(harness, "web") { $0.available == 11 }
             #expect(told11, "four reserved in SH")

@@ -43,9 +43,11 @@ import Testing
                     group.addTask {
                         do {
                             try await pool.withTransaction { tx in
-                                try await store.reserve(order: "SO-\(order)", lines: [
-                                    .init(line: 0, sku: "TEE-RED-M", warehouse: "SH", quantity: 1),
-                                ], in: tx)
+                                try await store.reserve(
+                                    order: "SO-\(order)",
+                                    lines: [
+                                        .init(line: 0, sku: "TEE-RED-M", warehouse: "SH", quantity: 1)
+                                    ], in: tx)
                             }
                             return true
                         } catch is StockStore.Refusal {
@@ -88,7 +90,8 @@ import Testing
             try await Self.receive(store, pool, sku: "B", quantity: 100)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for order in 0..<40 {
-                    let lines: [StockStore.ReservationLine] = order % 2 == 0
+                    let lines: [StockStore.ReservationLine] =
+                        order % 2 == 0
                         ? [.init(line: 0, sku: "A", warehouse: "SH", quantity: 1), .init(line: 1, sku: "B", warehouse: "SH", quantity: 1)]
                         : [.init(line: 0, sku: "B", warehouse: "SH", quantity: 1), .init(line: 1, sku: "A", warehouse: "SH", quantity: 1)]
                     group.addTask {
@@ -172,11 +175,13 @@ import Testing
             let level = try await pool.withTransaction { try await store.level(sku: "MILK", warehouse: "SH", in: $0) }
             #expect(level.onHand == 52 && level.reserved == 0)
             let lots = try await pool.query(PostgresQuery(unsafeSQL: "SELECT lot, on_hand FROM \(store.schema).lots ORDER BY lot"))
-            let lotBalancesAfterIssue = try lots.map { "\(try $0.decode(String.self, at: 0))=\(try $0.decode(Int.self, at: 1))" } == ["GONE=50", "LATE=2", "SOON=0"]
+            let lotBalancesAfterIssue =
+                try lots.map { "\(try $0.decode(String.self, at: 0))=\(try $0.decode(Int.self, at: 1))" } == ["GONE=50", "LATE=2", "SOON=0"]
             #expect(lotBalancesAfterIssue)
             // The ledger adds up to what is on hand.
-            let onHand = try await pool.query(PostgresQuery(
-                unsafeSQL: "SELECT sum(quantity)::int FROM \(store.schema).movements WHERE kind IN ('receipt', 'issue')"))[0]
+            let onHand = try await pool.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT sum(quantity)::int FROM \(store.schema).movements WHERE kind IN ('receipt', 'issue')"))[0]
             #expect(try onHand.decode(Int.self, at: 0) == 52)
         }
     }
@@ -228,12 +233,20 @@ import Testing
     @Test func aCycleCountTurnsTheDifferenceIntoAnAdjustment() async throws {
         try await Self.withInventory { pool, store in
             try await Self.receive(store, pool, sku: "W", quantity: 10)
-            let firstCountAdjustsByMinusTwo = try await pool.withTransaction { try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: 8, countReference: "CC-1", in: $0) } == -2
+            let firstCountAdjustsByMinusTwo =
+                try await pool.withTransaction {
+                    try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: 8, countReference: "CC-1", in: $0)
+                } == -2
             #expect(firstCountAdjustsByMinusTwo)
-            let secondCountFindsNoDifference = try await pool.withTransaction { try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: 8, countReference: "CC-2", in: $0) } == 0
+            let secondCountFindsNoDifference =
+                try await pool.withTransaction {
+                    try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: 8, countReference: "CC-2", in: $0)
+                } == 0
             #expect(secondCountFindsNoDifference)
             await #expect(throws: StockStore.AdjustmentRefusal.self) {
-                _ = try await pool.withTransaction { try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: -1, countReference: "CC-3", in: $0) }
+                _ = try await pool.withTransaction {
+                    try await store.count(sku: "W", warehouse: "SH", lot: "L1", counted: -1, countReference: "CC-3", in: $0)
+                }
             }
             let level = try await pool.withTransaction { try await store.level(sku: "W", warehouse: "SH", in: $0) }
             #expect(level.onHand == 8)
@@ -247,8 +260,12 @@ import Testing
             try await Self.receive(store, pool, sku: "B", warehouse: "GZ", quantity: 4)
             try await pool.withTransaction { tx in
                 try await store.reserve(order: "SO-1", lines: [.init(line: 0, sku: "A", warehouse: "SH", quantity: 3)], in: tx)
-                try await store.reserve(order: "SO-2", lines: [.init(line: 0, sku: "A", warehouse: "SH", quantity: 2),
-                                                               .init(line: 1, sku: "B", warehouse: "GZ", quantity: 1)], in: tx)
+                try await store.reserve(
+                    order: "SO-2",
+                    lines: [
+                        .init(line: 0, sku: "A", warehouse: "SH", quantity: 2),
+                        .init(line: 1, sku: "B", warehouse: "GZ", quantity: 1),
+                    ], in: tx)
                 try await store.adjust(sku: "A", warehouse: "SH", lot: "L1", delta: -1, reason: "damaged", in: tx)
             }
             _ = try await pool.withTransaction { try await store.issue(order: "SO-1", today: BusinessDate(utcDayOf: today), in: $0) }

@@ -14,7 +14,8 @@ import Testing
     static func handlers(schema: String) -> MessageHandlers {
         var handlers = MessageHandlers()
         handlers.command(Tally.Add.self) { command, context in
-            let total = try await context.transaction.query("""
+            let total = try await context.transaction.query(
+                """
                 INSERT INTO \(identifier: schema).tallies AS t (key, total, updates) VALUES (\(command.key), \(command.amount), 1)
                 ON CONFLICT (key) DO UPDATE SET total = t.total + EXCLUDED.total, updates = t.updates + 1
                 RETURNING total
@@ -49,14 +50,23 @@ import Testing
         }
         let totals = try await service.totals()
         #expect(totals == ["k0": 60, "k1": 60, "k2": 57, "k3": 60, "k4": 60], "the refused commands' tallies were undone")
-        let refusals = try await service.pool.query(PostgresQuery(unsafeSQL: "SELECT code, reason FROM \(service.schema).command_refusals ORDER BY reason"))
-            .map { "\(try $0.decode(String.self, at: 0)): \(try $0.decode(String.self, at: 1))" }
-        #expect(refusals == ["refused-by-test: key refuse-137 is refused", "refused-by-test: key refuse-237 is refused", "refused-by-test: key refuse-37 is refused"])
+        let refusals = try await service.pool.query(
+            PostgresQuery(unsafeSQL: "SELECT code, reason FROM \(service.schema).command_refusals ORDER BY reason")
+        )
+        .map { "\(try $0.decode(String.self, at: 0)): \(try $0.decode(String.self, at: 1))" }
+        #expect(
+            refusals == [
+                "refused-by-test: key refuse-137 is refused", "refused-by-test: key refuse-237 is refused",
+                "refused-by-test: key refuse-37 is refused",
+            ])
         // No relay runs: every outcome is still in the outbox, one per command.
-        let outcomes = try await service.pool.query(PostgresQuery(unsafeSQL: """
-            SELECT convert_from(payload, 'UTF8')::jsonb->>'status' AS status, count(*)::int FROM \(service.schema).outbox
-            WHERE message_type = $1 GROUP BY 1 ORDER BY 1
-            """, binds: [CommandOutcome.type.rawValue])).map { "\(try $0.decode(String.self, at: 0))=\(try $0.decode(Int.self, at: 1))" }
+        let outcomes = try await service.pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT convert_from(payload, 'UTF8')::jsonb->>'status' AS status, count(*)::int FROM \(service.schema).outbox
+                    WHERE message_type = $1 GROUP BY 1 ORDER BY 1
+                    """, binds: [CommandOutcome.type.rawValue])
+        ).map { "\(try $0.decode(String.self, at: 0))=\(try $0.decode(Int.self, at: 1))" }
         #expect(outcomes == ["done=297", "refused=3"])
         await publisher.close()
         await service.tearDown()

@@ -11,8 +11,10 @@ import Testing
         let lost = AMQPError(code: .connectionLost, message: "gone")
         let decision = OutboxRelayDecision(
             sequence: [10, 11, 12, 13],
-            results: [.success(.confirmed), .success(.nacked), .failure(lost),
-                      .success(.returned(AMQPReturnedMessage(replyCode: 312, replyText: "NO_ROUTE", exchange: "e", routingKey: "k")))])
+            results: [
+                .success(.confirmed), .success(.nacked), .failure(lost),
+                .success(.returned(AMQPReturnedMessage(replyCode: 312, replyText: "NO_ROUTE", exchange: "e", routingKey: "k"))),
+            ])
         #expect(decision.sent == [10, 13])
         #expect(decision.unsent == [11, 12])
         #expect(decision.shouldBackOff)
@@ -27,8 +29,9 @@ import Testing
 
 @Suite struct DeliveryDispositionTests {
     @Test func aPermanentFailureIsParkedAtOnce() {
-        #expect(DeliveryDisposition.decide(.permanent(code: "validation"), previousAttempts: 0, levels: 5)
-            == .park(code: "validation", attempts: 1))
+        #expect(
+            DeliveryDisposition.decide(.permanent(code: "validation"), previousAttempts: 0, levels: 5)
+                == .park(code: "validation", attempts: 1))
     }
 
     @Test func aTransientFailureGoesThroughEachRetryLevelThenIsParked() {
@@ -58,7 +61,9 @@ import Testing
         #expect(FailureKind.of(PostgresError(code: .server, message: "bad date", sqlState: "22008")) == .permanent(code: "constraint"))
         #expect(FailureKind.of(PostgresError(code: .server, message: "raised", sqlState: "P0001")) == .permanent(code: "constraint"))
         #expect(FailureKind.of(PostgresError(code: .server, message: "index row too large", sqlState: "54000")) == .permanent(code: "constraint"))
-        #expect(FailureKind.of(PostgresError(code: .invalidParameter, message: "NUL", sqlState: "22021", sentToServer: false)) == .permanent(code: "constraint"))
+        #expect(
+            FailureKind.of(PostgresError(code: .invalidParameter, message: "NUL", sqlState: "22021", sentToServer: false))
+                == .permanent(code: "constraint"))
         #expect(FailureKind.of(PostgresError(code: .server, message: "deadlock", sqlState: "40P01")) == .transient)
         #expect(FailureKind.of(PostgresError(code: .server, message: "statement timeout", sqlState: "57014")) == .transient)
         #expect(FailureKind.of(PostgresError(code: .server, message: "lock timeout", sqlState: "55P03")) == .transient)

@@ -8,7 +8,10 @@ import TestSupport
 import Testing
 
 /// Crashes and server restarts. Suites named `...FaultTests` run alone, after the others.
-@Suite(.serialized, .enabled(if: TestEnvironment.faultTestsEnabled, "set ERP_FAULT_TESTS=1 (deploy/local/test.sh does, for their own run)"), .timeLimit(.minutes(5))) struct MessagingFaultTests {
+@Suite(
+    .serialized, .enabled(if: TestEnvironment.faultTestsEnabled, "set ERP_FAULT_TESTS=1 (deploy/local/test.sh does, for their own run)"),
+    .timeLimit(.minutes(5))) struct MessagingFaultTests
+{
     /// Publishes `count` commands over 10 keys; returns the totals they must add up to.
     static func publishCommands(_ count: Int, _ make: (Tally.Add) throws -> AMQPMessage) async throws -> [String: Int] {
         let publisher = try await AMQPPublisher.connect(TestServers.broker)

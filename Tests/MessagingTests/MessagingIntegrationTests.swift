@@ -184,16 +184,20 @@ import Testing
         try await running([relay]) { () async throws in
             try await Task.sleep(nanoseconds: 300_000_000)
             try await service.pool.withTransaction { tx in
-                try await outbox.enqueue(try Envelope(Tally.Added(key: "n", amount: 1, total: 1), source: "tests"),
-                                         exchange: "", routingKey: probeQueue, in: tx)
+                try await outbox.enqueue(
+                    try Envelope(Tally.Added(key: "n", amount: 1, total: 1), source: "tests"),
+                    exchange: "", routingKey: probeQueue, in: tx)
             }
-            let firstEventRelayedOnNotify = try await eventually(within: 10) { try await probe.declareQueue(probeQueue, passive: true).messageCount == 1 }
+            let firstEventRelayedOnNotify = try await eventually(within: 10) {
+                try await probe.declareQueue(probeQueue, passive: true).messageCount == 1
+            }
             #expect(firstEventRelayedOnNotify)
             // Rows written just before shutdown still go out.
             try await service.pool.withTransaction { tx in
                 for total in 2...101 {
-                    try await outbox.enqueue(try Envelope(Tally.Added(key: "n", amount: 1, total: total), source: "tests"),
-                                             exchange: "", routingKey: probeQueue, in: tx)
+                    try await outbox.enqueue(
+                        try Envelope(Tally.Added(key: "n", amount: 1, total: total), source: "tests"),
+                        exchange: "", routingKey: probeQueue, in: tx)
                 }
             }
         }
@@ -216,10 +220,13 @@ extension MessagingIntegrationTests {
         let outbox = Outbox(schema: service.schema, source: "tests")
         try await service.pool.withTransaction { tx in
             for total in 1...20 {
-                try await outbox.enqueue(try Envelope(Tally.Added(key: "p", amount: 1, total: total), source: "tests"),
-                                         exchange: "", routingKey: probeQueue, in: tx)
+                try await outbox.enqueue(
+                    try Envelope(Tally.Added(key: "p", amount: 1, total: total), source: "tests"),
+                    exchange: "", routingKey: probeQueue, in: tx)
             }
-            try await tx.query("INSERT INTO \(unescaped: service.schema).inbox (message_id, message_type, received_at) VALUES (\(UUID()), 'old', now() - interval '2 days')")
+            try await tx.query(
+                "INSERT INTO \(unescaped: service.schema).inbox (message_id, message_type, received_at) VALUES (\(UUID()), 'old', now() - interval '2 days')"
+            )
             try await tx.query("INSERT INTO \(unescaped: service.schema).inbox (message_id, message_type) VALUES (\(UUID()), 'recent')")
         }
         var configuration = OutboxRelay.Configuration()
@@ -245,7 +252,8 @@ extension TallyService {
     func queueIsDrained() async throws -> Bool {
         try await Task.sleep(nanoseconds: 300_000_000)
         let output = try runProgram(
-            "/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "-q", "list_queues", "name", "messages", "--no-table-headers"]).output
+            "/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "-q", "list_queues", "name", "messages", "--no-table-headers"]
+        ).output
         let line = output.split(separator: "\n").first { $0.split(separator: "\t").first.map(String.init) == queue.name }
         return line?.split(separator: "\t").last == "0"
     }

@@ -19,7 +19,8 @@ import Testing
     }
 
     static func trackingCount(_ harness: ServiceHarness) async throws -> Int {
-        try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).tracking_events"))[0].decode(Int.self, at: 0)
+        try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).tracking_events"))[0].decode(
+            Int.self, at: 0)
     }
 
     @Test func everyParcelDeliveredMakesTheOrderDeliveredAndAnExceptionFlagsIt() async throws {
@@ -29,8 +30,9 @@ import Testing
             let order = try #require(try await T.waitForOrder(harness, "SO-10001"))
             try await ShipmentTests.allocate(harness, order.id, [(1, "SH", 2)])
             for (shipment, number) in [("S1", "SF1"), ("S2", "SF2")] {
-                let shipped = try await harness.client.send(OrderCommand.Ship(
-                    order: order.id, shipment: shipment, carrier: "SF", trackingNumber: number, lines: [.init(line: 1, quantity: 1)]))
+                let shipped = try await harness.client.send(
+                    OrderCommand.Ship(
+                        order: order.id, shipment: shipment, carrier: "SF", trackingNumber: number, lines: [.init(line: 1, quantity: 1)]))
                 #expect(shipped.status == .done, "\(shipped)")
             }
             #expect(try await T.order(harness, "SO-10001")?.status == "shipped")
@@ -60,7 +62,10 @@ import Testing
                 ("carrier.sf.tracking.delivered", Self.event("NOPE"), "unknown-shipment"),
                 ("carrier.sf.tracking.lost", Self.event("SF1"), "bad-routing-key"),
                 ("carrier.SF.tracking.delivered", Self.event("SF1"), "bad-routing-key"),
-                ("carrier.sf.tracking.delivered", Data(#"{"tracking_number": "SF1", "occurred_at": "2026-11-29T08:00:00Z", "eta": "x"}"#.utf8), "undecodable"),
+                (
+                    "carrier.sf.tracking.delivered", Data(#"{"tracking_number": "SF1", "occurred_at": "2026-11-29T08:00:00Z", "eta": "x"}"#.utf8),
+                    "undecodable"
+                ),
                 ("carrier.sf.tracking.delivered", Self.event("SF1", at: "2026-02-31T08:00:00Z"), "invalid"),
                 ("carrier.sf.tracking.delivered", Data(#"{"tracking_number": "SF\u0000", "occurred_at": "2026-11-29T08:00:00Z"}"#.utf8), "invalid"),
             ]

@@ -26,8 +26,10 @@ import Testing
             try await T.skuKnown(harness, "TEE-RED-M")
             try await T.ingest(harness, "platform.web.order.created", Data(OrderSamples.issueExample.utf8))
             let order = try #require(try await T.waitForOrder(harness, "SO-10001"))
-            let hostile = OrderSamples.issueExample.replacingOccurrences(of: #""external_id": "SO-10001""#, with: #""external_id": "SO-10001\u0000OTHER""#)
-                .replacingOccurrences(of: #""revision": 1"#, with: #""revision": 2"#)
+            let hostile = OrderSamples.issueExample.replacingOccurrences(
+                of: #""external_id": "SO-10001""#, with: #""external_id": "SO-10001\u0000OTHER""#
+            )
+            .replacingOccurrences(of: #""revision": 1"#, with: #""revision": 2"#)
             try await T.ingest(harness, "platform.web.order.cancelled", Data(hostile.utf8))
             let rows = try await T.quarantined(harness, count: 1)
             #expect(rows.map(\.code) == ["invalid"])
@@ -57,9 +59,10 @@ import Testing
     @Test func aCorrelationIDWithANULStillEndsInTheQuarantine() async throws {
         try await T.withOrders { harness async throws in
             let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-            let outcome = try await publisher.publish(AMQPMessage(
-                exchange: harness.exchange, routingKey: "platform.web.order.created", body: Data("not json".utf8),
-                properties: AMQPProperties(contentType: "application/json", persistent: true, correlationID: "c\u{0}1"), mandatory: true))
+            let outcome = try await publisher.publish(
+                AMQPMessage(
+                    exchange: harness.exchange, routingKey: "platform.web.order.created", body: Data("not json".utf8),
+                    properties: AMQPProperties(contentType: "application/json", persistent: true, correlationID: "c\u{0}1"), mandatory: true))
             await publisher.close()
             #expect(outcome == .confirmed)
             let rows = try await T.quarantined(harness, count: 1)
@@ -102,9 +105,11 @@ import Testing
             }
             var accounted = 0
             let settled = try await eventually {
-                accounted = try await harness.pool.query(PostgresQuery(unsafeSQL: """
-                    SELECT (SELECT count(*) FROM \(harness.schema).quarantine) + (SELECT count(*) + coalesce(sum(repeats), 0) FROM \(harness.schema).orders)
-                    """))[0].decode(Int.self, at: 0)
+                accounted = try await harness.pool.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT (SELECT count(*) FROM \(harness.schema).quarantine) + (SELECT count(*) + coalesce(sum(repeats), 0) FROM \(harness.schema).orders)
+                            """))[0].decode(Int.self, at: 0)
                 return accounted >= cases.count
             }
             #expect(settled && accounted == cases.count, "\(accounted) of \(cases.count) accounted for")
@@ -126,16 +131,20 @@ import Testing
     }
 
     static func publishUnroutable(ingest: String, unrouted: String) async throws {
-        try await ServiceHarness.run(prefix: "t_unr", { schema, queue, exchange in
-            OrdersService.definition(
-                schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), ingestExchange: ingest, unroutedExchange: unrouted,
-                eventsExchange: exchange, commandsExchange: exchange)
-        }) { harness async throws in
+        try await ServiceHarness.run(
+            prefix: "t_unr",
+            { schema, queue, exchange in
+                OrdersService.definition(
+                    schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), ingestExchange: ingest, unroutedExchange: unrouted,
+                    eventsExchange: exchange, commandsExchange: exchange)
+            }
+        ) { harness async throws in
             let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
             for key in ["order.created", "Platform.web.order.created"] {
-                let outcome = try await publisher.publish(AMQPMessage(
-                    exchange: ingest, routingKey: key, body: Data(OrderSamples.issueExample.utf8),
-                    properties: AMQPProperties(contentType: "application/json", persistent: true), mandatory: true))
+                let outcome = try await publisher.publish(
+                    AMQPMessage(
+                        exchange: ingest, routingKey: key, body: Data(OrderSamples.issueExample.utf8),
+                        properties: AMQPProperties(contentType: "application/json", persistent: true), mandatory: true))
                 #expect(outcome == .confirmed, "the alternate exchange routes it")
             }
             await publisher.close()

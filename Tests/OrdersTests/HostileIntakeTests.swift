@@ -37,7 +37,9 @@ import Testing
             .replacingOccurrences(of: #""shipping_fee": "10.00""#, with: #""shipping_fee": "0.01""#)
         let twoLines = Self.unpaid.replacingOccurrences(
             of: #"[{"sku": "TEE-RED-M", "quantity": 2, "unit_price": "99.00", "discount": "10.00"}]"#,
-            with: #"[{"sku": "A", "quantity": 1, "unit_price": "46116860184273879.04"}, {"sku": "B", "quantity": 1, "unit_price": "46116860184273879.04"}]"#)
+            with:
+                #"[{"sku": "A", "quantity": 1, "unit_price": "46116860184273879.04"}, {"sku": "B", "quantity": 1, "unit_price": "46116860184273879.04"}]"#
+        )
         let tenTrillion = Self.unpaid
             .replacingOccurrences(of: #""unit_price": "99.00", "discount": "10.00""#, with: #""unit_price": "10000000000000.00""#)
             .replacingOccurrences(of: #""quantity": 2"#, with: #""quantity": 1"#)

@@ -15,19 +15,22 @@ import Testing
         outbound: OutboundConfiguration = OutboundConfiguration(),
         _ body: (ServiceHarness) async throws -> T
     ) async throws -> T {
-        try await ServiceHarness.run(prefix: "t_ord", { schema, queue, exchange in
-            OrdersService.definition(
-                schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), configuration: configuration, outbound: outbound,
-                ingestExchange: exchange, eventsExchange: exchange, commandsExchange: exchange)
-        }, body)
+        try await ServiceHarness.run(
+            prefix: "t_ord",
+            { schema, queue, exchange in
+                OrdersService.definition(
+                    schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), configuration: configuration, outbound: outbound,
+                    ingestExchange: exchange, eventsExchange: exchange, commandsExchange: exchange)
+            }, body)
     }
 
     /// Publishes like a platform: a raw body with a routing key (and headers), confirmed.
     static func ingest(_ harness: ServiceHarness, _ key: String, _ body: Data, headers: AMQPTable = [:]) async throws {
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        let outcome = try await publisher.publish(AMQPMessage(
-            exchange: harness.exchange, routingKey: key, body: body,
-            properties: AMQPProperties(contentType: "application/json", headers: headers, persistent: true), mandatory: true))
+        let outcome = try await publisher.publish(
+            AMQPMessage(
+                exchange: harness.exchange, routingKey: key, body: body,
+                properties: AMQPProperties(contentType: "application/json", headers: headers, persistent: true), mandatory: true))
         await publisher.close()
         #expect(outcome == .confirmed)
     }
@@ -35,15 +38,18 @@ import Testing
     static func publish<M: Message>(_ harness: ServiceHarness, event: M) async throws {
         let envelope = try Envelope(event, source: "tests")
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(AMQPMessage(
-            exchange: harness.exchange, routingKey: M.type.rawValue, body: envelope.payload, properties: envelope.amqpProperties))
+        _ = try await publisher.publish(
+            AMQPMessage(
+                exchange: harness.exchange, routingKey: M.type.rawValue, body: envelope.payload, properties: envelope.amqpProperties))
         await publisher.close()
     }
 
     static func skuKnown(_ harness: ServiceHarness, _ code: String) async throws {
-        try await publish(harness, event: CatalogEvent.SKUChanged(
-            code: code, product: code, title: code, options: [:], barcode: nil, price: Money(minorUnits: 9_900, currency: .cny),
-            taxCategory: "standard", active: true))
+        try await publish(
+            harness,
+            event: CatalogEvent.SKUChanged(
+                code: code, product: code, title: code, options: [:], barcode: nil, price: Money(minorUnits: 9_900, currency: .cny),
+                taxCategory: "standard", active: true))
         let copied = try await eventually {
             try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(harness.schema).skus WHERE code = $1", binds: [code])).first != nil
         }
@@ -55,20 +61,24 @@ import Testing
     }
 
     static func order(_ harness: ServiceHarness, _ externalID: String) async throws -> Row? {
-        try await harness.pool.query(PostgresQuery(
-            unsafeSQL: "SELECT id, status, revision, repeats, attention, hold_reason FROM \(harness.schema).orders WHERE external_id = $1",
-            binds: [externalID])).first.map {
-                Row(
-                    id: try $0.decode(Int64.self, at: 0), status: try $0.decode(String.self, at: 1), revision: try $0.decode(Int64.self, at: 2),
-                    repeats: try $0.decode(Int.self, at: 3), attention: try $0.decode(String?.self, at: 4), holdReason: try $0.decode(String?.self, at: 5))
-            }
+        try await harness.pool.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT id, status, revision, repeats, attention, hold_reason FROM \(harness.schema).orders WHERE external_id = $1",
+                binds: [externalID])
+        ).first.map {
+            Row(
+                id: try $0.decode(Int64.self, at: 0), status: try $0.decode(String.self, at: 1), revision: try $0.decode(Int64.self, at: 2),
+                repeats: try $0.decode(Int.self, at: 3), attention: try $0.decode(String?.self, at: 4), holdReason: try $0.decode(String?.self, at: 5)
+            )
+        }
     }
 
     static func waitForOrder(_ harness: ServiceHarness, _ externalID: String) async throws -> Row? {
         try await waitForOrder(harness, externalID, until: { _ in true })
     }
 
-    static func waitForOrder(_ harness: ServiceHarness, _ externalID: String, until condition: @escaping @Sendable (Row) -> Bool) async throws -> Row? {
+    static func waitForOrder(_ harness: ServiceHarness, _ externalID: String, until condition: @escaping @Sendable (Row) -> Bool) async throws -> Row?
+    {
         var found: Row?
         _ = try await eventually {
             found = try await order(harness, externalID)
@@ -81,8 +91,15 @@ import Testing
     static func quarantined(_ harness: ServiceHarness, count: Int) async throws -> [(code: String, reason: String, key: String, body: Data)] {
         var rows: [(String, String, String, Data)] = []
         _ = try await eventually {
-            rows = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT code, reason, routing_key, body FROM \(harness.schema).quarantine ORDER BY id"))
-                .map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1), try $0.decode(String.self, at: 2), try $0.decode(Data.self, at: 3)) }
+            rows = try await harness.pool.query(
+                PostgresQuery(unsafeSQL: "SELECT code, reason, routing_key, body FROM \(harness.schema).quarantine ORDER BY id")
+            )
+            .map {
+                (
+                    try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1), try $0.decode(String.self, at: 2),
+                    try $0.decode(Data.self, at: 3)
+                )
+            }
             return rows.count >= count
         }
         return rows.map { (code: $0.0, reason: $0.1, key: $0.2, body: $0.3) }
@@ -94,8 +111,9 @@ import Testing
             try await Self.ingest(harness, "platform.web.order.created", Data(OrderSamples.issueExample.utf8))
             let row = try #require(try await Self.waitForOrder(harness, "SO-10001"))
             #expect(row.status == "paid")
-            let history = try await harness.pool.query(PostgresQuery(
-                unsafeSQL: "SELECT to_status, actor FROM \(harness.schema).status_history WHERE order_id = $1", binds: [row.id]))
+            let history = try await harness.pool.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT to_status, actor FROM \(harness.schema).status_history WHERE order_id = $1", binds: [row.id]))
             let historyRecordsPaid = try history.map { try $0.decode(String.self, at: 0) } == ["paid"]
             #expect(historyRecordsPaid)
             #expect(try history[0].decode(String.self, at: 1) == "intake:web")
@@ -174,9 +192,13 @@ import Testing
             try await Self.skuKnown(harness, "NEW-SKU")
             let released = try await Self.waitForOrder(harness, "SO-5", until: { $0.status == "paid" })
             #expect(released?.holdReason == nil)
-            let reasons = try await harness.pool.query(PostgresQuery(
-                unsafeSQL: "SELECT reason FROM \(harness.schema).status_history WHERE order_id = $1 ORDER BY id", binds: [released?.id ?? 0]))
-            let holdAndReleaseReasonsRecorded = try reasons.map { try $0.decode(String.self, at: 0) } == ["received; unknown SKU NEW-SKU", "every SKU is in the catalog now (NEW-SKU arrived)"]
+            let reasons = try await harness.pool.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT reason FROM \(harness.schema).status_history WHERE order_id = $1 ORDER BY id", binds: [released?.id ?? 0]))
+            let holdAndReleaseReasonsRecorded =
+                try reasons.map { try $0.decode(String.self, at: 0) } == [
+                    "received; unknown SKU NEW-SKU", "every SKU is in the catalog now (NEW-SKU arrived)",
+                ]
             #expect(holdAndReleaseReasonsRecorded)
         }
     }
@@ -242,8 +264,11 @@ import Testing
             #expect(rows.map(\.key) == cases.map(\.0))
             #expect(rows.map(\.body) == cases.map(\.1), "the raw body is kept as it came")
             #expect(rows[2].reason.contains("external_id"), "\(rows[2].reason)")
-            #expect(try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).orders"))[0].decode(Int.self, at: 0) == 0)
-            let oneRejectionEventPerCase = try await harness.outboxTypes().filter { $0 == OrderEvent.IngestRejected.type.rawValue }.count == cases.count
+            #expect(
+                try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(harness.schema).orders"))[0].decode(
+                    Int.self, at: 0) == 0)
+            let oneRejectionEventPerCase =
+                try await harness.outboxTypes().filter { $0 == OrderEvent.IngestRejected.type.rawValue }.count == cases.count
             #expect(oneRejectionEventPerCase)
         }
     }
@@ -269,10 +294,12 @@ import Testing
             #expect(again.accepted == false && again.code == "undecodable")
             // A message kept by a stricter rule that no longer applies (written here as it would have been).
             let body = OrderSamples.json(OrderSamples.canonical("RETRY-1"))
-            let id = try await harness.pool.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO \(harness.schema).quarantine (exchange, routing_key, routing_key_bytes, body, code, reason)
-                VALUES ('erp.ingest', $1, convert_to($1, 'UTF8'), $2, 'old-rule', 'x') RETURNING id
-                """, binds: ["platform.web.order.created", body]))[0].decode(Int64.self, at: 0)
+            let id = try await harness.pool.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO \(harness.schema).quarantine (exchange, routing_key, routing_key_bytes, body, code, reason)
+                        VALUES ('erp.ingest', $1, convert_to($1, 'UTF8'), $2, 'old-rule', 'x') RETURNING id
+                        """, binds: ["platform.web.order.created", body]))[0].decode(Int64.self, at: 0)
             let retried = try await harness.client.send(OrderCommand.RetryQuarantined(quarantine: id)).decodeResult(OrderCommand.RetryResult.self)
             #expect(retried.accepted)
             #expect(try await Self.order(harness, "RETRY-1")?.id == retried.order)

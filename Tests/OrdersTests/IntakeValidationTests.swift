@@ -90,7 +90,9 @@ import Testing
         #expect(intake.pricesIncludeTax == false)
         #expect(intake.shippingMethod == "Standard")
         let later = try ShopifyMapping.canonical(
-            { var order = shopify; order.updatedAt = "2026-11-28T12:05:00-05:00"; return order }(), shop: "demo.myshopify.com")
+            {
+                var order = shopify; order.updatedAt = "2026-11-28T12:05:00-05:00"; return order
+            }(), shop: "demo.myshopify.com")
         #expect(later.revision! > canonical.revision!, "a later updated_at is a higher revision")
     }
 
@@ -98,11 +100,14 @@ import Testing
         let configuration = IngestConfiguration(secrets: ["web": "s3cret"])
         let body = Data("{}".utf8)
         func message(_ signature: String?) -> IngestMessage {
-            IngestMessage(exchange: "erp.ingest", routingKey: "platform.web.order.created", messageID: nil, signature: signature, shopHeader: nil, body: body)
+            IngestMessage(
+                exchange: "erp.ingest", routingKey: "platform.web.order.created", messageID: nil, signature: signature, shopHeader: nil, body: body)
         }
         try configuration.verify(message(IngestConfiguration.signature(of: body, secret: "s3cret")), platform: "web")
         #expect(throws: IntakeRejection.self) { try configuration.verify(message(nil), platform: "web") }
-        #expect(throws: IntakeRejection.self) { try configuration.verify(message(IngestConfiguration.signature(of: body, secret: "other")), platform: "web") }
+        #expect(throws: IntakeRejection.self) {
+            try configuration.verify(message(IngestConfiguration.signature(of: body, secret: "other")), platform: "web")
+        }
         #expect(throws: IntakeRejection.self) { try configuration.verify(message("not base64!"), platform: "web") }
         try configuration.verify(message(nil), platform: "generic")
         let environment = IngestConfiguration(environment: ["ERP_INGEST_SECRET_MY_SHOP": "k", "ERP_INGEST_GENERIC_PLATFORMS": "web, my-shop"])
@@ -136,8 +141,9 @@ import Testing
     }
 
     @Test func anIllegalTransitionSaysWhatIsAllowed() {
-        #expect(OrderTransitionError(from: .shipped, to: .cancelled).description
-            == "an order that is shipped cannot become cancelled (it can become delivered, return_requested)")
+        #expect(
+            OrderTransitionError(from: .shipped, to: .cancelled).description
+                == "an order that is shipped cannot become cancelled (it can become delivered, return_requested)")
     }
 }
 
@@ -161,7 +167,10 @@ import Testing
         ("platform.web.return.requested", #"{"shop":"main","external_id":"","return_id":"R","lines":[{"sku":"T","quantity":1}]}"#, "invalid"),
         ("platform.web.return.requested", #"{"shop":"main","external_id":"SO","return_id":"R","lines":[]}"#, "invalid"),
         ("platform.web.return.requested", #"{"shop":"main","external_id":"SO","return_id":"R","lines":[{"sku":"T","quantity":0}]}"#, "invalid"),
-        ("platform.web.return.requested", #"{"shop":"main","external_id":"SO","return_id":"R","lines":[{"sku":"T","quantity":1}],"kind":"swap"}"#, "invalid"),
+        (
+            "platform.web.return.requested", #"{"shop":"main","external_id":"SO","return_id":"R","lines":[{"sku":"T","quantity":1}],"kind":"swap"}"#,
+            "invalid"
+        ),
     ])
     func aBadRequestIsRefusedWithItsCode(key: String, body: String, code: String) {
         do {

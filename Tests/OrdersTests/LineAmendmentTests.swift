@@ -35,7 +35,9 @@ struct LineAmendmentTests {
         let unknown = Self.code { try LineAmendment.setQuantity(line: 9, quantity: 1).apply(to: lines) }
         let negative = Self.code { try LineAmendment.setQuantity(line: 1, quantity: -1).apply(to: lines) }
         let tooMuch = Self.code { try LineAmendment.setQuantity(line: 1, quantity: 2).apply(to: lines) }
-        let negativePrice = Self.code { try LineAmendment.add(sku: "X", quantity: 1, unitPrice: Money(minorUnits: -1, currency: Self.cny)).apply(to: lines) }
+        let negativePrice = Self.code {
+            try LineAmendment.add(sku: "X", quantity: 1, unitPrice: Money(minorUnits: -1, currency: Self.cny)).apply(to: lines)
+        }
         #expect(unknown == "unknown-line")
         #expect(negative == "validation")
         #expect(tooMuch == "validation", "1.8e12 is out of range")

@@ -24,8 +24,10 @@ import Testing
     }
 
     static func quantities(_ harness: ServiceHarness, _ id: Int64) async throws -> [Int] {
-        try await harness.pool.query(PostgresQuery(
-            unsafeSQL: "SELECT quantity FROM \(harness.schema).order_lines WHERE order_id = $1 ORDER BY line", binds: [id])).map { try $0.decode(Int.self, at: 0) }
+        try await harness.pool.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT quantity FROM \(harness.schema).order_lines WHERE order_id = $1 ORDER BY line", binds: [id])
+        ).map { try $0.decode(Int.self, at: 0) }
     }
 
     /// The orders service alone (the coordinator's part played by the test): a change of
@@ -34,18 +36,26 @@ import Testing
     @Test func aChangeOfLinesWaitsAsAnAmendmentAndTheOrderKeepsItsLinesUntilItIsApplied() async throws {
         try await IntakeServiceTests.withOrders { harness async throws in
             let id = try await Self.placed(harness, "LINES-1", paid: false)
-            let changed = try await harness.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 3)).decodeResult(OrderCommand.Changed.self)
+            let changed = try await harness.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 3)).decodeResult(
+                OrderCommand.Changed.self)
             #expect(changed.total == Money(minorUnits: 3 * 9_900 - 1_000 + 1_000, currency: .cny), "the total it will have")
             let amendment = try #require(changed.amendment)
             #expect(try await Self.quantities(harness, id) == [2], "not applied yet")
             #expect(try await harness.outboxTypes().contains(OrderEvent.AmendmentRequested.type.rawValue))
             // Checked at once, before anything waits.
-            #expect(try await harness.client.send(OrderCommand.AddLine(
-                order: id, sku: "NOPE", quantity: 1, unitPrice: Money(minorUnits: 100, currency: .cny))).code == "unknown-sku")
-            #expect(try await harness.client.send(OrderCommand.AddLine(
-                order: id, sku: "TEE-RED-M", quantity: 1, unitPrice: Money(minorUnits: 100, currency: .usd))).code == "validation")
+            #expect(
+                try await harness.client.send(
+                    OrderCommand.AddLine(
+                        order: id, sku: "NOPE", quantity: 1, unitPrice: Money(minorUnits: 100, currency: .cny))
+                ).code == "unknown-sku")
+            #expect(
+                try await harness.client.send(
+                    OrderCommand.AddLine(
+                        order: id, sku: "TEE-RED-M", quantity: 1, unitPrice: Money(minorUnits: 100, currency: .usd))
+                ).code == "validation")
             #expect(try await harness.client.send(OrderCommand.ChangeLine(order: id, line: 9, quantity: 1)).code == "unknown-line")
-            #expect(try await harness.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 0)).code == "validation", "the last line stays")
+            #expect(
+                try await harness.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 0)).code == "validation", "the last line stays")
             #expect(try await harness.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 2_000_000)).code == "validation")
             #expect(try await harness.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 4)).code == "busy", "one change at a time")
 
@@ -59,19 +69,25 @@ import Testing
             #expect(try await Self.quantities(harness, id) == [3])
 
             // A second change, refused (say the stock is not there): the order keeps its lines, a person is told.
-            let added = try await harness.client.send(OrderCommand.AddLine(
-                order: id, sku: "TEE-RED-M", quantity: 1, unitPrice: Money(minorUnits: 5_000, currency: .cny))).decodeResult(OrderCommand.Changed.self)
+            let added = try await harness.client.send(
+                OrderCommand.AddLine(
+                    order: id, sku: "TEE-RED-M", quantity: 1, unitPrice: Money(minorUnits: 5_000, currency: .cny))
+            ).decodeResult(OrderCommand.Changed.self)
             #expect(added.total.minorUnits == changed.total.minorUnits + 5_000)
             let second = try #require(added.amendment)
-            #expect(try await harness.client.send(OrderCommand.RefuseAmendment(order: id, amendment: second, reason: "not enough TEE-RED-M")).status == .done)
+            #expect(
+                try await harness.client.send(OrderCommand.RefuseAmendment(order: id, amendment: second, reason: "not enough TEE-RED-M")).status
+                    == .done)
             #expect(try await harness.client.send(OrderCommand.ApplyAmendment(order: id, amendment: second)).code == "refused")
             #expect(try await Self.quantities(harness, id) == [3])
             let detail = try #require(try await OrderQueries(schema: harness.schema).detail(id, harness.pool))
             #expect(detail.attention?.contains("not enough TEE-RED-M") == true, "\(String(describing: detail.attention))")
             #expect(detail.amendments.map(\.status) == ["applied", "refused"])
             #expect(try await harness.client.send(OrderCommand.ChangeShippingMethod(order: id, method: "express")).status == .done)
-            let recorded = try await harness.pool.query(PostgresQuery(
-                unsafeSQL: "SELECT array_to_string(what, ','), actor FROM \(harness.schema).order_changes WHERE order_id = $1 ORDER BY id", binds: [id]))
+            let recorded = try await harness.pool.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT array_to_string(what, ','), actor FROM \(harness.schema).order_changes WHERE order_id = $1 ORDER BY id",
+                    binds: [id]))
             let whats = try recorded.map { try $0.decode(String.self, at: 0) }
             #expect(whats == ["lines", "shipping_method"], "every change that took effect is recorded")
             #expect(try recorded[0].decode(String.self, at: 1) == "tests")
@@ -79,8 +95,9 @@ import Testing
             #expect(try await harness.client.send(OrderCommand.ChangeStatus(order: id, to: "flying", reason: "x")).code == "validation")
 
             // Finance reissued the invoice and nothing is open (what was paid covers it): the order is paid, its lines fixed.
-            let settled = try await harness.client.send(OrderCommand.SettleAmendment(
-                order: id, amendment: amendment, open: Money(minorUnits: 0, currency: .cny), invoice: "INV-X"))
+            let settled = try await harness.client.send(
+                OrderCommand.SettleAmendment(
+                    order: id, amendment: amendment, open: Money(minorUnits: 0, currency: .cny), invoice: "INV-X"))
             #expect(settled.status == .done)
             #expect(try await Self.status(harness, id) == "paid")
             #expect(try await harness.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 1)).code == "too-late")

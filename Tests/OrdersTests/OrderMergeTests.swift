@@ -11,7 +11,8 @@ import Testing
         let money = { (minor: Int64) in Money(minorUnits: minor, currency: .cny) }
         return OrderSnapshot(
             order: id, platform: "web", shop: shop, externalId: "E\(id)", revision: 1, status: .pendingPayment, currency: currency,
-            pricesIncludeTax: true, lines: [.init(line: 1, sku: "TEE", quantity: 1, unitPrice: money(9_900), discount: money(0), total: money(9_900))],
+            pricesIncludeTax: true,
+            lines: [.init(line: 1, sku: "TEE", quantity: 1, unitPrice: money(9_900), discount: money(0), total: money(9_900))],
             shippingFee: money(1_000), total: money(10_900), paymentStatus: .pending, customer: .init(name: "张三", email: email),
             shippingAddress: .init(country: "CN", line1: street), shippingMethod: nil, placedAt: Date(timeIntervalSince1970: 0))
     }

@@ -18,7 +18,9 @@ enum OrderSamples {
             lines: [.init(sku: sku, quantity: quantity, unitPrice: "99.00", discount: "10.00")],
             shippingFee: "10.00", shippingMethod: "standard",
             payment: paid
-                ? .init(status: "paid", method: "alipay", amount: String(format: "%.2f", Double(quantity) * 99 - 10 + 10), paidAt: "2026-11-28T10:16:00Z", transactionId: "T1")
+                ? .init(
+                    status: "paid", method: "alipay", amount: String(format: "%.2f", Double(quantity) * 99 - 10 + 10), paidAt: "2026-11-28T10:16:00Z",
+                    transactionId: "T1")
                 : .init(status: "pending"),
             note: "")
     }

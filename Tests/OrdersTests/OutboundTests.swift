@@ -40,7 +40,8 @@ import Testing
             let platformCancelled = try await T.waitForOrder(harness, "OUT-2", until: { $0.status == "cancelled" })
             #expect(platformCancelled?.id == byPlatform)
             let byOperator = try await OrderCommandTests.placed(harness, "OUT-3", paid: false)
-            #expect(try await harness.client.send(OrderCommand.ChangeStatus(order: byOperator, to: "cancelled", reason: "fraud check")).status == .done)
+            #expect(
+                try await harness.client.send(OrderCommand.ChangeStatus(order: byOperator, to: "cancelled", reason: "fraud check")).status == .done)
 
             let messages = try await Self.waiting(harness, "web", count: 2)
             #expect(messages.map(\.routingKey) == ["platform.web.fulfillment.created", "platform.web.order.cancelled"])
@@ -59,11 +60,16 @@ import Testing
         try await T.withOrders(outbound: Self.configuration) { harness async throws in
             for sku in ["MUG-CLASSIC", "TEA-OOLONG"] { try await T.skuKnown(harness, sku) }
             try await T.ingest(
-                harness, "platform.shopify.order.created", Data(OrderSamples.shopify.utf8), headers: [IngestMessage.shopifyShopHeader: "demo.myshopify.com"])
+                harness, "platform.shopify.order.created", Data(OrderSamples.shopify.utf8),
+                headers: [IngestMessage.shopifyShopHeader: "demo.myshopify.com"])
             let order = try #require(try await T.waitForOrder(harness, "820982911946154508"))
-            let allocated = try await harness.client.send(OrderCommand.Allocate(order: order.id, allocations: [
-                .init(line: 1, sku: "MUG-CLASSIC", warehouse: "SH", quantity: 2), .init(line: 2, sku: "TEA-OOLONG", warehouse: "SH", quantity: 1),
-            ]))
+            let allocated = try await harness.client.send(
+                OrderCommand.Allocate(
+                    order: order.id,
+                    allocations: [
+                        .init(line: 1, sku: "MUG-CLASSIC", warehouse: "SH", quantity: 2),
+                        .init(line: 2, sku: "TEA-OOLONG", warehouse: "SH", quantity: 1),
+                    ]))
             #expect(allocated.status == .done, "\(allocated)")
             #expect(try await ShipmentTests.ship(harness, order.id, "S1", [(1, 2), (2, 1)], tracking: "SF9").status == .done)
             let messages = try await Self.waiting(harness, "shopify", count: 1)
@@ -85,9 +91,11 @@ import Testing
     @Test func aRefundFinanceRecordedIsToldToThePlatformWithItsLines() async throws {
         try await T.withOrders(outbound: Self.configuration) { harness async throws in
             let id = try await OrderCommandTests.placed(harness, "OUT-R", paid: true)
-            try await T.publish(harness, event: FinanceEvent.RefundRecorded(
-                order: id, amount: Money(minorUnits: 5_000, currency: .cny), reason: "damaged", reference: "RF-1", creditNote: "CN-2026-000001",
-                lines: [.init(line: 1, amount: Money(minorUnits: 5_000, currency: .cny), quantity: 1)]))
+            try await T.publish(
+                harness,
+                event: FinanceEvent.RefundRecorded(
+                    order: id, amount: Money(minorUnits: 5_000, currency: .cny), reason: "damaged", reference: "RF-1", creditNote: "CN-2026-000001",
+                    lines: [.init(line: 1, amount: Money(minorUnits: 5_000, currency: .cny), quantity: 1)]))
             let messages = try await Self.waiting(harness, "web", count: 1)
             #expect(messages.map(\.routingKey) == ["platform.web.refund.created"])
             let refund = try MessageCoding.decoder().decode(Outbound.RefundCreated.self, from: messages[0].body)

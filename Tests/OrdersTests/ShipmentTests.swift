@@ -16,23 +16,27 @@ import Testing
 
     /// Allocates as the fulfilment saga does: (line, warehouse, units) of TEE-RED-M.
     static func allocate(_ harness: ServiceHarness, _ id: Int64, _ lines: [(Int, String, Int)]) async throws {
-        let allocated = try await harness.client.send(OrderCommand.Allocate(
-            order: id, allocations: lines.map { .init(line: $0.0, sku: "TEE-RED-M", warehouse: $0.1, quantity: $0.2) }))
+        let allocated = try await harness.client.send(
+            OrderCommand.Allocate(
+                order: id, allocations: lines.map { .init(line: $0.0, sku: "TEE-RED-M", warehouse: $0.1, quantity: $0.2) }))
         #expect(allocated.status == .done, "\(allocated)")
     }
 
     static func ship(
         _ harness: ServiceHarness, _ id: Int64, _ shipment: String, _ lines: [(Int, Int)], warehouse: String? = nil, tracking: String? = nil
     ) async throws -> CommandOutcome {
-        try await harness.client.send(OrderCommand.Ship(
-            order: id, shipment: shipment, carrier: "sf", trackingNumber: tracking ?? "SF-\(shipment)",
-            lines: lines.map { .init(line: $0.0, quantity: $0.1) }, warehouse: warehouse))
+        try await harness.client.send(
+            OrderCommand.Ship(
+                order: id, shipment: shipment, carrier: "sf", trackingNumber: tracking ?? "SF-\(shipment)",
+                lines: lines.map { .init(line: $0.0, quantity: $0.1) }, warehouse: warehouse))
     }
 
     static func history(_ harness: ServiceHarness, _ id: Int64) async throws -> [String] {
-        try await harness.pool.query(PostgresQuery(
-            unsafeSQL: "SELECT to_status FROM \(harness.schema).status_history WHERE order_id = $1 ORDER BY id", binds: [id]))
-            .map { try $0.decode(String.self, at: 0) }
+        try await harness.pool.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT to_status FROM \(harness.schema).status_history WHERE order_id = $1 ORDER BY id", binds: [id])
+        )
+        .map { try $0.decode(String.self, at: 0) }
     }
 
     static func shipments(_ harness: ServiceHarness) async throws -> Int {
@@ -70,8 +74,9 @@ import Testing
             #expect(early.code == "illegal-transition", "a paid order has nothing allocated: \(early)")
             let byHand = try await harness.client.send(OrderCommand.ChangeStatus(order: id, to: "allocated", reason: "looks ready"))
             #expect(byHand.code == "validation", "allocated means reserved: \(byHand)")
-            let short = try await harness.client.send(OrderCommand.Allocate(
-                order: id, allocations: [.init(line: 1, sku: "TEE-RED-M", warehouse: "SH", quantity: 2)]))
+            let short = try await harness.client.send(
+                OrderCommand.Allocate(
+                    order: id, allocations: [.init(line: 1, sku: "TEE-RED-M", warehouse: "SH", quantity: 2)]))
             #expect(short.code == "validation", "an allocation covers every unit: \(short)")
             try await Self.allocate(harness, id, [(1, "SH", 2), (1, "BJ", 1)])
             let unnamed = try await Self.ship(harness, id, "S1", [(1, 1)])
@@ -108,7 +113,8 @@ import Testing
         order: String, shipment: String = "W1", lines: String = #"[{"line": 1, "quantity": 2}]"#, tracking: String = "YT1",
         shippedAt: String = "2026-11-29T08:00:00Z", extra: String = ""
     ) -> Data {
-        Data("""
+        Data(
+            """
             {"order": \(order), "shipment_id": "\(shipment)", "lines": \(lines), "carrier": "yto", "tracking_number": "\(tracking)", \
             "shipped_at": "\(shippedAt)", "weight_grams": 800\(extra)}
             """.utf8)
@@ -130,8 +136,10 @@ import Testing
             #expect(try await Self.shipments(harness) == 1)
             let detail = try #require(try await OrderQueries(schema: harness.schema).detail(id, harness.pool))
             #expect(detail.history.last?.actor == "warehouse:SH")
-            let stored = try await harness.pool.query(PostgresQuery(
-                unsafeSQL: "SELECT warehouse, weight_grams, shipped_at = '2026-11-29T08:00:00Z'::timestamptz FROM \(harness.schema).shipments"))[0]
+            let stored = try await harness.pool.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT warehouse, weight_grams, shipped_at = '2026-11-29T08:00:00Z'::timestamptz FROM \(harness.schema).shipments"))[
+                    0]
             #expect(try stored.decode(String.self, at: 0) == "SH")
             #expect(try stored.decode(Int.self, at: 1) == 800)
             #expect(try stored.decode(Bool.self, at: 2))
@@ -148,7 +156,10 @@ import Testing
             let order = String(id)
             let cases: [(String, Data, String)] = [
                 ("warehouse.SH.shipment.confirmed", Self.confirmation(order: "424242"), "unknown-order"),
-                ("warehouse.SH.shipment.confirmed", Self.confirmation(order: #"{"platform": "web", "shop": "main", "external_id": "NOPE"}"#), "unknown-order"),
+                (
+                    "warehouse.SH.shipment.confirmed", Self.confirmation(order: #"{"platform": "web", "shop": "main", "external_id": "NOPE"}"#),
+                    "unknown-order"
+                ),
                 ("warehouse.SH.shipment.confirmed", Self.confirmation(order: order, lines: #"[{"line": 9, "quantity": 1}]"#), "unknown-line"),
                 ("warehouse.SH.shipment.confirmed", Self.confirmation(order: order, lines: #"[{"line": 1, "quantity": 2}]"#), "over-allocation"),
                 ("warehouse.BJ.shipment.confirmed", Self.confirmation(order: order, lines: #"[{"line": 1, "quantity": 1}]"#), "over-allocation"),
@@ -157,7 +168,10 @@ import Testing
                 ("warehouse.SH.shipment.confirmed", Self.confirmation(order: order, shippedAt: "2026-02-31T08:00:00Z"), "invalid"),
                 ("warehouse.SH.shipment.confirmed", Self.confirmation(order: order, tracking: #"YT\u0000"#), "invalid"),
                 ("warehouse.SH.shipment.confirmed", Self.confirmation(order: order, lines: "[]"), "invalid"),
-                ("warehouse.SH.shipment.confirmed", Self.confirmation(order: order, lines: #"[{"line": 1, "quantity": 1}, {"line": 1, "quantity": 1}]"#), "invalid"),
+                (
+                    "warehouse.SH.shipment.confirmed",
+                    Self.confirmation(order: order, lines: #"[{"line": 1, "quantity": 1}, {"line": 1, "quantity": 1}]"#), "invalid"
+                ),
                 ("warehouse.SH.shipment.lost", Self.confirmation(order: order), "bad-routing-key"),
             ]
             for (key, body, _) in cases { try await T.ingest(harness, key, body) }

@@ -7,10 +7,12 @@ import Testing
         let pool = PostgresPool(configuration: TestDatabase.configuration, size: 3)
         let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
             for _ in 0..<30 {
-                group.addTask { try await pool.withConnection { connection in
-                    _ = try await connection.query("SELECT pg_sleep(0.01)")
-                    return try await connection.backendPID()
-                } }
+                group.addTask {
+                    try await pool.withConnection { connection in
+                        _ = try await connection.query("SELECT pg_sleep(0.01)")
+                        return try await connection.backendPID()
+                    }
+                }
             }
             var pids = Set<Int32>()
             for try await pid in group { pids.insert(pid) }

@@ -28,7 +28,8 @@ private struct Address: Codable, Equatable, Sendable {
         let blob = Data([0, 1, 2, 250, 255])
         let address = Address(city: "杭州市", lines: ["文三路 1 号", "it's \"quoted\""])
         let text = "O'Brien; DROP TABLE x; -- 张三"
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT \(42)::int8 AS i, \(Int32(-7))::int4 AS i32, \(Int64.max)::int8 AS i64, \(true)::bool AS b,
                    \(text)::text AS s, \(2.5)::float8 AS d, \(id)::uuid AS u, \(when)::timestamptz AS t,
                    \(blob)::bytea AS bytes, \(PostgresJSON(address))::jsonb AS j, \(Int?.none)::int AS missing

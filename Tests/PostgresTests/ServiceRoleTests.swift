@@ -16,8 +16,9 @@ import Testing
         do {
             let migration = PostgresMigration(version: 1, name: "items", sql: "CREATE TABLE items (id int PRIMARY KEY);")
             #expect(try await PostgresMigrator(schema: name, migrations: [migration]).migrate(pool) == [1])
-            let owners = try await pool.query(PostgresQuery(
-                unsafeSQL: "SELECT tableowner FROM pg_tables WHERE schemaname = $1 ORDER BY tablename", binds: [name]))
+            let owners = try await pool.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT tableowner FROM pg_tables WHERE schemaname = $1 ORDER BY tablename", binds: [name]))
             let serviceRoleOwnsEveryTable = try owners.map { try $0.decode(String.self, at: 0) } == [role, role]
             #expect(serviceRoleOwnsEveryTable)
         } catch {

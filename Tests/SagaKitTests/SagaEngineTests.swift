@@ -93,32 +93,38 @@ import Testing
 
     @Test func givenAnUnpaidOrderWhenReservedExpectItToWaitForPaymentUntilItsDeadline() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 8, paid: false), now: Self.t0)
-        let (state, actions) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
+        let (state, actions) = try Self.engine.handle(
+            .reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
         #expect(actions.isEmpty)
         #expect(state.step == 1 && state.deadline == Self.t0.addingTimeInterval(1800))
         // Another order's payment changes nothing; this order's moves on to shipping.
-        let (other, none) = try Self.engine.handle(.event(type: Self.paidEvent, body: try SagaPayload(encoding: ["order": 9])), state: state, now: Self.t0)
+        let (other, none) = try Self.engine.handle(
+            .event(type: Self.paidEvent, body: try SagaPayload(encoding: ["order": 9])), state: state, now: Self.t0)
         #expect(none.isEmpty && other == state)
-        let (paid, ship) = try Self.engine.handle(.event(type: Self.paidEvent, body: try SagaPayload(encoding: ["order": 8])), state: state, now: Self.t0)
+        let (paid, ship) = try Self.engine.handle(
+            .event(type: Self.paidEvent, body: try SagaPayload(encoding: ["order": 8])), state: state, now: Self.t0)
         #expect(Self.sent(ship) == [Ship.type] && paid.data.paid)
     }
 
     @Test func givenAnUnpaidOrderWhenItsDeadlinePassesExpectReleaseThenCancel() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 8, paid: false), now: Self.t0)
-        let (awaiting, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
+        let (awaiting, _) = try Self.engine.handle(
+            .reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
         let (early, nothing) = try Self.engine.handle(.timeout, state: awaiting, now: Self.t0.addingTimeInterval(60))
         #expect(nothing.isEmpty && early == awaiting, "a timer that fires early changes nothing")
         let (compensating, release) = try Self.engine.handle(.timeout, state: awaiting, now: Self.t0.addingTimeInterval(1801))
         #expect(Self.sent(release) == [Release.type])
         #expect(compensating.compensating && compensating.failure?.code == "timeout")
-        let (ended, cancel) = try Self.engine.handle(.reply(requestID: compensating.requestID!, outcome: Self.done()), state: compensating, now: Self.t0)
+        let (ended, cancel) = try Self.engine.handle(
+            .reply(requestID: compensating.requestID!, outcome: Self.done()), state: compensating, now: Self.t0)
         #expect(Self.sent(cancel) == [Cancel.type])
         #expect(ended.status == .compensated)
     }
 
     @Test func givenAReservationRefusedExpectNoCompensationButTheFailureCommands() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 9, paid: true), now: Self.t0)
-        let (ended, actions) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.refused("insufficient-stock")), state: waiting, now: Self.t0)
+        let (ended, actions) = try Self.engine.handle(
+            .reply(requestID: waiting.requestID!, outcome: Self.refused("insufficient-stock")), state: waiting, now: Self.t0)
         #expect(Self.sent(actions) == [Cancel.type], "the refused step did nothing to undo")
         #expect(ended.status == .compensated && ended.failure?.code == "insufficient-stock")
     }
@@ -135,18 +141,24 @@ import Testing
 
     @Test func givenShippingRefusedExpectTheReservationReleasedThenTheFailureCommands() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 7, paid: true), now: Self.t0)
-        let (shipping, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
-        let (compensating, release) = try Self.engine.handle(.reply(requestID: shipping.requestID!, outcome: Self.refused("lots-short")), state: shipping, now: Self.t0)
+        let (shipping, _) = try Self.engine.handle(
+            .reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
+        let (compensating, release) = try Self.engine.handle(
+            .reply(requestID: shipping.requestID!, outcome: Self.refused("lots-short")), state: shipping, now: Self.t0)
         #expect(Self.sent(release) == [Release.type])
-        let (ended, cancel) = try Self.engine.handle(.reply(requestID: compensating.requestID!, outcome: Self.done()), state: compensating, now: Self.t0)
+        let (ended, cancel) = try Self.engine.handle(
+            .reply(requestID: compensating.requestID!, outcome: Self.done()), state: compensating, now: Self.t0)
         #expect(Self.sent(cancel) == [Cancel.type] && ended.status == .compensated)
     }
 
     @Test func givenACompensationRefusedExpectTheSagaStuckUntilRetried() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 7, paid: true), now: Self.t0)
-        let (shipping, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
-        let (compensating, _) = try Self.engine.handle(.reply(requestID: shipping.requestID!, outcome: Self.refused("lots-short")), state: shipping, now: Self.t0)
-        let (stuck, none) = try Self.engine.handle(.reply(requestID: compensating.requestID!, outcome: Self.refused("db-down")), state: compensating, now: Self.t0)
+        let (shipping, _) = try Self.engine.handle(
+            .reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
+        let (compensating, _) = try Self.engine.handle(
+            .reply(requestID: shipping.requestID!, outcome: Self.refused("lots-short")), state: shipping, now: Self.t0)
+        let (stuck, none) = try Self.engine.handle(
+            .reply(requestID: compensating.requestID!, outcome: Self.refused("db-down")), state: compensating, now: Self.t0)
         #expect(none.isEmpty && stuck.status == .stuck)
         let (retrying, release) = try Self.engine.handle(.retry, state: stuck, now: Self.t0)
         #expect(Self.sent(release) == [Release.type] && retrying.status == .waiting)
@@ -154,7 +166,8 @@ import Testing
 
     @Test func givenAnOrderCancelledWhileWaitingForPaymentExpectReleaseThenTheFailureCommands() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 8, paid: false), now: Self.t0)
-        let (awaiting, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
+        let (awaiting, _) = try Self.engine.handle(
+            .reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
         let (compensating, release) = try Self.engine.handle(.abort(reason: "cancelled by the customer"), state: awaiting, now: Self.t0)
         #expect(Self.sent(release) == [Release.type])
         #expect(compensating.failure == SagaFailure(step: "await payment", code: "aborted", reason: "cancelled by the customer"))
@@ -170,14 +183,16 @@ import Testing
         #expect(none.isEmpty && kept.early.count == 1 && kept.step == 0)
         let (same, _) = try Self.engine.handle(paid, state: kept, now: Self.t0)
         #expect(same == kept, "kept once")
-        let (shipping, ship) = try Self.engine.handle(.reply(requestID: kept.requestID!, outcome: Self.done(["reservation": "R"])), state: kept, now: Self.t0)
+        let (shipping, ship) = try Self.engine.handle(
+            .reply(requestID: kept.requestID!, outcome: Self.done(["reservation": "R"])), state: kept, now: Self.t0)
         #expect(Self.sent(ship) == [Ship.type], "the payment that came early lets the saga go straight on")
         #expect(shipping.data.paid && shipping.early.isEmpty)
     }
 
     @Test func givenACompletedSagaExpectEveryInputIgnored() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 7, paid: true), now: Self.t0)
-        let (shipping, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
+        let (shipping, _) = try Self.engine.handle(
+            .reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
         let (done, _) = try Self.engine.handle(.reply(requestID: shipping.requestID!, outcome: Self.done()), state: shipping, now: Self.t0)
         #expect(done.status == .completed)
         for input in [SagaInput.timeout, .retry, .reply(requestID: shipping.requestID!, outcome: Self.done())] {
@@ -195,12 +210,14 @@ import Testing
     }
 
     @Test func givenAStepWhoseTimeoutProceedsWhenItPassesExpectTheNextStep() throws {
-        let definition = SagaDefinition<Data>(type: "t", steps: [
-            SagaStep(
-                "await scan", timeout: .seconds(60), onTimeout: .proceed, action: { _ in nil }, awaiting: .event(Self.paidEvent),
-                onSuccess: { data, body in if body == nil { data.reservation = "assumed" } }),
-            SagaStep("ship", action: { try SagaCommand(Ship(order: $0.order)) }),
-        ])
+        let definition = SagaDefinition<Data>(
+            type: "t",
+            steps: [
+                SagaStep(
+                    "await scan", timeout: .seconds(60), onTimeout: .proceed, action: { _ in nil }, awaiting: .event(Self.paidEvent),
+                    onSuccess: { data, body in if body == nil { data.reservation = "assumed" } }),
+                SagaStep("ship", action: { try SagaCommand(Ship(order: $0.order)) }),
+            ])
         let engine = SagaEngine(definition)
         let (waiting, none) = try engine.start(id: UUID(), data: Data(order: 7, paid: true), now: Self.t0)
         #expect(none.isEmpty && waiting.deadline == Self.t0.addingTimeInterval(60))
@@ -210,14 +227,18 @@ import Testing
     }
 
     @Test func givenAForwardOnlyStepWhenItIsRefusedExpectTheSagaStuckUndoingNothingAndARetryToSendItAgain() throws {
-        let definition = SagaDefinition<Data>(type: "t", steps: [
-            SagaStep("reserve", action: { try SagaCommand(Reserve(order: $0.order)) }, compensation: { try SagaCommand(Release(order: $0.order)) }),
-            SagaStep("ship", forwardOnly: true, action: { try SagaCommand(Ship(order: $0.order)) }),
-        ])
+        let definition = SagaDefinition<Data>(
+            type: "t",
+            steps: [
+                SagaStep(
+                    "reserve", action: { try SagaCommand(Reserve(order: $0.order)) }, compensation: { try SagaCommand(Release(order: $0.order)) }),
+                SagaStep("ship", forwardOnly: true, action: { try SagaCommand(Ship(order: $0.order)) }),
+            ])
         let engine = SagaEngine(definition)
         let (waiting, _) = try engine.start(id: UUID(), data: Data(order: 7, paid: true), now: Self.t0)
         let (shipping, _) = try engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done()), state: waiting, now: Self.t0)
-        let (stuck, none) = try engine.handle(.reply(requestID: shipping.requestID!, outcome: Self.refused("carrier-down")), state: shipping, now: Self.t0)
+        let (stuck, none) = try engine.handle(
+            .reply(requestID: shipping.requestID!, outcome: Self.refused("carrier-down")), state: shipping, now: Self.t0)
         #expect(none.isEmpty, "nothing is released: the step is past the point of no return")
         #expect(stuck.status == .stuck && !stuck.compensating && stuck.failure?.code == "carrier-down")
         let (again, resent) = try engine.handle(.retry, state: stuck, now: Self.t0)
@@ -228,7 +249,8 @@ import Testing
 
     @Test func givenAnOrderWaitingForPaymentWhenAnotherSagaTakesItOverExpectItToStopUndoingNothing() throws {
         let (waiting, _) = try Self.engine.start(id: UUID(), data: Data(order: 8, paid: false), now: Self.t0)
-        let (awaiting, _) = try Self.engine.handle(.reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
+        let (awaiting, _) = try Self.engine.handle(
+            .reply(requestID: waiting.requestID!, outcome: Self.done(["reservation": "R"])), state: waiting, now: Self.t0)
         let (stopped, actions) = try Self.engine.handle(.supersede(reason: "split into 11, 12"), state: awaiting, now: Self.t0)
         #expect(actions.isEmpty, "the reservation now belongs to the children: nothing is released")
         #expect(stopped.status == .superseded && stopped.deadline == nil)

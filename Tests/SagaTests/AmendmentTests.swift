@@ -18,9 +18,12 @@ import Testing
 
     static func reserved(_ system: SystemHarness, _ order: Int64) async throws -> [String: Int] {
         var held: [String: Int] = [:]
-        for row in try await system.pool("inventory").query(PostgresQuery(unsafeSQL: """
-            SELECT warehouse, sum(quantity)::int FROM \(system.schema("inventory")).reservations WHERE order_id = $1 GROUP BY warehouse
-            """, binds: [String(order)])) {
+        for row in try await system.pool("inventory").query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT warehouse, sum(quantity)::int FROM \(system.schema("inventory")).reservations WHERE order_id = $1 GROUP BY warehouse
+                    """, binds: [String(order)]))
+        {
             held[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
         }
         return held
@@ -32,9 +35,12 @@ import Testing
 
     /// The order's invoices, oldest first: "status gross".
     static func invoices(_ system: SystemHarness, _ order: Int64) async throws -> [String] {
-        try await system.pool("finance").query(PostgresQuery(unsafeSQL: """
-            SELECT status || ' ' || gross_minor FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'invoice' ORDER BY number
-            """, binds: [order])).map { try $0.decode(String.self, at: 0) }
+        try await system.pool("finance").query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT status || ' ' || gross_minor FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'invoice' ORDER BY number
+                    """, binds: [order])
+        ).map { try $0.decode(String.self, at: 0) }
     }
 
     /// Places an unpaid order of two shirts to 浙江省 and waits until they are reserved in SH.
@@ -47,9 +53,11 @@ import Testing
     }
 
     static func quantities(_ system: SystemHarness, _ order: Int64) async throws -> [Int] {
-        try await system.pool("orders").query(PostgresQuery(
-            unsafeSQL: "SELECT quantity FROM \(system.schema("orders")).order_lines WHERE order_id = $1 ORDER BY line", binds: [order]))
-            .map { try $0.decode(Int.self, at: 0) }
+        try await system.pool("orders").query(
+            PostgresQuery(
+                unsafeSQL: "SELECT quantity FROM \(system.schema("orders")).order_lines WHERE order_id = $1 ORDER BY line", binds: [order])
+        )
+        .map { try $0.decode(Int.self, at: 0) }
     }
 
     static func decided(_ system: SystemHarness, _ order: Int64, _ amendment: Int64, settled: Bool = true) async throws -> OrderStore.Amendment? {
@@ -66,7 +74,8 @@ import Testing
         try await F.withSystem { system async throws in
             try await F.stock(system)
             let id = try await Self.placedAndReserved(system, "AM-1")
-            let changed = try await system.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 3)).decodeResult(OrderCommand.Changed.self)
+            let changed = try await system.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 3)).decodeResult(
+                OrderCommand.Changed.self)
             let amendment = try #require(changed.amendment)
             let done = try #require(try await Self.decided(system, id, amendment))
             #expect(done.status == "applied", "\(done)")
@@ -75,8 +84,9 @@ import Testing
             #expect(try await Self.reserved(system, id) == ["SH": 3], "the reservation follows the new lines")
             #expect(try await Self.invoices(system, id) == ["void 20800", "issued 30700"])
 
-            let paid = try await system.client.send(FinanceCommand.RecordPayment(
-                order: id, amount: Money(minorUnits: 30_700, currency: .cny), method: "bank", reference: "AM-1-PAY"))
+            let paid = try await system.client.send(
+                FinanceCommand.RecordPayment(
+                    order: id, amount: Money(minorUnits: 30_700, currency: .cny), method: "bank", reference: "AM-1-PAY"))
             #expect(paid.status == .done, "\(paid)")
             #expect(try await F.waitFor(system, "AM-1", status: "shipped") == id, "paid in full: allocated and shipped as amended")
             let stock = try await eventually { try await F.level(system, "TEE-RED-M", "SH") == (7, 0) }
@@ -89,7 +99,8 @@ import Testing
         try await F.withSystem { system async throws in
             try await F.stock(system)
             let id = try await Self.placedAndReserved(system, "AM-2")
-            let changed = try await system.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 50)).decodeResult(OrderCommand.Changed.self)
+            let changed = try await system.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 50)).decodeResult(
+                OrderCommand.Changed.self)
             let amendment = try #require(changed.amendment)
             let refused = try #require(try await Self.decided(system, id, amendment))
             #expect(refused.status == "refused")
@@ -100,8 +111,9 @@ import Testing
             let detail = try await OrderQueries(schema: system.schema("orders")).detail(id, system.pool("orders"))
             #expect(detail?.attention?.contains("change refused") == true, "\(String(describing: detail?.attention))")
 
-            _ = try await system.client.send(FinanceCommand.RecordPayment(
-                order: id, amount: Money(minorUnits: 20_800, currency: .cny), method: "bank", reference: "AM-2-PAY"))
+            _ = try await system.client.send(
+                FinanceCommand.RecordPayment(
+                    order: id, amount: Money(minorUnits: 20_800, currency: .cny), method: "bank", reference: "AM-2-PAY"))
             #expect(try await F.waitFor(system, "AM-2", status: "shipped") == id, "it ships as it was")
             try await SplitTests.invariantsHold(system)
         }
@@ -112,8 +124,10 @@ import Testing
             try await B.product(system, "JAR")
             try await B.place(system, "AM-3", sku: "JAR", quantity: 1)  // paid 10.00 on the platform
             let id = try #require(try await F.waitFor(system, "AM-3", status: "on_hold"), "no jars: it waits, paid")
-            let added = try await system.client.send(OrderCommand.AddLine(
-                order: id, sku: "JAR", quantity: 1, unitPrice: Money(minorUnits: 1_000, currency: .cny))).decodeResult(OrderCommand.Changed.self)
+            let added = try await system.client.send(
+                OrderCommand.AddLine(
+                    order: id, sku: "JAR", quantity: 1, unitPrice: Money(minorUnits: 1_000, currency: .cny))
+            ).decodeResult(OrderCommand.Changed.self)
             let amendment = try #require(added.amendment)
             let done = try #require(try await Self.decided(system, id, amendment))
             #expect(done.status == "applied", "\(done)")
@@ -126,8 +140,9 @@ import Testing
             #expect(reserved)
             #expect(try await F.status(system, "AM-3")?.status == "pending_payment", "nothing ships before the difference is paid")
 
-            _ = try await system.client.send(FinanceCommand.RecordPayment(
-                order: id, amount: Money(minorUnits: 1_000, currency: .cny), method: "bank", reference: "AM-3-PAY"))
+            _ = try await system.client.send(
+                FinanceCommand.RecordPayment(
+                    order: id, amount: Money(minorUnits: 1_000, currency: .cny), method: "bank", reference: "AM-3-PAY"))
             #expect(try await F.waitFor(system, "AM-3", status: "shipped") == id)
             try await SplitTests.invariantsHold(system)
         }
@@ -138,16 +153,20 @@ import Testing
             try await B.product(system, "CUP")
             try await B.place(system, "AM-4", sku: "CUP", quantity: 3)  // paid 30.00 on the platform
             let id = try #require(try await F.waitFor(system, "AM-4", status: "on_hold"))
-            let changed = try await system.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 1)).decodeResult(OrderCommand.Changed.self)
+            let changed = try await system.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 1)).decodeResult(
+                OrderCommand.Changed.self)
             let amendment = try #require(changed.amendment)
             let done = try #require(try await Self.decided(system, id, amendment))
             #expect(done.open == Money(minorUnits: 0, currency: .cny))
             #expect(try await Self.invoices(system, id) == ["void 3000", "issued 1000"])
-            let paidBack = try await system.pool("finance").query(PostgresQuery(unsafeSQL: """
-                SELECT sum(l.credit_minor)::bigint FROM \(system.schema("finance")).journal_lines l
-                JOIN \(system.schema("finance")).journal_entries e ON e.id = l.entry_id
-                WHERE e.source LIKE 'amend-refund:%' AND l.account = '1010'
-                """)).first?.decode(Int64?.self, at: 0)
+            let paidBack = try await system.pool("finance").query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT sum(l.credit_minor)::bigint FROM \(system.schema("finance")).journal_lines l
+                        JOIN \(system.schema("finance")).journal_entries e ON e.id = l.entry_id
+                        WHERE e.source LIKE 'amend-refund:%' AND l.account = '1010'
+                        """)
+            ).first?.decode(Int64?.self, at: 0)
             #expect(paidBack == 2_000, "twenty paid back through the platform")
             try await B.receive(system, "CUP", 1, lot: "L1")
             #expect(try await F.waitFor(system, "AM-4", status: "shipped") == id, "still paid in full: it ships")
@@ -159,21 +178,26 @@ import Testing
         try await F.withSystem { system async throws in
             try await F.stock(system)  // SH serves 浙江省
             _ = try await system.client.send(InventoryCommand.AddWarehouse(code: "BJ", name: "Beijing", region: "北京市"))
-            _ = try await system.client.send(InventoryCommand.Receive(
-                sku: "TEE-RED-M", warehouse: "BJ", lot: "B1", expiry: nil, unitCost: Money(minorUnits: 2_600, currency: .cny), quantity: 10,
-                purchaseReference: "PO-B"))
+            _ = try await system.client.send(
+                InventoryCommand.Receive(
+                    sku: "TEE-RED-M", warehouse: "BJ", lot: "B1", expiry: nil, unitCost: Money(minorUnits: 2_600, currency: .cny), quantity: 10,
+                    purchaseReference: "PO-B"))
             let id = try await Self.placedAndReserved(system, "AM-5")  // in 浙江省: reserved in SH
-            let moved = try await system.client.send(OrderCommand.ChangeAddress(
-                order: id, address: .init(country: "CN", province: "北京市", city: "北京市", line1: "长安街 1 号")))
+            let moved = try await system.client.send(
+                OrderCommand.ChangeAddress(
+                    order: id, address: .init(country: "CN", province: "北京市", city: "北京市", line1: "长安街 1 号")))
             #expect(moved.status == .done, "\(moved)")
             let inBeijing = try await eventually(within: 30) { try await Self.reserved(system, id) == ["BJ": 2] }
             #expect(inBeijing, "reserved again where the new region is served")
-            _ = try await system.client.send(FinanceCommand.RecordPayment(
-                order: id, amount: Money(minorUnits: 20_800, currency: .cny), method: "bank", reference: "AM-5-PAY"))
+            _ = try await system.client.send(
+                FinanceCommand.RecordPayment(
+                    order: id, amount: Money(minorUnits: 20_800, currency: .cny), method: "bank", reference: "AM-5-PAY"))
             #expect(try await F.waitFor(system, "AM-5", status: "shipped") == id)
-            let warehouses = try await system.pool("orders").query(PostgresQuery(
-                unsafeSQL: "SELECT DISTINCT warehouse FROM \(system.schema("orders")).shipments WHERE order_id = $1", binds: [id]))
-                .map { try $0.decode(String?.self, at: 0) }
+            let warehouses = try await system.pool("orders").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT DISTINCT warehouse FROM \(system.schema("orders")).shipments WHERE order_id = $1", binds: [id])
+            )
+            .map { try $0.decode(String?.self, at: 0) }
             #expect(warehouses == ["BJ"])
             try await SplitTests.invariantsHold(system)
         }

@@ -15,23 +15,28 @@ import Testing
 
     static func product(_ system: SystemHarness, _ sku: String) async throws {
         _ = try await system.client.send(InventoryCommand.AddWarehouse(code: "SH", name: "Shanghai", region: "浙江省"))
-        let event = try Envelope(CatalogEvent.SKUChanged(
-            code: sku, product: sku, title: sku, options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true), source: "tests")
+        let event = try Envelope(
+            CatalogEvent.SKUChanged(
+                code: sku, product: sku, title: sku, options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true), source: "tests")
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(AMQPMessage(
-            exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties))
+        _ = try await publisher.publish(
+            AMQPMessage(
+                exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties))
         await publisher.close()
         let copied = try await eventually {
-            try await system.pool("orders").query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(system.schema("orders")).skus WHERE code = $1", binds: [sku]))
-                .first != nil
+            try await system.pool("orders").query(
+                PostgresQuery(unsafeSQL: "SELECT 1 FROM \(system.schema("orders")).skus WHERE code = $1", binds: [sku])
+            )
+            .first != nil
         }
         #expect(copied)
     }
 
     static func receive(_ system: SystemHarness, _ sku: String, _ quantity: Int, lot: String) async throws {
-        let received = try await system.client.send(InventoryCommand.Receive(
-            sku: sku, warehouse: "SH", lot: lot, expiry: nil, unitCost: Money(minorUnits: 1_000, currency: .cny), quantity: quantity,
-            purchaseReference: "PO-\(lot)"))
+        let received = try await system.client.send(
+            InventoryCommand.Receive(
+                sku: sku, warehouse: "SH", lot: lot, expiry: nil, unitCost: Money(minorUnits: 1_000, currency: .cny), quantity: quantity,
+                purchaseReference: "PO-\(lot)"))
         #expect(received.status == .done, "\(received)")
     }
 
@@ -42,16 +47,19 @@ import Testing
             lines: [.init(sku: sku, quantity: quantity, unitPrice: "10.00")], shippingFee: "0.00",
             payment: .init(status: "paid", method: "alipay", amount: "\(quantity * 10).00"))
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(AMQPMessage(
-            exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
-            properties: AMQPProperties(contentType: "application/json", persistent: true)))
+        _ = try await publisher.publish(
+            AMQPMessage(
+                exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
+                properties: AMQPProperties(contentType: "application/json", persistent: true)))
         await publisher.close()
     }
 
     /// How many times the order changed status.
     static func changes(_ system: SystemHarness, _ id: Int64) async throws -> Int {
-        try await system.pool("orders").query(PostgresQuery(
-            unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).status_history WHERE order_id = $1", binds: [id]))[0].decode(Int.self, at: 0)
+        try await system.pool("orders").query(
+            PostgresQuery(
+                unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).status_history WHERE order_id = $1", binds: [id]))[0].decode(
+                Int.self, at: 0)
     }
 
     @Test func backordersAreReleasedByArrivingStockOldestFirstAndAnEarlierOrderIsNeverStarved() async throws {
@@ -81,7 +89,8 @@ import Testing
             let adjusted = try await system.client.send(InventoryCommand.Adjust(sku: "MUG", warehouse: "SH", lot: "L1", delta: 1, reason: "found"))
             #expect(adjusted.status == .done, "\(adjusted)")
             #expect(try await F.waitFor(system, "BO-B", status: "shipped") == b, "B went on by itself")
-            let queue = try await system.pool("saga").query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(system.schema("saga")).backorders"))[0]
+            let queue = try await system.pool("saga").query(
+                PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(system.schema("saga")).backorders"))[0]
                 .decode(Int.self, at: 0)
             #expect(queue == 0, "nobody waits any more")
             try await SplitTests.invariantsHold(system)
@@ -98,8 +107,10 @@ import Testing
             // One jar arrives: enough for the order as it now stands (one), not as it was placed (three).
             try await Self.receive(system, "JAR", 1, lot: "L1")
             #expect(try await F.waitFor(system, "BO-L", status: "shipped") == id, "the fulfilment reserved, allocated and shipped one jar")
-            let reservedUnits = try await system.pool("orders").query(PostgresQuery(
-                unsafeSQL: "SELECT sum(quantity)::int FROM \(system.schema("orders")).allocations WHERE order_id = $1", binds: [id]))[0].decode(Int.self, at: 0)
+            let reservedUnits = try await system.pool("orders").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT sum(quantity)::int FROM \(system.schema("orders")).allocations WHERE order_id = $1", binds: [id]))[0].decode(
+                    Int.self, at: 0)
             #expect(reservedUnits == 1)
         }
     }

@@ -31,30 +31,39 @@ import Testing
             inject[name]?(&definition.handlers)
             return definition
         }
-        return try await SystemHarness.run(prefix: "t_sys", services: [
-            "orders": { schema, prefix, commands, events in
-                injected("orders", OrdersService.definition(
-                    schema: schema, queuePrefix: prefix, ingestExchange: commands, eventsExchange: events, commandsExchange: commands))
-            },
-            "inventory": { schema, prefix, commands, _ in
-                injected("inventory", InventoryService.definition(schema: schema, queue: "\(prefix).commands", commandsExchange: commands))
-            },
-            "finance": { schema, prefix, commands, events in
-                injected("finance", FinanceService.definition(schema: schema, queuePrefix: prefix, eventsExchange: events, commandsExchange: commands))
-            },
-            "saga": { schema, prefix, commands, events in
-                injected("saga", SagaService.definition(
-                    schema: schema, queuePrefix: prefix, settings: {
-                        var settings = SagaService.Settings(
-                            paymentTimeout: paymentTimeout, returnGoodsTimeout: returnGoodsTimeout, shipBy: shipBy, mergeWindow: mergeWindow,
-                            backorders: backorders)
-                        settings.backorderPartial = backorderPartial
-                        return settings
-                    }(),
-                    replyKey: replyKey,
-                    eventsExchange: events, commandsExchange: commands))
-            },
-        ]) { system in
+        return try await SystemHarness.run(
+            prefix: "t_sys",
+            services: [
+                "orders": { schema, prefix, commands, events in
+                    injected(
+                        "orders",
+                        OrdersService.definition(
+                            schema: schema, queuePrefix: prefix, ingestExchange: commands, eventsExchange: events, commandsExchange: commands))
+                },
+                "inventory": { schema, prefix, commands, _ in
+                    injected("inventory", InventoryService.definition(schema: schema, queue: "\(prefix).commands", commandsExchange: commands))
+                },
+                "finance": { schema, prefix, commands, events in
+                    injected(
+                        "finance", FinanceService.definition(schema: schema, queuePrefix: prefix, eventsExchange: events, commandsExchange: commands))
+                },
+                "saga": { schema, prefix, commands, events in
+                    injected(
+                        "saga",
+                        SagaService.definition(
+                            schema: schema, queuePrefix: prefix,
+                            settings: {
+                                var settings = SagaService.Settings(
+                                    paymentTimeout: paymentTimeout, returnGoodsTimeout: returnGoodsTimeout, shipBy: shipBy, mergeWindow: mergeWindow,
+                                    backorders: backorders)
+                                settings.backorderPartial = backorderPartial
+                                return settings
+                            }(),
+                            replyKey: replyKey,
+                            eventsExchange: events, commandsExchange: commands))
+                },
+            ]
+        ) { system in
             guard warehouse else { return try await body(system) }
             let simulator = try await ParcelSimulator.start(
                 broker: ServiceHarness.environment.broker, events: system.events, ingest: system.commands, tag: system.prefix)
@@ -71,15 +80,19 @@ import Testing
 
     static func stock(_ system: SystemHarness) async throws {
         _ = try await system.client.send(InventoryCommand.AddWarehouse(code: "SH", name: "Shanghai", region: "浙江省"))
-        let received = try await system.client.send(InventoryCommand.Receive(
-            sku: "TEE-RED-M", warehouse: "SH", lot: "L1", expiry: nil, unitCost: Money(minorUnits: 2_600, currency: .cny), quantity: 10,
-            purchaseReference: "PO-1"))
+        let received = try await system.client.send(
+            InventoryCommand.Receive(
+                sku: "TEE-RED-M", warehouse: "SH", lot: "L1", expiry: nil, unitCost: Money(minorUnits: 2_600, currency: .cny), quantity: 10,
+                purchaseReference: "PO-1"))
         #expect(received.status == .done, "\(received)")
-        let sku = try Envelope(CatalogEvent.SKUChanged(
-            code: "TEE-RED-M", product: "TEE", title: "Tee", options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true), source: "tests")
+        let sku = try Envelope(
+            CatalogEvent.SKUChanged(
+                code: "TEE-RED-M", product: "TEE", title: "Tee", options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true),
+            source: "tests")
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(AMQPMessage(
-            exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: sku.payload, properties: sku.amqpProperties))
+        _ = try await publisher.publish(
+            AMQPMessage(
+                exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: sku.payload, properties: sku.amqpProperties))
         await publisher.close()
         let copied = try await eventually {
             try await system.pool("orders").query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(system.schema("orders")).skus")).first != nil
@@ -95,17 +108,20 @@ import Testing
             lines: [.init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00")], shippingFee: "10.00",
             payment: paid ? .init(status: "paid", method: "alipay", amount: "208.00") : .init(status: "pending"))
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(AMQPMessage(
-            exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
-            properties: AMQPProperties(contentType: "application/json", persistent: true)))
+        _ = try await publisher.publish(
+            AMQPMessage(
+                exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
+                properties: AMQPProperties(contentType: "application/json", persistent: true)))
         await publisher.close()
     }
 
     static func status(_ system: SystemHarness, _ externalID: String) async throws -> (id: Int64, status: String)? {
-        try await system.pool("orders").query(PostgresQuery(
-            unsafeSQL: "SELECT id, status FROM \(system.schema("orders")).orders WHERE external_id = $1", binds: [externalID])).first.map {
-                (try $0.decode(Int64.self, at: 0), try $0.decode(String.self, at: 1))
-            }
+        try await system.pool("orders").query(
+            PostgresQuery(
+                unsafeSQL: "SELECT id, status FROM \(system.schema("orders")).orders WHERE external_id = $1", binds: [externalID])
+        ).first.map {
+            (try $0.decode(Int64.self, at: 0), try $0.decode(String.self, at: 1))
+        }
     }
 
     static func waitFor(_ system: SystemHarness, _ externalID: String, status wanted: String) async throws -> Int64? {
@@ -128,20 +144,26 @@ import Testing
             #expect(delivered.status == .done, "\(delivered)")
             let completed = try await Self.waitFor(system, "E2E-1", status: "completed")
             #expect(completed == id)
-            let inventory = try await system.pool("inventory").query(PostgresQuery(
-                unsafeSQL: "SELECT on_hand, reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0]
+            let inventory = try await system.pool("inventory").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT on_hand, reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0]
             #expect(try inventory.decode(Int.self, at: 0) == 8)
             #expect(try inventory.decode(Int.self, at: 1) == 0)
             let costed = try await eventually {
-                try await system.pool("finance").query(PostgresQuery(
-                    unsafeSQL: "SELECT sum(cost_minor)::bigint FROM \(system.schema("finance")).cost_lines WHERE order_ref = $1", binds: [String(id)]))
-                    .first?.decode(Int64?.self, at: 0) == 5_200
+                try await system.pool("finance").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT sum(cost_minor)::bigint FROM \(system.schema("finance")).cost_lines WHERE order_ref = $1",
+                        binds: [String(id)])
+                )
+                .first?.decode(Int64?.self, at: 0) == 5_200
             }
             #expect(costed, "finance booked the cost of the two shirts at their lot cost")
             // The order is completed before the saga has the reply that says so.
             let sagaCompleted = try await eventually {
-                try await system.pool("saga").query(PostgresQuery(unsafeSQL: "SELECT type || ':' || status FROM \(system.schema("saga")).instances ORDER BY type"))
-                    .map { try $0.decode(String.self, at: 0) } == ["fulfilment:completed", "shipment:completed"]
+                try await system.pool("saga").query(
+                    PostgresQuery(unsafeSQL: "SELECT type || ':' || status FROM \(system.schema("saga")).instances ORDER BY type")
+                )
+                .map { try $0.decode(String.self, at: 0) } == ["fulfilment:completed", "shipment:completed"]
             }
             #expect(sagaCompleted)
             try await SplitTests.invariantsHold(system)
@@ -149,21 +171,26 @@ import Testing
     }
 
     /// Publishes a warehouse's shipment confirmation as a warehouse system would.
-    static func confirm(_ system: SystemHarness, warehouse: String, order: Int64, shipment: String, lines: [(Int, Int)], tracking: String) async throws {
+    static func confirm(_ system: SystemHarness, warehouse: String, order: Int64, shipment: String, lines: [(Int, Int)], tracking: String)
+        async throws
+    {
         let body = """
             {"order": \(order), "shipment_id": "\(shipment)", "carrier": "sf", "tracking_number": "\(tracking)", \
             "shipped_at": "2026-11-29T08:00:00Z", "lines": [\(lines.map { #"{"line": \#($0.0), "quantity": \#($0.1)}"# }.joined(separator: ", "))]}
             """
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(AMQPMessage(
-            exchange: system.commands, routingKey: "warehouse.\(warehouse).shipment.confirmed", body: Data(body.utf8),
-            properties: AMQPProperties(contentType: "application/json", persistent: true)))
+        _ = try await publisher.publish(
+            AMQPMessage(
+                exchange: system.commands, routingKey: "warehouse.\(warehouse).shipment.confirmed", body: Data(body.utf8),
+                properties: AMQPProperties(contentType: "application/json", persistent: true)))
         await publisher.close()
     }
 
     static func level(_ system: SystemHarness, _ sku: String, _ warehouse: String) async throws -> (onHand: Int, reserved: Int) {
-        let row = try await system.pool("inventory").query(PostgresQuery(
-            unsafeSQL: "SELECT on_hand, reserved FROM \(system.schema("inventory")).stock WHERE sku = $1 AND warehouse = $2", binds: [sku, warehouse]))[0]
+        let row = try await system.pool("inventory").query(
+            PostgresQuery(
+                unsafeSQL: "SELECT on_hand, reserved FROM \(system.schema("inventory")).stock WHERE sku = $1 AND warehouse = $2",
+                binds: [sku, warehouse]))[0]
         return (try row.decode(Int.self, at: 0), try row.decode(Int.self, at: 1))
     }
 
@@ -187,11 +214,14 @@ import Testing
             try await Self.confirm(system, warehouse: "BJ", order: id, shipment: "BJ-1", lines: [(2, 1)], tracking: "SF-BJ-1")
             let shipped = try await Self.waitFor(system, "E2E-WH", status: "shipped")
             #expect(shipped == id)
-            let parcels = try await system.pool("orders").query(PostgresQuery(unsafeSQL: """
-                SELECT s.id || '@' || s.warehouse || ':' || string_agg(l.line || 'x' || l.quantity, ',' ORDER BY l.line)
-                FROM \(system.schema("orders")).shipments s JOIN \(system.schema("orders")).shipment_lines l ON l.order_id = s.order_id AND l.shipment = s.id
-                WHERE s.order_id = $1 GROUP BY s.id, s.warehouse ORDER BY s.id
-                """, binds: [id])).map { try $0.decode(String.self, at: 0) }
+            let parcels = try await system.pool("orders").query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT s.id || '@' || s.warehouse || ':' || string_agg(l.line || 'x' || l.quantity, ',' ORDER BY l.line)
+                        FROM \(system.schema("orders")).shipments s JOIN \(system.schema("orders")).shipment_lines l ON l.order_id = s.order_id AND l.shipment = s.id
+                        WHERE s.order_id = $1 GROUP BY s.id, s.warehouse ORDER BY s.id
+                        """, binds: [id])
+            ).map { try $0.decode(String.self, at: 0) }
             #expect(parcels == ["BJ-1@BJ:2x1", "SH-1@SH:1x2"], "the cap from Beijing, the shirts from Shanghai")
             let capIssued = try await eventually { try await Self.level(system, "CAP-BLUE", "BJ").reserved == 0 }
             #expect(capIssued)
@@ -205,8 +235,9 @@ import Testing
             try await Self.place(system, "E2E-LATE", paid: true)
             let id = try #require(try await Self.waitFor(system, "E2E-LATE", status: "allocated"))
             let flagged = try await eventually(within: 30) {
-                try await system.pool("orders").query(PostgresQuery(
-                    unsafeSQL: "SELECT attention FROM \(system.schema("orders")).orders WHERE id = $1", binds: [id]))[0]
+                try await system.pool("orders").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT attention FROM \(system.schema("orders")).orders WHERE id = $1", binds: [id]))[0]
                     .decode(String?.self, at: 0)?.contains("not shipped within") == true
             }
             #expect(flagged, "flagged for attention, not cancelled")
@@ -215,10 +246,12 @@ import Testing
             let shipped = try await Self.waitFor(system, "E2E-LATE", status: "shipped")
             #expect(shipped == id, "a late order still ships")
             let sagaStep = try await eventually {
-                try await system.pool("saga").query(PostgresQuery(unsafeSQL: """
-                    SELECT h.step FROM \(system.schema("saga")).history h JOIN \(system.schema("saga")).instances i ON i.id = h.saga_id
-                    WHERE i.type = 'fulfilment' ORDER BY h.seq DESC LIMIT 1
-                    """))[0].decode(String.self, at: 0) == "await delivery"
+                try await system.pool("saga").query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT h.step FROM \(system.schema("saga")).history h JOIN \(system.schema("saga")).instances i ON i.id = h.saga_id
+                            WHERE i.type = 'fulfilment' ORDER BY h.seq DESC LIMIT 1
+                            """))[0].decode(String.self, at: 0) == "await delivery"
             }
             #expect(sagaStep, "the fulfilment went on to wait for delivery")
         }
@@ -228,47 +261,56 @@ import Testing
         try await Self.withSystem { system async throws in
             try await SplitTests.stock(system)
             // 2 shirts and a cap; Beijing's caps are all taken first.
-            let taken = try await system.client.send(InventoryCommand.Adjust(sku: "CAP-BLUE", warehouse: "BJ", lot: "L1", delta: -10, reason: "damaged"))
+            let taken = try await system.client.send(
+                InventoryCommand.Adjust(sku: "CAP-BLUE", warehouse: "BJ", lot: "L1", delta: -10, reason: "damaged"))
             #expect(taken.status == .done, "\(taken)")
             let id = try await SplitTests.place(system, "E2E-BO", paid: false)
             let held = try await Self.waitFor(system, "E2E-BO", status: "on_hold")
             #expect(held == id, "the reservation was refused: a backorder")
-            let restocked = try await system.client.send(InventoryCommand.Receive(
-                sku: "CAP-BLUE", warehouse: "BJ", lot: "L2", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 5,
-                purchaseReference: "PO-2"))
+            let restocked = try await system.client.send(
+                InventoryCommand.Receive(
+                    sku: "CAP-BLUE", warehouse: "BJ", lot: "L2", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 5,
+                    purchaseReference: "PO-2"))
             #expect(restocked.status == .done, "\(restocked)")
             // The receipt releases the backorder by itself (BackorderTests has the rules of that queue).
             let released = try await Self.waitFor(system, "E2E-BO", status: "pending_payment")
             #expect(released == id, "the stock's arrival released it")
             let reserved = try await eventually { try await SplitTests.reservations(system, of: id).count == 2 }
             #expect(reserved, "a new fulfilment reserved it")
-            let sagas = try await system.pool("saga").query(PostgresQuery(
-                unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances WHERE key LIKE $1 ORDER BY created_at", binds: ["order:\(id):fulfilment%"]))
-                .map { try $0.decode(String.self, at: 0) }
+            let sagas = try await system.pool("saga").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances WHERE key LIKE $1 ORDER BY created_at",
+                    binds: ["order:\(id):fulfilment%"])
+            )
+            .map { try $0.decode(String.self, at: 0) }
             #expect(sagas == ["compensated", "waiting"], "the old one keeps its history under another key")
         }
     }
 
     static func children(_ system: SystemHarness, of parent: Int64) async throws -> [String] {
-        try await system.pool("orders").query(PostgresQuery(
-            unsafeSQL: "SELECT status FROM \(system.schema("orders")).orders WHERE parent_id = $1 ORDER BY id", binds: [parent]))
-            .map { try $0.decode(String.self, at: 0) }
+        try await system.pool("orders").query(
+            PostgresQuery(
+                unsafeSQL: "SELECT status FROM \(system.schema("orders")).orders WHERE parent_id = $1 ORDER BY id", binds: [parent])
+        )
+        .map { try $0.decode(String.self, at: 0) }
     }
 
     @Test func withPartialBackordersThePartInStockShipsNowAndTheRestWaitsAsAChildOrder() async throws {
         try await Self.withSystem(backorderPartial: .ship) { system async throws in
             try await SplitTests.stock(system)
             // 2 shirts and a cap; every cap is gone.
-            let taken = try await system.client.send(InventoryCommand.Adjust(sku: "CAP-BLUE", warehouse: "BJ", lot: "L1", delta: -10, reason: "damaged"))
+            let taken = try await system.client.send(
+                InventoryCommand.Adjust(sku: "CAP-BLUE", warehouse: "BJ", lot: "L1", delta: -10, reason: "damaged"))
             #expect(taken.status == .done, "\(taken)")
             let id = try await SplitTests.place(system, "E2E-PART", paid: true, untilShipped: false)
             let split = try await eventually(within: 30) { try await Self.children(system, of: id) == ["shipped", "on_hold"] }
             let children = try await Self.children(system, of: id)
             #expect(split, "the shirts shipped as one child, the cap waits as the other: \(children)")
             #expect(try await Self.status(system, "E2E-PART")?.status == "split")
-            let restocked = try await system.client.send(InventoryCommand.Receive(
-                sku: "CAP-BLUE", warehouse: "BJ", lot: "L2", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 5,
-                purchaseReference: "PO-2"))
+            let restocked = try await system.client.send(
+                InventoryCommand.Receive(
+                    sku: "CAP-BLUE", warehouse: "BJ", lot: "L2", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 5,
+                    purchaseReference: "PO-2"))
             #expect(restocked.status == .done, "\(restocked)")
             let shipped = try await eventually(within: 30) { try await Self.children(system, of: id) == ["shipped", "shipped"] }
             #expect(shipped, "the cap's arrival released the waiting child, which shipped")
@@ -288,7 +330,8 @@ import Testing
     @Test func withBackordersCancelledAnOrderThatCannotBeReservedIsCancelledAndItsInvoiceVoided() async throws {
         try await Self.withSystem(backorders: .cancel) { system async throws in
             try await SplitTests.stock(system)
-            let taken = try await system.client.send(InventoryCommand.Adjust(sku: "CAP-BLUE", warehouse: "BJ", lot: "L1", delta: -10, reason: "damaged"))
+            let taken = try await system.client.send(
+                InventoryCommand.Adjust(sku: "CAP-BLUE", warehouse: "BJ", lot: "L1", delta: -10, reason: "damaged"))
             #expect(taken.status == .done, "\(taken)")
             let id = try await SplitTests.place(system, "E2E-BOC", paid: false)
             let cancelled = try await Self.waitFor(system, "E2E-BOC", status: "cancelled")
@@ -306,20 +349,26 @@ import Testing
             let placed = try await Self.waitFor(system, "E2E-3", status: "pending_payment")
             let id = try #require(placed)
             let reservedFirst = try await eventually {
-                try await system.pool("inventory").query(PostgresQuery(
-                    unsafeSQL: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 2
+                try await system.pool("inventory").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0)
+                    == 2
             }
             #expect(reservedFirst)
             let cancelled = try await system.client.send(OrderCommand.ChangeStatus(order: id, to: "cancelled", reason: "customer changed their mind"))
             #expect(cancelled.status == .done, "\(cancelled)")
             let released = try await eventually {
-                try await system.pool("inventory").query(PostgresQuery(
-                    unsafeSQL: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 0
+                try await system.pool("inventory").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0)
+                    == 0
             }
             #expect(released, "the saga released the reservation")
             let voided = try await eventually {
-                try await system.pool("finance").query(PostgresQuery(
-                    unsafeSQL: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1", binds: [id])).first?.decode(String.self, at: 0) == "void"
+                try await system.pool("finance").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1", binds: [id])
+                ).first?.decode(String.self, at: 0) == "void"
             }
             #expect(voided, "and voided the invoice")
             let saga = try await system.pool("saga").query(PostgresQuery(unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances"))
@@ -339,8 +388,10 @@ import Testing
             #expect(released, "the reservation went back; nothing was issued")
             try await Self.confirm(system, warehouse: "SH", order: id, shipment: "TOO-LATE", lines: [(1, 2)], tracking: "SF-X")
             let quarantined = try await eventually {
-                try await system.pool("orders").query(PostgresQuery(
-                    unsafeSQL: "SELECT code FROM \(system.schema("orders")).quarantine")).map { try $0.decode(String.self, at: 0) } == ["illegal-transition"]
+                try await system.pool("orders").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT code FROM \(system.schema("orders")).quarantine")
+                ).map { try $0.decode(String.self, at: 0) } == ["illegal-transition"]
             }
             #expect(quarantined, "a parcel for a cancelled order is kept with its reason, not recorded")
             #expect(try await Self.status(system, "E2E-CXL")?.status == "cancelled")
@@ -354,13 +405,17 @@ import Testing
             let cancelled = try await Self.waitFor(system, "E2E-2", status: "cancelled")
             let id = try #require(cancelled, "the unpaid order was cancelled by the timeout")
             let reserved = try await eventually {
-                try await system.pool("inventory").query(PostgresQuery(
-                    unsafeSQL: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0) == 0
+                try await system.pool("inventory").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT reserved FROM \(system.schema("inventory")).stock WHERE sku = 'TEE-RED-M'"))[0].decode(Int.self, at: 0)
+                    == 0
             }
             #expect(reserved, "its stock was released")
             let voided = try await eventually {
-                try await system.pool("finance").query(PostgresQuery(
-                    unsafeSQL: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1", binds: [id])).first?.decode(String.self, at: 0) == "void"
+                try await system.pool("finance").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1", binds: [id])
+                ).first?.decode(String.self, at: 0) == "void"
             }
             #expect(voided, "its invoice was voided")
             let saga = try await system.pool("saga").query(PostgresQuery(unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances"))

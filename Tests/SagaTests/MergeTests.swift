@@ -18,8 +18,9 @@ import Testing
     }
 
     static func mergedInto(_ system: SystemHarness, _ order: Int64) async throws -> Int64? {
-        try await system.pool("orders").query(PostgresQuery(
-            unsafeSQL: "SELECT merged_into FROM \(system.schema("orders")).orders WHERE id = $1", binds: [order]))[0].decode(Int64?.self, at: 0)
+        try await system.pool("orders").query(
+            PostgresQuery(
+                unsafeSQL: "SELECT merged_into FROM \(system.schema("orders")).orders WHERE id = $1", binds: [order]))[0].decode(Int64?.self, at: 0)
     }
 
     @Test func twoUnpaidOrdersOfOneCustomerBecomeOneOrderWithTheirReservationsAndOneInvoice() async throws {
@@ -48,12 +49,14 @@ import Testing
             #expect(held == ["1:SH:2", "2:BJ:1", "3:SH:2", "4:BJ:1"])
             let invoice = try await S.invoices(system, of: target)
             #expect(invoice == ["issued"])
-            let superseded = try await system.pool("saga").query(PostgresQuery(
-                unsafeSQL: "SELECT count(*)::int FROM \(system.schema("saga")).instances WHERE type = 'fulfilment' AND status = 'superseded'"))[0]
+            let superseded = try await system.pool("saga").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT count(*)::int FROM \(system.schema("saga")).instances WHERE type = 'fulfilment' AND status = 'superseded'"))[0]
                 .decode(Int.self, at: 0)
             #expect(superseded == 2)
-            let paid = try await system.client.send(FinanceCommand.RecordPayment(
-                order: target, amount: Money(minorUnits: totals, currency: .cny), method: "bank", reference: "PAY-M"))
+            let paid = try await system.client.send(
+                FinanceCommand.RecordPayment(
+                    order: target, amount: Money(minorUnits: totals, currency: .cny), method: "bank", reference: "PAY-M"))
             #expect(paid.status == .done, "\(paid)")
             let shipped = try await FulfilmentTests.waitFor(system, "MERGE-A-M\(target)", status: "shipped")
             #expect(shipped == target)
@@ -68,8 +71,9 @@ import Testing
             let saga = try await Self.merge(system, [a, b])
             let compensated = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
             #expect(compensated)
-            let failure = try await system.pool("saga").query(PostgresQuery(
-                unsafeSQL: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0]
+            let failure = try await system.pool("saga").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0]
                 .decode(String.self, at: 0)
             #expect(failure.contains("another address"), "\(failure)")
             for source in [a, b] {
@@ -105,8 +109,10 @@ import Testing
                 let link = try await Self.mergedInto(system, source)
                 #expect(link == nil)
             }
-            let strays = try await system.pool("orders").query(PostgresQuery(
-                unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).orders WHERE id NOT IN ($1, $2) AND status <> 'cancelled'", binds: [a, b]))[0]
+            let strays = try await system.pool("orders").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).orders WHERE id NOT IN ($1, $2) AND status <> 'cancelled'",
+                    binds: [a, b]))[0]
                 .decode(Int.self, at: 0)
             #expect(strays == 0, "a merged order made before the failure is cancelled")
             try await S.invariantsHold(system)
@@ -150,14 +156,19 @@ import Testing
             #expect(status == "pending_payment", "one source was not paid")
             let owed = try await eventually { try await ExchangeTests.open(system, order: target) == 25_700 }
             #expect(owed, "what the paid source paid was carried over: only the unpaid order's 257.00 is owed")
-            let paid = try await system.client.send(FinanceCommand.RecordPayment(
-                order: target, amount: Money(minorUnits: 25_700, currency: .cny), method: "bank", reference: "REST"))
+            let paid = try await system.client.send(
+                FinanceCommand.RecordPayment(
+                    order: target, amount: Money(minorUnits: 25_700, currency: .cny), method: "bank", reference: "REST"))
             #expect(paid.status == .done, "\(paid)")
             let shipped = try await eventually { try await S.order(system, target).status == "shipped" }
             let debugStatus = try await S.order(system, target).status
-            let debugSagas = try await system.pool("saga").query(PostgresQuery(
-                unsafeSQL: "SELECT key || ' ' || status || ' ' || coalesce((state->'failure')::text, '') FROM \(system.schema("saga")).instances ORDER BY created_at"))
-                .map { try $0.decode(String.self, at: 0) }
+            let debugSagas = try await system.pool("saga").query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT key || ' ' || status || ' ' || coalesce((state->'failure')::text, '') FROM \(system.schema("saga")).instances ORDER BY created_at"
+                )
+            )
+            .map { try $0.decode(String.self, at: 0) }
             #expect(shipped, "nothing is owed now: paid, then shipped (\(debugStatus), \(debugSagas))")
             try await S.invariantsHold(system)
         }

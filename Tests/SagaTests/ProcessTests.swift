@@ -31,7 +31,8 @@ import Testing
             try await body(system, client!, pool)
         } catch {
             let logs = services.map { "erp-\($0):\n\(system.tail($0))" }.joined(separator: "\n")
-            let quarantined = (try? await pool.query("SELECT code || ': ' || reason FROM orders.quarantine").map { try $0.decode(String.self, at: 0) }) ?? []
+            let quarantined =
+                (try? await pool.query("SELECT code || ': ' || reason FROM orders.quarantine").map { try $0.decode(String.self, at: 0) }) ?? []
             let dead = (try? await system.erpctl(["dead", "list"]).output) ?? ""
             Issue.record(Comment(rawValue: "\(error)\n\(logs)\nquarantine: \(quarantined)\nparked: \(dead)"))
         }
@@ -52,13 +53,18 @@ import Testing
             #expect(added.status == .done, "\(added)")
         }
         for (sku, warehouse) in [("TEE-RED-M", "SH"), ("CAP-BLUE", "BJ")] {
-            let received = try await client.send(InventoryCommand.Receive(
-                sku: sku, warehouse: warehouse, lot: "L1", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 20,
-                purchaseReference: "PO-\(sku)"))
+            let received = try await client.send(
+                InventoryCommand.Receive(
+                    sku: sku, warehouse: warehouse, lot: "L1", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 20,
+                    purchaseReference: "PO-\(sku)"))
             #expect(received.status == .done, "\(received)")
-            let event = try Envelope(CatalogEvent.SKUChanged(
-                code: sku, product: sku, title: sku, options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true), source: "tests")
-            try await publish(system, exchange: Exchanges.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties)
+            let event = try Envelope(
+                CatalogEvent.SKUChanged(
+                    code: sku, product: sku, title: sku, options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true),
+                source: "tests")
+            try await publish(
+                system, exchange: Exchanges.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload,
+                properties: event.amqpProperties)
         }
         let copied = try await eventually { try await pool.query("SELECT count(*)::int FROM orders.skus")[0].decode(Int.self, at: 0) == 2 }
         #expect(copied)
@@ -89,7 +95,8 @@ import Testing
     }
 
     static func sagaStatus(_ pool: PostgresPool, _ id: UUID) async throws -> String? {
-        try await pool.query(PostgresQuery(unsafeSQL: "SELECT status FROM saga.instances WHERE id = $1", binds: [id])).first?.decode(String.self, at: 0)
+        try await pool.query(PostgresQuery(unsafeSQL: "SELECT status FROM saga.instances WHERE id = $1", binds: [id])).first?.decode(
+            String.self, at: 0)
     }
 
     static func started(_ outcome: CommandOutcome) throws -> UUID {
@@ -104,15 +111,21 @@ import Testing
             // Split, with inventory down while the saga needs it.
             let parent = try await Self.place(system, pool, "P-SPLIT", paid: false)
             let reserved = try await eventually(within: 30) {
-                try await pool.query(PostgresQuery(
-                    unsafeSQL: "SELECT (SELECT step FROM saga.history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) FROM saga.instances i WHERE key = $1", binds: ["order:\(parent):fulfilment"])).first?
-                    .decode(String.self, at: 0) == "await payment"
+                try await pool.query(
+                    PostgresQuery(
+                        unsafeSQL:
+                            "SELECT (SELECT step FROM saga.history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) FROM saga.instances i WHERE key = $1",
+                        binds: ["order:\(parent):fulfilment"])
+                ).first?
+                .decode(String.self, at: 0) == "await payment"
             }
             #expect(reserved)
             await system.kill("inventory")
-            let split = try Self.started(try await client.send(SagaRequest.StartSplit(order: parent, parts: [], byWarehouse: true, reason: "by warehouse")))
+            let split = try Self.started(
+                try await client.send(SagaRequest.StartSplit(order: parent, parts: [], byWarehouse: true, reason: "by warehouse")))
             let waiting = try await eventually(within: 30) {
-                try await pool.query(PostgresQuery(unsafeSQL: "SELECT step FROM saga.instances WHERE id = $1", binds: [split]))[0].decode(Int.self, at: 0) == 1
+                try await pool.query(PostgresQuery(unsafeSQL: "SELECT step FROM saga.instances WHERE id = $1", binds: [split]))[0].decode(
+                    Int.self, at: 0) == 1
             }
             #expect(waiting, "split: the order is split and the saga waits for inventory")
             try await system.start("inventory")
@@ -122,10 +135,12 @@ import Testing
             // Merge, with the coordinator itself killed right after it was asked.
             let a = try await Self.place(system, pool, "P-MERGE-A", paid: false), b = try await Self.place(system, pool, "P-MERGE-B", paid: false)
             let bothWaiting = try await eventually(within: 30) {
-                try await pool.query(PostgresQuery(unsafeSQL: """
-                    SELECT count(*)::int FROM saga.instances i WHERE key IN ($1, $2)
-                      AND (SELECT step FROM saga.history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) = 'await payment'
-                    """, binds: ["order:\(a):fulfilment", "order:\(b):fulfilment"]))[0].decode(Int.self, at: 0) == 2
+                try await pool.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT count(*)::int FROM saga.instances i WHERE key IN ($1, $2)
+                              AND (SELECT step FROM saga.history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) = 'await payment'
+                            """, binds: ["order:\(a):fulfilment", "order:\(b):fulfilment"]))[0].decode(Int.self, at: 0) == 2
             }
             #expect(bothWaiting)
             let merge = try Self.started(try await client.send(SagaRequest.StartMerge(orders: [a, b], reason: "ship together")))
@@ -146,8 +161,11 @@ import Testing
                 let picks = try JSONDecoder().decode([Pick].self, from: Data(list.output.utf8)).filter { $0.order == String(shipped) }
                 #expect(!picks.isEmpty, "\(list.output)")
                 let sent = try await system.erpctl(
-                    ["orders", "ship", "--order", String(shipped), "--shipment", "P-RET-\(warehouse)", "--carrier", "sf", "--tracking", "SF-\(warehouse)",
-                     "--warehouse", warehouse] + picks.flatMap { ["--line", "\($0.line):\($0.take)"] })
+                    [
+                        "orders", "ship", "--order", String(shipped), "--shipment", "P-RET-\(warehouse)", "--carrier", "sf", "--tracking",
+                        "SF-\(warehouse)",
+                        "--warehouse", warehouse,
+                    ] + picks.flatMap { ["--line", "\($0.line):\($0.take)"] })
                 #expect(sent.status == 0, "\(sent.output)")
             }
             let isShipped = try await eventually(within: 30) { try await Self.status(pool, order: shipped) == "shipped" }
@@ -156,11 +174,14 @@ import Testing
             #expect(delivered.status == .done, "\(delivered)")
             let completed = try await eventually(within: 30) { try await Self.status(pool, order: shipped) == "completed" }
             #expect(completed)
-            let ret = try Self.started(try await client.send(SagaRequest.StartReturn(
-                order: shipped, lines: [.init(line: 2, quantity: 1)], kind: .return, reason: "does not fit")))
+            let ret = try Self.started(
+                try await client.send(
+                    SagaRequest.StartReturn(
+                        order: shipped, lines: [.init(line: 2, quantity: 1)], kind: .return, reason: "does not fit")))
             var rma = ""
             let approved = try await eventually(within: 30) {
-                rma = try await pool.query(PostgresQuery(unsafeSQL: "SELECT rma FROM orders.returns WHERE order_id = $1", binds: [shipped])).first?
+                rma =
+                    try await pool.query(PostgresQuery(unsafeSQL: "SELECT rma FROM orders.returns WHERE order_id = $1", binds: [shipped])).first?
                     .decode(String.self, at: 0) ?? ""
                 return !rma.isEmpty
             }
@@ -169,8 +190,10 @@ import Testing
             let inspected = try await client.send(OrderCommand.InspectReturn(rma: rma, items: [.init(line: 2, quantity: 1, condition: .quarantine)]))
             #expect(inspected.status == .done, "\(inspected)")
             let atRefund = try await eventually(within: 30) {
-                try await pool.query(PostgresQuery(
-                    unsafeSQL: "SELECT step FROM saga.history WHERE saga_id = $1 ORDER BY seq DESC LIMIT 1", binds: [ret])).first?.decode(String.self, at: 0) == "refund"
+                try await pool.query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT step FROM saga.history WHERE saga_id = $1 ORDER BY seq DESC LIMIT 1", binds: [ret])
+                ).first?.decode(String.self, at: 0) == "refund"
             }
             #expect(atRefund, "the goods are back; the refund waits for finance")
             try await system.start("finance")
@@ -189,7 +212,8 @@ import Testing
             let steps = sagaShown.output.components(separatedBy: "\"step\": \"refund\"").count - 1
             #expect(sagaShown.status == 0 && steps >= 2 && sagaShown.output.contains("\"what\": \"completed\""), "\(sagaShown.output)")
             let listed = try await system.erpctl(["saga", "list", "--type", "return", "--json"])
-            #expect(listed.status == 0 && listed.output.contains(ret.uuidString.lowercased()) && listed.output.contains("completed"), "\(listed.output)")
+            #expect(
+                listed.status == 0 && listed.output.contains(ret.uuidString.lowercased()) && listed.output.contains("completed"), "\(listed.output)")
 
             let check = try await system.erpctl(["check"])
             #expect(check.status == 0, "erpctl check: \(check.output)")

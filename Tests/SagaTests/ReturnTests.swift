@@ -31,9 +31,13 @@ import Testing
         let saga = try #require(try outcome.result?.decode(SagaRequest.Started.self)).saga
         var rma = ""
         let approved = try await eventually {
-            rma = try await system.pool("saga").query(PostgresQuery(
-                unsafeSQL: "SELECT state->'data'->>'rma', state->'data'->'approved' IS NOT NULL AND state->'data'->'approved' <> 'null'::jsonb FROM \(system.schema("saga")).instances WHERE id = $1",
-                binds: [saga])).first.map { try $0.decode(Bool.self, at: 1) ? try $0.decode(String.self, at: 0) : "" } ?? ""
+            rma =
+                try await system.pool("saga").query(
+                    PostgresQuery(
+                        unsafeSQL:
+                            "SELECT state->'data'->>'rma', state->'data'->'approved' IS NOT NULL AND state->'data'->'approved' <> 'null'::jsonb FROM \(system.schema("saga")).instances WHERE id = $1",
+                        binds: [saga])
+                ).first.map { try $0.decode(Bool.self, at: 1) ? try $0.decode(String.self, at: 0) : "" } ?? ""
             if !rma.isEmpty { return true }
             return try await S.sagaStatus(system, saga) != "waiting"
         }
@@ -42,19 +46,25 @@ import Testing
     }
 
     static func creditNotes(_ system: SystemHarness, _ order: Int64) async throws -> [Int64] {
-        try await system.pool("finance").query(PostgresQuery(
-            unsafeSQL: "SELECT gross_minor FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'credit_note' ORDER BY number",
-            binds: [order])).map { try $0.decode(Int64.self, at: 0) }
+        try await system.pool("finance").query(
+            PostgresQuery(
+                unsafeSQL:
+                    "SELECT gross_minor FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'credit_note' ORDER BY number",
+                binds: [order])
+        ).map { try $0.decode(Int64.self, at: 0) }
     }
 
     static func onHand(_ system: SystemHarness, _ sku: String) async throws -> Int {
-        try await system.pool("inventory").query(PostgresQuery(
-            unsafeSQL: "SELECT sum(on_hand)::int FROM \(system.schema("inventory")).stock WHERE sku = $1", binds: [sku]))[0].decode(Int.self, at: 0)
+        try await system.pool("inventory").query(
+            PostgresQuery(
+                unsafeSQL: "SELECT sum(on_hand)::int FROM \(system.schema("inventory")).stock WHERE sku = $1", binds: [sku]))[0].decode(
+                Int.self, at: 0)
     }
 
     static func quarantined(_ system: SystemHarness, _ sku: String) async throws -> Int {
-        try await system.pool("inventory").query(PostgresQuery(
-            unsafeSQL: "SELECT coalesce(sum(quantity), 0)::int FROM \(system.schema("inventory")).quarantine WHERE sku = $1", binds: [sku]))[0]
+        try await system.pool("inventory").query(
+            PostgresQuery(
+                unsafeSQL: "SELECT coalesce(sum(quantity), 0)::int FROM \(system.schema("inventory")).quarantine WHERE sku = $1", binds: [sku]))[0]
             .decode(Int.self, at: 0)
     }
 
@@ -66,8 +76,9 @@ import Testing
             let (saga, rma) = try await Self.startReturn(system, order, [.init(line: 1, quantity: 1), .init(line: 2, quantity: 1)])
             let requested = try await S.order(system, order).status
             #expect(requested == "return_requested")
-            let inspected = try await system.client.send(OrderCommand.InspectReturn(
-                rma: rma, items: [.init(line: 1, quantity: 1, condition: .sellable), .init(line: 2, quantity: 1, condition: .quarantine)]))
+            let inspected = try await system.client.send(
+                OrderCommand.InspectReturn(
+                    rma: rma, items: [.init(line: 1, quantity: 1, condition: .sellable), .init(line: 2, quantity: 1, condition: .quarantine)]))
             #expect(inspected.status == .done, "\(inspected)")
             let completed = try await eventually { try await S.sagaStatus(system, saga) == "completed" }
             #expect(completed)
@@ -82,7 +93,8 @@ import Testing
             try await S.invariantsHold(system)
             // The rest comes back later: the order is returned.
             let (second, rest) = try await Self.startReturn(system, order, [.init(line: 1, quantity: 1)])
-            let received = try await system.client.send(OrderCommand.InspectReturn(rma: rest, items: [.init(line: 1, quantity: 1, condition: .sellable)]))
+            let received = try await system.client.send(
+                OrderCommand.InspectReturn(rma: rest, items: [.init(line: 1, quantity: 1, condition: .sellable)]))
             #expect(received.status == .done, "\(received)")
             let done = try await eventually { try await S.sagaStatus(system, second) == "completed" }
             #expect(done)
@@ -105,7 +117,8 @@ import Testing
             let notes = try await Self.creditNotes(system, order)
             #expect(notes == [-4_999])
             let (noRefund, rma) = try await Self.startReturn(system, order, [.init(line: 1, quantity: 2)], .returnWithoutRefund)
-            let received = try await system.client.send(OrderCommand.InspectReturn(rma: rma, items: [.init(line: 1, quantity: 2, condition: .sellable)]))
+            let received = try await system.client.send(
+                OrderCommand.InspectReturn(rma: rma, items: [.init(line: 1, quantity: 2, condition: .sellable)]))
             #expect(received.status == .done, "\(received)")
             let closed = try await eventually { try await S.sagaStatus(system, noRefund) == "completed" }
             #expect(closed)
@@ -125,32 +138,41 @@ import Testing
             let order = try await Self.completedOrder(system, "RET-P")
             let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
             for request in [
-                CanonicalReturn(shop: "main", externalId: "RET-P", returnId: "R-77", lines: [.init(sku: "TEE-RED-M", quantity: 1)], reason: "too big"),
+                CanonicalReturn(
+                    shop: "main", externalId: "RET-P", returnId: "R-77", lines: [.init(sku: "TEE-RED-M", quantity: 1)], reason: "too big"),
                 CanonicalReturn(shop: "main", externalId: "NO-SUCH", returnId: "R-78", lines: [.init(sku: "TEE-RED-M", quantity: 1)]),
                 CanonicalReturn(shop: "main", externalId: "RET-P", returnId: "R-79", lines: [.init(sku: "CAP-BLUE", quantity: 2)]),
             ] {
-                _ = try await publisher.publish(AMQPMessage(
-                    exchange: system.commands, routingKey: "platform.web.return.requested", body: try MessageCoding.encoder().encode(request),
-                    properties: AMQPProperties(contentType: "application/json", persistent: true)))
+                _ = try await publisher.publish(
+                    AMQPMessage(
+                        exchange: system.commands, routingKey: "platform.web.return.requested", body: try MessageCoding.encoder().encode(request),
+                        properties: AMQPProperties(contentType: "application/json", persistent: true)))
             }
             await publisher.close()
             let quarantined = try await eventually {
-                try await system.pool("orders").query(PostgresQuery(
-                    unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).quarantine"))[0].decode(Int.self, at: 0) == 2
+                try await system.pool("orders").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).quarantine"))[0].decode(Int.self, at: 0) == 2
             }
             #expect(quarantined)
-            let reasons = try await system.pool("orders").query(PostgresQuery(
-                unsafeSQL: "SELECT code || ': ' || reason FROM \(system.schema("orders")).quarantine ORDER BY id")).map { try $0.decode(String.self, at: 0) }
+            let reasons = try await system.pool("orders").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT code || ': ' || reason FROM \(system.schema("orders")).quarantine ORDER BY id")
+            ).map { try $0.decode(String.self, at: 0) }
             #expect(reasons == ["unknown-order: no order NO-SUCH of web/main", "unknown-line: order RET-P has 1 units of CAP-BLUE, not 2"])
             var approved = false
             let started = try await eventually {
-                approved = try await system.pool("orders").query(PostgresQuery(
-                    unsafeSQL: "SELECT 1 FROM \(system.schema("orders")).returns WHERE rma = 'RMA-web-R-77'")).first != nil
+                approved =
+                    try await system.pool("orders").query(
+                        PostgresQuery(
+                            unsafeSQL: "SELECT 1 FROM \(system.schema("orders")).returns WHERE rma = 'RMA-web-R-77'")
+                    ).first != nil
                 return approved
             }
             #expect(started, "the coordinator started the return under the platform's id")
-            let received = try await system.client.send(OrderCommand.InspectReturn(
-                rma: "RMA-web-R-77", items: [.init(line: 1, quantity: 1, condition: .sellable)]))
+            let received = try await system.client.send(
+                OrderCommand.InspectReturn(
+                    rma: "RMA-web-R-77", items: [.init(line: 1, quantity: 1, condition: .sellable)]))
             #expect(received.status == .done, "\(received)")
             let done = try await eventually { try await S.order(system, order).status == "partially_returned" }
             #expect(done)
@@ -176,18 +198,22 @@ import Testing
                 let outcome = try await system.client.send(inspection)
                 #expect(outcome.status == .refused && outcome.code == code, "\(inspection): \(outcome)")
             }
-            let again = try await system.client.send(OrderCommand.RequestReturn(
-                order: order, rma: rma, lines: [.init(line: 1, quantity: 1)], kind: .return, reason: "again"))
+            let again = try await system.client.send(
+                OrderCommand.RequestReturn(
+                    order: order, rma: rma, lines: [.init(line: 1, quantity: 1)], kind: .return, reason: "again"))
             #expect(again.code == "not-returnable", "the order is return_requested meanwhile: \(again)")
             // Inventory takes back no more than the order was issued, and each return once.
-            let tooMany = try await system.client.send(InventoryCommand.ReturnOrderStock(
-                order: String(order), reference: "RMA-X", items: [.init(sku: "TEE-RED-M", quantity: 3, condition: .sellable)]))
+            let tooMany = try await system.client.send(
+                InventoryCommand.ReturnOrderStock(
+                    order: String(order), reference: "RMA-X", items: [.init(sku: "TEE-RED-M", quantity: 3, condition: .sellable)]))
             #expect(tooMany.code == "not-issued", "\(tooMany)")
-            let once = try await system.client.send(InventoryCommand.ReturnOrderStock(
-                order: String(order), reference: "RMA-Y", items: [.init(sku: "TEE-RED-M", quantity: 1, condition: .sellable)]))
+            let once = try await system.client.send(
+                InventoryCommand.ReturnOrderStock(
+                    order: String(order), reference: "RMA-Y", items: [.init(sku: "TEE-RED-M", quantity: 1, condition: .sellable)]))
             #expect(once.status == .done, "\(once)")
-            let twice = try await system.client.send(InventoryCommand.ReturnOrderStock(
-                order: String(order), reference: "RMA-Y", items: [.init(sku: "TEE-RED-M", quantity: 1, condition: .sellable)]))
+            let twice = try await system.client.send(
+                InventoryCommand.ReturnOrderStock(
+                    order: String(order), reference: "RMA-Y", items: [.init(sku: "TEE-RED-M", quantity: 1, condition: .sellable)]))
             #expect(twice.code == "already-returned", "\(twice)")
         }
     }
@@ -199,8 +225,10 @@ import Testing
             let (saga, _) = try await Self.startReturn(system, order, [.init(line: 1, quantity: 3)])
             let rejected = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
             #expect(rejected)
-            let reason = try await system.pool("saga").query(PostgresQuery(
-                unsafeSQL: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0].decode(String.self, at: 0)
+            let reason = try await system.pool("saga").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0].decode(
+                    String.self, at: 0)
             #expect(reason.contains("3 to return, 2 shipped"), "\(reason)")
             let status = try await S.order(system, order).status
             #expect(status == "completed")
@@ -211,19 +239,26 @@ import Testing
         try await FulfilmentTests.withSystem { system async throws in
             try await S.stock(system)
             let order = try await Self.completedOrder(system, "RET-6")
-            try await S.publish(system, CatalogEvent.SKUChanged(
-                code: "CAP-BLUE", product: "CAP-BLUE", title: "Cap", options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true,
-                returnable: false))
+            try await S.publish(
+                system,
+                CatalogEvent.SKUChanged(
+                    code: "CAP-BLUE", product: "CAP-BLUE", title: "Cap", options: [:], barcode: nil, price: nil, taxCategory: "standard",
+                    active: true,
+                    returnable: false))
             let copied = try await eventually {
-                try await system.pool("orders").query(PostgresQuery(
-                    unsafeSQL: "SELECT returnable FROM \(system.schema("orders")).skus WHERE code = 'CAP-BLUE'"))[0].decode(Bool.self, at: 0) == false
+                try await system.pool("orders").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT returnable FROM \(system.schema("orders")).skus WHERE code = 'CAP-BLUE'"))[0].decode(Bool.self, at: 0)
+                    == false
             }
             #expect(copied)
             let (saga, _) = try await Self.startReturn(system, order, [.init(line: 2, quantity: 1)])
             let rejected = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
             #expect(rejected)
-            let reason = try await system.pool("saga").query(PostgresQuery(
-                unsafeSQL: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0].decode(String.self, at: 0)
+            let reason = try await system.pool("saga").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT state->'failure'->>'reason' FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga]))[0].decode(
+                    String.self, at: 0)
             #expect(reason.contains("final sale"), "\(reason)")
         }
     }
@@ -251,13 +286,17 @@ import Testing
         switch step {
         case .approve: inject["orders"] = { $0.injectRefusal(OrderCommand.RequestReturn.self, when: { refuse.value }) }
         case .restock: inject["inventory"] = { $0.injectRefusal(InventoryCommand.ReturnOrderStock.self, when: { refuse.value }) }
-        case .refund: inject["finance"] = { $0.injectRefusal(FinanceCommand.RecordRefund.self, code: "bank-down", reason: "the bank is down", when: { refuse.value }) }
+        case .refund:
+            inject["finance"] = {
+                $0.injectRefusal(FinanceCommand.RecordRefund.self, code: "bank-down", reason: "the bank is down", when: { refuse.value })
+            }
         case .close: inject["orders"] = { $0.injectRefusal(OrderCommand.CompleteReturn.self, when: { refuse.value }) }
         }
         try await FulfilmentTests.withSystem(inject: inject) { system async throws in
             try await S.stock(system)
             let order = try await Self.completedOrder(system, "RET-F-\(step.rawValue)")
-            let outcome = try await system.client.send(SagaRequest.StartReturn(order: order, lines: [.init(line: 2, quantity: 1)], kind: .return, reason: "x"))
+            let outcome = try await system.client.send(
+                SagaRequest.StartReturn(order: order, lines: [.init(line: 2, quantity: 1)], kind: .return, reason: "x"))
             let saga = try #require(try outcome.result?.decode(SagaRequest.Started.self)).saga
             if step == .approve {
                 let rejected = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
@@ -269,12 +308,16 @@ import Testing
             }
             var rma = ""
             let approved = try await eventually {
-                rma = try await system.pool("orders").query(PostgresQuery(
-                    unsafeSQL: "SELECT rma FROM \(system.schema("orders")).returns WHERE order_id = $1", binds: [order])).first?.decode(String.self, at: 0) ?? ""
+                rma =
+                    try await system.pool("orders").query(
+                        PostgresQuery(
+                            unsafeSQL: "SELECT rma FROM \(system.schema("orders")).returns WHERE order_id = $1", binds: [order])
+                    ).first?.decode(String.self, at: 0) ?? ""
                 return !rma.isEmpty
             }
             #expect(approved)
-            let received = try await system.client.send(OrderCommand.InspectReturn(rma: rma, items: [.init(line: 2, quantity: 1, condition: .sellable)]))
+            let received = try await system.client.send(
+                OrderCommand.InspectReturn(rma: rma, items: [.init(line: 2, quantity: 1, condition: .sellable)]))
             #expect(received.status == .done, "\(received)")
             let stuck = try await eventually { try await S.sagaStatus(system, saga) == "stuck" }
             #expect(stuck, "the goods are back: nothing is undone, a person looks")

@@ -6,8 +6,9 @@ import Testing
 
 struct SagaStateCacheTests {
     struct Data: Codable, Sendable, Equatable { var note: String }
-    static let engine = SagaEngine(SagaDefinition<Data>(
-        type: "test", steps: [SagaStep("wait", timeout: .seconds(60), action: { _ in nil }, awaiting: .delay)], onFailure: { _, _ in [] }))
+    static let engine = SagaEngine(
+        SagaDefinition<Data>(
+            type: "test", steps: [SagaStep("wait", timeout: .seconds(60), action: { _ in nil }, awaiting: .delay)], onFailure: { _, _ in [] }))
 
     @Test func aStateIsFoundOnlyAtTheVersionItWasWrittenAndAFinishedOneLeaves() throws {
         let cache = SagaStateCache(capacity: 2)

@@ -13,10 +13,13 @@ import Testing
     struct Data: Codable, Sendable, Equatable { var order: Int; var note: String }
     struct Go: Message, Equatable { static let type: MessageType = "test.go.v1"; let order: Int }
 
-    static let engine = SagaEngine(SagaDefinition<Data>(type: "test", steps: [
-        SagaStep("one", action: { try SagaCommand(Go(order: $0.order)) }),
-        SagaStep("two", action: { try SagaCommand(Go(order: $0.order)) }),
-    ], onFailure: { _, _ in [] }))
+    static let engine = SagaEngine(
+        SagaDefinition<Data>(
+            type: "test",
+            steps: [
+                SagaStep("one", action: { try SagaCommand(Go(order: $0.order)) }),
+                SagaStep("two", action: { try SagaCommand(Go(order: $0.order)) }),
+            ], onFailure: { _, _ in [] }))
 
     func withStore(_ body: (PostgresPool, SagaStore) async throws -> Void) async throws {
         let pool = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 2)
@@ -46,10 +49,12 @@ import Testing
             #expect(loaded.history.isEmpty)
             let (next, _) = try Self.engine.handle(reply(to: loaded), state: loaded, now: Date())
             try await pool.withTransaction { tx in try await store.save(next, dataChanged: false, in: tx) }
-            let stored = try await pool.query(PostgresQuery(unsafeSQL: """
-                SELECT (SELECT count(*)::int FROM \(store.schema).history WHERE saga_id = i.id), state->'data'->>'note', version
-                FROM \(store.schema).instances i WHERE id = $1
-                """, binds: [started.id]))[0]
+            let stored = try await pool.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT (SELECT count(*)::int FROM \(store.schema).history WHERE saga_id = i.id), state->'data'->>'note', version
+                        FROM \(store.schema).instances i WHERE id = $1
+                        """, binds: [started.id]))[0]
             #expect(try stored.decode(Int.self, at: 0) == started.history.count + next.history.count)
             #expect(try stored.decode(String.self, at: 1) == "first")
             #expect(try stored.decode(Int.self, at: 2) == next.version)
@@ -101,18 +106,23 @@ extension SagaStoreTests {
                 _ = try await store.insert(issuing, key: "order:2:fulfilment", in: tx)
             }
             try await PostgresMigrator(schema: schema, migrations: SagaMigrations.all).migrate(pool)
-            let rows = try await pool.query(PostgresQuery(unsafeSQL: """
-                SELECT key, step, request_id IS NULL, deadline > now() + interval '47 hours', state::text FROM \(schema).instances ORDER BY key
-                """))
+            let rows = try await pool.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT key, step, request_id IS NULL, deadline > now() + interval '47 hours', state::text FROM \(schema).instances ORDER BY key
+                        """))
             let steps = try rows.map { try $0.decode(Int.self, at: 1) }
             #expect(steps == [7, 4], "await delivery is step 7 now; the issue caught in flight waits for its shipment")
             #expect(try rows[1].decode(Bool.self, at: 2) && rows[1].decode(Bool.self, at: 3), "no request out, a new ship-by deadline")
-            let moved = try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: Foundation.Data(try rows[0].decode(String.self, at: 4).utf8))
+            let moved = try MessageCoding.decoder().decode(
+                SagaState<Fulfilment.Data>.self, from: Foundation.Data(try rows[0].decode(String.self, at: 4).utf8))
             #expect(moved.step == 7)
             let delivered = try JSONSerialization.data(withJSONObject: ["order": 1, "to": "delivered"])
-            let (next, actions) = try engine.handle(.event(type: OrderEvent.StatusChanged.type, body: SagaPayload(json: delivered)), state: moved, now: Date())
+            let (next, actions) = try engine.handle(
+                .event(type: OrderEvent.StatusChanged.type, body: SagaPayload(json: delivered)), state: moved, now: Date())
             #expect(next.step == 9 && actions.count == 1, "the delivery scan moves it on to complete the order")
-            let waiting = try MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: Foundation.Data(try rows[1].decode(String.self, at: 4).utf8))
+            let waiting = try MessageCoding.decoder().decode(
+                SagaState<Fulfilment.Data>.self, from: Foundation.Data(try rows[1].decode(String.self, at: 4).utf8))
             #expect(waiting.step == 4 && waiting.requestID == nil)
         } catch { failure = error }
         _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))

@@ -25,12 +25,15 @@ import Testing
             #expect(added.status == .done, "\(added)")
         }
         for (sku, warehouse) in [("TEE-RED-M", "SH"), ("CAP-BLUE", "BJ")] {
-            let received = try await system.client.send(InventoryCommand.Receive(
-                sku: sku, warehouse: warehouse, lot: "L1", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 10,
-                purchaseReference: "PO-\(sku)"))
+            let received = try await system.client.send(
+                InventoryCommand.Receive(
+                    sku: sku, warehouse: warehouse, lot: "L1", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 10,
+                    purchaseReference: "PO-\(sku)"))
             #expect(received.status == .done, "\(received)")
-            try await Self.publish(system, CatalogEvent.SKUChanged(
-                code: sku, product: sku, title: sku, options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true))
+            try await Self.publish(
+                system,
+                CatalogEvent.SKUChanged(
+                    code: sku, product: sku, title: sku, options: [:], barcode: nil, price: nil, taxCategory: "standard", active: true))
         }
         let copied = try await eventually {
             try await system.pool("orders").query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(system.schema("orders")).skus"))[0]
@@ -52,12 +55,15 @@ import Testing
             platform: "web", shop: "main", externalId: externalID, placedAt: "2026-11-28T10:15:00Z", currency: "CNY",
             customer: .init(name: "张三", email: "z@example.com"),
             shippingAddress: .init(country: "CN", province: "上海市", city: "上海市", line1: street),
-            lines: [.init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00", discount: "1.00"), .init(sku: "CAP-BLUE", quantity: 1, unitPrice: "49.99")],
+            lines: [
+                .init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00", discount: "1.00"), .init(sku: "CAP-BLUE", quantity: 1, unitPrice: "49.99"),
+            ],
             shippingFee: "10.01", payment: paid ? .init(status: "paid", method: "alipay", amount: "257.00") : .init(status: "pending"))
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(AMQPMessage(
-            exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
-            properties: AMQPProperties(contentType: "application/json", persistent: true)))
+        _ = try await publisher.publish(
+            AMQPMessage(
+                exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
+                properties: AMQPProperties(contentType: "application/json", persistent: true)))
         await publisher.close()
         // An unpaid order may move on at once (merged, on hold): it is enough that it exists.
         var id: Int64?
@@ -74,8 +80,9 @@ import Testing
     static func publish(_ system: System, _ sku: CatalogEvent.SKUChanged) async throws {
         let event = try Envelope(sku, source: "tests")
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(AMQPMessage(
-            exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties))
+        _ = try await publisher.publish(
+            AMQPMessage(
+                exchange: system.events, routingKey: CatalogEvent.SKUChanged.type.rawValue, body: event.payload, properties: event.amqpProperties))
         await publisher.close()
     }
 
@@ -85,9 +92,12 @@ import Testing
         let reserved = try await eventually { try await Self.reservations(system, of: id).count == 2 }
         #expect(reserved, "the fulfilment reserved the order in both warehouses")
         let waiting = try await eventually {
-            try await system.pool("saga").query(PostgresQuery(
-                unsafeSQL: "SELECT (SELECT step FROM \(system.schema("saga")).history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) FROM \(system.schema("saga")).instances i WHERE key = $1",
-                binds: ["order:\(id):fulfilment"])).first?.decode(String.self, at: 0) == "await payment"
+            try await system.pool("saga").query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT (SELECT step FROM \(system.schema("saga")).history WHERE saga_id = i.id ORDER BY seq DESC LIMIT 1) FROM \(system.schema("saga")).instances i WHERE key = $1",
+                    binds: ["order:\(id):fulfilment"])
+            ).first?.decode(String.self, at: 0) == "await payment"
         }
         #expect(waiting, "and waits for its payment")
         let invoiced = try await eventually { try await Self.invoices(system, of: id) == ["issued"] }
@@ -96,35 +106,46 @@ import Testing
     }
 
     static func reservations(_ system: System, of order: Int64) async throws -> [String] {
-        try await system.pool("inventory").query(PostgresQuery(unsafeSQL: """
-            SELECT line || ':' || warehouse || ':' || quantity FROM \(system.schema("inventory")).reservations WHERE order_id = $1 ORDER BY line, warehouse
-            """, binds: [String(order)])).map { try $0.decode(String.self, at: 0) }
+        try await system.pool("inventory").query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT line || ':' || warehouse || ':' || quantity FROM \(system.schema("inventory")).reservations WHERE order_id = $1 ORDER BY line, warehouse
+                    """, binds: [String(order)])
+        ).map { try $0.decode(String.self, at: 0) }
     }
 
     static func invoices(_ system: System, of order: Int64) async throws -> [String] {
-        try await system.pool("finance").query(PostgresQuery(
-            unsafeSQL: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'invoice' ORDER BY number",
-            binds: [order])).map { try $0.decode(String.self, at: 0) }
+        try await system.pool("finance").query(
+            PostgresQuery(
+                unsafeSQL: "SELECT status FROM \(system.schema("finance")).invoices WHERE order_id = $1 AND kind = 'invoice' ORDER BY number",
+                binds: [order])
+        ).map { try $0.decode(String.self, at: 0) }
     }
 
     static func children(_ system: System, of order: Int64) async throws -> [(id: Int64, status: String, total: Int64)] {
-        try await system.pool("orders").query(PostgresQuery(
-            unsafeSQL: "SELECT id, status, total_minor FROM \(system.schema("orders")).orders WHERE parent_id = $1 ORDER BY id", binds: [order])).map {
-                (try $0.decode(Int64.self, at: 0), try $0.decode(String.self, at: 1), try $0.decode(Int64.self, at: 2))
-            }
+        try await system.pool("orders").query(
+            PostgresQuery(
+                unsafeSQL: "SELECT id, status, total_minor FROM \(system.schema("orders")).orders WHERE parent_id = $1 ORDER BY id", binds: [order])
+        ).map {
+            (try $0.decode(Int64.self, at: 0), try $0.decode(String.self, at: 1), try $0.decode(Int64.self, at: 2))
+        }
     }
 
     static func order(_ system: System, _ id: Int64) async throws -> (status: String, total: Int64, lines: String) {
-        let row = try await system.pool("orders").query(PostgresQuery(unsafeSQL: """
-            SELECT o.status, o.total_minor, string_agg(l.line || 'x' || l.quantity || '=' || l.total_minor, ' ' ORDER BY l.line)
-            FROM \(system.schema("orders")).orders o JOIN \(system.schema("orders")).order_lines l ON l.order_id = o.id WHERE o.id = $1 GROUP BY o.id
-            """, binds: [id]))[0]
+        let row = try await system.pool("orders").query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT o.status, o.total_minor, string_agg(l.line || 'x' || l.quantity || '=' || l.total_minor, ' ' ORDER BY l.line)
+                    FROM \(system.schema("orders")).orders o JOIN \(system.schema("orders")).order_lines l ON l.order_id = o.id WHERE o.id = $1 GROUP BY o.id
+                    """, binds: [id]))[0]
         return (try row.decode(String.self, at: 0), try row.decode(Int64.self, at: 1), try row.decode(String.self, at: 2))
     }
 
     static func sagaStatus(_ system: System, _ id: UUID) async throws -> String? {
-        try await system.pool("saga").query(PostgresQuery(
-            unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances WHERE id = $1", binds: [id])).first?.decode(String.self, at: 0)
+        try await system.pool("saga").query(
+            PostgresQuery(
+                unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances WHERE id = $1", binds: [id])
+        ).first?.decode(String.self, at: 0)
     }
 
     static func split(_ system: System, _ request: SagaRequest.StartSplit) async throws -> UUID {
@@ -187,19 +208,24 @@ import Testing
                 let invoice = try await Self.invoices(system, of: child.id)
                 #expect(invoice == ["issued"], "child \(child.id) is invoiced")
             }
-            let gross = try await system.pool("finance").query(PostgresQuery(unsafeSQL: """
-                SELECT sum(gross_minor) FILTER (WHERE order_id = $1)::bigint, sum(gross_minor) FILTER (WHERE order_id <> $1 AND status = 'issued')::bigint,
-                       sum(tax_minor) FILTER (WHERE order_id = $1)::bigint, sum(tax_minor) FILTER (WHERE order_id <> $1 AND status = 'issued')::bigint
-                FROM \(system.schema("finance")).invoices WHERE kind = 'invoice'
-                """, binds: [parent]))[0]
+            let gross = try await system.pool("finance").query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT sum(gross_minor) FILTER (WHERE order_id = $1)::bigint, sum(gross_minor) FILTER (WHERE order_id <> $1 AND status = 'issued')::bigint,
+                               sum(tax_minor) FILTER (WHERE order_id = $1)::bigint, sum(tax_minor) FILTER (WHERE order_id <> $1 AND status = 'issued')::bigint
+                        FROM \(system.schema("finance")).invoices WHERE kind = 'invoice'
+                        """, binds: [parent]))[0]
             #expect(try gross.decode(Int64.self, at: 0) == gross.decode(Int64.self, at: 1), "the children's invoices sum to the parent's")
             #expect(try gross.decode(Int64.self, at: 2) == gross.decode(Int64.self, at: 3), "and so does their VAT")
-            let parentFulfilment = try await system.pool("saga").query(PostgresQuery(
-                unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances WHERE key = $1", binds: ["order:\(parent):fulfilment"]))[0].decode(String.self, at: 0)
+            let parentFulfilment = try await system.pool("saga").query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT status FROM \(system.schema("saga")).instances WHERE key = $1", binds: ["order:\(parent):fulfilment"]))[0]
+                .decode(String.self, at: 0)
             #expect(parentFulfilment == "superseded")
             for child in children {
-                let paid = try await system.client.send(FinanceCommand.RecordPayment(
-                    order: child.id, amount: Money(minorUnits: child.total, currency: .cny), method: "bank", reference: "PAY-\(child.id)"))
+                let paid = try await system.client.send(
+                    FinanceCommand.RecordPayment(
+                        order: child.id, amount: Money(minorUnits: child.total, currency: .cny), method: "bank", reference: "PAY-\(child.id)"))
                 #expect(paid.status == .done, "\(paid)")
             }
             for (index, child) in children.enumerated() {
@@ -230,14 +256,16 @@ import Testing
                 #expect(outcome.status == .refused && outcome.code == code, "\(request): \(outcome)")
             }
             // Orders, inventory and finance refuse what breaks their rules.
-            let moved = try await system.client.send(InventoryCommand.MoveReservations(moves: [
-                .init(from: String(order), fromLine: 1, to: "elsewhere", toLine: 1, quantity: 99),
-            ]))
+            let moved = try await system.client.send(
+                InventoryCommand.MoveReservations(moves: [
+                    .init(from: String(order), fromLine: 1, to: "elsewhere", toLine: 1, quantity: 99)
+                ]))
             #expect(moved.code == "not-reserved", "\(moved)")
             let reinvoiced = try await system.client.send(FinanceCommand.Reinvoice(from: [999_999], to: [], origins: [], reason: "x"))
             #expect(reinvoiced.code == "validation", "\(reinvoiced)")
-            let noInvoice = try await system.client.send(FinanceCommand.Reinvoice(
-                from: [999_999], to: [try await Self.snapshot(system, order)], origins: [], reason: "x"))
+            let noInvoice = try await system.client.send(
+                FinanceCommand.Reinvoice(
+                    from: [999_999], to: [try await Self.snapshot(system, order)], origins: [], reason: "x"))
             #expect(noInvoice.code == "unknown-invoice", "\(noInvoice)")
         }
     }
@@ -266,7 +294,8 @@ import Testing
             let parent = try await Self.placeReserved(system, "SPLIT-F-\(step.rawValue)")
             let before = try await Self.order(system, parent)
             let heldBefore = try await Self.reservations(system, of: parent)
-            let saga = try await Self.split(system, .init(order: parent, parts: [[.init(line: 1, quantity: 1)]], byWarehouse: false, reason: "pre-sale"))
+            let saga = try await Self.split(
+                system, .init(order: parent, parts: [[.init(line: 1, quantity: 1)]], byWarehouse: false, reason: "pre-sale"))
             let compensated = try await eventually { try await Self.sagaStatus(system, saga) == "compensated" }
             #expect(compensated, "the split failed at \(step) and was undone")
             let after = try await Self.order(system, parent)
@@ -284,8 +313,9 @@ import Testing
             #expect(invoice == ["issued"])
             try await Self.invariantsHold(system)
             // The parent's own fulfilment goes on: paid, it ships.
-            let paid = try await system.client.send(FinanceCommand.RecordPayment(
-                order: parent, amount: Money(minorUnits: before.total, currency: .cny), method: "bank", reference: "PAY-\(parent)"))
+            let paid = try await system.client.send(
+                FinanceCommand.RecordPayment(
+                    order: parent, amount: Money(minorUnits: before.total, currency: .cny), method: "bank", reference: "PAY-\(parent)"))
             #expect(paid.status == .done, "\(paid)")
             let shipped = try await FulfilmentTests.waitFor(system, "SPLIT-F-\(step.rawValue)", status: "shipped")
             #expect(shipped == parent)
@@ -300,7 +330,8 @@ import Testing
         ]) { system async throws in
             try await Self.stock(system)
             let parent = try await Self.placeReserved(system, "SPLIT-STUCK")
-            let saga = try await Self.split(system, .init(order: parent, parts: [[.init(line: 2, quantity: 1)]], byWarehouse: false, reason: "pre-sale"))
+            let saga = try await Self.split(
+                system, .init(order: parent, parts: [[.init(line: 2, quantity: 1)]], byWarehouse: false, reason: "pre-sale"))
             let stuck = try await eventually { try await Self.sagaStatus(system, saga) == "stuck" }
             #expect(stuck, "undoing the split was refused: a person must look")
             let parentStuck = try await Self.order(system, parent)
@@ -331,7 +362,8 @@ import Testing
             try await Self.stock(system)
             // A split, a merge and a return run to their end first.
             let parent = try await Self.placeReserved(system, "SPLIT-R")
-            let saga = try await Self.split(system, .init(order: parent, parts: [[.init(line: 2, quantity: 1)]], byWarehouse: false, reason: "pre-sale"))
+            let saga = try await Self.split(
+                system, .init(order: parent, parts: [[.init(line: 2, quantity: 1)]], byWarehouse: false, reason: "pre-sale"))
             let completed = try await eventually { try await Self.sagaStatus(system, saga) == "completed" }
             #expect(completed)
             let a = try await Self.placeReserved(system, "MERGE-R1"), b = try await Self.placeReserved(system, "MERGE-R2")
@@ -340,28 +372,42 @@ import Testing
             #expect(merged)
             let returned = try await ReturnTests.completedOrder(system, "RETURN-R")
             let (ret, rma) = try await ReturnTests.startReturn(system, returned, [.init(line: 2, quantity: 1)])
-            let inspected = try await system.client.send(OrderCommand.InspectReturn(rma: rma, items: [.init(line: 2, quantity: 1, condition: .sellable)]))
+            let inspected = try await system.client.send(
+                OrderCommand.InspectReturn(rma: rma, items: [.init(line: 2, quantity: 1, condition: .sellable)]))
             #expect(inspected.status == .done, "\(inspected)")
             let closed = try await eventually { try await Self.sagaStatus(system, ret) == "completed" }
             #expect(closed)
             let settled = try await eventually {
-                try await system.pool("saga").query(PostgresQuery(
-                    unsafeSQL: "SELECT count(*)::int FROM \(system.schema("saga")).instances WHERE status = 'waiting' AND request_id IS NOT NULL"))[0]
-                    .decode(Int.self, at: 0) == 0
+                try await system.pool("saga").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT count(*)::int FROM \(system.schema("saga")).instances WHERE status = 'waiting' AND request_id IS NOT NULL")
+                )[0]
+                .decode(Int.self, at: 0) == 0
             }
             #expect(settled, "every saga waits for an event, none for a reply")
             func snapshot() async throws -> [String] {
-                let sagas = try await system.pool("saga").query(PostgresQuery(
-                    unsafeSQL: "SELECT id::text || ':' || status || ':' || version FROM \(system.schema("saga")).instances ORDER BY id"))
-                    .map { try $0.decode(String.self, at: 0) }
-                let orders = try await system.pool("orders").query(PostgresQuery(
-                    unsafeSQL: "SELECT id || ':' || status FROM \(system.schema("orders")).orders ORDER BY id")).map { try $0.decode(String.self, at: 0) }
-                let stock = try await system.pool("inventory").query(PostgresQuery(
-                    unsafeSQL: "SELECT sku || ':' || warehouse || ':' || on_hand || ':' || reserved FROM \(system.schema("inventory")).stock ORDER BY sku, warehouse"))
-                    .map { try $0.decode(String.self, at: 0) }
-                let money = try await system.pool("finance").query(PostgresQuery(
-                    unsafeSQL: "SELECT count(*)::text || ':' || coalesce(sum(debit_minor), 0)::text FROM \(system.schema("finance")).journal_lines"))
-                    .map { try $0.decode(String.self, at: 0) }
+                let sagas = try await system.pool("saga").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT id::text || ':' || status || ':' || version FROM \(system.schema("saga")).instances ORDER BY id")
+                )
+                .map { try $0.decode(String.self, at: 0) }
+                let orders = try await system.pool("orders").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT id || ':' || status FROM \(system.schema("orders")).orders ORDER BY id")
+                ).map { try $0.decode(String.self, at: 0) }
+                let stock = try await system.pool("inventory").query(
+                    PostgresQuery(
+                        unsafeSQL:
+                            "SELECT sku || ':' || warehouse || ':' || on_hand || ':' || reserved FROM \(system.schema("inventory")).stock ORDER BY sku, warehouse"
+                    )
+                )
+                .map { try $0.decode(String.self, at: 0) }
+                let money = try await system.pool("finance").query(
+                    PostgresQuery(
+                        unsafeSQL:
+                            "SELECT count(*)::text || ':' || coalesce(sum(debit_minor), 0)::text FROM \(system.schema("finance")).journal_lines")
+                )
+                .map { try $0.decode(String.self, at: 0) }
                 return sagas + orders + stock + money
             }
             let before = try await snapshot()
@@ -373,8 +419,9 @@ import Testing
             await consumer.close()
             let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
             for delivery in replies.reversed() + replies {
-                _ = try await publisher.publish(AMQPMessage(
-                    exchange: Exchanges.replies, routingKey: replyKey, body: delivery.body, properties: delivery.properties))
+                _ = try await publisher.publish(
+                    AMQPMessage(
+                        exchange: Exchanges.replies, routingKey: replyKey, body: delivery.body, properties: delivery.properties))
             }
             await publisher.close()
             // Nothing to wait for if nothing changes: give the coordinator time to take them all.

@@ -16,11 +16,12 @@ import Testing
     }
 
     @Test func variablesOverrideTheDefaults() throws {
-        let environment = try ServiceEnvironment(environment: [
-            "ERP_HTTP_PORT": "9000", "ERP_LOG_LEVEL": "DEBUG", "ERP_LOG_FORMAT": "text", "ERP_DB_POOL_SIZE": "8",
-            "ERP_CONSUMER_BATCH_SIZE": "50", "ERP_CONSUMER_PREFETCH": "500", "ERP_OUTBOX_BATCH_SIZE": "100",
-            "ERP_DATABASE_URL": "postgres://u:p@db:5432/erp", "ERP_AMQP_URL": "amqp://u:p@mq:5672/erp",
-        ], defaultHTTPPort: 8081)
+        let environment = try ServiceEnvironment(
+            environment: [
+                "ERP_HTTP_PORT": "9000", "ERP_LOG_LEVEL": "DEBUG", "ERP_LOG_FORMAT": "text", "ERP_DB_POOL_SIZE": "8",
+                "ERP_CONSUMER_BATCH_SIZE": "50", "ERP_CONSUMER_PREFETCH": "500", "ERP_OUTBOX_BATCH_SIZE": "100",
+                "ERP_DATABASE_URL": "postgres://u:p@db:5432/erp", "ERP_AMQP_URL": "amqp://u:p@mq:5672/erp",
+            ], defaultHTTPPort: 8081)
         #expect(environment.httpPort == 9000)
         #expect(environment.logLevel == .debug)
         #expect(environment.logFormat == .text)

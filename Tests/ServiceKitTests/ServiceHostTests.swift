@@ -11,7 +11,7 @@ import ServiceLifecycleTestKit
 import TestSupport
 import Testing
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 @Suite(.timeLimit(.minutes(2))) struct ServiceHostTests {
@@ -48,8 +48,9 @@ import FoundationNetworking
 
                 let publisher = try await AMQPPublisher.connect(Self.environment.broker)
                 let envelope = try Envelope(Tally.Add(key: "k", amount: 5), source: "tests")
-                _ = try await publisher.publish(AMQPMessage(
-                    exchange: "", routingKey: "\(name).commands", body: envelope.payload, properties: envelope.amqpProperties))
+                _ = try await publisher.publish(
+                    AMQPMessage(
+                        exchange: "", routingKey: "\(name).commands", body: envelope.payload, properties: envelope.amqpProperties))
                 await publisher.close()
                 var total: Int?
                 for _ in 0..<200 where total == nil {

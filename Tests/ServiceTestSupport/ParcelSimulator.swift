@@ -16,7 +16,9 @@ public final class ParcelSimulator: Sendable {
     let task: Task<Void, Never>
 
     /// Starts consuming a queue of its own (`<tag>.parcels`) bound to `events`; publishes to `ingest`.
-    public static func start(broker: AMQPConfiguration, events: String, ingest: String, tag: String, deliver: Bool = false) async throws -> ParcelSimulator {
+    public static func start(broker: AMQPConfiguration, events: String, ingest: String, tag: String, deliver: Bool = false) async throws
+        -> ParcelSimulator
+    {
         let queue = "\(tag).parcels"
         let admin = try await AMQPConnection.connect(broker)
         try await admin.declareQueue(queue, durable: false, autoDelete: false)
@@ -63,9 +65,11 @@ public final class ParcelSimulator: Sendable {
         case OrderEvent.Shipped.type:
             let shipped = try MessageCoding.decoder().decode(OrderEvent.Shipped.self, from: envelope.payload)
             let body = try json(["tracking_number": shipped.trackingNumber, "occurred_at": shippedAt, "description": "delivered (simulated)"])
-            return [AMQPMessage(
-                exchange: ingest, routingKey: "carrier.\(shipped.carrier).tracking.delivered", body: body,
-                properties: AMQPProperties(contentType: "application/json", persistent: true))]
+            return [
+                AMQPMessage(
+                    exchange: ingest, routingKey: "carrier.\(shipped.carrier).tracking.delivered", body: body,
+                    properties: AMQPProperties(contentType: "application/json", persistent: true))
+            ]
         default:
             return []
         }

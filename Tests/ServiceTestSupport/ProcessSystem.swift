@@ -28,13 +28,18 @@ public final class ProcessSystem: @unchecked Sendable {
         database.path = "/\(tag)"
         broker.percentEncodedPath = "/\(tag)"
         let system = ProcessSystem(tag: tag, databaseURL: database.string!, brokerURL: broker.string!)
-        try system.check(try await runProgramAsync("/usr/bin/env", [
-            "psql", system.databaseURL, "-q", "-v", "ON_ERROR_STOP=1", "-f", TestEnvironment.repo.appendingPathComponent("deploy/postgres/service-roles.sql").path,
-        ]), "creating the service schemas")
+        try system.check(
+            try await runProgramAsync(
+                "/usr/bin/env",
+                [
+                    "psql", system.databaseURL, "-q", "-v", "ON_ERROR_STOP=1", "-f",
+                    TestEnvironment.repo.appendingPathComponent("deploy/postgres/service-roles.sql").path,
+                ]), "creating the service schemas")
         try system.check(try await runProgramAsync(TestEnvironment.serversScript, ["rabbitmqctl", "add_vhost", tag]), "adding the virtual host")
         let user = broker.user ?? "guest"
         try system.check(
-            try await runProgramAsync(TestEnvironment.serversScript, ["rabbitmqctl", "set_permissions", "-p", tag, user, ".*", ".*", ".*"]), "permissions")
+            try await runProgramAsync(TestEnvironment.serversScript, ["rabbitmqctl", "set_permissions", "-p", tag, user, ".*", ".*", ".*"]),
+            "permissions")
         try system.check(try await system.erpctl(["topology", "declare"]), "declaring the topology")
         try system.check(try await system.erpctl(["migrate"]), "migrating")
         return system

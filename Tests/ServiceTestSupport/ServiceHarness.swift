@@ -60,14 +60,17 @@ public struct ServiceHarness: Sendable {
     /// The types of the messages the service has put in its outbox, oldest first (also
     /// those the relay has published and deleted since).
     public func outboxTypes() async throws -> [String] {
-        try await pool.query(PostgresQuery(unsafeSQL: "SELECT message_type FROM \(schema).outbox_log ORDER BY seq")).map { try $0.decode(String.self, at: 0) }
+        try await pool.query(PostgresQuery(unsafeSQL: "SELECT message_type FROM \(schema).outbox_log ORDER BY seq")).map {
+            try $0.decode(String.self, at: 0)
+        }
     }
 
     /// The relay deletes what it published: a trigger of the test's own keeps the type of
     /// every row written to the outbox, for ``outboxTypes()``.
     static func logOutbox(schema: String, pool: PostgresPool) async throws {
         _ = try await pool.withConnection { connection in
-            try await connection.executeScript("""
+            try await connection.executeScript(
+                """
                 CREATE TABLE \(schema).outbox_log (seq bigint PRIMARY KEY, message_type text NOT NULL);
                 CREATE FUNCTION \(schema).log_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN

@@ -8,6 +8,17 @@ cd "$repo"
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 command -v swift >/dev/null 2>&1 || { echo "test: swift is not installed (expected on PATH or in /opt/swift)" >&2; exit 1; }
 
+# The tree is formatted as .swift-format says (line length 150): a file that is not fails
+# here, before anything starts. `swift format --in-place --recursive .` fixes it.
+if [ $# -eq 0 ]; then
+  unformatted=$(git ls-files '*.swift' | xargs swift format lint --configuration .swift-format 2>&1 || true)
+  if [ -n "$unformatted" ]; then
+    echo "$unformatted" | head -20 >&2
+    echo "test: the files above are not formatted (swift format --in-place --configuration .swift-format FILE)" >&2
+    exit 1
+  fi
+fi
+
 eval "$("$repo/deploy/local/servers.sh" start)"
 export ERP_TEST_DATABASE_URL=${ERP_TEST_DATABASE_URL:-$ERP_DATABASE_URL}
 export ERP_TEST_AMQP_URL=${ERP_TEST_AMQP_URL:-$ERP_AMQP_URL}

@@ -163,7 +163,9 @@ struct CatalogCommands: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create or update products from a CSV or JSON file.",
-            discussion: "CSV columns: \(ProductFile.columns.joined(separator: ", ")) (header row; tags and images separated by |). A bad row is reported with its line number and the others are imported; with --atomic a single bad row refuses the whole file.")
+            discussion:
+                "CSV columns: \(ProductFile.columns.joined(separator: ", ")) (header row; tags and images separated by |). A bad row is reported with its line number and the others are imported; with --atomic a single bad row refuses the whole file."
+        )
         @OptionGroup var servers: ServerOptions
         @Argument(help: "FILE.csv or FILE.json.") var file: String
         @Flag(help: "All rows or none.") var atomic = false
@@ -185,7 +187,8 @@ struct CatalogCommands: AsyncParsableCommand {
                 throw ValidationError("cannot read \(file): \(error.localizedDescription)")
             }
             let parsed: ProductFile.Parsed
-            do { parsed = try ProductFile.parse(text, format: ProductFile.Format(path: file)!, defaultCurrency: try Currency(code: currency)) } catch {
+            do { parsed = try ProductFile.parse(text, format: ProductFile.Format(path: file)!, defaultCurrency: try Currency(code: currency)) } catch
+            {
                 throw ControlFailure(description: "\(file): \(error)")
             }
             if atomic && !parsed.problems.isEmpty {
@@ -193,7 +196,8 @@ struct CatalogCommands: AsyncParsableCommand {
                 throw ControlFailure(description: "\(file): \(parsed.problems.count) bad row(s); nothing was imported (--atomic)")
             }
             guard !parsed.rows.isEmpty else { throw ControlFailure(description: "\(file): no rows to import") }
-            let chunks = atomic
+            let chunks =
+                atomic
                 ? [parsed.rows]
                 : stride(from: 0, to: parsed.rows.count, by: chunk).map { Array(parsed.rows[$0..<min($0 + chunk, parsed.rows.count)]) }
             let broker = try servers.broker()
@@ -266,7 +270,9 @@ struct CatalogCommands: AsyncParsableCommand {
         @OptionGroup var report: InventoryCommands.ReportOptions
         @Option var product: String
         @Option(help: "Locale to show, e.g. zh-Hans-CN.") var locale = "en"
-        @Option(name: .customLong("fallback-locale"), help: "The shop's locale, in which products are written (default: $ERP_CATALOG_FALLBACK_LOCALE or en).")
+        @Option(
+            name: .customLong("fallback-locale"),
+            help: "The shop's locale, in which products are written (default: $ERP_CATALOG_FALLBACK_LOCALE or en).")
         var fallbackLocale = ProcessInfo.processInfo.environment["ERP_CATALOG_FALLBACK_LOCALE"] ?? "en"
 
         func validate() throws {
@@ -285,7 +291,9 @@ struct CatalogCommands: AsyncParsableCommand {
             } else {
                 print("\(shown.code) [\(shown.locale)] \(shown.title)\(shown.active ? "" : " (inactive)")")
                 if !shown.description.isEmpty { print(shown.description) }
-                print("category: \(shown.category ?? "-"); translations: \(shown.translations.isEmpty ? "none" : shown.translations.joined(separator: ", "))")
+                print(
+                    "category: \(shown.category ?? "-"); translations: \(shown.translations.isEmpty ? "none" : shown.translations.joined(separator: ", "))"
+                )
             }
         }
     }

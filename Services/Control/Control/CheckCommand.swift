@@ -30,9 +30,11 @@ struct CheckCommand: AsyncParsableCommand {
             }
             // A schema its service has not migrated to this version yet is named, not misread.
             func column(_ schema: String, _ table: String, _ column: String) async throws -> Bool {
-                try await pool.query(PostgresQuery(unsafeSQL: """
-                    SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3)
-                    """, binds: [schema, table, column]))[0].decode(Bool.self, at: 0)
+                try await pool.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3)
+                            """, binds: [schema, table, column]))[0].decode(Bool.self, at: 0)
             }
             let financeCurrent = try await column("finance", "journal_lines", "currency")
             let inventoryCurrent = try await column("inventory", "quarantine", "unit_cost_minor")
@@ -41,8 +43,9 @@ struct CheckCommand: AsyncParsableCommand {
                     InvariantResult(name: "2. money: \($0.name)", held: $0.held, violations: $0.violations)
                 }
             } else {
-                results.append(InvariantResult(
-                    name: "2. money (finance is not migrated to this version: run erpctl migrate)", held: true, violations: []))
+                results.append(
+                    InvariantResult(
+                        name: "2. money (finance is not migrated to this version: run erpctl migrate)", held: true, violations: []))
             }
             let cross = CrossServiceInvariants()
             if financeCurrent && inventoryCurrent {
@@ -51,7 +54,8 @@ struct CheckCommand: AsyncParsableCommand {
                 }
             }
             if try await pool.query("SELECT to_regclass('finance.invoices') IS NOT NULL AND to_regclass('orders.orders') IS NOT NULL")[0]
-                .decode(Bool.self, at: 0) {
+                .decode(Bool.self, at: 0)
+            {
                 results += try await cross.ordersInvoicedOnce(pool).map {
                     InvariantResult(name: "2. money: \($0.name)", held: $0.held, violations: $0.violations)
                 }
@@ -62,7 +66,8 @@ struct CheckCommand: AsyncParsableCommand {
                 results.append(InvariantResult(name: "3-4. orders (orders not migrated yet: nothing to check)", held: true, violations: []))
             }
             if try await pool.query("SELECT to_regclass('saga.backorders') IS NOT NULL AND to_regclass('orders.order_lines') IS NOT NULL")[0]
-                .decode(Bool.self, at: 0) {
+                .decode(Bool.self, at: 0)
+            {
                 results += try await cross.backordersMove(pool).map {
                     InvariantResult(name: "5. sagas: \($0.name)", held: $0.held, violations: $0.violations)
                 }
@@ -81,9 +86,10 @@ struct CheckCommand: AsyncParsableCommand {
             }
         }
         let broker = try report.servers.broker()
-        results.append(try await reporting("reading the parking queues") {
-            try await CrossServiceInvariants.parkedMessagesExplained(queues: DeadCommand.parkingQueues(nil), broker: broker)
-        })
+        results.append(
+            try await reporting("reading the parking queues") {
+                try await CrossServiceInvariants.parkedMessagesExplained(queues: DeadCommand.parkingQueues(nil), broker: broker)
+            })
         if report.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -23,7 +23,9 @@ func send<M: Message>(_ command: M, servers: ServerOptions, output: OutcomeOptio
 
 /// ``send(_:servers:output:correlationID:)`` that also returns the outcome (done only).
 @discardableResult
-func sendWaiting<M: Message>(_ command: M, servers: ServerOptions, output: OutcomeOptions, correlationID: String? = nil) async throws -> CommandOutcome {
+func sendWaiting<M: Message>(_ command: M, servers: ServerOptions, output: OutcomeOptions, correlationID: String? = nil) async throws
+    -> CommandOutcome
+{
     let broker = try servers.broker()
     let outcome = try await reporting("sending \(M.type)") {
         let client = try await CommandClient.connect(broker, exchange: output.commandsExchange)

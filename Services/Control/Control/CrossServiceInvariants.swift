@@ -33,56 +33,78 @@ public struct CrossServiceInvariants: Sendable {
             WHERE coalesce(l.value, 0) <> coalesce(s.value, 0)
             """
         }
-        return try await InvariantChecks.run([
-            ("the ledger's inventory account equals the stock valuation, per currency", comparison(account: Accounts.inventory, stock: """
-                SELECT currency, on_hand::bigint * unit_cost_minor AS value FROM \(i).lots
-                UNION ALL
-                SELECT tl.currency, tl.quantity::bigint * tl.unit_cost_minor FROM \(i).transfer_lots tl
-                JOIN \(i).transfers t ON t.id = tl.transfer_id WHERE t.status = 'in_transit'
-                """)),
-            ("returned goods awaiting inspection equal the quarantine at cost, per currency", comparison(account: Accounts.returnedGoods, stock: """
-                SELECT currency, quantity::bigint * unit_cost_minor AS value FROM \(i).quarantine WHERE currency IS NOT NULL
-                """)),
-        ], pool)
+        return try await InvariantChecks.run(
+            [
+                (
+                    "the ledger's inventory account equals the stock valuation, per currency",
+                    comparison(
+                        account: Accounts.inventory,
+                        stock: """
+                            SELECT currency, on_hand::bigint * unit_cost_minor AS value FROM \(i).lots
+                            UNION ALL
+                            SELECT tl.currency, tl.quantity::bigint * tl.unit_cost_minor FROM \(i).transfer_lots tl
+                            JOIN \(i).transfers t ON t.id = tl.transfer_id WHERE t.status = 'in_transit'
+                            """)
+                ),
+                (
+                    "returned goods awaiting inspection equal the quarantine at cost, per currency",
+                    comparison(
+                        account: Accounts.returnedGoods,
+                        stock: """
+                            SELECT currency, quantity::bigint * unit_cost_minor AS value FROM \(i).quarantine WHERE currency IS NOT NULL
+                            """)
+                ),
+            ], pool)
     }
 
     /// Every order that is not cancelled (nor split or merged into others, whose orders are
     /// invoiced instead) has exactly one current (issued) invoice.
     public func ordersInvoicedOnce(_ pool: PostgresPool) async throws -> [InvariantResult] {
         let o = PostgresQuery.quoteIdentifier(orders), f = PostgresQuery.quoteIdentifier(finance)
-        return try await InvariantChecks.run([
-            ("every placed order that is not cancelled has exactly one current invoice", """
-                SELECT 'order ' || o.id || ' (' || o.status || '): ' || count(i.number) || ' current invoice(s)'
-                FROM \(o).orders o
-                LEFT JOIN \(f).invoices i ON i.order_id = o.id AND i.kind = 'invoice' AND i.status = 'issued'
-                WHERE o.status NOT IN ('cancelled', 'split', 'merged')
-                GROUP BY o.id, o.status HAVING count(i.number) <> 1
-                """),
-            ("an amended order's current invoice is for its amended total", """
-                SELECT 'order ' || o.id || ': total ' || o.total_minor || ', invoice ' || i.number || ' ' || i.gross_minor
-                FROM \(o).orders o
-                JOIN \(f).invoices i ON i.order_id = o.id AND i.kind = 'invoice' AND i.status = 'issued'
-                WHERE o.status NOT IN ('cancelled', 'split', 'merged') AND i.gross_minor <> o.total_minor
-                    AND EXISTS (SELECT 1 FROM \(o).amendments a WHERE a.order_id = o.id AND a.status = 'applied' AND a.open_minor IS NOT NULL)
-                """),
-        ], pool)
+        return try await InvariantChecks.run(
+            [
+                (
+                    "every placed order that is not cancelled has exactly one current invoice",
+                    """
+                    SELECT 'order ' || o.id || ' (' || o.status || '): ' || count(i.number) || ' current invoice(s)'
+                    FROM \(o).orders o
+                    LEFT JOIN \(f).invoices i ON i.order_id = o.id AND i.kind = 'invoice' AND i.status = 'issued'
+                    WHERE o.status NOT IN ('cancelled', 'split', 'merged')
+                    GROUP BY o.id, o.status HAVING count(i.number) <> 1
+                    """
+                ),
+                (
+                    "an amended order's current invoice is for its amended total",
+                    """
+                    SELECT 'order ' || o.id || ': total ' || o.total_minor || ', invoice ' || i.number || ' ' || i.gross_minor
+                    FROM \(o).orders o
+                    JOIN \(f).invoices i ON i.order_id = o.id AND i.kind = 'invoice' AND i.status = 'issued'
+                    WHERE o.status NOT IN ('cancelled', 'split', 'merged') AND i.gross_minor <> o.total_minor
+                        AND EXISTS (SELECT 1 FROM \(o).amendments a WHERE a.order_id = o.id AND a.status = 'applied' AND a.open_minor IS NOT NULL)
+                    """
+                ),
+            ], pool)
     }
 
     /// No order waits on hold for stock that is there: every backorder waiting for more than
     /// a minute (not being tried) lacks some of its units across the warehouses.
     public func backordersMove(_ pool: PostgresPool) async throws -> [InvariantResult] {
         let o = PostgresQuery.quoteIdentifier(orders), i = PostgresQuery.quoteIdentifier(inventory), s = PostgresQuery.quoteIdentifier(saga)
-        return try await InvariantChecks.run([
-            ("no backorder waits over a minute for stock that is available", """
-                SELECT 'order ' || b.order_id || ' waits since ' || b.waiting_since || ' for ' || array_to_string(b.skus, ', ') || ', which is available'
-                FROM \(s).backorders b
-                WHERE b.released_at IS NULL AND b.waiting_since < now() - interval '1 minute'
-                  AND NOT EXISTS (
-                      SELECT 1 FROM \(o).order_lines l
-                      WHERE l.order_id = b.order_id
-                        AND l.quantity > coalesce((SELECT sum(st.on_hand - st.reserved) FROM \(i).stock st WHERE st.sku = l.sku), 0))
-                """),
-        ], pool)
+        return try await InvariantChecks.run(
+            [
+                (
+                    "no backorder waits over a minute for stock that is available",
+                    """
+                    SELECT 'order ' || b.order_id || ' waits since ' || b.waiting_since || ' for ' || array_to_string(b.skus, ', ') || ', which is available'
+                    FROM \(s).backorders b
+                    WHERE b.released_at IS NULL AND b.waiting_since < now() - interval '1 minute'
+                      AND NOT EXISTS (
+                          SELECT 1 FROM \(o).order_lines l
+                          WHERE l.order_id = b.order_id
+                            AND l.quantity > coalesce((SELECT sum(st.on_hand - st.reserved) FROM \(i).stock st WHERE st.sku = l.sku), 0))
+                    """
+                )
+            ], pool)
     }
 
     /// What left the warehouses is what inventory issued: per order and SKU, the units of
@@ -90,24 +112,28 @@ public struct CrossServiceInvariants: Sendable {
     /// its shipment saga waiting, is not counted yet).
     public func shipmentsIssued(_ pool: PostgresPool) async throws -> [InvariantResult] {
         let o = PostgresQuery.quoteIdentifier(orders), i = PostgresQuery.quoteIdentifier(inventory), s = PostgresQuery.quoteIdentifier(saga)
-        return try await InvariantChecks.run([
-            ("the stock issued for every order is what its shipments hold, SKU by SKU", """
-                WITH shipped AS (
-                    SELECT sl.order_id::text AS ref, l.sku, sum(sl.quantity) AS units
-                    FROM \(o).shipment_lines sl JOIN \(o).order_lines l ON l.order_id = sl.order_id AND l.line = sl.line
-                    GROUP BY 1, 2
-                ), issued AS (
-                    SELECT reference AS ref, sku, -sum(quantity) AS units FROM \(i).movements WHERE kind = 'issue' GROUP BY 1, 2
+        return try await InvariantChecks.run(
+            [
+                (
+                    "the stock issued for every order is what its shipments hold, SKU by SKU",
+                    """
+                    WITH shipped AS (
+                        SELECT sl.order_id::text AS ref, l.sku, sum(sl.quantity) AS units
+                        FROM \(o).shipment_lines sl JOIN \(o).order_lines l ON l.order_id = sl.order_id AND l.line = sl.line
+                        GROUP BY 1, 2
+                    ), issued AS (
+                        SELECT reference AS ref, sku, -sum(quantity) AS units FROM \(i).movements WHERE kind = 'issue' GROUP BY 1, 2
+                    )
+                    SELECT 'order ' || coalesce(sh.ref, iss.ref) || ', ' || coalesce(sh.sku, iss.sku) || ': ' || coalesce(sh.units, 0)
+                           || ' shipped, ' || coalesce(iss.units, 0) || ' issued'
+                    FROM shipped sh FULL JOIN issued iss ON iss.ref = sh.ref AND iss.sku = sh.sku
+                    WHERE coalesce(sh.units, 0) <> coalesce(iss.units, 0)
+                      AND NOT EXISTS (
+                          SELECT 1 FROM \(s).instances x
+                          WHERE x.type = 'shipment' AND x.status = 'waiting' AND x.key LIKE 'order:' || coalesce(sh.ref, iss.ref) || ':shipment:%')
+                    """
                 )
-                SELECT 'order ' || coalesce(sh.ref, iss.ref) || ', ' || coalesce(sh.sku, iss.sku) || ': ' || coalesce(sh.units, 0)
-                       || ' shipped, ' || coalesce(iss.units, 0) || ' issued'
-                FROM shipped sh FULL JOIN issued iss ON iss.ref = sh.ref AND iss.sku = sh.sku
-                WHERE coalesce(sh.units, 0) <> coalesce(iss.units, 0)
-                  AND NOT EXISTS (
-                      SELECT 1 FROM \(s).instances x
-                      WHERE x.type = 'shipment' AND x.status = 'waiting' AND x.key LIKE 'order:' || coalesce(sh.ref, iss.ref) || ':shipment:%')
-                """),
-        ], pool)
+            ], pool)
     }
 
     /// Every message in every parking queue is listed by `erpctl dead list` with its reason.

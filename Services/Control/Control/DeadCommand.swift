@@ -38,12 +38,14 @@ struct DeadCommand: AsyncParsableCommand {
                 print("no parked messages")
                 return
             }
-            let rows = [["ID", "QUEUE", "TYPE", "ERROR", "FAILED AT", "DETAIL"]]
+            let rows =
+                [["ID", "QUEUE", "TYPE", "ERROR", "FAILED AT", "DETAIL"]]
                 + all.map { [$0.id, $0.queue, $0.type, $0.error, $0.failedAt, String($0.detail.prefix(80))] }
             let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                print(row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+                print(
+                    row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                        .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             }
         }
     }

@@ -38,8 +38,11 @@ struct FinanceCommands: AsyncParsableCommand {
     static func accountsTable(_ accounts: [Statements.AccountBalance]) -> String {
         ReportTable(
             columns: ["account", "name", "debits", "credits", "balance"],
-            rows: accounts.map { [$0.code, $0.name, amount($0.debits, $0.currency), amount($0.credits, $0.currency), amount($0.balance, $0.currency)] },
-            numericColumns: ["debits", "credits", "balance"]).table
+            rows: accounts.map {
+                [$0.code, $0.name, amount($0.debits, $0.currency), amount($0.credits, $0.currency), amount($0.balance, $0.currency)]
+            },
+            numericColumns: ["debits", "credits", "balance"]
+        ).table
     }
 
     struct TrialBalance: AsyncParsableCommand {
@@ -77,7 +80,9 @@ struct FinanceCommands: AsyncParsableCommand {
                 let c = statement.currency
                 print("\(c) revenue"); print(accountsTable(statement.revenue))
                 print("\(c) expenses"); print(accountsTable(statement.expenses))
-                print("total revenue \(amount(statement.totalRevenue, c)), total expenses \(amount(statement.totalExpenses, c)), net income \(amount(statement.netIncome, c)) \(c)\n")
+                print(
+                    "total revenue \(amount(statement.totalRevenue, c)), total expenses \(amount(statement.totalExpenses, c)), net income \(amount(statement.netIncome, c)) \(c)\n"
+                )
             }
         }
     }
@@ -100,7 +105,9 @@ struct FinanceCommands: AsyncParsableCommand {
                 print("\(c) liabilities"); print(accountsTable(sheet.liabilities))
                 print("\(c) equity"); print(accountsTable(sheet.equity))
                 print("earnings not yet closed \(amount(sheet.earnings, c)) \(c)")
-                print("assets \(amount(sheet.totalAssets, c)) = liabilities \(amount(sheet.totalLiabilities, c)) + equity \(amount(sheet.totalEquity, c)) \(c): \(sheet.balances ? "holds" : "DOES NOT HOLD")\n")
+                print(
+                    "assets \(amount(sheet.totalAssets, c)) = liabilities \(amount(sheet.totalLiabilities, c)) + equity \(amount(sheet.totalEquity, c)) \(c): \(sheet.balances ? "holds" : "DOES NOT HOLD")\n"
+                )
             }
         }
     }
@@ -127,7 +134,9 @@ struct FinanceCommands: AsyncParsableCommand {
                 if !report.json {
                     for (kind, buckets) in try await Statements().ageingTotals(at: date, pool).sorted(by: { $0.key > $1.key }) {
                         let currency = kind.split(separator: " ").last.map(String.init) ?? ""
-                        print("\(kind): " + AgeingBucket.allCases.map { "\($0.rawValue) \(amount(buckets[$0] ?? 0, currency))" }.joined(separator: " · "))
+                        print(
+                            "\(kind): "
+                                + AgeingBucket.allCases.map { "\($0.rawValue) \(amount(buckets[$0] ?? 0, currency))" }.joined(separator: " · "))
                     }
                 }
             }
@@ -138,9 +147,13 @@ struct FinanceCommands: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revenue (net of VAT) against cost of goods sold.")
         @OptionGroup var report: InventoryCommands.ReportOptions
         @Option(help: "line, order, sku or channel.") var by = "order"
-        func validate() throws { guard Statements.ProfitDimension(rawValue: by) != nil else { throw ValidationError("--by must be line, order, sku or channel") } }
+        func validate() throws {
+            guard Statements.ProfitDimension(rawValue: by) != nil else { throw ValidationError("--by must be line, order, sku or channel") }
+        }
         func run() async throws {
-            try await report.withPool { printReport(try await Statements().grossProfit(by: Statements.ProfitDimension(rawValue: by)!, $0), json: report.json) }
+            try await report.withPool {
+                printReport(try await Statements().grossProfit(by: Statements.ProfitDimension(rawValue: by)!, $0), json: report.json)
+            }
         }
     }
 
@@ -166,7 +179,8 @@ struct FinanceCommands: AsyncParsableCommand {
     }
 
     struct RecordPayment: SendsCommand {
-        static let configuration = CommandConfiguration(commandName: "record-payment", abstract: "Record money received for an order (it becomes paid).")
+        static let configuration = CommandConfiguration(
+            commandName: "record-payment", abstract: "Record money received for an order (it becomes paid).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
@@ -176,7 +190,8 @@ struct FinanceCommands: AsyncParsableCommand {
         @Option(help: "Bank or payment reference (each is recorded once).") var reference: String
         func validate() throws { _ = try money(amount, currency: currency, option: "--amount") }
         func command() throws -> FinanceCommand.RecordPayment {
-            FinanceCommand.RecordPayment(order: order, amount: try money(amount, currency: currency, option: "--amount"), method: method, reference: reference)
+            FinanceCommand.RecordPayment(
+                order: order, amount: try money(amount, currency: currency, option: "--amount"), method: method, reference: reference)
         }
     }
 
@@ -191,7 +206,8 @@ struct FinanceCommands: AsyncParsableCommand {
         @Option var reference: String
         func validate() throws { _ = try money(amount, currency: currency, option: "--amount") }
         func command() throws -> FinanceCommand.RecordRefund {
-            FinanceCommand.RecordRefund(order: order, amount: try money(amount, currency: currency, option: "--amount"), reason: reason, reference: reference)
+            FinanceCommand.RecordRefund(
+                order: order, amount: try money(amount, currency: currency, option: "--amount"), reason: reason, reference: reference)
         }
     }
 
@@ -205,7 +221,8 @@ struct FinanceCommands: AsyncParsableCommand {
         @Option var reference: String
         func validate() throws { _ = try money(amount, currency: currency, option: "--amount") }
         func command() throws -> FinanceCommand.PaySupplier {
-            FinanceCommand.PaySupplier(purchaseReference: purchaseReference, amount: try money(amount, currency: currency, option: "--amount"), reference: reference)
+            FinanceCommand.PaySupplier(
+                purchaseReference: purchaseReference, amount: try money(amount, currency: currency, option: "--amount"), reference: reference)
         }
     }
 
@@ -216,12 +233,15 @@ struct FinanceCommands: AsyncParsableCommand {
         @Option var code: String
         @Option var name: String
         @Option(help: "asset, liability, equity, revenue or expense.") var type: String
-        func validate() throws { guard AccountType(rawValue: type) != nil else { throw ValidationError("--type must be asset, liability, equity, revenue or expense") } }
+        func validate() throws {
+            guard AccountType(rawValue: type) != nil else { throw ValidationError("--type must be asset, liability, equity, revenue or expense") }
+        }
         func command() throws -> FinanceCommand.AddAccount { FinanceCommand.AddAccount(code: code, name: name, accountType: type) }
     }
 
     struct VoidInvoice: SendsCommand {
-        static let configuration = CommandConfiguration(commandName: "void-invoice", abstract: "Void an unpaid invoice issued in error (its entries are reversed).")
+        static let configuration = CommandConfiguration(
+            commandName: "void-invoice", abstract: "Void an unpaid invoice issued in error (its entries are reversed).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Argument var number: String

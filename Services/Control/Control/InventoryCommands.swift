@@ -143,7 +143,9 @@ struct InventoryCommands: AsyncParsableCommand {
         @Option var currency = "CNY"
 
         func validate() throws {
-            guard InventoryCommand.ReturnCondition(rawValue: condition) != nil else { throw ValidationError("--condition must be sellable or quarantine") }
+            guard InventoryCommand.ReturnCondition(rawValue: condition) != nil else {
+                throw ValidationError("--condition must be sellable or quarantine")
+            }
             _ = try parsedCost()
         }
         func parsedCost() throws -> Money? {
@@ -234,7 +236,9 @@ struct InventoryCommands: AsyncParsableCommand {
         @OptionGroup var report: ReportOptions
         @Option var days: Int = 30
         func validate() throws { guard days >= 0 else { throw ValidationError("--days cannot be negative") } }
-        func run() async throws { try await report.withPool { printReport(try await InventoryReports().expiring(withinDays: days, $0), json: report.json) } }
+        func run() async throws {
+            try await report.withPool { printReport(try await InventoryReports().expiring(withinDays: days, $0), json: report.json) }
+        }
     }
 
     struct SlowMovers: AsyncParsableCommand {
@@ -242,7 +246,9 @@ struct InventoryCommands: AsyncParsableCommand {
         @OptionGroup var report: ReportOptions
         @Option var days: Int = 90
         func validate() throws { guard days >= 1 else { throw ValidationError("--days must be at least 1") } }
-        func run() async throws { try await report.withPool { printReport(try await InventoryReports().slowMovers(days: days, $0), json: report.json) } }
+        func run() async throws {
+            try await report.withPool { printReport(try await InventoryReports().slowMovers(days: days, $0), json: report.json) }
+        }
     }
 
     struct StockOuts: AsyncParsableCommand {

@@ -24,7 +24,9 @@ struct MigrateCommand: AsyncParsableCommand {
                 try await MessagingSchema.migrate(schema: definition.schema, pool: pool)
                 return try await PostgresMigrator(schema: definition.schema, migrations: definition.migrations).migrate(pool)
             }
-            print("\(definition.name): schema \(definition.schema), \(applied.isEmpty ? "up to date" : "applied \(applied.map(String.init).joined(separator: ", "))")")
+            print(
+                "\(definition.name): schema \(definition.schema), \(applied.isEmpty ? "up to date" : "applied \(applied.map(String.init).joined(separator: ", "))")"
+            )
         }
     }
 }

@@ -76,7 +76,11 @@ struct OrdersCommands: AsyncParsableCommand {
             var details: [OrderQueries.Detail] = []
             try await report.withPool { pool in
                 let ids: [Int64]
-                if let order { ids = [order] } else { ids = try await OrderQueries().find(platform: platform!, shop: shop, externalID: externalID!, pool) }
+                if let order {
+                    ids = [order]
+                } else {
+                    ids = try await OrderQueries().find(platform: platform!, shop: shop, externalID: externalID!, pool)
+                }
                 for id in ids {
                     if let detail = try await OrderQueries().detail(id, pool) { details.append(detail) }
                 }
@@ -92,8 +96,9 @@ struct OrdersCommands: AsyncParsableCommand {
             }
             for detail in details {
                 let order = detail.snapshot
-                print("order \(order.order): \(order.platform)/\(order.shop)/\(order.externalId) revision \(order.revision), \(order.status)"
-                    + (detail.holdReason.map { " (\($0))" } ?? "") + ", total \(order.total), payment \(order.paymentStatus)")
+                print(
+                    "order \(order.order): \(order.platform)/\(order.shop)/\(order.externalId) revision \(order.revision), \(order.status)"
+                        + (detail.holdReason.map { " (\($0))" } ?? "") + ", total \(order.total), payment \(order.paymentStatus)")
                 if let attention = detail.attention { print("needs attention: \(attention)") }
                 if detail.repeats > 0 { print("repeats ignored: \(detail.repeats)") }
                 let links = detail.links
@@ -104,10 +109,14 @@ struct OrdersCommands: AsyncParsableCommand {
                 if let original = links.exchangeFor { print("replacement in an exchange for order \(original)") }
                 if !links.replacements.isEmpty { print("replacements sent: orders \(links.replacements.map(String.init).joined(separator: ", "))") }
                 for entry in links.returns { print("return \(entry)") }
-                print(ReportTable(
-                    columns: ["line", "sku", "quantity", "unit_price", "discount", "total"],
-                    rows: order.lines.map { ["\($0.line)", $0.sku, "\($0.quantity)", $0.unitPrice.decimalString, $0.discount.decimalString, $0.total.decimalString] },
-                    numericColumns: ["line", "quantity"]).table)
+                print(
+                    ReportTable(
+                        columns: ["line", "sku", "quantity", "unit_price", "discount", "total"],
+                        rows: order.lines.map {
+                            ["\($0.line)", $0.sku, "\($0.quantity)", $0.unitPrice.decimalString, $0.discount.decimalString, $0.total.decimalString]
+                        },
+                        numericColumns: ["line", "quantity"]
+                    ).table)
                 print("history:")
                 for entry in detail.history {
                     print("  \(UTCTimestamp.string(from: entry.at))  \(entry.from ?? "-") → \(entry.to)  \(entry.reason)  (\(entry.actor))")
@@ -117,15 +126,17 @@ struct OrdersCommands: AsyncParsableCommand {
                 if !detail.tracking.isEmpty { print("tracking:") }
                 for entry in detail.tracking {
                     let place = [entry.location, entry.description].compactMap { $0.map(PrintableText.of) }.joined(separator: ", ")
-                    print("  \(UTCTimestamp.string(from: entry.at))  \(entry.shipment) \(entry.carrier) \(entry.trackingNumber)  \(entry.event)"
-                        + (place.isEmpty ? "" : "  \(place)"))
+                    print(
+                        "  \(UTCTimestamp.string(from: entry.at))  \(entry.shipment) \(entry.carrier) \(entry.trackingNumber)  \(entry.event)"
+                            + (place.isEmpty ? "" : "  \(place)"))
                 }
             }
         }
 
         /// One amendment: when, by whom, what, and how it ended.
         static func describe(_ amendment: OrderStore.Amendment) -> String {
-            let head = "\(UTCTimestamp.string(from: amendment.requestedAt))  #\(amendment.id) \(PrintableText.of(amendment.what))  (\(amendment.actor)): "
+            let head =
+                "\(UTCTimestamp.string(from: amendment.requestedAt))  #\(amendment.id) \(PrintableText.of(amendment.what))  (\(amendment.actor)): "
             switch amendment.status {
             case "pending": return head + "pending (total \(amendment.previousTotal) → \(amendment.total) once reserved and invoiced)"
             case "refused": return head + "refused: \(PrintableText.of(amendment.reason ?? "-")); the order kept its lines"
@@ -140,7 +151,9 @@ struct OrdersCommands: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Publish orders from a JSONL file (one canonical order a line) or a CSV file through platform intake.",
-            discussion: "Each order goes to erp.ingest as platform.<platform>.order.created and is validated like any platform message; erpctl waits until each is an order or quarantined and reports them by line. CSV has the columns of `orders export --format csv` (one row per order line; rows of one order together).")
+            discussion:
+                "Each order goes to erp.ingest as platform.<platform>.order.created and is validated like any platform message; erpctl waits until each is an order or quarantined and reports them by line. CSV has the columns of `orders export --format csv` (one row per order line; rows of one order together)."
+        )
         @OptionGroup var servers: ServerOptions
         @Argument(help: "FILE.jsonl or FILE.csv") var file: String
         @Option(help: "Seconds to wait for intake.") var timeout = 120
@@ -201,7 +214,9 @@ struct OrdersCommands: AsyncParsableCommand {
 
         func run() async throws {
             let text: String
-            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("cannot read \(file): \(error.localizedDescription)") }
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+            }
             var messages: [(line: Int, keys: Keys, id: String, body: Data)] = []
             var problems: [String] = []
             var bodies: [(line: Int, body: Data)] = []
@@ -225,14 +240,17 @@ struct OrdersCommands: AsyncParsableCommand {
             let broker = try servers.broker()
             try await reporting("publishing \(file)") {
                 let publisher = try await AMQPPublisher.connect(broker, window: 256)
-                let results = await publisher.publish(batch: messages.map {
-                    AMQPMessage(
-                        exchange: ingestExchange, routingKey: "platform.\($0.keys.platform).order.created", body: $0.body,
-                        properties: AMQPProperties(contentType: "application/json", persistent: true, messageID: $0.id, appID: "erpctl"), mandatory: true)
-                })
+                let results = await publisher.publish(
+                    batch: messages.map {
+                        AMQPMessage(
+                            exchange: ingestExchange, routingKey: "platform.\($0.keys.platform).order.created", body: $0.body,
+                            properties: AMQPProperties(contentType: "application/json", persistent: true, messageID: $0.id, appID: "erpctl"),
+                            mandatory: true)
+                    })
                 await publisher.close()
                 for (message, result) in zip(messages, results) where (try? result.get()) != .confirmed {
-                    throw ControlFailure(description: "line \(message.line): the broker did not take it (\(result)); is platform \(message.keys.platform) routed?")
+                    throw ControlFailure(
+                        description: "line \(message.line): the broker did not take it (\(result)); is platform \(message.keys.platform) routed?")
                 }
             }
             // Wait until each is an order or in the quarantine.
@@ -243,23 +261,31 @@ struct OrdersCommands: AsyncParsableCommand {
             var taken = 0
             var rejected: [(Int, String)] = []
             while ContinuousClock.now < deadline {
-                taken = try await pool.query(PostgresQuery(unsafeSQL: """
-                    SELECT count(*)::int FROM \(s).orders o JOIN unnest($1::text[], $2::text[], $3::text[]) AS k (platform, shop, external_id)
-                    ON o.platform = k.platform AND o.shop = k.shop AND o.external_id = k.external_id
-                    """, binds: [messages.map(\.keys.platform), messages.map(\.keys.shop), messages.map(\.keys.externalId)]))[0].decode(Int.self, at: 0)
+                taken = try await pool.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT count(*)::int FROM \(s).orders o JOIN unnest($1::text[], $2::text[], $3::text[]) AS k (platform, shop, external_id)
+                            ON o.platform = k.platform AND o.shop = k.shop AND o.external_id = k.external_id
+                            """, binds: [messages.map(\.keys.platform), messages.map(\.keys.shop), messages.map(\.keys.externalId)]))[0].decode(
+                        Int.self, at: 0)
                 let lines = Dictionary(uniqueKeysWithValues: messages.map { ($0.id, $0.line) })
-                rejected = try await pool.query(PostgresQuery(
-                    unsafeSQL: "SELECT message_id, code || ': ' || reason FROM \(s).quarantine WHERE message_id = ANY($1) ORDER BY id",
-                    binds: [messages.map(\.id)])).map { (lines[try $0.decode(String.self, at: 0)] ?? 0, try $0.decode(String.self, at: 1)) }
+                rejected = try await pool.query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT message_id, code || ': ' || reason FROM \(s).quarantine WHERE message_id = ANY($1) ORDER BY id",
+                        binds: [messages.map(\.id)])
+                ).map { (lines[try $0.decode(String.self, at: 0)] ?? 0, try $0.decode(String.self, at: 1)) }
                 if taken + rejected.count >= messages.count { break }
                 try await Task.sleep(for: .milliseconds(200))
             }
             print("\(file): \(taken) taken (new or repeated), \(rejected.count) quarantined, \(problems.count) unreadable")
             for (line, reason) in rejected.sorted(by: { $0.0 < $1.0 }) { print("  line \(line): \(reason)") }
             if taken + rejected.count < messages.count {
-                throw ControlFailure(description: "\(messages.count - taken - rejected.count) order(s) not accounted for after \(timeout) s: is erp-orders running?")
+                throw ControlFailure(
+                    description: "\(messages.count - taken - rejected.count) order(s) not accounted for after \(timeout) s: is erp-orders running?")
             }
-            if !rejected.isEmpty || !problems.isEmpty { throw ControlFailure(description: "\(rejected.count + problems.count) line(s) were not taken") }
+            if !rejected.isEmpty || !problems.isEmpty {
+                throw ControlFailure(description: "\(rejected.count + problems.count) line(s) were not taken")
+            }
         }
     }
 
@@ -278,7 +304,11 @@ struct OrdersCommands: AsyncParsableCommand {
             let encoder = MessageCoding.encoder()
             func csv(_ fields: [String]) -> String { ReportTable.csvLine(fields) }
             if format == "csv" {
-                print(csv(["platform", "shop", "external_id", "placed_at", "currency", "line", "sku", "quantity", "unit_price", "discount", "shipping_fee", "payment_status", "payment_amount"]))
+                print(
+                    csv([
+                        "platform", "shop", "external_id", "placed_at", "currency", "line", "sku", "quantity", "unit_price", "discount",
+                        "shipping_fee", "payment_status", "payment_amount",
+                    ]))
             }
             do {
                 try await reporting("reading orders") {
@@ -288,10 +318,13 @@ struct OrdersCommands: AsyncParsableCommand {
                             return
                         }
                         for (index, line) in order.lines.enumerated() {
-                            print(csv([
-                                order.platform, order.shop, order.externalId, order.placedAt, order.currency, "\(index + 1)", line.sku, "\(line.quantity)",
-                                line.unitPrice, line.discount ?? "0", order.shippingFee ?? "0", order.payment?.status ?? "pending", order.payment?.amount ?? "",
-                            ]))
+                            print(
+                                csv([
+                                    order.platform, order.shop, order.externalId, order.placedAt, order.currency, "\(index + 1)", line.sku,
+                                    "\(line.quantity)",
+                                    line.unitPrice, line.discount ?? "0", order.shippingFee ?? "0", order.payment?.status ?? "pending",
+                                    order.payment?.amount ?? "",
+                                ]))
                         }
                     }
                 }
@@ -351,7 +384,8 @@ struct OrdersCommands: AsyncParsableCommand {
     }
 
     struct ChangeAddress: SendsCommand {
-        static let configuration = CommandConfiguration(commandName: "change-address", abstract: "Change the shipping address (until the order is packed).")
+        static let configuration = CommandConfiguration(
+            commandName: "change-address", abstract: "Change the shipping address (until the order is packed).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
@@ -373,7 +407,8 @@ struct OrdersCommands: AsyncParsableCommand {
     }
 
     struct ChangeMethod: SendsCommand {
-        static let configuration = CommandConfiguration(commandName: "change-method", abstract: "Change the shipping method (until the order is packed).")
+        static let configuration = CommandConfiguration(
+            commandName: "change-method", abstract: "Change the shipping method (until the order is packed).")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
@@ -383,7 +418,8 @@ struct OrdersCommands: AsyncParsableCommand {
 
     struct RemoveLine: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "remove-line", abstract: "Remove a line (until the order is paid; an order keeps at least one).", discussion: OrdersCommands.amendmentNote)
+            commandName: "remove-line", abstract: "Remove a line (until the order is paid; an order keeps at least one).",
+            discussion: OrdersCommands.amendmentNote)
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
@@ -393,17 +429,21 @@ struct OrdersCommands: AsyncParsableCommand {
 
     struct ChangeLine: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "change-line", abstract: "Set a line's quantity; 0 removes it (until the order is paid).", discussion: OrdersCommands.amendmentNote)
+            commandName: "change-line", abstract: "Set a line's quantity; 0 removes it (until the order is paid).",
+            discussion: OrdersCommands.amendmentNote)
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
         @Option var line: Int
         @Option(name: .customLong("qty")) var quantity: Int
-        func run() async throws { try await amend(OrderCommand.ChangeLine(order: order, line: line, quantity: quantity), servers: servers, output: output) }
+        func run() async throws {
+            try await amend(OrderCommand.ChangeLine(order: order, line: line, quantity: quantity), servers: servers, output: output)
+        }
     }
 
     struct AddLine: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add-line", abstract: "Add a line (until the order is paid).", discussion: OrdersCommands.amendmentNote)
+        static let configuration = CommandConfiguration(
+            commandName: "add-line", abstract: "Add a line (until the order is paid).", discussion: OrdersCommands.amendmentNote)
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
@@ -414,7 +454,8 @@ struct OrdersCommands: AsyncParsableCommand {
         func validate() throws { _ = try money(unitPrice, currency: currency, option: "--unit-price") }
         func run() async throws {
             try await amend(
-                OrderCommand.AddLine(order: order, sku: sku, quantity: quantity, unitPrice: try money(unitPrice, currency: currency, option: "--unit-price")),
+                OrderCommand.AddLine(
+                    order: order, sku: sku, quantity: quantity, unitPrice: try money(unitPrice, currency: currency, option: "--unit-price")),
                 servers: servers, output: output)
         }
     }
@@ -440,7 +481,10 @@ struct OrdersCommands: AsyncParsableCommand {
                 let table = ReportTable(
                     columns: ["id", "received_at", "routing_key", "code", "reason", "status", "attempts"],
                     rows: entries.map {
-                        ["\($0.id)", UTCTimestamp.string(from: $0.receivedAt), PrintableText.of($0.routingKey), $0.code, String($0.reason.prefix(100)), $0.status, "\($0.attempts)"]
+                        [
+                            "\($0.id)", UTCTimestamp.string(from: $0.receivedAt), PrintableText.of($0.routingKey), $0.code,
+                            String($0.reason.prefix(100)), $0.status, "\($0.attempts)",
+                        ]
                     }, numericColumns: ["id", "attempts"])
                 printReport(table, json: report.json)
             }
@@ -460,7 +504,9 @@ struct OrdersCommands: AsyncParsableCommand {
                     print(String(decoding: try encoder.encode(entry), as: UTF8.self))
                     return
                 }
-                print("quarantined message \(entry.id), \(entry.status), attempts \(entry.attempts), received \(UTCTimestamp.string(from: entry.receivedAt))")
+                print(
+                    "quarantined message \(entry.id), \(entry.status), attempts \(entry.attempts), received \(UTCTimestamp.string(from: entry.receivedAt))"
+                )
                 print("routing key: \(PrintableText.of(entry.routingKey))")
                 print("why: \(entry.code): \(entry.reason)")
                 print("body (\(entry.body.count) bytes):")
@@ -488,7 +534,8 @@ struct OrdersCommands: AsyncParsableCommand {
 func amend<M: Message>(_ command: M, servers: ServerOptions, output: OutcomeOptions) async throws {
     let outcome = try await sendWaiting(command, servers: servers, output: output)
     guard !output.json, let changed = try? outcome.decodeResult(OrderCommand.Changed.self), let amendment = changed.amendment else { return }
-    print("""
+    print(
+        """
         amendment \(amendment) of order \(changed.order) waits to be carried through (stock reserved again, invoice reissued); \
         its total will be \(changed.total). See: erpctl orders show --order \(changed.order)
         """)

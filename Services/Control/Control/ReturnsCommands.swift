@@ -7,7 +7,8 @@ import ServiceKit
 /// `erpctl returns ...`: returns (RMA) of delivered orders, through the return saga.
 struct ReturnsCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "returns", abstract: "Returns (RMA): create, exchange, receive (inspection), list.", subcommands: [Create.self, ExchangeOrder.self, Receive.self, List.self])
+        commandName: "returns", abstract: "Returns (RMA): create, exchange, receive (inspection), list.",
+        subcommands: [Create.self, ExchangeOrder.self, Receive.self, List.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -71,14 +72,18 @@ struct ReturnsCommands: AsyncParsableCommand {
         @Option var limit = 100
         func run() async throws {
             try await report.withPool { pool in
-                printReport(ReportTable(try await pool.query(PostgresQuery(unsafeSQL: """
-                    SELECT r.rma, r.order_id, r.kind, r.status, r.refund_minor, r.reason,
-                           string_agg(l.line || ':' || l.sku || ' x' || l.quantity || ' (' || l.sellable || ' sellable, ' || l.damaged || ' damaged)', '; '
-                                      ORDER BY l.line) AS lines,
-                           to_char(r.requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS requested_at
-                    FROM orders.returns r JOIN orders.return_lines l ON l.rma = r.rma
-                    WHERE ($1::bigint IS NULL OR r.order_id = $1) GROUP BY r.rma ORDER BY r.requested_at DESC LIMIT $2
-                    """, binds: [order, limit]))), json: report.json)
+                printReport(
+                    ReportTable(
+                        try await pool.query(
+                            PostgresQuery(
+                                unsafeSQL: """
+                                    SELECT r.rma, r.order_id, r.kind, r.status, r.refund_minor, r.reason,
+                                           string_agg(l.line || ':' || l.sku || ' x' || l.quantity || ' (' || l.sellable || ' sellable, ' || l.damaged || ' damaged)', '; '
+                                                      ORDER BY l.line) AS lines,
+                                           to_char(r.requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS requested_at
+                                    FROM orders.returns r JOIN orders.return_lines l ON l.rma = r.rma
+                                    WHERE ($1::bigint IS NULL OR r.order_id = $1) GROUP BY r.rma ORDER BY r.requested_at DESC LIMIT $2
+                                    """, binds: [order, limit]))), json: report.json)
             }
         }
     }
@@ -100,7 +105,9 @@ extension ReturnsCommands {
         func parsedReplacements() throws -> [ReplacementLine] {
             guard !replacements.isEmpty else { throw ValidationError("give at least one --replace SKU:QUANTITY") }
             return try replacements.map { text in
-                guard let colon = text.lastIndex(of: ":"), let quantity = Int(text[text.index(after: colon)...]), quantity > 0, colon != text.startIndex else {
+                guard let colon = text.lastIndex(of: ":"), let quantity = Int(text[text.index(after: colon)...]), quantity > 0,
+                    colon != text.startIndex
+                else {
                     throw ValidationError("--replace '\(text)': expected SKU:QUANTITY with a quantity of at least 1")
                 }
                 return ReplacementLine(sku: String(text[..<colon]), quantity: quantity)
@@ -117,7 +124,8 @@ extension ReturnsCommands {
         func run() async throws {
             try await startSaga(
                 SagaRequest.StartExchange(
-                    order: order, lines: try lines.map { try lineQuantity($0, option: "--line") }, replacements: try parsedReplacements(), reason: reason),
+                    order: order, lines: try lines.map { try lineQuantity($0, option: "--line") }, replacements: try parsedReplacements(),
+                    reason: reason),
                 servers: servers, output: output, wait: wait)
         }
     }

@@ -23,13 +23,18 @@ func startSaga<M: Message>(_ request: M, servers: ServerOptions, output: Outcome
 private func awaitEnd(of started: SagaRequest.Started, _ pool: PostgresPool, timeout: Int) async throws {
     let deadline = Date().addingTimeInterval(Double(timeout))
     while Date() < deadline {
-        let row = try await pool.query(PostgresQuery(unsafeSQL: """
-            SELECT status, coalesce(state->'failure'->>'reason', '') FROM saga.instances WHERE id = $1
-            """, binds: [started.saga])).first
+        let row = try await pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT status, coalesce(state->'failure'->>'reason', '') FROM saga.instances WHERE id = $1
+                    """, binds: [started.saga])
+        ).first
         if let row, try row.decode(String.self, at: 0) != "waiting" {
             let status = try row.decode(String.self, at: 0), reason = try row.decode(String.self, at: 1)
             print("saga \(started.saga.uuidString.lowercased()) \(status)\(reason.isEmpty ? "" : ": \(reason)")")
-            guard status == "completed" else { throw ControlFailure(description: "the \(started.type) saga \(status) (erpctl saga show \(started.saga))") }
+            guard status == "completed" else {
+                throw ControlFailure(description: "the \(started.type) saga \(status) (erpctl saga show \(started.saga))")
+            }
             return
         }
         try await Task.sleep(for: .milliseconds(200))

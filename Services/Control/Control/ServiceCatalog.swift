@@ -11,7 +11,12 @@ import ServiceKit
 /// neither migrates nor declares it.)
 public enum ServiceCatalog {
     public static var all: [ServiceDefinition] {
-        [CatalogService.definition(), InventoryService.definition(), OrdersService.definition(outbound: (try? OutboundConfiguration(environment: ProcessInfo.processInfo.environment)) ?? OutboundConfiguration()), FinanceService.definition(), SagaService.definition()]
+        [
+            CatalogService.definition(), InventoryService.definition(),
+            OrdersService.definition(
+                outbound: (try? OutboundConfiguration(environment: ProcessInfo.processInfo.environment)) ?? OutboundConfiguration()),
+            FinanceService.definition(), SagaService.definition(),
+        ]
     }
 
     public static func named(_ name: String) -> ServiceDefinition? {

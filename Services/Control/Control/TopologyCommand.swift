@@ -28,7 +28,9 @@ struct TopologyCommand: AsyncParsableCommand {
                 }
             }
             let queues = ServiceCatalog.all.flatMap { $0.queues.map(\.name) }
-            print("declared exchanges \(Exchanges.ingest) (alternate exchange \(Exchanges.unrouted)), \(Exchanges.events), \(Exchanges.commands), \(Exchanges.replies), \(Exchanges.retry), \(Exchanges.dead), \(Exchanges.outbound) and queues \(queues.joined(separator: ", "))")
+            print(
+                "declared exchanges \(Exchanges.ingest) (alternate exchange \(Exchanges.unrouted)), \(Exchanges.events), \(Exchanges.commands), \(Exchanges.replies), \(Exchanges.retry), \(Exchanges.dead), \(Exchanges.outbound) and queues \(queues.joined(separator: ", "))"
+            )
         }
     }
 }

@@ -68,7 +68,9 @@ struct FinanceHandlers: Sendable {
             }
             guard !command.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandRefused("validation", "an account needs a name") }
             guard AccountType(rawValue: command.accountType) != nil else {
-                throw CommandRefused("validation", "account type '\(command.accountType)' is not one of \(AccountType.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw CommandRefused(
+                    "validation",
+                    "account type '\(command.accountType)' is not one of \(AccountType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let added = try await reference.addAccount(code: command.code, name: command.name, type: command.accountType, in: context.transaction)
             guard added else { throw CommandRefused("duplicate-account", "account \(command.code) exists already") }

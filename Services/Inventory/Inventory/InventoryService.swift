@@ -26,15 +26,19 @@ public enum InventoryService {
         if let stockLevels {
             // A test's own outbound exchange has queues named after the service's queue.
             let prefix = outboundExchange == Exchanges.outbound ? "" : "\(queue)."
-            definition.topology = [{ connection in
-                if outboundExchange != Exchanges.outbound { try await connection.declareExchange(outboundExchange, type: .topic, durable: false) }
-                try await Topology.declareOutbound(platforms: stockLevels.platforms, exchange: outboundExchange, prefix: prefix, on: connection)
-            }]
+            definition.topology = [
+                { connection in
+                    if outboundExchange != Exchanges.outbound { try await connection.declareExchange(outboundExchange, type: .topic, durable: false) }
+                    try await Topology.declareOutbound(platforms: stockLevels.platforms, exchange: outboundExchange, prefix: prefix, on: connection)
+                }
+            ]
             definition.otherQueues = stockLevels.platforms.map { prefix + Topology.outboundQueue(platform: $0) }
             if outboundExchange != Exchanges.outbound { definition.otherExchanges = [outboundExchange] }
-            definition.background = [{ pool, logger in
-                StockLevelPublisher(schema: schema, settings: stockLevels, exchange: outboundExchange, pool: pool, logger: logger)
-            }]
+            definition.background = [
+                { pool, logger in
+                    StockLevelPublisher(schema: schema, settings: stockLevels, exchange: outboundExchange, pool: pool, logger: logger)
+                }
+            ]
         }
         return definition
     }
@@ -111,9 +115,11 @@ struct InventoryHandlers: Sendable {
             guard let raised = try await reorder.evaluate(sku: sku, warehouse: warehouse, in: context.transaction) else { continue }
             try await context.publish(event: raised.low)
             try await context.publish(event: raised.request)
-            context.logger.info("stock low; purchase requested", metadata: [
-                "sku": "\(sku)", "warehouse": "\(warehouse)", "request": "\(raised.request.request)", "quantity": "\(raised.request.quantity)",
-            ])
+            context.logger.info(
+                "stock low; purchase requested",
+                metadata: [
+                    "sku": "\(sku)", "warehouse": "\(warehouse)", "request": "\(raised.request.request)", "quantity": "\(raised.request.quantity)",
+                ])
         }
     }
 }

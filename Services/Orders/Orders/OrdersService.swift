@@ -41,7 +41,8 @@ public enum OrdersService {
         let unrouted = unroutedExchange ?? (ingestExchange == Exchanges.ingest ? Exchanges.unrouted : nil)
         var registry = MessageHandlers()
         handlers.register(
-            in: &registry, ingestQueues: ["\(queuePrefix).ingest", "\(queuePrefix).ingest.shipments"], unroutedQueue: "\(queuePrefix).ingest.unrouted")
+            in: &registry, ingestQueues: ["\(queuePrefix).ingest", "\(queuePrefix).ingest.shipments"], unroutedQueue: "\(queuePrefix).ingest.unrouted"
+        )
         var queues = [
             ServiceQueue(
                 name: "\(queuePrefix).ingest",
@@ -49,7 +50,8 @@ public enum OrdersService {
             ServiceQueue(
                 name: "\(queuePrefix).ingest.shipments",
                 bindings: [
-                    QueueBinding(exchange: ingestExchange, routingKey: "warehouse.#"), QueueBinding(exchange: ingestExchange, routingKey: "carrier.#"),
+                    QueueBinding(exchange: ingestExchange, routingKey: "warehouse.#"),
+                    QueueBinding(exchange: ingestExchange, routingKey: "carrier.#"),
                 ]),
             ServiceQueue(
                 name: "\(queuePrefix).events",
@@ -69,10 +71,12 @@ public enum OrdersService {
         // The platforms' outbound queues exist before anything is told to them.
         let platforms = outbound.platforms.sorted()
         let prefix = outboundExchange == Exchanges.outbound ? "" : "\(queuePrefix)."
-        definition.topology = [{ connection in
-            if outboundExchange != Exchanges.outbound { try await connection.declareExchange(outboundExchange, type: .topic, durable: false) }
-            try await Topology.declareOutbound(platforms: platforms, exchange: outboundExchange, prefix: prefix, on: connection)
-        }]
+        definition.topology = [
+            { connection in
+                if outboundExchange != Exchanges.outbound { try await connection.declareExchange(outboundExchange, type: .topic, durable: false) }
+                try await Topology.declareOutbound(platforms: platforms, exchange: outboundExchange, prefix: prefix, on: connection)
+            }
+        ]
         definition.otherQueues = platforms.map { prefix + Topology.outboundQueue(platform: $0) }
         if outboundExchange != Exchanges.outbound { definition.otherExchanges = [outboundExchange] }
         return definition
@@ -95,7 +99,9 @@ struct OrderHandlers: Sendable {
         registry.command(OrderCommand.ChangeAddress.self, changeAddress)
         registry.command(OrderCommand.ChangeShippingMethod.self, changeShippingMethod)
         registry.command(OrderCommand.Allocate.self, allocate)
-        registry.command(OrderCommand.Ship.self) { command, context in try await intake.recordShipment(command, actor: context.envelope.source, context) }
+        registry.command(OrderCommand.Ship.self) { command, context in
+            try await intake.recordShipment(command, actor: context.envelope.source, context)
+        }
         registry.command(OrderCommand.ReportShipLate.self, reportShipLate)
         // Amendments of lines (Handlers/Amendments.swift).
         registry.command(OrderCommand.ChangeLine.self, changeLine)
@@ -138,7 +144,8 @@ struct OrderHandlers: Sendable {
             throw CommandRefused("unknown-quarantine", "no quarantined message \(command.quarantine)")
         }
         guard entry.status == "open" else {
-            throw CommandRefused("already-retried", "quarantined message \(entry.id) was taken already (order \(entry.orderID.map(String.init) ?? "-"))")
+            throw CommandRefused(
+                "already-retried", "quarantined message \(entry.id) was taken already (order \(entry.orderID.map(String.init) ?? "-"))")
         }
         let message = IngestMessage(
             exchange: Exchanges.ingest, routingKey: entry.routingKey, messageID: entry.messageID, signature: entry.signature,

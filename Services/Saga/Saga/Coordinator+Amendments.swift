@@ -25,7 +25,8 @@ extension Coordinator {
     /// The order's fulfilment if it holds (or is reserving) stock and has not allocated yet.
     func holdingFulfilment(_ order: Int64, _ tx: PostgresTransaction) async throws -> SagaState<Fulfilment.Data>? {
         guard let row = try await store.byKey(Fulfilment.key(order: order), in: tx), row.status == "waiting" else { return nil }
-        let state = try states.state(row.id, version: row.version, as: SagaState<Fulfilment.Data>.self)
+        let state =
+            try states.state(row.id, version: row.version, as: SagaState<Fulfilment.Data>.self)
             ?? MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: row.state)
         // Step 1 reserves, step 2 waits for payment; step 0 holds for merging (nothing reserved yet).
         return (1...2).contains(state.step) ? state : nil
@@ -45,7 +46,8 @@ extension Coordinator {
     /// The change is in effect: the order's waiting fulfilment goes on with it.
     func amendmentInEffect(_ data: Amendment.Data, _ tx: PostgresTransaction, effects: Effects) async throws {
         guard let row = try await store.byKey(Fulfilment.key(order: data.order), in: tx), row.status == "waiting" else { return }
-        let state = try states.state(row.id, version: row.version, as: SagaState<Fulfilment.Data>.self)
+        let state =
+            try states.state(row.id, version: row.version, as: SagaState<Fulfilment.Data>.self)
             ?? MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: row.state)
         let next = fulfilment.amend(state, "amended: \(data.what)", now: Date()) { fulfilment in
             if let snapshot = data.snapshot {

@@ -56,9 +56,11 @@ extension Coordinator {
     func backorderReleaseAnswered(_ outcome: CommandOutcome, _ context: HandlerContext) async throws -> Bool {
         guard let order = try await backorderQueue.released(byRequest: outcome.commandID, in: context.transaction) else { return false }
         if outcome.status == .refused {
-            context.logger.notice("backorder release refused; the order leaves the queue", metadata: [
-                "order": "\(order)", "code": "\(outcome.code ?? "-")", "reason": "\(outcome.reason ?? "-")",
-            ])
+            context.logger.notice(
+                "backorder release refused; the order leaves the queue",
+                metadata: [
+                    "order": "\(order)", "code": "\(outcome.code ?? "-")", "reason": "\(outcome.reason ?? "-")",
+                ])
             try await leftBackorders(order: order, context.transaction, effects: Self.effects(context), causation: context.envelope.id)
         }
         return true

@@ -30,14 +30,17 @@ extension Coordinator {
                 throw CommandRefused("validation", "a merge takes at least two different orders")
             }
             let state = try await start(
-                merge, Merge.Data(orders: request.orders, reason: reason), key: Merge.key(orders: request.orders, request: context.envelope.id), context)
+                merge, Merge.Data(orders: request.orders, reason: reason), key: Merge.key(orders: request.orders, request: context.envelope.id),
+                context)
             return SagaRequest.Started(saga: state.id, type: Merge.type, status: state.status.rawValue)
         }
         registry.command(SagaRequest.Retry.self) { request, context in
             guard let row = try await store.byID(request.saga, in: context.transaction) else {
                 throw CommandRefused("unknown-saga", "no saga \(request.saga)")
             }
-            guard row.status == "stuck" else { throw CommandRefused("not-stuck", "saga \(request.saga) is \(row.status); only a stuck saga is retried") }
+            guard row.status == "stuck" else {
+                throw CommandRefused("not-stuck", "saga \(request.saga) is \(row.status); only a stuck saga is retried")
+            }
             let status = try await advance(row, input: .retry, context)
             return SagaRequest.Started(saga: row.id, type: row.type, status: status)
         }
@@ -59,7 +62,8 @@ extension Coordinator {
             let warehouses = Set(reservations.map(\.warehouse))
             guard warehouses.count >= 2 else {
                 throw CommandRefused(
-                    "one-warehouse", "order \(request.order) is reserved in \(warehouses.isEmpty ? "no warehouse" : "one warehouse"): nothing to split by")
+                    "one-warehouse",
+                    "order \(request.order) is reserved in \(warehouses.isEmpty ? "no warehouse" : "one warehouse"): nothing to split by")
             }
             data = Split.Data(order: request.order, byWarehouse: reservations, reason: reason)
         } else {

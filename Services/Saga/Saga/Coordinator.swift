@@ -69,7 +69,8 @@ struct Coordinator: Sendable {
             guard Self.awaitedStatuses.contains(event.to) else { return }
             let body = SagaPayload(json: context.envelope.payload)
             for row in try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction) {
-                let input: SagaInput = event.to == .cancelled && !event.actor.hasPrefix("erp-saga")
+                let input: SagaInput =
+                    event.to == .cancelled && !event.actor.hasPrefix("erp-saga")
                     ? .abort(reason: event.reason) : .event(type: OrderEvent.StatusChanged.type, body: body)
                 try await advance(row, input: input, context)
             }
@@ -86,7 +87,8 @@ struct Coordinator: Sendable {
         // A parcel a warehouse confirmed issues its own stock.
         registry.on(OrderEvent.Shipped.self) { event, context in
             guard let warehouse = event.warehouse else {
-                throw PermanentMessageError("validation", "shipment \(event.shipment) of order \(event.order) names no warehouse to issue its stock from")
+                throw PermanentMessageError(
+                    "validation", "shipment \(event.shipment) of order \(event.order) names no warehouse to issue its stock from")
             }
             try await start(
                 shipments, ShipmentIssue.Data(order: event.order, shipment: event.shipment, warehouse: warehouse, lines: event.lines),
@@ -141,7 +143,9 @@ struct Coordinator: Sendable {
     }
 
     @discardableResult
-    func start<D>(_ engine: SagaEngine<D>, _ data: D, key: String, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws -> SagaState<D> {
+    func start<D>(_ engine: SagaEngine<D>, _ data: D, key: String, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws
+        -> SagaState<D>
+    {
         let (state, actions) = try engine.start(id: .random(), data: data, now: Date())
         guard try await store.insert(state, key: key, in: tx) else { return state }  // started before
         remember(state, effects)
@@ -203,18 +207,22 @@ struct Coordinator: Sendable {
     private func advance<D>(
         _ engine: SagaEngine<D>, _ row: SagaStore.Row, _ input: SagaInput, _ tx: PostgresTransaction, causation: UUID?, effects: Effects
     ) async throws -> String {
-        let state = try states.state(row.id, version: row.version, as: SagaState<D>.self)
+        let state =
+            try states.state(row.id, version: row.version, as: SagaState<D>.self)
             ?? MessageCoding.decoder().decode(SagaState<D>.self, from: row.state)
         let (next, actions) = try engine.handle(input, state: state, now: Date())
         guard next != state else { return state.status.rawValue }
         try await store.save(next, dataChanged: next.data != state.data, in: tx)
         remember(next, effects)
         if let before = state as? SagaState<Fulfilment.Data>, let after = next as? SagaState<Fulfilment.Data>, after.data.fromBackorder == true,
-            before.data.reservations.isEmpty, !after.data.reservations.isEmpty {
+            before.data.reservations.isEmpty, !after.data.reservations.isEmpty
+        {
             // A released backorder is reserved: the next order waiting for its SKUs may go.
             try await leftBackorders(order: after.data.order, tx, effects: effects, causation: causation)
         }
-        if let before = state as? SagaState<Amendment.Data>, let after = next as? SagaState<Amendment.Data>, !before.data.inEffect, after.data.inEffect {
+        if let before = state as? SagaState<Amendment.Data>, let after = next as? SagaState<Amendment.Data>, !before.data.inEffect,
+            after.data.inEffect
+        {
             try await amendmentInEffect(after.data, tx, effects: effects)
         }
         try await effects.send(try entries(actions, saga: next.id, causation: causation))
@@ -252,7 +260,8 @@ struct Coordinator: Sendable {
         let names = made.map { String($0.order) }.joined(separator: ", ")
         for order in replaced {
             if let old = try await store.byKey(Fulfilment.key(order: order), in: tx), old.status == "waiting" {
-                try await advance(old, input: .supersede(reason: "order \(order) became \(names) (\(state.type))"), tx, causation: causation, effects: effects)
+                try await advance(
+                    old, input: .supersede(reason: "order \(order) became \(names) (\(state.type))"), tx, causation: causation, effects: effects)
             }
         }
         for order in made {

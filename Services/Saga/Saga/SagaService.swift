@@ -66,11 +66,15 @@ public enum SagaService {
         eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands, repliesExchange: String = Exchanges.replies
     ) -> ServiceDefinition {
         let coordinator = Coordinator(
-            store: SagaStore(schema: schema), fulfilment: SagaEngine(Fulfilment.definition(
-                paymentTimeout: settings.paymentTimeout, shipBy: settings.shipBy, deliveryTimeout: settings.deliveryTimeout, mergeWindow: settings.mergeWindow,
-                backorders: settings.backorders)),
+            store: SagaStore(schema: schema),
+            fulfilment: SagaEngine(
+                Fulfilment.definition(
+                    paymentTimeout: settings.paymentTimeout, shipBy: settings.shipBy, deliveryTimeout: settings.deliveryTimeout,
+                    mergeWindow: settings.mergeWindow,
+                    backorders: settings.backorders)),
             returns: SagaEngine(Return.definition(goodsTimeout: settings.returnGoodsTimeout)),
-            exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), mergeWindow: settings.mergeWindow, replyKey: replyKey,
+            exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), mergeWindow: settings.mergeWindow,
+            replyKey: replyKey,
             commandsExchange: commandsExchange, backorders: settings.backorders, partialBackorders: settings.backorderPartial == .ship)
         var registry = MessageHandlers()
         coordinator.register(in: &registry)
@@ -79,17 +83,19 @@ public enum SagaService {
             queues: [
                 ServiceQueue(name: "\(queuePrefix).replies", bindings: [QueueBinding(exchange: repliesExchange, routingKey: replyKey)]),
                 // Of the status changes, only those a saga waits for or stops at, and orders leaving on_hold.
-                ServiceQueue(name: "\(queuePrefix).events", bindings: Coordinator.awaitedStatuses.sorted { $0.rawValue < $1.rawValue }.map {
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(to: $0))
-                } + [
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Placed.type.rawValue),
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(from: .onHold)),
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnInspected.type.rawValue),
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnRequested.type.rawValue),
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Shipped.type.rawValue),
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Changed.type.rawValue),
-                    QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.AmendmentRequested.type.rawValue),
-                ] + Coordinator.stockArrivals.map { QueueBinding(exchange: eventsExchange, routingKey: $0.rawValue) }),
+                ServiceQueue(
+                    name: "\(queuePrefix).events",
+                    bindings: Coordinator.awaitedStatuses.sorted { $0.rawValue < $1.rawValue }.map {
+                        QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(to: $0))
+                    } + [
+                        QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Placed.type.rawValue),
+                        QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(from: .onHold)),
+                        QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnInspected.type.rawValue),
+                        QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnRequested.type.rawValue),
+                        QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Shipped.type.rawValue),
+                        QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Changed.type.rawValue),
+                        QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.AmendmentRequested.type.rawValue),
+                    ] + Coordinator.stockArrivals.map { QueueBinding(exchange: eventsExchange, routingKey: $0.rawValue) }),
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "saga.#")]),
             ],
             handlers: registry)

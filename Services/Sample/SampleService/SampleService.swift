@@ -24,9 +24,11 @@ public enum SampleService {
     }
 
     public static let migrations = [
-        PostgresMigration(version: 1, name: "tallies", sql: """
-            CREATE TABLE tallies (key text PRIMARY KEY, total bigint NOT NULL, updates int NOT NULL);
-            """),
+        PostgresMigration(
+            version: 1, name: "tallies",
+            sql: """
+                CREATE TABLE tallies (key text PRIMARY KEY, total bigint NOT NULL, updates int NOT NULL);
+                """)
     ]
 
     /// Adds to a tally and enqueues `Tally.Added` with the new total, in the handler's
@@ -35,7 +37,8 @@ public enum SampleService {
     static func add(_ command: Tally.Add, schema: String, eventsExchange: String, context: HandlerContext) async throws {
         guard command.amount >= 0 else { throw PermanentMessageError("validation", "amount \(command.amount) is negative") }
         if command.key.hasPrefix("fail") { throw DependencyDown() }
-        let total = try await context.transaction.query("""
+        let total = try await context.transaction.query(
+            """
             INSERT INTO \(identifier: schema).tallies AS t (key, total, updates) VALUES (\(command.key), \(command.amount), 1)
             ON CONFLICT (key) DO UPDATE SET total = t.total + EXCLUDED.total, updates = t.updates + 1
             RETURNING total

@@ -26,7 +26,9 @@ public enum FinanceEvent {
         public var creditNote: String
         public var lines: [FinanceCommand.RefundLine]?
         public init(order: Int64, amount: Money, reason: String, reference: String, creditNote: String, lines: [FinanceCommand.RefundLine]?) {
-            (self.order, self.amount, self.reason, self.reference, self.creditNote, self.lines) = (order, amount, reason, reference, creditNote, lines)
+            (self.order, self.amount, self.reason, self.reference, self.creditNote, self.lines) = (
+                order, amount, reason, reference, creditNote, lines
+            )
         }
     }
 

@@ -301,7 +301,10 @@ extension InventoryCommand {
 
         /// The moves that put them back.
         public var reversed: MoveReservations {
-            MoveReservations(moves: moves.map { Move(from: $0.to, fromLine: $0.toLine, to: $0.from, toLine: $0.fromLine, quantity: $0.quantity, warehouse: $0.warehouse) })
+            MoveReservations(
+                moves: moves.map {
+                    Move(from: $0.to, fromLine: $0.toLine, to: $0.from, toLine: $0.fromLine, quantity: $0.quantity, warehouse: $0.warehouse)
+                })
         }
     }
 }

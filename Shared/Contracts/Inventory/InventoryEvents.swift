@@ -63,7 +63,9 @@ public enum InventoryEvent {
             reference: String, sku: String, warehouse: String, lot: String, quantity: Int, condition: InventoryCommand.ReturnCondition,
             unitCost: Money? = nil, order: String? = nil
         ) {
-            (self.reference, self.sku, self.warehouse, self.lot, self.quantity, self.condition) = (reference, sku, warehouse, lot, quantity, condition)
+            (self.reference, self.sku, self.warehouse, self.lot, self.quantity, self.condition) = (
+                reference, sku, warehouse, lot, quantity, condition
+            )
             (self.unitCost, self.order) = (unitCost, order)
         }
     }

@@ -99,7 +99,8 @@ public struct JSONSchema: Sendable {
         }
         let validating = Set(members.map(\.key)).subtracting(annotations).filter { !$0.hasPrefix("x-") }
         if node.reference != nil && validating.count > 1 {
-            throw JSONSchemaError("\(path): $ref beside other keywords (\(validating.sorted().joined(separator: ", "))) is not supported by this checker")
+            throw JSONSchemaError(
+                "\(path): $ref beside other keywords (\(validating.sorted().joined(separator: ", "))) is not supported by this checker")
         }
         return node
     }
@@ -127,7 +128,9 @@ public struct JSONSchema: Sendable {
         let at = StrictJSONParser.render(path)
         func fail(_ reason: String, structural: Bool = false) { found = Violation(path: at, reason: reason, structural: structural) }
         if let types = node.types, !types.contains(where: { Self.value(value, is: $0) }) {
-            let what = value.kind == "number" && types == ["integer"] ? "a number with a fraction or exponent (\(Self.literal(value)))" : "\(Self.article(value.kind))"
+            let what =
+                value.kind == "number" && types == ["integer"]
+                ? "a number with a fraction or exponent (\(Self.literal(value)))" : "\(Self.article(value.kind))"
             return fail("is \(what), expected \(types.map(Self.article).joined(separator: " or "))", structural: true)
         }
         if let allowed = node.enumeration {

@@ -31,10 +31,11 @@ extension CanonicalOrder {
         if case .array(let items)? = json["lines"] {
             for (index, item) in items.enumerated() {
                 let at = "lines[\(index)]"
-                lines.append(Line(
-                    sku: try required(item["sku"], "\(at).sku"), quantity: try integer(item["quantity"], "\(at).quantity") ?? 0,
-                    unitPrice: try required(item["unit_price"], "\(at).unit_price"), discount: try text(item["discount"], "\(at).discount"),
-                    title: try text(item["title"], "\(at).title")))
+                lines.append(
+                    Line(
+                        sku: try required(item["sku"], "\(at).sku"), quantity: try integer(item["quantity"], "\(at).quantity") ?? 0,
+                        unitPrice: try required(item["unit_price"], "\(at).unit_price"), discount: try text(item["discount"], "\(at).discount"),
+                        title: try text(item["title"], "\(at).title")))
             }
         }
         var customer: Customer?

@@ -23,7 +23,9 @@ extension OrderEvent {
         public init(
             order: Int64, amendment: Int64, what: String, lines: [OrderSnapshot.Line], previous: [OrderSnapshot.Line], total: Money, region: String?
         ) {
-            (self.order, self.amendment, self.what, self.lines, self.previous, self.total, self.region) = (order, amendment, what, lines, previous, total, region)
+            (self.order, self.amendment, self.what, self.lines, self.previous, self.total, self.region) = (
+                order, amendment, what, lines, previous, total, region
+            )
         }
     }
 

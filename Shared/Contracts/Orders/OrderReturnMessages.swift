@@ -38,7 +38,9 @@ extension OrderCommand {
         public var quantity: Int
         /// Its share of the line's total (largest remainder by units).
         public var refund: Money
-        public init(line: Int, sku: String, quantity: Int, refund: Money) { (self.line, self.sku, self.quantity, self.refund) = (line, sku, quantity, refund) }
+        public init(line: Int, sku: String, quantity: Int, refund: Money) {
+            (self.line, self.sku, self.quantity, self.refund) = (line, sku, quantity, refund)
+        }
     }
 
     public struct ReturnApproved: Codable, Sendable, Equatable {
@@ -46,7 +48,9 @@ extension OrderCommand {
         public var order: Int64
         public var lines: [ReturnLine]
         public var refund: Money
-        public init(rma: String, order: Int64, lines: [ReturnLine], refund: Money) { (self.rma, self.order, self.lines, self.refund) = (rma, order, lines, refund) }
+        public init(rma: String, order: Int64, lines: [ReturnLine], refund: Money) {
+            (self.rma, self.order, self.lines, self.refund) = (rma, order, lines, refund)
+        }
     }
 
     /// Records what came back and in what condition (sellable or damaged), line by line.
@@ -126,7 +130,9 @@ extension InventoryCommand {
             public var sku: String
             public var quantity: Int
             public var condition: ReturnCondition
-            public init(sku: String, quantity: Int, condition: ReturnCondition) { (self.sku, self.quantity, self.condition) = (sku, quantity, condition) }
+            public init(sku: String, quantity: Int, condition: ReturnCondition) {
+                (self.sku, self.quantity, self.condition) = (sku, quantity, condition)
+            }
         }
         /// The order the units were issued for.
         public var order: String

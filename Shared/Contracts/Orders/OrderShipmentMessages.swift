@@ -92,7 +92,9 @@ extension OrderEvent {
             order: Int64, shipment: String, carrier: String, trackingNumber: String, lines: [OrderCommand.ShipmentLine], complete: Bool,
             warehouse: String? = nil, shippedAt: Date? = nil
         ) {
-            (self.order, self.shipment, self.carrier, self.trackingNumber, self.lines, self.complete) = (order, shipment, carrier, trackingNumber, lines, complete)
+            (self.order, self.shipment, self.carrier, self.trackingNumber, self.lines, self.complete) = (
+                order, shipment, carrier, trackingNumber, lines, complete
+            )
             (self.warehouse, self.shippedAt) = (warehouse, shippedAt)
         }
     }

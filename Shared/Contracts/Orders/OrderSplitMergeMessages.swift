@@ -69,7 +69,9 @@ extension OrderCommand {
         public var merged: OrderSnapshot
         public var sources: [Int64]
         public var origins: [LineOrigin]
-        public init(merged: OrderSnapshot, sources: [Int64], origins: [LineOrigin]) { (self.merged, self.sources, self.origins) = (merged, sources, origins) }
+        public init(merged: OrderSnapshot, sources: [Int64], origins: [LineOrigin]) {
+            (self.merged, self.sources, self.origins) = (merged, sources, origins)
+        }
     }
 
     /// Undoes a merge (its compensation): the merged order is cancelled and each source

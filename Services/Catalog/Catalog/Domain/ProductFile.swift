@@ -130,9 +130,12 @@ public enum ProductFile {
                 return parsed.problems.append(RowProblem(line: line, reason: "\(code): \(error)"))
             }
         }
-        parsed.rows.append(CatalogCommand.ImportRow(line: line, product: CatalogCommand.ProductDraft(
-            code: code, title: title, description: value("description") ?? "", category: value("category"),
-            taxCategory: value("tax_category") ?? "standard", tags: list("tags"), images: list("images"), price: price,
-            barcode: value("barcode"))))
+        parsed.rows.append(
+            CatalogCommand.ImportRow(
+                line: line,
+                product: CatalogCommand.ProductDraft(
+                    code: code, title: title, description: value("description") ?? "", category: value("category"),
+                    taxCategory: value("tax_category") ?? "standard", tags: list("tags"), images: list("images"), price: price,
+                    barcode: value("barcode"))))
     }
 }

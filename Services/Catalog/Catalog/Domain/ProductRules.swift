@@ -11,7 +11,9 @@ public enum ProductRules {
     /// Product and SKU codes: 1–64 of letters, digits, `.`, `_`, `-`.
     public static func code(_ text: String, _ field: String) throws(CommandRefused) {
         guard !text.isEmpty, text.count <= 64,
-            text.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) })
+            text.unicodeScalars.allSatisfy({
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
+            })
         else { throw refuse("validation", "\(field) '\(text)' must be 1 to 64 letters, digits, '.', '_' or '-'") }
     }
 
@@ -24,11 +26,14 @@ public enum ProductRules {
         guard taxCategories.contains(draft.taxCategory) else {
             throw refuse("validation", "tax category '\(draft.taxCategory)' is not one of \(taxCategories.sorted().joined(separator: ", "))")
         }
-        draft.tags = Array(Set(try draft.tags.map { tag throws(CommandRefused) -> String in
-            let tag = tag.trimmingCharacters(in: .whitespaces).lowercased()
-            guard !tag.isEmpty, tag.count <= 50 else { throw refuse("validation", "tag '\(tag)' must be 1 to 50 characters") }
-            return tag
-        })).sorted()
+        draft.tags = Array(
+            Set(
+                try draft.tags.map { tag throws(CommandRefused) -> String in
+                    let tag = tag.trimmingCharacters(in: .whitespaces).lowercased()
+                    guard !tag.isEmpty, tag.count <= 50 else { throw refuse("validation", "tag '\(tag)' must be 1 to 50 characters") }
+                    return tag
+                })
+        ).sorted()
         for image in draft.images {
             guard let url = URL(string: image), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
                 throw refuse("validation", "image '\(image)' is not an http(s) URL")
@@ -58,7 +63,8 @@ public enum ProductRules {
         return normalised
     }
 
-    static let isoLanguages: Set<String> = Set("""
+    static let isoLanguages: Set<String> = Set(
+        """
         aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee el en eo es et eu
         fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km
         kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om

@@ -10,13 +10,15 @@ public struct CatalogExport: Sendable {
 
     public func rows(_ pool: PostgresPool, includeInactive: Bool = true) async throws -> [[String]] {
         let s = PostgresQuery.quoteIdentifier(schema)
-        let result = try await pool.query(PostgresQuery(unsafeSQL: """
-            SELECT p.code, p.title, p.description, coalesce(p.category, '') AS category, p.tax_category,
-                   coalesce(k.price_minor::text, '') AS price_minor, coalesce(k.currency, '') AS currency,
-                   array_to_string(p.tags, '|') AS tags, array_to_string(p.images, '|') AS images, coalesce(k.barcode, '') AS barcode
-            FROM \(s).products p LEFT JOIN \(s).skus k ON k.code = p.code
-            WHERE $1 OR p.active ORDER BY p.code
-            """, binds: [includeInactive]))
+        let result = try await pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT p.code, p.title, p.description, coalesce(p.category, '') AS category, p.tax_category,
+                           coalesce(k.price_minor::text, '') AS price_minor, coalesce(k.currency, '') AS currency,
+                           array_to_string(p.tags, '|') AS tags, array_to_string(p.images, '|') AS images, coalesce(k.barcode, '') AS barcode
+                    FROM \(s).products p LEFT JOIN \(s).skus k ON k.code = p.code
+                    WHERE $1 OR p.active ORDER BY p.code
+                    """, binds: [includeInactive]))
         return try result.map { row in
             var price = ""
             let currencyCode = try row.decode(String.self, column: "currency")
@@ -35,10 +37,12 @@ public struct CatalogExport: Sendable {
     /// SKUs with price, barcode, product, options and flags.
     public func skus(product: String?, _ pool: PostgresPool) async throws -> ReportTable {
         let s = PostgresQuery.quoteIdentifier(schema)
-        let result = try await pool.query(PostgresQuery(unsafeSQL: """
-            SELECT k.code, k.product, k.options::text AS options, k.barcode, k.price_minor, k.currency, k.active, k.sold
-            FROM \(s).skus k WHERE $1::text IS NULL OR k.product = $1 ORDER BY k.product, k.code
-            """, binds: [product]))
+        let result = try await pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT k.code, k.product, k.options::text AS options, k.barcode, k.price_minor, k.currency, k.active, k.sold
+                    FROM \(s).skus k WHERE $1::text IS NULL OR k.product = $1 ORDER BY k.product, k.code
+                    """, binds: [product]))
         let rows: [[String?]] = try result.map { row in
             let price = try row.decode(Int64?.self, column: "price_minor").flatMap { minor in
                 (try? Currency(code: try row.decode(String.self, column: "currency"))).map { Money(minorUnits: minor, currency: $0).description }
@@ -69,14 +73,18 @@ extension CatalogExport {
 
     public func product(_ code: String, locale: String, fallbackLocale: String, _ pool: PostgresPool) async throws -> LocalisedProduct? {
         let s = PostgresQuery.quoteIdentifier(schema)
-        guard let product = try await pool.query(PostgresQuery(
-            unsafeSQL: "SELECT title, description, active, category FROM \(s).products WHERE code = $1", binds: [code])).first
+        guard
+            let product = try await pool.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT title, description, active, category FROM \(s).products WHERE code = $1", binds: [code])
+            ).first
         else { return nil }
         var titles = try Translations(fallbackLocale: fallbackLocale, texts: [fallbackLocale: try product.decode(String.self, column: "title")])
         var descriptions = try Translations(
             fallbackLocale: fallbackLocale, texts: [fallbackLocale: try product.decode(String.self, column: "description")])
-        let rows = try await pool.query(PostgresQuery(
-            unsafeSQL: "SELECT locale, title, description FROM \(s).translations WHERE product = $1 ORDER BY locale", binds: [code]))
+        let rows = try await pool.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT locale, title, description FROM \(s).translations WHERE product = $1 ORDER BY locale", binds: [code]))
         for row in rows {
             let rowLocale = try row.decode(String.self, column: "locale")
             try titles.set(try row.decode(String.self, column: "title"), for: rowLocale)
@@ -85,6 +93,7 @@ extension CatalogExport {
         return LocalisedProduct(
             code: code, locale: try Translations.normalised(locale), title: titles.text(for: locale) ?? "",
             description: descriptions.text(for: locale) ?? "", active: try product.decode(Bool.self, column: "active"),
-            category: try product.decode(String?.self, column: "category"), translations: try rows.map { try $0.decode(String.self, column: "locale") })
+            category: try product.decode(String?.self, column: "category"),
+            translations: try rows.map { try $0.decode(String.self, column: "locale") })
     }
 }

@@ -24,8 +24,9 @@ public struct CatalogStore: Sendable {
     public func createCategory(code: String, name: String, parent: String?, in tx: PostgresTransaction) async throws {
         var tree = try await lockedTree(in: tx)
         do { try tree.add(code, under: parent) } catch { throw Self.refusal(error) }
-        try await tx.query(PostgresQuery(
-            unsafeSQL: "INSERT INTO \(s).categories (code, name, parent) VALUES ($1, $2, $3)", binds: [code, name, parent]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "INSERT INTO \(s).categories (code, name, parent) VALUES ($1, $2, $3)", binds: [code, name, parent]))
     }
 
     public func moveCategory(code: String, parent: String?, in tx: PostgresTransaction) async throws {
@@ -62,7 +63,8 @@ public struct CatalogStore: Sendable {
             guard try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).categories WHERE code = $1", binds: [category])).first != nil
             else { throw CommandRefused("unknown-category", "product \(draft.code): unknown category '\(category)'") }
         }
-        let row = try await tx.query("""
+        let row = try await tx.query(
+            """
             INSERT INTO \(identifier: schema).products AS p (code, title, description, category, tax_category, tags, images)
             VALUES (\(draft.code), \(draft.title), \(draft.description), \(draft.category), \(draft.taxCategory), \(draft.tags)::text[], \(draft.images)::text[])
             ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category,
@@ -81,8 +83,9 @@ public struct CatalogStore: Sendable {
 
     /// The single SKU of a product without variants, coded like the product.
     private func writeSimpleSKU(_ draft: CatalogCommand.ProductDraft, in tx: PostgresTransaction) async throws {
-        let variants = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT 1 FROM \(s).skus WHERE product = $1 AND code <> $1 AND active", binds: [draft.code]))
+        let variants = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT 1 FROM \(s).skus WHERE product = $1 AND code <> $1 AND active", binds: [draft.code]))
         guard variants.isEmpty else {
             throw CommandRefused("has-variants", "product \(draft.code) has variants: set prices per SKU")
         }
@@ -91,25 +94,29 @@ public struct CatalogStore: Sendable {
             throw CommandRefused("duplicate-sku", "SKU code \(draft.code) belongs to product \(try owner.decode(String.self, at: 0))")
         }
         try await requireFreeBarcode(draft.barcode, for: draft.code, in: tx)
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).skus (code, product, barcode, price_minor, currency) VALUES ($1, $1, $2, $3, $4)
-            ON CONFLICT (code) DO UPDATE SET barcode = coalesce(EXCLUDED.barcode, skus.barcode),
-                price_minor = coalesce(EXCLUDED.price_minor, skus.price_minor), currency = coalesce(EXCLUDED.currency, skus.currency)
-            """, binds: [draft.code, draft.barcode, draft.price?.minorUnits, draft.price?.currency.code]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(s).skus (code, product, barcode, price_minor, currency) VALUES ($1, $1, $2, $3, $4)
+                    ON CONFLICT (code) DO UPDATE SET barcode = coalesce(EXCLUDED.barcode, skus.barcode),
+                        price_minor = coalesce(EXCLUDED.price_minor, skus.price_minor), currency = coalesce(EXCLUDED.currency, skus.currency)
+                    """, binds: [draft.code, draft.barcode, draft.price?.minorUnits, draft.price?.currency.code]))
     }
 
     func requireFreeBarcode(_ barcode: String?, for sku: String, in tx: PostgresTransaction) async throws {
         guard let barcode else { return }
-        if let holder = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT code FROM \(s).skus WHERE barcode = $1 AND code <> $2", binds: [barcode, sku])).first
-        {
+        if let holder = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT code FROM \(s).skus WHERE barcode = $1 AND code <> $2", binds: [barcode, sku])
+        ).first {
             throw CommandRefused("duplicate-barcode", "barcode \(barcode) is already SKU \(try holder.decode(String.self, at: 0))'s")
         }
     }
 
     public func deactivate(product: String, in tx: PostgresTransaction) async throws {
-        let updated = try await tx.query(PostgresQuery(
-            unsafeSQL: "UPDATE \(s).products SET active = false, updated_at = now() WHERE code = $1", binds: [product]))
+        let updated = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "UPDATE \(s).products SET active = false, updated_at = now() WHERE code = $1", binds: [product]))
         guard updated.affectedRows == 1 else { throw CommandRefused("unknown-product", "no product \(product)") }
         try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).skus SET active = false WHERE product = $1", binds: [product]))
     }
@@ -117,9 +124,10 @@ public struct CatalogStore: Sendable {
     public func delete(product: String, in tx: PostgresTransaction) async throws {
         guard try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).products WHERE code = $1 FOR UPDATE", binds: [product])).first != nil
         else { throw CommandRefused("unknown-product", "no product \(product)") }
-        if let sold = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT code FROM \(s).skus WHERE product = $1 AND sold LIMIT 1", binds: [product])).first
-        {
+        if let sold = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT code FROM \(s).skus WHERE product = $1 AND sold LIMIT 1", binds: [product])
+        ).first {
             throw CommandRefused(
                 "sold", "product \(product) has been sold (SKU \(try sold.decode(String.self, at: 0))): deactivate it instead")
         }
@@ -131,8 +139,11 @@ public struct CatalogStore: Sendable {
 
     public func setVariants(_ command: CatalogCommand.SetVariants, in tx: PostgresTransaction) async throws -> CatalogResult.Variants {
         if let price = command.price { try ProductRules.price(price) }
-        guard try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT 1 FROM \(s).products WHERE code = $1 FOR UPDATE", binds: [command.product])).first != nil
+        guard
+            try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT 1 FROM \(s).products WHERE code = $1 FOR UPDATE", binds: [command.product])
+            ).first != nil
         else { throw CommandRefused("unknown-product", "no product \(command.product)") }
         let variants: [Variant]
         do {
@@ -144,25 +155,31 @@ public struct CatalogStore: Sendable {
         }
         for variant in variants { try ProductRules.code(variant.code, "SKU code") }
         let codes = variants.map(\.code)
-        let taken = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT code, product FROM \(s).skus WHERE code = ANY($1) AND product <> $2", binds: [codes, command.product]))
+        let taken = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT code, product FROM \(s).skus WHERE code = ANY($1) AND product <> $2", binds: [codes, command.product]))
         if let clash = taken.first {
             throw CommandRefused(
                 "duplicate-sku", "SKU code \(try clash.decode(String.self, at: 0)) belongs to product \(try clash.decode(String.self, at: 1))")
         }
-        let existing = Set(try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT code FROM \(s).skus WHERE product = $1", binds: [command.product])).map { try $0.decode(String.self, at: 0) })
+        let existing = Set(
+            try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT code FROM \(s).skus WHERE product = $1", binds: [command.product])
+            ).map { try $0.decode(String.self, at: 0) })
         var created: [String] = [], kept: [String] = []
         for variant in variants {
             let options = Dictionary(variant.options.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
             let json = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
             if existing.contains(variant.code) {
                 kept.append(variant.code)
-                try await tx.query(PostgresQuery(
-                    unsafeSQL: "UPDATE \(s).skus SET options = $2::jsonb, active = true WHERE code = $1", binds: [variant.code, json]))
+                try await tx.query(
+                    PostgresQuery(
+                        unsafeSQL: "UPDATE \(s).skus SET options = $2::jsonb, active = true WHERE code = $1", binds: [variant.code, json]))
             } else {
                 created.append(variant.code)
-                try await tx.query("""
+                try await tx.query(
+                    """
                     INSERT INTO \(identifier: schema).skus (code, product, options, price_minor, currency)
                     VALUES (\(variant.code), \(command.product), \(json)::jsonb, \(command.price?.minorUnits), \(command.price?.currency.code))
                     """)
@@ -173,15 +190,19 @@ public struct CatalogStore: Sendable {
             try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).skus SET active = false WHERE code = ANY($1)", binds: [gone]))
         }
         let attributes = String(decoding: try JSONEncoder().encode(command.attributes), as: UTF8.self)
-        try await tx.query(PostgresQuery(
-            unsafeSQL: "UPDATE \(s).products SET attributes = $2::jsonb, updated_at = now() WHERE code = $1", binds: [command.product, attributes]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "UPDATE \(s).products SET attributes = $2::jsonb, updated_at = now() WHERE code = $1",
+                binds: [command.product, attributes]))
         return CatalogResult.Variants(product: command.product, created: created, kept: kept, deactivated: gone)
     }
 
     public func setPrice(sku: String, price: Money, in tx: PostgresTransaction) async throws {
         try ProductRules.price(price)
-        let updated = try await tx.query(PostgresQuery(
-            unsafeSQL: "UPDATE \(s).skus SET price_minor = $2, currency = $3 WHERE code = $1", binds: [sku, price.minorUnits, price.currency.code]))
+        let updated = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "UPDATE \(s).skus SET price_minor = $2, currency = $3 WHERE code = $1",
+                binds: [sku, price.minorUnits, price.currency.code]))
         guard updated.affectedRows == 1 else { throw CommandRefused("unknown-sku", "no SKU \(sku)") }
     }
 
@@ -198,10 +219,12 @@ public struct CatalogStore: Sendable {
         guard !title.isEmpty else { throw CommandRefused("validation", "a translation needs a title") }
         guard try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).products WHERE code = $1", binds: [command.product])).first != nil
         else { throw CommandRefused("unknown-product", "no product \(command.product)") }
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).translations (product, locale, title, description) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (product, locale) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description
-            """, binds: [command.product, locale, title, command.description]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(s).translations (product, locale, title, description) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (product, locale) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description
+                    """, binds: [command.product, locale, title, command.description]))
     }
 
     /// Marks SKUs as sold (from inventory's issue events); unknown codes are ignored.
@@ -212,9 +235,13 @@ public struct CatalogStore: Sendable {
     // MARK: - Reading
 
     public func productEvent(_ code: String, in tx: PostgresTransaction) async throws -> CatalogEvent.ProductChanged {
-        guard let row = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT title, category, tax_category, array_to_string(tags, chr(31)) AS tags, active FROM \(s).products WHERE code = $1",
-            binds: [code])).first
+        guard
+            let row = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT title, category, tax_category, array_to_string(tags, chr(31)) AS tags, active FROM \(s).products WHERE code = $1",
+                    binds: [code])
+            ).first
         else { throw CommandRefused("unknown-product", "no product \(code)") }
         return CatalogEvent.ProductChanged(
             code: code, title: try row.decode(String.self, column: "title"), category: try row.decode(String?.self, column: "category"),
@@ -225,23 +252,26 @@ public struct CatalogStore: Sendable {
 
     /// The SKUs of a product as other services copy them.
     public func skuEvents(product: String, in tx: PostgresTransaction) async throws -> [CatalogEvent.SKUChanged] {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT k.code, k.options::text AS options, k.barcode, k.price_minor, k.currency, k.active, p.title, p.tax_category,
-                   NOT ('final-sale' = ANY (p.tags)) AS returnable
-            FROM \(s).skus k JOIN \(s).products p ON p.code = k.product WHERE k.product = $1 ORDER BY k.code
-            """, binds: [product])).map { row in
-                let options = try JSONDecoder().decode([String: String].self, from: Data(try row.decode(String.self, column: "options").utf8))
-                let price = try row.decode(Int64?.self, column: "price_minor").map {
-                    Money(minorUnits: $0, currency: try Currency(code: try row.decode(String.self, column: "currency")))
-                }
-                let title = try row.decode(String.self, column: "title")
-                return CatalogEvent.SKUChanged(
-                    code: try row.decode(String.self, column: "code"), product: product,
-                    title: options.isEmpty ? title : "\(title) (\(options.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")))",
-                    options: options, barcode: try row.decode(String?.self, column: "barcode"), price: price,
-                    taxCategory: try row.decode(String.self, column: "tax_category"), active: try row.decode(Bool.self, column: "active"),
-                    returnable: try row.decode(Bool.self, column: "returnable"))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT k.code, k.options::text AS options, k.barcode, k.price_minor, k.currency, k.active, p.title, p.tax_category,
+                           NOT ('final-sale' = ANY (p.tags)) AS returnable
+                    FROM \(s).skus k JOIN \(s).products p ON p.code = k.product WHERE k.product = $1 ORDER BY k.code
+                    """, binds: [product])
+        ).map { row in
+            let options = try JSONDecoder().decode([String: String].self, from: Data(try row.decode(String.self, column: "options").utf8))
+            let price = try row.decode(Int64?.self, column: "price_minor").map {
+                Money(minorUnits: $0, currency: try Currency(code: try row.decode(String.self, column: "currency")))
             }
+            let title = try row.decode(String.self, column: "title")
+            return CatalogEvent.SKUChanged(
+                code: try row.decode(String.self, column: "code"), product: product,
+                title: options.isEmpty ? title : "\(title) (\(options.sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")))",
+                options: options, barcode: try row.decode(String?.self, column: "barcode"), price: price,
+                taxCategory: try row.decode(String.self, column: "tax_category"), active: try row.decode(Bool.self, column: "active"),
+                returnable: try row.decode(Bool.self, column: "returnable"))
+        }
     }
 
     public func productCodes(in tx: PostgresTransaction) async throws -> [String] {

@@ -41,12 +41,14 @@ public struct Invoice: Sendable, Equatable {
         var lines = try order.lines.map { line in
             Line(
                 number: line.line, sku: line.sku, description: line.sku, quantity: line.quantity,
-                tax: try TaxCalculation.line(line.total, basisPoints: rates.rate(taxCategories[line.sku] ?? "standard"), inclusive: order.pricesIncludeTax))
+                tax: try TaxCalculation.line(
+                    line.total, basisPoints: rates.rate(taxCategories[line.sku] ?? "standard"), inclusive: order.pricesIncludeTax))
         }
         if !order.shippingFee.isZero {
-            lines.append(Line(
-                number: (order.lines.map(\.line).max() ?? 0) + 1, sku: nil, description: "Shipping", quantity: 1,
-                tax: try TaxCalculation.line(order.shippingFee, basisPoints: rates.rate("standard"), inclusive: order.pricesIncludeTax)))
+            lines.append(
+                Line(
+                    number: (order.lines.map(\.line).max() ?? 0) + 1, sku: nil, description: "Shipping", quantity: 1,
+                    tax: try TaxCalculation.line(order.shippingFee, basisPoints: rates.rate("standard"), inclusive: order.pricesIncludeTax)))
         }
         return Invoice(
             kind: .invoice, order: order.order, channel: order.platform, customer: order.customer, currency: currency,

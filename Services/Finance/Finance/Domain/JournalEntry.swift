@@ -31,7 +31,8 @@ public struct JournalEntry: Sendable, Equatable {
     /// Adds a debit (positive) or, for a negative amount, a credit; zero adds nothing.
     public mutating func debit(_ account: String, _ amount: Int64, memo: String? = nil) {
         guard amount != 0 else { return }
-        lines.append(amount > 0 ? Line(account: account, debit: amount, credit: 0, memo: memo) : Line(account: account, debit: 0, credit: -amount, memo: memo))
+        lines.append(
+            amount > 0 ? Line(account: account, debit: amount, credit: 0, memo: memo) : Line(account: account, debit: 0, credit: -amount, memo: memo))
     }
 
     public mutating func credit(_ account: String, _ amount: Int64, memo: String? = nil) { debit(account, -amount, memo: memo) }

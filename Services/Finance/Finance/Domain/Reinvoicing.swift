@@ -28,7 +28,9 @@ public enum Reinvoicing {
         // Which new lines take from each old line, and by how much (their line totals).
         var takers: [Key: [(key: Key, amount: Money)]] = [:]
         for order in orders {
-            guard order.currency == first.currency.code else { throw Problem("order \(order.order) is in \(order.currency), the invoices in \(first.currency.code)") }
+            guard order.currency == first.currency.code else {
+                throw Problem("order \(order.order) is in \(order.currency), the invoices in \(first.currency.code)")
+            }
             for line in order.lines {
                 let key = Key(order: order.order, line: line.line)
                 guard let from = origin[key], sources[from] != nil else {
@@ -43,12 +45,18 @@ public enum Reinvoicing {
             let base = first.pricesIncludeTax ? source.tax.gross : source.tax.net
             let sum = parts.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
             guard sum == base.minorUnits else {
-                throw Problem("line \(from.line) of order \(from.order) is \(base) and its new lines sum to \(Money(minorUnits: sum, currency: base.currency))")
+                throw Problem(
+                    "line \(from.line) of order \(from.order) is \(base) and its new lines sum to \(Money(minorUnits: sum, currency: base.currency))")
             }
             for (part, tax) in zip(parts, try share(source.tax.tax, by: parts.map(\.amount.minorUnits))) {
-                shares[part.key] = first.pricesIncludeTax
-                    ? TaxCalculation.Line(net: Money(minorUnits: part.amount.minorUnits - tax.minorUnits, currency: tax.currency), tax: tax, gross: part.amount, basisPoints: source.tax.basisPoints)
-                    : TaxCalculation.Line(net: part.amount, tax: tax, gross: Money(minorUnits: part.amount.minorUnits + tax.minorUnits, currency: tax.currency), basisPoints: source.tax.basisPoints)
+                shares[part.key] =
+                    first.pricesIncludeTax
+                    ? TaxCalculation.Line(
+                        net: Money(minorUnits: part.amount.minorUnits - tax.minorUnits, currency: tax.currency), tax: tax, gross: part.amount,
+                        basisPoints: source.tax.basisPoints)
+                    : TaxCalculation.Line(
+                        net: part.amount, tax: tax, gross: Money(minorUnits: part.amount.minorUnits + tax.minorUnits, currency: tax.currency),
+                        basisPoints: source.tax.basisPoints)
             }
         }
 
@@ -63,15 +71,20 @@ public enum Reinvoicing {
             let tax = Money(minorUnits: oldShipping.reduce(Int64(0)) { $0 + $1.tax.tax.minorUnits }, currency: first.currency)
             for (order, part) in zip(orders, try share(tax, by: fees)) where !order.shippingFee.isZero {
                 let fee = order.shippingFee
-                shipping[order.order] = first.pricesIncludeTax
-                    ? TaxCalculation.Line(net: Money(minorUnits: fee.minorUnits - part.minorUnits, currency: fee.currency), tax: part, gross: fee, basisPoints: rate)
-                    : TaxCalculation.Line(net: fee, tax: part, gross: Money(minorUnits: fee.minorUnits + part.minorUnits, currency: fee.currency), basisPoints: rate)
+                shipping[order.order] =
+                    first.pricesIncludeTax
+                    ? TaxCalculation.Line(
+                        net: Money(minorUnits: fee.minorUnits - part.minorUnits, currency: fee.currency), tax: part, gross: fee, basisPoints: rate)
+                    : TaxCalculation.Line(
+                        net: fee, tax: part, gross: Money(minorUnits: fee.minorUnits + part.minorUnits, currency: fee.currency), basisPoints: rate)
             }
         }
 
         return orders.map { order in
             var lines = order.lines.map { line in
-                Invoice.Line(number: line.line, sku: line.sku, description: line.sku, quantity: line.quantity, tax: shares[Key(order: order.order, line: line.line)]!)
+                Invoice.Line(
+                    number: line.line, sku: line.sku, description: line.sku, quantity: line.quantity,
+                    tax: shares[Key(order: order.order, line: line.line)]!)
             }
             if let fee = shipping[order.order] {
                 lines.append(Invoice.Line(number: (order.lines.map(\.line).max() ?? 0) + 1, sku: nil, description: "Shipping", quantity: 1, tax: fee))

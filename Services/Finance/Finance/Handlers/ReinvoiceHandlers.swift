@@ -41,7 +41,10 @@ extension FinanceHandlers {
         var left = paid
         for invoice in new where left > 0 {
             let take = min(left, invoice.gross.minorUnits)
-            if take > 0 { _ = try await documents.settle(.receivable, document: invoice.number, amount: Money(minorUnits: take, currency: invoice.currency), in: tx) }
+            if take > 0 {
+                _ = try await documents.settle(
+                    .receivable, document: invoice.number, amount: Money(minorUnits: take, currency: invoice.currency), in: tx)
+            }
             left -= take
         }
         return FinanceCommand.Reinvoiced(
@@ -74,7 +77,8 @@ extension FinanceHandlers {
         try await issue(&invoice, party: order.customer, context)
         let carried = min(paid, invoice.gross.minorUnits)
         if carried > 0 {
-            _ = try await documents.settle(.receivable, document: invoice.number, amount: Money(minorUnits: carried, currency: invoice.currency), in: tx)
+            _ = try await documents.settle(
+                .receivable, document: invoice.number, amount: Money(minorUnits: carried, currency: invoice.currency), in: tx)
         }
         var refunded: Money?
         if paid > carried {
@@ -89,6 +93,7 @@ extension FinanceHandlers {
             refunded = Money(minorUnits: back, currency: invoice.currency)
         }
         return FinanceCommand.InvoiceAmended(
-            voided: voided, issued: invoice.number, open: Money(minorUnits: invoice.gross.minorUnits - carried, currency: invoice.currency), refunded: refunded)
+            voided: voided, issued: invoice.number, open: Money(minorUnits: invoice.gross.minorUnits - carried, currency: invoice.currency),
+            refunded: refunded)
     }
 }

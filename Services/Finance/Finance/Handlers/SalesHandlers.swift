@@ -21,7 +21,8 @@ extension FinanceHandlers {
             payment.debit(Accounts.platformClearing, invoice.gross.minorUnits, memo: order.platform)
             payment.credit(Accounts.receivables, invoice.gross.minorUnits, memo: invoice.number)
             try await journal.post(
-                payment, date: issuedOn, description: "Paid on \(order.platform): order \(order.order)", source: "platform-payment:\(order.order)", in: tx)
+                payment, date: issuedOn, description: "Paid on \(order.platform): order \(order.order)", source: "platform-payment:\(order.order)",
+                in: tx)
             _ = try await documents.settle(.receivable, order: order.order, amount: invoice.gross, in: tx)
         }
     }
@@ -65,20 +66,24 @@ extension FinanceHandlers {
         // A zero invoice (a free order) is issued and numbered like any other; it moves no money.
         if !invoice.gross.isZero {
             try await journal.post(
-                entry, date: invoice.issuedOn, description: "Invoice \(invoice.number) for order \(invoice.order)", source: "invoice:\(invoice.number)",
+                entry, date: invoice.issuedOn, description: "Invoice \(invoice.number) for order \(invoice.order)",
+                source: "invoice:\(invoice.number)",
                 in: tx)
         }
         try await documents.open(
             .receivable, document: invoice.number, order: invoice.order, party: customer?.email ?? customer?.name, amount: invoice.gross,
             on: invoice.issuedOn, due: invoice.dueOn, in: tx)
-        try await context.publish(event: FinanceEvent.InvoiceIssued(
-            number: invoice.number, order: invoice.order, customerEmail: customer?.email, customerName: customer?.name,
-            gross: invoice.gross, tax: invoice.tax, issuedOn: invoice.issuedOn))
+        try await context.publish(
+            event: FinanceEvent.InvoiceIssued(
+                number: invoice.number, order: invoice.order, customerEmail: customer?.email, customerName: customer?.name,
+                gross: invoice.gross, tax: invoice.tax, issuedOn: invoice.issuedOn))
     }
 
     func recordPayment(_ command: FinanceCommand.RecordPayment, _ context: HandlerContext) async throws -> FinanceCommand.Result {
         guard command.amount.minorUnits > 0 else { throw CommandRefused("validation", "a payment is more than zero (got \(command.amount))") }
-        guard !command.reference.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandRefused("validation", "a payment needs a reference") }
+        guard !command.reference.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw CommandRefused("validation", "a payment needs a reference")
+        }
         let tx = context.transaction
         guard try await documents.invoice(order: command.order, in: tx) != nil else {
             throw CommandRefused("unknown-order", "finance has no invoice for order \(command.order)")
@@ -87,12 +92,14 @@ extension FinanceHandlers {
         var entry = JournalEntry(currency: command.amount.currency)
         entry.debit(try await paymentAccount(command, tx), command.amount.minorUnits, memo: command.method)
         entry.credit(Accounts.receivables, command.amount.minorUnits, memo: "order \(command.order)")
-        guard let id = try await journal.post(
-            entry, date: command.receivedOn ?? .today(), description: "Payment \(command.reference) for order \(command.order)",
-            source: "payment:\(command.reference)", in: tx)
+        guard
+            let id = try await journal.post(
+                entry, date: command.receivedOn ?? .today(), description: "Payment \(command.reference) for order \(command.order)",
+                source: "payment:\(command.reference)", in: tx)
         else { throw CommandRefused("duplicate-payment", "payment \(command.reference) was recorded before") }
-        try await context.publish(event: FinanceEvent.PaymentReceived(
-            order: command.order, amount: command.amount, method: command.method, reference: command.reference, open: open))
+        try await context.publish(
+            event: FinanceEvent.PaymentReceived(
+                order: command.order, amount: command.amount, method: command.method, reference: command.reference, open: open))
         return FinanceCommand.Result(entry: id, openAmount: open)
     }
 
@@ -129,7 +136,9 @@ extension FinanceHandlers {
             guard sum == command.amount else {
                 throw CommandRefused("validation", "the refund's lines sum to \(sum), not \(command.amount)")
             }
-            do { note = try invoice.creditNote(lines: lines.map { ($0.line, $0.amount, $0.quantity) }, issuedOn: today) } catch let problem as Invoice.CreditProblem {
+            do { note = try invoice.creditNote(lines: lines.map { ($0.line, $0.amount, $0.quantity) }, issuedOn: today) } catch let problem
+                as Invoice.CreditProblem
+            {
                 throw CommandRefused("validation", problem.description)
             }
         } else {
@@ -152,12 +161,15 @@ extension FinanceHandlers {
             let paidOnPlatform = try await journal.entry(source: "platform-payment:\(command.order)", in: tx) != nil
             entry.credit(paidOnPlatform ? Accounts.platformClearing : Accounts.cash, command.amount.minorUnits - credited, memo: command.reason)
         }
-        guard let id = try await journal.post(
-            entry, date: today, description: "Refund \(command.reference) for order \(command.order): \(command.reason)", source: "refund:\(command.reference)", in: tx)
+        guard
+            let id = try await journal.post(
+                entry, date: today, description: "Refund \(command.reference) for order \(command.order): \(command.reason)",
+                source: "refund:\(command.reference)", in: tx)
         else { throw CommandRefused("duplicate-refund", "refund \(command.reference) was recorded before") }
-        try await context.publish(event: FinanceEvent.RefundRecorded(
-            order: command.order, amount: command.amount, reason: command.reason, reference: command.reference, creditNote: note.number,
-            lines: command.lines))
+        try await context.publish(
+            event: FinanceEvent.RefundRecorded(
+                order: command.order, amount: command.amount, reason: command.reason, reference: command.reference, creditNote: note.number,
+                lines: command.lines))
         return FinanceCommand.Result(entry: id, document: note.number)
     }
 
@@ -191,7 +203,9 @@ extension FinanceHandlers {
                 original.entry.reversed, date: .today(), description: "Void invoice \(number): \(reason)", source: "void:\(number)", in: tx)
         } else {
             // Only a zero invoice posts nothing.
-            guard try await documents.gross(invoice: number, in: tx) == 0 else { throw CommandRefused("unknown-invoice", "invoice \(number) has no journal entry") }
+            guard try await documents.gross(invoice: number, in: tx) == 0 else {
+                throw CommandRefused("unknown-invoice", "invoice \(number) has no journal entry")
+            }
         }
         try await documents.markVoid(invoice: number, reason: reason, in: tx)
         try await documents.close(.receivable, document: number, in: tx)

@@ -15,11 +15,13 @@ extension FinanceHandlers {
         var entry = JournalEntry(currency: currency)
         entry.debit(Accounts.costOfGoodsSold, total.minorUnits, memo: "order \(event.order)")
         entry.credit(Accounts.inventory, total.minorUnits, memo: "order \(event.order)")
-        guard !total.isZero, let id = try await journal.post(
-            entry, date: Self.businessDate(context.envelope.occurredAt), description: "Cost of goods shipped for order \(event.order)",
-            source: "cogs:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
+        guard !total.isZero,
+            let id = try await journal.post(
+                entry, date: Self.businessDate(context.envelope.occurredAt), description: "Cost of goods shipped for order \(event.order)",
+                source: "cogs:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
         else { return }
-        try await context.transaction.queue("""
+        try await context.transaction.queue(
+            """
             INSERT INTO \(identifier: schema).cost_lines (order_ref, sku, quantity, cost_minor, currency, entry_id)
             SELECT \(event.order), l.sku, l.quantity, l.cost, \(currency.code), \(id)
             FROM unnest(\(event.lots.map(\.sku))::text[], \(event.lots.map(\.quantity))::int[], \(costs.map(\.minorUnits))::bigint[])
@@ -40,13 +42,15 @@ extension FinanceHandlers {
         let memo = "\(event.sku) lot \(event.lot), \(event.reference)"
         entry.debit(event.condition == .sellable ? Accounts.inventory : Accounts.returnedGoods, cost.minorUnits, memo: memo)
         entry.credit(Accounts.costOfGoodsSold, cost.minorUnits, memo: memo)
-        guard let id = try await journal.post(
-            entry, date: Self.businessDate(context.envelope.occurredAt),
-            description: "Returned \(event.quantity) × \(event.sku) (\(event.condition.rawValue)) under \(event.reference)",
-            source: "return-cost:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
+        guard
+            let id = try await journal.post(
+                entry, date: Self.businessDate(context.envelope.occurredAt),
+                description: "Returned \(event.quantity) × \(event.sku) (\(event.condition.rawValue)) under \(event.reference)",
+                source: "return-cost:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
         else { return }
         guard let order = event.order else { return }
-        try await context.transaction.queue("""
+        try await context.transaction.queue(
+            """
             INSERT INTO \(identifier: schema).cost_lines (order_ref, sku, quantity, cost_minor, currency, entry_id)
             VALUES (\(order), \(event.sku), \(-event.quantity), \(-cost.minorUnits), \(cost.currency.code), \(id))
             """)
@@ -91,9 +95,11 @@ extension FinanceHandlers {
         entry.debit(Accounts.inputVAT, tax.tax.minorUnits)
         entry.credit(Accounts.payables, tax.gross.minorUnits, memo: event.purchaseReference)
         let date = Self.businessDate(context.envelope.occurredAt)
-        guard try await journal.post(
-            entry, date: date, description: "Goods received: \(event.quantity) × \(event.sku) (\(event.purchaseReference ?? "no purchase reference"))",
-            source: "receipt:\(context.envelope.id.uuidString.lowercased())", in: tx) != nil
+        guard
+            try await journal.post(
+                entry, date: date,
+                description: "Goods received: \(event.quantity) × \(event.sku) (\(event.purchaseReference ?? "no purchase reference"))",
+                source: "receipt:\(context.envelope.id.uuidString.lowercased())", in: tx) != nil
         else { return }
         try await documents.open(
             .payable, document: event.purchaseReference ?? "receipt:\(context.envelope.id.uuidString.lowercased())", order: nil, party: nil,
@@ -103,14 +109,17 @@ extension FinanceHandlers {
     func paySupplier(_ command: FinanceCommand.PaySupplier, _ context: HandlerContext) async throws -> FinanceCommand.Result {
         guard command.amount.minorUnits > 0 else { throw CommandRefused("validation", "a payment is more than zero (got \(command.amount))") }
         let tx = context.transaction
-        guard try await documents.hasPayable(document: command.purchaseReference, in: tx) else { throw CommandRefused("unknown-bill", "no supplier bill for purchase reference \(command.purchaseReference)") }
+        guard try await documents.hasPayable(document: command.purchaseReference, in: tx) else {
+            throw CommandRefused("unknown-bill", "no supplier bill for purchase reference \(command.purchaseReference)")
+        }
         let open = try await documents.settle(.payable, document: command.purchaseReference, amount: command.amount, in: tx)
         var entry = JournalEntry(currency: command.amount.currency)
         entry.debit(Accounts.payables, command.amount.minorUnits, memo: command.purchaseReference)
         entry.credit(Accounts.cash, command.amount.minorUnits, memo: command.reference)
-        guard let id = try await journal.post(
-            entry, date: .today(), description: "Supplier payment \(command.reference) for \(command.purchaseReference)",
-            source: "supplier-payment:\(command.reference)", in: tx)
+        guard
+            let id = try await journal.post(
+                entry, date: .today(), description: "Supplier payment \(command.reference) for \(command.purchaseReference)",
+                source: "supplier-payment:\(command.reference)", in: tx)
         else { throw CommandRefused("duplicate-payment", "supplier payment \(command.reference) was recorded before") }
         return FinanceCommand.Result(entry: id, openAmount: open)
     }

@@ -14,14 +14,16 @@ extension Documents {
 
     /// What was paid on an invoice's receivable.
     public func paid(invoice number: String, in tx: PostgresTransaction) async throws -> Int64 {
-        try await tx.query("""
+        try await tx.query(
+            """
             SELECT coalesce(sum(amount_minor - open_minor), 0)::bigint FROM \(identifier: schema).open_items WHERE kind = 'receivable' AND document = \(number)
             """)[0].decode(Int64.self, at: 0)
     }
 
     /// What is still owed on an order, in a currency.
     public func openReceivables(order: Int64, currency: Currency, in tx: PostgresTransaction) async throws -> Int64 {
-        try await tx.query("""
+        try await tx.query(
+            """
             SELECT coalesce(sum(open_minor), 0)::bigint FROM \(identifier: schema).open_items
             WHERE kind = 'receivable' AND order_id = \(order) AND currency = \(currency.code)
             """)[0].decode(Int64.self, at: 0)
@@ -29,11 +31,14 @@ extension Documents {
 
     /// An invoice about to be voided, locked: whether it is issued and whether anything was paid on it.
     public func lockedForVoiding(invoice number: String, in tx: PostgresTransaction) async throws -> (issued: Bool, paidOn: Bool)? {
-        guard let row = try await tx.query("""
-            SELECT i.status, o.amount_minor, o.open_minor FROM \(identifier: schema).invoices i
-            LEFT JOIN \(identifier: schema).open_items o ON o.kind = 'receivable' AND o.document = i.number
-            WHERE i.number = \(number) AND i.kind = 'invoice' FOR UPDATE OF i
-            """).first
+        guard
+            let row = try await tx.query(
+                """
+                SELECT i.status, o.amount_minor, o.open_minor FROM \(identifier: schema).invoices i
+                LEFT JOIN \(identifier: schema).open_items o ON o.kind = 'receivable' AND o.document = i.number
+                WHERE i.number = \(number) AND i.kind = 'invoice' FOR UPDATE OF i
+                """
+            ).first
         else { return nil }
         return (try row.decode(String.self, at: 0) == "issued", try row.decode(Int64?.self, at: 1) != row.decode(Int64?.self, at: 2))
     }

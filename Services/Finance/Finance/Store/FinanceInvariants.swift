@@ -12,12 +12,21 @@ public struct FinanceInvariants: Sendable {
     public func check(_ pool: PostgresPool) async throws -> [Result] {
         let s = PostgresQuery.quoteIdentifier(schema)
         let checks: [(String, String)] = [
-            ("every journal entry balances", """
+            (
+                "every journal entry balances",
+                """
                 SELECT 'entry ' || entry_id || ': debits ' || sum(debit_minor) || ', credits ' || sum(credit_minor)
                 FROM \(s).journal_lines GROUP BY entry_id HAVING sum(debit_minor) <> sum(credit_minor)
-                """),
-            ("receivables equal their open items, per currency", Self.accountAgainstOpenItems(s, account: Accounts.receivables, kind: "receivable", debitNormal: true)),
-            ("payables equal their open items, per currency", Self.accountAgainstOpenItems(s, account: Accounts.payables, kind: "payable", debitNormal: false)),
+                """
+            ),
+            (
+                "receivables equal their open items, per currency",
+                Self.accountAgainstOpenItems(s, account: Accounts.receivables, kind: "receivable", debitNormal: true)
+            ),
+            (
+                "payables equal their open items, per currency",
+                Self.accountAgainstOpenItems(s, account: Accounts.payables, kind: "payable", debitNormal: false)
+            ),
         ]
         return try await InvariantChecks.run(checks, pool)
     }

@@ -9,7 +9,8 @@ public struct ReferenceData: Sendable {
     public init(schema: String = "finance") { self.schema = schema }
 
     public func upsertSKU(code: String, title: String, taxCategory: String, in tx: PostgresTransaction) async throws {
-        try await tx.query("""
+        try await tx.query(
+            """
             INSERT INTO \(identifier: schema).skus (code, title, tax_category) VALUES (\(code), \(title), \(taxCategory))
             ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, tax_category = EXCLUDED.tax_category
             """)
@@ -17,9 +18,11 @@ public struct ReferenceData: Sendable {
 
     /// False if the account exists already.
     public func addAccount(code: String, name: String, type: String, in tx: PostgresTransaction) async throws -> Bool {
-        try await tx.query("""
+        try await tx.query(
+            """
             INSERT INTO \(identifier: schema).accounts (code, name, type) VALUES (\(code), \(name), \(type)) ON CONFLICT (code) DO NOTHING
-            """).affectedRows == 1
+            """
+        ).affectedRows == 1
     }
 
     public func rates(in tx: PostgresTransaction) async throws -> TaxRates {

@@ -26,19 +26,22 @@ public struct Statements: Sendable {
     /// (either may be open); an account without entries in a currency is not listed for it.
     /// Amounts of different currencies are never added together.
     public func balances(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> [AccountBalance] {
-        try await pool.query(PostgresQuery(unsafeSQL: """
-            SELECT a.code, a.name, a.type, l.currency, sum(l.debit_minor)::bigint AS debits, sum(l.credit_minor)::bigint AS credits
-            FROM \(s).accounts a
-            JOIN \(s).journal_lines l ON l.account = a.code
-                AND l.entry_id IN (SELECT id FROM \(s).journal_entries
-                                   WHERE ($1::date IS NULL OR entry_date >= $1::date) AND ($2::date IS NULL OR entry_date <= $2::date))
-            GROUP BY l.currency, a.code, a.name, a.type ORDER BY l.currency, a.code
-            """, binds: [from?.description, to?.description])).map {
-                AccountBalance(
-                    code: try $0.decode(String.self, column: "code"), name: try $0.decode(String.self, column: "name"),
-                    type: try $0.decode(String.self, column: "type"), currency: try $0.decode(String.self, column: "currency"),
-                    debits: try $0.decode(Int64.self, column: "debits"), credits: try $0.decode(Int64.self, column: "credits"))
-            }
+        try await pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT a.code, a.name, a.type, l.currency, sum(l.debit_minor)::bigint AS debits, sum(l.credit_minor)::bigint AS credits
+                    FROM \(s).accounts a
+                    JOIN \(s).journal_lines l ON l.account = a.code
+                        AND l.entry_id IN (SELECT id FROM \(s).journal_entries
+                                           WHERE ($1::date IS NULL OR entry_date >= $1::date) AND ($2::date IS NULL OR entry_date <= $2::date))
+                    GROUP BY l.currency, a.code, a.name, a.type ORDER BY l.currency, a.code
+                    """, binds: [from?.description, to?.description])
+        ).map {
+            AccountBalance(
+                code: try $0.decode(String.self, column: "code"), name: try $0.decode(String.self, column: "name"),
+                type: try $0.decode(String.self, column: "type"), currency: try $0.decode(String.self, column: "currency"),
+                debits: try $0.decode(Int64.self, column: "debits"), credits: try $0.decode(Int64.self, column: "credits"))
+        }
     }
 
     /// The balances by currency, in currency order.
@@ -74,7 +77,8 @@ public struct Statements: Sendable {
     /// An income statement per currency.
     public func incomeStatement(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> [IncomeStatement] {
         byCurrency(try await balances(from: from, to: to, pool)).map {
-            IncomeStatement(currency: $0.currency, revenue: $0.accounts.filter { $0.type == "revenue" }, expenses: $0.accounts.filter { $0.type == "expense" })
+            IncomeStatement(
+                currency: $0.currency, revenue: $0.accounts.filter { $0.type == "revenue" }, expenses: $0.accounts.filter { $0.type == "expense" })
         }
     }
 
@@ -108,27 +112,32 @@ public struct Statements: Sendable {
 
     /// Output VAT of invoices and credit notes by rate, and input VAT, for a period.
     public func taxSummary(from: BusinessDate?, to: BusinessDate?, _ pool: PostgresPool) async throws -> ReportTable {
-        ReportTable(try await pool.query(PostgresQuery(unsafeSQL: """
-            SELECT 'output' AS side, to_char(l.basis_points / 100.0, 'FM990.00') || '%' AS rate, i.currency,
-                   sum(l.net_minor)::bigint AS net_minor, sum(l.tax_minor)::bigint AS tax_minor
-            FROM \(s).invoice_lines l JOIN \(s).invoices i ON i.number = l.number
-            WHERE i.status = 'issued' AND ($1::date IS NULL OR i.issued_on >= $1::date) AND ($2::date IS NULL OR i.issued_on <= $2::date)
-            GROUP BY l.basis_points, i.currency
-            UNION ALL
-            SELECT 'input', 'all', jl.currency, NULL, sum(jl.debit_minor - jl.credit_minor)::bigint
-            FROM \(s).journal_lines jl JOIN \(s).journal_entries e ON e.id = jl.entry_id
-            WHERE jl.account = '\(Accounts.inputVAT)' AND ($1::date IS NULL OR e.entry_date >= $1::date) AND ($2::date IS NULL OR e.entry_date <= $2::date)
-            GROUP BY jl.currency
-            ORDER BY 1 DESC, 2
-            """, binds: [from?.description, to?.description])), numeric: ["net_minor", "tax_minor"])
+        ReportTable(
+            try await pool.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT 'output' AS side, to_char(l.basis_points / 100.0, 'FM990.00') || '%' AS rate, i.currency,
+                               sum(l.net_minor)::bigint AS net_minor, sum(l.tax_minor)::bigint AS tax_minor
+                        FROM \(s).invoice_lines l JOIN \(s).invoices i ON i.number = l.number
+                        WHERE i.status = 'issued' AND ($1::date IS NULL OR i.issued_on >= $1::date) AND ($2::date IS NULL OR i.issued_on <= $2::date)
+                        GROUP BY l.basis_points, i.currency
+                        UNION ALL
+                        SELECT 'input', 'all', jl.currency, NULL, sum(jl.debit_minor - jl.credit_minor)::bigint
+                        FROM \(s).journal_lines jl JOIN \(s).journal_entries e ON e.id = jl.entry_id
+                        WHERE jl.account = '\(Accounts.inputVAT)' AND ($1::date IS NULL OR e.entry_date >= $1::date) AND ($2::date IS NULL OR e.entry_date <= $2::date)
+                        GROUP BY jl.currency
+                        ORDER BY 1 DESC, 2
+                        """, binds: [from?.description, to?.description])), numeric: ["net_minor", "tax_minor"])
     }
 
     /// Open receivables by how overdue they are at `date`.
     public func ageing(at date: BusinessDate, _ pool: PostgresPool) async throws -> ReportTable {
-        let rows = try await pool.query(PostgresQuery(unsafeSQL: """
-            SELECT document, order_id, coalesce(party, '') AS party, currency, open_minor, due_on::text AS due_on, ($1::date - due_on) AS overdue
-            FROM \(s).open_items WHERE kind = 'receivable' AND open_minor > 0 ORDER BY due_on, document
-            """, binds: [date.description]))
+        let rows = try await pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT document, order_id, coalesce(party, '') AS party, currency, open_minor, due_on::text AS due_on, ($1::date - due_on) AS overdue
+                    FROM \(s).open_items WHERE kind = 'receivable' AND open_minor > 0 ORDER BY due_on, document
+                    """, binds: [date.description]))
         return ReportTable(
             columns: ["document", "order", "party", "open", "due_on", "days_overdue", "bucket"],
             rows: try rows.map { row in
@@ -145,9 +154,12 @@ public struct Statements: Sendable {
     /// Open receivables and payables per bucket, keyed "<kind> <currency>" (`receivable CNY`).
     public func ageingTotals(at date: BusinessDate, _ pool: PostgresPool) async throws -> [String: [AgeingBucket: Int64]] {
         var totals: [String: [AgeingBucket: Int64]] = [:]
-        for row in try await pool.query(PostgresQuery(unsafeSQL: """
-            SELECT kind || ' ' || currency AS kind, ($1::date - due_on) AS overdue, open_minor FROM \(s).open_items WHERE open_minor > 0
-            """, binds: [date.description])) {
+        for row in try await pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT kind || ' ' || currency AS kind, ($1::date - due_on) AS overdue, open_minor FROM \(s).open_items WHERE open_minor > 0
+                    """, binds: [date.description]))
+        {
             let bucket = AgeingBucket.of(daysOverdue: try row.decode(Int.self, column: "overdue"))
             totals[try row.decode(String.self, column: "kind"), default: [:]][bucket, default: 0] += try row.decode(Int64.self, column: "open_minor")
         }
@@ -165,35 +177,42 @@ public struct Statements: Sendable {
         case .sku: key = "sku"
         case .channel: key = "channel"
         }
-        return ReportTable(try await pool.query(PostgresQuery(unsafeSQL: """
-            WITH revenue AS (
-                SELECT i.order_id, i.channel, l.sku, sum(l.net_minor)::bigint AS net
-                FROM \(s).invoice_lines l JOIN \(s).invoices i ON i.number = l.number
-                WHERE i.status = 'issued' AND l.sku IS NOT NULL GROUP BY i.order_id, i.channel, l.sku
-            ), cost AS (
-                SELECT order_ref, sku, sum(cost_minor)::bigint AS cost FROM \(s).cost_lines GROUP BY order_ref, sku
-            ), joined AS (
-                SELECT r.order_id, r.channel, r.sku, r.net, coalesce(c.cost, 0) AS cost
-                FROM revenue r LEFT JOIN cost c ON c.order_ref = r.order_id::text AND c.sku = r.sku
-            )
-            SELECT \(key) AS key, sum(net)::bigint AS revenue_minor, sum(cost)::bigint AS cost_minor,
-                   (sum(net) - sum(cost))::bigint AS profit_minor,
-                   CASE WHEN sum(net) = 0 THEN NULL ELSE round(100.0 * (sum(net) - sum(cost)) / sum(net), 1) END AS margin_percent
-            FROM joined GROUP BY 1 ORDER BY 1
-            """)), numeric: ["revenue_minor", "cost_minor", "profit_minor", "margin_percent"])
+        return ReportTable(
+            try await pool.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        WITH revenue AS (
+                            SELECT i.order_id, i.channel, l.sku, sum(l.net_minor)::bigint AS net
+                            FROM \(s).invoice_lines l JOIN \(s).invoices i ON i.number = l.number
+                            WHERE i.status = 'issued' AND l.sku IS NOT NULL GROUP BY i.order_id, i.channel, l.sku
+                        ), cost AS (
+                            SELECT order_ref, sku, sum(cost_minor)::bigint AS cost FROM \(s).cost_lines GROUP BY order_ref, sku
+                        ), joined AS (
+                            SELECT r.order_id, r.channel, r.sku, r.net, coalesce(c.cost, 0) AS cost
+                            FROM revenue r LEFT JOIN cost c ON c.order_ref = r.order_id::text AND c.sku = r.sku
+                        )
+                        SELECT \(key) AS key, sum(net)::bigint AS revenue_minor, sum(cost)::bigint AS cost_minor,
+                               (sum(net) - sum(cost))::bigint AS profit_minor,
+                               CASE WHEN sum(net) = 0 THEN NULL ELSE round(100.0 * (sum(net) - sum(cost)) / sum(net), 1) END AS margin_percent
+                        FROM joined GROUP BY 1 ORDER BY 1
+                        """)), numeric: ["revenue_minor", "cost_minor", "profit_minor", "margin_percent"])
     }
 
     /// Invoices and credit notes (of one order, or all), amounts in each currency's own decimals.
     public func invoices(order: Int64?, _ pool: PostgresPool) async throws -> ReportTable {
-        let rows = try await pool.query(PostgresQuery(unsafeSQL: """
-            SELECT number, kind, order_id, status, issued_on::text AS issued_on, due_on::text AS due_on, currency, net_minor, tax_minor, gross_minor
-            FROM \(s).invoices WHERE $1::bigint IS NULL OR order_id = $1 ORDER BY number
-            """, binds: [order]))
+        let rows = try await pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT number, kind, order_id, status, issued_on::text AS issued_on, due_on::text AS due_on, currency, net_minor, tax_minor, gross_minor
+                    FROM \(s).invoices WHERE $1::bigint IS NULL OR order_id = $1 ORDER BY number
+                    """, binds: [order]))
         return ReportTable(
             columns: ["number", "kind", "order", "status", "issued_on", "due_on", "currency", "net", "tax", "gross"],
             rows: try rows.map { row in
                 let currency = try Currency(code: try row.decode(String.self, column: "currency"))
-                func amount(_ column: String) throws -> String { Money(minorUnits: try row.decode(Int64.self, column: column), currency: currency).decimalString }
+                func amount(_ column: String) throws -> String {
+                    Money(minorUnits: try row.decode(Int64.self, column: column), currency: currency).decimalString
+                }
                 return [
                     row["number"], row["kind"], row["order_id"], row["status"], row["issued_on"], row["due_on"], currency.code,
                     try amount("net_minor"), try amount("tax_minor"), try amount("gross_minor"),
@@ -203,6 +222,7 @@ public struct Statements: Sendable {
 
     /// An archived invoice document (HTML).
     public func document(_ number: String, _ pool: PostgresPool) async throws -> String? {
-        try await pool.query(PostgresQuery(unsafeSQL: "SELECT document FROM \(s).invoices WHERE number = $1", binds: [number])).first?.decode(String.self, at: 0)
+        try await pool.query(PostgresQuery(unsafeSQL: "SELECT document FROM \(s).invoices WHERE number = $1", binds: [number])).first?.decode(
+            String.self, at: 0)
     }
 }

@@ -55,10 +55,12 @@ extension InventoryHandlers {
     func checkAvailability(_ command: InventoryCommand.CheckAvailability, _ context: HandlerContext) async throws -> InventoryResult.Availability {
         guard !command.lines.isEmpty else { throw Self.validation("no lines to check") }
         var available: [String: Int] = [:]
-        for row in try await context.transaction.query("""
+        for row in try await context.transaction.query(
+            """
             SELECT sku, sum(on_hand - reserved)::int AS available FROM \(identifier: store.schema).stock
             WHERE sku = ANY(\(command.lines.map(\.sku))::text[]) GROUP BY sku
-            """) {
+            """)
+        {
             available[try row.decode(String.self, column: "sku")] = try row.decode(Int.self, column: "available")
         }
         var lines: [OrderCommand.ShipmentLine] = []

@@ -23,12 +23,14 @@ extension InventoryHandlers {
             sku: command.sku, warehouse: command.warehouse, lot: command.lot, expiry: command.expiry, unitCost: command.unitCost,
             quantity: command.quantity, reference: command.purchaseReference ?? command.purchaseRequest.map { "PR-\($0)" },
             in: context.transaction)
-        try await context.publish(event: InventoryEvent.Received(
-            sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity, unitCost: command.unitCost,
-            expiry: command.expiry, purchaseReference: command.purchaseReference))
+        try await context.publish(
+            event: InventoryEvent.Received(
+                sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity, unitCost: command.unitCost,
+                expiry: command.expiry, purchaseReference: command.purchaseReference))
         if let request = command.purchaseRequest {
-            guard let closed = try await reorder.close(
-                request: request, sku: command.sku, warehouse: command.warehouse, received: command.quantity, in: context.transaction)
+            guard
+                let closed = try await reorder.close(
+                    request: request, sku: command.sku, warehouse: command.warehouse, received: command.quantity, in: context.transaction)
             else {
                 throw CommandRefused(
                     "unknown-purchase-request", "no open purchase request \(request) for \(command.sku) in \(command.warehouse)")
@@ -52,7 +54,9 @@ extension InventoryHandlers {
                     sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: command.delta, reason: command.reason,
                     in: context.transaction)
             case .restock?:
-                guard command.delta > 0 else { throw Self.validation("restocking quarantined units takes a positive delta (units back into the lot)") }
+                guard command.delta > 0 else {
+                    throw Self.validation("restocking quarantined units takes a positive delta (units back into the lot)")
+                }
                 cost = try await store.releaseQuarantine(
                     sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.delta, disposition: .restock,
                     reason: command.reason, in: context.transaction)
@@ -65,9 +69,10 @@ extension InventoryHandlers {
         } catch let refusal as StockStore.AdjustmentRefusal {
             throw CommandRefused("invalid-adjustment", refusal.reason)
         }
-        try await context.publish(event: InventoryEvent.Adjusted(
-            sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: command.delta, reason: command.reason, unitCost: cost,
-            quarantine: command.quarantine))
+        try await context.publish(
+            event: InventoryEvent.Adjusted(
+                sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: command.delta, reason: command.reason, unitCost: cost,
+                quarantine: command.quarantine))
         if command.delta < 0 && command.quarantine == nil { try await applyReorderRules([(command.sku, command.warehouse)], context) }
         return InventoryResult.Adjusted(delta: command.delta, level: try await level(command.sku, command.warehouse, context))
     }
@@ -87,9 +92,10 @@ extension InventoryHandlers {
         }
         if delta != 0 {
             let cost = try await store.lotCost(sku: command.sku, warehouse: command.warehouse, lot: command.lot, in: context.transaction)
-            try await context.publish(event: InventoryEvent.Adjusted(
-                sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: delta, reason: "cycle count \(command.reference)",
-                unitCost: cost))
+            try await context.publish(
+                event: InventoryEvent.Adjusted(
+                    sku: command.sku, warehouse: command.warehouse, lot: command.lot, delta: delta, reason: "cycle count \(command.reference)",
+                    unitCost: cost))
         }
         if delta < 0 { try await applyReorderRules([(command.sku, command.warehouse)], context) }
         return InventoryResult.Adjusted(delta: delta, level: try await level(command.sku, command.warehouse, context))
@@ -110,9 +116,10 @@ extension InventoryHandlers {
         } catch let problem as StockStore.ReturnProblem {
             throw CommandRefused("unknown-lot", problem.description)
         }
-        try await context.publish(event: InventoryEvent.Returned(
-            reference: command.reference, sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity,
-            condition: command.condition, unitCost: cost))
+        try await context.publish(
+            event: InventoryEvent.Returned(
+                reference: command.reference, sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity,
+                condition: command.condition, unitCost: cost))
         return try await level(command.sku, command.warehouse, context)
     }
 
@@ -132,7 +139,8 @@ extension InventoryHandlers {
 extension InventoryHandlers {
     /// An order's units coming back: into the lots they were issued from (sellable) or
     /// into quarantine there (damaged); one event per lot.
-    func returnOrderStock(_ command: InventoryCommand.ReturnOrderStock, _ context: HandlerContext) async throws -> InventoryResult.OrderStockReturned {
+    func returnOrderStock(_ command: InventoryCommand.ReturnOrderStock, _ context: HandlerContext) async throws -> InventoryResult.OrderStockReturned
+    {
         try Self.require(command.order, "order")
         try Self.require(command.reference, "reference")
         guard !command.items.isEmpty else { throw Self.validation("nothing to return") }
@@ -153,13 +161,16 @@ extension InventoryHandlers {
                 let cost = try await store.returnToStock(
                     reference: command.reference, sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition,
                     unitCost: nil, in: tx)
-                try await context.publish(event: InventoryEvent.Returned(
-                    reference: command.reference, sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition,
-                    unitCost: cost, order: command.order))
+                try await context.publish(
+                    event: InventoryEvent.Returned(
+                        reference: command.reference, sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken,
+                        condition: item.condition,
+                        unitCost: cost, order: command.order))
                 returned.append(.init(sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition))
             }
             guard left == 0 else {
-                throw CommandRefused("not-issued", "order \(command.order) was issued \(item.quantity - left) fewer units of \(item.sku) than come back")
+                throw CommandRefused(
+                    "not-issued", "order \(command.order) was issued \(item.quantity - left) fewer units of \(item.sku) than come back")
             }
         }
         return InventoryResult.OrderStockReturned(reference: command.reference, lots: returned)

@@ -18,8 +18,9 @@ extension InventoryHandlers {
         } catch let problem as StockStore.TransferProblem {
             throw CommandRefused(Self.code(problem), problem.description)
         }
-        try await context.publish(event: InventoryEvent.TransferChanged(
-            transfer: command.transfer, sku: command.sku, from: command.from, to: command.to, quantity: command.quantity, status: "in_transit"))
+        try await context.publish(
+            event: InventoryEvent.TransferChanged(
+                transfer: command.transfer, sku: command.sku, from: command.from, to: command.to, quantity: command.quantity, status: "in_transit"))
         try await applyReorderRules([(command.sku, command.from)], context)
         return InventoryResult.Transfer(transfer: command.transfer, status: "in_transit", lots: lots)
     }

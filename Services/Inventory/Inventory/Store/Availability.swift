@@ -6,8 +6,10 @@ import Postgres
 extension StockStore {
     /// Whether a warehouse exists and is active.
     public func warehouseIsActive(_ code: String, in tx: PostgresTransaction) async throws -> Bool {
-        try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT 1 FROM \(table).warehouses WHERE code = $1 AND active", binds: [code])).first != nil
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT 1 FROM \(table).warehouses WHERE code = $1 AND active", binds: [code])
+        ).first != nil
     }
 
     /// What allocation needs for an order, in one round trip: the reservations the order
@@ -16,24 +18,27 @@ extension StockStore {
     public func lockAvailability(order: String, skus: [String], in tx: PostgresTransaction) async throws
         -> (held: [InventoryResult.Reservation], warehouses: [Allocation.Warehouse])
     {
-        let rows = try await tx.query(PostgresQuery(unsafeSQL: """
-            WITH locked AS MATERIALIZED (
-                SELECT s.sku, s.warehouse, w.region, s.on_hand - s.reserved AS available
-                FROM \(table).stock s JOIN \(table).warehouses w ON w.code = s.warehouse
-                WHERE s.sku = ANY($1) AND w.active ORDER BY s.sku, s.warehouse FOR UPDATE OF s
-            )
-            SELECT false AS held, 0 AS line, sku, warehouse, region, available AS quantity FROM locked
-            UNION ALL
-            SELECT true, line, sku, warehouse, NULL, quantity FROM \(table).reservations WHERE order_id = $2
-            """, binds: [Array(Set(skus)).sorted(), order]))
+        let rows = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH locked AS MATERIALIZED (
+                        SELECT s.sku, s.warehouse, w.region, s.on_hand - s.reserved AS available
+                        FROM \(table).stock s JOIN \(table).warehouses w ON w.code = s.warehouse
+                        WHERE s.sku = ANY($1) AND w.active ORDER BY s.sku, s.warehouse FOR UPDATE OF s
+                    )
+                    SELECT false AS held, 0 AS line, sku, warehouse, region, available AS quantity FROM locked
+                    UNION ALL
+                    SELECT true, line, sku, warehouse, NULL, quantity FROM \(table).reservations WHERE order_id = $2
+                    """, binds: [Array(Set(skus)).sorted(), order]))
         var regions: [String: String] = [:]
         var available: [String: [String: Int]] = [:]
         var held: [InventoryResult.Reservation] = []
         for row in rows {
             if try row.decode(Bool.self, column: "held") {
-                held.append(InventoryResult.Reservation(
-                    line: try row.decode(Int.self, column: "line"), sku: try row.decode(String.self, column: "sku"),
-                    warehouse: try row.decode(String.self, column: "warehouse"), quantity: try row.decode(Int.self, column: "quantity")))
+                held.append(
+                    InventoryResult.Reservation(
+                        line: try row.decode(Int.self, column: "line"), sku: try row.decode(String.self, column: "sku"),
+                        warehouse: try row.decode(String.self, column: "warehouse"), quantity: try row.decode(Int.self, column: "quantity")))
                 continue
             }
             let warehouse = try row.decode(String.self, column: "warehouse")

@@ -8,8 +8,10 @@ import ServiceKit
 /// are not offered to a later one; expired lots are never offered). With `orders`, only
 /// those orders' lines (erpctl passes the orders that are allocated: paid and reserved).
 extension InventoryReports {
-    public func pickList(warehouse: String, orders: [String]? = nil, today: BusinessDate = .today(), _ pool: PostgresPool) async throws -> ReportTable {
-        let reserved = try await pool.query("""
+    public func pickList(warehouse: String, orders: [String]? = nil, today: BusinessDate = .today(), _ pool: PostgresPool) async throws -> ReportTable
+    {
+        let reserved = try await pool.query(
+            """
             SELECT r.order_id, r.line, r.sku, r.quantity, to_char(o.since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS since
             FROM \(identifier: schema).reservations r
             JOIN (SELECT order_id, min(created_at) AS since FROM \(identifier: schema).reservations
@@ -17,16 +19,18 @@ extension InventoryReports {
             WHERE r.warehouse = \(warehouse) AND (\(orders == nil) OR r.order_id = ANY(\(orders ?? [])::text[]))
             ORDER BY o.since, r.order_id, r.line
             """)
-        let lotRows = try await pool.query("""
+        let lotRows = try await pool.query(
+            """
             SELECT sku, lot, expiry::text AS expiry, received_at, on_hand, unit_cost_minor FROM \(identifier: schema).lots
             WHERE warehouse = \(warehouse) AND on_hand > 0 AND sku = ANY(\(Array(Set(try reserved.map { try $0.decode(String.self, column: "sku") })))::text[])
             """)
         var lots: [String: [FEFO.Lot]] = [:]
         for row in lotRows {
             let expiry = try row.decode(String?.self, column: "expiry").flatMap { try? BusinessDate($0).startOfDayUTC }
-            lots[try row.decode(String.self, column: "sku"), default: []].append(FEFO.Lot(
-                code: try row.decode(String.self, column: "lot"), expiry: expiry, receivedAt: try row.decode(Date.self, column: "received_at"),
-                quantity: try row.decode(Int.self, column: "on_hand"), unitCost: try row.decode(Int64.self, column: "unit_cost_minor")))
+            lots[try row.decode(String.self, column: "sku"), default: []].append(
+                FEFO.Lot(
+                    code: try row.decode(String.self, column: "lot"), expiry: expiry, receivedAt: try row.decode(Date.self, column: "received_at"),
+                    quantity: try row.decode(Int.self, column: "on_hand"), unitCost: try row.decode(Int64.self, column: "unit_cost_minor")))
         }
         var rows: [[String?]] = []
         for row in reserved {
@@ -49,7 +53,8 @@ extension InventoryReports {
             // What this order takes is not offered to the next.
             lots[sku] = offered.map { lot in
                 let taken = picks.first { $0.lot == lot.code }?.quantity ?? 0
-                return FEFO.Lot(code: lot.code, expiry: lot.expiry, receivedAt: lot.receivedAt, quantity: lot.quantity - taken, unitCost: lot.unitCost)
+                return FEFO.Lot(
+                    code: lot.code, expiry: lot.expiry, receivedAt: lot.receivedAt, quantity: lot.quantity - taken, unitCost: lot.unitCost)
             }
         }
         return ReportTable(

@@ -22,9 +22,11 @@ extension StockStore {
         reference: String, sku: String, warehouse: String, lot: String, quantity: Int, condition: InventoryCommand.ReturnCondition,
         unitCost: Money?, in tx: PostgresTransaction
     ) async throws -> Money {
-        let known = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT expiry::text, unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
-            binds: [sku, warehouse, lot])).first
+        let known = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT expiry::text, unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
+                binds: [sku, warehouse, lot])
+        ).first
         let cost: Money
         if let known {
             cost = Money(minorUnits: try known.decode(Int64.self, at: 1), currency: try Currency(code: try known.decode(String.self, at: 2)))
@@ -40,7 +42,8 @@ extension StockStore {
                 expiry: try known?.decode(String?.self, at: 0).map { try BusinessDate($0) }, unitCost: cost, quantity: quantity,
                 reference: reference, in: tx)
         case .quarantine:
-            try await tx.query("""
+            try await tx.query(
+                """
                 INSERT INTO \(identifier: schema).quarantine (sku, warehouse, lot, quantity, unit_cost_minor, currency)
                 VALUES (\(sku), \(warehouse), \(lot), \(quantity), \(cost.minorUnits), \(cost.currency.code))
                 ON CONFLICT (sku, warehouse, lot) DO UPDATE SET quantity = quarantine.quantity + EXCLUDED.quantity,
@@ -58,11 +61,15 @@ extension StockStore {
         sku: String, warehouse: String, lot: String, quantity: Int, disposition: InventoryCommand.QuarantineDisposition, reason: String,
         in tx: PostgresTransaction
     ) async throws -> Money {
-        guard let row = try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(table).quarantine SET quantity = quantity - $4
-            WHERE sku = $1 AND warehouse = $2 AND lot = $3 AND quantity >= $4
-            RETURNING unit_cost_minor, currency
-            """, binds: [sku, warehouse, lot, quantity])).first
+        guard
+            let row = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE \(table).quarantine SET quantity = quantity - $4
+                        WHERE sku = $1 AND warehouse = $2 AND lot = $3 AND quantity >= $4
+                        RETURNING unit_cost_minor, currency
+                        """, binds: [sku, warehouse, lot, quantity])
+            ).first
         else {
             throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) has fewer than \(quantity) units in quarantine")
         }
@@ -81,9 +88,12 @@ extension StockStore {
     }
 
     func lotCost(sku: String, warehouse: String, lot: String, in tx: PostgresTransaction) async throws -> Money {
-        guard let row = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
-            binds: [sku, warehouse, lot])).first
+        guard
+            let row = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
+                    binds: [sku, warehouse, lot])
+            ).first
         else { throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) does not exist") }
         return Money(minorUnits: try row.decode(Int64.self, at: 0), currency: try Currency(code: try row.decode(String.self, at: 1)))
     }
@@ -93,20 +103,28 @@ extension StockStore {
     /// The lots an order's units were issued from, per SKU, in the order they were issued.
     public func issuedLots(order: String, in tx: PostgresTransaction) async throws -> [String: [(warehouse: String, lot: String, quantity: Int)]] {
         var lots: [String: [(String, String, Int)]] = [:]
-        for row in try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT sku, warehouse, lot, -sum(quantity)::int FROM \(table).movements WHERE kind = 'issue' AND reference = $1
-            GROUP BY sku, warehouse, lot ORDER BY min(id)
-            """, binds: [order])) {
-            lots[try row.decode(String.self, at: 0), default: []].append((
-                try row.decode(String.self, at: 1), try row.decode(String.self, at: 2), try row.decode(Int.self, at: 3)))
+        for row in try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT sku, warehouse, lot, -sum(quantity)::int FROM \(table).movements WHERE kind = 'issue' AND reference = $1
+                    GROUP BY sku, warehouse, lot ORDER BY min(id)
+                    """, binds: [order]))
+        {
+            lots[try row.decode(String.self, at: 0), default: []].append(
+                (
+                    try row.decode(String.self, at: 1), try row.decode(String.self, at: 2), try row.decode(Int.self, at: 3)
+                ))
         }
         return lots
     }
 
     /// Whether anything came back under this reference before.
     public func returned(reference: String, in tx: PostgresTransaction) async throws -> Bool {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT 1 FROM \(table).movements WHERE kind IN ('return', 'quarantine') AND reference = $1 LIMIT 1
-            """, binds: [reference])).first != nil
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT 1 FROM \(table).movements WHERE kind IN ('return', 'quarantine') AND reference = $1 LIMIT 1
+                    """, binds: [reference])
+        ).first != nil
     }
 }

@@ -16,33 +16,50 @@ public struct StockInvariants: Sendable {
     public func check(_ pool: PostgresPool) async throws -> [Result] {
         let s = PostgresQuery.quoteIdentifier(schema)
         let checks: [(String, String)] = [
-            ("on hand equals the sum of its lots", """
+            (
+                "on hand equals the sum of its lots",
+                """
                 SELECT st.sku || '@' || st.warehouse || ': stock ' || st.on_hand || ', lots ' || coalesce(sum(l.on_hand), 0)
                 FROM \(s).stock st LEFT JOIN \(s).lots l ON l.sku = st.sku AND l.warehouse = st.warehouse
                 GROUP BY st.sku, st.warehouse, st.on_hand HAVING st.on_hand <> coalesce(sum(l.on_hand), 0)
-                """),
-            ("on hand equals the ledger", """
+                """
+            ),
+            (
+                "on hand equals the ledger",
+                """
                 SELECT st.sku || '@' || st.warehouse || ': stock ' || st.on_hand || ', ledger ' || coalesce(sum(m.quantity), 0)
                 FROM \(s).stock st LEFT JOIN \(s).movements m ON m.sku = st.sku AND m.warehouse = st.warehouse
                     AND m.kind IN ('receipt', 'issue', 'return', 'adjustment', 'transfer_out', 'transfer_in')
                 GROUP BY st.sku, st.warehouse, st.on_hand HAVING st.on_hand <> coalesce(sum(m.quantity), 0)
-                """),
-            ("reserved equals the active reservations", """
+                """
+            ),
+            (
+                "reserved equals the active reservations",
+                """
                 SELECT st.sku || '@' || st.warehouse || ': stock ' || st.reserved || ', reservations ' || coalesce(sum(r.quantity), 0)
                 FROM \(s).stock st LEFT JOIN \(s).reservations r ON r.sku = st.sku AND r.warehouse = st.warehouse
                 GROUP BY st.sku, st.warehouse, st.reserved HAVING st.reserved <> coalesce(sum(r.quantity), 0)
-                """),
-            ("reserved equals the ledger", """
+                """
+            ),
+            (
+                "reserved equals the ledger",
+                """
                 SELECT st.sku || '@' || st.warehouse || ': stock ' || st.reserved || ', ledger ' || coalesce(sum(m.quantity), 0)
                 FROM \(s).stock st LEFT JOIN \(s).movements m ON m.sku = st.sku AND m.warehouse = st.warehouse
                     AND m.kind IN ('reservation', 'release', 'issue')
                 GROUP BY st.sku, st.warehouse, st.reserved HAVING st.reserved <> coalesce(sum(m.quantity), 0)
-                """),
-            ("0 ≤ reserved ≤ on hand", """
+                """
+            ),
+            (
+                "0 ≤ reserved ≤ on hand",
+                """
                 SELECT sku || '@' || warehouse || ': on hand ' || on_hand || ', reserved ' || reserved
                 FROM \(s).stock WHERE reserved < 0 OR on_hand < 0 OR reserved > on_hand
-                """),
-            ("every transfer left its source once and arrived (or went back) once", """
+                """
+            ),
+            (
+                "every transfer left its source once and arrived (or went back) once",
+                """
                 SELECT t.id || ' (' || t.status || ', ' || t.quantity || ' units): out ' || coalesce(sum(-m.quantity) FILTER (WHERE m.kind = 'transfer_out'), 0)
                        || ', in ' || coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'transfer_in'), 0)
                 FROM \(s).transfers t LEFT JOIN \(s).movements m ON m.reference = t.id AND m.kind IN ('transfer_out', 'transfer_in')
@@ -50,7 +67,8 @@ public struct StockInvariants: Sendable {
                 HAVING coalesce(sum(-m.quantity) FILTER (WHERE m.kind = 'transfer_out'), 0) <> t.quantity
                     OR coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'transfer_in'), 0)
                        <> CASE WHEN t.status = 'in_transit' THEN 0 ELSE t.quantity END
-                """),
+                """
+            ),
         ]
         return try await InvariantChecks.run(checks, pool)
     }

@@ -46,9 +46,11 @@ public struct StockStore: Sendable {
     /// Adds a warehouse; false if one with this code exists.
     @discardableResult
     public func addWarehouse(code: String, name: String, region: String, in tx: PostgresTransaction) async throws -> Bool {
-        try await tx.query(PostgresQuery(
-            unsafeSQL: "INSERT INTO \(table).warehouses (code, name, region) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
-            binds: [code, name, region])).affectedRows == 1
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "INSERT INTO \(table).warehouses (code, name, region) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
+                binds: [code, name, region])
+        ).affectedRows == 1
     }
 
     /// Receives `quantity` units into a lot (created if new) and adds them to the stock.
@@ -68,11 +70,14 @@ public struct StockStore: Sendable {
         reference: String?, in tx: PostgresTransaction
     ) async throws {
         precondition(quantity > 0, "adding stock adds at least one unit")
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(table).stock (sku, warehouse, on_hand) VALUES ($1, $2, $3)
-            ON CONFLICT (sku, warehouse) DO UPDATE SET on_hand = stock.on_hand + EXCLUDED.on_hand
-            """, binds: [sku, warehouse, quantity]))
-        try await tx.query("""
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(table).stock (sku, warehouse, on_hand) VALUES ($1, $2, $3)
+                    ON CONFLICT (sku, warehouse) DO UPDATE SET on_hand = stock.on_hand + EXCLUDED.on_hand
+                    """, binds: [sku, warehouse, quantity]))
+        try await tx.query(
+            """
             INSERT INTO \(identifier: schema).lots (sku, warehouse, lot, expiry, unit_cost_minor, currency, on_hand)
             VALUES (\(sku), \(warehouse), \(lot), \(expiry?.description)::date, \(unitCost.minorUnits), \(unitCost.currency.code), \(quantity))
             ON CONFLICT (sku, warehouse, lot) DO UPDATE SET on_hand = lots.on_hand + EXCLUDED.on_hand
@@ -105,41 +110,46 @@ public struct StockStore: Sendable {
         }
         let places = perPlace.keys.sorted()
         let shares = perShare.keys.sorted { ($0.place, $0.line) < ($1.place, $1.line) }
-        let result = try await tx.query(PostgresQuery(unsafeSQL: """
-            WITH wanted AS (
-                SELECT * FROM unnest($2::text[], $3::text[], $4::int[]) AS w (sku, warehouse, quantity)
-            ), locked AS MATERIALIZED (
-                SELECT s.sku, s.warehouse FROM \(table).stock s JOIN wanted w ON w.sku = s.sku AND w.warehouse = s.warehouse
-                ORDER BY s.sku, s.warehouse FOR UPDATE OF s
-            ), raised AS (
-                UPDATE \(table).stock s SET reserved = s.reserved + w.quantity
-                FROM wanted w JOIN locked l ON l.sku = w.sku AND l.warehouse = w.warehouse
-                WHERE s.sku = w.sku AND s.warehouse = w.warehouse AND s.on_hand - s.reserved >= w.quantity
-                RETURNING s.sku
-            ), shares AS (
-                SELECT * FROM unnest($5::int[], $6::text[], $7::text[], $8::int[]) AS r (line, sku, warehouse, quantity)
-            ), reserved AS (
-                INSERT INTO \(table).reservations (order_id, line, sku, warehouse, quantity)
-                SELECT $1, line, sku, warehouse, quantity FROM shares
-                ON CONFLICT (order_id, line, warehouse) DO UPDATE SET quantity = reservations.quantity + EXCLUDED.quantity
-            ), recorded AS (
-                INSERT INTO \(table).movements (kind, sku, warehouse, quantity, reference)
-                SELECT 'reservation', sku, warehouse, quantity, $1 FROM shares
-            )
-            SELECT (SELECT count(*)::int FROM raised) AS raised,
-                   (SELECT string_agg(r.sku || chr(31) || r.warehouse, chr(30))
-                    FROM \(table).reorder_rules r JOIN wanted w ON w.sku = r.sku AND w.warehouse = r.warehouse) AS ruled
-            """, binds: [
-                order, places.map(\.sku), places.map(\.warehouse), places.map { perPlace[$0]! },
-                shares.map(\.line), shares.map(\.place.sku), shares.map(\.place.warehouse), shares.map { perShare[$0]! },
-            ]))
+        let result = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH wanted AS (
+                        SELECT * FROM unnest($2::text[], $3::text[], $4::int[]) AS w (sku, warehouse, quantity)
+                    ), locked AS MATERIALIZED (
+                        SELECT s.sku, s.warehouse FROM \(table).stock s JOIN wanted w ON w.sku = s.sku AND w.warehouse = s.warehouse
+                        ORDER BY s.sku, s.warehouse FOR UPDATE OF s
+                    ), raised AS (
+                        UPDATE \(table).stock s SET reserved = s.reserved + w.quantity
+                        FROM wanted w JOIN locked l ON l.sku = w.sku AND l.warehouse = w.warehouse
+                        WHERE s.sku = w.sku AND s.warehouse = w.warehouse AND s.on_hand - s.reserved >= w.quantity
+                        RETURNING s.sku
+                    ), shares AS (
+                        SELECT * FROM unnest($5::int[], $6::text[], $7::text[], $8::int[]) AS r (line, sku, warehouse, quantity)
+                    ), reserved AS (
+                        INSERT INTO \(table).reservations (order_id, line, sku, warehouse, quantity)
+                        SELECT $1, line, sku, warehouse, quantity FROM shares
+                        ON CONFLICT (order_id, line, warehouse) DO UPDATE SET quantity = reservations.quantity + EXCLUDED.quantity
+                    ), recorded AS (
+                        INSERT INTO \(table).movements (kind, sku, warehouse, quantity, reference)
+                        SELECT 'reservation', sku, warehouse, quantity, $1 FROM shares
+                    )
+                    SELECT (SELECT count(*)::int FROM raised) AS raised,
+                           (SELECT string_agg(r.sku || chr(31) || r.warehouse, chr(30))
+                            FROM \(table).reorder_rules r JOIN wanted w ON w.sku = r.sku AND w.warehouse = r.warehouse) AS ruled
+                    """,
+                binds: [
+                    order, places.map(\.sku), places.map(\.warehouse), places.map { perPlace[$0]! },
+                    shares.map(\.line), shares.map(\.place.sku), shares.map(\.place.warehouse), shares.map { perShare[$0]! },
+                ]))
         guard try result[0].decode(Int.self, at: 0) == places.count else {
             // Find the first place that could not supply its share, for the refusal.
-            let levels = try await tx.query(PostgresQuery(unsafeSQL: """
-                SELECT w.sku, w.warehouse, coalesce(s.on_hand - s.reserved, 0) AS available
-                FROM unnest($1::text[], $2::text[]) AS w (sku, warehouse)
-                LEFT JOIN \(table).stock s ON s.sku = w.sku AND s.warehouse = w.warehouse
-                """, binds: [places.map(\.sku), places.map(\.warehouse)]))
+            let levels = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT w.sku, w.warehouse, coalesce(s.on_hand - s.reserved, 0) AS available
+                        FROM unnest($1::text[], $2::text[]) AS w (sku, warehouse)
+                        LEFT JOIN \(table).stock s ON s.sku = w.sku AND s.warehouse = w.warehouse
+                        """, binds: [places.map(\.sku), places.map(\.warehouse)]))
             for row in levels {
                 let place = Place(sku: try row.decode(String.self, column: "sku"), warehouse: try row.decode(String.self, column: "warehouse"))
                 let available = try row.decode(Int.self, column: "available")
@@ -158,16 +168,18 @@ public struct StockStore: Sendable {
     @discardableResult
     /// Releases every reservation of `order`; returns the units and the SKUs released.
     public func release(order: String, in tx: PostgresTransaction) async throws -> (units: Int, skus: [String]) {
-        let released = try await tx.query(PostgresQuery(
-            unsafeSQL: "DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity", binds: [order]))
+        let released = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity", binds: [order]))
         var total = 0
         var skus = Set<String>()
         for row in released {
             let sku = try row.decode(String.self, column: "sku"), warehouse = try row.decode(String.self, column: "warehouse")
             let quantity = try row.decode(Int.self, column: "quantity")
-            try await tx.query(PostgresQuery(
-                unsafeSQL: "UPDATE \(table).stock SET reserved = reserved - $3 WHERE sku = $1 AND warehouse = $2",
-                binds: [sku, warehouse, quantity]))
+            try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: "UPDATE \(table).stock SET reserved = reserved - $3 WHERE sku = $1 AND warehouse = $2",
+                    binds: [sku, warehouse, quantity]))
             try await record("release", sku: sku, warehouse: warehouse, lot: nil, quantity: -quantity, reference: order, in: tx)
             total += quantity
             skus.insert(sku)
@@ -188,9 +200,11 @@ public struct StockStore: Sendable {
     /// (FEFO; expired lots are not shipped), lowers on hand and reserved, ends the
     /// reservations, and returns the lots and their FIFO cost for the cost of goods sold.
     public func issue(order: String, today: BusinessDate, in tx: PostgresTransaction) async throws -> [IssuedLot] {
-        let reservations = try await tx.query(PostgresQuery(unsafeSQL: """
-            DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity
-            """, binds: [order]))
+        let reservations = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    DELETE FROM \(table).reservations WHERE order_id = $1 RETURNING sku, warehouse, quantity
+                    """, binds: [order]))
         var quantities: [Place: Int] = [:]
         for row in reservations {
             let place = Place(sku: try row.decode(String.self, column: "sku"), warehouse: try row.decode(String.self, column: "warehouse"))
@@ -213,21 +227,28 @@ public struct StockStore: Sendable {
     public func issue(
         order: String, warehouse: String, lines: [Int: Int], today: BusinessDate, in tx: PostgresTransaction
     ) async throws -> [IssuedLot] {
-        let held = try await tx.query("""
+        let held = try await tx.query(
+            """
             SELECT line, sku, quantity FROM \(identifier: schema).reservations
             WHERE order_id = \(order) AND warehouse = \(warehouse) AND line = ANY(\(Array(lines.keys))::int[]) FOR UPDATE
             """)
         var reserved: [Int: (sku: String, quantity: Int)] = [:]
-        for row in held { reserved[try row.decode(Int.self, column: "line")] = (try row.decode(String.self, column: "sku"), try row.decode(Int.self, column: "quantity")) }
+        for row in held {
+            reserved[try row.decode(Int.self, column: "line")] = (
+                try row.decode(String.self, column: "sku"), try row.decode(Int.self, column: "quantity")
+            )
+        }
         var quantities: [Place: Int] = [:]
         for (line, wanted) in lines.sorted(by: { $0.key < $1.key }) {
             guard let place = reserved[line], place.quantity >= wanted else {
                 throw ShortReservation(line: line, wanted: wanted, reserved: reserved[line]?.quantity ?? 0, warehouse: warehouse)
             }
             if wanted == place.quantity {
-                try await tx.queue("DELETE FROM \(identifier: schema).reservations WHERE order_id = \(order) AND line = \(line) AND warehouse = \(warehouse)")
+                try await tx.queue(
+                    "DELETE FROM \(identifier: schema).reservations WHERE order_id = \(order) AND line = \(line) AND warehouse = \(warehouse)")
             } else {
-                try await tx.queue("""
+                try await tx.queue(
+                    """
                     UPDATE \(identifier: schema).reservations SET quantity = quantity - \(wanted)
                     WHERE order_id = \(order) AND line = \(line) AND warehouse = \(warehouse)
                     """)
@@ -247,17 +268,21 @@ public struct StockStore: Sendable {
             let lots = try await lockedLots(sku: need.sku, warehouse: need.warehouse, in: tx)
             let currencies = Dictionary(lots.map { ($0.lot.code, $0.currency) }, uniquingKeysWith: { first, _ in first })
             for pick in try FEFO.pick(need.quantity, from: lots.map(\.lot), today: today.startOfDayUTC) {
-                try await tx.queue(PostgresQuery(
-                    unsafeSQL: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
-                    binds: [need.sku, need.warehouse, pick.lot, pick.quantity]))
+                try await tx.queue(
+                    PostgresQuery(
+                        unsafeSQL: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
+                        binds: [need.sku, need.warehouse, pick.lot, pick.quantity]))
                 try await record("issue", sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: -pick.quantity, reference: order, in: tx)
-                issued.append(IssuedLot(
-                    sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: pick.quantity,
-                    unitCost: Money(minorUnits: pick.unitCost, currency: currencies[pick.lot]!)))
+                issued.append(
+                    IssuedLot(
+                        sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: pick.quantity,
+                        unitCost: Money(minorUnits: pick.unitCost, currency: currencies[pick.lot]!)))
             }
-            try await tx.queue(PostgresQuery(unsafeSQL: """
-                UPDATE \(table).stock SET on_hand = on_hand - $3, reserved = reserved - $3 WHERE sku = $1 AND warehouse = $2
-                """, binds: [need.sku, need.warehouse, need.quantity]))
+            try await tx.queue(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE \(table).stock SET on_hand = on_hand - $3, reserved = reserved - $3 WHERE sku = $1 AND warehouse = $2
+                        """, binds: [need.sku, need.warehouse, need.quantity]))
         }
         return issued
     }
@@ -279,17 +304,23 @@ public struct StockStore: Sendable {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw AdjustmentRefusal(reason: "an adjustment needs a reason")
         }
-        guard let lotRow = try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(table).lots SET on_hand = on_hand + $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3 AND on_hand + $4 >= 0
-            RETURNING unit_cost_minor, currency
-            """, binds: [sku, warehouse, lot, delta])).first
+        guard
+            let lotRow = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE \(table).lots SET on_hand = on_hand + $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3 AND on_hand + $4 >= 0
+                        RETURNING unit_cost_minor, currency
+                        """, binds: [sku, warehouse, lot, delta])
+            ).first
         else {
             throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) does not exist or holds fewer than \(-delta) units")
         }
         let cost = Money(minorUnits: try lotRow.decode(Int64.self, at: 0), currency: try Currency(code: try lotRow.decode(String.self, at: 1)))
-        let stockRow = try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(table).stock SET on_hand = on_hand + $3 WHERE sku = $1 AND warehouse = $2 AND on_hand + $3 >= reserved
-            """, binds: [sku, warehouse, delta]))
+        let stockRow = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(table).stock SET on_hand = on_hand + $3 WHERE sku = $1 AND warehouse = $2 AND on_hand + $3 >= reserved
+                    """, binds: [sku, warehouse, delta]))
         guard stockRow.affectedRows == 1 else {
             throw AdjustmentRefusal(reason: "removing \(-delta) units of \(sku) in \(warehouse) would leave less than is reserved")
         }
@@ -304,9 +335,12 @@ public struct StockStore: Sendable {
         sku: String, warehouse: String, lot: String, counted: Int, countReference: String, in tx: PostgresTransaction
     ) async throws -> Int {
         guard counted >= 0 else { throw AdjustmentRefusal(reason: "a counted quantity cannot be negative (\(counted))") }
-        guard let row = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT on_hand FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3 FOR UPDATE",
-            binds: [sku, warehouse, lot])).first
+        guard
+            let row = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT on_hand FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3 FOR UPDATE",
+                    binds: [sku, warehouse, lot])
+            ).first
         else { throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) in \(warehouse) does not exist") }
         let delta = counted - (try row.decode(Int.self, at: 0))
         guard delta != 0 else { return 0 }
@@ -316,8 +350,11 @@ public struct StockStore: Sendable {
 
     /// On hand, reserved and available of one SKU in one warehouse (zeros if never stocked).
     public func level(sku: String, warehouse: String, in tx: PostgresTransaction) async throws -> (onHand: Int, reserved: Int, available: Int) {
-        guard let row = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT on_hand, reserved FROM \(table).stock WHERE sku = $1 AND warehouse = $2", binds: [sku, warehouse])).first
+        guard
+            let row = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT on_hand, reserved FROM \(table).stock WHERE sku = $1 AND warehouse = $2", binds: [sku, warehouse])
+            ).first
         else { return (0, 0, 0) }
         let onHand = try row.decode(Int.self, column: "on_hand"), reserved = try row.decode(Int.self, column: "reserved")
         return (onHand, reserved, onHand - reserved)
@@ -326,7 +363,8 @@ public struct StockStore: Sendable {
     func record(
         _ kind: String, sku: String, warehouse: String, lot: String?, quantity: Int, reference: String?, in tx: PostgresTransaction
     ) async throws {
-        try await tx.queue("""
+        try await tx.queue(
+            """
             INSERT INTO \(identifier: schema).movements (kind, sku, warehouse, lot, quantity, reference)
             VALUES (\(kind), \(sku), \(warehouse), \(lot), \(quantity), \(reference))
             """)

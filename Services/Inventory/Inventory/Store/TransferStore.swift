@@ -28,14 +28,17 @@ extension StockStore {
     public func startTransfer(
         id: String, sku: String, from: String, to: String, quantity: Int, today: BusinessDate, in tx: PostgresTransaction
     ) async throws -> [InventoryResult.IssuedLot] {
-        let created = try await tx.query("""
+        let created = try await tx.query(
+            """
             INSERT INTO \(identifier: schema).transfers (id, sku, from_warehouse, to_warehouse, quantity, status)
             VALUES (\(id), \(sku), \(from), \(to), \(quantity), 'in_transit') ON CONFLICT (id) DO NOTHING
             """)
         guard created.affectedRows == 1 else { throw TransferProblem.duplicate(id) }
-        let updated = try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(table).stock SET on_hand = on_hand - $3 WHERE sku = $1 AND warehouse = $2 AND on_hand - reserved >= $3
-            """, binds: [sku, from, quantity]))
+        let updated = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(table).stock SET on_hand = on_hand - $3 WHERE sku = $1 AND warehouse = $2 AND on_hand - reserved >= $3
+                    """, binds: [sku, from, quantity]))
         guard updated.affectedRows == 1 else {
             let level = try await level(sku: sku, warehouse: from, in: tx)
             throw TransferProblem.insufficient(sku: sku, warehouse: from, wanted: quantity, available: level.available)
@@ -48,17 +51,20 @@ extension StockStore {
         var moved: [InventoryResult.IssuedLot] = []
         for pick in picks {
             let lot = lots.first { $0.lot.code == pick.lot }!
-            try await tx.query(PostgresQuery(
-                unsafeSQL: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
-                binds: [sku, from, pick.lot, pick.quantity]))
-            try await tx.query("""
+            try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
+                    binds: [sku, from, pick.lot, pick.quantity]))
+            try await tx.query(
+                """
                 INSERT INTO \(identifier: schema).transfer_lots (transfer_id, lot, expiry, unit_cost_minor, currency, quantity)
                 VALUES (\(id), \(pick.lot), \(lot.expiry?.description)::date, \(pick.unitCost), \(lot.currency.code), \(pick.quantity))
                 """)
             try await record("transfer_out", sku: sku, warehouse: from, lot: pick.lot, quantity: -pick.quantity, reference: id, in: tx)
-            moved.append(InventoryResult.IssuedLot(
-                sku: sku, warehouse: from, lot: pick.lot, quantity: pick.quantity,
-                unitCost: Money(minorUnits: pick.unitCost, currency: lot.currency)))
+            moved.append(
+                InventoryResult.IssuedLot(
+                    sku: sku, warehouse: from, lot: pick.lot, quantity: pick.quantity,
+                    unitCost: Money(minorUnits: pick.unitCost, currency: lot.currency)))
         }
         return moved
     }
@@ -67,19 +73,24 @@ extension StockStore {
     public func finishTransfer(id: String, received: Bool, in tx: PostgresTransaction) async throws
         -> (transfer: InventoryEvent.TransferChanged, lots: [InventoryResult.IssuedLot])
     {
-        guard let row = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT sku, from_warehouse, to_warehouse, quantity, status FROM \(table).transfers WHERE id = $1 FOR UPDATE",
-            binds: [id])).first
+        guard
+            let row = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT sku, from_warehouse, to_warehouse, quantity, status FROM \(table).transfers WHERE id = $1 FOR UPDATE",
+                    binds: [id])
+            ).first
         else { throw TransferProblem.unknown(id) }
         let status = try row.decode(String.self, column: "status")
         guard status == "in_transit" else { throw TransferProblem.notInTransit(id, status: status) }
         let sku = try row.decode(String.self, column: "sku")
         let from = try row.decode(String.self, column: "from_warehouse"), to = try row.decode(String.self, column: "to_warehouse")
         let target = received ? to : from
-        let lots = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT lot, expiry::text AS expiry, unit_cost_minor, currency, quantity FROM \(table).transfer_lots
-            WHERE transfer_id = $1 ORDER BY lot
-            """, binds: [id]))
+        let lots = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT lot, expiry::text AS expiry, unit_cost_minor, currency, quantity FROM \(table).transfer_lots
+                    WHERE transfer_id = $1 ORDER BY lot
+                    """, binds: [id]))
         var moved: [InventoryResult.IssuedLot] = []
         for lot in lots {
             let code = try lot.decode(String.self, column: "lot"), quantity = try lot.decode(Int.self, column: "quantity")
@@ -93,10 +104,13 @@ extension StockStore {
             moved.append(InventoryResult.IssuedLot(sku: sku, warehouse: target, lot: code, quantity: quantity, unitCost: cost))
         }
         let newStatus = received ? "received" : "cancelled"
-        try await tx.query(PostgresQuery(
-            unsafeSQL: "UPDATE \(table).transfers SET status = $2, closed_at = now() WHERE id = $1", binds: [id, newStatus]))
-        return (InventoryEvent.TransferChanged(
-            transfer: id, sku: sku, from: from, to: to, quantity: try row.decode(Int.self, column: "quantity"), status: newStatus), moved)
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "UPDATE \(table).transfers SET status = $2, closed_at = now() WHERE id = $1", binds: [id, newStatus]))
+        return (
+            InventoryEvent.TransferChanged(
+                transfer: id, sku: sku, from: from, to: to, quantity: try row.decode(Int.self, column: "quantity"), status: newStatus), moved
+        )
     }
 
     struct LockedLot {
@@ -107,10 +121,12 @@ extension StockStore {
 
     /// The lots of a SKU in a warehouse that hold units, locked.
     func lockedLots(sku: String, warehouse: String, in tx: PostgresTransaction) async throws -> [LockedLot] {
-        let rows = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT lot, expiry::text AS expiry, received_at, on_hand, unit_cost_minor, currency FROM \(table).lots
-            WHERE sku = $1 AND warehouse = $2 AND on_hand > 0 ORDER BY lot FOR UPDATE
-            """, binds: [sku, warehouse]))
+        let rows = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT lot, expiry::text AS expiry, received_at, on_hand, unit_cost_minor, currency FROM \(table).lots
+                    WHERE sku = $1 AND warehouse = $2 AND on_hand > 0 ORDER BY lot FOR UPDATE
+                    """, binds: [sku, warehouse]))
         return try rows.map { row in
             let expiry = try row.decode(String?.self, column: "expiry").map { try BusinessDate($0) }
             return LockedLot(

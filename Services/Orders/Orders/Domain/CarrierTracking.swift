@@ -33,7 +33,8 @@ public struct TrackingUpdate: Sendable, Equatable {
             (1...50).contains(parts[1].count), parts[1].allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") })
         else {
             throw IntakeRejection(
-                "bad-routing-key", "routing key '\(PrintableText.of(message.routingKey))' is not carrier.<carrier>.tracking.<event> (carrier in lower case)")
+                "bad-routing-key",
+                "routing key '\(PrintableText.of(message.routingKey))' is not carrier.<carrier>.tracking.<event> (carrier in lower case)")
         }
         guard let event = Event(rawValue: parts[3]) else {
             throw IntakeRejection("bad-routing-key", "tracking event '\(PrintableText.of(parts[3]))' is not one of \(events)")

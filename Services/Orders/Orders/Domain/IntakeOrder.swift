@@ -83,7 +83,9 @@ public enum IntakeValidation {
         for (field, text) in order.textFields {
             if text.unicodeScalars.contains("\u{0}") { throw reject("\(field) contains a NUL character (U+0000), which no text field may hold") }
             let most = field == "shop" || field == "external_id" || field.hasSuffix(".sku") ? 100 : IntakeLimits.textLength
-            if text.unicodeScalars.count > most { throw reject("\(field) is \(text.unicodeScalars.count) characters long, at most \(most) are taken") }
+            if text.unicodeScalars.count > most {
+                throw reject("\(field) is \(text.unicodeScalars.count) characters long, at most \(most) are taken")
+            }
         }
         guard !order.shop.isEmpty else { throw reject("shop must be 1 to 100 characters") }
         guard !order.externalId.isEmpty else { throw reject("external_id must be 1 to 100 characters") }
@@ -96,7 +98,9 @@ public enum IntakeValidation {
         do { currency = try Currency(code: order.currency) } catch { throw reject("\(error)") }
         func bounded(_ money: Money, _ field: String) throws(IntakeRejection) -> Money {
             guard money.minorUnits <= IntakeLimits.amountMinorUnits else {
-                throw reject("\(field) \(money.decimalString) is out of range: at most \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: currency).decimalString) is taken")
+                throw reject(
+                    "\(field) \(money.decimalString) is out of range: at most \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: currency).decimalString) is taken"
+                )
             }
             return money
         }
@@ -104,7 +108,9 @@ public enum IntakeValidation {
             guard let text else { return .zero(currency) }
             let money: Money
             do { money = try Money(parsingUnsigned: text, currency: currency) } catch MoneyError.overflow {
-                throw reject("\(field) '\(text)' is out of range: at most \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: currency).decimalString) is taken")
+                throw reject(
+                    "\(field) '\(text)' is out of range: at most \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: currency).decimalString) is taken"
+                )
             } catch { throw reject("\(field): \(error)") }
             return try bounded(money, field)
         }
@@ -129,9 +135,10 @@ public enum IntakeValidation {
             guard discount.minorUnits <= gross.minorUnits else {
                 throw reject("line \(number) (\(line.sku)): discount \(discount.decimalString) is more than the line's \(gross.decimalString)")
             }
-            lines.append(IntakeOrder.Line(
-                number: number, sku: line.sku, title: line.title, quantity: line.quantity, unitPrice: unit, discount: discount,
-                total: Money(minorUnits: gross.minorUnits - discount.minorUnits, currency: currency)))
+            lines.append(
+                IntakeOrder.Line(
+                    number: number, sku: line.sku, title: line.title, quantity: line.quantity, unitPrice: unit, discount: discount,
+                    total: Money(minorUnits: gross.minorUnits - discount.minorUnits, currency: currency)))
         }
         let shippingFee = try amount(order.shippingFee, "shipping_fee")
         let merchandise: Money, discountTotal: Money, total: Money
@@ -142,7 +149,9 @@ public enum IntakeValidation {
         } catch let rejection as IntakeRejection {
             throw rejection
         } catch {
-            throw reject("the order total is out of range: at most \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: currency).decimalString) is taken")
+            throw reject(
+                "the order total is out of range: at most \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: currency).decimalString) is taken"
+            )
         }
         if let address = order.shippingAddress {
             guard ISO3166.isAssigned(address.country) else {
@@ -177,7 +186,8 @@ public enum IntakeValidation {
             guard paid == intake.total else {
                 throw IntakeRejection(
                     "amount-mismatch",
-                    "payment.amount \(paid.decimalString) is not the order total \(intake.total.decimalString) (lines \(intake.merchandise.decimalString) + shipping \(shippingFee.decimalString))")
+                    "payment.amount \(paid.decimalString) is not the order total \(intake.total.decimalString) (lines \(intake.merchandise.decimalString) + shipping \(shippingFee.decimalString))"
+                )
             }
         }
         return intake

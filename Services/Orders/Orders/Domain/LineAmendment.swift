@@ -33,7 +33,9 @@ public enum LineAmendment: Sendable, Equatable {
             guard (0...IntakeLimits.quantity).contains(quantity) else {
                 throw Problem("validation", "quantity \(quantity) must be 0 (removes the line) to \(IntakeLimits.quantity)")
             }
-            guard let index = result.firstIndex(where: { $0.line == number }) else { throw Problem("unknown-line", "the order has no line \(number)") }
+            guard let index = result.firstIndex(where: { $0.line == number }) else {
+                throw Problem("unknown-line", "the order has no line \(number)")
+            }
             if quantity == 0 {
                 result.remove(at: index)
                 guard !result.isEmpty else { throw Problem("validation", "an order keeps at least one line (cancel it instead)") }
@@ -48,14 +50,18 @@ public enum LineAmendment: Sendable, Equatable {
                 result[index] = line
             }
         case .add(let sku, let quantity, let unitPrice):
-            guard (1...IntakeLimits.quantity).contains(quantity) else { throw Problem("validation", "quantity \(quantity) must be 1 to \(IntakeLimits.quantity)") }
+            guard (1...IntakeLimits.quantity).contains(quantity) else {
+                throw Problem("validation", "quantity \(quantity) must be 1 to \(IntakeLimits.quantity)")
+            }
             guard !unitPrice.isNegative, unitPrice.minorUnits <= IntakeLimits.amountMinorUnits,
                 let amount = try? unitPrice.times(quantity), amount.minorUnits <= IntakeLimits.amountMinorUnits
             else { throw Problem("validation", "unit price \(unitPrice) × \(quantity) is negative or out of range") }
             guard result.count < IntakeLimits.lines else { throw Problem("validation", "an order has at most \(IntakeLimits.lines) lines") }
             let number = (result.map(\.line).max() ?? 0) + 1
-            result.append(OrderSnapshot.Line(
-                line: number, sku: sku, quantity: quantity, unitPrice: unitPrice, discount: Money(minorUnits: 0, currency: unitPrice.currency), total: amount))
+            result.append(
+                OrderSnapshot.Line(
+                    line: number, sku: sku, quantity: quantity, unitPrice: unitPrice, discount: Money(minorUnits: 0, currency: unitPrice.currency),
+                    total: amount))
         }
         return result
     }
@@ -67,7 +73,8 @@ public enum LineAmendment: Sendable, Equatable {
         guard total <= IntakeLimits.amountMinorUnits else {
             throw Problem(
                 "validation",
-                "the order's total would be more than \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: shippingFee.currency)), which is not taken")
+                "the order's total would be more than \(Money(minorUnits: IntakeLimits.amountMinorUnits, currency: shippingFee.currency)), which is not taken"
+            )
         }
         return Money(minorUnits: total, currency: shippingFee.currency)
     }

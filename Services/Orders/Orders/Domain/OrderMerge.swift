@@ -47,9 +47,12 @@ public enum OrderMerge {
                 throw Problem("order \(order.order) is \(order.status): only orders not yet allocated or shipped merge")
             }
             guard order.platform == first.platform, order.shop == first.shop else {
-                throw Problem("order \(order.order) is from \(order.platform)/\(order.shop), order \(first.order) from \(first.platform)/\(first.shop)")
+                throw Problem(
+                    "order \(order.order) is from \(order.platform)/\(order.shop), order \(first.order) from \(first.platform)/\(first.shop)")
             }
-            guard customerKey(order.customer) == customer else { throw Problem("order \(order.order) is another customer's than order \(first.order)") }
+            guard customerKey(order.customer) == customer else {
+                throw Problem("order \(order.order) is another customer's than order \(first.order)")
+            }
             guard order.currency == first.currency, order.pricesIncludeTax == first.pricesIncludeTax else {
                 throw Problem("order \(order.order) is in \(order.currency), order \(first.order) in \(first.currency)")
             }

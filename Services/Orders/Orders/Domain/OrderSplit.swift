@@ -53,9 +53,10 @@ public enum OrderSplit {
             let discounts = try line.discount.allocate(takers.map { Int64(parts[$0][line.line]!) })
             for (child, discount) in zip(takers, discounts) {
                 let quantity = parts[child][line.line]!
-                childLines[child].append(OrderSnapshot.Line(
-                    line: line.line, sku: line.sku, quantity: quantity, unitPrice: line.unitPrice, discount: discount,
-                    total: Money(minorUnits: line.unitPrice.minorUnits * Int64(quantity) - discount.minorUnits, currency: line.total.currency)))
+                childLines[child].append(
+                    OrderSnapshot.Line(
+                        line: line.line, sku: line.sku, quantity: quantity, unitPrice: line.unitPrice, discount: discount,
+                        total: Money(minorUnits: line.unitPrice.minorUnits * Int64(quantity) - discount.minorUnits, currency: line.total.currency)))
             }
         }
         let values = childLines.map { $0.reduce(Int64(0)) { $0 + $1.total.minorUnits } }

@@ -34,4 +34,3 @@ public struct OutboundConfiguration: Sendable, Equatable {
         return template.replacingOccurrences(of: "{number}", with: encoded)
     }
 }
-

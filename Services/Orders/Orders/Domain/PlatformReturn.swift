@@ -29,8 +29,11 @@ public enum PlatformReturn {
         do { request = try MessageCoding.decoder().decode(CanonicalReturn.self, from: message.body) } catch {
             throw IntakeRejection("undecodable", MessageCoding.describe(error))
         }
-        let texts = [("shop", request.shop), ("external_id", request.externalId), ("return_id", request.returnId), ("reason", request.reason ?? ""),
-                     ("kind", request.kind ?? "")] + request.lines.enumerated().map { ("lines[\($0.offset)].sku", $0.element.sku) }
+        let texts =
+            [
+                ("shop", request.shop), ("external_id", request.externalId), ("return_id", request.returnId), ("reason", request.reason ?? ""),
+                ("kind", request.kind ?? ""),
+            ] + request.lines.enumerated().map { ("lines[\($0.offset)].sku", $0.element.sku) }
         for (field, value) in texts where value.unicodeScalars.contains("\u{0}") {
             throw IntakeRejection("invalid", "\(field) contains a NUL character (U+0000), which no text field may hold")
         }
@@ -44,7 +47,8 @@ public enum PlatformReturn {
                 "invalid", "line \(line.sku.isEmpty ? "with no SKU" : line.sku): \(line.quantity) units (1 to \(IntakeLimits.quantity), with a SKU)")
         }
         guard let kind = ReturnKind(rawValue: request.kind ?? ReturnKind.return.rawValue) else {
-            throw IntakeRejection("invalid", "kind '\(request.kind ?? "")' is not one of \(ReturnKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw IntakeRejection(
+                "invalid", "kind '\(request.kind ?? "")' is not one of \(ReturnKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return (platform, request, kind)
     }

@@ -16,9 +16,10 @@ public enum ShopifyMapping {
             guard let sku = item.sku, !sku.isEmpty else {
                 throw IntakeRejection("invalid", "line item \(index + 1) (\(item.title ?? "untitled")) has no sku")
             }
-            lines.append(CanonicalOrder.Line(
-                sku: sku, quantity: item.quantity, unitPrice: item.price,
-                discount: item.totalDiscount.flatMap { $0 == "0.00" || $0 == "0" ? nil : $0 }, title: item.title))
+            lines.append(
+                CanonicalOrder.Line(
+                    sku: sku, quantity: item.quantity, unitPrice: item.price,
+                    discount: item.totalDiscount.flatMap { $0 == "0.00" || $0 == "0" ? nil : $0 }, title: item.title))
         }
         let currency: Currency
         do { currency = try Currency(code: order.currency) } catch { throw IntakeRejection("invalid", "\(error)") }

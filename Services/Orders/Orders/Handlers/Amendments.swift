@@ -19,7 +19,9 @@ extension OrderHandlers {
             guard unitPrice.currency == order.currency else {
                 throw CommandRefused("validation", "the order is in \(order.currency.code), the price in \(unitPrice.currency.code)")
             }
-            guard try await orders.skuIsKnown(sku, in: context.transaction) else { throw CommandRefused("unknown-sku", "the catalog has no active SKU \(sku)") }
+            guard try await orders.skuIsKnown(sku, in: context.transaction) else {
+                throw CommandRefused("unknown-sku", "the catalog has no active SKU \(sku)")
+            }
         }
         let snapshot = try await orders.snapshot(order.id, in: context.transaction)
         do {
@@ -45,7 +47,8 @@ extension OrderHandlers {
         }
         guard order.status != .cancelled else { throw CommandRefused("order-cancelled", "order \(order.id) was cancelled while the change waited") }
         guard order.status.allowsLineChanges else {
-            throw CommandRefused("too-late", "order \(order.id) became \(order.status.rawValue) while the change waited; its lines can no longer change")
+            throw CommandRefused(
+                "too-late", "order \(order.id) became \(order.status.rawValue) while the change waited; its lines can no longer change")
         }
         try await orders.applyLines(order.id, amendment.lines, in: tx)
         try await orders.decideAmendment(amendment.id, status: "applied", reason: nil, in: tx)
@@ -106,16 +109,20 @@ extension Intake {
     ) async throws -> (Int64, Money) {
         let tx = context.transaction
         if let pending = try await orders.pendingAmendment(order.order, in: tx) {
-            throw LineAmendment.Problem("busy", "amendment \(pending) of order \(order.order) is still being carried through; change it again once it is done")
+            throw LineAmendment.Problem(
+                "busy", "amendment \(pending) of order \(order.order) is still being carried through; change it again once it is done")
         }
         guard try await !orders.hasShipments(order.order, in: tx) else {
             throw LineAmendment.Problem("too-late", "part of order \(order.order) has shipped; its lines can no longer change")
         }
         let total = try LineAmendment.total(lines, shippingFee: order.shippingFee)
         let id = try await orders.requestAmendment(
-            order.order, what: what, actor: actor, lines: lines, previous: order.lines, total: total, previousTotal: order.total, thenPaid: thenPaid, in: tx)
-        try await context.publish(event: OrderEvent.AmendmentRequested(
-            order: order.order, amendment: id, what: what, lines: lines, previous: order.lines, total: total, region: order.shippingAddress?.province))
+            order.order, what: what, actor: actor, lines: lines, previous: order.lines, total: total, previousTotal: order.total, thenPaid: thenPaid,
+            in: tx)
+        try await context.publish(
+            event: OrderEvent.AmendmentRequested(
+                order: order.order, amendment: id, what: what, lines: lines, previous: order.lines, total: total,
+                region: order.shippingAddress?.province))
         return (id, total)
     }
 }

@@ -27,7 +27,8 @@ extension OrderHandlers {
             try await orders.resumeInto(order.id, .paid, in: context.transaction)
         case .cancelled, .split, .merged:
             // Money for an order that will not ship: a person decides (refund, or move it to the new orders).
-            try await orders.flag(order.id, "a payment of \(payment.amount) arrived for an order that is \(order.status.rawValue)", in: context.transaction)
+            try await orders.flag(
+                order.id, "a payment of \(payment.amount) arrived for an order that is \(order.status.rawValue)", in: context.transaction)
         default:
             break  // already paid on the platform, or further along: nothing changes
         }

@@ -48,9 +48,12 @@ struct Intake: Sendable {
             // What can be checked without the database needs no savepoint.
             do { order = try read(message) } catch { return try await reject(message, error, context) }
         }
-        if let rejection = try await guarded(context, {
-            if let order { _ = try await self.take(order, context) } else { try await self.takeReturn(message, context) }
-        }) {
+        if let rejection = try await guarded(
+            context,
+            {
+                if let order { _ = try await self.take(order, context) } else { try await self.takeReturn(message, context) }
+            })
+        {
             try await reject(message, rejection, context)
         }
     }
@@ -59,9 +62,12 @@ struct Intake: Sendable {
     /// for (its routing key is not one any service takes) is quarantined, never lost.
     func handleUnrouted(_ delivery: RawDelivery, _ context: HandlerContext) async throws {
         let message = Self.message(delivery)
-        try await reject(message, IntakeRejection(
-            "bad-routing-key",
-            "no service takes routing key '\(PrintableText.of(message.routingKey))' on \(message.exchange) (expected platform.<platform>.order.<event>, platform.<platform>.return.requested, warehouse.<warehouse>.shipment.confirmed, carrier.<carrier>.tracking.<event>)"),
+        try await reject(
+            message,
+            IntakeRejection(
+                "bad-routing-key",
+                "no service takes routing key '\(PrintableText.of(message.routingKey))' on \(message.exchange) (expected platform.<platform>.order.<event>, platform.<platform>.return.requested, warehouse.<warehouse>.shipment.confirmed, carrier.<carrier>.tracking.<event>)"
+            ),
             context)
     }
 
@@ -100,15 +106,16 @@ struct Intake: Sendable {
     /// exception, SQLSTATE class 22, or a value past a limit, class 54), is returned with the
     /// effects undone.
     func guarded(_ context: HandlerContext, _ body: () async throws -> Void) async throws -> IntakeRejection? {
-        try await context.undoing({ error in
-            switch error {
-            case let rejection as IntakeRejection: return rejection
-            case let error as PostgresError where error.sqlState?.hasPrefix("22") == true || error.sqlState?.hasPrefix("54") == true:
-                return IntakeRejection(
-                    "invalid", "the database refused a value of this message: \(error.message) (SQLSTATE \(error.sqlState ?? "-"))")
-            default: return nil
-            }
-        }, body)
+        try await context.undoing(
+            { error in
+                switch error {
+                case let rejection as IntakeRejection: return rejection
+                case let error as PostgresError where error.sqlState?.hasPrefix("22") == true || error.sqlState?.hasPrefix("54") == true:
+                    return IntakeRejection(
+                        "invalid", "the database refused a value of this message: \(error.message) (SQLSTATE \(error.sqlState ?? "-"))")
+                default: return nil
+                }
+            }, body)
     }
 
     /// Keeps a message that was not taken in the quarantine and announces it.
@@ -116,9 +123,11 @@ struct Intake: Sendable {
         let id = try await quarantine.add(message, rejection: rejection, in: context.transaction)
         rejections.increment()
         let routingKey = PrintableText.of(message.routingKey), reason = PrintableText.of(rejection.reason)
-        context.logger.notice("platform message quarantined", metadata: [
-            "quarantine": "\(id)", "routing_key": "\(routingKey)", "code": "\(rejection.code)", "reason": "\(reason)",
-        ])
+        context.logger.notice(
+            "platform message quarantined",
+            metadata: [
+                "quarantine": "\(id)", "routing_key": "\(routingKey)", "code": "\(rejection.code)", "reason": "\(reason)",
+            ])
         try await context.publish(event: OrderEvent.IngestRejected(quarantine: id, routingKey: routingKey, code: rejection.code, reason: reason))
     }
 
@@ -159,7 +168,8 @@ struct Intake: Sendable {
                 return try await flag("platform cancelled revision \(order.revision) but the order is \(existing.status.rawValue)")
             }
             try await orders.setRevision(existing.id, order.revision, in: tx)
-            try await move(existing.id, from: existing.status, to: .cancelled, reason: "cancelled on \(order.platform)", actor: actor, order.total, context)
+            try await move(
+                existing.id, from: existing.status, to: .cancelled, reason: "cancelled on \(order.platform)", actor: actor, order.total, context)
             return .revised(existing.id)
         }
         let linesChanged = existing.lines.map(Self.comparable) != order.lines.map(Self.comparable)
@@ -177,7 +187,8 @@ struct Intake: Sendable {
             var current = try await orders.snapshot(existing.id, in: tx)
             current.shippingFee = order.shippingFee
             let lines = order.lines.map {
-                OrderSnapshot.Line(line: $0.number, sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice, discount: $0.discount, total: $0.total)
+                OrderSnapshot.Line(
+                    line: $0.number, sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice, discount: $0.discount, total: $0.total)
             }
             do {
                 _ = try await requestAmendment(
@@ -206,8 +217,9 @@ struct Intake: Sendable {
     ) async throws {
         try await orders.transition(id, from: from, to: to, reason: reason, actor: actor, in: context.transaction)
         if to == .cancelled { try await outbound.cancelled(id, reason: reason, actor: actor, context) }
-        try await context.publish(statusChange: OrderEvent.StatusChanged(
-            order: id, from: from, to: to, reason: reason, actor: actor, total: total))
+        try await context.publish(
+            statusChange: OrderEvent.StatusChanged(
+                order: id, from: from, to: to, reason: reason, actor: actor, total: total))
     }
 
     struct ComparableLine: Equatable {
@@ -215,7 +227,8 @@ struct Intake: Sendable {
     }
 
     static func comparable(_ line: IntakeOrder.Line) -> ComparableLine {
-        ComparableLine(number: line.number, sku: line.sku, quantity: line.quantity, unitPrice: line.unitPrice.minorUnits, discount: line.discount.minorUnits)
+        ComparableLine(
+            number: line.number, sku: line.sku, quantity: line.quantity, unitPrice: line.unitPrice.minorUnits, discount: line.discount.minorUnits)
     }
 
     func snapshot(of order: IntakeOrder, id: Int64, status: OrderStatus) -> OrderSnapshot {
@@ -223,7 +236,8 @@ struct Intake: Sendable {
             order: id, platform: order.platform, shop: order.shop, externalId: order.externalID, revision: order.revision,
             status: status, currency: order.currency.code, pricesIncludeTax: order.pricesIncludeTax,
             lines: order.lines.map {
-                OrderSnapshot.Line(line: $0.number, sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice, discount: $0.discount, total: $0.total)
+                OrderSnapshot.Line(
+                    line: $0.number, sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice, discount: $0.discount, total: $0.total)
             },
             shippingFee: order.shippingFee, total: order.total, paymentStatus: order.payment.status, customer: order.customer,
             shippingAddress: order.shippingAddress, shippingMethod: order.shippingMethod, placedAt: order.placedAt)

@@ -15,9 +15,11 @@ extension OrderHandlers {
         for id in command.orders.sorted() { _ = try await locked(id, context) }
         for id in command.orders {
             let before = try await orders.before(id, in: tx)
-            sources.append(OrderMerge.Source(
-                snapshot: try await orders.snapshot(id, in: tx), status: before.status == .onHold ? before.heldFrom ?? .pendingPayment : before.status,
-                onHold: before.status == .onHold, shipped: try await orders.hasShipments(id, in: tx)))
+            sources.append(
+                OrderMerge.Source(
+                    snapshot: try await orders.snapshot(id, in: tx),
+                    status: before.status == .onHold ? before.heldFrom ?? .pendingPayment : before.status,
+                    onHold: before.status == .onHold, shipped: try await orders.hasShipments(id, in: tx)))
         }
         let plan: OrderMerge.Plan
         do { plan = try OrderMerge.plan(sources) } catch { throw CommandRefused("not-mergeable", error.description) }
@@ -27,10 +29,12 @@ extension OrderHandlers {
             reason: "merged from orders \(command.orders.map(String.init).joined(separator: ", ")): \(reason)", actor: actor, in: tx)
         for source in sources {
             let from = source.onHold ? OrderStatus.onHold : source.status
-            try await orders.link(source.snapshot.order, as: .merged, mergedInto: id, reason: "merged into order \(id): \(reason)", actor: actor, in: tx)
-            try await context.publish(statusChange: OrderEvent.StatusChanged(
-                order: source.snapshot.order, from: from, to: OrderStatus.merged, reason: "merged into order \(id): \(reason)",
-                actor: actor, total: source.snapshot.total))
+            try await orders.link(
+                source.snapshot.order, as: .merged, mergedInto: id, reason: "merged into order \(id): \(reason)", actor: actor, in: tx)
+            try await context.publish(
+                statusChange: OrderEvent.StatusChanged(
+                    order: source.snapshot.order, from: from, to: OrderStatus.merged, reason: "merged into order \(id): \(reason)",
+                    actor: actor, total: source.snapshot.total))
         }
         let merged = try await orders.snapshot(id, in: tx)
         try await context.publish(event: OrderEvent.MergedInto(merged: merged, sources: command.orders))
@@ -47,13 +51,15 @@ extension OrderHandlers {
             throw CommandRefused("too-late", "merged order \(order.id) is \(order.status.rawValue) already; the merge stays")
         }
         let actor = context.envelope.source
-        try await intake.move(order.id, from: order.status, to: .cancelled, reason: "merge undone: \(command.reason)", actor: actor, order.total, context)
+        try await intake.move(
+            order.id, from: order.status, to: .cancelled, reason: "merge undone: \(command.reason)", actor: actor, order.total, context)
         for source in sources {
             let restored = try await orders.unlink(source, reason: "merge undone: \(command.reason)", actor: actor, in: tx)
             let snapshot = try await orders.snapshot(source, in: tx)
-            try await context.publish(statusChange: OrderEvent.StatusChanged(
-                order: source, from: OrderStatus.merged, to: restored, reason: "merge undone: \(command.reason)", actor: actor,
-                total: snapshot.total))
+            try await context.publish(
+                statusChange: OrderEvent.StatusChanged(
+                    order: source, from: OrderStatus.merged, to: restored, reason: "merge undone: \(command.reason)", actor: actor,
+                    total: snapshot.total))
         }
         return OrderCommand.Changed(order: order.id, status: OrderStatus.cancelled, total: order.total)
     }

@@ -26,7 +26,8 @@ extension OrderHandlers {
         let order = try await locked(command.order, context)
         guard order.status.canMove(to: target) else { throw Self.refusal(OrderTransitionError(from: order.status, to: target)) }
         if target == .allocated, try await orders.shippable(order.id, in: context.transaction).isEmpty {
-            throw CommandRefused("validation", "an order becomes allocated when its stock is reserved (orders.allocate.v1); order \(order.id) holds no allocation")
+            throw CommandRefused(
+                "validation", "an order becomes allocated when its stock is reserved (orders.allocate.v1); order \(order.id) holds no allocation")
         }
         try await intake.move(order.id, from: order.status, to: target, reason: reason, actor: context.envelope.source, order.total, context)
         return OrderCommand.Changed(order: order.id, status: target, total: order.total)

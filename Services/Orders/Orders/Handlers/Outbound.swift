@@ -21,12 +21,15 @@ struct OutboundPublisher: Sendable {
     /// platform's, and neither is a split child for what concerns the whole order (its
     /// cancellation when a split is undone, a refund).
     func reference(_ id: Int64, wholeOrderOnly: Bool = true, in tx: PostgresTransaction) async throws -> Reference? {
-        guard let row = try await tx.query("""
-            SELECT o.platform, o.shop, coalesce(root.external_id, o.external_id) AS external_id, o.parent_id IS NOT NULL AS child,
-                   o.exchange_for IS NOT NULL OR EXISTS (SELECT 1 FROM \(identifier: orders.schema).orders s WHERE s.merged_into = o.id) AS made
-            FROM \(identifier: orders.schema).orders o LEFT JOIN \(identifier: orders.schema).orders root ON root.id = o.parent_id
-            WHERE o.id = \(id)
-            """).first
+        guard
+            let row = try await tx.query(
+                """
+                SELECT o.platform, o.shop, coalesce(root.external_id, o.external_id) AS external_id, o.parent_id IS NOT NULL AS child,
+                       o.exchange_for IS NOT NULL OR EXISTS (SELECT 1 FROM \(identifier: orders.schema).orders s WHERE s.merged_into = o.id) AS made
+                FROM \(identifier: orders.schema).orders o LEFT JOIN \(identifier: orders.schema).orders root ON root.id = o.parent_id
+                WHERE o.id = \(id)
+                """
+            ).first
         else { return nil }
         let made = try row.decode(Bool.self, column: "made"), child = try row.decode(Bool.self, column: "child")
         guard !made, !(wholeOrderOnly && child) else { return nil }
@@ -43,9 +46,11 @@ struct OutboundPublisher: Sendable {
 
     func shipped(_ command: OrderCommand.Ship, warehouse: String, _ context: HandlerContext) async throws {
         guard let reference = try await reference(command.order, wholeOrderOnly: false, in: context.transaction) else { return }
-        let skus = try await context.transaction.query("""
+        let skus = try await context.transaction.query(
+            """
             SELECT line, sku FROM \(identifier: orders.schema).order_lines WHERE order_id = \(command.order) AND line = ANY(\(command.lines.map(\.line))::int[])
-            """).reduce(into: [Int: String]()) { $0[try $1.decode(Int.self, column: "line")] = try $1.decode(String.self, column: "sku") }
+            """
+        ).reduce(into: [Int: String]()) { $0[try $1.decode(Int.self, column: "line")] = try $1.decode(String.self, column: "sku") }
         let url = configuration.trackingURL(carrier: command.carrier, number: command.trackingNumber)
         if reference.platform == "shopify", let orderID = Int64(reference.externalID) {
             try send(

@@ -10,7 +10,8 @@ import Postgres
 extension Intake {
     func takeReturn(_ message: IngestMessage, _ context: HandlerContext) async throws {
         let (platform, request, kind) = try PlatformReturn.read(message, configuration: configuration)
-        guard let order = try await orders.lock(platform: platform, shop: request.shop, externalID: request.externalId, in: context.transaction) else {
+        guard let order = try await orders.lock(platform: platform, shop: request.shop, externalID: request.externalId, in: context.transaction)
+        else {
             throw IntakeRejection("unknown-order", "no order \(request.externalId) of \(platform)/\(request.shop)")
         }
         // Units of a SKU come from its lines in line order.
@@ -25,12 +26,15 @@ extension Intake {
                 units -= taken
             }
             guard units == 0 else {
-                throw IntakeRejection("unknown-line", "order \(request.externalId) has \(wanted.quantity - units) units of \(wanted.sku), not \(wanted.quantity)")
+                throw IntakeRejection(
+                    "unknown-line", "order \(request.externalId) has \(wanted.quantity - units) units of \(wanted.sku), not \(wanted.quantity)")
             }
         }
-        try await context.publish(event: OrderEvent.ReturnRequested(
-            order: order.id, rma: "RMA-\(platform)-\(request.returnId)",
-            lines: lines.sorted { $0.key < $1.key }.map { .init(line: $0.key, quantity: $0.value) }, kind: kind,
-            reason: request.reason.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? "requested on \(platform)"))
+        try await context.publish(
+            event: OrderEvent.ReturnRequested(
+                order: order.id, rma: "RMA-\(platform)-\(request.returnId)",
+                lines: lines.sorted { $0.key < $1.key }.map { .init(line: $0.key, quantity: $0.value) }, kind: kind,
+                reason: request.reason.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? "requested on \(platform)"
+            ))
     }
 }

@@ -25,13 +25,18 @@ extension OrderHandlers {
         var approved: [OrderCommand.ReturnLine] = []
         for wanted in command.lines {
             guard let line = lines[wanted.line] else { throw CommandRefused("unknown-line", "order \(order.id) has no line \(wanted.line)") }
-            guard line.returnable else { throw CommandRefused("not-returnable", "\(line.sku) (line \(line.line)) is a final sale: it cannot be returned") }
+            guard line.returnable else {
+                throw CommandRefused("not-returnable", "\(line.sku) (line \(line.line)) is a final sale: it cannot be returned")
+            }
             let left = line.shipped - line.returned
             guard wanted.quantity > 0, wanted.quantity <= left else {
                 throw CommandRefused("validation", "line \(line.line): \(wanted.quantity) to return, \(left) shipped and not returned yet")
             }
             let refund = try ReturnPolicy.refund(lineTotal: line.total, ordered: line.ordered, before: line.returned, quantity: wanted.quantity)
-            approved.append(.init(line: line.line, sku: line.sku, quantity: wanted.quantity, refund: command.kind.refunds ? refund : Money(minorUnits: 0, currency: order.currency)))
+            approved.append(
+                .init(
+                    line: line.line, sku: line.sku, quantity: wanted.quantity,
+                    refund: command.kind.refunds ? refund : Money(minorUnits: 0, currency: order.currency)))
         }
         if let replacements = command.replacements { _ = try await replacementLines(replacements, currency: order.currency, tx) }
         let result = OrderCommand.ReturnApproved(
@@ -62,12 +67,14 @@ extension OrderHandlers {
         }
         if let short = entry.lines.first(where: { received[$0.key] != $0.value.quantity }) {
             throw CommandRefused(
-                "validation", "line \(short.key): \(received[short.key] ?? 0) of \(short.value.quantity) units inspected; inspect every unit of the return")
+                "validation",
+                "line \(short.key): \(received[short.key] ?? 0) of \(short.value.quantity) units inspected; inspect every unit of the return")
         }
         try await orders.inspect(command.rma, command.items, in: tx)
-        try await context.publish(event: OrderEvent.ReturnInspected(
-            rma: command.rma, order: entry.order,
-            items: command.items.map { .init(line: $0.line, sku: entry.lines[$0.line]!.sku, quantity: $0.quantity, condition: $0.condition) }))
+        try await context.publish(
+            event: OrderEvent.ReturnInspected(
+                rma: command.rma, order: entry.order,
+                items: command.items.map { .init(line: $0.line, sku: entry.lines[$0.line]!.sku, quantity: $0.quantity, condition: $0.condition) }))
         let order = try await locked(entry.order, context)
         return OrderCommand.Changed(order: order.id, status: order.status, total: order.total)
     }
@@ -77,15 +84,17 @@ extension OrderHandlers {
         guard let entry = try await orders.returnEntry(command.rma, in: tx) else { throw CommandRefused("unknown-rma", "no return \(command.rma)") }
         let order = try await locked(entry.order, context)
         guard entry.status == (entry.kind.goodsComeBack ? "inspected" : "approved") else {
-            throw CommandRefused("not-open", "return \(command.rma) is \(entry.status)\(entry.kind.goodsComeBack ? " (its goods must be inspected first)" : "")")
+            throw CommandRefused(
+                "not-open", "return \(command.rma) is \(entry.status)\(entry.kind.goodsComeBack ? " (its goods must be inspected first)" : "")")
         }
         try await orders.setReturnStatus(command.rma, "completed", in: tx)
         let status: OrderStatus = try await orders.everythingReturned(order.id, in: tx) ? .returned : .partiallyReturned
         try await intake.move(
             order.id, from: order.status, to: status, reason: "return \(command.rma) completed", actor: context.envelope.source, order.total, context)
-        try await context.publish(event: OrderEvent.ReturnCompleted(
-            rma: command.rma, order: order.id, kind: entry.kind,
-            refund: entry.kind.refunds ? Money(minorUnits: entry.refund, currency: order.currency) : nil, status: status))
+        try await context.publish(
+            event: OrderEvent.ReturnCompleted(
+                rma: command.rma, order: order.id, kind: entry.kind,
+                refund: entry.kind.refunds ? Money(minorUnits: entry.refund, currency: order.currency) : nil, status: status))
         return OrderCommand.Changed(order: order.id, status: status, total: order.total)
     }
 
@@ -119,7 +128,8 @@ extension OrderHandlers {
                 throw CommandRefused("validation", "replacement \(replacement.sku): \(replacement.quantity) units at \(price) is out of range")
             }
             return OrderSnapshot.Line(
-                line: index + 1, sku: replacement.sku, quantity: replacement.quantity, unitPrice: price, discount: Money(minorUnits: 0, currency: currency),
+                line: index + 1, sku: replacement.sku, quantity: replacement.quantity, unitPrice: price,
+                discount: Money(minorUnits: 0, currency: currency),
                 total: total)
         }
     }

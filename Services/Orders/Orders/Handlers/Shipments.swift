@@ -35,8 +35,9 @@ extension OrderHandlers {
             order.id, from: order.status, to: .allocated, reason: "stock reserved in \(warehouses)", actor: context.envelope.source, order.total,
             context)
         let placed = try await orders.placedBy(order.id, in: context.transaction)
-        try await context.publish(event: OrderEvent.Allocated(
-            order: order.id, platform: placed.platform, shop: placed.shop, externalId: placed.externalID, allocations: command.allocations))
+        try await context.publish(
+            event: OrderEvent.Allocated(
+                order: order.id, platform: placed.platform, shop: placed.shop, externalId: placed.externalID, allocations: command.allocations))
         return OrderCommand.Changed(order: order.id, status: OrderStatus.allocated, total: order.total)
     }
 
@@ -46,7 +47,8 @@ extension OrderHandlers {
             // Shipped (or cancelled) meanwhile: nothing is late.
             return OrderCommand.Changed(order: order.id, status: order.status, total: order.total)
         }
-        let reason = "not shipped within \(command.hours) hours of allocation (ERP_SHIP_BY_HOURS)"
+        let reason =
+            "not shipped within \(command.hours) hours of allocation (ERP_SHIP_BY_HOURS)"
             + (order.status == .partiallyShipped ? ": shipped in part" : "")
         try await orders.flag(order.id, reason, in: context.transaction)
         try await context.publish(event: OrderEvent.ShipLate(order: order.id, hours: command.hours, reason: reason))
@@ -66,7 +68,9 @@ extension Intake {
             guard value.unicodeScalars.count <= 100 else { throw CommandRefused("validation", "\(field) is longer than 100 characters") }
         }
         guard !command.lines.isEmpty else { throw CommandRefused("validation", "a shipment holds at least one line") }
-        guard Set(command.lines.map(\.line)).count == command.lines.count else { throw CommandRefused("validation", "a line appears twice in the shipment") }
+        guard Set(command.lines.map(\.line)).count == command.lines.count else {
+            throw CommandRefused("validation", "a line appears twice in the shipment")
+        }
         for line in command.lines where line.quantity <= 0 {
             throw CommandRefused("validation", "line \(line.line): \(line.quantity) to ship; a shipment holds at least one unit of each of its lines")
         }
@@ -76,7 +80,8 @@ extension Intake {
         if let earlier = try await orders.shipment(order.id, command.shipment, in: tx) {
             if let difference = Self.difference(earlier, command) {
                 throw CommandRefused(
-                    "duplicate-shipment", "order \(order.id) already has shipment \(PrintableText.of(command.shipment)) with other content (\(difference))")
+                    "duplicate-shipment",
+                    "order \(order.id) already has shipment \(PrintableText.of(command.shipment)) with other content (\(difference))")
             }
             return OrderCommand.Changed(order: order.id, status: order.status, total: order.total)  // the same parcel again
         }
@@ -93,7 +98,8 @@ extension Intake {
             let candidates = Set(shippable.filter { place in place.left > 0 && command.lines.contains { $0.line == place.line } }.map(\.warehouse))
             guard candidates.count == 1, let only = candidates.first else {
                 throw CommandRefused(
-                    "validation", candidates.isEmpty
+                    "validation",
+                    candidates.isEmpty
                         ? "nothing of lines \(command.lines.map { String($0.line) }.joined(separator: ", ")) is left to ship"
                         : "name the warehouse the parcel left: these lines are allocated in \(candidates.sorted().joined(separator: ", "))")
             }
@@ -110,9 +116,10 @@ extension Intake {
         }
         guard try await orders.addShipment(command, in: tx) else { throw IntakeRaceError() }
         let complete = command.lines.reduce(into: left) { $0[$1.line, default: 0] -= $1.quantity }.values.allSatisfy { $0 == 0 }
-        try await context.publish(event: OrderEvent.Shipped(
-            order: order.id, shipment: command.shipment, carrier: command.carrier, trackingNumber: command.trackingNumber, lines: command.lines,
-            complete: complete, warehouse: warehouse, shippedAt: command.shippedAt))
+        try await context.publish(
+            event: OrderEvent.Shipped(
+                order: order.id, shipment: command.shipment, carrier: command.carrier, trackingNumber: command.trackingNumber, lines: command.lines,
+                complete: complete, warehouse: warehouse, shippedAt: command.shippedAt))
         try await outbound.shipped(command, warehouse: warehouse, context)
         let parcel = "shipment \(command.shipment) from \(warehouse) by \(command.carrier) (\(command.trackingNumber))"
         let next: OrderStatus = complete ? .shipped : .partiallyShipped
@@ -133,7 +140,9 @@ extension Intake {
         if let warehouse = command.warehouse, earlier.warehouse != warehouse {
             differences.append("warehouse \(earlier.warehouse ?? "-"), now \(PrintableText.of(warehouse))")
         }
-        if let at = command.shippedAt, let before = earlier.shippedAt, abs(at.timeIntervalSince(before)) >= 1 { differences.append("another shipped_at") }
+        if let at = command.shippedAt, let before = earlier.shippedAt, abs(at.timeIntervalSince(before)) >= 1 {
+            differences.append("another shipped_at")
+        }
         if let weight = command.weightGrams, earlier.weightGrams != weight { differences.append("another weight") }
         return differences.isEmpty ? nil : differences.joined(separator: "; ")
     }

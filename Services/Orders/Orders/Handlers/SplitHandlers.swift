@@ -25,19 +25,22 @@ extension OrderHandlers {
         let before = try await orders.before(order.id, in: tx)
         // Children of an allocated order are allocated again by their own fulfilment; those of
         // an order on hold start as it would have resumed.
-        let childStatus: OrderStatus = switch before.status {
-        case .allocated: .paid
-        case .onHold: before.heldFrom ?? .pendingPayment
-        default: before.status
-        }
+        let childStatus: OrderStatus =
+            switch before.status {
+            case .allocated: .paid
+            case .onHold: before.heldFrom ?? .pendingPayment
+            default: before.status
+            }
         let actor = context.envelope.source
         try await orders.link(order.id, as: .split, reason: "split into \(children.count): \(reason)", actor: actor, in: tx)
-        try await context.publish(statusChange: OrderEvent.StatusChanged(
-            order: order.id, from: before.status, to: OrderStatus.split, reason: reason, actor: actor, total: order.total))
+        try await context.publish(
+            statusChange: OrderEvent.StatusChanged(
+                order: order.id, from: before.status, to: OrderStatus.split, reason: reason, actor: actor, total: order.total))
         var snapshots: [OrderSnapshot] = []
         for child in children {
             let id = try await orders.createChild(
-                of: order.id, status: childStatus, lines: child.lines, shippingFee: child.shippingFee, reason: "split from order \(order.id): \(reason)",
+                of: order.id, status: childStatus, lines: child.lines, shippingFee: child.shippingFee,
+                reason: "split from order \(order.id): \(reason)",
                 actor: actor, in: tx)
             snapshots.append(try await orders.snapshot(id, in: tx))
         }
@@ -62,9 +65,10 @@ extension OrderHandlers {
                 snapshot.total, context)
         }
         let restored = try await orders.unlink(order.id, reason: "split undone: \(command.reason)", actor: actor, in: tx)
-        try await context.publish(statusChange: OrderEvent.StatusChanged(
-            order: order.id, from: OrderStatus.split, to: restored, reason: "split undone: \(command.reason)", actor: actor,
-            total: order.total))
+        try await context.publish(
+            statusChange: OrderEvent.StatusChanged(
+                order: order.id, from: OrderStatus.split, to: restored, reason: "split undone: \(command.reason)", actor: actor,
+                total: order.total))
         return OrderCommand.Changed(order: order.id, status: restored, total: order.total)
     }
 }

@@ -12,9 +12,12 @@ extension Intake {
         let update = try TrackingUpdate.read(message, configuration: configuration)
         let tx = context.transaction
         let s = PostgresQuery.quoteIdentifier(orders.schema)
-        var shipments = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT order_id, id, carrier FROM \(s).shipments WHERE tracking_number = $1 ORDER BY order_id, id
-            """, binds: [update.trackingNumber])).map { (order: try $0.decode(Int64.self, at: 0), id: try $0.decode(String.self, at: 1), carrier: try $0.decode(String.self, at: 2)) }
+        var shipments = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT order_id, id, carrier FROM \(s).shipments WHERE tracking_number = $1 ORDER BY order_id, id
+                    """, binds: [update.trackingNumber])
+        ).map { (order: try $0.decode(Int64.self, at: 0), id: try $0.decode(String.self, at: 1), carrier: try $0.decode(String.self, at: 2)) }
         if shipments.count > 1 { shipments = shipments.filter { $0.carrier.lowercased() == update.carrier } }
         guard shipments.count == 1, let shipment = shipments.first else {
             throw IntakeRejection(
@@ -24,7 +27,8 @@ extension Intake {
                     : "several shipments have tracking number \(update.trackingNumber) and none of them only with carrier \(update.carrier)")
         }
         guard let order = try await orders.lock(shipment.order, in: tx) else { throw IntakeRaceError() }
-        let kept = try await tx.query("""
+        let kept = try await tx.query(
+            """
             INSERT INTO \(identifier: orders.schema).tracking_events
                 (order_id, shipment, carrier, tracking_number, event, occurred_at, location, description)
             VALUES (\(order.id), \(shipment.id), \(update.carrier), \(update.trackingNumber), \(update.event.rawValue), \(update.occurredAt),
@@ -40,13 +44,17 @@ extension Intake {
             return
         }
         guard update.event == .delivered else { return }
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).shipments SET delivered_at = coalesce(delivered_at, $3) WHERE order_id = $1 AND id = $2
-            """, binds: [order.id, shipment.id, update.occurredAt]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).shipments SET delivered_at = coalesce(delivered_at, $3) WHERE order_id = $1 AND id = $2
+                    """, binds: [order.id, shipment.id, update.occurredAt]))
         // Delivered once every parcel of a fully shipped order is.
-        let waiting = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT count(*)::int FROM \(s).shipments WHERE order_id = $1 AND delivered_at IS NULL
-            """, binds: [order.id]))[0].decode(Int.self, at: 0)
+        let waiting = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT count(*)::int FROM \(s).shipments WHERE order_id = $1 AND delivered_at IS NULL
+                    """, binds: [order.id]))[0].decode(Int.self, at: 0)
         guard order.status == .shipped, waiting == 0 else { return }
         try await move(
             order.id, from: .shipped, to: .delivered, reason: "delivered: every parcel, last \(parcel)", actor: "carrier:\(update.carrier)",

@@ -23,7 +23,8 @@ extension OrderStore {
     }
 
     public func pendingAmendment(_ order: Int64, in tx: PostgresTransaction) async throws -> Int64? {
-        try await tx.query("SELECT id FROM \(identifier: schema).amendments WHERE order_id = \(order) AND status = 'pending'").first?.decode(Int64.self, at: 0)
+        try await tx.query("SELECT id FROM \(identifier: schema).amendments WHERE order_id = \(order) AND status = 'pending'").first?.decode(
+            Int64.self, at: 0)
     }
 
     public func requestAmendment(
@@ -31,7 +32,8 @@ extension OrderStore {
         thenPaid: Bool, in tx: PostgresTransaction
     ) async throws -> Int64 {
         let (lines, previous) = (try Self.json(lines), try Self.json(previous))
-        return try await tx.query("""
+        return try await tx.query(
+            """
             INSERT INTO \(identifier: schema).amendments (order_id, what, actor, lines, previous, total_minor, previous_total_minor, then_paid)
             VALUES (\(order), \(what), \(actor), \(lines)::jsonb, \(previous)::jsonb, \(total.minorUnits), \(previousTotal.minorUnits), \(thenPaid))
             RETURNING id
@@ -40,14 +42,17 @@ extension OrderStore {
 
     /// The amendment, locked; nil if it is not this order's.
     public func amendment(_ id: Int64, order: Int64, in tx: PostgresTransaction) async throws -> Amendment? {
-        try await amendments("""
+        try await amendments(
+            """
             SELECT a.*, a.lines::text AS lines_json, a.previous::text AS previous_json, o.currency FROM \(identifier: schema).amendments a JOIN \(identifier: schema).orders o ON o.id = a.order_id
             WHERE a.id = \(id) AND a.order_id = \(order) FOR UPDATE OF a
-            """, tx).first
+            """, tx
+        ).first
     }
 
     public func amendments(order: Int64, in tx: PostgresTransaction) async throws -> [Amendment] {
-        try await amendments("""
+        try await amendments(
+            """
             SELECT a.*, a.lines::text AS lines_json, a.previous::text AS previous_json, o.currency FROM \(identifier: schema).amendments a JOIN \(identifier: schema).orders o ON o.id = a.order_id
             WHERE a.order_id = \(order) ORDER BY a.id
             """, tx)
@@ -57,13 +62,16 @@ extension OrderStore {
         let decoder = MessageCoding.decoder()
         return try await tx.query(query).map { row in
             let currency = try Currency(code: try row.decode(String.self, column: "currency"))
-            func money(_ column: String) throws -> Money? { try row.decode(Int64?.self, column: column).map { Money(minorUnits: $0, currency: currency) } }
+            func money(_ column: String) throws -> Money? {
+                try row.decode(Int64?.self, column: column).map { Money(minorUnits: $0, currency: currency) }
+            }
             return Amendment(
                 id: try row.decode(Int64.self, column: "id"), order: try row.decode(Int64.self, column: "order_id"),
                 what: try row.decode(String.self, column: "what"), actor: try row.decode(String.self, column: "actor"),
                 lines: try decoder.decode([OrderSnapshot.Line].self, from: Data(try row.decode(String.self, column: "lines_json").utf8)),
                 previous: try decoder.decode([OrderSnapshot.Line].self, from: Data(try row.decode(String.self, column: "previous_json").utf8)),
-                total: try money("total_minor")!, previousTotal: try money("previous_total_minor")!, thenPaid: try row.decode(Bool.self, column: "then_paid"),
+                total: try money("total_minor")!, previousTotal: try money("previous_total_minor")!,
+                thenPaid: try row.decode(Bool.self, column: "then_paid"),
                 status: try row.decode(String.self, column: "status"), reason: try row.decode(String?.self, column: "reason"),
                 invoice: try row.decode(String?.self, column: "invoice"), open: try money("open_minor"),
                 requestedAt: try row.decode(Date.self, column: "requested_at"))
@@ -78,7 +86,8 @@ extension OrderStore {
         try await tx.query("DELETE FROM \(identifier: schema).order_lines WHERE order_id = \(order) AND NOT (line = ANY(\(numbers)::int[]))")
         let (skus, quantities) = (lines.map(\.sku), lines.map(\.quantity))
         let (prices, discounts) = (lines.map(\.unitPrice.minorUnits), lines.map(\.discount.minorUnits))
-        try await tx.query("""
+        try await tx.query(
+            """
             INSERT INTO \(identifier: schema).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
             SELECT \(order), l.line, l.sku, s.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
             FROM unnest(\(numbers)::int[], \(skus)::text[], \(quantities)::int[], \(prices)::bigint[], \(discounts)::bigint[])
@@ -92,7 +101,8 @@ extension OrderStore {
     }
 
     public func decideAmendment(_ id: Int64, status: String, reason: String?, in tx: PostgresTransaction) async throws {
-        try await tx.query("""
+        try await tx.query(
+            """
             UPDATE \(identifier: schema).amendments SET status = \(status), reason = \(reason), decided_at = now() WHERE id = \(id)
             """)
     }

@@ -13,8 +13,11 @@ extension OrderStore {
     }
 
     public func lock(_ id: Int64, in tx: PostgresTransaction) async throws -> Locked? {
-        guard let row = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT status, currency, total_minor FROM \(s).orders WHERE id = $1 FOR UPDATE", binds: [id])).first
+        guard
+            let row = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT status, currency, total_minor FROM \(s).orders WHERE id = $1 FOR UPDATE", binds: [id])
+            ).first
         else { return nil }
         let currency = try Currency(code: try row.decode(String.self, column: "currency"))
         return Locked(
@@ -23,23 +26,28 @@ extension OrderStore {
     }
 
     public func setAddress(_ id: Int64, _ address: CanonicalOrder.Address, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(
-            unsafeSQL: "UPDATE \(s).orders SET shipping_address = $2::jsonb, updated_at = now() WHERE id = $1", binds: [id, try Self.json(address)]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "UPDATE \(s).orders SET shipping_address = $2::jsonb, updated_at = now() WHERE id = $1",
+                binds: [id, try Self.json(address)]))
     }
 
     public func setShippingMethod(_ id: Int64, _ method: String, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).orders SET shipping_method = $2, updated_at = now() WHERE id = $1", binds: [id, method]))
+        try await tx.query(
+            PostgresQuery(unsafeSQL: "UPDATE \(s).orders SET shipping_method = $2, updated_at = now() WHERE id = $1", binds: [id, method]))
     }
 
     /// Recomputes the order's amounts from its lines; returns the new total.
     public func recomputeTotals(_ id: Int64, in tx: PostgresTransaction) async throws -> Int64 {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).orders o SET merchandise_minor = l.merchandise, discount_minor = l.discount,
-                total_minor = l.merchandise + o.shipping_fee_minor, updated_at = now()
-            FROM (SELECT coalesce(sum(total_minor), 0) AS merchandise, coalesce(sum(discount_minor), 0) AS discount
-                  FROM \(s).order_lines WHERE order_id = $1) l
-            WHERE o.id = $1 RETURNING o.total_minor
-            """, binds: [id]))[0].decode(Int64.self, at: 0)
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).orders o SET merchandise_minor = l.merchandise, discount_minor = l.discount,
+                        total_minor = l.merchandise + o.shipping_fee_minor, updated_at = now()
+                    FROM (SELECT coalesce(sum(total_minor), 0) AS merchandise, coalesce(sum(discount_minor), 0) AS discount
+                          FROM \(s).order_lines WHERE order_id = $1) l
+                    WHERE o.id = $1 RETURNING o.total_minor
+                    """, binds: [id]))[0].decode(Int64.self, at: 0)
     }
 
     public func skuIsKnown(_ sku: String, in tx: PostgresTransaction) async throws -> Bool {
@@ -51,16 +59,19 @@ extension OrderStore {
 extension OrderStore {
     /// An order on hold will resume as `status` (a payment arrived while it waited).
     public func resumeInto(_ id: Int64, _ status: OrderStatus, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(
-            unsafeSQL: "UPDATE \(s).orders SET held_from = $2 WHERE id = $1 AND status = 'on_hold'", binds: [id, status.rawValue]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "UPDATE \(s).orders SET held_from = $2 WHERE id = $1 AND status = 'on_hold'", binds: [id, status.rawValue]))
     }
 }
 
 extension OrderStore {
     /// Records a change (besides a status change) with the order as it now stands.
     public func recordChange(_ snapshot: OrderSnapshot, what: [String], actor: String, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).order_changes (order_id, what, snapshot, actor) VALUES ($1, $2::text[], $3::jsonb, $4)
-            """, binds: [snapshot.order, what, try Self.json(snapshot), actor]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(s).order_changes (order_id, what, snapshot, actor) VALUES ($1, $2::text[], $3::jsonb, $4)
+                    """, binds: [snapshot.order, what, try Self.json(snapshot), actor]))
     }
 }

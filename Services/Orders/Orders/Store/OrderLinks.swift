@@ -21,26 +21,33 @@ extension OrderStore {
 
     /// Moves the order into `split` or `merged` (the state machine allows it: the caller
     /// checked), keeping what it was in `before_link`.
-    public func link(_ id: Int64, as status: OrderStatus, mergedInto: Int64? = nil, reason: String, actor: String, in tx: PostgresTransaction) async throws {
+    public func link(_ id: Int64, as status: OrderStatus, mergedInto: Int64? = nil, reason: String, actor: String, in tx: PostgresTransaction)
+        async throws
+    {
         let before = try await before(id, in: tx)
         try await transition(id, from: before.status, to: status, reason: reason, actor: actor, in: tx)
-        try await tx.query(PostgresQuery(
-            unsafeSQL: "UPDATE \(s).orders SET before_link = $2::jsonb, merged_into = $3 WHERE id = $1",
-            binds: [id, try Self.json(before), mergedInto]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "UPDATE \(s).orders SET before_link = $2::jsonb, merged_into = $3 WHERE id = $1",
+                binds: [id, try Self.json(before), mergedInto]))
     }
 
     /// Gives a split or merged order its state from before back (the split or merge was
     /// undone); the history says so. Returns the restored status.
     public func unlink(_ id: Int64, reason: String, actor: String, in tx: PostgresTransaction) async throws -> OrderStatus {
-        let row = try await tx.query(PostgresQuery(unsafeSQL: "SELECT status, before_link::text AS before FROM \(s).orders WHERE id = $1", binds: [id]))[0]
+        let row = try await tx.query(
+            PostgresQuery(unsafeSQL: "SELECT status, before_link::text AS before FROM \(s).orders WHERE id = $1", binds: [id]))[0]
         let from = try row.decode(String.self, column: "status")
         guard let text = try row.decode(String?.self, column: "before") else { throw LinkError("order \(id) was not split or merged") }
         let before = try MessageCoding.decoder().decode(Before.self, from: Data(text.utf8))
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).orders SET status = $2, hold_reason = $3, held_from = $4, before_link = NULL, merged_into = NULL, updated_at = now()
-            WHERE id = $1
-            """, binds: [id, before.status.rawValue, before.holdReason, before.heldFrom?.rawValue]))
-        try await tx.query("""
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).orders SET status = $2, hold_reason = $3, held_from = $4, before_link = NULL, merged_into = NULL, updated_at = now()
+                    WHERE id = $1
+                    """, binds: [id, before.status.rawValue, before.holdReason, before.heldFrom?.rawValue]))
+        try await tx.query(
+            """
             INSERT INTO \(identifier: schema).status_history (order_id, from_status, to_status, reason, actor)
             VALUES (\(id), \(from), \(before.status.rawValue), \(reason), \(actor))
             """)
@@ -76,7 +83,8 @@ extension OrderStore {
             origins: origins.map { ($0.fromOrder, $0.fromLine) }, shippingFee: shippingFee, reason: reason, actor: actor, in: tx)
         if status != .paid {
             // Not every source was paid: the merged order waits for the rest (finance knows what was carried over).
-            try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(s).orders SET payment = '{\"status\": \"pending\"}'::jsonb WHERE id = $1", binds: [id]))
+            try await tx.query(
+                PostgresQuery(unsafeSQL: "UPDATE \(s).orders SET payment = '{\"status\": \"pending\"}'::jsonb WHERE id = $1", binds: [id]))
         }
         return id
     }
@@ -91,22 +99,28 @@ extension OrderStore {
             from: original, externalID: .replacement, parent: nil, status: .pendingPayment, lines: lines,
             origins: [], shippingFee: Money(minorUnits: 0, currency: lines[0].total.currency), reason: reason,
             actor: actor, in: tx)
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).orders SET payment = '{"status": "pending"}'::jsonb, exchange_for = $2, exchange_rma = $3 WHERE id = $1
-            """, binds: [id, original, rma]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).orders SET payment = '{"status": "pending"}'::jsonb, exchange_for = $2, exchange_rma = $3 WHERE id = $1
+                    """, binds: [id, original, rma]))
         return id
     }
 
     public func replacement(rma: String, in tx: PostgresTransaction) async throws -> Int64? {
-        try await tx.query(PostgresQuery(unsafeSQL: "SELECT id FROM \(s).orders WHERE exchange_rma = $1", binds: [rma])).first?.decode(Int64.self, at: 0)
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT id FROM \(s).orders WHERE exchange_rma = $1", binds: [rma])).first?.decode(
+            Int64.self, at: 0)
     }
 
     /// Catalog prices of SKUs (active ones only), in minor units and their currency.
     public func prices(_ skus: [String], in tx: PostgresTransaction) async throws -> [String: Money] {
         var prices: [String: Money] = [:]
-        for row in try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT code, price_minor, currency FROM \(s).skus WHERE code = ANY($1::text[]) AND active AND price_minor IS NOT NULL
-            """, binds: [skus])) {
+        for row in try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT code, price_minor, currency FROM \(s).skus WHERE code = ANY($1::text[]) AND active AND price_minor IS NOT NULL
+                    """, binds: [skus]))
+        {
             prices[try row.decode(String.self, at: 0)] = Money(
                 minorUnits: try row.decode(Int64.self, at: 1), currency: try Currency(code: try row.decode(String.self, at: 2)))
         }
@@ -141,28 +155,37 @@ extension OrderStore {
         let merchandise = lines.reduce(Int64(0)) { $0 + $1.total.minorUnits }
         let discount = lines.reduce(Int64(0)) { $0 + $1.discount.minorUnits }
         let table = "\(s).orders"
-        let id = try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(table) (id, platform, shop, external_id, revision, status, currency, prices_include_tax, customer, shipping_address,
-                shipping_method, shipping_fee_minor, merchandise_minor, discount_minor, total_minor, payment, note, placed_at, parent_id)
-            SELECT n.id, p.platform, p.shop, \(externalID.sql(schema: s)), p.revision, $2, p.currency, p.prices_include_tax, p.customer, p.shipping_address,
-                p.shipping_method, $3::bigint, $4::bigint, $5::bigint, $3::bigint + $4::bigint, p.payment, p.note, p.placed_at, $6::bigint
-            FROM \(table) p, (SELECT nextval(pg_get_serial_sequence($7, 'id')) AS id) n WHERE p.id = $1
-            RETURNING id
-            """, binds: [template, status.rawValue, shippingFee.minorUnits, merchandise, discount, parent, table]))[0].decode(Int64.self, at: 0)
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
-            SELECT $1, l.line, l.sku, coalesce(p.title, k.title), l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
-            FROM unnest($2::int[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::int[])
-                AS l (line, sku, quantity, unit_price, discount, from_order, from_line)
-            LEFT JOIN \(s).order_lines p ON p.order_id = l.from_order AND p.line = l.from_line
-            LEFT JOIN \(s).skus k ON k.code = l.sku
-            """, binds: [
-                id, lines.map(\.line), lines.map(\.sku), lines.map(\.quantity), lines.map(\.unitPrice.minorUnits), lines.map(\.discount.minorUnits),
-                origins.map(\.0), origins.map(\.1),
-            ]))
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, NULL, $2, $3, $4)
-            """, binds: [id, status.rawValue, reason, actor]))
+        let id = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(table) (id, platform, shop, external_id, revision, status, currency, prices_include_tax, customer, shipping_address,
+                        shipping_method, shipping_fee_minor, merchandise_minor, discount_minor, total_minor, payment, note, placed_at, parent_id)
+                    SELECT n.id, p.platform, p.shop, \(externalID.sql(schema: s)), p.revision, $2, p.currency, p.prices_include_tax, p.customer, p.shipping_address,
+                        p.shipping_method, $3::bigint, $4::bigint, $5::bigint, $3::bigint + $4::bigint, p.payment, p.note, p.placed_at, $6::bigint
+                    FROM \(table) p, (SELECT nextval(pg_get_serial_sequence($7, 'id')) AS id) n WHERE p.id = $1
+                    RETURNING id
+                    """, binds: [template, status.rawValue, shippingFee.minorUnits, merchandise, discount, parent, table]))[0].decode(
+                Int64.self, at: 0)
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
+                    SELECT $1, l.line, l.sku, coalesce(p.title, k.title), l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
+                    FROM unnest($2::int[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::int[])
+                        AS l (line, sku, quantity, unit_price, discount, from_order, from_line)
+                    LEFT JOIN \(s).order_lines p ON p.order_id = l.from_order AND p.line = l.from_line
+                    LEFT JOIN \(s).skus k ON k.code = l.sku
+                    """,
+                binds: [
+                    id, lines.map(\.line), lines.map(\.sku), lines.map(\.quantity), lines.map(\.unitPrice.minorUnits),
+                    lines.map(\.discount.minorUnits),
+                    origins.map(\.0), origins.map(\.1),
+                ]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, NULL, $2, $3, $4)
+                    """, binds: [id, status.rawValue, reason, actor]))
         return id
     }
 
@@ -174,9 +197,12 @@ extension OrderStore {
 
     /// The children of a split order that are not cancelled, with their states.
     public func children(of parent: Int64, in tx: PostgresTransaction) async throws -> [(id: Int64, status: OrderStatus)] {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT id, status FROM \(s).orders WHERE parent_id = $1 AND status <> 'cancelled' ORDER BY id FOR UPDATE
-            """, binds: [parent])).map { (try $0.decode(Int64.self, at: 0), try $0.decode(OrderStatus.self, at: 1)) }
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT id, status FROM \(s).orders WHERE parent_id = $1 AND status <> 'cancelled' ORDER BY id FOR UPDATE
+                    """, binds: [parent])
+        ).map { (try $0.decode(Int64.self, at: 0), try $0.decode(OrderStatus.self, at: 1)) }
     }
 
     public func hasShipments(_ id: Int64, in tx: PostgresTransaction) async throws -> Bool {

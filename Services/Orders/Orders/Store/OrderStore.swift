@@ -25,43 +25,46 @@ public struct OrderStore: Sendable {
     /// the order exists (the caller then applies the message as a revision).
     public func createIfNew(_ order: IntakeOrder, actor: String, in tx: PostgresTransaction) async throws -> Created? {
         let status = order.initialStatus
-        let rows = try await tx.query(PostgresQuery(unsafeSQL: """
-            WITH unknown AS (
-                SELECT array_to_string(array_agg(DISTINCT l.sku ORDER BY l.sku), chr(31)) AS skus
-                FROM unnest($20::text[]) AS l (sku)
-                WHERE NOT EXISTS (SELECT 1 FROM \(s).skus k WHERE k.code = l.sku AND k.active)
-            ), created AS (
-                INSERT INTO \(s).orders (platform, shop, external_id, revision, status, hold_reason, held_from, currency, prices_include_tax,
-                    customer, shipping_address, shipping_method, shipping_fee_minor, merchandise_minor, discount_minor, total_minor,
-                    payment, note, placed_at)
-                SELECT $1, $2, $3, $4,
-                    CASE WHEN u.skus IS NULL OR $5 = 'cancelled' THEN $5 ELSE 'on_hold' END,
-                    CASE WHEN u.skus IS NULL OR $5 = 'cancelled' THEN NULL ELSE 'unknown_sku' END,
-                    CASE WHEN u.skus IS NULL OR $5 = 'cancelled' THEN NULL ELSE $5 END,
-                    $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17
-                FROM unknown u
-                ON CONFLICT (platform, shop, external_id) DO NOTHING
-                RETURNING id, status
-            ), lines AS (
-                INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
-                SELECT c.id, l.line, l.sku, l.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
-                FROM created c, unnest($18::int[], $20::text[], $21::text[], $22::int[], $23::bigint[], $24::bigint[])
-                    AS l (line, sku, title, quantity, unit_price, discount)
-            ), history AS (
-                INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor)
-                SELECT c.id, NULL, c.status,
-                    CASE WHEN c.status = 'on_hold' THEN 'received; unknown SKU ' || replace((SELECT skus FROM unknown), chr(31), ', ')
-                         ELSE 'received' END, $19
-                FROM created c
-            )
-            SELECT c.id, c.status, (SELECT skus FROM unknown) AS unknown FROM created c
-            """, binds: [
-                order.platform, order.shop, order.externalID, order.revision, status.rawValue, order.currency.code, order.pricesIncludeTax,
-                try Self.json(order.customer), try Self.json(order.shippingAddress), order.shippingMethod, order.shippingFee.minorUnits,
-                order.merchandise.minorUnits, order.discountTotal.minorUnits, order.total.minorUnits, try Self.json(order.payment), order.note,
-                order.placedAt, order.lines.map(\.number), actor, order.lines.map(\.sku), order.lines.map(\.title),
-                order.lines.map(\.quantity), order.lines.map(\.unitPrice.minorUnits), order.lines.map(\.discount.minorUnits),
-            ]))
+        let rows = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH unknown AS (
+                        SELECT array_to_string(array_agg(DISTINCT l.sku ORDER BY l.sku), chr(31)) AS skus
+                        FROM unnest($20::text[]) AS l (sku)
+                        WHERE NOT EXISTS (SELECT 1 FROM \(s).skus k WHERE k.code = l.sku AND k.active)
+                    ), created AS (
+                        INSERT INTO \(s).orders (platform, shop, external_id, revision, status, hold_reason, held_from, currency, prices_include_tax,
+                            customer, shipping_address, shipping_method, shipping_fee_minor, merchandise_minor, discount_minor, total_minor,
+                            payment, note, placed_at)
+                        SELECT $1, $2, $3, $4,
+                            CASE WHEN u.skus IS NULL OR $5 = 'cancelled' THEN $5 ELSE 'on_hold' END,
+                            CASE WHEN u.skus IS NULL OR $5 = 'cancelled' THEN NULL ELSE 'unknown_sku' END,
+                            CASE WHEN u.skus IS NULL OR $5 = 'cancelled' THEN NULL ELSE $5 END,
+                            $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17
+                        FROM unknown u
+                        ON CONFLICT (platform, shop, external_id) DO NOTHING
+                        RETURNING id, status
+                    ), lines AS (
+                        INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
+                        SELECT c.id, l.line, l.sku, l.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
+                        FROM created c, unnest($18::int[], $20::text[], $21::text[], $22::int[], $23::bigint[], $24::bigint[])
+                            AS l (line, sku, title, quantity, unit_price, discount)
+                    ), history AS (
+                        INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor)
+                        SELECT c.id, NULL, c.status,
+                            CASE WHEN c.status = 'on_hold' THEN 'received; unknown SKU ' || replace((SELECT skus FROM unknown), chr(31), ', ')
+                                 ELSE 'received' END, $19
+                        FROM created c
+                    )
+                    SELECT c.id, c.status, (SELECT skus FROM unknown) AS unknown FROM created c
+                    """,
+                binds: [
+                    order.platform, order.shop, order.externalID, order.revision, status.rawValue, order.currency.code, order.pricesIncludeTax,
+                    try Self.json(order.customer), try Self.json(order.shippingAddress), order.shippingMethod, order.shippingFee.minorUnits,
+                    order.merchandise.minorUnits, order.discountTotal.minorUnits, order.total.minorUnits, try Self.json(order.payment), order.note,
+                    order.placedAt, order.lines.map(\.number), actor, order.lines.map(\.sku), order.lines.map(\.title),
+                    order.lines.map(\.quantity), order.lines.map(\.unitPrice.minorUnits), order.lines.map(\.discount.minorUnits),
+                ]))
         guard let row = rows.first else { return nil }
         let unknown = try row.decode(String?.self, column: "unknown").map { $0.split(separator: "\u{1F}").map(String.init) } ?? []
         return Created(
@@ -82,23 +85,30 @@ public struct OrderStore: Sendable {
     }
 
     public func lock(platform: String, shop: String, externalID: String, in tx: PostgresTransaction) async throws -> Existing? {
-        guard let row = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT id, revision, status, held_from, currency, shipping_address::text AS address, shipping_method, payment->>'status' AS payment
-            FROM \(s).orders WHERE platform = $1 AND shop = $2 AND external_id = $3 FOR UPDATE
-            """, binds: [platform, shop, externalID])).first
+        guard
+            let row = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT id, revision, status, held_from, currency, shipping_address::text AS address, shipping_method, payment->>'status' AS payment
+                        FROM \(s).orders WHERE platform = $1 AND shop = $2 AND external_id = $3 FOR UPDATE
+                        """, binds: [platform, shop, externalID])
+            ).first
         else { return nil }
         let id = try row.decode(Int64.self, column: "id")
         let currency = try Currency(code: try row.decode(String.self, column: "currency"))
-        let lines = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT line, sku, title, quantity, unit_price_minor, discount_minor, total_minor FROM \(s).order_lines WHERE order_id = $1 ORDER BY line
-            """, binds: [id])).map { line in
-                IntakeOrder.Line(
-                    number: try line.decode(Int.self, column: "line"), sku: try line.decode(String.self, column: "sku"),
-                    title: try line.decode(String?.self, column: "title"), quantity: try line.decode(Int.self, column: "quantity"),
-                    unitPrice: Money(minorUnits: try line.decode(Int64.self, column: "unit_price_minor"), currency: currency),
-                    discount: Money(minorUnits: try line.decode(Int64.self, column: "discount_minor"), currency: currency),
-                    total: Money(minorUnits: try line.decode(Int64.self, column: "total_minor"), currency: currency))
-            }
+        let lines = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT line, sku, title, quantity, unit_price_minor, discount_minor, total_minor FROM \(s).order_lines WHERE order_id = $1 ORDER BY line
+                    """, binds: [id])
+        ).map { line in
+            IntakeOrder.Line(
+                number: try line.decode(Int.self, column: "line"), sku: try line.decode(String.self, column: "sku"),
+                title: try line.decode(String?.self, column: "title"), quantity: try line.decode(Int.self, column: "quantity"),
+                unitPrice: Money(minorUnits: try line.decode(Int64.self, column: "unit_price_minor"), currency: currency),
+                discount: Money(minorUnits: try line.decode(Int64.self, column: "discount_minor"), currency: currency),
+                total: Money(minorUnits: try line.decode(Int64.self, column: "total_minor"), currency: currency))
+        }
         return Existing(
             id: id, revision: try row.decode(Int64.self, column: "revision"),
             status: try row.decode(OrderStatus.self, column: "status"),
@@ -118,29 +128,35 @@ public struct OrderStore: Sendable {
     /// Takes a later revision's contents; with `keepingLines` (new lines wait as an
     /// amendment) the lines stay and the totals follow the new shipping fee.
     public func replaceContents(_ id: Int64, with order: IntakeOrder, keepingLines: Bool = false, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).orders SET revision = $2, customer = $3::jsonb, shipping_address = $4::jsonb, shipping_method = $5,
-                shipping_fee_minor = $6, merchandise_minor = $7, discount_minor = $8, total_minor = $9, payment = $10::jsonb, note = $11,
-                updated_at = now()
-            WHERE id = $1
-            """, binds: [
-                id, order.revision, try Self.json(order.customer), try Self.json(order.shippingAddress), order.shippingMethod,
-                order.shippingFee.minorUnits, order.merchandise.minorUnits, order.discountTotal.minorUnits, order.total.minorUnits,
-                try Self.json(order.payment), order.note,
-            ]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).orders SET revision = $2, customer = $3::jsonb, shipping_address = $4::jsonb, shipping_method = $5,
+                        shipping_fee_minor = $6, merchandise_minor = $7, discount_minor = $8, total_minor = $9, payment = $10::jsonb, note = $11,
+                        updated_at = now()
+                    WHERE id = $1
+                    """,
+                binds: [
+                    id, order.revision, try Self.json(order.customer), try Self.json(order.shippingAddress), order.shippingMethod,
+                    order.shippingFee.minorUnits, order.merchandise.minorUnits, order.discountTotal.minorUnits, order.total.minorUnits,
+                    try Self.json(order.payment), order.note,
+                ]))
         if keepingLines {
             _ = try await recomputeTotals(id, in: tx)
             return
         }
         try await tx.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).order_lines WHERE order_id = $1", binds: [id]))
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
-            SELECT $1, l.line, l.sku, l.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
-            FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[]) AS l (line, sku, title, quantity, unit_price, discount)
-            """, binds: [
-                id, order.lines.map(\.number), order.lines.map(\.sku), order.lines.map(\.title), order.lines.map(\.quantity),
-                order.lines.map(\.unitPrice.minorUnits), order.lines.map(\.discount.minorUnits),
-            ]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
+                    SELECT $1, l.line, l.sku, l.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
+                    FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[]) AS l (line, sku, title, quantity, unit_price, discount)
+                    """,
+                binds: [
+                    id, order.lines.map(\.number), order.lines.map(\.sku), order.lines.map(\.title), order.lines.map(\.quantity),
+                    order.lines.map(\.unitPrice.minorUnits), order.lines.map(\.discount.minorUnits),
+                ]))
     }
 
     /// Records only the revision and payment (a message whose contents could not apply).
@@ -149,8 +165,9 @@ public struct OrderStore: Sendable {
     }
 
     public func setPayment(_ id: Int64, _ payment: IntakeOrder.Payment, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(
-            unsafeSQL: "UPDATE \(s).orders SET payment = $2::jsonb, updated_at = now() WHERE id = $1", binds: [id, try Self.json(payment)]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "UPDATE \(s).orders SET payment = $2::jsonb, updated_at = now() WHERE id = $1", binds: [id, try Self.json(payment)]))
     }
 
     public func flag(_ id: Int64, _ reason: String, in tx: PostgresTransaction) async throws {
@@ -166,34 +183,43 @@ public struct OrderStore: Sendable {
         _ = try from.moving(to: to)
         // Queued (callers read `from` from the locked row). Should the order not be in `from`
         // after all, the status becomes NULL, which its NOT NULL refuses: the transaction fails.
-        try await tx.queue(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).orders SET status = CASE WHEN status = $2 THEN $3 END, hold_reason = $4,
-                held_from = CASE WHEN $3 = 'on_hold' THEN $2 ELSE NULL END, updated_at = now()
-            WHERE id = $1
-            """, binds: [id, from.rawValue, to.rawValue, to == .onHold ? (holdReason ?? reason) : nil]))
-        try await tx.queue(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)
-            """, binds: [id, from.rawValue, to.rawValue, reason, actor]))
+        try await tx.queue(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).orders SET status = CASE WHEN status = $2 THEN $3 END, hold_reason = $4,
+                        held_from = CASE WHEN $3 = 'on_hold' THEN $2 ELSE NULL END, updated_at = now()
+                    WHERE id = $1
+                    """, binds: [id, from.rawValue, to.rawValue, to == .onHold ? (holdReason ?? reason) : nil]))
+        try await tx.queue(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)
+                    """, binds: [id, from.rawValue, to.rawValue, reason, actor]))
         return to
     }
 
     public func snapshot(_ id: Int64, in tx: PostgresTransaction) async throws -> OrderSnapshot {
-        let row = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT platform, shop, external_id, revision, status, currency, prices_include_tax, shipping_fee_minor, total_minor,
-                   payment->>'status' AS payment_status, customer::text AS customer, shipping_address::text AS address, shipping_method, placed_at
-            FROM \(s).orders WHERE id = $1
-            """, binds: [id]))[0]
+        let row = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT platform, shop, external_id, revision, status, currency, prices_include_tax, shipping_fee_minor, total_minor,
+                           payment->>'status' AS payment_status, customer::text AS customer, shipping_address::text AS address, shipping_method, placed_at
+                    FROM \(s).orders WHERE id = $1
+                    """, binds: [id]))[0]
         let currency = try Currency(code: try row.decode(String.self, column: "currency"))
-        let lines = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT line, sku, quantity, unit_price_minor, discount_minor, total_minor FROM \(s).order_lines WHERE order_id = $1 ORDER BY line
-            """, binds: [id])).map { line in
-                OrderSnapshot.Line(
-                    line: try line.decode(Int.self, column: "line"), sku: try line.decode(String.self, column: "sku"),
-                    quantity: try line.decode(Int.self, column: "quantity"),
-                    unitPrice: Money(minorUnits: try line.decode(Int64.self, column: "unit_price_minor"), currency: currency),
-                    discount: Money(minorUnits: try line.decode(Int64.self, column: "discount_minor"), currency: currency),
-                    total: Money(minorUnits: try line.decode(Int64.self, column: "total_minor"), currency: currency))
-            }
+        let lines = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT line, sku, quantity, unit_price_minor, discount_minor, total_minor FROM \(s).order_lines WHERE order_id = $1 ORDER BY line
+                    """, binds: [id])
+        ).map { line in
+            OrderSnapshot.Line(
+                line: try line.decode(Int.self, column: "line"), sku: try line.decode(String.self, column: "sku"),
+                quantity: try line.decode(Int.self, column: "quantity"),
+                unitPrice: Money(minorUnits: try line.decode(Int64.self, column: "unit_price_minor"), currency: currency),
+                discount: Money(minorUnits: try line.decode(Int64.self, column: "discount_minor"), currency: currency),
+                total: Money(minorUnits: try line.decode(Int64.self, column: "total_minor"), currency: currency))
+        }
         let decoder = MessageCoding.decoder()
         return OrderSnapshot(
             order: id, platform: try row.decode(String.self, column: "platform"), shop: try row.decode(String.self, column: "shop"),
@@ -204,35 +230,44 @@ public struct OrderStore: Sendable {
             total: Money(minorUnits: try row.decode(Int64.self, column: "total_minor"), currency: currency),
             paymentStatus: try Self.paymentStatus(try row.decode(String?.self, column: "payment_status")),
             customer: try row.decode(String?.self, column: "customer").map { try decoder.decode(CanonicalOrder.Customer.self, from: Data($0.utf8)) },
-            shippingAddress: try row.decode(String?.self, column: "address").map { try decoder.decode(CanonicalOrder.Address.self, from: Data($0.utf8)) },
+            shippingAddress: try row.decode(String?.self, column: "address").map {
+                try decoder.decode(CanonicalOrder.Address.self, from: Data($0.utf8))
+            },
             shippingMethod: try row.decode(String?.self, column: "shipping_method"), placedAt: try row.decode(Date.self, column: "placed_at"))
     }
 
     // MARK: - SKUs copied from the catalog
 
     public func upsertSKU(_ sku: CatalogEvent.SKUChanged, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).skus (code, product, title, price_minor, currency, tax_category, active, returnable)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            ON CONFLICT (code) DO UPDATE SET product = EXCLUDED.product, title = EXCLUDED.title, price_minor = EXCLUDED.price_minor,
-                currency = EXCLUDED.currency, tax_category = EXCLUDED.tax_category, active = EXCLUDED.active, returnable = EXCLUDED.returnable,
-                updated_at = now()
-            """, binds: [
-                sku.code, sku.product, sku.title, sku.price?.minorUnits, sku.price?.currency.code, sku.taxCategory, sku.active, sku.returnable ?? true,
-            ]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(s).skus (code, product, title, price_minor, currency, tax_category, active, returnable)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    ON CONFLICT (code) DO UPDATE SET product = EXCLUDED.product, title = EXCLUDED.title, price_minor = EXCLUDED.price_minor,
+                        currency = EXCLUDED.currency, tax_category = EXCLUDED.tax_category, active = EXCLUDED.active, returnable = EXCLUDED.returnable,
+                        updated_at = now()
+                    """,
+                binds: [
+                    sku.code, sku.product, sku.title, sku.price?.minorUnits, sku.price?.currency.code, sku.taxCategory, sku.active,
+                    sku.returnable ?? true,
+                ]))
     }
 
     /// Orders on hold for unknown SKUs whose SKUs are all known now (and that have `sku`), locked.
     public func releasableHolds(sku: String, in tx: PostgresTransaction) async throws -> [(id: Int64, heldFrom: OrderStatus)] {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT o.id, o.held_from FROM \(s).orders o
-            WHERE o.status = 'on_hold' AND o.hold_reason = 'unknown_sku'
-              AND EXISTS (SELECT 1 FROM \(s).order_lines l WHERE l.order_id = o.id AND l.sku = $1)
-              AND NOT EXISTS (SELECT 1 FROM \(s).order_lines l WHERE l.order_id = o.id
-                              AND NOT EXISTS (SELECT 1 FROM \(s).skus k WHERE k.code = l.sku AND k.active))
-            ORDER BY o.id FOR UPDATE OF o
-            """, binds: [sku])).map {
-                (try $0.decode(Int64.self, column: "id"), OrderStatus(rawValue: try $0.decode(String.self, column: "held_from")) ?? .pendingPayment)
-            }
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT o.id, o.held_from FROM \(s).orders o
+                    WHERE o.status = 'on_hold' AND o.hold_reason = 'unknown_sku'
+                      AND EXISTS (SELECT 1 FROM \(s).order_lines l WHERE l.order_id = o.id AND l.sku = $1)
+                      AND NOT EXISTS (SELECT 1 FROM \(s).order_lines l WHERE l.order_id = o.id
+                                      AND NOT EXISTS (SELECT 1 FROM \(s).skus k WHERE k.code = l.sku AND k.active))
+                    ORDER BY o.id FOR UPDATE OF o
+                    """, binds: [sku])
+        ).map {
+            (try $0.decode(Int64.self, column: "id"), OrderStatus(rawValue: try $0.decode(String.self, column: "held_from")) ?? .pendingPayment)
+        }
     }
 }

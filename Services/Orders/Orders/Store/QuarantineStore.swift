@@ -29,7 +29,8 @@ public struct QuarantineStore: Sendable {
     public func add(_ message: IngestMessage, rejection: IntakeRejection, in tx: PostgresTransaction) async throws -> Int64 {
         let printable = PrintableText.of
         func bytes(_ text: String?) -> Data? { text.map { Data($0.utf8) } }
-        return try await tx.query("""
+        return try await tx.query(
+            """
             INSERT INTO \(identifier: schema).quarantine (
                 exchange, routing_key, message_id, signature, shop_header, body, code, reason,
                 routing_key_bytes, message_id_bytes, signature_bytes, shop_header_bytes)
@@ -43,29 +44,39 @@ public struct QuarantineStore: Sendable {
     }
 
     public func entry(_ id: Int64, lock: Bool = false, in tx: PostgresTransaction) async throws -> Entry? {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, order_id
-            FROM \(s).quarantine WHERE id = $1 \(lock ? "FOR UPDATE" : "")
-            """, binds: [id])).first.map(Self.entry)
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, order_id
+                    FROM \(s).quarantine WHERE id = $1 \(lock ? "FOR UPDATE" : "")
+                    """, binds: [id])
+        ).first.map(Self.entry)
     }
 
     public func list(includeRetried: Bool, limit: Int, _ pool: PostgresPool) async throws -> [Entry] {
-        try await pool.query(PostgresQuery(unsafeSQL: """
-            SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, order_id
-            FROM \(s).quarantine WHERE $1 OR status = 'open' ORDER BY id LIMIT $2
-            """, binds: [includeRetried, limit])).map(Self.entry)
+        try await pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, order_id
+                    FROM \(s).quarantine WHERE $1 OR status = 'open' ORDER BY id LIMIT $2
+                    """, binds: [includeRetried, limit])
+        ).map(Self.entry)
     }
 
     public func markRetried(_ id: Int64, order: Int64?, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).quarantine SET status = 'retried', retried_at = now(), attempts = attempts + 1, order_id = $2 WHERE id = $1
-            """, binds: [id, order]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).quarantine SET status = 'retried', retried_at = now(), attempts = attempts + 1, order_id = $2 WHERE id = $1
+                    """, binds: [id, order]))
     }
 
     public func rejectedAgain(_ id: Int64, _ rejection: IntakeRejection, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).quarantine SET code = $2, reason = $3, attempts = attempts + 1, retried_at = now() WHERE id = $1
-            """, binds: [id, PrintableText.of(rejection.code), PrintableText.of(rejection.reason)]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).quarantine SET code = $2, reason = $3, attempts = attempts + 1, retried_at = now() WHERE id = $1
+                    """, binds: [id, PrintableText.of(rejection.code), PrintableText.of(rejection.reason)]))
     }
 
     static func entry(_ row: PostgresRow) throws -> Entry {
@@ -74,7 +85,8 @@ public struct QuarantineStore: Sendable {
         }
         return Entry(
             id: try row.decode(Int64.self, column: "id"), receivedAt: try row.decode(Date.self, column: "received_at"),
-            routingKey: try text("routing_key_bytes") ?? "", messageID: try text("message_id_bytes"), code: try row.decode(String.self, column: "code"),
+            routingKey: try text("routing_key_bytes") ?? "", messageID: try text("message_id_bytes"),
+            code: try row.decode(String.self, column: "code"),
             reason: try row.decode(String.self, column: "reason"), status: try row.decode(String.self, column: "status"),
             attempts: try row.decode(Int.self, column: "attempts"), body: try row.decode(Data.self, column: "body"),
             signature: try text("signature_bytes"), shopHeader: try text("shop_header_bytes"),

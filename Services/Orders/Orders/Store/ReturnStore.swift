@@ -17,13 +17,16 @@ extension OrderStore {
 
     public func returnableLines(_ id: Int64, currency: Currency, in tx: PostgresTransaction) async throws -> [Int: ReturnableLine] {
         var lines: [Int: ReturnableLine] = [:]
-        for row in try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT l.line, l.sku, l.quantity, l.total_minor, coalesce(k.returnable, true) AS returnable,
-                   (SELECT coalesce(sum(s.quantity), 0)::int FROM \(s).shipment_lines s WHERE s.order_id = l.order_id AND s.line = l.line) AS shipped,
-                   (SELECT coalesce(sum(r.quantity), 0)::int FROM \(s).return_lines r JOIN \(s).returns t ON t.rma = r.rma
-                    WHERE t.order_id = l.order_id AND r.line = l.line AND t.status <> 'cancelled') AS returned
-            FROM \(s).order_lines l LEFT JOIN \(s).skus k ON k.code = l.sku WHERE l.order_id = $1
-            """, binds: [id])) {
+        for row in try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT l.line, l.sku, l.quantity, l.total_minor, coalesce(k.returnable, true) AS returnable,
+                           (SELECT coalesce(sum(s.quantity), 0)::int FROM \(s).shipment_lines s WHERE s.order_id = l.order_id AND s.line = l.line) AS shipped,
+                           (SELECT coalesce(sum(r.quantity), 0)::int FROM \(s).return_lines r JOIN \(s).returns t ON t.rma = r.rma
+                            WHERE t.order_id = l.order_id AND r.line = l.line AND t.status <> 'cancelled') AS returned
+                    FROM \(s).order_lines l LEFT JOIN \(s).skus k ON k.code = l.sku WHERE l.order_id = $1
+                    """, binds: [id]))
+        {
             let line = try row.decode(Int.self, column: "line")
             lines[line] = ReturnableLine(
                 line: line, sku: try row.decode(String.self, column: "sku"), ordered: try row.decode(Int.self, column: "quantity"),
@@ -35,21 +38,24 @@ extension OrderStore {
     }
 
     public func lastShipment(_ id: Int64, in tx: PostgresTransaction) async throws -> Date? {
-        try await tx.query(PostgresQuery(unsafeSQL: "SELECT max(shipped_at) FROM \(s).shipments WHERE order_id = $1", binds: [id]))[0].decode(Date?.self, at: 0)
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT max(shipped_at) FROM \(s).shipments WHERE order_id = $1", binds: [id]))[0].decode(
+            Date?.self, at: 0)
     }
 
     /// Keeps an approved return; false if its RMA exists.
     public func addReturn(
         _ approved: OrderCommand.ReturnApproved, kind: ReturnKind, reason: String, previous: OrderStatus, in tx: PostgresTransaction
     ) async throws -> Bool {
-        let inserted = try await tx.query("""
+        let inserted = try await tx.query(
+            """
             INSERT INTO \(identifier: schema).returns (rma, order_id, kind, status, reason, previous_status, refund_minor)
             VALUES (\(approved.rma), \(approved.order), \(kind.rawValue), 'approved', \(reason), \(previous.rawValue), \(approved.refund.minorUnits))
             ON CONFLICT DO NOTHING
             """)
         guard inserted.affectedRows == 1 else { return false }
         let lines = approved.lines
-        try await tx.query("""
+        try await tx.query(
+            """
             INSERT INTO \(identifier: schema).return_lines (rma, line, sku, quantity, refund_minor)
             SELECT \(approved.rma), l.*
             FROM unnest(\(lines.map(\.line))::int[], \(lines.map(\.sku))::text[], \(lines.map(\.quantity))::int[],
@@ -71,9 +77,13 @@ extension OrderStore {
 
     /// A return with its lines, locked.
     public func returnEntry(_ rma: String, in tx: PostgresTransaction) async throws -> StoredReturn? {
-        guard let row = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT order_id, kind, status, previous_status, refund_minor FROM \(s).returns WHERE rma = $1 FOR UPDATE
-            """, binds: [rma])).first
+        guard
+            let row = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT order_id, kind, status, previous_status, refund_minor FROM \(s).returns WHERE rma = $1 FOR UPDATE
+                        """, binds: [rma])
+            ).first
         else { return nil }
         var lines: [Int: (String, Int)] = [:]
         for line in try await tx.query(PostgresQuery(unsafeSQL: "SELECT line, sku, quantity FROM \(s).return_lines WHERE rma = $1", binds: [rma])) {
@@ -88,27 +98,33 @@ extension OrderStore {
     public func inspect(_ rma: String, _ items: [OrderCommand.InspectReturn.Item], in tx: PostgresTransaction) async throws {
         for item in items {
             let column = item.condition == .sellable ? "sellable" : "damaged"
-            try await tx.query(PostgresQuery(
-                unsafeSQL: "UPDATE \(s).return_lines SET \(column) = \(column) + $3 WHERE rma = $1 AND line = $2", binds: [rma, item.line, item.quantity]))
+            try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: "UPDATE \(s).return_lines SET \(column) = \(column) + $3 WHERE rma = $1 AND line = $2",
+                    binds: [rma, item.line, item.quantity]))
         }
         try await setReturnStatus(rma, "inspected", in: tx)
     }
 
     public func setReturnStatus(_ rma: String, _ status: String, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).returns SET status = $2,
-                inspected_at = CASE WHEN $2 = 'inspected' THEN now() ELSE inspected_at END,
-                closed_at = CASE WHEN $2 IN ('completed', 'cancelled') THEN now() ELSE closed_at END
-            WHERE rma = $1
-            """, binds: [rma, status]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).returns SET status = $2,
+                        inspected_at = CASE WHEN $2 = 'inspected' THEN now() ELSE inspected_at END,
+                        closed_at = CASE WHEN $2 IN ('completed', 'cancelled') THEN now() ELSE closed_at END
+                    WHERE rma = $1
+                    """, binds: [rma, status]))
     }
 
     /// Whether every shipped unit of the order is in a completed return.
     public func everythingReturned(_ id: Int64, in tx: PostgresTransaction) async throws -> Bool {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT coalesce(sum(l.quantity), 0) = coalesce((SELECT sum(r.quantity) FROM \(s).return_lines r JOIN \(s).returns t ON t.rma = r.rma
-                                                       WHERE t.order_id = $1 AND t.status = 'completed'), 0)
-            FROM \(s).order_lines l WHERE l.order_id = $1
-            """, binds: [id]))[0].decode(Bool.self, at: 0)
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT coalesce(sum(l.quantity), 0) = coalesce((SELECT sum(r.quantity) FROM \(s).return_lines r JOIN \(s).returns t ON t.rma = r.rma
+                                                               WHERE t.order_id = $1 AND t.status = 'completed'), 0)
+                    FROM \(s).order_lines l WHERE l.order_id = $1
+                    """, binds: [id]))[0].decode(Bool.self, at: 0)
     }
 }

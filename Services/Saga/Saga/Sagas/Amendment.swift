@@ -35,7 +35,8 @@ public enum Amendment {
         public var open: Money?
 
         public init(
-            order: Int64, amendment: Int64?, what: String, lines: [InventoryCommand.OrderLine], previous: [InventoryCommand.OrderLine], region: String?,
+            order: Int64, amendment: Int64?, what: String, lines: [InventoryCommand.OrderLine], previous: [InventoryCommand.OrderLine],
+            region: String?,
             previousRegion: String?, rereserve: Bool
         ) {
             (self.order, self.amendment, self.what, self.lines, self.previous) = (order, amendment, what, lines, previous)
@@ -57,7 +58,9 @@ public enum Amendment {
                 "re-reserve", skip: { !$0.rereserve },
                 action: { try SagaCommand(InventoryCommand.Rereserve(order: String($0.order), lines: $0.lines, shippingRegion: $0.region)) },
                 onSuccess: { data, result in data.reservations = try result?.decode(InventoryResult.Reserved.self).reservations ?? [] },
-                compensation: { try SagaCommand(InventoryCommand.Rereserve(order: String($0.order), lines: $0.previous, shippingRegion: $0.previousRegion)) }),
+                compensation: {
+                    try SagaCommand(InventoryCommand.Rereserve(order: String($0.order), lines: $0.previous, shippingRegion: $0.previousRegion))
+                }),
             SagaStep(
                 "apply", skip: { $0.amendment == nil },
                 action: { try SagaCommand(OrderCommand.ApplyAmendment(order: $0.order, amendment: $0.amendment ?? 0)) },
@@ -66,8 +69,9 @@ public enum Amendment {
                 "reissue invoice", forwardOnly: true, skip: { $0.amendment == nil },
                 action: { data in
                     guard let snapshot = data.snapshot else { return nil }
-                    return try SagaCommand(FinanceCommand.AmendInvoice(
-                        order: snapshot, reason: "order \(data.order) amended (\(data.what), amendment \(data.amendment ?? 0))"))
+                    return try SagaCommand(
+                        FinanceCommand.AmendInvoice(
+                            order: snapshot, reason: "order \(data.order) amended (\(data.what), amendment \(data.amendment ?? 0))"))
                 },
                 onSuccess: { data, result in
                     let amended = try result?.decode(FinanceCommand.InvoiceAmended.self)
@@ -77,14 +81,17 @@ public enum Amendment {
                 "settle payment state", forwardOnly: true, skip: { $0.amendment == nil },
                 action: { data in
                     guard let open = data.open else { return nil }
-                    return try SagaCommand(OrderCommand.SettleAmendment(order: data.order, amendment: data.amendment ?? 0, open: open, invoice: data.invoice))
+                    return try SagaCommand(
+                        OrderCommand.SettleAmendment(order: data.order, amendment: data.amendment ?? 0, open: open, invoice: data.invoice))
                 }),
         ],
         onFailure: { data, failure in
             guard let amendment = data.amendment else { return [] }  // a region change refused: the order keeps what it held
             var commands = [try SagaCommand(OrderCommand.RefuseAmendment(order: data.order, amendment: amendment, reason: failure.reason))]
             // Cancelled meanwhile: what the compensation reserved again is let go.
-            if failure.code == "order-cancelled", data.rereserve { commands.append(try SagaCommand(InventoryCommand.Release(order: String(data.order)))) }
+            if failure.code == "order-cancelled", data.rereserve {
+                commands.append(try SagaCommand(InventoryCommand.Release(order: String(data.order))))
+            }
             return commands
         })
 }

@@ -45,12 +45,17 @@ public enum Exchange {
                     action: { try SagaCommand(OrderCommand.PlaceReplacement(order: $0.order, rma: $0.rma, lines: $0.replacementLines)) },
                     onSuccess: { data, result in data.replacement = try result?.decode(OrderSnapshot.self) }),
                 // Finance also invoices it when it sees it placed; the payment must not come first.
-                SagaStep("invoice replacement", forwardOnly: true, action: { data in try data.replacement.map { try SagaCommand(FinanceCommand.InvoiceOrder(order: $0)) } }),
-                SagaStep("pay replacement", forwardOnly: true, skip: { ($0.credit?.isZero ?? true) }, action: { data in
-                    guard let credit = data.credit, let replacement = data.replacement else { return nil }
-                    return try SagaCommand(FinanceCommand.RecordPayment(
-                        order: replacement.order, amount: credit, method: "exchange", reference: "\(data.rma)-credit"))
-                }),
+                SagaStep(
+                    "invoice replacement", forwardOnly: true,
+                    action: { data in try data.replacement.map { try SagaCommand(FinanceCommand.InvoiceOrder(order: $0)) } }),
+                SagaStep(
+                    "pay replacement", forwardOnly: true, skip: { ($0.credit?.isZero ?? true) },
+                    action: { data in
+                        guard let credit = data.credit, let replacement = data.replacement else { return nil }
+                        return try SagaCommand(
+                            FinanceCommand.RecordPayment(
+                                order: replacement.order, amount: credit, method: "exchange", reference: "\(data.rma)-credit"))
+                    }),
                 ReturnSteps.close(),
             ])
     }

@@ -98,26 +98,34 @@ public enum Fulfilment {
                 SagaStep(
                     "await shipment", timeout: shipBy, onTimeout: .proceed, action: { _ in nil }, awaiting: .event(OrderEvent.StatusChanged.type),
                     matches: statusBecomes(.shipped), onSuccess: { data, body in if body == nil { data.shipLate = true } }),
-                SagaStep("report late", skip: { $0.shipLate != true }, action: { data in
-                    try SagaCommand(OrderCommand.ReportShipLate(order: data.order, hours: Int(shipBy.components.seconds / 3600)))
-                }),
+                SagaStep(
+                    "report late", skip: { $0.shipLate != true },
+                    action: { data in
+                        try SagaCommand(OrderCommand.ReportShipLate(order: data.order, hours: Int(shipBy.components.seconds / 3600)))
+                    }),
                 // Still waited for; if not even by the delivery limit, the saga stops for a person (nothing is undone).
                 SagaStep(
                     "await shipment after deadline", timeout: deliveryTimeout, forwardOnly: true, skip: { $0.shipLate != true }, action: { _ in nil },
                     awaiting: .event(OrderEvent.StatusChanged.type), matches: statusBecomes(.shipped)),
                 SagaStep(
-                    "await delivery", timeout: deliveryTimeout, onTimeout: .proceed, action: { _ in nil }, awaiting: .event(OrderEvent.StatusChanged.type),
+                    "await delivery", timeout: deliveryTimeout, onTimeout: .proceed, action: { _ in nil },
+                    awaiting: .event(OrderEvent.StatusChanged.type),
                     matches: statusBecomes(.delivered), onSuccess: { data, body in if body == nil { data.deliveryAssumed = true } }),
-                SagaStep("take as delivered", skip: { $0.deliveryAssumed != true }, action: { data in
-                    try SagaCommand(OrderCommand.ChangeStatus(
-                        order: data.order, to: .delivered, reason: "no delivery scan within \(deliveryTimeout.components.seconds / 86_400) days: taken as delivered"))
-                }),
+                SagaStep(
+                    "take as delivered", skip: { $0.deliveryAssumed != true },
+                    action: { data in
+                        try SagaCommand(
+                            OrderCommand.ChangeStatus(
+                                order: data.order, to: .delivered,
+                                reason: "no delivery scan within \(deliveryTimeout.components.seconds / 86_400) days: taken as delivered"))
+                    }),
                 SagaStep("complete", action: { try SagaCommand(OrderCommand.ChangeStatus(order: $0.order, to: .completed, reason: "delivered")) }),
             ],
             onFailure: { data, failure in
                 func refundOrVoid(_ reason: String) throws -> SagaCommand {
                     if data.paid, let total = data.total {
-                        return try SagaCommand(FinanceCommand.RecordRefund(order: data.order, amount: total, reason: reason, reference: "cancel-\(data.order)"))
+                        return try SagaCommand(
+                            FinanceCommand.RecordRefund(order: data.order, amount: total, reason: reason, reference: "cancel-\(data.order)"))
                     }
                     return try SagaCommand(FinanceCommand.VoidInvoice(order: data.order, reason: reason))
                 }
@@ -137,8 +145,11 @@ public enum Fulfilment {
                         try refundOrVoid("order cancelled: out of stock"),
                     ]
                 }
-                return [try SagaCommand(OrderCommand.ChangeStatus(
-                    order: data.order, to: .onHold, reason: "\(failure.step) failed: \(failure.reason)"))]
+                return [
+                    try SagaCommand(
+                        OrderCommand.ChangeStatus(
+                            order: data.order, to: .onHold, reason: "\(failure.step) failed: \(failure.reason)"))
+                ]
             })
     }
 }

@@ -21,9 +21,12 @@ public enum Merge {
 
         var moves: InventoryCommand.MoveReservations {
             let quantities = Dictionary(uniqueKeysWithValues: (merged?.lines ?? []).map { ($0.line, $0.quantity) })
-            return InventoryCommand.MoveReservations(moves: origins.map {
-                .init(from: String($0.fromOrder), fromLine: $0.fromLine, to: String(merged?.order ?? 0), toLine: $0.line, quantity: quantities[$0.line] ?? 0)
-            })
+            return InventoryCommand.MoveReservations(
+                moves: origins.map {
+                    .init(
+                        from: String($0.fromOrder), fromLine: $0.fromLine, to: String(merged?.order ?? 0), toLine: $0.line,
+                        quantity: quantities[$0.line] ?? 0)
+                })
         }
 
         var reinvoice: FinanceCommand.Reinvoice {

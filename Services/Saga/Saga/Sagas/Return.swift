@@ -53,8 +53,9 @@ enum ReturnSteps {
             SagaStep(
                 "approve return",
                 action: {
-                    try SagaCommand(OrderCommand.RequestReturn(
-                        order: $0.order, rma: $0.rma, lines: $0.lines, kind: $0.kind, reason: $0.reason, replacements: $0.replacements))
+                    try SagaCommand(
+                        OrderCommand.RequestReturn(
+                            order: $0.order, rma: $0.rma, lines: $0.lines, kind: $0.kind, reason: $0.reason, replacements: $0.replacements))
                 },
                 onSuccess: { data, result in data.approved = try result?.decode(OrderCommand.ReturnApproved.self) },
                 compensation: { try SagaCommand(OrderCommand.CancelReturn(rma: $0.rma, reason: "the return could not be completed")) }),
@@ -64,19 +65,25 @@ enum ReturnSteps {
                 matches: { data, body in (try? body.decode(OrderEvent.ReturnInspected.self))?.rma == data.rma },
                 onSuccess: { data, body in data.inspected = try body?.decode(OrderEvent.ReturnInspected.self).items ?? [] }),
             // The goods are back (or, refund-only, nothing was to come): from here the return only goes forward.
-            SagaStep("restock", forwardOnly: true, skip: { !$0.kind.goodsComeBack }, action: { data in
-                try SagaCommand(InventoryCommand.ReturnOrderStock(
-                    order: String(data.order), reference: data.rma,
-                    items: data.inspected.map { .init(sku: $0.sku, quantity: $0.quantity, condition: $0.condition) }))
-            }),
-            SagaStep("refund", forwardOnly: true, skip: { !$0.kind.refunds || ($0.approved?.refund.isZero ?? true) }, action: { data in
-                guard let approved = data.approved else { return nil }
-                return try SagaCommand(FinanceCommand.RecordRefund(
-                    order: data.order, amount: approved.refund, reason: "return \(data.rma): \(data.reason)", reference: data.rma,
-                    lines: approved.lines.filter { !$0.refund.isZero }.map {
-                        .init(line: $0.line, amount: $0.refund, quantity: data.kind.goodsComeBack ? $0.quantity : nil)
-                    }))
-            }),
+            SagaStep(
+                "restock", forwardOnly: true, skip: { !$0.kind.goodsComeBack },
+                action: { data in
+                    try SagaCommand(
+                        InventoryCommand.ReturnOrderStock(
+                            order: String(data.order), reference: data.rma,
+                            items: data.inspected.map { .init(sku: $0.sku, quantity: $0.quantity, condition: $0.condition) }))
+                }),
+            SagaStep(
+                "refund", forwardOnly: true, skip: { !$0.kind.refunds || ($0.approved?.refund.isZero ?? true) },
+                action: { data in
+                    guard let approved = data.approved else { return nil }
+                    return try SagaCommand(
+                        FinanceCommand.RecordRefund(
+                            order: data.order, amount: approved.refund, reason: "return \(data.rma): \(data.reason)", reference: data.rma,
+                            lines: approved.lines.filter { !$0.refund.isZero }.map {
+                                .init(line: $0.line, amount: $0.refund, quantity: data.kind.goodsComeBack ? $0.quantity : nil)
+                            }))
+                }),
         ]
     }
 

@@ -29,8 +29,9 @@ public enum ShipmentIssue {
             SagaStep(
                 "issue stock", forwardOnly: true,
                 action: { data in
-                    try SagaCommand(InventoryCommand.Issue(
-                        order: String(data.order), shipment: data.shipment, warehouse: data.warehouse, lines: data.lines))
+                    try SagaCommand(
+                        InventoryCommand.Issue(
+                            order: String(data.order), shipment: data.shipment, warehouse: data.warehouse, lines: data.lines))
                 },
                 onSuccess: { data, result in data.lots = try result?.decode(InventoryResult.Issued.self).lots })
         ])

@@ -39,19 +39,21 @@ public enum Split {
         /// Every child's units, taken from the parent's line of the same number (from the
         /// part's warehouse when splitting by warehouse).
         var moves: InventoryCommand.MoveReservations {
-            InventoryCommand.MoveReservations(moves: children.enumerated().flatMap { index, child in
-                child.lines.map { line in
-                    InventoryCommand.MoveReservations.Move(
-                        from: String(order), fromLine: line.line, to: String(child.order), toLine: line.line, quantity: line.quantity,
-                        warehouse: warehouses.flatMap { $0.indices.contains(index) ? $0[index] : nil })
-                }
-            })
+            InventoryCommand.MoveReservations(
+                moves: children.enumerated().flatMap { index, child in
+                    child.lines.map { line in
+                        InventoryCommand.MoveReservations.Move(
+                            from: String(order), fromLine: line.line, to: String(child.order), toLine: line.line, quantity: line.quantity,
+                            warehouse: warehouses.flatMap { $0.indices.contains(index) ? $0[index] : nil })
+                    }
+                })
         }
 
         var reinvoice: FinanceCommand.Reinvoice {
             FinanceCommand.Reinvoice(
                 from: [order], to: children,
-                origins: children.flatMap { child in child.lines.map { .init(order: child.order, line: $0.line, fromOrder: order, fromLine: $0.line) } },
+                origins: children.flatMap { child in child.lines.map { .init(order: child.order, line: $0.line, fromOrder: order, fromLine: $0.line) }
+                },
                 reason: "order \(order) split into \(children.map { String($0.order) }.joined(separator: ", ")): \(reason)")
         }
     }

@@ -12,11 +12,13 @@ struct BackorderQueue: Sendable {
 
     /// The order waits (again: it keeps its place in the queue).
     func wait(order: Int64, skus: [String], paid: Bool, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).backorders (order_id, skus, paid) VALUES ($1, $2::text[], $3)
-            ON CONFLICT (order_id) DO UPDATE SET skus = EXCLUDED.skus, paid = EXCLUDED.paid, released_at = NULL, release_request = NULL,
-                waiting_since = now()
-            """, binds: [order, Array(Set(skus)).sorted(), paid]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(s).backorders (order_id, skus, paid) VALUES ($1, $2::text[], $3)
+                    ON CONFLICT (order_id) DO UPDATE SET skus = EXCLUDED.skus, paid = EXCLUDED.paid, released_at = NULL, release_request = NULL,
+                        waiting_since = now()
+                    """, binds: [order, Array(Set(skus)).sorted(), paid]))
     }
 
     /// Whether the order waits in the queue (released or not).
@@ -38,8 +40,9 @@ struct BackorderQueue: Sendable {
 
     /// Notes the command that releases `order`.
     func noteRequest(_ request: UUID, order: Int64, in tx: PostgresTransaction) async throws {
-        try await tx.queue(PostgresQuery(
-            unsafeSQL: "UPDATE \(s).backorders SET release_request = $2 WHERE order_id = $1", binds: [order, request]))
+        try await tx.queue(
+            PostgresQuery(
+                unsafeSQL: "UPDATE \(s).backorders SET release_request = $2 WHERE order_id = $1", binds: [order, request]))
     }
 
     /// For each of `skus`, the oldest order waiting for it, if it is not being tried already:
@@ -47,21 +50,27 @@ struct BackorderQueue: Sendable {
     /// order returns nothing).
     func release(skus: [String], in tx: PostgresTransaction) async throws -> [(order: Int64, paid: Bool, sku: String)] {
         guard !skus.isEmpty else { return [] }
-        let heads = try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT DISTINCT ON (w.sku) w.sku, b.order_id, b.released_at IS NOT NULL AS trying
-            FROM unnest($1::text[]) AS w (sku) JOIN \(s).backorders b ON w.sku = ANY (b.skus)
-            ORDER BY w.sku, b.since, b.order_id
-            """, binds: [Array(Set(skus)).sorted()])).compactMap { row -> (Int64, String)? in
-                try row.decode(Bool.self, at: 2) ? nil : (try row.decode(Int64.self, at: 1), try row.decode(String.self, at: 0))
-            }
+        let heads = try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT DISTINCT ON (w.sku) w.sku, b.order_id, b.released_at IS NOT NULL AS trying
+                    FROM unnest($1::text[]) AS w (sku) JOIN \(s).backorders b ON w.sku = ANY (b.skus)
+                    ORDER BY w.sku, b.since, b.order_id
+                    """, binds: [Array(Set(skus)).sorted()])
+        ).compactMap { row -> (Int64, String)? in
+            try row.decode(Bool.self, at: 2) ? nil : (try row.decode(Int64.self, at: 1), try row.decode(String.self, at: 0))
+        }
         guard !heads.isEmpty else { return [] }
         let skuOf = Dictionary(heads, uniquingKeysWith: { first, _ in first })
-        return try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).backorders SET released_at = now() WHERE order_id = ANY ($1::bigint[]) AND released_at IS NULL
-            RETURNING order_id, paid
-            """, binds: [Array(skuOf.keys).sorted()])).map {
-                let order = try $0.decode(Int64.self, at: 0)
-                return (order, try $0.decode(Bool.self, at: 1), skuOf[order] ?? "")
-            }.sorted { $0.order < $1.order }
+        return try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).backorders SET released_at = now() WHERE order_id = ANY ($1::bigint[]) AND released_at IS NULL
+                    RETURNING order_id, paid
+                    """, binds: [Array(skuOf.keys).sorted()])
+        ).map {
+            let order = try $0.decode(Int64.self, at: 0)
+            return (order, try $0.decode(Bool.self, at: 1), skuOf[order] ?? "")
+        }.sorted { $0.order < $1.order }
     }
 }

@@ -15,11 +15,14 @@ public struct SagaStore: Sendable {
     /// Inserts a new saga and its first history entries; false if one with this key exists (a second start).
     public func insert<D>(_ state: SagaState<D>, key: String, in tx: PostgresTransaction) async throws -> Bool {
         let head = try Self.head(state, data: try Self.json(state.data))
-        let inserted = try await tx.query("""
-            INSERT INTO \(identifier: schema).instances (id, type, key, status, step, compensating, state, request_id, deadline, version)
-            VALUES (\(state.id), \(state.type), \(key), \(state.status.rawValue), \(state.step), \(state.compensating), \(head)::jsonb,
-                \(state.requestID), \(state.deadline), \(state.version)) ON CONFLICT (key) DO NOTHING
-            """).affectedRows == 1
+        let inserted =
+            try await tx.query(
+                """
+                INSERT INTO \(identifier: schema).instances (id, type, key, status, step, compensating, state, request_id, deadline, version)
+                VALUES (\(state.id), \(state.type), \(key), \(state.status.rawValue), \(state.step), \(state.compensating), \(head)::jsonb,
+                    \(state.requestID), \(state.deadline), \(state.version)) ON CONFLICT (key) DO NOTHING
+                """
+            ).affectedRows == 1
         if inserted { try await appendHistory(state, in: tx) }
         return inserted
     }
@@ -47,15 +50,18 @@ public struct SagaStore: Sendable {
     /// transaction's next statement (see `PostgresTransaction.queue`).
     public func save<D>(_ state: SagaState<D>, dataChanged: Bool = true, in tx: PostgresTransaction) async throws {
         let data = dataChanged ? try Self.json(state.data) : nil
-        try await tx.queue(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).instances SET status = $2, step = $3, compensating = $4,
-                state = jsonb_set($5::jsonb, '{data}', coalesce($9::jsonb, state->'data')),
-                request_id = $6, deadline = $7, version = CASE WHEN version = $8 - 1 THEN $8 END, updated_at = now()
-            WHERE id = $1
-            """, binds: [
-                state.id, state.status.rawValue, state.step, state.compensating, try Self.head(state),
-                state.requestID, state.deadline, state.version, data,
-            ]))
+        try await tx.queue(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).instances SET status = $2, step = $3, compensating = $4,
+                        state = jsonb_set($5::jsonb, '{data}', coalesce($9::jsonb, state->'data')),
+                        request_id = $6, deadline = $7, version = CASE WHEN version = $8 - 1 THEN $8 END, updated_at = now()
+                    WHERE id = $1
+                    """,
+                binds: [
+                    state.id, state.status.rawValue, state.step, state.compensating, try Self.head(state),
+                    state.requestID, state.deadline, state.version, data,
+                ]))
         try await appendHistory(state, in: tx)
     }
 
@@ -69,8 +75,9 @@ public struct SagaStore: Sendable {
             rows.append("($1, $\(base + 1), $\(base + 2), $\(base + 3))")
             binds += [entry.at, entry.step, entry.what]
         }
-        try await tx.queue(PostgresQuery(
-            unsafeSQL: "INSERT INTO \(s).history (saga_id, at, step, what) VALUES \(rows.joined(separator: ", "))", binds: binds))
+        try await tx.queue(
+            PostgresQuery(
+                unsafeSQL: "INSERT INTO \(s).history (saga_id, at, step, what) VALUES \(rows.joined(separator: ", "))", binds: binds))
     }
 
     /// A saga's row: what the coordinator needs to pick its engine and decode its state
@@ -86,29 +93,36 @@ public struct SagaStore: Sendable {
     static let columns = "id, type, status, state::text, version"
 
     static func row(_ row: PostgresRow) throws -> Row {
-        Row(id: try row.decode(UUID.self, at: 0), type: try row.decode(String.self, at: 1), status: try row.decode(String.self, at: 2),
+        Row(
+            id: try row.decode(UUID.self, at: 0), type: try row.decode(String.self, at: 1), status: try row.decode(String.self, at: 2),
             state: Data(try row.decode(String.self, at: 3).utf8), version: try row.decode(Int.self, at: 4))
     }
 
     /// The saga waiting for this request id, locked.
     public func byRequest(_ request: UUID, in tx: PostgresTransaction) async throws -> Row? {
-        try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT \(Self.columns) FROM \(s).instances WHERE request_id = $1 FOR UPDATE", binds: [request])).first.map(Self.row)
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(Self.columns) FROM \(s).instances WHERE request_id = $1 FOR UPDATE", binds: [request])
+        ).first.map(Self.row)
     }
 
     public func byID(_ id: UUID, in tx: PostgresTransaction) async throws -> Row? {
-        try await tx.query(PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM \(s).instances WHERE id = $1 FOR UPDATE", binds: [id])).first.map(Self.row)
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM \(s).instances WHERE id = $1 FOR UPDATE", binds: [id])).first.map(
+            Self.row)
     }
 
     public func byKey(_ key: String, in tx: PostgresTransaction) async throws -> Row? {
-        try await tx.query(PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM \(s).instances WHERE key = $1 FOR UPDATE", binds: [key])).first.map(Self.row)
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM \(s).instances WHERE key = $1 FOR UPDATE", binds: [key])).first.map(
+            Self.row)
     }
 
     /// Frees a finished saga's key for a new saga (the old one keeps `key:<its id>`).
     public func retireKey(_ key: String, ifStatusIn statuses: [String], in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            UPDATE \(s).instances SET key = key || ':' || id::text WHERE key = $1 AND status = ANY($2::text[])
-            """, binds: [key, statuses]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE \(s).instances SET key = key || ':' || id::text WHERE key = $1 AND status = ANY($2::text[])
+                    """, binds: [key, statuses]))
     }
 
     /// Waiting sagas whose key starts with `keyPrefix` (e.g. every saga of an order), locked.
@@ -116,40 +130,52 @@ public struct SagaStore: Sendable {
     public func waiting(keyPrefix: String, in tx: PostgresTransaction) async throws -> [Row] {
         var end = Array(keyPrefix.utf8)
         end[end.count - 1] += 1  // prefixes end in ':' (never 0xFF)
-        return try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND key ~>=~ $1 AND key ~<~ $2 ORDER BY created_at FOR UPDATE
-            """, binds: [keyPrefix, String(decoding: end, as: UTF8.self)])).map(Self.row)
+        return try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND key ~>=~ $1 AND key ~<~ $2 ORDER BY created_at FOR UPDATE
+                    """, binds: [keyPrefix, String(decoding: end, as: UTF8.self)])
+        ).map(Self.row)
     }
 
     /// Sagas whose deadline has passed, locked (others' locked ones are skipped).
     public func due(limit: Int, in tx: PostgresTransaction) async throws -> [Row] {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND deadline <= now()
-            ORDER BY deadline LIMIT $1 FOR UPDATE SKIP LOCKED
-            """, binds: [limit])).map(Self.row)
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND deadline <= now()
+                    ORDER BY deadline LIMIT $1 FOR UPDATE SKIP LOCKED
+                    """, binds: [limit])
+        ).map(Self.row)
     }
 
     /// An earlier order (seen within `window`) of the same platform, shop, currency,
     /// customer email and shipping address whose fulfilment is still holding for merging.
     public func heldForMerging(like order: OrderSnapshot, within window: Duration, in tx: PostgresTransaction) async throws -> Int64? {
         guard let email = order.customer?.email?.lowercased(), !email.isEmpty, let address = order.shippingAddress else { return nil }
-        return try await tx.query(PostgresQuery(unsafeSQL: """
-            SELECT o.order_id FROM \(s).orders_seen o JOIN \(s).instances i ON i.key = 'order:' || o.order_id || ':fulfilment'
-            WHERE i.status = 'waiting' AND i.step = 0 AND i.state->'data'->>'merge_hold' = 'true'
-              AND o.order_id <> $1 AND o.seen_at >= now() - make_interval(secs => $2::double precision)
-              AND o.snapshot->>'platform' = $3 AND o.snapshot->>'shop' = $4 AND o.snapshot->>'currency' = $5
-              AND lower(o.snapshot->'customer'->>'email') = $6 AND o.snapshot->'shipping_address' = $7::jsonb
-            ORDER BY o.order_id LIMIT 1 FOR UPDATE OF i
-            """, binds: [
-                order.order, Double(window.components.seconds), order.platform, order.shop, order.currency, email, try Self.json(address),
-            ])).first?.decode(Int64.self, at: 0)
+        return try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT o.order_id FROM \(s).orders_seen o JOIN \(s).instances i ON i.key = 'order:' || o.order_id || ':fulfilment'
+                    WHERE i.status = 'waiting' AND i.step = 0 AND i.state->'data'->>'merge_hold' = 'true'
+                      AND o.order_id <> $1 AND o.seen_at >= now() - make_interval(secs => $2::double precision)
+                      AND o.snapshot->>'platform' = $3 AND o.snapshot->>'shop' = $4 AND o.snapshot->>'currency' = $5
+                      AND lower(o.snapshot->'customer'->>'email') = $6 AND o.snapshot->'shipping_address' = $7::jsonb
+                    ORDER BY o.order_id LIMIT 1 FOR UPDATE OF i
+                    """,
+                binds: [
+                    order.order, Double(window.components.seconds), order.platform, order.shop, order.currency, email, try Self.json(address),
+                ])
+        ).first?.decode(Int64.self, at: 0)
     }
 
     public func rememberOrder(_ snapshot: OrderSnapshot, in tx: PostgresTransaction) async throws {
-        try await tx.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(s).orders_seen (order_id, snapshot) VALUES ($1, $2::jsonb)
-            ON CONFLICT (order_id) DO UPDATE SET snapshot = EXCLUDED.snapshot
-            """, binds: [snapshot.order, try Self.json(snapshot)]))
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(s).orders_seen (order_id, snapshot) VALUES ($1, $2::jsonb)
+                    ON CONFLICT (order_id) DO UPDATE SET snapshot = EXCLUDED.snapshot
+                    """, binds: [snapshot.order, try Self.json(snapshot)]))
     }
 
     public func order(_ id: Int64, in tx: PostgresTransaction) async throws -> OrderSnapshot? {

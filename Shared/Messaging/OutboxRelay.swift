@@ -21,6 +21,9 @@ public final class OutboxRelay: Service, Sendable {
         public var inboxRetention: Duration = .seconds(30 * 86_400)
         public var pruneInterval: Duration = .seconds(600)
         public var drainTimeout: Duration = .seconds(10)
+        /// Called each time the relay listens for its table's notifications (at start and
+        /// after the listener was lost): from then on a committed row wakes it at once.
+        public var onListening: (@Sendable () -> Void)?
         public init() {}
     }
 
@@ -190,6 +193,7 @@ public final class OutboxRelay: Service, Sendable {
         while !Task.isCancelled {
             do {
                 let notifications = try await PostgresNotifications(configuration: databaseConfiguration, channels: [channel])
+                configuration.onListening?()
                 // A row may have arrived while not listening.
                 wake.signal()
                 for try await _ in notifications { wake.signal() }

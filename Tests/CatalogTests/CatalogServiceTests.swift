@@ -5,6 +5,7 @@ import Foundation
 import Messaging
 import Postgres
 import ServiceTestSupport
+import TestSupport
 import Testing
 
 /// Every catalog command and validation error through the real broker and database.
@@ -205,11 +206,9 @@ import Testing
                     exchange: harness.exchange, routingKey: InventoryEvent.Issued.type.rawValue, body: issued.payload,
                     properties: issued.amqpProperties))
             await publisher.close()
-            var sold = false
-            for _ in 0..<100 where !sold {
-                sold = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT sold FROM \(harness.schema).skus WHERE code = 'MUG'"))[0].decode(
+            let sold = try await eventually {
+                try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT sold FROM \(harness.schema).skus WHERE code = 'MUG'"))[0].decode(
                     Bool.self, at: 0)
-                if !sold { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(sold)
             let refused = try await harness.client.send(CatalogCommand.DeleteProduct(code: "MUG"))

@@ -5,6 +5,7 @@ import Foundation
 import Messaging
 import Postgres
 import TestSupport
+import Synchronization
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct MessagingIntegrationTests {
@@ -180,9 +181,12 @@ import Testing
         let outbox = Outbox(schema: service.schema, source: "tests")
         var configuration = OutboxRelay.Configuration()
         configuration.pollInterval = .seconds(3_600)  // only a NOTIFY can wake it in time
+        let listening = Mutex(false)
+        configuration.onListening = { listening.withLock { $0 = true } }
         let relay = OutboxRelay(schema: service.schema, pool: service.pool, brokerConfiguration: TestServers.broker, configuration: configuration)
         try await running([relay]) { () async throws in
-            try await Task.sleep(nanoseconds: 300_000_000)
+            let relayListens = try await eventually { listening.withLock { $0 } }
+            #expect(relayListens)
             try await service.pool.withTransaction { tx in
                 try await outbox.enqueue(
                     try Envelope(Tally.Added(key: "n", amount: 1, total: 1), source: "tests"),
@@ -250,7 +254,6 @@ extension MessagingIntegrationTests {
 extension TallyService {
     /// True when the service queue has no ready and no unacknowledged messages.
     func queueIsDrained() async throws -> Bool {
-        try await Task.sleep(nanoseconds: 300_000_000)
         let output = try runProgram(
             "/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "-q", "list_queues", "name", "messages", "--no-table-headers"]
         ).output

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct PostgresPoolTests {
@@ -29,8 +30,11 @@ import Testing
         let admin = try await TestDatabase.connect()
         let killed = try await admin.query("SELECT pg_terminate_backend(\(before)) AS ok")[0].decode(Bool.self, column: "ok")
         #expect(killed)
-        // Give the server a moment to close the socket, then use the pool as if nothing happened.
-        try await Task.sleep(nanoseconds: 200_000_000)
+        // Once the server has ended it, use the pool as if nothing happened.
+        let ended = try await eventually {
+            try await admin.query("SELECT count(*)::int FROM pg_stat_activity WHERE pid = \(before)")[0].decode(Int.self, at: 0) == 0
+        }
+        #expect(ended)
         let value = try await pool.query("SELECT 41 + 1 AS answer")[0].decode(Int.self, column: "answer")
         #expect(value == 42)
         let after = try await pool.withConnection { try await $0.backendPID() }

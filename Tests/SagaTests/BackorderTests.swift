@@ -74,7 +74,15 @@ import Testing
             try await Self.receive(system, "MUG", 2, lot: "L1")
             let triedA = try await eventually { try await Self.changes(system, a) >= 4 }
             #expect(triedA, "A was released and went back on hold")
-            try await Task.sleep(for: .seconds(1))
+            // A waits again in the queue: the release that followed was decided then.
+            let aWaitsAgain = try await eventually {
+                try await system.pool("saga").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT released_at IS NULL FROM \(system.schema("saga")).backorders WHERE order_id = $1", binds: [a])
+                ).first?
+                .decode(Bool.self, at: 0) == true
+            }
+            #expect(aWaitsAgain)
             #expect(try await F.status(system, "BO-B")?.status == "on_hold")
             #expect(try await Self.changes(system, b) == 2, "B was never tried ahead of A")
 

@@ -39,12 +39,8 @@ import Testing
                 let http = try await port.wait()
                 #expect(try await Self.get(http, "/health/live").status == 200)
                 // Ready once the broker probe has connected (503 "not connected to the broker yet" until then).
-                var ready = try await Self.get(http, "/health/ready")
-                for _ in 0..<100 where ready.status != 200 {
-                    try await Task.sleep(for: .milliseconds(50))
-                    ready = try await Self.get(http, "/health/ready")
-                }
-                #expect(ready.status == 200, "\(ready.body)")
+                let becameReady = try await eventually { try await Self.get(http, "/health/ready").status == 200 }
+                #expect(becameReady, "ready once the broker probe has connected")
 
                 let publisher = try await AMQPPublisher.connect(Self.environment.broker)
                 let envelope = try Envelope(Tally.Add(key: "k", amount: 5), source: "tests")
@@ -52,13 +48,11 @@ import Testing
                     AMQPMessage(
                         exchange: "", routingKey: "\(name).commands", body: envelope.payload, properties: envelope.amqpProperties))
                 await publisher.close()
-                var total: Int?
-                for _ in 0..<200 where total == nil {
-                    total = try? await host.pool.query(PostgresQuery(unsafeSQL: "SELECT total FROM \(name).tallies WHERE key = 'k'"))
-                        .first?.decode(Int.self, at: 0)
-                    if total == nil { try await Task.sleep(nanoseconds: 50_000_000) }
+                let added = try await eventually {
+                    try await host.pool.query(PostgresQuery(unsafeSQL: "SELECT total FROM \(name).tallies WHERE key = 'k'")).first?.decode(
+                        Int.self, at: 0) == 5
                 }
-                #expect(total == 5)
+                #expect(added, "the tally took the command")
                 let metrics = try await Self.get(http, "/metrics")
                 #expect(metrics.status == 200)
                 #expect(metrics.body.contains("erp_service_up{service=\"sample\"} 1"))
@@ -134,10 +128,9 @@ final class PortBox: @unchecked Sendable {
     private var port: Int?
     func set(_ value: Int) { lock.withLock { port = value } }
     func wait() async throws -> Int {
-        for _ in 0..<200 {
-            if let port = lock.withLock({ port }) { return port }
-            try await Task.sleep(nanoseconds: 25_000_000)
+        guard try await eventually(within: 5, { lock.withLock { port } != nil }), let port = lock.withLock({ port }) else {
+            throw CancellationError()
         }
-        throw CancellationError()
+        return port
     }
 }

@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "Messaging", "Postgres", "AMQP", "Contracts",
+                "Messaging", "Postgres", "AMQP", "Contracts", "ConnectionThread",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "ServiceKitTests",
             dependencies: [
-                "ServiceKit", "SampleService", "TestSupport",
+                "ServiceKit", "SampleService", "TestSupport", "ConnectionThread",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             path: "Tests/ServiceKitTests"

@@ -302,8 +302,7 @@ public final class AMQPConnection: @unchecked Sendable {
     }
 
     private func backoff(attempt: Int) -> TimeInterval {
-        let base = min(5.0, 0.1 * pow(2.0, Double(attempt)))
-        return Double.random(in: (base / 2)...base)
+        Backoff.seconds(Backoff(initial: .milliseconds(100), maximum: .seconds(5), jitter: true).delay(attempt: attempt))
     }
 
     static func statusText(_ status: Int32) -> String {

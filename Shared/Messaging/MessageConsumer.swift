@@ -1,3 +1,4 @@
+import ConnectionThread
 import AMQP
 import Contracts
 import Foundation
@@ -87,7 +88,7 @@ public final class MessageConsumer: Service, Sendable {
             await consumer.close()
             await publisher.close()
             if failures > 0 && !Task.isShuttingDownGracefully {
-                try? await Task.sleep(for: .milliseconds(min(10_000, 100 * (1 << min(failures, 10)))))
+                try? await Task.sleep(for: Self.retryBackoff.delay(attempt: failures))
             }
         }
     }
@@ -218,7 +219,7 @@ public final class MessageConsumer: Service, Sendable {
                     if Task.isShuttingDownGracefully { return .unsettled }
                     pauses += 1
                     logger.warning("database unavailable; holding the message", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(pauses, 6)))))
+                    try? await Task.sleep(for: Backoff(initial: .milliseconds(100), maximum: .seconds(5)).delay(attempt: pauses))
                     continue
                 }
                 let previous = Int(item.delivery.properties.headers[MessageHeaders.attempt]?.intValue ?? 0)
@@ -303,6 +304,9 @@ public final class MessageConsumer: Service, Sendable {
                 exchange: Exchanges.replies, routingKey: replyTo, body: reply.payload, properties: reply.amqpProperties))
     }
 
+    /// How long a consumer waits after a failed batch or a lost connection.
+    static let retryBackoff = Backoff(initial: .milliseconds(100), maximum: .seconds(10))
+
     private static func code(of kind: FailureKind) -> String? {
         if case .permanent(let code) = kind { return code }
         return nil
@@ -329,7 +333,7 @@ public final class MessageConsumer: Service, Sendable {
             } catch {
                 attempt += 1
                 logger.warning("consumer cannot start; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-                try? await Task.sleep(for: .milliseconds(min(10_000, 100 * (1 << min(attempt, 10)))))
+                try? await Task.sleep(for: Self.retryBackoff.delay(attempt: attempt))
             }
         }
         return nil

@@ -1,3 +1,4 @@
+import ConnectionThread
 import AMQP
 import Contracts
 import Foundation
@@ -212,7 +213,5 @@ public final class OutboxRelay: Service, Sendable {
         }
     }
 
-    static func backoff(_ attempt: Int) -> Duration {
-        .milliseconds(min(10_000, 100 * (1 << min(attempt, 10))))
-    }
+    static func backoff(_ attempt: Int) -> Duration { Backoff(initial: .milliseconds(100), maximum: .seconds(10)).delay(attempt: attempt) }
 }

@@ -1,3 +1,4 @@
+import ConnectionThread
 import Foundation
 import Logging
 
@@ -83,8 +84,7 @@ public final class PostgresPool: @unchecked Sendable {
                     throw exhausted
                 }
                 logger.debug("retrying transaction", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
-                let base = 0.005 * Double(1 << min(attempt, 8))
-                try await Task.sleep(nanoseconds: UInt64(Double.random(in: base...(base * 2)) * 1e9))
+                try await Task.sleep(for: Backoff(initial: .milliseconds(10), maximum: .milliseconds(2_560), jitter: true).delay(attempt: attempt))
                 attempt += 1
             }
         }

@@ -1,3 +1,4 @@
+import ConnectionThread
 import Foundation
 import AMQP
 import Logging
@@ -23,7 +24,7 @@ final class BrokerProbe: Service, Sendable {
             } catch {
                 attempt += 1
                 logger.debug("broker probe cannot connect yet", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(min(5_000, 200 * attempt)))
+                try? await Task.sleep(for: Backoff(initial: .milliseconds(200), maximum: .seconds(5)).delay(attempt: attempt - 1))
             }
         }
         try? await gracefulShutdown()

@@ -1,3 +1,4 @@
+import ConnectionThread
 import AMQP
 import Foundation
 import Logging
@@ -138,7 +139,7 @@ public final class ServiceHost: Sendable {
                 attempt += 1
                 guard ContinuousClock.now < deadline else { throw error }
                 logger.warning("cannot \(what) yet; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-                try await Task.sleep(for: .milliseconds(min(5_000, 250 * attempt)))
+                try await Task.sleep(for: Backoff(initial: .milliseconds(250), maximum: .seconds(5)).delay(attempt: attempt - 1))
             }
         }
     }

@@ -1,5 +1,6 @@
 import CRabbitMQ
 import Foundation
+import Synchronization
 import Logging
 
 /// A consumer of one queue on its own connection. Deliveries arrive as an `AsyncSequence`;
@@ -156,6 +157,10 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
     }
 }
 
-private final class ConsumerBox: @unchecked Sendable {
-    var consumer: AMQPConsumer?
+private final class ConsumerBox: Sendable {
+    private let value = Mutex<AMQPConsumer?>(nil)
+    var consumer: AMQPConsumer? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
 }

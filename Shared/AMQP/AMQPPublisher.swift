@@ -1,5 +1,6 @@
 import CRabbitMQ
 import Foundation
+import Synchronization
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -258,24 +259,30 @@ public final class AMQPPublisher: @unchecked Sendable {
 }
 
 /// Lets the connection's configure hook hand the publisher back to `connect`.
-private final class PublisherBox: @unchecked Sendable {
-    var publisher: AMQPPublisher?
+private final class PublisherBox: Sendable {
+    private let value = Mutex<AMQPPublisher?>(nil)
+    var publisher: AMQPPublisher? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
 }
 
 /// The pending answer to one publish.
-public final class AMQPConfirmation: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Result<AMQPPublishOutcome, AMQPError>?
-    private var waiter: CheckedContinuation<AMQPPublishOutcome, Error>?
+public final class AMQPConfirmation: Sendable {
+    private struct State {
+        var result: Result<AMQPPublishOutcome, AMQPError>?
+        var waiter: CheckedContinuation<AMQPPublishOutcome, Error>?
+    }
+    private let state = Mutex(State())
 
     init() {}
 
     /// Waits for the broker's confirm, nack or return. Throws if the connection was lost first.
     public func outcome() async throws -> AMQPPublishOutcome {
         try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<AMQPPublishOutcome, AMQPError>? = lock.withLock {
-                if let result { return result }
-                waiter = continuation
+            let ready: Result<AMQPPublishOutcome, AMQPError>? = state.withLock { state in
+                if let result = state.result { return result }
+                state.waiter = continuation
                 return nil
             }
             if let ready { continuation.resume(with: ready) }
@@ -283,49 +290,44 @@ public final class AMQPConfirmation: @unchecked Sendable {
     }
 
     func complete(_ outcome: Result<AMQPPublishOutcome, AMQPError>) {
-        let waiter: CheckedContinuation<AMQPPublishOutcome, Error>? = lock.withLock {
-            guard result == nil else { return nil }
-            result = outcome
-            defer { self.waiter = nil }
-            return self.waiter
+        let waiter: CheckedContinuation<AMQPPublishOutcome, Error>? = state.withLock { state in
+            guard state.result == nil else { return nil }
+            state.result = outcome
+            defer { state.waiter = nil }
+            return state.waiter
         }
         waiter?.resume(with: outcome.mapError { $0 as Error })
     }
 }
 
 /// A counting semaphore for async callers: at most `limit` holders at once.
-final class WindowGate: @unchecked Sendable {
-    private let lock = NSLock()
-    private var available: Int
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+final class WindowGate: Sendable {
+    private struct State {
+        var available: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state: Mutex<State>
 
-    init(limit: Int) { available = limit }
+    init(limit: Int) { state = Mutex(State(available: limit)) }
 
     /// Takes a slot if one is free, without waiting.
     func tryAcquire() -> Bool {
-        lock.withLock {
-            guard available > 0 else { return false }
-            available -= 1
+        state.withLock { state in
+            guard state.available > 0 else { return false }
+            state.available -= 1
             return true
         }
     }
 
     func acquire() async {
-        let acquired = lock.withLock {
-            if available > 0 {
-                available -= 1
-                return true
-            }
-            return false
-        }
-        if acquired { return }
+        if tryAcquire() { return }
         await withCheckedContinuation { continuation in
-            let granted = lock.withLock {
-                if available > 0 {
-                    available -= 1
+            let granted = state.withLock { state in
+                if state.available > 0 {
+                    state.available -= 1
                     return true
                 }
-                waiters.append(continuation)
+                state.waiters.append(continuation)
                 return false
             }
             if granted { continuation.resume() }
@@ -333,12 +335,12 @@ final class WindowGate: @unchecked Sendable {
     }
 
     func release() {
-        let waiter: CheckedContinuation<Void, Never>? = lock.withLock {
-            if waiters.isEmpty {
-                available += 1
+        let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+            if state.waiters.isEmpty {
+                state.available += 1
                 return nil
             }
-            return waiters.removeFirst()
+            return state.waiters.removeFirst()
         }
         waiter?.resume()
     }

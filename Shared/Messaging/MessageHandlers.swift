@@ -1,6 +1,7 @@
 import AMQP
 import Contracts
 import Foundation
+import Synchronization
 import Logging
 import Postgres
 
@@ -81,38 +82,40 @@ public struct HandlerContext: Sendable {
 }
 
 /// The messages handlers of one transaction enqueue, written to the outbox before it commits.
-final class OutgoingMessages: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [Outbox.Entry] = []
-    private var hooks: [@Sendable () -> Void] = []
+final class OutgoingMessages: Sendable {
+    private struct State {
+        var entries: [Outbox.Entry] = []
+        var hooks: [@Sendable () -> Void] = []
+    }
+    private let state = Mutex(State())
 
-    func append(_ entry: Outbox.Entry) { lock.withLock { entries.append(entry) } }
+    func append(_ entry: Outbox.Entry) { state.withLock { $0.entries.append(entry) } }
 
-    func appendHook(_ hook: @escaping @Sendable () -> Void) { lock.withLock { hooks.append(hook) } }
+    func appendHook(_ hook: @escaping @Sendable () -> Void) { state.withLock { $0.hooks.append(hook) } }
 
     /// The after-commit hooks, in the order they were added.
     func takeHooks() -> [@Sendable () -> Void] {
-        lock.withLock {
-            defer { hooks = [] }
-            return hooks
+        state.withLock { state in
+            defer { state.hooks = [] }
+            return state.hooks
         }
     }
 
     /// How many messages and hooks there are: a mark to go back to when a command is refused.
-    var mark: (entries: Int, hooks: Int) { lock.withLock { (entries.count, hooks.count) } }
+    var mark: (entries: Int, hooks: Int) { state.withLock { ($0.entries.count, $0.hooks.count) } }
 
     /// Forgets the messages and hooks added after `mark`.
     func truncate(to mark: (entries: Int, hooks: Int)) {
-        lock.withLock {
-            entries.removeSubrange(min(mark.entries, entries.count)...)
-            hooks.removeSubrange(min(mark.hooks, hooks.count)...)
+        state.withLock { state in
+            state.entries.removeSubrange(min(mark.entries, state.entries.count)...)
+            state.hooks.removeSubrange(min(mark.hooks, state.hooks.count)...)
         }
     }
 
     func take() -> [Outbox.Entry] {
-        lock.withLock {
-            defer { entries = [] }
-            return entries
+        state.withLock { state in
+            defer { state.entries = [] }
+            return state.entries
         }
     }
 }

@@ -1,19 +1,22 @@
 import Foundation
+import Synchronization
 
 /// Wakes one waiting task early: ``signal()`` ends the current or the next ``wait(timeout:)``.
 /// Signals do not accumulate beyond one.
-final class WakeSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pending = false
-    private var waiter: CheckedContinuation<Void, Never>?
+final class WakeSignal: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
 
     func signal() {
-        let resume: CheckedContinuation<Void, Never>? = lock.withLock {
-            if let waiter {
-                self.waiter = nil
+        let resume: CheckedContinuation<Void, Never>? = state.withLock { state in
+            if let waiter = state.waiter {
+                state.waiter = nil
                 return waiter
             }
-            pending = true
+            state.pending = true
             return nil
         }
         resume?.resume()
@@ -32,20 +35,20 @@ final class WakeSignal: @unchecked Sendable {
     private func waitForSignal() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let ready: Bool = lock.withLock {
-                    if pending || Task.isCancelled {
-                        pending = false
+                let ready: Bool = state.withLock { state in
+                    if state.pending || Task.isCancelled {
+                        state.pending = false
                         return true
                     }
-                    waiter = continuation
+                    state.waiter = continuation
                     return false
                 }
                 if ready { continuation.resume() }
             }
         } onCancel: {
-            let resume = lock.withLock {
-                defer { waiter = nil }
-                return waiter
+            let resume = state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
             }
             resume?.resume()
         }

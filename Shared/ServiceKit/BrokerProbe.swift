@@ -3,6 +3,7 @@ import Foundation
 import AMQP
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Keeps one reconnecting broker connection open so that `/health/ready` can say at once
 /// whether the broker is reachable.
@@ -38,11 +39,10 @@ final class BrokerProbe: Service, Sendable {
     }
 }
 
-private final class LockedConnection: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: AMQPConnection?
+private final class LockedConnection: Sendable {
+    private let value = Mutex<AMQPConnection?>(nil)
     var connection: AMQPConnection? {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

@@ -1,26 +1,24 @@
 import ConnectionThread
 import Foundation
 import Logging
+import Synchronization
 
 /// A fixed-size pool of ``PostgresConnection``s, each on its own thread. Tasks lease a
 /// connection with ``withConnection(isolation:_:)`` or ``withTransaction(isolation:maxAttempts:isolation:_:)``
 /// and wait when all are busy. Connections found broken (server restart,
 /// `pg_terminate_backend`, network loss) are closed and replaced by new ones.
-public final class PostgresPool: @unchecked Sendable {
+public final class PostgresPool: Sendable {
     public let configuration: PostgresConfiguration
     public let size: Int
     private let logger: Logger
-    private let lock = NSLock()
-    private var idle: [PostgresConnection] = []
-    private var open = 0
-    private var waiters: [CheckedContinuation<PostgresConnection, Error>] = []
-    private var closed = false
+    private let state: Mutex<PoolState<PostgresConnection, CheckedContinuation<PostgresConnection, Error>>>
+    private let waiterIDs = Atomic<UInt64>(0)
 
     public init(configuration: PostgresConfiguration, size: Int = 4, logger: Logger = Logger(label: "erp.postgres")) {
-        precondition(size > 0, "a pool needs at least one connection")
         self.configuration = configuration
         self.size = size
         self.logger = logger
+        state = Mutex(PoolState(size: size))
     }
 
     public convenience init(url: String, size: Int = 4, logger: Logger = Logger(label: "erp.postgres")) throws {
@@ -28,7 +26,7 @@ public final class PostgresPool: @unchecked Sendable {
     }
 
     /// Connections open now (idle or leased).
-    public var openConnections: Int { lock.withLock { open } }
+    public var openConnections: Int { state.withLock { $0.open } }
 
     /// Leases a connection for the duration of `body`. Unless the caller is isolated to an
     /// actor, `body` runs on the connection's own thread (its task executor), so that its
@@ -107,107 +105,66 @@ public final class PostgresPool: @unchecked Sendable {
 
     /// Closes every idle connection now and every leased one when it is returned; later leases fail.
     public func close() async {
-        let (toClose, toFail) = lock.withLock {
-            closed = true
-            let toClose = idle
-            idle.removeAll()
-            open -= toClose.count
-            let toFail = waiters
-            waiters.removeAll()
-            return (toClose, toFail)
-        }
+        let (toClose, toFail) = state.withLock { $0.close() }
         for waiter in toFail { waiter.resume(throwing: Self.poolClosed) }
         for connection in toClose { await connection.close() }
     }
 
-    // MARK: - Leasing
+    // MARK: - Leasing (the decisions are PoolState's)
 
     private static let poolClosed = PostgresError(code: .connectionClosed, message: "the pool is closed", sentToServer: false)
 
-    private enum LeaseDecision {
-        case use(PostgresConnection)
-        case create
-        case wait
-        case refuse
-    }
-
     private func lease() async throws -> PostgresConnection {
-        let decision: LeaseDecision = lock.withLock {
-            if closed { return .refuse }
-            if let connection = idle.popLast() { return .use(connection) }
-            if open < size {
-                open += 1
-                return .create
-            }
-            return .wait
-        }
-        switch decision {
+        switch state.withLock({ $0.lease() }) {
         case .use(let connection): return connection
         case .refuse: throw Self.poolClosed
-        case .create: return try await createCounted()
+        case .open: return try await openCounted()
         case .wait:
-            return try await withCheckedThrowingContinuation { continuation in
-                let ready: Result<PostgresConnection, Error>? = lock.withLock {
-                    if closed { return .failure(Self.poolClosed) }
-                    // A connection may have been returned between the decision and now.
-                    if let connection = idle.popLast() { return .success(connection) }
-                    waiters.append(continuation)
-                    return nil
+            // A task cancelled while it waits stops waiting.
+            let id = waiterIDs.add(1, ordering: .relaxed).newValue
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    let decision = state.withLock { $0.wait(id: id, continuation, cancelled: Task.isCancelled) }
+                    switch decision {
+                    case .use(let connection): continuation.resume(returning: connection)
+                    case .refuse: continuation.resume(throwing: Self.poolClosed)
+                    case .cancelled: continuation.resume(throwing: CancellationError())
+                    case .queued: break
+                    }
                 }
-                if let ready { continuation.resume(with: ready) }
+            } onCancel: {
+                state.withLock { $0.cancel(id: id) }?.resume(throwing: CancellationError())
             }
         }
     }
 
-    /// Opens a connection for a slot already counted in `open`; gives the slot back on failure.
-    private func createCounted() async throws -> PostgresConnection {
+    /// Opens a connection for a slot already counted; gives the slot back on failure.
+    private func openCounted() async throws -> PostgresConnection {
         do {
             return try await PostgresConnection.connect(configuration)
         } catch {
-            lock.withLock { open -= 1 }
+            state.withLock { $0.openFailed() }
             throw error
         }
     }
 
-    private enum ReleaseDecision {
-        case handOver(CheckedContinuation<PostgresConnection, Error>)
-        case keep
-        case close
-    }
-
     private func release(_ connection: PostgresConnection) async {
-        if !connection.isBroken, !connection.isInTransaction {
-            let decision: ReleaseDecision = lock.withLock {
-                if closed {
-                    open -= 1
-                    return .close
-                }
-                if !waiters.isEmpty { return .handOver(waiters.removeFirst()) }
-                idle.append(connection)
-                return .keep
+        let reusable = !connection.isBroken && !connection.isInTransaction
+        switch state.withLock({ $0.release(connection, reusable: reusable) }) {
+        case .keep: break
+        case .handOver(let waiter): waiter.resume(returning: connection)
+        case .close:
+            if !reusable { logger.info("replacing a broken database connection") }
+            await connection.close()
+        case .closeAndOpenFor(let waiter):
+            // Broken, or left inside a transaction: closed, and a new one opened for the waiter.
+            logger.info("replacing a broken database connection")
+            await connection.close()
+            do {
+                waiter.resume(returning: try await openCounted())
+            } catch {
+                waiter.resume(throwing: error)
             }
-            switch decision {
-            case .handOver(let waiter): waiter.resume(returning: connection)
-            case .close: await connection.close()
-            case .keep: break
-            }
-            return
-        }
-        // Broken, or left inside a transaction: close it and open a replacement for a waiter.
-        logger.info("replacing a broken database connection")
-        await connection.close()
-        let waiter: CheckedContinuation<PostgresConnection, Error>? = lock.withLock {
-            guard !waiters.isEmpty, !closed else {
-                open -= 1
-                return nil
-            }
-            return waiters.removeFirst()
-        }
-        guard let waiter else { return }
-        do {
-            waiter.resume(returning: try await createCounted())
-        } catch {
-            waiter.resume(throwing: error)
         }
     }
 }

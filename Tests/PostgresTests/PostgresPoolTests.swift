@@ -83,6 +83,19 @@ import Testing
         await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
     }
 
+    @Test func aTaskCancelledWhileWaitingForAConnectionStopsWaiting() async throws {
+        let pool = PostgresPool(configuration: TestDatabase.configuration, size: 1)
+        try await pool.withConnection { _ in
+            // The only connection is leased: the next lease waits, until its task is cancelled.
+            let waiting = Task { try await pool.query("SELECT 1") }
+            waiting.cancel()
+            let result = await waiting.result
+            #expect(throws: CancellationError.self) { try result.get() }
+        }
+        #expect(try await pool.query("SELECT 2 AS two")[0].decode(Int.self, column: "two") == 2, "the pool goes on")
+        await pool.close()
+    }
+
     @Test func blockingQueriesDoNotStallTheCooperativeThreadPool() async throws {
         // More sleeping queries than cores: if libpq ran on the cooperative pool, the
         // little task below could not run until they finished.

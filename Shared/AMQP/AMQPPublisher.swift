@@ -277,15 +277,26 @@ public final class AMQPConfirmation: Sendable {
 
     init() {}
 
-    /// Waits for the broker's confirm, nack or return. Throws if the connection was lost first.
+    /// Waits for the broker's confirm, nack or return. Throws if the connection was lost
+    /// first; a task cancelled while it waits stops waiting (CancellationError; the message
+    /// may still be confirmed).
     public func outcome() async throws -> AMQPPublishOutcome {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<AMQPPublishOutcome, AMQPError>? = state.withLock { state in
-                if let result = state.result { return result }
-                state.waiter = continuation
-                return nil
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<AMQPPublishOutcome, Error>? = state.withLock { state in
+                    if let result = state.result { return result.mapError { $0 as Error } }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(with: ready) }
             }
-            if let ready { continuation.resume(with: ready) }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 

@@ -157,7 +157,7 @@ import Testing
         let allConfirmed = await publisher.publish(batch: messages).allSatisfy { (try? $0.get()) == .confirmed }
         #expect(allConfirmed)
         try await running([service.consumer(batchSize: 50)]) { () async throws in
-            let thousandHandled = try await eventually { try await service.count("inbox") == 1_000 }
+            let thousandHandled = try await eventually(within: 60) { try await service.count("inbox") == 1_000 }
             #expect(thousandHandled)
             let queueDrained = try await eventually { try await service.queueIsDrained() }
             #expect(queueDrained)

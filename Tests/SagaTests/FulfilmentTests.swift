@@ -22,7 +22,7 @@ import Testing
     static func withSystem<T>(
         paymentTimeout: Duration = .seconds(1800), returnGoodsTimeout: Duration = .seconds(86_400), shipBy: Duration = .seconds(48 * 3600),
         mergeWindow: Duration = .zero, backorders: Fulfilment.Backorders = .hold, backorderPartial: SagaService.Settings.BackorderPartial = .wait,
-        warehouse: Bool = true,
+        warehouse: Bool = true, clock: any SagaClock = SystemSagaClock(),
         replyKey: String = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())",
         inject: [String: @Sendable (inout MessageHandlers) -> Void] = [:], _ body: (SystemHarness) async throws -> T
     ) async throws -> T {
@@ -60,7 +60,7 @@ import Testing
                                 return settings
                             }(),
                             replyKey: replyKey,
-                            eventsExchange: events, commandsExchange: commands))
+                            eventsExchange: events, commandsExchange: commands, clock: clock))
                 },
             ]
         ) { system in
@@ -399,9 +399,19 @@ import Testing
     }
 
     @Test func anUnpaidOrderIsCancelledAtItsDeadlineWithItsStockReleasedAndItsInvoiceVoided() async throws {
-        try await Self.withSystem(paymentTimeout: .seconds(2)) { system async throws in
+        let clock = ManualSagaClock()
+        try await Self.withSystem(clock: clock) { system async throws in
             try await Self.stock(system)
             try await Self.place(system, "E2E-2", paid: false)
+            // Reserved, waiting for its payment until the deadline (30 minutes of the saga's clock).
+            let waitsForPayment = try await eventually {
+                try await system.pool("saga").query(
+                    PostgresQuery(unsafeSQL: "SELECT step FROM \(system.schema("saga")).instances WHERE status = 'waiting'")
+                ).first?.decode(Int.self, at: 0) == 2
+            }
+            #expect(waitsForPayment)
+            #expect(try await Self.status(system, "E2E-2")?.status == "pending_payment", "not before its deadline")
+            clock.advance(by: .seconds(1_801))
             let cancelled = try await Self.waitFor(system, "E2E-2", status: "cancelled")
             let id = try #require(cancelled, "the unpaid order was cancelled by the timeout")
             let reserved = try await eventually {

@@ -49,7 +49,7 @@ extension Coordinator {
         let state =
             try states.state(row.id, version: row.version, as: SagaState<Fulfilment.Data>.self)
             ?? MessageCoding.decoder().decode(SagaState<Fulfilment.Data>.self, from: row.state)
-        let next = fulfilment.amend(state, "amended: \(data.what)", now: Date()) { fulfilment in
+        let next = fulfilment.amend(state, "amended: \(data.what)", now: clock.now) { fulfilment in
             if let snapshot = data.snapshot {
                 fulfilment.lines = snapshot.lines.map { .init(line: $0.line, sku: $0.sku, quantity: $0.quantity) }
                 fulfilment.total = snapshot.total

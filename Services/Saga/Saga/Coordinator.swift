@@ -29,6 +29,8 @@ struct Coordinator: Sendable {
     var backorders: Fulfilment.Backorders = .hold
     /// `ERP_BACKORDER_PARTIAL=ship`: the part of a backorder that is in stock is split off and ships.
     var partialBackorders = false
+    /// When deadlines fall due (a test moves a manual clock past them).
+    var clock: any SagaClock = SystemSagaClock()
     var backorderQueue: BackorderQueue { BackorderQueue(schema: store.schema) }
 
     /// The order states a saga waits for (payment, shipment, delivery) or stops at (cancellation):
@@ -146,7 +148,7 @@ struct Coordinator: Sendable {
     func start<D>(_ engine: SagaEngine<D>, _ data: D, key: String, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws
         -> SagaState<D>
     {
-        let (state, actions) = try engine.start(id: .random(), data: data, now: Date())
+        let (state, actions) = try engine.start(id: .random(), data: data, now: clock.now)
         guard try await store.insert(state, key: key, in: tx) else { return state }  // started before
         remember(state, effects)
         try await effects.send(try entries(actions, saga: state.id, causation: causation))
@@ -210,7 +212,7 @@ struct Coordinator: Sendable {
         let state =
             try states.state(row.id, version: row.version, as: SagaState<D>.self)
             ?? MessageCoding.decoder().decode(SagaState<D>.self, from: row.state)
-        let (next, actions) = try engine.handle(input, state: state, now: Date())
+        let (next, actions) = try engine.handle(input, state: state, now: clock.now)
         guard next != state else { return state.status.rawValue }
         try await store.save(next, dataChanged: next.data != state.data, in: tx)
         remember(next, effects)

@@ -63,9 +63,10 @@ public enum SagaService {
 
     public static func definition(
         schema: String = "saga", queuePrefix: String = "saga", settings: Settings = Settings(), replyKey: String = "saga.replies",
-        eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands, repliesExchange: String = Exchanges.replies
+        eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands, repliesExchange: String = Exchanges.replies,
+        clock: any SagaClock = SystemSagaClock()
     ) -> ServiceDefinition {
-        let coordinator = Coordinator(
+        var coordinator = Coordinator(
             store: SagaStore(schema: schema),
             fulfilment: SagaEngine(
                 Fulfilment.definition(
@@ -76,6 +77,8 @@ public enum SagaService {
             exchange: SagaEngine(Exchange.definition(goodsTimeout: settings.returnGoodsTimeout)), mergeWindow: settings.mergeWindow,
             replyKey: replyKey,
             commandsExchange: commandsExchange, backorders: settings.backorders, partialBackorders: settings.backorderPartial == .ship)
+        coordinator.clock = clock
+        let timed = coordinator
         var registry = MessageHandlers()
         coordinator.register(in: &registry)
         var definition = ServiceDefinition(
@@ -99,7 +102,7 @@ public enum SagaService {
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "saga.#")]),
             ],
             handlers: registry)
-        definition.background = [{ pool, logger in SagaTimer(schema: schema, coordinator: coordinator, pool: pool, logger: logger) }]
+        definition.background = [{ pool, logger in SagaTimer(schema: schema, coordinator: timed, pool: pool, logger: logger) }]
         return definition
     }
 }

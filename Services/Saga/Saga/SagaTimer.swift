@@ -5,8 +5,8 @@ import Postgres
 import ServiceLifecycle
 
 /// Fires the deadlines of waiting sagas. Deadlines are a column of the saga's row, polled
-/// every second with `FOR UPDATE SKIP LOCKED`, so they survive restarts and several
-/// coordinators share the work.
+/// every second (of the coordinator's ``SagaClock``) with `FOR UPDATE SKIP LOCKED`, so they
+/// survive restarts and several coordinators share the work.
 final class SagaTimer: Service, Sendable {
     let schema: String
     let coordinator: Coordinator
@@ -27,13 +27,13 @@ final class SagaTimer: Service, Sendable {
             } catch {
                 logger.warning("saga timer failed; trying again", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .seconds(1))
+            try? await coordinator.clock.sleep(for: .seconds(1))
         }
     }
 
     func fireDue() async throws -> Int {
         try await pool.withTransaction { tx in
-            let due = try await coordinator.store.due(limit: 100, in: tx)
+            let due = try await coordinator.store.due(limit: 100, now: coordinator.clock.now, in: tx)
             let outbox = self.outbox
             for row in due {
                 try await coordinator.advance(

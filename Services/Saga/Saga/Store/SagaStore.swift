@@ -139,13 +139,14 @@ public struct SagaStore: Sendable {
     }
 
     /// Sagas whose deadline has passed, locked (others' locked ones are skipped).
-    public func due(limit: Int, in tx: PostgresTransaction) async throws -> [Row] {
+    /// The waiting sagas whose deadline has passed at `now`, locked (others' are skipped).
+    public func due(limit: Int, now: Date, in tx: PostgresTransaction) async throws -> [Row] {
         try await tx.query(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND deadline <= now()
+                    SELECT \(Self.columns) FROM \(s).instances WHERE status = 'waiting' AND deadline <= $2
                     ORDER BY deadline LIMIT $1 FOR UPDATE SKIP LOCKED
-                    """, binds: [limit])
+                    """, binds: [limit, now])
         ).map(Self.row)
     }
 

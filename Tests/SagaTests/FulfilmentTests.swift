@@ -230,10 +230,19 @@ import Testing
     }
 
     @Test func anAllocatedOrderNotShippedByItsDeadlineIsFlaggedAndStillShips() async throws {
-        try await Self.withSystem(shipBy: .seconds(1), warehouse: false) { system async throws in
+        let clock = ManualSagaClock()
+        try await Self.withSystem(warehouse: false, clock: clock) { system async throws in
             try await Self.stock(system)
             try await Self.place(system, "E2E-LATE", paid: true)
             let id = try #require(try await Self.waitFor(system, "E2E-LATE", status: "allocated"))
+            // Waiting for its shipment until the ship-by deadline (48 hours of the saga's clock).
+            let waitsForShipment = try await eventually {
+                try await system.pool("saga").query(
+                    PostgresQuery(unsafeSQL: "SELECT step FROM \(system.schema("saga")).instances WHERE type = 'fulfilment' AND status = 'waiting'")
+                ).first?.decode(Int.self, at: 0) == 4
+            }
+            #expect(waitsForShipment)
+            clock.advance(by: .seconds(48 * 3600 + 1))
             let flagged = try await eventually(within: 30) {
                 try await system.pool("orders").query(
                     PostgresQuery(

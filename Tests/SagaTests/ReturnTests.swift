@@ -264,10 +264,20 @@ import Testing
     }
 
     @Test func aReturnWhoseGoodsDoNotComeBackInTimeIsCancelled() async throws {
-        try await FulfilmentTests.withSystem(returnGoodsTimeout: .seconds(2)) { system async throws in
+        let clock = ManualSagaClock()
+        try await FulfilmentTests.withSystem(clock: clock) { system async throws in
             try await S.stock(system)
             let order = try await Self.completedOrder(system, "RET-4")
             let (saga, _) = try await Self.startReturn(system, order, [.init(line: 2, quantity: 1)])
+            // The return waits for its goods a day (the test's setting) of the saga's clock.
+            let waitsForGoods = try await eventually {
+                try await system.pool("saga").query(
+                    PostgresQuery(unsafeSQL: "SELECT step FROM \(system.schema("saga")).instances WHERE id = $1", binds: [saga])
+                ).first?.decode(Int.self, at: 0) == 1  // await goods
+            }
+            #expect(waitsForGoods)
+            #expect(try await S.sagaStatus(system, saga) == "waiting", "not before its deadline")
+            clock.advance(by: .seconds(86_400 + 1))
             let cancelled = try await eventually { try await S.sagaStatus(system, saga) == "compensated" }
             #expect(cancelled)
             let status = try await S.order(system, order).status

@@ -6,6 +6,7 @@ import Postgres
 import ServiceKit
 import ServiceTestSupport
 import TestSupport
+import Synchronization
 import Testing
 
 /// The platforms are told how many units they may sell: the sum over the warehouses that
@@ -15,12 +16,13 @@ import Testing
         platforms: ["web", "shopify"], warehouses: ["web": ["SH", "GZ"]], interval: .seconds(1), shopifyLocations: ["SH": 77],
         shopifyItems: ["TEA": 901])
 
-    static func withInventory(_ body: (ServiceHarness) async throws -> Void) async throws {
+    static func withInventory(rounds: Rounds = Rounds(), _ body: (ServiceHarness) async throws -> Void) async throws {
         try await ServiceHarness.run(
             prefix: "t_lvl",
             { schema, queue, exchange in
                 InventoryService.definition(
-                    schema: schema, queue: queue, commandsExchange: exchange, stockLevels: settings, outboundExchange: "\(queue).outbound")
+                    schema: schema, queue: queue, commandsExchange: exchange, stockLevels: settings, outboundExchange: "\(queue).outbound",
+                    onStockLevelRound: { rounds.count.withLock { $0 += 1 } })
             }
         ) { harness in
             for (code, region) in [("SH", "east"), ("GZ", "south"), ("BJ", "north")] {
@@ -53,8 +55,14 @@ import Testing
         }
     }
 
+    /// How many rounds the stock level publisher has done.
+    final class Rounds: Sendable {
+        let count = Mutex(0)
+    }
+
     @Test func eachPlatformIsToldItsAvailableUnitsWhenTheyChangeAndShopifyPerLocation() async throws {
-        try await Self.withInventory { harness async throws in
+        let rounds = Rounds()
+        try await Self.withInventory(rounds: rounds) { harness async throws in
             _ = try await InventoryServiceTests.receive(harness, "TEA", "SH", 10)
             _ = try await InventoryServiceTests.receive(harness, "TEA", "GZ", 5)
             _ = try await InventoryServiceTests.receive(harness, "TEA", "BJ", 100)
@@ -72,7 +80,10 @@ import Testing
             // Nothing changes: nothing more is sent. (A queue just peeked at may show fewer
             // messages for a moment while they go back: counts are waited for, not read once.)
             let sent = try await Self.waiting(harness, "web", atLeast: 2).count
-            try await Task.sleep(for: .seconds(2))
+            // Two more whole rounds: either would have sent a change.
+            let after = rounds.count.withLock { $0 } + 2
+            let twoMoreRounds = try await eventually { rounds.count.withLock { $0 } >= after }
+            #expect(twoMoreRounds)
             let quiet = try await Self.waiting(harness, "web", atLeast: sent)
             #expect(quiet.count == sent)
 

@@ -11,10 +11,12 @@ public enum InventoryService {
 
     /// `commandsExchange` is `erp.commands` except in tests, which give each service its own.
     /// With `stockLevels`, the platforms are told their stock levels (``StockLevelPublisher``)
-    /// on `outboundExchange` (`erp.outbound`; a test names its own).
+    /// on `outboundExchange` (`erp.outbound`; a test names its own); `onStockLevelRound` is
+    /// called after each of its rounds (a test waits for rounds instead of for time).
     public static func definition(
         schema: String = "inventory", queue: String = "inventory.commands", commandsExchange: String = Exchanges.commands,
-        stockLevels: StockLevelSettings? = nil, outboundExchange: String = Exchanges.outbound
+        stockLevels: StockLevelSettings? = nil, outboundExchange: String = Exchanges.outbound,
+        onStockLevelRound: (@Sendable () -> Void)? = nil
     ) -> ServiceDefinition {
         let handlers = InventoryHandlers(schema: schema)
         var registry = MessageHandlers()
@@ -36,7 +38,8 @@ public enum InventoryService {
             if outboundExchange != Exchanges.outbound { definition.otherExchanges = [outboundExchange] }
             definition.background = [
                 { pool, logger in
-                    StockLevelPublisher(schema: schema, settings: stockLevels, exchange: outboundExchange, pool: pool, logger: logger)
+                    StockLevelPublisher(
+                        schema: schema, settings: stockLevels, exchange: outboundExchange, pool: pool, logger: logger, onRound: onStockLevelRound)
                 }
             ]
         }

@@ -18,10 +18,15 @@ final class StockLevelPublisher: Service, Sendable {
     let pool: PostgresPool
     let logger: Logger
     let outbox: Outbox
+    /// Called after each round (tests).
+    let onRound: (@Sendable () -> Void)?
 
-    init(schema: String, settings: StockLevelSettings, exchange: String, pool: PostgresPool, logger: Logger) {
+    init(
+        schema: String, settings: StockLevelSettings, exchange: String, pool: PostgresPool, logger: Logger, onRound: (@Sendable () -> Void)? = nil
+    ) {
         (self.schema, self.settings, self.exchange, self.pool, self.logger) = (schema, settings, exchange, pool, logger)
         outbox = Outbox(schema: schema, source: "erp-inventory")
+        self.onRound = onRound
     }
 
     func run() async throws {
@@ -32,6 +37,7 @@ final class StockLevelPublisher: Service, Sendable {
             } catch {
                 logger.warning("telling the platforms the stock levels failed; trying again", metadata: ["error": "\(error)"])
             }
+            onRound?()
             try? await Task.sleep(for: settings.interval)
         }
     }

@@ -60,12 +60,16 @@ import Testing
         .map { try $0.decode(Int.self, at: 0) }
     }
 
-    static func decided(_ system: SystemHarness, _ order: Int64, _ amendment: Int64, settled: Bool = true) async throws -> OrderStore.Amendment? {
+    /// Sends a change of lines and waits until its amendment is refused, or applied and
+    /// reinvoiced; nil if it never was.
+    static func amended<M: Message>(_ system: SystemHarness, _ change: M) async throws -> OrderStore.Amendment? {
+        let changed = try await system.client.send(change).decodeResult(OrderCommand.Changed.self)
+        guard let amendment = changed.amendment else { return nil }
         var found: OrderStore.Amendment?
         _ = try await eventually(within: 30) {
-            found = try await amendments(system, order).first { $0.id == amendment }
+            found = try await amendments(system, changed.order).first { $0.id == amendment }
             guard let found else { return false }
-            return found.status == "refused" || (found.status == "applied" && (!settled || found.open != nil))
+            return found.status == "refused" || (found.status == "applied" && found.open != nil)
         }
         return found
     }
@@ -74,10 +78,7 @@ import Testing
         try await F.withSystem { system async throws in
             try await F.stock(system)
             let id = try await Self.placedAndReserved(system, "AM-1")
-            let changed = try await system.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 3)).decodeResult(
-                OrderCommand.Changed.self)
-            let amendment = try #require(changed.amendment)
-            let done = try #require(try await Self.decided(system, id, amendment))
+            let done = try #require(try await Self.amended(system, OrderCommand.ChangeLine(order: id, line: 1, quantity: 3)))
             #expect(done.status == "applied", "\(done)")
             #expect(done.open == Money(minorUnits: 30_700, currency: .cny), "three shirts and the shipping fee are owed")
             #expect(try await Self.quantities(system, id) == [3])
@@ -99,10 +100,7 @@ import Testing
         try await F.withSystem { system async throws in
             try await F.stock(system)
             let id = try await Self.placedAndReserved(system, "AM-2")
-            let changed = try await system.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 50)).decodeResult(
-                OrderCommand.Changed.self)
-            let amendment = try #require(changed.amendment)
-            let refused = try #require(try await Self.decided(system, id, amendment))
+            let refused = try #require(try await Self.amended(system, OrderCommand.ChangeLine(order: id, line: 1, quantity: 50)))
             #expect(refused.status == "refused")
             #expect(refused.reason?.contains("TEE-RED-M") == true, "\(String(describing: refused.reason))")
             #expect(try await Self.quantities(system, id) == [2])
@@ -124,12 +122,11 @@ import Testing
             try await B.product(system, "JAR")
             try await B.place(system, "AM-3", sku: "JAR", quantity: 1)  // paid 10.00 on the platform
             let id = try #require(try await F.waitFor(system, "AM-3", status: "on_hold"), "no jars: it waits, paid")
-            let added = try await system.client.send(
-                OrderCommand.AddLine(
-                    order: id, sku: "JAR", quantity: 1, unitPrice: Money(minorUnits: 1_000, currency: .cny))
-            ).decodeResult(OrderCommand.Changed.self)
-            let amendment = try #require(added.amendment)
-            let done = try #require(try await Self.decided(system, id, amendment))
+            let done = try #require(
+                try await Self.amended(
+                    system,
+                    OrderCommand.AddLine(
+                        order: id, sku: "JAR", quantity: 1, unitPrice: Money(minorUnits: 1_000, currency: .cny))))
             #expect(done.status == "applied", "\(done)")
             #expect(done.open == Money(minorUnits: 1_000, currency: .cny), "the second jar is owed")
             #expect(try await Self.invoices(system, id) == ["void 1000", "issued 2000"])
@@ -153,10 +150,7 @@ import Testing
             try await B.product(system, "CUP")
             try await B.place(system, "AM-4", sku: "CUP", quantity: 3)  // paid 30.00 on the platform
             let id = try #require(try await F.waitFor(system, "AM-4", status: "on_hold"))
-            let changed = try await system.client.send(OrderCommand.ChangeLine(order: id, line: 1, quantity: 1)).decodeResult(
-                OrderCommand.Changed.self)
-            let amendment = try #require(changed.amendment)
-            let done = try #require(try await Self.decided(system, id, amendment))
+            let done = try #require(try await Self.amended(system, OrderCommand.ChangeLine(order: id, line: 1, quantity: 1)))
             #expect(done.open == Money(minorUnits: 0, currency: .cny))
             #expect(try await Self.invoices(system, id) == ["void 3000", "issued 1000"])
             let paidBack = try await system.pool("finance").query(

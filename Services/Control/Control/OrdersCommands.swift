@@ -416,7 +416,7 @@ struct OrdersCommands: AsyncParsableCommand {
         func command() throws -> OrderCommand.ChangeShippingMethod { OrderCommand.ChangeShippingMethod(order: order, method: method) }
     }
 
-    struct RemoveLine: AsyncParsableCommand {
+    struct RemoveLine: AmendsLines {
         static let configuration = CommandConfiguration(
             commandName: "remove-line", abstract: "Remove a line (until the order is paid; an order keeps at least one).",
             discussion: OrdersCommands.amendmentNote)
@@ -424,10 +424,10 @@ struct OrdersCommands: AsyncParsableCommand {
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
         @Option var line: Int
-        func run() async throws { try await amend(OrderCommand.ChangeLine(order: order, line: line, quantity: 0), servers: servers, output: output) }
+        func command() throws -> OrderCommand.ChangeLine { OrderCommand.ChangeLine(order: order, line: line, quantity: 0) }
     }
 
-    struct ChangeLine: AsyncParsableCommand {
+    struct ChangeLine: AmendsLines {
         static let configuration = CommandConfiguration(
             commandName: "change-line", abstract: "Set a line's quantity; 0 removes it (until the order is paid).",
             discussion: OrdersCommands.amendmentNote)
@@ -436,12 +436,10 @@ struct OrdersCommands: AsyncParsableCommand {
         @Option var order: Int64
         @Option var line: Int
         @Option(name: .customLong("qty")) var quantity: Int
-        func run() async throws {
-            try await amend(OrderCommand.ChangeLine(order: order, line: line, quantity: quantity), servers: servers, output: output)
-        }
+        func command() throws -> OrderCommand.ChangeLine { OrderCommand.ChangeLine(order: order, line: line, quantity: quantity) }
     }
 
-    struct AddLine: AsyncParsableCommand {
+    struct AddLine: AmendsLines {
         static let configuration = CommandConfiguration(
             commandName: "add-line", abstract: "Add a line (until the order is paid).", discussion: OrdersCommands.amendmentNote)
         @OptionGroup var servers: ServerOptions
@@ -452,11 +450,9 @@ struct OrdersCommands: AsyncParsableCommand {
         @Option(name: .customLong("unit-price")) var unitPrice: String
         @Option var currency = "CNY"
         func validate() throws { _ = try money(unitPrice, currency: currency, option: "--unit-price") }
-        func run() async throws {
-            try await amend(
-                OrderCommand.AddLine(
-                    order: order, sku: sku, quantity: quantity, unitPrice: try money(unitPrice, currency: currency, option: "--unit-price")),
-                servers: servers, output: output)
+        func command() throws -> OrderCommand.AddLine {
+            OrderCommand.AddLine(
+                order: order, sku: sku, quantity: quantity, unitPrice: try money(unitPrice, currency: currency, option: "--unit-price"))
         }
     }
 
@@ -530,13 +526,18 @@ struct OrdersCommands: AsyncParsableCommand {
     }
 }
 
-/// Sends a change of lines and says what happens next.
-func amend<M: Message>(_ command: M, servers: ServerOptions, output: OutcomeOptions) async throws {
-    let outcome = try await sendWaiting(command, servers: servers, output: output)
-    guard !output.json, let changed = try? outcome.decodeResult(OrderCommand.Changed.self), let amendment = changed.amendment else { return }
-    print(
-        """
-        amendment \(amendment) of order \(changed.order) waits to be carried through (stock reserved again, invoice reissued); \
-        its total will be \(changed.total). See: erpctl orders show --order \(changed.order)
-        """)
+/// A change of an order's lines: sent like any command, then erpctl says what happens next
+/// (the change waits as an amendment until it is carried through).
+protocol AmendsLines: SendsCommand {}
+
+extension AmendsLines {
+    func run() async throws {
+        let outcome = try await sendWaiting(try command(), servers: servers, output: output)
+        guard !output.json, let changed = try? outcome.decodeResult(OrderCommand.Changed.self), let amendment = changed.amendment else { return }
+        print(
+            """
+            amendment \(amendment) of order \(changed.order) waits to be carried through (stock reserved again, invoice reissued); \
+            its total will be \(changed.total). See: erpctl orders show --order \(changed.order)
+            """)
+    }
 }

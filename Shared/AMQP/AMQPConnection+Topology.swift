@@ -18,8 +18,8 @@ extension AMQPConnection {
     public func declareExchange(
         _ name: String, type: AMQPExchangeType = .topic, durable: Bool = true, autoDelete: Bool = false,
         internal isInternal: Bool = false, passive: Bool = false, arguments: AMQPTable = [:]
-    ) async throws {
-        try await withState("exchange.declare \(name)") { state in
+    ) throws {
+        try withState("exchange.declare \(name)") { state in
             let arena = CArena()
             _ = amqp_exchange_declare(
                 state, self.channel, arena.bytes(name), arena.bytes(type.rawValue), passive ? 1 : 0, durable ? 1 : 0,
@@ -36,8 +36,8 @@ extension AMQPConnection {
     public func declareQueue(
         _ name: String, durable: Bool = true, exclusive: Bool = false, autoDelete: Bool = false,
         passive: Bool = false, arguments: AMQPTable = [:]
-    ) async throws -> AMQPQueueInfo {
-        try await withState("queue.declare \(name)") { state in
+    ) throws -> AMQPQueueInfo {
+        try withState("queue.declare \(name)") { state in
             let arena = CArena()
             let ok = amqp_queue_declare(
                 state, self.channel, arena.bytes(name), passive ? 1 : 0, durable ? 1 : 0, exclusive ? 1 : 0,
@@ -50,9 +50,9 @@ extension AMQPConnection {
         }
     }
 
-    public func bindQueue(_ queue: String, to exchange: String, routingKey: String, arguments: AMQPTable = [:]) async throws {
+    public func bindQueue(_ queue: String, to exchange: String, routingKey: String, arguments: AMQPTable = [:]) throws {
         let operation = "queue.bind \(queue) to \(exchange) with '\(routingKey)'"
-        try await withState(operation) { state in
+        try withState(operation) { state in
             let arena = CArena()
             _ = amqp_queue_bind(
                 state, self.channel, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey), arena.table(arguments))
@@ -60,9 +60,9 @@ extension AMQPConnection {
         }
     }
 
-    public func unbindQueue(_ queue: String, from exchange: String, routingKey: String, arguments: AMQPTable = [:]) async throws {
+    public func unbindQueue(_ queue: String, from exchange: String, routingKey: String, arguments: AMQPTable = [:]) throws {
         let operation = "queue.unbind \(queue) from \(exchange) with '\(routingKey)'"
-        try await withState(operation) { state in
+        try withState(operation) { state in
             let arena = CArena()
             _ = amqp_queue_unbind(
                 state, self.channel, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey), arena.table(arguments))
@@ -72,8 +72,8 @@ extension AMQPConnection {
 
     /// Deletes a queue; returns how many messages it held.
     @discardableResult
-    public func deleteQueue(_ name: String, ifUnused: Bool = false, ifEmpty: Bool = false) async throws -> Int {
-        try await withState("queue.delete \(name)") { state in
+    public func deleteQueue(_ name: String, ifUnused: Bool = false, ifEmpty: Bool = false) throws -> Int {
+        try withState("queue.delete \(name)") { state in
             let arena = CArena()
             let ok = amqp_queue_delete(state, self.channel, arena.bytes(name), ifUnused ? 1 : 0, ifEmpty ? 1 : 0)
             try self.check(amqp_get_rpc_reply(state), state, "queue.delete \(name)")
@@ -83,8 +83,8 @@ extension AMQPConnection {
 
     /// Removes every ready message from a queue; returns how many.
     @discardableResult
-    public func purgeQueue(_ name: String) async throws -> Int {
-        try await withState("queue.purge \(name)") { state in
+    public func purgeQueue(_ name: String) throws -> Int {
+        try withState("queue.purge \(name)") { state in
             let arena = CArena()
             let ok = amqp_queue_purge(state, self.channel, arena.bytes(name))
             try self.check(amqp_get_rpc_reply(state), state, "queue.purge \(name)")
@@ -92,8 +92,8 @@ extension AMQPConnection {
         }
     }
 
-    public func deleteExchange(_ name: String, ifUnused: Bool = false) async throws {
-        try await withState("exchange.delete \(name)") { state in
+    public func deleteExchange(_ name: String, ifUnused: Bool = false) throws {
+        try withState("exchange.delete \(name)") { state in
             let arena = CArena()
             _ = amqp_exchange_delete(state, self.channel, arena.bytes(name), ifUnused ? 1 : 0)
             try self.check(amqp_get_rpc_reply(state), state, "exchange.delete \(name)")

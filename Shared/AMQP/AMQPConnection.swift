@@ -2,6 +2,7 @@ import CRabbitMQ
 import ConnectionThread
 import Foundation
 import Logging
+import Synchronization
 
 /// What happened to a connection, for its owner: after `.disconnected`, publishes that
 /// were not confirmed are lost to this connection and must be re-sent; after
@@ -14,32 +15,33 @@ public enum AMQPConnectionEvent: Sendable {
 }
 
 /// One librabbitmq connection with one channel, owned by its own ``ConnectionThread``.
-/// Every librabbitmq call runs on that thread. Between calls the thread waits on the
-/// socket, reads incoming frames (deliveries, confirms, returns, cancellations) and
-/// services heartbeats. With `reconnect: true` a lost connection is reopened with
-/// backoff, and ``events`` says so.
-public final class AMQPConnection: @unchecked Sendable {
-    public let configuration: AMQPConfiguration
-    public let events: AsyncStream<AMQPConnectionEvent>
-    let thread: ConnectionThread
-    let logger: Logger
-    let channel: amqp_channel_t = 1
-    private let eventSink: AsyncStream<AMQPConnectionEvent>.Continuation
-    private let reconnect: Bool
+/// The connection is an actor whose executor is that thread, so every librabbitmq call
+/// runs there. Between calls the thread waits on the socket, reads incoming frames
+/// (deliveries, confirms, returns, cancellations) and services heartbeats. With
+/// `reconnect: true` a lost connection is reopened with backoff, and ``events`` says so.
+public actor AMQPConnection {
+    public nonisolated let configuration: AMQPConfiguration
+    public nonisolated let events: AsyncStream<AMQPConnectionEvent>
+    nonisolated let thread: ConnectionThread
+    nonisolated let logger: Logger
+    nonisolated let channel: amqp_channel_t = 1
+    private nonisolated let eventSink: AsyncStream<AMQPConnectionEvent>.Continuation
+    private nonisolated let reconnect: Bool
+    /// The generation of the open connection, for readers on any thread.
+    private nonisolated let publishedGeneration = Mutex(0)
 
-    // Everything below is touched only on `thread`.
+    /// The connection state; destroyed only by ``destroyState()``.
     var state: amqp_connection_state_t?
     /// Increases with every successful (re)connect.
     var generation = 0
     var handlers = FrameHandlers()
     /// Runs after the channel is opened (and after every reopen): confirm.select, qos, consume.
-    var channelSetup: ((amqp_connection_state_t) throws -> Void)?
+    var channelSetup: ((isolated AMQPConnection, amqp_connection_state_t) throws -> Void)?
     private var closedByOwner = false
-    private let generationLock = NSLock()
-    private var publishedGeneration = 0
     private var failedAttempts = 0
     private var nextAttempt = Date.distantFuture
 
+    /// What the publisher or consumer of this connection is told, on the connection's thread.
     struct FrameHandlers {
         var delivery: ((AMQPDelivery) -> Void)?
         /// (delivery tag, multiple, acked) for publisher confirms.
@@ -52,6 +54,8 @@ public final class AMQPConnection: @unchecked Sendable {
         var connectionEnded: ((AMQPError) -> Void)?
     }
 
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
+
     private init(configuration: AMQPConfiguration, reconnect: Bool, logger: Logger) {
         self.configuration = configuration
         self.reconnect = reconnect
@@ -60,11 +64,8 @@ public final class AMQPConnection: @unchecked Sendable {
         (events, eventSink) = AsyncStream.makeStream(of: AMQPConnectionEvent.self, bufferingPolicy: .bufferingNewest(64))
     }
 
-    deinit {
-        let leftover = UnsafeState(pointer: state)
-        if leftover.pointer != nil {
-            thread.submit { if let state = leftover.pointer { amqp_destroy_connection(state) } }
-        }
+    isolated deinit {
+        destroyState()
         thread.stop()
     }
 
@@ -73,75 +74,89 @@ public final class AMQPConnection: @unchecked Sendable {
     public static func connect(
         _ configuration: AMQPConfiguration, reconnect: Bool = false, logger: Logger = Logger(label: "erp.amqp")
     ) async throws -> AMQPConnection {
-        let connection = AMQPConnection(configuration: configuration, reconnect: reconnect, logger: logger)
-        try await connection.setUp { _ in }
-        return connection
+        try await connect(configuration, reconnect: reconnect, logger: logger) { _ in () }.connection
     }
 
     public static func connect(url: String, reconnect: Bool = false) async throws -> AMQPConnection {
         try await connect(AMQPConfiguration(url: url), reconnect: reconnect)
     }
 
-    /// Opens the connection with handlers and channel setup installed first, so nothing that
-    /// arrives right after opening is missed. Used by the publisher and the consumer.
-    static func connect(
+    /// Opens the connection with what `configure` installs (handlers, channel setup) in place
+    /// first, so nothing that arrives right after opening is missed; returns what it made.
+    /// Used by the publisher and the consumer.
+    static func connect<Owner: Sendable>(
         _ configuration: AMQPConfiguration, reconnect: Bool, logger: Logger,
-        configure: @escaping @Sendable (AMQPConnection) -> Void
-    ) async throws -> AMQPConnection {
+        configure: @escaping @Sendable (isolated AMQPConnection) -> Owner
+    ) async throws -> (connection: AMQPConnection, owner: Owner) {
         let connection = AMQPConnection(configuration: configuration, reconnect: reconnect, logger: logger)
-        try await connection.setUp(configure)
-        return connection
+        return (connection, try await connection.setUp(configure))
     }
 
-    private func setUp(_ configure: @escaping @Sendable (AMQPConnection) -> Void) async throws {
+    private func setUp<Owner: Sendable>(_ configure: @Sendable (isolated AMQPConnection) -> Owner) throws -> Owner {
+        let owner = configure(self)
         do {
-            try await thread.run {
-                configure(self)
-                try self.openOnThread()
-                self.thread.setIdleHandler { [weak self] wakeFD in self?.idle(wakeFD: wakeFD) ?? false }
-            }
+            try open()
         } catch {
             thread.stop()
             throw error
         }
+        thread.setIdleHandler { [weak self] wakeFD in
+            // Called back by the thread between jobs: isolated to this connection (checked).
+            self?.assumeIsolated { $0.idle(wakeFD: wakeFD) } ?? false
+        }
+        return owner
     }
 
     /// The generation of the open connection (it grows with every reconnect), or 0 while down.
     /// Readable from any thread.
-    public var liveGeneration: Int { generationLock.withLock { publishedGeneration } }
+    public nonisolated var liveGeneration: Int { publishedGeneration.withLock { $0 } }
 
     /// True while the connection is open (false while reconnecting or after close).
-    public var isConnected: Bool {
-        get async { (try? await thread.run { self.state != nil }) ?? false }
-    }
+    public var isConnected: Bool { state != nil }
 
     /// Closes the channel and the connection and stops its thread. Safe to call twice.
-    public func close() async {
-        _ = try? await thread.run {
-            self.closedByOwner = true
-            if let state = self.state {
-                _ = amqp_channel_close(state, self.channel, AMQP_REPLY_SUCCESS)
-                _ = amqp_connection_close(state, AMQP_REPLY_SUCCESS)
-                amqp_destroy_connection(state)
-                self.state = nil
-            }
-            self.generationLock.withLock { self.publishedGeneration = 0 }
-            let closed = AMQPError(code: .notConnected, message: "the connection was closed by its owner")
-            self.handlers.channelLost?(closed)
-            self.handlers.connectionEnded?(closed)
-            self.eventSink.finish()
+    public func close() {
+        closedByOwner = true
+        if let state {
+            _ = amqp_channel_close(state, channel, AMQP_REPLY_SUCCESS)
+            _ = amqp_connection_close(state, AMQP_REPLY_SUCCESS)
         }
+        destroyState()
+        let closed = AMQPError(code: .notConnected, message: "the connection was closed by its owner")
+        handlers.channelLost?(closed)
+        handlers.connectionEnded?(closed)
+        eventSink.finish()
         thread.stop()
     }
 
-    /// Runs `body` on the connection's thread with the live connection state.
-    func withState<T: Sendable>(
-        _ operation: String, _ body: @escaping @Sendable (amqp_connection_state_t) throws -> T
-    ) async throws -> T {
-        try await thread.run {
-            guard let state = self.state else { throw self.notConnected(operation) }
-            return try body(state)
+    /// Destroys the librabbitmq connection state: the one place it is destroyed.
+    private func destroyState() {
+        if let state { amqp_destroy_connection(state) }
+        state = nil
+        publishedGeneration.withLock { $0 = 0 }
+    }
+
+    /// Runs `body` with the live connection state.
+    func withState<T>(_ operation: String, _ body: (amqp_connection_state_t) throws -> T) throws -> T {
+        guard let state else { throw notConnected(operation) }
+        return try body(state)
+    }
+
+    /// Sends an ack, nack or reject for a delivery of generation `generation`; nothing when
+    /// the connection has been lost since (the broker delivers the message again).
+    func settle(
+        generation deliveryGeneration: Int, _ operation: String, _ send: (amqp_connection_state_t, amqp_channel_t) -> Int32
+    ) {
+        guard let state, generation == deliveryGeneration else { return }
+        let status = send(state, channel)
+        if status != AMQP_STATUS_OK.rawValue {
+            connectionLost(AMQPError(code: .connectionLost, message: Self.statusText(status), operation: operation))
         }
+    }
+
+    /// The error for an operation handed to a connection whose thread has stopped.
+    static func closedError(_ operation: String) -> AMQPError {
+        AMQPError(code: .notConnected, message: "the connection is closed", operation: operation)
     }
 
     func notConnected(_ operation: String) -> AMQPError {
@@ -151,9 +166,9 @@ public final class AMQPConnection: @unchecked Sendable {
             operation: operation)
     }
 
-    // MARK: - Opening (on the thread)
+    // MARK: - Opening
 
-    private func openOnThread() throws {
+    private func open() throws {
         guard let state = amqp_new_connection() else {
             throw AMQPError(code: .connectionRefused, message: "librabbitmq could not allocate a connection")
         }
@@ -162,7 +177,7 @@ public final class AMQPConnection: @unchecked Sendable {
             self.state = state
             generation += 1
             let current = generation
-            generationLock.withLock { publishedGeneration = current }
+            publishedGeneration.withLock { $0 = current }
         } catch {
             amqp_destroy_connection(state)
             throw error
@@ -170,8 +185,7 @@ public final class AMQPConnection: @unchecked Sendable {
         do {
             try openChannel(state)
         } catch {
-            self.state = nil
-            amqp_destroy_connection(state)
+            destroyState()
             throw error
         }
     }
@@ -230,10 +244,10 @@ public final class AMQPConnection: @unchecked Sendable {
     private func openChannel(_ state: amqp_connection_state_t) throws {
         _ = amqp_channel_open(state, channel)
         try check(amqp_get_rpc_reply(state), state, "channel.open", recoverChannel: false)
-        try channelSetup?(state)
+        try channelSetup?(self, state)
     }
 
-    // MARK: - RPC replies (on the thread)
+    // MARK: - RPC replies
 
     /// Turns an RPC reply into nothing or an ``AMQPError``. A channel closed by the broker
     /// (404, 403, 406...) is acknowledged and reopened so the connection stays usable; a
@@ -286,10 +300,8 @@ public final class AMQPConnection: @unchecked Sendable {
 
     /// Tears the connection down; with `reconnect` the idle loop reopens it with backoff.
     func connectionLost(_ error: AMQPError) {
-        guard let state else { return }
-        self.state = nil
-        generationLock.withLock { publishedGeneration = 0 }
-        amqp_destroy_connection(state)
+        guard state != nil else { return }
+        destroyState()
         logger.warning("AMQP connection lost", metadata: ["connection": "\(configuration.connectionName)", "error": "\(error)"])
         handlers.channelLost?(error)
         eventSink.yield(.disconnected(error))
@@ -309,7 +321,7 @@ public final class AMQPConnection: @unchecked Sendable {
         String(cString: amqp_error_string2(status))
     }
 
-    // MARK: - The idle loop (on the thread)
+    // MARK: - The idle loop
 
     /// Waits for socket data or a job, reads whatever frames arrived, and reconnects when due.
     private func idle(wakeFD: Int32) -> Bool {
@@ -323,7 +335,7 @@ public final class AMQPConnection: @unchecked Sendable {
                 return true
             }
             do {
-                try openOnThread()
+                try open()
                 logger.info("AMQP connection re-established", metadata: ["connection": "\(configuration.connectionName)"])
                 eventSink.yield(.reconnected)
             } catch {
@@ -430,9 +442,4 @@ public final class AMQPConnection: @unchecked Sendable {
             logger.debug("ignoring AMQP method", metadata: ["method": "\(method.id)"])
         }
     }
-}
-
-/// Carries a C handle into a job that runs on the connection's own thread.
-struct UnsafeState: @unchecked Sendable {
-    let pointer: amqp_connection_state_t?
 }

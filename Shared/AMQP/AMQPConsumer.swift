@@ -11,17 +11,19 @@ import Logging
 /// consumer (for example because the queue was deleted), and normally after ``close()``.
 /// ``nextBatch(max:)`` takes every delivery already received (up to a maximum) at once,
 /// for handling them in one transaction. One task at a time takes deliveries.
-public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
+/// The consumer is an actor on its connection's thread.
+public actor AMQPConsumer: AsyncSequence {
     public typealias Element = AMQPDelivery
-    public let connection: AMQPConnection
-    public let queue: String
-    public let prefetch: UInt16
-    public var events: AsyncStream<AMQPConnectionEvent> { connection.events }
-    private let sink = AMQPDeliveryBuffer()
+    public nonisolated let connection: AMQPConnection
+    public nonisolated let queue: String
+    public nonisolated let prefetch: UInt16
+    public nonisolated var events: AsyncStream<AMQPConnectionEvent> { connection.events }
+    private nonisolated let sink = AMQPDeliveryBuffer()
 
-    // Touched only on the connection's thread.
     private var consumerTag = ""
     private var cancelled = false
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { connection.unownedExecutor }
 
     private init(connection: AMQPConnection, queue: String, prefetch: UInt16) {
         self.connection = connection
@@ -34,13 +36,11 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
         _ configuration: AMQPConfiguration, queue: String, prefetch: UInt16 = 100, exclusive: Bool = false,
         arguments: AMQPTable = [:], reconnect: Bool = true, logger: Logger = Logger(label: "erp.amqp.consumer")
     ) async throws -> AMQPConsumer {
-        let box = ConsumerBox()
-        _ = try await AMQPConnection.connect(configuration, reconnect: reconnect, logger: logger) { connection in
+        try await AMQPConnection.connect(configuration, reconnect: reconnect, logger: logger) { connection in
             let consumer = AMQPConsumer(connection: connection, queue: queue, prefetch: prefetch)
-            box.consumer = consumer
-            consumer.installHandlers(exclusive: exclusive, arguments: arguments)
-        }
-        return box.consumer!
+            consumer.installHandlers(on: connection, exclusive: exclusive, arguments: arguments)
+            return consumer
+        }.owner
     }
 
     public static func start(
@@ -52,11 +52,11 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
     /// Waits for at least one delivery and returns up to `max` of those already received.
     /// Returns an empty array once the consumer has been closed; throws if it ended with an
     /// error (broker cancellation, connection lost without reconnect) or the task is cancelled.
-    public func nextBatch(max: Int) async throws -> [AMQPDelivery] {
+    public nonisolated func nextBatch(max: Int) async throws -> [AMQPDelivery] {
         try await sink.next(max: Swift.max(1, max))
     }
 
-    public func makeAsyncIterator() -> Iterator { Iterator(consumer: self) }
+    public nonisolated func makeAsyncIterator() -> Iterator { Iterator(consumer: self) }
 
     public struct Iterator: AsyncIteratorProtocol {
         let consumer: AMQPConsumer
@@ -78,7 +78,7 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
     /// Returns false, sending nothing, when the delivery came from a connection that has
     /// since been lost: the broker will deliver that message again.
     @discardableResult
-    public func ack(_ delivery: AMQPDelivery, multiple: Bool = false) -> Bool {
+    public nonisolated func ack(_ delivery: AMQPDelivery, multiple: Bool = false) -> Bool {
         settle(delivery, "basic.ack") { state, channel in
             amqp_basic_ack(state, channel, delivery.deliveryTag, multiple ? 1 : 0)
         }
@@ -86,7 +86,7 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
 
     /// Negatively acknowledges; with `requeue: false` the broker dead-letters (or drops) it.
     @discardableResult
-    public func nack(_ delivery: AMQPDelivery, multiple: Bool = false, requeue: Bool) -> Bool {
+    public nonisolated func nack(_ delivery: AMQPDelivery, multiple: Bool = false, requeue: Bool) -> Bool {
         settle(delivery, "basic.nack") { state, channel in
             amqp_basic_nack(state, channel, delivery.deliveryTag, multiple ? 1 : 0, requeue ? 1 : 0)
         }
@@ -94,36 +94,37 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
 
     /// Rejects one delivery; with `requeue: false` the broker dead-letters (or drops) it.
     @discardableResult
-    public func reject(_ delivery: AMQPDelivery, requeue: Bool) -> Bool {
+    public nonisolated func reject(_ delivery: AMQPDelivery, requeue: Bool) -> Bool {
         settle(delivery, "basic.reject") { state, channel in
             amqp_basic_reject(state, channel, delivery.deliveryTag, requeue ? 1 : 0)
         }
     }
 
     /// Stops consuming and closes the connection; unacknowledged deliveries go back to the queue.
-    public func close() async {
+    public nonisolated func close() async {
         await connection.close()
         sink.finish(nil)
     }
 
     // MARK: - On the connection's thread
 
-    private func settle(
+    private nonisolated func settle(
         _ delivery: AMQPDelivery, _ operation: String,
         _ send: @escaping @Sendable (amqp_connection_state_t, amqp_channel_t) -> Int32
     ) -> Bool {
         guard delivery.connectionGeneration == connection.liveGeneration else { return false }
         return connection.thread.submit { [connection] in
-            guard let state = connection.state, connection.generation == delivery.connectionGeneration else { return }
-            let status = send(state, connection.channel)
-            if status != AMQP_STATUS_OK.rawValue {
-                connection.connectionLost(AMQPError(code: .connectionLost, message: AMQPConnection.statusText(status), operation: operation))
-            }
+            connection.assumeIsolated { $0.settle(generation: delivery.connectionGeneration, operation, send) }
         }
     }
 
-    private func installHandlers(exclusive: Bool, arguments: AMQPTable) {
-        connection.channelSetup = { [self, connection, queue, prefetch] state in
+    /// Installs the channel setup (qos, consume) and the frame handlers; called on the
+    /// connection's thread before it opens.
+    private func installHandlers(on connection: isolated AMQPConnection, exclusive: Bool, arguments: AMQPTable) {
+        let queue = queue
+        let prefetch = prefetch
+        let sink = sink
+        connection.channelSetup = { connection, state in
             _ = amqp_basic_qos(state, connection.channel, 0, prefetch, 0)
             try connection.check(amqp_get_rpc_reply(state), state, "basic.qos", recoverChannel: false)
             let arena = CArena()
@@ -136,31 +137,31 @@ public final class AMQPConsumer: AsyncSequence, @unchecked Sendable {
                 sink.finish(error)
                 throw error
             }
-            consumerTag = ok?.pointee.consumer_tag.string ?? ""
+            let tag = ok?.pointee.consumer_tag.string ?? ""
+            self.assumeIsolated { $0.consumerTag = tag }
         }
-        connection.handlers.delivery = { [sink] delivery in sink.push(delivery) }
-        connection.handlers.connectionEnded = { [sink] error in
+        connection.handlers.delivery = { delivery in sink.push(delivery) }
+        connection.handlers.connectionEnded = { error in
             sink.finish(error.code == .notConnected ? nil : error)
         }
-        connection.handlers.consumerCancelled = { [self, connection, queue] tag in
-            guard tag == consumerTag, !cancelled else { return }
-            cancelled = true
-            sink.finish(
-                AMQPError(
-                    code: .consumerCancelled, message: "the broker cancelled consumer \(tag) of queue \(queue)",
-                    operation: "basic.consume \(queue)"))
-            connection.thread.submit {
-                // Nothing more will arrive on this consumer; release the connection.
-                Task { await connection.close() }
-            }
+        connection.handlers.consumerCancelled = { tag in
+            let ended = self.assumeIsolated { $0.cancelledByBroker(tag: tag) }
+            guard ended else { return }
+            // Nothing more will arrive on this consumer; release the connection (after this
+            // frame is handled: a job of its own).
+            Task.detached { await connection.close() }
         }
     }
-}
 
-private final class ConsumerBox: Sendable {
-    private let value = Mutex<AMQPConsumer?>(nil)
-    var consumer: AMQPConsumer? {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
+    /// The broker cancelled a consumer: if it is this one, the deliveries end with the
+    /// reason. Returns true the first time.
+    private func cancelledByBroker(tag: String) -> Bool {
+        guard tag == consumerTag, !cancelled else { return false }
+        cancelled = true
+        sink.finish(
+            AMQPError(
+                code: .consumerCancelled, message: "the broker cancelled consumer \(tag) of queue \(queue)",
+                operation: "basic.consume \(queue)"))
+        return true
     }
 }

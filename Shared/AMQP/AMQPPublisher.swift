@@ -39,14 +39,14 @@ public struct AMQPMessage: Sendable {
 /// outstanding at once; each caller learns whether its message was confirmed, nacked or
 /// returned. If the connection is lost, every unconfirmed publish fails with
 /// ``AMQPError/Code/connectionLost`` (re-send it: it may or may not have arrived), and the
-/// connection reconnects in the background (see ``events``).
-public final class AMQPPublisher: @unchecked Sendable {
-    public let connection: AMQPConnection
-    public let window: Int
-    public var events: AsyncStream<AMQPConnectionEvent> { connection.events }
-    private let gate: WindowGate
+/// connection reconnects in the background (see ``events``). The publisher is an actor on
+/// its connection's thread.
+public actor AMQPPublisher {
+    public nonisolated let connection: AMQPConnection
+    public nonisolated let window: Int
+    public nonisolated var events: AsyncStream<AMQPConnectionEvent> { connection.events }
+    private nonisolated let gate: WindowGate
 
-    // Touched only on the connection's thread.
     private var nextTag: UInt64 = 1
     private var pending: [Pending] = []
 
@@ -58,6 +58,8 @@ public final class AMQPPublisher: @unchecked Sendable {
         let mandatory: Bool
         var returned: AMQPReturnedMessage?
     }
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { connection.unownedExecutor }
 
     private init(connection: AMQPConnection, window: Int) {
         self.connection = connection
@@ -71,13 +73,11 @@ public final class AMQPPublisher: @unchecked Sendable {
         logger: Logger = Logger(label: "erp.amqp.publisher")
     ) async throws -> AMQPPublisher {
         precondition(window > 0, "the confirm window must be at least 1")
-        let box = PublisherBox()
-        _ = try await AMQPConnection.connect(configuration, reconnect: reconnect, logger: logger) { connection in
+        return try await AMQPConnection.connect(configuration, reconnect: reconnect, logger: logger) { connection in
             let publisher = AMQPPublisher(connection: connection, window: window)
-            box.publisher = publisher
-            publisher.installHandlers()
-        }
-        return box.publisher!
+            publisher.installHandlers(on: connection)
+            return publisher
+        }.owner
     }
 
     public static func connect(url: String, window: Int = 256, reconnect: Bool = true) async throws -> AMQPPublisher {
@@ -87,23 +87,24 @@ public final class AMQPPublisher: @unchecked Sendable {
     /// Hands a message to the broker and returns once it is sent (or queued to be sent),
     /// without waiting for the confirm; await ``AMQPConfirmation/outcome()`` for that.
     /// Waits first while `window` messages are unconfirmed.
-    public func send(_ message: AMQPMessage) async throws -> AMQPConfirmation {
+    public nonisolated func send(_ message: AMQPMessage) async throws -> AMQPConfirmation {
         await gate.acquire()
         let confirmation = AMQPConfirmation()
-        let accepted = connection.thread.submit { self.publishOnThread(message, confirmation) }
+        // Queued on the thread without waiting for it (the confirm is what is awaited).
+        let accepted = connection.thread.submit { self.assumeIsolated { $0.transmit(message, confirmation) } }
         if !accepted {
             gate.release()
-            throw connection.notConnected("basic.publish")
+            throw AMQPConnection.closedError("basic.publish")
         }
         return confirmation
     }
 
     /// Publishes one message and waits for the broker's answer.
-    public func publish(_ message: AMQPMessage) async throws -> AMQPPublishOutcome {
+    public nonisolated func publish(_ message: AMQPMessage) async throws -> AMQPPublishOutcome {
         try await send(message).outcome()
     }
 
-    public func publish(
+    public nonisolated func publish(
         _ body: Data, exchange: String, routingKey: String, properties: AMQPProperties = AMQPProperties(),
         mandatory: Bool = false
     ) async throws -> AMQPPublishOutcome {
@@ -115,7 +116,7 @@ public final class AMQPPublisher: @unchecked Sendable {
     /// window go to the connection's thread together and out in as few TCP segments as
     /// they fill (the socket is corked while they are written): a publish is three frames,
     /// and one segment each would wake the broker three times per message.
-    public func publish(batch messages: [AMQPMessage]) async -> [Result<AMQPPublishOutcome, AMQPError>] {
+    public nonisolated func publish(batch messages: [AMQPMessage]) async -> [Result<AMQPPublishOutcome, AMQPError>] {
         var confirmations: [Result<AMQPConfirmation, AMQPError>] = []
         confirmations.reserveCapacity(messages.count)
         var run: [(AMQPMessage, AMQPConfirmation)] = []
@@ -123,9 +124,9 @@ public final class AMQPPublisher: @unchecked Sendable {
             guard !run.isEmpty else { return }
             let messages = run
             run = []
-            if !connection.thread.submit({ self.publishOnThread(messages) }) {
+            if !connection.thread.submit({ self.assumeIsolated { $0.transmit(messages) } }) {
                 for (_, confirmation) in messages {
-                    confirmation.complete(.failure(connection.notConnected("basic.publish")))
+                    confirmation.complete(.failure(AMQPConnection.closedError("basic.publish")))
                     gate.release()
                 }
             }
@@ -157,53 +158,34 @@ public final class AMQPPublisher: @unchecked Sendable {
         return results
     }
 
-    public func close() async { await connection.close() }
+    public nonisolated func close() async { await connection.close() }
 
     // MARK: - On the connection's thread
 
-    private func installHandlers() {
-        connection.channelSetup = { [connection] state in
+    /// Installs confirm mode and the frame handlers; called on the connection's thread
+    /// before it opens.
+    private func installHandlers(on connection: isolated AMQPConnection) {
+        connection.channelSetup = { connection, state in
             _ = amqp_confirm_select(state, connection.channel)
             try connection.check(amqp_get_rpc_reply(state), state, "confirm.select", recoverChannel: false)
         }
-        connection.handlers.confirm = { [self] tag, multiple, acked in confirmed(tag: tag, multiple: multiple, acked: acked) }
-        connection.handlers.returned = { [self] returned in markReturned(returned) }
-        connection.handlers.channelLost = { [self] error in failAllPending(error) }
-    }
-
-    private func publishOnThread(_ messages: [(AMQPMessage, AMQPConfirmation)]) {
-        let socket = connection.state.map { amqp_get_sockfd($0) } ?? -1
-        setCork(socket, true)
-        for (message, confirmation) in messages { publishOnThread(message, confirmation) }
-        setCork(socket, false)
-    }
-
-    /// TCP_CORK holds partial segments back until it is lifted (which sends them at once).
-    private func setCork(_ socket: Int32, _ on: Bool) {
-        guard socket >= 0 else { return }
-        var value: Int32 = on ? 1 : 0
-        _ = setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size))
-    }
-
-    private func publishOnThread(_ message: AMQPMessage, _ confirmation: AMQPConfirmation) {
-        guard let state = connection.state else {
-            confirmation.complete(.failure(connection.notConnected("basic.publish")))
-            gate.release()
-            return
+        connection.handlers.confirm = { tag, multiple, acked in
+            self.assumeIsolated { $0.confirmed(tag: tag, multiple: multiple, acked: acked) }
         }
-        let arena = CArena()
-        var properties = arena.properties(message.properties)
-        let status = message.body.withUnsafeBytes { body in
-            amqp_basic_publish(
-                state, connection.channel, arena.bytes(message.exchange), arena.bytes(message.routingKey),
-                message.mandatory ? 1 : 0, 0, &properties,
-                amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
-        }
-        guard status == AMQP_STATUS_OK.rawValue else {
-            let error = AMQPError(code: .connectionLost, message: AMQPConnection.statusText(status), operation: "basic.publish")
+        connection.handlers.returned = { returned in self.assumeIsolated { $0.markReturned(returned) } }
+        connection.handlers.channelLost = { error in self.assumeIsolated { $0.failAllPending(error) } }
+    }
+
+    private func transmit(_ messages: [(AMQPMessage, AMQPConfirmation)]) {
+        connection.assumeIsolated { $0.setCork(true) }
+        for (message, confirmation) in messages { transmit(message, confirmation) }
+        connection.assumeIsolated { $0.setCork(false) }
+    }
+
+    private func transmit(_ message: AMQPMessage, _ confirmation: AMQPConfirmation) {
+        if let error = connection.assumeIsolated({ $0.basicPublish(message) }) {
             confirmation.complete(.failure(error))
             gate.release()
-            connection.connectionLost(error)
             return
         }
         pending.append(
@@ -255,15 +237,6 @@ public final class AMQPPublisher: @unchecked Sendable {
             entry.confirmation.complete(.failure(reported))
             gate.release()
         }
-    }
-}
-
-/// Lets the connection's configure hook hand the publisher back to `connect`.
-private final class PublisherBox: Sendable {
-    private let value = Mutex<AMQPPublisher?>(nil)
-    var publisher: AMQPPublisher? {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
     }
 }
 
@@ -354,5 +327,40 @@ final class WindowGate: Sendable {
             return state.waiters.removeFirst()
         }
         waiter?.resume()
+    }
+}
+
+extension AMQPConnection {
+    /// Sends one `basic.publish`; returns the error when it could not be sent (the
+    /// connection is down, or was lost while sending).
+    func basicPublish(_ message: AMQPMessage) -> AMQPError? {
+        guard let state else { return notConnected("basic.publish") }
+        let arena = CArena()
+        var properties = arena.properties(message.properties)
+        let exchange = arena.bytes(message.exchange)
+        let routingKey = arena.bytes(message.routingKey)
+        let channel = channel
+        let status = message.body.withUnsafeBytes { body in
+            amqp_basic_publish(
+                state, channel, exchange, routingKey,
+                message.mandatory ? 1 : 0, 0, &properties,
+                amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
+        }
+        guard status == AMQP_STATUS_OK.rawValue else {
+            let error = AMQPError(code: .connectionLost, message: Self.statusText(status), operation: "basic.publish")
+            connectionLost(error)
+            return error
+        }
+        return nil
+    }
+
+    /// TCP_CORK holds partial segments back until it is lifted (which sends them at once):
+    /// a publish is three frames, and one segment each would wake the broker three times.
+    func setCork(_ on: Bool) {
+        guard let state else { return }
+        let socket = amqp_get_sockfd(state)
+        guard socket >= 0 else { return }
+        var value: Int32 = on ? 1 : 0
+        _ = setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 }

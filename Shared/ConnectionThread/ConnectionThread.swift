@@ -6,34 +6,41 @@ import Foundation
 /// A thread that owns one blocking C connection (libpq, librabbitmq) for its whole life.
 ///
 /// Swift's cooperative thread pool has as many threads as cores, so a blocking C call made
-/// there stalls every task. Each connection therefore lives on its own `ConnectionThread`:
-/// callers hand it jobs with ``run(_:)`` and await the result. Between jobs the thread
-/// either sleeps, or, when an idle handler is installed, waits in `poll(2)` on the
-/// connection's socket together with the thread's wake-up pipe, so that incoming data
-/// (AMQP deliveries, PostgreSQL notifications, heartbeats) is serviced without a job.
-public final class ConnectionThread: TaskExecutor, @unchecked Sendable {
+/// there stalls every task. Each connection therefore lives on its own `ConnectionThread`,
+/// which is the serial executor of the actor that wraps the connection
+/// (`PostgresConnection`, `AMQPConnection`, `AMQPConsumer`, `AMQPPublisher`): the compiler
+/// then sees to it that the C handle is touched only by that actor's code, which runs only
+/// on this thread. It is also a task executor, so a task that prefers it
+/// (`withTaskExecutorPreference`) runs between its statements on the same thread, without
+/// a hand-over. Between jobs the thread either sleeps, or, when an idle handler is
+/// installed, waits in `poll(2)` on the connection's socket together with the thread's
+/// wake-up pipe, so that incoming data (AMQP deliveries, PostgreSQL notifications,
+/// heartbeats) is serviced without a job.
+public final class ConnectionThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// Called on the thread whenever no job is queued. It must return promptly once
     /// `wakeFD` becomes readable (a job arrived) and should not block longer than its
     /// own timeout. Returning `false` uninstalls it.
     public typealias IdleHandler = (_ wakeFD: Int32) -> Bool
 
     public let name: String
-    /// Guards `jobs`, `stopped` and the wake-up flags; the thread sleeps on it when it has
-    /// no idle handler.
+    /// Guards every variable below; the thread sleeps on it when it has no idle handler.
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var stopped = false
+    /// A thread runs the loop (false before the first start and once a stopped loop has
+    /// drained its jobs; a job arriving then starts it again, see ``enqueue(_:)-(ExecutorJob)``).
+    private var looping = false
     /// The thread is asleep on `condition`: a new job signals it.
     private var waitingOnCondition = false
     /// The thread is in (or about to enter) its idle handler's poll: a new job writes a byte
     /// to the wake pipe, once.
     private var pipeArmed = false
     private var pipeWritten = false
-    private var idleHandler: IdleHandler?  // touched only on the thread
+    private var idleHandler: IdleHandler?
+    /// The pthread running the loop now.
+    private var runner: pthread_t?
     private let wakeRead: Int32
     private let wakeWrite: Int32
-    /// Set once by the thread itself before it runs anything.
-    private let threadID = ThreadIdentity()
 
     /// Starts the thread. It runs until ``stop()`` is called.
     public init(name: String) {
@@ -45,10 +52,10 @@ public final class ConnectionThread: TaskExecutor, @unchecked Sendable {
         wakeWrite = fds[1]
         _ = fcntl(wakeRead, F_SETFL, fcntl(wakeRead, F_GETFL) | O_NONBLOCK)
         _ = fcntl(wakeWrite, F_SETFL, fcntl(wakeWrite, F_GETFL) | O_NONBLOCK)
-        let thread = Thread { [self] in self.loop() }
-        thread.name = name
-        thread.stackSize = 1 << 20
-        thread.start()
+        condition.lock()
+        looping = true
+        condition.unlock()
+        startLoop()
     }
 
     deinit {
@@ -57,14 +64,18 @@ public final class ConnectionThread: TaskExecutor, @unchecked Sendable {
     }
 
     /// True when called on this thread (for example from a task that prefers this thread
-    /// as its executor).
-    public var isCurrent: Bool { threadID.isCurrent }
+    /// as its executor, or from an actor isolated to it).
+    public var isCurrent: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let runner else { return false }
+        return pthread_equal(runner, pthread_self()) != 0
+    }
 
     /// Runs `body` on this thread and returns its result to the awaiting task. Called on
-    /// this thread already (a task running with this thread as its executor), it runs
-    /// `body` at once, without a hand-over.
+    /// this thread already, it runs `body` at once, without a hand-over.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        if threadID.isCurrent { return try body() }
+        if isCurrent { return try body() }
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let accepted = enqueue {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
@@ -80,12 +91,17 @@ public final class ConnectionThread: TaskExecutor, @unchecked Sendable {
         enqueue(body)
     }
 
-    /// Installs (or replaces) the idle handler. Call it from a job running on this thread.
+    /// Installs (or replaces, or with nil removes) the idle handler. Call it on this thread.
     public func setIdleHandler(_ handler: IdleHandler?) {
+        precondition(isCurrent, "the idle handler of \(name) is set from another thread")
+        condition.lock()
         idleHandler = handler
+        condition.unlock()
     }
 
-    /// Stops the thread after the jobs already queued have run. Jobs queued later are refused.
+    /// Stops the thread after the jobs already queued have run. Blocking jobs (``run(_:)``,
+    /// ``submit(_:)``) queued later are refused; jobs of the actors isolated to this thread
+    /// still run here (see ``enqueue(_:)-(ExecutorJob)``).
     public func stop() {
         condition.lock()
         let wasStopped = stopped
@@ -132,20 +148,57 @@ public final class ConnectionThread: TaskExecutor, @unchecked Sendable {
         while read(wakeRead, &buffer, buffer.count) > 0 {}
     }
 
-    /// Runs task jobs here: a task that prefers this executor
-    /// (`withTaskExecutorPreference(thread)`) runs on this thread between its blocking calls,
-    /// which then need no hand-over to and from Swift's cooperative pool.
+    // MARK: - Executor
+
+    /// Runs a job of an actor isolated to this thread, or of a task that prefers it, here.
+    /// A job may arrive after ``stop()`` (an actor's `close` or `deinit` runs as a job, and a
+    /// closed connection's methods still answer "closed"): it is run on this executor all
+    /// the same, by a loop started again for it that ends once nothing is queued, so no
+    /// actor code ever runs anywhere but on the executor it is isolated to.
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        if !enqueue({ unowned.runSynchronously(on: executor) }) {
-            // Stopped: run it elsewhere rather than lose the task.
-            Task.detached { unowned.runSynchronously(on: executor) }
-        }
+        let serial = asUnownedSerialExecutor()
+        let task = asUnownedTaskExecutor()
+        // Every job runs as isolated to this serial executor: the thread runs one job at a
+        // time, so a task's code running here excludes the actors' code as theirs does.
+        let run = { unowned.runSynchronously(isolatedTo: serial, taskExecutor: task) }
+        condition.lock()
+        jobs.append(run)
+        let restart = stopped && !looping
+        if restart { looping = true }
+        let writePipe = restart ? false : wakeUpLocked()
+        condition.unlock()
+        if writePipe { writeWakeByte() }
+        if restart { startLoop() }
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    public func isSameExclusiveExecutionContext(other: ConnectionThread) -> Bool { other === self }
+
+    /// For `assumeIsolated`: code called back on this thread outside a job (the idle
+    /// handler) is isolated to the actors of this thread.
+    public func checkIsolated() {
+        precondition(isCurrent, "not on connection thread \(name)")
+    }
+
+    public func isIsolatingCurrentContext() -> Bool? { isCurrent }
+
+    // MARK: - The loop
+
+    private func startLoop() {
+        let thread = Thread { [self] in self.loop() }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 
     private func loop() {
-        threadID.set()
+        condition.lock()
+        runner = pthread_self()
+        condition.unlock()
         while true {
             condition.lock()
             while jobs.isEmpty && !stopped && idleHandler == nil {
@@ -156,35 +209,29 @@ public final class ConnectionThread: TaskExecutor, @unchecked Sendable {
             let batch = jobs
             jobs.removeAll(keepingCapacity: true)
             let isStopped = stopped
-            if batch.isEmpty && !isStopped { pipeArmed = true }
+            let handler = idleHandler
+            if batch.isEmpty && isStopped {
+                // Drained: a later actor job starts the loop again.
+                idleHandler = nil
+                looping = false
+                runner = nil
+                condition.unlock()
+                return
+            }
+            if batch.isEmpty { pipeArmed = true }
             condition.unlock()
             for job in batch { job() }
             if !batch.isEmpty { continue }
-            if isStopped { break }
-            guard let handler = idleHandler else { continue }
+            guard let handler else { continue }
             let keep = handler(wakeRead)
             condition.lock()
             pipeArmed = false
             let written = pipeWritten
             pipeWritten = false
+            if !keep { idleHandler = nil }
             condition.unlock()
             if written { drainWakePipe() }
-            if !keep { idleHandler = nil }
         }
-        idleHandler = nil
-    }
-}
-
-/// The pthread a ``ConnectionThread`` runs on, for "am I on it?" checks.
-private final class ThreadIdentity: @unchecked Sendable {
-    private let lock = NSLock()
-    private var thread: pthread_t?
-
-    func set() { lock.withLock { thread = pthread_self() } }
-
-    var isCurrent: Bool {
-        guard let thread = lock.withLock({ thread }) else { return false }
-        return pthread_equal(thread, pthread_self()) != 0
     }
 }
 

@@ -39,12 +39,14 @@ public enum MessagingSchema {
 
                     CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
                     BEGIN
-                        PERFORM pg_notify(\(quoteLiteral(notifyChannel(schema: schema))), '');
+                        PERFORM pg_notify('erp_outbox_' || TG_TABLE_SCHEMA, '');
                         RETURN NULL;
                     END $$;
                     CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
                         FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
-                    """),
+                    """,
+                // It named the schema's channel in the text, so each schema had its own text.
+                supersedes: [outboxInboxAsFirstShipped(schema: schema)]),
             PostgresMigration(
                 version: 2, name: "reply_to_and_refusals",
                 sql: """
@@ -77,7 +79,8 @@ public enum MessagingSchema {
         ]
     }
 
-    /// The `LISTEN` channel the outbox trigger notifies on.
+    /// The `LISTEN` channel the outbox trigger notifies on (`'erp_outbox_' || TG_TABLE_SCHEMA`
+    /// in the trigger).
     public static func notifyChannel(schema: String) -> String { "erp_outbox_\(schema)" }
 
     /// Creates or updates the messaging tables in `schema`.
@@ -85,7 +88,43 @@ public enum MessagingSchema {
         try await PostgresMigrator(schema: schema, component: component, migrations: migrations(schema: schema)).migrate(pool)
     }
 
-    static func quoteLiteral(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    /// Migration 1 as it shipped, with the schema's channel written into the trigger: its
+    /// checksum, recorded by schemas migrated then, is still accepted.
+    static func outboxInboxAsFirstShipped(schema: String) -> String {
+        let channel = "'" + notifyChannel(schema: schema).replacingOccurrences(of: "'", with: "''") + "'"
+        return """
+            CREATE TABLE outbox (
+                seq bigserial PRIMARY KEY,
+                message_id uuid NOT NULL UNIQUE,
+                exchange text NOT NULL,
+                routing_key text NOT NULL,
+                message_type text NOT NULL,
+                correlation_id text,
+                causation_id text,
+                schema_version int NOT NULL,
+                occurred_at timestamptz NOT NULL,
+                source text NOT NULL,
+                payload bytea NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                sent_at timestamptz
+            );
+            CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;
+            CREATE INDEX outbox_sent_at ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+
+            CREATE TABLE inbox (
+                message_id uuid PRIMARY KEY,
+                message_type text NOT NULL,
+                received_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX inbox_received_at ON inbox (received_at);
+
+            CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify(\(channel), '');
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+                FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
+            """
     }
 }

@@ -2,8 +2,9 @@ import CLibPQ
 import Foundation
 
 /// Writes the data of a `COPY ... FROM STDIN`. Data is buffered and handed to the
-/// connection's thread in chunks of about 256 KiB.
-public final class PostgresCopyWriter: @unchecked Sendable {
+/// connection in chunks of about 256 KiB. It stays with the task that runs the copy (it is
+/// not `Sendable`).
+public final class PostgresCopyWriter {
     private let connection: PostgresConnection
     private var buffer = Data()
     private let flushThreshold = 256 * 1024
@@ -11,14 +12,14 @@ public final class PostgresCopyWriter: @unchecked Sendable {
     init(connection: PostgresConnection) { self.connection = connection }
 
     /// Appends raw COPY data (in the format the COPY statement names).
-    public func write(_ data: Data) async throws {
+    public func write(_ data: Data, isolation actor: isolated (any Actor)? = #isolation) async throws {
         buffer.append(data)
         if buffer.count >= flushThreshold { try await flush() }
     }
 
     /// Appends one row in COPY's default text format, escaping tabs, newlines and
     /// backslashes; nil is written as `\N` (NULL).
-    public func writeRow(_ fields: [String?]) async throws {
+    public func writeRow(_ fields: [String?], isolation actor: isolated (any Actor)? = #isolation) async throws {
         var line = ""
         for (index, field) in fields.enumerated() {
             if index > 0 { line += "\t" }
@@ -40,11 +41,11 @@ public final class PostgresCopyWriter: @unchecked Sendable {
         try await write(Data(line.utf8))
     }
 
-    func flush() async throws {
+    func flush(isolation actor: isolated (any Actor)? = #isolation) async throws {
         guard !buffer.isEmpty else { return }
         let chunk = buffer
         buffer.removeAll(keepingCapacity: true)
-        try await connection.thread.run { try self.connection.putCopyDataOnThread(chunk) }
+        try await connection.putCopyData(chunk)
     }
 }
 
@@ -57,17 +58,17 @@ extension PostgresConnection {
         isolation actor: isolated (any Actor)? = #isolation,
         _ write: (PostgresCopyWriter) async throws -> T
     ) async throws -> Int {
-        try await thread.run { try self.startCopyOnThread(copyStatement, expecting: PGRES_COPY_IN) }
+        try await startCopy(copyStatement, expecting: PGRES_COPY_IN)
         let writer = PostgresCopyWriter(connection: self)
         do {
             _ = try await write(writer)
             try await writer.flush()
         } catch {
             let reason = "\(error)"
-            _ = try? await thread.run { try self.endCopyInOnThread(statement: copyStatement, abortReason: reason) }
+            _ = try? await endCopyIn(statement: copyStatement, abortReason: reason)
             throw error
         }
-        return try await thread.run { try self.endCopyInOnThread(statement: copyStatement, abortReason: nil) }
+        return try await endCopyIn(statement: copyStatement, abortReason: nil)
     }
 
     /// Runs `COPY ... TO STDOUT` and hands the data to `read` in chunks of whole rows.
@@ -78,19 +79,19 @@ extension PostgresConnection {
         isolation actor: isolated (any Actor)? = #isolation,
         _ read: (Data) async throws -> Void
     ) async throws -> Int {
-        try await thread.run { try self.startCopyOnThread(copyStatement, expecting: PGRES_COPY_OUT) }
+        try await startCopy(copyStatement, expecting: PGRES_COPY_OUT)
         while true {
-            let chunk = try await thread.run { try self.getCopyDataOnThread(statement: copyStatement) }
+            let chunk = try await getCopyData(statement: copyStatement)
             if !chunk.data.isEmpty { try await read(chunk.data) }
             if let rows = chunk.finishedRows { return rows }
         }
     }
 
-    // MARK: - On the connection's thread
+    // MARK: - Isolated to the connection (on its thread)
 
-    func startCopyOnThread(_ statement: String, expecting: ExecStatusType) throws {
-        try flushQueuedOnThread()
-        let connection = try checkAliveOnThread()
+    func startCopy(_ statement: String, expecting: ExecStatusType) throws {
+        try flushQueued()
+        let connection = try checkAlive()
         guard let result = PQexec(connection, statement) else {
             throw lostError(connection, statement: statement, sentToServer: true)
         }
@@ -105,7 +106,7 @@ extension PostgresConnection {
         }
     }
 
-    func putCopyDataOnThread(_ data: Data) throws {
+    func putCopyData(_ data: Data) throws {
         guard let connection = handle else { throw closedError(sentToServer: true) }
         let status = data.withUnsafeBytes { bytes in
             PQputCopyData(connection, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
@@ -113,12 +114,12 @@ extension PostgresConnection {
         if status != 1 { throw lostError(connection, statement: "COPY FROM STDIN", sentToServer: true) }
     }
 
-    func endCopyInOnThread(statement: String, abortReason: String?) throws -> Int {
+    func endCopyIn(statement: String, abortReason: String?) throws -> Int {
         guard let connection = handle else { throw closedError(sentToServer: true) }
         if PQputCopyEnd(connection, abortReason) != 1 {
             throw lostError(connection, statement: statement, sentToServer: true)
         }
-        return try finishCopyOnThread(connection, statement: statement)
+        return try finishCopy(connection, statement: statement)
     }
 
     /// Rows read from a `COPY TO`, and the row count once the copy has ended.
@@ -127,7 +128,7 @@ extension PostgresConnection {
         var finishedRows: Int?
     }
 
-    func getCopyDataOnThread(statement: String) throws -> CopyChunk {
+    func getCopyData(statement: String) throws -> CopyChunk {
         guard let connection = handle else { throw closedError(sentToServer: true) }
         var collected = Data()
         while collected.count < 256 * 1024 {
@@ -137,7 +138,7 @@ extension PostgresConnection {
                 collected.append(UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: Int(length))
                 PQfreemem(buffer)
             } else if length == -1 {
-                return CopyChunk(data: collected, finishedRows: try finishCopyOnThread(connection, statement: statement))
+                return CopyChunk(data: collected, finishedRows: try finishCopy(connection, statement: statement))
             } else {
                 throw lostError(connection, statement: statement, sentToServer: true)
             }
@@ -146,7 +147,7 @@ extension PostgresConnection {
     }
 
     /// Reads the results that close a COPY; returns the row count from the command tag.
-    private func finishCopyOnThread(_ connection: OpaquePointer, statement: String) throws -> Int {
+    private func finishCopy(_ connection: OpaquePointer, statement: String) throws -> Int {
         var rows = 0
         var failure: Error?
         while let result = PQgetResult(connection) {

@@ -13,29 +13,25 @@ extension PostgresConnection {
     static let queueLimit = 64
 
     /// Queues `query` to run before the next statement that is awaited.
-    public func queue(_ query: PostgresQuery) async throws {
-        try await thread.run { try self.queueOnThread(query) }
-    }
-
-    func queueOnThread(_ query: PostgresQuery) throws {
+    public func queue(_ query: PostgresQuery) throws {
         try Self.checkParameters(query)
         queued.append(query)
-        if queued.count >= Self.queueLimit { try flushQueuedOnThread() }
+        if queued.count >= Self.queueLimit { try flushQueued() }
     }
 
     /// Sends what is queued (in one round trip) before a statement that cannot travel in a
     /// pipeline (a script, a COPY).
-    func flushQueuedOnThread() throws {
+    func flushQueued() throws {
         guard !queued.isEmpty else { return }
         let statements = queued
         queued = []
-        _ = try pipelineOnThread(statements)
+        _ = try pipeline(statements)
     }
 
     /// Runs `statements` in one pipeline and one sync; returns the last one's rows. The
     /// first failure is thrown once every result up to the sync has been read.
-    func pipelineOnThread(_ statements: [PostgresQuery]) throws -> PostgresRows {
-        let connection = try checkAliveOnThread()
+    func pipeline(_ statements: [PostgresQuery]) throws -> PostgresRows {
+        let connection = try checkAlive()
         guard PQenterPipelineMode(connection) == 1 else {
             throw PostgresError(code: .protocolViolation, message: "cannot enter pipeline mode: \(Self.libpqMessage(connection))")
         }

@@ -2,46 +2,50 @@ import CLibPQ
 import ConnectionThread
 import Foundation
 import Logging
+import Synchronization
 
 /// One libpq connection, owned by its own ``ConnectionThread`` for its whole life.
-/// Every libpq call runs on that thread; callers await the result, so no blocking call
-/// ever runs on Swift's cooperative thread pool. A connection runs one statement at a
-/// time; use ``PostgresPool`` to share connections between tasks.
-public final class PostgresConnection: @unchecked Sendable {
-    public let configuration: PostgresConfiguration
-    let thread: ConnectionThread
-    /// The `PGconn *`. Read and written only on `thread`.
+/// The connection is an actor whose executor is that thread: every libpq call runs
+/// there, callers await the result, so no blocking call ever runs on Swift's cooperative
+/// thread pool. A connection runs one statement at a time; use ``PostgresPool`` to share
+/// connections between tasks.
+public actor PostgresConnection {
+    public nonisolated let configuration: PostgresConfiguration
+    nonisolated let thread: ConnectionThread
+    /// The `PGconn *`; freed only by ``finish()``.
     var handle: OpaquePointer?
-    /// Statements with parameters already prepared on this session (SQL → name), touched
-    /// only on the connection's thread. A statement is parsed and planned once per
-    /// session and then only bound and executed; the cache holds at most
-    /// ``preparedLimit`` statements, beyond which statements run unprepared.
+    /// Statements with parameters already prepared on this session (SQL → name). A
+    /// statement is parsed and planned once per session and then only bound and executed;
+    /// the cache holds at most ``preparedLimit`` statements, beyond which statements run
+    /// unprepared.
     var prepared: [String: String] = [:]
     static let preparedLimit = 256
-    /// Statements waiting to go with the next awaited one (see `PostgresConnection+Pipeline.swift`); touched only on the thread.
+    /// Statements waiting to go with the next awaited one (see `PostgresConnection+Pipeline.swift`).
     var queued: [PostgresQuery] = []
-    private let flagLock = NSLock()
-    private var broken = false
-    private var inTransaction = false
+    /// Read by the pool from any thread.
+    private nonisolated let flags = Mutex(Flags())
+
+    private struct Flags {
+        var broken = false
+        var inTransaction = false
+    }
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
 
     private init(configuration: PostgresConfiguration, thread: ConnectionThread) {
         self.configuration = configuration
         self.thread = thread
     }
 
-    deinit {
-        let leftover = UnsafeHandle(pointer: handle)
-        if leftover.pointer != nil {
-            thread.submit { if let pointer = leftover.pointer { PQfinish(pointer) } }
-        }
+    isolated deinit {
+        finish()
         thread.stop()
     }
 
     /// Opens a connection. Errors say whether the server refused, timed out or rejected the login.
     public static func connect(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
-        let thread = ConnectionThread(name: "pg:\(configuration.applicationName)")
-        let connection = PostgresConnection(configuration: configuration, thread: thread)
-        try await thread.run { try connection.openOnThread() }
+        let connection = PostgresConnection(configuration: configuration, thread: ConnectionThread(name: "pg:\(configuration.applicationName)"))
+        try await connection.open()
         return connection
     }
 
@@ -51,62 +55,55 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// True when the caller runs on this connection's own thread (inside a pool's
     /// `withConnection`/`withTransaction` body), where statements need no hand-over.
-    public var isCallerOnItsThread: Bool { thread.isCurrent }
+    public nonisolated var isCallerOnItsThread: Bool { thread.isCurrent }
 
     /// True once the connection has failed or been closed; a pool replaces such connections.
-    public var isBroken: Bool {
-        flagLock.lock()
-        defer { flagLock.unlock() }
-        return broken
-    }
+    public nonisolated var isBroken: Bool { flags.withLock { $0.broken } }
 
     /// True while a transaction is open on this connection (as of its last statement).
-    public var isInTransaction: Bool {
-        flagLock.lock()
-        defer { flagLock.unlock() }
-        return inTransaction
-    }
+    public nonisolated var isInTransaction: Bool { flags.withLock { $0.inTransaction } }
 
-    func markBroken() {
-        flagLock.lock()
-        broken = true
-        flagLock.unlock()
+    nonisolated func markBroken() {
+        flags.withLock { $0.broken = true }
     }
 
     /// Runs one statement with its parameters and returns its rows.
     @discardableResult
-    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
-        try await thread.run { try self.executeOnThread(query) }
+    public func query(_ query: PostgresQuery) throws -> PostgresRows {
+        try execute(query)
     }
 
     /// Runs a script of several statements without parameters (migrations, DDL).
     /// Returns the result of the last statement.
     @discardableResult
-    public func executeScript(_ sql: String) async throws -> PostgresRows {
-        try await thread.run { try self.executeScriptOnThread(sql) }
+    public func executeScript(_ sql: String) throws -> PostgresRows {
+        try flushQueued()
+        let connection = try checkAlive()
+        return try consume(PQexec(connection, sql), statement: sql)
     }
 
     /// The server process id of this session (for `pg_terminate_backend`, `pg_stat_activity`).
-    public func backendPID() async throws -> Int32 {
-        try await thread.run {
-            guard let connection = self.handle else { throw self.closedError(sentToServer: false) }
-            return PQbackendPID(connection)
-        }
+    public func backendPID() throws -> Int32 {
+        guard let connection = handle else { throw closedError(sentToServer: false) }
+        return PQbackendPID(connection)
     }
 
     /// Closes the connection and stops its thread. Safe to call twice.
-    public func close() async {
-        _ = try? await thread.run {
-            if let connection = self.handle { PQfinish(connection) }
-            self.handle = nil
-        }
+    public func close() {
+        finish()
         markBroken()
         thread.stop()
     }
 
+    /// Frees the `PGconn`: the one place it is freed.
+    private func finish() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
     // MARK: - On the connection's thread
 
-    private func openOnThread() throws {
+    private func open() throws {
         let parameters = configuration.libpqParameters
         var keywords = parameters.map { strdup($0.0) }
         var values = parameters.map { strdup($0.1) }
@@ -147,7 +144,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Before sending on an idle connection, reads what the server sent meanwhile: a
     /// session killed by `pg_terminate_backend` or a server restart shows up here, and
     /// the failure is reported as not sent, so callers may retry on a fresh connection.
-    func checkAliveOnThread() throws -> OpaquePointer {
+    func checkAlive() throws -> OpaquePointer {
         guard let connection = handle else { throw closedError(sentToServer: false) }
         if PQtransactionStatus(connection) == PQTRANS_IDLE {
             // A terminated session sends an error and then closes: read until nothing is ready.
@@ -162,7 +159,7 @@ public final class PostgresConnection: @unchecked Sendable {
         return connection
     }
 
-    func executeOnThread(_ query: PostgresQuery) throws -> PostgresRows {
+    func execute(_ query: PostgresQuery) throws -> PostgresRows {
         try Self.checkParameters(query)
         if !queued.isEmpty {
             // A rollback undoes what is queued anyway; anything else takes it along.
@@ -171,10 +168,10 @@ public final class PostgresConnection: @unchecked Sendable {
             } else {
                 let statements = queued + [query]
                 queued = []
-                return try pipelineOnThread(statements)
+                return try pipeline(statements)
             }
         }
-        let connection = try checkAliveOnThread()
+        let connection = try checkAlive()
         let statement = preparedStatement(for: query)
         if let statement, statement.isNew {
             do {
@@ -226,12 +223,6 @@ public final class PostgresConnection: @unchecked Sendable {
         return copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress, Int32($0.count)) }
     }
 
-    private func executeScriptOnThread(_ sql: String) throws -> PostgresRows {
-        try flushQueuedOnThread()
-        let connection = try checkAliveOnThread()
-        return try consume(PQexec(connection, sql), statement: sql)
-    }
-
     /// Turns a `PGresult` into rows or a ``PostgresError`` and frees it.
     func consume(_ result: OpaquePointer?, statement: String) throws -> PostgresRows {
         guard let connection = handle else { throw closedError(sentToServer: true) }
@@ -257,9 +248,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     func updateTransactionFlag(_ connection: OpaquePointer) {
         let status = PQtransactionStatus(connection)
-        flagLock.lock()
-        inTransaction = status != PQTRANS_IDLE
-        flagLock.unlock()
+        flags.withLock { $0.inTransaction = status != PQTRANS_IDLE }
     }
 
     static func rows(of result: OpaquePointer) -> PostgresRows {
@@ -351,9 +340,4 @@ extension PostgresError {
         severity == "FATAL" || severity == "PANIC" || sqlState?.hasPrefix("08") == true
             || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
     }
-}
-
-/// Carries a C handle into a job that runs on the connection's own thread.
-struct UnsafeHandle: @unchecked Sendable {
-    let pointer: OpaquePointer?
 }

@@ -5,11 +5,16 @@ public struct PostgresMigration: Sendable, Equatable {
     public let version: Int
     public let name: String
     public let sql: String
+    /// Earlier texts of this migration that did the same thing and may be recorded as
+    /// applied: their checksums are accepted too. For a migration whose text was once made
+    /// per schema and is now literal; never for a change of what it does.
+    public let supersedes: [String]
 
-    public init(version: Int, name: String, sql: String) {
+    public init(version: Int, name: String, sql: String, supersedes: [String] = []) {
         self.version = version
         self.name = name
         self.sql = sql
+        self.supersedes = supersedes
     }
 
     /// Reads `NNNN_name.sql` files from a folder, in version order. Any other file, a
@@ -134,7 +139,13 @@ public struct PostgresMigrator: Sendable {
                 let checksum = try await tx.query("SELECT encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex')")[0]
                     .decode(String.self, at: 0)
                 if let existing = appliedChecksums[migration.version] {
-                    guard existing.checksum == checksum else {
+                    var accepted = existing.checksum == checksum
+                    for earlier in migration.supersedes where !accepted {
+                        accepted =
+                            try await tx.query("SELECT encode(sha256(convert_to(\(earlier), 'UTF8')), 'hex')")[0]
+                            .decode(String.self, at: 0) == existing.checksum
+                    }
+                    guard accepted else {
                         throw PostgresMigrationError.changedAfterApply(schema: schema, version: migration.version, name: migration.name)
                     }
                     continue

@@ -30,7 +30,7 @@ public final class PostgresNotifications: AsyncSequence, Sendable {
             for channel in channels {
                 try await connection.query(PostgresQuery(unsafeSQL: "LISTEN \(PostgresQuery.quoteIdentifier(channel))"))
             }
-            try await connection.thread.run { connection.startDeliveringNotifications(to: continuation) }
+            try await connection.startDeliveringNotifications(to: continuation)
         } catch {
             await connection.close()
             throw error
@@ -47,31 +47,40 @@ public final class PostgresNotifications: AsyncSequence, Sendable {
 
 extension PostgresConnection {
     /// Sends a notification to every session listening on `channel`.
-    public func notify(channel: String, payload: String = "") async throws {
-        try await query("SELECT pg_notify(\(channel), \(payload))")
+    public func notify(channel: String, payload: String = "") throws {
+        try query("SELECT pg_notify(\(channel), \(payload))")
     }
 
     /// Installs an idle handler on the connection's thread that waits on the socket and
-    /// forwards each notification; runs on the thread.
+    /// forwards each notification.
     func startDeliveringNotifications(to continuation: AsyncThrowingStream<PostgresNotification, Error>.Continuation) {
         thread.setIdleHandler { [self] wakeFD in
-            guard let connection = handle else {
-                continuation.finish()
-                return false
-            }
-            deliverPending(connection, to: continuation)
-            var fds = [
-                pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
-            ]
-            _ = poll(&fds, 2, 1000)
-            if PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK {
-                continuation.finish(throwing: lostError(connection, statement: "LISTEN", sentToServer: true))
-                return false
-            }
-            deliverPending(connection, to: continuation)
-            return true
+            // Called back by the thread between jobs: isolated to this connection (checked).
+            assumeIsolated { $0.deliverNotifications(wakeFD: wakeFD, to: continuation) }
         }
+    }
+
+    /// Waits up to a second for the socket (or a job) and forwards what arrived; false ends
+    /// the idle handler.
+    private func deliverNotifications(
+        wakeFD: Int32, to continuation: AsyncThrowingStream<PostgresNotification, Error>.Continuation
+    ) -> Bool {
+        guard let connection = handle else {
+            continuation.finish()
+            return false
+        }
+        deliverPending(connection, to: continuation)
+        var fds = [
+            pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+        ]
+        _ = poll(&fds, 2, 1000)
+        if PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK {
+            continuation.finish(throwing: lostError(connection, statement: "LISTEN", sentToServer: true))
+            return false
+        }
+        deliverPending(connection, to: continuation)
+        return true
     }
 
     private func deliverPending(

@@ -44,7 +44,8 @@ import Testing
         // Ack two; three stay unacknowledged when the broker goes down.
         consumer.ack(beforeRestart[0])
         consumer.ack(beforeRestart[1])
-        try await Task.sleep(nanoseconds: 300_000_000)
+        let acksArrived = try await eventually { try await TestEnvironment.brokerQueueCount(queue, "messages_unacknowledged") == 3 }
+        #expect(acksArrived, "the broker has the two acks before it goes down")
 
         try TestBroker.rabbitmqctl("stop_app")
         try TestBroker.rabbitmqctl("start_app")
@@ -70,13 +71,8 @@ import Testing
         #expect(Set(redelivered) == ["m2", "m3", "m4"])
 
         // The publisher reconnects too and publishes again.
-        var published = false
-        for _ in 0..<50 where !published {
-            if (try? await publisher.publish(Data("after".utf8), exchange: "", routingKey: queue)) == .confirmed {
-                published = true
-            } else {
-                try await Task.sleep(nanoseconds: 200_000_000)
-            }
+        let published = try await eventually(within: 10) {
+            (try? await publisher.publish(Data("after".utf8), exchange: "", routingKey: queue)) == .confirmed
         }
         #expect(published)
         let after = try #require(try await iterator.next())

@@ -1,5 +1,6 @@
 import AMQP
 import Foundation
+import TestSupport
 import Testing
 
 /// Tests against the real broker, one at a time (some close every connection).
@@ -218,8 +219,8 @@ import Testing
         }
         #expect(seen.count == 2_000)
         await consumer.close()
-        try await Task.sleep(nanoseconds: 200_000_000)
-        #expect(try await admin.declareQueue(queue, passive: true).messageCount == 0)
+        let settled = try await eventually { try await TestEnvironment.brokerQueueCount(queue) == 0 }
+        #expect(settled, "every delivery was acknowledged before the consumer closed")
         try await admin.deleteQueue(queue)
         await admin.close()
         await publisher.close()
@@ -270,8 +271,8 @@ import Testing
         let admin = try await AMQPConnection.connect(TestBroker.configuration())
         let queue = TestBroker.unique("doomed")
         try await admin.declareQueue(queue)
+        // start() returns once the broker has answered basic.consume.
         let consumer = try await AMQPConsumer.start(TestBroker.configuration(), queue: queue)
-        try await Task.sleep(nanoseconds: 200_000_000)
         try await admin.deleteQueue(queue)
         await #expect {
             for try await _ in consumer {}
@@ -315,8 +316,8 @@ extension AMQPIntegrationTests {
         consumer.ack(received.last!, multiple: true)
         await consumer.close()
         #expect(try await consumer.nextBatch(max: 10).isEmpty, "a closed consumer returns an empty batch")
-        try await Task.sleep(nanoseconds: 100_000_000)
-        #expect(try await admin.declareQueue(queue, passive: true).messageCount == 0)
+        let settled = try await eventually { try await TestEnvironment.brokerQueueCount(queue) == 0 }
+        #expect(settled, "the one multiple ack settled all 30")
         try await admin.deleteQueue(queue)
         await admin.close()
         await publisher.close()

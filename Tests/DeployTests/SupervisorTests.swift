@@ -50,7 +50,9 @@ import Testing
         let third = try await Self.until { Self.read(restarts).hasPrefix("2") && Self.read("\(directory)/runs").hasPrefix("3") }
         #expect(third, "two crashes, two restarts")
         let pid = try #require(Int32(Self.read("\(directory)/demo.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
-        try await Task.sleep(for: .milliseconds(200))
+        // Killed once it runs the service's loop (not while bash is still starting it).
+        let running = try await Self.until { Self.read("/proc/\(pid)/cmdline").contains("service.sh") }
+        #expect(running)
         kill(pid, SIGKILL)
         let fourth = try await Self.until { Self.read(restarts).hasPrefix("3") && Self.read("\(directory)/runs").hasPrefix("4") }
         #expect(fourth, "a killed service is started again")

@@ -254,10 +254,6 @@ extension MessagingIntegrationTests {
 extension TallyService {
     /// True when the service queue has no ready and no unacknowledged messages.
     func queueIsDrained() async throws -> Bool {
-        let output = try runProgram(
-            "/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "-q", "list_queues", "name", "messages", "--no-table-headers"]
-        ).output
-        let line = output.split(separator: "\n").first { $0.split(separator: "\t").first.map(String.init) == queue.name }
-        return line?.split(separator: "\t").last == "0"
+        try await TestEnvironment.brokerQueueCount(queue.name) == 0
     }
 }

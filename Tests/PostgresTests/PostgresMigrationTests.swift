@@ -56,6 +56,20 @@ import Testing
         }
     }
 
+    @Test func aMigrationMadeLiteralIsAcceptedWhereItsEarlierTextWasAppliedAndNoOtherIs() async throws {
+        try await withSchema { pool, schema in
+            try await PostgresMigrator(schema: schema, migrations: [first]).migrate(pool)
+            let literal = PostgresMigration(
+                version: 1, name: "items", sql: "CREATE TABLE items (id int PRIMARY KEY); -- the same, literal", supersedes: [first.sql])
+            #expect(try await PostgresMigrator(schema: schema, migrations: [literal, second]).migrate(pool) == [2])
+            let unrelated = PostgresMigration(
+                version: 1, name: "items", sql: "CREATE TABLE items (id bigint PRIMARY KEY);", supersedes: ["CREATE TABLE other ();"])
+            await #expect(throws: PostgresMigrationError.changedAfterApply(schema: schema, version: 1, name: "items")) {
+                try await PostgresMigrator(schema: schema, migrations: [unrelated, second]).migrate(pool)
+            }
+        }
+    }
+
     @Test func anAppliedMigrationThisBuildDoesNotKnowStopsTheStart() async throws {
         try await withSchema { pool, schema in
             try await PostgresMigrator(schema: schema, migrations: [first, second]).migrate(pool)

@@ -31,6 +31,18 @@ public enum TestEnvironment {
         repo.appendingPathComponent(".build/debug/\(name)").path
     }
 
+    /// How many messages `queue` holds by the broker's count: ready and unacknowledged
+    /// (`messages`), or one of them (`messages_ready`, `messages_unacknowledged`); nil if
+    /// there is no such queue. Zero messages means every delivery was settled: a positive
+    /// signal that a consumer has handled (and acknowledged) all it was sent.
+    public static func brokerQueueCount(_ queue: String, _ column: String = "messages") async throws -> Int? {
+        let output = try await runProgramAsync(
+            "/bin/bash", [serversScript, "rabbitmqctl", "-q", "list_queues", "name", column, "--no-table-headers"]
+        ).output
+        let line = output.split(separator: "\n").first { $0.split(separator: "\t").first.map(String.init) == queue }
+        return line?.split(separator: "\t").last.flatMap { Int($0) }
+    }
+
     /// A name no other test uses, valid as a schema, table, queue or exchange name.
     public static func uniqueName(_ prefix: String) -> String {
         "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"

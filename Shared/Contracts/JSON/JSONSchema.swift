@@ -17,8 +17,16 @@ public struct JSONSchema: Sendable {
         public var description: String { path.isEmpty ? reason : "\(path) \(reason)" }
     }
 
-    final class Node: @unchecked Sendable {
-        // Set once while loading, read only afterwards.
+    /// One schema (object) of the document; immutable once loaded.
+    @dynamicMemberLookup
+    final class Node: Sendable {
+        let rules: Rules
+        init(_ rules: Rules) { self.rules = rules }
+        subscript<T>(dynamicMember keyPath: KeyPath<Rules, T>) -> T { rules[keyPath: keyPath] }
+    }
+
+    /// What one schema requires, gathered while it is loaded.
+    struct Rules: Sendable {
         var types: [String]?
         var required: [String] = []
         var properties: [(String, Node)] = []
@@ -68,7 +76,7 @@ public struct JSONSchema: Sendable {
 
     static func node(_ json: StrictJSON, at path: String) throws -> Node {
         guard case .object(let members) = json else { throw JSONSchemaError("\(path): a schema is an object") }
-        let node = Node()
+        var node = Rules()
         for member in members {
             let value = member.value
             switch (member.key, value) {
@@ -102,7 +110,7 @@ public struct JSONSchema: Sendable {
             throw JSONSchemaError(
                 "\(path): $ref beside other keywords (\(validating.sorted().joined(separator: ", "))) is not supported by this checker")
         }
-        return node
+        return Node(node)
     }
 
     /// The first way `document` breaks the schema, or nil.

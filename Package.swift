@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "erp-orders", targets: ["OrdersMain"]),
         .executable(name: "erp-finance", targets: ["FinanceMain"]),
         .executable(name: "erp-saga", targets: ["SagaMain"]),
+        .executable(name: "erp-crm", targets: ["CRMMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -101,12 +102,14 @@ let package = Package(
         .executableTarget(name: "FinanceMain", dependencies: ["Finance", "ServiceKit"], path: "Services/Finance/Main"),
         .executableTarget(name: "OrdersMain", dependencies: ["Orders", "ServiceKit"], path: "Services/Orders/Main"),
         .executableTarget(name: "CatalogMain", dependencies: ["Catalog", "ServiceKit"], path: "Services/Catalog/Main"),
+        .target(name: "CRM", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/CRM/CRM"),
+        .executableTarget(name: "CRMMain", dependencies: ["CRM", "ServiceKit"], path: "Services/CRM/Main"),
         .target(name: "SampleService", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Sample/SampleService"),
         .executableTarget(name: "SampleMain", dependencies: ["SampleService", "ServiceKit", "Messaging"], path: "Services/Sample/Main"),
         .target(
             name: "Control",
             dependencies: [
-                "ServiceKit", "Messaging", "Inventory", "Catalog", "Orders", "Finance", "Saga", "Postgres", "AMQP", "Contracts",
+                "ServiceKit", "Messaging", "Inventory", "Catalog", "Orders", "Finance", "Saga", "CRM", "Postgres", "AMQP", "Contracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Control/Control"
@@ -115,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
-                "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders", "Finance", "Saga", "ServiceKit",
+                "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders", "Finance", "Saga", "CRM", "ServiceKit",
                 "TestSupport", "ServiceTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -153,6 +156,10 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             path: "Tests/OrdersTests"),
+        .testTarget(
+            name: "CRMTests",
+            dependencies: ["CRM", "Contracts", "Messaging", "Postgres", "AMQP", "ServiceKit", "Control", "TestSupport", "ServiceTestSupport"],
+            path: "Tests/CRMTests"),
         .testTarget(
             name: "CatalogTests", dependencies: ["Catalog", "Contracts", "Messaging", "Postgres", "AMQP", "TestSupport", "ServiceTestSupport"],
             path: "Tests/CatalogTests"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 /// `erp-bench`: throughput benchmarks of the Postgres and AMQP wrappers against the real
 /// servers. Each prints its figures; `Tests/Benchmarks/run.sh` runs them beside the C loop
@@ -11,7 +12,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Throughput benchmarks of the Postgres and AMQP wrappers.",
         subcommands: [
             AMQPBenchmark.self, PostgresBenchmark.self, ChainBenchmark.self, ReservationBenchmark.self, IntakeBenchmark.self,
-            FulfilmentBenchmark.self, IdleMemoryBenchmark.self, FuzzBenchmark.self,
+            FulfilmentBenchmark.self, IdleMemoryBenchmark.self, FuzzBenchmark.self, CRMBenchmark.self,
         ])
 }
 
@@ -20,6 +21,15 @@ func monotonicSeconds() -> Double {
     var time = timespec()
     clock_gettime(CLOCK_MONOTONIC, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// Logs warnings and worse only, to standard error: the benchmarks print their figures on standard output.
+func bootstrapQuietLogging() {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = .warning
+        return handler
+    }
 }
 
 func environment(_ name: String, default fallback: String) -> String {

@@ -36,11 +36,7 @@ struct ChainBenchmark: AsyncParsableCommand {
     var sizes: [Int] { batchSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+        bootstrapQuietLogging()
         for size in sizes {
             let rate = try await runChain(batchSize: size)
             print(

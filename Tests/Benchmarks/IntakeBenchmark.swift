@@ -31,11 +31,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+        bootstrapQuietLogging()
         for size in sizes {
             let rate = try await measure(batchSize: size)
             print(

@@ -34,11 +34,7 @@ struct ReservationBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+        bootstrapQuietLogging()
         for size in sizes {
             let (rate, refused) = try await measure(batchSize: size)
             print(

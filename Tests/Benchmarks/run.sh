@@ -4,15 +4,16 @@
 #   - PostgreSQL: the Swift wrapper, then pgbench doing the same INSERTs on the same server.
 #   - the messaging chain: publish → consume → outbox → relay → consume, and a service's idle memory.
 #   - inventory reservations through the queue (1,000 SKUs, 3 warehouses); platform order intake.
+#   - crm: order events into customer profiles (events/s) and a profile's read among 100,000 customers (p99).
 #   - fuzz: hostile platform bodies through intake's read path (BENCH_FUZZ_CASES, BENCH_FUZZ_SEED; no servers needed).
-# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|fulfilment|fuzz|all]   (extra settings through the environment:
+# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|fulfilment|crm|fuzz|all]   (extra settings through the environment:
 #   BENCH_MESSAGES, BENCH_RUNS, BENCH_WINDOW, BENCH_PREFETCH, BENCH_QUEUE_TYPE)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 what=${1:-all}
-case "$what" in amqp|postgres|chain|reservations|intake|fulfilment|fuzz|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|fulfilment|fuzz|all]" >&2; exit 2 ;; esac
+case "$what" in amqp|postgres|chain|reservations|intake|fulfilment|crm|fuzz|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|fulfilment|crm|fuzz|all]" >&2; exit 2 ;; esac
 
 eval "$("$repo/deploy/local/servers.sh" start)"
 swift build -c release --product erp-bench >&2
@@ -46,6 +47,11 @@ if [ "$what" = intake ] || [ "$what" = all ]; then
   # Canonical platform orders → orders.ingest → intake → the database.
   "$bench" intake --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --orders "${BENCH_INTAKE_ORDERS:-20000}" --batch-sizes 1,200
   "$bench" intake --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --orders "${BENCH_INTAKE_ORDERS:-20000}" --batch-sizes 200 --preload
+fi
+
+if [ "$what" = crm ] || [ "$what" = all ]; then
+  # orders.order.placed / status_changed → CRM consumer (identity, profile, timeline); then crm show's query.
+  "$bench" crm --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --orders "${BENCH_CRM_ORDERS:-5000}" --batch-sizes 1,200
 fi
 
 if [ "$what" = fuzz ] || [ "$what" = all ]; then

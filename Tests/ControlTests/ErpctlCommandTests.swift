@@ -76,15 +76,18 @@ import Testing
         #expect(try await Self.erpctl(["migrate", "--service", "finance"]).status == 0)
         #expect(try await Self.erpctl(["migrate", "--service", "orders"]).status == 0)
         #expect(try await Self.erpctl(["migrate", "--service", "saga"]).status == 0)
+        #expect(try await Self.erpctl(["migrate", "--service", "crm"]).status == 0)
         let check = try await Self.erpctl(["check", "--json"])
         #expect(check.status == 0, "\(check.output)")
         let results = try JSONDecoder().decode([[String: AnyCodableValue]].self, from: Data(check.output.utf8))
         #expect(
-            results.count == 25,
-            "6 stock checks, 3 money, 4 books against goods and invoices, 1 shipments, 3 split and merge, 3 intake and amendments, 4 sagas, 1 parked")
+            results.count == 30,
+            "6 stock checks, 3 money, 4 books against goods and invoices, 1 shipments, 3 split and merge, 3 intake and amendments, 4 sagas, 5 customers, 1 parked"
+        )
         let table = try await Self.erpctl(["check"])
         #expect(table.output.contains("held   1. stock: on hand equals the ledger"), "\(table.output)")
         #expect(table.output.contains("held   5. sagas: every saga is finished or waiting with a deadline"), "\(table.output)")
+        #expect(table.output.contains("held   6. customers: every order is on a live profile and on its timeline exactly once"), "\(table.output)")
     }
 
     @Test func topologyDeclareAndMigrateAreIdempotent() async throws {

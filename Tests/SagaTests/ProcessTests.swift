@@ -15,7 +15,7 @@ import Testing
 /// and virtual host of their own; processes are killed (SIGKILL) and started again while a
 /// saga waits on them, and `erpctl check` must hold at the end.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ProcessTests {
-    static let services = ["orders", "inventory", "finance", "saga"]
+    static let services = ["orders", "inventory", "finance", "saga", "crm"]
 
     static func withProcesses(_ body: (ProcessSystem, CommandClient, PostgresPool) async throws -> Void) async throws {
         try await SystemSlots.shared.run { try await withProcessesInSlot(body) }

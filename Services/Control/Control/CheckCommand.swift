@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRM
 import Foundation
 import Finance
 import Inventory
@@ -83,6 +84,18 @@ struct CheckCommand: AsyncParsableCommand {
                 }
             } else {
                 results.append(InvariantResult(name: "5. sagas (saga not migrated yet: nothing to check)", held: true, violations: []))
+            }
+            if try await pool.query("SELECT to_regclass('crm.since') IS NOT NULL")[0].decode(Bool.self, at: 0) {
+                results += try await CRMInvariants().check(pool).map {
+                    InvariantResult(name: "6. customers: \($0.name)", held: $0.held, violations: $0.violations)
+                }
+                if try await pool.query("SELECT to_regclass('orders.orders') IS NOT NULL")[0].decode(Bool.self, at: 0) {
+                    results += try await cross.ordersOnProfiles(pool).map {
+                        InvariantResult(name: "6. customers: \($0.name)", held: $0.held, violations: $0.violations)
+                    }
+                }
+            } else {
+                results.append(InvariantResult(name: "6. customers (crm not migrated yet: nothing to check)", held: true, violations: []))
             }
         }
         let broker = try report.servers.broker()

@@ -12,8 +12,29 @@ public struct CrossServiceInvariants: Sendable {
     public let finance: String
     public let orders: String
     public let saga: String
-    public init(inventory: String = "inventory", finance: String = "finance", orders: String = "orders", saga: String = "saga") {
-        (self.inventory, self.finance, self.orders, self.saga) = (inventory, finance, orders, saga)
+    public let crm: String
+    public init(
+        inventory: String = "inventory", finance: String = "finance", orders: String = "orders", saga: String = "saga", crm: String = "crm"
+    ) {
+        (self.inventory, self.finance, self.orders, self.saga, self.crm) = (inventory, finance, orders, saga, crm)
+    }
+
+    /// Every order taken since the CRM was installed is on a customer profile (the CRM's
+    /// copy of the order, which its timeline check covers).
+    public func ordersOnProfiles(_ pool: PostgresPool) async throws -> [InvariantResult] {
+        let o = PostgresQuery.quoteIdentifier(orders), c = PostgresQuery.quoteIdentifier(crm)
+        return try await InvariantChecks.run(
+            [
+                (
+                    "every order placed since the CRM was installed is on a customer profile",
+                    """
+                    SELECT 'order ' || r.id || ' (' || r.platform || ' ' || r.external_id || ') is on no customer profile'
+                    FROM \(o).orders r
+                    WHERE r.created_at >= (SELECT min(installed_at) FROM \(c).since)
+                      AND NOT EXISTS (SELECT 1 FROM \(c).customer_orders co WHERE co.order_id = r.id)
+                    """
+                )
+            ], pool)
     }
 
     /// The ledger's inventory account against the stock valuation (lots and units in

@@ -7,7 +7,8 @@ public struct Erpctl: AsyncParsableCommand {
         abstract: "Operate the ERP: topology, migrations, parked messages, catalog, inventory, orders, finance, invariants.",
         subcommands: [
             TopologyCommand.self, MigrateCommand.self, DeadCommand.self, CatalogCommands.self, InventoryCommands.self, WarehouseCommands.self,
-            OrdersCommands.self, OutboundCommand.self, ReturnsCommands.self, FinanceCommands.self, SagaCommands.self, CheckCommand.self,
+            OrdersCommands.self, OutboundCommand.self, ReturnsCommands.self, FinanceCommands.self, SagaCommands.self, CRMCommands.self,
+            CheckCommand.self,
         ])
 
     public init() {}

@@ -146,14 +146,9 @@ struct FinanceCommands: AsyncParsableCommand {
     struct Profit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revenue (net of VAT) against cost of goods sold.")
         @OptionGroup var report: InventoryCommands.ReportOptions
-        @Option(help: "line, order, sku or channel.") var by = "order"
-        func validate() throws {
-            guard Statements.ProfitDimension(rawValue: by) != nil else { throw ValidationError("--by must be line, order, sku or channel") }
-        }
+        @Option(help: "line, order, sku or channel.") var by = Statements.ProfitDimension.order
         func run() async throws {
-            try await report.withPool {
-                printReport(try await Statements().grossProfit(by: Statements.ProfitDimension(rawValue: by)!, $0), json: report.json)
-            }
+            try await report.withPool { printReport(try await Statements().grossProfit(by: by, $0), json: report.json) }
         }
     }
 
@@ -249,3 +244,5 @@ struct FinanceCommands: AsyncParsableCommand {
         func command() throws -> FinanceCommand.VoidInvoice { FinanceCommand.VoidInvoice(number: number, reason: reason) }
     }
 }
+
+extension Statements.ProfitDimension: ExpressibleByArgument {}

@@ -138,23 +138,18 @@ struct InventoryCommands: AsyncParsableCommand {
         @Option var warehouse: String
         @Option var lot: String
         @Option(name: .customLong("qty")) var quantity: Int
-        @Option(help: "sellable or quarantine.") var condition: String
+        @Option(help: "sellable or quarantine.") var condition: InventoryCommand.ReturnCondition
         @Option(name: .customLong("unit-cost"), help: "Unit cost when the lot is new to the warehouse.") var unitCost: String?
         @Option var currency = "CNY"
 
-        func validate() throws {
-            guard InventoryCommand.ReturnCondition(rawValue: condition) != nil else {
-                throw ValidationError("--condition must be sellable or quarantine")
-            }
-            _ = try parsedCost()
-        }
+        func validate() throws { _ = try parsedCost() }
         func parsedCost() throws -> Money? {
             try money(unitCost, currency: currency, option: "--unit-cost")
         }
         func command() throws -> InventoryCommand.Return {
             InventoryCommand.Return(
                 reference: reference, sku: sku, warehouse: warehouse, lot: lot, quantity: quantity,
-                condition: InventoryCommand.ReturnCondition(rawValue: condition)!, unitCost: try parsedCost())
+                condition: condition, unitCost: try parsedCost())
         }
     }
 
@@ -281,6 +276,8 @@ struct InventoryCommands: AsyncParsableCommand {
 
 extension InventoryCommand.QuarantineDisposition: ExpressibleByArgument {}
 extension OrderStatus: ExpressibleByArgument {}
+extension InventoryCommand.ReturnCondition: ExpressibleByArgument {}
+extension ReturnKind: ExpressibleByArgument {}
 
 /// `erpctl warehouse ...`: what a warehouse is to do.
 struct WarehouseCommands: AsyncParsableCommand {

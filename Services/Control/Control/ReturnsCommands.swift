@@ -17,23 +17,20 @@ struct ReturnsCommands: AsyncParsableCommand {
         @OptionGroup var output: OutcomeOptions
         @Option var order: Int64
         @Option(name: .customLong("line"), help: "LINE:QUANTITY, once per line returned.") var lines: [String] = []
-        @Option(help: "return, refund_only or return_without_refund.") var kind = ReturnKind.return.rawValue
+        @Option(help: "return, refund_only or return_without_refund.") var kind = ReturnKind.return
         @Option var reason: String
         @Flag(help: "Wait until the saga ends (a return with goods waits for `returns receive`).") var wait = false
 
         func validate() throws {
             guard !lines.isEmpty else { throw ValidationError("give at least one --line LINE:QUANTITY") }
             _ = try lines.map { try lineQuantity($0, option: "--line") }
-            guard ReturnKind(rawValue: kind) != nil else {
-                throw ValidationError("--kind must be one of \(ReturnKind.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason is empty") }
         }
 
         func run() async throws {
             try await startSaga(
                 SagaRequest.StartReturn(
-                    order: order, lines: try lines.map { try lineQuantity($0, option: "--line") }, kind: ReturnKind(rawValue: kind)!, reason: reason),
+                    order: order, lines: try lines.map { try lineQuantity($0, option: "--line") }, kind: kind, reason: reason),
                 servers: servers, output: output, wait: wait)
         }
     }

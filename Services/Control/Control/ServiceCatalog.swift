@@ -1,4 +1,5 @@
 import Foundation
+import CRM
 import Catalog
 import Finance
 import Inventory
@@ -16,6 +17,7 @@ public enum ServiceCatalog {
             OrdersService.definition(
                 outbound: (try? OutboundConfiguration(environment: ProcessInfo.processInfo.environment)) ?? OutboundConfiguration()),
             FinanceService.definition(), SagaService.definition(),
+            CRMService.definition(settings: (try? CRMService.Settings(environment: ProcessInfo.processInfo.environment)) ?? CRMService.Settings()),
         ]
     }
 

@@ -157,7 +157,7 @@ public enum InventoryCommand {
         }
     }
 
-    public enum ReturnCondition: String, Codable, Sendable {
+    public enum ReturnCondition: String, Codable, Sendable, CaseIterable {
         case sellable, quarantine
     }
 

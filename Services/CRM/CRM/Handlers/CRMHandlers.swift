@@ -1,0 +1,151 @@
+import Contracts
+import Foundation
+import Messaging
+
+/// The CRM's handlers: profiles and purchase history from the orders service's events,
+/// the timeline from orders' and finance's events, and the commands of `erpctl crm`.
+struct CRMHandlers: Sendable {
+    let store: CRMStore
+    let defaultRegion: String
+
+    /// Where each CRM message is handled.
+    func register(in registry: inout MessageHandlers) {
+        registry.on(OrderEvent.Placed.self, orderPlaced)
+        registry.on(OrderEvent.SplitInto.self, orderSplit)
+        registry.on(OrderEvent.MergedInto.self, ordersMerged)
+        registry.on(OrderEvent.StatusChanged.self, orderStatusChanged)
+        registry.on(OrderEvent.ReturnCompleted.self, returnCompleted)
+        registry.on(FinanceEvent.RefundRecorded.self, refundRecorded)
+        registry.on(FinanceEvent.InvoiceIssued.self, invoiceIssued)
+        registry.command(CRMCommand.MergeCustomers.self, mergeCustomers)
+        registry.command(CRMCommand.LogInteraction.self, logInteraction)
+    }
+
+    /// The message types whose events this service consumes (for its queue bindings).
+    static let consumedEvents: [MessageType] = [
+        OrderEvent.Placed.type, OrderEvent.SplitInto.type, OrderEvent.MergedInto.type, OrderEvent.StatusChanged.type, OrderEvent.ReturnCompleted.type,
+        FinanceEvent.RefundRecorded.type,
+        FinanceEvent.InvoiceIssued.type,
+    ]
+
+    // MARK: - Orders
+
+    /// The customer of a new order: found by email, phone or platform customer id (or a new
+    /// profile), the order added to their purchase history and timeline.
+    func orderPlaced(_ event: OrderEvent.Placed, _ context: HandlerContext) async throws {
+        let customer = try await resolve(event.snapshot, context)
+        try await store.addOrder(event.snapshot, customer: customer, message: context.envelope.id, in: context.transaction)
+    }
+
+    /// The children of a split take the parent's place on its customer's profile.
+    func orderSplit(_ event: OrderEvent.SplitInto, _ context: HandlerContext) async throws {
+        let known = try await store.customer(ofOrder: event.parent, in: context.transaction)
+        let siblings = event.children.map { String($0.order) }.joined(separator: ", ")
+        for child in event.children {
+            let customer = if let known { known } else { try await resolve(child, context) }
+            try await store.addOrder(
+                child, customer: customer, message: context.envelope.id,
+                summary: "order \(child.order) (\(child.externalId)) split off order \(event.parent) (with \(siblings)): \(child.total)",
+                in: context.transaction)
+        }
+    }
+
+    /// The order several were merged into takes their place on the customer's profile.
+    func ordersMerged(_ event: OrderEvent.MergedInto, _ context: HandlerContext) async throws {
+        var customer: Int64?
+        for source in event.sources where customer == nil {
+            customer = try await store.customer(ofOrder: source, in: context.transaction)
+        }
+        let merged = event.merged
+        let owner = if let customer { customer } else { try await resolve(merged, context) }
+        try await store.addOrder(
+            merged, customer: owner, message: context.envelope.id,
+            summary:
+                "order \(merged.order) (\(merged.externalId)) merged from orders \(event.sources.map(String.init).joined(separator: ", ")): \(merged.total)",
+            in: context.transaction)
+    }
+
+    /// The profile of an order's customer, announcing any merge that finding it caused.
+    func resolve(_ order: OrderSnapshot, _ context: HandlerContext) async throws -> Int64 {
+        let (customer, merges) = try await store.resolve(
+            CustomerSighting.of(order, defaultRegion: defaultRegion), actor: "crm", in: context.transaction)
+        for merge in merges {
+            try await context.publish(
+                event: CRMEvent.CustomerMerged(survivor: merge.survivor, absorbed: merge.absorbed, reason: merge.reason, actor: "crm"))
+        }
+        return customer
+    }
+
+    /// Every status is kept on the order's copy; those a customer would be told of go on the timeline.
+    func orderStatusChanged(_ event: OrderEvent.StatusChanged, _ context: HandlerContext) async throws {
+        let summary: String
+        switch event.to {
+        case .paid: summary = "order \(event.order) paid (\(event.total))"
+        case .shipped: summary = "order \(event.order) shipped"
+        case .partiallyShipped: summary = "order \(event.order) partly shipped"
+        case .delivered: summary = "order \(event.order) delivered"
+        case .cancelled: summary = "order \(event.order) cancelled: \(event.reason)"
+        case .returnRequested: summary = "return requested for order \(event.order)"
+        case .split: summary = "order \(event.order) split into several: \(event.reason)"
+        case .merged: summary = "order \(event.order) merged with another: \(event.reason)"
+        default:
+            try await store.orderEvent(
+                order: event.order, at: context.envelope.occurredAt, kind: "order_status", summary: "", status: event.to,
+                message: context.envelope.id, in: context.transaction, onTimeline: false)
+            return
+        }
+        try await store.orderEvent(
+            order: event.order, at: context.envelope.occurredAt, kind: "order_\(event.to.rawValue)", summary: summary, status: event.to,
+            message: context.envelope.id, in: context.transaction)
+    }
+
+    func returnCompleted(_ event: OrderEvent.ReturnCompleted, _ context: HandlerContext) async throws {
+        let refund = event.refund.map { ", \($0) to refund" } ?? ""
+        try await store.orderEvent(
+            order: event.order, at: context.envelope.occurredAt, kind: "return_completed",
+            summary: "return \(event.rma) (\(event.kind.rawValue)) of order \(event.order) completed\(refund)", status: event.status, returns: 1,
+            message: context.envelope.id, in: context.transaction)
+    }
+
+    func refundRecorded(_ event: FinanceEvent.RefundRecorded, _ context: HandlerContext) async throws {
+        try await store.orderEvent(
+            order: event.order, at: context.envelope.occurredAt, kind: "refunded",
+            summary: "\(event.amount) refunded on order \(event.order) (\(event.reason), credit note \(event.creditNote))",
+            refunded: event.amount.minorUnits, message: context.envelope.id, in: context.transaction)
+    }
+
+    func invoiceIssued(_ event: FinanceEvent.InvoiceIssued, _ context: HandlerContext) async throws {
+        try await store.orderEvent(
+            order: event.order, at: context.envelope.occurredAt, kind: "invoice_issued",
+            summary: "invoice \(event.number) issued for order \(event.order): \(event.gross)", message: context.envelope.id,
+            in: context.transaction)
+    }
+
+    // MARK: - Commands
+
+    func mergeCustomers(_ command: CRMCommand.MergeCustomers, _ context: HandlerContext) async throws -> CRMResult.Merged {
+        let reason = command.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw CommandRefused("reason-required", "a merge by hand needs a reason") }
+        let actor = try CRMRules.actor(command.actor)
+        let stated = "merged by hand: \(reason)"
+        try await store.merge(command.customer, into: command.into, reason: stated, actor: actor, in: context.transaction)
+        try await context.publish(event: CRMEvent.CustomerMerged(survivor: command.into, absorbed: command.customer, reason: stated, actor: actor))
+        return CRMResult.Merged(survivor: command.into, absorbed: command.customer)
+    }
+
+    func logInteraction(_ command: CRMCommand.LogInteraction, _ context: HandlerContext) async throws -> CRMResult.Logged {
+        let summary = try CRMRules.summary(command.summary)
+        let actor = try CRMRules.actor(command.actor)
+        guard let customer = try await store.live(command.customer, in: context.transaction) else {
+            throw CommandRefused("unknown-customer", "unknown customer \(command.customer)")
+        }
+        if let order = command.order, try await !store.hasOrder(order, of: customer, in: context.transaction) {
+            throw CommandRefused("unknown-order", "order \(order) is not one of customer \(customer)'s orders")
+        }
+        let entry = try await store.addToTimeline(
+            customer: customer, at: context.envelope.occurredAt, kind: "contact", summary: summary, order: command.order,
+            channel: command.channel.rawValue, direction: command.direction.rawValue, actor: actor, message: context.envelope.id,
+            in: context.transaction)
+        return CRMResult.Logged(entry: entry ?? 0)
+    }
+}

@@ -1,0 +1,186 @@
+import AMQP
+import ArgumentParser
+import CRM
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import Postgres
+import ServiceLifecycle
+
+/// The CRM under load. First, orders' events into profiles and timelines through the real
+/// broker: for each order `orders.order.placed.v1` (its customer one of a pool of people,
+/// found by email, phone or platform id written differently each time), then paid and
+/// shipped; timed from the first publish until every order is shipped on its profile.
+/// Second, `erpctl crm show`'s query on a customer with 1,000 timeline entries among
+/// 100,000 customers: p50 and p99 of repeated reads.
+struct CRMBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crm", abstract: "Order events into customer profiles (events/s); a profile's read with 100,000 customers (p99).")
+
+    @Option(help: "Database URL.") var databaseURL = environment("ERP_DATABASE_URL", default: "postgres://erp:erp@127.0.0.1:54329/erp")
+    @Option(help: "Broker URL.") var amqpURL = environment("ERP_AMQP_URL", default: "amqp://guest:guest@127.0.0.1:5679/%2f")
+    @Option(help: "Orders (three events each).") var orders = 5_000
+    @Option(help: "People the orders are from.") var people = 2_000
+    @Option(help: "Consumer batch sizes to compare, comma-separated.") var batchSizes = "1,200"
+    @Option(help: "Customers in the database for the read.") var customers = 100_000
+    @Option(help: "Reads of the profile.") var reads = 500
+
+    var sizes: [Int] { batchSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    mutating func validate() throws {
+        guard orders > 0, people > 0, customers > 0, reads > 0 else { throw ValidationError("counts must be positive") }
+        guard !sizes.isEmpty, sizes.allSatisfy({ (1...1000).contains($0) }) else { throw ValidationError("batch sizes are 1 to 1000") }
+    }
+
+    func run() async throws {
+        bootstrapQuietLogging()
+        for size in sizes {
+            let (rate, profiles) = try await events(batchSize: size)
+            print(
+                String(
+                    format:
+                        "swift crm: %d orders x 3 events (placed, paid, shipped) from %d people, consumer batch %d: %.0f events/s into %d profiles",
+                    orders, people, size, rate, profiles))
+        }
+        let (p50, p99, entries) = try await reading()
+        print(
+            String(
+                format:
+                    "swift crm show: a customer with %d timeline entries among %d customers, %d reads of the profile and 50 entries: p50 %.1f ms, p99 %.1f ms",
+                entries, customers, reads, p50, p99))
+    }
+
+    /// How person `n` is written on order `index`: the same keys, spelled differently.
+    static func customer(_ person: Int, order index: Int) -> CanonicalOrder.Customer {
+        let phone = String(format: "139%08d", person)
+        switch index % 3 {
+        case 0: return .init(externalId: "P-\(person)", name: "Person \(person)", email: "person\(person)@example.com")
+        case 1: return .init(name: "Person \(person)", email: "  PERSON\(person)@Example.com", phone: "+86 \(phone)")
+        default: return .init(name: "Person \(person)", phone: phone)
+        }
+    }
+
+    private func events(batchSize: Int) async throws -> (Double, Int) {
+        let database = try PostgresConfiguration(url: databaseURL)
+        let broker = try AMQPConfiguration(url: amqpURL)
+        let name = "bench_crm_\(UUID().uuidString.prefix(8).lowercased())"
+        let exchange = "\(name).exchange"
+        let definition = CRMService.definition(schema: name, queuePrefix: name, commandsExchange: exchange, eventsExchange: exchange)
+        let pool = PostgresPool(configuration: database, size: 4)
+        try await MessagingSchema.migrate(schema: name, pool: pool)
+        try await PostgresMigrator(schema: name, migrations: definition.migrations).migrate(pool)
+        let admin = try await AMQPConnection.connect(broker)
+        try await Topology.declareExchanges(on: admin)
+        try await admin.declareExchange(exchange, type: .topic, durable: false)
+        let eventsOut = "\(name).events.out"
+        try await admin.declareExchange(eventsOut, type: .topic, durable: false)
+        for queue in definition.queues { try await Topology.declare(queue, on: admin) }
+        let eventsQueue = definition.queues.first { $0.name.hasSuffix(".events") }!
+        let consumer = MessageConsumer(
+            service: "crm", queue: eventsQueue, schema: name, pool: pool, brokerConfiguration: broker, handlers: definition.handlers,
+            configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut))
+        let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: OutboxRelay.Configuration())
+        let group = ServiceGroup(services: [relay, consumer], logger: Logger(label: "bench"))
+
+        var random = SplitMix(seed: 11)
+        var messages: [AMQPMessage] = []
+        messages.reserveCapacity(orders * 3)
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        func message<M: Message>(_ event: M, at: Date) throws -> AMQPMessage {
+            let envelope = try Envelope(event, source: "bench", occurredAt: at)
+            return AMQPMessage(exchange: exchange, routingKey: M.type.rawValue, body: envelope.payload, properties: envelope.amqpProperties)
+        }
+        for index in 0..<orders {
+            let person = Int(random.next() % UInt64(people))
+            let total = Money(minorUnits: Int64(random.next() % 50_000 + 1_000), currency: .cny)
+            let id = Int64(index + 1)
+            let placedAt = start.addingTimeInterval(Double(index))
+            let snapshot = OrderSnapshot(
+                order: id, platform: ["web", "tmall", "jd"][index % 3], shop: "main", externalId: "B-\(index)", revision: 1, status: .pendingPayment,
+                currency: "CNY", pricesIncludeTax: true,
+                lines: [.init(line: 1, sku: "SKU-\(index % 1_000)", quantity: 1, unitPrice: total, discount: .zero(.cny), total: total)],
+                shippingFee: .zero(.cny), total: total, paymentStatus: .pending, customer: Self.customer(person, order: index),
+                shippingAddress: .init(name: "Person \(person)", country: "CN", province: "浙江省", city: "杭州市", line1: "文三路 \(person) 号"),
+                shippingMethod: nil, placedAt: placedAt)
+            messages.append(try message(OrderEvent.Placed(snapshot: snapshot), at: placedAt))
+            messages.append(
+                try message(
+                    OrderEvent.StatusChanged(order: id, from: .pendingPayment, to: .paid, reason: "paid", actor: "bench", total: total),
+                    at: placedAt + 60))
+            messages.append(
+                try message(
+                    OrderEvent.StatusChanged(order: id, from: .allocated, to: .shipped, reason: "parcel", actor: "bench", total: total),
+                    at: placedAt + 120))
+        }
+        let publisher = try await AMQPPublisher.connect(broker, window: 256)
+        let running = Task { try await group.run() }
+        let began = monotonicSeconds()
+        let results = await publisher.publish(batch: messages)
+        guard results.allSatisfy({ (try? $0.get()) == .confirmed }) else { throw ValidationError("some events were not confirmed") }
+        var shipped = 0
+        while shipped < orders {
+            try await Task.sleep(for: .milliseconds(20))
+            shipped = try await pool.query(
+                PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(name).customer_orders WHERE status = 'shipped'"))[0].decode(Int.self, at: 0)
+        }
+        let elapsed = monotonicSeconds() - began
+        let profiles = try await pool.query(
+            PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(name).customers WHERE merged_into IS NULL"))[0].decode(Int.self, at: 0)
+        await group.triggerGracefulShutdown()
+        try await running.value
+        await publisher.close()
+        for queue in definition.queues { await Topology.delete(queue, on: admin) }
+        try? await admin.deleteExchange(exchange)
+        try? await admin.deleteExchange(eventsOut)
+        await admin.close()
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
+        await pool.close()
+        return (Double(orders * 3) / elapsed, profiles)
+    }
+
+    /// `customers` profiles with an order each, one of them with 1,000 timeline entries,
+    /// written with SQL; then the profile read `reads` times.
+    private func reading() async throws -> (p50: Double, p99: Double, entries: Int) {
+        let database = try PostgresConfiguration(url: databaseURL)
+        let name = "bench_crmr_\(UUID().uuidString.prefix(8).lowercased())"
+        let pool = PostgresPool(configuration: database, size: 2)
+        try await PostgresMigrator(schema: name, migrations: CRMMigrations.all).migrate(pool)
+        try await pool.withConnection { connection in
+            try await connection.executeScript(
+                """
+                INSERT INTO \(name).customers (id, display_name) SELECT n, 'Person ' || n FROM generate_series(1, \(customers)) AS n;
+                SELECT setval(pg_get_serial_sequence('\(name).customers', 'id'), \(customers));
+                INSERT INTO \(name).customer_keys (kind, value, customer, source)
+                SELECT 'email', 'person' || n || '@example.com', n, 'bench' FROM generate_series(1, \(customers)) AS n;
+                INSERT INTO \(name).customer_names (customer, name, last_seen) SELECT n, 'Person ' || n, now() FROM generate_series(1, \(customers)) AS n;
+                INSERT INTO \(name).customer_orders (order_id, customer, platform, shop, external_id, currency, total_minor, status, placed_at)
+                SELECT n, n, 'web', 'main', 'B-' || n, 'CNY', 10000 + n, 'shipped', now() - n * interval '1 minute' FROM generate_series(1, \(customers)) AS n;
+                INSERT INTO \(name).customer_orders (order_id, customer, platform, shop, external_id, currency, total_minor, status, placed_at)
+                SELECT \(customers) + n, 42, 'web', 'main', 'C-' || n, 'CNY', 5000, 'delivered', now() - n * interval '1 hour' FROM generate_series(1, 332) AS n;
+                INSERT INTO \(name).timeline (customer, at, kind, summary, order_id)
+                SELECT n, now() - n * interval '1 minute', 'order_placed', 'order ' || n || ' placed', n FROM generate_series(1, \(customers)) AS n;
+                INSERT INTO \(name).timeline (customer, at, kind, summary, order_id)
+                SELECT 42, now() - n * interval '1 hour' + k * interval '1 minute', (ARRAY['order_placed', 'order_paid', 'order_shipped'])[k + 1],
+                       'event ' || k || ' of order ' || (\(customers) + n), \(customers) + n
+                FROM generate_series(1, 333) AS n, generate_series(0, 2) AS k;
+                ANALYZE \(name).customers; ANALYZE \(name).customer_orders; ANALYZE \(name).timeline; ANALYZE \(name).customer_keys;
+                """)
+        }
+        let entries = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(name).timeline WHERE customer = 42"))[0].decode(
+            Int.self, at: 0)
+        let queries = CRMQueries(schema: name)
+        var times: [Double] = []
+        for _ in 0..<reads {
+            let began = monotonicSeconds()
+            guard let profile = try await queries.profile(42, limit: 50, pool), profile.timeline.count == 50 else {
+                throw ValidationError("the profile was not read whole")
+            }
+            times.append((monotonicSeconds() - began) * 1000)
+        }
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
+        await pool.close()
+        times.sort()
+        return (times[times.count / 2], times[min(times.count - 1, Int(Double(times.count) * 0.99))], entries)
+    }
+}

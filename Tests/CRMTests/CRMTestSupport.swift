@@ -1,0 +1,84 @@
+import AMQP
+import CRM
+import Contracts
+import Foundation
+import Messaging
+import Postgres
+import ServiceKit
+import ServiceTestSupport
+import TestSupport
+import Testing
+
+/// Drives a CRM service under test with the events other services publish.
+enum CRMTest {
+    static func definition(_ schema: String, _ queue: String, _ exchange: String) -> ServiceDefinition {
+        CRMService.definition(
+            schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), commandsExchange: exchange, eventsExchange: exchange)
+    }
+
+    /// Publishes events as their services would, on the harness's exchange, routed by type.
+    static func publish(_ envelopes: [Envelope], _ harness: ServiceHarness) async throws {
+        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+        for envelope in envelopes {
+            let outcome = try await publisher.publish(
+                AMQPMessage(
+                    exchange: harness.exchange, routingKey: envelope.type.rawValue, body: envelope.payload, properties: envelope.amqpProperties))
+            #expect(outcome == .confirmed)
+        }
+        await publisher.close()
+    }
+
+    static func publish<M: Message>(_ event: M, _ harness: ServiceHarness, id: UUID = .random(), at: Date = Date()) async throws {
+        try await publish([try Envelope(event, source: "tests", id: id, occurredAt: at)], harness)
+    }
+
+    static func cny(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }
+
+    /// An order as the orders service announces it.
+    static func order(
+        _ id: Int64, platform: String = "web", shop: String = "main", externalID: String? = nil, total: Money = cny(25_800),
+        status: OrderStatus = .pendingPayment, customer: CanonicalOrder.Customer?, city: String = "上海市", placedAt: Date = Date()
+    ) -> OrderSnapshot {
+        OrderSnapshot(
+            order: id, platform: platform, shop: shop, externalId: externalID ?? "EXT-\(id)", revision: 1, status: status,
+            currency: total.currency.code, pricesIncludeTax: true,
+            lines: [
+                .init(line: 1, sku: "TEE-RED-M", quantity: 1, unitPrice: total, discount: .zero(total.currency), total: total)
+            ], shippingFee: .zero(total.currency), total: total, paymentStatus: .pending, customer: customer,
+            shippingAddress: .init(name: customer?.name, country: "CN", province: city, city: city, line1: "南京路 1 号"), shippingMethod: nil,
+            placedAt: placedAt)
+    }
+
+    static func placed(_ snapshot: OrderSnapshot, _ harness: ServiceHarness) async throws {
+        try await publish(OrderEvent.Placed(snapshot: snapshot), harness)
+    }
+
+    /// The live profile an order is on, once the CRM has it.
+    static func customer(ofOrder order: Int64, _ harness: ServiceHarness) async throws -> Int64? {
+        try await harness.pool.query("SELECT customer FROM \(identifier: harness.schema).customer_orders WHERE order_id = \(order)").first?
+            .decode(Int64.self, at: 0)
+    }
+
+    static func waitForOrders(_ orders: [Int64], _ harness: ServiceHarness) async throws -> [Int64] {
+        var customers: [Int64] = []
+        let arrived = try await eventually {
+            customers = []
+            for order in orders {
+                guard let customer = try await customer(ofOrder: order, harness) else { return false }
+                customers.append(customer)
+            }
+            return true
+        }
+        #expect(arrived, "the CRM recorded orders \(orders)")
+        return customers
+    }
+
+    static func count(_ sql: String, _ harness: ServiceHarness) async throws -> Int {
+        try await harness.pool.query(PostgresQuery(unsafeSQL: sql.replacingOccurrences(of: "crm.", with: "\(harness.schema).")))[0].decode(
+            Int.self, at: 0)
+    }
+
+    static func profile(_ customer: Int64, _ harness: ServiceHarness, limit: Int = 100) async throws -> CRMQueries.Profile? {
+        try await CRMQueries(schema: harness.schema).profile(customer, limit: limit, harness.pool)
+    }
+}

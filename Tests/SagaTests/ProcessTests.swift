@@ -215,6 +215,17 @@ import Testing
             #expect(
                 listed.status == 0 && listed.output.contains(ret.uuidString.lowercased()) && listed.output.contains("completed"), "\(listed.output)")
 
+            // The customer asks to be forgotten: the CRM erases them and has the orders service erase their orders.
+            let customer = try await pool.query("SELECT customer FROM crm.customer_orders WHERE order_id = \(parent)")[0].decode(Int64.self, at: 0)
+            let forget = try await system.erpctl(["crm", "forget", "--customer", String(customer), "--reason", "erasure request"])
+            #expect(forget.status == 0, "\(forget.output)")
+            let erased = try await eventually(within: 30) {
+                try await pool.query(
+                    "SELECT count(*)::int FROM orders.orders WHERE customer->>'email' IS NOT NULL OR shipping_address->>'line1' <> '(erased)'"
+                )[0].decode(Int.self, at: 0) == 0
+            }
+            #expect(erased, "every order of the forgotten customer is erased in the orders service too")
+
             let check = try await system.erpctl(["check"])
             #expect(check.status == 0, "erpctl check: \(check.output)")
         }

@@ -33,7 +33,7 @@ public enum CRMService {
         settings: Settings = Settings(), schema: String = "crm", queuePrefix: String = "crm",
         commandsExchange: String = Exchanges.commands, eventsExchange: String = Exchanges.events
     ) -> ServiceDefinition {
-        let handlers = CRMHandlers(store: CRMStore(schema: schema), defaultRegion: settings.defaultRegion)
+        let handlers = CRMHandlers(store: CRMStore(schema: schema), defaultRegion: settings.defaultRegion, commandsExchange: commandsExchange)
         var registry = MessageHandlers()
         handlers.register(in: &registry)
         return ServiceDefinition(

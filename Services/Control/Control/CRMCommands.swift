@@ -9,7 +9,7 @@ import Postgres
 struct CRMCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crm", abstract: "Customers across every platform: profiles, purchase history, timeline, merges, contacts.",
-        subcommands: [Show.self, Customers.self, Merge.self, Log.self])
+        subcommands: [Show.self, Customers.self, Merge.self, Log.self, Consent.self, Export.self, Forget.self])
 
     /// Options of the CRM's reports, read from its schema.
     struct ReportOptions: ParsableArguments {
@@ -89,6 +89,70 @@ struct CRMCommands: AsyncParsableCommand {
     }
 }
 
+extension CRMCommands {
+    struct Consent: SendsCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a customer's opt-in or opt-out of marketing on one channel (transactional messages need none).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @OptionGroup var who: ActorOptions
+        @Option var customer: Int64
+        @Option(help: "email, sms, phone or messaging_app.") var channel: MarketingChannel
+        @Option(help: "in or out.") var opt: OptDirection
+        @Option(help: "Where the customer said it (a form, a call, an unsubscribe link).") var source: String
+        @Option(help: "When they said it (ISO 8601; default now).") var at: String?
+
+        enum OptDirection: String, ExpressibleByArgument, CaseIterable { case `in`, out }
+
+        func command() throws -> CRMCommand.SetConsent {
+            var when: Date?
+            if let at {
+                guard let parsed = ISODateTime.parse(at) else { throw ValidationError("--at '\(at)' is not an ISO 8601 date-time") }
+                when = parsed
+            }
+            return CRMCommand.SetConsent(customer: customer, channel: channel, optedIn: opt == .in, at: when, source: source, actor: who.actor)
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Everything held about a customer as one JSON document (a data-subject access request).")
+        @OptionGroup var servers: ServerOptions
+        @Option var customer: Int64
+        @Option(help: "Write the document to this file (default: standard output).") var output: String?
+
+        func run() async throws {
+            var found: CRMQueries.Export?
+            try await servers.reading("the CRM") { found = try await CRMQueries().export(customer, $0) }
+            guard let document = found else { throw ControlFailure(description: "no customer \(customer)") }
+            let encoder = MessageCoding.encoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(document)
+            if let output {
+                do { try data.write(to: URL(fileURLWithPath: output)) } catch {
+                    throw ControlFailure(description: "cannot write \(output): \(error.localizedDescription)")
+                }
+                print("wrote customer \(document.profile.customer)'s data to \(output) (\(data.count) bytes)")
+            } else {
+                print(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+
+    struct Forget: SendsCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase a customer's personal data in the CRM and their orders (amounts, SKUs and dates stay, under a pseudonym).")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @OptionGroup var who: ActorOptions
+        @Option var customer: Int64
+        @Option(help: "The request this answers (kept with who asked and when).") var reason: String
+
+        func command() throws -> CRMCommand.ForgetCustomer { CRMCommand.ForgetCustomer(customer: customer, reason: reason, actor: who.actor) }
+    }
+}
+
+extension MarketingChannel: ExpressibleByArgument {}
 extension InteractionChannel: ExpressibleByArgument {}
 extension InteractionDirection: ExpressibleByArgument {}
 
@@ -111,6 +175,19 @@ enum CRMRendering {
         for (index, address) in profile.addresses.enumerated() {
             let parts = [address.line1, address.line2, address.district, address.city, address.province, address.postalCode, address.country]
             lines.append("\(index == 0 ? "address" : "also"): \(parts.compactMap { $0 }.joined(separator: ", "))")
+        }
+        if let forgotten = profile.forgottenAt { lines.append("forgotten: \(UTCTimestamp.string(from: forgotten)) (personal data erased)") }
+        for consent in profile.consents {
+            lines.append(
+                "marketing by \(consent.channel): \(consent.optedIn ? "opted in" : "opted out") \(UTCTimestamp.string(from: consent.at)) (\(consent.source), recorded by \(consent.actor))"
+            )
+        }
+        if let forgotten = profile.forgottenAt { lines.append("forgotten: \(UTCTimestamp.string(from: forgotten)) (personal data erased)") }
+        for consent in profile.consents {
+            let stated = consent.optedIn ? "opted in" : "opted out"
+            lines.append(
+                "marketing by \(consent.channel): \(stated) \(UTCTimestamp.string(from: consent.at)) (\(consent.source), recorded by \(consent.actor))"
+            )
         }
         if !profile.mergedFrom.isEmpty { lines.append("merged from: \(profile.mergedFrom.map(String.init).joined(separator: ", "))") }
         for spend in profile.spend {

@@ -120,6 +120,8 @@ struct OrderHandlers: Sendable {
         registry.command(OrderCommand.CompleteReturn.self, completeReturn)
         registry.command(OrderCommand.CancelReturn.self, cancelReturn)
         registry.command(OrderCommand.PlaceReplacement.self, placeReplacement)
+        // A person forgotten by the CRM (Handlers/Privacy.swift).
+        registry.command(OrderCommand.ForgetCustomer.self, forgetCustomer)
         // Events of other services (here and Handlers/FinanceEventHandlers.swift).
         registry.on(CatalogEvent.SKUChanged.self, skuChanged)
         registry.on(FinanceEvent.PaymentReceived.self, paymentReceived)

@@ -7,6 +7,8 @@ import Messaging
 struct CRMHandlers: Sendable {
     let store: CRMStore
     let defaultRegion: String
+    /// Where commands to other services go (`erp.commands`, or a test's own exchange).
+    let commandsExchange: String
 
     /// Where each CRM message is handled.
     func register(in registry: inout MessageHandlers) {
@@ -19,6 +21,8 @@ struct CRMHandlers: Sendable {
         registry.on(FinanceEvent.InvoiceIssued.self, invoiceIssued)
         registry.command(CRMCommand.MergeCustomers.self, mergeCustomers)
         registry.command(CRMCommand.LogInteraction.self, logInteraction)
+        registry.command(CRMCommand.SetConsent.self, setConsent)
+        registry.command(CRMCommand.ForgetCustomer.self, forgetCustomer)
     }
 
     /// The message types whose events this service consumes (for its queue bindings).

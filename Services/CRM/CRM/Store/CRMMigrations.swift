@@ -7,7 +7,9 @@ import Postgres
 /// events (amounts in minor units with their currency), so purchase history never needs a
 /// query across schemas.
 public enum CRMMigrations {
-    public static let all = [
+    public static let all = [customersAndTimeline, consentAndForgetting]
+
+    static let customersAndTimeline =
         PostgresMigration(
             version: 1, name: "customers_timeline",
             sql: """
@@ -118,5 +120,4 @@ public enum CRMMigrations {
                     at timestamptz NOT NULL DEFAULT now()
                 );
                 """)
-    ]
 }

@@ -20,7 +20,23 @@ public struct CRMQueries: Sendable {
         public var addresses: [CanonicalOrder.Address]
         public var spend: [Spend]
         public var mergedFrom: [Int64]
+        /// Per channel, the latest statement (no entry: never asked, so no marketing).
+        public var consents: [Consent]
+        public var forgottenAt: Date?
         public var timeline: [Entry]
+
+        public struct Consent: Codable, Sendable, Equatable {
+            public var channel: String
+            public var optedIn: Bool
+            public var at: Date
+            public var source: String
+            public var actor: String
+
+            init(row: PostgresRow) throws {
+                (channel, optedIn, at) = (try row.decode(column: "channel"), try row.decode(column: "opted_in"), try row.decode(column: "at"))
+                (source, actor) = (try row.decode(column: "source"), try row.decode(column: "actor"))
+            }
+        }
 
         public struct Key: Codable, Sendable, Equatable {
             public var kind: String
@@ -66,11 +82,12 @@ public struct CRMQueries: Sendable {
                 live = next
             }
             let head = try await tx.query(
-                "SELECT display_name, created_at, to_json(tags) AS tags FROM \(identifier: s).customers WHERE id = \(live)")[0]
+                "SELECT display_name, created_at, to_json(tags) AS tags, forgotten_at FROM \(identifier: s).customers WHERE id = \(live)")[0]
             var profile = Profile(
                 customer: live, askedFor: live == customer ? nil : customer, name: try head.decode(String?.self, column: "display_name"),
                 createdAt: try head.decode(Date.self, column: "created_at"), tags: try head.decodeJSON([String].self, column: "tags"), keys: [],
-                names: [], addresses: [], spend: [], mergedFrom: [], timeline: [])
+                names: [], addresses: [], spend: [], mergedFrom: [], consents: [], forgottenAt: try head.decode(Date?.self, column: "forgotten_at"),
+                timeline: [])
             profile.keys = try await tx.query(
                 "SELECT kind, value, source FROM \(identifier: s).customer_keys WHERE customer = \(live) ORDER BY kind, first_seen, value"
             ).map { try Profile.Key(kind: $0.decode(column: "kind"), value: $0.decode(column: "value"), source: $0.decode(column: "source")) }
@@ -83,6 +100,12 @@ public struct CRMQueries: Sendable {
             profile.mergedFrom = try await tx.query(
                 "SELECT id FROM \(identifier: s).customers WHERE merged_into = \(live) ORDER BY id"
             ).map { try $0.decode(Int64.self, at: 0) }
+            profile.consents = try await tx.query(
+                """
+                SELECT DISTINCT ON (channel) channel, opted_in, at, source, actor FROM \(identifier: s).consent_changes
+                WHERE customer = \(live) ORDER BY channel, at DESC, id DESC
+                """
+            ).map(Profile.Consent.init(row:))
             profile.spend = try await tx.query(
                 """
                 SELECT currency, count(*)::int AS orders, sum(total_minor)::bigint AS spent, sum(refunded_minor)::bigint AS refunded,
@@ -112,6 +135,81 @@ public struct CRMQueries: Sendable {
                     direction: row.decode(column: "direction"), actor: row.decode(column: "actor"))
             }
             return profile
+        }
+    }
+
+    /// Everything held about a person (data-subject access): the profile with its whole
+    /// timeline, the history of consent statements, their orders as the CRM copied them,
+    /// the merges that made the profile, and any request to forget them.
+    public struct Export: Codable, Sendable, Equatable {
+        public var exportedAt: Date
+        public var profile: Profile
+        public var consentHistory: [Profile.Consent]
+        public var orders: [Order]
+        public var merges: [Merge]
+        public var forgetRequests: [ForgetRequest]
+
+        public struct Order: Codable, Sendable, Equatable {
+            public var order: Int64
+            public var platform: String
+            public var shop: String
+            public var externalId: String
+            public var currency: String
+            public var totalMinor: Int64
+            public var refundedMinor: Int64
+            public var returns: Int
+            public var status: String
+            public var placedAt: Date
+        }
+
+        public struct Merge: Codable, Sendable, Equatable {
+            public var absorbed: Int64
+            public var survivor: Int64
+            public var reason: String
+            public var actor: String
+            public var at: Date
+        }
+
+        public struct ForgetRequest: Codable, Sendable, Equatable {
+            public var reason: String
+            public var actor: String
+            public var at: Date
+        }
+    }
+
+    public func export(_ customer: Int64, _ pool: PostgresPool) async throws -> Export? {
+        guard let profile = try await profile(customer, limit: 1_000_000, pool) else { return nil }
+        let s = schema
+        let live = profile.customer
+        return try await pool.withTransaction(isolation: .repeatableRead) { tx in
+            let consents = try await tx.query(
+                "SELECT channel, opted_in, at, source, actor FROM \(identifier: s).consent_changes WHERE customer = \(live) ORDER BY at, id"
+            ).map(Profile.Consent.init(row:))
+            let orders = try await tx.query(
+                """
+                SELECT order_id, platform, shop, external_id, currency, total_minor, refunded_minor, returns, status, placed_at
+                FROM \(identifier: s).customer_orders WHERE customer = \(live) ORDER BY placed_at, order_id
+                """
+            ).map { row in
+                try Export.Order(
+                    order: row.decode(column: "order_id"), platform: row.decode(column: "platform"), shop: row.decode(column: "shop"),
+                    externalId: row.decode(column: "external_id"), currency: row.decode(column: "currency"),
+                    totalMinor: row.decode(column: "total_minor"), refundedMinor: row.decode(column: "refunded_minor"),
+                    returns: row.decode(column: "returns"), status: row.decode(column: "status"), placedAt: row.decode(column: "placed_at"))
+            }
+            let merges = try await tx.query(
+                "SELECT absorbed, survivor, reason, actor, at FROM \(identifier: s).merges WHERE survivor = \(live) OR absorbed = \(live) ORDER BY at, id"
+            ).map { row in
+                try Export.Merge(
+                    absorbed: row.decode(column: "absorbed"), survivor: row.decode(column: "survivor"), reason: row.decode(column: "reason"),
+                    actor: row.decode(column: "actor"), at: row.decode(column: "at"))
+            }
+            let requests = try await tx.query(
+                "SELECT reason, actor, at FROM \(identifier: s).forget_requests WHERE customer = \(live) ORDER BY at, id"
+            ).map { row in
+                try Export.ForgetRequest(reason: row.decode(column: "reason"), actor: row.decode(column: "actor"), at: row.decode(column: "at"))
+            }
+            return Export(exportedAt: Date(), profile: profile, consentHistory: consents, orders: orders, merges: merges, forgetRequests: requests)
         }
     }
 

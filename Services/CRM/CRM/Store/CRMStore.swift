@@ -149,6 +149,8 @@ public struct CRMStore: Sendable {
         try await tx.queue("DELETE FROM \(identifier: s).customer_addresses WHERE customer = \(absorbed)")
         try await tx.queue("UPDATE \(identifier: s).customer_orders SET customer = \(survivor) WHERE customer = \(absorbed)")
         try await tx.queue("UPDATE \(identifier: s).timeline SET customer = \(survivor) WHERE customer = \(absorbed)")
+        // Consent history follows too: the latest statement on a channel, whoever it was made as, holds.
+        try await tx.queue("UPDATE \(identifier: s).consent_changes SET customer = \(survivor) WHERE customer = \(absorbed)")
         try await tx.queue(
             "UPDATE \(identifier: s).customers SET merged_into = \(survivor), merge_reason = \(reason), updated_at = now() WHERE merged_into = \(absorbed)"
         )
@@ -197,6 +199,7 @@ public struct CRMStore: Sendable {
         _ order: OrderSnapshot, customer: Int64, message: UUID, summary given: String? = nil, in tx: PostgresTransaction
     ) async throws {
         let s = schema
+        try await lockOrder(order.order, in: tx)
         let paid = order.paymentStatus == .paid ? ", paid" : ""
         let summary =
             given ?? "order \(order.order) placed on \(order.platform)/\(order.shop) (\(order.externalId))\(paid): \(Self.amount(order.total))"
@@ -226,31 +229,38 @@ public struct CRMStore: Sendable {
             """)
     }
 
-    /// Something happened to an order: its copy is updated and, when `kind` is given, it goes
-    /// on its customer's timeline. For an order not known yet it waits for the order.
+    /// Something happened to an order: its copy is updated and, when `onTimeline`, it goes
+    /// on its customer's timeline; for an order not known yet it waits for the order. One
+    /// statement, queued: it goes with the next statement or the commit.
     public func orderEvent(
         order: Int64, at: Date, kind: String, summary: String, status: OrderStatus? = nil, refunded: Int64 = 0, returns: Int = 0,
         message: UUID, in tx: PostgresTransaction, onTimeline: Bool = true
     ) async throws {
         let s = schema
-        let updated = try await tx.query(
+        try await lockOrder(order, in: tx)
+        try await tx.queue(
             """
-            UPDATE \(identifier: s).customer_orders SET status = coalesce(\(status?.rawValue), status),
-                refunded_minor = refunded_minor + \(refunded), returns = returns + \(returns), updated_at = now()
-            WHERE order_id = \(order) RETURNING customer
-            """)
-        if let row = updated.first {
-            guard onTimeline else { return }
-            try await addToTimeline(
-                customer: try row.decode(Int64.self, at: 0), at: at, kind: kind, summary: summary, order: order, message: message, in: tx)
-        } else {
-            try await tx.query(
-                """
-                INSERT INTO \(identifier: s).waiting_order_events (order_id, at, kind, summary, status, refunded_minor, returns, source_message)
-                VALUES (\(order), \(at), \(kind), \(summary), \(status?.rawValue), \(refunded), \(returns), \(message))
+            WITH updated AS (
+                UPDATE \(identifier: s).customer_orders SET status = coalesce(\(status?.rawValue), status),
+                    refunded_minor = refunded_minor + \(refunded), returns = returns + \(returns), updated_at = now()
+                WHERE order_id = \(order) RETURNING customer
+            ), entry AS (
+                INSERT INTO \(identifier: s).timeline (customer, at, kind, summary, order_id, source_message)
+                SELECT customer, \(at)::timestamptz, \(kind)::text, \(summary)::text, \(order)::bigint, \(message)::uuid FROM updated WHERE \(onTimeline)::boolean
                 ON CONFLICT DO NOTHING
-                """)
-        }
+            )
+            INSERT INTO \(identifier: s).waiting_order_events (order_id, at, kind, summary, status, refunded_minor, returns, source_message)
+            SELECT \(order)::bigint, \(at)::timestamptz, \(kind)::text, \(summary)::text, \(status?.rawValue)::text, \(refunded)::bigint, \(returns)::int, \(message)::uuid
+            WHERE NOT EXISTS (SELECT 1 FROM updated)
+            ON CONFLICT DO NOTHING
+            """)
+    }
+
+    /// One transaction at a time per order between its placing and its other events (queued:
+    /// the statement after it sees what the holder committed), so that an event taken by
+    /// another instance while the order is being placed is never left waiting.
+    func lockOrder(_ order: Int64, in tx: PostgresTransaction) async throws {
+        try await tx.queue("SELECT pg_advisory_xact_lock(hashtextextended(\("order:\(order)"), 7))")
     }
 
     /// The live profile an order is on, if the CRM has it.

@@ -1,0 +1,90 @@
+import Contracts
+import Foundation
+import Postgres
+
+/// Consent and forgetting in the crm schema, inside the caller's transaction.
+extension CRMStore {
+    /// Records one consent statement; returns whether the customer is now opted in on the
+    /// channel (the latest statement by its time, so a late-arriving older one changes nothing).
+    public func setConsent(
+        customer: Int64, channel: MarketingChannel, optedIn: Bool, at: Date, source: String, actor: String, in tx: PostgresTransaction
+    ) async throws -> Bool {
+        let s = schema
+        try await tx.queue(
+            """
+            INSERT INTO \(identifier: s).consent_changes (customer, channel, opted_in, at, source, actor)
+            VALUES (\(customer), \(channel.rawValue), \(optedIn), \(at), \(source), \(actor))
+            """)
+        let current = try await tx.query(
+            """
+            SELECT opted_in FROM \(identifier: s).consent_changes WHERE customer = \(customer) AND channel = \(channel.rawValue)
+            ORDER BY at DESC, id DESC LIMIT 1
+            """)
+        return try current[0].decode(Bool.self, at: 0)
+    }
+
+    public func isForgotten(_ customer: Int64, in tx: PostgresTransaction) async throws -> Bool {
+        try await tx.query("SELECT forgotten_at IS NOT NULL FROM \(identifier: schema).customers WHERE id = \(customer)").first?.decode(
+            Bool.self, at: 0)
+            ?? false
+    }
+
+    /// What was erased.
+    public struct Forgetting: Sendable, Equatable {
+        public let customer: Int64
+        public let pseudonym: String
+        public let orders: [Int64]
+    }
+
+    /// Erases the personal data of the live profile `customer` and of the profiles merged
+    /// into it: contact keys, names, addresses, consent history, tags and language, the
+    /// merge reasons (which name the keys) and the free text of contacts; the orders and
+    /// their amounts stay, under a pseudonym. Recorded with who asked, when and why.
+    public func forget(_ customer: Int64, reason: String, actor: String, in tx: PostgresTransaction) async throws -> Forgetting {
+        let s = schema
+        guard
+            let row = try await tx.query(
+                "SELECT merged_into, forgotten_at IS NOT NULL AS forgotten FROM \(identifier: s).customers WHERE id = \(customer) FOR UPDATE"
+            ).first
+        else {
+            throw CommandRefused("unknown-customer", "unknown customer \(customer)")
+        }
+        if let target = try row.decode(Int64?.self, column: "merged_into") {
+            throw CommandRefused("customer-merged", "customer \(customer) was merged into \(target); forget that profile")
+        }
+        guard try !row.decode(Bool.self, column: "forgotten") else {
+            throw CommandRefused("customer-forgotten", "customer \(customer) was already forgotten")
+        }
+        let pseudonym = "forgotten-\(customer)"
+        let profiles =
+            [customer]
+            + (try await tx.query("SELECT id FROM \(identifier: s).customers WHERE merged_into = \(customer)").map {
+                try $0.decode(Int64.self, at: 0)
+            })
+        let orders = try await tx.query("SELECT order_id FROM \(identifier: s).customer_orders WHERE customer = \(customer) ORDER BY order_id").map {
+            try $0.decode(Int64.self, at: 0)
+        }
+        try await tx.queue("DELETE FROM \(identifier: s).customer_keys WHERE customer = ANY (\(profiles)::bigint[])")
+        try await tx.queue("DELETE FROM \(identifier: s).customer_names WHERE customer = ANY (\(profiles)::bigint[])")
+        try await tx.queue("DELETE FROM \(identifier: s).customer_addresses WHERE customer = ANY (\(profiles)::bigint[])")
+        try await tx.queue("DELETE FROM \(identifier: s).consent_changes WHERE customer = ANY (\(profiles)::bigint[])")
+        try await tx.queue(
+            """
+            UPDATE \(identifier: s).customers SET display_name = \(pseudonym), language = NULL, tags = '{}', forgotten_at = now(), updated_at = now(),
+                merge_reason = CASE WHEN merged_into IS NULL THEN NULL ELSE 'erased' END
+            WHERE id = ANY (\(profiles)::bigint[])
+            """)
+        try await tx.queue(
+            "UPDATE \(identifier: s).merges SET reason = 'erased' WHERE survivor = \(customer) OR absorbed = ANY (\(profiles)::bigint[])")
+        try await tx.queue(
+            "UPDATE \(identifier: s).timeline SET summary = '(erased)' WHERE customer = \(customer) AND kind IN ('contact', 'merged')")
+        try await tx.queue(
+            """
+            INSERT INTO \(identifier: s).forget_requests (customer, pseudonym, reason, actor, orders)
+            VALUES (\(customer), \(pseudonym), \(reason), \(actor), \(orders)::bigint[])
+            """)
+        try await addToTimeline(
+            customer: customer, at: Date(), kind: "forgotten", summary: "personal data erased (\(reason))", actor: actor, message: nil, in: tx)
+        return Forgetting(customer: customer, pseudonym: pseudonym, orders: orders)
+    }
+}

@@ -102,7 +102,12 @@ let package = Package(
         .executableTarget(name: "FinanceMain", dependencies: ["Finance", "ServiceKit"], path: "Services/Finance/Main"),
         .executableTarget(name: "OrdersMain", dependencies: ["Orders", "ServiceKit"], path: "Services/Orders/Main"),
         .executableTarget(name: "CatalogMain", dependencies: ["Catalog", "ServiceKit"], path: "Services/Catalog/Main"),
-        .target(name: "CRM", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/CRM/CRM"),
+        .target(
+            name: "CRM",
+            dependencies: [
+                "ServiceKit", "Messaging", "Contracts", "Postgres", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/CRM/CRM"),
         .executableTarget(name: "CRMMain", dependencies: ["CRM", "ServiceKit"], path: "Services/CRM/Main"),
         .target(name: "SampleService", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Sample/SampleService"),
         .executableTarget(name: "SampleMain", dependencies: ["SampleService", "ServiceKit", "Messaging"], path: "Services/Sample/Main"),

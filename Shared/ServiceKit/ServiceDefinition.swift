@@ -21,7 +21,7 @@ public struct ServiceDefinition: Sendable {
     public var eventsExchange: String = Exchanges.events
     /// Background services the host runs beside the consumers (e.g. the saga timer), made
     /// with the host's pool and logger.
-    public var background: [@Sendable (PostgresPool, Logger) -> any Service] = []
+    public var background: [@Sendable (BackgroundContext) -> any Service] = []
     /// More of the topology the service needs besides its own queues (e.g. the platforms'
     /// outbound queues it publishes to), declared at start-up after them.
     public var topology: [@Sendable (AMQPConnection) async throws -> Void] = []
@@ -40,4 +40,12 @@ public struct ServiceDefinition: Sendable {
         self.queues = queues
         self.handlers = handlers
     }
+}
+
+/// What a service's background work (timers) is given when the service starts.
+public struct BackgroundContext: Sendable {
+    public let pool: PostgresPool
+    public let logger: Logger
+    /// Where the service's events go (`erp.events`, or a test's own exchange).
+    public let eventsExchange: String
 }

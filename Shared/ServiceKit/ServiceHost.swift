@@ -105,7 +105,9 @@ public final class ServiceHost: Sendable {
                 logger: logger)
         }
         // Started in this order, stopped in reverse: consumers and background work first, the relay after them.
-        services = [http, probe, relay] + definition.background.map { $0(pool, logger) } + consumers
+        services =
+            [http, probe, relay]
+            + definition.background.map { $0(BackgroundContext(pool: pool, logger: logger, eventsExchange: definition.eventsExchange)) } + consumers
     }
 
     /// Runs until SIGTERM or SIGINT (or a graceful shutdown in tests), then closes the pool.

@@ -81,8 +81,8 @@ import Testing
         #expect(check.status == 0, "\(check.output)")
         let results = try JSONDecoder().decode([[String: AnyCodableValue]].self, from: Data(check.output.utf8))
         #expect(
-            results.count == 30,
-            "6 stock checks, 3 money, 4 books against goods and invoices, 1 shipments, 3 split and merge, 3 intake and amendments, 4 sagas, 5 customers, 1 parked"
+            results.count == 31,
+            "6 stock checks, 3 money, 4 books against goods and invoices, 1 shipments, 3 split and merge, 3 intake and amendments, 4 sagas, 6 customers, 1 parked"
         )
         let table = try await Self.erpctl(["check"])
         #expect(table.output.contains("held   1. stock: on hand equals the ledger"), "\(table.output)")

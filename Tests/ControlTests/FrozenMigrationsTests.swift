@@ -63,6 +63,7 @@ import Testing
     static let frozen: [String: String] = [
         "crm/1": "8055097782a007358bed23f0c1242dc9bd283cb1f2af8d51541935d6d984c6ca",
         "crm/2": "9e73f02e8c647750443f1e414727d1e15e354d149cee34a0c4af02a2ee5d0611",
+        "crm/3": "edbfee03011de855e4c3ea6f2c8e6cb833447b48537b2b131a43372e3b0dcecd",
         "messaging/1": "39818569d3fd1b11ed8343a547fd88547ebac63862ac42bb2da018427da34e04",
         "messaging/2": "d75b36dc97570ebe11ca453a49917b204fca694b3fd5206589d4940c22a2d3f4",
         "messaging/3": "5d3af03f69659529c395efd6807a34475089ce412e15d220fe54cdd5877f6958",

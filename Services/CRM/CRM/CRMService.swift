@@ -12,11 +12,19 @@ public enum CRMService {
     public struct Settings: Sendable, Equatable {
         /// The region a phone number written without its country code is read in.
         public var defaultRegion: String
+        /// Tickets' deadlines by priority.
+        public var sla: TicketSLA
 
-        public init(defaultRegion: String = "CN") { self.defaultRegion = defaultRegion }
+        public init(defaultRegion: String = "CN", sla: TicketSLA = .standard) { (self.defaultRegion, self.sla) = (defaultRegion, sla) }
 
-        /// `ERP_CRM_DEFAULT_REGION` (an ISO 3166 code of a region whose numbers are known; default CN).
+        /// `ERP_CRM_DEFAULT_REGION` (an ISO 3166 code of a region whose numbers are known; default CN) and
+        /// `ERP_CRM_SLA_<PRIORITY>` (``TicketSLA``).
         public init(environment: [String: String]) throws {
+            do { sla = try TicketSLA(environment: environment) } catch {
+                throw ConfigurationError(
+                    variable: error.variable, value: error.value,
+                    expected: "<first response>/<resolution>, each a number and m, h or d (30m/4h), the first no longer than the second")
+            }
             let region = environment["ERP_CRM_DEFAULT_REGION"] ?? "CN"
             guard PhoneNumber.isKnownRegion(region) else {
                 throw ConfigurationError(
@@ -31,12 +39,14 @@ public enum CRMService {
     /// each service its own prefix and exchanges.
     public static func definition(
         settings: Settings = Settings(), schema: String = "crm", queuePrefix: String = "crm",
-        commandsExchange: String = Exchanges.commands, eventsExchange: String = Exchanges.events
+        commandsExchange: String = Exchanges.commands, eventsExchange: String = Exchanges.events, clock: any DeadlineClock = SystemDeadlineClock()
     ) -> ServiceDefinition {
-        let handlers = CRMHandlers(store: CRMStore(schema: schema), defaultRegion: settings.defaultRegion, commandsExchange: commandsExchange)
+        let handlers = CRMHandlers(
+            store: CRMStore(schema: schema), tickets: TicketStore(schema: schema), sla: settings.sla, clock: clock,
+            defaultRegion: settings.defaultRegion, commandsExchange: commandsExchange)
         var registry = MessageHandlers()
         handlers.register(in: &registry)
-        return ServiceDefinition(
+        var definition = ServiceDefinition(
             name: name, schema: schema, defaultHTTPPort: 8096, migrations: CRMMigrations.all,
             queues: [
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "crm.#")]),
@@ -45,5 +55,11 @@ public enum CRMService {
                     bindings: CRMHandlers.consumedEvents.map { QueueBinding(exchange: eventsExchange, routingKey: $0.rawValue) }),
             ],
             handlers: registry)
+        definition.background = [
+            { context in
+                TicketTimer(schema: schema, clock: clock, eventsExchange: context.eventsExchange, pool: context.pool, logger: context.logger)
+            }
+        ]
+        return definition
     }
 }

@@ -9,7 +9,7 @@ import Postgres
 struct CRMCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crm", abstract: "Customers across every platform: profiles, purchase history, timeline, merges, contacts.",
-        subcommands: [Show.self, Customers.self, Merge.self, Log.self, Consent.self, Export.self, Forget.self])
+        subcommands: [Show.self, Customers.self, Merge.self, Log.self, Consent.self, Export.self, Forget.self, Ticket.self, Tickets.self])
 
     /// Options of the CRM's reports, read from its schema.
     struct ReportOptions: ParsableArguments {
@@ -125,9 +125,7 @@ extension CRMCommands {
             var found: CRMQueries.Export?
             try await servers.reading("the CRM") { found = try await CRMQueries().export(customer, $0) }
             guard let document = found else { throw ControlFailure(description: "no customer \(customer)") }
-            let encoder = MessageCoding.encoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(document)
+            let data = try prettyJSON(document)
             if let output {
                 do { try data.write(to: URL(fileURLWithPath: output)) } catch {
                     throw ControlFailure(description: "cannot write \(output): \(error.localizedDescription)")
@@ -159,9 +157,7 @@ extension InteractionDirection: ExpressibleByArgument {}
 /// A profile for people (text) or programs (JSON).
 enum CRMRendering {
     static func json(_ profile: CRMQueries.Profile) -> String {
-        let encoder = MessageCoding.encoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(profile)) ?? Data(), as: UTF8.self)
+        String(decoding: (try? prettyJSON(profile)) ?? Data(), as: UTF8.self)
     }
 
     static func text(_ profile: CRMQueries.Profile) -> String {

@@ -49,11 +49,7 @@ func sendWaiting<M: Message>(_ command: M, servers: ServerOptions, output: Outco
 /// plain fields as `name: value` lines, and each list of records as a table.
 enum OutcomeRendering {
     static func render(_ outcome: CommandOutcome, json: Bool) -> String {
-        if json {
-            let encoder = MessageCoding.encoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: (try? encoder.encode(outcome)) ?? Data(), as: UTF8.self)
-        }
+        if json { return String(decoding: (try? prettyJSON(outcome)) ?? Data(), as: UTF8.self) }
         guard outcome.status == .done else { return "refused: \(outcome.reason ?? "")" }
         var lines = ["done: \(outcome.commandType)"]
         guard case .object(let fields)? = outcome.result else { return lines.joined(separator: "\n") }
@@ -98,6 +94,13 @@ enum OutcomeRendering {
 }
 
 /// Prints a report as a table or JSON.
+/// A value as erpctl prints JSON: snake_case keys (as on the wire), sorted, indented.
+func prettyJSON(_ value: some Encodable) throws -> Data {
+    let encoder = MessageCoding.encoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return try encoder.encode(value)
+}
+
 func printReport(_ table: ReportTable, json: Bool) {
     print(json ? table.json : table.table)
 }

@@ -37,9 +37,10 @@ public enum InventoryService {
             definition.otherQueues = stockLevels.platforms.map { prefix + Topology.outboundQueue(platform: $0) }
             if outboundExchange != Exchanges.outbound { definition.otherExchanges = [outboundExchange] }
             definition.background = [
-                { pool, logger in
+                { context in
                     StockLevelPublisher(
-                        schema: schema, settings: stockLevels, exchange: outboundExchange, pool: pool, logger: logger, onRound: onStockLevelRound)
+                        schema: schema, settings: stockLevels, exchange: outboundExchange, pool: context.pool, logger: context.logger,
+                        onRound: onStockLevelRound)
                 }
             ]
         }

@@ -1,28 +1,8 @@
-import Foundation
-import Synchronization
+import ServiceKit
 
 /// The time the coordinator lives by: when a saga's step times out (its `deadline`), and
-/// how long its timer sleeps between looks for due deadlines. The system clock runs the
-/// service; tests move a ``ManualSagaClock`` past a deadline instead of waiting for it.
-public protocol SagaClock: Sendable {
-    var now: Date { get }
-    func sleep(for duration: Duration) async throws
-}
-
-public struct SystemSagaClock: SagaClock {
-    public init() {}
-    public var now: Date { Date() }
-    public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
-}
-
-/// A clock that moves only when told (``advance(by:)``). Its timer still looks for due
-/// deadlines every few milliseconds of real time, so that a test sees them fire at once.
-public final class ManualSagaClock: SagaClock {
-    private let current: Mutex<Date>
-    public init(_ start: Date = Date()) { current = Mutex(start) }
-    public var now: Date { current.withLock { $0 } }
-    public func advance(by duration: Duration) {
-        current.withLock { $0 += Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
-    }
-    public func sleep(for duration: Duration) async throws { try await Task.sleep(for: .milliseconds(20)) }
-}
+/// how long its timer sleeps between looks for due deadlines (ServiceKit's ``DeadlineClock``).
+public typealias SagaClock = DeadlineClock
+public typealias SystemSagaClock = SystemDeadlineClock
+/// Tests move it past a deadline instead of waiting for it.
+public typealias ManualSagaClock = ManualDeadlineClock

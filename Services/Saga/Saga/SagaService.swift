@@ -102,7 +102,7 @@ public enum SagaService {
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "saga.#")]),
             ],
             handlers: registry)
-        definition.background = [{ pool, logger in SagaTimer(schema: schema, coordinator: timed, pool: pool, logger: logger) }]
+        definition.background = [{ context in SagaTimer(schema: schema, coordinator: timed, pool: context.pool, logger: context.logger) }]
         return definition
     }
 }

@@ -31,6 +31,16 @@ enum CRMRules {
         return trimmed
     }
 
+    /// Text a person typed: trimmed, not empty, at most `limit` characters.
+    static func text(_ raw: String, _ what: String, limit: Int) throws -> String {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw CommandRefused("\(what)-required", "the \(what) is empty") }
+        guard trimmed.count <= limit else {
+            throw CommandRefused("\(what)-too-long", "the \(what) has at most \(limit) characters (\(trimmed.count) given)")
+        }
+        return trimmed
+    }
+
     static func actor(_ text: String) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 200 else {

@@ -1,11 +1,16 @@
 import Contracts
 import Foundation
 import Messaging
+import ServiceKit
 
 /// The CRM's handlers: profiles and purchase history from the orders service's events,
 /// the timeline from orders' and finance's events, and the commands of `erpctl crm`.
 struct CRMHandlers: Sendable {
     let store: CRMStore
+    let tickets: TicketStore
+    let sla: TicketSLA
+    /// The time tickets' deadlines are taken by (the same clock as ``TicketTimer``'s).
+    let clock: any DeadlineClock
     let defaultRegion: String
     /// Where commands to other services go (`erp.commands`, or a test's own exchange).
     let commandsExchange: String
@@ -23,6 +28,12 @@ struct CRMHandlers: Sendable {
         registry.command(CRMCommand.LogInteraction.self, logInteraction)
         registry.command(CRMCommand.SetConsent.self, setConsent)
         registry.command(CRMCommand.ForgetCustomer.self, forgetCustomer)
+        // Customer service (Handlers/TicketHandlers.swift; deadlines fired by TicketTimer.swift).
+        registry.command(CRMCommand.OpenTicket.self, openTicket)
+        registry.command(CRMCommand.ReplyToTicket.self, replyToTicket)
+        registry.command(CRMCommand.AssignTicket.self, assignTicket)
+        registry.command(CRMCommand.ChangeTicketStatus.self, changeTicketStatus)
+        registry.command(CRMCommand.ReopenTicket.self, reopenTicket)
     }
 
     /// The message types whose events this service consumes (for its queue bindings).

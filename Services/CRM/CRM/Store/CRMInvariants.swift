@@ -40,6 +40,17 @@ public struct CRMInvariants: Sendable {
                     """
                 ),
                 (
+                    "every ticket is on a live profile, and an open one is neither resolved nor closed",
+                    """
+                    SELECT 'ticket ' || t.id || ' (' || t.status || '): ' ||
+                           CASE WHEN c.merged_into IS NOT NULL THEN 'its customer ' || c.id || ' was merged into ' || c.merged_into
+                                ELSE 'open with a resolution or closing time' END
+                    FROM \(s).tickets t JOIN \(s).customers c ON c.id = t.customer
+                    WHERE c.merged_into IS NOT NULL
+                       OR (t.status IN ('open', 'in_progress', 'waiting_customer') AND (t.resolved_at IS NOT NULL OR t.closed_at IS NOT NULL))
+                    """
+                ),
+                (
                     "no event waits for an order the CRM already has",
                     """
                     SELECT 'an event (' || w.kind || ') still waits for order ' || w.order_id

@@ -77,7 +77,16 @@ extension CRMStore {
         try await tx.queue(
             "UPDATE \(identifier: s).merges SET reason = 'erased' WHERE survivor = \(customer) OR absorbed = ANY (\(profiles)::bigint[])")
         try await tx.queue(
-            "UPDATE \(identifier: s).timeline SET summary = '(erased)' WHERE customer = \(customer) AND kind IN ('contact', 'merged')")
+            "UPDATE \(identifier: s).timeline SET summary = '(erased)' WHERE customer = \(customer) AND (kind IN ('contact', 'merged') OR kind LIKE 'ticket%')"
+        )
+        // Tickets keep their kind, priority and times; what was written in them goes.
+        try await tx.queue("UPDATE \(identifier: s).tickets SET subject = '(erased)', assignee = NULL WHERE customer = \(customer)")
+        try await tx.queue(
+            "UPDATE \(identifier: s).ticket_messages SET body = '(erased)' WHERE ticket IN (SELECT id FROM \(identifier: s).tickets WHERE customer = \(customer))"
+        )
+        try await tx.queue(
+            "UPDATE \(identifier: s).ticket_history SET note = NULL WHERE ticket IN (SELECT id FROM \(identifier: s).tickets WHERE customer = \(customer))"
+        )
         try await tx.queue(
             """
             INSERT INTO \(identifier: s).forget_requests (customer, pseudonym, reason, actor, orders)

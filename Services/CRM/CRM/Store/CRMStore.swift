@@ -149,6 +149,7 @@ public struct CRMStore: Sendable {
         try await tx.queue("DELETE FROM \(identifier: s).customer_addresses WHERE customer = \(absorbed)")
         try await tx.queue("UPDATE \(identifier: s).customer_orders SET customer = \(survivor) WHERE customer = \(absorbed)")
         try await tx.queue("UPDATE \(identifier: s).timeline SET customer = \(survivor) WHERE customer = \(absorbed)")
+        try await tx.queue("UPDATE \(identifier: s).tickets SET customer = \(survivor), updated_at = now() WHERE customer = \(absorbed)")
         // Consent history follows too: the latest statement on a channel, whoever it was made as, holds.
         try await tx.queue("UPDATE \(identifier: s).consent_changes SET customer = \(survivor) WHERE customer = \(absorbed)")
         try await tx.queue(

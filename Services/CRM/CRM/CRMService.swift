@@ -14,8 +14,17 @@ public enum CRMService {
         public var defaultRegion: String
         /// Tickets' deadlines by priority.
         public var sla: TicketSLA
+        /// How long after delivery an order's satisfaction survey is sent.
+        public var surveyDelay: Duration
+        /// At most one survey per customer in this long.
+        public var surveyCooldown: Duration
 
-        public init(defaultRegion: String = "CN", sla: TicketSLA = .standard) { (self.defaultRegion, self.sla) = (defaultRegion, sla) }
+        public init(
+            defaultRegion: String = "CN", sla: TicketSLA = .standard, surveyDelay: Duration = .seconds(72 * 3_600),
+            surveyCooldown: Duration = .seconds(30 * 86_400)
+        ) {
+            (self.defaultRegion, self.sla, self.surveyDelay, self.surveyCooldown) = (defaultRegion, sla, surveyDelay, surveyCooldown)
+        }
 
         /// `ERP_CRM_DEFAULT_REGION` (an ISO 3166 code of a region whose numbers are known; default CN) and
         /// `ERP_CRM_SLA_<PRIORITY>` (``TicketSLA``).
@@ -32,6 +41,16 @@ public enum CRMService {
                     expected: "one of \(PhoneNumber.regions.keys.sorted().joined(separator: ", "))")
             }
             defaultRegion = region
+            func whole(_ variable: String, default fallback: Int, unit: Int, in range: ClosedRange<Int>) throws -> Duration {
+                guard let text = environment[variable] else { return .seconds(fallback * unit) }
+                guard let value = Int(text), range.contains(value) else {
+                    throw ConfigurationError(
+                        variable: variable, value: text, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+                }
+                return .seconds(value * unit)
+            }
+            surveyDelay = try whole("ERP_CRM_SURVEY_DELAY_HOURS", default: 72, unit: 3_600, in: 0...8_760)
+            surveyCooldown = try whole("ERP_CRM_SURVEY_COOLDOWN_DAYS", default: 30, unit: 86_400, in: 0...3_650)
         }
     }
 
@@ -42,7 +61,8 @@ public enum CRMService {
         commandsExchange: String = Exchanges.commands, eventsExchange: String = Exchanges.events, clock: any DeadlineClock = SystemDeadlineClock()
     ) -> ServiceDefinition {
         let handlers = CRMHandlers(
-            store: CRMStore(schema: schema), tickets: TicketStore(schema: schema), sla: settings.sla, clock: clock,
+            store: CRMStore(schema: schema), tickets: TicketStore(schema: schema), surveys: SurveyStore(schema: schema), sla: settings.sla,
+            surveyDelay: settings.surveyDelay, clock: clock,
             defaultRegion: settings.defaultRegion, commandsExchange: commandsExchange)
         var registry = MessageHandlers()
         handlers.register(in: &registry)
@@ -58,7 +78,12 @@ public enum CRMService {
         definition.background = [
             { context in
                 TicketTimer(schema: schema, clock: clock, eventsExchange: context.eventsExchange, pool: context.pool, logger: context.logger)
-            }
+            },
+            { context in
+                SurveyTimer(
+                    schema: schema, cooldown: settings.surveyCooldown, clock: clock, eventsExchange: context.eventsExchange, pool: context.pool,
+                    logger: context.logger)
+            },
         ]
         return definition
     }

@@ -9,7 +9,10 @@ import Postgres
 struct CRMCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crm", abstract: "Customers across every platform: profiles, purchase history, timeline, merges, contacts.",
-        subcommands: [Show.self, Customers.self, Merge.self, Log.self, Consent.self, Export.self, Forget.self, Ticket.self, Tickets.self])
+        subcommands: [
+            Show.self, Customers.self, Merge.self, Log.self, Consent.self, Export.self, Forget.self, Ticket.self, Tickets.self, Survey.self,
+            Satisfaction.self,
+        ])
 
     /// Options of the CRM's reports, read from its schema.
     struct ReportOptions: ParsableArguments {

@@ -129,6 +129,55 @@ extension CRMCommands {
     }
 }
 
+extension CRMCommands {
+    struct Survey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Satisfaction surveys.", subcommands: [Answer.self])
+
+        struct Answer: SendsCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Record a customer's answer by the survey's token; CSAT 1-2 or NPS 0-6 opens a complaint ticket.")
+            @OptionGroup var servers: ServerOptions
+            @OptionGroup var output: OutcomeOptions
+            @Option var token: String
+            @Option(help: "1 to 5.") var csat: Int
+            @Option(help: "0 to 10.") var nps: Int?
+            @Option var comment: String?
+            @Option(help: "Where the answer came from.") var source = "erpctl"
+
+            func command() throws -> CRMCommand.AnswerSurvey {
+                CRMCommand.AnswerSurvey(token: token, csat: csat, nps: nps, comment: comment, source: source)
+            }
+        }
+    }
+
+    struct Satisfaction: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "CSAT average, NPS and response rate of the surveys sent, by month, platform or SKU.")
+        @OptionGroup var report: ReportOptions
+        @Option(help: "Surveys sent from this day (YYYY-MM-DD).") var from: String?
+        @Option(help: "Surveys sent before this day (YYYY-MM-DD).") var to: String?
+        @Option(help: "month, platform or sku.") var by = SurveyQueries.Grouping.month
+
+        func day(_ text: String?, _ option: String) throws -> Date? {
+            guard let text else { return nil }
+            guard let date = ISODateTime.parse(text + "T00:00:00Z") else { throw ValidationError("\(option) '\(text)' is not a day (YYYY-MM-DD)") }
+            return date
+        }
+
+        func validate() throws {
+            if let start = try day(from, "--from"), let end = try day(to, "--to"), end <= start {
+                throw ValidationError("--to must come after --from")
+            }
+        }
+
+        func run() async throws {
+            let (start, end) = (try day(from, "--from"), try day(to, "--to"))
+            try await report.withPool { printReport(try await SurveyQueries().satisfaction(from: start, to: end, by: by, $0), json: report.json) }
+        }
+    }
+}
+
+extension SurveyQueries.Grouping: ExpressibleByArgument {}
 extension TicketKind: ExpressibleByArgument {}
 extension TicketPriority: ExpressibleByArgument {}
 extension TicketStatus: ExpressibleByArgument {}

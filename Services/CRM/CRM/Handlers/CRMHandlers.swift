@@ -8,7 +8,10 @@ import ServiceKit
 struct CRMHandlers: Sendable {
     let store: CRMStore
     let tickets: TicketStore
+    let surveys: SurveyStore
     let sla: TicketSLA
+    /// How long after delivery an order's survey is sent.
+    let surveyDelay: Duration
     /// The time tickets' deadlines are taken by (the same clock as ``TicketTimer``'s).
     let clock: any DeadlineClock
     let defaultRegion: String
@@ -34,6 +37,8 @@ struct CRMHandlers: Sendable {
         registry.command(CRMCommand.AssignTicket.self, assignTicket)
         registry.command(CRMCommand.ChangeTicketStatus.self, changeTicketStatus)
         registry.command(CRMCommand.ReopenTicket.self, reopenTicket)
+        // Satisfaction surveys (Handlers/SurveyHandlers.swift; sent by SurveyTimer.swift).
+        registry.command(CRMCommand.AnswerSurvey.self, answerSurvey)
     }
 
     /// The message types whose events this service consumes (for its queue bindings).
@@ -112,6 +117,10 @@ struct CRMHandlers: Sendable {
         try await store.orderEvent(
             order: event.order, at: context.envelope.occurredAt, kind: "order_\(event.to.rawValue)", summary: summary, status: event.to,
             message: context.envelope.id, in: context.transaction)
+        if event.to == .delivered {
+            try await surveys.schedule(
+                order: event.order, due: clock.now + TimeInterval(surveyDelay.components.seconds), in: context.transaction)
+        }
     }
 
     func returnCompleted(_ event: OrderEvent.ReturnCompleted, _ context: HandlerContext) async throws {

@@ -79,6 +79,7 @@ extension CRMStore {
         try await tx.queue(
             "UPDATE \(identifier: s).timeline SET summary = '(erased)' WHERE customer = \(customer) AND (kind IN ('contact', 'merged') OR kind LIKE 'ticket%')"
         )
+        try await tx.queue("UPDATE \(identifier: s).surveys SET comment = NULL WHERE customer = \(customer)")
         // Tickets keep their kind, priority and times; what was written in them goes.
         try await tx.queue("UPDATE \(identifier: s).tickets SET subject = '(erased)', assignee = NULL WHERE customer = \(customer)")
         try await tx.queue(

@@ -150,6 +150,7 @@ public struct CRMStore: Sendable {
         try await tx.queue("UPDATE \(identifier: s).customer_orders SET customer = \(survivor) WHERE customer = \(absorbed)")
         try await tx.queue("UPDATE \(identifier: s).timeline SET customer = \(survivor) WHERE customer = \(absorbed)")
         try await tx.queue("UPDATE \(identifier: s).tickets SET customer = \(survivor), updated_at = now() WHERE customer = \(absorbed)")
+        try await tx.queue("UPDATE \(identifier: s).surveys SET customer = \(survivor) WHERE customer = \(absorbed)")
         // Consent history follows too: the latest statement on a channel, whoever it was made as, holds.
         try await tx.queue("UPDATE \(identifier: s).consent_changes SET customer = \(survivor) WHERE customer = \(absorbed)")
         try await tx.queue(
@@ -208,13 +209,14 @@ public struct CRMStore: Sendable {
             """
             WITH inserted AS (
                 INSERT INTO \(identifier: s).customer_orders
-                    (order_id, customer, platform, shop, external_id, currency, total_minor, status, placed_at, refunded_minor, returns)
+                    (order_id, customer, platform, shop, external_id, currency, total_minor, status, placed_at, refunded_minor, returns, skus)
                 SELECT \(order.order), \(customer), \(order.platform), \(order.shop), \(order.externalId), \(order.currency), \(order.total.minorUnits),
                        coalesce((SELECT status FROM \(identifier: s).waiting_order_events
                                  WHERE order_id = \(order.order) AND status IS NOT NULL ORDER BY id DESC LIMIT 1), \(order.status.rawValue)),
                        \(order.placedAt),
                        (SELECT coalesce(sum(refunded_minor), 0) FROM \(identifier: s).waiting_order_events WHERE order_id = \(order.order)),
-                       (SELECT coalesce(sum(returns), 0)::int FROM \(identifier: s).waiting_order_events WHERE order_id = \(order.order))
+                       (SELECT coalesce(sum(returns), 0)::int FROM \(identifier: s).waiting_order_events WHERE order_id = \(order.order)),
+                       \(Array(Set(order.lines.map(\.sku))).sorted())::text[]
                 ON CONFLICT (order_id) DO NOTHING
                 RETURNING order_id
             ), waiting AS (

@@ -51,6 +51,10 @@ import Testing
         let second = try #require(try await CRMTest.waitForOrders([22], harness).first)
         #expect(first != second, "nothing links them yet")
         try await CRMTest.log(customer: second, "asked about sizes", harness)
+        let consent = try await PrivacyTests.consent(harness, second, .sms, true)
+        #expect(consent.status == .done)
+        let ticket = try await harness.client.send(CRMCommand.OpenTicket(customer: second, kind: .enquiry, subject: "sizes", actor: "tests"))
+        #expect(ticket.status == .done)
         // A third order gives both the email and the phone: the two are one person.
         try await CRMTest.placed(CRMTest.order(23, customer: .init(name: "Ann Lee", email: "ANN@example.com", phone: "+86 139 0000 0000")), harness)
         let third = try #require(try await CRMTest.waitForOrders([23], harness).first)
@@ -65,8 +69,14 @@ import Testing
             """
             SELECT (SELECT count(*) FROM crm.customer_keys WHERE customer = \(second)) + (SELECT count(*) FROM crm.timeline WHERE customer = \(second))
                  + (SELECT count(*) FROM crm.customer_orders WHERE customer = \(second)) + (SELECT count(*) FROM crm.customer_names WHERE customer = \(second))
+                 + (SELECT count(*) FROM crm.customer_addresses WHERE customer = \(second)) + (SELECT count(*) FROM crm.consent_changes WHERE customer = \(second))
+                 + (SELECT count(*) FROM crm.tickets WHERE customer = \(second))
             """, harness)
-        #expect(leftOnAbsorbed == 0, "keys, timeline, orders and names all moved")
+        #expect(leftOnAbsorbed == 0, "keys, timeline, orders, names, addresses, consent and tickets all moved")
+        let followed = try await CRMTest.count(
+            "SELECT (SELECT count(*) FROM crm.tickets WHERE customer = \(first)) + (SELECT count(*) FROM crm.consent_changes WHERE customer = \(first))",
+            harness)
+        #expect(followed == 2, "the ticket and the consent are the survivor's now")
         let profile = try #require(try await CRMTest.profile(second, harness))
         #expect(profile.customer == first, "the absorbed id shows the survivor")
         #expect(profile.askedFor == second)
@@ -160,5 +170,24 @@ import Testing
         let placings = try await CRMTest.count(
             "SELECT count(*)::int FROM crm.timeline WHERE kind = 'order_placed' AND customer = \(customer)", harness)
         #expect(placings == 4, "each order once on the timeline, the two children of one event too")
+    }
+
+    @Test(.service("t_crm", CRMTest.definition))
+    func anOrderAnnouncedAgainIsTakenLikeAPlacingAndOnlyOnce() async throws {
+        let harness = try ServiceHarness.required()
+        // No usable key: taking it again would make a new, empty profile each time.
+        let order = CRMTest.order(131, status: .delivered, customer: .init(name: "Tao", email: "not an address"))
+        try await CRMTest.publish(OrderEvent.Republished(snapshot: order), harness)
+        try await CRMTest.publish(OrderEvent.Republished(snapshot: order), harness)
+        try await CRMTest.placed(order, harness)
+        let customer = try #require(try await CRMTest.waitForOrders([131], harness).first)
+        let settled = try await eventually { try await CRMTest.count("SELECT count(*)::int FROM crm.inbox", harness) == 3 }
+        #expect(settled, "all three handled")
+        let placings = try await CRMTest.count("SELECT count(*)::int FROM crm.timeline WHERE kind = 'order_placed' AND order_id = 131", harness)
+        #expect(placings == 1)
+        let profiles = try await CRMTest.count("SELECT count(*)::int FROM crm.customers", harness)
+        #expect(profiles == 1, "the order's one profile, no empty ones")
+        let status = try await harness.pool.query("SELECT status FROM \(identifier: harness.schema).customer_orders WHERE customer = \(customer)")[0]
+        #expect(try status.decode(String.self, at: 0) == "delivered", "as the order stands now")
     }
 }

@@ -52,6 +52,8 @@ import Testing
         #expect(merged.status == .done, "\(merged)")
         #expect(try await Self.consent(harness, customers[0], .email, true).status == .done)
         try await CRMTest.log(customer: customers[0], "asked for her data", harness)
+        let ticket = try await harness.client.send(CRMCommand.OpenTicket(customer: customers[0], kind: .enquiry, subject: "my data", actor: "tests"))
+        #expect(ticket.status == .done)
         let document = try #require(try await CRMQueries(schema: harness.schema).export(customers[1], harness.pool))
         #expect(document.profile.customer == customers[0], "the merged id exports the live profile")
         #expect(Set(document.orders.map(\.order)) == [111, 112])
@@ -59,6 +61,8 @@ import Testing
         #expect(keys == ["lu@example.com", "+8613500000000"])
         #expect(document.consentHistory.count == 1)
         #expect(document.merges.count == 1)
+        let subjects = document.tickets.map(\.subject)
+        #expect(subjects == ["my data"], "tickets with their messages and history")
         let kinds = Set(document.profile.timeline.map(\.kind))
         #expect(kinds.isSuperset(of: ["order_placed", "merged", "consent", "contact"]))
         let json = String(decoding: try MessageCoding.encoder().encode(document), as: UTF8.self)
@@ -77,6 +81,16 @@ import Testing
                 .status == .done)
         #expect(try await Self.consent(harness, customers[0], .email, true).status == .done)
         try await CRMTest.log(customer: customers[0], "Mo called from 134 0000 0000", harness)
+        #expect(try await Self.consent(harness, customers[0], .sms, false, source: "Mo said no on the phone").status == .done)
+        let ticket = try await harness.client.send(
+            CRMCommand.OpenTicket(customer: customers[0], kind: .complaint, subject: "Mo's parcel to 南京路", actor: "tests")
+        ).decodeResult(CRMResult.Ticket.self)
+        #expect(try await harness.client.send(CRMCommand.ReplyToTicket(ticket: ticket.ticket, body: "Dear Mo, sorry", actor: "amy")).status == .done)
+        let refused = try await harness.client.send(
+            CRMCommand.LogInteraction(
+                customer: customers[0], channel: .chat, direction: .inbound, summary: "Mo " + String(repeating: "x", count: 2_001), order: nil,
+                actor: "tests"))
+        #expect(refused.code == "summary-too-long", "kept in the refusals with what was sent")
         let spendBefore = try await CRMTest.profile(customers[0], harness)?.spend
 
         #expect(try await harness.client.send(CRMCommand.ForgetCustomer(customer: customers[0], reason: " ", actor: "dpo")).code == "reason-required")
@@ -90,6 +104,9 @@ import Testing
             try await harness.client.send(CRMCommand.ForgetCustomer(customer: customers[0], reason: "again", actor: "dpo")).code
                 == "customer-forgotten")
         #expect(try await Self.consent(harness, customers[0], .sms, true).code == "customer-forgotten")
+        #expect(
+            try await harness.client.send(CRMCommand.ReplyToTicket(ticket: ticket.ticket, body: "again", actor: "amy")).code == "customer-forgotten")
+        #expect(try await CRMTest.logOutcome(customer: customers[0], "hello", harness).code == "customer-forgotten")
 
         // Nothing personal left anywhere in the schema.
         let everything = try await harness.pool.query(
@@ -97,6 +114,9 @@ import Testing
             SELECT coalesce((SELECT string_agg(c::text, '') FROM \(identifier: harness.schema).customers c), '')
                 || coalesce((SELECT string_agg(t::text, '') FROM \(identifier: harness.schema).timeline t), '')
                 || coalesce((SELECT string_agg(m::text, '') FROM \(identifier: harness.schema).merges m), '')
+                || coalesce((SELECT string_agg(t::text, '') FROM \(identifier: harness.schema).tickets t), '')
+                || coalesce((SELECT string_agg(m::text, '') FROM \(identifier: harness.schema).ticket_messages m), '')
+                || coalesce((SELECT string_agg(convert_from(payload, 'UTF8'), '') FROM \(identifier: harness.schema).command_refusals), '')
                 || (SELECT count(*) FROM \(identifier: harness.schema).customer_keys)::text
                 || (SELECT count(*) FROM \(identifier: harness.schema).customer_names)::text
                 || (SELECT count(*) FROM \(identifier: harness.schema).customer_addresses)::text

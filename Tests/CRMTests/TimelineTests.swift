@@ -147,6 +147,11 @@ import Testing
 }
 
 extension CRMTest {
+    static func logOutcome(customer: Int64, _ summary: String, _ harness: ServiceHarness) async throws -> CommandOutcome {
+        try await harness.client.send(
+            CRMCommand.LogInteraction(customer: customer, channel: .chat, direction: .inbound, summary: summary, order: nil, actor: "tests"))
+    }
+
     static func log(customer: Int64, _ summary: String, _ harness: ServiceHarness) async throws {
         let outcome = try await harness.client.send(
             CRMCommand.LogInteraction(customer: customer, channel: .chat, direction: .inbound, summary: summary, order: nil, actor: "tests"))

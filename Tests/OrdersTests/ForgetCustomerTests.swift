@@ -51,4 +51,21 @@ import Testing
             #expect(try await harness.client.send(OrderCommand.ForgetCustomer(orders: [], pseudonym: "x")).code == "orders-required")
         }
     }
+
+    @Test func existingOrdersAreAnnouncedAgainPageByPageForAServiceThatCameLater() async throws {
+        try await IntakeServiceTests.withOrders { harness async throws in
+            let first = try await OrderCommandTests.placed(harness, "AGAIN-1", paid: false)
+            let second = try await OrderCommandTests.placed(harness, "AGAIN-2", paid: true)
+            func page(after: Int64, limit: Int = 1) async throws -> OrderCommand.Republished {
+                try await harness.client.send(OrderCommand.RepublishOrders(after: after, limit: limit)).decodeResult(OrderCommand.Republished.self)
+            }
+            #expect(try await page(after: 0) == OrderCommand.Republished(count: 1, last: first))
+            #expect(try await page(after: first) == OrderCommand.Republished(count: 1, last: second))
+            #expect(try await page(after: second) == OrderCommand.Republished(count: 0, last: nil))
+            #expect(try await harness.client.send(OrderCommand.RepublishOrders(after: 0, limit: 0)).code == "validation")
+            #expect(try await harness.client.send(OrderCommand.RepublishOrders(after: -1, limit: 5)).code == "validation")
+            let announced = try await harness.outboxTypes().filter { $0 == OrderEvent.Republished.type.rawValue }.count
+            #expect(announced == 2)
+        }
+    }
 }

@@ -177,12 +177,6 @@ enum CRMRendering {
         }
         if let forgotten = profile.forgottenAt { lines.append("forgotten: \(UTCTimestamp.string(from: forgotten)) (personal data erased)") }
         for consent in profile.consents {
-            lines.append(
-                "marketing by \(consent.channel): \(consent.optedIn ? "opted in" : "opted out") \(UTCTimestamp.string(from: consent.at)) (\(consent.source), recorded by \(consent.actor))"
-            )
-        }
-        if let forgotten = profile.forgottenAt { lines.append("forgotten: \(UTCTimestamp.string(from: forgotten)) (personal data erased)") }
-        for consent in profile.consents {
             let stated = consent.optedIn ? "opted in" : "opted out"
             lines.append(
                 "marketing by \(consent.channel): \(stated) \(UTCTimestamp.string(from: consent.at)) (\(consent.source), recorded by \(consent.actor))"
@@ -190,8 +184,10 @@ enum CRMRendering {
         }
         if !profile.mergedFrom.isEmpty { lines.append("merged from: \(profile.mergedFrom.map(String.init).joined(separator: ", "))") }
         for spend in profile.spend {
-            let currency = (try? Currency(code: spend.currency)) ?? .cny
-            func amount(_ minor: Int64) -> String { Money(minorUnits: minor, currency: currency).description }
+            let currency = try? Currency(code: spend.currency)
+            func amount(_ minor: Int64) -> String {
+                currency.map { Money(minorUnits: minor, currency: $0).description } ?? "\(minor) minor units of \(spend.currency)"
+            }
             lines.append(
                 "\(spend.currency): \(spend.orders) orders, spent \(amount(spend.spentMinor)), refunded \(amount(spend.refundedMinor)), "
                     + "average \(amount(spend.averageOrderMinor)), return rate \(String(format: "%.0f", spend.returnRate * 100)) %, "

@@ -14,7 +14,7 @@ struct OrdersCommands: AsyncParsableCommand {
         commandName: "orders", abstract: "Orders: list, show, import, export; the intake quarantine.",
         subcommands: [
             List.self, Show.self, Import.self, Export.self, Quarantine.self, Status.self, Ship.self, ChangeAddress.self, ChangeMethod.self,
-            ChangeLine.self, AddLine.self, RemoveLine.self, SplitOrder.self, MergeOrders.self,
+            ChangeLine.self, AddLine.self, RemoveLine.self, SplitOrder.self, MergeOrders.self, Republish.self,
         ])
 
     struct Filters: ParsableArguments {
@@ -539,5 +539,56 @@ extension AmendsLines {
             amendment \(amendment) of order \(changed.order) waits to be carried through (stock reserved again, invoice reissued); \
             its total will be \(changed.total). See: erpctl orders show --order \(changed.order)
             """)
+    }
+}
+
+extension OrdersCommands {
+    /// Pages through every order, having the orders service announce each again
+    /// (`orders.order.republished.v1`), for a service installed after orders were taken: the CRM
+    /// puts them on their customers' profiles. Safe to run again (the CRM takes each once).
+    struct Republish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Announce every existing order again (orders.order.republished.v1) for a service that came later, such as the CRM.")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Option(help: "Start after this order id.") var after: Int64 = 0
+        @Option(help: "Orders per command (1-1000).") var batch = 500
+
+        func validate() throws {
+            guard (1...1_000).contains(batch) else { throw ValidationError("--batch must be 1 to 1000") }
+            guard after >= 0 else { throw ValidationError("--after is an order id, 0 or more") }
+        }
+
+        func run() async throws {
+            let broker = try servers.broker()
+            let total = try await reporting("republishing orders") {
+                let client = try await CommandClient.connect(broker, exchange: output.commandsExchange)
+                do {
+                    let total = try await pages(client)
+                    await client.close()
+                    return total
+                } catch {
+                    await client.close()
+                    throw error
+                }
+            }
+            print(output.json ? "{\"republished\": \(total)}" : "announced \(total) orders again")
+        }
+
+        func pages(_ client: CommandClient) async throws -> Int {
+            var next = after
+            var total = 0
+            while true {
+                let outcome = try await client.send(OrderCommand.RepublishOrders(after: next, limit: batch), timeout: .seconds(output.timeout))
+                guard outcome.status == .done else {
+                    throw ControlFailure(description: "refused (\(outcome.code ?? "refused")): \(outcome.reason ?? "no reason given")")
+                }
+                let page = try outcome.decodeResult(OrderCommand.Republished.self)
+                total += page.count
+                guard let last = page.last, page.count == batch else { return total }
+                next = last
+                if !output.json { print("announced \(total) orders (up to order \(last))") }
+            }
+        }
     }
 }

@@ -120,8 +120,9 @@ struct OrderHandlers: Sendable {
         registry.command(OrderCommand.CompleteReturn.self, completeReturn)
         registry.command(OrderCommand.CancelReturn.self, cancelReturn)
         registry.command(OrderCommand.PlaceReplacement.self, placeReplacement)
-        // A person forgotten by the CRM (Handlers/Privacy.swift).
+        // A person forgotten by the CRM; orders announced again for a service that came later (Handlers/Privacy.swift).
         registry.command(OrderCommand.ForgetCustomer.self, forgetCustomer)
+        registry.command(OrderCommand.RepublishOrders.self, republishOrders)
         // Events of other services (here and Handlers/FinanceEventHandlers.swift).
         registry.on(CatalogEvent.SKUChanged.self, skuChanged)
         registry.on(FinanceEvent.PaymentReceived.self, paymentReceived)

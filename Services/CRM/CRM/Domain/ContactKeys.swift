@@ -103,7 +103,7 @@ public enum PhoneNumber {
         "FR": Region(code: "33", nationalLengths: 9...9, trunkZero: true),
         "NL": Region(code: "31", nationalLengths: 9...9, trunkZero: true),
         "ES": Region(code: "34", nationalLengths: 9...9, trunkZero: false),
-        "IT": Region(code: "39", nationalLengths: 6...11, trunkZero: false),
+        // Not Italy: its numbers keep their leading 0 and its mobiles begin with 3, as its country code does.
     ]
 
     /// True when `region` is one whose numbers can be read without a country code.

@@ -9,7 +9,8 @@ enum CustomerSighting {
     static func of(_ order: OrderSnapshot, defaultRegion: String) -> CRMStore.Sighting {
         var keys: [ContactKey] = []
         let customer = order.customer
-        if let id = customer?.externalId?.trimmingCharacters(in: .whitespacesAndNewlines), !id.isEmpty {
+        // A platform's customer id is short; one past 200 characters identifies nobody.
+        if let id = customer?.externalId?.trimmingCharacters(in: .whitespacesAndNewlines), !id.isEmpty, id.count <= 200 {
             keys.append(.platformCustomer(platform: order.platform, shop: order.shop, id: id))
         }
         if let email = customer?.email.flatMap(EmailAddress.normalised) { keys.append(.email(email)) }

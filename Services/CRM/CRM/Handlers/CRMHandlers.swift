@@ -21,6 +21,7 @@ struct CRMHandlers: Sendable {
     /// Where each CRM message is handled.
     func register(in registry: inout MessageHandlers) {
         registry.on(OrderEvent.Placed.self, orderPlaced)
+        registry.on(OrderEvent.Republished.self) { event, context in try await orderPlaced(OrderEvent.Placed(snapshot: event.snapshot), context) }
         registry.on(OrderEvent.SplitInto.self, orderSplit)
         registry.on(OrderEvent.MergedInto.self, ordersMerged)
         registry.on(OrderEvent.StatusChanged.self, orderStatusChanged)
@@ -43,7 +44,8 @@ struct CRMHandlers: Sendable {
 
     /// The message types whose events this service consumes (for its queue bindings).
     static let consumedEvents: [MessageType] = [
-        OrderEvent.Placed.type, OrderEvent.SplitInto.type, OrderEvent.MergedInto.type, OrderEvent.StatusChanged.type, OrderEvent.ReturnCompleted.type,
+        OrderEvent.Placed.type, OrderEvent.Republished.type, OrderEvent.SplitInto.type, OrderEvent.MergedInto.type, OrderEvent.StatusChanged.type,
+        OrderEvent.ReturnCompleted.type,
         FinanceEvent.RefundRecorded.type,
         FinanceEvent.InvoiceIssued.type,
     ]
@@ -53,6 +55,9 @@ struct CRMHandlers: Sendable {
     /// The customer of a new order: found by email, phone or platform customer id (or a new
     /// profile), the order added to their purchase history and timeline.
     func orderPlaced(_ event: OrderEvent.Placed, _ context: HandlerContext) async throws {
+        // An order the CRM has (a repeated or republished announcement) changes nothing: its
+        // keys were taken when it came, and taking them again could make a profile of nothing.
+        guard try await store.customer(ofOrder: event.snapshot.order, in: context.transaction) == nil else { return }
         let customer = try await resolve(event.snapshot, context)
         try await store.addOrder(event.snapshot, customer: customer, message: context.envelope.id, in: context.transaction)
     }
@@ -148,8 +153,7 @@ struct CRMHandlers: Sendable {
     // MARK: - Commands
 
     func mergeCustomers(_ command: CRMCommand.MergeCustomers, _ context: HandlerContext) async throws -> CRMResult.Merged {
-        let reason = command.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty else { throw CommandRefused("reason-required", "a merge by hand needs a reason") }
+        let reason = try CRMRules.text(command.reason, "reason", limit: 500)
         let actor = try CRMRules.actor(command.actor)
         let stated = "merged by hand: \(reason)"
         try await store.merge(command.customer, into: command.into, reason: stated, actor: actor, in: context.transaction)
@@ -162,6 +166,9 @@ struct CRMHandlers: Sendable {
         let actor = try CRMRules.actor(command.actor)
         guard let customer = try await store.live(command.customer, in: context.transaction) else {
             throw CommandRefused("unknown-customer", "unknown customer \(command.customer)")
+        }
+        if try await store.isForgotten(customer, in: context.transaction) {
+            throw CommandRefused("customer-forgotten", "customer \(customer) was forgotten")
         }
         if let order = command.order, try await !store.hasOrder(order, of: customer, in: context.transaction) {
             throw CommandRefused("unknown-order", "order \(order) is not one of customer \(customer)'s orders")

@@ -11,8 +11,11 @@ extension CRMHandlers {
             throw CommandRefused("source-required", "say where the customer said it (at most 200 characters): a form, a call, an unsubscribe link")
         }
         let at = command.at ?? context.envelope.occurredAt
-        guard at <= Date().addingTimeInterval(300) else {
+        guard at <= clock.now.addingTimeInterval(300) else {
             throw CommandRefused("consent-in-future", "a consent cannot be dated in the future (\(UTCTimestamp.string(from: at)))")
+        }
+        guard at >= Date(timeIntervalSince1970: 946_684_800) else {
+            throw CommandRefused("consent-too-old", "a consent dated before 2000 is a mistake (\(UTCTimestamp.string(from: at)))")
         }
         guard let customer = try await store.live(command.customer, in: context.transaction) else {
             throw CommandRefused("unknown-customer", "unknown customer \(command.customer)")

@@ -8,18 +8,22 @@ extension CRMHandlers {
     func answerSurvey(_ command: CRMCommand.AnswerSurvey, _ context: HandlerContext) async throws -> CRMResult.SurveyAnswered {
         guard (1...5).contains(command.csat) else { throw CommandRefused("csat-out-of-range", "CSAT is 1 to 5 (\(command.csat) given)") }
         if let nps = command.nps, !(0...10).contains(nps) { throw CommandRefused("nps-out-of-range", "NPS is 0 to 10 (\(nps) given)") }
-        let comment = try command.comment.map { try CRMRules.text($0, "comment", limit: 2_000) }
+        let given = command.comment?.trimmingCharacters(in: .whitespacesAndNewlines)
+        var comment = try given.flatMap { $0.isEmpty ? nil : try CRMRules.text($0, "comment", limit: 2_000) }
         let source = try CRMRules.text(command.source, "source", limit: 200)
-        let token = command.token.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = command.token.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard token.count == 32, token.allSatisfy({ $0.isHexDigit }) else {
             throw CommandRefused("unknown-token", "'\(token)' is not a survey token")
         }
         let survey = try await surveys.lock(token: token, in: context.transaction)
+        let forgotten = try await store.isForgotten(survey.customer, in: context.transaction)
+        // The scores of a forgotten person still count; what they wrote is not kept.
+        if forgotten { comment = nil }
         let now = clock.now
         var ticket: Int64?
         let low = command.csat <= 2 || (command.nps.map { $0 <= 6 } ?? false)
         let scores = "CSAT \(command.csat)" + (command.nps.map { ", NPS \($0)" } ?? "")
-        if low, try await !store.isForgotten(survey.customer, in: context.transaction) {
+        if low, !forgotten {
             let subject = "low satisfaction with order \(survey.order) (\(scores))" + (comment.map { ": \($0)" } ?? "")
             let deadlines = sla.deadlines(.high, from: now)
             let opened = try await tickets.open(

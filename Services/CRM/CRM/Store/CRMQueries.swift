@@ -148,6 +148,18 @@ public struct CRMQueries: Sendable {
         public var orders: [Order]
         public var merges: [Merge]
         public var forgetRequests: [ForgetRequest]
+        public var tickets: [TicketQueries.Detail]
+        public var surveys: [Survey]
+
+        public struct Survey: Codable, Sendable, Equatable {
+            public var order: Int64
+            public var status: String
+            public var invitedAt: Date?
+            public var answeredAt: Date?
+            public var csat: Int?
+            public var nps: Int?
+            public var comment: String?
+        }
 
         public struct Order: Codable, Sendable, Equatable {
             public var order: Int64
@@ -181,7 +193,7 @@ public struct CRMQueries: Sendable {
         guard let profile = try await profile(customer, limit: 1_000_000, pool) else { return nil }
         let s = schema
         let live = profile.customer
-        return try await pool.withTransaction(isolation: .repeatableRead) { tx in
+        let (export, ticketIDs) = try await pool.withTransaction(isolation: .repeatableRead) { tx in
             let consents = try await tx.query(
                 "SELECT channel, opted_in, at, source, actor FROM \(identifier: s).consent_changes WHERE customer = \(live) ORDER BY at, id"
             ).map(Profile.Consent.init(row:))
@@ -209,8 +221,31 @@ public struct CRMQueries: Sendable {
             ).map { row in
                 try Export.ForgetRequest(reason: row.decode(column: "reason"), actor: row.decode(column: "actor"), at: row.decode(column: "at"))
             }
-            return Export(exportedAt: Date(), profile: profile, consentHistory: consents, orders: orders, merges: merges, forgetRequests: requests)
+            let surveys = try await tx.query(
+                """
+                SELECT order_id, status, invited_at, answered_at, csat, nps, comment FROM \(identifier: s).surveys
+                WHERE customer = \(live) ORDER BY order_id
+                """
+            ).map { row in
+                try Export.Survey(
+                    order: row.decode(column: "order_id"), status: row.decode(column: "status"), invitedAt: row.decode(column: "invited_at"),
+                    answeredAt: row.decode(column: "answered_at"), csat: row.decode(column: "csat"), nps: row.decode(column: "nps"),
+                    comment: row.decode(column: "comment"))
+            }
+            let ticketIDs = try await tx.query("SELECT id FROM \(identifier: s).tickets WHERE customer = \(live) ORDER BY id").map {
+                try $0.decode(Int64.self, at: 0)
+            }
+            return (
+                Export(
+                    exportedAt: Date(), profile: profile, consentHistory: consents, orders: orders, merges: merges, forgetRequests: requests,
+                    tickets: [], surveys: surveys), ticketIDs
+            )
         }
+        var document = export
+        for id in ticketIDs {
+            if let detail = try await TicketQueries(schema: s).detail(id, pool) { document.tickets.append(detail) }
+        }
+        return document
     }
 
     /// Live profiles whose name, email, phone, platform customer id or order external id

@@ -23,6 +23,13 @@ extension CRMStore {
         return try current[0].decode(Bool.self, at: 0)
     }
 
+    /// Timeline entries written only from ids, amounts, statuses and codes: a forgotten
+    /// person's are kept as they are; every other summary is erased.
+    static let keptTimelineKinds = [
+        "order_placed", "order_paid", "order_shipped", "order_partially_shipped", "order_delivered", "order_return_requested",
+        "order_status", "invoice_issued", "survey_invited", "ticket_sla_breached", "ticket_assigned", "forgotten",
+    ]
+
     public func isForgotten(_ customer: Int64, in tx: PostgresTransaction) async throws -> Bool {
         try await tx.query("SELECT forgotten_at IS NOT NULL FROM \(identifier: schema).customers WHERE id = \(customer)").first?.decode(
             Bool.self, at: 0)
@@ -76,9 +83,18 @@ extension CRMStore {
             """)
         try await tx.queue(
             "UPDATE \(identifier: s).merges SET reason = 'erased' WHERE survivor = \(customer) OR absorbed = ANY (\(profiles)::bigint[])")
+        // Only summaries made of numbers and codes stay: any other may hold what someone wrote.
         try await tx.queue(
-            "UPDATE \(identifier: s).timeline SET summary = '(erased)' WHERE customer = \(customer) AND (kind IN ('contact', 'merged') OR kind LIKE 'ticket%')"
-        )
+            """
+            UPDATE \(identifier: s).timeline SET summary = '(erased)'
+            WHERE customer = \(customer) AND kind NOT IN (\(unescaped: Self.keptTimelineKinds.map { "'\($0)'" }.joined(separator: ", ")))
+            """)
+        // Commands refused about the person keep their code and reason, not what was sent.
+        try await tx.queue(
+            """
+            UPDATE \(identifier: s).command_refusals SET payload = '\\x'::bytea
+            WHERE message_type LIKE 'crm.%' AND convert_from(payload, 'UTF8') ~ ('"customer":[[:space:]]*(' || array_to_string(\(profiles)::bigint[], '|') || ')[,}]')
+            """)
         try await tx.queue("UPDATE \(identifier: s).surveys SET comment = NULL WHERE customer = \(customer)")
         // Tickets keep their kind, priority and times; what was written in them goes.
         try await tx.queue("UPDATE \(identifier: s).tickets SET subject = '(erased)', assignee = NULL WHERE customer = \(customer)")

@@ -44,16 +44,20 @@ public struct CRMStore: Sendable {
                 "SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) FROM unnest(\(zip(kinds, values).map { "\($0):\($1)" })::text[]) AS k ORDER BY k"
             )
         }
+        // The profiles found are locked and must still be live: a merge or a forget that
+        // committed after the lookup moved or removed the keys, so they are looked up again.
         var linked: [ContactKey: Int64] = [:]
-        for row in try await tx.query(
-            """
-            SELECT k.kind, k.value, k.customer FROM \(identifier: schema).customer_keys k
-            JOIN unnest(\(kinds)::text[], \(values)::text[]) AS t(kind, value) ON k.kind = t.kind AND k.value = t.value
-            """)
-        {
-            guard let key = ContactKey(kind: try row.decode(String.self, column: "kind"), value: try row.decode(String.self, column: "value"))
-            else { continue }
-            linked[key] = try row.decode(Int64.self, column: "customer")
+        for _ in 0..<8 {
+            linked = try await lookup(kinds: kinds, values: values, in: tx)
+            let profiles = Set(linked.values).sorted()
+            guard !profiles.isEmpty else { break }
+            let live = try await tx.query(
+                """
+                SELECT count(*)::int FROM (
+                    SELECT merged_into, forgotten_at FROM \(identifier: schema).customers WHERE id = ANY (\(profiles)::bigint[]) ORDER BY id FOR NO KEY UPDATE
+                ) c WHERE c.merged_into IS NULL AND c.forgotten_at IS NULL
+                """)[0].decode(Int.self, at: 0)
+            if live == profiles.count { break }
         }
         let decision = IdentityResolution.decide(links: keys.map { ($0, linked[$0]) })
         let customer: Int64
@@ -82,9 +86,26 @@ public struct CRMStore: Sendable {
         return (customer, merges)
     }
 
+    /// The profiles `kinds`/`values` are linked to now.
+    func lookup(kinds: [String], values: [String], in tx: PostgresTransaction) async throws -> [ContactKey: Int64] {
+        var linked: [ContactKey: Int64] = [:]
+        for row in try await tx.query(
+            """
+            SELECT k.kind, k.value, k.customer FROM \(identifier: schema).customer_keys k
+            JOIN unnest(\(kinds)::text[], \(values)::text[]) AS t(kind, value) ON k.kind = t.kind AND k.value = t.value
+            """)
+        {
+            guard let key = ContactKey(kind: try row.decode(String.self, column: "kind"), value: try row.decode(String.self, column: "value"))
+            else { continue }
+            linked[key] = try row.decode(Int64.self, column: "customer")
+        }
+        return linked
+    }
+
     /// Keeps a name and an address as seen (once each; the latest sighting is the primary).
     func record(name: String?, address: CanonicalOrder.Address?, at: Date, of customer: Int64, in tx: PostgresTransaction) async throws {
-        if let name = name?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty {
+        // A name past 300 characters is not one (and would not fit a key): it is kept cut.
+        if let name = name.map({ String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300)) }), !name.isEmpty {
             try await tx.queue(
                 """
                 INSERT INTO \(identifier: schema).customer_names (customer, name, last_seen) VALUES (\(customer), \(name), \(at))
@@ -102,7 +123,7 @@ public struct CRMStore: Sendable {
             try await tx.queue(
                 """
                 INSERT INTO \(identifier: schema).customer_addresses (customer, fingerprint, address, last_seen)
-                VALUES (\(customer), \(Self.fingerprint(address)), \(PostgresJSON(address)), \(at))
+                VALUES (\(customer), md5(\(Self.fingerprint(address))), \(PostgresJSON(address)), \(at))
                 ON CONFLICT (customer, fingerprint) DO UPDATE SET last_seen = greatest(customer_addresses.last_seen, excluded.last_seen)
                 """)
         }

@@ -44,11 +44,17 @@ public struct TicketStore: Sendable {
         guard
             let row = try await tx.query(
                 """
-                SELECT id, customer, status, priority, first_response_at, assignee FROM \(identifier: schema).tickets WHERE id = \(ticket) FOR UPDATE
+                SELECT t.id, t.customer, t.status, t.priority, t.first_response_at, t.assignee, c.forgotten_at IS NOT NULL AS forgotten
+                FROM \(identifier: schema).tickets t JOIN \(identifier: schema).customers c ON c.id = t.customer
+                WHERE t.id = \(ticket) FOR UPDATE OF t
                 """
             ).first
         else {
             throw CommandRefused("unknown-ticket", "unknown ticket \(ticket)")
+        }
+        // A forgotten person's tickets keep their times, but take nothing new.
+        guard try !row.decode(Bool.self, column: "forgotten") else {
+            throw CommandRefused("customer-forgotten", "ticket \(ticket)'s customer was forgotten")
         }
         guard let status = TicketStatus(rawValue: try row.decode(String.self, column: "status")),
             let priority = TicketPriority(rawValue: try row.decode(String.self, column: "priority"))

@@ -16,3 +16,16 @@ extension OrderHandlers {
         return OrderCommand.Forgotten(orders: erased)
     }
 }
+
+extension OrderHandlers {
+    /// Announces a page of existing orders again for services that came later (the CRM).
+    func republishOrders(_ command: OrderCommand.RepublishOrders, _ context: HandlerContext) async throws -> OrderCommand.Republished {
+        guard (1...1_000).contains(command.limit) else { throw CommandRefused("validation", "limit is 1 to 1,000 (\(command.limit) given)") }
+        guard command.after >= 0 else { throw CommandRefused("validation", "after is an order id, 0 or more") }
+        let ids = try await orders.ids(after: command.after, limit: command.limit, in: context.transaction)
+        for id in ids {
+            try await context.publish(event: OrderEvent.Republished(snapshot: try await orders.snapshot(id, in: context.transaction)))
+        }
+        return OrderCommand.Republished(count: ids.count, last: ids.last)
+    }
+}

@@ -54,7 +54,7 @@ import Testing
         #expect(sent)
         let happy = try #require(try await Self.survey(301, harness)?.token)
         let unhappy = try #require(try await Self.survey(302, harness)?.token)
-        #expect(happy.count == 32 && happy != unhappy, "a token of its own, 128 bits")
+        #expect(happy.count == 32 && happy != unhappy, "a token of its own: 32 hex digits")
 
         #expect(try await Self.answer(harness, happy, csat: 0).code == "csat-out-of-range")
         #expect(try await Self.answer(harness, happy, csat: 5, nps: 11).code == "nps-out-of-range")

@@ -21,7 +21,7 @@ struct CRMHandlers: Sendable {
     /// Where each CRM message is handled.
     func register(in registry: inout MessageHandlers) {
         registry.on(OrderEvent.Placed.self, orderPlaced)
-        registry.on(OrderEvent.Republished.self) { event, context in try await orderPlaced(OrderEvent.Placed(snapshot: event.snapshot), context) }
+        registry.on(OrderEvent.Republished.self, orderRepublished)
         registry.on(OrderEvent.SplitInto.self, orderSplit)
         registry.on(OrderEvent.MergedInto.self, ordersMerged)
         registry.on(OrderEvent.StatusChanged.self, orderStatusChanged)
@@ -55,11 +55,18 @@ struct CRMHandlers: Sendable {
     /// The customer of a new order: found by email, phone or platform customer id (or a new
     /// profile), the order added to their purchase history and timeline.
     func orderPlaced(_ event: OrderEvent.Placed, _ context: HandlerContext) async throws {
-        // An order the CRM has (a repeated or republished announcement) changes nothing: its
-        // keys were taken when it came, and taking them again could make a profile of nothing.
-        guard try await store.customer(ofOrder: event.snapshot.order, in: context.transaction) == nil else { return }
-        let customer = try await resolve(event.snapshot, context)
+        let sighting = CustomerSighting.of(event.snapshot, defaultRegion: defaultRegion)
+        // Without a key a repeat would make a profile of nothing: an order the CRM has changes nothing.
+        if sighting.keys.isEmpty, try await store.customer(ofOrder: event.snapshot.order, in: context.transaction) != nil { return }
+        let customer = try await resolve(sighting, context)
         try await store.addOrder(event.snapshot, customer: customer, message: context.envelope.id, in: context.transaction)
+    }
+
+    /// An order announced again (`erpctl orders republish`): taken like a placing, unless the
+    /// CRM has it (its keys were taken when it came; taking them again could make a profile of nothing).
+    func orderRepublished(_ event: OrderEvent.Republished, _ context: HandlerContext) async throws {
+        guard try await store.customer(ofOrder: event.snapshot.order, in: context.transaction) == nil else { return }
+        try await orderPlaced(OrderEvent.Placed(snapshot: event.snapshot), context)
     }
 
     /// The children of a split take the parent's place on its customer's profile.
@@ -92,8 +99,11 @@ struct CRMHandlers: Sendable {
 
     /// The profile of an order's customer, announcing any merge that finding it caused.
     func resolve(_ order: OrderSnapshot, _ context: HandlerContext) async throws -> Int64 {
-        let (customer, merges) = try await store.resolve(
-            CustomerSighting.of(order, defaultRegion: defaultRegion), actor: "crm", in: context.transaction)
+        try await resolve(CustomerSighting.of(order, defaultRegion: defaultRegion), context)
+    }
+
+    func resolve(_ sighting: CRMStore.Sighting, _ context: HandlerContext) async throws -> Int64 {
+        let (customer, merges) = try await store.resolve(sighting, actor: "crm", in: context.transaction)
         for merge in merges {
             try await context.publish(
                 event: CRMEvent.CustomerMerged(survivor: merge.survivor, absorbed: merge.absorbed, reason: merge.reason, actor: "crm"))

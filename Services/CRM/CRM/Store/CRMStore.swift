@@ -45,19 +45,12 @@ public struct CRMStore: Sendable {
             )
         }
         // The profiles found are locked and must still be live: a merge or a forget that
-        // committed after the lookup moved or removed the keys, so they are looked up again.
+        // committed after the lookup's snapshot moved or removed the keys, so they are looked up again.
         var linked: [ContactKey: Int64] = [:]
         for _ in 0..<8 {
-            linked = try await lookup(kinds: kinds, values: values, in: tx)
-            let profiles = Set(linked.values).sorted()
-            guard !profiles.isEmpty else { break }
-            let live = try await tx.query(
-                """
-                SELECT count(*)::int FROM (
-                    SELECT merged_into, forgotten_at FROM \(identifier: schema).customers WHERE id = ANY (\(profiles)::bigint[]) ORDER BY id FOR NO KEY UPDATE
-                ) c WHERE c.merged_into IS NULL AND c.forgotten_at IS NULL
-                """)[0].decode(Int.self, at: 0)
-            if live == profiles.count { break }
+            let found = try await lookup(kinds: kinds, values: values, in: tx)
+            linked = found.linked
+            if found.allLive { break }
         }
         let decision = IdentityResolution.decide(links: keys.map { ($0, linked[$0]) })
         let customer: Int64
@@ -86,20 +79,26 @@ public struct CRMStore: Sendable {
         return (customer, merges)
     }
 
-    /// The profiles `kinds`/`values` are linked to now.
-    func lookup(kinds: [String], values: [String], in tx: PostgresTransaction) async throws -> [ContactKey: Int64] {
+    /// The profiles `kinds`/`values` are linked to, locked (so no merge or forget changes
+    /// them until this transaction ends), and whether all of them are still live as locked.
+    func lookup(kinds: [String], values: [String], in tx: PostgresTransaction) async throws -> (linked: [ContactKey: Int64], allLive: Bool) {
         var linked: [ContactKey: Int64] = [:]
+        var allLive = true
         for row in try await tx.query(
             """
-            SELECT k.kind, k.value, k.customer FROM \(identifier: schema).customer_keys k
+            SELECT k.kind, k.value, k.customer, c.merged_into IS NULL AND c.forgotten_at IS NULL AS live
+            FROM \(identifier: schema).customer_keys k
             JOIN unnest(\(kinds)::text[], \(values)::text[]) AS t(kind, value) ON k.kind = t.kind AND k.value = t.value
+            JOIN \(identifier: schema).customers c ON c.id = k.customer
+            ORDER BY c.id FOR NO KEY UPDATE OF c
             """)
         {
             guard let key = ContactKey(kind: try row.decode(String.self, column: "kind"), value: try row.decode(String.self, column: "value"))
             else { continue }
             linked[key] = try row.decode(Int64.self, column: "customer")
+            if try !row.decode(Bool.self, column: "live") { allLive = false }
         }
-        return linked
+        return (linked, allLive)
     }
 
     /// Keeps a name and an address as seen (once each; the latest sighting is the primary).

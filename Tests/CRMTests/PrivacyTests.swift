@@ -34,6 +34,7 @@ import Testing
         #expect(try await Self.consent(harness, 999_999, .sms, true).code == "unknown-customer")
         #expect(try await Self.consent(harness, customer, .sms, true, source: "  ").code == "source-required")
         #expect(try await Self.consent(harness, customer, .sms, true, at: now + 86_400).code == "consent-in-future")
+        #expect(try await Self.consent(harness, customer, .sms, true, at: Date(timeIntervalSince1970: 0)).code == "consent-too-old")
         let profile = try #require(try await CRMTest.profile(customer, harness))
         let current = profile.consents.map { "\($0.channel)=\($0.optedIn)" }
         #expect(current == ["email=false", "sms=true"])

@@ -55,6 +55,14 @@ import Testing
         ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T", "--line", "1:2", "--shipped-at", "yesterday"],
         ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T", "--line", "1:2", "--weight-grams", "0"],
         ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T"], ["orders", "remove-line", "--order", "1"],
+        ["orders", "republish", "--batch", "0"], ["crm", "show", "--customer", "1", "--limit", "0"], ["crm", "show"],
+        ["crm", "merge", "--customer", "1", "--into", "1", "--reason", "same"],
+        ["crm", "log", "--customer", "1", "--channel", "fax", "--direction", "in", "--summary", "s"],
+        ["crm", "consent", "--customer", "1", "--channel", "email", "--opt", "maybe", "--source", "form"],
+        ["crm", "consent", "--customer", "1", "--channel", "email", "--opt", "in", "--source", "form", "--at", "yesterday"],
+        ["crm", "ticket", "open", "--customer", "1", "--kind", "praise", "--subject", "s"],
+        ["crm", "ticket", "status", "--ticket", "1", "--to", "done"], ["crm", "survey", "answer", "--token", "t"],
+        ["crm", "satisfaction", "--by", "week"], ["crm", "satisfaction", "--from", "2026-12-01", "--to", "2026-11-01"],
     ])
     func badArgumentsExitWith64AndSayWhy(arguments: [String]) async throws {
         let result = try await Self.erpctl(arguments)

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Messaging", targets: ["Messaging"]),
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
+        .library(name: "Ingest", targets: ["Ingest"]),
         .library(name: "SagaKit", targets: ["SagaKit"]),
         .executable(name: "erp-bench", targets: ["Benchmarks"]),
         .executable(name: "erp-sample", targets: ["SampleMain"]),
@@ -84,9 +85,12 @@ let package = Package(
         .target(name: "Inventory", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Inventory/Inventory"),
         .executableTarget(name: "InventoryMain", dependencies: ["Inventory", "ServiceKit"], path: "Services/Inventory/Main"),
         .target(
+            name: "Ingest", dependencies: ["Contracts", "Messaging", "AMQP", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Shared/Ingest"),
+        .target(
             name: "Orders",
             dependencies: [
-                "ServiceKit", "Messaging", "Contracts", "Postgres", .product(name: "Crypto", package: "swift-crypto"),
+                "ServiceKit", "Messaging", "Contracts", "Postgres", "Ingest", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Services/Orders/Orders"),
@@ -100,7 +104,7 @@ let package = Package(
         .executableTarget(name: "SagaMain", dependencies: ["Saga", "ServiceKit"], path: "Services/Saga/Main"),
         .target(name: "Finance", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Finance/Finance"),
         .executableTarget(name: "FinanceMain", dependencies: ["Finance", "ServiceKit"], path: "Services/Finance/Main"),
-        .executableTarget(name: "OrdersMain", dependencies: ["Orders", "ServiceKit"], path: "Services/Orders/Main"),
+        .executableTarget(name: "OrdersMain", dependencies: ["Orders", "Ingest", "ServiceKit"], path: "Services/Orders/Main"),
         .executableTarget(name: "CatalogMain", dependencies: ["Catalog", "ServiceKit"], path: "Services/Catalog/Main"),
         .target(
             name: "CRM",
@@ -123,7 +127,8 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
-                "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders", "Finance", "Saga", "CRM", "ServiceKit",
+                "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders", "Ingest", "Finance", "Saga", "CRM",
+                "ServiceKit",
                 "TestSupport", "ServiceTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -157,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "OrdersTests",
             dependencies: [
-                "Orders", "Contracts", "Messaging", "Postgres", "AMQP", "ServiceKit", "TestSupport", "ServiceTestSupport",
+                "Orders", "Ingest", "Contracts", "Messaging", "Postgres", "AMQP", "ServiceKit", "TestSupport", "ServiceTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             path: "Tests/OrdersTests"),

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Ingest
 import Orders
 import Testing
 

@@ -1,6 +1,7 @@
 import AMQP
 import Contracts
 import Foundation
+import Ingest
 import Messaging
 import Orders
 import Postgres

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Ingest
 
 /// A carrier's tracking event (`carrier.<carrier>.tracking.<event>` on `erp.ingest`), read
 /// and checked without the database: the routing key, the carrier's signature (when

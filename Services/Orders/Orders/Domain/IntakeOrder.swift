@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Ingest
 
 /// A platform order after validation: typed amounts, computed totals, a revision. What the
 /// orders service stores. Built only by ``IntakeValidation``.

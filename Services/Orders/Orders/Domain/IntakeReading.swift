@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Ingest
 
 /// Reads a platform order message into an ``IntakeOrder`` or says exactly why not. Pure:
 /// the whole path a message takes before the database, so that it can be tested (and

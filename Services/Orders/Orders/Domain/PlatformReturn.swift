@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Ingest
 
 /// A platform's return request (`platform.<platform>.return.requested` on `erp.ingest`),
 /// checked without the database: registered platform, signature, JSON, fields. Pure.

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Ingest
 
 /// Maps Shopify's order JSON onto the canonical format (then validated like any other).
 /// The revision is `updated_at` in milliseconds, so a later webhook wins; the shop is the

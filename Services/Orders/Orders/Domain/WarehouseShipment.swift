@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Ingest
 
 /// A warehouse's shipment confirmation (`warehouse.<warehouse>.shipment.confirmed` on
 /// `erp.ingest`), read and checked without the database: the routing key, the warehouse's

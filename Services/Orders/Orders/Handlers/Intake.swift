@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Ingest
 import Messaging
 import Metrics
 import Postgres
@@ -71,19 +72,7 @@ struct Intake: Sendable {
             context)
     }
 
-    static func message(_ delivery: RawDelivery) -> IngestMessage {
-        // A header may come as a string or as bytes (an AMQP byte array): both are read.
-        func header(_ name: String) -> String? {
-            switch delivery.properties.headers[name] {
-            case .string(let text)?: return text
-            case .bytes(let bytes)?: return String(decoding: bytes, as: UTF8.self)
-            default: return nil
-            }
-        }
-        return IngestMessage(
-            exchange: delivery.exchange, routingKey: delivery.routingKey, messageID: delivery.properties.messageID,
-            signature: header(IngestMessage.signatureHeader), shopHeader: header(IngestMessage.shopifyShopHeader), body: delivery.body)
-    }
+    static func message(_ delivery: RawDelivery) -> IngestMessage { IngestMessage(delivery) }
 
     /// Takes a message from outside: an order (its outcome), a return request, a shipment confirmation or a tracking event (nil).
     func take(_ message: IngestMessage, _ context: HandlerContext) async throws -> Outcome? {

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Ingest
 import Messaging
 
 /// Allocation and shipments: the fulfilment reserves an order's stock and allocates it

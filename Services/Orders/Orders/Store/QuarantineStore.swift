@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Ingest
 import Postgres
 
 /// Platform messages that were not taken, with their raw body, routing key, message id,

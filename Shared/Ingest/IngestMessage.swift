@@ -1,28 +1,7 @@
+import AMQP
 import Contracts
 import Foundation
-
-/// What the routing key of a platform message says: `platform.<platform>.order.<event>`.
-public struct IngestRoutingKey: Sendable, Equatable {
-    public enum Event: String, Sendable, CaseIterable, Codable {
-        case created, updated, paid, cancelled
-    }
-
-    public let platform: String
-    public let event: Event
-
-    public init(_ key: String) throws(IntakeRejection) {
-        let parts = key.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "platform", parts[2] == "order", !parts[1].isEmpty else {
-            throw IntakeRejection("bad-routing-key", "routing key '\(key)' is not platform.<platform>.order.<event>")
-        }
-        guard let event = Event(rawValue: String(parts[3])) else {
-            throw IntakeRejection(
-                "bad-routing-key", "event '\(parts[3])' in '\(key)' is not one of \(Event.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        platform = String(parts[1])
-        self.event = event
-    }
-}
+import Messaging
 
 /// Why a platform message was not taken: a short code for the quarantine and a sentence.
 public struct IntakeRejection: Error, Equatable, Sendable, CustomStringConvertible {
@@ -59,5 +38,22 @@ public struct IngestMessage: Sendable, Equatable {
     public init(exchange: String, routingKey: String, messageID: String?, signature: String?, shopHeader: String?, body: Data) {
         (self.exchange, self.routingKey, self.messageID, self.signature, self.shopHeader, self.body) =
             (exchange, routingKey, messageID, signature, shopHeader, body)
+    }
+}
+
+extension IngestMessage {
+    /// A delivery from `erp.ingest` as a platform message: its headers may come as strings or as bytes.
+    public init(_ delivery: RawDelivery) {
+        // A header may come as a string or as bytes (an AMQP byte array): both are read.
+        func header(_ name: String) -> String? {
+            switch delivery.properties.headers[name] {
+            case .string(let text)?: return text
+            case .bytes(let bytes)?: return String(decoding: bytes, as: UTF8.self)
+            default: return nil
+            }
+        }
+        self.init(
+            exchange: delivery.exchange, routingKey: delivery.routingKey, messageID: delivery.properties.messageID,
+            signature: header(IngestMessage.signatureHeader), shopHeader: header(IngestMessage.shopifyShopHeader), body: delivery.body)
     }
 }

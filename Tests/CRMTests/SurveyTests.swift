@@ -15,6 +15,7 @@ import Testing
     static let start = Date(timeIntervalSince1970: 1_790_000_000)
     static let answersClock = ManualDeadlineClock(start)
     static let rulesClock = ManualDeadlineClock(start)
+    static let earlyClock = ManualDeadlineClock(start)
 
     static func delivered(_ order: Int64, _ harness: ServiceHarness) async throws {
         try await CRMTest.publish(
@@ -114,5 +115,22 @@ import Testing
         #expect(skipped)
         let reason = try await Self.survey(312, harness)?.reason ?? ""
         #expect(reason.contains("within the cooldown of 30 days"), "\(reason)")
+    }
+
+    @Test(.service("t_crm", TicketTests.definition(earlyClock)))
+    func anOrderDeliveredBeforeTheCRMHadItStillGetsItsSurvey() async throws {
+        let harness = try ServiceHarness.required()
+        try await Self.delivered(321, harness)
+        let waiting = try await eventually {
+            try await CRMTest.count("SELECT count(*)::int FROM crm.waiting_order_events WHERE order_id = 321", harness) == 1
+        }
+        #expect(waiting)
+        try await CRMTest.placed(CRMTest.order(321, customer: .init(name: "Uma", email: "uma@example.com")), harness)
+        _ = try await CRMTest.waitForOrders([321], harness)
+        let scheduled = try await eventually { try await Self.survey(321, harness)?.status == "scheduled" }
+        #expect(scheduled)
+        Self.earlyClock.advance(by: .seconds(73 * 3_600))
+        let sent = try await eventually { try await Self.survey(321, harness)?.status == "invited" }
+        #expect(sent)
     }
 }

@@ -45,8 +45,14 @@ import Testing
         #expect(shipped)
         let profile = try #require(try await CRMTest.profile(customer, harness))
         #expect(profile.timeline.map(\.kind) == ["order_shipped", "invoice_issued", "order_paid", "order_placed"], "newest first, each once")
+        // A change older than the one on record, arriving late (a retry queue, another instance), does not overwrite it.
+        try await CRMTest.publish(
+            OrderEvent.StatusChanged(order: 51, from: .paid, to: .allocated, reason: "late copy", actor: "saga", total: CRMTest.cny(25_800)),
+            harness, at: start + 90)
+        let late = try await eventually { try await CRMTest.count("SELECT count(*)::int FROM crm.inbox", harness) == 6 }
+        #expect(late, "all six events handled (the repeated payment once)")
         let status = try await harness.pool.query("SELECT status FROM \(identifier: harness.schema).customer_orders WHERE order_id = 51")[0]
-        #expect(try status.decode(String.self, at: 0) == "shipped", "every status is kept on the order's copy")
+        #expect(try status.decode(String.self, at: 0) == "shipped", "the newest status is kept on the order's copy")
         let left = try await CRMTest.count("SELECT count(*)::int FROM crm.waiting_order_events", harness)
         #expect(left == 0)
     }

@@ -42,6 +42,9 @@ struct CRMHandlers: Sendable {
         registry.command(CRMCommand.AnswerSurvey.self, answerSurvey)
     }
 
+    /// When a survey of an order delivered now is due.
+    var surveyDue: Date { clock.now + TimeInterval(surveyDelay.components.seconds) }
+
     /// The message types whose events this service consumes (for its queue bindings).
     static let consumedEvents: [MessageType] = [
         OrderEvent.Placed.type, OrderEvent.Republished.type, OrderEvent.SplitInto.type, OrderEvent.MergedInto.type, OrderEvent.StatusChanged.type,
@@ -59,7 +62,8 @@ struct CRMHandlers: Sendable {
         // Without a key a repeat would make a profile of nothing: an order the CRM has changes nothing.
         if sighting.keys.isEmpty, try await store.customer(ofOrder: event.snapshot.order, in: context.transaction) != nil { return }
         let customer = try await resolve(sighting, context)
-        try await store.addOrder(event.snapshot, customer: customer, message: context.envelope.id, in: context.transaction)
+        try await store.addOrder(
+            event.snapshot, customer: customer, message: context.envelope.id, surveyDue: surveyDue, in: context.transaction)
     }
 
     /// An order announced again (`erpctl orders republish`): taken like a placing, unless the
@@ -132,10 +136,7 @@ struct CRMHandlers: Sendable {
         try await store.orderEvent(
             order: event.order, at: context.envelope.occurredAt, kind: "order_\(event.to.rawValue)", summary: summary, status: event.to,
             message: context.envelope.id, in: context.transaction)
-        if event.to == .delivered {
-            try await surveys.schedule(
-                order: event.order, due: clock.now + TimeInterval(surveyDelay.components.seconds), in: context.transaction)
-        }
+        if event.to == .delivered { try await surveys.schedule(order: event.order, due: surveyDue, in: context.transaction) }
     }
 
     func returnCompleted(_ event: OrderEvent.ReturnCompleted, _ context: HandlerContext) async throws {

@@ -218,7 +218,8 @@ public struct CRMStore: Sendable {
     /// refunds and returns, and their timeline entries). One statement, queued: it goes with
     /// the next statement or the commit.
     public func addOrder(
-        _ order: OrderSnapshot, customer: Int64, message: UUID, summary given: String? = nil, in tx: PostgresTransaction
+        _ order: OrderSnapshot, customer: Int64, message: UUID, summary given: String? = nil, surveyDue: Date? = nil,
+        in tx: PostgresTransaction
     ) async throws {
         let s = schema
         try await lockOrder(order.order, in: tx)
@@ -229,20 +230,29 @@ public struct CRMStore: Sendable {
             """
             WITH inserted AS (
                 INSERT INTO \(identifier: s).customer_orders
-                    (order_id, customer, platform, shop, external_id, currency, total_minor, status, placed_at, refunded_minor, returns, skus)
+                    (order_id, customer, platform, shop, external_id, currency, total_minor, status, placed_at, refunded_minor, returns, skus,
+                     status_at)
                 SELECT \(order.order), \(customer), \(order.platform), \(order.shop), \(order.externalId), \(order.currency), \(order.total.minorUnits),
                        coalesce((SELECT status FROM \(identifier: s).waiting_order_events
-                                 WHERE order_id = \(order.order) AND status IS NOT NULL ORDER BY id DESC LIMIT 1), \(order.status.rawValue)),
+                                 WHERE order_id = \(order.order) AND status IS NOT NULL ORDER BY at DESC, id DESC LIMIT 1), \(order.status.rawValue)),
                        \(order.placedAt),
                        (SELECT coalesce(sum(refunded_minor), 0) FROM \(identifier: s).waiting_order_events WHERE order_id = \(order.order)),
                        (SELECT coalesce(sum(returns), 0)::int FROM \(identifier: s).waiting_order_events WHERE order_id = \(order.order)),
-                       \(Array(Set(order.lines.map(\.sku))).sorted())::text[]
+                       \(Array(Set(order.lines.map(\.sku))).sorted())::text[],
+                       greatest(\(order.placedAt)::timestamptz,
+                                (SELECT max(at) FROM \(identifier: s).waiting_order_events WHERE order_id = \(order.order) AND status IS NOT NULL))
                 ON CONFLICT (order_id) DO NOTHING
                 RETURNING order_id
             ), waiting AS (
                 DELETE FROM \(identifier: s).waiting_order_events
                 WHERE order_id = \(order.order) AND EXISTS (SELECT 1 FROM inserted)
                 RETURNING at, kind, summary, order_id, source_message
+            ), survey AS (
+                -- Delivered before the CRM had it: its survey is scheduled now.
+                INSERT INTO \(identifier: s).surveys (customer, order_id, status, due_at)
+                SELECT \(customer)::bigint, \(order.order)::bigint, 'scheduled', \(surveyDue)::timestamptz FROM waiting
+                WHERE kind = 'order_delivered' AND \(surveyDue)::timestamptz IS NOT NULL LIMIT 1
+                ON CONFLICT (order_id) DO NOTHING
             )
             INSERT INTO \(identifier: s).timeline (customer, at, kind, summary, order_id, source_message)
             SELECT \(customer)::bigint, \(order.placedAt)::timestamptz, 'order_placed'::text, \(summary)::text, order_id, \(message)::uuid FROM inserted
@@ -264,7 +274,11 @@ public struct CRMStore: Sendable {
         try await tx.queue(
             """
             WITH updated AS (
-                UPDATE \(identifier: s).customer_orders SET status = coalesce(\(status?.rawValue), status),
+                UPDATE \(identifier: s).customer_orders SET
+                    status = CASE WHEN \(status?.rawValue)::text IS NOT NULL AND (status_at IS NULL OR \(at) >= status_at)
+                                  THEN \(status?.rawValue)::text ELSE status END,
+                    status_at = CASE WHEN \(status?.rawValue)::text IS NOT NULL AND (status_at IS NULL OR \(at) >= status_at)
+                                     THEN \(at)::timestamptz ELSE status_at END,
                     refunded_minor = refunded_minor + \(refunded), returns = returns + \(returns), updated_at = now()
                 WHERE order_id = \(order) RETURNING customer
             ), entry AS (

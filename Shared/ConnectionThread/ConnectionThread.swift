@@ -72,18 +72,6 @@ public final class ConnectionThread: SerialExecutor, TaskExecutor, @unchecked Se
         return pthread_equal(runner, pthread_self()) != 0
     }
 
-    /// Runs `body` on this thread and returns its result to the awaiting task. Called on
-    /// this thread already, it runs `body` at once, without a hand-over.
-    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        if isCurrent { return try body() }
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-            let accepted = enqueue {
-                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-            }
-            if !accepted { continuation.resume(throwing: ConnectionThreadStopped(name: name)) }
-        }
-    }
-
     /// Queues `body` to run on this thread without waiting for it. Returns false if the
     /// thread has stopped.
     @discardableResult
@@ -99,8 +87,8 @@ public final class ConnectionThread: SerialExecutor, TaskExecutor, @unchecked Se
         condition.unlock()
     }
 
-    /// Stops the thread after the jobs already queued have run. Blocking jobs (``run(_:)``,
-    /// ``submit(_:)``) queued later are refused; jobs of the actors isolated to this thread
+    /// Stops the thread after the jobs already queued have run. Jobs queued later with
+    /// ``submit(_:)`` are refused; jobs of the actors isolated to this thread
     /// still run here (see ``enqueue(_:)-(ExecutorJob)``).
     public func stop() {
         condition.lock()
@@ -233,10 +221,4 @@ public final class ConnectionThread: SerialExecutor, TaskExecutor, @unchecked Se
             if written { drainWakePipe() }
         }
     }
-}
-
-/// A job was handed to a ``ConnectionThread`` that had already stopped (its connection was closed).
-public struct ConnectionThreadStopped: Error, CustomStringConvertible {
-    public let name: String
-    public var description: String { "connection thread \(name) has stopped: the connection is closed" }
 }

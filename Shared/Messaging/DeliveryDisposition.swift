@@ -1,6 +1,5 @@
 import AMQP
 import Contracts
-import ConnectionThread
 import Postgres
 
 /// An error that can go away by itself (a dependency that is down, a race that a retry
@@ -39,7 +38,7 @@ public enum FailureKind: Equatable, Sendable {
             return .permanent(code: "validation")
         case let error as PostgresError:
             return of(error)
-        case is TransientFailure, is AMQPError, is CancellationError, is ConnectionThreadStopped:
+        case is TransientFailure, is AMQPError, is CancellationError:
             return .transient
         case is DecodingError:
             return .permanent(code: "undecodable")

@@ -73,14 +73,7 @@ public struct CRMQueries: Sendable {
     public func profile(_ customer: Int64, limit: Int, _ pool: PostgresPool) async throws -> Profile? {
         try await pool.withTransaction(isolation: .repeatableRead) { tx in
             let s = schema
-            var live = customer
-            for _ in 0..<64 {
-                guard let row = try await tx.query("SELECT merged_into FROM \(identifier: s).customers WHERE id = \(live)").single() else {
-                    return nil
-                }
-                guard let next = try row.decode(Int64?.self, at: 0) else { break }
-                live = next
-            }
+            guard let live = try await CRMStore(schema: s).live(customer, in: tx) else { return nil }
             let head = try await tx.query(
                 "SELECT display_name, created_at, to_json(tags) AS tags, forgotten_at FROM \(identifier: s).customers WHERE id = \(live)")[0]
             var profile = Profile(

@@ -225,7 +225,7 @@ public struct CRMStore: Sendable {
         try await lockOrder(order.order, in: tx)
         let paid = order.paymentStatus == .paid ? ", paid" : ""
         let summary =
-            given ?? "order \(order.order) placed on \(order.platform)/\(order.shop) (\(order.externalId))\(paid): \(Self.amount(order.total))"
+            given ?? "order \(order.order) placed on \(order.platform)/\(order.shop) (\(order.externalId))\(paid): \(order.total)"
         try await tx.queue(
             """
             WITH inserted AS (
@@ -342,5 +342,4 @@ public struct CRMStore: Sendable {
             .joined(separator: "|")
     }
 
-    static func amount(_ money: Money) -> String { "\(money)" }
 }

@@ -80,11 +80,10 @@ import Testing
     }
 
     @Test func checkPrintsEachInvariantAsHeld() async throws {
-        #expect(try await Self.erpctl(["migrate", "--service", "inventory"]).status == 0)
-        #expect(try await Self.erpctl(["migrate", "--service", "finance"]).status == 0)
-        #expect(try await Self.erpctl(["migrate", "--service", "orders"]).status == 0)
-        #expect(try await Self.erpctl(["migrate", "--service", "saga"]).status == 0)
-        #expect(try await Self.erpctl(["migrate", "--service", "crm"]).status == 0)
+        for service in ["inventory", "finance", "orders", "saga", "crm"] {
+            let migrated = try await Self.erpctl(["migrate", "--service", service])
+            #expect(migrated.status == 0, "\(migrated.output)")
+        }
         let check = try await Self.erpctl(["check", "--json"])
         #expect(check.status == 0, "\(check.output)")
         let results = try JSONDecoder().decode([[String: AnyCodableValue]].self, from: Data(check.output.utf8))

@@ -85,7 +85,7 @@ pg_start() {
     rm -f "$pwfile"
     cat >>"$PG_DATA/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-max_connections = 300
+max_connections = 1000
 wal_level = replica
 max_wal_senders = 5
 shared_buffers = 256MB
@@ -97,7 +97,7 @@ CONF
   else
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
-      -o "-p $PG_PORT -k $PG_SOCK" start >/dev/null || { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
+      -o "-p $PG_PORT -k $PG_SOCK -c max_connections=1000" start >/dev/null || { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
   fi
   # Role and database, idempotently.
   pg_psql_admin -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'" | grep -q 1 ||

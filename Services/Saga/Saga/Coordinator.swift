@@ -227,6 +227,13 @@ struct Coordinator: Sendable {
         {
             try await amendmentInEffect(after.data, tx, effects: effects)
         }
+        if let before = state as? SagaState<Amendment.Data>, let after = next as? SagaState<Amendment.Data>, before.data.open == nil,
+            let open = after.data.open
+        {
+            // What it owes is known before the order hears of it: a release of it from the
+            // backorder queue from now on asks for the right status.
+            try await backorderQueue.notePaid(order: after.data.order, paid: open.minorUnits <= 0, in: tx)
+        }
         try await effects.send(try entries(actions, saga: next.id, causation: causation))
         if state.status != next.status { try await finished(next, tx, causation: causation, effects: effects) }
         return next.status.rawValue

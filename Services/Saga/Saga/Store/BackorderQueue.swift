@@ -21,6 +21,13 @@ struct BackorderQueue: Sendable {
                     """, binds: [order, Array(Set(skus)).sorted(), paid]))
     }
 
+    /// Whether the order, if it waits, is paid for now (an amendment changed what it owes):
+    /// the next release asks for the right status.
+    func notePaid(order: Int64, paid: Bool, in tx: PostgresTransaction) async throws {
+        try await tx.queue(
+            PostgresQuery(unsafeSQL: "UPDATE \(s).backorders SET paid = $2 WHERE order_id = $1 AND paid <> $2", binds: [order, paid]))
+    }
+
     /// Whether the order waits in the queue (released or not).
     func contains(order: Int64, in tx: PostgresTransaction) async throws -> Bool {
         try await tx.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(s).backorders WHERE order_id = $1", binds: [order])).first != nil

@@ -85,7 +85,7 @@ let package = Package(
         .target(name: "Inventory", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Inventory/Inventory"),
         .executableTarget(name: "InventoryMain", dependencies: ["Inventory", "ServiceKit"], path: "Services/Inventory/Main"),
         .target(
-            name: "Ingest", dependencies: ["Contracts", "Messaging", "AMQP", .product(name: "Crypto", package: "swift-crypto")],
+            name: "Ingest", dependencies: ["Contracts", "Messaging", "AMQP", "Postgres", .product(name: "Crypto", package: "swift-crypto")],
             path: "Shared/Ingest"),
         .target(
             name: "Orders",
@@ -109,16 +109,17 @@ let package = Package(
         .target(
             name: "CRM",
             dependencies: [
-                "ServiceKit", "Messaging", "Contracts", "Postgres", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "ServiceKit", "Messaging", "Contracts", "Postgres", "Ingest", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/CRM/CRM"),
-        .executableTarget(name: "CRMMain", dependencies: ["CRM", "ServiceKit"], path: "Services/CRM/Main"),
+        .executableTarget(name: "CRMMain", dependencies: ["CRM", "Ingest", "ServiceKit"], path: "Services/CRM/Main"),
         .target(name: "SampleService", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Sample/SampleService"),
         .executableTarget(name: "SampleMain", dependencies: ["SampleService", "ServiceKit", "Messaging"], path: "Services/Sample/Main"),
         .target(
             name: "Control",
             dependencies: [
-                "ServiceKit", "Messaging", "Inventory", "Catalog", "Orders", "Finance", "Saga", "CRM", "Postgres", "AMQP", "Contracts",
+                "ServiceKit", "Messaging", "Inventory", "Catalog", "Orders", "Finance", "Saga", "CRM", "Ingest", "Postgres", "AMQP", "Contracts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Control/Control"
@@ -168,7 +169,9 @@ let package = Package(
             path: "Tests/OrdersTests"),
         .testTarget(
             name: "CRMTests",
-            dependencies: ["CRM", "Contracts", "Messaging", "Postgres", "AMQP", "ServiceKit", "Control", "TestSupport", "ServiceTestSupport"],
+            dependencies: [
+                "CRM", "Contracts", "Ingest", "Messaging", "Postgres", "AMQP", "ServiceKit", "Control", "TestSupport", "ServiceTestSupport",
+            ],
             path: "Tests/CRMTests"),
         .testTarget(
             name: "CatalogTests", dependencies: ["Catalog", "Contracts", "Messaging", "Postgres", "AMQP", "TestSupport", "ServiceTestSupport"],

@@ -45,13 +45,18 @@ public struct ServiceQueue: Sendable, Hashable {
     /// transient reason goes through them in turn and is parked after the last one.
     public var retryDelaysMilliseconds: [Int]
     public var singleActiveConsumer: Bool
+    /// Bindings an earlier version declared and this one does not want: removed when the
+    /// queue is declared (after its bindings, so nothing goes unrouted in between).
+    public var retiredBindings: [QueueBinding]
 
     public init(
         name: String, bindings: [QueueBinding], deliveryLimit: Int = 10,
-        retryDelaysMilliseconds: [Int] = [1_000, 5_000, 30_000, 120_000, 600_000], singleActiveConsumer: Bool = false
+        retryDelaysMilliseconds: [Int] = [1_000, 5_000, 30_000, 120_000, 600_000], singleActiveConsumer: Bool = false,
+        retiredBindings: [QueueBinding] = []
     ) {
         self.name = name
         self.bindings = bindings
+        self.retiredBindings = retiredBindings
         self.deliveryLimit = deliveryLimit
         self.retryDelaysMilliseconds = retryDelaysMilliseconds
         self.singleActiveConsumer = singleActiveConsumer
@@ -132,6 +137,10 @@ public enum Topology {
         try await connection.declareQueue(queue.name, arguments: arguments)
         for binding in queue.bindings {
             try await connection.bindQueue(queue.name, to: binding.exchange, routingKey: binding.routingKey)
+        }
+        // Unbinding what is not bound is no error.
+        for binding in queue.retiredBindings where !queue.bindings.contains(binding) {
+            try await connection.unbindQueue(queue.name, from: binding.exchange, routingKey: binding.routingKey)
         }
         try await connection.declareQueue(queue.parkingQueue, arguments: ["x-queue-type": "quorum"])
         try await connection.bindQueue(queue.parkingQueue, to: Exchanges.dead, routingKey: queue.name)

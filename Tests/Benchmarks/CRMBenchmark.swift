@@ -66,7 +66,8 @@ struct CRMBenchmark: AsyncParsableCommand {
         let broker = try AMQPConfiguration(url: amqpURL)
         let name = "bench_crm_\(UUID().uuidString.prefix(8).lowercased())"
         let exchange = "\(name).exchange"
-        let definition = CRMService.definition(schema: name, queuePrefix: name, commandsExchange: exchange, eventsExchange: exchange)
+        let definition = CRMService.definition(
+            schema: name, queuePrefix: name, commandsExchange: exchange, eventsExchange: exchange, ingestExchange: exchange)
         let pool = PostgresPool(configuration: database, size: 4)
         try await MessagingSchema.migrate(schema: name, pool: pool)
         try await PostgresMigrator(schema: name, migrations: definition.migrations).migrate(pool)

@@ -2,6 +2,7 @@ import AMQP
 import CRM
 import Contracts
 import Foundation
+import Ingest
 import Messaging
 import Postgres
 import ServiceKit
@@ -11,9 +12,35 @@ import Testing
 
 /// Drives a CRM service under test with the events other services publish.
 enum CRMTest {
+    /// Platforms the tests' CRM takes customers from; `signed` signs with `s3cret`.
+    static let ingest = IngestConfiguration(genericPlatforms: ["web", "tmall", "jd", "signed"], secrets: ["signed": "s3cret"])
+
+    /// The CRM on the test's own exchange: events, commands and platform messages all come through it.
     static func definition(_ schema: String, _ queue: String, _ exchange: String) -> ServiceDefinition {
         CRMService.definition(
-            schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), commandsExchange: exchange, eventsExchange: exchange)
+            ingest: ingest, schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), commandsExchange: exchange,
+            eventsExchange: exchange, ingestExchange: exchange)
+    }
+
+    /// Publishes as a platform would: a raw body with its routing key (and headers).
+    static func ingest(_ key: String, _ body: String, _ harness: ServiceHarness, headers: AMQPTable = [:]) async throws {
+        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+        let outcome = try await publisher.publish(
+            AMQPMessage(
+                exchange: harness.exchange, routingKey: key, body: Data(body.utf8),
+                properties: AMQPProperties(contentType: "application/json", headers: headers, persistent: true), mandatory: true))
+        await publisher.close()
+        #expect(outcome == .confirmed, "\(key) reached a queue")
+    }
+
+    /// The CRM's quarantine: (code, reason) by id.
+    static func quarantined(_ harness: ServiceHarness) async throws -> [(id: Int64, code: String, reason: String, status: String)] {
+        try await harness.pool.query("SELECT id, code, reason, status FROM \(identifier: harness.schema).quarantine ORDER BY id").map {
+            (
+                try $0.decode(Int64.self, at: 0), try $0.decode(String.self, at: 1), try $0.decode(String.self, at: 2),
+                try $0.decode(String.self, at: 3)
+            )
+        }
     }
 
     /// Publishes events as their services would, on the harness's exchange, routed by type.

@@ -16,6 +16,7 @@ import Testing
     static let answersClock = ManualDeadlineClock(start)
     static let rulesClock = ManualDeadlineClock(start)
     static let earlyClock = ManualDeadlineClock(start)
+    static let platformClock = ManualDeadlineClock(start)
 
     static func delivered(_ order: Int64, _ harness: ServiceHarness) async throws {
         try await CRMTest.publish(
@@ -78,6 +79,34 @@ import Testing
         let bySKU = try await SurveyQueries(schema: harness.schema).satisfaction(from: nil, to: nil, by: .sku, harness.pool)
         let skus = bySKU.rows.map { $0[0] }
         #expect(skus == ["TEE-RED-M"])
+    }
+
+    @Test(.service("t_crm", TicketTests.definition(platformClock)))
+    func aSurveyAnsweredOnThePlatformCountsOnceAndARepeatIsQuarantinedAsAnswered() async throws {
+        let harness = try ServiceHarness.required()
+        try await CRMTest.placed(CRMTest.order(321, platform: "jd", customer: .init(name: "Tao", email: "tao@example.com")), harness)
+        _ = try await CRMTest.waitForOrders([321], harness)
+        try await Self.delivered(321, harness)
+        let scheduled = try await eventually { try await Self.survey(321, harness)?.status == "scheduled" }
+        #expect(scheduled)
+        Self.platformClock.advance(by: .seconds(73 * 3_600))
+        let invited = try await eventually { try await Self.survey(321, harness)?.status == "invited" }
+        #expect(invited)
+        let token = try #require(try await Self.survey(321, harness)?.token)
+        let body = #"{"platform":"jd","token":"\#(token.uppercased())","csat":1,"nps":2,"comment":"late","answered_at":"2026-11-20T08:00:00Z"}"#
+        try await CRMTest.ingest("platform.jd.survey.response", body, harness)
+        let answered = try await eventually { try await Self.survey(321, harness)?.status == "answered" }
+        #expect(answered, "the token is read in any case")
+        let complaint = try await CRMTest.count("SELECT count(*)::int FROM crm.tickets WHERE kind = 'complaint' AND order_id = 321", harness)
+        #expect(complaint == 1, "a low score opens a complaint")
+        let source = try await harness.pool.query("SELECT source FROM \(identifier: harness.schema).surveys WHERE order_id = 321")[0]
+            .decode(String?.self, at: 0)
+        #expect(source == "platform jd")
+
+        try await CRMTest.ingest("platform.jd.survey.response", body, harness)
+        let repeated = try await eventually { try await CRMTest.quarantined(harness).count == 1 }
+        #expect(repeated)
+        #expect(try await CRMTest.quarantined(harness).first?.code == "survey-answered")
     }
 
     @Test(.service("t_crm", TicketTests.definition(rulesClock)))

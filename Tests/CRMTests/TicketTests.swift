@@ -18,8 +18,8 @@ import Testing
     static func definition(_ clock: ManualDeadlineClock) -> @Sendable (String, String, String) -> ServiceDefinition {
         { schema, queue, exchange in
             CRMService.definition(
-                schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), commandsExchange: exchange, eventsExchange: exchange,
-                clock: clock)
+                ingest: CRMTest.ingest, schema: schema, queuePrefix: String(queue.dropLast(".commands".count)), commandsExchange: exchange,
+                eventsExchange: exchange, ingestExchange: exchange, clock: clock)
         }
     }
 

@@ -62,6 +62,7 @@ import Testing
         ["crm", "consent", "--customer", "1", "--channel", "email", "--opt", "in", "--source", "form", "--at", "yesterday"],
         ["crm", "ticket", "open", "--customer", "1", "--kind", "praise", "--subject", "s"],
         ["crm", "ticket", "status", "--ticket", "1", "--to", "done"], ["crm", "survey", "answer", "--token", "t"],
+        ["crm", "quarantine", "list", "--limit", "0"], ["crm", "quarantine", "retry", "x"], ["crm", "quarantine", "show"],
         ["crm", "satisfaction", "--by", "week"], ["crm", "satisfaction", "--from", "2026-12-01", "--to", "2026-11-01"],
     ])
     func badArgumentsExitWith64AndSayWhy(arguments: [String]) async throws {

@@ -217,6 +217,19 @@ import Testing
 
             // The customer asks to be forgotten: the CRM erases them and has the orders service erase their orders.
             let customer = try await pool.query("SELECT customer FROM crm.customer_orders WHERE order_id = \(parent)")[0].decode(Int64.self, at: 0)
+            // Their account on the platform comes to the CRM's intake (not the orders service's) and joins the profile.
+            let ordersQuarantined = try await pool.query("SELECT count(*)::int FROM orders.quarantine")[0].decode(Int.self, at: 0)
+            let account = PlatformCustomer(
+                platform: "web", shop: "main", externalId: "W-ZS", names: ["张三"], emails: ["Z@Example.com"], createdAt: "2026-11-01T00:00:00Z")
+            try await Self.publish(
+                system, exchange: Exchanges.ingest, routingKey: "platform.web.customer.created", body: try MessageCoding.encoder().encode(account),
+                properties: AMQPProperties(contentType: "application/json", persistent: true))
+            let linked = try await eventually(within: 30) {
+                try await pool.query("SELECT customer FROM crm.customer_keys WHERE kind = 'platform' AND value = 'web/main/W-ZS'").first?.decode(
+                    Int64.self, at: 0) == customer
+            }
+            #expect(linked, "the account is on the profile its email found")
+            #expect(try await pool.query("SELECT count(*)::int FROM orders.quarantine")[0].decode(Int.self, at: 0) == ordersQuarantined)
             let forget = try await system.erpctl(["crm", "forget", "--customer", String(customer), "--reason", "erasure request"])
             #expect(forget.status == 0, "\(forget.output)")
             let erased = try await eventually(within: 30) {

@@ -1,11 +1,13 @@
 import Contracts
+import Ingest
 import Messaging
 import ServiceKit
 
 /// The CRM service: one customer profile per person across every platform and shop,
 /// their purchase history and the timeline of every contact. It consumes `crm.events`
-/// (orders' and finance's events about orders) and `crm.commands` (every `crm.*` command).
-/// The handlers are in `Handlers/`.
+/// (orders' and finance's events about orders), `crm.commands` (every `crm.*` command) and
+/// `crm.ingest` (platforms' customers, buyers' messages and survey answers from
+/// `erp.ingest`: Handlers/IngestHandlers.swift). The handlers are in `Handlers/`.
 public enum CRMService {
     public static let name = "crm"
 
@@ -57,8 +59,9 @@ public enum CRMService {
     /// `queuePrefix` names the queues `<prefix>.commands` and `<prefix>.events`; tests give
     /// each service its own prefix and exchanges.
     public static func definition(
-        settings: Settings = Settings(), schema: String = "crm", queuePrefix: String = "crm",
-        commandsExchange: String = Exchanges.commands, eventsExchange: String = Exchanges.events, clock: any DeadlineClock = SystemDeadlineClock()
+        settings: Settings = Settings(), ingest: IngestConfiguration = IngestConfiguration(), schema: String = "crm", queuePrefix: String = "crm",
+        commandsExchange: String = Exchanges.commands, eventsExchange: String = Exchanges.events, ingestExchange: String = Exchanges.ingest,
+        clock: any DeadlineClock = SystemDeadlineClock()
     ) -> ServiceDefinition {
         let handlers = CRMHandlers(
             store: CRMStore(schema: schema), tickets: TicketStore(schema: schema), surveys: SurveyStore(schema: schema), sla: settings.sla,
@@ -66,6 +69,9 @@ public enum CRMService {
             defaultRegion: settings.defaultRegion, commandsExchange: commandsExchange)
         var registry = MessageHandlers()
         handlers.register(in: &registry)
+        let intake = CRMIntake(handlers: handlers, quarantine: QuarantineStore(schema: schema, takenColumn: "customer_id"), configuration: ingest)
+        registry.raw(queue: "\(queuePrefix).ingest", intake.handle)
+        registry.command(CRMCommand.RetryQuarantined.self, intake.retry)
         var definition = ServiceDefinition(
             name: name, schema: schema, defaultHTTPPort: 8096, migrations: CRMMigrations.all,
             queues: [
@@ -73,6 +79,12 @@ public enum CRMService {
                 ServiceQueue(
                     name: "\(queuePrefix).events",
                     bindings: CRMHandlers.consumedEvents.map { QueueBinding(exchange: eventsExchange, routingKey: $0.rawValue) }),
+                ServiceQueue(
+                    name: "\(queuePrefix).ingest",
+                    bindings: [
+                        QueueBinding(exchange: ingestExchange, routingKey: "platform.*.customer.*"),
+                        QueueBinding(exchange: ingestExchange, routingKey: "platform.*.survey.*"),
+                    ]),
             ],
             handlers: registry)
         definition.background = [

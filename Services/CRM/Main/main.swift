@@ -1,6 +1,11 @@
 import CRM
 import Foundation
+import Ingest
 import ServiceKit
 
-// Besides the ERP_* settings of every service: ERP_CRM_DEFAULT_REGION (default CN).
-await ServiceMain.run { CRMService.definition(settings: try CRMService.Settings(environment: ProcessInfo.processInfo.environment)) }
+// Besides the ERP_* settings of every service: ERP_CRM_* (CRMService.Settings) and, for
+// platforms' customer messages, ERP_INGEST_GENERIC_PLATFORMS and ERP_INGEST_SECRET_<PLATFORM>.
+await ServiceMain.run {
+    let environment = ProcessInfo.processInfo.environment
+    return CRMService.definition(settings: try CRMService.Settings(environment: environment), ingest: IngestConfiguration(environment: environment))
+}

@@ -11,7 +11,7 @@ struct CRMCommands: AsyncParsableCommand {
         commandName: "crm", abstract: "Customers across every platform: profiles, purchase history, timeline, merges, contacts.",
         subcommands: [
             Show.self, Customers.self, Merge.self, Log.self, Consent.self, Export.self, Forget.self, Ticket.self, Tickets.self, Survey.self,
-            Satisfaction.self,
+            Satisfaction.self, Quarantine.self,
         ])
 
     /// Options of the CRM's reports, read from its schema.
@@ -169,6 +169,7 @@ enum CRMRendering {
         lines.append("customer \(profile.customer): \(profile.name ?? "(no name)")\(merged)")
         lines.append("since: \(UTCTimestamp.string(from: profile.createdAt))")
         if !profile.tags.isEmpty { lines.append("tags: \(profile.tags.joined(separator: ", "))") }
+        if let language = profile.language { lines.append("language: \(language)") }
         for key in profile.keys { lines.append("\(key.kind): \(key.value)  (from \(key.source))") }
         if profile.names.count > 1 { lines.append("also known as: \(profile.names.dropFirst().joined(separator: ", "))") }
         for (index, address) in profile.addresses.enumerated() {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Catalog
 import Contracts
 import Foundation
+import Ingest
 import Messaging
 import Orders
 import Postgres
@@ -472,17 +473,9 @@ struct OrdersCommands: AsyncParsableCommand {
             @Flag(help: "Include retried ones.") var all = false
             @Option var limit = 200
             func run() async throws {
-                var entries: [QuarantineStore.Entry] = []
-                try await report.withPool { entries = try await QuarantineStore().list(includeRetried: all, limit: limit, $0) }
-                let table = ReportTable(
-                    columns: ["id", "received_at", "routing_key", "code", "reason", "status", "attempts"],
-                    rows: entries.map {
-                        [
-                            "\($0.id)", UTCTimestamp.string(from: $0.receivedAt), PrintableText.of($0.routingKey), $0.code,
-                            String($0.reason.prefix(100)), $0.status, "\($0.attempts)",
-                        ]
-                    }, numericColumns: ["id", "attempts"])
-                printReport(table, json: report.json)
+                try await report.withPool {
+                    try await QuarantineReports.list(QuarantineStore(), includeRetried: all, limit: limit, json: report.json, $0)
+                }
             }
         }
 
@@ -491,22 +484,7 @@ struct OrdersCommands: AsyncParsableCommand {
             @OptionGroup var report: InventoryCommands.ReportOptions
             @Argument var id: Int64
             func run() async throws {
-                var entry: QuarantineStore.Entry?
-                try await report.withPool { pool in entry = try await pool.withTransaction { try await QuarantineStore().entry(id, in: $0) } }
-                guard let entry else { throw ControlFailure(description: "no quarantined message \(id)") }
-                if report.json {
-                    let encoder = MessageCoding.encoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                    print(String(decoding: try encoder.encode(entry), as: UTF8.self))
-                    return
-                }
-                print(
-                    "quarantined message \(entry.id), \(entry.status), attempts \(entry.attempts), received \(UTCTimestamp.string(from: entry.receivedAt))"
-                )
-                print("routing key: \(PrintableText.of(entry.routingKey))")
-                print("why: \(entry.code): \(entry.reason)")
-                print("body (\(entry.body.count) bytes):")
-                print(String(decoding: entry.body.prefix(64 * 1024), as: UTF8.self))
+                try await report.withPool { try await QuarantineReports.show(QuarantineStore(), id: id, json: report.json, $0) }
             }
         }
 

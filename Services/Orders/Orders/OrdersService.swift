@@ -5,7 +5,9 @@ import Messaging
 import ServiceKit
 
 /// The orders service. Queues:
-/// - `orders.ingest`: platform messages (`platform.#`) from `erp.ingest`, taken by ``Intake``;
+/// - `orders.ingest`: platforms' orders and return requests (`platform.*.order.*`,
+///   `platform.*.return.*`) from `erp.ingest`, taken by ``Intake`` (their customers,
+///   buyers' messages and survey answers go to the CRM's `crm.ingest`);
 /// - `orders.ingest.shipments`: warehouses' shipment confirmations (`warehouse.#`) and
 ///   carriers' tracking events (`carrier.#`) from `erp.ingest`, taken by ``Intake`` on a
 ///   consumer of their own (a flood of platform orders does not hold up the parcels);
@@ -29,7 +31,7 @@ public enum OrdersService {
         eventsExchange: String = Exchanges.events, commandsExchange: String = Exchanges.commands, outboundExchange: String? = nil
     ) -> ServiceDefinition {
         // erp.outbound, except beside a test's own ingest exchange: then one of the test's own
-        // (never the ingest exchange, whose platform.# binding would read the messages back).
+        // (never the ingest exchange, whose platform bindings would read the messages back).
         let outboundExchange = outboundExchange ?? (ingestExchange == Exchanges.ingest ? Exchanges.outbound : "\(queuePrefix).outbound")
         let store = OrderStore(schema: schema)
         let handlers = OrderHandlers(
@@ -47,7 +49,12 @@ public enum OrdersService {
         var queues = [
             ServiceQueue(
                 name: "\(queuePrefix).ingest",
-                bindings: [QueueBinding(exchange: ingestExchange, routingKey: "platform.#")]),
+                bindings: [
+                    QueueBinding(exchange: ingestExchange, routingKey: "platform.*.order.*"),
+                    QueueBinding(exchange: ingestExchange, routingKey: "platform.*.return.*"),
+                ],
+                // Until this version it took every platform message; the CRM takes the rest now.
+                retiredBindings: [QueueBinding(exchange: ingestExchange, routingKey: "platform.#")]),
             ServiceQueue(
                 name: "\(queuePrefix).ingest.shipments",
                 bindings: [
@@ -144,22 +151,10 @@ struct OrderHandlers: Sendable {
 
     /// Runs a quarantined message through intake again; a second rejection updates its reason.
     func retry(_ command: OrderCommand.RetryQuarantined, _ context: HandlerContext) async throws -> OrderCommand.RetryResult {
-        guard let entry = try await intake.quarantine.entry(command.quarantine, lock: true, in: context.transaction) else {
-            throw CommandRefused("unknown-quarantine", "no quarantined message \(command.quarantine)")
-        }
-        guard entry.status == "open" else {
-            throw CommandRefused(
-                "already-retried", "quarantined message \(entry.id) was taken already (order \(entry.orderID.map(String.init) ?? "-"))")
-        }
-        let message = IngestMessage(
-            exchange: Exchanges.ingest, routingKey: entry.routingKey, messageID: entry.messageID, signature: entry.signature,
-            shopHeader: entry.shopHeader, body: entry.body)
-        var outcome: Intake.Outcome?
-        if let rejection = try await intake.guarded(context, { outcome = try await intake.take(message, context) }) {
-            try await intake.quarantine.rejectedAgain(entry.id, rejection, in: context.transaction)
+        switch try await intake.quarantine.retry(command.quarantine, made: "order", context, take: { try await intake.take($0, context)?.order }) {
+        case .taken(let order): return OrderCommand.RetryResult(accepted: true, order: order, code: nil, reason: nil)
+        case .rejectedAgain(let rejection):
             return OrderCommand.RetryResult(accepted: false, order: nil, code: rejection.code, reason: PrintableText.of(rejection.reason))
         }
-        try await intake.quarantine.markRetried(entry.id, order: outcome?.order, in: context.transaction)
-        return OrderCommand.RetryResult(accepted: true, order: outcome?.order, code: nil, reason: nil)
     }
 }

@@ -16,7 +16,8 @@ enum CustomerSighting {
         if let email = customer?.email.flatMap(EmailAddress.normalised) { keys.append(.email(email)) }
         if let phone = customer?.phone.flatMap({ PhoneNumber.e164($0, defaultRegion: defaultRegion) }) { keys.append(.phone(phone)) }
         return CRMStore.Sighting(
-            keys: keys, name: customer?.name ?? order.shippingAddress?.name, address: order.shippingAddress, at: order.placedAt,
+            keys: keys, names: (customer?.name ?? order.shippingAddress?.name).map { [$0] } ?? [],
+            addresses: order.shippingAddress.map { [$0] } ?? [], at: order.placedAt,
             source: "order \(order.order) (\(order.platform)/\(order.shop) \(order.externalId))")
     }
 }

@@ -15,6 +15,8 @@ public struct CRMQueries: Sendable {
         public var name: String?
         public var createdAt: Date
         public var tags: [String]
+        /// The language a platform gives (a BCP 47 tag).
+        public var language: String?
         public var keys: [Key]
         public var names: [String]
         public var addresses: [CanonicalOrder.Address]
@@ -75,10 +77,12 @@ public struct CRMQueries: Sendable {
             let s = schema
             guard let live = try await CRMStore(schema: s).live(customer, in: tx) else { return nil }
             let head = try await tx.query(
-                "SELECT display_name, created_at, to_json(tags) AS tags, forgotten_at FROM \(identifier: s).customers WHERE id = \(live)")[0]
+                "SELECT display_name, created_at, to_json(tags) AS tags, language, forgotten_at FROM \(identifier: s).customers WHERE id = \(live)")[
+                    0]
             var profile = Profile(
                 customer: live, askedFor: live == customer ? nil : customer, name: try head.decode(String?.self, column: "display_name"),
-                createdAt: try head.decode(Date.self, column: "created_at"), tags: try head.decodeJSON([String].self, column: "tags"), keys: [],
+                createdAt: try head.decode(Date.self, column: "created_at"), tags: try head.decodeJSON([String].self, column: "tags"),
+                language: try head.decode(String?.self, column: "language"), keys: [],
                 names: [], addresses: [], spend: [], mergedFrom: [], consents: [], forgottenAt: try head.decode(Date?.self, column: "forgotten_at"),
                 timeline: [])
             profile.keys = try await tx.query(

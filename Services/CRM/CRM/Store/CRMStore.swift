@@ -18,8 +18,8 @@ public struct CRMStore: Sendable {
     /// What a customer message told: the keys found in it, and what was seen with them.
     public struct Sighting: Sendable {
         public var keys: [ContactKey]
-        public var name: String?
-        public var address: CanonicalOrder.Address?
+        public var names: [String]
+        public var addresses: [CanonicalOrder.Address]
         public var at: Date
         /// Where it came from (`order 42 (shopify/main)`), kept with each new key.
         public var source: String
@@ -75,7 +75,8 @@ public struct CRMStore: Sendable {
                 SELECT kind, value, \(customer), \(sighting.source) FROM unnest(\(unlinked.map(\.kind))::text[], \(unlinked.map(\.value))::text[]) AS t(kind, value)
                 """)
         }
-        try await record(name: sighting.name, address: sighting.address, at: sighting.at, of: customer, in: tx)
+        for name in sighting.names { try await record(name: name, address: nil, at: sighting.at, of: customer, in: tx) }
+        for address in sighting.addresses { try await record(name: nil, address: address, at: sighting.at, of: customer, in: tx) }
         return (customer, merges)
     }
 

@@ -40,6 +40,6 @@ public enum IntakeReading {
 
     /// The body as strict JSON (no key twice, not too deep, UTF-8), or why it is not.
     public static func strictJSON(_ body: Data) throws(IntakeRejection) -> StrictJSON {
-        do { return try StrictJSON.parse(body) } catch { throw IntakeRejection("undecodable", "the body is not strict JSON: \(error)") }
+        try IngestMessage.strictJSON(body)
     }
 }

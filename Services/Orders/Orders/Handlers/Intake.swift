@@ -67,7 +67,7 @@ struct Intake: Sendable {
             message,
             IntakeRejection(
                 "bad-routing-key",
-                "no service takes routing key '\(PrintableText.of(message.routingKey))' on \(message.exchange) (expected platform.<platform>.order.<event>, platform.<platform>.return.requested, warehouse.<warehouse>.shipment.confirmed, carrier.<carrier>.tracking.<event>)"
+                "no service takes routing key '\(PrintableText.of(message.routingKey))' on \(message.exchange) (expected platform.<platform>.order.<event>, platform.<platform>.return.requested, platform.<platform>.customer.<created|updated|message>, platform.<platform>.survey.response, warehouse.<warehouse>.shipment.confirmed, carrier.<carrier>.tracking.<event>)"
             ),
             context)
     }
@@ -91,20 +91,9 @@ struct Intake: Sendable {
         return try await take(try read(message), context)
     }
 
-    /// Runs `body`; a rejection, or a value of the message that the database refuses (a data
-    /// exception, SQLSTATE class 22, or a value past a limit, class 54), is returned with the
-    /// effects undone.
+    /// Runs `body`; a rejection (or a value the database refuses) is returned with its effects undone.
     func guarded(_ context: HandlerContext, _ body: () async throws -> Void) async throws -> IntakeRejection? {
-        try await context.undoing(
-            { error in
-                switch error {
-                case let rejection as IntakeRejection: return rejection
-                case let error as PostgresError where error.sqlState?.hasPrefix("22") == true || error.sqlState?.hasPrefix("54") == true:
-                    return IntakeRejection(
-                        "invalid", "the database refused a value of this message: \(error.message) (SQLSTATE \(error.sqlState ?? "-"))")
-                default: return nil
-                }
-            }, body)
+        try await context.intakeRejection(body)
     }
 
     /// Keeps a message that was not taken in the quarantine and announces it.

@@ -1,14 +1,17 @@
 import Contracts
 import Foundation
-import Ingest
 import Postgres
 
 /// Platform messages that were not taken, with their raw body, routing key, message id,
 /// signature and shop header (byte for byte) and the reason, until an operator retries them.
+/// Each intake keeps its own table `quarantine` in its schema (orders', CRM's); `takenColumn`
+/// names what a retry that was taken made (`order_id`, `customer_id`).
 public struct QuarantineStore: Sendable {
     public let schema: String
-    public init(schema: String = "orders") { self.schema = schema }
+    public let takenColumn: String
+    public init(schema: String = "orders", takenColumn: String = "order_id") { (self.schema, self.takenColumn) = (schema, takenColumn) }
     var s: String { PostgresQuery.quoteIdentifier(schema) }
+    var taken: String { PostgresQuery.quoteIdentifier(takenColumn) }
 
     public struct Entry: Sendable, Equatable, Codable {
         public let id: Int64
@@ -24,7 +27,8 @@ public struct QuarantineStore: Sendable {
         public let body: Data
         public let signature: String?
         public let shopHeader: String?
-        public let orderID: Int64?
+        /// What a retry that was taken made (an order, a customer).
+        public let taken: Int64?
     }
 
     public func add(_ message: IngestMessage, rejection: IntakeRejection, in tx: PostgresTransaction) async throws -> Int64 {
@@ -48,7 +52,7 @@ public struct QuarantineStore: Sendable {
         try await tx.query(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, order_id
+                    SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, \(taken) AS taken
                     FROM \(s).quarantine WHERE id = $1 \(lock ? "FOR UPDATE" : "")
                     """, binds: [id])
         ).first.map(Self.entry)
@@ -58,18 +62,18 @@ public struct QuarantineStore: Sendable {
         try await pool.query(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, order_id
+                    SELECT id, received_at, routing_key_bytes, message_id_bytes, code, reason, status, attempts, body, signature_bytes, shop_header_bytes, \(taken) AS taken
                     FROM \(s).quarantine WHERE $1 OR status = 'open' ORDER BY id LIMIT $2
                     """, binds: [includeRetried, limit])
         ).map(Self.entry)
     }
 
-    public func markRetried(_ id: Int64, order: Int64?, in tx: PostgresTransaction) async throws {
+    public func markRetried(_ id: Int64, taken made: Int64?, in tx: PostgresTransaction) async throws {
         try await tx.query(
             PostgresQuery(
                 unsafeSQL: """
-                    UPDATE \(s).quarantine SET status = 'retried', retried_at = now(), attempts = attempts + 1, order_id = $2 WHERE id = $1
-                    """, binds: [id, order]))
+                    UPDATE \(s).quarantine SET status = 'retried', retried_at = now(), attempts = attempts + 1, \(taken) = $2 WHERE id = $1
+                    """, binds: [id, made]))
     }
 
     public func rejectedAgain(_ id: Int64, _ rejection: IntakeRejection, in tx: PostgresTransaction) async throws {
@@ -91,6 +95,6 @@ public struct QuarantineStore: Sendable {
             reason: try row.decode(String.self, column: "reason"), status: try row.decode(String.self, column: "status"),
             attempts: try row.decode(Int.self, column: "attempts"), body: try row.decode(Data.self, column: "body"),
             signature: try text("signature_bytes"), shopHeader: try text("shop_header_bytes"),
-            orderID: try row.decode(Int64?.self, column: "order_id"))
+            taken: try row.decode(Int64?.self, column: "taken"))
     }
 }

@@ -79,12 +79,53 @@ import Testing
         #expect(published.contains(CRMEvent.TicketOpened.type.rawValue) && published.contains(CRMEvent.TicketChanged.type.rawValue))
     }
 
+    @Test(.service("t_crm", CRMTest.definition))
+    func aRepairTicketAsksTheCoordinatorForItsReturnAndItsResolutionSaysHowTheRepairEnded() async throws {
+        let harness = try ServiceHarness.required()
+        let customer = try await Self.customer(harness, order: 701)
+        func open(_ kind: TicketKind, order: Int64? = 701, lines: [OrderCommand.ShipmentLine]?) async throws -> CommandOutcome {
+            try await harness.client.send(
+                CRMCommand.OpenTicket(customer: customer, kind: kind, subject: "\(kind.rawValue) please", order: order, actor: "tests", lines: lines))
+        }
+        #expect(try await open(.repair, lines: nil).code == "lines-required")
+        #expect(try await open(.resend, order: nil, lines: [.init(line: 1, quantity: 1)]).code == "order-required")
+        #expect(try await open(.enquiry, lines: [.init(line: 1, quantity: 1)]).code == "validation")
+        #expect(try await open(.repair, lines: [.init(line: 1, quantity: 0)]).code == "validation")
+        #expect(try await open(.repair, lines: [.init(line: 1, quantity: 1), .init(line: 1, quantity: 1)]).code == "validation")
+
+        let repair = try await open(.repair, lines: [.init(line: 1, quantity: 1)])
+        let ticket = try #require(try repair.decodeResult(CRMResult.Ticket.self)).ticket
+        let resend = try await open(.resend, lines: [.init(line: 1, quantity: 1)])
+        #expect(resend.status == .done, "\(resend)")
+        let asked = try await harness.outboxTypes()
+        #expect(asked.contains(SagaRequest.StartRepair.type.rawValue) && asked.contains(SagaRequest.StartResend.type.rawValue))
+
+        func resolve(_ outcome: RepairOutcome?) async throws -> CommandOutcome {
+            try await harness.client.send(CRMCommand.ChangeTicketStatus(ticket: ticket, to: .resolved, actor: "tests", repair: outcome))
+        }
+        #expect(try await resolve(nil).code == "repair-outcome-required")
+        #expect(
+            try await harness.client.send(CRMCommand.ChangeTicketStatus(ticket: ticket, to: .inProgress, actor: "tests", repair: .repaired)).code
+                == "validation")
+        #expect(try await resolve(.repaired).status == .done)
+        let decided = try await harness.outboxTypes().filter { $0 == CRMEvent.RepairDecided.type.rawValue }
+        #expect(decided.count == 1)
+        #expect(try await harness.client.send(CRMCommand.ReopenTicket(ticket: ticket, reason: "still broken", actor: "tests")).status == .done)
+        #expect(try await resolve(.unrepairable).code == "repair-decided", "a repair is decided once")
+        #expect(try await resolve(nil).status == .done, "resolved again without deciding anew")
+        let profile = try #require(try await CRMTest.profile(customer, harness))
+        let kinds = Set(profile.timeline.map { $0.kind })
+        #expect(kinds.isSuperset(of: ["repair_requested", "resend_requested", "repair_decided"]))
+    }
+
     @Test(.service("t_crm", definition(slaClock)))
     func aMissedDeadlineIsAnnouncedOnceAndAWaitingTicketBreachesOnlyWhenItIsBackInOurHands() async throws {
         let harness = try ServiceHarness.required()
         let customer = try await Self.customer(harness, order: 211)
         let urgent = try await harness.client.send(
-            CRMCommand.OpenTicket(customer: customer, kind: .resend, subject: "parcel lost", priority: .urgent, actor: "amy")
+            CRMCommand.OpenTicket(
+                customer: customer, kind: .resend, subject: "parcel lost", order: 211, priority: .urgent, actor: "amy",
+                lines: [.init(line: 1, quantity: 1)])
         ).decodeResult(CRMResult.Ticket.self)
         let waiting = try await harness.client.send(
             CRMCommand.OpenTicket(customer: customer, kind: .enquiry, subject: "size?", priority: .urgent, actor: "amy")

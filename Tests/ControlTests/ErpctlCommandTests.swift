@@ -61,6 +61,12 @@ import Testing
         ["crm", "consent", "--customer", "1", "--channel", "email", "--opt", "maybe", "--source", "form"],
         ["crm", "consent", "--customer", "1", "--channel", "email", "--opt", "in", "--source", "form", "--at", "yesterday"],
         ["crm", "ticket", "open", "--customer", "1", "--kind", "praise", "--subject", "s"],
+        ["crm", "ticket", "open", "--customer", "1", "--kind", "repair", "--subject", "s", "--order", "1"],
+        ["crm", "ticket", "open", "--customer", "1", "--kind", "resend", "--subject", "s", "--line", "1:1"],
+        ["crm", "ticket", "open", "--customer", "1", "--kind", "enquiry", "--subject", "s", "--line", "1:1"],
+        ["crm", "ticket", "open", "--customer", "1", "--kind", "repair", "--subject", "s", "--order", "1", "--line", "one"],
+        ["crm", "ticket", "status", "--ticket", "1", "--to", "in_progress", "--repair", "repaired"],
+        ["crm", "ticket", "status", "--ticket", "1", "--to", "resolved", "--repair", "fixed"],
         ["crm", "ticket", "status", "--ticket", "1", "--to", "done"], ["crm", "survey", "answer", "--token", "t"],
         ["crm", "quarantine", "list", "--limit", "0"], ["crm", "quarantine", "retry", "x"], ["crm", "quarantine", "show"],
         ["crm", "satisfaction", "--by", "week"], ["crm", "satisfaction", "--from", "2026-12-01", "--to", "2026-11-01"],
@@ -89,8 +95,8 @@ import Testing
         #expect(check.status == 0, "\(check.output)")
         let results = try JSONDecoder().decode([[String: AnyCodableValue]].self, from: Data(check.output.utf8))
         #expect(
-            results.count == 31,
-            "6 stock checks, 3 money, 4 books against goods and invoices, 1 shipments, 3 split and merge, 3 intake and amendments, 4 sagas, 6 customers, 1 parked"
+            results.count == 32,
+            "6 stock checks, 4 money, 4 books against goods and invoices, 1 shipments, 3 split and merge, 3 intake and amendments, 4 sagas, 6 customers, 1 parked"
         )
         let table = try await Self.erpctl(["check"])
         #expect(table.output.contains("held   1. stock: on hand equals the ledger"), "\(table.output)")

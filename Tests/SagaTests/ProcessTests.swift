@@ -230,6 +230,36 @@ import Testing
             }
             #expect(linked, "the account is on the profile its email found")
             #expect(try await pool.query("SELECT count(*)::int FROM orders.quarantine")[0].decode(Int.self, at: 0) == ordersQuarantined)
+            // A parcel was lost: a re-send ticket has the coordinator ship the line again, free, as an order of its own.
+            let resend = try await system.erpctl([
+                "crm", "ticket", "open", "--customer", String(customer), "--kind", "resend", "--subject", "parcel lost", "--order", String(shipped),
+                "--line", "1:1",
+            ])
+            #expect(resend.status == 0, "\(resend.output)")
+            var resent: Int64?
+            let reshipped = try await eventually(within: 30) {
+                resent = try await pool.query(
+                    "SELECT id FROM orders.orders WHERE exchange_for = \(shipped) AND exchange_rma LIKE 'RESEND-%' AND total_minor = 0 AND status = 'allocated'"
+                ).first?.decode(Int64.self, at: 0)
+                return resent != nil
+            }
+            let resendSagas = try await pool.query(
+                "SELECT status || ' ' || coalesce(state->>'failure', '') FROM saga.instances WHERE type = 'resend'"
+            ).map {
+                try $0.decode(String.self, at: 0)
+            }
+            let replacements = try await pool.query(
+                "SELECT id || ' ' || status || ' ' || coalesce(exchange_rma, '') FROM orders.orders WHERE exchange_for = \(shipped)"
+            )
+            .map { try $0.decode(String.self, at: 0) }
+            #expect(
+                reshipped,
+                "the free replacement was placed, reserved and allocated (paid from the start): sagas \(resendSagas), orders \(replacements)")
+            let onProfile = try await eventually(within: 30) {
+                try await pool.query("SELECT customer FROM crm.customer_orders WHERE order_id = \(resent ?? 0)").first?.decode(Int64.self, at: 0)
+                    == customer
+            }
+            #expect(onProfile)
             let forget = try await system.erpctl(["crm", "forget", "--customer", String(customer), "--reason", "erasure request"])
             #expect(forget.status == 0, "\(forget.output)")
             let erased = try await eventually(within: 30) {

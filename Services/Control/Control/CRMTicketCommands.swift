@@ -20,9 +20,25 @@ extension CRMCommands {
             @Option var subject: String
             @Option(help: "The order it is about.") var order: Int64?
             @Option(help: "low, normal, high or urgent.") var priority = TicketPriority.normal
+            @Option(
+                name: .customLong("line"),
+                help: "LINE:QUANTITY of the order, once per line (repair: the goods come back to be repaired; resend: they ship again, free).")
+            var lines: [String] = []
+
+            func validate() throws {
+                if kind == .repair || kind == .resend {
+                    guard order != nil else { throw ValidationError("a \(kind.rawValue) ticket needs --order") }
+                    guard !lines.isEmpty else { throw ValidationError("a \(kind.rawValue) ticket needs at least one --line LINE:QUANTITY") }
+                } else if !lines.isEmpty {
+                    throw ValidationError("--line is for repair and resend tickets")
+                }
+                _ = try lines.map { try lineQuantity($0, option: "--line") }
+            }
 
             func command() throws -> CRMCommand.OpenTicket {
-                CRMCommand.OpenTicket(customer: customer, kind: kind, subject: subject, order: order, priority: priority, actor: who.actor)
+                CRMCommand.OpenTicket(
+                    customer: customer, kind: kind, subject: subject, order: order, priority: priority, actor: who.actor,
+                    lines: lines.isEmpty ? nil : try lines.map { try lineQuantity($0, option: "--line") })
             }
         }
 
@@ -61,9 +77,15 @@ extension CRMCommands {
             @Option var ticket: Int64
             @Option(name: .customLong("to"), help: "in_progress, waiting_customer, resolved or closed.") var status: TicketStatus
             @Option var note: String?
+            @Option(help: "Resolving a repair ticket: repaired (the goods go back, free) or unrepairable (they are refunded).")
+            var repair: RepairOutcome?
+
+            func validate() throws {
+                if repair != nil, status != .resolved { throw ValidationError("--repair goes with --to resolved") }
+            }
 
             func command() throws -> CRMCommand.ChangeTicketStatus {
-                CRMCommand.ChangeTicketStatus(ticket: ticket, to: status, note: note, actor: who.actor)
+                CRMCommand.ChangeTicketStatus(ticket: ticket, to: status, note: note, actor: who.actor, repair: repair)
             }
         }
 
@@ -179,5 +201,6 @@ extension CRMCommands {
 
 extension SurveyQueries.Grouping: ExpressibleByArgument {}
 extension TicketKind: ExpressibleByArgument {}
+extension RepairOutcome: ExpressibleByArgument {}
 extension TicketPriority: ExpressibleByArgument {}
 extension TicketStatus: ExpressibleByArgument {}

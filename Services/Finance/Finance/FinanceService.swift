@@ -21,7 +21,7 @@ public enum FinanceService {
         handlers.register(in: &registry)
         let events = [
             CatalogEvent.SKUChanged.type, OrderEvent.Placed.type, InventoryEvent.Issued.type, InventoryEvent.Received.type,
-            InventoryEvent.Returned.type, InventoryEvent.Adjusted.type,
+            InventoryEvent.Returned.type, InventoryEvent.Adjusted.type, OrderEvent.ReplacementPlaced.type,
         ]
         return ServiceDefinition(
             name: name, schema: schema, defaultHTTPPort: 8094, migrations: FinanceMigrations.all,
@@ -52,6 +52,7 @@ struct FinanceHandlers: Sendable {
         }
         registry.on(OrderEvent.Placed.self, orderPlaced)
         registry.on(InventoryEvent.Issued.self, stockIssued)
+        registry.on(OrderEvent.ReplacementPlaced.self, replacementPlaced)
         registry.on(InventoryEvent.Received.self, stockReceived)
         registry.on(InventoryEvent.Returned.self, stockReturned)
         registry.on(InventoryEvent.Adjusted.self, stockAdjusted)

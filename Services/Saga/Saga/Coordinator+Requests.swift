@@ -9,6 +9,9 @@ extension Coordinator {
     func registerRequests(in registry: inout MessageHandlers) {
         registry.command(SagaRequest.StartSplit.self, startSplit)
         registry.command(SagaRequest.StartReturn.self) { request, context in
+            guard request.kind != .repair else {
+                throw CommandRefused("validation", "a repair starts from a repair ticket (erpctl crm ticket open --kind repair)")
+            }
             let (rma, reason) = try Self.returnRequest(request.order, request.lines, request.reason, context)
             let state = try await start(
                 returns, Return.Data(order: request.order, rma: rma, lines: request.lines, kind: request.kind, reason: reason),
@@ -22,6 +25,24 @@ extension Coordinator {
                 exchange, Exchange.Data(order: request.order, rma: rma, lines: request.lines, replacements: request.replacements, reason: reason),
                 key: Exchange.key(order: request.order, rma: rma), context)
             return SagaRequest.Started(saga: state.id, type: Exchange.type, status: state.status.rawValue)
+        }
+        // Customer service (CRM tickets): a repair comes back and goes out again repaired (or is refunded); a re-send goes out again.
+        registry.command(SagaRequest.StartRepair.self) { request, context in
+            let (_, reason) = try Self.returnRequest(request.order, request.lines, request.reason, context)
+            let rma = Repair.rma(ticket: request.ticket)
+            let state = try await start(
+                repairs, Repair.Data(order: request.order, rma: rma, lines: request.lines, ticket: request.ticket, reason: reason),
+                key: Repair.key(order: request.order, rma: rma), context)
+            return SagaRequest.Started(saga: state.id, type: Repair.type, status: state.status.rawValue)
+        }
+        registry.command(SagaRequest.StartResend.self) { request, context in
+            let reason = request.reason.trimmingCharacters(in: .whitespaces)
+            guard !reason.isEmpty else { throw CommandRefused("validation", "a re-send needs a reason") }
+            guard !request.lines.isEmpty else { throw CommandRefused("validation", "a re-send names at least one line") }
+            let state = try await start(
+                resends, Resend.Data(order: request.order, lines: request.lines, ticket: request.ticket, reason: reason),
+                key: Resend.key(order: request.order, ticket: request.ticket), context)
+            return SagaRequest.Started(saga: state.id, type: Resend.type, status: state.status.rawValue)
         }
         registry.command(SagaRequest.StartMerge.self) { request, context in
             let reason = request.reason.trimmingCharacters(in: .whitespaces)

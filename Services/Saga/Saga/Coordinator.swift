@@ -19,6 +19,8 @@ struct Coordinator: Sendable {
     let shipments = SagaEngine(ShipmentIssue.definition)
     let partials = SagaEngine(PartialBackorder.definition)
     let amendments = SagaEngine(Amendment.definition)
+    let repairs = SagaEngine(Repair.definition())
+    let resends = SagaEngine(Resend.definition)
     /// Zero: orders are not merged automatically.
     let mergeWindow: Duration
     /// What this coordinator wrote, decoded (see ``SagaStateCache``).
@@ -101,6 +103,13 @@ struct Coordinator: Sendable {
             try await start(
                 returns, Return.Data(order: event.order, rma: event.rma, lines: event.lines, kind: event.kind, reason: event.reason),
                 key: Return.key(order: event.order, rma: event.rma), context)
+        }
+        // A repair ticket resolved: the repair of its order goes on.
+        registry.on(CRMEvent.RepairDecided.self) { event, context in
+            let body = SagaPayload(json: context.envelope.payload)
+            for row in try await store.waiting(keyPrefix: "order:\(event.order):repair:", in: context.transaction) {
+                try await advance(row, input: .event(type: CRMEvent.RepairDecided.type, body: body), context)
+            }
         }
         registry.on(OrderEvent.ReturnInspected.self) { event, context in
             let body = SagaPayload(json: context.envelope.payload)
@@ -202,6 +211,8 @@ struct Coordinator: Sendable {
         case ShipmentIssue.type: return try await advance(shipments, row, input, tx, causation: causation, effects: effects)
         case PartialBackorder.type: return try await advance(partials, row, input, tx, causation: causation, effects: effects)
         case Amendment.type: return try await advance(amendments, row, input, tx, causation: causation, effects: effects)
+        case Repair.type: return try await advance(repairs, row, input, tx, causation: causation, effects: effects)
+        case Resend.type: return try await advance(resends, row, input, tx, causation: causation, effects: effects)
         default: throw SagaTypeError(type: row.type)
         }
     }

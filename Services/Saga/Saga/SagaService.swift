@@ -94,6 +94,7 @@ public enum SagaService {
                         QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Placed.type.rawValue),
                         QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.StatusChanged.routingKey(from: .onHold)),
                         QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnInspected.type.rawValue),
+                        QueueBinding(exchange: eventsExchange, routingKey: CRMEvent.RepairDecided.type.rawValue),
                         QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.ReturnRequested.type.rawValue),
                         QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Shipped.type.rawValue),
                         QueueBinding(exchange: eventsExchange, routingKey: OrderEvent.Changed.type.rawValue),

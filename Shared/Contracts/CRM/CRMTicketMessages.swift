@@ -46,8 +46,15 @@ extension CRMCommand {
         public var order: Int64?
         public var priority: TicketPriority
         public var actor: String
-        public init(customer: Int64, kind: TicketKind, subject: String, order: Int64? = nil, priority: TicketPriority = .normal, actor: String) {
+        /// A repair's or a re-send's lines of the order (required for those kinds): a repair
+        /// starts their return for repair, a re-send ships them again, free, through the saga coordinator.
+        public var lines: [OrderCommand.ShipmentLine]?
+        public init(
+            customer: Int64, kind: TicketKind, subject: String, order: Int64? = nil, priority: TicketPriority = .normal, actor: String,
+            lines: [OrderCommand.ShipmentLine]? = nil
+        ) {
             (self.customer, self.kind, self.subject, self.order, self.priority, self.actor) = (customer, kind, subject, order, priority, actor)
+            self.lines = lines
         }
     }
 
@@ -78,8 +85,10 @@ extension CRMCommand {
         public var to: TicketStatus
         public var note: String?
         public var actor: String
-        public init(ticket: Int64, to: TicketStatus, note: String? = nil, actor: String) {
-            (self.ticket, self.to, self.note, self.actor) = (ticket, to, note, actor)
+        /// How a repair ticket is resolved (required then): the goods go back repaired, or are refunded.
+        public var repair: RepairOutcome?
+        public init(ticket: Int64, to: TicketStatus, note: String? = nil, actor: String, repair: RepairOutcome? = nil) {
+            (self.ticket, self.to, self.note, self.actor, self.repair) = (ticket, to, note, actor, repair)
         }
     }
 
@@ -150,5 +159,22 @@ extension CRMResult {
                 ticket, customer, status, firstResponseDue, resolutionDue
             )
         }
+    }
+}
+
+/// How a repair ended: the goods go back to the customer repaired, or the return is refunded.
+public enum RepairOutcome: String, Codable, Sendable, CaseIterable {
+    case repaired, unrepairable
+}
+
+extension CRMEvent {
+    /// A repair ticket was resolved: the saga coordinator's repair of the order sends the goods
+    /// back (repaired) or refunds the return (unrepairable).
+    public struct RepairDecided: Message, Equatable {
+        public static let type: MessageType = "crm.repair.decided.v1"
+        public var ticket: Int64
+        public var order: Int64
+        public var outcome: RepairOutcome
+        public init(ticket: Int64, order: Int64, outcome: RepairOutcome) { (self.ticket, self.order, self.outcome) = (ticket, order, outcome) }
     }
 }

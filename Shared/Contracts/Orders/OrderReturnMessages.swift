@@ -8,9 +8,15 @@ public enum ReturnKind: String, Codable, Sendable, CaseIterable {
     case refundOnly = "refund_only"
     /// Goods come back, no money (a gift, a refund made on the platform itself).
     case returnWithoutRefund = "return_without_refund"
+    /// Goods come back to be repaired (a repair ticket): no refund; repaired, the same SKU
+    /// goes back to the customer as a free replacement; beyond repair, the return is refunded
+    /// after all (the repair saga decides, not the kind).
+    case repair
 
     public var goodsComeBack: Bool { self != .refundOnly }
-    public var refunds: Bool { self != .returnWithoutRefund }
+    public var refunds: Bool { self == .return || self == .refundOnly }
+    /// What a platform may ask for (a repair comes from a customer-service ticket).
+    public static let requestable: [ReturnKind] = [.return, .refundOnly, .returnWithoutRefund]
 }
 
 extension OrderCommand {
@@ -75,7 +81,10 @@ extension OrderCommand {
     public struct CompleteReturn: Message, Equatable {
         public static let type: MessageType = "orders.complete_return.v1"
         public var rma: String
-        public init(rma: String) { self.rma = rma }
+        /// A repair's goods went back to the customer repaired: the return ends as `repaired`
+        /// (its units count as not returned) and the order gets its state from before back.
+        public var repaired: Bool?
+        public init(rma: String, repaired: Bool? = nil) { (self.rma, self.repaired) = (rma, repaired) }
     }
 
     /// Cancels an approved return before its goods came back (its compensation): the order
@@ -210,9 +219,73 @@ extension OrderCommand {
     public struct PlaceReplacement: Message, Equatable {
         public static let type: MessageType = "orders.place_replacement.v1"
         public var order: Int64
+        /// The return it replaces goods of (an exchange, a repair), or the re-send's own reference.
         public var rma: String
+        /// An exchange's SKUs (at catalog prices).
         public var lines: [ReplacementLine]
-        public init(order: Int64, rma: String, lines: [ReplacementLine]) { (self.order, self.rma, self.lines) = (order, rma, lines) }
+        /// Nil: an exchange. A repair or a re-send ships the same SKUs as `originalLines` of
+        /// the order, free (price 0, already paid): a cost, not a sale.
+        public var kind: ReplacementKind?
+        public var originalLines: [OrderCommand.ShipmentLine]?
+        public init(
+            order: Int64, rma: String, lines: [ReplacementLine] = [], kind: ReplacementKind? = nil, originalLines: [OrderCommand.ShipmentLine]? = nil
+        ) {
+            (self.order, self.rma, self.lines, self.kind, self.originalLines) = (order, rma, lines, kind, originalLines)
+        }
+    }
+}
+
+/// Why goods are sent again: in exchange for returned ones (sold), or free, as a repair's
+/// return shipment or a re-send of a parcel lost or damaged (a cost of the business).
+public enum ReplacementKind: String, Codable, Sendable, CaseIterable {
+    case exchange, repair, resend
+    public var free: Bool { self != .exchange }
+}
+
+extension OrderEvent {
+    /// A replacement order was placed (published with its `orders.order.placed.v1`): finance
+    /// books a free one's cost of goods as replacement expense, not as cost of sales.
+    public struct ReplacementPlaced: Message, Equatable {
+        public static let type: MessageType = "orders.replacement.placed.v1"
+        public var order: Int64
+        public var replaces: Int64
+        public var kind: ReplacementKind
+        public var reference: String
+        public init(order: Int64, replaces: Int64, kind: ReplacementKind, reference: String) {
+            (self.order, self.replaces, self.kind, self.reference) = (order, replaces, kind, reference)
+        }
+    }
+}
+
+extension SagaRequest {
+    /// Starts a repair (a repair ticket): the goods of these lines come back as a return of
+    /// kind `repair` (no refund); the ticket's resolution (`crm.repair.decided.v1`) then
+    /// sends them back repaired as a free replacement order, or refunds them.
+    public struct StartRepair: Message, Equatable {
+        public static let type: MessageType = "saga.start_repair.v1"
+        public var order: Int64
+        public var lines: [OrderCommand.ShipmentLine]
+        public var ticket: Int64
+        public var reason: String
+        public init(order: Int64, lines: [OrderCommand.ShipmentLine], ticket: Int64, reason: String) {
+            (self.order, self.lines, self.ticket, self.reason) = (order, lines, ticket, reason)
+        }
+
+        /// The RMA of a ticket's repair (one per ticket).
+        public static func rma(ticket: Int64) -> String { "RMA-REPAIR-T\(ticket)" }
+    }
+
+    /// Starts a re-send (a parcel lost or damaged; a re-send ticket): these lines of the
+    /// order ship again as a free replacement order, with no return.
+    public struct StartResend: Message, Equatable {
+        public static let type: MessageType = "saga.start_resend.v1"
+        public var order: Int64
+        public var lines: [OrderCommand.ShipmentLine]
+        public var ticket: Int64
+        public var reason: String
+        public init(order: Int64, lines: [OrderCommand.ShipmentLine], ticket: Int64, reason: String) {
+            (self.order, self.lines, self.ticket, self.reason) = (order, lines, ticket, reason)
+        }
     }
 }
 

@@ -28,6 +28,7 @@ extension CRMStore {
     static let keptTimelineKinds = [
         "order_placed", "order_paid", "order_shipped", "order_partially_shipped", "order_delivered", "order_return_requested",
         "order_status", "invoice_issued", "survey_invited", "ticket_sla_breached", "ticket_assigned", "forgotten",
+        "repair_requested", "resend_requested", "repair_decided",
     ]
 
     public func isForgotten(_ customer: Int64, in tx: PostgresTransaction) async throws -> Bool {

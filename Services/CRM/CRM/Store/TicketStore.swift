@@ -20,17 +20,24 @@ public struct TicketStore: Sendable {
         public let priority: TicketPriority
         public let firstResponseAt: Date?
         public let assignee: String?
+        public let kind: TicketKind
+        public let order: Int64?
+        /// A repair's or a re-send's lines (when the saga coordinator was asked to act).
+        public let lines: [OrderCommand.ShipmentLine]?
+        public let repairOutcome: RepairOutcome?
     }
 
     public func open(
         customer: Int64, kind: TicketKind, subject: String, order: Int64?, priority: TicketPriority, at: Date,
-        deadlines: (firstResponse: Date, resolution: Date), actor: String, message: UUID, in tx: PostgresTransaction
+        deadlines: (firstResponse: Date, resolution: Date), actor: String, message: UUID, lines: [OrderCommand.ShipmentLine]? = nil,
+        in tx: PostgresTransaction
     ) async throws -> Int64 {
         let s = schema
         let id = try await tx.query(
             """
-            INSERT INTO \(identifier: s).tickets (customer, kind, subject, order_id, priority, status, opened_at, first_response_due, resolution_due)
-            VALUES (\(customer), \(kind.rawValue), \(subject), \(order), \(priority.rawValue), 'open', \(at), \(deadlines.firstResponse), \(deadlines.resolution))
+            INSERT INTO \(identifier: s).tickets (customer, kind, subject, order_id, priority, status, opened_at, first_response_due, resolution_due, lines)
+            VALUES (\(customer), \(kind.rawValue), \(subject), \(order), \(priority.rawValue), 'open', \(at), \(deadlines.firstResponse), \(deadlines.resolution),
+                \(lines.map { PostgresJSON($0) }))
             RETURNING id
             """)[0].decode(Int64.self, at: 0)
         try await history(id, from: nil, to: .open, actor: actor, note: nil, at: at, in: tx)
@@ -44,7 +51,8 @@ public struct TicketStore: Sendable {
         guard
             let row = try await tx.query(
                 """
-                SELECT t.id, t.customer, t.status, t.priority, t.first_response_at, t.assignee, c.forgotten_at IS NOT NULL AS forgotten
+                SELECT t.id, t.customer, t.status, t.priority, t.first_response_at, t.assignee, t.kind, t.order_id, t.lines::text AS lines,
+                       t.repair_outcome, c.forgotten_at IS NOT NULL AS forgotten
                 FROM \(identifier: schema).tickets t JOIN \(identifier: schema).customers c ON c.id = t.customer
                 WHERE t.id = \(ticket) FOR UPDATE OF t
                 """
@@ -57,11 +65,22 @@ public struct TicketStore: Sendable {
             throw CommandRefused("customer-forgotten", "ticket \(ticket)'s customer was forgotten")
         }
         guard let status = TicketStatus(rawValue: try row.decode(String.self, column: "status")),
-            let priority = TicketPriority(rawValue: try row.decode(String.self, column: "priority"))
-        else { throw PostgresError(code: .protocolViolation, message: "ticket \(ticket) has a status or priority this build does not know") }
+            let priority = TicketPriority(rawValue: try row.decode(String.self, column: "priority")),
+            let kind = TicketKind(rawValue: try row.decode(String.self, column: "kind"))
+        else { throw PostgresError(code: .protocolViolation, message: "ticket \(ticket) has a status, priority or kind this build does not know") }
+        let lines = try row.decode(String?.self, column: "lines").map {
+            try MessageCoding.decoder().decode([OrderCommand.ShipmentLine].self, from: Data($0.utf8))
+        }
         return Locked(
             id: ticket, customer: try row.decode(Int64.self, column: "customer"), status: status, priority: priority,
-            firstResponseAt: try row.decode(Date?.self, column: "first_response_at"), assignee: try row.decode(String?.self, column: "assignee"))
+            firstResponseAt: try row.decode(Date?.self, column: "first_response_at"), assignee: try row.decode(String?.self, column: "assignee"),
+            kind: kind, order: try row.decode(Int64?.self, column: "order_id"), lines: lines,
+            repairOutcome: try row.decode(String?.self, column: "repair_outcome").flatMap(RepairOutcome.init(rawValue:)))
+    }
+
+    /// How a repair ended (once).
+    public func decideRepair(_ ticket: Int64, _ outcome: RepairOutcome, in tx: PostgresTransaction) async throws {
+        try await tx.queue("UPDATE \(identifier: schema).tickets SET repair_outcome = \(outcome.rawValue) WHERE id = \(ticket)")
     }
 
     public func addMessage(_ ticket: Locked, body: String, direction: InteractionDirection, author: String, at: Date, in tx: PostgresTransaction)

@@ -25,4 +25,6 @@ public enum Accounts {
     public static let costOfGoodsSold = "5000"
     /// Stock found or lost by adjustments and counts, and quarantined units written off (since finance migration 2).
     public static let inventoryAdjustments = "5100"
+    /// The cost of goods sent free: a repair's return shipment, a re-send (since finance migration 3).
+    public static let freeReplacements = "5200"
 }

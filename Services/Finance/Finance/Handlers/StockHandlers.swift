@@ -8,16 +8,38 @@ import Postgres
 /// goods receipt books inventory and input VAT against the supplier (payable); supplier
 /// payments settle the payable.
 extension FinanceHandlers {
+    /// An order that ships goods free: noted, so that its cost of goods is booked as a replacement expense.
+    func replacementPlaced(_ event: OrderEvent.ReplacementPlaced, _ context: HandlerContext) async throws {
+        guard event.kind.free else { return }
+        try await context.transaction.queue(
+            """
+            INSERT INTO \(identifier: schema).free_replacements (order_id, replaces, kind, reference)
+            VALUES (\(event.order), \(event.replaces), \(event.kind.rawValue), \(event.reference)) ON CONFLICT (order_id) DO NOTHING
+            """)
+    }
+
+    /// What a free replacement order is (`repair of return …`), or nil for a sale.
+    func freeReplacement(_ order: String, _ tx: PostgresTransaction) async throws -> String? {
+        guard let id = Int64(order) else { return nil }
+        return try await tx.query(
+            "SELECT kind || ' ' || reference || ' of order ' || replaces FROM \(identifier: schema).free_replacements WHERE order_id = \(id)"
+        ).first?.decode(String.self, at: 0)
+    }
+
     func stockIssued(_ event: InventoryEvent.Issued, _ context: HandlerContext) async throws {
         guard let currency = event.lots.first?.unitCost.currency else { return }
         let costs = try event.lots.map { try $0.unitCost.times($0.quantity) }
         let total = try Money.sum(costs, currency: currency)
+        // Goods sent free are a replacement expense; everything else is the cost of a sale.
+        let free = try await freeReplacement(event.order, context.transaction)
         var entry = JournalEntry(currency: currency)
-        entry.debit(Accounts.costOfGoodsSold, total.minorUnits, memo: "order \(event.order)")
+        entry.debit(free == nil ? Accounts.costOfGoodsSold : Accounts.freeReplacements, total.minorUnits, memo: "order \(event.order)")
         entry.credit(Accounts.inventory, total.minorUnits, memo: "order \(event.order)")
+        let description =
+            free.map { "Cost of goods sent free (\($0)) for order \(event.order)" } ?? "Cost of goods shipped for order \(event.order)"
         guard !total.isZero,
             let id = try await journal.post(
-                entry, date: Self.businessDate(context.envelope.occurredAt), description: "Cost of goods shipped for order \(event.order)",
+                entry, date: Self.businessDate(context.envelope.occurredAt), description: description,
                 source: "cogs:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
         else { return }
         try await context.transaction.queue(

@@ -2,7 +2,8 @@ import Postgres
 import ServiceKit
 
 /// Invariant 2 (money) on the live database: every journal entry balances; the receivables
-/// and payables accounts equal the sum of their open items, currency by currency.
+/// and payables accounts equal the sum of their open items, currency by currency; goods sent
+/// free are a replacement expense, never a cost of sales.
 public struct FinanceInvariants: Sendable {
     public let schema: String
     public init(schema: String = "finance") { self.schema = schema }
@@ -26,6 +27,15 @@ public struct FinanceInvariants: Sendable {
             (
                 "payables equal their open items, per currency",
                 Self.accountAgainstOpenItems(s, account: Accounts.payables, kind: "payable", debitNormal: false)
+            ),
+            (
+                "goods sent free (repairs, re-sends) are booked as replacement expense, not cost of sales",
+                """
+                SELECT 'order ' || c.order_ref || ': ' || c.quantity || ' × ' || c.sku || ' booked to ' || l.account
+                FROM \(s).cost_lines c JOIN \(s).free_replacements f ON f.order_id::text = c.order_ref
+                JOIN \(s).journal_lines l ON l.entry_id = c.entry_id AND l.debit_minor > 0
+                WHERE l.account <> '\(Accounts.freeReplacements)'
+                """
             ),
         ]
         return try await InvariantChecks.run(checks, pool)

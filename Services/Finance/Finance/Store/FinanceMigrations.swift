@@ -167,6 +167,7 @@ public enum FinanceMigrations {
                     CREATE INDEX cost_lines_order ON cost_lines (order_ref);
                     """),
             lineCurrenciesAndReturnedGoods,
+            freeReplacements,
         ]
     }
 }

@@ -47,9 +47,9 @@ public enum PlatformReturn {
             throw IntakeRejection(
                 "invalid", "line \(line.sku.isEmpty ? "with no SKU" : line.sku): \(line.quantity) units (1 to \(IntakeLimits.quantity), with a SKU)")
         }
-        guard let kind = ReturnKind(rawValue: request.kind ?? ReturnKind.return.rawValue) else {
+        guard let kind = ReturnKind(rawValue: request.kind ?? ReturnKind.return.rawValue), ReturnKind.requestable.contains(kind) else {
             throw IntakeRejection(
-                "invalid", "kind '\(request.kind ?? "")' is not one of \(ReturnKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                "invalid", "kind '\(request.kind ?? "")' is not one of \(ReturnKind.requestable.map(\.rawValue).joined(separator: ", "))")
         }
         return (platform, request, kind)
     }

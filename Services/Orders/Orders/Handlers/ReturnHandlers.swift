@@ -18,14 +18,17 @@ extension OrderHandlers {
             throw CommandRefused(
                 "not-returnable", "order \(order.id) is \(order.status.rawValue): returns are for delivered orders (completed or partially returned)")
         }
-        if let shippedAt = try await orders.lastShipment(order.id, in: tx), !returnPolicy.inWindow(shippedAt: shippedAt, now: Date()) {
+        // A repair is the seller's warranty: no return window, final sales included.
+        if command.kind != .repair, let shippedAt = try await orders.lastShipment(order.id, in: tx),
+            !returnPolicy.inWindow(shippedAt: shippedAt, now: Date())
+        {
             throw CommandRefused("out-of-window", "order \(order.id) shipped more than \(returnPolicy.windowDays) days ago")
         }
         let lines = try await orders.returnableLines(order.id, currency: order.currency, in: tx)
         var approved: [OrderCommand.ReturnLine] = []
         for wanted in command.lines {
             guard let line = lines[wanted.line] else { throw CommandRefused("unknown-line", "order \(order.id) has no line \(wanted.line)") }
-            guard line.returnable else {
+            guard line.returnable || command.kind == .repair else {
                 throw CommandRefused("not-returnable", "\(line.sku) (line \(line.line)) is a final sale: it cannot be returned")
             }
             let left = line.shipped - line.returned
@@ -36,7 +39,8 @@ extension OrderHandlers {
             approved.append(
                 .init(
                     line: line.line, sku: line.sku, quantity: wanted.quantity,
-                    refund: command.kind.refunds ? refund : Money(minorUnits: 0, currency: order.currency)))
+                    // A repair carries what it would refund: paid only if the goods cannot be repaired.
+                    refund: command.kind.refunds || command.kind == .repair ? refund : Money(minorUnits: 0, currency: order.currency)))
         }
         if let replacements = command.replacements { _ = try await replacementLines(replacements, currency: order.currency, tx) }
         let result = OrderCommand.ReturnApproved(
@@ -87,6 +91,14 @@ extension OrderHandlers {
             throw CommandRefused(
                 "not-open", "return \(command.rma) is \(entry.status)\(entry.kind.goodsComeBack ? " (its goods must be inspected first)" : "")")
         }
+        if command.repaired == true {
+            guard entry.kind == .repair else { throw CommandRefused("validation", "return \(command.rma) is a \(entry.kind.rawValue), not a repair") }
+            try await orders.setReturnStatus(command.rma, "repaired", in: tx)
+            try await intake.move(
+                order.id, from: order.status, to: entry.previousStatus, reason: "return \(command.rma) repaired and sent back",
+                actor: context.envelope.source, order.total, context)
+            return OrderCommand.Changed(order: order.id, status: entry.previousStatus, total: order.total)
+        }
         try await orders.setReturnStatus(command.rma, "completed", in: tx)
         let status: OrderStatus = try await orders.everythingReturned(order.id, in: tx) ? .returned : .partiallyReturned
         try await intake.move(
@@ -134,20 +146,57 @@ extension OrderHandlers {
         }
     }
 
-    /// The exchange's replacement order (the same one if placed before for this RMA).
+    /// A replacement order (the same one if placed before for this reference): an exchange's
+    /// SKUs at catalog prices, waiting for payment; or, free and paid, the same SKUs as lines
+    /// of the order, for a repair's return (`rma` is the return) or a re-send (`rma` is the
+    /// re-send's own reference; the order must have shipped).
     func placeReplacement(_ command: OrderCommand.PlaceReplacement, _ context: HandlerContext) async throws -> OrderSnapshot {
         let tx = context.transaction
         if let existing = try await orders.replacement(rma: command.rma, in: tx) { return try await orders.snapshot(existing, in: tx) }
-        guard let entry = try await orders.returnEntry(command.rma, in: tx), entry.order == command.order else {
-            throw CommandRefused("unknown-rma", "order \(command.order) has no return \(command.rma)")
+        let kind = command.kind ?? .exchange
+        if kind != .resend {
+            guard let entry = try await orders.returnEntry(command.rma, in: tx), entry.order == command.order else {
+                throw CommandRefused("unknown-rma", "order \(command.order) has no return \(command.rma)")
+            }
         }
         let original = try await locked(command.order, context)
-        let lines = try await replacementLines(command.lines, currency: original.currency, tx)
+        let lines: [OrderSnapshot.Line]
+        let reason: String
+        switch kind {
+        case .exchange:
+            lines = try await replacementLines(command.lines, currency: original.currency, tx)
+            reason = "exchange for return \(command.rma) of order \(original.id)"
+        case .repair, .resend:
+            let shipped: Set<OrderStatus> = [.shipped, .partiallyShipped, .delivered, .completed, .partiallyReturned, .returnRequested]
+            guard kind == .repair || shipped.contains(original.status) else {
+                throw CommandRefused(
+                    "not-shipped", "order \(original.id) is \(original.status.rawValue): only goods that were sent can be sent again")
+            }
+            lines = try Self.freeLines(command.originalLines ?? [], of: try await orders.snapshot(original.id, in: tx))
+            reason =
+                kind == .repair ? "repaired goods of return \(command.rma) of order \(original.id)" : "re-send \(command.rma) of order \(original.id)"
+        }
         let id = try await orders.createReplacement(
-            for: original.id, rma: command.rma, lines: lines, reason: "exchange for return \(command.rma) of order \(original.id)",
-            actor: context.envelope.source, in: tx)
+            for: original.id, rma: command.rma, lines: lines, free: kind.free, reason: reason, actor: context.envelope.source, in: tx)
         let snapshot = try await orders.snapshot(id, in: tx)
         try await context.publish(event: OrderEvent.Placed(snapshot: snapshot))
+        try await context.publish(event: OrderEvent.ReplacementPlaced(order: id, replaces: original.id, kind: kind, reference: command.rma))
         return snapshot
+    }
+
+    /// The order's lines sent again at price 0: each named once, no more units than it has.
+    static func freeLines(_ wanted: [OrderCommand.ShipmentLine], of order: OrderSnapshot) throws -> [OrderSnapshot.Line] {
+        guard !wanted.isEmpty else { throw CommandRefused("validation", "name the lines of order \(order.order) to send again") }
+        guard Set(wanted.map(\.line)).count == wanted.count else { throw CommandRefused("validation", "a line is named twice") }
+        let zero = Money(minorUnits: 0, currency: order.total.currency)
+        return try wanted.enumerated().map { index, entry in
+            guard let line = order.lines.first(where: { $0.line == entry.line }) else {
+                throw CommandRefused("unknown-line", "order \(order.order) has no line \(entry.line)")
+            }
+            guard (1...line.quantity).contains(entry.quantity) else {
+                throw CommandRefused("validation", "line \(entry.line) has \(line.quantity) units; \(entry.quantity) cannot be sent again")
+            }
+            return OrderSnapshot.Line(line: index + 1, sku: line.sku, quantity: entry.quantity, unitPrice: zero, discount: zero, total: zero)
+        }
     }
 }

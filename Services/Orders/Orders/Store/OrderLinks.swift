@@ -92,18 +92,21 @@ extension OrderStore {
     /// Creates an exchange's replacement order: the original's customer, address and
     /// platform, these lines, no shipping fee, waiting for payment, linked to the original
     /// and the return; an external id of the original's with `-X<its id>`. Returns its id.
+    /// A replacement order of `original`: `free` ones (a repair's, a re-send's) are paid
+    /// from the start (there is nothing to pay), the others wait for payment.
     public func createReplacement(
-        for original: Int64, rma: String, lines: [OrderSnapshot.Line], reason: String, actor: String, in tx: PostgresTransaction
+        for original: Int64, rma: String, lines: [OrderSnapshot.Line], free: Bool = false, reason: String, actor: String,
+        in tx: PostgresTransaction
     ) async throws -> Int64 {
         let id = try await create(
-            from: original, externalID: .replacement, parent: nil, status: .pendingPayment, lines: lines,
+            from: original, externalID: .replacement, parent: nil, status: free ? .paid : .pendingPayment, lines: lines,
             origins: [], shippingFee: Money(minorUnits: 0, currency: lines[0].total.currency), reason: reason,
             actor: actor, in: tx)
         try await tx.query(
             PostgresQuery(
                 unsafeSQL: """
-                    UPDATE \(s).orders SET payment = '{"status": "pending"}'::jsonb, exchange_for = $2, exchange_rma = $3 WHERE id = $1
-                    """, binds: [id, original, rma]))
+                    UPDATE \(s).orders SET payment = $4::jsonb, exchange_for = $2, exchange_rma = $3 WHERE id = $1
+                    """, binds: [id, original, rma, free ? #"{"status": "paid", "method": "free replacement"}"# : #"{"status": "pending"}"#]))
         return id
     }
 

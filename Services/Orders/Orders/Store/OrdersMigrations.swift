@@ -108,5 +108,6 @@ public enum OrdersMigrations {
         tracking,
         warehouseShipments,
         amendments,
+        repairReturns,
     ]
 }

@@ -23,7 +23,7 @@ extension OrderStore {
                     SELECT l.line, l.sku, l.quantity, l.total_minor, coalesce(k.returnable, true) AS returnable,
                            (SELECT coalesce(sum(s.quantity), 0)::int FROM \(s).shipment_lines s WHERE s.order_id = l.order_id AND s.line = l.line) AS shipped,
                            (SELECT coalesce(sum(r.quantity), 0)::int FROM \(s).return_lines r JOIN \(s).returns t ON t.rma = r.rma
-                            WHERE t.order_id = l.order_id AND r.line = l.line AND t.status <> 'cancelled') AS returned
+                            WHERE t.order_id = l.order_id AND r.line = l.line AND t.status NOT IN ('cancelled', 'repaired')) AS returned
                     FROM \(s).order_lines l LEFT JOIN \(s).skus k ON k.code = l.sku WHERE l.order_id = $1
                     """, binds: [id]))
         {

@@ -49,6 +49,11 @@ public protocol ReturnSagaData: Codable, Sendable, Equatable {
 enum ReturnSteps {
     /// Approve → await the goods → restock → refund the returned lines.
     static func goodsAndRefund<D: ReturnSagaData>(goodsTimeout: Duration) -> [SagaStep<D>] {
+        goods(goodsTimeout: goodsTimeout) + [refund(skip: { !$0.kind.refunds || ($0.approved?.refund.isZero ?? true) })]
+    }
+
+    /// Approve → await the goods → restock.
+    static func goods<D: ReturnSagaData>(goodsTimeout: Duration) -> [SagaStep<D>] {
         [
             SagaStep(
                 "approve return",
@@ -73,18 +78,22 @@ enum ReturnSteps {
                             order: String(data.order), reference: data.rma,
                             items: data.inspected.map { .init(sku: $0.sku, quantity: $0.quantity, condition: $0.condition) }))
                 }),
-            SagaStep(
-                "refund", forwardOnly: true, skip: { !$0.kind.refunds || ($0.approved?.refund.isZero ?? true) },
-                action: { data in
-                    guard let approved = data.approved else { return nil }
-                    return try SagaCommand(
-                        FinanceCommand.RecordRefund(
-                            order: data.order, amount: approved.refund, reason: "return \(data.rma): \(data.reason)", reference: data.rma,
-                            lines: approved.lines.filter { !$0.refund.isZero }.map {
-                                .init(line: $0.line, amount: $0.refund, quantity: data.kind.goodsComeBack ? $0.quantity : nil)
-                            }))
-                }),
         ]
+    }
+
+    /// Refunds the returned lines (credit note reversing their VAT), unless `skip` says not.
+    static func refund<D: ReturnSagaData>(skip: @escaping @Sendable (D) -> Bool) -> SagaStep<D> {
+        SagaStep(
+            "refund", forwardOnly: true, skip: skip,
+            action: { data in
+                guard let approved = data.approved else { return nil }
+                return try SagaCommand(
+                    FinanceCommand.RecordRefund(
+                        order: data.order, amount: approved.refund, reason: "return \(data.rma): \(data.reason)", reference: data.rma,
+                        lines: approved.lines.filter { !$0.refund.isZero }.map {
+                            .init(line: $0.line, amount: $0.refund, quantity: data.kind.goodsComeBack ? $0.quantity : nil)
+                        }))
+            })
     }
 
     static func close<D: ReturnSagaData>() -> SagaStep<D> {

@@ -20,6 +20,15 @@ public struct PostgresConfiguration: Sendable, Equatable {
     public var applicationName: String
     /// Seconds to wait for a connection before giving up (libpq's `connect_timeout`).
     public var connectTimeout: Int
+    /// How the sessions plan prepared statements (PostgreSQL's `plan_cache_mode`); nil: the server's default.
+    public var planCacheMode: PlanCacheMode?
+
+    public enum PlanCacheMode: String, Sendable, Equatable {
+        case auto
+        /// Planned once per session: for statements that all go by key, where planning costs more than running.
+        case forceGenericPlan = "force_generic_plan"
+        case forceCustomPlan = "force_custom_plan"
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 5432, user: String, password: String? = nil, database: String,
@@ -85,7 +94,10 @@ public struct PostgresConfiguration: Sendable, Equatable {
             ("host", host), ("port", String(port)), ("user", user), ("dbname", database),
             ("sslmode", sslMode.rawValue), ("application_name", applicationName),
             ("connect_timeout", String(connectTimeout)), ("client_encoding", "UTF8"),
-            ("options", "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601"),
+            (
+                "options",
+                "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601" + (planCacheMode.map { " -c plan_cache_mode=\($0.rawValue)" } ?? "")
+            ),
             ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
         ]
         if let password { parameters.append(("password", password)) }

@@ -27,6 +27,10 @@ public struct ServiceDefinition: Sendable {
     public var topology: [@Sendable (AMQPConnection) async throws -> Void] = []
     /// The queues and exchanges `topology` declares (tests and benchmarks delete them after).
     public var otherQueues: [String] = []
+    /// Its sessions plan each prepared statement once (`plan_cache_mode=force_generic_plan`):
+    /// for a service whose handlers' statements all go by key, where PostgreSQL would otherwise
+    /// plan them anew at every execution and the planning costs more than the running.
+    public var genericPlans = false
     public var otherExchanges: [String] = []
 
     public init(

@@ -32,6 +32,7 @@ public final class ServiceHost: Sendable {
         guard unbound.isEmpty else { throw UnboundHandlersError(service: definition.name, types: unbound) }
         var database = environment.database
         database.applicationName = "erp-\(definition.name)"
+        if definition.genericPlans { database.planCacheMode = .forceGenericPlan }
         let pool = PostgresPool(configuration: database, size: environment.databasePoolSize, logger: logger)
         do {
             try await retryingStartup(logger: logger, timeout: startupTimeout, what: "migrate schema \(definition.schema)") {

@@ -15,6 +15,17 @@ import Testing
         }
     }
 
+    @Test func aPlanCacheModeIsTheSessionsAndNoneLeavesTheServersDefault() async throws {
+        var configuration = TestDatabase.configuration
+        configuration.planCacheMode = .forceGenericPlan
+        let generic = try await PostgresConnection.connect(configuration)
+        #expect(try await generic.query("SHOW plan_cache_mode")[0].decode(String.self, at: 0) == "force_generic_plan")
+        await generic.close()
+        let plain = try await TestDatabase.connect()
+        #expect(try await plain.query("SHOW plan_cache_mode")[0].decode(String.self, at: 0) == "auto")
+        await plain.close()
+    }
+
     @Test func aWrongPasswordKeepsTheServersMessageAndSQLState() async {
         var configuration = TestDatabase.configuration
         configuration.password = "definitely-wrong"

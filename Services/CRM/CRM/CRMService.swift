@@ -87,6 +87,9 @@ public enum CRMService {
                     ]),
             ],
             handlers: registry)
+        // Every statement of its handlers goes by key; planned anew each time, the identity
+        // lookup cost more to plan than to run (erp-bench crm).
+        definition.genericPlans = true
         definition.background = [
             { context in
                 TicketTimer(schema: schema, clock: clock, eventsExchange: context.eventsExchange, pool: context.pool, logger: context.logger)

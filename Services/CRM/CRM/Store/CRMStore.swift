@@ -47,9 +47,10 @@ public struct CRMStore: Sendable {
         // The profiles found are locked and must still be live: a merge or a forget that
         // committed after the lookup's snapshot moved or removed the keys, so they are looked up again.
         var linked: [ContactKey: Int64] = [:]
+        var created: Int64?
         for _ in 0..<8 {
-            let found = try await lookup(kinds: kinds, values: values, in: tx)
-            linked = found.linked
+            let found = try await lookup(kinds: kinds, values: values, creating: true, in: tx)
+            (linked, created) = (found.linked, found.created)
             if found.allLive { break }
         }
         let decision = IdentityResolution.decide(links: keys.map { ($0, linked[$0]) })
@@ -57,7 +58,12 @@ public struct CRMStore: Sendable {
         var merges: [Merge] = []
         switch decision {
         case .create:
-            customer = try await tx.query("INSERT INTO \(identifier: schema).customers DEFAULT VALUES RETURNING id")[0].decode(Int64.self, at: 0)
+            // No key is linked: the lookup made the profile (one round trip for a new person).
+            if let created {
+                customer = created
+            } else {
+                customer = try await tx.query("INSERT INTO \(identifier: schema).customers DEFAULT VALUES RETURNING id")[0].decode(Int64.self, at: 0)
+            }
         case .existing(let profile, _):
             customer = profile
         case .merge(let survivor, let absorbed):
@@ -75,58 +81,80 @@ public struct CRMStore: Sendable {
                 SELECT kind, value, \(customer), \(sighting.source) FROM unnest(\(unlinked.map(\.kind))::text[], \(unlinked.map(\.value))::text[]) AS t(kind, value)
                 """)
         }
-        for name in sighting.names { try await record(name: name, address: nil, at: sighting.at, of: customer, in: tx) }
-        for address in sighting.addresses { try await record(name: nil, address: address, at: sighting.at, of: customer, in: tx) }
+        // An order's one name and address go in one statement.
+        for index in 0..<max(sighting.names.count, sighting.addresses.count) {
+            try await record(
+                name: index < sighting.names.count ? sighting.names[index] : nil,
+                address: index < sighting.addresses.count ? sighting.addresses[index] : nil, at: sighting.at, of: customer, in: tx)
+        }
         return (customer, merges)
     }
 
     /// The profiles `kinds`/`values` are linked to, locked (so no merge or forget changes
     /// them until this transaction ends), and whether all of them are still live as locked.
-    func lookup(kinds: [String], values: [String], in tx: PostgresTransaction) async throws -> (linked: [ContactKey: Int64], allLive: Bool) {
+    /// With `creating`, a new profile is made in the same statement when no key is linked.
+    func lookup(kinds: [String], values: [String], creating: Bool = false, in tx: PostgresTransaction) async throws -> (
+        linked: [ContactKey: Int64], allLive: Bool, created: Int64?
+    ) {
         var linked: [ContactKey: Int64] = [:]
         var allLive = true
+        var created: Int64?
         for row in try await tx.query(
             """
-            SELECT k.kind, k.value, k.customer, c.merged_into IS NULL AND c.forgotten_at IS NULL AS live
-            FROM \(identifier: schema).customer_keys k
-            JOIN unnest(\(kinds)::text[], \(values)::text[]) AS t(kind, value) ON k.kind = t.kind AND k.value = t.value
-            JOIN \(identifier: schema).customers c ON c.id = k.customer
-            ORDER BY c.id FOR NO KEY UPDATE OF c
+            WITH found AS (
+                -- Key by key through the primary key (LIMIT 1 keeps the planner from a hash join
+                -- over the whole table, which a generic plan made while the table was small would keep).
+                SELECT t.kind, t.value, k.customer, c.merged_into IS NULL AND c.forgotten_at IS NULL AS live
+                FROM unnest(\(kinds)::text[], \(values)::text[]) AS t(kind, value)
+                CROSS JOIN LATERAL (
+                    SELECT customer FROM \(identifier: schema).customer_keys k WHERE k.kind = t.kind AND k.value = t.value LIMIT 1) k
+                JOIN \(identifier: schema).customers c ON c.id = k.customer
+                ORDER BY c.id FOR NO KEY UPDATE OF c
+            ), created AS (
+                INSERT INTO \(identifier: schema).customers (created_at) SELECT now() WHERE \(creating) AND NOT EXISTS (SELECT 1 FROM found)
+                RETURNING id
+            )
+            SELECT kind, value, customer, live FROM found
+            UNION ALL SELECT NULL, NULL, id, true FROM created
             """)
         {
-            guard let key = ContactKey(kind: try row.decode(String.self, column: "kind"), value: try row.decode(String.self, column: "value"))
-            else { continue }
+            guard let kind = try row.decode(String?.self, column: "kind") else {
+                created = try row.decode(Int64.self, column: "customer")
+                continue
+            }
+            guard let key = ContactKey(kind: kind, value: try row.decode(String.self, column: "value")) else { continue }
             linked[key] = try row.decode(Int64.self, column: "customer")
             if try !row.decode(Bool.self, column: "live") { allLive = false }
         }
-        return (linked, allLive)
+        return (linked, allLive, created)
     }
 
-    /// Keeps a name and an address as seen (once each; the latest sighting is the primary).
+    /// Keeps a name and an address as seen (once each; the latest sighting is the primary),
+    /// in one statement (queued). A name seen no earlier than every name held becomes the
+    /// profile's display name (the profile's row is not written when it already is).
     func record(name: String?, address: CanonicalOrder.Address?, at: Date, of customer: Int64, in tx: PostgresTransaction) async throws {
         // A name past 300 characters is not one (and would not fit a key): it is kept cut.
-        if let name = name.map({ String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300)) }), !name.isEmpty {
-            try await tx.queue(
-                """
-                INSERT INTO \(identifier: schema).customer_names (customer, name, last_seen) VALUES (\(customer), \(name), \(at))
+        let name = name.map { String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300)) }.flatMap { $0.isEmpty ? nil : $0 }
+        guard name != nil || address != nil else { return }
+        let s = schema
+        try await tx.queue(
+            """
+            WITH latest AS (
+                SELECT max(last_seen) AS seen FROM \(identifier: s).customer_names WHERE customer = \(customer)
+            ), named AS (
+                INSERT INTO \(identifier: s).customer_names (customer, name, last_seen)
+                SELECT \(customer)::bigint, \(name)::text, \(at)::timestamptz WHERE \(name)::text IS NOT NULL
                 ON CONFLICT (customer, name) DO UPDATE SET last_seen = greatest(customer_names.last_seen, excluded.last_seen)
-                """)
-            try await tx.queue(
-                """
-                UPDATE \(identifier: schema).customers SET display_name = (
-                    SELECT name FROM \(identifier: schema).customer_names WHERE customer = \(customer) ORDER BY last_seen DESC, name LIMIT 1),
-                    updated_at = now()
-                WHERE id = \(customer)
-                """)
-        }
-        if let address {
-            try await tx.queue(
-                """
-                INSERT INTO \(identifier: schema).customer_addresses (customer, fingerprint, address, last_seen)
-                VALUES (\(customer), md5(\(Self.fingerprint(address))), \(PostgresJSON(address)), \(at))
+            ), located AS (
+                INSERT INTO \(identifier: s).customer_addresses (customer, fingerprint, address, last_seen)
+                SELECT \(customer)::bigint, md5(\(address.map(Self.fingerprint))::text), \(address.map { PostgresJSON($0) })::jsonb, \(at)::timestamptz
+                WHERE \(address.map(Self.fingerprint))::text IS NOT NULL
                 ON CONFLICT (customer, fingerprint) DO UPDATE SET last_seen = greatest(customer_addresses.last_seen, excluded.last_seen)
-                """)
-        }
+            )
+            UPDATE \(identifier: s).customers SET display_name = \(name)::text, updated_at = now()
+            WHERE id = \(customer) AND \(name)::text IS NOT NULL AND display_name IS DISTINCT FROM \(name)::text
+              AND \(at)::timestamptz >= coalesce((SELECT seen FROM latest), '-infinity')
+            """)
     }
 
     /// Merges profile `absorbed` into `survivor`: its keys, names, addresses, orders and

@@ -59,7 +59,7 @@ final class SampleProcess: @unchecked Sendable {
         }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try launching { try process.run() }
         self.process = process
     }
 

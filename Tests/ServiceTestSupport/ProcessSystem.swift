@@ -90,7 +90,7 @@ public final class ProcessSystem: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try launching { try process.run() }
         lock.withLock { running[service] = process }
         let queue = "\(service).commands"
         let connection = try await AMQPConnection.connect(try broker)

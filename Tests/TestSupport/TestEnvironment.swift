@@ -61,10 +61,21 @@ public func runProgram(_ path: String, _ arguments: [String], environment: [Stri
     process.standardOutput = pipe
     process.standardError = pipe
     process.standardInput = FileHandle.nullDevice
-    try process.run()
+    try launching { try process.run() }
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// One process started at a time in this test process: Foundation's `Process.run()` on
+/// Linux, started from many threads at once (the parameterized erpctl tests), crashed
+/// copying its arguments (SIGSEGV in memcpy, seen in CI on 2026-11-30).
+private let launches = NSLock()
+
+public func launching<T>(_ start: () throws -> T) rethrows -> T {
+    launches.lock()
+    defer { launches.unlock() }
+    return try start()
 }
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.

@@ -68,6 +68,7 @@ import Testing
         ["crm", "ticket", "status", "--ticket", "1", "--to", "in_progress", "--repair", "repaired"],
         ["crm", "ticket", "status", "--ticket", "1", "--to", "resolved", "--repair", "fixed"],
         ["crm", "ticket", "status", "--ticket", "1", "--to", "done"], ["crm", "survey", "answer", "--token", "t"],
+        ["crm", "segments", "nonsense"], ["crm", "segments", "refresh", "--json", "x"],
         ["crm", "quarantine", "list", "--limit", "0"], ["crm", "quarantine", "retry", "x"], ["crm", "quarantine", "show"],
         ["crm", "satisfaction", "--by", "week"], ["crm", "satisfaction", "--from", "2026-12-01", "--to", "2026-11-01"],
     ])

@@ -16,6 +16,7 @@ import Testing
         let exchange = TestEnvironment.uniqueName("t_retired_x")
         let name = TestEnvironment.uniqueName("t_retired_q")
         let connection = try await AMQPConnection.connect(TestServers.broker)
+        try await Topology.declareExchanges(on: connection)  // a queue's parking and delay queues are bound to erp.dead and erp.retry
         try await connection.declareExchange(exchange, type: .topic, durable: false, autoDelete: true)
         let old = ServiceQueue(name: name, bindings: [QueueBinding(exchange: exchange, routingKey: "platform.#")], retryDelaysMilliseconds: [])
         try await Topology.declare(old, on: connection)

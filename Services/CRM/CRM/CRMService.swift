@@ -20,6 +20,8 @@ public enum CRMService {
         public var surveyDelay: Duration
         /// At most one survey per customer in this long.
         public var surveyCooldown: Duration
+        /// The shop's currency (`ERP_CRM_CURRENCY`, default CNY): RFM's monetary value counts orders in it.
+        public var currency: Currency = .cny
 
         public init(
             defaultRegion: String = "CN", sla: TicketSLA = .standard, surveyDelay: Duration = .seconds(72 * 3_600),
@@ -53,6 +55,13 @@ public enum CRMService {
             }
             surveyDelay = try whole("ERP_CRM_SURVEY_DELAY_HOURS", default: 72, unit: 3_600, in: 0...8_760)
             surveyCooldown = try whole("ERP_CRM_SURVEY_COOLDOWN_DAYS", default: 30, unit: 86_400, in: 0...3_650)
+            if let code = environment["ERP_CRM_CURRENCY"] {
+                guard let currency = try? Currency(code: code) else {
+                    throw ConfigurationError(
+                        variable: "ERP_CRM_CURRENCY", value: code, expected: "the ISO 4217 code of a currency this ERP knows, such as CNY")
+                }
+                self.currency = currency
+            }
         }
     }
 
@@ -64,7 +73,8 @@ public enum CRMService {
         clock: any DeadlineClock = SystemDeadlineClock()
     ) -> ServiceDefinition {
         let handlers = CRMHandlers(
-            store: CRMStore(schema: schema), tickets: TicketStore(schema: schema), surveys: SurveyStore(schema: schema), sla: settings.sla,
+            store: CRMStore(schema: schema), tickets: TicketStore(schema: schema), surveys: SurveyStore(schema: schema),
+            segments: SegmentStore(schema: schema), currency: settings.currency, sla: settings.sla,
             surveyDelay: settings.surveyDelay, clock: clock,
             defaultRegion: settings.defaultRegion, commandsExchange: commandsExchange)
         var registry = MessageHandlers()
@@ -91,6 +101,11 @@ public enum CRMService {
         // lookup cost more to plan than to run (erp-bench crm).
         definition.genericPlans = true
         definition.background = [
+            { context in
+                SegmentTimer(
+                    schema: schema, currency: settings.currency, clock: clock, eventsExchange: context.eventsExchange, pool: context.pool,
+                    logger: context.logger)
+            },
             { context in
                 TicketTimer(schema: schema, clock: clock, eventsExchange: context.eventsExchange, pool: context.pool, logger: context.logger)
             },

@@ -9,6 +9,9 @@ struct CRMHandlers: Sendable {
     let store: CRMStore
     let tickets: TicketStore
     let surveys: SurveyStore
+    let segments: SegmentStore
+    /// The shop's currency: customers' monetary value for their segment counts orders in it.
+    let currency: Currency
     let sla: TicketSLA
     /// How long after delivery an order's survey is sent.
     let surveyDelay: Duration
@@ -40,6 +43,8 @@ struct CRMHandlers: Sendable {
         registry.command(CRMCommand.ReopenTicket.self, reopenTicket)
         // Satisfaction surveys (Handlers/SurveyHandlers.swift; sent by SurveyTimer.swift).
         registry.command(CRMCommand.AnswerSurvey.self, answerSurvey)
+        // Segments (Handlers/SegmentHandlers.swift; nightly by SegmentTimer.swift).
+        registry.command(CRMCommand.RefreshSegments.self, refreshSegments)
     }
 
     /// When a survey of an order delivered now is due.

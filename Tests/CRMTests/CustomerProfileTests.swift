@@ -31,6 +31,25 @@ import Testing
     }
 
     @Test(.service("t_crm", CRMTest.definition))
+    func goodsSentFreeAreOnTheTimelineButNotAPurchase() async throws {
+        let harness = try ServiceHarness.required()
+        let buyer = CanonicalOrder.Customer(name: "Vic", email: "vic@example.com")
+        try await CRMTest.placed(CRMTest.order(31, total: CRMTest.cny(19_700), customer: buyer), harness)
+        try await CRMTest.placed(CRMTest.order(32, total: CRMTest.cny(0), status: .paid, customer: buyer), harness)
+        try await CRMTest.publish(OrderEvent.ReplacementPlaced(order: 32, replaces: 31, kind: .resend, reference: "RESEND-31-T1"), harness)
+        let customer = try #require(try await CRMTest.waitForOrders([31, 32], harness).first)
+        let marked = try await eventually {
+            try await CRMTest.count("SELECT count(*)::int FROM crm.customer_orders WHERE free_replacement_of = 31", harness) == 1
+        }
+        #expect(marked)
+        let profile = try #require(try await CRMTest.profile(customer, harness))
+        #expect(profile.spend.first?.orders == 1, "one purchase: the re-send is not one")
+        #expect(profile.spend.first?.averageOrderMinor == 19_700)
+        let placed = profile.timeline.filter { $0.kind == "order_placed" }
+        #expect(placed.count == 2, "both are on the timeline")
+    }
+
+    @Test(.service("t_crm", CRMTest.definition))
     func aPhoneWrittenThreeWaysIsOneNumber() async throws {
         let harness = try ServiceHarness.required()
         for (id, phone) in [(Int64(11), "138 0000 0000"), (12, "+86 138-0000-0000"), (13, "8613800000000")] {

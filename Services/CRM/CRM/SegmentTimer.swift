@@ -32,7 +32,8 @@ final class SegmentTimer: Service, Sendable {
             } catch {
                 logger.warning("segment timer failed; trying again", metadata: ["error": "\(error)"])
             }
-            try? await clock.sleep(for: .seconds(60))
+            // A minute between looks, cut short by a graceful shutdown (the service stops at once).
+            try? await cancelWhenGracefulShutdown { try await self.clock.sleep(for: .seconds(60)) }
         }
     }
 

@@ -29,6 +29,7 @@ struct CRMHandlers: Sendable {
         registry.on(OrderEvent.MergedInto.self, ordersMerged)
         registry.on(OrderEvent.StatusChanged.self, orderStatusChanged)
         registry.on(OrderEvent.ReturnCompleted.self, returnCompleted)
+        registry.on(OrderEvent.ReplacementPlaced.self, replacementPlaced)
         registry.on(FinanceEvent.RefundRecorded.self, refundRecorded)
         registry.on(FinanceEvent.InvoiceIssued.self, invoiceIssued)
         registry.command(CRMCommand.MergeCustomers.self, mergeCustomers)
@@ -53,7 +54,7 @@ struct CRMHandlers: Sendable {
     /// The message types whose events this service consumes (for its queue bindings).
     static let consumedEvents: [MessageType] = [
         OrderEvent.Placed.type, OrderEvent.Republished.type, OrderEvent.SplitInto.type, OrderEvent.MergedInto.type, OrderEvent.StatusChanged.type,
-        OrderEvent.ReturnCompleted.type,
+        OrderEvent.ReturnCompleted.type, OrderEvent.ReplacementPlaced.type,
         FinanceEvent.RefundRecorded.type,
         FinanceEvent.InvoiceIssued.type,
     ]
@@ -118,6 +119,13 @@ struct CRMHandlers: Sendable {
                 event: CRMEvent.CustomerMerged(survivor: merge.survivor, absorbed: merge.absorbed, reason: merge.reason, actor: "crm"))
         }
         return customer
+    }
+
+    /// Goods sent free (a repair sent back, a re-send) are not a purchase: the order's copy
+    /// says so (it is announced right after its placing, on the same queue).
+    func replacementPlaced(_ event: OrderEvent.ReplacementPlaced, _ context: HandlerContext) async throws {
+        guard event.kind.free else { return }
+        try await store.markFreeReplacement(event.order, of: event.replaces, in: context.transaction)
     }
 
     /// Every status is kept on the order's copy; those a customer would be told of go on the timeline.

@@ -7,7 +7,9 @@ import Postgres
 /// events (amounts in minor units with their currency), so purchase history never needs a
 /// query across schemas.
 public enum CRMMigrations {
-    public static let all = [customersAndTimeline, consentAndForgetting, tickets, surveys, statusTime, quarantine, ticketRepairs, segments]
+    public static let all = [
+        customersAndTimeline, consentAndForgetting, tickets, surveys, statusTime, quarantine, ticketRepairs, segments, freeReplacements,
+    ]
 
     static let customersAndTimeline =
         PostgresMigration(

@@ -110,7 +110,7 @@ public struct CRMQueries: Sendable {
                        (count(*) FILTER (WHERE returns > 0))::float8 / count(*) AS return_rate,
                        min(placed_at) AS first_order, max(placed_at) AS last_order
                 FROM \(identifier: s).customer_orders
-                WHERE customer = \(live) AND status NOT IN ('cancelled', 'split', 'merged')
+                WHERE customer = \(live) AND status NOT IN ('cancelled', 'split', 'merged') AND free_replacement_of IS NULL
                 GROUP BY currency ORDER BY currency
                 """
             ).map { row in
@@ -255,7 +255,7 @@ public struct CRMQueries: Sendable {
             SELECT c.id AS customer, c.display_name AS name,
                    (SELECT string_agg(value, ', ' ORDER BY value) FROM \(identifier: s).customer_keys k WHERE k.customer = c.id AND k.kind = 'email') AS emails,
                    (SELECT string_agg(value, ', ' ORDER BY value) FROM \(identifier: s).customer_keys k WHERE k.customer = c.id AND k.kind = 'phone') AS phones,
-                   (SELECT count(*) FROM \(identifier: s).customer_orders o WHERE o.customer = c.id) AS orders,
+                   (SELECT count(*) FROM \(identifier: s).customer_orders o WHERE o.customer = c.id AND o.free_replacement_of IS NULL) AS orders,
                    (SELECT max(placed_at) FROM \(identifier: s).customer_orders o WHERE o.customer = c.id) AS last_order
             FROM \(identifier: s).customers c
             WHERE c.merged_into IS NULL AND c.forgotten_at IS NULL

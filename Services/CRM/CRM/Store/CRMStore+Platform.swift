@@ -45,4 +45,10 @@ extension CRMStore {
             """
         ).first?.decode(Bool.self, at: 0) == optedIn
     }
+
+    /// An order that ships goods free: kept on the timeline, out of spend and segments.
+    func markFreeReplacement(_ order: Int64, of original: Int64, in tx: PostgresTransaction) async throws {
+        try await tx.queue(
+            "UPDATE \(identifier: schema).customer_orders SET free_replacement_of = \(original) WHERE order_id = \(order)")
+    }
 }

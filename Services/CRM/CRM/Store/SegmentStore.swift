@@ -34,7 +34,7 @@ public struct SegmentStore: Sendable {
                 SELECT o.customer, max(o.placed_at) AS last_order, count(*)::int AS orders, sum(o.total_minor - o.refunded_minor)::bigint AS spent
                 FROM \(identifier: s).customer_orders o JOIN \(identifier: s).customers c ON c.id = o.customer
                 WHERE c.merged_into IS NULL AND c.forgotten_at IS NULL AND o.currency = \(currency.code)
-                  AND o.status NOT IN ('cancelled', 'split', 'merged')
+                  AND o.status NOT IN ('cancelled', 'split', 'merged') AND o.free_replacement_of IS NULL
                 GROUP BY o.customer
             ), scored AS (
                 SELECT customer, last_order, orders, spent,

@@ -12,7 +12,8 @@ import ServiceLifecycle
 /// broker: for each order `orders.order.placed.v1` (its customer one of a pool of people,
 /// found by email, phone or platform id written differently each time), then paid and
 /// shipped; timed from the first publish until every order is shipped on its profile.
-/// Second, `erpctl crm show`'s query on a customer with 1,000 timeline entries among
+/// Then the nightly RFM refresh of 100,000 customers with 1,000,000 orders.
+/// Last, `erpctl crm show`'s query on a customer with 1,000 timeline entries among
 /// 100,000 customers: p50 and p99 of repeated reads.
 struct CRMBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,6 +26,8 @@ struct CRMBenchmark: AsyncParsableCommand {
     @Option(help: "Consumer batch sizes to compare, comma-separated.") var batchSizes = "1,200"
     @Option(help: "Customers in the database for the read.") var customers = 100_000
     @Option(help: "Reads of the profile.") var reads = 500
+    @Option(help: "Customers for the RFM refresh (0: skip it).") var rfmCustomers = 100_000
+    @Option(help: "Orders for the RFM refresh.") var rfmOrders = 1_000_000
 
     var sizes: [Int] { batchSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
@@ -45,6 +48,13 @@ struct CRMBenchmark: AsyncParsableCommand {
                     format:
                         "swift crm: %d orders x 3 events (placed, paid, shipped) from %d people, consumer batch %d: %.0f events/s into %d profiles",
                     orders, people, size, rate, profiles))
+        }
+        if rfmCustomers > 0 {
+            let (first, again) = try await segmentRefresh()
+            print(
+                String(
+                    format: "swift crm segments: RFM refresh of %d customers with %d orders: %.2f s the first time (everyone new), %.2f s again",
+                    rfmCustomers, rfmOrders, first, again))
         }
         let (p50, p99, entries) = try await reading()
         print(
@@ -170,6 +180,38 @@ struct CRMBenchmark: AsyncParsableCommand {
 
     /// `customers` profiles with an order each, one of them with 1,000 timeline entries,
     /// written with SQL; then the profile read `reads` times.
+    /// `rfmCustomers` customers with `rfmOrders` orders over two years (random customer, date
+    /// and total), then the RFM refresh timed twice: once with every customer new to a
+    /// segment, once more as the nightly run finds it.
+    private func segmentRefresh() async throws -> (first: Double, again: Double) {
+        let name = "bench_crmseg_\(UUID().uuidString.prefix(8).lowercased())"
+        let pool = PostgresPool(configuration: try PostgresConfiguration(url: databaseURL), size: 1)
+        try await PostgresMigrator(schema: name, migrations: CRMMigrations.all).migrate(pool)
+        try await pool.withConnection { connection in
+            try await connection.executeScript(
+                """
+                SELECT setseed(0.42);
+                INSERT INTO \(name).customers (id) SELECT n FROM generate_series(1, \(rfmCustomers)) AS n;
+                INSERT INTO \(name).customer_orders (order_id, customer, platform, shop, external_id, currency, total_minor, status, placed_at)
+                SELECT n, 1 + floor(random() * \(rfmCustomers))::bigint, 'web', 'main', 'R-' || n, 'CNY', 1000 + floor(random() * 50000)::bigint,
+                       'completed', now() - random() * interval '730 days'
+                FROM generate_series(1, \(rfmOrders)) AS n;
+                ANALYZE \(name).customers; ANALYZE \(name).customer_orders;
+                """)
+        }
+        let store = SegmentStore(schema: name)
+        func timed() async throws -> Double {
+            let began = monotonicSeconds()
+            _ = try await pool.withTransaction { try await store.refresh(now: Date(), currency: .cny, in: $0) }
+            return monotonicSeconds() - began
+        }
+        let first = try await timed()
+        let again = try await timed()
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
+        await pool.close()
+        return (first, again)
+    }
+
     private func reading() async throws -> (p50: Double, p99: Double, entries: Int) {
         let database = try PostgresConfiguration(url: databaseURL)
         let name = "bench_crmr_\(UUID().uuidString.prefix(8).lowercased())"

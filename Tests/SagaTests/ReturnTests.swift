@@ -19,8 +19,20 @@ import Testing
         let id = try await S.place(system, externalID, paid: true)
         let delivered = try await system.client.send(OrderCommand.ChangeStatus(order: id, to: "delivered", reason: "courier scan"))
         #expect(delivered.status == .done, "\(delivered)")
-        let completed = try await FulfilmentTests.waitFor(system, externalID, status: "completed")
-        return try #require(completed)
+        let completed = try #require(try await FulfilmentTests.waitFor(system, externalID, status: "completed"))
+        // Its parcels' stock is issued by shipment sagas that may still be running: a test that
+        // counts stock starts after they are done.
+        let issued = try await eventually {
+            let shipments = try await system.pool("saga").query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT count(*) FILTER (WHERE status <> 'completed')::int, count(*)::int FROM \(system.schema("saga")).instances
+                        WHERE type = 'shipment' AND key LIKE $1
+                        """, binds: ["order:\(completed):shipment:%"]))[0]
+            return try shipments.decode(Int.self, at: 0) == 0 && shipments.decode(Int.self, at: 1) > 0
+        }
+        #expect(issued, "the shipments of order \(completed) issued their stock")
+        return completed
     }
 
     static func startReturn(_ system: SystemHarness, _ order: Int64, _ lines: [OrderCommand.ShipmentLine], _ kind: ReturnKind = .return)

@@ -18,7 +18,7 @@ public struct SegmentStore: Sendable {
     /// monetary by what they spent less refunds; each 1–5 by quintiles (ties share a score),
     /// 5 the best. The segment follows from ``RFM``. Customers no longer active leave their
     /// segment. One statement; returns who changed segment.
-    func refresh(now: Date, currency: Currency, in tx: PostgresTransaction) async throws -> [Change] {
+    public func refresh(now: Date, currency: Currency, in tx: PostgresTransaction) async throws -> [Change] {
         var cells: (r: [Int], fm: [Int], segment: [String]) = ([], [], [])
         for r in 1...5 {
             for fm in 1...5 {

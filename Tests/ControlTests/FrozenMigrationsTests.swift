@@ -102,5 +102,6 @@ import Testing
         "saga/6": "0ffdee6f979c0754977b85b93bd9b4f9016b1668141d4253fe611218a3aceed2",
         "saga/7": "74e3b6c49e5583e6ab434449060c1302bcb549bb49829ee2d07ddb634a3fb862",
         "saga/8": "f3d6cd858fb24de149ca453f85114cbd1c2a4206590d41a901a5353bba743401",
+        "saga/9": "c7a5e1c7fbedfc5fa119c8751c95c9748b28b6ad0fea3b8977349215e3b9865b",
     ]
 }

@@ -72,7 +72,11 @@ extension Coordinator {
     /// (``PartialBackorder``): that part is split off and ships.
     func fulfilmentEnded(_ state: SagaState<Fulfilment.Data>, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws {
         guard state.status == .compensated, state.failure?.code == "insufficient-stock", backorders == .hold else { return }
-        try await backorderQueue.wait(order: state.data.order, skus: state.data.lines.map(\.sku), paid: state.data.paid, in: tx)
+        let skus = state.data.lines.map(\.sku)
+        if try await backorderQueue.wait(order: state.data.order, skus: skus, paid: state.data.paid, in: tx) {
+            // Stock came while it was tried (and reserved too early): it goes again at once.
+            try await releaseBackorders(skus: skus, tx, effects: effects, causation: causation)
+        }
         guard partialBackorders, state.data.lines.count > 1 || state.data.lines.contains(where: { $0.quantity > 1 }) else { return }
         _ = try await start(
             partials, PartialBackorder.Data(order: state.data.order, lines: state.data.lines),

@@ -11,14 +11,20 @@ struct BackorderQueue: Sendable {
     var s: String { PostgresQuery.quoteIdentifier(schema) }
 
     /// The order waits (again: it keeps its place in the queue).
-    func wait(order: Int64, skus: [String], paid: Bool, in tx: PostgresTransaction) async throws {
+    /// Puts the order in the queue (again); returns whether stock of its SKUs arrived while it
+    /// was being tried (then it should be released again at once).
+    @discardableResult
+    func wait(order: Int64, skus: [String], paid: Bool, in tx: PostgresTransaction) async throws -> Bool {
         try await tx.query(
             PostgresQuery(
                 unsafeSQL: """
+                    WITH before AS (SELECT arrived_while_trying FROM \(s).backorders WHERE order_id = $1 FOR UPDATE)
                     INSERT INTO \(s).backorders (order_id, skus, paid) VALUES ($1, $2::text[], $3)
                     ON CONFLICT (order_id) DO UPDATE SET skus = EXCLUDED.skus, paid = EXCLUDED.paid, released_at = NULL, release_request = NULL,
-                        waiting_since = now()
-                    """, binds: [order, Array(Set(skus)).sorted(), paid]))
+                        waiting_since = now(), arrived_while_trying = false
+                    RETURNING coalesce((SELECT arrived_while_trying FROM before), false)
+                    """, binds: [order, Array(Set(skus)).sorted(), paid])
+        ).first?.decode(Bool.self, at: 0) ?? false
     }
 
     /// Whether the order, if it waits, is paid for now (an amendment changed what it owes):
@@ -57,16 +63,24 @@ struct BackorderQueue: Sendable {
     /// order returns nothing).
     func release(skus: [String], in tx: PostgresTransaction) async throws -> [(order: Int64, paid: Bool, sku: String)] {
         guard !skus.isEmpty else { return [] }
-        let heads = try await tx.query(
+        let found = try await tx.query(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT DISTINCT ON (w.sku) w.sku, b.order_id, b.released_at IS NOT NULL AS trying
                     FROM unnest($1::text[]) AS w (sku) JOIN \(s).backorders b ON w.sku = ANY (b.skus)
                     ORDER BY w.sku, b.since, b.order_id
                     """, binds: [Array(Set(skus)).sorted()])
-        ).compactMap { row -> (Int64, String)? in
-            try row.decode(Bool.self, at: 2) ? nil : (try row.decode(Int64.self, at: 1), try row.decode(String.self, at: 0))
+        ).map { row in (order: try row.decode(Int64.self, at: 1), sku: try row.decode(String.self, at: 0), trying: try row.decode(Bool.self, at: 2)) }
+        // An order being tried is not released twice; that stock came is noted for it.
+        let trying = found.filter(\.trying).map(\.order)
+        if !trying.isEmpty {
+            try await tx.queue(
+                PostgresQuery(
+                    unsafeSQL:
+                        "UPDATE \(s).backorders SET arrived_while_trying = true WHERE order_id = ANY ($1::bigint[]) AND released_at IS NOT NULL",
+                    binds: [Array(Set(trying)).sorted()]))
         }
+        let heads = found.filter { !$0.trying }.map { ($0.order, $0.sku) }
         guard !heads.isEmpty else { return [] }
         let skuOf = Dictionary(heads, uniquingKeysWith: { first, _ in first })
         return try await tx.query(

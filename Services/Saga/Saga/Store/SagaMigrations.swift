@@ -82,5 +82,6 @@ public enum SagaMigrations {
                 """),
         backorders,
         warehouseShipments,
+        arrivalsWhileTrying,
     ]
 }

@@ -206,7 +206,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeployTests",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["TestSupport", .product(name: "Yams", package: "Yams")],
             path: "Tests/DeployTests"
         ),
     ]

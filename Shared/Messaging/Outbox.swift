@@ -39,24 +39,21 @@ public struct Outbox: Sendable {
         guard !entries.isEmpty else { return }
         let envelopes = entries.map(\.envelope)
         try await transaction.queue(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO \(PostgresQuery.quoteIdentifier(schema)).outbox
-                        (message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source,
-                         payload, reply_to)
-                    SELECT message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source,
-                           payload, reply_to
-                    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
-                                $8::timestamptz[], $9::text[], $10::bytea[], $11::text[]) WITH ORDINALITY
-                        AS rows (message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version,
-                                 occurred_at, source, payload, reply_to, position)
-                    ORDER BY position
-                    """,
-                binds: [
-                    envelopes.map(\.id), entries.map(\.exchange), entries.map(\.routingKey), envelopes.map(\.type.rawValue),
-                    envelopes.map(\.correlationID), envelopes.map(\.causationID), envelopes.map(\.schemaVersion),
-                    envelopes.map(\.occurredAt), envelopes.map(\.source), envelopes.map(\.payload), envelopes.map(\.replyTo),
-                ]))
+            """
+            INSERT INTO \(identifier: schema).outbox
+                (message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source,
+                 payload, reply_to)
+            SELECT message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version, occurred_at, source,
+                   payload, reply_to
+            FROM unnest(\(envelopes.map(\.id))::uuid[], \(entries.map(\.exchange))::text[], \(entries.map(\.routingKey))::text[],
+                        \(envelopes.map(\.type.rawValue))::text[], \(envelopes.map(\.correlationID))::text[],
+                        \(envelopes.map(\.causationID))::text[], \(envelopes.map(\.schemaVersion))::int[],
+                        \(envelopes.map(\.occurredAt))::timestamptz[], \(envelopes.map(\.source))::text[],
+                        \(envelopes.map(\.payload))::bytea[], \(envelopes.map(\.replyTo))::text[]) WITH ORDINALITY
+                AS rows (message_id, exchange, routing_key, message_type, correlation_id, causation_id, schema_version,
+                         occurred_at, source, payload, reply_to, position)
+            ORDER BY position
+            """)
     }
 
     /// Enqueues a domain event for `erp.events`, routed by its type string.

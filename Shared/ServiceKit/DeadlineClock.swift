@@ -25,5 +25,11 @@ public final class ManualDeadlineClock: DeadlineClock {
     public func advance(by duration: Duration) {
         current.withLock { $0 += Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
     }
-    public func sleep(for duration: Duration) async throws { try await Task.sleep(for: .milliseconds(20)) }
+    private let slept = Mutex(0)
+    /// How many sleeps ended: a test waits for two more to know its sleeper looked again.
+    public var sleeps: Int { slept.withLock { $0 } }
+    public func sleep(for duration: Duration) async throws {
+        try await Task.sleep(for: .milliseconds(20))
+        slept.withLock { $0 += 1 }
+    }
 }

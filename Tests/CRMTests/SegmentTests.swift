@@ -104,7 +104,9 @@ import Testing
     func theNightlyRefreshRunsOnceWhenItIsDue() async throws {
         let harness = try ServiceHarness.required()
         _ = try await Self.people(harness, now: Self.nightlyClock.now)
-        try await Task.sleep(for: .milliseconds(200))
+        let before = Self.nightlyClock.sleeps
+        let lookedAgain = try await eventually { Self.nightlyClock.sleeps >= before + 2 }
+        #expect(lookedAgain, "the timer looked at least once after the customers came")
         #expect(try await Self.segments(harness).isEmpty, "not due before 02:00 UTC")
         Self.nightlyClock.advance(by: .seconds(27 * 3_600))
         let scored = try await eventually { try await Self.segments(harness).count == 5 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The local runner's supervisor (deploy/local/supervise.sh) with a stand-in service: a
@@ -8,14 +9,6 @@ import Testing
     static let script = ComposeFileTests.repo.appendingPathComponent("deploy/local/supervise.sh").path
 
     static func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-
-    static func until(_ condition: () -> Bool) async throws -> Bool {
-        for _ in 0..<200 {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return condition()
-    }
 
     @Test func aServiceThatCrashesOrIsKilledIsRestartedCountedAndLoggedWithItsExitStatus() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("erp-supervisor-\(UUID().uuidString)").path
@@ -47,18 +40,18 @@ import Testing
         try supervisor.run()
 
         let restarts = "\(directory)/demo.restarts"
-        let third = try await Self.until { Self.read(restarts).hasPrefix("2") && Self.read("\(directory)/runs").hasPrefix("3") }
+        let third = try await eventually(within: 10) { Self.read(restarts).hasPrefix("2") && Self.read("\(directory)/runs").hasPrefix("3") }
         #expect(third, "two crashes, two restarts")
         let pid = try #require(Int32(Self.read("\(directory)/demo.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
         // Killed once it runs the service's loop (not while bash is still starting it).
-        let running = try await Self.until { Self.read("/proc/\(pid)/cmdline").contains("service.sh") }
+        let running = try await eventually(within: 10) { Self.read("/proc/\(pid)/cmdline").contains("service.sh") }
         #expect(running)
         kill(pid, SIGKILL)
-        let fourth = try await Self.until { Self.read(restarts).hasPrefix("3") && Self.read("\(directory)/runs").hasPrefix("4") }
+        let fourth = try await eventually(within: 10) { Self.read(restarts).hasPrefix("3") && Self.read("\(directory)/runs").hasPrefix("4") }
         #expect(fourth, "a killed service is started again")
 
         supervisor.terminate()
-        let stopped = try await Self.until { !supervisor.isRunning }
+        let stopped = try await eventually(within: 10) { !supervisor.isRunning }
         #expect(stopped)
         #expect(supervisor.terminationStatus == 0)
         let log = Self.read("\(directory)/supervisor.log")

@@ -43,21 +43,29 @@ extension StockStore {
                 rows[key]![index].quantity -= taken
                 wanted -= taken
                 // The whole share goes (the row is deleted) or part of it (the row is lowered).
-                let take =
-                    taken == share.quantity
-                    ? "DELETE FROM \(table).reservations WHERE order_id = $1 AND line = $2 AND warehouse = $3"
-                    : "UPDATE \(table).reservations SET quantity = quantity - $4 WHERE order_id = $1 AND line = $2 AND warehouse = $3"
+                let whole = taken == share.quantity
                 try await tx.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            WITH taken AS (\(take) RETURNING 1), given AS (
-                                INSERT INTO \(table).reservations (order_id, line, sku, warehouse, quantity) VALUES ($5, $6, $7, $3, $4)
-                                ON CONFLICT (order_id, line, warehouse) DO UPDATE SET quantity = reservations.quantity + EXCLUDED.quantity
-                            )
-                            INSERT INTO \(table).movements (kind, sku, warehouse, quantity, reference)
-                            SELECT kind, $7, $3, quantity, reference FROM (VALUES ('release', -$4::int, $1), ('reservation', $4::int, $5)) AS m (kind, quantity, reference)
-                            WHERE EXISTS (SELECT 1 FROM taken)
-                            """, binds: [move.from, move.fromLine, share.warehouse, taken, move.to, move.toLine, share.sku]))
+                    """
+                    WITH share AS (
+                        SELECT \(move.from)::text AS from_order, \(move.fromLine)::int AS from_line, \(share.warehouse)::text AS warehouse,
+                            \(taken)::int AS quantity, \(move.to)::text AS to_order, \(move.toLine)::int AS to_line, \(share.sku)::text AS sku
+                    ), deleted AS (
+                        DELETE FROM \(identifier: schema).reservations r USING share s
+                        WHERE \(whole) AND r.order_id = s.from_order AND r.line = s.from_line AND r.warehouse = s.warehouse RETURNING 1
+                    ), lowered AS (
+                        UPDATE \(identifier: schema).reservations r SET quantity = r.quantity - s.quantity FROM share s
+                        WHERE NOT \(whole) AND r.order_id = s.from_order AND r.line = s.from_line AND r.warehouse = s.warehouse RETURNING 1
+                    ), given AS (
+                        INSERT INTO \(identifier: schema).reservations (order_id, line, sku, warehouse, quantity)
+                        SELECT to_order, to_line, sku, warehouse, quantity FROM share
+                        ON CONFLICT (order_id, line, warehouse) DO UPDATE SET quantity = reservations.quantity + EXCLUDED.quantity
+                    )
+                    INSERT INTO \(identifier: schema).movements (kind, sku, warehouse, quantity, reference)
+                    SELECT m.kind, s.sku, s.warehouse, m.quantity, m.reference
+                    FROM share s, LATERAL (VALUES ('release', -s.quantity, s.from_order), ('reservation', s.quantity, s.to_order))
+                        AS m (kind, quantity, reference)
+                    WHERE EXISTS (SELECT 1 FROM deleted UNION ALL SELECT 1 FROM lowered)
+                    """)
             }
             guard wanted == 0 else {
                 let place = move.warehouse.map { " in \($0)" } ?? ""

@@ -111,36 +111,35 @@ public struct StockStore: Sendable {
         let places = perPlace.keys.sorted()
         let shares = perShare.keys.sorted { ($0.place, $0.line) < ($1.place, $1.line) }
         let result = try await tx.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    WITH wanted AS (
-                        SELECT * FROM unnest($2::text[], $3::text[], $4::int[]) AS w (sku, warehouse, quantity)
-                    ), locked AS MATERIALIZED (
-                        SELECT s.sku, s.warehouse FROM \(table).stock s JOIN wanted w ON w.sku = s.sku AND w.warehouse = s.warehouse
-                        ORDER BY s.sku, s.warehouse FOR UPDATE OF s
-                    ), raised AS (
-                        UPDATE \(table).stock s SET reserved = s.reserved + w.quantity
-                        FROM wanted w JOIN locked l ON l.sku = w.sku AND l.warehouse = w.warehouse
-                        WHERE s.sku = w.sku AND s.warehouse = w.warehouse AND s.on_hand - s.reserved >= w.quantity
-                        RETURNING s.sku
-                    ), shares AS (
-                        SELECT * FROM unnest($5::int[], $6::text[], $7::text[], $8::int[]) AS r (line, sku, warehouse, quantity)
-                    ), reserved AS (
-                        INSERT INTO \(table).reservations (order_id, line, sku, warehouse, quantity)
-                        SELECT $1, line, sku, warehouse, quantity FROM shares
-                        ON CONFLICT (order_id, line, warehouse) DO UPDATE SET quantity = reservations.quantity + EXCLUDED.quantity
-                    ), recorded AS (
-                        INSERT INTO \(table).movements (kind, sku, warehouse, quantity, reference)
-                        SELECT 'reservation', sku, warehouse, quantity, $1 FROM shares
-                    )
-                    SELECT (SELECT count(*)::int FROM raised) AS raised,
-                           (SELECT string_agg(r.sku || chr(31) || r.warehouse, chr(30))
-                            FROM \(table).reorder_rules r JOIN wanted w ON w.sku = r.sku AND w.warehouse = r.warehouse) AS ruled
-                    """,
-                binds: [
-                    order, places.map(\.sku), places.map(\.warehouse), places.map { perPlace[$0]! },
-                    shares.map(\.line), shares.map(\.place.sku), shares.map(\.place.warehouse), shares.map { perShare[$0]! },
-                ]))
+            """
+            WITH wanted AS (
+                SELECT * FROM unnest(\(places.map(\.sku))::text[], \(places.map(\.warehouse))::text[], \(places.map { perPlace[$0]! })::int[])
+                    AS w (sku, warehouse, quantity)
+            ), locked AS MATERIALIZED (
+                SELECT s.sku, s.warehouse FROM \(identifier: schema).stock s JOIN wanted w ON w.sku = s.sku AND w.warehouse = s.warehouse
+                ORDER BY s.sku, s.warehouse FOR UPDATE OF s
+            ), raised AS (
+                UPDATE \(identifier: schema).stock s SET reserved = s.reserved + w.quantity
+                FROM wanted w JOIN locked l ON l.sku = w.sku AND l.warehouse = w.warehouse
+                WHERE s.sku = w.sku AND s.warehouse = w.warehouse AND s.on_hand - s.reserved >= w.quantity
+                RETURNING s.sku
+            ), shares AS (
+                SELECT * FROM unnest(\(shares.map(\.line))::int[], \(shares.map(\.place.sku))::text[], \(shares.map(\.place.warehouse))::text[],
+                    \(shares.map { perShare[$0]! })::int[]) AS r (line, sku, warehouse, quantity)
+            ), given AS (
+                SELECT \(order)::text AS reference
+            ), reserved AS (
+                INSERT INTO \(identifier: schema).reservations (order_id, line, sku, warehouse, quantity)
+                SELECT g.reference, line, sku, warehouse, quantity FROM shares, given g
+                ON CONFLICT (order_id, line, warehouse) DO UPDATE SET quantity = reservations.quantity + EXCLUDED.quantity
+            ), recorded AS (
+                INSERT INTO \(identifier: schema).movements (kind, sku, warehouse, quantity, reference)
+                SELECT 'reservation', sku, warehouse, quantity, g.reference FROM shares, given g
+            )
+            SELECT (SELECT count(*)::int FROM raised) AS raised,
+                   (SELECT string_agg(r.sku || chr(31) || r.warehouse, chr(30))
+                    FROM \(identifier: schema).reorder_rules r JOIN wanted w ON w.sku = r.sku AND w.warehouse = r.warehouse) AS ruled
+            """)
         guard try result[0].decode(Int.self, at: 0) == places.count else {
             // Find the first place that could not supply its share, for the refusal.
             let levels = try await tx.query(

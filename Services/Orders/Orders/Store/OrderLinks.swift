@@ -159,31 +159,27 @@ extension OrderStore {
         let discount = lines.reduce(Int64(0)) { $0 + $1.discount.minorUnits }
         let table = "\(s).orders"
         let id = try await tx.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO \(table) (id, platform, shop, external_id, revision, status, currency, prices_include_tax, customer, shipping_address,
-                        shipping_method, shipping_fee_minor, merchandise_minor, discount_minor, total_minor, payment, note, placed_at, parent_id)
-                    SELECT n.id, p.platform, p.shop, \(externalID.sql(schema: s)), p.revision, $2, p.currency, p.prices_include_tax, p.customer, p.shipping_address,
-                        p.shipping_method, $3::bigint, $4::bigint, $5::bigint, $3::bigint + $4::bigint, p.payment, p.note, p.placed_at, $6::bigint
-                    FROM \(table) p, (SELECT nextval(pg_get_serial_sequence($7, 'id')) AS id) n WHERE p.id = $1
-                    RETURNING id
-                    """, binds: [template, status.rawValue, shippingFee.minorUnits, merchandise, discount, parent, table]))[0].decode(
-                Int64.self, at: 0)
+            """
+            INSERT INTO \(unescaped: table) (id, platform, shop, external_id, revision, status, currency, prices_include_tax, customer,
+                shipping_address, shipping_method, shipping_fee_minor, merchandise_minor, discount_minor, total_minor, payment, note, placed_at,
+                parent_id)
+            SELECT n.id, p.platform, p.shop, \(unescaped: externalID.sql(schema: s)), p.revision, \(status.rawValue), p.currency,
+                p.prices_include_tax, p.customer, p.shipping_address, p.shipping_method, \(shippingFee.minorUnits)::bigint, \(merchandise)::bigint,
+                \(discount)::bigint, \(shippingFee.minorUnits)::bigint + \(merchandise)::bigint, p.payment, p.note, p.placed_at, \(parent)::bigint
+            FROM \(unescaped: table) p, (SELECT nextval(pg_get_serial_sequence(\(table), 'id')) AS id) n WHERE p.id = \(template)
+            RETURNING id
+            """)[0].decode(Int64.self, at: 0)
         try await tx.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
-                    SELECT $1, l.line, l.sku, coalesce(p.title, k.title), l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
-                    FROM unnest($2::int[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::int[])
-                        AS l (line, sku, quantity, unit_price, discount, from_order, from_line)
-                    LEFT JOIN \(s).order_lines p ON p.order_id = l.from_order AND p.line = l.from_line
-                    LEFT JOIN \(s).skus k ON k.code = l.sku
-                    """,
-                binds: [
-                    id, lines.map(\.line), lines.map(\.sku), lines.map(\.quantity), lines.map(\.unitPrice.minorUnits),
-                    lines.map(\.discount.minorUnits),
-                    origins.map(\.0), origins.map(\.1),
-                ]))
+            """
+            INSERT INTO \(identifier: schema).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
+            SELECT \(id), l.line, l.sku, coalesce(p.title, k.title), l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
+            FROM unnest(\(lines.map(\.line))::int[], \(lines.map(\.sku))::text[], \(lines.map(\.quantity))::int[],
+                \(lines.map(\.unitPrice.minorUnits))::bigint[], \(lines.map(\.discount.minorUnits))::bigint[], \(origins.map(\.0))::bigint[],
+                \(origins.map(\.1))::int[])
+                AS l (line, sku, quantity, unit_price, discount, from_order, from_line)
+            LEFT JOIN \(identifier: schema).order_lines p ON p.order_id = l.from_order AND p.line = l.from_line
+            LEFT JOIN \(identifier: schema).skus k ON k.code = l.sku
+            """)
         try await tx.query(
             PostgresQuery(
                 unsafeSQL: """

@@ -25,46 +25,48 @@ public struct OrderStore: Sendable {
     /// the order exists (the caller then applies the message as a revision).
     public func createIfNew(_ order: IntakeOrder, actor: String, in tx: PostgresTransaction) async throws -> Created? {
         let status = order.initialStatus
+        let lines = order.lines
+        // Each value is bound once: the lines are one `given_lines` set, the status one `given_status` row.
         let rows = try await tx.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    WITH unknown AS (
-                        SELECT array_to_string(array_agg(DISTINCT l.sku ORDER BY l.sku), chr(31)) AS skus
-                        FROM unnest($20::text[]) AS l (sku)
-                        WHERE NOT EXISTS (SELECT 1 FROM \(s).skus k WHERE k.code = l.sku AND k.active)
-                    ), created AS (
-                        INSERT INTO \(s).orders (platform, shop, external_id, revision, status, hold_reason, held_from, currency, prices_include_tax,
-                            customer, shipping_address, shipping_method, shipping_fee_minor, merchandise_minor, discount_minor, total_minor,
-                            payment, note, placed_at)
-                        SELECT $1, $2, $3, $4,
-                            CASE WHEN u.skus IS NULL OR $5 = 'cancelled' THEN $5 ELSE 'on_hold' END,
-                            CASE WHEN u.skus IS NULL OR $5 = 'cancelled' THEN NULL ELSE 'unknown_sku' END,
-                            CASE WHEN u.skus IS NULL OR $5 = 'cancelled' THEN NULL ELSE $5 END,
-                            $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17
-                        FROM unknown u
-                        ON CONFLICT (platform, shop, external_id) DO NOTHING
-                        RETURNING id, status
-                    ), lines AS (
-                        INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
-                        SELECT c.id, l.line, l.sku, l.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
-                        FROM created c, unnest($18::int[], $20::text[], $21::text[], $22::int[], $23::bigint[], $24::bigint[])
-                            AS l (line, sku, title, quantity, unit_price, discount)
-                    ), history AS (
-                        INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor)
-                        SELECT c.id, NULL, c.status,
-                            CASE WHEN c.status = 'on_hold' THEN 'received; unknown SKU ' || replace((SELECT skus FROM unknown), chr(31), ', ')
-                                 ELSE 'received' END, $19
-                        FROM created c
-                    )
-                    SELECT c.id, c.status, (SELECT skus FROM unknown) AS unknown FROM created c
-                    """,
-                binds: [
-                    order.platform, order.shop, order.externalID, order.revision, status.rawValue, order.currency.code, order.pricesIncludeTax,
-                    try Self.json(order.customer), try Self.json(order.shippingAddress), order.shippingMethod, order.shippingFee.minorUnits,
-                    order.merchandise.minorUnits, order.discountTotal.minorUnits, order.total.minorUnits, try Self.json(order.payment), order.note,
-                    order.placedAt, order.lines.map(\.number), actor, order.lines.map(\.sku), order.lines.map(\.title),
-                    order.lines.map(\.quantity), order.lines.map(\.unitPrice.minorUnits), order.lines.map(\.discount.minorUnits),
-                ]))
+            """
+            WITH given_lines AS (
+                SELECT * FROM unnest(\(lines.map(\.number))::int[], \(lines.map(\.sku))::text[], \(lines.map(\.title))::text[],
+                    \(lines.map(\.quantity))::int[], \(lines.map(\.unitPrice.minorUnits))::bigint[], \(lines.map(\.discount.minorUnits))::bigint[])
+                    AS l (line, sku, title, quantity, unit_price, discount)
+            ), given_status AS (
+                SELECT \(status.rawValue)::text AS status
+            ), unknown AS (
+                SELECT array_to_string(array_agg(DISTINCT l.sku ORDER BY l.sku), chr(31)) AS skus
+                FROM given_lines l
+                WHERE NOT EXISTS (SELECT 1 FROM \(identifier: schema).skus k WHERE k.code = l.sku AND k.active)
+            ), created AS (
+                INSERT INTO \(identifier: schema).orders (platform, shop, external_id, revision, status, hold_reason, held_from, currency,
+                    prices_include_tax, customer, shipping_address, shipping_method, shipping_fee_minor, merchandise_minor, discount_minor,
+                    total_minor, payment, note, placed_at)
+                SELECT \(order.platform), \(order.shop), \(order.externalID), \(order.revision),
+                    CASE WHEN u.skus IS NULL OR i.status = 'cancelled' THEN i.status ELSE 'on_hold' END,
+                    CASE WHEN u.skus IS NULL OR i.status = 'cancelled' THEN NULL ELSE 'unknown_sku' END,
+                    CASE WHEN u.skus IS NULL OR i.status = 'cancelled' THEN NULL ELSE i.status END,
+                    \(order.currency.code), \(order.pricesIncludeTax), \(try Self.json(order.customer))::jsonb,
+                    \(try Self.json(order.shippingAddress))::jsonb, \(order.shippingMethod), \(order.shippingFee.minorUnits),
+                    \(order.merchandise.minorUnits), \(order.discountTotal.minorUnits), \(order.total.minorUnits),
+                    \(try Self.json(order.payment))::jsonb, \(order.note), \(order.placedAt)
+                FROM unknown u, given_status i
+                ON CONFLICT (platform, shop, external_id) DO NOTHING
+                RETURNING id, status
+            ), lines AS (
+                INSERT INTO \(identifier: schema).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
+                SELECT c.id, l.line, l.sku, l.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
+                FROM created c, given_lines l
+            ), history AS (
+                INSERT INTO \(identifier: schema).status_history (order_id, from_status, to_status, reason, actor)
+                SELECT c.id, NULL, c.status,
+                    CASE WHEN c.status = 'on_hold' THEN 'received; unknown SKU ' || replace((SELECT skus FROM unknown), chr(31), ', ')
+                         ELSE 'received' END, \(actor)
+                FROM created c
+            )
+            SELECT c.id, c.status, (SELECT skus FROM unknown) AS unknown FROM created c
+            """)
         guard let row = rows.first else { return nil }
         let unknown = try row.decode(String?.self, column: "unknown").map { $0.split(separator: "\u{1F}").map(String.init) } ?? []
         return Created(
@@ -129,34 +131,28 @@ public struct OrderStore: Sendable {
     /// amendment) the lines stay and the totals follow the new shipping fee.
     public func replaceContents(_ id: Int64, with order: IntakeOrder, keepingLines: Bool = false, in tx: PostgresTransaction) async throws {
         try await tx.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    UPDATE \(s).orders SET revision = $2, customer = $3::jsonb, shipping_address = $4::jsonb, shipping_method = $5,
-                        shipping_fee_minor = $6, merchandise_minor = $7, discount_minor = $8, total_minor = $9, payment = $10::jsonb, note = $11,
-                        updated_at = now()
-                    WHERE id = $1
-                    """,
-                binds: [
-                    id, order.revision, try Self.json(order.customer), try Self.json(order.shippingAddress), order.shippingMethod,
-                    order.shippingFee.minorUnits, order.merchandise.minorUnits, order.discountTotal.minorUnits, order.total.minorUnits,
-                    try Self.json(order.payment), order.note,
-                ]))
+            """
+            UPDATE \(identifier: schema).orders SET revision = \(order.revision), customer = \(try Self.json(order.customer))::jsonb,
+                shipping_address = \(try Self.json(order.shippingAddress))::jsonb, shipping_method = \(order.shippingMethod),
+                shipping_fee_minor = \(order.shippingFee.minorUnits), merchandise_minor = \(order.merchandise.minorUnits),
+                discount_minor = \(order.discountTotal.minorUnits), total_minor = \(order.total.minorUnits),
+                payment = \(try Self.json(order.payment))::jsonb, note = \(order.note), updated_at = now()
+            WHERE id = \(id)
+            """)
         if keepingLines {
             _ = try await recomputeTotals(id, in: tx)
             return
         }
         try await tx.query(PostgresQuery(unsafeSQL: "DELETE FROM \(s).order_lines WHERE order_id = $1", binds: [id]))
+        let lines = order.lines
         try await tx.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO \(s).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
-                    SELECT $1, l.line, l.sku, l.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
-                    FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[]) AS l (line, sku, title, quantity, unit_price, discount)
-                    """,
-                binds: [
-                    id, order.lines.map(\.number), order.lines.map(\.sku), order.lines.map(\.title), order.lines.map(\.quantity),
-                    order.lines.map(\.unitPrice.minorUnits), order.lines.map(\.discount.minorUnits),
-                ]))
+            """
+            INSERT INTO \(identifier: schema).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
+            SELECT \(id), l.line, l.sku, l.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
+            FROM unnest(\(lines.map(\.number))::int[], \(lines.map(\.sku))::text[], \(lines.map(\.title))::text[], \(lines.map(\.quantity))::int[],
+                \(lines.map(\.unitPrice.minorUnits))::bigint[], \(lines.map(\.discount.minorUnits))::bigint[])
+                AS l (line, sku, title, quantity, unit_price, discount)
+            """)
     }
 
     /// Records only the revision and payment (a message whose contents could not apply).
@@ -191,10 +187,10 @@ public struct OrderStore: Sendable {
                     WHERE id = $1
                     """, binds: [id, from.rawValue, to.rawValue, to == .onHold ? (holdReason ?? reason) : nil]))
         try await tx.queue(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5)
-                    """, binds: [id, from.rawValue, to.rawValue, reason, actor]))
+            """
+            INSERT INTO \(identifier: schema).status_history (order_id, from_status, to_status, reason, actor)
+            VALUES (\(id), \(from.rawValue), \(to.rawValue), \(reason), \(actor))
+            """)
         return to
     }
 
@@ -240,18 +236,14 @@ public struct OrderStore: Sendable {
 
     public func upsertSKU(_ sku: CatalogEvent.SKUChanged, in tx: PostgresTransaction) async throws {
         try await tx.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO \(s).skus (code, product, title, price_minor, currency, tax_category, active, returnable)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                    ON CONFLICT (code) DO UPDATE SET product = EXCLUDED.product, title = EXCLUDED.title, price_minor = EXCLUDED.price_minor,
-                        currency = EXCLUDED.currency, tax_category = EXCLUDED.tax_category, active = EXCLUDED.active, returnable = EXCLUDED.returnable,
-                        updated_at = now()
-                    """,
-                binds: [
-                    sku.code, sku.product, sku.title, sku.price?.minorUnits, sku.price?.currency.code, sku.taxCategory, sku.active,
-                    sku.returnable ?? true,
-                ]))
+            """
+            INSERT INTO \(identifier: schema).skus (code, product, title, price_minor, currency, tax_category, active, returnable)
+            VALUES (\(sku.code), \(sku.product), \(sku.title), \(sku.price?.minorUnits), \(sku.price?.currency.code), \(sku.taxCategory),
+                \(sku.active), \(sku.returnable ?? true))
+            ON CONFLICT (code) DO UPDATE SET product = EXCLUDED.product, title = EXCLUDED.title, price_minor = EXCLUDED.price_minor,
+                currency = EXCLUDED.currency, tax_category = EXCLUDED.tax_category, active = EXCLUDED.active, returnable = EXCLUDED.returnable,
+                updated_at = now()
+            """)
     }
 
     /// Orders on hold for unknown SKUs whose SKUs are all known now (and that have `sku`), locked.

@@ -51,17 +51,13 @@ public struct SagaStore: Sendable {
     public func save<D>(_ state: SagaState<D>, dataChanged: Bool = true, in tx: PostgresTransaction) async throws {
         let data = dataChanged ? try Self.json(state.data) : nil
         try await tx.queue(
-            PostgresQuery(
-                unsafeSQL: """
-                    UPDATE \(s).instances SET status = $2, step = $3, compensating = $4,
-                        state = jsonb_set($5::jsonb, '{data}', coalesce($9::jsonb, state->'data')),
-                        request_id = $6, deadline = $7, version = CASE WHEN version = $8 - 1 THEN $8 END, updated_at = now()
-                    WHERE id = $1
-                    """,
-                binds: [
-                    state.id, state.status.rawValue, state.step, state.compensating, try Self.head(state),
-                    state.requestID, state.deadline, state.version, data,
-                ]))
+            """
+            UPDATE \(identifier: schema).instances SET status = \(state.status.rawValue), step = \(state.step), compensating = \(state.compensating),
+                state = jsonb_set(\(try Self.head(state))::jsonb, '{data}', coalesce(\(data)::jsonb, state->'data')),
+                request_id = \(state.requestID), deadline = \(state.deadline),
+                version = CASE WHEN version = \(state.version)::int - 1 THEN \(state.version)::int END, updated_at = now()
+            WHERE id = \(state.id)
+            """)
         try await appendHistory(state, in: tx)
     }
 
@@ -154,19 +150,18 @@ public struct SagaStore: Sendable {
     /// customer email and shipping address whose fulfilment is still holding for merging.
     public func heldForMerging(like order: OrderSnapshot, within window: Duration, in tx: PostgresTransaction) async throws -> Int64? {
         guard let email = order.customer?.email?.lowercased(), !email.isEmpty, let address = order.shippingAddress else { return nil }
+        let seconds = Double(window.components.seconds)
         return try await tx.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT o.order_id FROM \(s).orders_seen o JOIN \(s).instances i ON i.key = 'order:' || o.order_id || ':fulfilment'
-                    WHERE i.status = 'waiting' AND i.step = 0 AND i.state->'data'->>'merge_hold' = 'true'
-                      AND o.order_id <> $1 AND o.seen_at >= now() - make_interval(secs => $2::double precision)
-                      AND o.snapshot->>'platform' = $3 AND o.snapshot->>'shop' = $4 AND o.snapshot->>'currency' = $5
-                      AND lower(o.snapshot->'customer'->>'email') = $6 AND o.snapshot->'shipping_address' = $7::jsonb
-                    ORDER BY o.order_id LIMIT 1 FOR UPDATE OF i
-                    """,
-                binds: [
-                    order.order, Double(window.components.seconds), order.platform, order.shop, order.currency, email, try Self.json(address),
-                ])
+            """
+            SELECT o.order_id FROM \(identifier: schema).orders_seen o
+                JOIN \(identifier: schema).instances i ON i.key = 'order:' || o.order_id || ':fulfilment'
+            WHERE i.status = 'waiting' AND i.step = 0 AND i.state->'data'->>'merge_hold' = 'true'
+              AND o.order_id <> \(order.order) AND o.seen_at >= now() - make_interval(secs => \(seconds)::double precision)
+              AND o.snapshot->>'platform' = \(order.platform) AND o.snapshot->>'shop' = \(order.shop)
+              AND o.snapshot->>'currency' = \(order.currency)
+              AND lower(o.snapshot->'customer'->>'email') = \(email) AND o.snapshot->'shipping_address' = \(try Self.json(address))::jsonb
+            ORDER BY o.order_id LIMIT 1 FOR UPDATE OF i
+            """
         ).first?.decode(Int64.self, at: 0)
     }
 

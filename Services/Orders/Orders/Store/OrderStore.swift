@@ -26,38 +26,35 @@ public struct OrderStore: Sendable {
     public func createIfNew(_ order: IntakeOrder, actor: String, in tx: PostgresTransaction) async throws -> Created? {
         let status = order.initialStatus
         let lines = order.lines
-        // Each value is bound once: the lines are one `given_lines` set, the status one `given_status` row.
+        let skus = lines.map(\.sku)
+        let given = status.rawValue
         let rows = try await tx.query(
             """
-            WITH given_lines AS (
-                SELECT * FROM unnest(\(lines.map(\.number))::int[], \(lines.map(\.sku))::text[], \(lines.map(\.title))::text[],
-                    \(lines.map(\.quantity))::int[], \(lines.map(\.unitPrice.minorUnits))::bigint[], \(lines.map(\.discount.minorUnits))::bigint[])
-                    AS l (line, sku, title, quantity, unit_price, discount)
-            ), given_status AS (
-                SELECT \(status.rawValue)::text AS status
-            ), unknown AS (
+            WITH unknown AS (
                 SELECT array_to_string(array_agg(DISTINCT l.sku ORDER BY l.sku), chr(31)) AS skus
-                FROM given_lines l
+                FROM unnest(\(skus)::text[]) AS l (sku)
                 WHERE NOT EXISTS (SELECT 1 FROM \(identifier: schema).skus k WHERE k.code = l.sku AND k.active)
             ), created AS (
                 INSERT INTO \(identifier: schema).orders (platform, shop, external_id, revision, status, hold_reason, held_from, currency,
                     prices_include_tax, customer, shipping_address, shipping_method, shipping_fee_minor, merchandise_minor, discount_minor,
                     total_minor, payment, note, placed_at)
                 SELECT \(order.platform), \(order.shop), \(order.externalID), \(order.revision),
-                    CASE WHEN u.skus IS NULL OR i.status = 'cancelled' THEN i.status ELSE 'on_hold' END,
-                    CASE WHEN u.skus IS NULL OR i.status = 'cancelled' THEN NULL ELSE 'unknown_sku' END,
-                    CASE WHEN u.skus IS NULL OR i.status = 'cancelled' THEN NULL ELSE i.status END,
+                    CASE WHEN u.skus IS NULL OR \(given) = 'cancelled' THEN \(given) ELSE 'on_hold' END,
+                    CASE WHEN u.skus IS NULL OR \(given) = 'cancelled' THEN NULL ELSE 'unknown_sku' END,
+                    CASE WHEN u.skus IS NULL OR \(given) = 'cancelled' THEN NULL ELSE \(given) END,
                     \(order.currency.code), \(order.pricesIncludeTax), \(try Self.json(order.customer))::jsonb,
                     \(try Self.json(order.shippingAddress))::jsonb, \(order.shippingMethod), \(order.shippingFee.minorUnits),
                     \(order.merchandise.minorUnits), \(order.discountTotal.minorUnits), \(order.total.minorUnits),
                     \(try Self.json(order.payment))::jsonb, \(order.note), \(order.placedAt)
-                FROM unknown u, given_status i
+                FROM unknown u
                 ON CONFLICT (platform, shop, external_id) DO NOTHING
                 RETURNING id, status
             ), lines AS (
                 INSERT INTO \(identifier: schema).order_lines (order_id, line, sku, title, quantity, unit_price_minor, discount_minor, total_minor)
                 SELECT c.id, l.line, l.sku, l.title, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount
-                FROM created c, given_lines l
+                FROM created c, unnest(\(lines.map(\.number))::int[], \(skus)::text[], \(lines.map(\.title))::text[], \(lines.map(\.quantity))::int[],
+                    \(lines.map(\.unitPrice.minorUnits))::bigint[], \(lines.map(\.discount.minorUnits))::bigint[])
+                    AS l (line, sku, title, quantity, unit_price, discount)
             ), history AS (
                 INSERT INTO \(identifier: schema).status_history (order_id, from_status, to_status, reason, actor)
                 SELECT c.id, NULL, c.status,

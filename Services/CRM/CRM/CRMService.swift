@@ -5,7 +5,8 @@ import ServiceKit
 
 /// The CRM service: one customer profile per person across every platform and shop,
 /// their purchase history and the timeline of every contact. It consumes `crm.events`
-/// (orders' and finance's events about orders), `crm.commands` (every `crm.*` command) and
+/// (orders' and finance's events about orders), `crm.commands` (every `crm.*` command),
+/// `crm.notify` (every event a notification rule can name: Handlers/NotificationHandlers.swift) and
 /// `crm.ingest` (platforms' customers, buyers' messages and survey answers from
 /// `erp.ingest`: Handlers/IngestHandlers.swift). The handlers are in `Handlers/`.
 public enum CRMService {
@@ -22,6 +23,8 @@ public enum CRMService {
         public var surveyCooldown: Duration
         /// The shop's currency (`ERP_CRM_CURRENCY`, default CNY): RFM's monetary value counts orders in it.
         public var currency: Currency = .cny
+        /// Channels, team addresses and limits of notifications (``NotificationSettings``).
+        public var notifications = NotificationSettings()
 
         public init(
             defaultRegion: String = "CN", sla: TicketSLA = .standard, surveyDelay: Duration = .seconds(72 * 3_600),
@@ -55,6 +58,7 @@ public enum CRMService {
             }
             surveyDelay = try whole("ERP_CRM_SURVEY_DELAY_HOURS", default: 72, unit: 3_600, in: 0...8_760)
             surveyCooldown = try whole("ERP_CRM_SURVEY_COOLDOWN_DAYS", default: 30, unit: 86_400, in: 0...3_650)
+            notifications = try NotificationSettings(environment: environment)
             if let code = environment["ERP_CRM_CURRENCY"] {
                 guard let currency = try? Currency(code: code) else {
                     throw ConfigurationError(
@@ -82,6 +86,8 @@ public enum CRMService {
         let intake = CRMIntake(handlers: handlers, quarantine: QuarantineStore(schema: schema, takenColumn: "customer_id"), configuration: ingest)
         registry.raw(queue: "\(queuePrefix).ingest", intake.handle)
         registry.command(CRMCommand.RetryQuarantined.self, intake.retry)
+        // Notifications: made from events on <prefix>.notify (Handlers/NotificationHandlers.swift), sent by NotificationDispatcher.
+        NotificationHandlers(store: NotificationStore(schema: schema)).register(in: &registry, queue: "\(queuePrefix).notify")
         var definition = ServiceDefinition(
             name: name, schema: schema, defaultHTTPPort: 8096, migrations: CRMMigrations.all,
             queues: [
@@ -95,6 +101,9 @@ public enum CRMService {
                         QueueBinding(exchange: ingestExchange, routingKey: "platform.*.customer.*"),
                         QueueBinding(exchange: ingestExchange, routingKey: "platform.*.survey.*"),
                     ]),
+                ServiceQueue(
+                    name: "\(queuePrefix).notify",
+                    bindings: NotificationEvents.types.map { QueueBinding(exchange: eventsExchange, routingKey: "\($0).#") }),
             ],
             handlers: registry)
         // Every statement of its handlers goes by key; planned anew each time, the identity
@@ -105,6 +114,9 @@ public enum CRMService {
                 SegmentTimer(
                     schema: schema, currency: settings.currency, clock: clock, eventsExchange: context.eventsExchange, pool: context.pool,
                     logger: context.logger)
+            },
+            { context in
+                NotificationDispatcher(schema: schema, settings: settings.notifications, pool: context.pool, logger: context.logger)
             },
             { context in
                 TicketTimer(schema: schema, clock: clock, eventsExchange: context.eventsExchange, pool: context.pool, logger: context.logger)

@@ -94,6 +94,9 @@ extension CRMHandlers {
             customer: ticket.customer, at: now, kind: "ticket_reply", summary: "ticket \(ticket.id): \(who): \(body)",
             channel: "ticket", direction: command.direction.rawValue, actor: actor, message: context.envelope.id, in: context.transaction)
         if let next { try await move(ticket, to: next, actor: actor, note: nil, context) }
+        if command.direction == .outbound {
+            try await context.publish(event: CRMEvent.TicketReplied(ticket: ticket.id, customer: ticket.customer, body: body, author: actor))
+        }
         return CRMResult.Ticket(
             ticket: ticket.id, customer: ticket.customer, status: next ?? ticket.status, firstResponseDue: nil, resolutionDue: nil)
     }

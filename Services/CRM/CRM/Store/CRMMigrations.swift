@@ -9,6 +9,7 @@ import Postgres
 public enum CRMMigrations {
     public static let all = [
         customersAndTimeline, consentAndForgetting, tickets, surveys, statusTime, quarantine, ticketRepairs, segments, freeReplacements,
+        notifications,
     ]
 
     static let customersAndTimeline =

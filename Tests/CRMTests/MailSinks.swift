@@ -1,0 +1,58 @@
+import Foundation
+import TestSupport
+
+/// The loopback SMTP server and webhook endpoint of `mail_sinks.py` (Debian's
+/// python3-aiosmtpd, which the test command installs), one for the whole test run: tests
+/// tell their messages apart by their own addresses and paths.
+final class MailSinks: Sendable {
+    let smtpPort: Int
+    let httpPort: Int
+    let directory: String
+    private let process: Process
+    private let input: Pipe
+
+    static let shared: MailSinks? = try? MailSinks()
+
+    private init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("erp-mail-\(UUID().uuidString)").path
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("mail_sinks.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [script, directory]
+        let output = Pipe()
+        let input = Pipe()
+        // Its errors go nowhere: a sink that outlived the tests must not hold their output open.
+        (process.standardOutput, process.standardInput, process.standardError) = (output, input, FileHandle.nullDevice)
+        try launching { try process.run() }
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw CocoaError(.fileReadUnknown) }
+            line.append(chunk)
+        }
+        let words = String(decoding: line, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        guard words.count == 3, words[0] == "ready", let smtp = Int(words[1]), let http = Int(words[2]) else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        (smtpPort, httpPort, self.process, self.input) = (smtp, http, process, input)
+    }
+
+    private func files(_ suffix: String) -> [String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix) }
+        return names.compactMap { try? String(contentsOfFile: "\(directory)/\($0)", encoding: .utf8) }
+    }
+
+    /// Every email received (envelope lines first) sent to `address`.
+    func emails(to address: String) -> [String] { files(".eml").filter { $0.contains("X-Envelope-To: \(address)") } }
+
+    struct Post: Decodable {
+        let path: String
+        let headers: [String: String]
+        let body: String
+    }
+
+    /// Every POST received on `path`.
+    func posts(_ path: String) -> [Post] {
+        files(".json").compactMap { try? JSONDecoder().decode(Post.self, from: Data($0.utf8)) }.filter { $0.path == path }
+    }
+}

@@ -49,6 +49,15 @@ struct CRMBenchmark: AsyncParsableCommand {
                         "swift crm: %d orders x 3 events (placed, paid, shipped) from %d people, consumer batch %d: %.0f events/s into %d profiles",
                     orders, people, size, rate, profiles))
         }
+        for size in sizes {
+            try await settle()
+            let (rate, made) = try await events(batchSize: size, queue: ".notify")
+            print(
+                String(
+                    format:
+                        "swift crm notifications: the same %d events through crm.notify and the shipped rules, consumer batch %d: %.0f events/s, %d notifications made (not sent)",
+                    orders * 3, size, rate, made))
+        }
         if rfmCustomers > 0 {
             let (first, again) = try await segmentRefresh()
             print(
@@ -97,7 +106,10 @@ struct CRMBenchmark: AsyncParsableCommand {
         }
     }
 
-    private func events(batchSize: Int) async throws -> (Double, Int) {
+    /// The events through one of the CRM's queues: `.events` (profiles; done when every order
+    /// is shipped on its profile; returns the profiles) or `.notify` (notifications; done when
+    /// the placed and paid events made theirs; returns how many).
+    private func events(batchSize: Int, queue suffix: String = ".events") async throws -> (Double, Int) {
         var database = try PostgresConfiguration(url: databaseURL)
         let broker = try AMQPConfiguration(url: amqpURL)
         let name = "bench_crm_\(UUID().uuidString.prefix(8).lowercased())"
@@ -114,7 +126,7 @@ struct CRMBenchmark: AsyncParsableCommand {
         let eventsOut = "\(name).events.out"
         try await admin.declareExchange(eventsOut, type: .topic, durable: false)
         for queue in definition.queues { try await Topology.declare(queue, on: admin) }
-        let eventsQueue = definition.queues.first { $0.name.hasSuffix(".events") }!
+        let eventsQueue = definition.queues.first { $0.name.hasSuffix(suffix) }!
         let consumer = MessageConsumer(
             service: "crm", queue: eventsQueue, schema: name, pool: pool, brokerConfiguration: broker, handlers: definition.handlers,
             configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut))
@@ -156,16 +168,22 @@ struct CRMBenchmark: AsyncParsableCommand {
         let began = monotonicSeconds()
         let results = await publisher.publish(batch: messages)
         guard results.allSatisfy({ (try? $0.get()) == .confirmed }) else { throw ValidationError("some events were not confirmed") }
-        var shipped = 0
-        // Polled every 50 ms (a count over the orders, kept from competing with the consumer for the two cores).
-        while shipped < orders {
+        var done = 0
+        // Polled every 50 ms (a count, kept from competing with the consumer for the two cores).
+        let (target, count): (Int, String) =
+            suffix == ".notify"
+            ? (orders * 2, "SELECT count(*)::int FROM \(name).notifications")
+            : (orders, "SELECT count(*)::int FROM \(name).customer_orders WHERE status = 'shipped'")
+        while done < target {
             try await Task.sleep(for: .milliseconds(50))
-            shipped = try await pool.query(
-                PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(name).customer_orders WHERE status = 'shipped'"))[0].decode(Int.self, at: 0)
+            done = try await pool.query(PostgresQuery(unsafeSQL: count))[0].decode(Int.self, at: 0)
         }
         let elapsed = monotonicSeconds() - began
-        let profiles = try await pool.query(
-            PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(name).customers WHERE merged_into IS NULL"))[0].decode(Int.self, at: 0)
+        let profiles =
+            suffix == ".notify"
+            ? done
+            : try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(name).customers WHERE merged_into IS NULL"))[0].decode(
+                Int.self, at: 0)
         await group.triggerGracefulShutdown()
         try await running.value
         await publisher.close()

@@ -7,6 +7,9 @@ import TestSupport
 final class MailSinks: Sendable {
     let smtpPort: Int
     let httpPort: Int
+    /// An SMTP server that requires STARTTLS, its certificate (for localhost) in `caFile`.
+    let startTLSPort: Int
+    var caFile: String { "\(directory)/ca.pem" }
     let directory: String
     private let process: Process
     private let input: Pipe
@@ -31,10 +34,10 @@ final class MailSinks: Sendable {
             line.append(chunk)
         }
         let words = String(decoding: line, as: UTF8.self).split(whereSeparator: \.isWhitespace)
-        guard words.count == 3, words[0] == "ready", let smtp = Int(words[1]), let http = Int(words[2]) else {
+        guard words.count == 4, words[0] == "ready", let smtp = Int(words[1]), let http = Int(words[2]), let tls = Int(words[3]) else {
             throw CocoaError(.fileReadCorruptFile)
         }
-        (smtpPort, httpPort, self.process, self.input) = (smtp, http, process, input)
+        (smtpPort, httpPort, startTLSPort, self.process, self.input) = (smtp, http, tls, process, input)
     }
 
     private func files(_ suffix: String) -> [String] {

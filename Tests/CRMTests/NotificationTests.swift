@@ -12,11 +12,14 @@ import Testing
 /// templates in its schema, email to a real SMTP server and webhooks to a real HTTP server on
 /// loopback (`mail_sinks.py`).
 @Suite(.timeLimit(.minutes(3))) struct NotificationTests {
-    static func settings(dailyLimit: Int = 10, webhookPath: String = "/hook") -> NotificationSettings {
+    static func settings(dailyLimit: Int = 10, webhookPath: String = "/hook", startTLS: Bool = false) -> NotificationSettings {
         var settings = NotificationSettings()
         if let sinks = MailSinks.shared {
-            settings.smtp = try? SMTPConfiguration(
-                url: "smtp://erp:secret@127.0.0.1:\(sinks.smtpPort)", from: "shop@example.com", replyTo: "care@example.com")
+            let url =
+                startTLS
+                ? "smtp://erp:secret@localhost:\(sinks.startTLSPort)?starttls=true&tls_ca=\(sinks.caFile)"
+                : "smtp://erp:secret@127.0.0.1:\(sinks.smtpPort)"
+            settings.smtp = try? SMTPConfiguration(url: url, from: "shop@example.com", replyTo: "care@example.com")
             settings.webhook = try? WebhookConfiguration(url: "http://127.0.0.1:\(sinks.httpPort)\(webhookPath)", secret: "0123456789abcdef")
             settings.webhook?.timeout = .seconds(1)
         }
@@ -27,10 +30,12 @@ import Testing
 
     /// The settings are made when the service starts (when a test runs), not when the suite
     /// is listed: that starts the mail sinks only for a run that has these tests.
-    static func definition(dailyLimit: Int = 10, webhookPath: String = "/hook") -> @Sendable (String, String, String) -> ServiceDefinition {
+    static func definition(dailyLimit: Int = 10, webhookPath: String = "/hook", startTLS: Bool = false)
+        -> @Sendable (String, String, String) -> ServiceDefinition
+    {
         { schema, queue, exchange in
             var crm = CRMService.Settings()
-            crm.notifications = settings(dailyLimit: dailyLimit, webhookPath: webhookPath)
+            crm.notifications = settings(dailyLimit: dailyLimit, webhookPath: webhookPath, startTLS: startTLS)
             return CRMService.definition(
                 settings: crm, ingest: CRMTest.ingest, schema: schema, queuePrefix: String(queue.dropLast(".commands".count)),
                 commandsExchange: exchange, eventsExchange: exchange, ingestExchange: exchange)
@@ -87,6 +92,18 @@ import Testing
         let text = Self.decodedParts(mail).joined(separator: "\n")
         #expect(text.contains("https://t.17track.net/en#nums=SF%20501"), "the tracking link, its number escaped: \(text)")
         #expect(text.contains("Hello Nia Lu"))
+    }
+
+    @Test(.service("t_crm", definition(startTLS: true)))
+    func anEmailGoesOverTLSWhenTheRelayAsksForStartTLSAndAUTHOnlyAfterIt() async throws {
+        let harness = try ServiceHarness.required()
+        let sinks = try #require(MailSinks.shared)
+        let address = "tls-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        _ = try await Self.customer(harness, order: 561, email: address)
+        let sent = try await eventually { try await Self.statuses(harness, rule: "order_received") == ["sent"] }
+        let error = try await Self.lastError(harness, rule: "order_received") ?? ""
+        #expect(sent, "\(error)")
+        #expect(sinks.emails(to: address).count == 1, "the server takes mail only after STARTTLS and AUTH")
     }
 
     /// The base64 parts of a MIME message, decoded.

@@ -8,9 +8,12 @@ HTTP: every POST is kept as DIR/http-N.json (path, headers, body). By path: /rej
 400, /flaky answers 500 to the first request of each Idempotency-Key and 200 after, /slow
 waits 3 s before answering 200, anything else 200.
 
-Usage: mail_sinks.py DIR; prints "ready SMTP_PORT HTTP_PORT" once both listen.
+A second SMTP server requires STARTTLS (a certificate for localhost made with openssl, its
+file DIR/ca.pem) before AUTH and mail.
+
+Usage: mail_sinks.py DIR; prints "ready SMTP_PORT HTTP_PORT STARTTLS_PORT" once all listen.
 """
-import json, os, sys, threading, time
+import json, os, ssl, subprocess, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -68,15 +71,27 @@ class Hook(BaseHTTPRequestHandler):
         pass
 
 import socket
-probe = socket.socket()
-probe.bind(("127.0.0.1", 0))
-smtp_port = probe.getsockname()[1]
-probe.close()
+def free_port():
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+smtp_port = free_port()
 controller = Controller(Mailbox(), hostname="127.0.0.1", port=smtp_port, authenticator=authenticate, auth_require_tls=False)
 controller.start()
+cert, key = os.path.join(directory, "ca.pem"), os.path.join(directory, "key.pem")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert], check=True, capture_output=True)
+context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+context.load_cert_chain(cert, key)
+tls_port = free_port()
+secure = Controller(Mailbox(), hostname="127.0.0.1", port=tls_port, authenticator=authenticate, tls_context=context,
+                    require_starttls=True, auth_require_tls=True)
+secure.start()
 http = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
 threading.Thread(target=http.serve_forever, daemon=True).start()
-print("ready %d %d" % (smtp_port, http.server_address[1]), flush=True)
+print("ready %d %d %d" % (smtp_port, http.server_address[1], tls_port), flush=True)
 # Until the tests end: their end of the pipe closes, or (should a copy of it linger) the
 # test process is gone and this one has a new parent; then at once, without waiting on threads.
 parent = os.getppid()

@@ -71,6 +71,13 @@ import Testing
         ["crm", "segments", "nonsense"], ["crm", "segments", "refresh", "--json", "x"],
         ["crm", "quarantine", "list", "--limit", "0"], ["crm", "quarantine", "retry", "x"], ["crm", "quarantine", "show"],
         ["crm", "satisfaction", "--by", "week"], ["crm", "satisfaction", "--from", "2026-12-01", "--to", "2026-11-01"],
+        ["crm", "notifications", "retry"], ["crm", "notifications", "retry", "5", "--failed"], ["crm", "notifications", "--limit", "0"],
+        ["crm", "rules", "add", "--name", "x", "--event", "e", "--audience", "everyone", "--template", "t"],
+        ["crm", "rules", "add", "--name", "x", "--event", "e", "--audience", "team", "--channel", "fax", "--template", "t"],
+        ["crm", "rules", "add", "--name", "x", "--event", "e", "--audience", "customer", "--template", "t", "--purpose", "spam"],
+        ["crm", "templates", "set", "--name", "x", "--locale", "en", "--file", "/nonexistent/template.txt"],
+        ["crm", "rules", "test", "--event", "/nonexistent/event.json"],
+        ["crm", "segment", "members", "--name", "vip", "--format", "xml"], ["crm", "segment", "define", "--name", "vip", "--rule", "/nonexistent"],
     ])
     func badArgumentsExitWith64AndSayWhy(arguments: [String]) async throws {
         let result = try await Self.erpctl(arguments)
@@ -103,6 +110,25 @@ import Testing
         #expect(table.output.contains("held   1. stock: on hand equals the ledger"), "\(table.output)")
         #expect(table.output.contains("held   5. sagas: every saga is finished or waiting with a deadline"), "\(table.output)")
         #expect(table.output.contains("held   6. customers: every order is on a live profile and on its timeline exactly once"), "\(table.output)")
+    }
+
+    @Test func theShippedNotificationRulesAndTemplatesCanBeReadAndTriedWithoutSending() async throws {
+        let migrated = try await Self.erpctl(["migrate", "--service", "crm"])
+        #expect(migrated.status == 0, "\(migrated.output)")
+        let rules = try await Self.erpctl(["crm", "rules", "list"])
+        #expect(rules.status == 0 && rules.output.contains("order_shipped") && rules.output.contains("stock_low"), "\(rules.output)")
+        let template = try await Self.erpctl(["crm", "templates", "show", "--name", "order_shipped"])
+        #expect(template.output.hasPrefix("Subject: Order {{order}} is on its way\nEvent: orders.order.shipment_recorded.v1\n"), "\(template.output)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("erp-event-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(
+            #"{"type": "inventory.stock.low.v1", "payload": {"sku": "TEA-1", "warehouse": "HZ", "available": 2, "minimum": 5}}"#.utf8
+        ).write(to: URL(fileURLWithPath: file))
+        let tried = try await Self.erpctl(["crm", "rules", "test", "--event", file])
+        #expect(tried.status == 0, "\(tried.output)")
+        #expect(tried.output.contains("rule stock_low (email): "), "\(tried.output)")
+        let unknown = try await Self.erpctl(["crm", "notifications", "--customer", "999999999"])
+        #expect(unknown.status == 0 && unknown.output.contains("(no rows)"), "\(unknown.output)")
     }
 
     @Test func topologyDeclareAndMigrateAreIdempotent() async throws {

@@ -45,7 +45,7 @@ final class SegmentTimer: Service, Sendable {
             let (changes, _) = try await CRMHandlers.refreshSegments(segments, currency: currency, now: now, in: tx)
             let entries = try changes.map {
                 Outbox.Entry(
-                    try Envelope(CRMEvent.SegmentChanged(customer: $0.customer, from: $0.from, to: $0.to), source: "erp-crm"),
+                    try Envelope(CRMEvent.SegmentChanged(customer: $0.customer, from: $0.from, to: $0.to, kind: $0.kind), source: "erp-crm"),
                     exchange: eventsExchange)
             }
             if !entries.isEmpty { try await outbox.enqueue(entries, in: tx) }

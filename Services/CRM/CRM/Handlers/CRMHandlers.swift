@@ -46,6 +46,7 @@ struct CRMHandlers: Sendable {
         registry.command(CRMCommand.AnswerSurvey.self, answerSurvey)
         // Segments (Handlers/SegmentHandlers.swift; nightly by SegmentTimer.swift).
         registry.command(CRMCommand.RefreshSegments.self, refreshSegments)
+        registry.command(CRMCommand.DefineSegment.self, defineSegment)
     }
 
     /// When a survey of an order delivered now is due.

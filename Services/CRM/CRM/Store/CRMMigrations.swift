@@ -9,7 +9,7 @@ import Postgres
 public enum CRMMigrations {
     public static let all = [
         customersAndTimeline, consentAndForgetting, tickets, surveys, statusTime, quarantine, ticketRepairs, segments, freeReplacements,
-        notifications,
+        notifications, ruleSegments,
     ]
 
     static let customersAndTimeline =

@@ -97,6 +97,15 @@ extension CRMStore {
             WHERE message_type LIKE 'crm.%' AND convert_from(payload, 'UTF8') ~ ('"customer":[[:space:]]*(' || array_to_string(\(profiles)::bigint[], '|') || ')[,}]')
             """)
         try await tx.queue("UPDATE \(identifier: s).surveys SET comment = NULL WHERE customer = \(customer)")
+        // Out of rule segments at once; notifications keep their rule, status and times, not what they said or to whom.
+        try await tx.queue("DELETE FROM \(identifier: s).rule_segment_members WHERE customer = ANY (\(profiles)::bigint[])")
+        try await tx.queue(
+            """
+            UPDATE \(identifier: s).notifications SET payload = '{}'::jsonb, recipient = NULL, subject = NULL,
+                status = CASE WHEN status IN ('pending', 'sending') THEN 'suppressed' ELSE status END,
+                last_error = CASE WHEN status IN ('pending', 'sending') THEN 'the customer was forgotten' ELSE last_error END
+            WHERE customer = ANY (\(profiles)::bigint[]) OR order_id = ANY (\(orders)::bigint[])
+            """)
         // Tickets keep their kind, priority and times; what was written in them goes.
         try await tx.queue("UPDATE \(identifier: s).tickets SET subject = '(erased)', assignee = NULL WHERE customer = \(customer)")
         try await tx.queue(

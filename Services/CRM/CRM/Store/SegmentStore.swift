@@ -11,6 +11,8 @@ public struct SegmentStore: Sendable {
         public let customer: Int64
         public let from: String?
         public let to: String?
+        /// nil: an RFM segment; "rule": a rule segment (entering is `to`, leaving is `from`).
+        public var kind: String? = nil
     }
 
     /// Scores every active customer (live, not forgotten, with an order in `currency` that was

@@ -28,6 +28,7 @@ struct CRMBenchmark: AsyncParsableCommand {
     @Option(help: "Reads of the profile.") var reads = 500
     @Option(help: "Customers for the RFM refresh (0: skip it).") var rfmCustomers = 100_000
     @Option(help: "Orders for the RFM refresh.") var rfmOrders = 1_000_000
+    @Option(help: "Emails sent to the local SMTP server (Tests/CRMTests/mail_sinks.py; 0: skip).") var sends = 2_000
 
     var sizes: [Int] { batchSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
@@ -57,6 +58,15 @@ struct CRMBenchmark: AsyncParsableCommand {
                     format:
                         "swift crm notifications: the same %d events through crm.notify and the shipped rules, consumer batch %d: %.0f events/s, %d notifications made (not sent)",
                     orders * 3, size, rate, made))
+        }
+        if sends > 0 {
+            try await settle()
+            let rate = try await sending()
+            print(
+                String(
+                    format:
+                        "swift crm notifications sent: %d emails to %d customers over SMTP to the local aiosmtpd server (loopback): %.0f emails/s",
+                    sends, sends, rate))
         }
         if rfmCustomers > 0 {
             let (first, again) = try await segmentRefresh()
@@ -194,6 +204,74 @@ struct CRMBenchmark: AsyncParsableCommand {
         try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
         await pool.close()
         return (Double(orders * 3) / elapsed, profiles)
+    }
+
+    /// `sends` notifications (one per customer, the shipped order_received rule) sent by the
+    /// dispatcher over SMTP to the aiosmtpd server of the tests, on loopback: the channel's rate.
+    private func sending() async throws -> Double {
+        let name = "bench_crmsend_\(UUID().uuidString.prefix(8).lowercased())"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(name).path
+        let sink = Process()
+        sink.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        sink.arguments = [
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("CRMTests/mail_sinks.py")
+                .path,
+            directory,
+        ]
+        let output = Pipe()
+        let input = Pipe()
+        (sink.standardOutput, sink.standardInput, sink.standardError) = (output, input, FileHandle.nullDevice)
+        try sink.run()
+        defer {
+            sink.terminate()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw ValidationError("mail_sinks.py did not start (is python3-aiosmtpd installed?)") }
+            line.append(chunk)
+        }
+        let words = String(decoding: line, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        guard words.count >= 2, let port = Int(words[1]) else { throw ValidationError("mail_sinks.py said \(String(decoding: line, as: UTF8.self))") }
+        let pool = PostgresPool(configuration: try PostgresConfiguration(url: databaseURL), size: 8)
+        try await PostgresMigrator(schema: name, migrations: CRMMigrations.all).migrate(pool)
+        let payload = String(decoding: try JSONEncoder().encode(NotificationEvents.sample("orders.order.placed.v1")), as: UTF8.self)
+        try await pool.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH people AS (INSERT INTO \(name).customers (id) SELECT n FROM generate_series(1, \(sends)) AS n RETURNING id),
+                    keys AS (INSERT INTO \(name).customer_keys (kind, value, customer, source) SELECT 'email', 'c' || id || '@bench.example', id, 'bench' FROM people)
+                    INSERT INTO \(name).notifications (rule_id, event_id, event_type, occurred_at, payload, customer, next_attempt_at)
+                    SELECT (SELECT id FROM \(name).notification_rules WHERE name = 'order_received'), gen_random_uuid(), 'orders.order.placed.v1', now(),
+                           $1::jsonb, id, now() + interval '1 hour'
+                    FROM people
+                    """, binds: [payload]))
+        var settings = NotificationSettings()
+        settings.smtp = try SMTPConfiguration(url: "smtp://erp:secret@127.0.0.1:\(port)", from: "shop@example.com", replyTo: nil)
+        settings.idle = .milliseconds(20)
+        let dispatcher = NotificationDispatcher(schema: name, settings: settings, pool: pool, logger: Logger(label: "bench"))
+        let group = ServiceGroup(services: [dispatcher], logger: Logger(label: "bench"))
+        let running = Task { try await group.run() }
+        try await pool.query(PostgresQuery(unsafeSQL: "UPDATE \(name).notifications SET next_attempt_at = now()"))
+        let began = monotonicSeconds()
+        var sent = 0
+        while sent < sends {
+            try await Task.sleep(for: .milliseconds(50))
+            let row = try await pool.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT count(*) FILTER (WHERE status = 'sent')::int, count(*) FILTER (WHERE status = 'failed')::int FROM \(name).notifications"
+                ))[0]
+            sent = try row.decode(Int.self, at: 0)
+            guard try row.decode(Int.self, at: 1) == 0 else { throw ValidationError("some emails failed") }
+        }
+        let elapsed = monotonicSeconds() - began
+        await group.triggerGracefulShutdown()
+        try await running.value
+        try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
+        await pool.close()
+        return Double(sends) / elapsed
     }
 
     /// `customers` profiles with an order each, one of them with 1,000 timeline entries,

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Messaging
 import ServiceKit
+import Synchronization
 
 /// Notifications, made where the event is consumed: every event of a notifiable type
 /// (``NotificationEvents``) arrives on `crm.notify`; each enabled rule of its type whose
@@ -10,6 +11,23 @@ import ServiceKit
 /// `erpctl crm rules|templates|notifications` are here too.
 struct NotificationHandlers: Sendable {
     let store: NotificationStore
+    /// The enabled rules per event type, read again after 2 s (a rule added or disabled on
+    /// another instance is seen within that; on this one at once).
+    let cache = RuleCache()
+
+    final class RuleCache: Sendable {
+        private let entries = Mutex<[String: (read: ContinuousClock.Instant, rules: [NotificationStore.Rule])]>([:])
+
+        func rules(_ type: String, read: () async throws -> [NotificationStore.Rule]) async throws -> [NotificationStore.Rule] {
+            let now = ContinuousClock.now
+            if let entry = entries.withLock({ $0[type] }), now - entry.read < .seconds(2) { return entry.rules }
+            let rules = try await read()
+            entries.withLock { $0[type] = (now, rules) }
+            return rules
+        }
+
+        func clear() { entries.withLock { $0 = [:] } }
+    }
 
     func register(in registry: inout MessageHandlers, queue: String) {
         registry.raw(queue: queue, event)
@@ -28,7 +46,9 @@ struct NotificationHandlers: Sendable {
         guard delivery.body.count <= 1_048_576, let payload = try? JSONDecoder().decode(JSONValue.self, from: delivery.body),
             case .object = payload
         else { throw PermanentMessageError("invalid-payload", "the payload of \(type) is not a JSON object of at most 1 MiB") }
-        let rules = try await store.rules(for: type, in: context.transaction).filter { $0.condition.holds(for: payload) }
+        let rules = try await cache.rules(type) { try await store.rules(for: type, in: context.transaction) }.filter {
+            $0.condition.holds(for: payload)
+        }
         guard !rules.isEmpty else { return }
         let order = payload["order"]?.integer ?? payload["snapshot"]?["order"]?.integer
         let customer = payload["customer"]?.integer
@@ -79,6 +99,7 @@ struct NotificationHandlers: Sendable {
         guard let id = try await store.addRule(command, condition: condition, in: context.transaction) else {
             throw CommandRefused("duplicate-rule", "a rule named \(name) exists")
         }
+        context.afterCommit { [cache] in cache.clear() }
         _ = actor
         return CRMResult.NotificationRule(rule: id, name: name)
     }
@@ -88,6 +109,7 @@ struct NotificationHandlers: Sendable {
         guard let id = try await store.disableRule(command.name, actor: actor, in: context.transaction) else {
             throw CommandRefused("unknown-rule", "no enabled rule named \(command.name.prefix(80))")
         }
+        context.afterCommit { [cache] in cache.clear() }
         return CRMResult.NotificationRule(rule: id, name: command.name)
     }
 

@@ -23,7 +23,7 @@ public final class NotificationDispatcher: Service, Sendable {
     let logger: Logger
     let backoff: Backoff
 
-    init(schema: String, settings: NotificationSettings, pool: PostgresPool, logger: Logger) {
+    public init(schema: String, settings: NotificationSettings, pool: PostgresPool, logger: Logger) {
         (store, crm, self.settings, self.pool, self.logger) = (NotificationStore(schema: schema), CRMStore(schema: schema), settings, pool, logger)
         backoff = Backoff(initial: settings.retryAfter, maximum: .seconds(3_600))
     }

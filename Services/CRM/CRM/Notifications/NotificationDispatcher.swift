@@ -148,6 +148,9 @@ public final class NotificationDispatcher: Service, Sendable {
             guard let address, !address.isEmpty else {
                 return .suppress("customer \(recipient.person.id) has no \(rule.channel == .email ? "email address" : "phone number")")
             }
+            if rule.channel == .email, !MIMEMessage.isAddress(address) {
+                return .suppress("customer \(recipient.person.id)'s email \"\(address.prefix(100))\" is not one address")
+            }
             addresses = [address]
         case .team:
             addresses = rule.addresses.isEmpty ? settings.team : rule.addresses

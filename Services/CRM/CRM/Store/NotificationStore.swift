@@ -172,6 +172,18 @@ public struct NotificationStore: Sendable {
         }
     }
 
+    /// A customer's name (the one seen last), email and phone (the ones first seen last), as
+    /// three columns for the customer in `column`: how a notification or a segment's member
+    /// list reaches them.
+    static func contact(schema: String, of column: String) -> String {
+        let s = PostgresQuery.quoteIdentifier(schema)
+        return """
+            (SELECT n.name FROM \(s).customer_names n WHERE n.customer = \(column) ORDER BY n.last_seen DESC LIMIT 1),
+            (SELECT k.value FROM \(s).customer_keys k WHERE k.customer = \(column) AND k.kind = 'email' ORDER BY k.first_seen DESC LIMIT 1),
+            (SELECT k.value FROM \(s).customer_keys k WHERE k.customer = \(column) AND k.kind = 'phone' ORDER BY k.first_seen DESC LIMIT 1)
+            """
+    }
+
     /// A customer as a notification needs them: live id, contact, language, whether forgotten,
     /// marketing consent on `consentChannel`, and how many notifications they were sent since `since`
     /// (counting those being sent side by side ahead of `notification`, so that a burst stops at the limit).
@@ -188,11 +200,7 @@ public struct NotificationStore: Sendable {
         guard
             let row = try await tx.query(
                 """
-                SELECT c.id, (SELECT n.name FROM \(identifier: schema).customer_names n WHERE n.customer = c.id ORDER BY n.last_seen DESC LIMIT 1),
-                       (SELECT k.value FROM \(identifier: schema).customer_keys k WHERE k.customer = c.id AND k.kind = 'email'
-                        ORDER BY k.first_seen DESC LIMIT 1),
-                       (SELECT k.value FROM \(identifier: schema).customer_keys k WHERE k.customer = c.id AND k.kind = 'phone'
-                        ORDER BY k.first_seen DESC LIMIT 1),
+                SELECT c.id, \(unescaped: Self.contact(schema: schema, of: "c.id")),
                        c.language, c.forgotten_at IS NOT NULL,
                        coalesce((SELECT opted_in FROM \(identifier: schema).consent_changes x WHERE x.customer = c.id AND x.channel = \(consentChannel)
                                  ORDER BY x.at DESC, x.id DESC LIMIT 1), false),

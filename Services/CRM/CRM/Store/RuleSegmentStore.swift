@@ -121,13 +121,7 @@ public struct RuleSegmentStore: Sendable {
         guard try await pool.query("SELECT 1 FROM \(identifier: schema).rule_segments WHERE name = \(segment)").first != nil else { return nil }
         return try await pool.query(
             """
-            SELECT m.customer,
-                   (SELECT n.name FROM \(identifier: schema).customer_names n WHERE n.customer = m.customer ORDER BY n.last_seen DESC LIMIT 1),
-                   (SELECT k.value FROM \(identifier: schema).customer_keys k WHERE k.customer = m.customer AND k.kind = 'email'
-                    ORDER BY k.first_seen DESC LIMIT 1),
-                   (SELECT k.value FROM \(identifier: schema).customer_keys k WHERE k.customer = m.customer AND k.kind = 'phone'
-                    ORDER BY k.first_seen DESC LIMIT 1),
-                   c.language, m.since
+            SELECT m.customer, \(unescaped: NotificationStore.contact(schema: schema, of: "m.customer")), c.language, m.since
             FROM \(identifier: schema).rule_segment_members m JOIN \(identifier: schema).customers c ON c.id = m.customer
             WHERE m.segment = \(segment) ORDER BY m.customer
             """

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import TestSupport
 
 /// The loopback SMTP server and webhook endpoint of `mail_sinks.py` (Debian's
@@ -27,11 +30,16 @@ final class MailSinks: Sendable {
         // Its errors go nowhere: a sink that outlived the tests must not hold their output open.
         (process.standardOutput, process.standardInput, process.standardError) = (output, input, FileHandle.nullDevice)
         try launching { try process.run() }
+        // read(2) itself: FileHandle.availableData traps on EINTR, which the test process's
+        // children (SIGCHLD) cause.
         var line = Data()
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let descriptor = output.fileHandleForReading.fileDescriptor
         while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw CocoaError(.fileReadUnknown) }
-            line.append(chunk)
+            let count = read(descriptor, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw CocoaError(.fileReadUnknown) }
+            line.append(contentsOf: buffer[0..<count])
         }
         let words = String(decoding: line, as: UTF8.self).split(whereSeparator: \.isWhitespace)
         guard words.count == 4, words[0] == "ready", let smtp = Int(words[1]), let http = Int(words[2]), let tls = Int(words[3]) else {

@@ -96,11 +96,10 @@ struct NotificationHandlers: Sendable {
         guard event == command.event else {
             throw CommandRefused("template-event", "template \(command.template) is written for \(event), not \(command.event)")
         }
-        guard let id = try await store.addRule(command, condition: condition, in: context.transaction) else {
+        guard let id = try await store.addRule(command, condition: condition, actor: actor, in: context.transaction) else {
             throw CommandRefused("duplicate-rule", "a rule named \(name) exists")
         }
         context.afterCommit { [cache] in cache.clear() }
-        _ = actor
         return CRMResult.NotificationRule(rule: id, name: name)
     }
 

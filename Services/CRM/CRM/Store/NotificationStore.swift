@@ -49,12 +49,14 @@ public struct NotificationStore: Sendable {
         try await pool.query("SELECT \(unescaped: Self.ruleColumns.sql) FROM \(identifier: schema).notification_rules ORDER BY id").map(Self.rule)
     }
 
-    func addRule(_ command: CRMCommand.AddNotificationRule, condition: NotificationCondition, in tx: PostgresTransaction) async throws -> Int64? {
+    func addRule(_ command: CRMCommand.AddNotificationRule, condition: NotificationCondition, actor: String, in tx: PostgresTransaction) async throws
+        -> Int64?
+    {
         try await tx.query(
             """
             INSERT INTO \(identifier: schema).notification_rules (name, event, condition, audience, addresses, channel, template, purpose, created_by)
             VALUES (\(command.name), \(command.event), \(condition.json)::jsonb, \(command.audience.rawValue), \(command.addresses),
-                \(command.channel.rawValue), \(command.template), \(command.purpose.rawValue), \(command.actor))
+                \(command.channel.rawValue), \(command.template), \(command.purpose.rawValue), \(actor))
             ON CONFLICT (name) DO NOTHING RETURNING id
             """
         ).first?.decode(Int64.self, at: 0)

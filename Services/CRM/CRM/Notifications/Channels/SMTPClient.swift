@@ -77,12 +77,12 @@ struct SMTPClient: Sendable {
     static func tlsHandler(_ configuration: SMTPConfiguration) throws -> NIOSSLClientHandler {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let ca = configuration.trustedCA { tls.trustRoots = .file(ca) }
-        let isIP = IPv4Address(configuration.host) || configuration.host.contains(":")
+        let isIP = isIPv4(configuration.host) || configuration.host.contains(":")
         if isIP { tls.certificateVerification = .noHostnameVerification }
         return try NIOSSLClientHandler(context: try NIOSSLContext(configuration: tls), serverHostname: isIP ? nil : configuration.host)
     }
 
-    static func IPv4Address(_ host: String) -> Bool { host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." } }
+    static func isIPv4(_ host: String) -> Bool { host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." } }
 
     private static func session(_ configuration: SMTPConfiguration, _ message: MIMEMessage) async throws {
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>

@@ -282,7 +282,29 @@ public final class MessageConsumer: Service, Sendable {
         }
         metrics.parked.increment()
         await tellSender(delivery, code: code, detail: detail, publisher: publisher)
+        await announceParked(delivery, code: code, detail: detail, attempts: attempts, publisher: publisher)
         return .done
+    }
+
+    /// Tells whoever listens (the CRM's `message_parked` rule) that a message was parked.
+    /// Best effort: the parked message is the record. An announcement that is itself parked
+    /// is not announced again (a listener failing on it would loop).
+    private func announceParked(_ delivery: AMQPDelivery, code: String, detail: String, attempts: Int, publisher: AMQPPublisher) async {
+        let type = delivery.properties.type ?? delivery.routingKey
+        guard type != OperationsEvent.MessageParked.type.rawValue,
+            let event = try? Envelope(
+                OperationsEvent.MessageParked(
+                    service: service, queue: queue.name, messageType: PrintableText.of(String(type.prefix(200))),
+                    messageId: delivery.properties.messageID.map { PrintableText.of(String($0.prefix(100))) }, code: code,
+                    reason: PrintableText.of(String(detail.prefix(1_000))), attempts: attempts),
+                source: "erp-\(service)")
+        else { return }
+        let outcome = try? await publisher.publish(
+            AMQPMessage(
+                exchange: configuration.eventsExchange, routingKey: event.type.rawValue, body: event.payload, properties: event.amqpProperties))
+        if outcome != .confirmed {
+            logger.warning("a parked message could not be announced", metadata: ["outcome": "\(String(describing: outcome))"])
+        }
     }
 
     /// A parked command whose sender waits for its outcome (`reply_to`) gets a `refused`

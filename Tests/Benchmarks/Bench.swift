@@ -12,7 +12,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Throughput benchmarks of the Postgres and AMQP wrappers.",
         subcommands: [
             AMQPBenchmark.self, PostgresBenchmark.self, ChainBenchmark.self, ReservationBenchmark.self, IntakeBenchmark.self,
-            FulfilmentBenchmark.self, IdleMemoryBenchmark.self, FuzzBenchmark.self, CRMBenchmark.self,
+            FulfilmentBenchmark.self, IdleMemoryBenchmark.self, FuzzBenchmark.self, CRMBenchmark.self, RecommendBenchmark.self,
         ])
 }
 

@@ -5,15 +5,17 @@
 #   - the messaging chain: publish → consume → outbox → relay → consume, and a service's idle memory.
 #   - inventory reservations through the queue (1,000 SKUs, 3 warehouses); platform order intake.
 #   - crm: order events into customer profiles (events/s) and a profile's read among 100,000 customers (p99).
+#   - recommend: hit-rate@5 of recommendations against a popularity baseline on planted histories, and their latency
+#     (BENCH_RECOMMEND_CUSTOMERS, BENCH_RECOMMEND_ORDERS).
 #   - fuzz: hostile platform bodies through intake's read path (BENCH_FUZZ_CASES, BENCH_FUZZ_SEED; no servers needed).
-# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|fulfilment|crm|fuzz|all]   (extra settings through the environment:
+# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|fuzz|all]   (extra settings through the environment:
 #   BENCH_MESSAGES, BENCH_RUNS, BENCH_WINDOW, BENCH_PREFETCH, BENCH_QUEUE_TYPE)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 what=${1:-all}
-case "$what" in amqp|postgres|chain|reservations|intake|fulfilment|crm|fuzz|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|fulfilment|crm|fuzz|all]" >&2; exit 2 ;; esac
+case "$what" in amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|fuzz|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|fuzz|all]" >&2; exit 2 ;; esac
 
 eval "$("$repo/deploy/local/servers.sh" start)"
 swift build -c release --product erp-bench >&2
@@ -53,6 +55,11 @@ if [ "$what" = crm ] || [ "$what" = all ]; then
   # orders.order.placed / status_changed → CRM consumer (identity, profile, timeline); then crm show's query.
   # Batch 200 first: a run right after the batch-1 run (15,000 commits) shares the cores with that run's checkpoint.
   "$bench" crm --database-url "$ERP_DATABASE_URL" --amqp-url "$ERP_AMQP_URL" --orders "${BENCH_CRM_ORDERS:-5000}" --batch-sizes 200,1
+fi
+
+if [ "$what" = recommend ] || [ "$what" = all ]; then
+  # Each customer's last order held out; the rest learnt through the CRM's incremental updates.
+  "$bench" recommend --database-url "$ERP_DATABASE_URL" --customers "${BENCH_RECOMMEND_CUSTOMERS:-10000}" --orders "${BENCH_RECOMMEND_ORDERS:-100000}"
 fi
 
 if [ "$what" = fuzz ] || [ "$what" = all ]; then

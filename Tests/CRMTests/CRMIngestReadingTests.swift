@@ -27,6 +27,7 @@ import Testing
             case .customer: _ = try CRMIngest.customer(message, configuration: configuration, defaultRegion: "CN")
             case .buyerMessage: _ = try CRMIngest.buyerMessage(message, configuration: configuration)
             case .surveyResponse: _ = try CRMIngest.surveyAnswer(message, configuration: configuration)
+            case .view: _ = try CRMIngest.view(message, configuration: configuration)
             }
             return nil
         } catch { return error }
@@ -126,7 +127,7 @@ import Testing
             .appendingPathComponent("Shared/Contracts/CRM")
         for (name, copy) in [
             ("platform-customer.schema.json", PlatformCustomerSchema.text), ("customer-message.schema.json", CustomerMessageSchema.text),
-            ("survey-response.schema.json", SurveyResponseSchema.text),
+            ("survey-response.schema.json", SurveyResponseSchema.text), ("customer-viewed.schema.json", CustomerViewedSchema.text),
         ] {
             let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
             #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == copy.trimmingCharacters(in: .whitespacesAndNewlines), "\(name)")

@@ -59,6 +59,27 @@ import Testing
     }
 
     @Test(.service("t_crm", CRMTest.definition))
+    func aRuleCanNameTheCatalogCategoriesOfWhatWasBought() async throws {
+        let harness = try ServiceHarness.required()
+        let people = try await Self.people(harness)
+        try await CRMTest.publish(
+            CatalogEvent.SKUChanged(
+                code: "TEA-OOLONG", product: "OOLONG", title: "Oolong", options: [:], barcode: nil, price: nil, taxCategory: "standard",
+                active: true), harness)
+        try await CRMTest.publish(
+            CatalogEvent.ProductChanged(code: "OOLONG", title: "Oolong", category: "tea/oolong", taxCategory: "standard", tags: [], active: true),
+            harness)
+        let known = try await eventually {
+            try await CRMTest.count("SELECT count(*)::int FROM crm.product_facts WHERE category = 'tea/oolong'", harness) == 1
+        }
+        #expect(known, "the catalog's product reached the CRM")
+        let defined = try await Self.rule(#"{"field": "categories", "op": "has_any", "value": ["tea/oolong", "teaware"]}"#, harness, name: "oolong")
+        #expect(defined.status == .done, "\(defined)")
+        let members = try #require(try await RuleSegmentStore(schema: harness.schema).members("oolong", harness.pool))
+        #expect(Set(members.map(\.customer)) == [people["big"] ?? 0, people["tmall"] ?? 0], "big and tmall bought oolong; small only green tea")
+    }
+
+    @Test(.service("t_crm", CRMTest.definition))
     func aBadRuleIsRefusedWithWhereItIsWrong() async throws {
         let harness = try ServiceHarness.required()
         let cases: [(String, String, String)] = [

@@ -57,6 +57,8 @@ import Testing
         ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T"], ["orders", "remove-line", "--order", "1"],
         ["orders", "republish", "--batch", "0"], ["crm", "show", "--customer", "1", "--limit", "0"], ["crm", "show"],
         ["crm", "merge", "--customer", "1", "--into", "1", "--reason", "same"],
+        ["crm", "recommend"], ["crm", "recommend", "--customer", "1", "--sku", "TEA"], ["crm", "recommend", "--customer", "1", "--limit", "0"],
+        ["crm", "recommend", "--customer", "0"], ["crm", "recommend", "--sku", " TEA"],
         ["crm", "log", "--customer", "1", "--channel", "fax", "--direction", "in", "--summary", "s"],
         ["crm", "consent", "--customer", "1", "--channel", "email", "--opt", "maybe", "--source", "form"],
         ["crm", "consent", "--customer", "1", "--channel", "email", "--opt", "in", "--source", "form", "--at", "yesterday"],
@@ -83,6 +85,21 @@ import Testing
         let result = try await Self.erpctl(arguments)
         #expect(result.status == 64, "\(result.output)")
         #expect(result.output.contains("Error:"))
+    }
+
+    @Test func recommendForAnUnknownCustomerSaysSoAndForASKUPrintsJSON() async throws {
+        let migrated = try await Self.erpctl(["migrate", "--service", "crm"])
+        #expect(migrated.status == 0, "\(migrated.output)")
+        let unknown = try await Self.erpctl(["crm", "recommend", "--customer", "987654321"])
+        #expect(unknown.status == 1, "\(unknown.output)")
+        #expect(unknown.output.contains("no customer 987654321"), "\(unknown.output)")
+        let similar = try await Self.erpctl(["crm", "recommend", "--sku", "NO-SUCH-SKU", "--limit", "3", "--json"])
+        #expect(similar.status == 0, "\(similar.output)")
+        struct Row: Decodable { let sku: String; let basis: String }
+        let decoded = try JSONDecoder().decode([Row].self, from: Data(similar.output.utf8))
+        #expect(decoded.count <= 3)
+        let noPairs = decoded.allSatisfy { $0.basis != "pairs" }
+        #expect(noPairs, "a SKU nobody bought goes with nothing: \(decoded)")
     }
 
     @Test func anUnreachableServerExitsWith1AndNamesIt() async throws {

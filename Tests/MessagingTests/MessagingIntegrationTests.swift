@@ -118,6 +118,11 @@ import Testing
         }
         let allConfirmed = await publisher.publish(batch: sequence).allSatisfy { (try? $0.get()) == .confirmed }
         #expect(allConfirmed)
+        // Each parking is announced on the events exchange (ops.message.parked.v1).
+        let spy = try await AMQPConnection.connect(TestServers.broker)
+        let spyQueue = TestServers.unique("t.parked")
+        try await spy.declareQueue(spyQueue, durable: false, autoDelete: false)
+        try await spy.bindQueue(spyQueue, to: service.eventsExchange, routingKey: OperationsEvent.MessageParked.type.rawValue)
 
         var parked: [String: AMQPDelivery] = [:]
         try await running([service.consumer()]) { () async throws in
@@ -144,6 +149,19 @@ import Testing
         #expect(parked["retries-exhausted"]?.properties.headers[MessageHeaders.attempt]?.intValue == 3)
         #expect(parked["validation"]?.properties.headers[MessageHeaders.errorDetail]?.stringValue?.contains("negative") == true)
         #expect(try await service.totals() == ["good": 5])
+        var announced: [OperationsEvent.MessageParked] = []
+        let allAnnounced = try await eventually {
+            announced = try await QueuePeek.messages(spyQueue, broker: TestServers.broker).map {
+                try MessageCoding.decoder().decode(OperationsEvent.MessageParked.self, from: $0.body)
+            }
+            return announced.count == 5
+        }
+        #expect(allAnnounced, "\(announced)")
+        #expect(Set(announced.map(\.code)) == Set(parked.keys))
+        let fromTally = announced.allSatisfy { $0.service == "tally" && $0.queue == service.queue.name }
+        #expect(fromTally)
+        _ = try await spy.deleteQueue(spyQueue)
+        await spy.close()
         await publisher.close()
         await service.tearDown()
     }

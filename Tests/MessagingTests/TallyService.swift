@@ -54,7 +54,7 @@ struct TallyService {
     func consumer(batchSize: Int = 1) -> MessageConsumer {
         MessageConsumer(
             service: "tally", queue: queue, schema: schema, pool: pool, brokerConfiguration: TestServers.broker,
-            handlers: handlers(), configuration: .init(batchSize: batchSize, prefetch: 200))
+            handlers: handlers(), configuration: .init(batchSize: batchSize, prefetch: 200, eventsExchange: eventsExchange))
     }
 
     func relay() -> OutboxRelay {

@@ -328,12 +328,29 @@ import Testing
             "finance": { $0.injectRefusal(FinanceCommand.Reinvoice.self) },
             "orders": { $0.injectRefusal(OrderCommand.UndoSplit.self, code: "busy", reason: "try later", when: { undoRefused.value }) },
         ]) { system async throws in
+            // The team hears of a stuck saga (saga.saga.stuck.v1, for the CRM's saga_stuck rule).
+            let spy = try await AMQPConnection.connect(ServiceHarness.environment.broker)
+            let spyQueue = TestEnvironment.uniqueName("t.stuck")
+            try await spy.declareQueue(spyQueue, durable: false, autoDelete: false)
+            try await spy.bindQueue(spyQueue, to: system.events, routingKey: SagaEvent.Stuck.type.rawValue)
             try await Self.stock(system)
             let parent = try await Self.placeReserved(system, "SPLIT-STUCK")
             let saga = try await Self.split(
                 system, .init(order: parent, parts: [[.init(line: 2, quantity: 1)]], byWarehouse: false, reason: "pre-sale"))
             let stuck = try await eventually { try await Self.sagaStatus(system, saga) == "stuck" }
             #expect(stuck, "undoing the split was refused: a person must look")
+            var announced: [SagaEvent.Stuck] = []
+            let told = try await eventually {
+                announced = try await QueuePeek.messages(spyQueue, broker: ServiceHarness.environment.broker).map {
+                    try MessageCoding.decoder().decode(SagaEvent.Stuck.self, from: $0.body)
+                }
+                return !announced.isEmpty
+            }
+            #expect(told, "the stuck saga was announced")
+            #expect(announced.first?.saga == saga && announced.first?.sagaType == "split", "\(announced)")
+            #expect(announced.first?.order == parent && announced.first?.reason.contains("try later") == true, "\(announced)")
+            _ = try await spy.deleteQueue(spyQueue)
+            await spy.close()
             let parentStuck = try await Self.order(system, parent)
             #expect(parentStuck.status == "split")
             undoRefused.value = false

@@ -184,7 +184,7 @@ case "${1}" in
   start) pg_start; rmq_start; print_env ;;
   stop) rmq_stop; epmd_stop; pg_stop ;;
   restart-rabbitmq) rmq_stop; rmq_start ;;
-  restart-postgres) as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -m fast -w -t 60 -o "-p $PG_PORT -k $PG_SOCK" restart >/dev/null ;;
+  restart-postgres) as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -m fast -w -t 60 -o "-p $PG_PORT -k $PG_SOCK -c max_connections=1000" restart >/dev/null ;;
   status)
     if pg_running; then echo "postgres: running on port $PG_PORT"; else echo "postgres: stopped"; fi
     if rmq_running; then echo "rabbitmq: running on port $AMQP_PORT"; else echo "rabbitmq: stopped"; fi ;;

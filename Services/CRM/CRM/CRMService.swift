@@ -6,7 +6,8 @@ import ServiceKit
 /// The CRM service: one customer profile per person across every platform and shop,
 /// their purchase history and the timeline of every contact. It consumes `crm.events`
 /// (orders' and finance's events about orders), `crm.commands` (every `crm.*` command),
-/// `crm.notify` (every event a notification rule can name: Handlers/NotificationHandlers.swift) and
+/// `crm.notify` (every event a notification rule can name: Handlers/NotificationHandlers.swift; the
+/// catalog's and inventory's events for recommendations: Handlers/RecommendationHandlers.swift) and
 /// `crm.ingest` (platforms' customers, buyers' messages and survey answers from
 /// `erp.ingest`: Handlers/IngestHandlers.swift). The handlers are in `Handlers/`.
 public enum CRMService {
@@ -78,7 +79,8 @@ public enum CRMService {
     ) -> ServiceDefinition {
         let handlers = CRMHandlers(
             store: CRMStore(schema: schema), tickets: TicketStore(schema: schema), surveys: SurveyStore(schema: schema),
-            segments: SegmentStore(schema: schema), currency: settings.currency, sla: settings.sla,
+            segments: SegmentStore(schema: schema), recommendations: RecommendationStore(schema: schema), currency: settings.currency,
+            sla: settings.sla,
             surveyDelay: settings.surveyDelay, clock: clock,
             defaultRegion: settings.defaultRegion, commandsExchange: commandsExchange)
         var registry = MessageHandlers()
@@ -88,13 +90,17 @@ public enum CRMService {
         registry.command(CRMCommand.RetryQuarantined.self, intake.retry)
         // Notifications: made from events on <prefix>.notify (Handlers/NotificationHandlers.swift), sent by NotificationDispatcher.
         NotificationHandlers(store: NotificationStore(schema: schema)).register(in: &registry, queue: "\(queuePrefix).notify")
+        // Recommendations: the catalog's and inventory's facts (Handlers/RecommendationHandlers.swift).
+        RecommendationHandlers(store: handlers.recommendations).register(in: &registry)
         var definition = ServiceDefinition(
             name: name, schema: schema, defaultHTTPPort: 8096, migrations: CRMMigrations.all,
             queues: [
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "crm.#")]),
                 ServiceQueue(
                     name: "\(queuePrefix).events",
-                    bindings: CRMHandlers.consumedEvents.map { QueueBinding(exchange: eventsExchange, routingKey: $0.rawValue) }),
+                    bindings: (CRMHandlers.consumedEvents + RecommendationHandlers.consumedEvents).map {
+                        QueueBinding(exchange: eventsExchange, routingKey: $0.rawValue)
+                    }),
                 ServiceQueue(
                     name: "\(queuePrefix).ingest",
                     bindings: [

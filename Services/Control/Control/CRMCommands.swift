@@ -11,7 +11,7 @@ struct CRMCommands: AsyncParsableCommand {
         commandName: "crm", abstract: "Customers across every platform: profiles, purchase history, timeline, merges, contacts.",
         subcommands: [
             Show.self, Customers.self, Merge.self, Log.self, Consent.self, Export.self, Forget.self, Ticket.self, Tickets.self, Survey.self,
-            Satisfaction.self, Quarantine.self, Segments.self, Segment.self, Rules.self, Templates.self, Notifications.self,
+            Satisfaction.self, Quarantine.self, Segments.self, Segment.self, Rules.self, Templates.self, Notifications.self, Recommend.self,
         ])
 
     /// Options of the CRM's reports, read from its schema.

@@ -5,18 +5,21 @@ import ServiceKit
 /// The inventory service: warehouses, stock by lot, reservations, transfers, returns,
 /// reorder rules. It consumes `inventory.commands` (every `inventory.*` command on
 /// `erp.commands`); the handlers for each command are in `Handlers/`. It tells the
-/// platforms their stock levels on `erp.outbound` (``StockLevelPublisher``).
+/// platforms their stock levels on `erp.outbound` (``StockLevelPublisher``) and the other
+/// services when a SKU comes into stock or goes out of it (``AvailabilityPublisher``).
 public enum InventoryService {
     public static let name = "inventory"
 
     /// `commandsExchange` is `erp.commands` except in tests, which give each service its own.
     /// With `stockLevels`, the platforms are told their stock levels (``StockLevelPublisher``)
     /// on `outboundExchange` (`erp.outbound`; a test names its own); `onStockLevelRound` is
-    /// called after each of its rounds (a test waits for rounds instead of for time).
+    /// called after each of its rounds (a test waits for rounds instead of for time). With
+    /// `availabilityInterval`, SKUs coming into stock or going out of it are announced on the
+    /// events exchange that often at most (``AvailabilityPublisher``).
     public static func definition(
         schema: String = "inventory", queue: String = "inventory.commands", commandsExchange: String = Exchanges.commands,
         stockLevels: StockLevelSettings? = nil, outboundExchange: String = Exchanges.outbound,
-        onStockLevelRound: (@Sendable () -> Void)? = nil
+        onStockLevelRound: (@Sendable () -> Void)? = nil, availabilityInterval: Duration? = nil
     ) -> ServiceDefinition {
         let handlers = InventoryHandlers(schema: schema)
         var registry = MessageHandlers()
@@ -43,6 +46,12 @@ public enum InventoryService {
                         onRound: onStockLevelRound)
                 }
             ]
+        }
+        if let availabilityInterval {
+            definition.background.append { context in
+                AvailabilityPublisher(
+                    schema: schema, interval: availabilityInterval, exchange: context.eventsExchange, pool: context.pool, logger: context.logger)
+            }
         }
         return definition
     }

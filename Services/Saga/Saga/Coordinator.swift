@@ -27,6 +27,8 @@ struct Coordinator: Sendable {
     let states = SagaStateCache()
     let replyKey: String
     let commandsExchange: String
+    /// Where the coordinator's own events go (``SagaEvent/Stuck``).
+    var eventsExchange = Exchanges.events
     /// What a reservation refused for want of stock does (the queue is used with `hold`).
     var backorders: Fulfilment.Backorders = .hold
     /// `ERP_BACKORDER_PARTIAL=ship`: the part of a backorder that is in stock is split off and ships.
@@ -57,7 +59,7 @@ struct Coordinator: Sendable {
             guard [.paid, .pendingPayment].contains(event.snapshot.status) else { return }
             var data = Fulfilment.Data(event.snapshot)
             if mergeWindow > .zero { data.mergeHold = true }
-            try await start(fulfilment, data, key: Fulfilment.key(order: event.snapshot.order), context)
+            try await startFulfilment(data, context.transaction, causation: context.envelope.id, effects: Self.effects(context))
             try await mergeWithinWindow(event.snapshot, context)
         }
         registry.on(OrderEvent.StatusChanged.self) { event, context in
@@ -71,12 +73,11 @@ struct Coordinator: Sendable {
             }
             // A change out of on_hold into another state matters to no waiting saga.
             guard Self.awaitedStatuses.contains(event.to) else { return }
-            let body = SagaPayload(json: context.envelope.payload)
-            for row in try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction) {
-                let input: SagaInput =
-                    event.to == .cancelled && !event.actor.hasPrefix("erp-saga")
-                    ? .abort(reason: event.reason) : .event(type: OrderEvent.StatusChanged.type, body: body)
-                try await advance(row, input: input, context)
+            let waiting = try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction)
+            // No saga waits for it yet (a merged or split order paid before its fulfilment started): kept for that fulfilment.
+            if waiting.isEmpty { try await store.keepUnclaimed(order: event.order, payload: context.envelope.payload, in: context.transaction) }
+            for row in waiting {
+                try await advance(row, input: Self.input(event, payload: context.envelope.payload), context)
             }
         }
         // An order changed (lines, address): kept as it now stands, so that a fulfilment that
@@ -254,6 +255,7 @@ struct Coordinator: Sendable {
     /// the orders it replaced and starts one for each new order (the reservation moved to it
     /// is found again by its reserve step).
     private func finished<D>(_ state: SagaState<D>, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws {
+        if state.status == .stuck { try await announceStuck(state, tx, causation: causation, effects: effects) }
         if let fulfilment = state as? SagaState<Fulfilment.Data> { try await fulfilmentEnded(fulfilment, tx, causation: causation, effects: effects) }
         guard state.status == .completed else { return }
         if let amendment = state as? SagaState<Amendment.Data> {
@@ -286,7 +288,26 @@ struct Coordinator: Sendable {
         }
         for order in made {
             if mergeWindow > .zero { try await store.rememberOrder(order, in: tx) }
-            try await start(fulfilment, Fulfilment.Data(order), key: Fulfilment.key(order: order.order), tx, causation: causation, effects: effects)
+            try await startFulfilment(Fulfilment.Data(order), tx, causation: causation, effects: effects)
+        }
+    }
+
+    /// What a status change means to a saga that waits for its order: an abort when a person
+    /// or platform cancelled it, else the event.
+    static func input(_ event: OrderEvent.StatusChanged, payload: Data) -> SagaInput {
+        event.to == .cancelled && !event.actor.hasPrefix("erp-saga")
+            ? .abort(reason: event.reason) : .event(type: OrderEvent.StatusChanged.type, body: SagaPayload(json: payload))
+    }
+
+    /// Starts an order's fulfilment (unless it has one) and hands it the status changes of the
+    /// order that came before it started (``SagaStore/keepUnclaimed(order:payload:in:)``).
+    func startFulfilment(_ data: Fulfilment.Data, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws {
+        let key = Fulfilment.key(order: data.order)
+        _ = try await start(fulfilment, data, key: key, tx, causation: causation, effects: effects)
+        for payload in try await store.claimUnclaimed(order: data.order, in: tx) {
+            guard let row = try await store.byKey(key, in: tx), row.status == "waiting" else { break }
+            let event = try MessageCoding.decoder().decode(OrderEvent.StatusChanged.self, from: payload)
+            try await advance(row, input: Self.input(event, payload: payload), tx, causation: causation, effects: effects)
         }
     }
 
@@ -320,6 +341,22 @@ struct Coordinator: Sendable {
                 replyTo: replyKey)
             return Outbox.Entry(envelope, exchange: commandsExchange)
         }
+    }
+}
+
+extension Coordinator {
+    /// A saga stopped for a person: the team is told (``SagaEvent/Stuck``, in the same transaction).
+    func announceStuck<D>(_ state: SagaState<D>, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws {
+        let key = try await store.key(of: state.id, in: tx) ?? "-"
+        let parts = key.split(separator: ":")
+        let order = parts.count > 1 && ["order", "amendment"].contains(parts[0]) ? Int64(parts[1]) : nil
+        let last = state.history.last
+        let event = SagaEvent.Stuck(
+            saga: state.id, sagaType: state.type, key: key, order: order, step: last?.step ?? state.failure?.step ?? "-",
+            reason: last?.what ?? state.failure.map { "\($0.code): \($0.reason)" } ?? "stopped")
+        let envelope = try Envelope(
+            event, source: "erp-saga", correlationID: state.id.uuidString.lowercased(), causationID: causation?.uuidString.lowercased())
+        try await effects.send([Outbox.Entry(envelope, exchange: eventsExchange)])
     }
 }
 

@@ -78,6 +78,7 @@ public enum SagaService {
             replyKey: replyKey,
             commandsExchange: commandsExchange, backorders: settings.backorders, partialBackorders: settings.backorderPartial == .ship)
         coordinator.clock = clock
+        coordinator.eventsExchange = eventsExchange
         let timed = coordinator
         var registry = MessageHandlers()
         coordinator.register(in: &registry)

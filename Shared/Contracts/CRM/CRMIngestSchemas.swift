@@ -107,3 +107,27 @@ public enum SurveyResponseSchema {
     /// The schema, loaded once.
     public static let schema: JSONSchema = try! JSONSchema(text)
 }
+
+/// The JSON Schema of a customer's product view (`platform.<platform>.customer.viewed`), as the CRM checks it. The same text is
+/// `customer-viewed.schema.json` beside this file (a test keeps the two equal).
+public enum CustomerViewedSchema {
+    public static let text = #"""
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "$id": "https://erp.example.com/schemas/customer-viewed.schema.json",
+          "title": "Customer viewed a product",
+          "description": "What a platform (or its connector) publishes to exchange erp.ingest with routing key platform.<platform>.customer.viewed when a signed-in customer looks at a SKU's page. The CRM counts it for the customer whose platform id it names (a customer it knows from an order or a customer message) as a weak signal for recommendations. Strict JSON, no other fields, no NUL in any text, at most 1 MiB.",
+          "type": "object",
+          "required": ["platform", "shop", "customer_external_id", "sku", "viewed_at"],
+          "additionalProperties": false,
+          "properties": {
+            "platform": {"type": "string", "minLength": 1, "maxLength": 50, "description": "Must equal the <platform> of the routing key."},
+            "shop": {"type": "string", "minLength": 1, "maxLength": 100},
+            "customer_external_id": {"type": "string", "minLength": 1, "maxLength": 100},
+            "sku": {"type": "string", "minLength": 1, "maxLength": 100, "description": "The SKU code as the catalog has it (the one the platform's orders name)."},
+            "viewed_at": {"type": "string", "maxLength": 40, "format": "date-time"}
+          }
+        }
+        """#
+    public static let schema: JSONSchema = try! JSONSchema(text)
+}

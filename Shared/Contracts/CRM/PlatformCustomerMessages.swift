@@ -123,3 +123,17 @@ extension CRMResult {
         }
     }
 }
+
+/// `platform.<platform>.customer.viewed`: a signed-in customer looked at a SKU (a weak
+/// signal for recommendations).
+public struct PlatformCustomerView: Codable, Sendable, Equatable {
+    public var platform: String
+    public var shop: String
+    public var customerExternalId: String
+    public var sku: String
+    public var viewedAt: String
+
+    public init(platform: String, shop: String, customerExternalId: String, sku: String, viewedAt: String) {
+        (self.platform, self.shop, self.customerExternalId, self.sku, self.viewedAt) = (platform, shop, customerExternalId, sku, viewedAt)
+    }
+}

@@ -103,6 +103,17 @@ public enum InventoryEvent {
         }
     }
 
+    /// A SKU came into stock or went out of it: its available units (on hand less reserved,
+    /// summed over every warehouse) became positive or fell to zero. Sent at most once per
+    /// SKU per interval (`ERP_INVENTORY_AVAILABILITY_INTERVAL`), the last change always.
+    public struct AvailabilityChanged: Message, Equatable {
+        public static let type: MessageType = "inventory.stock.availability.v1"
+        public var sku: String
+        public var available: Int
+        public var inStock: Bool
+        public init(sku: String, available: Int) { (self.sku, self.available, self.inStock) = (sku, available, available > 0) }
+    }
+
     public struct PurchaseRequested: Message, Equatable {
         public static let type: MessageType = "inventory.purchase_request.opened.v1"
         public var request: Int64

@@ -41,3 +41,23 @@ extension SagaRequest {
         public init(orders: [Int64], reason: String) { (self.orders, self.reason) = (orders, reason) }
     }
 }
+
+/// Events of the saga coordinator on `erp.events`.
+public enum SagaEvent {
+    /// A saga stopped `stuck`: a step of its compensation failed for good, so it waits for a
+    /// person (`erpctl saga retry`). The team is told (the CRM's `saga_stuck` rule).
+    public struct Stuck: Message, Equatable {
+        public static let type: MessageType = "saga.saga.stuck.v1"
+        public var saga: UUID
+        /// The saga's type (fulfilment, split, merge, return, ...).
+        public var sagaType: String
+        /// What it is about (`order:<id>:fulfilment` and the like).
+        public var key: String
+        public var order: Int64?
+        public var step: String
+        public var reason: String
+        public init(saga: UUID, sagaType: String, key: String, order: Int64?, step: String, reason: String) {
+            (self.saga, self.sagaType, self.key, self.order, self.step, self.reason) = (saga, sagaType, key, order, step, reason)
+        }
+    }
+}

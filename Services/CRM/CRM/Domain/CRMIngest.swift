@@ -16,10 +16,12 @@ enum CRMIngest {
         case buyerMessage
         /// `platform.<platform>.survey.response`.
         case surveyResponse
+        /// `platform.<platform>.customer.viewed`.
+        case view
     }
 
     static let expectedKeys =
-        "platform.<platform>.customer.<created|updated|message> or platform.<platform>.survey.response"
+        "platform.<platform>.customer.<created|updated|message|viewed> or platform.<platform>.survey.response"
 
     /// The platform and what the message is, from its routing key.
     static func kind(of routingKey: String) throws(IntakeRejection) -> (platform: String, kind: Kind) {
@@ -30,6 +32,7 @@ enum CRMIngest {
         switch (parts[2], parts[3]) {
         case ("customer", "created"), ("customer", "updated"): return (parts[1], .customer)
         case ("customer", "message"): return (parts[1], .buyerMessage)
+        case ("customer", "viewed"): return (parts[1], .view)
         case ("survey", "response"): return (parts[1], .surveyResponse)
         default: throw IntakeRejection("bad-routing-key", "routing key '\(PrintableText.of(routingKey))' is not \(expectedKeys)")
         }
@@ -117,6 +120,24 @@ enum CRMIngest {
             platform: platform, shop: buyer.shop, messageID: buyer.messageId,
             customerKey: .platformCustomer(platform: platform, shop: buyer.shop, id: buyer.customerExternalId),
             orderExternalID: buyer.orderExternalId, sentAt: try date(buyer.sentAt, "sent_at"), text: text)
+    }
+
+    /// A customer's look at a SKU.
+    struct View: Sendable, Equatable {
+        var customerKey: ContactKey
+        var sku: String
+        var at: Date
+    }
+
+    static func view(_ message: IngestMessage, configuration: IngestConfiguration) throws(IntakeRejection) -> View {
+        let (platform, view) = try decoded(message, .view, CustomerViewedSchema.schema, as: PlatformCustomerView.self, configuration: configuration)
+        let sku = view.sku.trimmingCharacters(in: .whitespaces)
+        guard !sku.isEmpty, sku == view.sku, !sku.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw IntakeRejection("invalid", "sku '\(PrintableText.of(view.sku))' is not a SKU code (blank, padded or with control characters)")
+        }
+        return View(
+            customerKey: .platformCustomer(platform: platform, shop: view.shop, id: view.customerExternalId), sku: sku,
+            at: try date(view.viewedAt, "viewed_at"))
     }
 
     /// A survey answer as the command `erpctl crm survey answer` gives it (the same rules follow).

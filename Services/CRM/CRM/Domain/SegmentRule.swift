@@ -15,7 +15,7 @@ import Postgres
 /// | `r`, `f`, `m` | RFM scores 1–5 | same |
 /// | `rfm_segment` | the RFM segment's name | `=` `!=` `in` |
 /// | `language` | the customer's language | `=` `!=` `in` |
-/// | `tags`, `platforms`, `skus` | the customer's tags, the platforms and SKUs they bought on/of | `has` `has_any` |
+/// | `tags`, `platforms`, `skus`, `categories` | the customer's tags, the platforms and SKUs they bought on/of, the catalog categories of those SKUs | `has` `has_any` |
 ///
 /// Checked when it is saved: an unknown field, an operator the field has not, or a value of
 /// the wrong kind is refused with the path to it. At most 100 nodes, 8 deep.
@@ -34,6 +34,7 @@ public indirect enum SegmentRule: Sendable, Equatable {
     static let fields: [String: Kind] = [
         "orders": .number, "spend": .number, "last_order_days": .number, "last_order_at": .time, "r": .number, "f": .number, "m": .number,
         "rfm_segment": .text, "language": .text, "tags": .set, "platforms": .set, "skus": .set,
+        "categories": .set,
     ]
     static let operators: [Kind: [String]] = [
         .number: ["=", "!=", "<", "<=", ">", ">="], .time: ["=", "!=", "<", "<=", ">", ">="], .text: ["=", "!=", "in"], .set: ["has", "has_any"],

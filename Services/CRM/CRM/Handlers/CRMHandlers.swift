@@ -10,6 +10,7 @@ struct CRMHandlers: Sendable {
     let tickets: TicketStore
     let surveys: SurveyStore
     let segments: SegmentStore
+    let recommendations: RecommendationStore
     /// The shop's currency: customers' monetary value for their segment counts orders in it.
     let currency: Currency
     let sla: TicketSLA
@@ -67,10 +68,16 @@ struct CRMHandlers: Sendable {
     func orderPlaced(_ event: OrderEvent.Placed, _ context: HandlerContext) async throws {
         let sighting = CustomerSighting.of(event.snapshot, defaultRegion: defaultRegion)
         // Without a key a repeat would make a profile of nothing: an order the CRM has changes nothing.
-        if sighting.keys.isEmpty, try await store.customer(ofOrder: event.snapshot.order, in: context.transaction) != nil { return }
+        let known = try await store.customer(ofOrder: event.snapshot.order, in: context.transaction) != nil
+        if sighting.keys.isEmpty, known { return }
         let customer = try await resolve(sighting, context)
         try await store.addOrder(
             event.snapshot, customer: customer, message: context.envelope.id, surveyDue: surveyDue, in: context.transaction)
+        // A purchase counts once for recommendations (a split or merge rearranges it, and is not counted again).
+        if !known {
+            try await recommendations.recordPurchase(
+                customer: customer, lines: event.snapshot.lines.map { ($0.sku, $0.quantity) }, at: event.snapshot.placedAt, in: context.transaction)
+        }
     }
 
     /// An order announced again (`erpctl orders republish`): taken like a placing, unless the

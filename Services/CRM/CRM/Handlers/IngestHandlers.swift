@@ -6,7 +6,8 @@ import Postgres
 
 /// The CRM's intake from `erp.ingest` (queue `crm.ingest`): platforms' customers
 /// (`platform.<platform>.customer.<created|updated>`), buyers' messages
-/// (`platform.<platform>.customer.message`) and survey answers
+/// (`platform.<platform>.customer.message`), customers' product views
+/// (`platform.<platform>.customer.viewed`, for recommendations) and survey answers
 /// (`platform.<platform>.survey.response`), read by ``CRMIngest``. A message that is not
 /// taken is kept in the CRM's quarantine with its reason and announced with
 /// `crm.ingest.rejected.v1`; nothing is lost and nothing is parked.
@@ -29,6 +30,7 @@ struct CRMIntake: Sendable {
         switch try CRMIngest.kind(of: message.routingKey).kind {
         case .customer: return try await takeCustomer(message, context)
         case .buyerMessage: return try await takeBuyerMessage(message, context)
+        case .view: return try await takeView(message, context)
         case .surveyResponse:
             let answer = try CRMIngest.surveyAnswer(message, configuration: configuration)
             do { return try await handlers.answerSurvey(answer, context).customer } catch let refused as CommandRefused {
@@ -94,6 +96,22 @@ struct CRMIntake: Sendable {
         try await store.addToTimeline(
             customer: customer, at: buyer.sentAt, kind: "contact", summary: buyer.text, order: order, channel: InteractionChannel.platform.rawValue,
             direction: InteractionDirection.inbound.rawValue, actor: "\(buyer.platform)/\(buyer.shop)", message: buyer.timelineID, in: tx)
+        return customer
+    }
+
+    /// A customer's look at a SKU: counted for recommendations (a customer the CRM does not know
+    /// yet is quarantined, as a buyer's message is: retry it once they are known).
+    func takeView(_ message: IngestMessage, _ context: HandlerContext) async throws -> Int64 {
+        let view = try CRMIngest.view(message, configuration: configuration)
+        guard view.at <= handlers.clock.now.addingTimeInterval(300) else {
+            throw IntakeRejection("invalid", "the view is dated in the future (\(UTCTimestamp.string(from: view.at)))")
+        }
+        guard let customer = try await store.customer(byKey: view.customerKey, in: context.transaction) else {
+            throw IntakeRejection(
+                "unknown-customer",
+                "no customer \(view.customerKey.value) is known yet (an order or a customer message names them first; then retry this one)")
+        }
+        try await handlers.recommendations.recordView(customer: customer, sku: view.sku, at: view.at, in: context.transaction)
         return customer
     }
 

@@ -77,6 +77,14 @@ public enum NotificationEvents {
             CRMEvent.IngestRejected.self,
             #"{"quarantine": 3, "routing_key": "platform.shopify.customer.created", "code": "invalid", "reason": "email is not an address"}"#
         ),
+        SagaEvent.Stuck.type.rawValue: (
+            SagaEvent.Stuck.self,
+            #"{"saga": "0B7E7F52-2F0E-4C3E-9D55-3F1C2A6D8E10", "saga_type": "fulfilment", "key": "order:1001:fulfilment", "order": 1001, "step": "reserve stock", "reason": "compensation refused: unknown-order: no order 1001"}"#
+        ),
+        OperationsEvent.MessageParked.type.rawValue: (
+            OperationsEvent.MessageParked.self,
+            #"{"service": "finance", "queue": "finance.events", "message_type": "orders.order.placed.v1", "message_id": "5d1c0e9a-6b0f-4a57-8f1e-0e2f6a1b2c3d", "code": "validation", "reason": "total is not the sum of the lines", "attempts": 1}"#
+        ),
     ]
 
     /// The notifiable event types, sorted.

@@ -99,6 +99,8 @@ extension CRMStore {
         try await tx.queue("UPDATE \(identifier: s).surveys SET comment = NULL WHERE customer = \(customer)")
         // Out of rule segments at once; notifications keep their rule, status and times, not what they said or to whom.
         try await tx.queue("DELETE FROM \(identifier: s).rule_segment_members WHERE customer = ANY (\(profiles)::bigint[])")
+        // What they bought and viewed goes from recommendations (the pairs it added say nothing of whom).
+        try await tx.queue("DELETE FROM \(identifier: s).customer_items WHERE customer = ANY (\(profiles)::bigint[])")
         try await tx.queue(
             """
             UPDATE \(identifier: s).notifications SET payload = '{}'::jsonb, recipient = NULL, subject = NULL,

@@ -197,6 +197,16 @@ public struct CRMStore: Sendable {
             """)
         try await tx.queue("DELETE FROM \(identifier: s).customer_addresses WHERE customer = \(absorbed)")
         try await tx.queue("UPDATE \(identifier: s).customer_orders SET customer = \(survivor) WHERE customer = \(absorbed)")
+        // What they bought and viewed, for recommendations.
+        try await tx.queue(
+            """
+            INSERT INTO \(identifier: s).customer_items (customer, sku, bought, returned, views, last_at)
+            SELECT \(survivor), sku, bought, returned, views, last_at FROM \(identifier: s).customer_items WHERE customer = \(absorbed)
+            ON CONFLICT (customer, sku) DO UPDATE SET bought = customer_items.bought + EXCLUDED.bought,
+                returned = customer_items.returned + EXCLUDED.returned, views = customer_items.views + EXCLUDED.views,
+                last_at = greatest(customer_items.last_at, EXCLUDED.last_at)
+            """)
+        try await tx.queue("DELETE FROM \(identifier: s).customer_items WHERE customer = \(absorbed)")
         try await tx.queue("UPDATE \(identifier: s).timeline SET customer = \(survivor) WHERE customer = \(absorbed)")
         try await tx.queue("UPDATE \(identifier: s).tickets SET customer = \(survivor), updated_at = now() WHERE customer = \(absorbed)")
         try await tx.queue("UPDATE \(identifier: s).surveys SET customer = \(survivor) WHERE customer = \(absorbed)")

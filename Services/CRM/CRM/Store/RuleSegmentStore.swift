@@ -50,6 +50,10 @@ public struct RuleSegmentStore: Sendable {
             ::timestamptz - max(p.placed_at)) / 86400)::bigint AS last_order_days,
                        coalesce(array_agg(DISTINCT p.platform) FILTER (WHERE p.platform IS NOT NULL), '{}') AS platforms,
                        coalesce((SELECT array_agg(DISTINCT sku) FROM purchases q, unnest(q.skus) AS sku WHERE q.customer = c.id), '{}') AS skus,
+                       coalesce((SELECT array_agg(DISTINCT g.category) FROM purchases q CROSS JOIN unnest(q.skus) AS u (sku)
+                                 JOIN \(PostgresQuery.quoteIdentifier(s)).sku_facts f ON f.sku = u.sku
+                                 JOIN \(PostgresQuery.quoteIdentifier(s)).product_facts g ON g.product = f.product
+                                 WHERE q.customer = c.id AND g.category IS NOT NULL), '{}') AS categories,
                        r.r::bigint AS r, r.f::bigint AS f, r.m::bigint AS m, r.segment AS rfm_segment
                 FROM \(PostgresQuery.quoteIdentifier(s)).customers c
                 LEFT JOIN purchases p ON p.customer = c.id

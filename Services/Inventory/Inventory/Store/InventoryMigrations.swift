@@ -133,5 +133,6 @@ public enum InventoryMigrations {
                 """),
         quarantineCost,
         outboundLevels,
+        availabilityTold,
     ]
 }

@@ -83,5 +83,6 @@ public enum SagaMigrations {
         backorders,
         warehouseShipments,
         arrivalsWhileTrying,
+        unclaimedOrderEvents,
     ]
 }

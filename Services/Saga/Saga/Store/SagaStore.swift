@@ -107,6 +107,11 @@ public struct SagaStore: Sendable {
             Self.row)
     }
 
+    /// The key a saga was started with.
+    public func key(of saga: UUID, in tx: PostgresTransaction) async throws -> String? {
+        try await tx.query(PostgresQuery(unsafeSQL: "SELECT key FROM \(s).instances WHERE id = $1", binds: [saga])).first?.decode(String.self, at: 0)
+    }
+
     public func byKey(_ key: String, in tx: PostgresTransaction) async throws -> Row? {
         try await tx.query(PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM \(s).instances WHERE key = $1 FOR UPDATE", binds: [key])).first.map(
             Self.row)
@@ -163,6 +168,22 @@ public struct SagaStore: Sendable {
             ORDER BY o.order_id LIMIT 1 FOR UPDATE OF i
             """
         ).first?.decode(Int64.self, at: 0)
+    }
+
+    /// Keeps an order's status change that no saga waited for (``SagaMigrations/unclaimedOrderEvents``),
+    /// and lets go of those older than a week.
+    public func keepUnclaimed(order: Int64, payload: Data, in tx: PostgresTransaction) async throws {
+        try await tx.queue(
+            PostgresQuery(unsafeSQL: "INSERT INTO \(s).unclaimed_order_events (order_id, payload) VALUES ($1, $2)", binds: [order, payload]))
+        try await tx.queue(PostgresQuery(unsafeSQL: "DELETE FROM \(s).unclaimed_order_events WHERE at < now() - interval '7 days'"))
+    }
+
+    /// Takes the order's unclaimed status changes, oldest first.
+    public func claimUnclaimed(order: Int64, in tx: PostgresTransaction) async throws -> [Data] {
+        try await tx.query(
+            PostgresQuery(
+                unsafeSQL: "DELETE FROM \(s).unclaimed_order_events WHERE order_id = $1 RETURNING id, payload", binds: [order])
+        ).map { (try $0.decode(Int64.self, at: 0), try $0.decode(Data.self, at: 1)) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     public func rememberOrder(_ snapshot: OrderSnapshot, in tx: PostgresTransaction) async throws {

@@ -100,6 +100,36 @@ import Testing
         #expect(listed.map(\.members).reduce(0, +) == 4)
     }
 
+    /// On a schema of its own, without a service whose timer would take the refresh first.
+    @Test func theNextNightlyRefreshIsTheFirst0200UTCAfterTheOneTaken() async throws {
+        let pool = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
+        let schema = TestEnvironment.uniqueName("t_nightly")
+        var failure: (any Error)?
+        do {
+            try await PostgresMigrator(schema: schema, migrations: CRMMigrations.all).migrate(pool)
+            let store = SegmentStore(schema: schema)
+            // Taken in a session whose time zone is not UTC: the night is UTC's all the same.
+            func taken(at text: String) async throws -> (took: Bool, due: Date) {
+                let now = try #require(ISODateTime.parse(text))
+                let took = try await pool.withTransaction { tx in
+                    try await tx.query("SET LOCAL TIME ZONE 'Asia/Shanghai'")
+                    return try await store.takeNightly(now: now, in: tx)
+                }
+                return (took, try await pool.query("SELECT due_at FROM \(identifier: schema).segment_schedule")[0].decode(Date.self, at: 0))
+            }
+            try await pool.query("UPDATE \(identifier: schema).segment_schedule SET due_at = '2026-01-01T02:00:00Z'")
+            let late = try await taken(at: "2026-01-03T00:30:00Z")
+            #expect(late.took && late.due == ISODateTime.parse("2026-01-03T02:00:00Z"), "taken late after midnight: that same night next (\(late))")
+            let early = try await taken(at: "2026-01-03T01:00:00Z")
+            #expect(!early.took, "not due yet")
+            let onTime = try await taken(at: "2026-01-03T02:00:05Z")
+            #expect(onTime.took && onTime.due == ISODateTime.parse("2026-01-04T02:00:00Z"), "\(onTime)")
+        } catch { failure = error }
+        _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
+        await pool.close()
+        if let failure { throw failure }
+    }
+
     @Test(.service("t_crm", TicketTests.definition(nightlyClock)))
     func theNightlyRefreshRunsOnceWhenItIsDue() async throws {
         let harness = try ServiceHarness.required()

@@ -13,6 +13,12 @@ public enum TestEnvironment {
         return environment["ERP_TEST_DATABASE_URL"] ?? environment["ERP_DATABASE_URL"] ?? "postgres://erp:erp@127.0.0.1:54329/erp"
     }
 
+    /// The hot-standby replica of the test cluster (`servers.sh start` starts it beside the primary).
+    public static var replicaURL: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["ERP_TEST_REPLICA_URL"] ?? environment["ERP_PG_REPLICA_URL"] ?? "postgres://erp:erp@127.0.0.1:54330/erp"
+    }
+
     public static var brokerURL: String {
         let environment = ProcessInfo.processInfo.environment
         return environment["ERP_TEST_AMQP_URL"] ?? environment["ERP_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5679/%2f"

@@ -2,16 +2,17 @@
 # Local PostgreSQL and RabbitMQ without Docker, with their data under the repo's
 # git-ignored .local/ folder.
 #
-#   deploy/local/servers.sh start     install missing Debian packages, start both, print URLs
-#   deploy/local/servers.sh stop      stop both; nothing of ours is left running
-#   deploy/local/servers.sh status    say what is running
+#   deploy/local/servers.sh start     install missing Debian packages, start both (and PostgreSQL's
+#                                     hot-standby streaming replica, for the analysts), print URLs
+#   deploy/local/servers.sh stop      stop them all; nothing of ours is left running
+#   deploy/local/servers.sh status    say what is running, and how far the replica lags
 #   deploy/local/servers.sh env       print the export lines for the URLs
 #   deploy/local/servers.sh restart-postgres | restart-rabbitmq   (fault tests)
 #   deploy/local/servers.sh rabbitmqctl ARGS...   run rabbitmqctl against the local node
 #   deploy/local/servers.sh psql ARGS...          run psql as the erp role
 #
 # Ports and names come from the environment (defaults in brackets):
-#   ERP_LOCAL_DIR [<repo>/.local]   ERP_PG_PORT [54329]   ERP_AMQP_PORT [5679]
+#   ERP_LOCAL_DIR [<repo>/.local]   ERP_PG_PORT [54329]   ERP_PG_REPLICA_PORT [54330]   ERP_AMQP_PORT [5679]
 #   ERP_AMQP_NODENAME [erp-local@localhost]
 # Starting twice is harmless; `stop` stops only the servers started from ERP_LOCAL_DIR.
 set -euo pipefail
@@ -19,6 +20,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LOCAL_DIR=${ERP_LOCAL_DIR:-$repo/.local}
 PG_PORT=${ERP_PG_PORT:-54329}
+REPLICA_PORT=${ERP_PG_REPLICA_PORT:-54330}
 AMQP_PORT=${ERP_AMQP_PORT:-5679}
 NODENAME=${ERP_AMQP_NODENAME:-erp-local@localhost}
 PG_BIN=${ERP_PG_BIN:-}
@@ -36,6 +38,8 @@ resolve_pg_paths() {
   PG_DATA=$PG_ROOT/data
   PG_SOCK=$PG_ROOT/socket
   PG_LOG=$PG_ROOT/server.log
+  PG_REPLICA=$PG_ROOT/replica
+  PG_REPLICA_LOG=$PG_ROOT/replica.log
 }
 RMQ_BASE=$LOCAL_DIR/rabbitmq
 DB_NAME=erp DB_USER=erp DB_PASSWORD=erp
@@ -112,6 +116,48 @@ CONF
 
 pg_psql_admin() { as_pg "$(pg_bin)/psql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q "$@"; }
 
+# The replica: a base backup of the cluster (pg_basebackup -R, with the replication slot
+# erp_replica, so the primary keeps the WAL it has not replayed yet), started as a hot
+# standby on its own port. Analysts read it; nothing can write to it.
+replica_running() { [ -f "$PG_REPLICA/postmaster.pid" ] && as_pg "$(pg_bin)/pg_ctl" -D "$PG_REPLICA" status >/dev/null 2>&1; }
+
+replica_start() {
+  local bin; bin=$(pg_bin)
+  if [ ! -f "$PG_REPLICA/PG_VERSION" ]; then
+    log "taking a base backup of the cluster for its streaming replica in $PG_REPLICA"
+    as_pg rm -rf "$PG_REPLICA"
+    pg_psql_admin -d postgres -tAc \
+      "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'erp_replica' AND NOT active" >/dev/null
+    as_pg "$bin/pg_basebackup" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -D "$PG_REPLICA" -R -X stream -C -S erp_replica ||
+      die "the base backup for the replica failed"
+  fi
+  if replica_running; then
+    log "PostgreSQL replica already running on port $REPLICA_PORT"
+  else
+    log "starting the PostgreSQL replica on 127.0.0.1:$REPLICA_PORT"
+    as_pg "$bin/pg_ctl" -D "$PG_REPLICA" -l "$PG_REPLICA_LOG" -w -t 60 \
+      -o "-p $REPLICA_PORT -k $PG_SOCK -c max_connections=1000 -c hot_standby=on" start >/dev/null ||
+      { tail -n 20 "$PG_REPLICA_LOG" >&2; die "the PostgreSQL replica did not start"; }
+  fi
+}
+
+replica_stop() {
+  if replica_running; then
+    log "stopping the PostgreSQL replica"
+    as_pg "$(pg_bin)/pg_ctl" -D "$PG_REPLICA" -m fast -w -t 60 stop >/dev/null
+  fi
+}
+
+# What the primary says of its replica: state, replay lag, bytes not yet replayed.
+replica_status() {
+  if ! replica_running; then echo "postgres replica: stopped"; return; fi
+  local lag
+  lag=$(pg_psql_admin -d postgres -tAc "SELECT r.state || ', replay lag ' || coalesce(r.replay_lag::text, '0') || ', ' ||
+    pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn) || ' bytes behind'
+    FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE s.slot_name = 'erp_replica'" 2>/dev/null || true)
+  echo "postgres replica: running on port $REPLICA_PORT (${lag:-not streaming})"
+}
+
 pg_stop() {
   if pg_running; then
     log "stopping PostgreSQL"
@@ -170,6 +216,8 @@ print_env() {
   echo "export ERP_DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
   echo "export ERP_AMQP_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT/%2f"
   echo "export ERP_PG_ADMIN_URL=postgres://postgres:postgres@127.0.0.1:$PG_PORT/$DB_NAME"
+  echo "export ERP_PG_REPLICA_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$REPLICA_PORT/$DB_NAME"
+  echo "export ERP_ANALYTICS_DATABASE_URL=postgres://erp_analyst:erp_analyst@127.0.0.1:$REPLICA_PORT/$DB_NAME"
   echo "export ERP_LOCAL_SERVERS=$repo/deploy/local/servers.sh"
 }
 
@@ -181,12 +229,13 @@ esac
 resolve_pg_paths
 
 case "${1}" in
-  start) pg_start; rmq_start; print_env ;;
-  stop) rmq_stop; epmd_stop; pg_stop ;;
+  start) pg_start; replica_start; rmq_start; print_env ;;
+  stop) rmq_stop; epmd_stop; replica_stop; pg_stop ;;
   restart-rabbitmq) rmq_stop; rmq_start ;;
   restart-postgres) as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -m fast -w -t 60 -o "-p $PG_PORT -k $PG_SOCK -c max_connections=1000" restart >/dev/null ;;
   status)
     if pg_running; then echo "postgres: running on port $PG_PORT"; else echo "postgres: stopped"; fi
+    if pg_running; then replica_status; fi
     if rmq_running; then echo "rabbitmq: running on port $AMQP_PORT"; else echo "rabbitmq: stopped"; fi ;;
   env) print_env ;;
   rabbitmqctl) shift; rmqctl "$@" ;;

@@ -22,6 +22,7 @@ fi
 eval "$("$repo/deploy/local/servers.sh" start)"
 export ERP_TEST_DATABASE_URL=${ERP_TEST_DATABASE_URL:-$ERP_DATABASE_URL}
 export ERP_TEST_AMQP_URL=${ERP_TEST_AMQP_URL:-$ERP_AMQP_URL}
+export ERP_TEST_REPLICA_URL=${ERP_TEST_REPLICA_URL:-$ERP_PG_REPLICA_URL}
 
 swift build --build-tests
 if [ $# -gt 0 ]; then

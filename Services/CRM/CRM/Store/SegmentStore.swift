@@ -85,11 +85,16 @@ public struct SegmentStore: Sendable {
     }
 
     /// Takes the nightly refresh if it is due (one instance at a time) and schedules the next
-    /// one for 02:00 UTC after `now`; false if it is not due or another instance has it.
+    /// one for the first 02:00 UTC after `now` (whatever the session's time zone; a refresh taken
+    /// late, after midnight, is followed by the one of that same night); false if it is not due
+    /// or another instance has it.
     func takeNightly(now: Date, in tx: PostgresTransaction) async throws -> Bool {
         try await tx.query(
             """
-            UPDATE \(identifier: schema).segment_schedule SET due_at = date_trunc('day', \(now)::timestamptz) + interval '1 day 2 hours'
+            UPDATE \(identifier: schema).segment_schedule
+            SET due_at = (date_trunc('day', \(now)::timestamptz AT TIME ZONE 'UTC') + interval '2 hours'
+                          + CASE WHEN (\(now)::timestamptz AT TIME ZONE 'UTC')::time >= '02:00' THEN interval '1 day' ELSE interval '0' END)
+                         AT TIME ZONE 'UTC'
             WHERE one AND due_at <= \(now)::timestamptz
               AND one IN (SELECT one FROM \(identifier: schema).segment_schedule FOR UPDATE SKIP LOCKED)
             RETURNING one

@@ -23,11 +23,7 @@ extension CRMCommands {
             guard (customer == nil) != (sku == nil) else { throw ValidationError("give one of --customer or --sku") }
             guard (1...100).contains(limit) else { throw ValidationError("--limit must be 1 to 100") }
             if let customer, customer <= 0 { throw ValidationError("--customer must be a customer id (a positive number)") }
-            if let sku {
-                guard !sku.isEmpty, sku.count <= 100, sku.trimmingCharacters(in: .whitespaces) == sku,
-                    !sku.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-                else { throw ValidationError("--sku '\(PrintableText.of(sku))' is not a SKU code") }
-            }
+            if let sku, !SKUCode.isValid(sku) { throw ValidationError("--sku '\(PrintableText.of(sku))' is not a SKU code (\(SKUCode.rule))") }
         }
 
         func run() async throws {

@@ -124,7 +124,7 @@ public enum CustomerViewedSchema {
             "platform": {"type": "string", "minLength": 1, "maxLength": 50, "description": "Must equal the <platform> of the routing key."},
             "shop": {"type": "string", "minLength": 1, "maxLength": 100},
             "customer_external_id": {"type": "string", "minLength": 1, "maxLength": 100},
-            "sku": {"type": "string", "minLength": 1, "maxLength": 100, "description": "The SKU code as the catalog has it (the one the platform's orders name)."},
+            "sku": {"type": "string", "minLength": 1, "maxLength": 64, "description": "The SKU code as the catalog has it (the one the platform's orders name): 1 to 64 letters, digits, '.', '_' or '-'."},
             "viewed_at": {"type": "string", "maxLength": 40, "format": "date-time"}
           }
         }

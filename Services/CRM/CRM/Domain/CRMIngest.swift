@@ -131,12 +131,11 @@ enum CRMIngest {
 
     static func view(_ message: IngestMessage, configuration: IngestConfiguration) throws(IntakeRejection) -> View {
         let (platform, view) = try decoded(message, .view, CustomerViewedSchema.schema, as: PlatformCustomerView.self, configuration: configuration)
-        let sku = view.sku.trimmingCharacters(in: .whitespaces)
-        guard !sku.isEmpty, sku == view.sku, !sku.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw IntakeRejection("invalid", "sku '\(PrintableText.of(view.sku))' is not a SKU code (blank, padded or with control characters)")
+        guard SKUCode.isValid(view.sku) else {
+            throw IntakeRejection("invalid", "sku '\(PrintableText.of(view.sku))' is not a SKU code (\(SKUCode.rule))")
         }
         return View(
-            customerKey: .platformCustomer(platform: platform, shop: view.shop, id: view.customerExternalId), sku: sku,
+            customerKey: .platformCustomer(platform: platform, shop: view.shop, id: view.customerExternalId), sku: view.sku,
             at: try date(view.viewedAt, "viewed_at"))
     }
 

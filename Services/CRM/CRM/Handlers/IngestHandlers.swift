@@ -43,9 +43,7 @@ struct CRMIntake: Sendable {
     /// merged), with its names, addresses, language, tags and marketing consent.
     func takeCustomer(_ message: IngestMessage, _ context: HandlerContext) async throws -> Int64 {
         let account = try CRMIngest.customer(message, configuration: configuration, defaultRegion: handlers.defaultRegion)
-        guard account.at <= handlers.clock.now.addingTimeInterval(300) else {
-            throw IntakeRejection("invalid", "the customer is dated in the future (\(UTCTimestamp.string(from: account.at)))")
-        }
+        try notInTheFuture(account.at, "the customer")
         let tx = context.transaction
         let customer = try await handlers.resolve(
             CRMStore.Sighting(
@@ -103,9 +101,7 @@ struct CRMIntake: Sendable {
     /// yet is quarantined, as a buyer's message is: retry it once they are known).
     func takeView(_ message: IngestMessage, _ context: HandlerContext) async throws -> Int64 {
         let view = try CRMIngest.view(message, configuration: configuration)
-        guard view.at <= handlers.clock.now.addingTimeInterval(300) else {
-            throw IntakeRejection("invalid", "the view is dated in the future (\(UTCTimestamp.string(from: view.at)))")
-        }
+        try notInTheFuture(view.at, "the view")
         guard let customer = try await store.customer(byKey: view.customerKey, in: context.transaction) else {
             throw IntakeRejection(
                 "unknown-customer",
@@ -113,6 +109,13 @@ struct CRMIntake: Sendable {
         }
         try await handlers.recommendations.recordView(customer: customer, sku: view.sku, at: view.at, in: context.transaction)
         return customer
+    }
+
+    /// A platform's clock may run a little ahead (five minutes); a date later than that is refused.
+    func notInTheFuture(_ at: Date, _ what: String) throws(IntakeRejection) {
+        guard at <= handlers.clock.now.addingTimeInterval(300) else {
+            throw IntakeRejection("invalid", "\(what) is dated in the future (\(UTCTimestamp.string(from: at)))")
+        }
     }
 
     /// Keeps a message that was not taken in the quarantine and announces it.

@@ -17,13 +17,13 @@ struct RecommendationHandlers: Sendable {
         }
         registry.on(CatalogEvent.ProductChanged.self) { event, context in
             try await store.productChanged(
-                event.code, category: .some(event.category), active: event.active, at: context.envelope.occurredAt, in: context.transaction)
+                event.code, category: event.category, active: event.active, at: context.envelope.occurredAt, in: context.transaction)
         }
         registry.on(CatalogEvent.ProductDeactivated.self) { event, context in
-            try await store.productChanged(event.code, category: nil, active: false, at: context.envelope.occurredAt, in: context.transaction)
+            try await store.productWithdrawn(event.code, at: context.envelope.occurredAt, in: context.transaction)
         }
         registry.on(CatalogEvent.ProductDeleted.self) { event, context in
-            try await store.productChanged(event.code, category: nil, active: false, at: context.envelope.occurredAt, in: context.transaction)
+            try await store.productWithdrawn(event.code, at: context.envelope.occurredAt, in: context.transaction)
         }
         registry.on(InventoryEvent.AvailabilityChanged.self) { event, context in
             try await store.availability(event.sku, inStock: event.inStock, in: context.transaction)

@@ -72,68 +72,51 @@ public struct RecommendationStore: Sendable {
     }
 
     /// Units of `sku` came back from `order`: against each pair of it with the rest of the
-    /// order, against its sales, and on the customer's items.
+    /// order (both ways), against its sales, and on the customer's items. An order the CRM
+    /// does not have changes nothing.
     public func recordReturn(order: Int64, sku: String, quantity: Int, in tx: PostgresTransaction) async throws {
         let s = schema
-        guard
-            let row = try await tx.query(
-                "SELECT customer, to_json(skus) FROM \(identifier: s).customer_orders WHERE order_id = \(order)"
-            ).first
-        else { return }
-        let customer = try row.decode(Int64.self, at: 0)
-        let others = try row.decode(PostgresJSON<[String]>.self, at: 1).value.filter { $0 != sku }.prefix(Self.orderLimit)
         try await tx.queue(
             """
-            UPDATE \(identifier: s).customer_items SET returned = returned + \(max(quantity, 0))
-            WHERE customer = (SELECT coalesce(merged_into, id) FROM \(identifier: s).customers WHERE id = \(customer)) AND sku = \(sku)
+            WITH placed AS (
+                SELECT customer, skus FROM \(identifier: s).customer_orders WHERE order_id = \(order)
+            ), others AS (
+                SELECT DISTINCT u.sku FROM placed CROSS JOIN unnest(placed.skus) AS u (sku) WHERE u.sku <> \(sku)
+                ORDER BY u.sku LIMIT \(Self.orderLimit)
+            ), pairs AS (
+                INSERT INTO \(identifier: s).item_pairs (sku, other, returned)
+                SELECT a, b, 1 FROM (SELECT \(sku)::text AS a, sku AS b FROM others UNION ALL SELECT sku, \(sku)::text FROM others) AS c
+                ORDER BY a, b
+                ON CONFLICT (sku, other) DO UPDATE SET returned = item_pairs.returned + 1
+            ), items AS (
+                UPDATE \(identifier: s).customer_items SET returned = returned + \(max(quantity, 0))
+                WHERE customer = (SELECT coalesce(c.merged_into, c.id) FROM \(identifier: s).customers c JOIN placed ON c.id = placed.customer)
+                  AND sku = \(sku)
+            )
+            UPDATE \(identifier: s).sku_sales SET returned = returned + 1 WHERE sku = \(sku) AND EXISTS (SELECT 1 FROM placed)
             """)
-        try await tx.queue("UPDATE \(identifier: s).sku_sales SET returned = returned + 1 WHERE sku = \(sku)")
-        try await addPairs(others.flatMap { [(Pair(sku: sku, other: $0), 0, 0, 0, 1), (Pair(sku: $0, other: sku), 0, 0, 0, 1)] }, in: tx)
     }
 
-    /// `customer` looked at `sku`: counted on their items; the first look pairs it (weakly)
-    /// with what they bought or viewed lately.
+    /// `customer` looked at `sku`: counted on their items; the first look pairs it (weakly,
+    /// both ways) with the SKUs they bought or viewed last. One queued statement: whether it
+    /// is the first look is read from its snapshot, before its own write.
     public func recordView(customer: Int64, sku: String, at: Date, in tx: PostgresTransaction) async throws {
         let s = schema
-        let seen =
-            try await tx.query(
-                "SELECT 1 FROM \(identifier: s).customer_items WHERE customer = \(customer) AND sku = \(sku) FOR UPDATE"
-            ).first != nil
         try await tx.queue(
             """
+            WITH mine AS (
+                SELECT sku, last_at FROM \(identifier: s).customer_items WHERE customer = \(customer)
+            ), others AS (
+                SELECT sku FROM mine WHERE sku <> \(sku) AND NOT EXISTS (SELECT 1 FROM mine WHERE sku = \(sku))
+                ORDER BY last_at DESC, sku LIMIT \(Self.historyLimit)
+            ), pairs AS (
+                INSERT INTO \(identifier: s).item_pairs (sku, other, viewed)
+                SELECT a, b, 1 FROM (SELECT \(sku)::text AS a, sku AS b FROM others UNION ALL SELECT sku, \(sku)::text FROM others) AS c
+                ORDER BY a, b
+                ON CONFLICT (sku, other) DO UPDATE SET viewed = item_pairs.viewed + 1
+            )
             INSERT INTO \(identifier: s).customer_items (customer, sku, views, last_at) VALUES (\(customer), \(sku), 1, \(at))
             ON CONFLICT (customer, sku) DO UPDATE SET views = customer_items.views + 1, last_at = greatest(customer_items.last_at, EXCLUDED.last_at)
-            """)
-        guard !seen else { return }
-        let others = try await tx.query(
-            """
-            SELECT sku FROM \(identifier: s).customer_items WHERE customer = \(customer) AND sku <> \(sku)
-            ORDER BY last_at DESC, sku LIMIT \(Self.historyLimit)
-            """
-        ).map { try $0.decode(String.self, at: 0) }
-        try await addPairs(others.flatMap { [(Pair(sku: sku, other: $0), 0, 0, 1, 0), (Pair(sku: $0, other: sku), 0, 0, 1, 0)] }, in: tx)
-    }
-
-    struct Pair: Hashable, Comparable {
-        var sku: String
-        var other: String
-        static func < (a: Pair, b: Pair) -> Bool { (a.sku, a.other) < (b.sku, b.other) }
-    }
-
-    /// Adds to pairs, in key order (two orders sharing SKUs lock their pairs in the same order).
-    private func addPairs(_ changes: [(Pair, Int, Int, Int, Int)], in tx: PostgresTransaction) async throws {
-        guard !changes.isEmpty else { return }
-        let sorted = changes.sorted { $0.0 < $1.0 }
-        try await tx.queue(
-            """
-            INSERT INTO \(identifier: schema).item_pairs (sku, other, together, same_customer, viewed, returned)
-            SELECT sku, other, sum(together), sum(same_customer), sum(viewed), sum(returned)
-            FROM unnest(\(sorted.map(\.0.sku))::text[], \(sorted.map(\.0.other))::text[], \(sorted.map(\.1))::int[], \(sorted.map(\.2))::int[],
-                        \(sorted.map(\.3))::int[], \(sorted.map(\.4))::int[]) AS c (sku, other, together, same_customer, viewed, returned)
-            GROUP BY sku, other ORDER BY sku, other
-            ON CONFLICT (sku, other) DO UPDATE SET together = item_pairs.together + EXCLUDED.together,
-                same_customer = item_pairs.same_customer + EXCLUDED.same_customer, viewed = item_pairs.viewed + EXCLUDED.viewed,
-                returned = item_pairs.returned + EXCLUDED.returned
             """)
     }
 
@@ -147,21 +130,30 @@ public struct RecommendationStore: Sendable {
             """)
     }
 
-    /// The catalog's product: its category and whether it is sold (nil: keep the category).
-    public func productChanged(_ product: String, category: String??, active: Bool, at: Date, in tx: PostgresTransaction) async throws {
-        let keep = category == nil
+    /// The catalog's product: its category and whether it is sold. An older announcement than
+    /// the one kept changes nothing.
+    public func productChanged(_ product: String, category: String?, active: Bool, at: Date, in tx: PostgresTransaction) async throws {
         try await tx.queue(
             """
             INSERT INTO \(identifier: schema).product_facts (product, category, active, updated_at)
-            VALUES (\(product), \(category ?? nil), \(active), \(at))
-            ON CONFLICT (product) DO UPDATE
-            SET category = CASE WHEN \(keep) THEN product_facts.category ELSE EXCLUDED.category END, active = EXCLUDED.active,
-                updated_at = EXCLUDED.updated_at
+            VALUES (\(product), \(category), \(active), \(at))
+            ON CONFLICT (product) DO UPDATE SET category = EXCLUDED.category, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at
             WHERE product_facts.updated_at <= EXCLUDED.updated_at
             """)
     }
 
-    /// Inventory's word on whether any unit of `sku` is available.
+    /// The catalog deactivated or deleted the product: none of its SKUs is offered (its category is kept).
+    public func productWithdrawn(_ product: String, at: Date, in tx: PostgresTransaction) async throws {
+        try await tx.queue(
+            """
+            INSERT INTO \(identifier: schema).product_facts (product, active, updated_at) VALUES (\(product), false, \(at))
+            ON CONFLICT (product) DO UPDATE SET active = false, updated_at = EXCLUDED.updated_at
+            WHERE product_facts.updated_at <= EXCLUDED.updated_at
+            """)
+    }
+
+    /// Inventory's word on whether any unit of `sku` is available. A SKU inventory tells of
+    /// before the catalog does gets the oldest possible date, so the catalog's word on it counts.
     public func availability(_ sku: String, inStock: Bool, in tx: PostgresTransaction) async throws {
         try await tx.queue(
             """

@@ -10,11 +10,7 @@ public enum ProductRules {
 
     /// Product and SKU codes: 1–64 of letters, digits, `.`, `_`, `-`.
     public static func code(_ text: String, _ field: String) throws(CommandRefused) {
-        guard !text.isEmpty, text.count <= 64,
-            text.unicodeScalars.allSatisfy({
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
-            })
-        else { throw refuse("validation", "\(field) '\(text)' must be 1 to 64 letters, digits, '.', '_' or '-'") }
+        guard SKUCode.isValid(text) else { throw refuse("validation", "\(field) '\(text)' must be \(SKUCode.rule)") }
     }
 
     public static func product(_ draft: CatalogCommand.ProductDraft) throws(CommandRefused) -> CatalogCommand.ProductDraft {

@@ -120,13 +120,14 @@ let package = Package(
             ],
             path: "Services/CRM/CRM"),
         .executableTarget(name: "CRMMain", dependencies: ["CRM", "Ingest", "ServiceKit"], path: "Services/CRM/Main"),
+        .target(name: "Analytics", dependencies: ["Postgres", "ServiceKit", "Contracts"], path: "Services/Analytics/Analytics"),
         .target(name: "SampleService", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Sample/SampleService"),
         .executableTarget(name: "SampleMain", dependencies: ["SampleService", "ServiceKit", "Messaging"], path: "Services/Sample/Main"),
         .target(
             name: "Control",
             dependencies: [
-                "ServiceKit", "Messaging", "Inventory", "Catalog", "Orders", "Finance", "Saga", "CRM", "Ingest", "Postgres", "AMQP", "Contracts",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ServiceKit", "Messaging", "Inventory", "Catalog", "Orders", "Finance", "Saga", "CRM", "Analytics", "Ingest", "Postgres", "AMQP",
+                "Contracts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Control/Control"
         ),
@@ -159,7 +160,7 @@ let package = Package(
             name: "SagaTests",
             dependencies: [
                 "Saga", "Orders", "Inventory", "Finance", "Contracts", "Messaging", "Postgres", "AMQP", "ServiceKit", "TestSupport",
-                "ServiceTestSupport", "Control",
+                "ServiceTestSupport", "Control", "Analytics", "CRM", "Catalog",
             ],
             path: "Tests/SagaTests"),
         .testTarget(
@@ -197,7 +198,8 @@ let package = Package(
         .testTarget(
             name: "ControlTests",
             dependencies: [
-                "Control", "Messaging", "AMQP", "Inventory", "Catalog", "Orders", "Contracts", "Postgres", "TestSupport", "ServiceTestSupport",
+                "Control", "Analytics", "Messaging", "AMQP", "Inventory", "Catalog", "Orders", "Contracts", "Postgres", "TestSupport",
+                "ServiceTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/ControlTests"),

@@ -57,6 +57,8 @@ import Testing
         ["orders", "ship", "--order", "1", "--shipment", "S1", "--carrier", "sf", "--tracking", "T"], ["orders", "remove-line", "--order", "1"],
         ["orders", "republish", "--batch", "0"], ["crm", "show", "--customer", "1", "--limit", "0"], ["crm", "show"],
         ["crm", "merge", "--customer", "1", "--into", "1", "--reason", "same"],
+        ["analytics", "describe", "orders;drop"], ["analytics", "describe", "orders", "--markdown"],
+        ["analytics", "describe", "--analytics-url", "http://x"],
         ["crm", "recommend"], ["crm", "recommend", "--customer", "1", "--sku", "TEA"], ["crm", "recommend", "--customer", "1", "--limit", "0"],
         ["crm", "recommend", "--customer", "0"], ["crm", "recommend", "--sku", " TEA"],
         ["crm", "log", "--customer", "1", "--channel", "fax", "--direction", "in", "--summary", "s"],

@@ -1,3 +1,4 @@
+import Analytics
 import Control
 import Crypto
 import Foundation
@@ -18,6 +19,8 @@ import Testing
         for definition in ServiceCatalog.all {
             for migration in definition.migrations { sums["\(definition.name)/\(migration.version)"] = checksum(migration.sql) }
         }
+        for migration in AnalyticsMigrations.all { sums["analytics/\(migration.version)"] = checksum(migration.sql) }
+        for migration in AnalyticsViewMigrations.all() { sums["analytics-views/\(migration.version)"] = checksum(migration.sql) }
         // The same text in every schema (checked below), so recorded once.
         for migration in MessagingSchema.migrations(schema: "any") { sums["messaging/\(migration.version)"] = checksum(migration.sql) }
         return sums
@@ -61,6 +64,8 @@ import Testing
     ]
 
     static let frozen: [String: String] = [
+        "analytics/1": "57d1c89deeee9d7b5f217ce49af53158b94495549c4bc19c473f50f952cbb01e",
+        "analytics-views/1": "673798caa9c507093183b15c99906c5dbc7d4d3b8625c2c1fcefb9c4699e3b1c",
         "crm/1": "8055097782a007358bed23f0c1242dc9bd283cb1f2af8d51541935d6d984c6ca",
         "crm/2": "9e73f02e8c647750443f1e414727d1e15e354d149cee34a0c4af02a2ee5d0611",
         "crm/3": "edbfee03011de855e4c3ea6f2c8e6cb833447b48537b2b131a43372e3b0dcecd",

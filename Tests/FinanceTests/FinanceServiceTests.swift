@@ -72,6 +72,51 @@ import Testing
         #expect(invoices == 40, "one invoice per order")
     }
 
+    @Test(Self.finance) func grossProfitIsReportedPerCurrencyAndNeverAddsTwoCurrencies() async throws {
+        let harness = try ServiceHarness.required()
+        func single(_ id: Int64, _ price: Money) -> OrderSnapshot {
+            var order = Self.order(id, day: 5, quantity: 1, paid: true)
+            order.currency = price.currency.code
+            order.lines = [
+                .init(line: 1, sku: "TEE", quantity: 1, unitPrice: price, discount: Money(minorUnits: 0, currency: price.currency), total: price)
+            ]
+            order.shippingFee = Money(minorUnits: 0, currency: price.currency)
+            order.total = price
+            return order
+        }
+        let usd = { (minor: Int64) in Money(minorUnits: minor, currency: .usd) }
+        try await Self.publish(harness, OrderEvent.Placed(snapshot: single(700, Self.cny(8_900))))
+        try await Self.publish(harness, OrderEvent.Placed(snapshot: single(702, usd(2_000))))
+        // The CNY order's goods cost CNY; the dollar order's goods were bought in CNY and in USD.
+        try await Self.publish(
+            harness,
+            InventoryEvent.Issued(order: "700", lots: [.init(sku: "TEE", warehouse: "SH", lot: "L1", quantity: 1, unitCost: Self.cny(2_600))]))
+        for (parcel, lot) in [
+            ("P1", InventoryResult.IssuedLot(sku: "TEE", warehouse: "US", lot: "L7", quantity: 1, unitCost: usd(500))),
+            ("P2", InventoryResult.IssuedLot(sku: "TEE", warehouse: "SH", lot: "L1", quantity: 1, unitCost: Self.cny(2_600))),
+        ] {
+            try await Self.publish(harness, InventoryEvent.Issued(order: "702", lots: [lot], shipment: parcel))
+        }
+        let costed = try await eventually {
+            try await Self.count(harness, "SELECT count(*)::int FROM $S.cost_lines WHERE order_ref IN ('700', '702')") == 3
+        }
+        #expect(costed)
+        let profit = try await Statements(schema: harness.schema).grossProfit(by: .order, harness.pool)
+        let rows = profit.rows.filter { $0.first == "700" || $0.first == "702" }.map { Array($0.prefix(5)) }
+        #expect(profit.columns.prefix(2) == ["key", "currency"])
+        let yuan = try TaxCalculation.line(Self.cny(8_900), basisPoints: 1_300, inclusive: true).net.minorUnits
+        let dollars = try TaxCalculation.line(usd(2_000), basisPoints: 1_300, inclusive: true).net.minorUnits
+        #expect(
+            rows == [
+                ["700", "CNY", "\(yuan)", "2600", "\(yuan - 2_600)"],
+                ["702", "CNY", "0", "2600", "-2600"],
+                ["702", "USD", "\(dollars)", "500", "\(dollars - 500)"],
+            ], "\(rows)")
+        let byChannel = try await Statements(schema: harness.schema).grossProfit(by: .channel, harness.pool)
+        let channels: [[String?]] = byChannel.rows.map { Array($0.prefix(2)) }
+        #expect(channels == [["web", "CNY"], ["web", "USD"]], "the CNY cost of a USD order keeps its channel")
+    }
+
     @Test(Self.finance) func aMonthOfActivityKeepsTheBooksBalancedAndTheBalanceSheetEquationHolds() async throws {
         do {
             let harness = try ServiceHarness.required()
@@ -180,8 +225,9 @@ import Testing
             let expectedRevenue =
                 try TaxCalculation.line(Self.cny(18_800), basisPoints: 1_300, inclusive: true).net.minorUnits
                 + TaxCalculation.line(Self.cny(6_800), basisPoints: 900, inclusive: true).net.minorUnits
-            #expect(order2?[1] == String(expectedRevenue), "\(String(describing: order2))")
-            #expect(order2?[2] == "7300")
+            #expect(order2?[1] == "CNY")
+            #expect(order2?[2] == String(expectedRevenue), "\(String(describing: order2))")
+            #expect(order2?[3] == "7300")
             let ageing = try await statements.ageingTotals(at: try BusinessDate("2027-01-15"), harness.pool)
             let receivables = ageing["receivable CNY"] ?? [:]
             // Open at 2027-01-15: orders 6 (partly paid), 12, 15, 18, 21, 24, 27, 30 (9 voided, 3 paid); due 30 days after each day.

@@ -46,12 +46,7 @@ import Testing
             shippingAddress: .init(country: "CN", province: "浙江省", city: "杭州市", line1: "文三路 1 号"),
             lines: [.init(sku: sku, quantity: quantity, unitPrice: "10.00")], shippingFee: "0.00",
             payment: .init(status: "paid", method: "alipay", amount: "\(quantity * 10).00"))
-        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(
-            AMQPMessage(
-                exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
-                properties: AMQPProperties(contentType: "application/json", persistent: true)))
-        await publisher.close()
+        try await FulfilmentTests.publish(system, order)
     }
 
     /// How many times the order changed status.

@@ -24,7 +24,9 @@ import Testing
         mergeWindow: Duration = .zero, backorders: Fulfilment.Backorders = .hold, backorderPartial: SagaService.Settings.BackorderPartial = .wait,
         warehouse: Bool = true, clock: any SagaClock = SystemSagaClock(),
         replyKey: String = "t.saga.replies.\(UUID().uuidString.prefix(8).lowercased())",
-        inject: [String: @Sendable (inout MessageHandlers) -> Void] = [:], _ body: (SystemHarness) async throws -> T
+        inject: [String: @Sendable (inout MessageHandlers) -> Void] = [:],
+        more: [String: @Sendable (_ schema: String, _ queuePrefix: String, _ commands: String, _ events: String) -> ServiceDefinition] = [:],
+        _ body: (SystemHarness) async throws -> T
     ) async throws -> T {
         @Sendable func injected(_ name: String, _ definition: ServiceDefinition) -> ServiceDefinition {
             var definition = definition
@@ -33,7 +35,7 @@ import Testing
         }
         return try await SystemHarness.run(
             prefix: "t_sys",
-            services: [
+            services: more.merging([
                 "orders": { schema, prefix, commands, events in
                     injected(
                         "orders",
@@ -62,7 +64,7 @@ import Testing
                             replyKey: replyKey,
                             eventsExchange: events, commandsExchange: commands, clock: clock))
                 },
-            ]
+            ]) { extra, _ in extra }
         ) { system in
             guard warehouse else { return try await body(system) }
             let simulator = try await ParcelSimulator.start(
@@ -100,6 +102,16 @@ import Testing
         #expect(copied)
     }
 
+    /// Publishes a platform order as the web platform would, on the system's ingest exchange.
+    static func publish(_ system: SystemHarness, _ order: CanonicalOrder) async throws {
+        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
+        _ = try await publisher.publish(
+            AMQPMessage(
+                exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
+                properties: AMQPProperties(contentType: "application/json", persistent: true)))
+        await publisher.close()
+    }
+
     static func place(_ system: SystemHarness, _ externalID: String, paid: Bool) async throws {
         let order = CanonicalOrder(
             platform: "web", shop: "main", externalId: externalID, placedAt: "2026-11-28T10:15:00Z", currency: "CNY",
@@ -107,12 +119,7 @@ import Testing
             shippingAddress: .init(country: "CN", province: "浙江省", city: "杭州市", line1: "文三路 1 号"),
             lines: [.init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00")], shippingFee: "10.00",
             payment: paid ? .init(status: "paid", method: "alipay", amount: "208.00") : .init(status: "pending"))
-        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(
-            AMQPMessage(
-                exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
-                properties: AMQPProperties(contentType: "application/json", persistent: true)))
-        await publisher.close()
+        try await Self.publish(system, order)
     }
 
     static func status(_ system: SystemHarness, _ externalID: String) async throws -> (id: Int64, status: String)? {

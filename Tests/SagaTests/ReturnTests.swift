@@ -57,6 +57,18 @@ import Testing
         return (saga, rma)
     }
 
+    /// Returns one unit of `line` of a completed order, found sellable, and waits until the return is completed; its RMA.
+    @discardableResult
+    static func returnOne(_ system: SystemHarness, _ order: Int64, line: Int) async throws -> String {
+        let (saga, rma) = try await startReturn(system, order, [.init(line: line, quantity: 1)])
+        let inspected = try await system.client.send(
+            OrderCommand.InspectReturn(rma: rma, items: [.init(line: line, quantity: 1, condition: .sellable)]))
+        #expect(inspected.status == .done, "\(inspected)")
+        let closed = try await eventually { try await S.sagaStatus(system, saga) == "completed" }
+        #expect(closed, "return \(rma) was completed")
+        return rma
+    }
+
     static func creditNotes(_ system: SystemHarness, _ order: Int64) async throws -> [Int64] {
         try await system.pool("finance").query(
             PostgresQuery(

@@ -59,12 +59,7 @@ import Testing
                 .init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00", discount: "1.00"), .init(sku: "CAP-BLUE", quantity: 1, unitPrice: "49.99"),
             ],
             shippingFee: "10.01", payment: paid ? .init(status: "paid", method: "alipay", amount: "257.00") : .init(status: "pending"))
-        let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        _ = try await publisher.publish(
-            AMQPMessage(
-                exchange: system.commands, routingKey: "platform.web.order.created", body: try MessageCoding.encoder().encode(order),
-                properties: AMQPProperties(contentType: "application/json", persistent: true)))
-        await publisher.close()
+        try await FulfilmentTests.publish(system, order)
         // An unpaid order may move on at once (merged, on hold): it is enough that it exists.
         var id: Int64?
         let placed = try await eventually(within: 30) {
@@ -388,12 +383,7 @@ import Testing
             let merged = try await eventually { try await Self.sagaStatus(system, merge) == "completed" }
             #expect(merged)
             let returned = try await ReturnTests.completedOrder(system, "RETURN-R")
-            let (ret, rma) = try await ReturnTests.startReturn(system, returned, [.init(line: 2, quantity: 1)])
-            let inspected = try await system.client.send(
-                OrderCommand.InspectReturn(rma: rma, items: [.init(line: 2, quantity: 1, condition: .sellable)]))
-            #expect(inspected.status == .done, "\(inspected)")
-            let closed = try await eventually { try await Self.sagaStatus(system, ret) == "completed" }
-            #expect(closed)
+            try await ReturnTests.returnOne(system, returned, line: 2)
             let settled = try await eventually {
                 try await system.pool("saga").query(
                     PostgresQuery(

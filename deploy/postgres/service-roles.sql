@@ -40,10 +40,10 @@ BEGIN
 END $$;
 
 -- The analysts' login: it reads the analytics schema's views (owned by erp_analytics, which
--- is granted read access to exactly the tables they use) and nothing else. Every
--- transaction is read-only and no statement runs longer than a minute. On the replica
--- nothing can write anyway. Change the password for production with
--- ALTER ROLE erp_analyst PASSWORD '...'.
+-- is granted read access to exactly the tables they use) and nothing else: `erpctl migrate`
+-- grants it each view, never the job runner's own tables. Every transaction is read-only and
+-- no statement runs longer than a minute. On the replica nothing can write anyway. Change the
+-- password for production with ALTER ROLE erp_analyst PASSWORD '...'.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'erp_analyst') THEN
@@ -53,5 +53,5 @@ END $$;
 ALTER ROLE erp_analyst SET default_transaction_read_only = on;
 ALTER ROLE erp_analyst SET statement_timeout = '60s';
 GRANT USAGE ON SCHEMA analytics TO erp_analyst;
-GRANT SELECT ON ALL TABLES IN SCHEMA analytics TO erp_analyst;
-ALTER DEFAULT PRIVILEGES FOR ROLE erp_analytics IN SCHEMA analytics GRANT SELECT ON TABLES TO erp_analyst;
+-- (An earlier text of this script let erp_analyst read every table of the schema: undone.)
+ALTER DEFAULT PRIVILEGES FOR ROLE erp_analytics IN SCHEMA analytics REVOKE SELECT ON TABLES FROM erp_analyst;

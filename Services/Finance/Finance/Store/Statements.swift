@@ -168,12 +168,16 @@ public struct Statements: Sendable {
 
     public enum ProfitDimension: String, CaseIterable, Sendable { case line, order, sku, channel }
 
-    /// Revenue (net of VAT, after credit notes) against cost of goods sold.
+    /// Revenue (net of VAT, after credit notes) against cost of goods sold, one row per key and
+    /// currency: a sale and its cost are set against each other only in the same currency, and
+    /// amounts of different currencies are never added. A cost with no revenue in its currency
+    /// (goods sent for a voided invoice, a free replacement, stock bought in another currency
+    /// than it was sold in) is a row of its own with revenue 0.
     public func grossProfit(by dimension: ProfitDimension, _ pool: PostgresPool) async throws -> ReportTable {
         let key: String
         switch dimension {
-        case .line: key = "order_id::text || '/' || sku"
-        case .order: key = "order_id::text"
+        case .line: key = "order_ref || '/' || sku"
+        case .order: key = "order_ref"
         case .sku: key = "sku"
         case .channel: key = "channel"
         }
@@ -182,19 +186,25 @@ public struct Statements: Sendable {
                 PostgresQuery(
                     unsafeSQL: """
                         WITH revenue AS (
-                            SELECT i.order_id, i.channel, l.sku, sum(l.net_minor)::bigint AS net
+                            SELECT i.order_id::text AS order_ref, i.channel, l.sku, i.currency, sum(l.net_minor)::bigint AS net
                             FROM \(s).invoice_lines l JOIN \(s).invoices i ON i.number = l.number
-                            WHERE i.status = 'issued' AND l.sku IS NOT NULL GROUP BY i.order_id, i.channel, l.sku
+                            WHERE i.status = 'issued' AND l.sku IS NOT NULL GROUP BY i.order_id, i.channel, l.sku, i.currency
                         ), cost AS (
-                            SELECT order_ref, sku, sum(cost_minor)::bigint AS cost FROM \(s).cost_lines GROUP BY order_ref, sku
+                            SELECT order_ref, sku, currency, sum(cost_minor)::bigint AS cost FROM \(s).cost_lines GROUP BY order_ref, sku, currency
+                        ), channels AS (
+                            SELECT DISTINCT ON (order_id) order_id::text AS order_ref, channel FROM \(s).invoices ORDER BY order_id, number
                         ), joined AS (
-                            SELECT r.order_id, r.channel, r.sku, r.net, coalesce(c.cost, 0) AS cost
-                            FROM revenue r LEFT JOIN cost c ON c.order_ref = r.order_id::text AND c.sku = r.sku
+                            SELECT coalesce(r.order_ref, c.order_ref) AS order_ref, coalesce(r.channel, ch.channel, '') AS channel,
+                                   coalesce(r.sku, c.sku) AS sku, coalesce(r.currency, c.currency) AS currency,
+                                   coalesce(r.net, 0) AS net, coalesce(c.cost, 0) AS cost
+                            FROM revenue r
+                            FULL JOIN cost c ON c.order_ref = r.order_ref AND c.sku = r.sku AND c.currency = r.currency
+                            LEFT JOIN channels ch ON ch.order_ref = c.order_ref
                         )
-                        SELECT \(key) AS key, sum(net)::bigint AS revenue_minor, sum(cost)::bigint AS cost_minor,
+                        SELECT \(key) AS key, currency, sum(net)::bigint AS revenue_minor, sum(cost)::bigint AS cost_minor,
                                (sum(net) - sum(cost))::bigint AS profit_minor,
                                CASE WHEN sum(net) = 0 THEN NULL ELSE round(100.0 * (sum(net) - sum(cost)) / sum(net), 1) END AS margin_percent
-                        FROM joined GROUP BY 1 ORDER BY 1
+                        FROM joined GROUP BY 1, 2 ORDER BY 1, 2
                         """)), numeric: ["revenue_minor", "cost_minor", "profit_minor", "margin_percent"])
     }
 

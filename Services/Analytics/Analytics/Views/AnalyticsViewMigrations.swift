@@ -1,0 +1,63 @@
+import Postgres
+
+/// The documented views of the `analytics` schema, the analysts' interface: stable columns,
+/// each with a `COMMENT` (docs/analytics.md is made from them). A breaking change is a new
+/// view (`orders_v2`) in a new migration, never an edit.
+///
+/// They are applied by `erpctl migrate` as the database owner, after every service's own
+/// migrations (they read their tables): each migration first grants the views' owner
+/// (`erp_analytics`) read access to exactly the tables it uses, as the database owner, a
+/// member of every service's role; then it creates the views as `erp_analytics`, so that they
+/// run with its rights, and lets `erp_analyst` read them. A view's columns come from the
+/// services' tables: a service migration that drops or retypes such a column fails until the
+/// view that reads it is replaced.
+public enum AnalyticsViewMigrations {
+    public static let component = "views"
+
+    /// Every view an analyst may read.
+    public static let views = [
+        "orders", "order_lines", "returns", "sales_daily", "stock_daily", "stock_movements", "inventory_health", "journal", "pnl_monthly",
+        "cash_flow_monthly", "ar_ageing", "ap_ageing", "customers", "cohorts_monthly",
+    ]
+
+    static let grants = """
+        -- As the database owner: the views' owner may read exactly the tables below.
+        RESET ROLE;
+        GRANT USAGE ON SCHEMA {orders}, {catalog}, {inventory}, {finance}, {crm} TO {owner};
+        GRANT SELECT ON {orders}.orders, {orders}.order_lines, {orders}.status_history, {orders}.returns, {orders}.return_lines, {orders}.skus TO {owner};
+        GRANT SELECT ON {catalog}.skus, {catalog}.products TO {owner};
+        GRANT SELECT ON {inventory}.stock, {inventory}.lots, {inventory}.movements TO {owner};
+        GRANT SELECT ON {finance}.invoices, {finance}.invoice_lines, {finance}.cost_lines, {finance}.journal_entries, {finance}.journal_lines,
+            {finance}.accounts, {finance}.open_items TO {owner};
+        GRANT SELECT ON {crm}.customers, {crm}.customer_orders, {crm}.customer_rfm TO {owner};
+        -- The views belong to the owner and run with its rights.
+        SET LOCAL ROLE {owner};
+
+        """
+
+    static let analystGrants = """
+
+        GRANT USAGE ON SCHEMA {analytics} TO {analyst};
+        GRANT SELECT ON {analytics}.orders, {analytics}.order_lines, {analytics}.returns, {analytics}.sales_daily, {analytics}.stock_daily,
+            {analytics}.stock_movements, {analytics}.inventory_health, {analytics}.journal, {analytics}.pnl_monthly, {analytics}.cash_flow_monthly,
+            {analytics}.ar_ageing, {analytics}.ap_ageing, {analytics}.customers, {analytics}.cohorts_monthly TO {analyst};
+        """
+
+    public static func all(_ schemas: AnalyticsSchemas = AnalyticsSchemas()) -> [PostgresMigration] {
+        [
+            PostgresMigration(
+                version: 1, name: "documented_views",
+                sql: schemas.substitute(
+                    grants + SalesViews.sql + "\n\n" + InventoryViews.sql + "\n\n" + FinanceViews.sql + "\n\n" + CustomerViews.sql + "\n"
+                        + analystGrants))
+        ]
+    }
+
+    /// Applies the job runner's tables, then the views: as the database owner only.
+    @discardableResult
+    public static func migrate(_ schemas: AnalyticsSchemas = AnalyticsSchemas(), pool: PostgresPool) async throws -> (tables: [Int], views: [Int]) {
+        let tables = try await PostgresMigrator(schema: schemas.analytics, migrations: AnalyticsMigrations.all).migrate(pool)
+        let views = try await PostgresMigrator(schema: schemas.analytics, component: component, migrations: all(schemas)).migrate(pool)
+        return (tables, views)
+    }
+}

@@ -1,0 +1,196 @@
+import AMQP
+import Analytics
+import CRM
+import Catalog
+import Contracts
+import Finance
+import Foundation
+import Inventory
+import Messaging
+import Postgres
+import ServiceKit
+import ServiceTestSupport
+import TestSupport
+import Testing
+
+/// The analysts' views over a whole system's data (orders paid, shipped, returned, split and
+/// cancelled, in two currencies): every figure equals what the services hold, each sale is
+/// counted once, every column is documented and docs/analytics.md is what the views say.
+@Suite(.timeLimit(.minutes(4))) struct AnalyticsViewsTests {
+    typealias S = SplitTests
+
+    static let crmAndCatalog: [String: @Sendable (String, String, String, String) -> ServiceDefinition] = [
+        "catalog": { schema, prefix, commands, events in
+            CatalogService.definition(schema: schema, queuePrefix: prefix, commandsExchange: commands, eventsExchange: events)
+        },
+        "crm": { schema, prefix, commands, events in
+            CRMService.definition(schema: schema, queuePrefix: prefix, commandsExchange: commands, eventsExchange: events, ingestExchange: commands)
+        },
+    ]
+
+    /// Makes the test's own analytics schema over its services' schemas, as `erpctl migrate` does.
+    static func migrateAnalytics(_ system: SystemHarness) async throws -> AnalyticsSchemas {
+        let schemas = AnalyticsSchemas(prefix: system.prefix)
+        try await system.pool("orders").query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schemas.analytics) AUTHORIZATION erp_analytics"))
+        try await AnalyticsViewMigrations.migrate(schemas, pool: system.pool("orders"))
+        return schemas
+    }
+
+    static func rows(_ system: SystemHarness, _ sql: String, _ schemas: AnalyticsSchemas) async throws -> [[String?]] {
+        let result = try await system.pool("orders").query(PostgresQuery(unsafeSQL: schemas.substitute(sql)))
+        return try result.map { row in try (0..<result.columns.count).map { try row.decode(String?.self, at: $0) } }
+    }
+
+    static func int(_ system: SystemHarness, _ sql: String, _ schemas: AnalyticsSchemas) async throws -> Int64 {
+        try await system.pool("orders").query(PostgresQuery(unsafeSQL: schemas.substitute(sql)))[0].decode(Int64?.self, at: 0) ?? 0
+    }
+
+    /// A paid order of one shirt in US dollars from another shop and customer; its id once shipped.
+    static func placeInDollars(_ system: SystemHarness) async throws -> Int64 {
+        let order = CanonicalOrder(
+            platform: "web", shop: "us", externalId: "AN-USD", placedAt: "2026-11-28T10:15:00Z", currency: "USD",
+            customer: .init(name: "Ann", email: "ann@example.com"),
+            shippingAddress: .init(country: "CN", province: "上海市", city: "上海市", line1: "南京路 2 号"),
+            lines: [.init(sku: "TEE-RED-M", quantity: 1, unitPrice: "25.00")], shippingFee: "5.00",
+            payment: .init(status: "paid", method: "card", amount: "30.00"))
+        try await FulfilmentTests.publish(system, order)
+        return try #require(try await FulfilmentTests.waitFor(system, "AN-USD", status: "shipped"))
+    }
+
+    @Test func everyViewAgreesWithTheServicesAndCountsEachSaleOnce() async throws {
+        try await FulfilmentTests.withSystem(more: Self.crmAndCatalog) { system async throws in
+            try await S.stock(system)
+            // A shipped, B returned in part, C split in two, D cancelled: 2 shirts (197.00) and a cap (49.99) each.
+            let shipped = try await S.place(system, "AN-A", paid: true)
+            let returned = try await ReturnTests.completedOrder(system, "AN-B")
+            let rma = try await ReturnTests.returnOne(system, returned, line: 1)
+            let split = try await S.placeReserved(system, "AN-C")
+            let splitSaga = try await S.split(system, .init(order: split, parts: [], byWarehouse: true, reason: "one parcel per warehouse"))
+            let splitDone = try await eventually { try await S.sagaStatus(system, splitSaga) == "completed" }
+            #expect(splitDone)
+            let cancelled = try await S.place(system, "AN-D", paid: false)
+            let cancel = try await system.client.send(OrderCommand.ChangeStatus(order: cancelled, to: .cancelled, reason: "customer changed mind"))
+            #expect(cancel.status == .done, "\(cancel)")
+            let dollars = try await Self.placeInDollars(system)
+            let released = try await eventually { try await S.reservations(system, of: cancelled).isEmpty }
+            #expect(released)
+            let linked = try await eventually {
+                try await system.pool("crm").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT count(*)::int FROM \(system.schema("crm")).customer_orders WHERE order_id = $1", binds: [dollars])
+                )[0].decode(Int.self, at: 0) == 1
+            }
+            #expect(linked, "the CRM has seen the last order")
+            try await S.invariantsHold(system)
+
+            let schemas = try await Self.migrateAnalytics(system)
+            // Orders: the split parent and the cancelled order are there, not counted.
+            let orders = try await Self.rows(
+                system, "SELECT order_id::text, status, counted::text FROM {analytics}.orders WHERE split_from IS NULL ORDER BY order_id", schemas)
+            #expect(orders.count == 5, "\(orders)")
+            #expect(orders.contains(["\(split)", "split", "false"]))
+            #expect(orders.contains(["\(cancelled)", "cancelled", "false"]))
+            #expect(orders.contains(["\(shipped)", "shipped", "true"]))
+            let parts = try await Self.int(
+                system, "SELECT count(*) FILTER (WHERE counted) FROM {analytics}.orders WHERE split_from = \(split)", schemas)
+            #expect(parts == 2)
+            // Sales: three CNY orders of 246.99 (A, B and C's parts), one shirt of B back, and the dollar order.
+            let sales = try await Self.rows(
+                system,
+                """
+                SELECT currency, sum(units)::text, sum(revenue_minor)::text, sum(returned_units)::text, sum(refunded_minor)::text, sum(net_minor)::text
+                FROM {analytics}.sales_daily GROUP BY currency ORDER BY currency
+                """, schemas)
+            let refund = try await Self.int(
+                system, "SELECT sum(refund_minor)::bigint FROM {orders}.returns WHERE rma = '\(rma)' AND status = 'completed'", schemas)
+            #expect(refund == 9_850, "half of the two shirts' 197.00")
+            #expect(
+                sales == [
+                    ["CNY", "9", "74097", "1", "9850", "\(74_097 - 9_850)"],
+                    ["USD", "1", "2500", "0", "0", "2500"],
+                ], "\(sales)")
+            let lines = try await Self.rows(
+                system,
+                "SELECT currency, sum(quantity)::text, sum(total_minor)::text FROM {analytics}.order_lines WHERE counted GROUP BY 1 ORDER BY 1",
+                schemas)
+            #expect(lines == [["CNY", "9", "74097"], ["USD", "1", "2500"]], "\(lines)")
+            let returns = try await Self.rows(system, "SELECT rma, sku, quantity::text, refunded::text FROM {analytics}.returns", schemas)
+            #expect(returns == [[rma, "TEE-RED-M", "1", "true"]])
+            // Cost of goods: every cost line once, in its own currency; no margin across currencies.
+            let costs = try await Self.rows(
+                system, "SELECT cost_currency, sum(cost_minor)::text FROM {analytics}.order_lines WHERE cost_minor IS NOT NULL GROUP BY 1", schemas)
+            let booked = try await Self.rows(system, "SELECT currency, sum(cost_minor)::text FROM {finance}.cost_lines GROUP BY 1", schemas)
+            #expect(costs == booked && !costs.isEmpty, "\(costs) vs \(booked)")
+            let dollarMargin = try await Self.rows(
+                system, "SELECT cost_currency, margin_minor::text FROM {analytics}.order_lines WHERE order_id = \(dollars)", schemas)
+            #expect(dollarMargin == [["CNY", nil]], "a USD sale of goods bought in CNY has no margin: \(dollarMargin)")
+            // The monthly P&L adds up to finance's income statement, per currency.
+            let income = try await Statements(schema: system.schema("finance")).incomeStatement(from: nil, to: nil, system.pool("finance"))
+            let pnl = try await Self.rows(
+                system,
+                "SELECT currency, sum(revenue_minor)::text, sum(expenses_minor)::text, sum(net_income_minor)::text FROM {analytics}.pnl_monthly GROUP BY 1 ORDER BY 1",
+                schemas)
+            let statement: [[String?]] = income.filter { $0.totalRevenue != 0 || $0.totalExpenses != 0 }.map { section -> [String?] in
+                [section.currency, String(section.totalRevenue), String(section.totalExpenses), String(section.netIncome)]
+            }
+            #expect(pnl == statement, "\(pnl) vs \(income)")
+            // Stock today equals the inventory's levels.
+            let levels = try await InventoryReports(schema: system.schema("inventory")).levels(system.pool("inventory"))
+            let stock = try await Self.rows(
+                system, "SELECT sku, warehouse, on_hand::text, reserved::text, available::text FROM {analytics}.stock_daily WHERE live ORDER BY 1, 2",
+                schemas)
+            let held: [[String?]] = levels.rows.map { Array($0.prefix(5)) }
+            #expect(stock == held, "\(stock) vs \(held)")
+            // Receivables and payables open today equal finance's ageing.
+            let today = try BusinessDate(String(ISO8601DateFormatter().string(from: Date()).prefix(10)))
+            let ageing = try await Statements(schema: system.schema("finance")).ageingTotals(at: today, system.pool("finance"))
+            for (kind, view) in [("receivable", "ar_ageing"), ("payable", "ap_ageing")] {
+                let buckets = try await Self.rows(
+                    system, "SELECT currency, bucket, sum(open_minor)::text FROM {analytics}.\(view) GROUP BY 1, 2 ORDER BY 1, 2", schemas)
+                var expected: [[String?]] = []
+                for (key, totals) in ageing where key.hasPrefix(kind + " ") {
+                    for (bucket, open) in totals { expected.append([String(key.dropFirst(kind.count + 1)), bucket.rawValue, String(open)]) }
+                }
+                expected.sort { ($0[0] ?? "", $0[1] ?? "") < ($1[0] ?? "", $1[1] ?? "") }
+                #expect(buckets == expected, "\(view): \(buckets) vs \(expected)")
+            }
+            // Customers: the CNY buyer has A, B less its refund and C (through its parts); the dollar buyer one order.
+            let customers = try await Self.rows(
+                system, "SELECT orders::text, currency, lifetime_value_minor::text FROM {analytics}.customers ORDER BY orders DESC", schemas)
+            let lifetime: Int64 = 3 * 25_700 - 9_850
+            let buyers: [[String?]] = [["3", "CNY", String(lifetime)], ["1", "USD", "3000"]]
+            #expect(customers == buyers, "\(customers)")
+            let cohorts = try await Self.rows(
+                system,
+                "SELECT cohort_month::text, months_since_first::text, cohort_customers::text, active_customers::text FROM {analytics}.cohorts_monthly",
+                schemas)
+            #expect(cohorts == [["2026-11-01", "0", "2", "2"]], "\(cohorts)")
+
+            // Every view and column is documented, and docs/analytics.md is what they say.
+            let dictionary = try await AnalyticsDictionary.read(schema: schemas.analytics, system.pool("orders"))
+            #expect(dictionary.views.map(\.name) == AnalyticsViewMigrations.views)
+            #expect(dictionary.undocumented.isEmpty, "no COMMENT: \(dictionary.undocumented)")
+            let document = try String(contentsOf: TestEnvironment.repo.appendingPathComponent("docs/analytics.md"), encoding: .utf8)
+            #expect(
+                document == dictionary.markdown,
+                "docs/analytics.md is stale: write it again with `erpctl analytics describe --markdown > docs/analytics.md`")
+            // Its example queries run, as the analyst, who reads the views and nothing under them.
+            var analyst = try PostgresConfiguration(url: TestEnvironment.databaseURL)
+            (analyst.user, analyst.password) = ("erp_analyst", "erp_analyst")
+            let reader = try await PostgresConnection.connect(analyst)
+            for example in document.components(separatedBy: "```sql\n").dropFirst().compactMap({ $0.components(separatedBy: "```").first }) {
+                _ = try await reader.query(PostgresQuery(unsafeSQL: example.replacingOccurrences(of: "analytics.", with: "\(schemas.analytics).")))
+            }
+            let raw = await #expect(throws: PostgresError.self) {
+                try await reader.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(schemas.orders).orders"))
+            }
+            #expect(raw?.sqlState == "42501", "\(String(describing: raw))")
+            let snapshots = await #expect(throws: PostgresError.self) {
+                try await reader.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(schemas.analytics).stock_snapshots"))
+            }
+            #expect(snapshots?.sqlState == "42501", "the job runner's own tables are not the analysts': \(String(describing: snapshots))")
+            await reader.close()
+            try await system.pool("orders").query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schemas.analytics) CASCADE"))
+        }
+    }
+}

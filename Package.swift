@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "erp-finance", targets: ["FinanceMain"]),
         .executable(name: "erp-saga", targets: ["SagaMain"]),
         .executable(name: "erp-crm", targets: ["CRMMain"]),
+        .executable(name: "erp-analytics", targets: ["AnalyticsMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -120,7 +121,14 @@ let package = Package(
             ],
             path: "Services/CRM/CRM"),
         .executableTarget(name: "CRMMain", dependencies: ["CRM", "Ingest", "ServiceKit"], path: "Services/CRM/Main"),
-        .target(name: "Analytics", dependencies: ["Postgres", "ServiceKit", "Contracts"], path: "Services/Analytics/Analytics"),
+        .target(
+            name: "Analytics",
+            dependencies: [
+                "Postgres", "ServiceKit", "Messaging", "Contracts", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/Analytics/Analytics"),
+        .executableTarget(name: "AnalyticsMain", dependencies: ["Analytics", "ServiceKit"], path: "Services/Analytics/Main"),
         .target(name: "SampleService", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Sample/SampleService"),
         .executableTarget(name: "SampleMain", dependencies: ["SampleService", "ServiceKit", "Messaging"], path: "Services/Sample/Main"),
         .target(
@@ -136,7 +144,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders", "Ingest", "Finance", "Saga", "CRM",
-                "ServiceKit",
+                "ServiceKit", "Analytics",
                 "TestSupport", "ServiceTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -148,6 +156,9 @@ let package = Package(
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"], path: "Tests/AMQPTests"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "SampleService"], path: "Tests/ContractsTests"),
         .testTarget(name: "SagaKitTests", dependencies: ["SagaKit", "Contracts"], path: "Tests/SagaKitTests"),
+        .testTarget(
+            name: "AnalyticsTests", dependencies: ["Analytics", "Contracts", "Postgres", "ServiceKit", "TestSupport", "ServiceTestSupport"],
+            path: "Tests/AnalyticsTests"),
         .testTarget(
             name: "ServiceKitTests",
             dependencies: [

@@ -219,12 +219,17 @@ extension HandlerContext {
         outgoing.append(Outbox.Entry(reply, exchange: Exchanges.replies, routingKey: replyTo))
     }
 
+    /// Records a refusal. A reason that quotes the command (a bad value with a NUL character in
+    /// it) is kept with the NUL written `\0`: PostgreSQL text cannot hold one.
     func recordRefusal(_ refused: CommandRefused) async throws {
         logger.notice("command refused", metadata: ["type": "\(envelope.type)", "code": "\(refused.code)", "reason": "\(refused.reason)"])
+        let (code, reason) = (
+            refused.code.replacingOccurrences(of: "\u{0}", with: "\\0"), refused.reason.replacingOccurrences(of: "\u{0}", with: "\\0")
+        )
         try await transaction.query(
             """
             INSERT INTO \(identifier: schema).command_refusals (message_id, message_type, correlation_id, code, reason, payload)
-            VALUES (\(envelope.id), \(envelope.type.rawValue), \(envelope.correlationID), \(refused.code), \(refused.reason), \(envelope.payload))
+            VALUES (\(envelope.id), \(envelope.type.rawValue), \(envelope.correlationID), \(code), \(reason), \(envelope.payload))
             ON CONFLICT (message_id) DO NOTHING
             """)
     }

@@ -1,5 +1,5 @@
 import AMQP
-import Analytics
+@testable import Analytics
 import CRM
 import Catalog
 import Contracts
@@ -43,6 +43,19 @@ import Testing
 
     static func int(_ system: SystemHarness, _ sql: String, _ schemas: AnalyticsSchemas) async throws -> Int64 {
         try await system.pool("orders").query(PostgresQuery(unsafeSQL: schemas.substitute(sql)))[0].decode(Int64?.self, at: 0) ?? 0
+    }
+
+    /// A paid order of 2 shirts and a cap placed yesterday; its id once shipped.
+    static func placeYesterday(_ system: SystemHarness, _ externalID: String) async throws -> Int64 {
+        let formatter = ISO8601DateFormatter()
+        let order = CanonicalOrder(
+            platform: "web", shop: "main", externalId: externalID, placedAt: formatter.string(from: Date().addingTimeInterval(-86_400)),
+            currency: "CNY", customer: .init(name: "张三", email: "z@example.com"),
+            shippingAddress: .init(country: "CN", province: "上海市", city: "上海市", line1: "南京路 1 号"),
+            lines: [.init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00"), .init(sku: "CAP-BLUE", quantity: 1, unitPrice: "49.99")],
+            shippingFee: "0.00", payment: .init(status: "paid", method: "alipay", amount: "247.99"))
+        try await FulfilmentTests.publish(system, order)
+        return try #require(try await FulfilmentTests.waitFor(system, externalID, status: "shipped"))
     }
 
     /// A paid order of one shirt in US dollars from another shop and customer; its id once shipped.
@@ -191,6 +204,57 @@ import Testing
             #expect(snapshots?.sqlState == "42501", "the job runner's own tables are not the analysts': \(String(describing: snapshots))")
             await reader.close()
             try await system.pool("orders").query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schemas.analytics) CASCADE"))
+        }
+    }
+
+    @Test func theJobsSnapshotTheDaysStockAndForecastDemandThatTheReorderSuggestionsPlanOver() async throws {
+        try await FulfilmentTests.withSystem(more: Self.crmAndCatalog) { system async throws in
+            try await S.stock(system)
+            _ = try await Self.placeYesterday(system, "JOB-1")
+            _ = try await Self.placeYesterday(system, "JOB-2")
+            let schemas = try await Self.migrateAnalytics(system)
+            let pool = system.pool("orders")
+            let now = Date()
+            let snapshot = try await pool.withTransaction { try await StockSnapshotJob(schemas: schemas).run(now: now, in: $0) }
+            #expect(snapshot.hasSuffix(": 2 SKU-warehouse rows"), "\(snapshot)")
+            let again = try await pool.withTransaction { try await StockSnapshotJob(schemas: schemas).run(now: now, in: $0) }
+            #expect(again.hasSuffix(": 0 SKU-warehouse rows"), "a day is snapshot once: \(again)")
+            // Yesterday's closing stock and today's live stock both equal the inventory's levels (nothing moved since).
+            let levels = try await InventoryReports(schema: system.schema("inventory")).levels(system.pool("inventory"))
+            let held: [[String?]] = levels.rows.map { Array($0.prefix(5)) }
+            for live in [false, true] {
+                let stock = try await Self.rows(
+                    system,
+                    """
+                    SELECT sku, warehouse, on_hand::text, reserved::text, available::text FROM {analytics}.stock_daily
+                    WHERE live = \(live) AND day = (now() AT TIME ZONE 'UTC')::date - \(live ? 0 : 1) ORDER BY 1, 2
+                    """, schemas)
+                #expect(stock == held, "live \(live): \(stock) vs \(held)")
+            }
+            // Four shirts and two caps a day: the mean day of a one-day history.
+            let forecast = try await pool.withTransaction { try await ForecastJob(schemas: schemas).run(now: now, in: $0) }
+            #expect(forecast.hasPrefix("2 SKUs forecast (0 by Holt-Winters, 2 by their mean day)"), "\(forecast)")
+            let weeks = try await Self.rows(
+                system,
+                "SELECT sku, count(*)::text, min(units)::text, max(units)::text, min(method) FROM {analytics}.forecast_weekly GROUP BY 1 ORDER BY 1",
+                schemas)
+            #expect(weeks == [["CAP-BLUE", "8", "14.0", "14.0", "mean"], ["TEE-RED-M", "8", "28.0", "28.0", "mean"]], "\(weeks)")
+            let monday = try await Self.int(
+                system, "SELECT count(*) FROM {analytics}.forecast_weekly WHERE extract(isodow FROM week_start) <> 1", schemas)
+            #expect(monday == 0, "every week starts on a Monday")
+            // 14 days (the default) of 4 shirts against the 6 left: order 50; with 7 days, 22.
+            let shirts =
+                "SELECT lead_time_days::text, demand_over_lead_time::text, available::text, suggested_quantity::text, reorder::text FROM {analytics}.reorder_suggestions WHERE sku = 'TEE-RED-M'"
+            #expect(try await Self.rows(system, shirts, schemas) == [["14", "56.0", "6", "50", "true"]])
+            try await pool.query(
+                PostgresQuery(
+                    unsafeSQL: schemas.substitute(
+                        "INSERT INTO {analytics}.lead_times (sku, warehouse, days, set_by) VALUES ('TEE-RED-M', '*', 7, 'test')")))
+            #expect(try await Self.rows(system, shirts, schemas) == [["7", "28.0", "6", "22", "true"]])
+            let caps = try await Self.rows(
+                system, "SELECT suggested_quantity::text FROM {analytics}.reorder_suggestions WHERE sku = 'CAP-BLUE'", schemas)
+            #expect(caps == [["20"]], "14 days of 2 caps against the 8 left")
+            try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schemas.analytics) CASCADE"))
         }
     }
 }

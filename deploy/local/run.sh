@@ -14,7 +14,7 @@ cd "$repo"
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 
 # name:port of every service executable (erp-NAME); each service adds itself when it lands.
-SERVICES="catalog:8091 inventory:8092 orders:8093 finance:8094 saga:8095 crm:8096"
+SERVICES="catalog:8091 inventory:8092 orders:8093 finance:8094 saga:8095 crm:8096 analytics:8097"
 LOCAL_DIR=${ERP_LOCAL_DIR:-$repo/.local}
 RUN_DIR=$LOCAL_DIR/run
 LOG_DIR=$LOCAL_DIR/logs

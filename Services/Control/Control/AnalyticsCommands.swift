@@ -1,5 +1,6 @@
 import Analytics
 import ArgumentParser
+import Contracts
 import Foundation
 import Postgres
 import ServiceKit
@@ -8,7 +9,7 @@ import ServiceKit
 struct AnalyticsCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analytics", abstract: "The analytics views, read on the replica as erp_analyst.",
-        subcommands: [Describe.self])
+        subcommands: [Describe.self, LeadTime.self, Jobs.self, Run.self])
 
     /// Where analysts read: the replica, as the read-only analyst role.
     struct AnalystOptions: ParsableArguments {
@@ -75,5 +76,63 @@ struct AnalyticsCommands: AsyncParsableCommand {
                 }
             }
         }
+    }
+
+    struct LeadTime: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lead-time", abstract: "Supplier lead times, which the reorder suggestions plan over.", subcommands: [Set.self])
+
+        struct Set: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Days from ordering to having the goods: for a SKU in a warehouse, * for any (default * *: 14).")
+            @OptionGroup var servers: ServerOptions
+            @OptionGroup var output: OutcomeOptions
+            @Option(help: "The SKU, or * for any.") var sku: String
+            @Option(help: "The warehouse, or * for any.") var warehouse: String
+            @Option(help: "Days, 1 to 365.") var days: Int
+            @Option(help: "Who sets it (default: $USER).") var actor = ProcessInfo.processInfo.environment["USER"] ?? "erpctl"
+
+            func validate() throws {
+                guard sku == "*" || SKUCode.isValid(sku) else { throw ValidationError("--sku must be * or \(SKUCode.rule)") }
+                guard warehouse == "*" || SKUCode.isValid(warehouse) else { throw ValidationError("--warehouse must be * or a warehouse code") }
+                guard (1...365).contains(days) else { throw ValidationError("--days must be 1 to 365") }
+            }
+
+            func run() async throws {
+                try await send(
+                    AnalyticsCommand.SetLeadTime(sku: sku, warehouse: warehouse, days: days, actor: actor), servers: servers, output: output)
+            }
+        }
+    }
+
+    struct Jobs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The job runner's jobs: when each runs next, and how its last run went.")
+        @OptionGroup var servers: ServerOptions
+        @Flag(help: "Print JSON instead of a table.") var json = false
+
+        func run() async throws {
+            try await servers.reading("the analytics jobs") { pool in
+                printReport(
+                    ReportTable(
+                        columns: ["job", "next_run", "runs", "last_started", "last_finished", "last_outcome"], rows: try await JobStore().list(pool),
+                        numericColumns: ["runs"]), json: json)
+            }
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Runs a job now (stock-snapshot or forecast), in erp-analytics; its schedule stays as it was.")
+        @OptionGroup var servers: ServerOptions
+        @OptionGroup var output: OutcomeOptions
+        @Argument(help: "stock-snapshot or forecast.") var job: String
+
+        func validate() throws {
+            guard JobStore.Job(rawValue: job) != nil else {
+                throw ValidationError("JOB must be one of \(JobStore.Job.allCases.map(\.rawValue).joined(separator: ", ")), not '\(job)'")
+            }
+        }
+
+        func run() async throws { try await send(AnalyticsCommand.RunJob(job: job), servers: servers, output: output) }
     }
 }

@@ -10,21 +10,20 @@ struct MigrateCommand: AsyncParsableCommand {
         discussion: """
             Run it as the database owner (ERP_DATABASE_URL): the analytics views read every service's
             tables, so they come last, and only the owner may grant their role (erp_analytics) read
-            access to those tables. `--service analytics` applies only them.
+            access to those tables. `--service analytics` applies the analytics tables and views only.
             """)
     @OptionGroup var servers: ServerOptions
     @Option(help: "Only this service.") var service: String?
 
     func validate() throws {
-        if let service, service != "analytics", ServiceCatalog.named(service) == nil {
-            throw ValidationError(
-                "unknown service '\(service)' (known: \((ServiceCatalog.all.map(\.name) + ["analytics"]).joined(separator: ", ")))")
+        if let service, ServiceCatalog.named(service) == nil {
+            throw ValidationError("unknown service '\(service)' (known: \(ServiceCatalog.all.map(\.name).joined(separator: ", ")))")
         }
     }
 
     func run() async throws {
         let database = try servers.database()
-        let services = service.map { name in ServiceCatalog.named(name).map { [$0] } ?? [] } ?? ServiceCatalog.all
+        let services = service.flatMap(ServiceCatalog.named).map { [$0] } ?? ServiceCatalog.all
         let pool = PostgresPool(configuration: database, size: 1)
         defer { Task { await pool.close() } }
         for definition in services {
@@ -37,8 +36,7 @@ struct MigrateCommand: AsyncParsableCommand {
             )
         }
         guard service == nil || service == "analytics" else { return }
-        let analytics = try await reporting("migrating analytics") { try await AnalyticsViewMigrations.migrate(pool: pool) }
-        let applied = analytics.tables.map { "tables \($0)" } + analytics.views.map { "views \($0)" }
-        print("analytics: schema analytics, \(applied.isEmpty ? "up to date" : "applied \(applied.joined(separator: ", "))")")
+        let views = try await reporting("migrating the analytics views") { try await AnalyticsViewMigrations.migrate(pool: pool).views }
+        print("analytics views: schema analytics, \(views.isEmpty ? "up to date" : "applied \(views.map(String.init).joined(separator: ", "))")")
     }
 }

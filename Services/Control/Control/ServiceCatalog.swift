@@ -1,5 +1,6 @@
-import Foundation
+import Analytics
 import CRM
+import Foundation
 import Catalog
 import Finance
 import Inventory
@@ -18,6 +19,7 @@ public enum ServiceCatalog {
                 outbound: (try? OutboundConfiguration(environment: ProcessInfo.processInfo.environment)) ?? OutboundConfiguration()),
             FinanceService.definition(), SagaService.definition(),
             CRMService.definition(settings: (try? CRMService.Settings(environment: ProcessInfo.processInfo.environment)) ?? CRMService.Settings()),
+            AnalyticsService.definition(),
         ]
     }
 

@@ -22,6 +22,59 @@ public enum AnalyticsMigrations {
                     PRIMARY KEY (day, sku, warehouse)
                 );
                 CREATE INDEX stock_snapshots_sku ON stock_snapshots (sku, warehouse, day);
-                """)
+                """),
+        PostgresMigration(
+            version: 2, name: "jobs_forecasts_lead_times",
+            sql: """
+                -- When each job runs next (one instance takes it: FOR UPDATE SKIP LOCKED), and how its last run went.
+                CREATE TABLE jobs (
+                    name text PRIMARY KEY CHECK (name IN ('stock-snapshot', 'forecast')),
+                    due_at timestamptz NOT NULL,
+                    runs integer NOT NULL DEFAULT 0,
+                    last_started_at timestamptz,
+                    last_finished_at timestamptz,
+                    last_summary text,
+                    last_error text
+                );
+                INSERT INTO jobs (name, due_at) VALUES ('stock-snapshot', now()), ('forecast', now());
+
+                -- The model fitted per SKU by the last forecast run.
+                CREATE TABLE forecast_models (
+                    sku text PRIMARY KEY,
+                    method text NOT NULL CHECK (method IN ('holt-winters', 'mean')),
+                    alpha double precision, beta double precision, gamma double precision, phi double precision,
+                    sigma double precision NOT NULL,
+                    backtest_mase double precision,
+                    history_days integer NOT NULL,
+                    history_units bigint NOT NULL,
+                    computed_at timestamptz NOT NULL
+                );
+                -- Expected units per SKU and day, from the day of the run.
+                CREATE TABLE forecast_days (
+                    sku text NOT NULL,
+                    day date NOT NULL,
+                    units double precision NOT NULL CHECK (units >= 0),
+                    PRIMARY KEY (sku, day)
+                );
+                -- Expected units per SKU and whole week (from a Monday) with the 80 % interval.
+                CREATE TABLE forecast_weeks (
+                    sku text NOT NULL,
+                    week_start date NOT NULL CHECK (extract(isodow FROM week_start) = 1),
+                    units double precision NOT NULL CHECK (units >= 0),
+                    lower_80 double precision NOT NULL CHECK (lower_80 >= 0 AND lower_80 <= units),
+                    upper_80 double precision NOT NULL CHECK (upper_80 >= units),
+                    PRIMARY KEY (sku, week_start)
+                );
+                -- Supplier lead times in days; '*' is any SKU or any warehouse.
+                CREATE TABLE lead_times (
+                    sku text NOT NULL,
+                    warehouse text NOT NULL,
+                    days integer NOT NULL CHECK (days BETWEEN 1 AND 365),
+                    set_by text NOT NULL,
+                    set_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (sku, warehouse)
+                );
+                INSERT INTO lead_times (sku, warehouse, days, set_by) VALUES ('*', '*', 14, 'default');
+                """),
     ]
 }

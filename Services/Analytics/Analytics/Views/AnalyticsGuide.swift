@@ -68,6 +68,22 @@ enum AnalyticsGuide {
         ) weeks ORDER BY last_4_weeks - previous_4_weeks DESC NULLS LAST LIMIT 10;
         ```
 
+        **Forecast**: next weeks' expected demand of the ten best sellers of the last four weeks, with the 80 % interval.
+
+        ```sql
+        SELECT f.sku, f.week_start, f.units, f.lower_80, f.upper_80
+        FROM analytics.forecast_weekly f
+        JOIN (SELECT sku FROM analytics.sales_daily WHERE day > current_date - 28 GROUP BY sku ORDER BY sum(units) DESC LIMIT 10) top USING (sku)
+        ORDER BY f.sku, f.week_start;
+        ```
+
+        **Reordering**: what to order now, per warehouse.
+
+        ```sql
+        SELECT sku, warehouse, lead_time_days, demand_over_lead_time, available, on_order, suggested_quantity
+        FROM analytics.reorder_suggestions WHERE reorder ORDER BY suggested_quantity DESC;
+        ```
+
         **Margin**: gross margin per category, where the cost is in the sale's currency.
 
         ```sql

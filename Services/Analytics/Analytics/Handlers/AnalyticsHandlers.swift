@@ -1,0 +1,51 @@
+import Contracts
+import Foundation
+import Messaging
+import ServiceKit
+
+/// The analytics commands: lead times for the reorder suggestions, and a job run now.
+struct AnalyticsHandlers: Sendable {
+    let schemas: AnalyticsSchemas
+    let clock: any DeadlineClock
+
+    /// Where each analytics message is handled.
+    func register(in registry: inout MessageHandlers) {
+        registry.command(AnalyticsCommand.SetLeadTime.self, setLeadTime)
+        registry.command(AnalyticsCommand.RunJob.self, runJob)
+    }
+
+    func setLeadTime(_ command: AnalyticsCommand.SetLeadTime, _ context: HandlerContext) async throws -> AnalyticsResult.Done {
+        guard command.sku == "*" || SKUCode.isValid(command.sku) else {
+            throw CommandRefused("validation", "the SKU must be * (any) or \(SKUCode.rule), not '\(command.sku)'")
+        }
+        guard command.warehouse == "*" || SKUCode.isValid(command.warehouse) else {
+            throw CommandRefused("validation", "the warehouse must be * (any) or a warehouse code (\(SKUCode.rule)), not '\(command.warehouse)'")
+        }
+        guard (1...365).contains(command.days) else { throw CommandRefused("validation", "a lead time is 1 to 365 days, not \(command.days)") }
+        let actor = command.actor.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !actor.isEmpty, actor.count <= 100, !actor.contains("\u{0}") else {
+            throw CommandRefused("validation", "say who sets the lead time (1 to 100 characters)")
+        }
+        try await context.transaction.query(
+            """
+            INSERT INTO \(identifier: schemas.analytics).lead_times (sku, warehouse, days, set_by) VALUES (\(command.sku), \(command.warehouse), \(command.days), \(actor))
+            ON CONFLICT (sku, warehouse) DO UPDATE SET days = excluded.days, set_by = excluded.set_by, set_at = now()
+            """)
+        return AnalyticsResult.Done()
+    }
+
+    func runJob(_ command: AnalyticsCommand.RunJob, _ context: HandlerContext) async throws -> AnalyticsResult.JobRun {
+        guard let job = JobStore.Job(rawValue: command.job) else {
+            throw CommandRefused(
+                "validation", "no job '\(command.job)' (jobs: \(JobStore.Job.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let now = clock.now
+        let summary: String
+        switch job {
+        case .stockSnapshot: summary = try await StockSnapshotJob(schemas: schemas).run(now: now, in: context.transaction)
+        case .forecast: summary = try await ForecastJob(schemas: schemas).run(now: now, in: context.transaction)
+        }
+        try await JobStore(schema: schemas.analytics).finished(job, at: now, summary: summary, error: nil, in: context.transaction)
+        return AnalyticsResult.JobRun(job: job.rawValue, summary: summary)
+    }
+}

@@ -1,0 +1,4 @@
+import Analytics
+import ServiceKit
+
+await ServiceMain.run(AnalyticsService.definition())

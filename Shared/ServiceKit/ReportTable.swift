@@ -30,7 +30,7 @@ public struct ReportTable: Sendable, Equatable {
                 numericColumns.contains(columns[index]) && row != header
                     ? String(repeating: " ", count: widths[index] - cell.count) + cell
                     : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            }.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
         }.joined(separator: "\n")
     }
 

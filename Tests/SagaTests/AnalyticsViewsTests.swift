@@ -36,6 +36,13 @@ import Testing
         return schemas
     }
 
+    /// A pool of the analysts' role: what it reads, only the views let it read.
+    static func analystPool() throws -> PostgresPool {
+        var analyst = try PostgresConfiguration(url: TestEnvironment.databaseURL)
+        (analyst.user, analyst.password) = ("erp_analyst", "erp_analyst")
+        return PostgresPool(configuration: analyst, size: 1)
+    }
+
     static func rows(_ system: SystemHarness, _ sql: String, _ schemas: AnalyticsSchemas) async throws -> [[String?]] {
         let result = try await system.pool("orders").query(PostgresQuery(unsafeSQL: schemas.substitute(sql)))
         return try result.map { row in try (0..<result.columns.count).map { try row.decode(String?.self, at: $0) } }
@@ -179,6 +186,41 @@ import Testing
                 schemas)
             #expect(cohorts == [["2026-11-01", "0", "2", "2"]], "\(cohorts)")
 
+            // The analyses print the same figures, in each currency's decimals, as the analyst.
+            let analyses = Analyses(schema: schemas.analytics)
+            let pool = try Self.analystPool()
+            defer { Task { await pool.close() } }
+            let monthly = try await analyses.sales(by: .month, platform: nil, from: nil, to: nil, top: 5, pool)
+            let months: [[String?]] = [
+                ["2026-11-01", "web", "CNY", "4", "9", "740.97", "98.50", "642.47"],
+                ["2026-11-01", "web", "USD", "1", "1", "25.00", "0.00", "25.00"],
+            ]
+            #expect(monthly.sections[0].table.rows == months, "\(monthly.sections[0].table.rows)")
+            #expect(monthly.sections[0].table.columns == ["period", "platform", "currency", "orders", "units", "revenue", "refunded", "net"])
+            let best: [String?] = Array(monthly.sections[1].table.rows.first?.prefix(3) ?? [])
+            #expect(best == ["TEE-RED-M", "CNY", "6"], "\(monthly.sections[1].table.rows)")
+            let oneDay = try await analyses.sales(by: .day, platform: "web", from: "2026-11-28", to: "2026-11-28", top: 5, pool)
+            #expect(oneDay.sections[0].table.rows.count == 2)
+            let csv = monthly.render(.csv)
+            #expect(
+                csv.hasPrefix(
+                    "# Sales by month\nperiod,platform,currency,orders,units,revenue,refunded,net\n2026-11-01,web,CNY,4,9,740.97,98.50,642.47"),
+                "\(csv)")
+            let json = try JSONSerialization.jsonObject(with: Data(monthly.render(.json).utf8)) as? [String: Any]
+            let sectionNames = Set(json?.keys.sorted() ?? [])
+            #expect(sectionNames == ["sales", "top_skus"])
+            let repeatPurchase = try await analyses.customers(pool).sections[0].table.rows
+            let expectedRepeat: [[String?]] = [["2", "2", "1", "50.0", "2.00"]]
+            #expect(repeatPurchase == expectedRepeat, "\(repeatPurchase)")
+            let books = try await analyses.finance(from: nil, to: nil, pool)
+            let netIncome = books.sections[0].table.rows.map { [$0[1], $0[7]] }
+            let incomeByCurrency: [[String?]] = income.filter { $0.totalRevenue != 0 || $0.totalExpenses != 0 }.map {
+                [$0.currency, Money(minorUnits: $0.netIncome, currency: try! Currency(code: $0.currency)).decimalString]
+            }
+            #expect(netIncome == incomeByCurrency, "\(netIncome)")
+            let stockReport = try await analyses.inventory(top: 10, pool)
+            #expect(stockReport.sections.map(\.id) == ["warehouses", "value", "attention", "reorder"])
+
             // Every view and column is documented, and docs/analytics.md is what they say.
             let dictionary = try await AnalyticsDictionary.read(schema: schemas.analytics, system.pool("orders"))
             #expect(dictionary.views.map(\.name) == AnalyticsViewMigrations.views)
@@ -254,6 +296,17 @@ import Testing
             let caps = try await Self.rows(
                 system, "SELECT suggested_quantity::text FROM {analytics}.reorder_suggestions WHERE sku = 'CAP-BLUE'", schemas)
             #expect(caps == [["20"]], "14 days of 2 caps against the 8 left")
+            let analyst = try Self.analystPool()
+            defer { Task { await analyst.close() } }
+            let trends = try await Analyses(schema: schemas.analytics).trends(top: 5, analyst)
+            let ahead: [[String?]] = trends.sections[0].table.rows.map { [$0[0], $0[2], $0[4]] }
+            let expectedAhead: [[String?]] = [["TEE-RED-M", "4", "112"], ["CAP-BLUE", "2", "56"]]
+            #expect(ahead == expectedAhead, "\(trends.sections[0].table.rows)")
+            let reorder: [[String?]] = try await Analyses(schema: schemas.analytics).inventory(top: 5, analyst).sections[3].table.rows.map {
+                [$0[0], $0[6]]
+            }
+            let expectedReorder: [[String?]] = [["TEE-RED-M", "22"], ["CAP-BLUE", "20"]]
+            #expect(reorder == expectedReorder, "\(reorder)")
             try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schemas.analytics) CASCADE"))
         }
     }

@@ -9,7 +9,104 @@ import ServiceKit
 struct AnalyticsCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analytics", abstract: "The analytics views, read on the replica as erp_analyst.",
-        subcommands: [Describe.self, LeadTime.self, Jobs.self, Run.self])
+        subcommands: [
+            Sales.self, Inventory.self, Finance.self, Customers.self, Trends.self, Describe.self, LeadTime.self, Jobs.self, Run.self,
+        ])
+
+    /// How an analysis prints: tables for people, CSV or JSON for programs.
+    struct FormatOptions: ParsableArguments {
+        @Option(help: "table, csv or json.") var format: AnalyticsReport.Format = .table
+    }
+
+    /// A day given on the command line, or a usage error that names the option.
+    static func day(_ text: String?, _ option: String) throws -> String? {
+        guard let text else { return nil }
+        do { return try BusinessDate(text).description } catch { throw ValidationError("\(option) must be a date YYYY-MM-DD, not '\(text)'") }
+    }
+
+    static func top(_ value: Int) throws {
+        guard (1...1_000).contains(value) else { throw ValidationError("--top must be 1 to 1000") }
+    }
+
+    struct Sales: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sales by day, week or month, platform and currency (orders, units, revenue, refunds, net), and the top SKUs.")
+        @OptionGroup var analyst: AnalystOptions
+        @OptionGroup var output: FormatOptions
+        @Option(help: "day, week or month.") var by: Analyses.Period = .month
+        @Option(help: "Only this platform.") var platform: String?
+        @Option(help: "From this day (YYYY-MM-DD, UTC).") var from: String?
+        @Option(help: "To this day, included.") var to: String?
+        @Option(help: "How many SKUs in the top list (1-1000).") var top = 10
+
+        func validate() throws {
+            if let platform,
+                platform.isEmpty || platform.count > 32
+                    || !platform.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") })
+            {
+                throw ValidationError("--platform: '\(platform)' is not a platform name (lower case letters, digits, - and _)")
+            }
+            let (start, end) = (try AnalyticsCommands.day(from, "--from"), try AnalyticsCommands.day(to, "--to"))
+            if let start, let end, start > end { throw ValidationError("--from \(start) is after --to \(end)") }
+            try AnalyticsCommands.top(top)
+        }
+
+        func run() async throws {
+            try await analyst.withPool { pool in
+                let report = try await Analyses().sales(
+                    by: by, platform: platform, from: try AnalyticsCommands.day(from, "--from"), to: try AnalyticsCommands.day(to, "--to"), top: top,
+                    pool)
+                print(report.render(output.format))
+            }
+        }
+    }
+
+    struct Inventory: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stock by warehouse and its value, the SKUs needing attention (out, low, slow, dead) and what to reorder.")
+        @OptionGroup var analyst: AnalystOptions
+        @OptionGroup var output: FormatOptions
+        @Option(help: "Rows of the attention and reorder lists (1-1000).") var top = 20
+        func validate() throws { try AnalyticsCommands.top(top) }
+        func run() async throws { try await analyst.withPool { print(try await Analyses().inventory(top: top, $0).render(output.format)) } }
+    }
+
+    struct Finance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Profit and loss by month, cash flow by month and kind, and open receivables and payables by age.")
+        @OptionGroup var analyst: AnalystOptions
+        @OptionGroup var output: FormatOptions
+        @Option(help: "From the month of this day (YYYY-MM-DD).") var from: String?
+        @Option(help: "To the month of this day.") var to: String?
+        func validate() throws {
+            let (start, end) = (try AnalyticsCommands.day(from, "--from"), try AnalyticsCommands.day(to, "--to"))
+            if let start, let end, start > end { throw ValidationError("--from \(start) is after --to \(end)") }
+        }
+        func run() async throws {
+            try await analyst.withPool { pool in
+                print(
+                    try await Analyses().finance(from: try AnalyticsCommands.day(from, "--from"), to: try AnalyticsCommands.day(to, "--to"), pool)
+                        .render(output.format))
+            }
+        }
+    }
+
+    struct Customers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Repeat purchase, RFM segments and retention by monthly cohort.")
+        @OptionGroup var analyst: AnalystOptions
+        @OptionGroup var output: FormatOptions
+        func run() async throws { try await analyst.withPool { print(try await Analyses().customers($0).render(output.format)) } }
+    }
+
+    struct Trends: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The top SKUs of the last four weeks against the four before, with their forecast for the next four.")
+        @OptionGroup var analyst: AnalystOptions
+        @OptionGroup var output: FormatOptions
+        @Option(help: "How many SKUs (1-1000).") var top = 20
+        func validate() throws { try AnalyticsCommands.top(top) }
+        func run() async throws { try await analyst.withPool { print(try await Analyses().trends(top: top, $0).render(output.format)) } }
+    }
 
     /// Where analysts read: the replica, as the read-only analyst role.
     struct AnalystOptions: ParsableArguments {
@@ -136,3 +233,6 @@ struct AnalyticsCommands: AsyncParsableCommand {
         func run() async throws { try await send(AnalyticsCommand.RunJob(job: job), servers: servers, output: output) }
     }
 }
+
+extension AnalyticsReport.Format: ExpressibleByArgument {}
+extension Analyses.Period: ExpressibleByArgument {}

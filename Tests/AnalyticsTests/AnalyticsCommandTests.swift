@@ -53,4 +53,23 @@ import Testing
         #expect(outcome.code == "validation")
         #expect(outcome.reason?.contains("stock-snapshot, forecast") == true, "\(String(describing: outcome.reason))")
     }
+
+    @Test(Self.analytics) func aReportIsSavedReplacedAndDeletedAndABadOneRefused() async throws {
+        let harness = try ServiceHarness.required()
+        for sql in ["SELECT 1 AS one", "SELECT day FROM analytics.sales_daily WHERE day >= {{from}}"] {
+            let saved = try await harness.client.send(
+                AnalyticsCommand.SaveReport(
+                    name: "since", sql: sql, parameters: sql.contains("{{") ? [.init(name: "from", type: "date")] : [], description: "d",
+                    actor: "ann"))
+            #expect(saved.status == .done, "\(saved)")
+        }
+        let kept = try await harness.pool.query(PostgresQuery(unsafeSQL: "SELECT sql, parameters::text FROM \(harness.schema).reports"))
+        #expect(kept.count == 1)
+        #expect(try kept[0].decode(String.self, at: 1) == #"[{"name": "from", "type": "date"}]"#)
+        let bad = try await harness.client.send(
+            AnalyticsCommand.SaveReport(name: "since", sql: "SELECT {{to}}", parameters: [], description: "", actor: "ann"))
+        #expect(bad.code == "validation" && bad.reason?.contains("{{to}}") == true, "\(bad)")
+        #expect(try await harness.client.send(AnalyticsCommand.DeleteReport(name: "since", actor: "ann")).status == .done)
+        #expect(try await harness.client.send(AnalyticsCommand.DeleteReport(name: "since", actor: "ann")).code == "unknown-report")
+    }
 }

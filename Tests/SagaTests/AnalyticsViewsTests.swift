@@ -221,6 +221,36 @@ import Testing
             let stockReport = try await analyses.inventory(top: 10, pool)
             #expect(stockReport.sections.map(\.id) == ["warehouses", "value", "attention", "reorder"])
 
+            // A saved report runs as the analyst: its parameters bound, a raw table refused, a write refused, a slow one stopped.
+            for (name, sql) in [
+                ("units-since", "SELECT currency, sum(units)::int AS units FROM {analytics}.sales_daily WHERE day >= {{from}} GROUP BY 1 ORDER BY 1"),
+                ("raw", "SELECT count(*) FROM {orders}.orders WHERE placed_at >= {{from}}"),
+                ("write", "DELETE FROM {analytics}.stock_snapshots WHERE day >= {{from}}"), ("slow", "SELECT pg_sleep(5), {{from}}"),
+            ] {
+                try await system.pool("orders").query(
+                    PostgresQuery(
+                        unsafeSQL: "INSERT INTO \(schemas.analytics).reports (name, sql, parameters, saved_by) VALUES ($1, $2, $3::jsonb, 'test')",
+                        binds: [name, schemas.substitute(sql), #"[{"name": "from", "type": "date"}]"#]))
+            }
+            let saved = SavedReports(schema: schemas.analytics)
+            let units = try await saved.run("units-since", values: ["from": "2026-11-01"], timeout: 10, pool).sections[0].table.rows
+            #expect(units == [["CNY", "9"], ["USD", "1"]], "\(units)")
+            let later = try await saved.run("units-since", values: ["from": "2026-12-01"], timeout: 10, pool).sections[0].table.rows
+            #expect(later.isEmpty)
+            for (name, expected) in [("raw", "42501"), ("write", "25006")] {
+                let failure = await #expect(throws: SavedReports.Failure.self) {
+                    try await saved.run(name, values: ["from": "2026-11-01"], timeout: 10, pool)
+                }
+                let said = String(describing: failure)
+                #expect(said.contains(expected), "\(name): \(said)")
+            }
+            let stopped = await #expect(throws: SavedReports.Failure.self) {
+                try await saved.run("slow", values: ["from": "2026-11-01"], timeout: 1, pool)
+            }
+            #expect(stopped == .timedOut(report: "slow", seconds: 1))
+            let missing = await #expect(throws: SavedReports.Failure.self) { try await saved.run("none", values: [:], timeout: 1, pool) }
+            #expect(missing == .unknown("none"))
+
             // Every view and column is documented, and docs/analytics.md is what they say.
             let dictionary = try await AnalyticsDictionary.read(schema: schemas.analytics, system.pool("orders"))
             #expect(dictionary.views.map(\.name) == AnalyticsViewMigrations.views)

@@ -8,7 +8,7 @@ public struct Erpctl: AsyncParsableCommand {
         subcommands: [
             TopologyCommand.self, MigrateCommand.self, DeadCommand.self, CatalogCommands.self, InventoryCommands.self, WarehouseCommands.self,
             OrdersCommands.self, OutboundCommand.self, ReturnsCommands.self, FinanceCommands.self, SagaCommands.self, CRMCommands.self,
-            AnalyticsCommands.self, CheckCommand.self,
+            AnalyticsCommands.self, ReportCommands.self, CheckCommand.self,
         ])
 
     public init() {}

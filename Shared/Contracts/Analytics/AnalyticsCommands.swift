@@ -35,3 +35,33 @@ public enum AnalyticsResult {
         public init(job: String, summary: String) { (self.job, self.summary) = (job, summary) }
     }
 }
+
+extension AnalyticsCommand {
+    /// Keeps a custom report (a query over the analytics views) under a name, replacing one
+    /// of that name. `{{name}}` in the SQL is a parameter, given when the report is run.
+    public struct SaveReport: Message, Equatable {
+        public static let type: MessageType = "analytics.save_report.v1"
+        public struct Parameter: Codable, Sendable, Equatable {
+            public var name: String
+            /// date, text, integer, numeric or boolean.
+            public var type: String
+            public init(name: String, type: String) { (self.name, self.type) = (name, type) }
+        }
+        public var name: String
+        public var sql: String
+        public var parameters: [Parameter]
+        public var description: String
+        public var actor: String
+        public init(name: String, sql: String, parameters: [Parameter], description: String, actor: String) {
+            (self.name, self.sql, self.parameters, self.description, self.actor) = (name, sql, parameters, description, actor)
+        }
+    }
+
+    /// Removes a saved report.
+    public struct DeleteReport: Message, Equatable {
+        public static let type: MessageType = "analytics.delete_report.v1"
+        public var name: String
+        public var actor: String
+        public init(name: String, actor: String) { (self.name, self.actor) = (name, actor) }
+    }
+}

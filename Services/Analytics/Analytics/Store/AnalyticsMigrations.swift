@@ -76,5 +76,18 @@ public enum AnalyticsMigrations {
                 );
                 INSERT INTO lead_times (sku, warehouse, days, set_by) VALUES ('*', '*', 14, 'default');
                 """),
+        PostgresMigration(
+            version: 3, name: "saved_reports",
+            sql: """
+                -- Custom reports: a query over the views, its parameters ([{"name": "from", "type": "date"}]).
+                CREATE TABLE reports (
+                    name text PRIMARY KEY CHECK (name ~ '^[a-z0-9_-]{1,64}$'),
+                    sql text NOT NULL CHECK (length(sql) BETWEEN 1 AND 100000),
+                    parameters jsonb NOT NULL DEFAULT '[]',
+                    description text NOT NULL DEFAULT '',
+                    saved_by text NOT NULL,
+                    saved_at timestamptz NOT NULL DEFAULT now()
+                );
+                """),
     ]
 }

@@ -17,7 +17,7 @@ public enum AnalyticsViewMigrations {
     /// Every view an analyst may read.
     public static let views = [
         "orders", "order_lines", "returns", "sales_daily", "stock_daily", "stock_movements", "inventory_health", "journal", "pnl_monthly",
-        "cash_flow_monthly", "ar_ageing", "ap_ageing", "customers", "cohorts_monthly", "forecast_weekly", "reorder_suggestions",
+        "cash_flow_monthly", "ar_ageing", "ap_ageing", "customers", "cohorts_monthly", "forecast_weekly", "reorder_suggestions", "saved_reports",
     ]
 
     static let grants = """
@@ -51,6 +51,7 @@ public enum AnalyticsViewMigrations {
                     grants + SalesViews.sql + "\n\n" + InventoryViews.sql + "\n\n" + FinanceViews.sql + "\n\n" + CustomerViews.sql + "\n"
                         + analystGrants)),
             PostgresMigration(version: 2, name: "forecast_and_reorder_views", sql: schemas.substitute(ForecastViews.grants + ForecastViews.sql)),
+            PostgresMigration(version: 3, name: "saved_reports_view", sql: schemas.substitute(ReportViews.sql)),
         ]
     }
 

@@ -52,17 +52,17 @@ import Testing
         try await system.pool("orders").query(PostgresQuery(unsafeSQL: schemas.substitute(sql)))[0].decode(Int64?.self, at: 0) ?? 0
     }
 
-    /// A paid order of 2 shirts and a cap placed yesterday; its id once shipped.
-    static func placeYesterday(_ system: SystemHarness, _ externalID: String) async throws -> Int64 {
+    /// An order of 2 shirts and a cap placed yesterday; its id once shipped (paid) or taken (unpaid: reserved and invoiced).
+    static func placeYesterday(_ system: SystemHarness, _ externalID: String, paid: Bool = true) async throws -> Int64 {
         let formatter = ISO8601DateFormatter()
         let order = CanonicalOrder(
             platform: "web", shop: "main", externalId: externalID, placedAt: formatter.string(from: Date().addingTimeInterval(-86_400)),
             currency: "CNY", customer: .init(name: "张三", email: "z@example.com"),
             shippingAddress: .init(country: "CN", province: "上海市", city: "上海市", line1: "南京路 1 号"),
             lines: [.init(sku: "TEE-RED-M", quantity: 2, unitPrice: "99.00"), .init(sku: "CAP-BLUE", quantity: 1, unitPrice: "49.99")],
-            shippingFee: "0.00", payment: .init(status: "paid", method: "alipay", amount: "247.99"))
+            shippingFee: "0.00", payment: paid ? .init(status: "paid", method: "alipay", amount: "247.99") : .init(status: "pending"))
         try await FulfilmentTests.publish(system, order)
-        return try #require(try await FulfilmentTests.waitFor(system, externalID, status: "shipped"))
+        return try #require(try await FulfilmentTests.waitFor(system, externalID, status: paid ? "shipped" : "pending_payment"))
     }
 
     /// A paid order of one shirt in US dollars from another shop and customer; its id once shipped.
@@ -284,6 +284,11 @@ import Testing
             try await S.stock(system)
             _ = try await Self.placeYesterday(system, "JOB-1")
             _ = try await Self.placeYesterday(system, "JOB-2")
+            let unpaid = try await Self.placeYesterday(system, "JOB-3", paid: false)
+            let reserved = try await eventually { try await S.reservations(system, of: unpaid).count == 2 }
+            #expect(reserved)
+            let invoiced = try await eventually { try await S.invoices(system, of: unpaid) == ["issued"] }
+            #expect(invoiced, "the unpaid order is a receivable")
             let schemas = try await Self.migrateAnalytics(system)
             let pool = system.pool("orders")
             let now = Date()
@@ -303,41 +308,90 @@ import Testing
                     """, schemas)
                 #expect(stock == held, "live \(live): \(stock) vs \(held)")
             }
-            // Four shirts and two caps a day: the mean day of a one-day history.
+            // Six shirts and three caps a day: the mean day of a one-day history.
             let forecast = try await pool.withTransaction { try await ForecastJob(schemas: schemas).run(now: now, in: $0) }
             #expect(forecast.hasPrefix("2 SKUs forecast (0 by Holt-Winters, 2 by their mean day)"), "\(forecast)")
             let weeks = try await Self.rows(
                 system,
                 "SELECT sku, count(*)::text, min(units)::text, max(units)::text, min(method) FROM {analytics}.forecast_weekly GROUP BY 1 ORDER BY 1",
                 schemas)
-            #expect(weeks == [["CAP-BLUE", "8", "14.0", "14.0", "mean"], ["TEE-RED-M", "8", "28.0", "28.0", "mean"]], "\(weeks)")
+            #expect(weeks == [["CAP-BLUE", "8", "21.0", "21.0", "mean"], ["TEE-RED-M", "8", "42.0", "42.0", "mean"]], "\(weeks)")
             let monday = try await Self.int(
                 system, "SELECT count(*) FROM {analytics}.forecast_weekly WHERE extract(isodow FROM week_start) <> 1", schemas)
             #expect(monday == 0, "every week starts on a Monday")
-            // 14 days (the default) of 4 shirts against the 6 left: order 50; with 7 days, 22.
+            // 14 days (the default) of 6 shirts against the 4 available (2 reserved): order 80; with 7 days, 38.
             let shirts =
                 "SELECT lead_time_days::text, demand_over_lead_time::text, available::text, suggested_quantity::text, reorder::text FROM {analytics}.reorder_suggestions WHERE sku = 'TEE-RED-M'"
-            #expect(try await Self.rows(system, shirts, schemas) == [["14", "56.0", "6", "50", "true"]])
+            #expect(try await Self.rows(system, shirts, schemas) == [["14", "84.0", "4", "80", "true"]])
             try await pool.query(
                 PostgresQuery(
                     unsafeSQL: schemas.substitute(
                         "INSERT INTO {analytics}.lead_times (sku, warehouse, days, set_by) VALUES ('TEE-RED-M', '*', 7, 'test')")))
-            #expect(try await Self.rows(system, shirts, schemas) == [["7", "28.0", "6", "22", "true"]])
+            #expect(try await Self.rows(system, shirts, schemas) == [["7", "42.0", "4", "38", "true"]])
             let caps = try await Self.rows(
                 system, "SELECT suggested_quantity::text FROM {analytics}.reorder_suggestions WHERE sku = 'CAP-BLUE'", schemas)
-            #expect(caps == [["20"]], "14 days of 2 caps against the 8 left")
+            #expect(caps == [["35"]], "14 days of 3 caps against the 7 available")
             let analyst = try Self.analystPool()
             defer { Task { await analyst.close() } }
             let trends = try await Analyses(schema: schemas.analytics).trends(top: 5, analyst)
             let ahead: [[String?]] = trends.sections[0].table.rows.map { [$0[0], $0[2], $0[4]] }
-            let expectedAhead: [[String?]] = [["TEE-RED-M", "4", "112"], ["CAP-BLUE", "2", "56"]]
+            let expectedAhead: [[String?]] = [["TEE-RED-M", "6", "168"], ["CAP-BLUE", "3", "84"]]
             #expect(ahead == expectedAhead, "\(trends.sections[0].table.rows)")
             let reorder: [[String?]] = try await Analyses(schema: schemas.analytics).inventory(top: 5, analyst).sections[3].table.rows.map {
                 [$0[0], $0[6]]
             }
-            let expectedReorder: [[String?]] = [["TEE-RED-M", "22"], ["CAP-BLUE", "20"]]
+            let expectedReorder: [[String?]] = [["TEE-RED-M", "38"], ["CAP-BLUE", "35"]]
             #expect(reorder == expectedReorder, "\(reorder)")
+            try await Self.dashboardShowsTheViews(system, schemas, analyst)
             try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schemas.analytics) CASCADE"))
         }
+    }
+
+    /// The dashboard, rendered by headless Chromium: every chart drawn (marks laid out with a
+    /// size), a screenshot of the page, and each figure beside a chart equal to its view's.
+    static func dashboardShowsTheViews(_ system: SystemHarness, _ schemas: AnalyticsSchemas, _ analyst: PostgresPool) async throws {
+        let page = DashboardPage.render(try await DashboardData.read(schema: schemas.analytics, analyst))
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(schemas.analytics)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let html = folder.appendingPathComponent("dashboard.html")
+        try Data(page.utf8).write(to: html)
+        let installed = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let browser = try #require(installed, "headless Chromium (Debian's chromium package, installed by deploy/local/servers.sh start)")
+        let options = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1320,1500", "--user-data-dir=\(folder.path)/profile",
+        ]
+        let shot = folder.appendingPathComponent("dashboard.png")
+        _ = try await runProgramAsync(browser, options + ["--screenshot=\(shot.path)", html.absoluteString])
+        let png = try Data(contentsOf: shot)
+        #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), "a PNG screenshot")
+        let pngWidth = png.count > 24 ? png[16..<20].reduce(0) { $0 << 8 | Int($1) } : 0
+        #expect(pngWidth == 1320 && png.count > 20_000, "the screenshot is the page (\(png.count) bytes, \(pngWidth) wide)")
+        let dom = try await runProgramAsync(browser, options + ["--dump-dom", html.absoluteString]).output
+        let charts = dom.matches(of: /<section class="chart" data-chart="([^"]+)" data-drawn="(\d+)"/).map { (String($0.1), Int($0.2) ?? 0) }
+        #expect(charts.map(\.0) == ["revenue-CNY", "top-skus", "stock-cover", "ar-ageing-CNY", "cohorts", "forecast"], "\(charts)")
+        let undrawn = charts.filter { $0.1 == 0 }.map(\.0)
+        #expect(undrawn.isEmpty, "charts with nothing drawn: \(undrawn)")
+        var figures: [String: String] = [:]
+        for match in dom.matches(of: /<dd data-figure="([^"]+)">([^<]*)<\/dd>/) { figures[String(match.1)] = String(match.2) }
+        func view(_ sql: String) async throws -> String? { try await rows(system, sql, schemas).first?.first ?? nil }
+        #expect(
+            figures["revenue/CNY/web"] == (try await view("SELECT to_char(sum(revenue_minor) / 100.0, 'FM999990.00') FROM {analytics}.sales_daily")))
+        #expect(figures["revenue/CNY/web"] == "743.97", "three orders of 247.99")
+        #expect(figures["units/TEE-RED-M"] == "6" && figures["units/CAP-BLUE"] == "3")
+        #expect(
+            figures["cover/TEE-RED-M @ SH"]
+                == (try await view("SELECT days_of_cover::text FROM {analytics}.inventory_health WHERE sku = 'TEE-RED-M'")), "\(figures)")
+        #expect(
+            figures["ar/CNY/current"]
+                == (try await view("SELECT to_char(sum(open_minor) / 100.0, 'FM999990.00') FROM {analytics}.ar_ageing WHERE bucket = 'current'")))
+        #expect(figures["ar/CNY/current"] == "247.99", "the unpaid order")
+        let cohort = try #require(try await view("SELECT to_char(max(cohort_month), 'YYYY-MM') FROM {analytics}.cohorts_monthly"))
+        #expect(figures["cohort/\(cohort)/0"] == "100.0")
+        let week = try #require(try await view("SELECT min(week_start)::text FROM {analytics}.forecast_weekly WHERE sku = 'TEE-RED-M'"))
+        #expect(
+            figures["forecast/\(week)"]
+                == (try await view("SELECT units::text FROM {analytics}.forecast_weekly WHERE sku = 'TEE-RED-M' AND week_start = '\(week)'")))
+        #expect(figures["forecast/\(week)"] == "42.0")
     }
 }

@@ -58,6 +58,8 @@ install_packages() {
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   # The loopback SMTP server of the notification tests (Tests/CRMTests/mail_sinks.py).
   /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+  # The browser the analytics dashboard's test renders the page in (headless).
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]} (or install them yourself)"

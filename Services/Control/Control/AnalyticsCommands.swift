@@ -10,7 +10,8 @@ struct AnalyticsCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analytics", abstract: "The analytics views, read on the replica as erp_analyst.",
         subcommands: [
-            Sales.self, Inventory.self, Finance.self, Customers.self, Trends.self, Describe.self, LeadTime.self, Jobs.self, Run.self,
+            Sales.self, Inventory.self, Finance.self, Customers.self, Trends.self, Dashboard.self, Describe.self, LeadTime.self, Jobs.self,
+            Run.self,
         ])
 
     /// How an analysis prints: tables for people, CSV or JSON for programs.
@@ -128,6 +129,34 @@ struct AnalyticsCommands: AsyncParsableCommand {
             } catch {
                 await pool.close()
                 throw error
+            }
+        }
+    }
+
+    struct Dashboard: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Writes one self-contained HTML page of charts from the replica: revenue per day by platform, top SKUs, stock cover, receivables by age, cohort retention, the best seller's forecast."
+        )
+        @OptionGroup var analyst: AnalystOptions
+        @Option(help: "The HTML file to write (replaced if it exists).") var out: String
+
+        func validate() throws {
+            guard out.hasSuffix(".html") || out.hasSuffix(".htm") else { throw ValidationError("--out must name an .html file, not '\(out)'") }
+            let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--out: no folder \(folder) to write into")
+            }
+        }
+
+        func run() async throws {
+            try await analyst.withPool { pool in
+                let page = DashboardPage.render(try await DashboardData.read(pool))
+                do { try Data(page.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                    throw ControlFailure(description: "cannot write \(out): \(error.localizedDescription)")
+                }
+                print("wrote \(out) (\(page.utf8.count) bytes)")
             }
         }
     }

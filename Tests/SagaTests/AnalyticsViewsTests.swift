@@ -88,6 +88,17 @@ import Testing
             let splitSaga = try await S.split(system, .init(order: split, parts: [], byWarehouse: true, reason: "one parcel per warehouse"))
             let splitDone = try await eventually { try await S.sagaStatus(system, splitSaga) == "completed" }
             #expect(splitDone)
+            // E and F merged into one order (a receipt of more shirts first: 11 are wanted in all).
+            let more = try await system.client.send(
+                InventoryCommand.Receive(
+                    sku: "TEE-RED-M", warehouse: "SH", lot: "L2", expiry: nil, unitCost: Money(minorUnits: 2_000, currency: .cny), quantity: 10,
+                    purchaseReference: "PO-MORE"))
+            #expect(more.status == .done, "\(more)")
+            let mergeA = try await S.placeReserved(system, "AN-E"), mergeB = try await S.placeReserved(system, "AN-F")
+            let mergeSaga = try await MergeTests.merge(system, [mergeA, mergeB])
+            let mergeDone = try await eventually { try await S.sagaStatus(system, mergeSaga) == "completed" }
+            #expect(mergeDone)
+            let merged = try #require(try await MergeTests.mergedInto(system, mergeA))
             let cancelled = try await S.place(system, "AN-D", paid: false)
             let cancel = try await system.client.send(OrderCommand.ChangeStatus(order: cancelled, to: .cancelled, reason: "customer changed mind"))
             #expect(cancel.status == .done, "\(cancel)")
@@ -107,14 +118,16 @@ import Testing
             // Orders: the split parent and the cancelled order are there, not counted.
             let orders = try await Self.rows(
                 system, "SELECT order_id::text, status, counted::text FROM {analytics}.orders WHERE split_from IS NULL ORDER BY order_id", schemas)
-            #expect(orders.count == 5, "\(orders)")
+            #expect(orders.count == 8, "\(orders)")
+            #expect(orders.contains(["\(mergeA)", "merged", "false"]) && orders.contains(["\(mergeB)", "merged", "false"]))
+            #expect(orders.contains(["\(merged)", "pending_payment", "true"]), "the merged order carries their sale")
             #expect(orders.contains(["\(split)", "split", "false"]))
             #expect(orders.contains(["\(cancelled)", "cancelled", "false"]))
             #expect(orders.contains(["\(shipped)", "shipped", "true"]))
             let parts = try await Self.int(
                 system, "SELECT count(*) FILTER (WHERE counted) FROM {analytics}.orders WHERE split_from = \(split)", schemas)
             #expect(parts == 2)
-            // Sales: three CNY orders of 246.99 (A, B and C's parts), one shirt of B back, and the dollar order.
+            // Sales: five CNY orders of 246.99 (A, B, C's parts, E and F in one), one shirt of B back, and the dollar order.
             let sales = try await Self.rows(
                 system,
                 """
@@ -126,14 +139,14 @@ import Testing
             #expect(refund == 9_850, "half of the two shirts' 197.00")
             #expect(
                 sales == [
-                    ["CNY", "9", "74097", "1", "9850", "\(74_097 - 9_850)"],
+                    ["CNY", "15", "123495", "1", "9850", "\(123_495 - 9_850)"],
                     ["USD", "1", "2500", "0", "0", "2500"],
                 ], "\(sales)")
             let lines = try await Self.rows(
                 system,
                 "SELECT currency, sum(quantity)::text, sum(total_minor)::text FROM {analytics}.order_lines WHERE counted GROUP BY 1 ORDER BY 1",
                 schemas)
-            #expect(lines == [["CNY", "9", "74097"], ["USD", "1", "2500"]], "\(lines)")
+            #expect(lines == [["CNY", "15", "123495"], ["USD", "1", "2500"]], "\(lines)")
             let returns = try await Self.rows(system, "SELECT rma, sku, quantity::text, refunded::text FROM {analytics}.returns", schemas)
             #expect(returns == [[rma, "TEE-RED-M", "1", "true"]])
             // Cost of goods: every cost line once, in its own currency; no margin across currencies.
@@ -174,11 +187,15 @@ import Testing
                 expected.sort { ($0[0] ?? "", $0[1] ?? "") < ($1[0] ?? "", $1[1] ?? "") }
                 #expect(buckets == expected, "\(view): \(buckets) vs \(expected)")
             }
-            // Customers: the CNY buyer has A, B less its refund and C (through its parts); the dollar buyer one order.
+            // Customers: the CNY buyer has A, B less its refund, C (through its parts) and E+F; the dollar buyer one order.
             let customers = try await Self.rows(
                 system, "SELECT orders::text, currency, lifetime_value_minor::text FROM {analytics}.customers ORDER BY orders DESC", schemas)
-            let lifetime: Int64 = 3 * 25_700 - 9_850
-            let buyers: [[String?]] = [["3", "CNY", String(lifetime)], ["1", "USD", "3000"]]
+            let cnyTotal = try await Self.int(
+                system,
+                "SELECT sum(total_minor)::bigint FROM {orders}.orders WHERE currency = 'CNY' AND status NOT IN ('split', 'merged', 'cancelled')",
+                schemas)
+            #expect(cnyTotal == 5 * 25_700, "the merged order's total is its sources'")
+            let buyers: [[String?]] = [["4", "CNY", String(cnyTotal - 9_850)], ["1", "USD", "3000"]]
             #expect(customers == buyers, "\(customers)")
             let cohorts = try await Self.rows(
                 system,
@@ -192,25 +209,25 @@ import Testing
             defer { Task { await pool.close() } }
             let monthly = try await analyses.sales(by: .month, platform: nil, from: nil, to: nil, top: 5, pool)
             let months: [[String?]] = [
-                ["2026-11-01", "web", "CNY", "4", "9", "740.97", "98.50", "642.47"],
+                ["2026-11-01", "web", "CNY", "5", "15", "1234.95", "98.50", "1136.45"],
                 ["2026-11-01", "web", "USD", "1", "1", "25.00", "0.00", "25.00"],
             ]
             #expect(monthly.sections[0].table.rows == months, "\(monthly.sections[0].table.rows)")
             #expect(monthly.sections[0].table.columns == ["period", "platform", "currency", "orders", "units", "revenue", "refunded", "net"])
             let best: [String?] = Array(monthly.sections[1].table.rows.first?.prefix(3) ?? [])
-            #expect(best == ["TEE-RED-M", "CNY", "6"], "\(monthly.sections[1].table.rows)")
+            #expect(best == ["TEE-RED-M", "CNY", "10"], "\(monthly.sections[1].table.rows)")
             let oneDay = try await analyses.sales(by: .day, platform: "web", from: "2026-11-28", to: "2026-11-28", top: 5, pool)
             #expect(oneDay.sections[0].table.rows.count == 2)
             let csv = monthly.render(.csv)
             #expect(
                 csv.hasPrefix(
-                    "# Sales by month\nperiod,platform,currency,orders,units,revenue,refunded,net\n2026-11-01,web,CNY,4,9,740.97,98.50,642.47"),
+                    "# Sales by month\nperiod,platform,currency,orders,units,revenue,refunded,net\n2026-11-01,web,CNY,5,15,1234.95,98.50,1136.45"),
                 "\(csv)")
             let json = try JSONSerialization.jsonObject(with: Data(monthly.render(.json).utf8)) as? [String: Any]
             let sectionNames = Set(json?.keys.sorted() ?? [])
             #expect(sectionNames == ["sales", "top_skus"])
             let repeatPurchase = try await analyses.customers(pool).sections[0].table.rows
-            let expectedRepeat: [[String?]] = [["2", "2", "1", "50.0", "2.00"]]
+            let expectedRepeat: [[String?]] = [["2", "2", "1", "50.0", "2.50"]]
             #expect(repeatPurchase == expectedRepeat, "\(repeatPurchase)")
             let books = try await analyses.finance(from: nil, to: nil, pool)
             let netIncome = books.sections[0].table.rows.map { [$0[1], $0[7]] }
@@ -234,7 +251,7 @@ import Testing
             }
             let saved = SavedReports(schema: schemas.analytics)
             let units = try await saved.run("units-since", values: ["from": "2026-11-01"], timeout: 10, pool).sections[0].table.rows
-            #expect(units == [["CNY", "9"], ["USD", "1"]], "\(units)")
+            #expect(units == [["CNY", "15"], ["USD", "1"]], "\(units)")
             let later = try await saved.run("units-since", values: ["from": "2026-12-01"], timeout: 10, pool).sections[0].table.rows
             #expect(later.isEmpty)
             for (name, expected) in [("raw", "42501"), ("write", "25006")] {

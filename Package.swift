@@ -144,7 +144,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders", "Ingest", "Finance", "Saga", "CRM",
-                "ServiceKit", "Analytics",
+                "ServiceKit", "Analytics", "Catalog",
                 "TestSupport", "ServiceTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -51,7 +51,7 @@ import Testing
         let harness = try ServiceHarness.required()
         let outcome = try await harness.client.send(AnalyticsCommand.RunJob(job: "everything"))
         #expect(outcome.code == "validation")
-        #expect(outcome.reason?.contains("stock-snapshot, forecast") == true, "\(String(describing: outcome.reason))")
+        #expect(outcome.reason?.contains("stock-snapshot, forecast, refresh") == true, "\(String(describing: outcome.reason))")
     }
 
     @Test(Self.analytics) func aReportIsSavedReplacedAndDeletedAndABadOneRefused() async throws {

@@ -7,17 +7,19 @@
 #   - crm: order events into customer profiles (events/s) and a profile's read among 100,000 customers (p99).
 #   - recommend: hit-rate@5 of recommendations against a popularity baseline on planted histories, and their latency
 #     (BENCH_RECOMMEND_CUSTOMERS, BENCH_RECOMMEND_ORDERS).
+#   - analytics: each analysis on the replica as erp_analyst over generated orders (BENCH_ANALYTICS_ORDERS, default 1,000,000);
+#     replica: the replica's replay lag while the fulfilment benchmark runs.
 #   - forecast: backtest MASE of the demand forecast against the seasonal-naive one on generated series
 #     (BENCH_FORECAST_SERIES, BENCH_FORECAST_DAYS; no servers needed).
 #   - fuzz: hostile platform bodies through intake's read path (BENCH_FUZZ_CASES, BENCH_FUZZ_SEED; no servers needed).
-# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|fuzz|all]   (extra settings through the environment:
+# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|all]   (extra settings through the environment:
 #   BENCH_MESSAGES, BENCH_RUNS, BENCH_WINDOW, BENCH_PREFETCH, BENCH_QUEUE_TYPE)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 what=${1:-all}
-case "$what" in amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|fuzz|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|fuzz|all]" >&2; exit 2 ;; esac
+case "$what" in amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|all]" >&2; exit 2 ;; esac
 
 eval "$("$repo/deploy/local/servers.sh" start)"
 swift build -c release --product erp-bench >&2
@@ -62,6 +64,19 @@ fi
 if [ "$what" = recommend ] || [ "$what" = all ]; then
   # Each customer's last order held out; the rest learnt through the CRM's incremental updates.
   "$bench" recommend --database-url "$ERP_DATABASE_URL" --customers "${BENCH_RECOMMEND_CUSTOMERS:-10000}" --orders "${BENCH_RECOMMEND_ORDERS:-100000}"
+fi
+
+if [ "$what" = analytics ] || [ "$what" = all ]; then
+  # Loads the generated schemas bench_analytics_* (kept with BENCH_ANALYTICS_KEEP=1), then times each analysis on the replica.
+  "$bench" analytics --orders "${BENCH_ANALYTICS_ORDERS:-1000000}" ${BENCH_ANALYTICS_KEEP:+--keep}
+fi
+
+if [ "$what" = replica ] || [ "$what" = all ]; then
+  # The replay lag sampled on the primary while fulfilment loads it.
+  "$bench" replica-lag --seconds "${BENCH_REPLICA_SECONDS:-90}" &
+  lag=$!
+  "$bench" fulfilment --orders "${BENCH_FULFILMENT_ORDERS:-2000}" >/dev/null
+  wait "$lag"
 fi
 
 if [ "$what" = forecast ] || [ "$what" = all ]; then

@@ -68,6 +68,8 @@ import Testing
         "analytics-views/1": "673798caa9c507093183b15c99906c5dbc7d4d3b8625c2c1fcefb9c4699e3b1c",
         "analytics-views/2": "606f717db95ad46295460fcb5a850da510a0f33fa86b84455920e5e0399f7878",
         "analytics-views/3": "f0d3e118583b3c9abc894ac7dac0ce82b57404a587df793c34d6c8aa0c4eefba",
+        "analytics-views/4": "fc8c4587505b130b4cf55c153cc13be495dea678d04f0dd559f08683356fe4bc",
+        "analytics/4": "30bc3369ecd9246421638900b6b4f460019ae6433774b4e8c9a65080afe0503a",
         "analytics/3": "f7a2a490e052862c32bc09ca96dc1ee1aad7dedfc9cbd81ef3b7543c12ae09a9",
         "analytics/2": "42a90c899da0eb98b35e70e5f9f6e060a8c977bf8712ecf968b619717b8ad27c",
         "crm/1": "8055097782a007358bed23f0c1242dc9bd283cb1f2af8d51541935d6d984c6ca",

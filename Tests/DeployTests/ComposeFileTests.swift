@@ -25,6 +25,37 @@ import Yams
         #expect(rabbitImage.hasSuffix("-management"), "RabbitMQ runs with the management plugin")
     }
 
+    /// The analysts' replica: the primary's image, a base backup through the slot on first
+    /// start (its scripts mounted, executable and valid bash), the replication role and slot
+    /// made by the primary's init.
+    @Test func theReplicaStreamsFromThePrimaryWithItsOwnRole() throws {
+        let services = try services()
+        let replica = try #require(services["postgres-replica"])
+        let primary = try #require(services["postgres"])
+        #expect(replica["image"] as? String == primary["image"] as? String)
+        let depends = replica["depends_on"] as? [String: Any]
+        #expect(depends?["postgres"] != nil)
+        let mounts = (replica["volumes"] as? [String] ?? []) + (primary["volumes"] as? [String] ?? [])
+        for script in ["deploy/postgres/replica-entrypoint.sh", "deploy/postgres/replication.sh"] {
+            let mounted = mounts.contains { $0.hasPrefix("./" + script + ":") }
+            #expect(mounted, "\(script) is mounted")
+            let path = Self.repo.appendingPathComponent(script).path
+            #expect(FileManager.default.isExecutableFile(atPath: path), "\(script) is executable")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-n", path]
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(script) is valid bash")
+        }
+        let command = (primary["command"] as? [String] ?? []).joined(separator: " ")
+        #expect(command.contains("wal_level=replica") && command.contains("max_replication_slots"))
+        let setup = try String(contentsOf: Self.repo.appendingPathComponent("deploy/postgres/replication.sh"), encoding: .utf8)
+        #expect(setup.contains("REPLICATION PASSWORD") && setup.contains("pg_create_physical_replication_slot('erp_replica')"))
+        let entry = try String(contentsOf: Self.repo.appendingPathComponent("deploy/postgres/replica-entrypoint.sh"), encoding: .utf8)
+        #expect(entry.contains("pg_basebackup") && entry.contains("-S erp_replica") && entry.contains(" -R "))
+    }
+
     @Test func everyServiceHasAHealthCheckAndARestartPolicy() throws {
         for (name, service) in try services() {
             let healthcheck = service["healthcheck"] as? [String: Any]

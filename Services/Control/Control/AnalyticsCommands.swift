@@ -248,10 +248,10 @@ struct AnalyticsCommands: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Runs a job now (stock-snapshot or forecast), in erp-analytics; its schedule stays as it was.")
+            abstract: "Runs a job now (refresh, stock-snapshot or forecast), in erp-analytics; its schedule stays as it was.")
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
-        @Argument(help: "stock-snapshot or forecast.") var job: String
+        @Argument(help: "refresh, stock-snapshot or forecast.") var job: String
 
         func validate() throws {
             guard JobStore.Job(rawValue: job) != nil else {

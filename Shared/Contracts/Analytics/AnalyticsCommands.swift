@@ -15,7 +15,7 @@ public enum AnalyticsCommand {
         }
     }
 
-    /// Runs a job now (`stock-snapshot` or `forecast`) instead of at its hour; its next run stays as it was.
+    /// Runs a job now (`refresh`, `stock-snapshot` or `forecast`) instead of at its time; its next run stays as it was.
     public struct RunJob: Message, Equatable {
         public static let type: MessageType = "analytics.run_job.v1"
         public var job: String

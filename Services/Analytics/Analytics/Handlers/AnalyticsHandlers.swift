@@ -73,11 +73,7 @@ struct AnalyticsHandlers: Sendable {
                 "validation", "no job '\(command.job)' (jobs: \(JobStore.Job.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let now = clock.now
-        let summary: String
-        switch job {
-        case .stockSnapshot: summary = try await StockSnapshotJob(schemas: schemas).run(now: now, in: context.transaction)
-        case .forecast: summary = try await ForecastJob(schemas: schemas).run(now: now, in: context.transaction)
-        }
+        let summary = try await JobRunner.run(job, schemas: schemas, now: now, in: context.transaction)
         try await JobStore(schema: schemas.analytics).finished(job, at: now, summary: summary, error: nil, in: context.transaction)
         return AnalyticsResult.JobRun(job: job.rawValue, summary: summary)
     }

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// restart or another instance neither skips nor repeats a run): every minute of its
 /// ``DeadlineClock`` it takes the due jobs and runs each in a transaction of its own on the
 /// primary, recording how it went.
-final class JobRunner: Service, Sendable {
+public final class JobRunner: Service, Sendable {
     let schemas: AnalyticsSchemas
     let jobs: JobStore
     let clock: any DeadlineClock
@@ -20,7 +20,7 @@ final class JobRunner: Service, Sendable {
         jobs = JobStore(schema: schemas.analytics)
     }
 
-    func run() async throws {
+    public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await runDue()
@@ -42,12 +42,7 @@ final class JobRunner: Service, Sendable {
     func run(_ job: JobStore.Job, now: Date) async throws -> String {
         let started = ContinuousClock.now
         do {
-            let summary = try await pool.withTransaction { tx in
-                switch job {
-                case .stockSnapshot: return try await StockSnapshotJob(schemas: schemas).run(now: now, in: tx)
-                case .forecast: return try await ForecastJob(schemas: schemas).run(now: now, in: tx)
-                }
-            }
+            let summary = try await pool.withTransaction { tx in try await Self.run(job, schemas: schemas, now: now, in: tx) }
             let elapsed = ContinuousClock.now - started
             try await pool.withTransaction { tx in
                 try await jobs.finished(job, at: clock.now, summary: "\(summary) in \(elapsed)", error: nil, in: tx)
@@ -58,6 +53,15 @@ final class JobRunner: Service, Sendable {
             try? await pool.withTransaction { tx in try await jobs.finished(job, at: clock.now, summary: nil, error: "\(error)", in: tx) }
             logger.error("job failed", metadata: ["job": "\(job.rawValue)", "error": "\(error)"])
             throw error
+        }
+    }
+
+    /// Runs one job in `tx` as at `now`; what it did.
+    public static func run(_ job: JobStore.Job, schemas: AnalyticsSchemas, now: Date, in tx: PostgresTransaction) async throws -> String {
+        switch job {
+        case .stockSnapshot: return try await StockSnapshotJob(schemas: schemas).run(now: now, in: tx)
+        case .forecast: return try await ForecastJob(schemas: schemas).run(now: now, in: tx)
+        case .refresh: return try await SalesRefreshJob(schemas: schemas).run(in: tx)
         }
     }
 }

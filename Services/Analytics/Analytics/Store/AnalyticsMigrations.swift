@@ -89,5 +89,37 @@ public enum AnalyticsMigrations {
                     saved_at timestamptz NOT NULL DEFAULT now()
                 );
                 """),
+        PostgresMigration(
+            version: 4, name: "sales_days_refresh",
+            sql: """
+                -- Daily sales as sales_daily shows them, kept by the refresh job: only the days whose
+                -- orders or returns changed since its last run are computed again.
+                CREATE TABLE sales_days (
+                    day date NOT NULL,
+                    platform text NOT NULL,
+                    shop text NOT NULL,
+                    sku text NOT NULL,
+                    currency text NOT NULL,
+                    orders bigint NOT NULL,
+                    units bigint NOT NULL,
+                    gross_minor bigint NOT NULL,
+                    discount_minor bigint NOT NULL,
+                    revenue_minor bigint NOT NULL,
+                    returned_units bigint NOT NULL,
+                    refunded_minor bigint NOT NULL,
+                    PRIMARY KEY (day, platform, shop, sku, currency)
+                );
+                CREATE INDEX sales_days_sku ON sales_days (sku, day);
+                -- What each refresh has taken in: changes up to this time.
+                CREATE TABLE refreshes (
+                    what text PRIMARY KEY,
+                    up_to timestamptz NOT NULL,
+                    days integer NOT NULL,
+                    refreshed_at timestamptz NOT NULL
+                );
+                ALTER TABLE jobs DROP CONSTRAINT jobs_name_check;
+                ALTER TABLE jobs ADD CONSTRAINT jobs_name_check CHECK (name IN ('stock-snapshot', 'forecast', 'refresh'));
+                INSERT INTO jobs (name, due_at) VALUES ('refresh', now());
+                """),
     ]
 }

@@ -9,9 +9,12 @@ public struct JobStore: Sendable {
         case stockSnapshot = "stock-snapshot"
         /// The demand forecast: due at every 02:30 UTC (after the day's last orders are in).
         case forecast
+        /// The materialised views' refresh (daily sales): due every minute.
+        case refresh
 
         /// The first time after `now` the job is due again.
         public func next(after now: Date) -> Date {
+            if self == .refresh { return now.addingTimeInterval(60) }
             let day = floor(now.timeIntervalSince1970 / 86_400) * 86_400
             let hour: TimeInterval = self == .stockSnapshot ? 0 : 2.5 * 3600
             let today = Date(timeIntervalSince1970: day + hour)
@@ -23,13 +26,13 @@ public struct JobStore: Sendable {
     public init(schema: String = "analytics") { self.schema = schema }
 
     /// The jobs due at `now` that no other instance holds, locked for this transaction and
-    /// already moved to their next time.
+    /// already moved to their next time; the refresh first (the forecast reads what it keeps).
     func takeDue(now: Date, in tx: PostgresTransaction) async throws -> [Job] {
         let due = try await tx.query(
             """
             SELECT name FROM \(identifier: schema).jobs WHERE due_at <= \(now)::timestamptz ORDER BY name FOR UPDATE SKIP LOCKED
             """
-        ).compactMap { Job(rawValue: try $0.decode(String.self, at: 0)) }
+        ).compactMap { Job(rawValue: try $0.decode(String.self, at: 0)) }.sorted { ($0 == .refresh ? 0 : 1) < ($1 == .refresh ? 0 : 1) }
         for job in due {
             try await tx.query(
                 """

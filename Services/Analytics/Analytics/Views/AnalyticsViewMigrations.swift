@@ -52,6 +52,7 @@ public enum AnalyticsViewMigrations {
                         + analystGrants)),
             PostgresMigration(version: 2, name: "forecast_and_reorder_views", sql: schemas.substitute(ForecastViews.grants + ForecastViews.sql)),
             PostgresMigration(version: 3, name: "saved_reports_view", sql: schemas.substitute(ReportViews.sql)),
+            PostgresMigration(version: 4, name: "refreshed_sales_and_faster_stock_health", sql: schemas.substitute(RefreshedViews.sql)),
         ]
     }
 

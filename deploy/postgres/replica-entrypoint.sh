@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The analysts' hot-standby replica in compose: on first start (an empty data directory) it
+# takes a base backup of the primary (`postgres`) as erp_replicator through the slot
+# erp_replica and writes the standby settings (-R); then, and on every later start, it runs
+# PostgreSQL as a hot standby that streams from the primary. Nothing can write on it.
+set -euo pipefail
+: "${PGDATA:=/var/lib/postgresql/data}"
+primary=${ERP_PRIMARY_HOST:-postgres}
+export PGPASSWORD=${ERP_REPLICATION_PASSWORD:-erp_replicator}
+mkdir -p "$PGDATA"
+chown postgres:postgres "$PGDATA"
+chmod 700 "$PGDATA"
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  until pg_isready -h "$primary" -p 5432 -q; do echo "replica: waiting for $primary"; sleep 2; done
+  echo "replica: taking a base backup of $primary"
+  gosu postgres pg_basebackup -h "$primary" -p 5432 -U erp_replicator -D "$PGDATA" -R -S erp_replica -X stream --checkpoint=fast
+fi
+exec gosu postgres postgres -c hot_standby=on -c max_connections=300

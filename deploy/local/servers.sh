@@ -130,7 +130,7 @@ replica_start() {
     as_pg rm -rf "$PG_REPLICA"
     pg_psql_admin -d postgres -tAc \
       "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'erp_replica' AND NOT active" >/dev/null
-    as_pg "$bin/pg_basebackup" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -D "$PG_REPLICA" -R -X stream -C -S erp_replica ||
+    as_pg "$bin/pg_basebackup" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -D "$PG_REPLICA" -R -X stream --checkpoint=fast -C -S erp_replica ||
       die "the base backup for the replica failed"
   fi
   if replica_running; then

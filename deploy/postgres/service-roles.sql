@@ -52,6 +52,9 @@ BEGIN
 END $$;
 ALTER ROLE erp_analyst SET default_transaction_read_only = on;
 ALTER ROLE erp_analyst SET statement_timeout = '60s';
+-- No JIT compilation: the analyses' plans look costly, but compiling them took longer than
+-- running them (reorder suggestions on 1,000,000 orders: 1.5 s with it, 0.4 s without).
+ALTER ROLE erp_analyst SET jit = off;
 GRANT USAGE ON SCHEMA analytics TO erp_analyst;
 -- (An earlier text of this script let erp_analyst read every table of the schema: undone.)
 ALTER DEFAULT PRIVILEGES FOR ROLE erp_analytics IN SCHEMA analytics REVOKE SELECT ON TABLES FROM erp_analyst;

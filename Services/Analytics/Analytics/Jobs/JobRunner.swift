@@ -56,12 +56,19 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    /// Runs one job in `tx` as at `now`; what it did.
-    public static func run(_ job: JobStore.Job, schemas: AnalyticsSchemas, now: Date, in tx: PostgresTransaction) async throws -> String {
+    /// Runs one job in `tx` as at `now`; what it did. `settle`: how old a journal entry must be
+    /// for the refresh to take it in (a minute; tests, which have nothing in flight: 0).
+    public static func run(_ job: JobStore.Job, schemas: AnalyticsSchemas, now: Date, settle: TimeInterval = 60, in tx: PostgresTransaction)
+        async throws -> String
+    {
         switch job {
         case .stockSnapshot: return try await StockSnapshotJob(schemas: schemas).run(now: now, in: tx)
         case .forecast: return try await ForecastJob(schemas: schemas).run(now: now, in: tx)
-        case .refresh: return try await SalesRefreshJob(schemas: schemas).run(in: tx)
+        case .refresh:
+            return [
+                try await SalesRefreshJob(schemas: schemas).run(in: tx), try await CustomerRefreshJob(schemas: schemas).run(in: tx),
+                try await JournalRefreshJob(schemas: schemas, settle: settle).run(in: tx),
+            ].joined(separator: "; ")
         }
     }
 }

@@ -121,5 +121,40 @@ public enum AnalyticsMigrations {
                 ALTER TABLE jobs ADD CONSTRAINT jobs_name_check CHECK (name IN ('stock-snapshot', 'forecast', 'refresh'));
                 INSERT INTO jobs (name, due_at) VALUES ('refresh', now());
                 """),
+        PostgresMigration(
+            version: 5, name: "customer_values_journal_months",
+            sql: """
+                -- Per customer and currency, what the customers view shows, kept by the refresh job for
+                -- the customers whose orders changed (purchases: counted orders, a split order's parts once).
+                CREATE TABLE customer_values (
+                    customer bigint NOT NULL,
+                    currency text NOT NULL,
+                    purchases bigint NOT NULL,
+                    value_minor bigint NOT NULL,
+                    first_order_at timestamptz NOT NULL,
+                    last_order_at timestamptz NOT NULL,
+                    PRIMARY KEY (customer, currency)
+                );
+                -- The UTC months a customer placed a counted order in, with the month of their first (the cohort).
+                CREATE TABLE customer_months (
+                    customer bigint NOT NULL,
+                    month date NOT NULL,
+                    cohort date NOT NULL,
+                    PRIMARY KEY (customer, month)
+                );
+                CREATE INDEX customer_months_cohort ON customer_months (cohort, month);
+                -- Journal lines summed per month, currency, account and kind of entry, kept by the refresh
+                -- job from the entries it has not taken in yet (the journal only grows).
+                CREATE TABLE journal_months (
+                    month date NOT NULL,
+                    currency text NOT NULL,
+                    account text NOT NULL,
+                    kind text NOT NULL,
+                    debit_minor bigint NOT NULL,
+                    credit_minor bigint NOT NULL,
+                    PRIMARY KEY (month, currency, account, kind)
+                );
+                ALTER TABLE refreshes ADD COLUMN up_to_entry bigint;
+                """),
     ]
 }

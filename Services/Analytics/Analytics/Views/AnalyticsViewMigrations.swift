@@ -53,6 +53,8 @@ public enum AnalyticsViewMigrations {
             PostgresMigration(version: 2, name: "forecast_and_reorder_views", sql: schemas.substitute(ForecastViews.grants + ForecastViews.sql)),
             PostgresMigration(version: 3, name: "saved_reports_view", sql: schemas.substitute(ReportViews.sql)),
             PostgresMigration(version: 4, name: "refreshed_sales_and_faster_stock_health", sql: schemas.substitute(RefreshedViews.sql)),
+            PostgresMigration(version: 5, name: "kept_customers_cohorts_and_books", sql: schemas.substitute(KeptViews.sql)),
+            PostgresMigration(version: 6, name: "reorder_suggestions_once", sql: schemas.substitute(ReorderViewV2.sql)),
         ]
     }
 

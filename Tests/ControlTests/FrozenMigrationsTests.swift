@@ -71,6 +71,8 @@ import Testing
         "analytics-views/4": "fc8c4587505b130b4cf55c153cc13be495dea678d04f0dd559f08683356fe4bc",
         "analytics-views/5": "cc853cd25ff61425ab6d8f3d077164023d6543a8ed7d5f447921dc790811bcbd",
         "analytics-views/6": "8ba3abc71c1cb5161fe79b6bdec781558edd9950768619b1025f3601ac2d4005",
+        "analytics-views/7": "c47420d7eed832de659776642b164f9d1500fdb7a2929e6ea95c0611cc334b24",
+        "analytics/6": "940eceb9fc06b9a6d334a988d4890354665430da0e12ac2897503caaeea630b2",
         "analytics/5": "a57b8982fe03636d73510fe21b05035a79ee8af8d788f9267aaaf7d4230a6364",
         "analytics/4": "30bc3369ecd9246421638900b6b4f460019ae6433774b4e8c9a65080afe0503a",
         "analytics/3": "f7a2a490e052862c32bc09ca96dc1ee1aad7dedfc9cbd81ef3b7543c12ae09a9",

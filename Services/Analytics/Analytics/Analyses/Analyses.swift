@@ -24,24 +24,13 @@ public struct Analyses: Sendable {
                 PostgresQuery(
                     unsafeSQL: sql(
                         """
-                        WITH sold AS (
-                            SELECT date_trunc($1, day)::date AS period, platform, currency, sum(units)::bigint AS units,
-                                   sum(revenue_minor)::bigint AS revenue_minor, sum(refunded_minor)::bigint AS refunded_minor,
-                                   sum(net_minor)::bigint AS net_minor
-                            FROM {a}.sales_daily
-                            WHERE ($2::text IS NULL OR platform = $2) AND ($3::date IS NULL OR day >= $3::date) AND ($4::date IS NULL OR day <= $4::date)
-                            GROUP BY 1, 2, 3
-                        ), placed AS (
-                            SELECT date_trunc($1, (placed_at AT TIME ZONE 'UTC')::date)::date AS period, platform, currency, count(*) AS orders
-                            FROM {a}.orders
-                            WHERE counted AND ($2::text IS NULL OR platform = $2)
-                              AND ($3::date IS NULL OR placed_at >= $3::date) AND ($4::date IS NULL OR placed_at < $4::date + 1)
-                            GROUP BY 1, 2, 3
-                        )
-                        SELECT s.period::text AS period, s.platform, s.currency, coalesce(p.orders, 0) AS orders, s.units, s.revenue_minor,
-                               s.refunded_minor, s.net_minor
-                        FROM sold s LEFT JOIN placed p USING (period, platform, currency)
-                        ORDER BY s.period, s.platform, s.currency
+                        SELECT date_trunc($1, day)::date::text AS period, platform, currency, sum(orders)::bigint AS orders, sum(units)::bigint AS units,
+                               sum(revenue_minor)::bigint AS revenue_minor, sum(refunded_minor)::bigint AS refunded_minor,
+                               sum(net_minor)::bigint AS net_minor
+                        FROM {a}.sales_daily_totals
+                        WHERE ($2::text IS NULL OR platform = $2) AND ($3::date IS NULL OR day >= $3::date) AND ($4::date IS NULL OR day <= $4::date)
+                        GROUP BY date_trunc($1, day), platform, currency
+                        ORDER BY date_trunc($1, day), platform, currency
                         """), binds: binds)), numeric: ["orders", "units"])
         try report.add(
             "top_skus", "Top \(top) SKUs by units",

@@ -34,11 +34,38 @@ struct SalesRefreshJob: Sendable {
         FROM sold s FULL JOIN back b USING (day, platform, shop, sku, currency)
         """
 
+    /// The days `$1` (all when null) without the SKU: the SKU rows added up, and the counted
+    /// orders placed that day (an order of several SKUs once).
+    static let totals = """
+        WITH placed AS (
+            SELECT (placed_at AT TIME ZONE 'UTC')::date AS day, platform, shop, currency, count(*) AS orders
+            FROM {orders}.orders
+            WHERE status NOT IN ('split', 'merged', 'cancelled')
+              AND ($1::date[] IS NULL OR ((placed_at AT TIME ZONE 'UTC')::date = ANY($1::date[])
+                   AND placed_at >= ((SELECT min(d) FROM unnest($1::date[]) AS d) - 1)::timestamptz
+                   AND placed_at < ((SELECT max(d) FROM unnest($1::date[]) AS d) + 2)::timestamptz))
+            GROUP BY 1, 2, 3, 4
+        ), summed AS (
+            SELECT day, platform, shop, currency, sum(units) AS units, sum(gross_minor) AS gross_minor, sum(discount_minor) AS discount_minor,
+                   sum(revenue_minor) AS revenue_minor, sum(returned_units) AS returned_units, sum(refunded_minor) AS refunded_minor
+            FROM {analytics}.sales_days WHERE $1::date[] IS NULL OR day = ANY($1::date[])
+            GROUP BY 1, 2, 3, 4
+        )
+        INSERT INTO {analytics}.sales_day_totals
+        SELECT s.day, s.platform, s.shop, s.currency, coalesce(p.orders, 0), s.units, s.gross_minor, s.discount_minor, s.revenue_minor,
+               s.returned_units, s.refunded_minor
+        FROM summed s LEFT JOIN placed p USING (day, platform, shop, currency)
+        """
+
     func run(in tx: PostgresTransaction) async throws -> String {
         let a = schemas.analytics
         try await tx.query("SELECT pg_advisory_xact_lock(hashtext(\("erp.analytics.refresh." + a)))")
         let last = try await tx.query("SELECT up_to FROM \(identifier: a).refreshes WHERE what = 'sales'").first?.decode(Date.self, at: 0)
         let mark = try await tx.query("SELECT now()")[0].decode(Date.self, at: 0)
+        // The totals came after the SKU rows (analytics migration 6): taken whole once.
+        let totalsMissing = try await tx.query(
+            "SELECT NOT EXISTS (SELECT 1 FROM \(identifier: a).sales_day_totals) AND EXISTS (SELECT 1 FROM \(identifier: a).sales_days)"
+        )[0].decode(Bool.self, at: 0)
         var days: [String]?
         if let last {
             days = try await tx.query(
@@ -50,15 +77,19 @@ struct SalesRefreshJob: Sendable {
                         SELECT DISTINCT (closed_at AT TIME ZONE 'UTC')::date::text FROM {orders}.returns WHERE closed_at >= $1::timestamptz - \(Self.overlap)
                         """), binds: [last])
             ).map { try $0.decode(String.self, at: 0) }
-            guard !(days ?? []).isEmpty else {
+            guard !(days ?? []).isEmpty || totalsMissing else {
                 try await record(mark, days: 0, in: tx)
                 return "sales: no day changed"
             }
             try await tx.query("DELETE FROM \(identifier: a).sales_days WHERE day = ANY(\(days ?? [])::date[])")
+            try await tx.query("DELETE FROM \(identifier: a).sales_day_totals WHERE day = ANY(\(days ?? [])::date[])")
         } else {
             try await tx.query("DELETE FROM \(identifier: a).sales_days")
+            try await tx.query("DELETE FROM \(identifier: a).sales_day_totals")
         }
         try await tx.query(PostgresQuery(unsafeSQL: schemas.substitute(Self.aggregate), binds: [days]))
+        if totalsMissing { try await tx.query("DELETE FROM \(identifier: a).sales_day_totals") }
+        try await tx.query(PostgresQuery(unsafeSQL: schemas.substitute(Self.totals), binds: [totalsMissing ? nil : days]))
         var count = days?.count ?? 0
         if days == nil { count = try await tx.query("SELECT count(DISTINCT day)::int FROM \(identifier: a).sales_days")[0].decode(Int.self, at: 0) }
         try await record(mark, days: count, in: tx)

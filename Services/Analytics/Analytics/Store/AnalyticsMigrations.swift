@@ -156,5 +156,24 @@ public enum AnalyticsMigrations {
                 );
                 ALTER TABLE refreshes ADD COLUMN up_to_entry bigint;
                 """),
+        PostgresMigration(
+            version: 6, name: "sales_day_totals",
+            sql: """
+                -- Daily sales without the SKU (what sales_daily_totals shows), kept with sales_days.
+                CREATE TABLE sales_day_totals (
+                    day date NOT NULL,
+                    platform text NOT NULL,
+                    shop text NOT NULL,
+                    currency text NOT NULL,
+                    orders bigint NOT NULL,
+                    units bigint NOT NULL,
+                    gross_minor bigint NOT NULL,
+                    discount_minor bigint NOT NULL,
+                    revenue_minor bigint NOT NULL,
+                    returned_units bigint NOT NULL,
+                    refunded_minor bigint NOT NULL,
+                    PRIMARY KEY (day, platform, shop, currency)
+                );
+                """),
     ]
 }

@@ -16,7 +16,8 @@ public enum AnalyticsViewMigrations {
 
     /// Every view an analyst may read.
     public static let views = [
-        "orders", "order_lines", "returns", "sales_daily", "stock_daily", "stock_movements", "inventory_health", "journal", "pnl_monthly",
+        "orders", "order_lines", "returns", "sales_daily", "sales_daily_totals", "stock_daily", "stock_movements", "inventory_health", "journal",
+        "pnl_monthly",
         "cash_flow_monthly", "ar_ageing", "ap_ageing", "customers", "cohorts_monthly", "forecast_weekly", "reorder_suggestions", "saved_reports",
     ]
 
@@ -55,6 +56,7 @@ public enum AnalyticsViewMigrations {
             PostgresMigration(version: 4, name: "refreshed_sales_and_faster_stock_health", sql: schemas.substitute(RefreshedViews.sql)),
             PostgresMigration(version: 5, name: "kept_customers_cohorts_and_books", sql: schemas.substitute(KeptViews.sql)),
             PostgresMigration(version: 6, name: "reorder_suggestions_once", sql: schemas.substitute(ReorderViewV2.sql)),
+            PostgresMigration(version: 7, name: "sales_daily_totals", sql: schemas.substitute(SalesTotalsView.sql)),
         ]
     }
 

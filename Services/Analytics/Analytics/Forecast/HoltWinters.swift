@@ -68,7 +68,8 @@ public struct HoltWinters: Sendable, Equatable {
         var squared = 0.0
         var errors = 0
         let p = parameters
-        for (index, value) in series.enumerated() {
+        for index in series.indices {
+            let value = series[index]
             let slot = index % period
             let forecast = level + p.phi * trend + season[slot]
             let error = value - forecast

@@ -125,6 +125,9 @@ public actor AMQPConnection {
         let closed = AMQPError(code: .notConnected, message: "the connection was closed by its owner")
         handlers.channelLost?(closed)
         handlers.connectionEnded?(closed)
+        // Nothing more arrives: drop what the owner installed (and whatever it captured).
+        handlers = FrameHandlers()
+        channelSetup = nil
         eventSink.finish()
         thread.stop()
     }

@@ -124,7 +124,9 @@ public actor AMQPConsumer: AsyncSequence {
         let queue = queue
         let prefetch = prefetch
         let sink = sink
-        connection.channelSetup = { connection, state in
+        // The consumer owns the connection: the handlers hold the consumer weakly, or
+        // neither (nor the connection's thread and wake pipe) would ever be freed.
+        connection.channelSetup = { [weak self] connection, state in
             _ = amqp_basic_qos(state, connection.channel, 0, prefetch, 0)
             try connection.check(amqp_get_rpc_reply(state), state, "basic.qos", recoverChannel: false)
             let arena = CArena()
@@ -138,15 +140,14 @@ public actor AMQPConsumer: AsyncSequence {
                 throw error
             }
             let tag = ok?.pointee.consumer_tag.string ?? ""
-            self.assumeIsolated { $0.consumerTag = tag }
+            self?.assumeIsolated { $0.consumerTag = tag }
         }
         connection.handlers.delivery = { delivery in sink.push(delivery) }
         connection.handlers.connectionEnded = { error in
             sink.finish(error.code == .notConnected ? nil : error)
         }
-        connection.handlers.consumerCancelled = { tag in
-            let ended = self.assumeIsolated { $0.cancelledByBroker(tag: tag) }
-            guard ended else { return }
+        connection.handlers.consumerCancelled = { [weak self] tag in
+            guard let self, self.assumeIsolated({ $0.cancelledByBroker(tag: tag) }) else { return }
             // Nothing more will arrive on this consumer; release the connection (after this
             // frame is handled: a job of its own).
             Task.detached { await connection.close() }

@@ -169,11 +169,13 @@ public actor AMQPPublisher {
             _ = amqp_confirm_select(state, connection.channel)
             try connection.check(amqp_get_rpc_reply(state), state, "confirm.select", recoverChannel: false)
         }
-        connection.handlers.confirm = { tag, multiple, acked in
-            self.assumeIsolated { $0.confirmed(tag: tag, multiple: multiple, acked: acked) }
+        // Weakly: the publisher owns the connection, so a strong capture would keep both
+        // (and the connection's thread and wake pipe) alive for ever.
+        connection.handlers.confirm = { [weak self] tag, multiple, acked in
+            self?.assumeIsolated { $0.confirmed(tag: tag, multiple: multiple, acked: acked) }
         }
-        connection.handlers.returned = { returned in self.assumeIsolated { $0.markReturned(returned) } }
-        connection.handlers.channelLost = { error in self.assumeIsolated { $0.failAllPending(error) } }
+        connection.handlers.returned = { [weak self] returned in self?.assumeIsolated { $0.markReturned(returned) } }
+        connection.handlers.channelLost = { [weak self] error in self?.assumeIsolated { $0.failAllPending(error) } }
     }
 
     private func transmit(_ messages: [(AMQPMessage, AMQPConfirmation)]) {

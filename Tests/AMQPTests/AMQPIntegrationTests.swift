@@ -70,6 +70,28 @@ import Testing
         await connection.close()
     }
 
+    /// A publisher or consumer owns its connection, and the connection holds the handlers
+    /// the publisher or consumer installed: held strongly, they kept both (and the
+    /// connection's thread and wake-up pipe) alive after close, and a test run leaked
+    /// thousands of descriptors.
+    @Test func aClosedPublisherOrConsumerFreesItsConnection() async throws {
+        let queue = TestBroker.unique("freed")
+        let setup = try await AMQPConnection.connect(TestBroker.configuration())
+        try await setup.declareQueue(queue, durable: false, autoDelete: true)
+        weak var publisherConnection: AMQPConnection?
+        weak var consumerConnection: AMQPConnection?
+        do {
+            let publisher = try await AMQPPublisher.connect(TestBroker.configuration())
+            let consumer = try await AMQPConsumer.start(TestBroker.configuration(), queue: queue)
+            (publisherConnection, consumerConnection) = (publisher.connection, consumer.connection)
+            await publisher.close()
+            await consumer.close()
+        }
+        let freed = try await eventually(within: 10) { publisherConnection == nil && consumerConnection == nil }
+        #expect(freed, "publisher's connection freed: \(publisherConnection == nil), consumer's: \(consumerConnection == nil)")
+        await setup.close()
+    }
+
     // MARK: - Topology
 
     @Test func quorumQueuesWithArgumentsAreDeclaredIdempotentlyAndBound() async throws {

@@ -14,27 +14,28 @@ final class MailSinks: Sendable {
     let startTLSPort: Int
     var caFile: String { "\(directory)/ca.pem" }
     let directory: String
-    private let process: Process
-    private let input: Pipe
+    private let process: ChildProcess
+    /// The sink's standard input: it exits when this process ends and the pipe closes.
+    private let input: FileHandle
 
     static let shared: MailSinks? = try? MailSinks()
 
     private init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("erp-mail-\(UUID().uuidString)").path
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("mail_sinks.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script, directory]
-        let output = Pipe()
-        let input = Pipe()
+        let output = try makePipe()
+        let input = try makePipe()
         // Its errors go nowhere: a sink that outlived the tests must not hold their output open.
-        (process.standardOutput, process.standardInput, process.standardError) = (output, input, FileHandle.nullDevice)
-        try launching { try process.run() }
+        let process = try ChildProcess(
+            "/usr/bin/python3", [script, directory], standardInput: input.read.fileDescriptor,
+            standardOutput: output.write.fileDescriptor)
+        try input.read.close()
+        try output.write.close()
         // read(2) itself: FileHandle.availableData traps on EINTR, which the test process's
         // children (SIGCHLD) cause.
         var line = Data()
         var buffer = [UInt8](repeating: 0, count: 256)
-        let descriptor = output.fileHandleForReading.fileDescriptor
+        let descriptor = output.read.fileDescriptor
         while !line.contains(UInt8(ascii: "\n")) {
             let count = read(descriptor, &buffer, buffer.count)
             if count < 0 && errno == EINTR { continue }
@@ -45,7 +46,7 @@ final class MailSinks: Sendable {
         guard words.count == 4, words[0] == "ready", let smtp = Int(words[1]), let http = Int(words[2]), let tls = Int(words[3]) else {
             throw CocoaError(.fileReadCorruptFile)
         }
-        (smtpPort, httpPort, startTLSPort, self.process, self.input) = (smtp, http, tls, process, input)
+        (smtpPort, httpPort, startTLSPort, self.process, self.input) = (smtp, http, tls, process, input.write)
     }
 
     private func files(_ suffix: String) -> [String] {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Yams
 
@@ -41,12 +42,8 @@ import Yams
             #expect(mounted, "\(script) is mounted")
             let path = Self.repo.appendingPathComponent(script).path
             #expect(FileManager.default.isExecutableFile(atPath: path), "\(script) is executable")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = ["-n", path]
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(script) is valid bash")
+            let check = try runProgram("/bin/bash", ["-n", path])
+            #expect(check.status == 0, "\(script) is valid bash: \(check.output)")
         }
         let command = (primary["command"] as? [String] ?? []).joined(separator: " ")
         #expect(command.contains("wal_level=replica") && command.contains("max_replication_slots"))

@@ -25,19 +25,13 @@ import Testing
         """.write(toFile: service, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: service)
 
-        let supervisor = Process()
-        // Started through perl to undo what this test process did to SIGTERM (swift-service-lifecycle
-        // ignores and blocks it to handle it itself), which a child inherits: bash cannot trap a
-        // signal that was ignored when it started, and a blocked one never arrives.
-        supervisor.executableURL = URL(fileURLWithPath: "/usr/bin/perl")
-        supervisor.arguments = [
-            "-MPOSIX", "-e",
-            #"sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGTERM, SIGINT)); $SIG{TERM} = "DEFAULT"; $SIG{INT} = "DEFAULT"; exec @ARGV or die"#,
-            "/bin/bash", Self.script, "demo", directory,
-            "\(directory)/demo.log", service,
-        ]
-        supervisor.environment = ProcessInfo.processInfo.environment.merging(["ERP_SUPERVISOR_MIN_DELAY": "0.1"]) { $1 }
-        try supervisor.run()
+        // Its own process group, with SIGTERM neither blocked nor ignored (see ChildProcess);
+        // whatever happens below, the group (supervisor and service) is killed at the end, so
+        // no leftover keeps running or holds the test run's output open.
+        let supervisor = try ChildProcess(
+            "/bin/bash", [Self.script, "demo", directory, "\(directory)/demo.log", service],
+            environment: ProcessInfo.processInfo.environment.merging(["ERP_SUPERVISOR_MIN_DELAY": "0.1"]) { $1 })
+        defer { supervisor.signalGroup(SIGKILL) }
 
         let restarts = "\(directory)/demo.restarts"
         let third = try await eventually(within: 10) { Self.read(restarts).hasPrefix("2") && Self.read("\(directory)/runs").hasPrefix("3") }

@@ -15,7 +15,7 @@ final class SampleProcess: @unchecked Sendable {
     /// Touch this file to make the failpoint fire (once) in the running process.
     let failpointFile: String
     private let failpoint: String?
-    private var process: Process?
+    private var process: ChildProcess?
     private(set) var crashes = 0
 
     init(failpoint: String? = nil) {
@@ -43,8 +43,6 @@ final class SampleProcess: @unchecked Sendable {
     }
 
     func start(batchSize: Int = 20) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
         var environment = ProcessInfo.processInfo.environment
         environment["ERP_DATABASE_URL"] = TestServers.databaseURL
         environment["ERP_AMQP_URL"] = TestServers.brokerURL
@@ -57,10 +55,7 @@ final class SampleProcess: @unchecked Sendable {
         if let failpoint {
             environment["ERP_FAILPOINT_" + failpoint.uppercased().replacingOccurrences(of: "-", with: "_")] = failpointFile
         }
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        try launching { try process.run() }
-        self.process = process
+        process = try ChildProcess(Self.binary, environment: environment)
     }
 
     func armFailpoint() {
@@ -74,19 +69,19 @@ final class SampleProcess: @unchecked Sendable {
         while process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
         guard !process.isRunning else { return nil }
         crashes += 1
-        return process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil
+        return process.terminatedBySignal ? process.terminationStatus : nil
     }
 
     /// Sends SIGTERM and returns the exit status.
     func stop() async throws -> Int32 {
         guard let process, process.isRunning else { return -1 }
         process.terminate()
-        while process.isRunning { try await Task.sleep(nanoseconds: 50_000_000) }
+        await process.exited()
         return process.terminationStatus
     }
 
     func cleanUp(pool: PostgresPool) async {
-        if let process, process.isRunning { process.interrupt(); kill(process.processIdentifier, SIGKILL) }
+        process?.signal(SIGKILL)
         _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(name) CASCADE"))
         if let connection = try? await AMQPConnection.connect(TestServers.broker) {
             for name in [queue, "\(queue).parked", "\(queue).retry.1", "\(queue).retry.2", "\(queue).retry.3"] {

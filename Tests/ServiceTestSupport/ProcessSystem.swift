@@ -14,7 +14,7 @@ public final class ProcessSystem: @unchecked Sendable {
     public let brokerURL: String
     public let logs: URL
     private let lock = NSLock()
-    private var running: [String: Process] = [:]
+    private var running: [String: ChildProcess] = [:]
 
     /// Creates the database (with the service roles' schemas), the virtual host and the
     /// topology, and migrates every service.
@@ -80,17 +80,14 @@ public final class ProcessSystem: @unchecked Sendable {
         environment["ERP_HTTP_PORT"] = "0"
         environment["ERP_LOG_LEVEL"] = "warning"
         for (name, value) in settings { environment[name] = value }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.executable("erp-\(service)"))
-        process.environment = environment
         let log = logs.appendingPathComponent("\(service).log")
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try launching { try process.run() }
+        let process = try ChildProcess(
+            TestEnvironment.executable("erp-\(service)"), environment: environment, standardOutput: handle.fileDescriptor,
+            standardError: handle.fileDescriptor)
+        try handle.close()
         lock.withLock { running[service] = process }
         let queue = "\(service).commands"
         let connection = try await AMQPConnection.connect(try broker)
@@ -105,13 +102,8 @@ public final class ProcessSystem: @unchecked Sendable {
     /// Kills the service's process at once (SIGKILL), as a crash would, and waits until it is gone.
     public func kill(_ service: String) async {
         guard let process = lock.withLock({ running.removeValue(forKey: service) }) else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        await Self.exited(process)
-    }
-
-    /// Waits for a process to end without holding a cooperative thread.
-    static func exited(_ process: Process) async {
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        process.signal(SIGKILL)
+        await process.exited()
     }
 
     public func tail(_ service: String) -> String {
@@ -124,7 +116,7 @@ public final class ProcessSystem: @unchecked Sendable {
         let processes = lock.withLock { Array(running.values) }
         for process in processes where process.isRunning {
             process.terminate()
-            await Self.exited(process)
+            await process.exited()
         }
         let admin = try? PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
         _ = try? await admin?.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(tag) WITH (FORCE)"))

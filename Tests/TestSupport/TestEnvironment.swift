@@ -59,29 +59,14 @@ public enum TestEnvironment {
 /// stderr together). For programs that exit by themselves; daemons that keep the pipe
 /// open need `ServerControl` in the fault tests instead.
 public func runProgram(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    process.standardInput = FileHandle.nullDevice
-    try launching { try process.run() }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
-/// One process started at a time in this test process: Foundation's `Process.run()` on
-/// Linux, started from many threads at once (the parameterized erpctl tests), crashed
-/// copying its arguments (SIGSEGV in memcpy, seen in CI on 2026-11-30).
-private let launches = NSLock()
-
-public func launching<T>(_ start: () throws -> T) rethrows -> T {
-    launches.lock()
-    defer { launches.unlock() }
-    return try start()
+    let output = try makePipe()
+    let child = try ChildProcess(
+        path, arguments, environment: environment, standardOutput: output.write.fileDescriptor,
+        standardError: output.write.fileDescriptor)
+    try output.write.close()
+    let data = output.read.readDataToEndOfFile()
+    child.waitUntilExit()
+    return (child.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.

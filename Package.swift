@@ -225,7 +225,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeployTests",
-            dependencies: ["TestSupport", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TestSupport", "AMQP", "Postgres", "Messaging", .product(name: "Yams", package: "Yams")],
             path: "Tests/DeployTests"
         ),
     ]

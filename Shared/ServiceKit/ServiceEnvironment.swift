@@ -5,10 +5,15 @@ import Postgres
 
 /// A service's settings, read only from environment variables. Every variable has a
 /// default that works on one machine (the local runner's servers); a value that does not
-/// parse is refused with the variable's name, the value and what was expected.
+/// parse is refused with the variable's name, the value and what was expected. Secrets
+/// (the URLs and the passwords) may instead be read from a file named by `<VARIABLE>_FILE`,
+/// the Docker secrets convention.
 public struct ServiceEnvironment: Sendable {
     public var databaseURL: String
     public var amqpURL: String
+    /// Replaces the URL's password: set apart, a password needs no URL escaping.
+    public var databasePassword: String?
+    public var amqpPassword: String?
     public var httpHost: String
     public var httpPort: Int
     public var logLevel: Logger.Level
@@ -26,6 +31,8 @@ public struct ServiceEnvironment: Sendable {
     public static let variables: [(name: String, defaultValue: String, meaning: String)] = [
         ("ERP_DATABASE_URL", "postgres://erp:erp@127.0.0.1:54329/erp", "PostgreSQL URL (sslmode, application_name, connect_timeout may be added)"),
         ("ERP_AMQP_URL", "amqp://guest:guest@127.0.0.1:5679/%2f", "RabbitMQ URL (heartbeat, connection_timeout may be added)"),
+        ("ERP_DATABASE_PASSWORD", "the URL's", "the database password, in place of the one in ERP_DATABASE_URL (no URL escaping)"),
+        ("ERP_AMQP_PASSWORD", "the URL's", "the broker password, in place of the one in ERP_AMQP_URL (no URL escaping)"),
         ("ERP_HTTP_HOST", "127.0.0.1", "address the health and metrics endpoints listen on"),
         ("ERP_HTTP_PORT", "the service's own port", "port of GET /health/live, /health/ready, /metrics"),
         ("ERP_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical"),
@@ -41,14 +48,16 @@ public struct ServiceEnvironment: Sendable {
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, defaultHTTPPort: Int) throws {
         let reader = EnvironmentReader(environment)
-        databaseURL = reader.value("ERP_DATABASE_URL") ?? "postgres://erp:erp@127.0.0.1:54329/erp"
+        databaseURL = try reader.secret("ERP_DATABASE_URL") ?? "postgres://erp:erp@127.0.0.1:54329/erp"
         do { _ = try PostgresConfiguration(url: databaseURL) } catch {
             throw ConfigurationError(variable: "ERP_DATABASE_URL", value: PostgresConfiguration.redacted(databaseURL), expected: "\(error)")
         }
-        amqpURL = reader.value("ERP_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
+        amqpURL = try reader.secret("ERP_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
         do { _ = try AMQPConfiguration(url: amqpURL) } catch {
             throw ConfigurationError(variable: "ERP_AMQP_URL", value: AMQPConfiguration.redacted(amqpURL), expected: "\(error)")
         }
+        databasePassword = try reader.secret("ERP_DATABASE_PASSWORD")
+        amqpPassword = try reader.secret("ERP_AMQP_PASSWORD")
         httpHost = reader.value("ERP_HTTP_HOST") ?? "127.0.0.1"
         httpPort = try reader.integer("ERP_HTTP_PORT", default: defaultHTTPPort, in: 0...65535)
         let level = reader.value("ERP_LOG_LEVEL") ?? "info"
@@ -74,8 +83,17 @@ public struct ServiceEnvironment: Sendable {
         outboxBatchSize = try reader.integer("ERP_OUTBOX_BATCH_SIZE", default: 500, in: 1...10_000)
     }
 
-    public var database: PostgresConfiguration { try! PostgresConfiguration(url: databaseURL) }
-    public var broker: AMQPConfiguration { try! AMQPConfiguration(url: amqpURL) }
+    public var database: PostgresConfiguration {
+        var configuration = try! PostgresConfiguration(url: databaseURL)
+        if let databasePassword { configuration.password = databasePassword }
+        return configuration
+    }
+
+    public var broker: AMQPConfiguration {
+        var configuration = try! AMQPConfiguration(url: amqpURL)
+        if let amqpPassword { configuration.password = amqpPassword }
+        return configuration
+    }
 }
 
 /// An environment variable with a value that cannot be used.
@@ -97,6 +115,25 @@ public struct EnvironmentReader: Sendable {
     public func value(_ name: String) -> String? {
         guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
         return raw
+    }
+
+    /// A secret: the variable's value, or the contents of the file `<name>_FILE` names (one
+    /// trailing newline dropped). Both set, or a file that cannot be read, is an error.
+    public func secret(_ name: String) throws -> String? {
+        let direct = value(name)
+        guard let path = value(name + "_FILE") else { return direct }
+        guard direct == nil else {
+            throw ConfigurationError(variable: name + "_FILE", value: path, expected: "either \(name) or \(name)_FILE, not both")
+        }
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(variable: name + "_FILE", value: path, expected: "a readable file holding \(name)")
+        }
+        var text = String(decoding: contents, as: UTF8.self)
+        if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
+        guard !text.isEmpty else {
+            throw ConfigurationError(variable: name + "_FILE", value: path, expected: "a file holding \(name) (it is empty)")
+        }
+        return text
     }
 
     public func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {

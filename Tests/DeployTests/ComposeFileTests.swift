@@ -3,8 +3,8 @@ import TestSupport
 import Testing
 import Yams
 
-/// Docker does not run on the development machines, so these tests check what can be
-/// checked of docker-compose.yml without an engine.
+/// What docker-compose.yml promises an operator, checked on the file itself (the stack is
+/// brought up for real by deploy/compose/test.sh and ComposeStackTests).
 @Suite struct ComposeFileTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -13,9 +13,92 @@ import Yams
         return try #require(try Yams.load(yaml: text) as? [String: Any])
     }
 
+    /// The services, with YAML merge keys (`<<: *service`) applied.
     private func services() throws -> [String: [String: Any]] {
         let services = try #require(try compose()["services"] as? [String: Any])
-        return try services.mapValues { try #require($0 as? [String: Any]) }
+        return try services.mapValues { value in
+            var service = try #require(value as? [String: Any])
+            if let base = service.removeValue(forKey: "<<") as? [String: Any] {
+                service = base.merging(service) { $1 }
+            }
+            return service
+        }
+    }
+
+    /// The services that run the ERP's own image (the migration job and every service).
+    private func erpServices() throws -> [String: [String: Any]] {
+        try services().filter { ($0.value["image"] as? String)?.hasPrefix("erp/services:") == true }
+    }
+
+    @Test func publishedPortsBindTheLoopbackUnlessTheOperatorChoosesAnAddress() throws {
+        for (name, service) in try services() {
+            for port in (service["ports"] as? [String]) ?? [] {
+                #expect(port.hasPrefix("${ERP_PUBLISH_ADDRESS:-127.0.0.1}:"), "\(name) publishes \(port) beyond ERP_PUBLISH_ADDRESS")
+            }
+        }
+        let erp = try erpServices()
+        for (name, service) in erp {
+            #expect(service["ports"] == nil, "\(name)'s health and metrics port stays inside the stack")
+        }
+    }
+
+    /// Every password is a required variable: no default, nothing written in the file.
+    @Test func noPasswordIsWrittenInTheFileAndAMissingOneStopsTheStackWithItsName() throws {
+        let text = try String(contentsOf: Self.repo.appendingPathComponent("docker-compose.yml"), encoding: .utf8)
+        #expect(!text.contains("PASSWORD:-") && !text.contains("PASS:-"), "no default password")
+        for (name, service) in try services() {
+            for (key, value) in (service["environment"] as? [String: Any]) ?? [:] {
+                let text = "\(value)"
+                if key.contains("PASS") {
+                    let required = text.hasPrefix("${") && text.contains(":?set ") && text.hasSuffix("}")
+                    #expect(required, "\(name): \(key) is \(text), not a required variable")
+                }
+                if key.hasSuffix("_URL") {
+                    // user@host only: the password travels apart, unescaped.
+                    let plain = text.replacing(/\$\{[^}]*\}/, with: "VARIABLE")
+                    let userInfo = plain.split(separator: "@").first.map { $0.split(separator: "/").last ?? "" } ?? ""
+                    #expect(!userInfo.contains(":"), "\(name): \(key) carries a password")
+                }
+            }
+        }
+    }
+
+    @Test func oneJobBuildsTheImageEveryOtherServiceRunsItWithoutPulling() throws {
+        let erp = try erpServices()
+        let builders = erp.filter { $0.value["build"] != nil }
+        #expect(Array(builders.keys) == ["migrate"])
+        #expect(builders["migrate"]?["pull_policy"] as? String == "build")
+        let images = Set(erp.values.compactMap { $0["image"] as? String })
+        #expect(images.count == 1, "one image: \(images)")
+        for (name, service) in erp where name != "migrate" {
+            #expect(service["pull_policy"] as? String == "never", "\(name) would pull erp/services from a registry")
+        }
+        #expect(try services()["sample"] == nil, "the demo sample service is not deployed")
+    }
+
+    @Test func everyServiceWaitsForTheMigrationsAndTheTopology() throws {
+        let erp = try erpServices()
+        let job = try #require(erp["migrate"])
+        #expect((job["command"] as? [String])?.joined(separator: " ").contains("erpctl migrate && erpctl topology declare") == true)
+        #expect(job["restart"] as? String == "no")
+        let jobDependencies = job["depends_on"] as? [String: [String: String]]
+        #expect(jobDependencies?["postgres"]?["condition"] == "service_healthy")
+        #expect(jobDependencies?["rabbitmq"]?["condition"] == "service_healthy")
+        for (name, service) in erp where name != "migrate" {
+            let dependencies = service["depends_on"] as? [String: [String: String]]
+            #expect(dependencies?["migrate"]?["condition"] == "service_completed_successfully", "\(name) starts before the migrations")
+        }
+    }
+
+    /// Longer than the outbox's flush on SIGTERM; logs rotated; memory and CPU bounded.
+    @Test func servicesStopGracefullyRotateTheirLogsAndHaveLimits() throws {
+        for (name, service) in try erpServices() {
+            let grace = (service["stop_grace_period"] as? String).flatMap { Int($0.dropLast()) }
+            #expect((grace ?? 0) >= 30, "\(name): stop_grace_period")
+            let options = (service["logging"] as? [String: Any])?["options"] as? [String: String]
+            #expect(options?["max-size"] != nil && options?["max-file"] != nil, "\(name): logs are not rotated")
+            #expect(service["mem_limit"] != nil && service["cpus"] != nil, "\(name): no resource limits")
+        }
     }
 
     @Test func theInfrastructureIsThere() throws {
@@ -37,7 +120,7 @@ import Yams
         let depends = replica["depends_on"] as? [String: Any]
         #expect(depends?["postgres"] != nil)
         let mounts = (replica["volumes"] as? [String] ?? []) + (primary["volumes"] as? [String] ?? [])
-        for script in ["deploy/postgres/replica-entrypoint.sh", "deploy/postgres/replication.sh"] {
+        for script in ["deploy/postgres/replica-entrypoint.sh", "deploy/postgres/replication.sh", "deploy/postgres/role-passwords.sh"] {
             let mounted = mounts.contains { $0.hasPrefix("./" + script + ":") }
             #expect(mounted, "\(script) is mounted")
             let path = Self.repo.appendingPathComponent(script).path
@@ -54,7 +137,8 @@ import Yams
     }
 
     @Test func everyServiceHasAHealthCheckAndARestartPolicy() throws {
-        for (name, service) in try services() {
+        // The migration job runs once and exits.
+        for (name, service) in try services() where name != "migrate" {
             let healthcheck = service["healthcheck"] as? [String: Any]
             #expect(healthcheck?["test"] != nil, "\(name) has no health check")
             let restart = service["restart"] as? String

@@ -33,6 +33,45 @@ import Testing
         #expect(environment.broker.vhost == "erp")
     }
 
+    @Test func passwordsComeApartFromTheURLOrFromFilesAndNeedNoEscaping() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("erp-secrets-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let passwordFile = directory.appendingPathComponent("db").path
+        try "p@ss/word:%#\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        let urlFile = directory.appendingPathComponent("amqp").path
+        try "amqp://orders:from-file@mq:5672/%2f".write(toFile: urlFile, atomically: true, encoding: .utf8)
+        let environment = try ServiceEnvironment(
+            environment: [
+                "ERP_DATABASE_URL": "postgres://erp_orders@db:5432/erp", "ERP_DATABASE_PASSWORD_FILE": passwordFile,
+                "ERP_AMQP_URL_FILE": urlFile,
+            ], defaultHTTPPort: 8081)
+        #expect(environment.database.password == "p@ss/word:%#")
+        #expect(environment.database.user == "erp_orders")
+        #expect(environment.broker.password == "from-file")
+        let direct = try ServiceEnvironment(environment: ["ERP_AMQP_PASSWORD": "a b&c"], defaultHTTPPort: 8081)
+        #expect(direct.broker.password == "a b&c")
+    }
+
+    @Test func aSecretFileThatIsMissingEmptyOrSetBesideItsVariableIsRefusedByName() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("erp-empty-\(UUID().uuidString)").path
+        try "\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let cases: [[String: String]] = [
+            ["ERP_DATABASE_PASSWORD_FILE": "/nonexistent/secret"],
+            ["ERP_AMQP_PASSWORD_FILE": empty],
+            ["ERP_DATABASE_URL": "postgres://u@h/d", "ERP_DATABASE_URL_FILE": empty],
+        ]
+        for variables in cases {
+            #expect {
+                _ = try ServiceEnvironment(environment: variables, defaultHTTPPort: 8081)
+            } throws: { error in
+                guard let error = error as? ConfigurationError else { return false }
+                return variables.keys.contains(error.variable) && error.variable.hasSuffix("_FILE")
+            }
+        }
+    }
+
     @Test(arguments: [
         ("ERP_HTTP_PORT", "eighty"), ("ERP_HTTP_PORT", "70000"), ("ERP_LOG_LEVEL", "loud"), ("ERP_LOG_FORMAT", "xml"),
         ("ERP_DB_POOL_SIZE", "0"), ("ERP_CONSUMER_BATCH_SIZE", "-1"), ("ERP_CONSUMER_PREFETCH", "5"), ("ERP_CONSUMER_PREFETCH", "65536"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against real servers: installs what is missing, starts the local
-# PostgreSQL and RabbitMQ (deploy/local/servers.sh), builds, and runs `swift test`.
+# PostgreSQL and RabbitMQ (deploy/local/servers.sh), builds, and runs `swift test`, the
+# fault tests, and the compose stack's test (deploy/compose/test.sh).
 # Extra arguments go to `swift test` (e.g. --filter PostgresTests).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -36,4 +37,6 @@ else
   # ERP_FAULT_TESTS=1, so that a plain `swift test` never runs them beside other suites).
   timeout --kill-after=30 "$limit" swift test --skip-build --skip FaultTests
   ERP_FAULT_TESTS=1 timeout --kill-after=30 "$limit" swift test --skip-build --filter FaultTests --no-parallel
+  # The compose stack, brought up for real (it installs and starts Docker if missing).
+  "$repo/deploy/compose/test.sh"
 fi

@@ -2,6 +2,7 @@ import AMQP
 import ArgumentParser
 import Foundation
 import Postgres
+import ServiceKit
 
 /// Server addresses, from options or the same environment variables the services read.
 public struct ServerOptions: ParsableArguments {
@@ -13,9 +14,18 @@ public struct ServerOptions: ParsableArguments {
 
     public init() {}
 
+    /// ERP_DATABASE_PASSWORD / ERP_AMQP_PASSWORD (or their `_FILE`s), as the services read
+    /// them: a password kept apart from its URL, in place of the URL's.
+    private func password(_ variable: String) throws -> String? {
+        do { return try EnvironmentReader(ProcessInfo.processInfo.environment).secret(variable) } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
     func database() throws -> PostgresConfiguration {
         do {
             var configuration = try PostgresConfiguration(url: databaseURL)
+            if let password = try password("ERP_DATABASE_PASSWORD") { configuration.password = password }
             configuration.applicationName = "erpctl"
             configuration.connectTimeout = 5
             return configuration
@@ -40,6 +50,7 @@ public struct ServerOptions: ParsableArguments {
     func broker() throws -> AMQPConfiguration {
         do {
             var configuration = try AMQPConfiguration(url: amqpURL)
+            if let password = try password("ERP_AMQP_PASSWORD") { configuration.password = password }
             configuration.connectionName = "erpctl"
             configuration.connectTimeout = 5
             return configuration

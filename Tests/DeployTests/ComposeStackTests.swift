@@ -1,0 +1,178 @@
+import AMQP
+import Foundation
+import Messaging
+import Postgres
+import TestSupport
+import Testing
+
+/// The compose stack brought up by `deploy/compose/test.sh` (which sets ERP_COMPOSE_TESTS
+/// and the stack's addresses; a plain `swift test` skips this suite). Everything here goes
+/// through what an operator and the outside world have: the published PostgreSQL and AMQP
+/// ports, erpctl, and docker-compose.
+@Suite(.enabled(if: ComposeStack.enabled), .serialized, .timeLimit(.minutes(12)))
+struct ComposeStackTests {
+    @Test func platformOrdersShipFromAWarehouseAreDeliveredAndCompleteThroughRestartsOfAServiceAndTheBroker() async throws {
+        let stack = try ComposeStack()
+        let demo = try await stack.erpctlScript(ComposeFileTests.repo.appendingPathComponent("deploy/demo/load.sh").path)
+        #expect(demo.status == 0, "the demo data loads into the stack: \(demo.output)")
+
+        // Orders from a platform, through the published AMQP port, shipped by the warehouse
+        // their stock was allocated in, delivered by the carrier.
+        let first = (1...4).map { "COMPOSE-A\($0)" }
+        try await stack.publishOrders(first)
+        for order in first { try await stack.fulfil(order) }
+
+        // Orders in flight while the orders service's container restarts.
+        let second = (1...4).map { "COMPOSE-B\($0)" }
+        try await stack.publishOrders(second)
+        let restartedService = try await stack.compose(["restart", "orders"])
+        #expect(restartedService.status == 0, "\(restartedService.output)")
+        for order in second { try await stack.fulfil(order) }
+
+        // Orders in flight while the broker's container restarts.
+        let third = (1...4).map { "COMPOSE-C\($0)" }
+        try await stack.publishOrders(third)
+        let restartedBroker = try await stack.compose(["restart", "rabbitmq"])
+        #expect(restartedBroker.status == 0, "\(restartedBroker.output)")
+        for order in third { try await stack.fulfil(order) }
+
+        // Nothing lost, nothing doubled.
+        let all = first + second + third
+        let rows = try await stack.query(
+            "SELECT external_id || ':' || status FROM orders.orders WHERE external_id LIKE 'COMPOSE-%' ORDER BY external_id")
+        #expect(rows == all.sorted().map { "\($0):completed" })
+        let check = try await stack.compose(["run", "--rm", "--no-deps", "migrate", "erpctl", "check"])
+        #expect(check.status == 0, "erpctl check inside the stack: \(check.output)")
+        let dead = try await stack.erpctl(["dead", "list"])
+        #expect(dead.status == 0 && !dead.output.contains("COMPOSE-"), "nothing of these orders was dead-lettered: \(dead.output)")
+    }
+}
+
+/// The stack's addresses, from deploy/compose/test.sh.
+struct ComposeStack {
+    static var enabled: Bool { ProcessInfo.processInfo.environment["ERP_COMPOSE_TESTS"] == "1" }
+
+    let databaseURL: String
+    let amqpURL: String
+    let composeCommand: [String]
+
+    init() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let database = environment["ERP_COMPOSE_DATABASE_URL"], let amqp = environment["ERP_COMPOSE_AMQP_URL"],
+            let command = environment["ERP_COMPOSE_COMMAND"]
+        else {
+            throw Failure(description: "ERP_COMPOSE_DATABASE_URL, ERP_COMPOSE_AMQP_URL and ERP_COMPOSE_COMMAND come from deploy/compose/test.sh")
+        }
+        (databaseURL, amqpURL, composeCommand) = (database, amqp, command.split(separator: " ").map(String.init))
+    }
+
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    var erpctlEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["ERP_DATABASE_URL"] = databaseURL
+        environment["ERP_AMQP_URL"] = amqpURL
+        return environment
+    }
+
+    func erpctl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await runProgramAsync(TestEnvironment.executable("erpctl"), arguments, environment: erpctlEnvironment)
+    }
+
+    /// Runs a script that takes erpctl's path as its argument, against the stack.
+    func erpctlScript(_ path: String) async throws -> (status: Int32, output: String) {
+        try await runProgramAsync("/bin/bash", [path, TestEnvironment.executable("erpctl")], environment: erpctlEnvironment)
+    }
+
+    func compose(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await runProgramAsync("/usr/bin/env", composeCommand + arguments)
+    }
+
+    func query(_ sql: String, _ binds: [String] = []) async throws -> [String] {
+        let pool = PostgresPool(configuration: try PostgresConfiguration(url: databaseURL), size: 1)
+        defer { Task { await pool.close() } }
+        return try await pool.query(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try $0.decode(String.self, at: 0) }
+    }
+
+    /// Publishes to erp.ingest as the outside world does, retrying while the broker is away.
+    func publish(_ routingKey: String, _ body: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(90)
+        while true {
+            do {
+                let publisher = try await AMQPPublisher.connect(try AMQPConfiguration(url: amqpURL), reconnect: false)
+                let outcome = try await publisher.publish(
+                    AMQPMessage(
+                        exchange: Exchanges.ingest, routingKey: routingKey, body: Data(body.utf8),
+                        properties: AMQPProperties(contentType: "application/json", persistent: true), mandatory: true))
+                await publisher.close()
+                guard outcome == .confirmed else { throw Failure(description: "\(routingKey): \(outcome)") }
+                return
+            } catch {
+                guard ContinuousClock.now < deadline else { throw error }
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    func publishOrders(_ externalIDs: [String]) async throws {
+        for id in externalIDs {
+            try await publish(
+                "platform.web.order.created",
+                """
+                {"platform":"web","shop":"main","external_id":"\(id)","revision":1,"placed_at":"2026-11-30T10:00:00Z","currency":"CNY",\
+                "customer":{"external_id":"c-\(id)","name":"测试"},\
+                "shipping_address":{"name":"测试","country":"CN","province":"浙江省","city":"杭州市","line1":"文三路 1 号"},\
+                "lines":[{"sku":"MUG-CLASSIC","quantity":1,"unit_price":"39.00"}],"shipping_fee":"0.00",\
+                "payment":{"status":"paid","method":"alipay","amount":"39.00","paid_at":"2026-11-30T10:01:00Z","transaction_id":"T-\(id)"}}
+                """)
+        }
+    }
+
+    /// The order's id once it has `status`.
+    func waitFor(_ externalID: String, status: String, within seconds: Double = 120) async throws -> Int64 {
+        var last = "no order"
+        let reached = try await eventually(within: seconds) {
+            let rows = try? await query(
+                "SELECT id::text || ':' || status FROM orders.orders WHERE platform = 'web' AND external_id = $1", [externalID])
+            last = rows?.first ?? "no order"
+            return last.hasSuffix(":" + status)
+        }
+        guard reached, let id = Int64(last.split(separator: ":")[0]) else {
+            throw Failure(description: "\(externalID) did not become \(status) (last: \(last))")
+        }
+        return id
+    }
+
+    /// Allocated → the warehouse confirms the parcel its pick list holds → the carrier
+    /// delivers it → completed.
+    func fulfil(_ externalID: String) async throws {
+        let id = try await waitFor(externalID, status: "allocated")
+        var shipped = 0
+        for warehouse in ["SH", "GZ", "BJ"] {
+            let list = try await erpctl(["warehouse", "pick-list", "--warehouse", warehouse, "--format", "csv"])
+            // order,line,sku,...,units: the rows of this order (a line from two lots has two).
+            var units: [Int: Int] = [:]
+            for row in list.output.split(separator: "\n").dropFirst() {
+                let columns = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                guard columns.count > 5, columns[0] == String(id), let line = Int(columns[1]), let count = Int(columns[5]) else { continue }
+                units[line, default: 0] += count
+            }
+            let lines = units.sorted { $0.key < $1.key }.map { "{\"line\": \($0.key), \"quantity\": \($0.value)}" }
+            guard !lines.isEmpty else { continue }
+            let tracking = "SF\(id)\(warehouse)"
+            try await publish(
+                "warehouse.\(warehouse).shipment.confirmed",
+                """
+                {"order": \(id), "shipment_id": "\(externalID)-\(warehouse)", "carrier": "sf", "tracking_number": "\(tracking)", \
+                "shipped_at": "2026-11-30T12:00:00Z", "lines": [\(lines.joined(separator: ", "))]}
+                """)
+            _ = try await waitFor(externalID, status: "shipped")
+            try await publish(
+                "carrier.sf.tracking.delivered",
+                #"{"tracking_number": "\#(tracking)", "occurred_at": "2026-11-30T18:00:00Z", "location": "Hangzhou"}"#)
+            shipped += 1
+        }
+        guard shipped == 1 else { throw Failure(description: "\(externalID): \(shipped) warehouses held its parcel") }
+        _ = try await waitFor(externalID, status: "completed")
+    }
+}

@@ -136,6 +136,7 @@ let package = Package(
             dependencies: [
                 "ServiceKit", "Messaging", "Inventory", "Catalog", "Orders", "Finance", "Saga", "CRM", "Analytics", "Ingest", "Postgres", "AMQP",
                 "Contracts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Services/Control/Control"
         ),
@@ -209,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "ControlTests",
             dependencies: [
-                "Control", "Analytics", "Messaging", "AMQP", "Inventory", "Catalog", "Orders", "Contracts", "Postgres", "TestSupport",
+                "Control", "Analytics", "Messaging", "AMQP", "Inventory", "Catalog", "Orders", "Contracts", "Postgres", "ServiceKit", "TestSupport",
                 "ServiceTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

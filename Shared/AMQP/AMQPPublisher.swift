@@ -233,8 +233,14 @@ public actor AMQPPublisher {
         pending.removeAll()
         nextTag = 1
         var reported = error
-        if reported.code != .notConnected { reported.code = .connectionLost }
-        reported.message = "unconfirmed when the channel closed (re-send it): \(error.message)"
+        if error.code == .accessRefused || error.replyCode == 403 {
+            // A permission the publisher's user lacks: sending it again will not help.
+            reported.code = .accessRefused
+            reported.message = "refused by the broker: \(error.message) (publishes unconfirmed at that moment were not taken either)"
+        } else {
+            if reported.code != .notConnected { reported.code = .connectionLost }
+            reported.message = "unconfirmed when the channel closed (re-send it): \(error.message)"
+        }
         for entry in failed {
             entry.confirmation.complete(.failure(reported))
             gate.release()

@@ -79,10 +79,41 @@ public enum Topology {
         let current = try await declareIngest(
             Exchanges.ingest, unrouted: Exchanges.unrouted, replacingOutdated: replacingOutdatedIngest, on: connection)
         for exchange in [Exchanges.events, Exchanges.commands, Exchanges.retry, Exchanges.dead, Exchanges.outbound] {
-            try await connection.declareExchange(exchange, type: .topic, durable: true)
+            try await ensureExchange(exchange, type: .topic, on: connection)
         }
-        try await connection.declareExchange(Exchanges.replies, type: .direct, durable: true)
+        try await ensureExchange(Exchanges.replies, type: .direct, on: connection)
         return current
+    }
+
+    /// Declares an exchange. A user that may not configure it (a service's own broker user,
+    /// under least privilege: the exchanges are the operator's, made by `erpctl topology
+    /// declare`) only checks that it exists, and is told plainly when it does not.
+    public static func ensureExchange(
+        _ name: String, type: AMQPExchangeType, arguments: AMQPTable = [:], on connection: AMQPConnection
+    ) async throws {
+        do {
+            try await connection.declareExchange(name, type: type, durable: true, arguments: arguments)
+        } catch let refused as AMQPError where refused.code == .accessRefused {
+            try await checkExists("exchange", name, on: connection) {
+                try await connection.declareExchange(name, type: type, durable: true, passive: true)
+            }
+        }
+    }
+
+    /// After a refused declare: `passiveDeclare` finds the operator's exchange or queue, or
+    /// the error says who must make it.
+    static func checkExists(_ kind: String, _ name: String, on connection: AMQPConnection, _ passiveDeclare: () async throws -> Void)
+        async throws
+    {
+        do {
+            try await passiveDeclare()
+        } catch let missing as AMQPError where missing.code == .notFound {
+            throw AMQPError(
+                code: .notFound,
+                message:
+                    "\(kind) \(name) does not exist, and user \(connection.configuration.user) may not declare it: run `erpctl topology declare` as the broker's administrator",
+                operation: "\(kind).declare \(name)")
+        }
     }
 
     /// Declares an ingest exchange (topic) whose alternate exchange (fanout) takes every
@@ -93,10 +124,10 @@ public enum Topology {
     public static func declareIngest(
         _ name: String, unrouted: String, replacingOutdated: Bool = true, on connection: AMQPConnection
     ) async throws -> Bool {
-        try await connection.declareExchange(unrouted, type: .fanout, durable: true)
+        try await ensureExchange(unrouted, type: .fanout, on: connection)
         let arguments: AMQPTable = ["alternate-exchange": .string(unrouted)]
         do {
-            try await connection.declareExchange(name, type: .topic, durable: true, arguments: arguments)
+            try await ensureExchange(name, type: .topic, arguments: arguments, on: connection)
             return true
         } catch let error as AMQPError where error.code == .preconditionFailed {
             guard replacingOutdated else {
@@ -120,8 +151,13 @@ public enum Topology {
     {
         for platform in platforms.sorted() {
             let queue = prefix + outboundQueue(platform: platform)
-            try await connection.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
-            try await connection.bindQueue(queue, to: exchange, routingKey: "platform.\(platform).#")
+            do {
+                try await connection.declareQueue(queue, arguments: ["x-queue-type": "quorum"])
+                try await connection.bindQueue(queue, to: exchange, routingKey: "platform.\(platform).#")
+            } catch let refused as AMQPError where refused.code == .accessRefused {
+                // A service's own broker user: the connectors' queues are the operator's.
+                try await checkExists("queue", queue, on: connection) { _ = try await connection.declareQueue(queue, passive: true) }
+            }
         }
     }
 
@@ -146,13 +182,20 @@ public enum Topology {
         try await connection.bindQueue(queue.parkingQueue, to: Exchanges.dead, routingKey: queue.name)
         for (level, delay) in queue.retryDelaysMilliseconds.enumerated() {
             let retryQueue = queue.retryQueue(level: level + 1)
-            try await connection.declareQueue(
-                retryQueue,
-                arguments: [
-                    "x-message-ttl": .int(Int64(delay)),
-                    "x-dead-letter-exchange": "",
-                    "x-dead-letter-routing-key": .string(queue.name),
-                ])
+            do {
+                try await connection.declareQueue(
+                    retryQueue,
+                    arguments: [
+                        "x-message-ttl": .int(Int64(delay)),
+                        "x-dead-letter-exchange": "",
+                        "x-dead-letter-routing-key": .string(queue.name),
+                    ])
+            } catch let refused as AMQPError where refused.code == .accessRefused {
+                // Dead-lettering through the default exchange needs a write permission on it,
+                // which a service's own user does not have (it would reach every queue): the
+                // operator's `erpctl topology declare` makes the delay queues.
+                try await checkExists("queue", retryQueue, on: connection) { _ = try await connection.declareQueue(retryQueue, passive: true) }
+            }
             try await connection.bindQueue(retryQueue, to: Exchanges.retry, routingKey: retryQueue)
         }
     }

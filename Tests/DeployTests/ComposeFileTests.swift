@@ -25,7 +25,10 @@ import Yams
         }
     }
 
-    /// The services that run the ERP's own image (the migration job and every service).
+    /// The jobs that run once, before the services: the broker's users, then the migrations.
+    static let oneShotJobs: Set<String> = ["broker-definitions", "migrate"]
+
+    /// The services that run the ERP's own image (the one-shot jobs and every service).
     private func erpServices() throws -> [String: [String: Any]] {
         try services().filter { ($0.value["image"] as? String)?.hasPrefix("erp/services:") == true }
     }
@@ -76,6 +79,24 @@ import Yams
         #expect(try services()["sample"] == nil, "the demo sample service is not deployed")
     }
 
+    /// The broker starts with its users from the definitions job; each service connects as
+    /// its own user, never as the administrator.
+    @Test func theBrokerLoadsItsUsersAndEachServiceConnectsAsItsOwn() throws {
+        let services = try services()
+        let broker = try #require(services["rabbitmq"])
+        let dependencies = broker["depends_on"] as? [String: [String: String]]
+        #expect(dependencies?["broker-definitions"]?["condition"] == "service_completed_successfully")
+        #expect((broker["volumes"] as? [String])?.contains("./deploy/rabbitmq/erp.conf:/etc/rabbitmq/conf.d/90-erp.conf:ro") == true)
+        let config = try String(contentsOf: Self.repo.appendingPathComponent("deploy/rabbitmq/erp.conf"), encoding: .utf8)
+        #expect(config.contains("load_definitions = /etc/rabbitmq/definitions/definitions.json"))
+        let job = try #require(services["broker-definitions"])
+        #expect((job["command"] as? [String])?.starts(with: ["erpctl", "broker", "definitions"]) == true)
+        for (name, service) in try erpServices() where !Self.oneShotJobs.contains(name) {
+            let url = ((service["environment"] as? [String: Any])?["ERP_AMQP_URL"] as? String) ?? ""
+            #expect(url.hasPrefix("amqp://erp-\(name)@rabbitmq:"), "\(name) connects as \(url)")
+        }
+    }
+
     @Test func everyServiceWaitsForTheMigrationsAndTheTopology() throws {
         let erp = try erpServices()
         let job = try #require(erp["migrate"])
@@ -84,7 +105,7 @@ import Yams
         let jobDependencies = job["depends_on"] as? [String: [String: String]]
         #expect(jobDependencies?["postgres"]?["condition"] == "service_healthy")
         #expect(jobDependencies?["rabbitmq"]?["condition"] == "service_healthy")
-        for (name, service) in erp where name != "migrate" {
+        for (name, service) in erp where !Self.oneShotJobs.contains(name) {
             let dependencies = service["depends_on"] as? [String: [String: String]]
             #expect(dependencies?["migrate"]?["condition"] == "service_completed_successfully", "\(name) starts before the migrations")
         }
@@ -92,7 +113,7 @@ import Yams
 
     /// Longer than the outbox's flush on SIGTERM; logs rotated; memory and CPU bounded.
     @Test func servicesStopGracefullyRotateTheirLogsAndHaveLimits() throws {
-        for (name, service) in try erpServices() {
+        for (name, service) in try erpServices() where !Self.oneShotJobs.contains(name) {
             let grace = (service["stop_grace_period"] as? String).flatMap { Int($0.dropLast()) }
             #expect((grace ?? 0) >= 30, "\(name): stop_grace_period")
             let options = (service["logging"] as? [String: Any])?["options"] as? [String: String]
@@ -137,8 +158,8 @@ import Yams
     }
 
     @Test func everyServiceHasAHealthCheckAndARestartPolicy() throws {
-        // The migration job runs once and exits.
-        for (name, service) in try services() where name != "migrate" {
+        // The one-shot jobs run once and exit.
+        for (name, service) in try services() where !Self.oneShotJobs.contains(name) {
             let healthcheck = service["healthcheck"] as? [String: Any]
             #expect(healthcheck?["test"] != nil, "\(name) has no health check")
             let restart = service["restart"] as? String

@@ -95,12 +95,20 @@ struct ComposeStack {
         return try await pool.query(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try $0.decode(String.self, at: 0) }
     }
 
-    /// Publishes to erp.ingest as the outside world does, retrying while the broker is away.
-    func publish(_ routingKey: String, _ body: String) async throws {
+    /// Publishes to erp.ingest as the outside world does, as the broker user of that party
+    /// (`platform-web`, `warehouse-SH`, `carrier-sf`: each may publish only its own routing
+    /// keys), retrying while the broker is away.
+    func publish(_ routingKey: String, _ body: String, as user: String) async throws {
+        var configuration = try AMQPConfiguration(url: amqpURL)
+        let variable = "ERP_" + user.uppercased().replacingOccurrences(of: "-", with: "_") + "_AMQP_PASSWORD"
+        guard let password = ProcessInfo.processInfo.environment[variable] else {
+            throw Failure(description: "\(variable), the password of \(user), comes from deploy/compose/test.sh")
+        }
+        (configuration.user, configuration.password) = (user, password)
         let deadline = ContinuousClock.now + .seconds(90)
         while true {
             do {
-                let publisher = try await AMQPPublisher.connect(try AMQPConfiguration(url: amqpURL), reconnect: false)
+                let publisher = try await AMQPPublisher.connect(configuration, reconnect: false)
                 let outcome = try await publisher.publish(
                     AMQPMessage(
                         exchange: Exchanges.ingest, routingKey: routingKey, body: Data(body.utf8),
@@ -125,7 +133,7 @@ struct ComposeStack {
                 "shipping_address":{"name":"测试","country":"CN","province":"浙江省","city":"杭州市","line1":"文三路 1 号"},\
                 "lines":[{"sku":"MUG-CLASSIC","quantity":1,"unit_price":"39.00"}],"shipping_fee":"0.00",\
                 "payment":{"status":"paid","method":"alipay","amount":"39.00","paid_at":"2026-11-30T10:01:00Z","transaction_id":"T-\(id)"}}
-                """)
+                """, as: "platform-web")
         }
     }
 
@@ -166,11 +174,11 @@ struct ComposeStack {
                 """
                 {"order": \(id), "shipment_id": "\(externalID)-\(warehouse)", "carrier": "sf", "tracking_number": "\(tracking)", \
                 "shipped_at": "2026-11-30T12:00:00Z", "lines": [\(lines.joined(separator: ", "))]}
-                """)
+                """, as: "warehouse-\(warehouse)")
             _ = try await waitFor(externalID, status: "shipped")
             try await publish(
                 "carrier.sf.tracking.delivered",
-                #"{"tracking_number": "\#(tracking)", "occurred_at": "2026-11-30T18:00:00Z", "location": "Hangzhou"}"#)
+                #"{"tracking_number": "\#(tracking)", "occurred_at": "2026-11-30T18:00:00Z", "location": "Hangzhou"}"#, as: "carrier-sf")
             shipped += 1
         }
         guard shipped == 1 else { throw Failure(description: "\(externalID): \(shipped) warehouses held its parcel") }

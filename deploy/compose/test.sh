@@ -111,9 +111,18 @@ secret() { head -c 18 /dev/urandom | base64 | tr '+/' '-_'; }
   echo "ERP_VERSION=$version"
   for name in ERP_POSTGRES_PASSWORD ERP_RABBITMQ_PASSWORD ERP_REPLICATION_PASSWORD ERP_ANALYST_PASSWORD \
     ERP_CATALOG_DB_PASSWORD ERP_INVENTORY_DB_PASSWORD ERP_ORDERS_DB_PASSWORD ERP_FINANCE_DB_PASSWORD \
-    ERP_SAGA_DB_PASSWORD ERP_CRM_DB_PASSWORD ERP_ANALYTICS_DB_PASSWORD; do
+    ERP_SAGA_DB_PASSWORD ERP_CRM_DB_PASSWORD ERP_ANALYTICS_DB_PASSWORD \
+    ERP_CATALOG_AMQP_PASSWORD ERP_INVENTORY_AMQP_PASSWORD ERP_ORDERS_AMQP_PASSWORD ERP_FINANCE_AMQP_PASSWORD \
+    ERP_SAGA_AMQP_PASSWORD ERP_CRM_AMQP_PASSWORD ERP_ANALYTICS_AMQP_PASSWORD \
+    ERP_PLATFORM_WEB_AMQP_PASSWORD ERP_WAREHOUSE_SH_AMQP_PASSWORD ERP_WAREHOUSE_GZ_AMQP_PASSWORD \
+    ERP_WAREHOUSE_BJ_AMQP_PASSWORD ERP_CARRIER_SF_AMQP_PASSWORD; do
     echo "$name=$(secret)"
   done
+  # The outside world's broker users: the test publishes as them.
+  echo "ERP_BROKER_PLATFORMS=web"
+  echo "ERP_BROKER_WAREHOUSES=SH,GZ,BJ"
+  echo "ERP_BROKER_CARRIERS=sf"
+  echo "ERP_ENV_FILE=${state#"$repo"/}/compose.env"
   # Ports of their own, beside the local runner's servers.
   echo "ERP_POSTGRES_PORT=${ERP_COMPOSE_POSTGRES_PORT:-25432}"
   echo "ERP_REPLICA_PORT=${ERP_COMPOSE_REPLICA_PORT:-25433}"
@@ -151,6 +160,7 @@ export ERP_COMPOSE_TESTS=1
 export ERP_COMPOSE_DATABASE_URL="postgres://erp:$ERP_POSTGRES_PASSWORD@127.0.0.1:$ERP_POSTGRES_PORT/erp"
 export ERP_COMPOSE_REPLICA_URL="postgres://erp_analyst:$ERP_ANALYST_PASSWORD@127.0.0.1:$ERP_REPLICA_PORT/erp"
 export ERP_COMPOSE_AMQP_URL="amqp://erp:$ERP_RABBITMQ_PASSWORD@127.0.0.1:$ERP_AMQP_PORT/%2f"
+# The platform, warehouses and carrier publish as their own users, with the passwords above.
 export ERP_COMPOSE_COMMAND="docker-compose -p $project --env-file $state/compose.env -f $repo/docker-compose.yml -f $repo/deploy/compose/test-override.yml"
 timeout --kill-after=30 "${ERP_COMPOSE_TIME_LIMIT:-900}" swift test --skip-build --filter ComposeStackTests
 log "passed"

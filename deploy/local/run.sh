@@ -41,11 +41,20 @@ start() {
   "$BIN/erpctl" migrate
   "$BIN/erpctl" topology declare
   mkdir -p "$RUN_DIR" "$LOG_DIR"
+  # The broker's users, least privilege (erpctl broker definitions): each service connects as
+  # erp-<service>, which may use only its own queues. Locally each password is the user's
+  # name, like the database roles'; the administrator stays guest (loopback only).
+  local broker_env=(ERP_RABBITMQ_USER=guest ERP_RABBITMQ_PASSWORD=guest)
+  local service
+  for entry in $SERVICES; do service=${entry%%:*}; broker_env+=("ERP_${service^^}_AMQP_PASSWORD=erp-$service"); done
+  env "${broker_env[@]}" "$BIN/erpctl" broker definitions --output "$RUN_DIR/broker-definitions.json" >/dev/null
+  "$repo/deploy/local/servers.sh" rabbitmqctl -q import_definitions "$RUN_DIR/broker-definitions.json" >/dev/null
   for entry in $SERVICES; do
     local name=${entry%%:*} port=${entry##*:}
     if supervisor_pid "$name" >/dev/null; then log "erp-$name already running"; continue; fi
     # Each service connects as its own role, which owns its schema and nothing else.
     ERP_HTTP_PORT=$port ERP_DATABASE_URL="postgres://erp_$name:erp_$name@127.0.0.1:${ERP_PG_PORT:-54329}/erp" \
+      ERP_AMQP_URL="${ERP_AMQP_URL/guest:guest@/erp-$name:erp-$name@}" \
       nohup "$repo/deploy/local/supervise.sh" "$name" "$RUN_DIR" "$LOG_DIR/$name.log" "$BIN/erp-$name" >/dev/null 2>&1 </dev/null &
     echo $! >"$RUN_DIR/$name.supervisor.pid"
     log "started erp-$name under its supervisor (pid $!, http://127.0.0.1:$port, log $LOG_DIR/$name.log)"

@@ -6,7 +6,8 @@ public struct Erpctl: AsyncParsableCommand {
         commandName: "erpctl",
         abstract: "Operate the ERP: topology, migrations, parked messages, catalog, inventory, orders, finance, invariants.",
         subcommands: [
-            TopologyCommand.self, MigrateCommand.self, DeadCommand.self, CatalogCommands.self, InventoryCommands.self, WarehouseCommands.self,
+            TopologyCommand.self, BrokerCommand.self, MigrateCommand.self, DeadCommand.self, CatalogCommands.self, InventoryCommands.self,
+            WarehouseCommands.self,
             OrdersCommands.self, OutboundCommand.self, ReturnsCommands.self, FinanceCommands.self, SagaCommands.self, CRMCommands.self,
             AnalyticsCommands.self, ReportCommands.self, CheckCommand.self,
         ])

@@ -1,0 +1,136 @@
+import AMQP
+import Control
+import Crypto
+import Foundation
+import Messaging
+import ServiceKit
+import TestSupport
+import Testing
+
+/// The broker's users from `erpctl broker definitions`, imported into the real broker (a
+/// virtual host and user names of each test's own): each may do only its own part.
+@Suite(.timeLimit(.minutes(2))) struct BrokerPermissionsTests {
+    @Test func aPasswordIsStoredAsRabbitMQHashesIt() throws {
+        let salt: [UInt8] = [0x90, 0x8d, 0xc6, 0x0a]
+        let hash = try #require(Data(base64Encoded: BrokerDefinitions.passwordHash("test12", salt: salt)))
+        #expect(Array(hash.prefix(4)) == salt)
+        #expect(Array(hash.dropFirst(4)) == Array(SHA256.hash(data: salt + Array("test12".utf8))))
+    }
+
+    @Test func aMissingPasswordOrABadNameIsRefusedByItsVariable() {
+        let base = ["ERP_RABBITMQ_PASSWORD": "a", "ERP_CATALOG_AMQP_PASSWORD": "b"]
+        let cases: [([String: String], String)] = [
+            ([:], "ERP_RABBITMQ_PASSWORD"),
+            (["ERP_RABBITMQ_PASSWORD": "a"], "ERP_CATALOG_AMQP_PASSWORD"),
+            (base.merging(["ERP_BROKER_PLATFORMS": "shop-1"]) { $1 }, "ERP_PLATFORM_SHOP_1_AMQP_PASSWORD"),
+            (base.merging(["ERP_BROKER_WAREHOUSES": "SH,G Z"]) { $1 }, "ERP_BROKER_WAREHOUSES"),
+        ]
+        for (environment, variable) in cases {
+            #expect {
+                _ = try BrokerDefinitions(services: ["catalog"], environment: environment)
+            } throws: { error in
+                (error as? ConfigurationError)?.variable == variable
+            }
+        }
+    }
+
+    /// A platform may publish only its own orders, a service may read only its own queues.
+    @Test func eachUserMayDoOnlyItsOwnPart() async throws {
+        let id = UUID().uuidString.prefix(8).lowercased()
+        let vhost = "t_perm_\(id)"
+        let (mine, theirs, platform) = ("svca\(id)", "svcb\(id)", "shop\(id)")
+        let environment = [
+            "ERP_RABBITMQ_USER": "t_admin_\(id)", "ERP_RABBITMQ_PASSWORD": "admin-\(id)",
+            "ERP_\(mine.uppercased())_AMQP_PASSWORD": "a-\(id)", "ERP_\(theirs.uppercased())_AMQP_PASSWORD": "b-\(id)",
+            "ERP_BROKER_PLATFORMS": platform, "ERP_PLATFORM_\(platform.uppercased())_AMQP_PASSWORD": "p-\(id)",
+        ]
+        let definitions = try BrokerDefinitions(services: [mine, theirs], environment: environment, vhost: vhost)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("erp-definitions-\(id).json").path
+        try definitions.json().write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        _ = try runProgram("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "add_vhost", vhost])
+        defer {
+            _ = try? runProgram("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "delete_vhost", vhost])
+            for user in definitions.users {
+                _ = try? runProgram("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "delete_user", user.name])
+            }
+        }
+        let imported = try runProgram("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "import_definitions", file])
+        #expect(imported.status == 0, "\(imported.output)")
+
+        func configuration(_ user: String, _ password: String) throws -> AMQPConfiguration {
+            var configuration = try AMQPConfiguration(url: TestEnvironment.brokerURL)
+            (configuration.user, configuration.password, configuration.vhost) = (user, password, vhost)
+            return configuration
+        }
+        // The operator's topology (the import is asynchronous: the administrator may need a moment).
+        var admin: AMQPConnection?
+        _ = try await eventually(within: 10) {
+            admin = try? await AMQPConnection.connect(try configuration("t_admin_\(id)", "admin-\(id)"))
+            return admin != nil
+        }
+        let operatorConnection = try #require(admin)
+        try await Topology.declareExchanges(on: operatorConnection)
+        for service in [mine, theirs] {
+            try await Topology.declare(
+                ServiceQueue(name: "\(service).ingest", bindings: [QueueBinding(exchange: Exchanges.ingest, routingKey: "platform.#")]),
+                on: operatorConnection)
+        }
+        let commands = ServiceQueue(name: "\(mine).commands", bindings: [QueueBinding(exchange: Exchanges.commands, routingKey: "\(mine).#")])
+        try await Topology.declare(commands, on: operatorConnection)
+        await operatorConnection.close()
+
+        // A service's user declares its own queues; the operator's exchanges it only checks.
+        let serviceConnection = try await AMQPConnection.connect(try configuration("erp-\(mine)", "a-\(id)"))
+        try await Topology.declareExchanges(on: serviceConnection)
+        try await Topology.declare(commands, on: serviceConnection)
+        // A queue the operator has not made yet: its delay queues need the operator.
+        await #expect {
+            try await Topology.declare(ServiceQueue(name: "\(mine).new", bindings: []), on: serviceConnection)
+        } throws: { error in
+            (error as? AMQPError)?.message.contains("run `erpctl topology declare`") == true
+        }
+        await #expect {
+            try await Topology.ensureExchange("erp.missing\(id)", type: .topic, on: serviceConnection)
+        } throws: { error in
+            guard let error = error as? AMQPError else { return false }
+            return error.code == .notFound && error.message.contains("erpctl topology declare") && error.message.contains("erp-\(mine)")
+        }
+        await serviceConnection.close()
+
+        // The platform publishes its own orders...
+        let publisher = try await AMQPPublisher.connect(try configuration("platform-\(platform)", "p-\(id)"), reconnect: false)
+        let own = try await publisher.publish(
+            AMQPMessage(exchange: Exchanges.ingest, routingKey: "platform.\(platform).order.created", body: Data("{}".utf8)))
+        #expect(own == .confirmed)
+        await publisher.close()
+        // ...and nothing else: another platform's key, the coordinator's commands, a queue of its own.
+        for (exchange, key) in [(Exchanges.ingest, "platform.other\(id).order.created"), (Exchanges.commands, "inventory.reserve.v1")] {
+            let refused = try await AMQPPublisher.connect(try configuration("platform-\(platform)", "p-\(id)"), reconnect: false)
+            await #expect {
+                _ = try await refused.publish(AMQPMessage(exchange: exchange, routingKey: key, body: Data("{}".utf8)))
+            } throws: { error in
+                guard let error = error as? AMQPError else { return false }
+                return error.code == .accessRefused && error.message.contains("ACCESS_REFUSED") && error.message.contains("platform-\(platform)")
+            }
+            await refused.close()
+        }
+        let platformConnection = try await AMQPConnection.connect(try configuration("platform-\(platform)", "p-\(id)"))
+        await #expect {
+            try await platformConnection.declareQueue("mine-\(id)")
+        } throws: { error in
+            (error as? AMQPError)?.code == .accessRefused
+        }
+        await platformConnection.close()
+
+        // A service reads its own queue, not another's.
+        let consumer = try await AMQPConsumer.start(try configuration("erp-\(mine)", "a-\(id)"), queue: "\(mine).ingest", reconnect: false)
+        await consumer.close()
+        await #expect {
+            _ = try await AMQPConsumer.start(try configuration("erp-\(mine)", "a-\(id)"), queue: "\(theirs).ingest", reconnect: false)
+        } throws: { error in
+            guard let error = error as? AMQPError else { return false }
+            return error.code == .accessRefused && error.message.contains("\(theirs).ingest")
+        }
+    }
+}

@@ -104,6 +104,7 @@ let package = Package(
             dependencies: [
                 "ServiceKit", "Messaging", "Contracts", "Postgres", "SagaKit",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Services/Saga/Saga"),
         .executableTarget(name: "SagaMain", dependencies: ["Saga", "ServiceKit"], path: "Services/Saga/Main"),
@@ -125,7 +126,7 @@ let package = Package(
             name: "Analytics",
             dependencies: [
                 "Postgres", "ServiceKit", "Messaging", "Contracts", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Services/Analytics/Analytics"),
         .executableTarget(name: "AnalyticsMain", dependencies: ["Analytics", "ServiceKit"], path: "Services/Analytics/Main"),

@@ -208,4 +208,44 @@ import Yams
             }
         }
     }
+    /// Every `erp_…` metric the alert rules and the Grafana dashboard use is one a service
+    /// exports (named in the code), and Prometheus scrapes every service at its port.
+    @Test func theMonitoringUsesOnlyMetricsTheServicesExportAndScrapesEveryService() throws {
+        let monitoring = Self.repo.appendingPathComponent("deploy/monitoring")
+        let alerts = try String(contentsOf: monitoring.appendingPathComponent("alerts.yml"), encoding: .utf8)
+        let rules = try #require(try Yams.load(yaml: alerts) as? [String: Any])
+        let groups = try #require(rules["groups"] as? [[String: Any]])
+        let expressions = groups.flatMap { ($0["rules"] as? [[String: Any]]) ?? [] }.compactMap { $0["expr"] as? String }
+        #expect(expressions.count >= 9)
+        let dashboardData = try Data(contentsOf: monitoring.appendingPathComponent("grafana-dashboard.json"))
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: dashboardData) as? [String: Any])
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        let panelExpressions = panels.flatMap { ($0["targets"] as? [[String: Any]]) ?? [] }.compactMap { $0["expr"] as? String }
+        #expect(panelExpressions.count >= panels.count, "every panel has a query")
+
+        var exported: Set<String> = []
+        for folder in ["Shared", "Services"] {
+            let root = Self.repo.appendingPathComponent(folder)
+            let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+            for file in files where file.pathExtension == "swift" {
+                let text = try String(contentsOf: file, encoding: .utf8)
+                exported.formUnion(text.matches(of: /"(erp_[a-z_]+)"/).map { String($0.output.1) })
+            }
+        }
+        for expression in expressions + panelExpressions {
+            for match in expression.matches(of: /\berp_[a-z_]+/) {
+                var name = String(match.output)
+                for suffix in ["_bucket", "_count", "_sum"] where name.hasSuffix(suffix) && !exported.contains(name) {
+                    name = String(name.dropLast(suffix.count))
+                }
+                #expect(exported.contains(name), "\(name) (in `\(expression)`) is exported by no service")
+            }
+        }
+
+        let prometheus = try String(contentsOf: monitoring.appendingPathComponent("prometheus.yml"), encoding: .utf8)
+        for (name, service) in try erpServices() where !Self.oneShotJobs.contains(name) {
+            let port = try #require((service["environment"] as? [String: Any])?["ERP_HTTP_PORT"] as? String)
+            #expect(prometheus.contains("- \(name):\(port)"), "Prometheus scrapes \(name) at \(port)")
+        }
+    }
 }

@@ -47,6 +47,55 @@ struct ComposeStackTests {
         let dead = try await stack.erpctl(["dead", "list"])
         #expect(dead.status == 0 && !dead.output.contains("COMPOSE-"), "nothing of these orders was dead-lettered: \(dead.output)")
     }
+
+    /// The monitoring profile's Prometheus, on the stack's network: every service and both of
+    /// RabbitMQ's metrics endpoints are scraped, and every alert rule loads and evaluates.
+    @Test func prometheusScrapesEveryServiceAndTheBrokerAndEvaluatesEveryAlertRule() async throws {
+        let stack = try ComposeStack()
+        let prometheus = try #require(stack.prometheusURL, "ERP_COMPOSE_PROMETHEUS_URL comes from deploy/compose/test.sh")
+        struct Targets: Decodable {
+            struct Data: Decodable { let activeTargets: [Target] }
+            struct Target: Decodable {
+                let labels: [String: String]
+                let health: String
+                let lastError: String
+            }
+            let data: Data
+        }
+        struct Rules: Decodable {
+            struct Data: Decodable { let groups: [Group] }
+            struct Group: Decodable { let rules: [Rule] }
+            struct Rule: Decodable {
+                let name: String
+                let health: String
+            }
+            let data: Data
+        }
+        var targets: [Targets.Target] = []
+        let scraped = try await eventually(within: 90) {
+            let answer = try await runProgramAsync("/usr/bin/curl", ["-fsS", "\(prometheus)/api/v1/targets"])
+            targets = (try? JSONDecoder().decode(Targets.self, from: Data(answer.output.utf8)))?.data.activeTargets ?? []
+            return targets.count == 9 && targets.allSatisfy { $0.health == "up" }
+        }
+        let summary = targets.map { "\($0.labels["instance"] ?? "?"): \($0.health) \($0.lastError)" }
+        #expect(scraped, "7 services, RabbitMQ and its per-queue endpoint, all up: \(summary)")
+        let jobs = Set(targets.compactMap { $0.labels["job"] })
+        #expect(jobs == ["erp", "rabbitmq", "rabbitmq-queues"])
+
+        var rules: [Rules.Rule] = []
+        let evaluated = try await eventually(within: 60) {
+            let answer = try await runProgramAsync("/usr/bin/curl", ["-fsS", "\(prometheus)/api/v1/rules"])
+            rules = (try? JSONDecoder().decode(Rules.self, from: Data(answer.output.utf8)))?.data.groups.flatMap(\.rules) ?? []
+            return !rules.isEmpty && rules.allSatisfy { $0.health == "ok" }
+        }
+        let health = rules.map { "\($0.name): \($0.health)" }
+        #expect(evaluated, "every rule evaluates: \(health)")
+        let names = Set(rules.map(\.name))
+        #expect(
+            names.isSuperset(of: [
+                "ErpServiceDown", "ErpOutboxBacklogGrowing", "ErpMessagesParked", "ErpConsumerDown", "ErpSagaStuck", "ErpReplicaLag",
+            ]))
+    }
 }
 
 /// The stack's addresses, from deploy/compose/test.sh.
@@ -56,6 +105,7 @@ struct ComposeStack {
     let databaseURL: String
     let amqpURL: String
     let composeCommand: [String]
+    let prometheusURL: String? = ProcessInfo.processInfo.environment["ERP_COMPOSE_PROMETHEUS_URL"]
 
     init() throws {
         let environment = ProcessInfo.processInfo.environment

@@ -86,6 +86,7 @@ build_image() {
 log "building the PostgreSQL and RabbitMQ stand-ins"
 build_image local/postgres:15 deploy/compose/images/postgres
 build_image local/rabbitmq:3-management deploy/compose/images/rabbitmq
+build_image local/prometheus:2 deploy/compose/images/prometheus
 
 # The services' image: the executables of this checkout, stripped, with the Swift runtime
 # libraries they link.
@@ -115,7 +116,7 @@ secret() { head -c 18 /dev/urandom | base64 | tr '+/' '-_'; }
     ERP_CATALOG_AMQP_PASSWORD ERP_INVENTORY_AMQP_PASSWORD ERP_ORDERS_AMQP_PASSWORD ERP_FINANCE_AMQP_PASSWORD \
     ERP_SAGA_AMQP_PASSWORD ERP_CRM_AMQP_PASSWORD ERP_ANALYTICS_AMQP_PASSWORD \
     ERP_PLATFORM_WEB_AMQP_PASSWORD ERP_WAREHOUSE_SH_AMQP_PASSWORD ERP_WAREHOUSE_GZ_AMQP_PASSWORD \
-    ERP_WAREHOUSE_BJ_AMQP_PASSWORD ERP_CARRIER_SF_AMQP_PASSWORD; do
+    ERP_WAREHOUSE_BJ_AMQP_PASSWORD ERP_CARRIER_SF_AMQP_PASSWORD ERP_GRAFANA_PASSWORD; do
     echo "$name=$(secret)"
   done
   # The outside world's broker users: the test publishes as them.
@@ -128,13 +129,16 @@ secret() { head -c 18 /dev/urandom | base64 | tr '+/' '-_'; }
   echo "ERP_REPLICA_PORT=${ERP_COMPOSE_REPLICA_PORT:-25433}"
   echo "ERP_AMQP_PORT=${ERP_COMPOSE_AMQP_PORT:-25672}"
   echo "ERP_RABBITMQ_MANAGEMENT_PORT=${ERP_COMPOSE_MANAGEMENT_PORT:-25673}"
+  echo "ERP_PROMETHEUS_PORT=${ERP_COMPOSE_PROMETHEUS_PORT:-25690}"
 } >"$state/compose.env"
 compose down -v --remove-orphans >/dev/null 2>&1 || true
 log "docker-compose up"
 compose up -d --no-build >"$state/up.log" 2>&1 || die "docker-compose up failed: $(tail -20 "$state/up.log")"
+# The monitoring profile's Prometheus (Grafana has no stand-in: its dashboard is checked as a file).
+compose up -d --no-build prometheus >>"$state/up.log" 2>&1 || die "starting prometheus failed: $(tail -20 "$state/up.log")"
 
 # Every service with a health check is healthy (and migrate has exited 0).
-services=(rabbitmq postgres postgres-replica catalog inventory orders finance saga crm analytics)
+services=(rabbitmq postgres postgres-replica catalog inventory orders finance saga crm analytics prometheus)
 deadline=$((SECONDS + ${ERP_COMPOSE_HEALTH_TIMEOUT:-240}))
 while :; do
   unhealthy=()
@@ -160,6 +164,7 @@ export ERP_COMPOSE_TESTS=1
 export ERP_COMPOSE_DATABASE_URL="postgres://erp:$ERP_POSTGRES_PASSWORD@127.0.0.1:$ERP_POSTGRES_PORT/erp"
 export ERP_COMPOSE_REPLICA_URL="postgres://erp_analyst:$ERP_ANALYST_PASSWORD@127.0.0.1:$ERP_REPLICA_PORT/erp"
 export ERP_COMPOSE_AMQP_URL="amqp://erp:$ERP_RABBITMQ_PASSWORD@127.0.0.1:$ERP_AMQP_PORT/%2f"
+export ERP_COMPOSE_PROMETHEUS_URL="http://127.0.0.1:$ERP_PROMETHEUS_PORT"
 # The platform, warehouses and carrier publish as their own users, with the passwords above.
 export ERP_COMPOSE_COMMAND="docker-compose -p $project --env-file $state/compose.env -f $repo/docker-compose.yml -f $repo/deploy/compose/test-override.yml"
 timeout --kill-after=30 "${ERP_COMPOSE_TIME_LIMIT:-900}" swift test --skip-build --filter ComposeStackTests

@@ -58,3 +58,7 @@ ALTER ROLE erp_analyst SET jit = off;
 GRANT USAGE ON SCHEMA analytics TO erp_analyst;
 -- (An earlier text of this script let erp_analyst read every table of the schema: undone.)
 ALTER DEFAULT PRIVILEGES FOR ROLE erp_analytics IN SCHEMA analytics REVOKE SELECT ON TABLES FROM erp_analyst;
+
+-- The analytics job runner reports how the analysts' replica keeps up (its replay lag in
+-- pg_stat_replication, which only members of pg_monitor can read).
+GRANT pg_monitor TO erp_analytics;

@@ -21,7 +21,8 @@ public enum AnalyticsService {
             queues: [ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "analytics.#")])],
             handlers: registry)
         definition.background = [
-            { context in JobRunner(schemas: schemas, clock: clock, pool: context.pool, logger: context.logger) }
+            { context in JobRunner(schemas: schemas, clock: clock, pool: context.pool, logger: context.logger) },
+            { context in ReplicaGauges(pool: context.pool, logger: context.logger) },
         ]
         return definition
     }

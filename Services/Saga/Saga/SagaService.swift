@@ -104,7 +104,10 @@ public enum SagaService {
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "saga.#")]),
             ],
             handlers: registry)
-        definition.background = [{ context in SagaTimer(schema: schema, coordinator: timed, pool: context.pool, logger: context.logger) }]
+        definition.background = [
+            { context in SagaTimer(schema: schema, coordinator: timed, pool: context.pool, logger: context.logger) },
+            { context in SagaGauges(schema: schema, pool: context.pool, logger: context.logger) },
+        ]
         return definition
     }
 }

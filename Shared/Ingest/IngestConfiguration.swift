@@ -14,13 +14,33 @@ public struct IngestConfiguration: Sendable, Equatable {
         self.secrets = secrets
     }
 
-    public init(environment: [String: String]) {
+    /// A secret may also come from a file: `ERP_INGEST_SECRET_<PLATFORM>_FILE` (the Docker
+    /// secrets convention). A file that cannot be read or is empty, or a platform given both
+    /// ways, is refused with the variable's name: a platform must never be taken unsigned by
+    /// mistake.
+    public init(environment: [String: String]) throws(IngestSecretError) {
         let generic = environment["ERP_INGEST_GENERIC_PLATFORMS"].map {
             Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
         }
+        let prefix = "ERP_INGEST_SECRET_"
         var secrets: [String: String] = [:]
-        for (name, value) in environment where name.hasPrefix("ERP_INGEST_SECRET_") && !value.isEmpty {
-            secrets[String(name.dropFirst("ERP_INGEST_SECRET_".count)).lowercased().replacingOccurrences(of: "_", with: "-")] = value
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix(prefix) && !value.isEmpty {
+            var key = String(name.dropFirst(prefix.count))
+            var secret = value
+            if key.hasSuffix("_FILE") {
+                key.removeLast("_FILE".count)
+                guard let contents = FileManager.default.contents(atPath: value) else {
+                    throw IngestSecretError(variable: name, problem: "cannot read \(value)")
+                }
+                secret = String(decoding: contents, as: UTF8.self)
+                while secret.hasSuffix("\n") || secret.hasSuffix("\r") { secret.removeLast() }
+                guard !secret.isEmpty else { throw IngestSecretError(variable: name, problem: "\(value) is empty") }
+            }
+            let platform = key.lowercased().replacingOccurrences(of: "_", with: "-")
+            guard secrets[platform] == nil else {
+                throw IngestSecretError(variable: name, problem: "the secret of \(platform) is set twice (\(prefix)\(key) and its _FILE)")
+            }
+            secrets[platform] = secret
         }
         self.init(genericPlatforms: generic ?? ["web", "generic", "import"], secrets: secrets)
     }
@@ -50,4 +70,11 @@ public struct IngestConfiguration: Sendable, Equatable {
     public static func signature(of body: Data, secret: String) -> String {
         Data(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))).base64EncodedString()
     }
+}
+
+/// A platform's signing secret that cannot be used.
+public struct IngestSecretError: Error, CustomStringConvertible, Equatable {
+    public let variable: String
+    public let problem: String
+    public var description: String { "invalid \(variable): \(problem)" }
 }

@@ -111,10 +111,37 @@ import Testing
         }
         #expect(throws: IntakeRejection.self) { try configuration.verify(message("not base64!"), platform: "web") }
         try configuration.verify(message(nil), platform: "generic")
-        let environment = IngestConfiguration(environment: ["ERP_INGEST_SECRET_MY_SHOP": "k", "ERP_INGEST_GENERIC_PLATFORMS": "web, my-shop"])
+        let environment = try IngestConfiguration(environment: ["ERP_INGEST_SECRET_MY_SHOP": "k", "ERP_INGEST_GENERIC_PLATFORMS": "web, my-shop"])
         #expect(environment.secrets == ["my-shop": "k"])
         #expect(environment.format(of: "my-shop") == .canonical)
         #expect(environment.format(of: "nope") == nil)
+    }
+
+    /// A platform's signing secret may come from a file (Docker secrets); one that cannot be
+    /// read, is empty or is also given directly stops the service rather than take the
+    /// platform's messages unsigned.
+    @Test func aSigningSecretComesFromAFileOrStopsTheServiceByName() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("erp-ingest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let secret = directory.appendingPathComponent("shop").path
+        try "from-file\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        let empty = directory.appendingPathComponent("empty").path
+        try "".write(toFile: empty, atomically: true, encoding: .utf8)
+        let configuration = try IngestConfiguration(environment: ["ERP_INGEST_SECRET_MY_SHOP_FILE": secret])
+        #expect(configuration.secrets == ["my-shop": "from-file"])
+        let refused: [([String: String], String)] = [
+            (["ERP_INGEST_SECRET_WEB_FILE": directory.appendingPathComponent("missing").path], "ERP_INGEST_SECRET_WEB_FILE"),
+            (["ERP_INGEST_SECRET_WEB_FILE": empty], "ERP_INGEST_SECRET_WEB_FILE"),
+            (["ERP_INGEST_SECRET_WEB": "k", "ERP_INGEST_SECRET_WEB_FILE": secret], "ERP_INGEST_SECRET_WEB_FILE"),
+        ]
+        for (environment, variable) in refused {
+            #expect {
+                _ = try IngestConfiguration(environment: environment)
+            } throws: { error in
+                (error as? IngestSecretError)?.variable == variable
+            }
+        }
     }
 }
 

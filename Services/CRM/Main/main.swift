@@ -7,5 +7,6 @@ import ServiceKit
 // platforms' customer messages, ERP_INGEST_GENERIC_PLATFORMS and ERP_INGEST_SECRET_<PLATFORM>.
 await ServiceMain.run {
     let environment = ProcessInfo.processInfo.environment
-    return CRMService.definition(settings: try CRMService.Settings(environment: environment), ingest: IngestConfiguration(environment: environment))
+    return CRMService.definition(
+        settings: try CRMService.Settings(environment: environment), ingest: try IngestConfiguration(environment: environment))
 }

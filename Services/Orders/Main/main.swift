@@ -8,6 +8,6 @@ import ServiceKit
 let environment = ProcessInfo.processInfo.environment
 await ServiceMain.run {
     OrdersService.definition(
-        configuration: IngestConfiguration(environment: environment), returnPolicy: try ReturnPolicy(environment: environment),
+        configuration: try IngestConfiguration(environment: environment), returnPolicy: try ReturnPolicy(environment: environment),
         outbound: try OutboundConfiguration(environment: environment))
 }

@@ -32,13 +32,17 @@ public struct NotificationSettings: Sendable, Equatable {
         func problem(_ variable: String, _ value: String, _ expected: String) -> ConfigurationError {
             ConfigurationError(variable: variable, value: value, expected: expected)
         }
-        if let url = environment["ERP_SMTP_URL"], !url.isEmpty {
+        // The SMTP URL (it may hold a password) and the webhook's signing secret may come from
+        // files named by ERP_SMTP_URL_FILE and ERP_WEBHOOK_SECRET_FILE.
+        let reader = EnvironmentReader(environment)
+        if let url = try reader.secret("ERP_SMTP_URL") {
             do {
                 smtp = try SMTPConfiguration(url: url, from: environment["ERP_SMTP_FROM"] ?? "", replyTo: environment["ERP_SMTP_REPLY_TO"])
             } catch { throw problem("ERP_SMTP_URL", "(not shown: it may hold a password)", error.description) }
         }
         if let url = environment["ERP_WEBHOOK_URL"], !url.isEmpty {
-            do { webhook = try WebhookConfiguration(url: url, secret: environment["ERP_WEBHOOK_SECRET"] ?? "") } catch {
+            let secret = try reader.secret("ERP_WEBHOOK_SECRET") ?? ""
+            do { webhook = try WebhookConfiguration(url: url, secret: secret) } catch {
                 throw problem("ERP_WEBHOOK_URL", url, error.description)
             }
         }

@@ -15,4 +15,6 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   echo "replica: taking a base backup of $primary"
   gosu postgres pg_basebackup -h "$primary" -p 5432 -U erp_replicator -D "$PGDATA" -R -S erp_replica -X stream --checkpoint=fast
 fi
-exec gosu postgres postgres -c hot_standby=on -c max_connections=300
+# hot_standby_feedback: a long query here (an analysis, a pg_dump) is not cancelled by the
+# primary vacuuming rows it still reads.
+exec gosu postgres postgres -c hot_standby=on -c hot_standby_feedback=on -c max_connections=300

@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import Postgres
 import ServiceLifecycle
+import Synchronization
 
 /// Publishes a schema's outbox: its rows in `seq` order, in batches, with publisher
 /// confirms (a window of outstanding confirms), deleting confirmed rows in the same
@@ -22,6 +23,9 @@ public final class OutboxRelay: Service, Sendable {
         public var inboxRetention: Duration = .seconds(30 * 86_400)
         public var pruneInterval: Duration = .seconds(600)
         public var drainTimeout: Duration = .seconds(10)
+        /// How long a row the broker returned (no queue took it) waits before it is
+        /// published again; meanwhile batches go on without it.
+        public var returnedRetry: Duration = .seconds(30)
         /// Called each time the relay listens for its table's notifications (at start and
         /// after the listener was lost): from then on a committed row wakes it at once.
         public var onListening: (@Sendable () -> Void)?
@@ -36,7 +40,15 @@ public final class OutboxRelay: Service, Sendable {
     private let logger: Logger
     private let published: Counter
     private let failed: Counter
+    private let returnedCounter: Counter
     private let backlog: Gauge
+    /// Rows the broker returned, and when to try each again: until then batches leave them
+    /// out, so that rows no queue takes never hold up the others.
+    private let held = Mutex<[Int64: ContinuousClock.Instant]>([:])
+    /// Beyond this many returned rows held back, the topology is broken (no alternate
+    /// exchange, or its queue gone): the relay backs off as when the broker fails.
+    static let heldLimit = 1_000
+    private var heldCount: Int { held.withLock { $0.count } }
 
     public init(
         schema: String, pool: PostgresPool, brokerConfiguration: AMQPConfiguration,
@@ -53,6 +65,7 @@ public final class OutboxRelay: Service, Sendable {
         published = Counter(label: "erp_outbox_published_total", dimensions: [("schema", schema)])
         failed = Counter(label: "erp_outbox_publish_failures_total", dimensions: [("schema", schema)])
         backlog = Gauge(label: "erp_outbox_backlog", dimensions: [("schema", schema)])
+        returnedCounter = Counter(label: "erp_outbox_returned_total", dimensions: [("schema", schema)])
     }
 
     public func run() async throws {
@@ -66,9 +79,12 @@ public final class OutboxRelay: Service, Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let decision = try await relayBatch(publisher)
-                if decision.shouldBackOff {
+                if decision.shouldBackOff || heldCount > Self.heldLimit {
                     failures += 1
-                    logger.warning("outbox batch partly unpublished", metadata: ["reason": "\(decision.firstFailure ?? "")"])
+                    let reason =
+                        decision.firstFailure
+                        ?? "more than \(Self.heldLimit) rows were returned (no queue bound, not even the alternate exchange's): check erp.unrouted"
+                    logger.warning("outbox batch partly unpublished", metadata: ["reason": "\(reason)"])
                     await pause(after: failures, wake: wake)
                     continue
                 }
@@ -100,6 +116,13 @@ public final class OutboxRelay: Service, Sendable {
     /// Publishes one batch and deletes what was confirmed; returns the decision.
     func relayBatch(_ publisher: AMQPPublisher) async throws -> OutboxRelayDecision {
         let table = "\(PostgresQuery.quoteIdentifier(schema)).outbox"
+        let now = ContinuousClock.now
+        let waiting = held.withLock { held in
+            held = held.filter { $0.value > now }
+            return held.keys.sorted()
+        }
+        // Whole numbers only: safe to write into the statement, which stays without parameters.
+        let skip = waiting.isEmpty ? "" : "WHERE seq <> ALL('{\(waiting.map(String.init).joined(separator: ","))}'::bigint[])"
         return try await pool.withTransaction { tx in
             // No parameters, so planned afresh each time: a plan cached while the table was
             // empty would scan it whole (deleted rows included) once it has grown.
@@ -108,7 +131,7 @@ public final class OutboxRelay: Service, Sendable {
                     unsafeSQL: """
                         SELECT seq, message_id, exchange, routing_key, message_type, correlation_id, causation_id,
                                schema_version, occurred_at, source, payload, reply_to
-                        FROM \(table) ORDER BY seq LIMIT \(configuration.batchSize) FOR UPDATE SKIP LOCKED
+                        FROM \(table) \(skip) ORDER BY seq LIMIT \(configuration.batchSize) FOR UPDATE SKIP LOCKED
                         """))
             guard !rows.isEmpty else { return OutboxRelayDecision(sequence: [], results: []) }
             var sequence: [Int64] = []
@@ -129,7 +152,7 @@ public final class OutboxRelay: Service, Sendable {
                     AMQPMessage(
                         exchange: try row.decode(String.self, column: "exchange"),
                         routingKey: try row.decode(String.self, column: "routing_key"),
-                        body: envelope.payload, properties: envelope.amqpProperties))
+                        body: envelope.payload, properties: envelope.amqpProperties, mandatory: true))
             }
             let decision = OutboxRelayDecision(sequence: sequence, results: await publisher.publish(batch: messages))
             Failpoint.hit("relay-after-publish")
@@ -137,8 +160,23 @@ public final class OutboxRelay: Service, Sendable {
                 try await tx.query("DELETE FROM \(unescaped: table) WHERE seq = ANY(\(decision.sent)::bigint[])")
             }
             published.increment(by: decision.sent.count)
-            failed.increment(by: decision.unsent.count)
+            failed.increment(by: decision.unsent.count - decision.returned.count)
+            if !decision.returned.isEmpty { hold(decision.returned) }
             return decision
+        }
+    }
+
+    /// Holds returned rows back for a while, and says for each why it stays.
+    private func hold(_ returned: [Int64: String]) {
+        let until = ContinuousClock.now + configuration.returnedRetry
+        held.withLock { held in
+            for seq in returned.keys { held[seq] = until }
+        }
+        returnedCounter.increment(by: returned.count)
+        for (seq, reason) in returned.sorted(by: { $0.key < $1.key }) {
+            logger.warning(
+                "outbox row returned by the broker: no queue is bound for it; it stays in the outbox and is published again later",
+                metadata: ["seq": "\(seq)", "reason": "\(reason)"])
         }
     }
 

@@ -52,11 +52,15 @@ public enum ParkedMessages {
                     ] {
                         properties.headers[header] = nil
                     }
+                    // An unroutable message goes back to where it was published, for the queue
+                    // bound there since; a parked one to the queue it failed in.
+                    let unroutable = parkingQueue == Exchanges.internalUnrouted
+                    let (exchange, key) = unroutable ? (delivery.exchange, delivery.routingKey) : ("", parked.queue)
                     let outcome = try await publisher.publish(
-                        AMQPMessage(
-                            exchange: "", routingKey: parked.queue, body: delivery.body, properties: properties, mandatory: true))
+                        AMQPMessage(exchange: exchange, routingKey: key, body: delivery.body, properties: properties, mandatory: true))
                     guard outcome == .confirmed else {
-                        throw AMQPError(code: .notFound, message: "queue \(parked.queue) did not take replayed message \(parked.id): \(outcome)")
+                        let target = unroutable ? "still no queue is bound for \(exchange) \(key)" : "queue \(parked.queue) did not take it"
+                        throw AMQPError(code: .notFound, message: "replaying message \(parked.id): \(target) (\(outcome))")
                     }
                     consumer.ack(delivery)
                     replayed += 1
@@ -95,6 +99,14 @@ public enum ParkedMessages {
 
     static func describe(_ delivery: AMQPDelivery, parkingQueue: String) -> ParkedMessage {
         let headers = delivery.properties.headers
+        // Caught by the alternate exchange of erp.events / erp.commands: no queue was bound.
+        if parkingQueue == Exchanges.internalUnrouted {
+            return ParkedMessage(
+                id: delivery.properties.messageID ?? "-", queue: parkingQueue, type: delivery.properties.type ?? "-", error: "unroutable",
+                detail: "published to \(delivery.exchange) with routing key \(delivery.routingKey); no queue was bound for it",
+                failedAt: delivery.properties.timestamp.map { ISO8601DateFormatter().string(from: $0) } ?? "-", attempts: 0,
+                originalRoutingKey: delivery.routingKey, service: delivery.properties.appID ?? "-", bodyBytes: delivery.body.count)
+        }
         var queue = headers[MessageHeaders.queue]?.stringValue
         var error = headers[MessageHeaders.error]?.stringValue
         var detail = headers[MessageHeaders.errorDetail]?.stringValue ?? ""

@@ -7,6 +7,10 @@ public enum Exchanges {
     /// The alternate exchange of `erp.ingest` (fanout): what no queue binds goes here, to the
     /// orders service's quarantine, instead of vanishing.
     public static let unrouted = "erp.ingest.unrouted"
+    /// The alternate exchange of `erp.events` and `erp.commands` (fanout): an event or command
+    /// no queue is bound for lands in the queue of the same name, which `erpctl dead list`
+    /// shows, instead of vanishing.
+    public static let internalUnrouted = "erp.unrouted"
     /// Domain events, key `<context>.<aggregate>.<event>.v<N>`.
     public static let events = "erp.events"
     /// Commands from the saga coordinator, key `<service>.<command>.v<N>`.
@@ -69,20 +73,40 @@ public struct ServiceQueue: Sendable, Hashable {
 /// Declares the topology from code, idempotently (declaring what exists with the same
 /// settings changes nothing).
 public enum Topology {
-    /// Declares every exchange. An `erp.ingest` declared by an earlier version without its
-    /// alternate exchange is replaced only with `replacingOutdatedIngest` (`erpctl topology
-    /// declare`, which then binds every service's queues again); a service starting against
-    /// one keeps it and returns false (it logs that the operator should run that command), so
-    /// that services starting together never delete the exchange under each other's bindings.
+    /// Declares every exchange, and the queue of `erp.unrouted`. An `erp.ingest`, `erp.events`
+    /// or `erp.commands` declared by an earlier version without its alternate exchange is
+    /// replaced only with `replacingOutdated` (`erpctl topology declare`, which then binds
+    /// every service's queues again); a service starting against one keeps it and returns
+    /// false (it logs that the operator should run that command), so that services starting
+    /// together never delete an exchange under each other's bindings.
     @discardableResult
-    public static func declareExchanges(on connection: AMQPConnection, replacingOutdatedIngest: Bool = false) async throws -> Bool {
-        let current = try await declareIngest(
-            Exchanges.ingest, unrouted: Exchanges.unrouted, replacingOutdated: replacingOutdatedIngest, on: connection)
-        for exchange in [Exchanges.events, Exchanges.commands, Exchanges.retry, Exchanges.dead, Exchanges.outbound] {
+    public static func declareExchanges(on connection: AMQPConnection, replacingOutdated: Bool = false) async throws -> Bool {
+        var current = try await declareIngest(Exchanges.ingest, unrouted: Exchanges.unrouted, replacingOutdated: replacingOutdated, on: connection)
+        for exchange in [Exchanges.events, Exchanges.commands] {
+            let declared = try await declareIngest(
+                exchange, unrouted: Exchanges.internalUnrouted, replacingOutdated: replacingOutdated, on: connection)
+            current = current && declared
+        }
+        try await declareUnroutedQueue(Exchanges.internalUnrouted, on: connection)
+        for exchange in [Exchanges.retry, Exchanges.dead, Exchanges.outbound] {
             try await ensureExchange(exchange, type: .topic, on: connection)
         }
         try await ensureExchange(Exchanges.replies, type: .direct, on: connection)
         return current
+    }
+
+    /// The queue that keeps what an alternate exchange caught (named after it, bound to it):
+    /// durable, at most 100,000 messages, the oldest dropped first. A service's own user may
+    /// not declare it and only checks that the operator has.
+    public static func declareUnroutedQueue(_ name: String, durable: Bool = true, on connection: AMQPConnection) async throws {
+        do {
+            let arguments: AMQPTable =
+                durable ? ["x-queue-type": "quorum", "x-max-length": 100_000, "x-overflow": "drop-head"] : ["x-max-length": 100_000]
+            try await connection.declareQueue(name, durable: durable, arguments: arguments)
+            try await connection.bindQueue(name, to: name, routingKey: "")
+        } catch let refused as AMQPError where refused.code == .accessRefused {
+            try await checkExists("queue", name, on: connection) { _ = try await connection.declareQueue(name, passive: true) }
+        }
     }
 
     /// Declares an exchange. A user that may not configure it (a service's own broker user,

@@ -44,7 +44,7 @@ public final class ServiceHost: Sendable {
                 do {
                     if try await !Topology.declareExchanges(on: connection) {
                         logger.warning(
-                            "erp.ingest was declared by an earlier version, without its alternate exchange: a message no queue takes is lost until `erpctl topology declare` replaces it"
+                            "erp.ingest, erp.events or erp.commands was declared by an earlier version, without its alternate exchange: a message no queue takes is lost until `erpctl topology declare` replaces it"
                         )
                     }
                     for queue in definition.queues { try await Topology.declare(queue, on: connection) }

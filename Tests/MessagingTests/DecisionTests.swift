@@ -7,7 +7,7 @@ import Testing
 @testable import Messaging
 
 @Suite struct OutboxRelayDecisionTests {
-    @Test func confirmedAndReturnedRowsAreSentAndTheRestStayForTheNextBatch() {
+    @Test func onlyConfirmedRowsAreSentAndTheRestStayForALaterBatch() {
         let lost = AMQPError(code: .connectionLost, message: "gone")
         let decision = OutboxRelayDecision(
             sequence: [10, 11, 12, 13],
@@ -15,10 +15,22 @@ import Testing
                 .success(.confirmed), .success(.nacked), .failure(lost),
                 .success(.returned(AMQPReturnedMessage(replyCode: 312, replyText: "NO_ROUTE", exchange: "e", routingKey: "k"))),
             ])
-        #expect(decision.sent == [10, 13])
-        #expect(decision.unsent == [11, 12])
+        #expect(decision.sent == [10])
+        #expect(decision.unsent == [11, 12, 13])
+        #expect(decision.returned == [13: "exchange e, routing key k: NO_ROUTE"])
         #expect(decision.shouldBackOff)
         #expect(decision.firstFailure?.contains("11") == true)
+    }
+
+    /// A returned row (no queue took it) stays in the outbox but is not the broker's trouble:
+    /// the relay holds that row back and goes on with the others.
+    @Test func aReturnedRowStaysWithoutBackingOffTheBatch() {
+        let decision = OutboxRelayDecision(
+            sequence: [1, 2],
+            results: [
+                .success(.confirmed), .success(.returned(AMQPReturnedMessage(replyCode: 312, replyText: "NO_ROUTE", exchange: "e", routingKey: "k"))),
+            ])
+        #expect(decision.sent == [1] && decision.unsent == [2] && !decision.shouldBackOff)
     }
 
     @Test func aFullyConfirmedBatchDoesNotBackOff() {

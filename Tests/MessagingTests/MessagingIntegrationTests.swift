@@ -274,4 +274,44 @@ extension TallyService {
     func queueIsDrained() async throws -> Bool {
         try await TestEnvironment.brokerQueueCount(queue.name) == 0
     }
+
+    /// The relay publishes `mandatory`: a row no queue takes comes back and stays in the
+    /// outbox (held back while the rows after it go out) until a queue is there for it.
+    @Test func aRowNoQueueTakesStaysInTheOutboxAndGoesOutOnceAQueueIsBound() async throws {
+        let service = TallyService()
+        try await service.setUp()
+        let probe = try await AMQPConnection.connect(TestServers.broker)
+        let exchange = TestServers.unique("noroute")
+        try await probe.declareExchange(exchange, type: .topic, durable: false)
+        let bound = TestServers.unique("bound")
+        try await probe.declareQueue(bound, durable: false)
+        try await probe.bindQueue(bound, to: exchange, routingKey: "tally.bound")
+        let outbox = Outbox(schema: service.schema, source: "tests")
+        try await service.pool.withTransaction { tx in
+            try await outbox.enqueue(
+                try Envelope(Tally.Added(key: "r", amount: 1, total: 1), source: "tests"), exchange: exchange, routingKey: "tally.nobody", in: tx)
+            try await outbox.enqueue(
+                try Envelope(Tally.Added(key: "r", amount: 1, total: 2), source: "tests"), exchange: exchange, routingKey: "tally.bound", in: tx)
+        }
+        var configuration = OutboxRelay.Configuration()
+        configuration.pollInterval = .milliseconds(100)
+        configuration.returnedRetry = .milliseconds(500)
+        let relay = OutboxRelay(schema: service.schema, pool: service.pool, brokerConfiguration: TestServers.broker, configuration: configuration)
+        let late = TestServers.unique("late")
+        try await running([relay]) { () async throws in
+            let boundRowWentOut = try await eventually(within: 10) { try await probe.declareQueue(bound, passive: true).messageCount == 1 }
+            #expect(boundRowWentOut, "the row after the returned one was not held up")
+            try await Task.sleep(for: .seconds(1.5))
+            #expect(try await service.count("outbox") == 1, "the returned row stays in the outbox")
+            try await probe.declareQueue(late, durable: false)
+            try await probe.bindQueue(late, to: exchange, routingKey: "tally.nobody")
+            let returnedRowWentOut = try await eventually(within: 10) { try await service.count("outbox") == 0 }
+            #expect(returnedRowWentOut, "published again once a queue was bound")
+        }
+        #expect(try await probe.declareQueue(late, passive: true).messageCount == 1)
+        for queue in [bound, late] { try await probe.deleteQueue(queue) }
+        try await probe.deleteExchange(exchange)
+        await probe.close()
+        await service.tearDown()
+    }
 }

@@ -26,7 +26,19 @@ enum HostRunner {
     }
 
     /// Deletes the services' queues and the test's exchanges, and drops their schemas.
+    /// Declares a test's own alternate exchange and its queue (named alike), as
+    /// `erp.unrouted` is for `erp.events` and `erp.commands`: the relay publishes `mandatory`,
+    /// so an event no test binds must land somewhere rather than come back. Returns the
+    /// arguments that give an exchange this alternate exchange.
+    static func declareUnrouted(_ name: String, on setup: AMQPConnection) async throws -> AMQPTable {
+        try await setup.declareExchange(name, type: .fanout, durable: false)
+        try await Topology.declareUnroutedQueue(name, durable: false, on: setup)
+        return ["alternate-exchange": .string(name)]
+    }
+
     static func tearDown(_ definitions: [ServiceDefinition], exchanges: [String], setup: AMQPConnection, environment: ServiceEnvironment) async {
+        // The alternate exchanges' queues are named after them.
+        for exchange in exchanges where exchange.hasSuffix(".unrouted") { _ = try? await setup.deleteQueue(exchange) }
         for definition in definitions {
             for queue in definition.queues { await Topology.delete(queue, on: setup) }
             for queue in definition.otherQueues { _ = try? await setup.deleteQueue(queue) }

@@ -41,8 +41,10 @@ public struct ServiceHarness: Sendable {
         definition.eventsExchange = eventsOut
         let broker = environment.broker
         let setup = try await AMQPConnection.connect(broker)
-        try await setup.declareExchange(exchange, type: .topic, durable: false, autoDelete: false)
-        try await setup.declareExchange(eventsOut, type: .topic, durable: false, autoDelete: false)
+        let unrouted = "\(schema).unrouted"
+        let alternate = try await HostRunner.declareUnrouted(unrouted, on: setup)
+        try await setup.declareExchange(exchange, type: .topic, durable: false, autoDelete: false, arguments: alternate)
+        try await setup.declareExchange(eventsOut, type: .topic, durable: false, autoDelete: false, arguments: alternate)
         var hosts: [ServiceHost] = []
         for _ in 0..<instances {
             hosts.append(try await ServiceHost.prepare(definition, environment: environment, logger: Logger(label: "test.\(prefix)")))
@@ -53,7 +55,7 @@ public struct ServiceHarness: Sendable {
         let result: Result<T, Error>
         do { result = .success(try await HostRunner.run(hosts) { try await body(harness) }) } catch { result = .failure(error) }
         await client.close()
-        await HostRunner.tearDown([definition], exchanges: [exchange, eventsOut], setup: setup, environment: environment)
+        await HostRunner.tearDown([definition], exchanges: [exchange, eventsOut, unrouted], setup: setup, environment: environment)
         return try result.get()
     }
 

@@ -37,8 +37,10 @@ public struct SystemHarness: Sendable {
         let commands = "\(tag).commands", events = "\(tag).events"
         let environment = ServiceHarness.environment
         let setup = try await AMQPConnection.connect(environment.broker)
-        try await setup.declareExchange(commands, type: .topic, durable: false)
-        try await setup.declareExchange(events, type: .topic, durable: false)
+        let unrouted = "\(tag).unrouted"
+        let alternate = try await HostRunner.declareUnrouted(unrouted, on: setup)
+        try await setup.declareExchange(commands, type: .topic, durable: false, arguments: alternate)
+        try await setup.declareExchange(events, type: .topic, durable: false, arguments: alternate)
         var hosts: [String: ServiceHost] = [:]
         var definitions: [ServiceDefinition] = []
         for (name, make) in services.sorted(by: { $0.key < $1.key }) {
@@ -52,7 +54,7 @@ public struct SystemHarness: Sendable {
         let result: Result<T, Error>
         do { result = .success(try await HostRunner.run(Array(hosts.values)) { try await body(harness) }) } catch { result = .failure(error) }
         await client.close()
-        await HostRunner.tearDown(definitions, exchanges: [commands, events], setup: setup, environment: environment)
+        await HostRunner.tearDown(definitions, exchanges: [commands, events, unrouted], setup: setup, environment: environment)
         return try result.get()
     }
 }

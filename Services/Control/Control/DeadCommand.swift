@@ -8,10 +8,11 @@ struct DeadCommand: AsyncParsableCommand {
         commandName: "dead", abstract: "Parked (dead) messages: list, replay, purge.",
         subcommands: [List.self, Replay.self, Purge.self])
 
-    /// The parking queues to act on: the given service queue's, or every known one.
+    /// The parking queues to act on: the given service queue's, or every known one and
+    /// `erp.unrouted` (events and commands no queue was bound for).
     static func parkingQueues(_ queue: String?) -> [String] {
-        if let queue { return [ParkedMessages.parkingQueue(of: queue)] }
-        return ServiceCatalog.all.flatMap { $0.queues.map(\.parkingQueue) }
+        if let queue { return [queue == Exchanges.internalUnrouted ? queue : ParkedMessages.parkingQueue(of: queue)] }
+        return ServiceCatalog.all.flatMap { $0.queues.map(\.parkingQueue) } + [Exchanges.internalUnrouted]
     }
 
     struct List: AsyncParsableCommand {

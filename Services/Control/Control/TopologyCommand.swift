@@ -16,7 +16,7 @@ struct TopologyCommand: AsyncParsableCommand {
             try await reporting("declaring the topology") {
                 let connection = try await AMQPConnection.connect(broker)
                 do {
-                    try await Topology.declareExchanges(on: connection, replacingOutdatedIngest: true)
+                    try await Topology.declareExchanges(on: connection, replacingOutdated: true)
                     for service in ServiceCatalog.all {
                         for queue in service.queues { try await Topology.declare(queue, on: connection) }
                         for declare in service.topology { try await declare(connection) }
@@ -29,7 +29,7 @@ struct TopologyCommand: AsyncParsableCommand {
             }
             let queues = ServiceCatalog.all.flatMap { $0.queues.map(\.name) }
             print(
-                "declared exchanges \(Exchanges.ingest) (alternate exchange \(Exchanges.unrouted)), \(Exchanges.events), \(Exchanges.commands), \(Exchanges.replies), \(Exchanges.retry), \(Exchanges.dead), \(Exchanges.outbound) and queues \(queues.joined(separator: ", "))"
+                "declared exchanges \(Exchanges.ingest) (alternate exchange \(Exchanges.unrouted)), \(Exchanges.events) and \(Exchanges.commands) (alternate exchange and queue \(Exchanges.internalUnrouted)), \(Exchanges.replies), \(Exchanges.retry), \(Exchanges.dead), \(Exchanges.outbound) and queues \(queues.joined(separator: ", "))"
             )
         }
     }

@@ -90,7 +90,8 @@ let package = Package(
         .target(name: "Inventory", dependencies: ["ServiceKit", "Messaging", "Contracts", "Postgres"], path: "Services/Inventory/Inventory"),
         .executableTarget(name: "InventoryMain", dependencies: ["Inventory", "ServiceKit"], path: "Services/Inventory/Main"),
         .target(
-            name: "Ingest", dependencies: ["Contracts", "Messaging", "AMQP", "Postgres", .product(name: "Crypto", package: "swift-crypto")],
+            name: "Ingest",
+            dependencies: ["Contracts", "Messaging", "AMQP", "Postgres", "ServiceKit", .product(name: "Crypto", package: "swift-crypto")],
             path: "Shared/Ingest"),
         .target(
             name: "Orders",

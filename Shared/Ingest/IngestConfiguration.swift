@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServiceKit
 
 /// Which platforms send the canonical format, and the HMAC secrets of the platforms that
 /// sign their messages. From the environment: `ERP_INGEST_GENERIC_PLATFORMS` (comma
@@ -15,32 +16,21 @@ public struct IngestConfiguration: Sendable, Equatable {
     }
 
     /// A secret may also come from a file: `ERP_INGEST_SECRET_<PLATFORM>_FILE` (the Docker
-    /// secrets convention). A file that cannot be read or is empty, or a platform given both
-    /// ways, is refused with the variable's name: a platform must never be taken unsigned by
-    /// mistake.
-    public init(environment: [String: String]) throws(IngestSecretError) {
+    /// secrets convention, read as every secret is: ``EnvironmentReader/secret(_:)``). A file
+    /// that cannot be read or is empty, or a platform given both ways, is refused with the
+    /// variable's name: a platform must never be taken unsigned by mistake.
+    public init(environment: [String: String]) throws {
         let generic = environment["ERP_INGEST_GENERIC_PLATFORMS"].map {
             Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
         }
         let prefix = "ERP_INGEST_SECRET_"
+        let reader = EnvironmentReader(environment)
+        let variables = Set(
+            environment.keys.filter { $0.hasPrefix(prefix) }.map { $0.hasSuffix("_FILE") ? String($0.dropLast("_FILE".count)) : $0 })
         var secrets: [String: String] = [:]
-        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix(prefix) && !value.isEmpty {
-            var key = String(name.dropFirst(prefix.count))
-            var secret = value
-            if key.hasSuffix("_FILE") {
-                key.removeLast("_FILE".count)
-                guard let contents = FileManager.default.contents(atPath: value) else {
-                    throw IngestSecretError(variable: name, problem: "cannot read \(value)")
-                }
-                secret = String(decoding: contents, as: UTF8.self)
-                while secret.hasSuffix("\n") || secret.hasSuffix("\r") { secret.removeLast() }
-                guard !secret.isEmpty else { throw IngestSecretError(variable: name, problem: "\(value) is empty") }
-            }
-            let platform = key.lowercased().replacingOccurrences(of: "_", with: "-")
-            guard secrets[platform] == nil else {
-                throw IngestSecretError(variable: name, problem: "the secret of \(platform) is set twice (\(prefix)\(key) and its _FILE)")
-            }
-            secrets[platform] = secret
+        for variable in variables {
+            guard let secret = try reader.secret(variable) else { continue }
+            secrets[String(variable.dropFirst(prefix.count)).lowercased().replacingOccurrences(of: "_", with: "-")] = secret
         }
         self.init(genericPlatforms: generic ?? ["web", "generic", "import"], secrets: secrets)
     }
@@ -70,11 +60,4 @@ public struct IngestConfiguration: Sendable, Equatable {
     public static func signature(of body: Data, secret: String) -> String {
         Data(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))).base64EncodedString()
     }
-}
-
-/// A platform's signing secret that cannot be used.
-public struct IngestSecretError: Error, CustomStringConvertible, Equatable {
-    public let variable: String
-    public let problem: String
-    public var description: String { "invalid \(variable): \(problem)" }
 }

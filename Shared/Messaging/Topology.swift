@@ -81,10 +81,11 @@ public enum Topology {
     /// together never delete an exchange under each other's bindings.
     @discardableResult
     public static func declareExchanges(on connection: AMQPConnection, replacingOutdated: Bool = false) async throws -> Bool {
-        var current = try await declareIngest(Exchanges.ingest, unrouted: Exchanges.unrouted, replacingOutdated: replacingOutdated, on: connection)
+        var current = try await declareWithAlternate(
+            Exchanges.ingest, alternate: Exchanges.unrouted, replacingOutdated: replacingOutdated, on: connection)
         for exchange in [Exchanges.events, Exchanges.commands] {
-            let declared = try await declareIngest(
-                exchange, unrouted: Exchanges.internalUnrouted, replacingOutdated: replacingOutdated, on: connection)
+            let declared = try await declareWithAlternate(
+                exchange, alternate: Exchanges.internalUnrouted, replacingOutdated: replacingOutdated, on: connection)
             current = current && declared
         }
         try await declareUnroutedQueue(Exchanges.internalUnrouted, on: connection)
@@ -140,13 +141,13 @@ public enum Topology {
         }
     }
 
-    /// Declares an ingest exchange (topic) whose alternate exchange (fanout) takes every
-    /// message that no queue's binding takes. One declared before without it (a broker of an
+    /// Declares a topic exchange (`erp.ingest`, `erp.events`, `erp.commands`) whose alternate
+    /// exchange (fanout) takes every message that no queue's binding takes. One declared before without it (a broker of an
     /// earlier version) is deleted and declared again with `replacingOutdated` (the caller
     /// binds the queues again); otherwise it is left as it is and false is returned.
     @discardableResult
-    public static func declareIngest(
-        _ name: String, unrouted: String, replacingOutdated: Bool = true, on connection: AMQPConnection
+    public static func declareWithAlternate(
+        _ name: String, alternate unrouted: String, replacingOutdated: Bool = true, on connection: AMQPConnection
     ) async throws -> Bool {
         try await ensureExchange(unrouted, type: .fanout, on: connection)
         let arguments: AMQPTable = ["alternate-exchange": .string(unrouted)]

@@ -48,14 +48,14 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("erp-definitions-\(id).json").path
         try definitions.json().write(to: URL(fileURLWithPath: file))
         defer { try? FileManager.default.removeItem(atPath: file) }
-        _ = try runProgram("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "add_vhost", vhost])
+        _ = try await runProgramAsync("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "add_vhost", vhost])
         defer {
             _ = try? runProgram("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "delete_vhost", vhost])
             for user in definitions.users {
                 _ = try? runProgram("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "delete_user", user.name])
             }
         }
-        let imported = try runProgram("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "import_definitions", file])
+        let imported = try await runProgramAsync("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl", "import_definitions", file])
         #expect(imported.status == 0, "\(imported.output)")
 
         func configuration(_ user: String, _ password: String) throws -> AMQPConfiguration {

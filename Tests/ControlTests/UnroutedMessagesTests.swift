@@ -11,9 +11,9 @@ import Testing
     @Test func anEventNoQueueTakesIsKeptShownAndReplayedOnceAQueueIsBound() async throws {
         let vhost = TestEnvironment.uniqueName("t_unrouted")
         let servers = TestEnvironment.serversScript
-        _ = try runProgram("/bin/bash", [servers, "rabbitmqctl", "add_vhost", vhost])
+        _ = try await runProgramAsync("/bin/bash", [servers, "rabbitmqctl", "add_vhost", vhost])
         defer { _ = try? runProgram("/bin/bash", [servers, "rabbitmqctl", "delete_vhost", vhost]) }
-        _ = try runProgram("/bin/bash", [servers, "rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"])
+        _ = try await runProgramAsync("/bin/bash", [servers, "rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"])
         var configuration = try AMQPConfiguration(url: TestEnvironment.brokerURL)
         configuration.vhost = vhost
         var url = try #require(URLComponents(string: TestEnvironment.brokerURL))

@@ -141,8 +141,14 @@ struct ComposeStack {
 
     func query(_ sql: String, _ binds: [String] = []) async throws -> [String] {
         let pool = PostgresPool(configuration: try PostgresConfiguration(url: databaseURL), size: 1)
-        defer { Task { await pool.close() } }
-        return try await pool.query(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try $0.decode(String.self, at: 0) }
+        do {
+            let rows = try await pool.query(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try $0.decode(String.self, at: 0) }
+            await pool.close()
+            return rows
+        } catch {
+            await pool.close()
+            throw error
+        }
     }
 
     /// Publishes to erp.ingest as the outside world does, as the broker user of that party

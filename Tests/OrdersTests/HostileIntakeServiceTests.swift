@@ -121,7 +121,7 @@ import Testing
         let tag = TestEnvironment.uniqueName("t_unr")
         let ingest = "\(tag).ingest", unrouted = "\(tag).unrouted"
         let setup = try await AMQPConnection.connect(ServiceHarness.environment.broker)
-        try await Topology.declareIngest(ingest, unrouted: unrouted, on: setup)
+        try await Topology.declareWithAlternate(ingest, alternate: unrouted, on: setup)
         var failure: (any Error)?
         do { try await Self.publishUnroutable(ingest: ingest, unrouted: unrouted) } catch { failure = error }
         try? await setup.deleteExchange(ingest)

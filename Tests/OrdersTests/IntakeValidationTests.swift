@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Ingest
 import Orders
+import ServiceKit
 import Testing
 
 @Suite struct IntakeValidationTests {
@@ -139,7 +140,7 @@ import Testing
             #expect {
                 _ = try IngestConfiguration(environment: environment)
             } throws: { error in
-                (error as? IngestSecretError)?.variable == variable
+                (error as? ConfigurationError)?.variable == variable
             }
         }
     }

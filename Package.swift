@@ -165,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "ServiceKitTests",
             dependencies: [
-                "ServiceKit", "SampleService", "TestSupport", "ConnectionThread",
+                "ServiceKit", "SampleService", "TestSupport", "ServiceTestSupport", "ConnectionThread",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             path: "Tests/ServiceKitTests"
@@ -202,6 +202,8 @@ let package = Package(
             dependencies: [
                 "ServiceKit", "Messaging", "Postgres", "AMQP", "TestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/ServiceTestSupport"
         ),
@@ -220,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "MessagingTests",
             dependencies: [
-                "Messaging", "SampleService", "TestSupport",
+                "Messaging", "SampleService", "TestSupport", "ServiceTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],

@@ -16,11 +16,32 @@ public struct AMQPConfiguration: Sendable, Equatable {
     public var frameMax: Int
     /// Shown in the broker's connection list (`connection_name`).
     public var connectionName: String
+    /// TLS (`amqps://`), or nil for plain TCP.
+    public var tls: TLS?
+
+    /// How to speak TLS to the broker: whose signature its certificate must bear, and the
+    /// client's own certificate if the broker asks for one.
+    public struct TLS: Sendable, Equatable {
+        /// PEM file of the CA(s) the broker's certificate must chain to; nil: the system's.
+        public var caCertificateFile: String?
+        /// PEM files of a client certificate and its key (both or neither).
+        public var certificateFile: String?
+        public var keyFile: String?
+        /// Check the broker's certificate (chain and host name). Off only with `verify=verify_none`.
+        public var verifyPeer: Bool
+
+        public init(caCertificateFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil, verifyPeer: Bool = true) {
+            self.caCertificateFile = caCertificateFile
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.verifyPeer = verifyPeer
+        }
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 5672, user: String = "guest", password: String = "guest",
         vhost: String = "/", heartbeat: Int = 30, connectTimeout: Int = 10, frameMax: Int = 131_072,
-        connectionName: String = "erp"
+        connectionName: String = "erp", tls: TLS? = nil
     ) {
         self.host = host
         self.port = port
@@ -31,34 +52,32 @@ public struct AMQPConfiguration: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.frameMax = frameMax
         self.connectionName = connectionName
+        self.tls = tls
     }
 
-    /// Parses an `amqp://` URL. Query items: `heartbeat`, `connection_timeout` (seconds),
-    /// `frame_max`, `connection_name`; any other item is refused.
+    /// Parses an `amqp://` or `amqps://` URL (RabbitMQ's URI spec; `amqps` defaults to port
+    /// 5671). Query items: `heartbeat`, `connection_timeout` (seconds), `frame_max`,
+    /// `connection_name`, and with `amqps` `cacertfile`, `certfile`, `keyfile` (PEM files) and
+    /// `verify` (`verify_peer`, the default, or `verify_none`); any other item is refused.
     public init(url: String) throws {
         func invalid(_ why: String) -> AMQPError {
             AMQPError(code: .invalidConfiguration, message: "invalid broker URL '\(Self.redacted(url))': \(why)")
         }
-        guard let components = URLComponents(string: url) else { throw invalid("not a URL") }
-        guard components.scheme?.lowercased() == "amqp" else {
-            throw invalid("scheme must be amqp:// (amqps is not supported by this build)")
+        let parts: ConnectionURL.Parts
+        do {
+            parts = try ConnectionURL.parse(url, schemes: ["amqp", "amqps"])
+        } catch let error as ConnectionURL.ParseError {
+            throw invalid(error.description)
         }
-        guard let host = components.host, !host.isEmpty else { throw invalid("no host") }
-        let port = components.port ?? 5672
-        guard (1...65535).contains(port) else { throw invalid("port \(port) out of range") }
-        var vhost = "/"
-        let path = components.percentEncodedPath
-        if path.count > 1 {
-            let encoded = String(path.dropFirst())
-            guard !encoded.contains("/") else { throw invalid("the vhost must be one path segment (write / as %2f)") }
-            vhost = encoded.removingPercentEncoding ?? encoded
-        }
+        guard parts.hosts.count == 1 else { throw invalid("one host only") }
+        let secure = parts.scheme == "amqps"
+        let port = parts.hosts[0].port ?? (secure ? 5671 : 5672)
+        guard !parts.encodedPath.contains("/") else { throw invalid("the vhost must be one path segment (write / as %2f)") }
         self.init(
-            host: host, port: port, user: components.user?.removingPercentEncoding ?? "guest",
-            password: components.password?.removingPercentEncoding ?? "guest", vhost: vhost)
-        for item in components.queryItems ?? [] {
-            let value = item.value ?? ""
-            switch item.name {
+            host: parts.hosts[0].host, port: port, user: parts.user ?? "guest", password: parts.password ?? "guest",
+            vhost: parts.path.isEmpty ? "/" : parts.path, tls: secure ? TLS() : nil)
+        for (name, value) in parts.query {
+            switch name {
             case "heartbeat":
                 guard let seconds = Int(value), seconds >= 0, seconds <= 65535 else { throw invalid("heartbeat '\(value)' is not 0...65535 seconds") }
                 heartbeat = seconds
@@ -72,10 +91,25 @@ public struct AMQPConfiguration: Sendable, Equatable {
                 frameMax = bytes
             case "connection_name":
                 connectionName = value
+            case "cacertfile", "certfile", "keyfile", "verify":
+                guard var tls else { throw invalid("\(name) is for amqps:// URLs (TLS)") }
+                guard !value.isEmpty else { throw invalid("\(name) is empty") }
+                switch name {
+                case "cacertfile": tls.caCertificateFile = value
+                case "certfile": tls.certificateFile = value
+                case "keyfile": tls.keyFile = value
+                default:
+                    guard value == "verify_peer" || value == "verify_none" else {
+                        throw invalid("verify '\(value)' is not verify_peer or verify_none")
+                    }
+                    tls.verifyPeer = value == "verify_peer"
+                }
+                self.tls = tls
             default:
-                throw invalid("unknown parameter '\(item.name)'")
+                throw invalid("unknown parameter '\(name)'")
             }
         }
+        if let tls, (tls.certificateFile == nil) != (tls.keyFile == nil) { throw invalid("certfile and keyfile go together") }
     }
 
     /// The URL with its password replaced by `***`, for logs and errors.

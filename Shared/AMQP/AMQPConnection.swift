@@ -193,17 +193,51 @@ public actor AMQPConnection {
         }
     }
 
+    /// A plain TCP socket, or a TLS one set up from ``AMQPConfiguration/tls``.
+    private func makeSocket(_ state: amqp_connection_state_t, address: String) throws -> OpaquePointer {
+        guard let tls = configuration.tls else {
+            guard let socket = amqp_tcp_socket_new(state) else {
+                throw AMQPError(code: .connectionRefused, message: "librabbitmq could not create a socket", operation: "connect")
+            }
+            return socket
+        }
+        guard let socket = amqp_ssl_socket_new(state) else {
+            throw AMQPError(code: .tlsFailed, message: "librabbitmq could not create a TLS socket", operation: "connect")
+        }
+        func failed(_ what: String, _ status: Int32) -> AMQPError {
+            AMQPError(code: .tlsFailed, message: "TLS for the broker at \(address): \(what): \(Self.statusText(status))", operation: "connect")
+        }
+        if let file = tls.caCertificateFile {
+            let status = amqp_ssl_socket_set_cacert(socket, file)
+            guard status == AMQP_STATUS_OK.rawValue else { throw failed("cannot read the CA file \(file)", status) }
+        }
+        if let certificate = tls.certificateFile, let key = tls.keyFile {
+            let status = amqp_ssl_socket_set_key(socket, certificate, key)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw failed("cannot use the client certificate \(certificate) with key \(key)", status)
+            }
+        }
+        amqp_ssl_socket_set_verify_peer(socket, tls.verifyPeer ? 1 : 0)
+        amqp_ssl_socket_set_verify_hostname(socket, tls.verifyPeer ? 1 : 0)
+        return socket
+    }
+
     private func login(_ state: amqp_connection_state_t) throws {
         let address = "\(configuration.host):\(configuration.port)"
-        guard let socket = amqp_tcp_socket_new(state) else {
-            throw AMQPError(code: .connectionRefused, message: "librabbitmq could not create a socket", operation: "connect")
-        }
+        let socket = try makeSocket(state, address: address)
         var timeout = timeval(tv_sec: configuration.connectTimeout, tv_usec: 0)
         let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
-            throw AMQPError(
-                code: .connectionRefused, message: "cannot reach the broker at \(address): \(Self.statusText(status))",
-                operation: "connect")
+            let tlsFailure = [
+                AMQP_STATUS_SSL_ERROR, AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED, AMQP_STATUS_SSL_PEER_VERIFY_FAILED,
+                AMQP_STATUS_SSL_CONNECTION_FAILED,
+            ].map(\.rawValue).contains(status)
+            let message =
+                tlsFailure
+                ? "TLS with the broker at \(address) failed: \(Self.statusText(status))"
+                    + " (CA file: \(configuration.tls?.caCertificateFile ?? "the system's"); the certificate must name \(configuration.host))"
+                : "cannot reach the broker at \(address): \(Self.statusText(status))"
+            throw AMQPError(code: tlsFailure ? .tlsFailed : .connectionRefused, message: message, operation: "connect")
         }
         _ = amqp_set_handshake_timeout(state, &timeout)
         var rpcTimeout = timeval(tv_sec: 30, tv_usec: 0)
@@ -236,9 +270,14 @@ public actor AMQPConnection {
                 code: code, message: "\(text) (user '\(configuration.user)', vhost '\(configuration.vhost)' at \(address))",
                 replyCode: Int(close.reply_code), operation: "login")
         case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+            // Under TLS 1.3 the broker checks a client certificate after the handshake, and
+            // refusing it closes the connection at login.
+            let certificate = configuration.tls?.certificateFile.map {
+                " (over TLS with client certificate \($0): the broker closes the connection when its CA did not sign the client certificate)"
+            }
             throw AMQPError(
-                code: .connectionLost,
-                message: "login to \(address) failed: \(Self.statusText(reply.library_error))", operation: "login")
+                code: certificate == nil ? .connectionLost : .tlsFailed,
+                message: "login to \(address) failed: \(Self.statusText(reply.library_error))" + (certificate ?? ""), operation: "login")
         default:
             throw AMQPError(code: .protocolViolation, message: "unexpected reply to login at \(address)", operation: "login")
         }

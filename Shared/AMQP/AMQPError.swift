@@ -9,6 +9,9 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
         public static let invalidConfiguration = Code("invalid configuration")
         /// Nothing listens at the address, or the TCP connection could not be made in time.
         public static let connectionRefused = Code("connection refused")
+        /// The TLS handshake failed: the broker's certificate is not signed by the CA given, does
+        /// not name the host, or the broker refused the client's certificate.
+        public static let tlsFailed = Code("TLS failed")
         /// The broker refused the user name or password.
         public static let authenticationFailed = Code("authentication failed")
         /// The virtual host in the URL does not exist.

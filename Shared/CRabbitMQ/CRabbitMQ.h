@@ -5,6 +5,7 @@
 #include <amqp.h>
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
+#include <amqp_ssl_socket.h>
 
 /* amqp_login_with_properties with SASL PLAIN: amqp_login is variadic, which Swift cannot call. */
 static inline amqp_rpc_reply_t CRabbitMQ_login_plain(amqp_connection_state_t state, const char *vhost,

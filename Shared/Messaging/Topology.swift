@@ -39,7 +39,8 @@ public struct QueueBinding: Sendable, Hashable {
 /// A service's queue and everything around it: a durable quorum queue with a delivery
 /// limit that dead-letters to `erp.dead`; a parking queue `<name>.parked` for what could
 /// not be handled; and one delay queue per retry level, `<name>.retry.<level>`, whose
-/// messages return to the queue when their delay has passed.
+/// messages return to the queue when their delay has passed. The limits, dead-lettering
+/// and delays are the broker's policies (``policies``), not queue arguments.
 public struct ServiceQueue: Sendable, Hashable {
     public let name: String
     public var bindings: [QueueBinding]
@@ -52,6 +53,12 @@ public struct ServiceQueue: Sendable, Hashable {
     /// Bindings an earlier version declared and this one does not want: removed when the
     /// queue is declared (after its bindings, so nothing goes unrouted in between).
     public var retiredBindings: [QueueBinding]
+    /// Declare the limits, dead-lettering and delays as queue arguments rather than leave
+    /// them to the broker's policies. For the test harnesses, whose queues have names of
+    /// their own on a shared broker: a policy per test queue would make the broker match
+    /// every queue against every policy each time one is set, which hundreds of tests
+    /// starting side by side turn into minutes. Deployments never set it.
+    public var declaresLimits = false
 
     public init(
         name: String, bindings: [QueueBinding], deliveryLimit: Int = 10,
@@ -88,7 +95,7 @@ public enum Topology {
                 exchange, alternate: Exchanges.internalUnrouted, replacingOutdated: replacingOutdated, on: connection)
             current = current && declared
         }
-        try await declareUnroutedQueue(Exchanges.internalUnrouted, on: connection)
+        try await declareUnroutedQueue(Exchanges.internalUnrouted, migrating: replacingOutdated, on: connection)
         for exchange in [Exchanges.retry, Exchanges.dead, Exchanges.outbound] {
             try await ensureExchange(exchange, type: .topic, on: connection)
         }
@@ -97,13 +104,17 @@ public enum Topology {
     }
 
     /// The queue that keeps what an alternate exchange caught (named after it, bound to it):
-    /// durable, at most 100,000 messages, the oldest dropped first. A service's own user may
-    /// not declare it and only checks that the operator has.
-    public static func declareUnroutedQueue(_ name: String, durable: Bool = true, on connection: AMQPConnection) async throws {
+    /// durable, its length bounded by ``unroutedPolicy(_:)``. A service's own user may not
+    /// declare it and only checks that the operator has. One an earlier version declared with
+    /// its limit as arguments is moved to the new declaration with `migrating`.
+    public static func declareUnroutedQueue(_ name: String, durable: Bool = true, migrating: Bool = false, on connection: AMQPConnection)
+        async throws
+    {
+        let binding = QueueBinding(exchange: name, routingKey: "")
         do {
-            let arguments: AMQPTable =
-                durable ? ["x-queue-type": "quorum", "x-max-length": 100_000, "x-overflow": "drop-head"] : ["x-max-length": 100_000]
-            try await connection.declareQueue(name, durable: durable, arguments: arguments)
+            // A test's own (not durable) stays classic: quorum queues are always durable.
+            let arguments: AMQPTable = durable ? ["x-queue-type": "quorum"] : [:]
+            try await ensureQueue(name, durable: durable, arguments: arguments, bindings: [binding], migrating: migrating, on: connection)
             try await connection.bindQueue(name, to: name, routingKey: "")
         } catch let refused as AMQPError where refused.code == .accessRefused {
             try await checkExists("queue", name, on: connection) { _ = try await connection.declareQueue(name, passive: true) }
@@ -186,16 +197,29 @@ public enum Topology {
         }
     }
 
-    /// Declares a service queue with its parking and delay queues, and its bindings.
-    public static func declare(_ queue: ServiceQueue, on connection: AMQPConnection) async throws {
-        var arguments: AMQPTable = [
-            "x-queue-type": "quorum",
-            "x-delivery-limit": .int(Int64(queue.deliveryLimit)),
-            "x-dead-letter-exchange": .string(Exchanges.dead),
-            "x-dead-letter-routing-key": .string(queue.name),
-        ]
+    /// Declares a service queue with its parking and delay queues, and its bindings. Their
+    /// limits, dead-lettering and delays are policies (``ServiceQueue/policies``), set by the
+    /// broker's definitions file or by a test; the queues carry only their type.
+    ///
+    /// A queue an earlier version declared with those settings as arguments cannot be
+    /// declared again without them (the broker refuses, 406). With `migrating` (`erpctl
+    /// topology declare`) it is moved to the new declaration, messages and all
+    /// (``QueueMigration``); without (a service starting) it is left as it is, still working
+    /// under its old arguments. Either way the names of such queues are returned, so that
+    /// the caller can say so.
+    @discardableResult
+    public static func declare(_ queue: ServiceQueue, migrating: Bool = false, on connection: AMQPConnection) async throws -> [String] {
+        var outdated: [String] = []
+        var arguments: AMQPTable = ["x-queue-type": "quorum"]
         if queue.singleActiveConsumer { arguments["x-single-active-consumer"] = true }
-        try await connection.declareQueue(queue.name, arguments: arguments)
+        if queue.declaresLimits {
+            arguments["x-delivery-limit"] = .int(Int64(queue.deliveryLimit))
+            arguments["x-dead-letter-exchange"] = .string(Exchanges.dead)
+            arguments["x-dead-letter-routing-key"] = .string(queue.name)
+        }
+        if try await !ensureQueue(queue.name, arguments: arguments, bindings: queue.bindings, migrating: migrating, on: connection) {
+            outdated.append(queue.name)
+        }
         for binding in queue.bindings {
             try await connection.bindQueue(queue.name, to: binding.exchange, routingKey: binding.routingKey)
         }
@@ -207,21 +231,34 @@ public enum Topology {
         try await connection.bindQueue(queue.parkingQueue, to: Exchanges.dead, routingKey: queue.name)
         for (level, delay) in queue.retryDelaysMilliseconds.enumerated() {
             let retryQueue = queue.retryQueue(level: level + 1)
-            do {
-                try await connection.declareQueue(
-                    retryQueue,
-                    arguments: [
-                        "x-message-ttl": .int(Int64(delay)),
-                        "x-dead-letter-exchange": "",
-                        "x-dead-letter-routing-key": .string(queue.name),
-                    ])
-            } catch let refused as AMQPError where refused.code == .accessRefused {
-                // Dead-lettering through the default exchange needs a write permission on it,
-                // which a service's own user does not have (it would reach every queue): the
-                // operator's `erpctl topology declare` makes the delay queues.
-                try await checkExists("queue", retryQueue, on: connection) { _ = try await connection.declareQueue(retryQueue, passive: true) }
+            let binding = QueueBinding(exchange: Exchanges.retry, routingKey: retryQueue)
+            let arguments: AMQPTable =
+                queue.declaresLimits
+                ? ["x-message-ttl": .int(Int64(delay)), "x-dead-letter-exchange": "", "x-dead-letter-routing-key": .string(queue.name)] : [:]
+            if try await !ensureQueue(retryQueue, arguments: arguments, bindings: [binding], migrating: migrating, on: connection) {
+                outdated.append(retryQueue)
             }
             try await connection.bindQueue(retryQueue, to: Exchanges.retry, routingKey: retryQueue)
+        }
+        return outdated
+    }
+
+    /// Declares a queue and returns true; one declared before with other arguments is moved
+    /// with `migrating`, and otherwise only checked to exist, and false is returned.
+    @discardableResult
+    static func ensureQueue(
+        _ name: String, durable: Bool = true, arguments: AMQPTable, bindings: [QueueBinding], migrating: Bool, on connection: AMQPConnection
+    ) async throws -> Bool {
+        do {
+            try await connection.declareQueue(name, durable: durable, arguments: arguments)
+            return true
+        } catch let different as AMQPError where different.code == .preconditionFailed {
+            guard migrating else {
+                try await connection.declareQueue(name, passive: true)
+                return false
+            }
+            try await QueueMigration.redeclare(name, durable: durable, arguments: arguments, bindings: bindings, on: connection)
+            return false
         }
     }
 

@@ -10,12 +10,43 @@ public struct PostgresConfiguration: Sendable, Equatable {
         case verifyFull = "verify-full"
     }
 
+    /// A server to try: libpq tries them in their order until one accepts the connection
+    /// and suits `targetSessionAttributes`.
+    public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int = 5432) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// What a session must be for libpq to keep it (`target_session_attrs`): with several
+    /// hosts, `read-write` or `primary` finds the primary after a failover.
+    public enum TargetSessionAttributes: String, Sendable, CaseIterable {
+        case any
+        case readWrite = "read-write"
+        case readOnly = "read-only"
+        case primary, standby
+        case preferStandby = "prefer-standby"
+    }
+
+    /// The first server; ``failoverHosts`` are tried after it.
     public var host: String
     public var port: Int
+    public var failoverHosts: [Endpoint] = []
     public var user: String
     public var password: String?
     public var database: String
     public var sslMode: SSLMode
+    /// The CA certificate(s) that must have signed the server's (`sslrootcert`), for
+    /// `verify-ca` and `verify-full`; `system` takes the system's CAs.
+    public var sslRootCertificate: String?
+    /// A client certificate and its key (`sslcert`, `sslkey`), for servers that ask for one.
+    public var sslCertificate: String?
+    public var sslKey: String?
+    public var targetSessionAttributes: TargetSessionAttributes = .any
     /// Shown in `pg_stat_activity.application_name`.
     public var applicationName: String
     /// Seconds to wait for a connection before giving up (libpq's `connect_timeout`).
@@ -44,43 +75,57 @@ public struct PostgresConfiguration: Sendable, Equatable {
         self.connectTimeout = connectTimeout
     }
 
-    /// Parses a `postgres://` or `postgresql://` URL. Query items: `sslmode`,
+    /// Every server, in the order libpq tries them.
+    public var endpoints: [Endpoint] { [Endpoint(host: host, port: port)] + failoverHosts }
+
+    /// Parses a `postgres://` or `postgresql://` URL, with one host or several
+    /// (`postgres://user:pass@db1:5432,db2:5432/erp?target_session_attrs=read-write`).
+    /// Query items: `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `target_session_attrs`,
     /// `application_name`, `connect_timeout`; any other item is refused so that a typo
     /// does not pass silently.
     public init(url: String) throws {
         func invalid(_ why: String) -> PostgresError {
             PostgresError(code: .invalidConfiguration, message: "invalid database URL '\(Self.redacted(url))': \(why)", sentToServer: false)
         }
-        guard let components = URLComponents(string: url) else { throw invalid("not a URL") }
-        guard let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql" else {
-            throw invalid("scheme must be postgres:// or postgresql://")
+        let parts: ConnectionURL.Parts
+        do {
+            parts = try ConnectionURL.parse(url, schemes: ["postgres", "postgresql"])
+        } catch let error as ConnectionURL.ParseError {
+            throw invalid(error.description)
         }
-        guard let host = components.host, !host.isEmpty else { throw invalid("no host") }
-        guard let user = components.user, !user.isEmpty else { throw invalid("no user") }
-        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        guard !path.isEmpty, !path.contains("/") else { throw invalid("no database name in the path") }
-        let port = components.port ?? 5432
-        guard (1...65535).contains(port) else { throw invalid("port \(port) out of range") }
-        self.init(
-            host: host, port: port, user: user.removingPercentEncoding ?? user,
-            password: components.password.map { $0.removingPercentEncoding ?? $0 },
-            database: path.removingPercentEncoding ?? path)
-        for item in components.queryItems ?? [] {
-            let value = item.value ?? ""
-            switch item.name {
+        guard let user = parts.user, !user.isEmpty else { throw invalid("no user") }
+        guard !parts.path.isEmpty, !parts.encodedPath.contains("/") else { throw invalid("no database name in the path") }
+        let first = parts.hosts[0]
+        self.init(host: first.host, port: first.port ?? 5432, user: user, password: parts.password, database: parts.path)
+        failoverHosts = parts.hosts.dropFirst().map { Endpoint(host: $0.host, port: $0.port ?? 5432) }
+        for (name, value) in parts.query {
+            switch name {
             case "sslmode":
                 guard let mode = SSLMode(rawValue: value) else {
                     throw invalid("sslmode '\(value)' is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 sslMode = mode
+            case "sslrootcert", "sslcert", "sslkey":
+                guard !value.isEmpty else { throw invalid("\(name) is empty: give the path of a PEM file") }
+                if name == "sslrootcert" { sslRootCertificate = value } else if name == "sslcert" { sslCertificate = value } else { sslKey = value }
+            case "target_session_attrs":
+                guard let attributes = TargetSessionAttributes(rawValue: value) else {
+                    throw invalid(
+                        "target_session_attrs '\(value)' is not one of \(TargetSessionAttributes.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                targetSessionAttributes = attributes
             case "application_name":
                 applicationName = value
             case "connect_timeout":
                 guard let seconds = Int(value), seconds > 0 else { throw invalid("connect_timeout '\(value)' is not a positive number of seconds") }
                 connectTimeout = seconds
             default:
-                throw invalid("unknown parameter '\(item.name)'")
+                throw invalid("unknown parameter '\(name)'")
             }
+        }
+        if (sslCertificate == nil) != (sslKey == nil) { throw invalid("sslcert and sslkey go together") }
+        if sslRootCertificate != nil && [.disable, .allow, .prefer].contains(sslMode) {
+            throw invalid("sslrootcert is only checked with sslmode=verify-ca or verify-full, not \(sslMode.rawValue)")
         }
     }
 
@@ -91,8 +136,9 @@ public struct PostgresConfiguration: Sendable, Equatable {
     /// timestamps decode the same way whatever the server's defaults.
     var libpqParameters: [(String, String)] {
         var parameters = [
-            ("host", host), ("port", String(port)), ("user", user), ("dbname", database),
-            ("sslmode", sslMode.rawValue), ("application_name", applicationName),
+            ("host", endpoints.map(\.host).joined(separator: ",")), ("port", endpoints.map { String($0.port) }.joined(separator: ",")),
+            ("user", user), ("dbname", database), ("sslmode", sslMode.rawValue), ("target_session_attrs", targetSessionAttributes.rawValue),
+            ("application_name", applicationName),
             ("connect_timeout", String(connectTimeout)), ("client_encoding", "UTF8"),
             (
                 "options",
@@ -101,6 +147,8 @@ public struct PostgresConfiguration: Sendable, Equatable {
             ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
         ]
         if let password { parameters.append(("password", password)) }
+        if let sslRootCertificate { parameters.append(("sslrootcert", sslRootCertificate)) }
+        if let sslCertificate, let sslKey { parameters += [("sslcert", sslCertificate), ("sslkey", sslKey)] }
         return parameters
     }
 }

@@ -127,7 +127,7 @@ public actor PostgresConnection {
             throw PostgresError(
                 code: .connectionFailed,
                 message:
-                    "cannot connect to \(configuration.host):\(configuration.port)/\(configuration.database) as \(configuration.user): \(message)",
+                    "cannot connect to \(configuration.endpoints.map(\.description).joined(separator: ","))/\(configuration.database) as \(configuration.user): \(message)",
                 sqlState: Self.sqlStateOfConnectFailure(message), sentToServer: false)
         }
         PQsetNoticeReceiver(

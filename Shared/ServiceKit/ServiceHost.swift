@@ -47,7 +47,14 @@ public final class ServiceHost: Sendable {
                             "erp.ingest, erp.events or erp.commands was declared by an earlier version, without its alternate exchange: a message no queue takes is lost until `erpctl topology declare` replaces it"
                         )
                     }
-                    for queue in definition.queues { try await Topology.declare(queue, on: connection) }
+                    for queue in definition.queues {
+                        let outdated = try await Topology.declare(queue, on: connection)
+                        if !outdated.isEmpty {
+                            logger.warning(
+                                "queues declared by an earlier version keep their old arguments until `erpctl topology declare` moves them to the broker's policies (stop the services first)",
+                                metadata: ["queues": "\(outdated.joined(separator: ", "))"])
+                        }
+                    }
                     for declare in definition.topology { try await declare(connection) }
                 } catch {
                     await connection.close()

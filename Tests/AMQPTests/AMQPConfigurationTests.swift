@@ -15,6 +15,18 @@ import Testing
         #expect(configuration.connectionName == "erp-orders")
     }
 
+    @Test func anAMQPSURLSpeaksTLSOnPort5671WithItsCertificates() throws {
+        let plain = try AMQPConfiguration(url: "amqp://u:p@h/%2f")
+        #expect(plain.tls == nil)
+        let secure = try AMQPConfiguration(
+            url: "amqps://u:p@broker.example/%2f?cacertfile=/etc/erp/ca.pem&certfile=/etc/erp/c.pem&keyfile=/etc/erp/c.key")
+        #expect(secure.port == 5671)
+        #expect(
+            secure.tls == AMQPConfiguration.TLS(caCertificateFile: "/etc/erp/ca.pem", certificateFile: "/etc/erp/c.pem", keyFile: "/etc/erp/c.key"))
+        #expect(try AMQPConfiguration(url: "amqps://u:p@h:5999/").port == 5999)
+        #expect(try AMQPConfiguration(url: "amqps://u:p@h/?verify=verify_none").tls?.verifyPeer == false)
+    }
+
     @Test func anEmptyPathOrPercentTwoFIsTheDefaultVhost() throws {
         #expect(try AMQPConfiguration(url: "amqp://u:p@h").vhost == "/")
         #expect(try AMQPConfiguration(url: "amqp://u:p@h/%2f").vhost == "/")
@@ -30,6 +42,11 @@ import Testing
         ("amqp://h/?heartbeat=-1", "heartbeat"),
         ("amqp://h/?heartbeats=5", "unknown parameter 'heartbeats'"),
         ("amqp://h/?frame_max=10", "frame_max"),
+        ("amqp://h/?cacertfile=/ca.pem", "cacertfile is for amqps:// URLs"),
+        ("amqps://h/?certfile=/c.pem", "certfile and keyfile go together"),
+        ("amqps://h/?verify=maybe", "verify 'maybe'"),
+        ("amqps://h/?cacertfile=", "cacertfile is empty"),
+        ("amqp://h1,h2/", "one host only"),
     ])
     func aBadURLIsRefusedWithTheReason(url: String, reason: String) {
         do {

@@ -7,6 +7,7 @@ import Logging
 import Messaging
 import Postgres
 import ServiceLifecycle
+import ServiceTestSupport
 
 /// The CRM under load. First, orders' events into profiles and timelines through the real
 /// broker: for each order `orders.order.placed.v1` (its customer one of a pool of people,
@@ -135,6 +136,7 @@ struct CRMBenchmark: AsyncParsableCommand {
         try await admin.declareExchange(exchange, type: .topic, durable: false)
         let eventsOut = "\(name).events.out"
         try await admin.declareExchange(eventsOut, type: .topic, durable: false)
+        try await TestBrokerPolicies.apply(for: definition.queues)
         for queue in definition.queues { try await Topology.declare(queue, on: admin) }
         let eventsQueue = definition.queues.first { $0.name.hasSuffix(suffix) }!
         let consumer = MessageConsumer(
@@ -198,6 +200,7 @@ struct CRMBenchmark: AsyncParsableCommand {
         try await running.value
         await publisher.close()
         for queue in definition.queues { await Topology.delete(queue, on: admin) }
+        await TestBrokerPolicies.remove(for: definition.queues)
         try? await admin.deleteExchange(exchange)
         try? await admin.deleteExchange(eventsOut)
         await admin.close()

@@ -7,6 +7,7 @@ import Messaging
 import Postgres
 import SampleService
 import ServiceLifecycle
+import ServiceTestSupport
 
 /// One hop through the messaging runtime, end to end: commands published to the sample
 /// service's queue → consumer (inbox + handler + outbox row, one transaction) → outbox
@@ -56,6 +57,7 @@ struct ChainBenchmark: AsyncParsableCommand {
         try await PostgresMigrator(schema: name, migrations: definition.migrations).migrate(pool)
         let admin = try await AMQPConnection.connect(broker)
         try await Topology.declareExchanges(on: admin)
+        try await TestBrokerPolicies.apply(for: definition.queues)
         try await Topology.declare(definition.queues[0], on: admin)
         try await admin.declareExchange("\(name).events", type: .topic, durable: false)
         try await admin.declareQueue("\(name).probe", durable: true, arguments: ["x-queue-type": "quorum"])
@@ -115,6 +117,7 @@ struct ChainBenchmark: AsyncParsableCommand {
         }
         try? await admin.deleteExchange("\(name).events")
         await admin.close()
+        await TestBrokerPolicies.remove(for: definition.queues)
         try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
         await pool.close()
         return Double(total) / elapsed

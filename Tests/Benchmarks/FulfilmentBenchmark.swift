@@ -79,6 +79,7 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             for (name, var definition) in definitions {
                 definition.eventsExchange = events
                 definitions[name] = definition
+                try await TestBrokerPolicies.apply(for: definition.queues)
                 hosts[name] = try await ServiceHost.prepare(definition, environment: environment, logger: Logger(label: "bench.\(name)"))
             }
             let system = System(tag: tag, commands: commands, events: events, hosts: hosts, environment: environment)
@@ -145,6 +146,7 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                     await Topology.delete(queue, on: admin)
                 }
                 for queue in host.definition.otherQueues { _ = try? await admin.deleteQueue(queue) }
+                await TestBrokerPolicies.remove(for: host.definition.queues)
                 for exchange in host.definition.otherExchanges { try? await admin.deleteExchange(exchange) }
             }
             try? await admin.deleteExchange(commands)

@@ -7,6 +7,7 @@ import Messaging
 import Orders
 import Postgres
 import ServiceLifecycle
+import ServiceTestSupport
 
 /// Platform order intake through the real broker into the database: canonical orders of
 /// 1–3 lines over 1,000 known SKUs, published to `erp.ingest`-style routing keys and taken
@@ -63,6 +64,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
         // The service's events go to an exchange of their own with no queue: nothing outside the benchmark sees them.
         let eventsOut = "\(name).events.out"
         try await admin.declareExchange(eventsOut, type: .topic, durable: false)
+        try await TestBrokerPolicies.apply(for: definition.queues)
         for queue in definition.queues { try await Topology.declare(queue, on: admin) }
         let ingest = definition.queues[0]
 
@@ -129,6 +131,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
             await Topology.delete(queue, on: admin)
         }
         for queue in definition.otherQueues { _ = try? await admin.deleteQueue(queue) }
+        await TestBrokerPolicies.remove(for: definition.queues)
         for other in definition.otherExchanges { try? await admin.deleteExchange(other) }
         try? await admin.deleteExchange(exchange)
         try? await admin.deleteExchange(eventsOut)

@@ -7,6 +7,7 @@ import Logging
 import Messaging
 import Postgres
 import ServiceLifecycle
+import ServiceTestSupport
 
 /// Reservations per second through the real queue: orders of 1–3 lines over 1,000 SKUs
 /// stocked in 3 warehouses are sent as `inventory.reserve_stock.v1` commands to the
@@ -72,6 +73,7 @@ struct ReservationBenchmark: AsyncParsableCommand {
         // The service's events go to an exchange of their own with no queue: nothing outside the benchmark sees them.
         let eventsOut = "\(name).events.out"
         try await admin.declareExchange(eventsOut, type: .topic, durable: false)
+        try await TestBrokerPolicies.apply(for: definition.queues)
         try await Topology.declare(definition.queues[0], on: admin)
 
         let consumer = MessageConsumer(
@@ -111,6 +113,7 @@ struct ReservationBenchmark: AsyncParsableCommand {
         try await running?.value
         await client.close()
         await Topology.delete(definition.queues[0], on: admin)
+        await TestBrokerPolicies.remove(for: definition.queues)
         try? await admin.deleteExchange(exchange)
         try? await admin.deleteExchange(eventsOut)
         await admin.close()

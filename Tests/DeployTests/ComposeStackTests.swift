@@ -48,6 +48,30 @@ struct ComposeStackTests {
         #expect(dead.status == 0 && !dead.output.contains("COMPOSE-"), "nothing of these orders was dead-lettered: \(dead.output)")
     }
 
+    /// The definitions file loaded at boot gives every service queue and delay queue its
+    /// limits as a policy of its own; the queues carry only their type.
+    @Test func everyQueueHasItsLimitsFromThePoliciesOfTheDefinitionsFile() async throws {
+        let stack = try ComposeStack()
+        let listed = try await stack.compose([
+            "exec", "-T", "rabbitmq", "rabbitmqctl", "-q", "list_queues", "name", "policy", "arguments", "--no-table-headers",
+        ])
+        #expect(listed.status == 0, "\(listed.output)")
+        var policies: [String: String] = [:]
+        var arguments: [String: String] = [:]
+        for line in listed.output.split(separator: "\n") {
+            let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard columns.count >= 3 else { continue }
+            policies[columns[0]] = columns[1]
+            arguments[columns[0]] = columns[2]
+        }
+        let limited = policies.keys.filter { !$0.hasSuffix(".parked") && !$0.hasPrefix("outbound.") }
+        #expect(limited.count > 20, "the services' queues, delay queues and erp.unrouted: \(policies.keys.sorted())")
+        let withoutOwnPolicy = limited.filter { policies[$0] != "erp.queue.\($0)" }.sorted()
+        #expect(withoutOwnPolicy.isEmpty)
+        let withLimitArguments = arguments.filter { $0.value.contains("x-delivery-limit") || $0.value.contains("x-message-ttl") }.keys.sorted()
+        #expect(withLimitArguments.isEmpty)
+    }
+
     /// The monitoring profile's Prometheus, on the stack's network: every service and both of
     /// RabbitMQ's metrics endpoints are scraped, and every alert rule loads and evaluates.
     @Test func prometheusScrapesEveryServiceAndTheBrokerAndEvaluatesEveryAlertRule() async throws {

@@ -4,6 +4,7 @@ import Foundation
 import Messaging
 import Postgres
 import SampleService
+import ServiceTestSupport
 import TestSupport
 
 /// The sample service executable (`erp-sample`) run as a separate process, so that tests
@@ -37,6 +38,7 @@ final class SampleProcess: @unchecked Sendable {
         try await PostgresMigrator(schema: name, migrations: definition.migrations).migrate(pool)
         let connection = try await AMQPConnection.connect(TestServers.broker)
         try await Topology.declareExchanges(on: connection)
+        try await TestBrokerPolicies.apply(for: definition.queues)
         try await Topology.declare(definition.queues[0], on: connection)
         try await connection.declareExchange(eventsExchange, type: .topic)
         await connection.close()
@@ -83,6 +85,8 @@ final class SampleProcess: @unchecked Sendable {
     func cleanUp(pool: PostgresPool) async {
         process?.signal(SIGKILL)
         _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(name) CASCADE"))
+        await TestBrokerPolicies.remove(
+            for: SampleService.definition(schema: name, queue: queue, bindings: [], eventsExchange: eventsExchange).queues)
         if let connection = try? await AMQPConnection.connect(TestServers.broker) {
             for name in [queue, "\(queue).parked", "\(queue).retry.1", "\(queue).retry.2", "\(queue).retry.3"] {
                 _ = try? await connection.deleteQueue(name)

@@ -4,6 +4,7 @@ import Foundation
 import Messaging
 import Postgres
 import SampleService
+import ServiceTestSupport
 import TestSupport
 
 /// The sample service as the messaging tests run it, in-process: it keeps tallies in its
@@ -30,6 +31,7 @@ struct TallyService {
         let connection = try await AMQPConnection.connect(TestServers.broker)
         try await Topology.declareExchanges(on: connection)
         try await connection.declareExchange(eventsExchange, type: .topic, durable: true)
+        try await TestBrokerPolicies.apply(for: [queue])
         try await Topology.declare(queue, on: connection)
         await connection.close()
     }
@@ -37,6 +39,7 @@ struct TallyService {
     func tearDown() async {
         _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
         await pool.close()
+        await TestBrokerPolicies.remove(for: [queue])
         if let connection = try? await AMQPConnection.connect(TestServers.broker) {
             for name in [queue.name, queue.parkingQueue] + (1...queue.retryDelaysMilliseconds.count).map(queue.retryQueue) {
                 _ = try? await connection.deleteQueue(name)

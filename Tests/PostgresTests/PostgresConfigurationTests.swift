@@ -27,11 +27,18 @@ import Testing
         ("postgres:///db", "no host"),
         ("postgres://h/db", "no user"),
         ("postgres://u@h", "no database"),
-        ("postgres://u@h:0/db", "port 0"),
+        ("postgres://u@h:0/db", "port '0'"),
         ("postgres://u@h/db?sslmode=sometimes", "sslmode 'sometimes'"),
         ("postgres://u@h/db?connect_timeout=soon", "connect_timeout 'soon'"),
         ("postgres://u@h/db?sslmod=disable", "unknown parameter 'sslmod'"),
         ("not a url at all", "scheme"),
+        ("postgres://u@h1,/db", "no host"),
+        ("postgres://u@h1,h2:99999/db", "port '99999'"),
+        ("postgres://u@[::1/db", "unclosed ["),
+        ("postgres://u@h/db?sslcert=/c.pem", "sslcert and sslkey go together"),
+        ("postgres://u@h/db?sslrootcert=/ca.pem", "only checked with sslmode=verify-ca or verify-full"),
+        ("postgres://u@h/db?sslmode=verify-full&sslrootcert=", "sslrootcert is empty"),
+        ("postgres://u@h/db?target_session_attrs=writable", "target_session_attrs 'writable'"),
     ])
     func aBadURLIsRefusedWithTheReason(url: String, reason: String) {
         do {
@@ -46,11 +53,26 @@ import Testing
     }
 
     @Test func thePasswordIsRedactedInErrors() {
-        do {
-            _ = try PostgresConfiguration(url: "postgres://u:secret@h/db?bogus=1")
-            Issue.record("accepted")
-        } catch {
-            #expect(!"\(error)".contains("secret"))
+        for url in ["postgres://u:secret@h/db?bogus=1", "postgres://u:secret@h1:5432,h2:5433/db?bogus=1"] {
+            do {
+                _ = try PostgresConfiguration(url: url)
+                Issue.record("accepted \(url)")
+            } catch {
+                #expect(!"\(error)".contains("secret"))
+                #expect("\(error)".contains("u:***@"))
+            }
         }
+    }
+
+    @Test func severalHostsAreTriedInTheirOrderWithTheSessionTheyMustGive() throws {
+        let configuration = try PostgresConfiguration(
+            url: "postgres://erp:pw@db1:5433,db2,[::1]:6000/erp?target_session_attrs=read-write&sslmode=verify-full"
+                + "&sslrootcert=/etc/erp/ca.pem&sslcert=/etc/erp/client.pem&sslkey=/etc/erp/client.key")
+        #expect(configuration.endpoints.map(\.description) == ["db1:5433", "db2:5432", "[::1]:6000"])
+        #expect(configuration.targetSessionAttributes == .readWrite)
+        #expect(configuration.sslMode == .verifyFull)
+        #expect(configuration.sslRootCertificate == "/etc/erp/ca.pem")
+        #expect(configuration.sslCertificate == "/etc/erp/client.pem")
+        #expect(configuration.sslKey == "/etc/erp/client.key")
     }
 }

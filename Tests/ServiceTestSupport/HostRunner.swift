@@ -51,3 +51,17 @@ enum HostRunner {
         await cleanup.close()
     }
 }
+
+extension ServiceDefinition {
+    /// The definition with its queues' limits declared as arguments (``ServiceQueue/declaresLimits``):
+    /// the harnesses start hundreds of services side by side, each with queues of its own.
+    func declaringLimits() -> ServiceDefinition {
+        var definition = self
+        definition.queues = queues.map { queue in
+            var queue = queue
+            queue.declaresLimits = true
+            return queue
+        }
+        return definition
+    }
+}

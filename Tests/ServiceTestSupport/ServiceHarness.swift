@@ -34,7 +34,7 @@ public struct ServiceHarness: Sendable {
     ) async throws -> T {
         let schema = TestEnvironment.uniqueName(prefix)
         let exchange = "\(schema).commands.exchange"
-        var definition = makeDefinition(schema, "\(schema).commands", exchange)
+        var definition = makeDefinition(schema, "\(schema).commands", exchange).declaringLimits()
         // The service's own events stay in the test, on an exchange of their own (never
         // erp.events, and not the exchange its queues are bound to, or it would read them back).
         let eventsOut = "\(schema).events.out"

@@ -44,7 +44,7 @@ public struct SystemHarness: Sendable {
         var hosts: [String: ServiceHost] = [:]
         var definitions: [ServiceDefinition] = []
         for (name, make) in services.sorted(by: { $0.key < $1.key }) {
-            var definition = make("\(tag)_\(name)", "\(tag).\(name)", commands, events)
+            var definition = make("\(tag)_\(name)", "\(tag).\(name)", commands, events).declaringLimits()
             definition.eventsExchange = events
             definitions.append(definition)
             hosts[name] = try await ServiceHost.prepare(definition, environment: environment, logger: Logger(label: "test.\(name)"))

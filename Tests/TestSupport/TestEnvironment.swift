@@ -24,6 +24,25 @@ public enum TestEnvironment {
         return environment["ERP_TEST_AMQP_URL"] ?? environment["ERP_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
     }
 
+    /// RabbitMQ's management API of the test broker (policies, queue details).
+    public static var brokerManagementURL: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["ERP_TEST_AMQP_MANAGEMENT_URL"] ?? environment["ERP_AMQP_MANAGEMENT_URL"] ?? "http://guest:guest@127.0.0.1:15679"
+    }
+
+    /// The local CA and the servers' certificate (`servers.sh` makes them on its first start).
+    public static var tlsDirectory: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["ERP_TEST_TLS_DIR"] ?? environment["ERP_TLS_DIR"] ?? repo.appendingPathComponent(".local/tls").path
+    }
+
+    /// The test broker's TLS listener (`servers.sh`: port 5680, the local CA).
+    public static var brokerTLSURL: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["ERP_TEST_AMQPS_URL"] ?? environment["ERP_AMQPS_URL"]
+            ?? "amqps://guest:guest@localhost:5680/%2f?cacertfile=\(tlsDirectory)/ca.pem"
+    }
+
     /// The repository's root folder.
     public static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()

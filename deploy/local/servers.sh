@@ -13,7 +13,10 @@
 #
 # Ports and names come from the environment (defaults in brackets):
 #   ERP_LOCAL_DIR [<repo>/.local]   ERP_PG_PORT [54329]   ERP_PG_REPLICA_PORT [54330]   ERP_AMQP_PORT [5679]
+#   ERP_AMQP_MANAGEMENT_PORT [15679] (RabbitMQ's management API and UI)   ERP_AMQPS_PORT [5680] (AMQP over TLS)
 #   ERP_AMQP_NODENAME [erp-local@localhost]
+# Both servers also speak TLS, with certificates of a local CA made on the first start
+# (<ERP_LOCAL_DIR>/tls/ca.pem; the servers' certificate names localhost and 127.0.0.1).
 # Starting twice is harmless; `stop` stops only the servers started from ERP_LOCAL_DIR.
 set -euo pipefail
 
@@ -22,6 +25,9 @@ LOCAL_DIR=${ERP_LOCAL_DIR:-$repo/.local}
 PG_PORT=${ERP_PG_PORT:-54329}
 REPLICA_PORT=${ERP_PG_REPLICA_PORT:-54330}
 AMQP_PORT=${ERP_AMQP_PORT:-5679}
+MANAGEMENT_PORT=${ERP_AMQP_MANAGEMENT_PORT:-15679}
+AMQPS_PORT=${ERP_AMQPS_PORT:-5680}
+TLS_DIR=$LOCAL_DIR/tls
 NODENAME=${ERP_AMQP_NODENAME:-erp-local@localhost}
 PG_BIN=${ERP_PG_BIN:-}
 # PostgreSQL runs as the postgres user, who must be able to reach its data directory. If
@@ -55,6 +61,7 @@ install_packages() {
   [ -f /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   # The loopback SMTP server of the notification tests (Tests/CRMTests/mail_sinks.py).
   /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
@@ -67,6 +74,31 @@ install_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 }
+
+# A local CA and the servers' certificate (for localhost and 127.0.0.1), made once.
+tls_setup() {
+  if [ ! -f "$TLS_DIR/server.pem" ]; then
+    log "making a local CA and the servers' TLS certificate in $TLS_DIR"
+    mkdir -p "$TLS_DIR"
+    (
+      cd "$TLS_DIR"
+      openssl req -x509 -new -nodes -newkey rsa:2048 -days 3650 -subj "/CN=erp local CA" -keyout ca.key -out ca.pem \
+        -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+      openssl req -new -nodes -newkey rsa:2048 -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:false\n' >server.ext
+      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 -out server.pem -extfile server.ext 2>/dev/null
+      chmod 600 ca.key server.key
+    ) || die "making the TLS certificates failed"
+  fi
+  # PostgreSQL reads its key only if its own user owns it, mode 0600.
+  mkdir -p "$PG_ROOT/tls"
+  if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then chown postgres: "$PG_ROOT" "$PG_ROOT/tls"; fi
+  install -m 0644 "$TLS_DIR/server.pem" "$PG_ROOT/tls/server.pem"
+  install -m 0600 "$TLS_DIR/server.key" "$PG_ROOT/tls/server.key"
+  if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then chown postgres "$PG_ROOT/tls/server.pem" "$PG_ROOT/tls/server.key"; fi
+}
+
+pg_tls_options() { echo "-c ssl=on -c ssl_cert_file=$PG_ROOT/tls/server.pem -c ssl_key_file=$PG_ROOT/tls/server.key"; }
 
 pg_bin() {
   if [ -n "$PG_BIN" ]; then echo "$PG_BIN"; return; fi
@@ -105,7 +137,7 @@ CONF
   else
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
-      -o "-p $PG_PORT -k $PG_SOCK -c max_connections=1000" start >/dev/null || { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
+      -o "-p $PG_PORT -k $PG_SOCK -c max_connections=1000 $(pg_tls_options)" start >/dev/null || { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
   fi
   # Role and database, idempotently.
   pg_psql_admin -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'" | grep -q 1 ||
@@ -138,7 +170,7 @@ replica_start() {
   else
     log "starting the PostgreSQL replica on 127.0.0.1:$REPLICA_PORT"
     as_pg "$bin/pg_ctl" -D "$PG_REPLICA" -l "$PG_REPLICA_LOG" -w -t 60 \
-      -o "-p $REPLICA_PORT -k $PG_SOCK -c max_connections=1000 -c hot_standby=on" start >/dev/null ||
+      -o "-p $REPLICA_PORT -k $PG_SOCK -c max_connections=1000 -c hot_standby=on $(pg_tls_options)" start >/dev/null ||
       { tail -n 20 "$PG_REPLICA_LOG" >&2; die "the PostgreSQL replica did not start"; }
   fi
 }
@@ -186,18 +218,40 @@ rmq_running() {
 
 rmq_start() {
   mkdir -p "$RMQ_BASE/mnesia" "$RMQ_BASE/log" "$RMQ_BASE/home"
-  [ -f "$RMQ_BASE/enabled_plugins" ] || echo '[].' >"$RMQ_BASE/enabled_plugins"
-  [ -f "$RMQ_BASE/rabbitmq.conf" ] || cat >"$RMQ_BASE/rabbitmq.conf" <<CONF
+  # The management plugin serves the HTTP API (policies, queue details) and the UI, on
+  # loopback only.
+  echo '[rabbitmq_management].' >"$RMQ_BASE/enabled_plugins"
+  # AMQP over TLS beside plain AMQP: a client certificate is checked when one is given.
+  cat >"$RMQ_BASE/rabbitmq.conf.new" <<CONF
 loopback_users = none
 heartbeat = 30
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $MANAGEMENT_PORT
+listeners.ssl.1 = 127.0.0.1:$AMQPS_PORT
+ssl_options.cacertfile = $TLS_DIR/ca.pem
+ssl_options.certfile = $TLS_DIR/server.pem
+ssl_options.keyfile = $TLS_DIR/server.key
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = false
 CONF
+  local changed=0
+  cmp -s "$RMQ_BASE/rabbitmq.conf.new" "$RMQ_BASE/rabbitmq.conf" || changed=1
+  mv "$RMQ_BASE/rabbitmq.conf.new" "$RMQ_BASE/rabbitmq.conf"
   [ -f "$RMQ_BASE/advanced.config" ] || echo '[].' >"$RMQ_BASE/advanced.config"
-  if rmq_running; then log "RabbitMQ already running on port $AMQP_PORT"; return; fi
+  if rmq_running; then
+    if [ $changed = 0 ] && management_up; then log "RabbitMQ already running on port $AMQP_PORT"; return; fi
+    log "RabbitMQ runs with an older configuration: restarting it"
+    rmq_stop
+  fi
   log "starting RabbitMQ node $NODENAME on 127.0.0.1:$AMQP_PORT"
   ( rmq_env; cd "$RMQ_BASE"; setsid nohup /usr/lib/rabbitmq/bin/rabbitmq-server </dev/null >"$RMQ_BASE/log/console.log" 2>&1 & )
   # rabbitmqctl wait blocks until the node has booted (or gives up after the timeout).
   rmqctl wait --timeout 120 "$RMQ_BASE/rabbit.pid" </dev/null >/dev/null 2>&1 || { tail -n 30 "$RMQ_BASE/log/console.log" >&2; die "RabbitMQ did not start"; }
+  for _ in $(seq 1 60); do management_up && return; sleep 0.5; done
+  die "RabbitMQ's management API did not answer on 127.0.0.1:$MANAGEMENT_PORT"
 }
+
+management_up() { curl -fsS -u guest:guest "http://127.0.0.1:$MANAGEMENT_PORT/api/overview" >/dev/null 2>&1; }
 
 rmq_stop() {
   if rmq_running; then
@@ -217,6 +271,9 @@ epmd_stop() {
 print_env() {
   echo "export ERP_DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
   echo "export ERP_AMQP_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT/%2f"
+  echo "export ERP_AMQP_MANAGEMENT_URL=http://guest:guest@127.0.0.1:$MANAGEMENT_PORT"
+  echo "export ERP_AMQPS_URL='amqps://guest:guest@localhost:$AMQPS_PORT/%2f?cacertfile=$TLS_DIR/ca.pem'"
+  echo "export ERP_TLS_DIR=$TLS_DIR"
   echo "export ERP_PG_ADMIN_URL=postgres://postgres:postgres@127.0.0.1:$PG_PORT/$DB_NAME"
   echo "export ERP_PG_REPLICA_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$REPLICA_PORT/$DB_NAME"
   echo "export ERP_ANALYTICS_DATABASE_URL=postgres://erp_analyst:erp_analyst@127.0.0.1:$REPLICA_PORT/$DB_NAME"
@@ -231,14 +288,14 @@ esac
 resolve_pg_paths
 
 case "${1}" in
-  start) pg_start; replica_start; rmq_start; print_env ;;
+  start) tls_setup; pg_start; replica_start; rmq_start; print_env ;;
   stop) rmq_stop; epmd_stop; replica_stop; pg_stop ;;
   restart-rabbitmq) rmq_stop; rmq_start ;;
-  restart-postgres) as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -m fast -w -t 60 -o "-p $PG_PORT -k $PG_SOCK -c max_connections=1000" restart >/dev/null ;;
+  restart-postgres) as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -m fast -w -t 60 -o "-p $PG_PORT -k $PG_SOCK -c max_connections=1000 $(pg_tls_options)" restart >/dev/null ;;
   status)
     if pg_running; then echo "postgres: running on port $PG_PORT"; else echo "postgres: stopped"; fi
     if pg_running; then replica_status; fi
-    if rmq_running; then echo "rabbitmq: running on port $AMQP_PORT"; else echo "rabbitmq: stopped"; fi ;;
+    if rmq_running; then echo "rabbitmq: running on port $AMQP_PORT (management http://127.0.0.1:$MANAGEMENT_PORT)"; else echo "rabbitmq: stopped"; fi ;;
   env) print_env ;;
   rabbitmqctl) shift; rmqctl "$@" ;;
   psql) shift; PGPASSWORD=$DB_PASSWORD "$(pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" "$@" ;;

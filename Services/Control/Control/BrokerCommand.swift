@@ -8,13 +8,14 @@ struct BrokerCommand: AsyncParsableCommand {
 
     struct Definitions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the RabbitMQ definitions file of the broker's users and permissions.",
+            abstract: "Write the RabbitMQ definitions file of the broker's users, permissions and queue policies.",
             discussion: """
                 Users: the administrator (ERP_RABBITMQ_USER, default erp; ERP_RABBITMQ_PASSWORD), one per service \
                 (erp-<service>; ERP_<SERVICE>_AMQP_PASSWORD), and one per platform, warehouse and carrier listed in \
                 ERP_BROKER_PLATFORMS, ERP_BROKER_WAREHOUSES, ERP_BROKER_CARRIERS (platform-<name>, warehouse-<code>, \
                 carrier-<name>; ERP_PLATFORM_<NAME>_AMQP_PASSWORD and so on). Each password may come from <VARIABLE>_FILE. \
-                Load it at boot (load_definitions in rabbitmq.conf) or with `rabbitmqctl import_definitions FILE`.
+                Policies: every service queue's delivery limit and dead-lettering, every delay queue's delay, the length \
+                of erp.unrouted (priority 1; an operator's override takes a higher one). Load it at boot (load_definitions in rabbitmq.conf) or with `rabbitmqctl import_definitions FILE`.
                 """)
 
         @Option(help: "Write here (mode 0644) instead of standard output.") var output: String?
@@ -24,7 +25,8 @@ struct BrokerCommand: AsyncParsableCommand {
             let definitions: BrokerDefinitions
             do {
                 definitions = try BrokerDefinitions(
-                    services: ServiceCatalog.all.map(\.name), environment: ProcessInfo.processInfo.environment, vhost: vhost)
+                    services: ServiceCatalog.all.map(\.name), environment: ProcessInfo.processInfo.environment, vhost: vhost,
+                    policies: ServiceCatalog.queuePolicies)
             } catch {
                 throw ControlFailure(description: "\(error)")
             }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Messaging
 import ServiceKit
 
 /// The broker's users and what each may do, as a RabbitMQ definitions file (loaded at boot
@@ -15,6 +16,9 @@ import ServiceKit
 /// - each warehouse's `warehouse-<code>` and carrier's `carrier-<name>` likewise publish
 ///   only `warehouse.<code>.…` and `carrier.<name>.…` to `erp.ingest`.
 /// Passwords are stored salted and hashed (SHA-256), as RabbitMQ stores them.
+///
+/// The file also holds the queues' policies (``QueuePolicy``): delivery limits,
+/// dead-lettering, delays and lengths, which an operator can change later in place.
 public struct BrokerDefinitions: Sendable {
     public struct User: Sendable, Equatable {
         public let name: String
@@ -29,6 +33,7 @@ public struct BrokerDefinitions: Sendable {
 
     public let vhost: String
     public let users: [User]
+    public let policies: [QueuePolicy]
 
     /// The ERP's exchanges, other than the outside world's `erp.ingest`.
     static let internalExchanges = #"erp\.(events|commands|replies|retry|dead|outbound)"#
@@ -41,7 +46,7 @@ public struct BrokerDefinitions: Sendable {
     /// - `ERP_BROKER_PLATFORMS`, `ERP_BROKER_WAREHOUSES`, `ERP_BROKER_CARRIERS`: comma-separated
     ///   names, each with `ERP_PLATFORM_<NAME>_AMQP_PASSWORD`, `ERP_WAREHOUSE_<CODE>_AMQP_PASSWORD`,
     ///   `ERP_CARRIER_<NAME>_AMQP_PASSWORD`.
-    public init(services: [String], environment: [String: String], vhost: String = "/") throws {
+    public init(services: [String], environment: [String: String], vhost: String = "/", policies: [QueuePolicy] = []) throws {
         let reader = EnvironmentReader(environment)
         func password(_ variable: String) throws -> String {
             guard let value = try reader.secret(variable) else {
@@ -90,12 +95,13 @@ public struct BrokerDefinitions: Sendable {
                         ingestKeys: "^\(kind)\\.\(NSRegularExpression.escapedPattern(for: party))\\."))
             }
         }
-        self.init(vhost: vhost, users: users)
+        self.init(vhost: vhost, users: users, policies: policies)
     }
 
-    public init(vhost: String, users: [User]) {
+    public init(vhost: String, users: [User], policies: [QueuePolicy] = []) {
         self.vhost = vhost
         self.users = users
+        self.policies = policies
     }
 
     /// RabbitMQ's `rabbit_password_hashing_sha256`: base64(salt ‖ SHA-256(salt ‖ password)).
@@ -122,6 +128,7 @@ public struct BrokerDefinitions: Sendable {
         }
         let definitions: [String: Any] = [
             "users": userEntries, "vhosts": [["name": vhost]], "permissions": permissions, "topic_permissions": topicPermissions,
+            "policies": policies.map { $0.jsonObject(vhost: vhost) },
         ]
         return try JSONSerialization.data(withJSONObject: definitions, options: [.prettyPrinted, .sortedKeys])
     }

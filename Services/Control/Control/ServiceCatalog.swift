@@ -4,6 +4,7 @@ import Foundation
 import Catalog
 import Finance
 import Inventory
+import Messaging
 import Orders
 import Saga
 import ServiceKit
@@ -21,6 +22,12 @@ public enum ServiceCatalog {
             CRMService.definition(settings: (try? CRMService.Settings(environment: ProcessInfo.processInfo.environment)) ?? CRMService.Settings()),
             AnalyticsService.definition(),
         ]
+    }
+
+    /// The policies of every service's queues and of `erp.unrouted`: what the broker's
+    /// definitions file gives it.
+    public static var queuePolicies: [QueuePolicy] {
+        all.flatMap { $0.queues.flatMap(\.policies) } + [Topology.unroutedPolicy(Exchanges.internalUnrouted)]
     }
 
     public static func named(_ name: String) -> ServiceDefinition? {

@@ -8,17 +8,23 @@ struct TopologyCommand: AsyncParsableCommand {
 
     struct Declare: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Declare the exchanges and every service's queues (idempotent).")
+            abstract: "Declare the exchanges and every service's queues (idempotent).",
+            discussion: """
+                Queues carry only their type; their limits, dead-lettering and delays are the broker's policies, \
+                from the definitions file (`erpctl broker definitions`). A queue an earlier version declared with \
+                those as arguments is moved to a new declaration with its messages: stop the services first.
+                """)
         @OptionGroup var servers: ServerOptions
 
         func run() async throws {
             let broker = try servers.broker()
-            try await reporting("declaring the topology") {
+            let moved = try await reporting("declaring the topology") {
+                var moved: [String] = []
                 let connection = try await AMQPConnection.connect(broker)
                 do {
                     try await Topology.declareExchanges(on: connection, replacingOutdated: true)
                     for service in ServiceCatalog.all {
-                        for queue in service.queues { try await Topology.declare(queue, on: connection) }
+                        for queue in service.queues { moved += try await Topology.declare(queue, migrating: true, on: connection) }
                         for declare in service.topology { try await declare(connection) }
                     }
                     await connection.close()
@@ -26,11 +32,15 @@ struct TopologyCommand: AsyncParsableCommand {
                     await connection.close()
                     throw error
                 }
+                return moved
             }
             let queues = ServiceCatalog.all.flatMap { $0.queues.map(\.name) }
             print(
                 "declared exchanges \(Exchanges.ingest) (alternate exchange \(Exchanges.unrouted)), \(Exchanges.events) and \(Exchanges.commands) (alternate exchange and queue \(Exchanges.internalUnrouted)), \(Exchanges.replies), \(Exchanges.retry), \(Exchanges.dead), \(Exchanges.outbound) and queues \(queues.joined(separator: ", "))"
             )
+            if !moved.isEmpty {
+                print("moved to their new declaration (limits as policies), with their messages: \(moved.joined(separator: ", "))")
+            }
         }
     }
 }

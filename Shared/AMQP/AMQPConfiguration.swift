@@ -22,12 +22,16 @@ public struct AMQPConfiguration: Sendable, Equatable {
     /// How to speak TLS to the broker: whose signature its certificate must bear, and the
     /// client's own certificate if the broker asks for one.
     public struct TLS: Sendable, Equatable {
-        /// PEM file of the CA(s) the broker's certificate must chain to; nil: the system's.
+        /// PEM file of the CA(s) the broker's certificate must chain to; nil: the system's
+        /// bundle, ``systemCABundle``.
         public var caCertificateFile: String?
+        /// Debian's bundle of the system's CAs (package `ca-certificates`).
+        public static let systemCABundle = "/etc/ssl/certs/ca-certificates.crt"
         /// PEM files of a client certificate and its key (both or neither).
         public var certificateFile: String?
         public var keyFile: String?
-        /// Check the broker's certificate (chain and host name). Off only with `verify=verify_none`.
+        /// Check the broker's certificate (chain and host name, which must be a DNS name:
+        /// librabbitmq cannot check an IP address). Off only with `verify=verify_none`.
         public var verifyPeer: Bool
 
         public init(caCertificateFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil, verifyPeer: Bool = true) {

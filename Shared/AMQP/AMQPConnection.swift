@@ -207,9 +207,13 @@ public actor AMQPConnection {
         func failed(_ what: String, _ status: Int32) -> AMQPError {
             AMQPError(code: .tlsFailed, message: "TLS for the broker at \(address): \(what): \(Self.statusText(status))", operation: "connect")
         }
-        if let file = tls.caCertificateFile {
-            let status = amqp_ssl_socket_set_cacert(socket, file)
-            guard status == AMQP_STATUS_OK.rawValue else { throw failed("cannot read the CA file \(file)", status) }
+        // librabbitmq loads no trust store by itself: without a CA file, the system's bundle.
+        let caFile = tls.caCertificateFile ?? AMQPConfiguration.TLS.systemCABundle
+        if tls.verifyPeer || tls.caCertificateFile != nil {
+            let status = amqp_ssl_socket_set_cacert(socket, caFile)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw failed("cannot read the CA file \(caFile)\(tls.caCertificateFile == nil ? " (the system's; give cacertfile)" : "")", status)
+            }
         }
         if let certificate = tls.certificateFile, let key = tls.keyFile {
             let status = amqp_ssl_socket_set_key(socket, certificate, key)
@@ -235,7 +239,7 @@ public actor AMQPConnection {
             let message =
                 tlsFailure
                 ? "TLS with the broker at \(address) failed: \(Self.statusText(status))"
-                    + " (CA file: \(configuration.tls?.caCertificateFile ?? "the system's"); the certificate must name \(configuration.host))"
+                    + " (CA file: \(configuration.tls?.caCertificateFile ?? AMQPConfiguration.TLS.systemCABundle); the certificate must name \(configuration.host) by its DNS name: an IP address cannot be checked)"
                 : "cannot reach the broker at \(address): \(Self.statusText(status))"
             throw AMQPError(code: tlsFailure ? .tlsFailed : .connectionRefused, message: message, operation: "connect")
         }

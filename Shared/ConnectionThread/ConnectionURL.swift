@@ -3,16 +3,18 @@ import Foundation
 /// Helpers for the connection URLs both C wrappers read.
 public enum ConnectionURL {
     /// The URL with its password replaced by `***`, for logs and errors. Works on URLs that
-    /// `URLComponents` refuses too (several hosts), and never returns the password.
+    /// `URLComponents` refuses too (several hosts, a password with an unescaped `/`, `?` or
+    /// `#`): everything between the first `:` after the user and the last `@` is hidden, and
+    /// so are the values of `password` and `sslpassword` query items. It may hide more than
+    /// the password, never less.
     public static func redacted(_ url: String) -> String {
         guard let schemeEnd = url.range(of: "://") else { return url }
+        var text = url
         let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@") else { return url }
-        let userInfo = authority[..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return url }
-        return String(url[..<schemeEnd.upperBound]) + userInfo[..<colon] + ":***" + rest[at...]
+        if let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") {
+            text = String(url[..<rest.index(after: colon)]) + "***" + String(rest[at...])
+        }
+        return text.replacing(/([?&](?:ssl)?password=)[^&#]*/) { match in "\(match.1)***" }
     }
 
     /// A URL taken apart: `scheme://user:password@host1:port1,host2:port2/path?query`.
@@ -56,6 +58,11 @@ public enum ConnectionURL {
         }
         let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<authorityEnd]
+        // An '@' past the end of the authority: the password holds a '/', '?' or '#' that
+        // cut it short. Say so without quoting what would be a piece of the password.
+        if !authority.contains("@"), url[schemeEnd.upperBound...].contains("@") {
+            throw ParseError(description: "the user or password holds an unescaped '/', '?' or '#': write them as %2F, %3F, %23")
+        }
         let pathText = authorityEnd < rest.endIndex ? rest[rest.index(after: authorityEnd)...] : ""
         func decoded(_ text: Substring, _ what: String) throws -> String {
             guard let value = String(text).removingPercentEncoding else { throw ParseError(description: "\(what) has a bad %-escape") }

@@ -12,14 +12,29 @@ import AMQP
 /// publisher confirm before it is acknowledged. A queue with consumers is not touched: the
 /// services that read it must be stopped first.
 ///
-/// What is not covered: a message dead-lettered into the queue by name (a delay queue
-/// returning a retry) in the instant between the last move and the delete.
+/// It goes in two steps, ``begin(_:durable:arguments:bindings:on:)`` (into the holding
+/// queue, the old queue deleted, the new one declared) and
+/// ``finish(_:bindings:on:)`` (the new queue bound, the messages back, the holding queue
+/// deleted), so that a service queue's delay queues can be emptied into holding queues,
+/// where no delay returns them, before the service queue itself goes: nothing is
+/// dead-lettered into it while it is gone. A migration cut short (a crash, a lost
+/// connection) is finished by the next `erpctl topology declare`: the holding queue is
+/// still there (``finishIfBegun(_:bindings:on:)``).
 public enum QueueMigration {
     public static func holdingQueue(of name: String) -> String { "\(name).migrating" }
 
     static func redeclare(
         _ name: String, durable: Bool, arguments: AMQPTable, bindings: [QueueBinding], on connection: AMQPConnection
     ) async throws {
+        try await begin(name, durable: durable, arguments: arguments, bindings: bindings, on: connection)
+        try await finish(name, bindings: bindings, on: connection)
+    }
+
+    /// Moves the messages into the holding queue, which takes the bindings, and declares the
+    /// queue anew, unbound.
+    static func begin(_ name: String, durable: Bool, arguments: AMQPTable, bindings: [QueueBinding], on connection: AMQPConnection)
+        async throws
+    {
         let consumers = try await connection.declareQueue(name, passive: true).consumerCount
         guard consumers == 0 else {
             throw AMQPError(
@@ -35,10 +50,26 @@ public enum QueueMigration {
         try await move(from: name, to: holding, broker: connection.configuration, on: connection)
         try await connection.deleteQueue(name)
         try await connection.declareQueue(name, durable: durable, arguments: arguments)
+    }
+
+    /// Binds the new queue, moves the messages back from the holding queue and deletes it.
+    static func finish(_ name: String, bindings: [QueueBinding], on connection: AMQPConnection) async throws {
+        let holding = holdingQueue(of: name)
         for binding in bindings { try await connection.bindQueue(name, to: binding.exchange, routingKey: binding.routingKey) }
         for binding in bindings { try await connection.unbindQueue(holding, from: binding.exchange, routingKey: binding.routingKey) }
         try await move(from: holding, to: name, broker: connection.configuration, on: connection)
         try await connection.deleteQueue(holding)
+    }
+
+    /// Finishes a migration an earlier run began and did not finish; returns whether there was one.
+    static func finishIfBegun(_ name: String, bindings: [QueueBinding], on connection: AMQPConnection) async throws -> Bool {
+        do {
+            try await connection.declareQueue(holdingQueue(of: name), passive: true)
+        } catch let missing as AMQPError where missing.code == .notFound {
+            return false
+        }
+        try await finish(name, bindings: bindings, on: connection)
+        return true
     }
 
     /// Moves every message of `source` to `target` (through the default exchange, confirmed,

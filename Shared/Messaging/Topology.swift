@@ -217,6 +217,27 @@ public enum Topology {
             arguments["x-dead-letter-exchange"] = .string(Exchanges.dead)
             arguments["x-dead-letter-routing-key"] = .string(queue.name)
         }
+        // The delay queues' arguments: none, their delays being policies (tests: arguments).
+        let delays = queue.retryDelaysMilliseconds.enumerated().map { level, delay in
+            let retryQueue = queue.retryQueue(level: level + 1)
+            let arguments: AMQPTable =
+                queue.declaresLimits
+                ? ["x-message-ttl": .int(Int64(delay)), "x-dead-letter-exchange": "", "x-dead-letter-routing-key": .string(queue.name)] : [:]
+            return (name: retryQueue, arguments: arguments, binding: QueueBinding(exchange: Exchanges.retry, routingKey: retryQueue))
+        }
+        // Migrating: outdated delay queues are emptied into holding queues first, where no
+        // delay returns a message to the service queue while it is being moved itself.
+        var begun: Set<String> = []
+        if migrating {
+            for delay in delays {
+                do {
+                    try await connection.declareQueue(delay.name, arguments: delay.arguments)
+                } catch let different as AMQPError where different.code == .preconditionFailed {
+                    try await QueueMigration.begin(delay.name, durable: true, arguments: delay.arguments, bindings: [delay.binding], on: connection)
+                    begun.insert(delay.name)
+                }
+            }
+        }
         if try await !ensureQueue(queue.name, arguments: arguments, bindings: queue.bindings, migrating: migrating, on: connection) {
             outdated.append(queue.name)
         }
@@ -229,28 +250,30 @@ public enum Topology {
         }
         try await connection.declareQueue(queue.parkingQueue, arguments: ["x-queue-type": "quorum"])
         try await connection.bindQueue(queue.parkingQueue, to: Exchanges.dead, routingKey: queue.name)
-        for (level, delay) in queue.retryDelaysMilliseconds.enumerated() {
-            let retryQueue = queue.retryQueue(level: level + 1)
-            let binding = QueueBinding(exchange: Exchanges.retry, routingKey: retryQueue)
-            let arguments: AMQPTable =
-                queue.declaresLimits
-                ? ["x-message-ttl": .int(Int64(delay)), "x-dead-letter-exchange": "", "x-dead-letter-routing-key": .string(queue.name)] : [:]
-            if try await !ensureQueue(retryQueue, arguments: arguments, bindings: [binding], migrating: migrating, on: connection) {
-                outdated.append(retryQueue)
+        for delay in delays {
+            if begun.contains(delay.name) {
+                try await QueueMigration.finish(delay.name, bindings: [delay.binding], on: connection)
+                outdated.append(delay.name)
+            } else if try await !ensureQueue(delay.name, arguments: delay.arguments, bindings: [delay.binding], migrating: migrating, on: connection)
+            {
+                outdated.append(delay.name)
             }
-            try await connection.bindQueue(retryQueue, to: Exchanges.retry, routingKey: retryQueue)
+            try await connection.bindQueue(delay.name, to: Exchanges.retry, routingKey: delay.name)
         }
         return outdated
     }
 
     /// Declares a queue and returns true; one declared before with other arguments is moved
-    /// with `migrating`, and otherwise only checked to exist, and false is returned.
+    /// with `migrating` (as is one whose move an earlier run began), and otherwise only
+    /// checked to exist, and false is returned.
     @discardableResult
     static func ensureQueue(
         _ name: String, durable: Bool = true, arguments: AMQPTable, bindings: [QueueBinding], migrating: Bool, on connection: AMQPConnection
     ) async throws -> Bool {
         do {
             try await connection.declareQueue(name, durable: durable, arguments: arguments)
+            // A migration an earlier run left half done: its holding queue is still there.
+            if migrating, try await QueueMigration.finishIfBegun(name, bindings: bindings, on: connection) { return false }
             return true
         } catch let different as AMQPError where different.code == .preconditionFailed {
             guard migrating else {

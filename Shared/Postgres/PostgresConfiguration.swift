@@ -41,7 +41,7 @@ public struct PostgresConfiguration: Sendable, Equatable {
     public var database: String
     public var sslMode: SSLMode
     /// The CA certificate(s) that must have signed the server's (`sslrootcert`), for
-    /// `verify-ca` and `verify-full`; `system` takes the system's CAs.
+    /// `verify-ca` and `verify-full`; libpq's default is `~/.postgresql/root.crt`.
     public var sslRootCertificate: String?
     /// A client certificate and its key (`sslcert`, `sslkey`), for servers that ask for one.
     public var sslCertificate: String?

@@ -9,16 +9,10 @@ import Testing
 /// where it was published once a queue is there. In a virtual host of the test's own.
 @Suite(.timeLimit(.minutes(2))) struct UnroutedMessagesTests {
     @Test func anEventNoQueueTakesIsKeptShownAndReplayedOnceAQueueIsBound() async throws {
-        let vhost = TestEnvironment.uniqueName("t_unrouted")
-        let servers = TestEnvironment.serversScript
-        _ = try await runProgramAsync("/bin/bash", [servers, "rabbitmqctl", "add_vhost", vhost])
-        defer { _ = try? runProgram("/bin/bash", [servers, "rabbitmqctl", "delete_vhost", vhost]) }
-        _ = try await runProgramAsync("/bin/bash", [servers, "rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"])
+        let (vhost, amqpURL) = try await TestEnvironment.makeVirtualHost("t_unrouted")
+        defer { TestEnvironment.deleteVirtualHost(vhost) }
         var configuration = try AMQPConfiguration(url: TestEnvironment.brokerURL)
         configuration.vhost = vhost
-        var url = try #require(URLComponents(string: TestEnvironment.brokerURL))
-        url.path = "/\(vhost)"
-        let amqpURL = try #require(url.string)
         func erpctl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
             try await runProgramAsync(TestEnvironment.executable("erpctl"), arguments + ["--amqp-url", amqpURL])
         }

@@ -59,7 +59,7 @@ import Yams
                 if key.hasSuffix("_URL") {
                     // user@host only: the password travels apart, unescaped.
                     let plain = text.replacing(/\$\{[^}]*\}/, with: "VARIABLE")
-                    let userInfo = plain.split(separator: "@").first.map { $0.split(separator: "/").last ?? "" } ?? ""
+                    let userInfo = plain.contains("@") ? plain.split(separator: "@").first.map { $0.split(separator: "/").last ?? "" } ?? "" : ""
                     #expect(!userInfo.contains(":"), "\(name): \(key) carries a password")
                 }
             }

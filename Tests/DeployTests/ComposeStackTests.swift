@@ -70,6 +70,9 @@ struct ComposeStackTests {
         #expect(withoutOwnPolicy.isEmpty)
         let withLimitArguments = arguments.filter { $0.value.contains("x-delivery-limit") || $0.value.contains("x-message-ttl") }.keys.sorted()
         #expect(withLimitArguments.isEmpty)
+        // The migrate job set them again through the management API.
+        let migrate = try await stack.compose(["logs", "--no-color", "migrate"])
+        #expect(migrate.output.contains("queue policies (erp.queue.<queue>, priority 1) through http://rabbitmq:15672"), "\(migrate.output)")
     }
 
     /// The monitoring profile's Prometheus, on the stack's network: every service and both of

@@ -8,7 +8,8 @@ import Testing
 /// A queue's limits, dead-lettering and delays are the broker's policies, so that they can
 /// change without the queue being deleted; a queue an earlier version declared with them
 /// as arguments is moved to the new declaration with its messages.
-@Suite(.timeLimit(.minutes(2))) struct QueuePolicyTests {
+/// Five minutes: the management API answers slowly while every other suite loads the broker.
+@Suite(.timeLimit(.minutes(5))) struct QueuePolicyTests {
     /// The policy in force on `queue`, once the management API shows it (its figures lag the
     /// broker by up to its statistics interval, 5 s).
     static func effective(_ queue: String, where settled: ([String: Any]) -> Bool = { !$0.isEmpty }) async throws -> [String: Any] {
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func aQueueCarriesOnlyItsTypeAndItsLimitChangesByPolicyWithoutA406() async throws {
-        let service = TallyService()
+        let service = TallyService(policies: true)
         try await service.setUp()
         let arguments = try await Self.arguments(service.queue.name)
         #expect(Set(arguments.keys) == ["x-queue-type"])
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func aMessageRedeliveredPastItsLimitIsParkedByThePolicy() async throws {
-        let service = TallyService()
+        let service = TallyService(policies: true)
         try await service.setUp()
         let publisher = try await AMQPPublisher.connect(TestServers.broker)
         let id = UUID().uuidString
@@ -86,7 +87,7 @@ import Testing
     }
 
     @Test func aRetryWaitsTheDelayOfItsLevelsPolicyAndGoesBackToTheQueue() async throws {
-        let service = TallyService()
+        let service = TallyService(policies: true)
         try await service.setUp()
         let publisher = try await AMQPPublisher.connect(TestServers.broker)
         let retry = AMQPMessage(
@@ -99,6 +100,42 @@ import Testing
         #expect(try await connection.declareQueue(service.queue.retryQueue(level: 1), passive: true).messageCount == 0)
         await connection.close()
         await service.tearDown()
+    }
+
+    @Test func aMoveCutShortIsFinishedByTheNextDeclare() async throws {
+        let name = TestServers.unique("cut")
+        let exchange = "\(name).exchange"
+        let queue = ServiceQueue(
+            name: "\(name).commands", bindings: [QueueBinding(exchange: exchange, routingKey: "tally.#")], retryDelaysMilliseconds: [])
+        let connection = try await AMQPConnection.connect(TestServers.broker)
+        try await Topology.declareExchanges(on: connection)
+        try await connection.declareExchange(exchange, type: .topic, durable: false)
+        // Where a move stopped after the old queue went: the messages in the holding queue,
+        // which holds the bindings, and the new queue declared but not bound.
+        let holding = QueueMigration.holdingQueue(of: queue.name)
+        try await connection.declareQueue(holding, arguments: ["x-queue-type": "quorum"])
+        try await connection.bindQueue(holding, to: exchange, routingKey: "tally.#")
+        try await connection.declareQueue(queue.name, arguments: ["x-queue-type": "quorum"])
+        let publisher = try await AMQPPublisher.connect(TestServers.broker)
+        for index in 0..<2 {
+            let message = AMQPMessage(exchange: exchange, routingKey: "tally.add.v1", body: Data("\(index)".utf8), mandatory: true)
+            #expect(try await publisher.publish(message) == .confirmed)
+        }
+        await publisher.close()
+
+        let moved = try await Topology.declare(queue, migrating: true, on: connection)
+        #expect(moved == [queue.name])
+        #expect(try await connection.declareQueue(queue.name, passive: true).messageCount == 2)
+        var holdingGone = false
+        do {
+            try await connection.declareQueue(holding, passive: true)
+        } catch let error as AMQPError where error.code == .notFound {
+            holdingGone = true
+        }
+        #expect(holdingGone)
+        await Topology.delete(queue, on: connection)
+        try? await connection.deleteExchange(exchange)
+        await connection.close()
     }
 
     /// The declaration of an earlier version: limits, dead-lettering and delays as arguments.

@@ -17,9 +17,17 @@ struct TallyService {
     let eventsExchange: String
     let pool: PostgresPool
 
-    init(name: String = TestServers.unique("tally"), retryDelays: [Int] = [50, 100], poolSize: Int = 4) {
+    /// Its queue's limits: the broker's policies, set through the management API as
+    /// `erpctl topology declare` sets a deployment's (`policies`), or else queue arguments, as
+    /// the harnesses declare them (``ServiceQueue/declaresLimits``).
+    let policies: Bool
+
+    init(name: String = TestServers.unique("tally"), retryDelays: [Int] = [50, 100], poolSize: Int = 4, policies: Bool = false) {
         schema = name
-        queue = ServiceQueue(name: "\(name).commands", bindings: [], deliveryLimit: 5, retryDelaysMilliseconds: retryDelays)
+        var queue = ServiceQueue(name: "\(name).commands", bindings: [], deliveryLimit: 5, retryDelaysMilliseconds: retryDelays)
+        queue.declaresLimits = !policies
+        self.queue = queue
+        self.policies = policies
         eventsExchange = "\(name).events"
         pool = PostgresPool(configuration: TestServers.database, size: poolSize)
     }
@@ -31,7 +39,7 @@ struct TallyService {
         let connection = try await AMQPConnection.connect(TestServers.broker)
         try await Topology.declareExchanges(on: connection)
         try await connection.declareExchange(eventsExchange, type: .topic, durable: true)
-        try await TestBrokerPolicies.apply(for: [queue])
+        if policies { try await TestBrokerPolicies.apply(for: [queue]) }
         try await Topology.declare(queue, on: connection)
         await connection.close()
     }
@@ -39,7 +47,7 @@ struct TallyService {
     func tearDown() async {
         _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
         await pool.close()
-        await TestBrokerPolicies.remove(for: [queue])
+        if policies { await TestBrokerPolicies.remove(for: [queue]) }
         if let connection = try? await AMQPConnection.connect(TestServers.broker) {
             for name in [queue.name, queue.parkingQueue] + (1...queue.retryDelaysMilliseconds.count).map(queue.retryQueue) {
                 _ = try? await connection.deleteQueue(name)

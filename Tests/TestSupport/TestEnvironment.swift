@@ -27,7 +27,7 @@ public enum TestEnvironment {
     /// RabbitMQ's management API of the test broker (policies, queue details).
     public static var brokerManagementURL: String {
         let environment = ProcessInfo.processInfo.environment
-        return environment["ERP_TEST_AMQP_MANAGEMENT_URL"] ?? environment["ERP_AMQP_MANAGEMENT_URL"] ?? "http://guest:guest@127.0.0.1:15679"
+        return environment["ERP_TEST_AMQP_MANAGEMENT_URL"] ?? environment["ERP_RABBITMQ_MANAGEMENT_URL"] ?? "http://guest:guest@127.0.0.1:15679"
     }
 
     /// The local CA and the servers' certificate (`servers.sh` makes them on its first start).
@@ -66,6 +66,21 @@ public enum TestEnvironment {
         ).output
         let line = output.split(separator: "\n").first { $0.split(separator: "\t").first.map(String.init) == queue }
         return line?.split(separator: "\t").last.flatMap { Int($0) }
+    }
+
+    /// A virtual host of the test's own on the test broker, guest allowed everything in it;
+    /// returns its name and the broker URL for it. `deleteVirtualHost` removes it.
+    public static func makeVirtualHost(_ prefix: String) async throws -> (name: String, url: String) {
+        let vhost = uniqueName(prefix)
+        _ = try await runProgramAsync("/bin/bash", [serversScript, "rabbitmqctl", "add_vhost", vhost])
+        _ = try await runProgramAsync("/bin/bash", [serversScript, "rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"])
+        var url = URLComponents(string: brokerURL)
+        url?.path = "/\(vhost)"
+        return (vhost, url?.string ?? brokerURL)
+    }
+
+    public static func deleteVirtualHost(_ name: String) {
+        _ = try? runProgram("/bin/bash", [serversScript, "rabbitmqctl", "delete_vhost", name])
     }
 
     /// A name no other test uses, valid as a schema, table, queue or exchange name.

@@ -39,7 +39,6 @@ start() {
   log "building (release)"
   swift build -c release >&2
   "$BIN/erpctl" migrate
-  "$BIN/erpctl" topology declare
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   # The broker's users, least privilege (erpctl broker definitions): each service connects as
   # erp-<service>, which may use only its own queues. Locally each password is the user's
@@ -49,6 +48,8 @@ start() {
   for entry in $SERVICES; do service=${entry%%:*}; broker_env+=("ERP_${service^^}_AMQP_PASSWORD=erp-$service"); done
   env "${broker_env[@]}" "$BIN/erpctl" broker definitions --output "$RUN_DIR/broker-definitions.json" >/dev/null
   "$repo/deploy/local/servers.sh" rabbitmqctl -q import_definitions "$RUN_DIR/broker-definitions.json" >/dev/null
+  # After the definitions: the policies are there before any queue.
+  "$BIN/erpctl" topology declare
   for entry in $SERVICES; do
     local name=${entry%%:*} port=${entry##*:}
     if supervisor_pid "$name" >/dev/null; then log "erp-$name already running"; continue; fi

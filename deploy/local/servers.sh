@@ -271,7 +271,9 @@ epmd_stop() {
 print_env() {
   echo "export ERP_DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
   echo "export ERP_AMQP_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT/%2f"
-  echo "export ERP_AMQP_MANAGEMENT_URL=http://guest:guest@127.0.0.1:$MANAGEMENT_PORT"
+  # Not ERP_AMQP_MANAGEMENT_URL, which makes erpctl topology declare set the policies (the local
+  # runner imports them with the definitions file).
+  echo "export ERP_RABBITMQ_MANAGEMENT_URL=http://guest:guest@127.0.0.1:$MANAGEMENT_PORT"
   echo "export ERP_AMQPS_URL='amqps://guest:guest@localhost:$AMQPS_PORT/%2f?cacertfile=$TLS_DIR/ca.pem'"
   echo "export ERP_TLS_DIR=$TLS_DIR"
   echo "export ERP_PG_ADMIN_URL=postgres://postgres:postgres@127.0.0.1:$PG_PORT/$DB_NAME"

@@ -1,6 +1,8 @@
 import AMQP
 import ArgumentParser
+import Foundation
 import Messaging
+import ServiceKit
 
 struct TopologyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,9 +17,31 @@ struct TopologyCommand: AsyncParsableCommand {
                 those as arguments is moved to a new declaration with its messages: stop the services first.
                 """)
         @OptionGroup var servers: ServerOptions
+        @Option(
+            name: .customLong("management-url"),
+            help: """
+                RabbitMQ's management API (http://host:15672), through which the queues' policies are set as the \
+                definitions file sets them, with the broker user of --amqp-url (default: $ERP_AMQP_MANAGEMENT_URL; \
+                none: the policies are left to the definitions file).
+                """)
+        var managementURL = ProcessInfo.processInfo.environment["ERP_AMQP_MANAGEMENT_URL"]
 
         func run() async throws {
             let broker = try servers.broker()
+            if let managementURL, !managementURL.isEmpty {
+                // Before the queues: a queue declared by this version is never without its limits.
+                let management: BrokerManagement
+                do {
+                    management = try BrokerManagement(url: managementURL, user: broker.user, password: broker.password, vhost: broker.vhost)
+                } catch {
+                    throw ValidationError("--management-url: \(error)")
+                }
+                let policies = ServiceCatalog.queuePolicies
+                try await reporting("setting the queues' policies") { try await management.apply(policies) }
+                print(
+                    "set \(policies.count) queue policies (erp.queue.<queue>, priority \(QueuePolicy.standardPriority)) through \(management.baseURL)"
+                )
+            }
             let moved = try await reporting("declaring the topology") {
                 var moved: [String] = []
                 let connection = try await AMQPConnection.connect(broker)

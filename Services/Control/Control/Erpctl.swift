@@ -7,6 +7,7 @@ public struct Erpctl: AsyncParsableCommand {
         abstract: "Operate the ERP: topology, migrations, parked messages, catalog, inventory, orders, finance, invariants.",
         subcommands: [
             TopologyCommand.self, BrokerCommand.self, MigrateCommand.self, DeadCommand.self, CatalogCommands.self, InventoryCommands.self,
+            PurchasingCommands.self,
             WarehouseCommands.self,
             OrdersCommands.self, OutboundCommand.self, ReturnsCommands.self, FinanceCommands.self, SagaCommands.self, CRMCommands.self,
             AnalyticsCommands.self, ReportCommands.self, CheckCommand.self,

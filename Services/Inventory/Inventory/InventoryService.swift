@@ -3,8 +3,9 @@ import Messaging
 import ServiceKit
 
 /// The inventory service: warehouses, stock by lot, reservations, transfers, returns,
-/// reorder rules. It consumes `inventory.commands` (every `inventory.*` command on
-/// `erp.commands`); the handlers for each command are in `Handlers/`. It tells the
+/// reorder rules, and purchasing (suppliers, purchase orders). It consumes
+/// `inventory.commands` (every `inventory.*` and `purchasing.*` command on `erp.commands`);
+/// the handlers for each command are in `Handlers/`. It tells the
 /// platforms their stock levels on `erp.outbound` (``StockLevelPublisher``) and the other
 /// services when a SKU comes into stock or goes out of it (``AvailabilityPublisher``).
 public enum InventoryService {
@@ -26,7 +27,14 @@ public enum InventoryService {
         handlers.register(in: &registry)
         var definition = ServiceDefinition(
             name: name, schema: schema, defaultHTTPPort: 8092, migrations: InventoryMigrations.all,
-            queues: [ServiceQueue(name: queue, bindings: [QueueBinding(exchange: commandsExchange, routingKey: "inventory.#")])],
+            queues: [
+                ServiceQueue(
+                    name: queue,
+                    bindings: [
+                        QueueBinding(exchange: commandsExchange, routingKey: "inventory.#"),
+                        QueueBinding(exchange: commandsExchange, routingKey: "purchasing.#"),
+                    ])
+            ],
             handlers: registry)
         if let stockLevels {
             // A test's own outbound exchange has queues named after the service's queue.
@@ -64,10 +72,12 @@ public enum InventoryService {
 struct InventoryHandlers: Sendable {
     let store: StockStore
     let reorder: ReorderStore
+    let purchasing: PurchasingStore
 
     init(schema: String) {
         store = StockStore(schema: schema)
         reorder = ReorderStore(schema: schema)
+        purchasing = PurchasingStore(schema: schema)
     }
 
     func register(in registry: inout MessageHandlers) {
@@ -91,6 +101,7 @@ struct InventoryHandlers: Sendable {
         registry.command(InventoryCommand.CancelTransfer.self) { command, context in
             try await finishTransfer(command.transfer, received: false, context)
         }
+        registerPurchasing(in: &registry)
     }
 
     // MARK: - Shared checks

@@ -133,6 +133,6 @@ public enum InventoryMigrations {
                 """),
         quarantineCost,
         outboundLevels,
-        availabilityTold, recentShipments,
+        availabilityTold, recentShipments, purchasing,
     ]
 }

@@ -22,8 +22,11 @@ import Testing
         #expect(PurchaseOrderStatus.partiallyReceived.refusal(of: .cancel, received: 3) != nil)
         #expect(PurchaseOrderStatus.cancelled.refusal(of: .approve) == "the order is cancelled: cannot approve it")
         #expect(PurchaseOrderStatus.partiallyReceived.refusal(of: .approve) == "the order is partially received: cannot approve it")
-        #expect(PurchaseOrderStatus.afterReceipt(ordered: 10, received: 4) == .partiallyReceived)
-        #expect(PurchaseOrderStatus.afterReceipt(ordered: 10, received: 10) == .received)
+        #expect(PurchaseOrderStatus.afterReceipt(lines: [(ordered: 10, received: 4)]) == .partiallyReceived)
+        #expect(PurchaseOrderStatus.afterReceipt(lines: [(ordered: 10, received: 10)]) == .received)
+        #expect(PurchaseOrderStatus.afterReceipt(lines: [(ordered: 10, received: 12), (ordered: 5, received: 3)]) == .partiallyReceived)
+        #expect(PurchaseOrderStatus.received.refusal(of: .close) == nil)
+        #expect(PurchaseOrderStatus.sent.refusal(of: .close) != nil)
     }
 
     @Test(arguments: [
@@ -177,6 +180,67 @@ import Testing
             #expect(inactive.status == .done)
             let toInactive = try await client.send(PurchasingCommand.CreateOrder(supplier: "ACME", warehouse: "SH"))
             #expect(Self.refusal(toInactive) == "inactive-supplier: supplier 'ACME' is inactive")
+        }
+    }
+
+    @Test func receiptsAgainstAnOrderLineComeInAtItsPriceUpToItsQuantityAndCloseItsRequest() async throws {
+        try await InventoryServiceTests.withInventory { harness in
+            let client = harness.client
+            try await Self.addSupplier(harness, "ACME")
+            _ = try await client.send(
+                PurchasingCommand.SetSupplierItem(
+                    supplier: "ACME", sku: "A", leadTimeDays: 5, packSize: 10, price: Money(minorUnits: 300, currency: Self.cny), preferred: true))
+            _ = try await InventoryServiceTests.receive(harness, "A", "SH", 10)
+            _ = try await client.send(InventoryCommand.SetReorderRule(sku: "A", warehouse: "SH", minimum: 5, maximum: 20))
+            _ = try await client.send(InventoryCommand.Reserve(order: "SO-1", lines: [.init(line: 1, sku: "A", quantity: 6)]))
+            let number = try #require(
+                try await client.send(PurchasingCommand.DraftFromRequests()).decodeResult(PurchasingResult.Drafted.self).orders.first)
+            func receipt(_ quantity: Int, line: Int = 1, sku: String = "A", warehouse: String = "SH", cost: Int64? = nil) -> InventoryCommand.Receive
+            {
+                InventoryCommand.Receive(
+                    sku: sku, warehouse: warehouse, lot: "PO-LOT", expiry: nil, unitCost: cost.map { Money(minorUnits: $0, currency: Self.cny) },
+                    quantity: quantity, purchaseOrder: number, orderLine: line)
+            }
+            let early = try await client.send(receipt(5))
+            #expect(Self.refusal(early) == "wrong-status: \(number): the order is draft: cannot receive it")
+            _ = try await client.send(PurchasingCommand.Approve(order: number))
+            _ = try await client.send(PurchasingCommand.Send(order: number))
+            #expect(Self.refusal(try await client.send(receipt(5, line: 9))) == "validation: \(number) has no line 9")
+            #expect(Self.refusal(try await client.send(receipt(5, sku: "B"))) == "validation: line 1 of \(number) is A, not B")
+            #expect(Self.refusal(try await client.send(receipt(5, warehouse: "GZ"))) == "validation: \(number) is delivered to SH, not GZ")
+            #expect(Self.refusal(try await client.send(receipt(5, cost: 999)))?.contains("is not the order's price 3.00 CNY") == true)
+            let noCost = try await client.send(
+                InventoryCommand.Receive(sku: "A", warehouse: "SH", lot: "X", expiry: nil, unitCost: nil, quantity: 1))
+            #expect(Self.refusal(noCost) == "validation: a unit cost is needed for a receipt that names no purchase order")
+
+            // 20 ordered (16 requested, packs of 10): 12 now, then 9 is one too many, then 8.
+            let partial = try await client.send(receipt(12))
+            #expect(partial.status == .done, "\(partial)")
+            let status = { () async throws -> String in
+                try await harness.pool.query("SELECT status FROM \(identifier: harness.schema).purchase_orders WHERE number = \(number)")[0]
+                    .decode(String.self, at: 0)
+            }
+            #expect(try await status() == "partially_received")
+            let over = try await client.send(receipt(9))
+            #expect(Self.refusal(over) == "over-receipt: line 1 of \(number): 21 units would be received of 20 ordered (tolerance 0%)")
+            let rest = try await client.send(receipt(8))
+            #expect(rest.status == .done, "\(rest)")
+            #expect(try await status() == "received")
+            let lot = try await harness.pool.query(
+                "SELECT on_hand, unit_cost_minor FROM \(identifier: harness.schema).lots WHERE sku = 'A' AND lot = 'PO-LOT'")[0]
+            #expect(try lot.decode(Int.self, at: 0) == 20)
+            #expect(try lot.decode(Int64.self, at: 1) == 300, "the order's price is the cost")
+            let reference = try await harness.pool.query(
+                "SELECT DISTINCT reference FROM \(identifier: harness.schema).movements WHERE lot = 'PO-LOT'"
+            ).map { try $0.decode(String.self, at: 0) }
+            #expect(reference == [number])
+            let requests = try await harness.pool.query("SELECT status FROM \(identifier: harness.schema).purchase_requests").map {
+                try $0.decode(String.self, at: 0)
+            }
+            #expect(requests == ["closed"], "its line received in full closes the request")
+            #expect(try await harness.outboxTypes().contains(InventoryEvent.PurchaseRequestClosed.type.rawValue))
+            let closed = try await client.send(PurchasingCommand.Close(order: number))
+            #expect(try Self.order(closed).status == "closed")
         }
     }
 }

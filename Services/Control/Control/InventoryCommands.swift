@@ -34,10 +34,12 @@ struct InventoryCommands: AsyncParsableCommand {
         @Option(name: .customLong("qty")) var quantity: Int
         @Option var lot: String
         @Option(help: "Expiry date, YYYY-MM-DD.") var expiry: String?
-        @Option(name: .customLong("unit-cost"), help: "Cost of one unit, e.g. 12.50.") var unitCost: String
+        @Option(name: .customLong("unit-cost"), help: "Cost of one unit, e.g. 12.50 (against a purchase order: its price).") var unitCost: String?
         @Option var currency = "CNY"
         @Option(name: .customLong("purchase-ref"), help: "Supplier order or delivery note.") var purchaseReference: String?
         @Option(name: .customLong("purchase-request"), help: "Open purchase request this receipt answers (closes it).") var purchaseRequest: Int64?
+        @Option(name: .customLong("po"), help: "The purchase order this receipt is against (with --line).") var purchaseOrder: String?
+        @Option(name: .customLong("line"), help: "The order's line.") var orderLine: Int?
 
         func validate() throws {
             _ = try parsedExpiry()
@@ -47,13 +49,14 @@ struct InventoryCommands: AsyncParsableCommand {
         func parsedExpiry() throws -> BusinessDate? {
             do { return try expiry.map { try BusinessDate($0) } } catch { throw ValidationError("--expiry: \(error)") }
         }
-        func parsedCost() throws -> Money {
-            try money(unitCost, currency: currency, option: "--unit-cost")
+        func parsedCost() throws -> Money? {
+            guard unitCost != nil || purchaseOrder != nil else { throw ValidationError("--unit-cost is needed unless the receipt names --po") }
+            return try money(unitCost, currency: currency, option: "--unit-cost")
         }
         func command() throws -> InventoryCommand.Receive {
             InventoryCommand.Receive(
                 sku: sku, warehouse: warehouse, lot: lot, expiry: try parsedExpiry(), unitCost: try parsedCost(), quantity: quantity,
-                purchaseReference: purchaseReference, purchaseRequest: purchaseRequest)
+                purchaseReference: purchaseReference, purchaseRequest: purchaseRequest, purchaseOrder: purchaseOrder, orderLine: orderLine)
         }
     }
 

@@ -101,7 +101,7 @@ struct PurchasingCommands: AsyncParsableCommand {
     struct PO: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "po", abstract: "Purchase orders: draft → approved → sent → received → closed, or cancelled.",
-            subcommands: [Draft.self, Create.self, AddLine.self, Approve.self, Send.self, Cancel.self, List.self, Show.self])
+            subcommands: [Draft.self, Create.self, AddLine.self, Approve.self, Send.self, Cancel.self, Close.self, List.self, Show.self])
 
         struct Draft: SendsCommand {
             static let configuration = CommandConfiguration(
@@ -164,6 +164,14 @@ struct PurchasingCommands: AsyncParsableCommand {
             @Option var order: String
             @Option var reason: String
             func command() throws -> PurchasingCommand.Cancel { PurchasingCommand.Cancel(order: order, reason: reason) }
+        }
+
+        struct Close: SendsCommand {
+            static let configuration = CommandConfiguration(abstract: "Close a received or partly received order: nothing more is expected.")
+            @OptionGroup var servers: ServerOptions
+            @OptionGroup var output: OutcomeOptions
+            @Option var order: String
+            func command() throws -> PurchasingCommand.Close { PurchasingCommand.Close(order: order) }
         }
 
         struct List: AsyncParsableCommand {

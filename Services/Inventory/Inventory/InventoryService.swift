@@ -12,6 +12,8 @@ public enum InventoryService {
     public static let name = "inventory"
 
     /// `commandsExchange` is `erp.commands` except in tests, which give each service its own.
+    /// `receiptTolerancePercent`: how much more than an order line's quantity a receipt may
+    /// bring in (`ERP_PURCHASING_TOLERANCE_PERCENT`).
     /// With `stockLevels`, the platforms are told their stock levels (``StockLevelPublisher``)
     /// on `outboundExchange` (`erp.outbound`; a test names its own); `onStockLevelRound` is
     /// called after each of its rounds (a test waits for rounds instead of for time). With
@@ -20,9 +22,9 @@ public enum InventoryService {
     public static func definition(
         schema: String = "inventory", queue: String = "inventory.commands", commandsExchange: String = Exchanges.commands,
         stockLevels: StockLevelSettings? = nil, outboundExchange: String = Exchanges.outbound,
-        onStockLevelRound: (@Sendable () -> Void)? = nil, availabilityInterval: Duration? = nil
+        onStockLevelRound: (@Sendable () -> Void)? = nil, availabilityInterval: Duration? = nil, receiptTolerancePercent: Int = 0
     ) -> ServiceDefinition {
-        let handlers = InventoryHandlers(schema: schema)
+        let handlers = InventoryHandlers(schema: schema, receiptTolerancePercent: receiptTolerancePercent)
         var registry = MessageHandlers()
         handlers.register(in: &registry)
         var definition = ServiceDefinition(
@@ -73,11 +75,14 @@ struct InventoryHandlers: Sendable {
     let store: StockStore
     let reorder: ReorderStore
     let purchasing: PurchasingStore
+    /// How much more than a purchase order line's quantity may be received, in percent.
+    let receiptTolerancePercent: Int
 
-    init(schema: String) {
+    init(schema: String, receiptTolerancePercent: Int = 0) {
         store = StockStore(schema: schema)
         reorder = ReorderStore(schema: schema)
         purchasing = PurchasingStore(schema: schema)
+        self.receiptTolerancePercent = receiptTolerancePercent
     }
 
     func register(in registry: inout MessageHandlers) {

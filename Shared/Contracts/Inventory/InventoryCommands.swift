@@ -13,22 +13,29 @@ public enum InventoryCommand {
     }
 
     /// Units arriving from a supplier into a lot. `purchaseRequest` closes that open request.
+    /// Against a purchase order (`purchaseOrder` and its `orderLine`), the line's price is the
+    /// cost (`unitCost` may be left out, and must match if given), the order's number the
+    /// purchase reference, and no more than the line's quantity (and the service's
+    /// tolerance) may come in.
     public struct Receive: Message, Equatable {
         public static let type: MessageType = "inventory.receive_stock.v1"
         public var sku: String
         public var warehouse: String
         public var lot: String
         public var expiry: BusinessDate?
-        public var unitCost: Money
+        public var unitCost: Money?
         public var quantity: Int
         public var purchaseReference: String?
         public var purchaseRequest: Int64?
+        public var purchaseOrder: String?
+        public var orderLine: Int?
         public init(
-            sku: String, warehouse: String, lot: String, expiry: BusinessDate?, unitCost: Money, quantity: Int,
-            purchaseReference: String? = nil, purchaseRequest: Int64? = nil
+            sku: String, warehouse: String, lot: String, expiry: BusinessDate?, unitCost: Money?, quantity: Int,
+            purchaseReference: String? = nil, purchaseRequest: Int64? = nil, purchaseOrder: String? = nil, orderLine: Int? = nil
         ) {
             (self.sku, self.warehouse, self.lot, self.expiry, self.unitCost) = (sku, warehouse, lot, expiry, unitCost)
             (self.quantity, self.purchaseReference, self.purchaseRequest) = (quantity, purchaseReference, purchaseRequest)
+            (self.purchaseOrder, self.orderLine) = (purchaseOrder, orderLine)
         }
     }
 

@@ -103,6 +103,13 @@ public enum PurchasingCommand {
         public init(order: String) { self.order = order }
     }
 
+    /// Closes a received or partly received order: nothing more is expected of it.
+    public struct Close: Message, Equatable {
+        public static let type: MessageType = "purchasing.close_order.v1"
+        public var order: String
+        public init(order: String) { self.order = order }
+    }
+
     /// Cancels an order nothing has been received against; its requests are open again.
     public struct Cancel: Message, Equatable {
         public static let type: MessageType = "purchasing.cancel_order.v1"

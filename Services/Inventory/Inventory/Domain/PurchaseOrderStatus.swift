@@ -31,9 +31,9 @@ public enum PurchaseOrderStatus: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// After a receipt: received in full, or partly.
-    public static func afterReceipt(ordered: Int, received: Int) -> PurchaseOrderStatus {
-        received >= ordered ? .received : .partiallyReceived
+    /// After a receipt: received when every line has all it ordered, else partly.
+    public static func afterReceipt(lines: [(ordered: Int, received: Int)]) -> PurchaseOrderStatus {
+        lines.allSatisfy { $0.received >= $0.ordered } ? .received : .partiallyReceived
     }
 }
 

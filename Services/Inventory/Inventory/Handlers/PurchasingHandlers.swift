@@ -22,6 +22,9 @@ extension InventoryHandlers {
         }
         registry.command(PurchasingCommand.Send.self, sendOrder)
         registry.command(PurchasingCommand.Cancel.self, cancelOrder)
+        registry.command(PurchasingCommand.Close.self) { command, context in
+            try await advance(command.order, .close, to: .closed, context)
+        }
     }
 
     static func requireTerms(_ days: Int, _ field: String) throws {
@@ -165,6 +168,51 @@ extension InventoryHandlers {
                 "purchase requests without a preferred supplier with a price stay undrafted", metadata: ["requests": "\(unplaced)"])
         }
         return PurchasingResult.Drafted(orders: orders.values.sorted { $0.id < $1.id }.map(\.number), unplaced: unplaced)
+    }
+
+    /// What a receipt against an order line takes from the order.
+    struct OrderedReceipt: Sendable {
+        let order: String
+        let unitPrice: Money
+        /// The purchase request its line answered, now received in full.
+        let closesRequest: Int64?
+        let lineReceived: Int
+    }
+
+    /// Checks a receipt against the order line it names and records it on the line, moving
+    /// the order to partially received or received; nil for a receipt that names no order.
+    func receiveAgainstOrder(_ command: InventoryCommand.Receive, _ context: HandlerContext) async throws -> OrderedReceipt? {
+        guard let number = command.purchaseOrder else {
+            guard command.orderLine == nil else { throw Self.validation("an order line needs its purchase order") }
+            return nil
+        }
+        guard let lineNumber = command.orderLine else { throw Self.validation("a receipt against \(number) names its order line") }
+        let order = try await requireOrder(number, context)
+        if let refusal = order.status.refusal(of: .receive) { throw CommandRefused("wrong-status", "\(number): \(refusal)") }
+        guard order.result.warehouse == command.warehouse else {
+            throw Self.validation("\(number) is delivered to \(order.result.warehouse), not \(command.warehouse)")
+        }
+        guard let line = order.result.lines.first(where: { $0.line == lineNumber }) else {
+            throw Self.validation("\(number) has no line \(lineNumber)")
+        }
+        guard line.sku == command.sku else { throw Self.validation("line \(lineNumber) of \(number) is \(line.sku), not \(command.sku)") }
+        if let cost = command.unitCost, cost != line.unitPrice {
+            throw Self.validation("unit cost \(cost) is not the order's price \(line.unitPrice)")
+        }
+        let after = line.received + command.quantity
+        let allowed = line.quantity + line.quantity * receiptTolerancePercent / 100
+        guard after <= allowed else {
+            throw CommandRefused(
+                "over-receipt",
+                "line \(lineNumber) of \(number): \(after) units would be received of \(line.quantity) ordered (tolerance \(receiptTolerancePercent)%)"
+            )
+        }
+        try await purchasing.receive(order: order.id, line: lineNumber, quantity: command.quantity, in: context.transaction)
+        let lines = order.result.lines.map { (ordered: $0.quantity, received: $0.line == lineNumber ? after : $0.received) }
+        let next = PurchaseOrderStatus.afterReceipt(lines: lines)
+        if next != order.status { try await purchasing.setStatus(order.id, next, in: context.transaction) }
+        let completed = line.received < line.quantity && after >= line.quantity
+        return OrderedReceipt(order: number, unitPrice: line.unitPrice, closesRequest: completed ? line.request : nil, lineReceived: after)
     }
 
     // MARK: - Shared

@@ -17,16 +17,28 @@ extension InventoryHandlers {
         try Self.require(command.sku, "sku")
         try Self.require(command.lot, "lot")
         try Self.requirePositive(command.quantity)
-        guard !command.unitCost.isNegative else { throw Self.validation("unit cost \(command.unitCost) is negative") }
+        guard command.quantity <= Self.largestQuantity else { throw Self.validation("quantity must be at most \(Self.largestQuantity)") }
         try await requireWarehouse(command.warehouse, context)
+        // Against a purchase order: its line's price, its number as the reference.
+        let ordered = try await receiveAgainstOrder(command, context)
+        guard let unitCost = ordered?.unitPrice ?? command.unitCost else {
+            throw Self.validation("a unit cost is needed for a receipt that names no purchase order")
+        }
+        guard !unitCost.isNegative else { throw Self.validation("unit cost \(unitCost) is negative") }
+        let reference = ordered?.order ?? command.purchaseReference
         try await store.receive(
-            sku: command.sku, warehouse: command.warehouse, lot: command.lot, expiry: command.expiry, unitCost: command.unitCost,
-            quantity: command.quantity, reference: command.purchaseReference ?? command.purchaseRequest.map { "PR-\($0)" },
-            in: context.transaction)
+            sku: command.sku, warehouse: command.warehouse, lot: command.lot, expiry: command.expiry, unitCost: unitCost,
+            quantity: command.quantity, reference: reference ?? command.purchaseRequest.map { "PR-\($0)" }, in: context.transaction)
         try await context.publish(
             event: InventoryEvent.Received(
-                sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity, unitCost: command.unitCost,
-                expiry: command.expiry, purchaseReference: command.purchaseReference))
+                sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity, unitCost: unitCost,
+                expiry: command.expiry, purchaseReference: reference))
+        if let ordered, let request = ordered.closesRequest,
+            let closed = try await reorder.close(
+                request: request, sku: command.sku, warehouse: command.warehouse, received: ordered.lineReceived, in: context.transaction)
+        {
+            try await context.publish(event: closed)
+        }
         if let request = command.purchaseRequest {
             guard
                 let closed = try await reorder.close(

@@ -170,6 +170,15 @@ public struct PurchasingStore: Sendable {
         return try row[0].decode(Int.self, at: 0)
     }
 
+    /// Adds received units to an order line.
+    public func receive(order: Int64, line: Int, quantity: Int, in tx: PostgresTransaction) async throws {
+        try await tx.query(
+            """
+            UPDATE \(identifier: schema).purchase_order_lines SET received_quantity = received_quantity + \(quantity)
+            WHERE order_id = \(order) AND line = \(line)
+            """)
+    }
+
     /// Moves the order to `status`, stamping when it was approved, sent or closed.
     public func setStatus(_ order: Int64, _ status: PurchaseOrderStatus, reason: String? = nil, in tx: PostgresTransaction) async throws {
         try await tx.query(

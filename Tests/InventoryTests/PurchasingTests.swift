@@ -209,6 +209,13 @@ import Testing
             #expect(Self.refusal(try await client.send(receipt(5, sku: "B"))) == "validation: line 1 of \(number) is A, not B")
             #expect(Self.refusal(try await client.send(receipt(5, warehouse: "GZ"))) == "validation: \(number) is delivered to SH, not GZ")
             #expect(Self.refusal(try await client.send(receipt(5, cost: 999)))?.contains("is not the order's price 3.00 CNY") == true)
+            let byReference = try await client.send(
+                InventoryCommand.Receive(
+                    sku: "A", warehouse: "SH", lot: "X", expiry: nil, unitCost: Money(minorUnits: 300, currency: Self.cny), quantity: 1,
+                    purchaseReference: number))
+            #expect(
+                Self.refusal(byReference)
+                    == "validation: purchase reference \(number) is a purchase order: receive against its line (purchaseOrder and orderLine)")
             let noCost = try await client.send(
                 InventoryCommand.Receive(sku: "A", warehouse: "SH", lot: "X", expiry: nil, unitCost: nil, quantity: 1))
             #expect(Self.refusal(noCost) == "validation: a unit cost is needed for a receipt that names no purchase order")
@@ -241,6 +248,15 @@ import Testing
             #expect(try await harness.outboxTypes().contains(InventoryEvent.PurchaseRequestClosed.type.rawValue))
             let closed = try await client.send(PurchasingCommand.Close(order: number))
             #expect(try Self.order(closed).status == "closed")
+
+            // erpctl check: the order's received units are its receipts, and a tampered line is named.
+            let invariants = StockInvariants(schema: harness.schema)
+            let failing = try await invariants.check(harness.pool).filter { !$0.held }
+            #expect(failing.isEmpty, "\(failing)")
+            try await harness.pool.query("UPDATE \(identifier: harness.schema).purchase_order_lines SET received_quantity = 19")
+            let broken = try await invariants.check(harness.pool).filter { !$0.held }
+            #expect(broken.map(\.name) == ["every purchase order's received units are its receipts"])
+            #expect(broken.first?.violations == ["\(number) A: received 19, receipts 20"])
         }
     }
 }

@@ -184,6 +184,9 @@ extension InventoryHandlers {
     func receiveAgainstOrder(_ command: InventoryCommand.Receive, _ context: HandlerContext) async throws -> OrderedReceipt? {
         guard let number = command.purchaseOrder else {
             guard command.orderLine == nil else { throw Self.validation("an order line needs its purchase order") }
+            if let reference = command.purchaseReference, try await purchasing.order(reference, in: context.transaction) != nil {
+                throw Self.validation("purchase reference \(reference) is a purchase order: receive against its line (purchaseOrder and orderLine)")
+            }
             return nil
         }
         guard let lineNumber = command.orderLine else { throw Self.validation("a receipt against \(number) names its order line") }

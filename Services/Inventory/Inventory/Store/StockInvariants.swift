@@ -6,7 +6,8 @@ import ServiceKit
 /// reserved equals the sum of active reservations and of the reservation, release and
 /// issue movements (an issue always ships reserved units); 0 ≤ reserved ≤ on hand; and
 /// every transfer's units left its source once and, once closed, arrived once (in transit
-/// they are in no warehouse). Each check reports the rows that break it.
+/// they are in no warehouse); and every purchase order's units received per SKU are the
+/// receipts that name it since it was sent. Each check reports the rows that break it.
 public struct StockInvariants: Sendable {
     public typealias Result = InvariantResult
 
@@ -67,6 +68,18 @@ public struct StockInvariants: Sendable {
                 HAVING coalesce(sum(-m.quantity) FILTER (WHERE m.kind = 'transfer_out'), 0) <> t.quantity
                     OR coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'transfer_in'), 0)
                        <> CASE WHEN t.status = 'in_transit' THEN 0 ELSE t.quantity END
+                """
+            ),
+            (
+                "every purchase order's received units are its receipts",
+                """
+                SELECT o.number || ' ' || l.sku || ': received ' || sum(l.received_quantity) || ', receipts ' || coalesce(max(r.units), 0)
+                FROM \(s).purchase_orders o JOIN \(s).purchase_order_lines l ON l.order_id = o.id
+                LEFT JOIN LATERAL (
+                    SELECT sum(m.quantity) AS units FROM \(s).movements m
+                    WHERE m.kind = 'receipt' AND m.reference = o.number AND m.sku = l.sku AND m.occurred_at >= o.sent_at
+                ) r ON true
+                GROUP BY o.number, l.sku HAVING sum(l.received_quantity) <> coalesce(max(r.units), 0)
                 """
             ),
         ]

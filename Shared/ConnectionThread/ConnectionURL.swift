@@ -18,7 +18,7 @@ public enum ConnectionURL {
     }
 
     /// A URL taken apart: `scheme://user:password@host1:port1,host2:port2/path?query`.
-    public struct Parts: Sendable, Equatable {
+    public struct Parts: Sendable {
         public var scheme: String
         public var user: String?
         public var password: String?
@@ -29,13 +29,6 @@ public enum ConnectionURL {
         /// The path without its leading `/`, as written.
         public var encodedPath: String
         public var query: [(name: String, value: String)]
-
-        public static func == (lhs: Parts, rhs: Parts) -> Bool {
-            lhs.scheme == rhs.scheme && lhs.user == rhs.user && lhs.password == rhs.password
-                && lhs.hosts.map { "\($0.host):\($0.port ?? 0)" } == rhs.hosts.map { "\($0.host):\($0.port ?? 0)" }
-                && lhs.encodedPath == rhs.encodedPath
-                && lhs.query.map { "\($0.name)=\($0.value)" } == rhs.query.map { "\($0.name)=\($0.value)" }
-        }
     }
 
     public struct ParseError: Error, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import AMQP
 import Foundation
 
 /// A RabbitMQ policy: the limits and dead-lettering of the queues whose names match
@@ -58,24 +59,35 @@ public struct QueuePolicy: Sendable, Hashable {
 }
 
 extension ServiceQueue {
-    /// Its policies: the queue's delivery limit and dead-lettering to its parking queue (via
-    /// `erp.dead`), and each delay queue's delay and return to the queue.
+    /// The queue's delivery limit and dead-lettering to its parking queue (via `erp.dead`).
+    public var limits: [String: QueuePolicy.Value] {
+        ["delivery-limit": .int(deliveryLimit), "dead-letter-exchange": .string(Exchanges.dead), "dead-letter-routing-key": .string(name)]
+    }
+
+    /// A delay queue's delay and return to the queue (`level` counts from 1).
+    public func delayLimits(level: Int) -> [String: QueuePolicy.Value] {
+        ["message-ttl": .int(retryDelaysMilliseconds[level - 1]), "dead-letter-exchange": .string(""), "dead-letter-routing-key": .string(name)]
+    }
+
+    /// Its policies: ``limits`` for the queue, ``delayLimits(level:)`` for each delay queue.
     public var policies: [QueuePolicy] {
-        var policies = [
-            QueuePolicy(
-                queue: name,
-                definition: [
-                    "delivery-limit": .int(deliveryLimit), "dead-letter-exchange": .string(Exchanges.dead),
-                    "dead-letter-routing-key": .string(name),
-                ])
-        ]
-        for (level, delay) in retryDelaysMilliseconds.enumerated() {
-            policies.append(
-                QueuePolicy(
-                    queue: retryQueue(level: level + 1),
-                    definition: ["message-ttl": .int(delay), "dead-letter-exchange": .string(""), "dead-letter-routing-key": .string(name)]))
+        [QueuePolicy(queue: name, definition: limits)]
+            + retryDelaysMilliseconds.indices.map { QueuePolicy(queue: retryQueue(level: $0 + 1), definition: delayLimits(level: $0 + 1)) }
+    }
+}
+
+extension QueuePolicy {
+    /// The same settings as queue arguments (`x-<key>`), for queues that declare their limits
+    /// themselves (``ServiceQueue/declaresLimits``).
+    public static func arguments(_ definition: [String: Value]) -> AMQPTable {
+        var arguments: AMQPTable = [:]
+        for (key, value) in definition {
+            switch value {
+            case .int(let number): arguments["x-\(key)"] = .int(Int64(number))
+            case .string(let text): arguments["x-\(key)"] = .string(text)
+            }
         }
-        return policies
+        return arguments
     }
 }
 

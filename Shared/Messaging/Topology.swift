@@ -212,17 +212,11 @@ public enum Topology {
         var outdated: [String] = []
         var arguments: AMQPTable = ["x-queue-type": "quorum"]
         if queue.singleActiveConsumer { arguments["x-single-active-consumer"] = true }
-        if queue.declaresLimits {
-            arguments["x-delivery-limit"] = .int(Int64(queue.deliveryLimit))
-            arguments["x-dead-letter-exchange"] = .string(Exchanges.dead)
-            arguments["x-dead-letter-routing-key"] = .string(queue.name)
-        }
+        if queue.declaresLimits { arguments.merge(QueuePolicy.arguments(queue.limits)) { $1 } }
         // The delay queues' arguments: none, their delays being policies (tests: arguments).
-        let delays = queue.retryDelaysMilliseconds.enumerated().map { level, delay in
-            let retryQueue = queue.retryQueue(level: level + 1)
-            let arguments: AMQPTable =
-                queue.declaresLimits
-                ? ["x-message-ttl": .int(Int64(delay)), "x-dead-letter-exchange": "", "x-dead-letter-routing-key": .string(queue.name)] : [:]
+        let delays = queue.retryDelaysMilliseconds.indices.map { index in
+            let retryQueue = queue.retryQueue(level: index + 1)
+            let arguments = queue.declaresLimits ? QueuePolicy.arguments(queue.delayLimits(level: index + 1)) : [:]
             return (name: retryQueue, arguments: arguments, binding: QueueBinding(exchange: Exchanges.retry, routingKey: retryQueue))
         }
         // Migrating: outdated delay queues are emptied into holding queues first, where no

@@ -94,9 +94,9 @@ extension InventoryHandlers {
     func createOrder(_ command: PurchasingCommand.CreateOrder, _ context: HandlerContext) async throws -> PurchasingResult.Order {
         let supplier = try await requireSupplier(command.supplier, active: true, context)
         try await requireWarehouse(command.warehouse, context)
-        let number = try await purchasing.createOrder(
+        let created = try await purchasing.createOrder(
             supplier: supplier, warehouse: command.warehouse, expected: command.expected, in: context.transaction)
-        return try await currentOrder(number, context)
+        return try await currentOrder(created.number, context)
     }
 
     func addLine(_ command: PurchasingCommand.AddLine, _ context: HandlerContext) async throws -> PurchasingResult.Order {
@@ -152,13 +152,13 @@ extension InventoryHandlers {
                 continue
             }
             let key = "\(code)\u{0}\(request.warehouse)"
-            if orders[key] == nil {
-                let number = try await purchasing.createOrder(
-                    supplier: supplier, warehouse: request.warehouse, expected: nil, in: context.transaction)
-                guard let created = try await purchasing.order(number, in: context.transaction) else { continue }
-                orders[key] = (created.id, number)
+            let order: (id: Int64, number: String)
+            if let drafted = orders[key] {
+                order = drafted
+            } else {
+                order = try await purchasing.createOrder(supplier: supplier, warehouse: request.warehouse, expected: nil, in: context.transaction)
+                orders[key] = order
             }
-            guard let order = orders[key] else { continue }
             let quantity = PurchaseQuantity.rounded(request.quantity, minimumOrder: item.minimumOrder, packSize: item.packSize)
             try await purchasing.addLine(
                 order: order.id, sku: request.sku, quantity: quantity, unitPrice: price, request: request.id, in: context.transaction)
@@ -184,7 +184,7 @@ extension InventoryHandlers {
     func receiveAgainstOrder(_ command: InventoryCommand.Receive, _ context: HandlerContext) async throws -> OrderedReceipt? {
         guard let number = command.purchaseOrder else {
             guard command.orderLine == nil else { throw Self.validation("an order line needs its purchase order") }
-            if let reference = command.purchaseReference, try await purchasing.order(reference, in: context.transaction) != nil {
+            if let reference = command.purchaseReference, try await purchasing.orderExists(reference, in: context.transaction) {
                 throw Self.validation("purchase reference \(reference) is a purchase order: receive against its line (purchaseOrder and orderLine)")
             }
             return nil

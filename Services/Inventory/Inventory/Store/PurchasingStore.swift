@@ -107,16 +107,22 @@ public struct PurchasingStore: Sendable {
 
     // MARK: - Orders
 
-    /// A new draft order; returns its number.
-    public func createOrder(supplier: Supplier, warehouse: String, expected: BusinessDate?, in tx: PostgresTransaction) async throws -> String {
+    /// A new draft order; returns its id and number.
+    public func createOrder(supplier: Supplier, warehouse: String, expected: BusinessDate?, in tx: PostgresTransaction) async throws
+        -> (id: Int64, number: String)
+    {
         let row = try await tx.query(
             """
             WITH next AS (SELECT nextval(pg_get_serial_sequence(\(PostgresQuery.quoteIdentifier(schema) + ".purchase_orders"), 'id')) AS id)
             INSERT INTO \(identifier: schema).purchase_orders (id, number, supplier, warehouse, currency, expected)
             SELECT id, 'PO-' || id, \(supplier.code), \(warehouse), \(supplier.currency.code), \(expected?.description)::date FROM next
-            RETURNING number
+            RETURNING id, number
             """)
-        return try row[0].decode(String.self, at: 0)
+        return (try row[0].decode(Int64.self, at: 0), try row[0].decode(String.self, at: 1))
+    }
+
+    public func orderExists(_ number: String, in tx: PostgresTransaction) async throws -> Bool {
+        try await !tx.query("SELECT 1 FROM \(identifier: schema).purchase_orders WHERE number = \(number)").isEmpty
     }
 
     /// The order and its lines, locked for the rest of the transaction; nil if there is none.

@@ -31,13 +31,28 @@ swift build --build-tests
 # leftover child still holds) ends here instead of at CI's limit: the suite takes about
 # 2 minutes and the fault tests about 5 on two cores.
 limit=${ERP_TEST_TIME_LIMIT:-1800}
+# Each run's output is also kept in .build/test-logs/; a failing run ends by repeating the
+# failed tests and their recorded issues, so that the last lines of a long log name them.
+logs="$repo/.build/test-logs"
+mkdir -p "$logs"
+run_tests() {
+  local log="$logs/$1.log"
+  shift
+  local status=0
+  timeout --kill-after=30 "$limit" "$@" 2>&1 | tee "$log" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "test: failed (exit $status); what failed, from $log:" >&2
+    grep -E '✘|recorded an issue|error:|Fatal error|Crash|Bad pointer' "$log" | grep -v 'Test run with' | head -40 >&2 || true
+  fi
+  return "$status"
+}
 if [ $# -gt 0 ]; then
-  timeout --kill-after=30 "$limit" swift test --skip-build "$@"
+  run_tests filtered swift test --skip-build "$@"
 else
   # Fault tests restart the servers: they run alone, after everything else (and only with
   # ERP_FAULT_TESTS=1, so that a plain `swift test` never runs them beside other suites).
-  timeout --kill-after=30 "$limit" swift test --skip-build --skip FaultTests
-  ERP_FAULT_TESTS=1 timeout --kill-after=30 "$limit" swift test --skip-build --filter FaultTests --no-parallel
+  run_tests suite swift test --skip-build --skip FaultTests
+  ERP_FAULT_TESTS=1 run_tests faults swift test --skip-build --filter FaultTests --no-parallel
   # The compose stack, brought up for real (it installs and starts Docker if missing).
   "$repo/deploy/compose/test.sh"
 fi

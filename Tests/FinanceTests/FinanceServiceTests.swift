@@ -235,10 +235,10 @@ import Testing
             #expect(receivables.values.reduce(0, +) > 0)
             #expect(receivables[.current] == nil, "every invoice of November is overdue by mid January")
             #expect(receivables[.days1to30] != nil && receivables[.days31to60] != nil)
-            let accountAdded = try await harness.client.send(FinanceCommand.AddAccount(code: "6100", name: "Marketing", accountType: "expense"))
+            let accountAdded = try await harness.client.send(FinanceCommand.AddAccount(code: "6300", name: "Marketing", accountType: "expense"))
             #expect(accountAdded.status == .done)
             #expect(
-                try await harness.client.send(FinanceCommand.AddAccount(code: "6100", name: "Again", accountType: "expense")).code
+                try await harness.client.send(FinanceCommand.AddAccount(code: "6300", name: "Again", accountType: "expense")).code
                     == "duplicate-account")
             #expect(try await harness.client.send(FinanceCommand.AddAccount(code: "61", name: "Short", accountType: "expense")).code == "validation")
             let document = try await harness.pool.query(

@@ -9,10 +9,12 @@ import ServiceKit
 /// commands (published, outcome awaited).
 struct FinanceCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "finance", abstract: "Statements, invoices, receivables and payables, tax, profit; payments and refunds.",
+        commandName: "finance",
+        abstract: "Statements, invoices, receivables and payables, supplier bills, tax, profit; payments, refunds, entries and expenses.",
         subcommands: [
-            TrialBalance.self, IncomeStatement.self, BalanceSheet.self, TaxSummary.self, Ageing.self, Profit.self, Invoices.self,
-            InvoiceShow.self, RecordPayment.self, Refund.self, PaySupplier.self, VoidInvoice.self, AddAccount.self,
+            TrialBalance.self, IncomeStatement.self, BalanceSheet.self, CashFlow.self, TaxSummary.self, Ageing.self, Profit.self, Invoices.self,
+            InvoiceShow.self, RecordPayment.self, Refund.self, SupplierBill.self, Bills.self, ApproveBill.self, RejectBill.self, PaySupplier.self,
+            JournalEntryCommand.self, Expense.self, Reverse.self, VoidInvoice.self, AddAccount.self, AccountsList.self, Rates.self, TaxRate.self,
         ])
 
     struct Period: ParsableArguments {
@@ -33,6 +35,12 @@ struct FinanceCommands: AsyncParsableCommand {
         let encoder = MessageCoding.encoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    static func convertedTable(_ accounts: [Statements.ConvertedAccount], _ currency: String) -> String {
+        ReportTable(
+            columns: ["account", "name", "amount"], rows: accounts.map { [$0.code, $0.name, amount($0.amount, currency)] }, numericColumns: ["amount"]
+        ).table
     }
 
     static func accountsTable(_ accounts: [Statements.AccountBalance]) -> String {
@@ -70,8 +78,26 @@ struct FinanceCommands: AsyncParsableCommand {
             commandName: "income-statement", abstract: "Revenue, expenses and net income for a period, one section per currency.")
         @OptionGroup var report: InventoryCommands.ReportOptions
         @OptionGroup var period: Period
+        @OptionGroup var base: BaseCurrency
         func run() async throws {
             let (from, to) = try period.dates()
+            if base.base {
+                var converted: Statements.ConvertedIncomeStatement?
+                let currency = try base.currency()
+                try await report.withPool { pool in
+                    converted = try await Statements().incomeStatement(
+                        from: from, to: to, converting: try await Statements().conversion(base: currency, pool), pool)
+                }
+                guard let statement = converted else { return }
+                if report.json { return try printJSON(statement) }
+                let c = statement.base
+                print("revenue (\(c))"); print(convertedTable(statement.revenue, c))
+                print("expenses (\(c))"); print(convertedTable(statement.expenses, c))
+                print(
+                    "total revenue \(amount(statement.totalRevenue, c)), total expenses \(amount(statement.totalExpenses, c)), net income \(amount(statement.netIncome, c)) \(c)"
+                )
+                return printRates(statement.rates, base: c)
+            }
             var statements: [Statements.IncomeStatement] = []
             try await report.withPool { statements = try await Statements().incomeStatement(from: from, to: to, $0) }
             if report.json { return try printJSON(statements) }
@@ -92,9 +118,29 @@ struct FinanceCommands: AsyncParsableCommand {
             commandName: "balance-sheet", abstract: "Assets, liabilities and equity at a date, one section per currency.")
         @OptionGroup var report: InventoryCommands.ReportOptions
         @Option(help: "The date (YYYY-MM-DD); default: everything.") var at: String?
+        @OptionGroup var base: BaseCurrency
         func run() async throws {
             let date: BusinessDate?
             do { date = try at.map { try BusinessDate($0) } } catch { throw ValidationError("--at: \(error)") }
+            if base.base {
+                var converted: Statements.ConvertedBalanceSheet?
+                let currency = try base.currency()
+                try await report.withPool { pool in
+                    converted = try await Statements().balanceSheet(
+                        at: date ?? .today(), converting: try await Statements().conversion(base: currency, pool), pool)
+                }
+                guard let sheet = converted else { return }
+                if report.json { return try printJSON(sheet) }
+                let c = sheet.base
+                print("assets (\(c))"); print(convertedTable(sheet.assets, c))
+                print("liabilities (\(c))"); print(convertedTable(sheet.liabilities, c))
+                print("equity (\(c))"); print(convertedTable(sheet.equity, c))
+                print("earnings not yet closed \(amount(sheet.earnings, c)) \(c)")
+                print(
+                    "assets \(amount(sheet.totalAssets, c)) = liabilities \(amount(sheet.totalLiabilities, c)) + equity \(amount(sheet.totalEquity, c)) \(c) (rounding \(amount(sheet.roundingDifference, c)))"
+                )
+                return printRates(sheet.rates, base: c)
+            }
             var sheets: [Statements.BalanceSheet] = []
             try await report.withPool { sheets = try await Statements().balanceSheet(at: date, $0) }
             if report.json { return try printJSON(sheets) }
@@ -123,14 +169,22 @@ struct FinanceCommands: AsyncParsableCommand {
     }
 
     struct Ageing: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Open receivables by days overdue (current, 1-30, 31-60, 61-90, >90).")
+        static let configuration = CommandConfiguration(
+            abstract: "Open receivables (or, with --payables, supplier payables) by days overdue (current, 1-30, 31-60, 61-90, >90).")
         @OptionGroup var report: InventoryCommands.ReportOptions
         @Option(help: "The date to age at (YYYY-MM-DD); default: today.") var at: String?
+        @Flag(help: "Accounts payable: open supplier bills and expenses, with totals per supplier.") var payables = false
+        @Option(help: "With --payables: one supplier's items only.") var supplier: String?
         func run() async throws {
             let date: BusinessDate
             do { date = try at.map { try BusinessDate($0) } ?? .today() } catch { throw ValidationError("--at: \(error)") }
+            let kind: Documents.Kind = payables ? .payable : .receivable
             try await report.withPool { pool in
-                printReport(try await Statements().ageing(at: date, pool), json: report.json)
+                printReport(try await Statements().ageing(at: date, kind: kind, party: supplier, pool), json: report.json)
+                if payables {
+                    if !report.json { print("per supplier") }
+                    return printReport(try await Statements().ageingByParty(at: date, kind: .payable, pool), json: report.json)
+                }
                 if !report.json {
                     for (kind, buckets) in try await Statements().ageingTotals(at: date, pool).sorted(by: { $0.key > $1.key }) {
                         let currency = kind.split(separator: " ").last.map(String.init) ?? ""
@@ -147,8 +201,20 @@ struct FinanceCommands: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revenue (net of VAT) against cost of goods sold.")
         @OptionGroup var report: InventoryCommands.ReportOptions
         @Option(help: "line, order, sku or channel.") var by = Statements.ProfitDimension.order
+        @OptionGroup var base: BaseCurrency
+        @Option(name: .customLong("rate-date"), help: "With --base: the day whose rates convert (YYYY-MM-DD); default: today.") var rateDate: String?
         func run() async throws {
-            try await report.withPool { printReport(try await Statements().grossProfit(by: by, $0), json: report.json) }
+            guard base.base else {
+                return try await report.withPool { printReport(try await Statements().grossProfit(by: by, $0), json: report.json) }
+            }
+            let currency = try base.currency()
+            let day = try rateDate.map { try parseDate($0, option: "--rate-date") } ?? .today()
+            try await report.withPool { pool in
+                let (table, rates) = try await Statements().grossProfit(
+                    by: by, converting: try await Statements().conversion(base: currency, pool), on: day, pool)
+                printReport(table, json: report.json)
+                if !report.json { printRates(rates, base: currency.code) }
+            }
         }
     }
 
@@ -207,17 +273,35 @@ struct FinanceCommands: AsyncParsableCommand {
     }
 
     struct PaySupplier: SendsCommand {
-        static let configuration = CommandConfiguration(commandName: "pay-supplier", abstract: "Pay (part of) a supplier bill.")
+        static let configuration = CommandConfiguration(
+            commandName: "pay-supplier",
+            abstract:
+                "Pay a supplier: one bill (--supplier --bill), its open bills oldest due first (--supplier), or a receipt's payable (--purchase-ref)."
+        )
         @OptionGroup var servers: ServerOptions
         @OptionGroup var output: OutcomeOptions
-        @Option(name: .customLong("purchase-ref")) var purchaseReference: String
+        @Option var supplier: String?
+        @Option(help: "The supplier's bill number.") var bill: String?
+        @Option(name: .customLong("purchase-ref"), help: "A receipt booked without a purchase order: its purchase reference.")
+        var purchaseReference: String?
         @Option var amount: String
         @Option var currency = "CNY"
-        @Option var reference: String
-        func validate() throws { _ = try money(amount, currency: currency, option: "--amount") }
+        @Option(help: "The payment's bank reference (each is recorded once).") var reference: String
+        @Option(help: "YYYY-MM-DD; default: today.") var date: String?
+        func validate() throws {
+            guard (supplier == nil) != (purchaseReference == nil) else { throw ValidationError("give --supplier (and --bill) or --purchase-ref") }
+            guard bill == nil || supplier != nil else { throw ValidationError("--bill needs --supplier") }
+            _ = try command()
+        }
         func command() throws -> FinanceCommand.PaySupplier {
-            FinanceCommand.PaySupplier(
-                purchaseReference: purchaseReference, amount: try money(amount, currency: currency, option: "--amount"), reference: reference)
+            let paid = try money(amount, currency: currency, option: "--amount")
+            if let supplier {
+                return FinanceCommand.PaySupplier(
+                    supplier: supplier, bill: bill, amount: paid, reference: reference, paidOn: try date.map { try parseDate($0, option: "--date") })
+            }
+            var command = FinanceCommand.PaySupplier(purchaseReference: purchaseReference ?? "", amount: paid, reference: reference)
+            command.paidOn = try date.map { try parseDate($0, option: "--date") }
+            return command
         }
     }
 

@@ -6,22 +6,23 @@ import Postgres
 import ServiceKit
 
 /// The finance service: a double-entry journal every business event posts to, sales
-/// invoices and credit notes, receivables and payables, cost of goods sold. It consumes
-/// `finance.events` (orders placed, stock issued, received, returned and adjusted, SKUs for
-/// their tax category) and `finance.commands`; handlers in `Handlers/`.
+/// invoices and credit notes, receivables and payables, cost of goods sold, supplier bills. It
+/// consumes `finance.events` (orders placed, stock issued, received, returned and adjusted, SKUs
+/// for their tax category, purchase orders sent) and `finance.commands`; handlers in `Handlers/`.
+/// `billTolerancePercent`: how far a bill's quantities and prices may be off before it is held.
 public enum FinanceService {
     public static let name = "finance"
 
     public static func definition(
         schema: String = "finance", queuePrefix: String = "finance", eventsExchange: String = Exchanges.events,
-        commandsExchange: String = Exchanges.commands
+        commandsExchange: String = Exchanges.commands, billTolerancePercent: Int = 0
     ) -> ServiceDefinition {
-        let handlers = FinanceHandlers(schema: schema)
+        let handlers = FinanceHandlers(schema: schema, billTolerancePercent: billTolerancePercent)
         var registry = MessageHandlers()
         handlers.register(in: &registry)
         let events = [
             CatalogEvent.SKUChanged.type, OrderEvent.Placed.type, InventoryEvent.Issued.type, InventoryEvent.Received.type,
-            InventoryEvent.Returned.type, InventoryEvent.Adjusted.type, OrderEvent.ReplacementPlaced.type,
+            InventoryEvent.Returned.type, InventoryEvent.Adjusted.type, OrderEvent.ReplacementPlaced.type, PurchasingEvent.OrderSent.type,
         ]
         return ServiceDefinition(
             name: name, schema: schema, defaultHTTPPort: 8094, migrations: FinanceMigrations.all,
@@ -38,12 +39,17 @@ struct FinanceHandlers: Sendable {
     let journal: Journal
     let documents: Documents
     let reference: ReferenceData
+    let bills: SupplierBills
+    /// How far a supplier bill's quantities and prices may be off its order and receipts, in percent.
+    let billTolerancePercent: Int
 
-    init(schema: String) {
+    init(schema: String, billTolerancePercent: Int = 0) {
         self.schema = schema
         journal = Journal(schema: schema)
         documents = Documents(schema: schema)
         reference = ReferenceData(schema: schema)
+        bills = SupplierBills(schema: schema)
+        self.billTolerancePercent = billTolerancePercent
     }
 
     func register(in registry: inout MessageHandlers) {
@@ -58,7 +64,15 @@ struct FinanceHandlers: Sendable {
         registry.on(InventoryEvent.Adjusted.self, stockAdjusted)
         registry.command(FinanceCommand.RecordPayment.self, recordPayment)
         registry.command(FinanceCommand.RecordRefund.self, recordRefund)
+        registry.on(PurchasingEvent.OrderSent.self, purchaseOrderSent)
         registry.command(FinanceCommand.PaySupplier.self, paySupplier)
+        registry.command(FinanceCommand.RecordSupplierBill.self, recordSupplierBill)
+        registry.command(FinanceCommand.DecideSupplierBill.self, decideSupplierBill)
+        registry.command(FinanceCommand.PostJournalEntry.self, postJournalEntry)
+        registry.command(FinanceCommand.RecordExpense.self, recordExpense)
+        registry.command(FinanceCommand.ReverseEntry.self, reverseEntry)
+        registry.command(FinanceCommand.SetTaxRate.self, setTaxRate)
+        registry.command(FinanceCommand.SetExchangeRate.self, setExchangeRate)
         registry.command(FinanceCommand.VoidInvoice.self, voidInvoice)
         registry.command(FinanceCommand.Reinvoice.self, reinvoice)
         registry.command(FinanceCommand.AmendInvoice.self, amendInvoice)
@@ -79,7 +93,7 @@ struct FinanceHandlers: Sendable {
         }
     }
 
-    func rates(_ tx: PostgresTransaction) async throws -> TaxRates { try await reference.rates(in: tx) }
+    func rates(on date: BusinessDate, _ tx: PostgresTransaction) async throws -> TaxRates { try await reference.rates(on: date, in: tx) }
 
     func taxCategories(_ skus: [String], _ tx: PostgresTransaction) async throws -> [String: String] {
         try await reference.taxCategories(skus, in: tx)

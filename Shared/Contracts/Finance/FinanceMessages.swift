@@ -78,14 +78,22 @@ public enum FinanceCommand {
         }
     }
 
-    /// Pays (part of) a supplier bill, identified by the purchase reference of the receipt.
+    /// Pays a supplier: one bill (`supplier` and `bill`), the supplier's open bills oldest
+    /// due first (`supplier` alone), or the payable of a receipt booked without a purchase
+    /// order (`purchaseReference`).
     public struct PaySupplier: Message, Equatable {
         public static let type: MessageType = "finance.pay_supplier.v1"
-        public var purchaseReference: String
+        public var purchaseReference: String?
+        public var supplier: String?
+        public var bill: String?
         public var amount: Money
         public var reference: String
+        public var paidOn: BusinessDate?
         public init(purchaseReference: String, amount: Money, reference: String) {
             (self.purchaseReference, self.amount, self.reference) = (purchaseReference, amount, reference)
+        }
+        public init(supplier: String, bill: String? = nil, amount: Money, reference: String, paidOn: BusinessDate? = nil) {
+            (self.supplier, self.bill, self.amount, self.reference, self.paidOn) = (supplier, bill, amount, reference, paidOn)
         }
     }
 

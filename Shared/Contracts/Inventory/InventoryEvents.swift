@@ -9,9 +9,17 @@ public enum InventoryEvent {
         public var unitCost: Money
         public var expiry: BusinessDate?
         public var purchaseReference: String?
-        public init(sku: String, warehouse: String, lot: String, quantity: Int, unitCost: Money, expiry: BusinessDate?, purchaseReference: String?) {
+        /// A receipt against a purchase order: the order (also its purchase reference), its line and supplier.
+        public var purchaseOrder: String?
+        public var orderLine: Int?
+        public var supplier: String?
+        public init(
+            sku: String, warehouse: String, lot: String, quantity: Int, unitCost: Money, expiry: BusinessDate?, purchaseReference: String?,
+            purchaseOrder: String? = nil, orderLine: Int? = nil, supplier: String? = nil
+        ) {
             (self.sku, self.warehouse, self.lot, self.quantity) = (sku, warehouse, lot, quantity)
             (self.unitCost, self.expiry, self.purchaseReference) = (unitCost, expiry, purchaseReference)
+            (self.purchaseOrder, self.orderLine, self.supplier) = (purchaseOrder, orderLine, supplier)
         }
     }
 

@@ -18,9 +18,15 @@ public enum PurchasingEvent {
         public var warehouse: String
         public var expected: BusinessDate?
         public var lines: [Line]
-        public init(order: String, supplier: String, supplierEmail: String?, warehouse: String, expected: BusinessDate?, lines: [Line]) {
+        /// The supplier's payment terms when the order was sent (finance dates its bills' payables by them).
+        public var paymentTermsDays: Int?
+        public init(
+            order: String, supplier: String, supplierEmail: String?, warehouse: String, expected: BusinessDate?, lines: [Line],
+            paymentTermsDays: Int? = nil
+        ) {
             (self.order, self.supplier, self.supplierEmail, self.warehouse, self.expected, self.lines) =
                 (order, supplier, supplierEmail, warehouse, expected, lines)
+            self.paymentTermsDays = paymentTermsDays
         }
     }
 

@@ -16,6 +16,8 @@ public enum Accounts {
     public static let returnedGoods = "1210"
     public static let inputVAT = "1300"
     public static let payables = "2000"
+    /// Goods received on a purchase order whose bill has not come (since finance migration 4).
+    public static let goodsReceivedNotInvoiced = "2050"
     public static let outputVAT = "2100"
     public static let equity = "3000"
     public static let retainedEarnings = "3100"
@@ -27,4 +29,13 @@ public enum Accounts {
     public static let inventoryAdjustments = "5100"
     /// The cost of goods sent free: a repair's return shipment, a re-send (since finance migration 3).
     public static let freeReplacements = "5200"
+    /// What supplier bills ask beyond (or below) the purchase orders' prices (since finance migration 4).
+    public static let purchasePriceVariance = "5300"
+    /// Expenses posted by people (rent, software, advertising...), since finance migration 4.
+    public static let operatingExpenses = "6100"
+    /// What platforms keep of their payouts (settlements), since finance migration 4.
+    public static let platformFees = "6200"
+
+    /// Accounts kept by a subledger (open items, stock): manual entries may not post to them.
+    public static let controlAccounts: Set<String> = [receivables, payables, inventory, goodsReceivedNotInvoiced]
 }

@@ -73,7 +73,7 @@ extension FinanceHandlers {
             voided = old.number
         }
         var invoice = try Invoice.forOrder(
-            order, taxCategories: try await taxCategories(order.lines.map(\.sku), tx), rates: try await rates(tx), issuedOn: .today())
+            order, taxCategories: try await taxCategories(order.lines.map(\.sku), tx), rates: try await rates(on: .today(), tx), issuedOn: .today())
         try await issue(&invoice, party: order.customer, context)
         let carried = min(paid, invoice.gross.minorUnits)
         if carried > 0 {

@@ -35,9 +35,11 @@ extension FinanceHandlers {
     /// Invoices an order (the caller made sure it has no invoice yet).
     func invoice(_ order: OrderSnapshot, _ context: HandlerContext) async throws -> Invoice {
         let tx = context.transaction
+        // The rates in force on the invoice's date.
+        let issuedOn = Self.businessDate(order.placedAt)
         var invoice = try Invoice.forOrder(
-            order, taxCategories: try await taxCategories(order.lines.map(\.sku), tx), rates: try await rates(tx),
-            issuedOn: Self.businessDate(order.placedAt))
+            order, taxCategories: try await taxCategories(order.lines.map(\.sku), tx), rates: try await rates(on: issuedOn, tx),
+            issuedOn: issuedOn)
         try await issue(&invoice, party: order.customer, context)
         return invoice
     }

@@ -4,9 +4,8 @@ import Messaging
 import Postgres
 
 /// Stock: a shipment books its cost of goods sold at the FIFO lot cost inventory reports, a
-/// return takes it back; adjustments and inspected quarantine move inventory at lot cost; a
-/// goods receipt books inventory and input VAT against the supplier (payable); supplier
-/// payments settle the payable.
+/// return takes it back; adjustments and inspected quarantine move inventory at lot cost.
+/// Receipts, supplier bills and payments are in `PurchasingHandlers.swift`.
 extension FinanceHandlers {
     /// An order that ships goods free: noted, so that its cost of goods is booked as a replacement expense.
     func replacementPlaced(_ event: OrderEvent.ReplacementPlaced, _ context: HandlerContext) async throws {
@@ -104,45 +103,5 @@ extension FinanceHandlers {
             entry, date: Self.businessDate(context.envelope.occurredAt),
             description: "Stock \(event.quarantine?.rawValue ?? "adjustment") of \(event.delta) × \(event.sku) lot \(event.lot): \(event.reason)",
             source: "adjustment:\(context.envelope.id.uuidString.lowercased())", in: context.transaction)
-    }
-
-    func stockReceived(_ event: InventoryEvent.Received, _ context: HandlerContext) async throws {
-        let tx = context.transaction
-        let net = try event.unitCost.times(event.quantity)
-        guard !net.isZero else { return }
-        let category = try await taxCategories([event.sku], tx)[event.sku] ?? "standard"
-        let tax = try TaxCalculation.line(net, basisPoints: try await rates(tx).rate(category), inclusive: false)
-        var entry = JournalEntry(currency: net.currency)
-        entry.debit(Accounts.inventory, tax.net.minorUnits, memo: "\(event.sku) lot \(event.lot)")
-        entry.debit(Accounts.inputVAT, tax.tax.minorUnits)
-        entry.credit(Accounts.payables, tax.gross.minorUnits, memo: event.purchaseReference)
-        let date = Self.businessDate(context.envelope.occurredAt)
-        guard
-            try await journal.post(
-                entry, date: date,
-                description: "Goods received: \(event.quantity) × \(event.sku) (\(event.purchaseReference ?? "no purchase reference"))",
-                source: "receipt:\(context.envelope.id.uuidString.lowercased())", in: tx) != nil
-        else { return }
-        try await documents.open(
-            .payable, document: event.purchaseReference ?? "receipt:\(context.envelope.id.uuidString.lowercased())", order: nil, party: nil,
-            amount: tax.gross, on: date, due: date.adding(days: Invoice.termsDays), in: tx)
-    }
-
-    func paySupplier(_ command: FinanceCommand.PaySupplier, _ context: HandlerContext) async throws -> FinanceCommand.Result {
-        guard command.amount.minorUnits > 0 else { throw CommandRefused("validation", "a payment is more than zero (got \(command.amount))") }
-        let tx = context.transaction
-        guard try await documents.hasPayable(document: command.purchaseReference, in: tx) else {
-            throw CommandRefused("unknown-bill", "no supplier bill for purchase reference \(command.purchaseReference)")
-        }
-        let open = try await documents.settle(.payable, document: command.purchaseReference, amount: command.amount, in: tx)
-        var entry = JournalEntry(currency: command.amount.currency)
-        entry.debit(Accounts.payables, command.amount.minorUnits, memo: command.purchaseReference)
-        entry.credit(Accounts.cash, command.amount.minorUnits, memo: command.reference)
-        guard
-            let id = try await journal.post(
-                entry, date: .today(), description: "Supplier payment \(command.reference) for \(command.purchaseReference)",
-                source: "supplier-payment:\(command.reference)", in: tx)
-        else { throw CommandRefused("duplicate-payment", "supplier payment \(command.reference) was recorded before") }
-        return FinanceCommand.Result(entry: id, openAmount: open)
     }
 }

@@ -106,7 +106,7 @@ public struct Documents: Sendable {
     /// Settles `amount` against open items (oldest due first) of an order's receivables or of
     /// a payable document. Returns what remains open; refuses to settle more than is open.
     public func settle(
-        _ kind: Kind, order: Int64? = nil, document: String? = nil, amount: Money, in tx: PostgresTransaction
+        _ kind: Kind, order: Int64? = nil, document: String? = nil, party: String? = nil, amount: Money, in tx: PostgresTransaction
     ) async throws -> Money {
         // A statement per kind and way (the kind a literal from the enum), so that each
         // prepared plan can use its index (the receivables' index is partial on the kind).
@@ -115,9 +115,9 @@ public struct Documents: Sendable {
                 unsafeSQL: """
                     SELECT id, open_minor FROM \(s).open_items
                     WHERE kind = '\(kind.rawValue)' AND \(order != nil ? "order_id = $1::bigint" : "$1::bigint IS NULL")
-                      AND ($2::text IS NULL OR document = $2) AND open_minor > 0 AND currency = $3
+                      AND ($2::text IS NULL OR document = $2) AND ($4::text IS NULL OR party = $4) AND open_minor > 0 AND currency = $3
                     ORDER BY due_on, id FOR UPDATE
-                    """, binds: [order, document, amount.currency.code]))
+                    """, binds: [order, document, amount.currency.code, party]))
         let open = try rows.reduce(Int64(0)) { $0 + (try $1.decode(Int64.self, at: 1)) }
         guard amount.minorUnits <= open else {
             throw CommandRefused("more-than-open", "\(amount) is more than the \(Money(minorUnits: open, currency: amount.currency)) open")

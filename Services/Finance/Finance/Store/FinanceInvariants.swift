@@ -2,8 +2,10 @@ import Postgres
 import ServiceKit
 
 /// Invariant 2 (money) on the live database: every journal entry balances; the receivables
-/// and payables accounts equal the sum of their open items, currency by currency; goods sent
-/// free are a replacement expense, never a cost of sales.
+/// and payables accounts equal the sum of their open items, currency by currency; goods
+/// received not invoiced is what was received on purchase orders and not yet billed; every
+/// booked supplier bill is a payable of its supplier; goods sent free are a replacement
+/// expense, never a cost of sales.
 public struct FinanceInvariants: Sendable {
     public let schema: String
     public init(schema: String = "finance") { self.schema = schema }
@@ -27,6 +29,38 @@ public struct FinanceInvariants: Sendable {
             (
                 "payables equal their open items, per currency",
                 Self.accountAgainstOpenItems(s, account: Accounts.payables, kind: "payable", debitNormal: false)
+            ),
+            (
+                "goods received not invoiced equals the receipts on purchase orders less what booked bills took at the orders' prices, per currency",
+                """
+                WITH ledger AS (
+                    SELECT currency, sum(credit_minor - debit_minor) AS balance FROM \(s).journal_lines
+                    WHERE account = '\(Accounts.goodsReceivedNotInvoiced)' GROUP BY currency
+                ), received AS (
+                    SELECT currency, sum(quantity::bigint * unit_cost_minor) AS amount FROM \(s).purchase_receipts GROUP BY currency
+                ), billed AS (
+                    SELECT b.currency, sum(bl.quantity::bigint * ol.unit_price_minor) AS amount
+                    FROM \(s).supplier_bills b JOIN \(s).supplier_bill_lines bl ON bl.bill_id = b.id
+                    JOIN \(s).purchase_order_lines ol ON ol.po = b.po AND ol.line = bl.po_line
+                    WHERE b.status = 'booked' GROUP BY b.currency
+                ), expected AS (
+                    SELECT coalesce(r.currency, b.currency) AS currency, coalesce(r.amount, 0) - coalesce(b.amount, 0) AS amount
+                    FROM received r FULL JOIN billed b ON b.currency = r.currency
+                )
+                SELECT coalesce(l.currency, e.currency) || ': account ' || coalesce(l.balance, 0) || ', receipts less bills ' || coalesce(e.amount, 0)
+                FROM ledger l FULL JOIN expected e ON e.currency = l.currency
+                WHERE coalesce(l.balance, 0) <> coalesce(e.amount, 0)
+                """
+            ),
+            (
+                "every booked supplier bill is its supplier's payable, for its total",
+                """
+                SELECT 'bill ' || b.document || ': ' || coalesce('payable of ' || coalesce(o.party, 'no one') || ' for ' || o.amount_minor, 'no payable')
+                    || ', bill total ' || b.gross_minor
+                FROM \(s).supplier_bills b
+                LEFT JOIN \(s).open_items o ON o.kind = 'payable' AND o.document = b.document
+                WHERE b.status = 'booked' AND (o.id IS NULL OR o.party IS DISTINCT FROM b.supplier OR o.amount_minor <> b.gross_minor)
+                """
             ),
             (
                 "goods sent free (repairs, re-sends) are booked as replacement expense, not cost of sales",

@@ -168,6 +168,8 @@ public enum FinanceMigrations {
                     """),
             lineCurrenciesAndReturnedGoods,
             freeReplacements,
+            purchasingAndManualEntries,
+            datedRates,
         ]
     }
 }

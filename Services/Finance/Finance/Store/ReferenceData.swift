@@ -25,12 +25,44 @@ public struct ReferenceData: Sendable {
         ).affectedRows == 1
     }
 
-    public func rates(in tx: PostgresTransaction) async throws -> TaxRates {
+    /// The rate of every category in force on `date`.
+    public func rates(on date: BusinessDate, in tx: PostgresTransaction) async throws -> TaxRates {
         var rates: [String: Int] = [:]
-        for row in try await tx.query("SELECT category, basis_points FROM \(identifier: schema).tax_rates") {
+        for row in try await tx.query(
+            """
+            SELECT DISTINCT ON (category) category, basis_points FROM \(identifier: schema).tax_rate_periods
+            WHERE effective_from <= \(date.description)::date ORDER BY category, effective_from DESC
+            """)
+        {
             rates[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
         }
         return TaxRates(basisPoints: rates)
+    }
+
+    /// Sets a category's rate from a day on (replacing a rate set for that same day).
+    public func setTaxRate(category: String, basisPoints: Int, from date: BusinessDate, in tx: PostgresTransaction) async throws {
+        try await tx.queue(
+            """
+            INSERT INTO \(identifier: schema).tax_rate_periods (category, effective_from, basis_points)
+            VALUES (\(category), \(date.description)::date, \(basisPoints))
+            ON CONFLICT (category, effective_from) DO UPDATE SET basis_points = EXCLUDED.basis_points, set_at = now()
+            """)
+    }
+
+    /// The latest invoice date (issued invoices and credit notes), to keep rate changes off what is issued.
+    public func lastInvoiceDate(in tx: PostgresTransaction) async throws -> BusinessDate? {
+        try await tx.query("SELECT max(issued_on)::text FROM \(identifier: schema).invoices").first?.decode(String?.self, at: 0).map {
+            try BusinessDate($0)
+        }
+    }
+
+    /// Sets a currency's rate into the base currency from a day on.
+    public func setExchangeRate(currency: String, rate: String, on date: BusinessDate, in tx: PostgresTransaction) async throws {
+        try await tx.queue(
+            """
+            INSERT INTO \(identifier: schema).exchange_rates (currency, effective_on, rate) VALUES (\(currency), \(date.description)::date, \(rate)::numeric)
+            ON CONFLICT (currency, effective_on) DO UPDATE SET rate = EXCLUDED.rate, set_at = now()
+            """)
     }
 
     public func taxCategories(_ skus: [String], in tx: PostgresTransaction) async throws -> [String: String] {

@@ -130,14 +130,17 @@ public struct Statements: Sendable {
                         """, binds: [from?.description, to?.description])), numeric: ["net_minor", "tax_minor"])
     }
 
-    /// Open receivables by how overdue they are at `date`.
-    public func ageing(at date: BusinessDate, _ pool: PostgresPool) async throws -> ReportTable {
+    /// Open receivables (or payables) by how overdue they are at `date`; payables of one
+    /// supplier (`party`) alone if given.
+    public func ageing(at date: BusinessDate, kind: Documents.Kind = .receivable, party: String? = nil, _ pool: PostgresPool) async throws
+        -> ReportTable
+    {
         let rows = try await pool.query(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT document, order_id, coalesce(party, '') AS party, currency, open_minor, due_on::text AS due_on, ($1::date - due_on) AS overdue
-                    FROM \(s).open_items WHERE kind = 'receivable' AND open_minor > 0 ORDER BY due_on, document
-                    """, binds: [date.description]))
+                    FROM \(s).open_items WHERE kind = $2 AND open_minor > 0 AND ($3::text IS NULL OR party = $3) ORDER BY due_on, document
+                    """, binds: [date.description, kind.rawValue, party]))
         return ReportTable(
             columns: ["document", "order", "party", "open", "due_on", "days_overdue", "bucket"],
             rows: try rows.map { row in
@@ -174,6 +177,12 @@ public struct Statements: Sendable {
     /// (goods sent for a voided invoice, a free replacement, stock bought in another currency
     /// than it was sold in) is a row of its own with revenue 0.
     public func grossProfit(by dimension: ProfitDimension, _ pool: PostgresPool) async throws -> ReportTable {
+        ReportTable(
+            try await pool.query(PostgresQuery(unsafeSQL: grossProfitSQL(by: dimension))),
+            numeric: ["revenue_minor", "cost_minor", "profit_minor", "margin_percent"])
+    }
+
+    func grossProfitSQL(by dimension: ProfitDimension) -> String {
         let key: String
         switch dimension {
         case .line: key = "order_ref || '/' || sku"
@@ -181,31 +190,28 @@ public struct Statements: Sendable {
         case .sku: key = "sku"
         case .channel: key = "channel"
         }
-        return ReportTable(
-            try await pool.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        WITH revenue AS (
-                            SELECT i.order_id::text AS order_ref, i.channel, l.sku, i.currency, sum(l.net_minor)::bigint AS net
-                            FROM \(s).invoice_lines l JOIN \(s).invoices i ON i.number = l.number
-                            WHERE i.status = 'issued' AND l.sku IS NOT NULL GROUP BY i.order_id, i.channel, l.sku, i.currency
-                        ), cost AS (
-                            SELECT order_ref, sku, currency, sum(cost_minor)::bigint AS cost FROM \(s).cost_lines GROUP BY order_ref, sku, currency
-                        ), channels AS (
-                            SELECT DISTINCT ON (order_id) order_id::text AS order_ref, channel FROM \(s).invoices ORDER BY order_id, number
-                        ), joined AS (
-                            SELECT coalesce(r.order_ref, c.order_ref) AS order_ref, coalesce(r.channel, ch.channel, '') AS channel,
-                                   coalesce(r.sku, c.sku) AS sku, coalesce(r.currency, c.currency) AS currency,
-                                   coalesce(r.net, 0) AS net, coalesce(c.cost, 0) AS cost
-                            FROM revenue r
-                            FULL JOIN cost c ON c.order_ref = r.order_ref AND c.sku = r.sku AND c.currency = r.currency
-                            LEFT JOIN channels ch ON ch.order_ref = c.order_ref
-                        )
-                        SELECT \(key) AS key, currency, sum(net)::bigint AS revenue_minor, sum(cost)::bigint AS cost_minor,
-                               (sum(net) - sum(cost))::bigint AS profit_minor,
-                               CASE WHEN sum(net) = 0 THEN NULL ELSE round(100.0 * (sum(net) - sum(cost)) / sum(net), 1) END AS margin_percent
-                        FROM joined GROUP BY 1, 2 ORDER BY 1, 2
-                        """)), numeric: ["revenue_minor", "cost_minor", "profit_minor", "margin_percent"])
+        return """
+            WITH revenue AS (
+                SELECT i.order_id::text AS order_ref, i.channel, l.sku, i.currency, sum(l.net_minor)::bigint AS net
+                FROM \(s).invoice_lines l JOIN \(s).invoices i ON i.number = l.number
+                WHERE i.status = 'issued' AND l.sku IS NOT NULL GROUP BY i.order_id, i.channel, l.sku, i.currency
+            ), cost AS (
+                SELECT order_ref, sku, currency, sum(cost_minor)::bigint AS cost FROM \(s).cost_lines GROUP BY order_ref, sku, currency
+            ), channels AS (
+                SELECT DISTINCT ON (order_id) order_id::text AS order_ref, channel FROM \(s).invoices ORDER BY order_id, number
+            ), joined AS (
+                SELECT coalesce(r.order_ref, c.order_ref) AS order_ref, coalesce(r.channel, ch.channel, '') AS channel,
+                       coalesce(r.sku, c.sku) AS sku, coalesce(r.currency, c.currency) AS currency,
+                       coalesce(r.net, 0) AS net, coalesce(c.cost, 0) AS cost
+                FROM revenue r
+                FULL JOIN cost c ON c.order_ref = r.order_ref AND c.sku = r.sku AND c.currency = r.currency
+                LEFT JOIN channels ch ON ch.order_ref = c.order_ref
+            )
+            SELECT \(key) AS key, currency, sum(net)::bigint AS revenue_minor, sum(cost)::bigint AS cost_minor,
+                   (sum(net) - sum(cost))::bigint AS profit_minor,
+                   CASE WHEN sum(net) = 0 THEN NULL ELSE round(100.0 * (sum(net) - sum(cost)) / sum(net), 1) END AS margin_percent
+            FROM joined GROUP BY 1, 2 ORDER BY 1, 2
+            """
     }
 
     /// Invoices and credit notes (of one order, or all), amounts in each currency's own decimals.

@@ -123,7 +123,8 @@ extension InventoryHandlers {
         try await context.publish(
             event: PurchasingEvent.OrderSent(
                 order: sent.number, supplier: sent.supplier, supplierEmail: supplier.email, warehouse: sent.warehouse, expected: sent.expected,
-                lines: sent.lines.map { .init(line: $0.line, sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice) }))
+                lines: sent.lines.map { .init(line: $0.line, sku: $0.sku, quantity: $0.quantity, unitPrice: $0.unitPrice) },
+                paymentTermsDays: supplier.paymentTermsDays))
         return sent
     }
 
@@ -173,6 +174,8 @@ extension InventoryHandlers {
     /// What a receipt against an order line takes from the order.
     struct OrderedReceipt: Sendable {
         let order: String
+        let line: Int
+        let supplier: String
         let unitPrice: Money
         /// The purchase request its line answered, now received in full.
         let closesRequest: Int64?
@@ -215,7 +218,9 @@ extension InventoryHandlers {
         let next = PurchaseOrderStatus.afterReceipt(lines: lines)
         if next != order.status { try await purchasing.setStatus(order.id, next, in: context.transaction) }
         let completed = line.received < line.quantity && after >= line.quantity
-        return OrderedReceipt(order: number, unitPrice: line.unitPrice, closesRequest: completed ? line.request : nil, lineReceived: after)
+        return OrderedReceipt(
+            order: number, line: lineNumber, supplier: order.result.supplier, unitPrice: line.unitPrice,
+            closesRequest: completed ? line.request : nil, lineReceived: after)
     }
 
     // MARK: - Shared

@@ -32,7 +32,8 @@ extension InventoryHandlers {
         try await context.publish(
             event: InventoryEvent.Received(
                 sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity, unitCost: unitCost,
-                expiry: command.expiry, purchaseReference: reference))
+                expiry: command.expiry, purchaseReference: reference, purchaseOrder: ordered?.order, orderLine: ordered?.line,
+                supplier: ordered?.supplier))
         if let ordered, let request = ordered.closesRequest,
             let closed = try await reorder.close(
                 request: request, sku: command.sku, warehouse: command.warehouse, received: ordered.lineReceived, in: context.transaction)

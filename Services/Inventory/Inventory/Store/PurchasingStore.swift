@@ -13,6 +13,7 @@ public struct PurchasingStore: Sendable {
         public let name: String
         public let email: String?
         public let currency: Currency
+        public let paymentTermsDays: Int?
         public let active: Bool
     }
 
@@ -60,13 +61,13 @@ public struct PurchasingStore: Sendable {
     public func supplier(_ code: String, in tx: PostgresTransaction) async throws -> Supplier? {
         guard
             let row = try await tx.query(
-                "SELECT code, name, email, currency, active FROM \(identifier: schema).suppliers WHERE code = \(code)"
+                "SELECT code, name, email, currency, payment_terms_days, active FROM \(identifier: schema).suppliers WHERE code = \(code)"
             ).first
         else { return nil }
         return Supplier(
             code: try row.decode(String.self, column: "code"), name: try row.decode(String.self, column: "name"),
             email: try row.decode(String?.self, column: "email"), currency: try Currency(code: try row.decode(String.self, column: "currency")),
-            active: try row.decode(Bool.self, column: "active"))
+            paymentTermsDays: try row.decode(Int?.self, column: "payment_terms_days"), active: try row.decode(Bool.self, column: "active"))
     }
 
     /// Sets what a supplier sells of a SKU; a preferred one takes the place of the SKU's

@@ -14,7 +14,8 @@ struct FinanceCommands: AsyncParsableCommand {
         subcommands: [
             TrialBalance.self, IncomeStatement.self, BalanceSheet.self, CashFlow.self, TaxSummary.self, Ageing.self, Profit.self, Invoices.self,
             InvoiceShow.self, RecordPayment.self, Refund.self, SupplierBill.self, Bills.self, ApproveBill.self, RejectBill.self, PaySupplier.self,
-            JournalEntryCommand.self, Expense.self, Reverse.self, VoidInvoice.self, AddAccount.self, AccountsList.self, Rates.self, TaxRate.self,
+            JournalEntryCommand.self, Expense.self, Reverse.self, ImportSettlement.self, Settlements.self, VoidInvoice.self, AddAccount.self,
+            AccountsList.self, Rates.self, TaxRate.self,
         ])
 
     struct Period: ParsableArguments {

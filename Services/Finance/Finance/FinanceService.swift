@@ -73,6 +73,7 @@ struct FinanceHandlers: Sendable {
         registry.command(FinanceCommand.ReverseEntry.self, reverseEntry)
         registry.command(FinanceCommand.SetTaxRate.self, setTaxRate)
         registry.command(FinanceCommand.SetExchangeRate.self, setExchangeRate)
+        registry.command(FinanceCommand.ImportSettlement.self, importSettlement)
         registry.command(FinanceCommand.VoidInvoice.self, voidInvoice)
         registry.command(FinanceCommand.Reinvoice.self, reinvoice)
         registry.command(FinanceCommand.AmendInvoice.self, amendInvoice)

@@ -75,6 +75,7 @@ extension FinanceHandlers {
         var invoice = try Invoice.forOrder(
             order, taxCategories: try await taxCategories(order.lines.map(\.sku), tx), rates: try await rates(on: .today(), tx), issuedOn: .today())
         try await issue(&invoice, party: order.customer, context)
+        try await rememberOrder(order, tx)
         let carried = min(paid, invoice.gross.minorUnits)
         if carried > 0 {
             _ = try await documents.settle(

@@ -41,6 +41,7 @@ extension FinanceHandlers {
             order, taxCategories: try await taxCategories(order.lines.map(\.sku), tx), rates: try await rates(on: issuedOn, tx),
             issuedOn: issuedOn)
         try await issue(&invoice, party: order.customer, context)
+        try await rememberOrder(order, tx)
         return invoice
     }
 

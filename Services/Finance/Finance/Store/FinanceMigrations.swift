@@ -170,6 +170,7 @@ public enum FinanceMigrations {
             freeReplacements,
             purchasingAndManualEntries,
             datedRates,
+            settlements,
         ]
     }
 }

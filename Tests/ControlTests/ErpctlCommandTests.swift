@@ -131,8 +131,8 @@ import Testing
         #expect(check.status == 0, "\(check.output)")
         let results = try JSONDecoder().decode([[String: AnyCodableValue]].self, from: Data(check.output.utf8))
         #expect(
-            results.count == 35,
-            "7 stock checks (one of them purchase receipts), 4 money, 4 books against goods and invoices, 1 shipments, 3 split and merge, 3 intake and amendments, 4 sagas, 6 customers, 1 parked"
+            results.count == 36,
+            "8 stock checks (purchase receipts, recalled lots), 4 money, 4 books against goods and invoices, 1 shipments, 3 split and merge, 3 intake and amendments, 4 sagas, 6 customers, 1 parked"
         )
         let table = try await Self.erpctl(["check"])
         #expect(table.output.contains("held   1. stock: on hand equals the ledger"), "\(table.output)")

@@ -107,6 +107,7 @@ import Testing
         "inventory/5": "9ce8056c0efee68077338fb310b796fabdf6f94c2474d4da482044a6026f2229",
         "inventory/6": "c7ebc34747bdc902a581db211ccd388c811dcdd30170b250f31b009efb80289e",
         "inventory/7": "afff2b2f2ca876ba8aa8d189fbd05c17b68a04b174bf6c559b736ff27f82084f",
+        "inventory/8": "e79eb34eea50788766fa8f050b57385b987c68880391a4d3cbea883baf54aa8f",
         "orders/1": "bcaf004e494a83546b0dad8ab1e2a848caf0e0e0959aa708b5b01ead2ff19e0f",
         "orders/10": "fcba1b4bca3e6bc76f06f505e1d4f78fcf2745689af162744b247517047d199e",
         "orders/11": "592ba59561f4eee6e57e3849b60a00e8b9b9567e444af087e0b5f6bb4279279a",

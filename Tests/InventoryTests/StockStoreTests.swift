@@ -272,7 +272,7 @@ import Testing
             _ = try await pool.withTransaction { try await store.release(order: "SO-2", in: $0) }
             let invariants = StockInvariants(schema: store.schema)
             let results = try await invariants.check(pool)
-            #expect(results.count == 7)
+            #expect(results.count == 8)
             let failing = results.filter { !$0.held }
             #expect(failing.isEmpty, "\(failing)")
 

@@ -12,7 +12,7 @@ struct InventoryCommands: AsyncParsableCommand {
         subcommands: [
             AddWarehouse.self, Receive.self, Adjust.self, Count.self, Reserve.self, Release.self, Issue.self, Return.self,
             Transfer.self, ReorderRule.self, Levels.self, Valuation.self, Expiring.self, SlowMovers.self, StockOuts.self,
-            PurchaseRequests.self, Transfers.self, Check.self,
+            PurchaseRequests.self, Transfers.self, Trace.self, Recall.self, Check.self,
         ])
 
     struct AddWarehouse: SendsCommand {

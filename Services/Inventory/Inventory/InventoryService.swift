@@ -91,6 +91,7 @@ struct InventoryHandlers: Sendable {
         registry.command(InventoryCommand.Adjust.self, adjust)
         registry.command(InventoryCommand.Count.self, count)
         registry.command(InventoryCommand.Return.self, returnStock)
+        registry.command(InventoryCommand.RecallLot.self, recallLot)
         registry.command(InventoryCommand.ReturnOrderStock.self, returnOrderStock)
         registry.command(InventoryCommand.SetReorderRule.self, setReorderRule)
         registry.command(InventoryCommand.Reserve.self, reserve)

@@ -90,12 +90,14 @@ public enum InventoryEvent {
         /// The cost of one unit (absent in events of earlier versions).
         public var unitCost: Money?
         public var quarantine: InventoryCommand.QuarantineDisposition?
+        /// Units of a recalled lot taken out of stock into quarantine (delta negative).
+        public var recall: Bool?
         public init(
             sku: String, warehouse: String, lot: String, delta: Int, reason: String, unitCost: Money? = nil,
-            quarantine: InventoryCommand.QuarantineDisposition? = nil
+            quarantine: InventoryCommand.QuarantineDisposition? = nil, recall: Bool? = nil
         ) {
             (self.sku, self.warehouse, self.lot, self.delta, self.reason) = (sku, warehouse, lot, delta, reason)
-            (self.unitCost, self.quarantine) = (unitCost, quarantine)
+            (self.unitCost, self.quarantine, self.recall) = (unitCost, quarantine, recall)
         }
     }
 

@@ -57,6 +57,10 @@ public enum NotificationEvents {
         InventoryEvent.PurchaseRequested.type.rawValue: (
             InventoryEvent.PurchaseRequested.self, #"{"request": 12, "sku": "TEA-OOLONG", "warehouse": "HZ", "quantity": 50}"#
         ),
+        InventoryEvent.OrderLotRecalled.type.rawValue: (
+            InventoryEvent.OrderLotRecalled.self,
+            #"{"order": 1001, "lot": "L-2026-11", "skus": ["TEA-OOLONG"], "reason": "moisture found in the batch"}"#
+        ),
         CRMEvent.TicketOpened.type.rawValue: (
             CRMEvent.TicketOpened.self,
             #"{"ticket": 5, "customer": 42, "kind": "complaint", "priority": "high", "subject": "Broken lid", "order": 1001}"#

@@ -89,6 +89,10 @@ extension FinanceHandlers {
         var entry = JournalEntry(currency: value.currency)
         let memo = "\(event.sku) lot \(event.lot): \(event.reason)"
         switch event.quarantine {
+        case nil where event.recall == true:
+            // A recalled lot's units leave stock for quarantine, at cost.
+            entry.debit(Accounts.returnedGoods, -value.minorUnits, memo: memo)
+            entry.credit(Accounts.inventory, -value.minorUnits, memo: memo)
         case nil:
             entry.debit(Accounts.inventory, value.minorUnits, memo: memo)
             entry.credit(Accounts.inventoryAdjustments, value.minorUnits, memo: memo)

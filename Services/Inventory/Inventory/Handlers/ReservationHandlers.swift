@@ -94,9 +94,10 @@ extension InventoryHandlers {
                     try Self.requirePositive(line.quantity, "quantity of line \(line.line)")
                     guard units.updateValue(line.quantity, forKey: line.line) == nil else { throw Self.validation("line \(line.line) appears twice") }
                 }
-                issued = try await store.issue(order: command.order, warehouse: warehouse, lines: units, today: .today(), in: context.transaction)
+                issued = try await store.issue(
+                    order: command.order, warehouse: warehouse, lines: units, shipment: command.shipment, today: .today(), in: context.transaction)
             } else {
-                issued = try await store.issue(order: command.order, today: .today(), in: context.transaction)
+                issued = try await store.issue(order: command.order, shipment: command.shipment, today: .today(), in: context.transaction)
             }
         } catch let problem as FEFO.Problem {
             throw CommandRefused("lots-short", "order \(command.order): the unexpired lots cannot supply it (\(problem.description))")

@@ -19,6 +19,9 @@ extension InventoryHandlers {
         try Self.requirePositive(command.quantity)
         guard command.quantity <= Self.largestQuantity else { throw Self.validation("quantity must be at most \(Self.largestQuantity)") }
         try await requireWarehouse(command.warehouse, context)
+        guard try await !store.isRecalled(sku: command.sku, lot: command.lot, in: context.transaction) else {
+            throw CommandRefused("recalled-lot", "lot \(command.lot) of \(command.sku) is recalled: receive the goods under another lot")
+        }
         // Against a purchase order: its line's price, its number as the reference.
         let ordered = try await receiveAgainstOrder(command, context)
         guard let unitCost = ordered?.unitPrice ?? command.unitCost else {
@@ -121,9 +124,9 @@ extension InventoryHandlers {
         try Self.requirePositive(command.quantity)
         if let cost = command.unitCost, cost.isNegative { throw Self.validation("unit cost \(cost) is negative") }
         try await requireWarehouse(command.warehouse, context)
-        let cost: Money
+        let cost: Money, condition: InventoryCommand.ReturnCondition
         do {
-            cost = try await store.returnToStock(
+            (cost, condition) = try await store.returnToStock(
                 reference: command.reference, sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity,
                 condition: command.condition, unitCost: command.unitCost, in: context.transaction)
         } catch let problem as StockStore.ReturnProblem {
@@ -132,7 +135,7 @@ extension InventoryHandlers {
         try await context.publish(
             event: InventoryEvent.Returned(
                 reference: command.reference, sku: command.sku, warehouse: command.warehouse, lot: command.lot, quantity: command.quantity,
-                condition: command.condition, unitCost: cost))
+                condition: condition, unitCost: cost))
         return try await level(command.sku, command.warehouse, context)
     }
 
@@ -171,15 +174,14 @@ extension InventoryHandlers {
                 let taken = min(left, lot.quantity)
                 issued[item.sku]![index].quantity -= taken
                 left -= taken
-                let cost = try await store.returnToStock(
+                let (cost, condition) = try await store.returnToStock(
                     reference: command.reference, sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition,
-                    unitCost: nil, in: tx)
+                    unitCost: nil, order: command.order, in: tx)
                 try await context.publish(
                     event: InventoryEvent.Returned(
-                        reference: command.reference, sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken,
-                        condition: item.condition,
+                        reference: command.reference, sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: condition,
                         unitCost: cost, order: command.order))
-                returned.append(.init(sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: item.condition))
+                returned.append(.init(sku: item.sku, warehouse: lot.warehouse, lot: lot.lot, quantity: taken, condition: condition))
             }
             guard left == 0 else {
                 throw CommandRefused(

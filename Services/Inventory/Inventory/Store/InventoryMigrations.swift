@@ -133,6 +133,6 @@ public enum InventoryMigrations {
                 """),
         quarantineCost,
         outboundLevels,
-        availabilityTold, recentShipments, purchasing,
+        availabilityTold, recentShipments, purchasing, lotTrace,
     ]
 }

@@ -16,12 +16,14 @@ extension StockStore {
     }
 
     /// Puts returned units back (sellable) or into quarantine; returns the cost of a unit
-    /// (the lot's, or `unitCost` for a lot new to the warehouse).
+    /// (the lot's, or `unitCost` for a lot new to the warehouse) and where they went: units of
+    /// a recalled lot go to quarantine however they come back.
     @discardableResult
     public func returnToStock(
-        reference: String, sku: String, warehouse: String, lot: String, quantity: Int, condition: InventoryCommand.ReturnCondition,
-        unitCost: Money?, in tx: PostgresTransaction
-    ) async throws -> Money {
+        reference: String, sku: String, warehouse: String, lot: String, quantity: Int, condition asked: InventoryCommand.ReturnCondition,
+        unitCost: Money?, order: String? = nil, in tx: PostgresTransaction
+    ) async throws -> (cost: Money, condition: InventoryCommand.ReturnCondition) {
+        let condition = try await isRecalled(sku: sku, lot: lot, in: tx) ? .quarantine : asked
         let known = try await tx.query(
             PostgresQuery(
                 unsafeSQL: "SELECT expiry::text, unit_cost_minor, currency FROM \(table).lots WHERE sku = $1 AND warehouse = $2 AND lot = $3",
@@ -40,7 +42,7 @@ extension StockStore {
             try await addToLot(
                 "return", sku: sku, warehouse: warehouse, lot: lot,
                 expiry: try known?.decode(String?.self, at: 0).map { try BusinessDate($0) }, unitCost: cost, quantity: quantity,
-                reference: reference, in: tx)
+                reference: reference, order: order, in: tx)
         case .quarantine:
             try await tx.query(
                 """
@@ -50,9 +52,13 @@ extension StockStore {
                     unit_cost_minor = coalesce(quarantine.unit_cost_minor, EXCLUDED.unit_cost_minor),
                     currency = coalesce(quarantine.currency, EXCLUDED.currency)
                 """)
-            try await record("quarantine", sku: sku, warehouse: warehouse, lot: lot, quantity: quantity, reference: reference, in: tx)
+            try await record("quarantine", sku: sku, warehouse: warehouse, lot: lot, quantity: quantity, reference: reference, order: order, in: tx)
         }
-        return cost
+        return (cost, condition)
+    }
+
+    public func isRecalled(sku: String, lot: String, in tx: PostgresTransaction) async throws -> Bool {
+        try await !tx.query("SELECT 1 FROM \(identifier: schema).recalled_lots WHERE sku = \(sku) AND lot = \(lot)").isEmpty
     }
 
     /// Takes inspected units out of quarantine: restocked into their lot (an adjustment of
@@ -82,6 +88,9 @@ extension StockStore {
             if let known { return known }
             return try await lotCost(sku: sku, warehouse: warehouse, lot: lot, in: tx)
         case .restock:
+            guard try await !isRecalled(sku: sku, lot: lot, in: tx) else {
+                throw AdjustmentRefusal(reason: "lot \(lot) of \(sku) is recalled: its units cannot be restocked, only written off")
+            }
             let cost = try await adjust(sku: sku, warehouse: warehouse, lot: lot, delta: quantity, reason: reason, in: tx)
             return known ?? cost
         }

@@ -71,6 +71,14 @@ public struct StockInvariants: Sendable {
                 """
             ),
             (
+                "no recalled lot was issued or transferred after its recall",
+                """
+                SELECT m.sku || ' lot ' || m.lot || ': ' || m.kind || ' of ' || -m.quantity || ' (' || coalesce(m.order_ref, m.reference, '') || ') after its recall'
+                FROM \(s).movements m JOIN \(s).recalled_lots r ON r.sku = m.sku AND r.lot = m.lot
+                WHERE m.kind IN ('issue', 'transfer_out') AND m.occurred_at > r.recalled_at
+                """
+            ),
+            (
                 "every purchase order's received units are its receipts",
                 """
                 SELECT o.number || ' ' || l.sku || ': received ' || sum(l.received_quantity) || ', receipts ' || coalesce(max(r.units), 0)

@@ -67,7 +67,7 @@ public struct StockStore: Sendable {
     /// its own) and to the stock, and records the movement.
     func addToLot(
         _ kind: String, sku: String, warehouse: String, lot: String, expiry: BusinessDate?, unitCost: Money, quantity: Int,
-        reference: String?, in tx: PostgresTransaction
+        reference: String?, order: String? = nil, in tx: PostgresTransaction
     ) async throws {
         precondition(quantity > 0, "adding stock adds at least one unit")
         try await tx.query(
@@ -82,7 +82,7 @@ public struct StockStore: Sendable {
             VALUES (\(sku), \(warehouse), \(lot), \(expiry?.description)::date, \(unitCost.minorUnits), \(unitCost.currency.code), \(quantity))
             ON CONFLICT (sku, warehouse, lot) DO UPDATE SET on_hand = lots.on_hand + EXCLUDED.on_hand
             """)
-        try await record(kind, sku: sku, warehouse: warehouse, lot: lot, quantity: quantity, reference: reference, in: tx)
+        try await record(kind, sku: sku, warehouse: warehouse, lot: lot, quantity: quantity, reference: reference, order: order, in: tx)
     }
 
     /// Reserves every line or none, in one statement: the stock rows are locked in
@@ -198,7 +198,7 @@ public struct StockStore: Sendable {
     /// Ships an order's reservations: takes the reserved units from the lots first expiring
     /// (FEFO; expired lots are not shipped), lowers on hand and reserved, ends the
     /// reservations, and returns the lots and their FIFO cost for the cost of goods sold.
-    public func issue(order: String, today: BusinessDate, in tx: PostgresTransaction) async throws -> [IssuedLot] {
+    public func issue(order: String, shipment: String? = nil, today: BusinessDate, in tx: PostgresTransaction) async throws -> [IssuedLot] {
         let reservations = try await tx.query(
             PostgresQuery(
                 unsafeSQL: """
@@ -209,7 +209,7 @@ public struct StockStore: Sendable {
             let place = Place(sku: try row.decode(String.self, column: "sku"), warehouse: try row.decode(String.self, column: "warehouse"))
             quantities[place, default: 0] += try row.decode(Int.self, column: "quantity")
         }
-        return try await take(quantities, order: order, today: today, in: tx)
+        return try await take(quantities, order: order, shipment: shipment, today: today, in: tx)
     }
 
     /// Why a parcel's lines could not be issued: a line holds less reserved in the warehouse.
@@ -224,7 +224,7 @@ public struct StockStore: Sendable {
     /// Ships one parcel: `lines` (order line → units) of the order's reservations in
     /// `warehouse`, from the lots first expiring; what is not in the parcel stays reserved.
     public func issue(
-        order: String, warehouse: String, lines: [Int: Int], today: BusinessDate, in tx: PostgresTransaction
+        order: String, warehouse: String, lines: [Int: Int], shipment: String? = nil, today: BusinessDate, in tx: PostgresTransaction
     ) async throws -> [IssuedLot] {
         let held = try await tx.query(
             """
@@ -254,13 +254,15 @@ public struct StockStore: Sendable {
             }
             quantities[Place(sku: place.sku, warehouse: warehouse), default: 0] += wanted
         }
-        return try await take(quantities, order: order, today: today, in: tx)
+        return try await take(quantities, order: order, shipment: shipment, today: today, in: tx)
     }
 
     struct Place: Hashable { let sku: String, warehouse: String }
 
     /// Takes reserved units from the lots first expiring: lowers on hand and reserved.
-    private func take(_ quantities: [Place: Int], order: String, today: BusinessDate, in tx: PostgresTransaction) async throws -> [IssuedLot] {
+    private func take(
+        _ quantities: [Place: Int], order: String, shipment: String?, today: BusinessDate, in tx: PostgresTransaction
+    ) async throws -> [IssuedLot] {
         var issued: [IssuedLot] = []
         let needs = quantities.map { (sku: $0.key.sku, warehouse: $0.key.warehouse, quantity: $0.value) }
         for need in needs.sorted(by: { ($0.sku, $0.warehouse) < ($1.sku, $1.warehouse) }) {
@@ -271,7 +273,9 @@ public struct StockStore: Sendable {
                     PostgresQuery(
                         unsafeSQL: "UPDATE \(table).lots SET on_hand = on_hand - $4 WHERE sku = $1 AND warehouse = $2 AND lot = $3",
                         binds: [need.sku, need.warehouse, pick.lot, pick.quantity]))
-                try await record("issue", sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: -pick.quantity, reference: order, in: tx)
+                try await record(
+                    "issue", sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: -pick.quantity, reference: order, order: order,
+                    shipment: shipment, in: tx)
                 issued.append(
                     IssuedLot(
                         sku: need.sku, warehouse: need.warehouse, lot: pick.lot, quantity: pick.quantity,
@@ -360,12 +364,13 @@ public struct StockStore: Sendable {
     }
 
     func record(
-        _ kind: String, sku: String, warehouse: String, lot: String?, quantity: Int, reference: String?, in tx: PostgresTransaction
+        _ kind: String, sku: String, warehouse: String, lot: String?, quantity: Int, reference: String?, order: String? = nil,
+        shipment: String? = nil, in tx: PostgresTransaction
     ) async throws {
         try await tx.queue(
             """
-            INSERT INTO \(identifier: schema).movements (kind, sku, warehouse, lot, quantity, reference)
-            VALUES (\(kind), \(sku), \(warehouse), \(lot), \(quantity), \(reference))
+            INSERT INTO \(identifier: schema).movements (kind, sku, warehouse, lot, quantity, reference, order_ref, shipment)
+            VALUES (\(kind), \(sku), \(warehouse), \(lot), \(quantity), \(reference), \(order), \(shipment))
             """)
     }
 }

@@ -125,7 +125,9 @@ extension StockStore {
             PostgresQuery(
                 unsafeSQL: """
                     SELECT lot, expiry::text AS expiry, received_at, on_hand, unit_cost_minor, currency FROM \(table).lots
-                    WHERE sku = $1 AND warehouse = $2 AND on_hand > 0 ORDER BY lot FOR UPDATE
+                    WHERE sku = $1 AND warehouse = $2 AND on_hand > 0
+                      AND NOT EXISTS (SELECT 1 FROM \(table).recalled_lots r WHERE r.sku = lots.sku AND r.lot = lots.lot)
+                    ORDER BY lot FOR UPDATE
                     """, binds: [sku, warehouse]))
         return try rows.map { row in
             let expiry = try row.decode(String?.self, column: "expiry").map { try BusinessDate($0) }

@@ -149,7 +149,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders", "Ingest", "Finance", "Saga", "CRM",
-                "ServiceKit", "Analytics", "Catalog",
+                "ServiceKit", "Analytics", "Catalog", "Control",
                 "TestSupport", "ServiceTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

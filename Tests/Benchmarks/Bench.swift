@@ -13,7 +13,7 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             AMQPBenchmark.self, PostgresBenchmark.self, ChainBenchmark.self, ReservationBenchmark.self, IntakeBenchmark.self,
             FulfilmentBenchmark.self, IdleMemoryBenchmark.self, FuzzBenchmark.self, CRMBenchmark.self, RecommendBenchmark.self,
-            ForecastBenchmark.self, AnalyticsBenchmark.self, ReplicaLagBenchmark.self,
+            ForecastBenchmark.self, AnalyticsBenchmark.self, ReplicaLagBenchmark.self, CatalogSearchBenchmark.self, LotTraceBenchmark.self,
         ])
 }
 

@@ -12,14 +12,16 @@
 #   - forecast: backtest MASE of the demand forecast against the seasonal-naive one on generated series
 #     (BENCH_FORECAST_SERIES, BENCH_FORECAST_DAYS; no servers needed).
 #   - fuzz: hostile platform bodies through intake's read path (BENCH_FUZZ_CASES, BENCH_FUZZ_SEED; no servers needed).
-# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|all]   (extra settings through the environment:
+#   - search: catalog search p50/p99 with 100,000 products in three locales (BENCH_SEARCH_PRODUCTS).
+#   - trace: inventory trace of a lot issued to 10,000 orders (BENCH_TRACE_ORDERS).
+# Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|search|trace|all]   (extra settings through the environment:
 #   BENCH_MESSAGES, BENCH_RUNS, BENCH_WINDOW, BENCH_PREFETCH, BENCH_QUEUE_TYPE)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then export PATH=/opt/swift/usr/bin:$PATH; fi
 what=${1:-all}
-case "$what" in amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|all]" >&2; exit 2 ;; esac
+case "$what" in amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|search|trace|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|search|trace|all]" >&2; exit 2 ;; esac
 
 eval "$("$repo/deploy/local/servers.sh" start)"
 swift build -c release --product erp-bench >&2
@@ -114,4 +116,12 @@ if [ "$what" = postgres ] || [ "$what" = all ]; then
   printf 'pgbench single-row INSERT, autocommit: %.0f rows/s\n' "$single"
   printf 'pgbench 1000-row batches in one transaction: %.0f rows/s\n' "$(python3 -c "print($batch*1000)")"
   "$repo/deploy/local/servers.sh" psql -q -c "DROP TABLE bench_pgbench"
+fi
+
+if [ "$what" = search ] || [ "$what" = all ]; then
+  "$bench" catalog-search --database-url "$ERP_DATABASE_URL" --products "${BENCH_SEARCH_PRODUCTS:-100000}"
+fi
+
+if [ "$what" = trace ] || [ "$what" = all ]; then
+  "$bench" trace --database-url "$ERP_DATABASE_URL" --orders "${BENCH_TRACE_ORDERS:-10000}"
 fi

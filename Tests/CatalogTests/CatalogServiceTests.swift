@@ -253,7 +253,7 @@ import Testing
             let result = try await harness.client.send(CatalogCommand.ImportProducts(rows: rows, atomic: true), timeout: .seconds(120))
                 .decodeResult(CatalogResult.Imported.self)
             #expect(result.created == 1_000 && result.failed.isEmpty)
-            let exported = try await CatalogExport(schema: harness.schema).rows(harness.pool)
+            let exported = try await CatalogExport(schema: harness.schema).table(harness.pool).rows
             #expect(exported.count == 1_000)
             let firstBulkRowPricedAt99 = exported.first { $0[0] == "BULK-1" }?[5] == "99.00"
             #expect(firstBulkRowPricedAt99)

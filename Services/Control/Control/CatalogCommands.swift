@@ -12,7 +12,8 @@ struct CatalogCommands: AsyncParsableCommand {
         commandName: "catalog", abstract: "Products, SKUs, variants, prices, categories, translations; import and export.",
         subcommands: [
             CreateCategory.self, MoveCategory.self, RenameCategory.self, CreateProduct.self, UpdateProduct.self, Deactivate.self,
-            Delete.self, Variants.self, Price.self, Barcode.self, Translate.self, Import.self, Export.self, Show.self, SKUs.self, Republish.self,
+            Delete.self, Variants.self, Price.self, Barcode.self, Translate.self, Attributes.self, Import.self, Export.self, Show.self, Search.self,
+            SKUs.self, Republish.self,
         ])
 
     struct CreateCategory: SendsCommand {
@@ -164,7 +165,7 @@ struct CatalogCommands: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create or update products from a CSV or JSON file.",
             discussion:
-                "CSV columns: \(ProductFile.columns.joined(separator: ", ")) (header row; tags and images separated by |). A bad row is reported with its line number and the others are imported; with --atomic a single bad row refuses the whole file."
+                "CSV columns: \(ProductFile.columns.joined(separator: ", ")), title:LOCALE, description:LOCALE (header row; tags and images separated by |, attributes written name=value|name=value). A bad row is reported with its line number and the others are imported; with --atomic a single bad row refuses the whole file."
         )
         @OptionGroup var servers: ServerOptions
         @Argument(help: "FILE.csv or FILE.json.") var file: String
@@ -246,19 +247,19 @@ struct CatalogCommands: AsyncParsableCommand {
         func validate() throws { guard ProductFile.Format(rawValue: format) != nil else { throw ValidationError("--format must be csv or json") } }
         func run() async throws {
             let pool = PostgresPool(configuration: try servers.database(), size: 1)
-            let rows: [[String]]
+            let columns: [String], rows: [[String]]
             do {
-                rows = try await reporting("reading the catalog") { try await CatalogExport().rows(pool, includeInactive: !activeOnly) }
+                (columns, rows) = try await reporting("reading the catalog") { try await CatalogExport().table(pool, includeInactive: !activeOnly) }
                 await pool.close()
             } catch {
                 await pool.close()
                 throw error
             }
             if format == "csv" {
-                print(CSV.format(ProductFile.columns))
+                print(CSV.format(columns))
                 for row in rows { print(CSV.format(row)) }
             } else {
-                let objects = rows.map { Dictionary(uniqueKeysWithValues: zip(ProductFile.columns, $0).filter { !$0.1.isEmpty }) }
+                let objects = rows.map { Dictionary(uniqueKeysWithValues: zip(columns, $0).filter { !$0.1.isEmpty }) }
                 let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
             }

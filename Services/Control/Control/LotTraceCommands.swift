@@ -24,7 +24,7 @@ extension InventoryCommands {
             try await report.withPool { pool in
                 let found = try await LotTrace.of(lot: lot, sku: sku, pool)
                 trace = found
-                customers = try await Self.customers(of: found.orders, schema: ordersSchema, pool)
+                customers = try await LotTraceCustomers.of(found.orders, schema: ordersSchema, pool)
             }
             guard let trace else { return }
             if report.json { return try FinanceCommands.printJSON(Traced(trace: trace, customers: customers)) }
@@ -37,22 +37,6 @@ extension InventoryCommands {
         struct Traced: Encodable {
             let trace: LotTrace
             let customers: [String: String]
-        }
-
-        /// The customer of each order (its name and email, from the orders service's schema).
-        static func customers(of orders: [String], schema: String, _ pool: PostgresPool) async throws -> [String: String] {
-            let ids = orders.compactMap { Int64($0) }
-            guard !ids.isEmpty else { return [:] }
-            var customers: [String: String] = [:]
-            for row in try await pool.query(
-                """
-                SELECT id::text, concat_ws(' ', customer->>'name', '<' || (customer->>'email') || '>') FROM \(identifier: schema).orders
-                WHERE id = ANY(\(ids)::bigint[])
-                """)
-            {
-                customers[try row.decode(String.self, at: 0)] = try row.decode(String?.self, at: 1)
-            }
-            return customers
         }
 
         static func render(_ trace: LotTrace, customers: [String: String]) -> String {
@@ -107,5 +91,23 @@ extension InventoryCommands {
         @Option(help: "The SKU whose lot it is (default: every SKU with a lot of this code).") var sku: String?
         @Option var reason: String
         func command() throws -> InventoryCommand.RecallLot { InventoryCommand.RecallLot(lot: lot, sku: sku, reason: reason) }
+    }
+}
+
+/// The customer of each order a trace names (name and email, from the orders service's schema).
+public enum LotTraceCustomers {
+    public static func of(_ orders: [String], schema: String = "orders", _ pool: PostgresPool) async throws -> [String: String] {
+        let ids = orders.compactMap { Int64($0) }
+        guard !ids.isEmpty else { return [:] }
+        var customers: [String: String] = [:]
+        for row in try await pool.query(
+            """
+            SELECT id::text, concat_ws(' ', customer->>'name', '<' || (customer->>'email') || '>') FROM \(identifier: schema).orders
+            WHERE id = ANY(\(ids)::bigint[])
+            """)
+        {
+            customers[try row.decode(String.self, at: 0)] = try row.decode(String?.self, at: 1)
+        }
+        return customers
     }
 }

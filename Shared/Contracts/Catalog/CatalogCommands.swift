@@ -37,13 +37,38 @@ public enum CatalogCommand {
         public var images: [String]
         public var price: Money?
         public var barcode: String?
+        /// Descriptive attributes (material, brand, ...: any name and value); absent: left as they are.
+        public var details: [String: String]?
+        /// Titles and descriptions in other locales; absent: left as they are.
+        public var translations: [Translation]?
         public init(
             code: String, title: String, description: String = "", category: String? = nil, taxCategory: String = "standard",
-            tags: [String] = [], images: [String] = [], price: Money? = nil, barcode: String? = nil
+            tags: [String] = [], images: [String] = [], price: Money? = nil, barcode: String? = nil, details: [String: String]? = nil,
+            translations: [Translation]? = nil
         ) {
             (self.code, self.title, self.description, self.category, self.taxCategory) = (code, title, description, category, taxCategory)
             (self.tags, self.images, self.price, self.barcode) = (tags, images, price, barcode)
+            (self.details, self.translations) = (details, translations)
         }
+    }
+
+    public struct Translation: Codable, Sendable, Equatable {
+        public var locale: String
+        public var title: String
+        public var description: String
+        public init(locale: String, title: String, description: String = "") {
+            (self.locale, self.title, self.description) = (locale, title, description)
+        }
+    }
+
+    /// Sets and removes a product's descriptive attributes (material, brand, ...), which
+    /// `catalog search --attribute name=value` finds it by.
+    public struct SetProductDetails: Message, Equatable {
+        public static let type: MessageType = "catalog.set_product_details.v1"
+        public var product: String
+        public var set: [String: String]
+        public var remove: [String]
+        public init(product: String, set: [String: String], remove: [String] = []) { (self.product, self.set, self.remove) = (product, set, remove) }
     }
 
     public struct CreateProduct: Message, Equatable {

@@ -3,11 +3,20 @@ import Foundation
 
 /// Product import and export files. CSV has a header row naming its columns (any order;
 /// `code` and `title` required): code, title, description, category, tax_category,
-/// price, currency, tags, images, barcode, with tags and images separated by `|`. JSON is
-/// an array of objects with the same keys (price as a string such as "12.50"). Each row
-/// becomes a draft or a problem with its line number. Pure.
+/// price, currency, tags, images, barcode, attributes, with tags and images separated by `|`
+/// and attributes written `name=value|name=value`; and a `title:LOCALE` and
+/// `description:LOCALE` column per translation (`title:zh-Hans`). JSON is an array of objects
+/// with the same keys (price as a string such as "12.50"; attributes may also be an object).
+/// Each row becomes a draft or a problem with its line number. Pure.
 public enum ProductFile {
-    public static let columns = ["code", "title", "description", "category", "tax_category", "price", "currency", "tags", "images", "barcode"]
+    public static let columns = [
+        "code", "title", "description", "category", "tax_category", "price", "currency", "tags", "images", "barcode", "attributes",
+    ]
+
+    /// A known column, or a translation's (`title:LOCALE`, `description:LOCALE`).
+    static func isColumn(_ name: String) -> Bool {
+        columns.contains(name) || ["title:", "description:"].contains { name.hasPrefix($0) && name.count > $0.count }
+    }
 
     public struct RowProblem: Error, Equatable, Sendable, CustomStringConvertible {
         public let line: Int
@@ -47,9 +56,15 @@ public enum ProductFile {
         let records: [CSV.Record]
         do { records = try CSV.parse(text) } catch { throw FileProblem(description: error.description) }
         guard let header = records.first else { throw FileProblem(description: "the file is empty (expected a header row)") }
-        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        for name in names where !columns.contains(name) {
-            throw FileProblem(description: "line 1: unknown column '\(name)' (known: \(columns.joined(separator: ", ")))")
+        // Column names are lowercase; the locale of a translation column keeps its case.
+        let names = header.fields.map { field -> String in
+            let name = field.trimmingCharacters(in: .whitespaces)
+            guard let colon = name.firstIndex(of: ":") else { return name.lowercased() }
+            return name[..<colon].lowercased() + name[colon...]
+        }
+        for name in names where !isColumn(name) {
+            throw FileProblem(
+                description: "line 1: unknown column '\(name)' (known: \(columns.joined(separator: ", ")), title:LOCALE, description:LOCALE)")
         }
         for required in ["code", "title"] where !names.contains(required) {
             throw FileProblem(description: "line 1: the header has no '\(required)' column")
@@ -87,13 +102,20 @@ public enum ProductFile {
                 continue
             }
             var values: [String: String] = [:]
+            var details: [String: String]?
             var problem: String?
             for (key, value) in object {
-                guard columns.contains(key) else {
+                guard isColumn(key) else {
                     problem = "unknown field '\(key)'"
                     break
                 }
                 switch value {
+                case let object as [String: Any] where key == "attributes":
+                    guard let strings = object as? [String: String] else {
+                        problem = "attributes: every value is a string"
+                        break
+                    }
+                    details = strings
                 case let text as String: values[key] = text
                 case let list as [Any] where key == "tags" || key == "images":
                     values[key] = list.map { "\($0)" }.joined(separator: "|")
@@ -106,12 +128,14 @@ public enum ProductFile {
                 parsed.problems.append(RowProblem(line: line, reason: problem))
                 continue
             }
-            append(values, line: line, defaultCurrency: defaultCurrency, to: &parsed)
+            append(values, details: details, line: line, defaultCurrency: defaultCurrency, to: &parsed)
         }
         return parsed
     }
 
-    static func append(_ values: [String: String], line: Int, defaultCurrency: Currency, to parsed: inout Parsed) {
+    static func append(
+        _ values: [String: String], details given: [String: String]? = nil, line: Int, defaultCurrency: Currency, to parsed: inout Parsed
+    ) {
         func value(_ key: String) -> String? {
             guard let text = values[key]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return text
@@ -130,12 +154,34 @@ public enum ProductFile {
                 return parsed.problems.append(RowProblem(line: line, reason: "\(code): \(error)"))
             }
         }
+        var details = given
+        if details == nil, let text = value("attributes") {
+            var pairs: [String: String] = [:]
+            for pair in list("attributes") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    return parsed.problems.append(RowProblem(line: line, reason: "\(code): attribute '\(pair)' is not name=value (in '\(text)')"))
+                }
+                pairs[parts[0]] = parts[1]
+            }
+            details = pairs
+        }
+        let locales = Set(values.keys.compactMap { key in key.hasPrefix("title:") ? String(key.dropFirst("title:".count)) : nil })
+        for key in values.keys where key.hasPrefix("description:") && !locales.contains(String(key.dropFirst("description:".count))) {
+            guard value(key) == nil else {
+                return parsed.problems.append(RowProblem(line: line, reason: "\(code): \(key) without a title in that locale"))
+            }
+        }
+        let translations = locales.sorted().compactMap { locale -> CatalogCommand.Translation? in
+            guard let title = value("title:\(locale)") else { return nil }
+            return CatalogCommand.Translation(locale: locale, title: title, description: value("description:\(locale)") ?? "")
+        }
         parsed.rows.append(
             CatalogCommand.ImportRow(
                 line: line,
                 product: CatalogCommand.ProductDraft(
                     code: code, title: title, description: value("description") ?? "", category: value("category"),
                     taxCategory: value("tax_category") ?? "standard", tags: list("tags"), images: list("images"), price: price,
-                    barcode: value("barcode"))))
+                    barcode: value("barcode"), details: details, translations: translations.isEmpty ? nil : translations)))
     }
 }

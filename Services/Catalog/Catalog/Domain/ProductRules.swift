@@ -67,4 +67,22 @@ public enum ProductRules {
         or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr
         ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+
+    /// Descriptive attributes: at most 50, a name of 1 to 50 letters, digits, spaces, '-' or '_',
+    /// a value of 1 to 200 characters, no control characters in either.
+    public static func details(_ details: [String: String]) throws(CommandRefused) -> [String: String] {
+        guard details.count <= 50 else { throw refuse("validation", "at most 50 attributes (got \(details.count))") }
+        var clean: [String: String] = [:]
+        for (name, value) in details {
+            let name = name.trimmingCharacters(in: .whitespaces), value = value.trimmingCharacters(in: .whitespaces)
+            guard (1...50).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == " " || $0 == "-" || $0 == "_" }) else {
+                throw refuse("validation", "attribute name '\(name)' is not 1 to 50 letters, digits, spaces, '-' or '_'")
+            }
+            guard (1...200).contains(value.count), !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw refuse("validation", "attribute \(name): a value is 1 to 200 characters without control characters")
+            }
+            clean[name] = value
+        }
+        return clean
+    }
 }

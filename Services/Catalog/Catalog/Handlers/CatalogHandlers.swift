@@ -20,6 +20,11 @@ struct CatalogHandlers: Sendable {
         registry.command(CatalogCommand.SetPrice.self, setPrice)
         registry.command(CatalogCommand.SetBarcode.self, setBarcode)
         registry.command(CatalogCommand.SetTranslation.self, setTranslation)
+        registry.command(CatalogCommand.SetProductDetails.self) { command, context in
+            try await store.setDetails(command, in: context.transaction)
+            try await publishProduct(command.product, context)
+            return CatalogResult.Done()
+        }
         registry.command(CatalogCommand.ImportProducts.self, importProducts)
         registry.command(CatalogCommand.RepublishSKUs.self, republishSKUs)
         registry.on(InventoryEvent.Issued.self, stockIssued)

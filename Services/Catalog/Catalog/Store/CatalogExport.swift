@@ -1,3 +1,4 @@
+import Foundation
 import Contracts
 import Postgres
 import ServiceKit
@@ -8,30 +9,45 @@ public struct CatalogExport: Sendable {
     public let schema: String
     public init(schema: String = "catalog") { self.schema = schema }
 
-    public func rows(_ pool: PostgresPool, includeInactive: Bool = true) async throws -> [[String]] {
+    /// The export's columns (the import file's, then `title:LOCALE` and `description:LOCALE`
+    /// for every locale any product is translated into) and one row per product.
+    public func table(_ pool: PostgresPool, includeInactive: Bool = true) async throws -> (columns: [String], rows: [[String]]) {
         let s = PostgresQuery.quoteIdentifier(schema)
         let result = try await pool.query(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT p.code, p.title, p.description, coalesce(p.category, '') AS category, p.tax_category,
                            coalesce(k.price_minor::text, '') AS price_minor, coalesce(k.currency, '') AS currency,
-                           array_to_string(p.tags, '|') AS tags, array_to_string(p.images, '|') AS images, coalesce(k.barcode, '') AS barcode
+                           array_to_string(p.tags, '|') AS tags, array_to_string(p.images, '|') AS images, coalesce(k.barcode, '') AS barcode,
+                           coalesce((SELECT string_agg(key || '=' || value, '|' ORDER BY key) FROM jsonb_each_text(p.details)), '') AS attributes,
+                           coalesce((SELECT json_object_agg(t.locale, json_build_array(t.title, t.description))
+                                     FROM \(s).translations t WHERE t.product = p.code), '{}')::text AS translations
                     FROM \(s).products p LEFT JOIN \(s).skus k ON k.code = p.code
                     WHERE $1 OR p.active ORDER BY p.code
                     """, binds: [includeInactive]))
-        return try result.map { row in
+        var translated: [[String: [String]]] = []
+        var rows: [[String]] = []
+        for row in result {
             var price = ""
             let currencyCode = try row.decode(String.self, column: "currency")
             if let minor = Int64(try row.decode(String.self, column: "price_minor")), let currency = try? Currency(code: currencyCode) {
                 price = Money(minorUnits: minor, currency: currency).decimalString
             }
-            return [
+            rows.append([
                 try row.decode(String.self, column: "code"), try row.decode(String.self, column: "title"),
                 try row.decode(String.self, column: "description"), try row.decode(String.self, column: "category"),
                 try row.decode(String.self, column: "tax_category"), price, currencyCode, try row.decode(String.self, column: "tags"),
                 try row.decode(String.self, column: "images"), try row.decode(String.self, column: "barcode"),
-            ]
+                try row.decode(String.self, column: "attributes"),
+            ])
+            translated.append(try JSONDecoder().decode([String: [String]].self, from: Data(try row.decode(String.self, column: "translations").utf8)))
         }
+        let locales = Set(translated.flatMap(\.keys)).sorted()
+        let columns = ProductFile.columns + locales.flatMap { ["title:\($0)", "description:\($0)"] }
+        for index in rows.indices {
+            rows[index] += locales.flatMap { locale in translated[index][locale].map { [$0[0], $0.count > 1 ? $0[1] : ""] } ?? ["", ""] }
+        }
+        return (columns, rows)
     }
 
     /// SKUs with price, barcode, product, options and flags.

@@ -61,6 +61,7 @@ public enum CatalogMigrations {
                     RETURN OLD;
                 END $$;
                 CREATE TRIGGER skus_keep_sold BEFORE DELETE ON skus FOR EACH ROW EXECUTE FUNCTION skus_keep_sold();
-                """)
+                """),
+        search,
     ]
 }

@@ -78,7 +78,30 @@ public struct CatalogStore: Sendable {
         if draft.price != nil || draft.barcode != nil {
             try await writeSimpleSKU(draft, in: tx)
         }
+        if let details = draft.details {
+            let json = String(decoding: try JSONEncoder().encode(try ProductRules.details(details)), as: UTF8.self)
+            try await tx.queue("UPDATE \(identifier: schema).products SET details = \(json)::jsonb WHERE code = \(draft.code)")
+        }
+        for translation in draft.translations ?? [] {
+            try await setTranslation(
+                CatalogCommand.SetTranslation(
+                    product: draft.code, locale: translation.locale, title: translation.title, description: translation.description), in: tx)
+        }
         return created ? .created : .updated
+    }
+
+    /// Sets and removes descriptive attributes; at most 50 remain.
+    public func setDetails(_ command: CatalogCommand.SetProductDetails, in tx: PostgresTransaction) async throws {
+        let set = String(decoding: try JSONEncoder().encode(try ProductRules.details(command.set)), as: UTF8.self)
+        guard
+            let row = try await tx.query(
+                """
+                UPDATE \(identifier: schema).products SET details = (details - \(command.remove)::text[]) || \(set)::jsonb, updated_at = now()
+                WHERE code = \(command.product) RETURNING (SELECT count(*) FROM jsonb_object_keys(details))::int
+                """
+            ).first
+        else { throw CommandRefused("unknown-product", "no product \(command.product)") }
+        guard try row.decode(Int.self, at: 0) <= 50 else { throw CommandRefused("validation", "a product has at most 50 attributes") }
     }
 
     /// The single SKU of a product without variants, coded like the product.

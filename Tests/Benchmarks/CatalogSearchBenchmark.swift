@@ -25,6 +25,10 @@ struct CatalogSearchBenchmark: AsyncParsableCommand {
         if !exists {
             try await PostgresMigrator(schema: name, migrations: CatalogMigrations.all).migrate(pool)
             try await pool.withConnection { try await $0.executeScript(Self.data(name, products: products)) }
+            // As autovacuum would have by the time anyone searches: visibility map and statistics.
+            for table in ["products", "translations", "product_search", "categories"] {
+                _ = try await pool.query(PostgresQuery(unsafeSQL: "VACUUM (ANALYZE) \(name).\(table)"))
+            }
         }
         let documents = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(name).product_search"))[0].decode(Int.self, at: 0)
         let loaded = monotonicSeconds() - began
@@ -38,6 +42,7 @@ struct CatalogSearchBenchmark: AsyncParsableCommand {
         ]
         var found = 0
         for query in mix { found += try await search.search(query, pool).total }  // warm the caches
+        for query in mix { _ = try await search.search(query, pool) }
         var times: [Double] = []
         var byKind = [[Double]](repeating: [], count: mix.count)
         for index in 0..<searches {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Loads demo data through the running services (so it exercises the real path): categories,
-# products from products.csv, T-shirt variants, warehouses, stock with lots and expiry,
-# reorder rules, and platform orders from orders.jsonl (published to erp.ingest). Safe to run
+# products from products.csv (with their attributes), T-shirt variants, warehouses, stock with
+# lots and expiry, reorder rules, two suppliers, and platform orders from orders.jsonl
+# (published to erp.ingest). Safe to run
 # again: what exists is left as it is (a repeated order is recognised as a repeat).
 #   deploy/demo/load.sh [path/to/erpctl]
 set -euo pipefail
@@ -43,6 +44,12 @@ if [ "$("$erpctl" inventory levels --json | tr -d '[:space:]')" = "[]" ]; then
   "$erpctl" inventory reorder-rule --sku MUG-CLASSIC --warehouse SH --min 20 --max 150 >/dev/null
   "$erpctl" inventory reorder-rule --sku TEA-OOLONG --warehouse SH --min 30 --max 120 >/dev/null
 fi
+# Suppliers: who the mugs and the tea are bought from (purchase orders are drafted from their terms).
+quietly purchasing supplier add --code ACME --name "Acme Ceramics" --email orders@acme.example --currency CNY --terms-days 45
+quietly purchasing supplier item --supplier ACME --sku MUG-CLASSIC --lead-time-days 10 --moq 24 --pack 12 --price 14.20 --currency CNY --preferred
+quietly purchasing supplier add --code LEAF --name "Anxi Leaf Co." --currency CNY --terms-days 30
+quietly purchasing supplier item --supplier LEAF --sku TEA-OOLONG --lead-time-days 21 --moq 30 --price 21.00 --currency CNY --preferred
+
 # Services that copy the catalog (orders) get every SKU, also when they came after it.
 "$erpctl" catalog republish >/dev/null
 # Platform orders through intake (the third waits on hold for SKU SCARF-SILK, which the catalog lacks).

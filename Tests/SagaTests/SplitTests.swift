@@ -227,11 +227,16 @@ import Testing
                 let shipped = try await FulfilmentTests.waitFor(system, "SPLIT-1-S\(index + 1)", status: "shipped")
                 #expect(shipped == child.id, "child \(child.id) shipped on its own fulfilment")
             }
-            // The lots' trace names the children that shipped them, with their customer; not the parent.
+            // The lots' trace names the children that shipped them (once inventory issued the
+            // parcels), with their customer; not the parent.
             for (sku, child) in [("CAP-BLUE", children[0]), ("TEE-RED-M", children[1])] {
-                let trace = try await LotTrace.of(lot: "L1", sku: sku, schema: system.schema("inventory"), system.pool("inventory"))
-                let customers = try await LotTraceCustomers.of(trace.orders, schema: system.schema("orders"), system.pool("orders"))
-                #expect(trace.orders == [String(child.id)], "\(sku): \(trace.orders)")
+                let traced = try await eventually {
+                    try await LotTrace.of(lot: "L1", sku: sku, schema: system.schema("inventory"), system.pool("inventory")).orders == [
+                        String(child.id)
+                    ]
+                }
+                #expect(traced, "\(sku) was issued to child \(child.id) alone")
+                let customers = try await LotTraceCustomers.of([String(child.id)], schema: system.schema("orders"), system.pool("orders"))
                 #expect(customers[String(child.id)] != nil, "\(customers)")
             }
             try await Self.invariantsHold(system)

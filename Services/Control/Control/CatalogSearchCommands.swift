@@ -60,7 +60,8 @@ extension CatalogCommands {
                     ReportTable(columns: ["code", "title", "category", "tags", "attributes", "active", "rank"], rows: found.hits.map(Self.fields))
                         .table)
                 let first = found.hits.isEmpty ? 0 : query.offset + 1
-                print("\(first)-\(query.offset + found.hits.count) of \(found.total) (page \(page); --page \(page + 1) for more)")
+                let last = query.offset + found.hits.count
+                print("\(first)-\(last) of \(found.total)" + (last < found.total ? " (page \(page); --page \(page + 1) for more)" : ""))
             }
         }
 

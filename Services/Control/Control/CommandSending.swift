@@ -87,6 +87,8 @@ enum OutcomeRendering {
             if case .object(let object) = item { return object }
             return nil
         }
+        // A list of plain values (reasons, order numbers): one per line.
+        guard !objects.isEmpty else { return items.map { "  - " + scalar($0) }.joined(separator: "\n") }
         let columns = Array(Set(objects.flatMap(\.keys))).sorted()
         return ReportTable(columns: columns, rows: objects.map { object in columns.map { object[$0].map(scalar) } }).table
             .split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")

@@ -120,7 +120,9 @@ import Testing
     }
 
     @Test func withAMergeWindowTwoOrdersOfOneCustomerPlacedWithinItAreMergedAndAnotherAddressIsNot() async throws {
-        try await FulfilmentTests.withSystem(mergeWindow: .seconds(3)) { system async throws in
+        // A window long enough for the three orders to arrive on a loaded machine (the test
+        // failed when placing B took longer than a 3-second window, and A was reserved alone).
+        try await FulfilmentTests.withSystem(mergeWindow: .seconds(8)) { system async throws in
             try await S.stock(system)
             let a = try await S.place(system, "WIN-A", paid: false)
             let b = try await S.place(system, "WIN-B", paid: false)
@@ -145,7 +147,9 @@ import Testing
     }
 
     @Test func aPaidAndAnUnpaidOrderMergedAreOwedOnlyTheUnpaidPartAndShipWhenItIsPaid() async throws {
-        try await FulfilmentTests.withSystem(mergeWindow: .seconds(3)) { system async throws in
+        // A window long enough for the three orders to arrive on a loaded machine (the test
+        // failed when placing B took longer than a 3-second window, and A was reserved alone).
+        try await FulfilmentTests.withSystem(mergeWindow: .seconds(8)) { system async throws in
             try await S.stock(system)
             let paidOrder = try await S.placeHeld(system, "WIN-PAID", paid: true)
             let unpaid = try await S.placeHeld(system, "WIN-UNPAID", paid: false)

@@ -17,8 +17,9 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ProcessTests {
     static let services = ["orders", "inventory", "finance", "saga", "crm"]
 
-    static func withProcesses(_ body: (ProcessSystem, CommandClient, PostgresPool) async throws -> Void) async throws {
-        try await SystemSlots.shared.run { try await withProcessesInSlot(body) }
+    /// `weight`: how many systems' worth of the machine it takes (two instances of everything: 2).
+    static func withProcesses(weight: Int = 1, _ body: (ProcessSystem, CommandClient, PostgresPool) async throws -> Void) async throws {
+        try await SystemSlots.shared.run(weight: weight) { try await withProcessesInSlot(body) }
     }
 
     static func withProcessesInSlot(_ body: (ProcessSystem, CommandClient, PostgresPool) async throws -> Void) async throws {
@@ -269,6 +270,48 @@ import Testing
             }
             #expect(erased, "every order of the forgotten customer is erased in the orders service too")
 
+            let check = try await system.erpctl(["check"])
+            #expect(check.status == 0, "erpctl check: \(check.output)")
+        }
+    }
+
+    /// Competing consumers: a second instance of every service (and of the coordinator) on the
+    /// same queues, one instance of each killed and started again half way; every order is
+    /// taken, reserved and invoiced once, one fulfilment each, and `erpctl check` holds.
+    @Test func twoInstancesOfEveryServiceTakeEachOrderOnceWhileOneOfEachIsKilled() async throws {
+        try await Self.withProcesses(weight: 2) { system, client, pool in
+            for service in Self.services { try await system.start(service, instance: 2) }
+            try await Self.seed(system, client, pool)
+            var orders: [Int64] = []
+            for index in 1...8 {
+                if index == 5 {
+                    for service in Self.services {
+                        await system.kill(service)
+                        try await system.start(service)
+                    }
+                }
+                orders.append(try await Self.place(system, pool, "P-TWO-\(index)", paid: true))
+            }
+            let allocated = try await eventually(within: 60) {
+                try await pool.query("SELECT count(*)::int FROM orders.orders WHERE id = ANY(\(orders)) AND status = 'allocated'")[0].decode(
+                    Int.self, at: 0) == orders.count
+            }
+            #expect(allocated, "every order reserved and allocated")
+            let taken = try await pool.query("SELECT count(*)::int FROM orders.orders WHERE external_id LIKE 'P-TWO-%'")[0].decode(Int.self, at: 0)
+            #expect(taken == 8, "each platform message one order")
+            let invoiced = try await eventually(within: 30) {
+                try await pool.query(
+                    "SELECT count(*)::int FROM finance.invoices WHERE order_id = ANY(\(orders)) AND kind = 'invoice' AND status = 'issued'"
+                )[0].decode(Int.self, at: 0) == orders.count
+            }
+            #expect(invoiced, "one invoice per order")
+            let keys = orders.map { "order:\($0):fulfilment" }
+            let sagas = try await pool.query("SELECT count(*)::int FROM saga.instances WHERE key = ANY(\(keys))")[0].decode(Int.self, at: 0)
+            #expect(sagas == orders.count, "one fulfilment per order")
+            let reserved = try await pool.query(
+                "SELECT sku || ':' || reserved FROM inventory.stock WHERE sku IN ('TEE-RED-M', 'CAP-BLUE') ORDER BY sku"
+            ).map { try $0.decode(String.self, at: 0) }
+            #expect(reserved == ["CAP-BLUE:8", "TEE-RED-M:16"], "each order reserved once: \(reserved)")
             let check = try await system.erpctl(["check"])
             #expect(check.status == 0, "erpctl check: \(check.output)")
         }

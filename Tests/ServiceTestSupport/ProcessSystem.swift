@@ -70,8 +70,13 @@ public final class ProcessSystem: @unchecked Sendable {
         return try await runProgramAsync(TestEnvironment.executable("erpctl"), arguments, environment: environment)
     }
 
-    /// Starts `erp-<service>` connected as its own role; returns once its queues have a consumer.
-    public func start(_ service: String, settings: [String: String] = [:]) async throws {
+    /// The name an instance of a service goes by: the service for the first, `service-k` after.
+    public static func instanceName(_ service: String, _ instance: Int) -> String { instance == 1 ? service : "\(service)-\(instance)" }
+
+    /// Starts `erp-<service>` connected as its own role; returns once its queues have a consumer
+    /// more than before it started (instances compete for the same queues).
+    public func start(_ service: String, instance: Int = 1, settings: [String: String] = [:]) async throws {
+        let name = Self.instanceName(service, instance)
         var database = URLComponents(string: databaseURL)!
         (database.user, database.password) = ("erp_\(service)", "erp_\(service)")
         var environment = ProcessInfo.processInfo.environment
@@ -79,27 +84,29 @@ public final class ProcessSystem: @unchecked Sendable {
         environment["ERP_AMQP_URL"] = brokerURL
         environment["ERP_HTTP_PORT"] = "0"
         environment["ERP_LOG_LEVEL"] = "warning"
-        for (name, value) in settings { environment[name] = value }
-        let log = logs.appendingPathComponent("\(service).log")
+        for (key, value) in settings { environment[key] = value }
+        let log = logs.appendingPathComponent("\(name).log")
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
+        let queue = "\(service).commands"
+        let connection = try await AMQPConnection.connect(try broker)
+        let before = (try? await connection.declareQueue(queue, passive: true).consumerCount) ?? 0
         let process = try ChildProcess(
             TestEnvironment.executable("erp-\(service)"), environment: environment, standardOutput: handle.fileDescriptor,
             standardError: handle.fileDescriptor)
         try handle.close()
-        lock.withLock { running[service] = process }
-        let queue = "\(service).commands"
-        let connection = try await AMQPConnection.connect(try broker)
+        lock.withLock { running[name] = process }
         let consuming = try await eventually(within: 60) {
             guard process.isRunning else { return false }
-            return (try? await connection.declareQueue(queue, passive: true).consumerCount) ?? 0 > 0
+            return (try? await connection.declareQueue(queue, passive: true).consumerCount) ?? 0 > before
         }
         await connection.close()
-        guard consuming else { throw Failure(description: "erp-\(service) did not start: \(tail(service))") }
+        guard consuming else { throw Failure(description: "erp-\(name) did not start: \(tail(name))") }
     }
 
-    /// Kills the service's process at once (SIGKILL), as a crash would, and waits until it is gone.
+    /// Kills an instance's process at once (SIGKILL), as a crash would, and waits until it is gone
+    /// (`service` or `service-k`, as ``instanceName(_:_:)`` names it).
     public func kill(_ service: String) async {
         guard let process = lock.withLock({ running.removeValue(forKey: service) }) else { return }
         process.signal(SIGKILL)

@@ -23,15 +23,15 @@ public actor SystemSlots {
         if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
 
-    /// Runs `body` in a slot.
-    public nonisolated func run<T>(_ body: () async throws -> T) async throws -> T {
-        await acquire()
+    /// Runs `body` in `weight` slots (a system of several instances of every service weighs more than one).
+    public nonisolated func run<T>(weight: Int = 1, _ body: () async throws -> T) async throws -> T {
+        for _ in 0..<weight { await acquire() }
         do {
             let result = try await body()
-            await release()
+            for _ in 0..<weight { await release() }
             return result
         } catch {
-            await release()
+            for _ in 0..<weight { await release() }
             throw error
         }
     }

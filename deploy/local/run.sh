@@ -8,6 +8,10 @@
 #   deploy/local/run.sh          start (starting twice is harmless)
 #   deploy/local/run.sh status   what runs, each service's readiness and restarts
 #   deploy/local/run.sh stop     stop the services (SIGTERM: they finish what they hold), then the servers
+#
+# ERP_INSTANCES=saga=2,orders=2 runs more instances of a service, competing for its queues
+# (default 1 each; at most 8): instance k of a service listens on its port + 100 × (k − 1)
+# and is supervised and logged as NAME-k (the first keeps NAME).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
@@ -21,6 +25,26 @@ LOG_DIR=$LOCAL_DIR/logs
 BIN=$repo/.build/release
 
 log() { printf 'run: %s\n' "$*" >&2; }
+
+# INSTANCES: "instance:service:port" for every instance to run, from SERVICES and ERP_INSTANCES.
+INSTANCES=""
+declare -A wanted=()
+IFS=, read -ra pairs <<<"${ERP_INSTANCES:-}"
+for pair in "${pairs[@]}"; do
+  [ -n "$pair" ] || continue
+  name=${pair%%=*} count=${pair#*=}
+  case " $SERVICES " in *" $name:"*) ;; *) log "ERP_INSTANCES: '$name' is not a service (one of: $(for e in $SERVICES; do printf '%s ' "${e%%:*}"; done))"; exit 2 ;; esac
+  [[ "$count" =~ ^[1-8]$ ]] || { log "ERP_INSTANCES: $name=$count: the count is 1 to 8"; exit 2; }
+  wanted[$name]=$count
+done
+for entry in $SERVICES; do
+  name=${entry%%:*} port=${entry##*:}
+  for k in $(seq 1 "${wanted[$name]:-1}"); do
+    instance=$name
+    [ "$k" -eq 1 ] || instance=$name-$k
+    INSTANCES="$INSTANCES $instance:$name:$((port + 100 * (k - 1)))"
+  done
+done
 
 # The pid of a service's supervisor (NAME.supervisor.pid) or of the service itself (NAME.pid).
 service_pid() {
@@ -50,20 +74,22 @@ start() {
   "$repo/deploy/local/servers.sh" rabbitmqctl -q import_definitions "$RUN_DIR/broker-definitions.json" >/dev/null
   # After the definitions: the policies are there before any queue.
   "$BIN/erpctl" topology declare
-  for entry in $SERVICES; do
-    local name=${entry%%:*} port=${entry##*:}
-    if supervisor_pid "$name" >/dev/null; then log "erp-$name already running"; continue; fi
-    # Each service connects as its own role, which owns its schema and nothing else.
+  for entry in $INSTANCES; do
+    local instance=${entry%%:*} rest=${entry#*:}
+    local name=${rest%%:*} port=${rest##*:}
+    if supervisor_pid "$instance" >/dev/null; then log "erp-$instance already running"; continue; fi
+    # Each service connects as its own role, which owns its schema and nothing else; its
+    # instances share the role, the broker user and the queues.
     ERP_HTTP_PORT=$port ERP_DATABASE_URL="postgres://erp_$name:erp_$name@127.0.0.1:${ERP_PG_PORT:-54329}/erp" \
       ERP_AMQP_URL="${ERP_AMQP_URL/guest:guest@/erp-$name:erp-$name@}" \
-      nohup "$repo/deploy/local/supervise.sh" "$name" "$RUN_DIR" "$LOG_DIR/$name.log" "$BIN/erp-$name" >/dev/null 2>&1 </dev/null &
-    echo $! >"$RUN_DIR/$name.supervisor.pid"
-    log "started erp-$name under its supervisor (pid $!, http://127.0.0.1:$port, log $LOG_DIR/$name.log)"
+      nohup "$repo/deploy/local/supervise.sh" "$instance" "$RUN_DIR" "$LOG_DIR/$instance.log" "$BIN/erp-$name" >/dev/null 2>&1 </dev/null &
+    echo $! >"$RUN_DIR/$instance.supervisor.pid"
+    log "started erp-$instance under its supervisor (pid $!, http://127.0.0.1:$port, log $LOG_DIR/$instance.log)"
   done
-  for entry in $SERVICES; do
-    local name=${entry%%:*} port=${entry##*:}
+  for entry in $INSTANCES; do
+    local instance=${entry%%:*} port=${entry##*:}
     for _ in $(seq 1 60); do ready "$port" && break; sleep 0.5; done
-    ready "$port" || { tail -n 20 "$LOG_DIR/$name.log" >&2; log "erp-$name is not ready"; exit 1; }
+    ready "$port" || { tail -n 20 "$LOG_DIR/$instance.log" >&2; log "erp-$instance is not ready"; exit 1; }
   done
   "$repo/deploy/demo/load.sh" "$BIN/erpctl"
   status
@@ -73,7 +99,7 @@ start() {
 
 status() {
   "$repo/deploy/local/servers.sh" status
-  for entry in $SERVICES; do
+  for entry in $INSTANCES; do
     local name=${entry%%:*} port=${entry##*:}
     local restarts
     restarts=$(cat "$RUN_DIR/$name.restarts" 2>/dev/null || echo 0)
@@ -88,8 +114,17 @@ status() {
 }
 
 stop() {
-  for entry in $SERVICES; do
-    local name=${entry%%:*}
+  # Every instance that has a pid file, whatever ERP_INSTANCES says now.
+  local names=""
+  for entry in $INSTANCES; do names="$names ${entry%%:*}"; done
+  for file in "$RUN_DIR"/*.supervisor.pid "$RUN_DIR"/*.pid; do
+    [ -e "$file" ] || continue
+    local base
+    base=$(basename "$file" .pid)
+    base=${base%.supervisor}
+    case " $names " in *" $base "*) ;; *) names="$names $base" ;; esac
+  done
+  for name in $names; do
     # The supervisor passes SIGTERM on and does not restart what it was asked to stop.
     if pid=$(supervisor_pid "$name"); then
       log "stopping erp-$name (supervisor pid $pid)"

@@ -58,6 +58,27 @@ supervisor_pid() {
 
 ready() { curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
 
+# INSTANCES and every other instance that has a pid file (started with another ERP_INSTANCES),
+# as "instance:service:port".
+known_instances() {
+  local all=$INSTANCES file base service k port
+  for file in "$RUN_DIR"/*.supervisor.pid "$RUN_DIR"/*.pid; do
+    [ -e "$file" ] || continue
+    base=$(basename "$file" .pid)
+    base=${base%.supervisor}
+    case " $all " in *" $base:"*) continue ;; esac
+    service=${base%-[0-9]}
+    k=${base#"$service"}
+    k=${k#-}
+    for entry in $SERVICES; do
+      [ "${entry%%:*}" = "$service" ] || continue
+      port=${entry##*:}
+      all="$all $base:$service:$((port + 100 * (${k:-1} - 1)))"
+    done
+  done
+  echo "$all"
+}
+
 start() {
   eval "$("$repo/deploy/local/servers.sh" start)"
   log "building (release)"
@@ -99,7 +120,7 @@ start() {
 
 status() {
   "$repo/deploy/local/servers.sh" status
-  for entry in $INSTANCES; do
+  for entry in $(known_instances); do
     local name=${entry%%:*} port=${entry##*:}
     local restarts
     restarts=$(cat "$RUN_DIR/$name.restarts" 2>/dev/null || echo 0)
@@ -115,16 +136,9 @@ status() {
 
 stop() {
   # Every instance that has a pid file, whatever ERP_INSTANCES says now.
-  local names=""
-  for entry in $INSTANCES; do names="$names ${entry%%:*}"; done
-  for file in "$RUN_DIR"/*.supervisor.pid "$RUN_DIR"/*.pid; do
-    [ -e "$file" ] || continue
-    local base
-    base=$(basename "$file" .pid)
-    base=${base%.supervisor}
-    case " $names " in *" $base "*) ;; *) names="$names $base" ;; esac
-  done
-  for name in $names; do
+  local entry name
+  for entry in $(known_instances); do
+    name=${entry%%:*}
     # The supervisor passes SIGTERM on and does not restart what it was asked to stop.
     if pid=$(supervisor_pid "$name"); then
       log "stopping erp-$name (supervisor pid $pid)"

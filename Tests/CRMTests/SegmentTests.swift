@@ -100,6 +100,29 @@ import Testing
         #expect(listed.map(\.members).reduce(0, +) == 4)
     }
 
+    /// Several instances' timers at the same moment: one of them takes the night's refresh.
+    @Test func instancesTakingTheDueNightlyRefreshAtOnceTakeItOnce() async throws {
+        let pool = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 4)
+        let schema = TestEnvironment.uniqueName("t_nightly2")
+        var failure: (any Error)?
+        do {
+            try await PostgresMigrator(schema: schema, migrations: CRMMigrations.all).migrate(pool)
+            try await pool.query("UPDATE \(identifier: schema).segment_schedule SET due_at = '2026-01-01T02:00:00Z'")
+            let store = SegmentStore(schema: schema)
+            let now = try #require(ISODateTime.parse("2026-01-03T02:00:05Z"))
+            let takers = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 { group.addTask { try await pool.withTransaction { try await store.takeNightly(now: now, in: $0) } } }
+                var took = 0
+                for try await taken in group where taken { took += 1 }
+                return took
+            }
+            #expect(takers == 1, "\(takers) of 8 took it")
+        } catch { failure = error }
+        _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
+        await pool.close()
+        if let failure { throw failure }
+    }
+
     /// On a schema of its own, without a service whose timer would take the refresh first.
     @Test func theNextNightlyRefreshIsTheFirst0200UTCAfterTheOneTaken() async throws {
         let pool = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)

@@ -123,6 +123,10 @@ extension CatalogSearchTests {
             let past = try await CatalogSearch(schema: harness.schema).search(.init(text: "dress", offset: 10), harness.pool)
             #expect(past.hits.isEmpty)
             #expect(past.total == 1, "a page past the end still counts the matches")
+            let pastInGerman = try await CatalogSearch(schema: harness.schema).search(
+                .init(category: "apparel", locale: "de", offset: 10), harness.pool)
+            #expect(pastInGerman.hits.isEmpty)
+            #expect(pastInGerman.total == 2)
         }
     }
 }

@@ -51,4 +51,22 @@ import Testing
         #expect(parsed.rows[0].product.tags == ["a", "b"])
         #expect(parsed.problems.map(\.line) == [2, 3])
     }
+
+    @Test func attributesAndTranslationsAreReadAndABadPairOrADescriptionWithoutItsTitleIsAProblemOfItsRow() throws {
+        let text = """
+            code,title,attributes,title:de,description:de,description:fr
+            MUG,Mug,material=stoneware|volume=350 ml,Becher,Aus Steinzeug,
+            BAD,Bad,material,,,
+            ODD,Odd,,,,Sans titre
+            """
+        let parsed = try ProductFile.parse(text, format: .csv, defaultCurrency: .cny)
+        #expect(parsed.rows.map(\.product.code) == ["MUG"])
+        #expect(parsed.rows.first?.product.details == ["material": "stoneware", "volume": "350 ml"])
+        #expect(parsed.rows.first?.product.translations == [.init(locale: "de", title: "Becher", description: "Aus Steinzeug")])
+        #expect(
+            parsed.problems.map(\.description) == [
+                "line 3: BAD: attribute 'material' is not name=value (in 'material')",
+                "line 4: ODD: description:fr without a title in that locale",
+            ])
+    }
 }

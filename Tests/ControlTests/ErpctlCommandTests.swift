@@ -174,3 +174,33 @@ enum AnyCodableValue: Decodable {
     case value
     init(from decoder: any Decoder) throws { self = .value }
 }
+
+extension ErpctlCommandTests {
+    /// Bad arguments of the finance, inventory and catalog commands of purchasing and the books
+    /// are refused before anything is sent, naming the option.
+    @Test(arguments: [
+        (
+            ["finance", "journal-entry", "--date", "2026-12-01", "--line", "6100:debit", "--line", "1000:credit:5", "--memo", "m"],
+            "is not ACCOUNT:debit|credit:AMOUNT"
+        ),
+        (["finance", "journal-entry", "--date", "2026-12-01", "--line", "6100:debit:5", "--memo", "m"], "at least two lines"),
+        (["finance", "journal-entry", "--date", "1 Dec", "--line", "6100:debit:5", "--line", "1000:credit:5", "--memo", "m"], "--date"),
+        (
+            ["finance", "supplier-bill", "--supplier", "S", "--po", "PO-1", "--number", "N", "--line", "1:x:2.00", "--amount", "2"],
+            "is not ORDER_LINE:QUANTITY:UNIT_PRICE"
+        ),
+        (["finance", "supplier-bill", "--supplier", "S", "--po", "PO-1", "--number", "N", "--amount", "2"], "a bill has at least one line"),
+        (["finance", "pay-supplier", "--amount", "1", "--reference", "R"], "give --supplier (and --bill) or --purchase-ref"),
+        (["finance", "expense", "--account", "6100", "--amount", "1", "--reference", "R"], "give --supplier (owed) or --payee (paid)"),
+        (["finance", "rates", "set", "--currency", "USD", "--rate", "seven"], "is not a positive decimal"),
+        (["finance", "tax-rate", "set", "--category", "standard", "--rate", "13.125", "--from", "2027-01-01"], "more than two decimals"),
+        (["catalog", "search", "--attribute", "material"], "--attribute 'material' is not name=value"),
+        (["catalog", "search", "--format", "xml"], "--format must be table, json or csv"),
+        (["catalog", "attributes", "--product", "P"], "give --set name=value or --remove name"),
+    ])
+    func badArgumentsOfTheBooksAndSearchAreRefusedNamingWhatIsWrong(arguments: [String], message: String) async throws {
+        let result = try await Self.erpctl(arguments)
+        #expect(result.status != 0)
+        #expect(result.output.contains(message), "\(result.output)")
+    }
+}

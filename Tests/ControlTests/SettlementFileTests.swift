@@ -28,7 +28,7 @@ struct SettlementFileTests {
             E3,order,1.001,0,0,1.001,2026-11-25,CNY
             ,order,1,0,0,1,2026-11-25,CNY
             E5,order,1,0,0,1,25/11/2026,CNY
-            E6,order,1,0,0,1,2026-11-25,XXX
+            E6,order,1,0,0,1,2026-11-25,QQQ
             """
         var problems: [String] = []
         do { _ = try SettlementFile.read(text, format: .erp) } catch let error as SettlementFile.Problems { problems = error.problems }

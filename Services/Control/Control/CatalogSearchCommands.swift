@@ -33,15 +33,7 @@ extension CatalogCommands {
             }
         }
 
-        func attributes() throws -> [String: String] {
-            var pairs: [String: String] = [:]
-            for text in attribute {
-                let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("--attribute '\(text)' is not name=value") }
-                pairs[parts[0]] = parts[1]
-            }
-            return pairs
-        }
+        func attributes() throws -> [String: String] { try nameValuePairs(attribute, option: "--attribute") }
 
         func run() async throws {
             let query = CatalogSearch.Query(
@@ -87,13 +79,18 @@ extension CatalogCommands {
             _ = try command()
         }
         func command() throws -> CatalogCommand.SetProductDetails {
-            var pairs: [String: String] = [:]
-            for text in set {
-                let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("--set '\(text)' is not name=value") }
-                pairs[parts[0]] = parts[1]
-            }
-            return CatalogCommand.SetProductDetails(product: product, set: pairs, remove: remove)
+            CatalogCommand.SetProductDetails(product: product, set: try nameValuePairs(set, option: "--set"), remove: remove)
         }
     }
+}
+
+/// `name=value` options (repeated) as a dictionary; each must have both sides.
+func nameValuePairs(_ texts: [String], option: String) throws -> [String: String] {
+    var pairs: [String: String] = [:]
+    for text in texts {
+        let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("\(option) '\(text)' is not name=value") }
+        pairs[parts[0]] = parts[1]
+    }
+    return pairs
 }

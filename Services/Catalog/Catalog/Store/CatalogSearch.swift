@@ -115,19 +115,23 @@ public struct CatalogSearch: Sendable {
             with.append("found AS (SELECT p.code AS product, NULL::float8 AS rank FROM \(s).products p \(filter))")
         }
         let title = locale.map { "coalesce((SELECT tr.title FROM \(s).translations tr WHERE tr.product = p.code AND tr.locale = \($0)), p.title)" }
-        // The page first, then its products: only a page of rows is joined and read whole.
+        // The page first, then its products: only a page of rows is joined and read whole. One
+        // row comes back even for a page past the end, to carry the total.
+        with.append(
+            """
+            page AS (SELECT product, rank FROM found ORDER BY rank DESC NULLS LAST, product LIMIT \(bind(query.limit)) OFFSET \(bind(query.offset)))
+            """)
         let rows = try await tx.query(
             PostgresQuery(
                 unsafeSQL: """
                     WITH \(with.joined(separator: ",\n"))
                     SELECT p.code, \(title ?? "p.title") AS title, p.category, to_json(p.tags)::text AS tags, p.details::text AS details,
                         p.active, page.rank, (SELECT count(*) FROM found)::int AS total
-                    FROM (SELECT product, rank FROM found ORDER BY rank DESC NULLS LAST, product LIMIT \(bind(query.limit)) OFFSET \(bind(query.offset))) page
-                    JOIN \(s).products p ON p.code = page.product
+                    FROM (SELECT 1) AS one LEFT JOIN (page JOIN \(s).products p ON p.code = page.product) ON true
                     ORDER BY page.rank DESC NULLS LAST, p.code
                     """, binds: binds))
         let decoder = JSONDecoder()
-        let hits = try rows.map { row in
+        let hits = try rows.filter { try $0.decode(String?.self, column: "code") != nil }.map { row in
             Hit(
                 code: try row.decode(String.self, column: "code"), title: try row.decode(String.self, column: "title"),
                 category: try row.decode(String?.self, column: "category"),
@@ -135,16 +139,7 @@ public struct CatalogSearch: Sendable {
                 attributes: try decoder.decode([String: String].self, from: Data(try row.decode(String.self, column: "details").utf8)),
                 active: try row.decode(Bool.self, column: "active"), rank: try row.decode(Double?.self, column: "rank"))
         }
-        let total: Int
-        if let first = rows.first {
-            total = try first.decode(Int.self, column: "total")
-        } else {
-            // A page past the end: count what matches all the same.
-            total = try await tx.query(
-                PostgresQuery(unsafeSQL: "WITH \(with.joined(separator: ",\n")) SELECT count(*)::int FROM found", binds: Array(binds.dropLast(2))))[
-                    0
-                ].decode(Int.self, at: 0)
-        }
+        let total = try rows.first?.decode(Int.self, column: "total") ?? 0
         return Page(total: total, hits: hits)
     }
 }

@@ -21,7 +21,8 @@ extension FinanceHandlers {
         var problems: [FinanceCommand.SettlementImported.Problem] = []
         for line in command.lines {
             let source = "settlement:\(command.platform):\(line.identity)"
-            let order = try await line.externalId.asyncMap { try await orderID(platform: command.platform, externalId: $0, tx) } ?? nil
+            var order: Int64?
+            if let externalId = line.externalId { order = try await orderID(platform: command.platform, externalId: externalId, tx) }
             let problem = try await settlementProblem(line, order: order, platform: command.platform, tx)
             guard
                 let id = try await tx.query(
@@ -114,12 +115,5 @@ extension FinanceHandlers {
             INSERT INTO \(identifier: schema).order_refs (order_id, platform, external_id) VALUES (\(order.order), \(order.platform), \(order.externalId))
             ON CONFLICT (order_id) DO NOTHING
             """)
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

@@ -150,13 +150,17 @@ let package = Package(
             dependencies: [
                 "Postgres", "AMQP", "Messaging", "Contracts", "SampleService", "Inventory", "Orders", "Ingest", "Finance", "Saga", "CRM",
                 "ServiceKit", "Analytics", "Catalog", "Control",
-                "TestSupport", "ServiceTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TestSupport", "ServiceTestSupport", "Chaos", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/Benchmarks",
             exclude: ["c", "run.sh"]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(
+            name: "Chaos",
+            dependencies: ["AMQP", "Postgres", "Messaging", "Contracts", "Ingest", "Analytics", "TestSupport", "ServiceTestSupport"],
+            path: "Tests/Chaos"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], path: "Tests/PostgresTests"),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"], path: "Tests/AMQPTests"),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "SampleService"], path: "Tests/ContractsTests"),

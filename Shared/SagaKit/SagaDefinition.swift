@@ -46,9 +46,16 @@ public struct SagaStep<D: Codable & Sendable & Equatable>: Sendable {
     /// undo the steps before; the saga stops `stuck` at this step, and `retry` sends its
     /// command again once a person fixed the cause.
     public let forwardOnly: Bool
+    /// Refusal codes that mean "not yet" (the participant has not caught up: stock not yet
+    /// issued, the order not yet invoiced): the step sends its command again after
+    /// ``retryEvery``, up to ``retryLimit`` times, before the refusal counts.
+    public let retryWhen: Set<String>
+    public let retryEvery: Duration
+    public let retryLimit: Int
 
     public init(
         _ name: String, timeout: Duration? = nil, onTimeout: SagaTimeoutAction = .fail, forwardOnly: Bool = false,
+        retryWhen: Set<String> = [], retryEvery: Duration = .seconds(5), retryLimit: Int = 24,
         skip: @escaping @Sendable (D) -> Bool = { _ in false },
         action: @escaping @Sendable (D) throws -> SagaCommand?, awaiting: SagaAwait = .reply,
         matches: @escaping @Sendable (D, SagaPayload) -> Bool = { _, _ in true },
@@ -57,6 +64,7 @@ public struct SagaStep<D: Codable & Sendable & Equatable>: Sendable {
     ) {
         (self.name, self.timeout, self.skip, self.action, self.awaiting, self.onTimeout) = (name, timeout, skip, action, awaiting, onTimeout)
         self.forwardOnly = forwardOnly
+        (self.retryWhen, self.retryEvery, self.retryLimit) = (retryWhen, retryEvery, retryLimit)
         (self.matches, self.onSuccess, self.compensation) = (matches, onSuccess, compensation)
     }
 }

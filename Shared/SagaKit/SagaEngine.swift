@@ -34,6 +34,8 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
     public var history: [Entry]
     /// Events that arrived before the step that awaits them (messages may come out of order).
     public var early: [EarlyEvent] = []
+    /// How many times the current step's command was refused "not yet" and is to be sent again (``SagaStep/retryWhen``).
+    public var retries: Int = 0
 
     public struct EarlyEvent: Codable, Sendable, Equatable {
         public let type: MessageType
@@ -51,7 +53,7 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
     /// `requestId` so that snake_case coding gives `request_id` both ways (a `requestID`
     /// key would come back as `requestId` and be lost).
     enum CodingKeys: String, CodingKey {
-        case id, type, data, step, compensating, status, deadline, failure, version, history, early
+        case id, type, data, step, compensating, status, deadline, failure, version, history, early, retries
         case requestID = "requestId"
     }
 
@@ -70,6 +72,7 @@ public struct SagaState<D: Codable & Sendable & Equatable>: Codable, Sendable, E
         // Left out when a saga is loaded to be advanced (the store appends new entries).
         history = try container.decodeIfPresent([Entry].self, forKey: .history) ?? []
         early = try container.decodeIfPresent([EarlyEvent].self, forKey: .early) ?? []
+        retries = try container.decodeIfPresent(Int.self, forKey: .retries) ?? 0
     }
 
     init(
@@ -127,6 +130,7 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
             guard state.status == .stuck else { return (state, []) }
             state.status = .waiting
             state.version += 1
+            state.retries = 0
             if !state.compensating {
                 // Stopped past the point of no return: send the failed step's command again.
                 state.history.append(.init(at: now, step: stepName(state), what: "retried"))
@@ -159,6 +163,12 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
             guard state.status == .waiting, let deadline = state.deadline, now >= deadline else { return (state, []) }
             let name = stepName(state)
             state.version += 1
+            if !state.compensating, state.retries > 0, state.requestID == nil, definition.steps.indices.contains(state.step) {
+                // A step refused "not yet" sends its command again.
+                state.history.append(.init(at: now, step: name, what: "trying again"))
+                let actions = try enter(&state, now: now, newRequestID: newRequestID)
+                return (state, actions)
+            }
             if state.compensating {
                 state.status = .stuck
                 state.history.append(.init(at: now, step: name, what: "compensation timed out"))
@@ -200,7 +210,21 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
             }
             guard outcome.status == .done else {
                 let failure = SagaFailure(step: name, code: outcome.code ?? "refused", reason: outcome.reason ?? "refused")
-                if definition.steps[state.step].forwardOnly {
+                let step = definition.steps[state.step]
+                if step.retryWhen.contains(failure.code), state.retries < step.retryLimit {
+                    // Not yet: the command goes again when this deadline passes (``SagaInput/timeout``).
+                    state.retries += 1
+                    state.requestID = nil
+                    state.deadline = Self.adding(step.retryEvery, to: now)
+                    state.history.append(
+                        .init(
+                            at: now, step: name,
+                            what:
+                                "not yet (\(failure.code): \(failure.reason)); trying again in \(step.retryEvery) (\(state.retries) of \(step.retryLimit))"
+                        ))
+                    return (state, [])
+                }
+                if step.forwardOnly {
                     stop(&state, failure, now: now)
                     return (state, [])
                 }
@@ -210,6 +234,7 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
                 return (state, actions)
             }
             try definition.steps[state.step].onSuccess(&state.data, result ?? outcome.result.map(SagaPayload.init))
+            state.retries = 0
             state.history.append(.init(at: now, step: name, what: "done"))
             state.step += 1
             // Actions first: `(state, try enter(&state, …))` would return the state from before the call.

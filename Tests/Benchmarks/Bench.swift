@@ -14,6 +14,7 @@ struct Bench: AsyncParsableCommand {
             AMQPBenchmark.self, PostgresBenchmark.self, ChainBenchmark.self, ReservationBenchmark.self, IntakeBenchmark.self,
             FulfilmentBenchmark.self, IdleMemoryBenchmark.self, FuzzBenchmark.self, CRMBenchmark.self, RecommendBenchmark.self,
             ForecastBenchmark.self, AnalyticsBenchmark.self, ReplicaLagBenchmark.self, CatalogSearchBenchmark.self, LotTraceBenchmark.self,
+            SoakBenchmark.self,
         ])
 }
 

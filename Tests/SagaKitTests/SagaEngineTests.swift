@@ -276,3 +276,60 @@ extension UUID {
         #expect(loaded.requestID != nil)
     }
 }
+
+/// A step whose participant has not caught up ("not yet") sends its command again later
+/// instead of failing, a bounded number of times.
+@Suite struct SagaRetryWhenNotYetTests {
+    typealias Engine = SagaEngineTests
+    static let definition = SagaDefinition<Engine.Data>(
+        type: "catch-up",
+        steps: [
+            SagaStep(
+                "reserve", retryWhen: ["not-yet"], retryEvery: .seconds(5), retryLimit: 2,
+                action: { try SagaCommand(Engine.Reserve(order: $0.order)) },
+                compensation: { try SagaCommand(Engine.Release(order: $0.order)) }),
+            SagaStep("ship", action: { try SagaCommand(Engine.Ship(order: $0.order)) }),
+        ],
+        onFailure: { _, _ in [] })
+    static let engine = SagaEngine(definition)
+
+    @Test func aNotYetRefusalWaitsAndSendsTheCommandAgainAtItsDeadline() throws {
+        let ids = Engine.Ids()
+        let (started, _) = try Self.engine.start(id: UUID(), data: .init(order: 7, paid: true), now: Engine.t0, newRequestID: ids.make)
+        let (waiting, none) = try Self.engine.handle(
+            .reply(requestID: started.requestID!, outcome: Engine.refused("not-yet")), state: started, now: Engine.t0, newRequestID: ids.make)
+        #expect(none.isEmpty && waiting.status == .waiting && waiting.requestID == nil && waiting.retries == 1)
+        #expect(waiting.deadline == Engine.t0.addingTimeInterval(5))
+        let (early, nothing) = try Self.engine.handle(.timeout, state: waiting, now: Engine.t0.addingTimeInterval(4), newRequestID: ids.make)
+        #expect(nothing.isEmpty && early == waiting, "before its deadline nothing happens")
+        let (again, resent) = try Self.engine.handle(.timeout, state: waiting, now: Engine.t0.addingTimeInterval(5), newRequestID: ids.make)
+        #expect(Engine.sent(resent) == [Engine.Reserve.type] && again.requestID != nil && again.step == 0)
+        let (next, shipping) = try Self.engine.handle(
+            .reply(requestID: again.requestID!, outcome: Engine.done()), state: again, now: Engine.t0.addingTimeInterval(6), newRequestID: ids.make)
+        #expect(Engine.sent(shipping) == [Engine.Ship.type] && next.step == 1 && next.retries == 0)
+    }
+
+    @Test func aNotYetRefusalPastTheLimitFailsTheStep() throws {
+        let ids = Engine.Ids()
+        var (state, _) = try Self.engine.start(id: UUID(), data: .init(order: 7, paid: true), now: Engine.t0, newRequestID: ids.make)
+        var now = Engine.t0
+        for _ in 1...2 {
+            (state, _) = try Self.engine.handle(
+                .reply(requestID: state.requestID!, outcome: Engine.refused("not-yet")), state: state, now: now, newRequestID: ids.make)
+            now = state.deadline!
+            (state, _) = try Self.engine.handle(.timeout, state: state, now: now, newRequestID: ids.make)
+        }
+        let (failed, _) = try Self.engine.handle(
+            .reply(requestID: state.requestID!, outcome: Engine.refused("not-yet")), state: state, now: now, newRequestID: ids.make)
+        #expect(failed.status == .compensated && failed.failure?.code == "not-yet")
+    }
+
+    @Test func anotherRefusalFailsAtOnce() throws {
+        let ids = Engine.Ids()
+        let (started, _) = try Self.engine.start(id: UUID(), data: .init(order: 7, paid: true), now: Engine.t0, newRequestID: ids.make)
+        let (failed, _) = try Self.engine.handle(
+            .reply(requestID: started.requestID!, outcome: Engine.refused("insufficient-stock")), state: started, now: Engine.t0,
+            newRequestID: ids.make)
+        #expect(failed.status == .compensated && failed.retries == 0)
+    }
+}

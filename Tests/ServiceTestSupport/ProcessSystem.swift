@@ -13,13 +13,16 @@ public final class ProcessSystem: @unchecked Sendable {
     public let databaseURL: String
     public let brokerURL: String
     public let logs: URL
+    /// Where the executables are: the debug build by default; the soak passes the folder of
+    /// the build it runs from (release).
+    public let binaries: URL
     private let lock = NSLock()
     private var running: [String: ChildProcess] = [:]
 
     /// Creates the database (with the service roles' schemas), the virtual host and the
     /// topology, and migrates every service.
-    public static func make() async throws -> ProcessSystem {
-        let tag = TestEnvironment.uniqueName("t_proc")
+    public static func make(prefix: String = "t_proc", binaries: URL? = nil) async throws -> ProcessSystem {
+        let tag = TestEnvironment.uniqueName(prefix)
         var database = URLComponents(string: TestEnvironment.databaseURL)!
         var broker = URLComponents(string: TestEnvironment.brokerURL)!
         let admin = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
@@ -27,7 +30,9 @@ public final class ProcessSystem: @unchecked Sendable {
         await admin.close()
         database.path = "/\(tag)"
         broker.percentEncodedPath = "/\(tag)"
-        let system = ProcessSystem(tag: tag, databaseURL: database.string!, brokerURL: broker.string!)
+        let system = ProcessSystem(
+            tag: tag, databaseURL: database.string!, brokerURL: broker.string!,
+            binaries: binaries ?? TestEnvironment.repo.appendingPathComponent(".build/debug"))
         try system.check(
             try await runProgramAsync(
                 "/usr/bin/env",
@@ -45,8 +50,8 @@ public final class ProcessSystem: @unchecked Sendable {
         return system
     }
 
-    init(tag: String, databaseURL: String, brokerURL: String) {
-        (self.tag, self.databaseURL, self.brokerURL) = (tag, databaseURL, brokerURL)
+    init(tag: String, databaseURL: String, brokerURL: String, binaries: URL) {
+        (self.tag, self.databaseURL, self.brokerURL, self.binaries) = (tag, databaseURL, brokerURL, binaries)
         logs = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(tag)
         try? FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
     }
@@ -67,7 +72,11 @@ public final class ProcessSystem: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["ERP_DATABASE_URL"] = databaseURL
         environment["ERP_AMQP_URL"] = brokerURL
-        return try await runProgramAsync(TestEnvironment.executable("erpctl"), arguments, environment: environment)
+        return try await runProgramAsync(executable("erpctl"), arguments, environment: environment)
+    }
+
+    func executable(_ name: String) -> String {
+        binaries.appendingPathComponent(name).path
     }
 
     /// The name an instance of a service goes by: the service for the first, `service-k` after.
@@ -93,7 +102,7 @@ public final class ProcessSystem: @unchecked Sendable {
         let connection = try await AMQPConnection.connect(try broker)
         let before = (try? await connection.declareQueue(queue, passive: true).consumerCount) ?? 0
         let process = try ChildProcess(
-            TestEnvironment.executable("erp-\(service)"), environment: environment, standardOutput: handle.fileDescriptor,
+            executable("erp-\(service)"), environment: environment, standardOutput: handle.fileDescriptor,
             standardError: handle.fileDescriptor)
         try handle.close()
         lock.withLock { running[name] = process }
@@ -113,6 +122,27 @@ public final class ProcessSystem: @unchecked Sendable {
         await process.exited()
     }
 
+    /// Stops an instance as an operator would (SIGTERM: it finishes what it holds), killing it
+    /// if it has not stopped after `grace` seconds.
+    public func stop(_ name: String, grace: Double = 30) async {
+        guard let process = lock.withLock({ running.removeValue(forKey: name) }) else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + .seconds(grace)
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning { process.signal(SIGKILL) }
+        await process.exited()
+    }
+
+    /// Sends `signal` to an instance (SIGSTOP pauses it, SIGCONT lets it go on); false if it is not running.
+    @discardableResult public func signal(_ name: String, _ signal: Int32) -> Bool {
+        guard let process = lock.withLock({ running[name] }), process.isRunning else { return false }
+        process.signal(signal)
+        return true
+    }
+
+    /// The instances started and not killed, by name.
+    public var instances: [String] { lock.withLock { running.keys.sorted() } }
+
     public func tail(_ service: String) -> String {
         let text = (try? String(contentsOf: logs.appendingPathComponent("\(service).log"), encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(20).joined(separator: "\n")
@@ -120,14 +150,20 @@ public final class ProcessSystem: @unchecked Sendable {
 
     /// Stops every process and drops the database and the virtual host.
     public func tearDown() async {
-        let processes = lock.withLock { Array(running.values) }
-        for process in processes where process.isRunning {
-            process.terminate()
-            await process.exited()
-        }
+        await stopProcesses()
         let admin = try? PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
         _ = try? await admin?.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(tag) WITH (FORCE)"))
         await admin?.close()
         _ = try? await runProgramAsync(TestEnvironment.serversScript, ["rabbitmqctl", "delete_vhost", tag])
+    }
+
+    /// Stops every process (SIGTERM) and waits for it, keeping the database and the virtual host.
+    public func stopProcesses() async {
+        let processes = lock.withLock { Array(running.values) }
+        for process in processes where process.isRunning {
+            process.signal(SIGCONT)
+            process.terminate()
+            await process.exited()
+        }
     }
 }

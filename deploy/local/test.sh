@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test against real servers: installs what is missing, starts the local
 # PostgreSQL and RabbitMQ (deploy/local/servers.sh), builds, and runs `swift test`, the
-# fault tests, and the compose stack's test (deploy/compose/test.sh).
+# fault tests, a short chaos soak (erp-bench soak) and the compose stack's test
+# (deploy/compose/test.sh).
 # Extra arguments go to `swift test` (e.g. --filter PostgresTests).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -53,6 +54,11 @@ else
   # ERP_FAULT_TESTS=1, so that a plain `swift test` never runs them beside other suites).
   run_tests suite swift test --skip-build --skip FaultTests
   ERP_FAULT_TESTS=1 run_tests faults swift test --skip-build --filter FaultTests --no-parallel
+  # The chaos soak, short (about 3 minutes): every service as processes, two instances each, a
+  # mixed workload, faults at seeded moments (instances killed and paused, RabbitMQ and PostgreSQL
+  # restarted, a queue filled), then the reconciliation ("N passed, M failed"). ERP_SOAK_SEED
+  # picks another fault schedule; `erp-bench soak --minutes 30` is the long run.
+  run_tests soak "$repo/.build/debug/erp-bench" soak --minutes 2 --seed "${ERP_SOAK_SEED:-1}" --rate 4 --fault-every 5
   # The compose stack, brought up for real (it installs and starts Docker if missing).
   "$repo/deploy/compose/test.sh"
 fi

@@ -73,6 +73,7 @@ struct Coordinator: Sendable {
             }
             // A change out of on_hold into another state matters to no waiting saga.
             guard Self.awaitedStatuses.contains(event.to) else { return }
+            try await store.lockOrder(event.order, in: context.transaction)
             let waiting = try await store.waiting(keyPrefix: "order:\(event.order):", in: context.transaction)
             // No saga waits for it yet (a merged or split order paid before its fulfilment started): kept for that fulfilment.
             if waiting.isEmpty { try await store.keepUnclaimed(order: event.order, payload: context.envelope.payload, in: context.transaction) }
@@ -303,6 +304,7 @@ struct Coordinator: Sendable {
     /// order that came before it started (``SagaStore/keepUnclaimed(order:payload:in:)``).
     func startFulfilment(_ data: Fulfilment.Data, _ tx: PostgresTransaction, causation: UUID?, effects: Effects) async throws {
         let key = Fulfilment.key(order: data.order)
+        try await store.lockOrder(data.order, in: tx)
         _ = try await start(fulfilment, data, key: key, tx, causation: causation, effects: effects)
         for payload in try await store.claimUnclaimed(order: data.order, in: tx) {
             guard let row = try await store.byKey(key, in: tx), row.status == "waiting" else { break }

@@ -23,15 +23,6 @@ public enum InventoryEvent {
         }
     }
 
-    public struct Reserved: Message, Equatable {
-        public static let type: MessageType = "inventory.stock.reserved.v1"
-        public var order: String
-        public var reservations: [InventoryResult.Reservation]
-        public init(order: String, reservations: [InventoryResult.Reservation]) {
-            (self.order, self.reservations) = (order, reservations)
-        }
-    }
-
     public struct Released: Message, Equatable {
         public static let type: MessageType = "inventory.stock.released.v1"
         public var order: String

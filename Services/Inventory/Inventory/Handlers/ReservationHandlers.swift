@@ -38,7 +38,8 @@ extension InventoryHandlers {
         } catch let refusal as StockStore.Refusal {
             throw CommandRefused("insufficient-stock", "order \(command.order): \(refusal.description)")
         }
-        try await context.publish(event: InventoryEvent.Reserved(order: command.order, reservations: reservations))
+        // No event: the reply tells the one who asked, and nothing else in the system needs it (an event no queue is
+        // bound for lands in the operators' erp.unrouted: the soak found one per reservation there).
         try await applyReorderRules(ruled, context, knownToHaveRules: true)
         return InventoryResult.Reserved(order: command.order, reservations: reservations)
     }
@@ -130,11 +131,6 @@ extension InventoryHandlers {
         }
         let orders = Array(Set(command.moves.flatMap { [$0.from, $0.to] })).sorted()
         let reservations = try await store.reservations(orders: orders, in: context.transaction)
-        if moved {
-            for order in orders where !(reservations[order] ?? []).isEmpty && command.moves.contains(where: { $0.to == order }) {
-                try await context.publish(event: InventoryEvent.Reserved(order: order, reservations: reservations[order] ?? []))
-            }
-        }
         return InventoryResult.Moved(reservations: reservations, moved: moved)
     }
 }

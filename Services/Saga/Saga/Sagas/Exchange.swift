@@ -46,7 +46,7 @@ public enum Exchange {
                     onSuccess: { data, result in data.replacement = try result?.decode(OrderSnapshot.self) }),
                 // Finance also invoices it when it sees it placed; the payment must not come first.
                 SagaStep(
-                    "invoice replacement", forwardOnly: true,
+                    "invoice replacement", forwardOnly: true, retryWhen: FinanceCatchingUp.codes,
                     action: { data in try data.replacement.map { try SagaCommand(FinanceCommand.InvoiceOrder(order: $0)) } }),
                 SagaStep(
                     "pay replacement", forwardOnly: true, skip: { ($0.credit?.isZero ?? true) },

@@ -54,6 +54,6 @@ public enum Merge {
                     try data.merged.map { try SagaCommand(OrderCommand.UndoMerge(order: $0.order, reason: "the merge could not be completed")) }
                 }),
             SagaStep("move reservations", action: { try SagaCommand($0.moves) }, compensation: { try SagaCommand($0.moves.reversed) }),
-            SagaStep("move invoices", action: { try SagaCommand($0.reinvoice) }),
+            SagaStep("move invoices", retryWhen: FinanceCatchingUp.codes, action: { try SagaCommand($0.reinvoice) }),
         ])
 }

@@ -71,7 +71,7 @@ enum ReturnSteps {
                 onSuccess: { data, body in data.inspected = try body?.decode(OrderEvent.ReturnInspected.self).items ?? [] }),
             // The goods are back (or, refund-only, nothing was to come): from here the return only goes forward.
             SagaStep(
-                "restock", forwardOnly: true, skip: { !$0.kind.goodsComeBack },
+                "restock", forwardOnly: true, retryWhen: ["not-issued"], skip: { !$0.kind.goodsComeBack },
                 action: { data in
                     try SagaCommand(
                         InventoryCommand.ReturnOrderStock(
@@ -84,7 +84,7 @@ enum ReturnSteps {
     /// Refunds the returned lines (credit note reversing their VAT), unless `skip` says not.
     static func refund<D: ReturnSagaData>(skip: @escaping @Sendable (D) -> Bool) -> SagaStep<D> {
         SagaStep(
-            "refund", forwardOnly: true, skip: skip,
+            "refund", forwardOnly: true, retryWhen: FinanceCatchingUp.codes, skip: skip,
             action: { data in
                 guard let approved = data.approved else { return nil }
                 return try SagaCommand(

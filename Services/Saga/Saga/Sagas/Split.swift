@@ -71,6 +71,6 @@ public enum Split {
                 "move reservation", action: { try SagaCommand($0.moves) },
                 onSuccess: { data, result in data.reservations = try result?.decode(InventoryResult.Moved.self).reservations ?? [:] },
                 compensation: { try SagaCommand($0.moves.reversed) }),
-            SagaStep("move invoice", action: { try SagaCommand($0.reinvoice) }),
+            SagaStep("move invoice", retryWhen: FinanceCatchingUp.codes, action: { try SagaCommand($0.reinvoice) }),
         ])
 }

@@ -39,6 +39,7 @@ public struct SagaStore: Sendable {
         if let deadline = state.deadline { head += ",\"deadline\":\"" + deadline.formatted(.iso8601) + "\"" }
         if let failure = state.failure { head += ",\"failure\":" + (try json(failure)) }
         if let data { head += ",\"data\":" + data }
+        if state.retries > 0 { head += ",\"retries\":" + String(state.retries) }
         head += ",\"early\":" + (state.early.isEmpty ? "[]" : try json(state.early)) + "}"
         return head
     }
@@ -168,6 +169,15 @@ public struct SagaStore: Sendable {
             ORDER BY o.order_id LIMIT 1 FOR UPDATE OF i
             """
         ).first?.decode(Int64.self, at: 0)
+    }
+
+    /// Serialises, until the transaction ends, the handlers that look for an order's sagas
+    /// and those that start one: with two coordinators, a status change handled while the
+    /// other starts the order's fulfilment was kept as unclaimed after the fulfilment had
+    /// looked for unclaimed changes, and the paid order waited for a payment it had (found
+    /// by the chaos soak). After the lock each statement sees what the other committed.
+    public func lockOrder(_ order: Int64, in tx: PostgresTransaction) async throws {
+        _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended(\("saga order \(order)"), 0))")
     }
 
     /// Keeps an order's status change that no saga waited for (``SagaMigrations/unclaimedOrderEvents``),

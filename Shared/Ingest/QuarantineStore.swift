@@ -31,10 +31,27 @@ public struct QuarantineStore: Sendable {
         public let taken: Int64?
     }
 
-    public func add(_ message: IngestMessage, rejection: IntakeRejection, in tx: PostgresTransaction) async throws -> Int64 {
+    /// Keeps a message that was not taken; returns its quarantine id and whether the row is
+    /// new. The same message delivered again (same message id, routing key and body: its
+    /// first delivery's acknowledgement was lost to a killed instance or a broker restart, or
+    /// a paused instance's delivery went to another) keeps its first row and is announced
+    /// once: the chaos soak found such messages quarantined twice.
+    public func keep(_ message: IngestMessage, rejection: IntakeRejection, in tx: PostgresTransaction) async throws -> (id: Int64, isNew: Bool) {
         let printable = PrintableText.of
         func bytes(_ text: String?) -> Data? { text.map { Data($0.utf8) } }
-        return try await tx.query(
+        if let messageID = message.messageID {
+            // Two instances taking the two deliveries at once: the second waits for the first's commit, then finds its row.
+            _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended(\("quarantine \(schema) \(messageID)"), 0))")
+            let existing = try await tx.query(
+                """
+                SELECT id FROM \(identifier: schema).quarantine
+                WHERE message_id_bytes = \(Data(messageID.utf8)) AND routing_key_bytes = \(Data(message.routingKey.utf8))
+                  AND body = \(message.body)
+                ORDER BY id LIMIT 1
+                """)
+            if let row = existing.first { return (try row.decode(Int64.self, at: 0), false) }
+        }
+        let id = try await tx.query(
             """
             INSERT INTO \(identifier: schema).quarantine (
                 exchange, routing_key, message_id, signature, shop_header, body, code, reason,
@@ -46,6 +63,7 @@ public struct QuarantineStore: Sendable {
                 \(bytes(message.shopHeader)))
             RETURNING id
             """)[0].decode(Int64.self, at: 0)
+        return (id, true)
     }
 
     public func entry(_ id: Int64, lock: Bool = false, in tx: PostgresTransaction) async throws -> Entry? {

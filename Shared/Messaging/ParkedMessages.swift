@@ -16,6 +16,11 @@ public struct ParkedMessage: Sendable, Codable, Equatable {
     public var originalRoutingKey: String
     public var service: String
     public var bodyBytes: Int
+    /// How many copies of it the parking queue holds. Parking is publish, then acknowledge:
+    /// a delivery whose acknowledgement was lost (the instance killed, the broker restarted,
+    /// the consumer timed out) is parked again when it comes back; the copies are listed as
+    /// one and replayed once (found by the chaos soak).
+    public var copies: Int = 1
 }
 
 /// Lists, replays and purges parking queues (`<queue>.parked`). Listing takes the messages
@@ -27,9 +32,26 @@ public enum ParkedMessages {
 
     public static func list(parkingQueue: String, broker: AMQPConfiguration, limit: Int = 10_000) async throws -> [ParkedMessage] {
         try await withParked(parkingQueue, broker: broker, limit: limit) { deliveries, _ in
-            deliveries.map { describe($0, parkingQueue: parkingQueue) }
+            var listed: [ParkedMessage] = []
+            var seen: [String: Int] = [:]
+            for parked in deliveries.map({ describe($0, parkingQueue: parkingQueue) }) {
+                guard let key = copyKey(parked) else {
+                    listed.append(parked)
+                    continue
+                }
+                if let index = seen[key] {
+                    listed[index].copies += 1
+                } else {
+                    seen[key] = listed.count
+                    listed.append(parked)
+                }
+            }
+            return listed
         }
     }
+
+    /// Copies of one parked message share its id and queue (a message without an id is its own).
+    static func copyKey(_ parked: ParkedMessage) -> String? { parked.id == "-" ? nil : parked.queue + "\u{0}" + parked.id }
 
     /// Replays the parked messages that `matching` selects; returns how many went back.
     public static func replay(
@@ -39,9 +61,15 @@ public enum ParkedMessages {
         do {
             let count = try await withParked(parkingQueue, broker: broker, limit: 100_000) { deliveries, consumer in
                 var replayed = 0
+                var sent = Set<String>()
                 for delivery in deliveries {
                     let parked = describe(delivery, parkingQueue: parkingQueue)
                     guard matching(parked) else { continue }
+                    // A copy of one replayed already goes away with it.
+                    if let key = copyKey(parked), sent.contains(key) {
+                        consumer.ack(delivery)
+                        continue
+                    }
                     var properties = delivery.properties
                     for header in [
                         MessageHeaders.error, MessageHeaders.errorDetail, MessageHeaders.failedAt, MessageHeaders.attempt,
@@ -64,6 +92,7 @@ public enum ParkedMessages {
                     }
                     consumer.ack(delivery)
                     replayed += 1
+                    if let key = copyKey(parked) { sent.insert(key) }
                 }
                 return replayed
             }

@@ -19,6 +19,7 @@ struct SoakBenchmark: AsyncParsableCommand {
     @Option(help: "Seed of the workload's choices and the fault schedule (default: random, printed).") var seed: UInt64?
     @Option(help: "New platform orders per second.") var rate = 8.0
     @Option(name: .customLong("fault-every"), help: "Mean seconds between faults.") var faultEvery = 20.0
+    @Flag(name: .customLong("no-faults"), help: "No faults: a throughput run (raise --rate past what the system takes).") var noFaults = false
     @Option(help: "Instances of every service and of the saga coordinator.") var instances = 2
     @Option(name: .customLong("consumer-timeout"), help: "RabbitMQ's consumer timeout during the soak, seconds.") var consumerTimeout = 10
     @Option(name: .customLong("quiet-limit"), help: "Seconds to wait at most for quiet at the end.") var quietLimit = 300.0
@@ -38,8 +39,8 @@ struct SoakBenchmark: AsyncParsableCommand {
         let binaries = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).resolvingSymlinksInPath()
             .deletingLastPathComponent()
         let settings = SoakSettings(
-            minutes: minutes, seed: seed ?? UInt64.random(in: 1...999_999), rate: rate, faultEvery: faultEvery, consumerTimeout: consumerTimeout,
-            instances: instances, binaries: binaries, quietLimit: quietLimit, paymentTimeout: paymentTimeout)
+            minutes: minutes, seed: seed ?? UInt64.random(in: 1...999_999), rate: rate, faultEvery: noFaults ? nil : faultEvery,
+            consumerTimeout: consumerTimeout, instances: instances, binaries: binaries, quietLimit: quietLimit, paymentTimeout: paymentTimeout)
         // Unbuffered: a long run's progress shows as it goes.
         let passed = try await Soak.run(settings) { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         if !passed { throw ExitCode(1) }

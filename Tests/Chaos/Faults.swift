@@ -47,10 +47,11 @@ final class Faults: Sendable {
 
     /// Runs faults until `end`.
     func run(until end: ContinuousClock.Instant) async {
+        guard let faultEvery = settings.faultEvery else { return }
         var random = SplitMixRandom(seed: settings.seed &+ 0x5EED)
         var first = Kind.allCases.shuffled(using: &random)
         while true {
-            let wait = settings.faultEvery * Double.random(in: 0.5...1.5, using: &random)
+            let wait = faultEvery * Double.random(in: 0.5...1.5, using: &random)
             guard ContinuousClock.now + .milliseconds(Int(wait * 1000)) < end else { return }
             try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
             let kind =

@@ -20,7 +20,10 @@ final class FollowUps: Sendable {
     }
 
     func act() async throws -> Int {
-        let planned = await ledger.orders.values.filter { $0.intent == .split || $0.intent == .merged || $0.after != nil }
+        let settled = await ledger.settled
+        let planned = await ledger.orders.values.filter {
+            ($0.intent == .split || $0.intent == .merged || $0.after != nil) && !settled.contains($0.key)
+        }
         guard !planned.isEmpty else { return 0 }
         let byKey = Dictionary(uniqueKeysWithValues: planned.map { ($0.key, $0) })
         struct Row { let id: Int64; let key: String; let status: String; let mergedInto: Int64?; let waitingForPayment: Bool }
@@ -37,6 +40,9 @@ final class FollowUps: Sendable {
                 mergedInto: try $0.decode(Int64?.self, at: 3), waitingForPayment: try $0.decode(Bool.self, at: 4))
         }
         let ids = Dictionary(uniqueKeysWithValues: rows.map { ($0.key, $0) })
+        // Done with: nothing more to do for it (the query above stays small on a long run).
+        let finishedStates: Set<String> = ["cancelled", "partially_returned", "returned"]
+        for row in rows where finishedStates.contains(row.status) { await ledger.settle(row.key) }
         // A split or merge the coordinator undid (say finance had not yet invoiced an order) is asked for again, as an
         // operator would, up to three times: each claim names the attempt.
         let undone = try await pool.query("SELECT key FROM saga.instances WHERE type IN ('split', 'merge') AND status = 'compensated'").map {
@@ -85,6 +91,17 @@ final class FollowUps: Sendable {
         ).map { try $0.decode(Int64.self, at: 0) }
         for order in toPay where await ledger.claim("pay \(order)") {
             actions += await send(OrderCommand.ChangeStatus(order: order, to: .paid, reason: "soak: bank transfer received"))
+        }
+        // A split or merge whose new orders are no longer waiting for payment is done with.
+        let stillToPay = try await pool.query(
+            "SELECT parent_id, id FROM orders.orders WHERE (parent_id = ANY(\(splitParents)) OR id = ANY(\(merged))) AND status = 'pending_payment'"
+        ).map { (try $0.decode(Int64?.self, at: 0), try $0.decode(Int64.self, at: 1)) }
+        for row in rows {
+            guard let plan = byKey[row.key], plan.after == nil else { continue }
+            let waiting =
+                row.status == "split"
+                ? stillToPay.contains { $0.0 == row.id } : row.status == "merged" ? stillToPay.contains { $0.1 == row.mergedInto } : true
+            if !waiting, row.status == "split" || row.status == "merged" { await ledger.settle(row.key) }
         }
         // Parcels that come back are inspected: the unit is sellable again.
         let returnedOrders = rows.filter { byKey[$0.key]?.after != nil }.map(\.id)

@@ -63,6 +63,9 @@ public actor SoakLedger {
     public private(set) var faults: [String: Int] = [:]
     /// What happened, in order (printed when a check fails).
     public private(set) var events: [String] = []
+    /// Orders the follow-ups are done with.
+    public private(set) var settled: Set<String> = []
+    public func settle(_ key: String) { settled.insert(key) }
     /// Follow-up actions already taken, so that each happens once.
     private var done: Set<String> = []
 

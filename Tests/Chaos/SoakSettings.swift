@@ -9,8 +9,9 @@ public struct SoakSettings: Sendable {
     public var seed: UInt64
     /// New platform orders per second.
     public var rate: Double
-    /// Mean seconds between two faults (the first of each kind come first, in a seeded order).
-    public var faultEvery: Double
+    /// Mean seconds between two faults (the first of each kind come first, in a seeded order); nil: no faults
+    /// (a throughput run).
+    public var faultEvery: Double?
     /// RabbitMQ's consumer timeout while the soak runs, in seconds; a pause lasts longer.
     public var consumerTimeout: Int
     /// Instances of every service and of the saga coordinator.
@@ -23,7 +24,7 @@ public struct SoakSettings: Sendable {
     public var paymentTimeout: Int
 
     public init(
-        minutes: Double, seed: UInt64, rate: Double = 4, faultEvery: Double = 15, consumerTimeout: Int = 10, instances: Int = 2,
+        minutes: Double, seed: UInt64, rate: Double = 4, faultEvery: Double? = 15, consumerTimeout: Int = 10, instances: Int = 2,
         binaries: URL, quietLimit: Double = 240, paymentTimeout: Int = 60
     ) {
         (self.minutes, self.seed, self.rate, self.faultEvery, self.consumerTimeout) = (minutes, seed, rate, faultEvery, consumerTimeout)

@@ -45,6 +45,37 @@ import Testing
         await connection.close()
     }
 
+    /// A message parked twice (its first delivery's acknowledgement was lost) is listed once
+    /// with its copies, and replayed once: both copies leave the parking queue.
+    @Test func copiesOfOneParkedMessageAreListedAndReplayedAsOne() async throws {
+        let (queue, ids) = try await Self.parkTwo()
+        let publisher = try await AMQPPublisher.connect(Self.broker)
+        let copy = AMQPMessage(
+            exchange: Exchanges.dead, routingKey: queue.name, body: Data("body 0".utf8),
+            properties: AMQPProperties(
+                headers: [MessageHeaders.error: "undecodable", MessageHeaders.queue: .string(queue.name)], messageID: ids[0], type: "tally.add.v1"),
+            mandatory: true)
+        #expect(try await publisher.publish(copy) == .confirmed)
+        await publisher.close()
+        var listed: [ParkedMessage] = []
+        _ = try await eventually {
+            listed = try await ParkedMessages.list(parkingQueue: queue.parkingQueue, broker: Self.broker)
+            return listed.map(\.copies).reduce(0, +) == 3
+        }
+        let copies = Dictionary(uniqueKeysWithValues: listed.map { ($0.id, $0.copies) })
+        #expect(copies == [ids[0]: 2, ids[1]: 1])
+        let wanted = ids[0]
+        let replayed = try await ParkedMessages.replay(parkingQueue: queue.parkingQueue, broker: Self.broker) { $0.id == wanted }
+        #expect(replayed == 1)
+        let left = try await eventually {
+            try await ParkedMessages.list(parkingQueue: queue.parkingQueue, broker: Self.broker).map(\.id) == [ids[1]]
+        }
+        #expect(left, "both copies of the replayed message left the parking queue")
+        let inQueue = try await eventually { try await TestEnvironment.brokerQueueCount(queue.name) == 1 }
+        #expect(inQueue, "one copy went back to the service queue")
+        try await Self.delete(queue)
+    }
+
     @Test func listingShowsEachParkedMessageWithItsReasonAndKeepsThem() async throws {
         let (queue, ids) = try await Self.parkTwo()
         let listed = try await ParkedMessages.list(parkingQueue: queue.parkingQueue, broker: Self.broker)

@@ -26,12 +26,13 @@ import Testing
     }
 
     /// Publishes like a platform: a raw body with a routing key (and headers), confirmed.
-    static func ingest(_ harness: ServiceHarness, _ key: String, _ body: Data, headers: AMQPTable = [:]) async throws {
+    static func ingest(_ harness: ServiceHarness, _ key: String, _ body: Data, headers: AMQPTable = [:], messageID: String? = nil) async throws {
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
         let outcome = try await publisher.publish(
             AMQPMessage(
                 exchange: harness.exchange, routingKey: key, body: body,
-                properties: AMQPProperties(contentType: "application/json", headers: headers, persistent: true), mandatory: true))
+                properties: AMQPProperties(contentType: "application/json", headers: headers, persistent: true, messageID: messageID),
+                mandatory: true))
         await publisher.close()
         #expect(outcome == .confirmed)
     }
@@ -271,6 +272,25 @@ import Testing
             let oneRejectionEventPerCase =
                 try await harness.outboxTypes().filter { $0 == OrderEvent.IngestRejected.type.rawValue }.count == cases.count
             #expect(oneRejectionEventPerCase)
+        }
+    }
+
+    /// A message delivered again (its acknowledgement lost to a crash or a broker restart) is
+    /// quarantined and announced once; another message with the same body is another row.
+    @Test func theSameRejectedMessageDeliveredTwiceIsQuarantinedOnce() async throws {
+        try await Self.withOrders { harness async throws in
+            let body = Data("not json".utf8)
+            try await Self.ingest(harness, "platform.web.order.created", body, messageID: "M-1")
+            try await Self.ingest(harness, "platform.web.order.created", body, messageID: "M-1")
+            try await Self.ingest(harness, "platform.web.order.created", body, messageID: "M-2")
+            let rows = try await Self.quarantined(harness, count: 2)
+            #expect(rows.count == 2)
+            let ids = try await harness.pool.query(
+                PostgresQuery(unsafeSQL: "SELECT message_id FROM \(harness.schema).quarantine ORDER BY id")
+            ).map { try $0.decode(String.self, at: 0) }
+            #expect(ids == ["M-1", "M-2"])
+            let announced = try await harness.outboxTypes().filter { $0 == OrderEvent.IngestRejected.type.rawValue }.count
+            #expect(announced == 2, "one orders.ingest.rejected.v1 per message, not per delivery")
         }
     }
 

@@ -41,7 +41,9 @@ struct DeadCommand: AsyncParsableCommand {
             }
             let rows =
                 [["ID", "QUEUE", "TYPE", "ERROR", "FAILED AT", "DETAIL"]]
-                + all.map { [$0.id, $0.queue, $0.type, $0.error, $0.failedAt, String($0.detail.prefix(80))] }
+                + all.map {
+                    [$0.copies > 1 ? "\($0.id) (×\($0.copies))" : $0.id, $0.queue, $0.type, $0.error, $0.failedAt, String($0.detail.prefix(80))]
+                }
             let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
                 print(

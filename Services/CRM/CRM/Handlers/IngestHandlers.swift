@@ -120,7 +120,8 @@ struct CRMIntake: Sendable {
 
     /// Keeps a message that was not taken in the quarantine and announces it.
     func reject(_ message: IngestMessage, _ rejection: IntakeRejection, _ context: HandlerContext) async throws {
-        let id = try await quarantine.add(message, rejection: rejection, in: context.transaction)
+        let (id, isNew) = try await quarantine.keep(message, rejection: rejection, in: context.transaction)
+        guard isNew else { return }  // delivered again: kept and announced the first time
         let routingKey = PrintableText.of(message.routingKey), reason = PrintableText.of(rejection.reason)
         context.logger.notice(
             "platform message quarantined",

@@ -9,7 +9,7 @@ import Postgres
 public enum CRMMigrations {
     public static let all = [
         customersAndTimeline, consentAndForgetting, tickets, surveys, statusTime, quarantine, ticketRepairs, segments, freeReplacements,
-        notifications, ruleSegments, recommendations, operationsRules,
+        notifications, ruleSegments, recommendations, operationsRules, quarantineOnce,
     ]
 
     static let customersAndTimeline =

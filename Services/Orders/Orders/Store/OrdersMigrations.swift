@@ -109,5 +109,6 @@ public enum OrdersMigrations {
         warehouseShipments,
         amendments,
         repairReturns,
+        quarantineOnce,
     ]
 }

@@ -1,4 +1,5 @@
 import AMQP
+import Control
 import Foundation
 import Messaging
 import TestSupport
@@ -64,6 +65,8 @@ import Testing
         }
         let copies = Dictionary(uniqueKeysWithValues: listed.map { ($0.id, $0.copies) })
         #expect(copies == [ids[0]: 2, ids[1]: 1])
+        let explained = try await CrossServiceInvariants.parkedMessagesExplained(queues: [queue.parkingQueue], broker: Self.broker)
+        #expect(explained.held, "erpctl check counts the copies as listed: \(explained.violations)")
         let wanted = ids[0]
         let replayed = try await ParkedMessages.replay(parkingQueue: queue.parkingQueue, broker: Self.broker) { $0.id == wanted }
         #expect(replayed == 1)

@@ -176,7 +176,9 @@ public struct CrossServiceInvariants: Sendable {
             }
             guard held > 0 else { continue }
             let listed = try await ParkedMessages.list(parkingQueue: parking, broker: broker)
-            if listed.count < held { violations.append("\(parking): \(held) message(s), \(listed.count) listed") }
+            // Copies of one message are one row (``ParkedMessage/copies``).
+            let covered = listed.map(\.copies).reduce(0, +)
+            if covered < held { violations.append("\(parking): \(held) message(s), \(covered) listed") }
             for message in listed where message.error == "unknown" || message.detail.isEmpty && message.error.isEmpty {
                 violations.append("\(parking): message \(message.id) has no reason")
             }

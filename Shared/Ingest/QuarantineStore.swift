@@ -41,7 +41,9 @@ public struct QuarantineStore: Sendable {
         func bytes(_ text: String?) -> Data? { text.map { Data($0.utf8) } }
         if let messageID = message.messageID {
             // Two instances taking the two deliveries at once: the second waits for the first's commit, then finds its row.
-            _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended(\("quarantine \(schema) \(messageID)"), 0))")
+            // Keyed by the id's bytes in hex: a hostile id may hold a NUL, which no text value can.
+            _ = try await tx.query(
+                "SELECT pg_advisory_xact_lock(hashtextextended(\("quarantine \(schema) ") || encode(\(Data(messageID.utf8)), 'hex'), 0))")
             let existing = try await tx.query(
                 """
                 SELECT id FROM \(identifier: schema).quarantine

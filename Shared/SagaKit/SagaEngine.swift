@@ -228,9 +228,7 @@ public struct SagaEngine<D: Codable & Sendable & Equatable>: Sendable {
                     stop(&state, failure, now: now)
                     return (state, [])
                 }
-                let actions = try fail(
-                    &state, SagaFailure(step: name, code: outcome.code ?? "refused", reason: outcome.reason ?? "refused"), now: now,
-                    newRequestID: newRequestID)
+                let actions = try fail(&state, failure, now: now, newRequestID: newRequestID)
                 return (state, actions)
             }
             try definition.steps[state.step].onSuccess(&state.data, result ?? outcome.result.map(SagaPayload.init))

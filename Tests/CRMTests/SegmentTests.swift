@@ -100,15 +100,25 @@ import Testing
         #expect(listed.map(\.members).reduce(0, +) == 4)
     }
 
-    /// Several instances' timers at the same moment: one of them takes the night's refresh.
-    @Test func instancesTakingTheDueNightlyRefreshAtOnceTakeItOnce() async throws {
-        let pool = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 4)
-        let schema = TestEnvironment.uniqueName("t_nightly2")
+    /// Runs `body` on a migrated CRM schema of its own (no service's timer takes the refresh
+    /// first), dropped afterwards.
+    static func withNightlySchema(poolSize: Int, _ body: (PostgresPool, String, SegmentStore) async throws -> Void) async throws {
+        let pool = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: poolSize)
+        let schema = TestEnvironment.uniqueName("t_nightly")
         var failure: (any Error)?
         do {
             try await PostgresMigrator(schema: schema, migrations: CRMMigrations.all).migrate(pool)
+            try await body(pool, schema, SegmentStore(schema: schema))
+        } catch { failure = error }
+        _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
+        await pool.close()
+        if let failure { throw failure }
+    }
+
+    /// Several instances' timers at the same moment: one of them takes the night's refresh.
+    @Test func instancesTakingTheDueNightlyRefreshAtOnceTakeItOnce() async throws {
+        try await Self.withNightlySchema(poolSize: 4) { pool, schema, store in
             try await pool.query("UPDATE \(identifier: schema).segment_schedule SET due_at = '2026-01-01T02:00:00Z'")
-            let store = SegmentStore(schema: schema)
             let now = try #require(ISODateTime.parse("2026-01-03T02:00:05Z"))
             let takers = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<8 { group.addTask { try await pool.withTransaction { try await store.takeNightly(now: now, in: $0) } } }
@@ -117,20 +127,11 @@ import Testing
                 return took
             }
             #expect(takers == 1, "\(takers) of 8 took it")
-        } catch { failure = error }
-        _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
-        await pool.close()
-        if let failure { throw failure }
+        }
     }
 
-    /// On a schema of its own, without a service whose timer would take the refresh first.
     @Test func theNextNightlyRefreshIsTheFirst0200UTCAfterTheOneTaken() async throws {
-        let pool = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
-        let schema = TestEnvironment.uniqueName("t_nightly")
-        var failure: (any Error)?
-        do {
-            try await PostgresMigrator(schema: schema, migrations: CRMMigrations.all).migrate(pool)
-            let store = SegmentStore(schema: schema)
+        try await Self.withNightlySchema(poolSize: 1) { pool, schema, store in
             // Taken in a session whose time zone is not UTC: the night is UTC's all the same.
             func taken(at text: String) async throws -> (took: Bool, due: Date) {
                 let now = try #require(ISODateTime.parse(text))
@@ -147,10 +148,7 @@ import Testing
             #expect(!early.took, "not due yet")
             let onTime = try await taken(at: "2026-01-03T02:00:05Z")
             #expect(onTime.took && onTime.due == ISODateTime.parse("2026-01-04T02:00:00Z"), "\(onTime)")
-        } catch { failure = error }
-        _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
-        await pool.close()
-        if let failure { throw failure }
+        }
     }
 
     @Test(.service("t_crm", TicketTests.definition(nightlyClock)))

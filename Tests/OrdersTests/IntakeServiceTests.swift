@@ -294,6 +294,22 @@ import Testing
         }
     }
 
+    /// A hostile message id (a NUL and a control character in it) is kept byte for byte, once.
+    @Test func aRejectedMessageWithANULInItsIdIsQuarantinedOnceWithItsIdKept() async throws {
+        try await Self.withOrders { harness async throws in
+            let id = "M\u{0}\u{7}1"
+            try await Self.ingest(harness, "platform.web.order.created", Data("not json".utf8), messageID: id)
+            try await Self.ingest(harness, "platform.web.order.created", Data("not json".utf8), messageID: id)
+            try await Self.ingest(harness, "platform.web.order.created", Data("not json".utf8), messageID: "M-2")
+            let rows = try await Self.quarantined(harness, count: 2)
+            #expect(rows.map(\.code) == ["undecodable", "undecodable"])
+            let kept = try await harness.pool.query(
+                PostgresQuery(unsafeSQL: "SELECT message_id_bytes FROM \(harness.schema).quarantine ORDER BY id")
+            ).map { try $0.decode(Data.self, at: 0) }
+            #expect(kept == [Data(id.utf8), Data("M-2".utf8)])
+        }
+    }
+
     @Test func aCorrectlySignedMessageIsTaken() async throws {
         try await Self.withOrders { harness async throws in
             try await Self.skuKnown(harness, "TEE-RED-M")

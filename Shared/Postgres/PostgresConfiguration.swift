@@ -81,8 +81,10 @@ public struct PostgresConfiguration: Sendable, Equatable {
     /// Parses a `postgres://` or `postgresql://` URL, with one host or several
     /// (`postgres://user:pass@db1:5432,db2:5432/erp?target_session_attrs=read-write`).
     /// Query items: `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `target_session_attrs`,
-    /// `application_name`, `connect_timeout`; any other item is refused so that a typo
-    /// does not pass silently.
+    /// `application_name`, `connect_timeout`, and `host=/directory` for a Unix-domain socket
+    /// on the same machine (`postgres://erp:pw@localhost:5432/erp?host=/run/postgresql`: the
+    /// port names the socket file, no TCP and no TLS); any other item is refused so that a
+    /// typo does not pass silently.
     public init(url: String) throws {
         func invalid(_ why: String) -> PostgresError {
             PostgresError(code: .invalidConfiguration, message: "invalid database URL '\(Self.redacted(url))': \(why)", sentToServer: false)
@@ -114,6 +116,11 @@ public struct PostgresConfiguration: Sendable, Equatable {
                         "target_session_attrs '\(value)' is not one of \(TargetSessionAttributes.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 targetSessionAttributes = attributes
+            case "host":
+                // libpq's own spelling for a Unix-domain socket: the directory that holds it.
+                guard value.hasPrefix("/") else { throw invalid("host '\(value)' in the query is a socket directory and starts with '/'") }
+                guard failoverHosts.isEmpty else { throw invalid("a socket directory (host=) and several hosts do not go together") }
+                host = value
             case "application_name":
                 applicationName = value
             case "connect_timeout":

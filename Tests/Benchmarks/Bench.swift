@@ -37,3 +37,23 @@ func bootstrapQuietLogging() {
 func environment(_ name: String, default fallback: String) -> String {
     ProcessInfo.processInfo.environment[name] ?? fallback
 }
+
+/// The machine's busy CPU time, from `/proc/stat` (every process: PostgreSQL, RabbitMQ and
+/// this one): user, nice, system, irq, softirq and steal, in seconds. Nil off Linux.
+func machineBusySeconds() -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+    else { return nil }
+    let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+    guard ticks.count >= 8 else { return nil }
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+    let busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7]
+    return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// Milliseconds of the machine's busy CPU time per unit of work between two readings of
+/// ``machineBusySeconds()``; nil when either is missing.
+func cpuMilliseconds(from start: Double?, to end: Double?, per units: Int) -> Double? {
+    guard let start, let end, units > 0 else { return nil }
+    return (end - start) * 1000 / Double(units)
+}

@@ -33,11 +33,11 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let throughput = try await System.start().measureThroughput(orders)
+        let (throughput, cpu) = try await System.start().measureThroughput(orders)
         print(
             String(
-                format: "swift fulfilment: %d paid orders from platform message to completed (4 services, in process): %.0f orders/s", orders,
-                throughput))
+                format: "swift fulfilment: %d paid orders from platform message to completed (4 services, in process): %.0f orders/s%@", orders,
+                throughput, cpu.map { String(format: ", %.2f ms of machine CPU per order", $0) } ?? ""))
         let paced = rate ?? throughput / 2
         let latencies = try await System.start().measureLatency(max(200, orders / 2), rate: paced)
         print(
@@ -180,14 +180,15 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                     unsafeSQL: "SELECT count(*)::int FROM \(schema("orders")).orders WHERE status = $1", binds: [status]))[0].decode(Int.self, at: 0)
         }
 
-        func measureThroughput(_ total: Int) async throws -> Double {
+        /// Orders per second, and the machine's busy CPU time per order over the same interval.
+        func measureThroughput(_ total: Int) async throws -> (rate: Double, cpuPerOrder: Double?) {
             let bodies = try (0..<total).map(body)
             return try await running {
-                let start = Mutex(0.0)
+                let start = Mutex((seconds: 0.0, busy: Double?.none))
                 try await warehouseAndCarrier(
                     {
                         let publisher = try await AMQPPublisher.connect(environment.broker, window: 256)
-                        start.withLock { $0 = monotonicSeconds() }
+                        start.withLock { $0 = (monotonicSeconds(), machineBusySeconds()) }
                         _ = await publisher.publish(
                             batch: bodies.map {
                                 AMQPMessage(
@@ -196,7 +197,9 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                             })
                         await publisher.close()
                     }, until: { try await count("completed") >= total })
-                return Double(total) / (monotonicSeconds() - start.withLock { $0 })
+                let begun = start.withLock { $0 }
+                let rate = Double(total) / (monotonicSeconds() - begun.seconds)
+                return (rate, cpuMilliseconds(from: begun.busy, to: machineBusySeconds(), per: total))
             }
         }
 

@@ -34,15 +34,16 @@ struct IntakeBenchmark: AsyncParsableCommand {
     func run() async throws {
         bootstrapQuietLogging()
         for size in sizes {
-            let rate = try await measure(batchSize: size)
+            let (rate, cpu) = try await measure(batchSize: size)
             print(
                 String(
-                    format: "swift intake%@: %d canonical orders (1-3 lines), consumer batch %d: %.0f orders/s into the database",
-                    preload ? " (preloaded queue)" : "", orders, size, rate))
+                    format: "swift intake%@: %d canonical orders (1-3 lines), consumer batch %d: %.0f orders/s into the database%@",
+                    preload ? " (preloaded queue)" : "", orders, size, rate,
+                    cpu.map { String(format: ", %.2f ms of machine CPU per order", $0) } ?? ""))
         }
     }
 
-    private func measure(batchSize: Int) async throws -> Double {
+    private func measure(batchSize: Int) async throws -> (rate: Double, cpuPerOrder: Double?) {
         let database = try PostgresConfiguration(url: databaseURL)
         let broker = try AMQPConfiguration(url: amqpURL)
         let name = "bench_ord_\(UUID().uuidString.prefix(8).lowercased())"
@@ -106,13 +107,16 @@ struct IntakeBenchmark: AsyncParsableCommand {
         }
         var running: Task<Void, Error>?
         let start: Double
+        let busy: Double?
         if preload {
             try await publish()
             start = monotonicSeconds()
+            busy = machineBusySeconds()
             running = Task { try await group.run() }
         } else {
             running = Task { try await group.run() }
             start = monotonicSeconds()
+            busy = machineBusySeconds()
             try await publish()
         }
         var stored = 0
@@ -121,6 +125,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
             stored = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(name).orders"))[0].decode(Int.self, at: 0)
         }
         let elapsed = monotonicSeconds() - start
+        let cpu = cpuMilliseconds(from: busy, to: machineBusySeconds(), per: orders)
         let quarantined = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(name).quarantine"))[0].decode(Int.self, at: 0)
         guard quarantined == 0 else { throw ValidationError("\(quarantined) orders were quarantined") }
 
@@ -138,6 +143,6 @@ struct IntakeBenchmark: AsyncParsableCommand {
         await admin.close()
         try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
         await pool.close()
-        return Double(orders) / elapsed
+        return (Double(orders) / elapsed, cpu)
     }
 }

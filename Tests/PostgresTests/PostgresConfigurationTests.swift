@@ -39,6 +39,8 @@ import Testing
         ("postgres://u@h/db?sslrootcert=/ca.pem", "only checked with sslmode=verify-ca or verify-full"),
         ("postgres://u@h/db?sslmode=verify-full&sslrootcert=", "sslrootcert is empty"),
         ("postgres://u@h/db?target_session_attrs=writable", "target_session_attrs 'writable'"),
+        ("postgres://u@h/db?host=run/postgresql", "starts with '/'"),
+        ("postgres://u@h1,h2/db?host=/run/postgresql", "several hosts do not go together"),
     ])
     func aBadURLIsRefusedWithTheReason(url: String, reason: String) {
         do {
@@ -68,6 +70,13 @@ import Testing
                 #expect(text.contains("***"), "\(text)")
             }
         }
+    }
+
+    @Test func aSocketDirectoryInTheQueryReplacesTheHostAndKeepsThePort() throws {
+        let configuration = try PostgresConfiguration(url: "postgres://erp:pw@localhost:54329/erp?host=/run/postgresql")
+        #expect(configuration.host == "/run/postgresql")
+        #expect(configuration.port == 54329)
+        #expect(configuration.endpoints.map(\.description) == ["/run/postgresql:54329"])
     }
 
     @Test func severalHostsAreTriedInTheirOrderWithTheSessionTheyMustGive() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct PostgresConnectionTests {
@@ -13,6 +14,16 @@ import Testing
             guard let error = error as? PostgresError else { return false }
             return error.code == .connectionFailed && error.message.contains("127.0.0.1:1") && !error.sentToServer
         }
+    }
+
+    @Test func aSocketDirectoryConnectsThroughTheUnixSocketWithoutTCP() async throws {
+        let directory = try #require(TestEnvironment.postgresSocketDirectory, "ERP_PG_SOCKET_DIR is set by servers.sh env")
+        var url = URLComponents(string: TestEnvironment.databaseURL)!
+        url.queryItems = [URLQueryItem(name: "host", value: directory)]
+        let connection = try await PostgresConnection.connect(try PostgresConfiguration(url: url.string!))
+        // A session on a Unix socket has no client address.
+        #expect(try await connection.query("SELECT inet_client_addr() IS NULL")[0].decode(Bool.self, at: 0))
+        await connection.close()
     }
 
     @Test func aPlanCacheModeIsTheSessionsAndNoneLeavesTheServersDefault() async throws {

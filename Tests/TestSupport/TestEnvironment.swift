@@ -36,6 +36,12 @@ public enum TestEnvironment {
         return environment["ERP_TEST_TLS_DIR"] ?? environment["ERP_TLS_DIR"] ?? repo.appendingPathComponent(".local/tls").path
     }
 
+    /// The directory of the local servers' Unix-domain sockets (`servers.sh`), nil when unknown.
+    public static var postgresSocketDirectory: String? {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["ERP_TEST_PG_SOCKET_DIR"] ?? environment["ERP_PG_SOCKET_DIR"]
+    }
+
     /// The test broker's TLS listener (`servers.sh`: port 5680, the local CA).
     public static var brokerTLSURL: String {
         let environment = ProcessInfo.processInfo.environment

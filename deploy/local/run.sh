@@ -100,8 +100,9 @@ start() {
     local name=${rest%%:*} port=${rest##*:}
     if supervisor_pid "$instance" >/dev/null; then log "erp-$instance already running"; continue; fi
     # Each service connects as its own role, which owns its schema and nothing else; its
-    # instances share the role, the broker user and the queues.
-    ERP_HTTP_PORT=$port ERP_DATABASE_URL="postgres://erp_$name:erp_$name@127.0.0.1:${ERP_PG_PORT:-54329}/erp" \
+    # instances share the role, the broker user and the queues. Through the server's Unix
+    # socket: on one machine, TCP and TLS on the loopback cost a fifth of an order's CPU.
+    ERP_HTTP_PORT=$port ERP_DATABASE_URL="postgres://erp_$name:erp_$name@127.0.0.1:${ERP_PG_PORT:-54329}/erp?host=$ERP_PG_SOCKET_DIR" \
       ERP_AMQP_URL="${ERP_AMQP_URL/guest:guest@/erp-$name:erp-$name@}" \
       nohup "$repo/deploy/local/supervise.sh" "$instance" "$RUN_DIR" "$LOG_DIR/$instance.log" "$BIN/erp-$name" >/dev/null 2>&1 </dev/null &
     echo $! >"$RUN_DIR/$instance.supervisor.pid"

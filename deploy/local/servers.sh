@@ -270,6 +270,9 @@ epmd_stop() {
 
 print_env() {
   echo "export ERP_DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
+  # The directory of both servers' Unix-domain sockets: the local runner's services connect
+  # through it (?host=), not through TCP and TLS on the loopback (README, "Numbers").
+  echo "export ERP_PG_SOCKET_DIR=$PG_SOCK"
   echo "export ERP_AMQP_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT/%2f"
   # Not ERP_AMQP_MANAGEMENT_URL, which makes erpctl topology declare set the policies (the local
   # runner imports them with the definitions file).

@@ -1,8 +1,8 @@
 import Postgres
 
-/// The finance schema. Journal entries must balance: a deferred constraint trigger checks
-/// every entry's debits against its credits when the transaction commits, whatever code
-/// wrote it; journal rows are never updated or deleted (a correction is a reversing entry).
+/// The finance schema. Journal entries must balance: a trigger checks every entry's debits
+/// against its credits after each statement that inserts its lines, whatever code wrote it
+/// (migration 7; migration 1 checked each line at commit); journal rows are never updated or deleted (a correction is a reversing entry).
 /// Invoice numbers are gapless per series and year. Every migration is literal SQL, frozen
 /// once shipped (`FrozenMigrationsTests`): accounts and rates added later come with new migrations.
 public enum FinanceMigrations {
@@ -171,6 +171,7 @@ public enum FinanceMigrations {
             purchasingAndManualEntries,
             datedRates,
             settlements,
+            balanceCheckPerStatement,
         ]
     }
 }

@@ -174,20 +174,19 @@ public struct OrderStore: Sendable {
         in tx: PostgresTransaction
     ) async throws -> OrderStatus {
         _ = try from.moving(to: to)
-        // Queued (callers read `from` from the locked row). Should the order not be in `from`
-        // after all, the status becomes NULL, which its NOT NULL refuses: the transaction fails.
+        // Queued (callers read `from` from the locked row), with its history row in the same
+        // statement. Should the order not be in `from` after all, the status becomes NULL, which
+        // its NOT NULL refuses: the statement, history row included, and the transaction fail.
         try await tx.queue(
             PostgresQuery(
                 unsafeSQL: """
+                    WITH recorded AS (
+                        INSERT INTO \(s).status_history (order_id, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $5, $6)
+                    )
                     UPDATE \(s).orders SET status = CASE WHEN status = $2 THEN $3 END, hold_reason = $4,
                         held_from = CASE WHEN $3 = 'on_hold' THEN $2 ELSE NULL END, updated_at = now()
                     WHERE id = $1
-                    """, binds: [id, from.rawValue, to.rawValue, to == .onHold ? (holdReason ?? reason) : nil]))
-        try await tx.queue(
-            """
-            INSERT INTO \(identifier: schema).status_history (order_id, from_status, to_status, reason, actor)
-            VALUES (\(id), \(from.rawValue), \(to.rawValue), \(reason), \(actor))
-            """)
+                    """, binds: [id, from.rawValue, to.rawValue, to == .onHold ? (holdReason ?? reason) : nil, reason, actor]))
         return to
     }
 

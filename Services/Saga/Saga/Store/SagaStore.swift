@@ -12,19 +12,27 @@ public struct SagaStore: Sendable {
 
     static func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try MessageCoding.encoder().encode(value), as: UTF8.self) }
 
-    /// Inserts a new saga and its first history entries; false if one with this key exists (a second start).
+    /// Inserts a new saga and its first history entries in one statement; false if one with
+    /// this key exists (a second start: nothing is written).
     public func insert<D>(_ state: SagaState<D>, key: String, in tx: PostgresTransaction) async throws -> Bool {
         let head = try Self.head(state, data: try Self.json(state.data))
-        let inserted =
-            try await tx.query(
-                """
+        let history = state.history
+        let started = try await tx.query(
+            """
+            WITH started AS (
                 INSERT INTO \(identifier: schema).instances (id, type, key, status, step, compensating, state, request_id, deadline, version)
                 VALUES (\(state.id), \(state.type), \(key), \(state.status.rawValue), \(state.step), \(state.compensating), \(head)::jsonb,
-                    \(state.requestID), \(state.deadline), \(state.version)) ON CONFLICT (key) DO NOTHING
-                """
-            ).affectedRows == 1
-        if inserted { try await appendHistory(state, in: tx) }
-        return inserted
+                    \(state.requestID), \(state.deadline), \(state.version)) ON CONFLICT (key) DO NOTHING RETURNING id
+            ), appended AS (
+                INSERT INTO \(identifier: schema).history (saga_id, at, step, what)
+                SELECT s.id, h.at, h.step, h.what
+                FROM started s, unnest(\(history.map(\.at))::timestamptz[], \(history.map(\.step))::text[], \(history.map(\.what))::text[])
+                    WITH ORDINALITY AS h (at, step, what, n)
+                ORDER BY h.n
+            )
+            SELECT count(*)::int FROM started
+            """)
+        return try started[0].decode(Int.self, at: 0) == 1
     }
 
     /// The state without its history (and without its data unless `data` is given), as
@@ -45,36 +53,28 @@ public struct SagaStore: Sendable {
     }
 
     /// Saves a saga read through a ``Row``: its history entries (the new ones: a row's state
-    /// has none) are appended to `history`, and its data is written only when `dataChanged`.
-    /// The version read must still be there: otherwise the version becomes NULL, which its
-    /// NOT NULL refuses, and the transaction fails. Queued: it goes to the server with the
-    /// transaction's next statement (see `PostgresTransaction.queue`).
+    /// has none) are appended to `history` by the same statement, and its data is written only
+    /// when `dataChanged`. The version read must still be there: otherwise the version becomes
+    /// NULL, which its NOT NULL refuses, and the transaction fails. Queued: it goes to the
+    /// server with the transaction's next statement (see `PostgresTransaction.queue`).
     public func save<D>(_ state: SagaState<D>, dataChanged: Bool = true, in tx: PostgresTransaction) async throws {
         let data = dataChanged ? try Self.json(state.data) : nil
+        let history = state.history
         try await tx.queue(
             """
+            WITH appended AS (
+                INSERT INTO \(identifier: schema).history (saga_id, at, step, what)
+                SELECT \(state.id), h.at, h.step, h.what
+                FROM unnest(\(history.map(\.at))::timestamptz[], \(history.map(\.step))::text[], \(history.map(\.what))::text[])
+                    WITH ORDINALITY AS h (at, step, what, n)
+                ORDER BY h.n
+            )
             UPDATE \(identifier: schema).instances SET status = \(state.status.rawValue), step = \(state.step), compensating = \(state.compensating),
                 state = jsonb_set(\(try Self.head(state))::jsonb, '{data}', coalesce(\(data)::jsonb, state->'data')),
                 request_id = \(state.requestID), deadline = \(state.deadline),
                 version = CASE WHEN version = \(state.version)::int - 1 THEN \(state.version)::int END, updated_at = now()
             WHERE id = \(state.id)
             """)
-        try await appendHistory(state, in: tx)
-    }
-
-    /// Appends the state's history entries (one statement, queued).
-    func appendHistory<D>(_ state: SagaState<D>, in tx: PostgresTransaction) async throws {
-        guard !state.history.isEmpty else { return }
-        var binds: [any PostgresEncodable] = [state.id]
-        var rows: [String] = []
-        for entry in state.history {
-            let base = binds.count
-            rows.append("($1, $\(base + 1), $\(base + 2), $\(base + 3))")
-            binds += [entry.at, entry.step, entry.what]
-        }
-        try await tx.queue(
-            PostgresQuery(
-                unsafeSQL: "INSERT INTO \(s).history (saga_id, at, step, what) VALUES \(rows.joined(separator: ", "))", binds: binds))
     }
 
     /// A saga's row: what the coordinator needs to pick its engine and decode its state

@@ -14,8 +14,10 @@ import TestSupport
 import Testing
 
 /// The split saga end to end: orders, inventory, finance and the coordinator on the real
-/// servers, with failures injected at each step (the participant refuses).
-@Suite(.timeLimit(.minutes(3))) struct SplitTests {
+/// servers, with failures injected at each step (the participant refuses). Five minutes, a
+/// guard against a hang: its longest test runs a split, a merge and a return to their end
+/// and, with the whole suite in parallel on two cores, once went past three.
+@Suite(.timeLimit(.minutes(5))) struct SplitTests {
     typealias System = SystemHarness
 
     /// A shirt in Shanghai and a cap in Beijing: an order of both is reserved in two warehouses.

@@ -22,11 +22,15 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, Codable, Custom
 /// A message of the system: a `Codable` payload with a constant type string.
 public protocol Message: Codable, Sendable {
     static var type: MessageType { get }
+    /// Whether the message is published under its type and more words (a status change goes as
+    /// `orders.order.status_changed.v1.<from>.<to>`), so that a binding of the bare type misses it.
+    static var routingKeyGoesOn: Bool { get }
 }
 
 extension Message {
     /// The schema version, taken from the type string's `vN` suffix.
     public static var schemaVersion: Int { type.version ?? 1 }
+    public static var routingKeyGoesOn: Bool { false }
 }
 
 /// The JSON coding every service uses for payloads: snake_case keys, ISO 8601 dates.

@@ -128,6 +128,8 @@ public struct MessageHandlers: Sendable {
         let handle: @Sendable (any Message, HandlerContext) async throws -> Void
         /// Whether the message id goes into the inbox (false: the handler itself ignores repeats).
         var deduplicate = true
+        /// ``Message/routingKeyGoesOn`` of the type.
+        var routingKeyGoesOn = false
     }
 
     var registrations: [MessageType: Registration] = [:]
@@ -141,7 +143,7 @@ public struct MessageHandlers: Sendable {
         precondition(registrations[M.type] == nil, "two handlers for \(M.type)")
         registrations[M.type] = Registration(
             decode: { try $0.decode(M.self) },
-            handle: { message, context in try await handler(message as! M, context) })
+            handle: { message, context in try await handler(message as! M, context) }, routingKeyGoesOn: M.routingKeyGoesOn)
     }
 
     /// Registers `handler` for messages of type `M` without the inbox: for a handler that
@@ -196,6 +198,9 @@ public struct MessageHandlers: Sendable {
     }
 
     public var types: [MessageType] { Array(registrations.keys) }
+
+    /// Whether messages of `type` are published under their type and more words.
+    public func routingKeyGoesOn(_ type: MessageType) -> Bool { registrations[type]?.routingKeyGoesOn ?? false }
 }
 
 /// A delivery as it arrived, for ``MessageHandlers/raw(queue:_:)`` handlers.

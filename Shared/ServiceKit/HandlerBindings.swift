@@ -12,8 +12,10 @@ extension ServiceDefinition {
         let patterns = queues.flatMap(\.bindings).map(\.routingKey)
         return handlers.types.filter { type in
             guard type != CommandOutcome.type else { return false }
-            // A type is published under its name, or (status changes) under its name and more words.
-            return !patterns.contains { TopicPattern.matches($0, prefix: type.rawValue) }
+            // A type is published under its name, or (status changes) under its name and more
+            // words, which a binding of the bare name would miss.
+            let key = handlers.routingKeyGoesOn(type) ? "\(type.rawValue).*" : type.rawValue
+            return !patterns.contains { TopicPattern.matches($0, prefix: key) }
         }.sorted { $0.rawValue < $1.rawValue }
     }
 }

@@ -151,7 +151,9 @@ struct CRMBenchmark: AsyncParsableCommand {
         let start = Date(timeIntervalSince1970: 1_790_000_000)
         func message<M: Message>(_ event: M, at: Date) throws -> AMQPMessage {
             let envelope = try Envelope(event, source: "bench", occurredAt: at)
-            return AMQPMessage(exchange: exchange, routingKey: M.type.rawValue, body: envelope.payload, properties: envelope.amqpProperties)
+            // Under the key its service uses (a status change: orders.order.status_changed.v1.<from>.<to>).
+            let key = (event as? OrderEvent.StatusChanged)?.routingKey ?? M.type.rawValue
+            return AMQPMessage(exchange: exchange, routingKey: key, body: envelope.payload, properties: envelope.amqpProperties)
         }
         for index in 0..<orders {
             let person = Int(random.next() % UInt64(people))

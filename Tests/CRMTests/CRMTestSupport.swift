@@ -43,20 +43,24 @@ enum CRMTest {
         }
     }
 
-    /// Publishes events as their services would, on the harness's exchange, routed by type.
-    static func publish(_ envelopes: [Envelope], _ harness: ServiceHarness) async throws {
+    /// Publishes events as their services would, on the harness's exchange, routed by type
+    /// (or by `routingKeys[i]`, the key the service publishes that event under).
+    static func publish(_ envelopes: [Envelope], _ harness: ServiceHarness, routingKeys: [String?] = []) async throws {
         let publisher = try await AMQPPublisher.connect(ServiceHarness.environment.broker)
-        for envelope in envelopes {
+        for (index, envelope) in envelopes.enumerated() {
+            let key = (index < routingKeys.count ? routingKeys[index] : nil) ?? envelope.type.rawValue
             let outcome = try await publisher.publish(
-                AMQPMessage(
-                    exchange: harness.exchange, routingKey: envelope.type.rawValue, body: envelope.payload, properties: envelope.amqpProperties))
+                AMQPMessage(exchange: harness.exchange, routingKey: key, body: envelope.payload, properties: envelope.amqpProperties))
             #expect(outcome == .confirmed)
         }
         await publisher.close()
     }
 
+    /// One event, under the routing key its service uses: a status change goes as the orders
+    /// service sends it (`orders.order.status_changed.v1.<from>.<to>`), not under its bare type.
     static func publish<M: Message>(_ event: M, _ harness: ServiceHarness, id: UUID = .random(), at: Date = Date()) async throws {
-        try await publish([try Envelope(event, source: "tests", id: id, occurredAt: at)], harness)
+        let key = (event as? OrderEvent.StatusChanged)?.routingKey
+        try await publish([try Envelope(event, source: "tests", id: id, occurredAt: at)], harness, routingKeys: [key])
     }
 
     static func cny(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }

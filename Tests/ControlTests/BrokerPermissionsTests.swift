@@ -9,7 +9,7 @@ import Testing
 
 /// The broker's users from `erpctl broker definitions`, imported into the real broker (a
 /// virtual host and user names of each test's own): each may do only its own part.
-@Suite(.timeLimit(.minutes(2))) struct BrokerPermissionsTests {
+@Suite(.timeLimit(.minutes(6))) struct BrokerPermissionsTests {
     @Test func aPasswordIsStoredAsRabbitMQHashesIt() throws {
         let salt: [UInt8] = [0x90, 0x8d, 0xc6, 0x0a]
         let hash = try #require(Data(base64Encoded: BrokerDefinitions.passwordHash("test12", salt: salt)))
@@ -19,7 +19,8 @@ import Testing
 
     @Test func theDefinitionsGiveEveryQueueItsLimitsAsAPolicyMatchingThatQueueAlone() throws {
         let environment = Dictionary(
-            uniqueKeysWithValues: [("ERP_RABBITMQ_PASSWORD", "a")] + ServiceCatalog.all.map { ("ERP_\($0.name.uppercased())_AMQP_PASSWORD", "b") })
+            uniqueKeysWithValues: [("ERP_RABBITMQ_PASSWORD", "a"), ("ERP_ERPCTL_AMQP_PASSWORD", "o")]
+                + ServiceCatalog.all.map { ("ERP_\($0.name.uppercased())_AMQP_PASSWORD", "b") })
         let definitions = try BrokerDefinitions(
             services: ServiceCatalog.all.map(\.name), environment: environment, policies: ServiceCatalog.queuePolicies)
         let json = try #require(try JSONSerialization.jsonObject(with: definitions.json()) as? [String: Any])
@@ -53,10 +54,13 @@ import Testing
     }
 
     @Test func aMissingPasswordOrABadNameIsRefusedByItsVariable() {
-        let base = ["ERP_RABBITMQ_PASSWORD": "a", "ERP_CATALOG_AMQP_PASSWORD": "b"]
+        let base = ["ERP_RABBITMQ_PASSWORD": "a", "ERP_ERPCTL_AMQP_PASSWORD": "o", "ERP_CATALOG_AMQP_PASSWORD": "b"]
         let cases: [([String: String], String)] = [
             ([:], "ERP_RABBITMQ_PASSWORD"),
-            (["ERP_RABBITMQ_PASSWORD": "a"], "ERP_CATALOG_AMQP_PASSWORD"),
+            (["ERP_RABBITMQ_PASSWORD": "a"], "ERP_ERPCTL_AMQP_PASSWORD"),
+            (["ERP_RABBITMQ_PASSWORD": "a", "ERP_ERPCTL_AMQP_PASSWORD": "o"], "ERP_CATALOG_AMQP_PASSWORD"),
+            (base.merging(["ERP_ERPCTL_AMQP_USER": "op erator"]) { $1 }, "ERP_ERPCTL_AMQP_USER"),
+            (base.merging(["ERP_ERPCTL_AMQP_USER": "erp"]) { $1 }, "ERP_ERPCTL_AMQP_USER"),
             (base.merging(["ERP_BROKER_PLATFORMS": "shop-1"]) { $1 }, "ERP_PLATFORM_SHOP_1_AMQP_PASSWORD"),
             (base.merging(["ERP_BROKER_WAREHOUSES": "SH,G Z"]) { $1 }, "ERP_BROKER_WAREHOUSES"),
         ]
@@ -76,6 +80,9 @@ import Testing
         let (mine, theirs, platform) = ("svca\(id)", "svcb\(id)", "shop\(id)")
         let environment = [
             "ERP_RABBITMQ_USER": "t_admin_\(id)", "ERP_RABBITMQ_PASSWORD": "admin-\(id)",
+            "ERP_ERPCTL_AMQP_USER": "t_erpctl_\(id)", "ERP_ERPCTL_AMQP_PASSWORD": "o-\(id)",
+            "ERP_BROKER_WAREHOUSES": "wh\(id)", "ERP_WAREHOUSE_WH\(id.uppercased())_AMQP_PASSWORD": "w-\(id)",
+            "ERP_BROKER_CARRIERS": "ca\(id)", "ERP_CARRIER_CA\(id.uppercased())_AMQP_PASSWORD": "c-\(id)",
             "ERP_\(mine.uppercased())_AMQP_PASSWORD": "a-\(id)", "ERP_\(theirs.uppercased())_AMQP_PASSWORD": "b-\(id)",
             "ERP_BROKER_PLATFORMS": platform, "ERP_PLATFORM_\(platform.uppercased())_AMQP_PASSWORD": "p-\(id)",
         ]
@@ -98,13 +105,17 @@ import Testing
             (configuration.user, configuration.password, configuration.vhost) = (user, password, vhost)
             return configuration
         }
-        // The operator's topology (the import is asynchronous: the administrator may need a moment).
-        var admin: AMQPConnection?
+        // The operator's user (erpctl) is no administrator: it sets policies and reads the queues' figures.
+        let json = try #require(try JSONSerialization.jsonObject(with: definitions.json()) as? [String: Any])
+        let tags = (json["users"] as? [[String: Any]])?.first { $0["name"] as? String == "t_erpctl_\(id)" }?["tags"] as? [String]
+        #expect(tags == ["policymaker", "monitoring"])
+        // The operator declares the topology (the import is asynchronous: its user may need a moment).
+        var operatorUser: AMQPConnection?
         _ = try await eventually(within: 10) {
-            admin = try? await AMQPConnection.connect(try configuration("t_admin_\(id)", "admin-\(id)"))
-            return admin != nil
+            operatorUser = try? await AMQPConnection.connect(try configuration("t_erpctl_\(id)", "o-\(id)"))
+            return operatorUser != nil
         }
-        let operatorConnection = try #require(admin)
+        let operatorConnection = try #require(operatorUser)
         try await Topology.declareExchanges(on: operatorConnection)
         for service in [mine, theirs] {
             try await Topology.declare(
@@ -145,6 +156,24 @@ import Testing
             } throws: { error in
                 guard let error = error as? AMQPError else { return false }
                 return error.code == .accessRefused && error.message.contains("ACCESS_REFUSED") && error.message.contains("platform-\(platform)")
+            }
+            await refused.close()
+        }
+        // A warehouse and a carrier publish their own news only.
+        for (user, password, own, other) in [
+            ("warehouse-wh\(id)", "w-\(id)", "warehouse.wh\(id).shipment.confirmed", "carrier.ca\(id).tracking.delivered"),
+            ("carrier-ca\(id)", "c-\(id)", "carrier.ca\(id).tracking.delivered", "platform.\(platform).order.created"),
+        ] {
+            let party = try await AMQPPublisher.connect(try configuration(user, password), reconnect: false)
+            let sent = try await party.publish(AMQPMessage(exchange: Exchanges.ingest, routingKey: own, body: Data("{}".utf8)))
+            #expect(sent == .confirmed, "\(user) publishes \(own)")
+            await party.close()
+            let refused = try await AMQPPublisher.connect(try configuration(user, password), reconnect: false)
+            await #expect {
+                _ = try await refused.publish(AMQPMessage(exchange: Exchanges.ingest, routingKey: other, body: Data("{}".utf8)))
+            } throws: { error in
+                guard let error = error as? AMQPError else { return false }
+                return error.code == .accessRefused && error.message.contains(user)
             }
             await refused.close()
         }

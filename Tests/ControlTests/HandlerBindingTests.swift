@@ -30,6 +30,20 @@ struct HandlerBindingTests {
         #expect(definition.unboundHandlers == [Orphan.type], "a status change bound by one of its keys counts as bound")
     }
 
+    @Test func aBindingOfTheBareTypeDoesNotBringAMessagePublishedUnderALongerKey() {
+        var handlers = MessageHandlers()
+        handlers.on(OrderEvent.StatusChanged.self) { _, _ in }
+        func definition(_ key: String) -> ServiceDefinition {
+            ServiceDefinition(
+                name: "t", schema: "t", defaultHTTPPort: 0, migrations: [],
+                queues: [ServiceQueue(name: "t.events", bindings: [QueueBinding(exchange: "e", routingKey: key)])], handlers: handlers)
+        }
+        #expect(definition(OrderEvent.StatusChanged.type.rawValue).unboundHandlers == [OrderEvent.StatusChanged.type])
+        #expect(definition("\(OrderEvent.StatusChanged.type.rawValue).#").unboundHandlers.isEmpty)
+        let shipped = OrderEvent.StatusChanged(order: 1, from: .allocated, to: .shipped, reason: "parcel", actor: "t", total: .zero(.cny))
+        #expect(TopicPattern.matches("\(OrderEvent.StatusChanged.type.rawValue).#", shipped.routingKey))
+    }
+
     @Test func topicPatternsMatchAsTheBrokerDoes() {
         #expect(TopicPattern.matches("orders.#", "orders.change_line.v1"))
         #expect(TopicPattern.matches("#", "a.b"))

@@ -7,7 +7,7 @@ import Testing
 /// An event or command that no queue is bound for is caught by `erp.unrouted` (the alternate
 /// exchange of `erp.events` and `erp.commands`), shown by `erpctl dead list`, and replayed to
 /// where it was published once a queue is there. In a virtual host of the test's own.
-@Suite(.timeLimit(.minutes(2))) struct UnroutedMessagesTests {
+@Suite(.timeLimit(.minutes(6))) struct UnroutedMessagesTests {
     @Test func anEventNoQueueTakesIsKeptShownAndReplayedOnceAQueueIsBound() async throws {
         let (vhost, amqpURL) = try await TestEnvironment.makeVirtualHost("t_unrouted")
         defer { TestEnvironment.deleteVirtualHost(vhost) }

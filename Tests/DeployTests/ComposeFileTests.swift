@@ -157,6 +157,28 @@ import Yams
         #expect(entry.contains("pg_basebackup") && entry.contains("-S erp_replica") && entry.contains(" -R "))
     }
 
+    /// The database's init scripts take each password from its variable or from the file
+    /// `<VARIABLE>_FILE` names (Docker secrets), as the services do; both set is refused by name.
+    @Test(arguments: ["deploy/postgres/replica-entrypoint.sh", "deploy/postgres/replication.sh", "deploy/postgres/role-passwords.sh"])
+    func anInitScriptReadsAPasswordFromItsVariableOrItsFile(script: String) throws {
+        let path = Self.repo.appendingPathComponent(script).path
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("erp-secret-\(UUID().uuidString)").path
+        try "from-file\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // The script's own secret() function, run alone.
+        let run = #"eval "$(sed -n '/^secret() {/,/^}/p' "$0")"; secret ERP_T_PASSWORD"#
+        let fromFile = try runProgram("/bin/bash", ["-c", run, path], environment: ["ERP_T_PASSWORD_FILE": file, "PATH": "/usr/bin:/bin"])
+        #expect(fromFile.status == 0 && fromFile.output == "from-file", "\(fromFile)")
+        let fromVariable = try runProgram("/bin/bash", ["-c", run, path], environment: ["ERP_T_PASSWORD": "from-variable", "PATH": "/usr/bin:/bin"])
+        #expect(fromVariable.status == 0 && fromVariable.output == "from-variable", "\(fromVariable)")
+        let both = try runProgram(
+            "/bin/bash", ["-c", run, path], environment: ["ERP_T_PASSWORD": "x", "ERP_T_PASSWORD_FILE": file, "PATH": "/usr/bin:/bin"])
+        #expect(both.status == 1 && both.output.contains("ERP_T_PASSWORD and ERP_T_PASSWORD_FILE are both set"), "\(both)")
+        let unreadable = try runProgram(
+            "/bin/bash", ["-c", run, path], environment: ["ERP_T_PASSWORD_FILE": file + ".missing", "PATH": "/usr/bin:/bin"])
+        #expect(unreadable.status == 1 && unreadable.output.contains("ERP_T_PASSWORD_FILE: cannot read"), "\(unreadable)")
+    }
+
     @Test func everyServiceHasAHealthCheckAndARestartPolicy() throws {
         // The one-shot jobs run once and exit.
         for (name, service) in try services() where !Self.oneShotJobs.contains(name) {

@@ -12,7 +12,7 @@ import Testing
 /// Amendments carried through: a change of an order's lines after its stock was reserved
 /// and its invoice issued re-reserves all or nothing, reissues the invoice and lets the
 /// payment state follow; an address change before allocation chooses the warehouse again.
-@Suite(.timeLimit(.minutes(3))) struct AmendmentTests {
+@Suite(.timeLimit(.minutes(10))) struct AmendmentTests {
     typealias F = FulfilmentTests
     typealias B = BackorderTests
 

@@ -16,7 +16,7 @@ import Testing
 /// The analysts' views over a whole system's data (orders paid, shipped, returned, split and
 /// cancelled, in two currencies): every figure equals what the services hold, each sale is
 /// counted once, every column is documented and docs/analytics.md is what the views say.
-@Suite(.timeLimit(.minutes(4))) struct AnalyticsViewsTests {
+@Suite(.timeLimit(.minutes(10))) struct AnalyticsViewsTests {
     typealias S = SplitTests
 
     static let crmAndCatalog: [String: @Sendable (String, String, String, String) -> ServiceDefinition] = [
@@ -121,6 +121,19 @@ import Testing
                 )[0].decode(Int.self, at: 0) == 1
             }
             #expect(linked, "the CRM has seen the last order")
+            // The CRM keeps its own copy of each order's status, from the orders service's events: scored once it caught up.
+            let caughtUp = try await eventually {
+                let copies = try await system.pool("crm").query(
+                    PostgresQuery(unsafeSQL: "SELECT order_id, status FROM \(system.schema("crm")).customer_orders ORDER BY 1"))
+                let held = try await system.pool("orders").query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT id, status FROM \(system.schema("orders")).orders WHERE id = ANY($1) ORDER BY 1",
+                        binds: [try copies.map { try $0.decode(Int64.self, at: 0) }]))
+                return try copies.map { try $0.decode(String.self, at: 1) } == held.map { try $0.decode(String.self, at: 1) }
+            }
+            #expect(caughtUp, "the CRM's copies of the orders' statuses")
+            let scoring = try await system.client.send(CRMCommand.RefreshSegments())
+            #expect(scoring.status == .done, "the CRM scores its customers (RFM): \(scoring)")
             try await S.invariantsHold(system)
 
             let schemas = try await Self.migrateAnalytics(system)
@@ -151,6 +164,21 @@ import Testing
                     ["CNY", "15", "123495", "1", "9850", "\(123_495 - 9_850)"],
                     ["USD", "1", "2500", "0", "0", "2500"],
                 ], "\(sales)")
+            // In the base currency (CNY): the dollar sale has no base amount until a rate is in force on its day (28 November).
+            let inBase =
+                "SELECT currency, sum(revenue_base_minor)::text, max(rate_effective_on)::text FROM {analytics}.sales_daily_base GROUP BY 1 ORDER BY 1"
+            #expect(try await Self.rows(system, inBase, schemas) == [["CNY", "123495", nil], ["USD", nil, nil]])
+            for (rate, day) in [("7.1234", "2026-11-01"), ("8", "2026-11-29")] {
+                let set = try await system.client.send(
+                    FinanceCommand.SetExchangeRate(currency: "USD", rate: rate, effectiveOn: try BusinessDate(day)))
+                #expect(set.status == .done, "\(set)")
+            }
+            let converted = try await Self.rows(system, inBase, schemas)
+            #expect(
+                converted == [["CNY", "123495", nil], ["USD", "17809", "2026-11-01"]], "25.00 USD at 7.1234, the rate of its day: \(converted)")
+            let rates = try await Self.rows(
+                system, "SELECT currency, base_currency, effective_on::text, valid_until::text FROM {analytics}.exchange_rates ORDER BY 3", schemas)
+            #expect(rates == [["USD", "CNY", "2026-11-01", "2026-11-28"], ["USD", "CNY", "2026-11-29", nil]], "\(rates)")
             let lines = try await Self.rows(
                 system,
                 "SELECT currency, sum(quantity)::text, sum(total_minor)::text FROM {analytics}.order_lines WHERE counted GROUP BY 1 ORDER BY 1",
@@ -176,6 +204,17 @@ import Testing
                 [section.currency, String(section.totalRevenue), String(section.totalExpenses), String(section.netIncome)]
             }
             #expect(pnl == statement, "\(pnl) vs \(income)")
+            // The monthly cash flow adds up to finance's cash-flow statement, per currency and what the money was for.
+            let cashFlow = try await Statements(schema: system.schema("finance")).cashFlow(from: nil, to: nil, system.pool("finance"))
+            let viewFlows = try await Self.rows(
+                system,
+                "SELECT currency, category, sum(net_minor)::text FROM {analytics}.cash_flow_monthly_v2 GROUP BY 1, 2 HAVING sum(net_minor) <> 0",
+                schemas
+            ).sorted { ($0[0] ?? "", $0[1] ?? "") < ($1[0] ?? "", $1[1] ?? "") }
+            let statementFlows: [[String?]] = cashFlow.flatMap { section in
+                section.flows.map { [section.currency, $0.category, String($0.amount)] }
+            }.sorted { ($0[0] ?? "", $0[1] ?? "") < ($1[0] ?? "", $1[1] ?? "") }
+            #expect(viewFlows == statementFlows && !viewFlows.isEmpty, "\(viewFlows) vs \(statementFlows)")
             // Stock today equals the inventory's levels.
             let levels = try await InventoryReports(schema: system.schema("inventory")).levels(system.pool("inventory"))
             let stock = try await Self.rows(
@@ -206,6 +245,14 @@ import Testing
             #expect(cnyTotal == 5 * 25_700, "the merged order's total is its sources'")
             let buyers: [[String?]] = [["4", "CNY", String(cnyTotal - 9_850)], ["1", "USD", "3000"]]
             #expect(customers == buyers, "\(customers)")
+            // The CNY buyer carries the CRM's RFM scores and segment; the CRM scores in its own currency (CNY) only.
+            let scored = try await Self.rows(
+                system,
+                """
+                SELECT currency, concat_ws(',', segment, r, f, m, frequency, monetary_currency, monetary_minor)
+                FROM {analytics}.customers WHERE orders > 0 ORDER BY currency
+                """, schemas)
+            #expect(scored == [["CNY", "champions,5,5,5,5,CNY,\(cnyTotal - 9_850)"], ["USD", ""]], "\(scored)")
             let cohorts = try await Self.rows(
                 system,
                 "SELECT cohort_month::text, months_since_first::text, cohort_customers::text, active_customers::text FROM {analytics}.cohorts_monthly",
@@ -377,6 +424,40 @@ import Testing
             let expectedReorder: [[String?]] = [["TEE-RED-M", "38"], ["CAP-BLUE", "35"]]
             #expect(reorder == expectedReorder, "\(reorder)")
             try await Self.dashboardShowsTheViews(system, schemas, analyst)
+            // Purchasing: a sent order of 20 shirts with 5 received has 15 still to come (a draft is not on order yet),
+            // and the caps' preferred supplier delivers in 10 days: 30 caps against the 7 available.
+            let inventory = system.schema("inventory")
+            try await system.pool("inventory").withTransaction { tx in
+                try await tx.query(
+                    PostgresQuery(
+                        unsafeSQL: "INSERT INTO \(inventory).suppliers (code, name, currency, payment_terms_days) VALUES ('ACME', 'Acme', 'CNY', 30)")
+                )
+                try await tx.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            INSERT INTO \(inventory).supplier_items (supplier, sku, lead_time_days, minimum_order, pack_size, preferred)
+                            VALUES ('ACME', 'CAP-BLUE', 10, 1, 1, true), ('ACME', 'TEE-RED-M', 30, 1, 1, true)
+                            """))
+                try await tx.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            WITH sent AS (
+                                INSERT INTO \(inventory).purchase_orders (number, supplier, warehouse, currency, status)
+                                VALUES ('PO-SENT', 'ACME', 'SH', 'CNY', 'partially_received') RETURNING id
+                            ), draft AS (
+                                INSERT INTO \(inventory).purchase_orders (number, supplier, warehouse, currency, status)
+                                VALUES ('PO-DRAFT', 'ACME', 'SH', 'CNY', 'draft') RETURNING id
+                            )
+                            INSERT INTO \(inventory).purchase_order_lines (order_id, line, sku, quantity, unit_price_minor, received_quantity)
+                            SELECT id, 1, 'TEE-RED-M', 20, 2000, 5 FROM sent UNION ALL SELECT id, 1, 'TEE-RED-M', 100, 2000, 0 FROM draft
+                            """))
+            }
+            let purchasing =
+                "SELECT sku, lead_time_days::text, on_order::text, suggested_quantity::text FROM {analytics}.reorder_suggestions ORDER BY sku"
+            let planned = try await Self.rows(system, purchasing, schemas)
+            #expect(
+                planned == [["CAP-BLUE", "10", "0", "23"], ["TEE-RED-M", "7", "15", "23"]], "the SKU's own lead time beats the supplier's: \(planned)"
+            )
             // The refresh takes in a change: the unpaid order cancelled leaves the day's sales.
             let cancel = try await system.client.send(OrderCommand.ChangeStatus(order: unpaid, to: .cancelled, reason: "customer changed mind"))
             #expect(cancel.status == .done, "\(cancel)")

@@ -10,7 +10,7 @@ import Testing
 
 /// Backorders release themselves: an order on hold for want of stock goes on when stock of
 /// its SKU arrives, oldest order first, without anyone changing its status.
-@Suite(.timeLimit(.minutes(3))) struct BackorderTests {
+@Suite(.timeLimit(.minutes(10))) struct BackorderTests {
     typealias F = FulfilmentTests
 
     static func product(_ system: SystemHarness, _ sku: String) async throws {

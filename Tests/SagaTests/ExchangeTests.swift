@@ -11,7 +11,7 @@ import Testing
 
 /// The exchange saga end to end: the returned units come back, the replacement ships as a
 /// new order paid from the refund, and the difference is owed or refunded.
-@Suite(.timeLimit(.minutes(3))) struct ExchangeTests {
+@Suite(.timeLimit(.minutes(10))) struct ExchangeTests {
     typealias S = SplitTests
 
     /// A shirt in size L at 109.00 and a red cap at 39.99, in stock and priced in the catalog.

@@ -14,7 +14,7 @@ import Testing
 
 /// Fulfilment end to end: orders, inventory, finance and the saga coordinator running
 /// together on the real broker and database.
-@Suite(.timeLimit(.minutes(3))) struct FulfilmentTests {
+@Suite(.timeLimit(.minutes(10))) struct FulfilmentTests {
     /// Orders, inventory, finance and the coordinator; `inject` changes a service's handlers
     /// (failure injection); the coordinator's replies come with `replyKey` on `erp.replies`.
     /// With `warehouse`, a simulated warehouse confirms every allocated order's parcels

@@ -14,7 +14,7 @@ import Testing
 /// The sagas with every service as its own process (the real executables), on a database
 /// and virtual host of their own; processes are killed (SIGKILL) and started again while a
 /// saga waits on them, and `erpctl check` must hold at the end.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct ProcessTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ProcessTests {
     static let services = ["orders", "inventory", "finance", "saga", "crm"]
 
     /// `weight`: how many systems' worth of the machine it takes (two instances of everything: 2).

@@ -12,7 +12,7 @@ import Testing
 /// After-sales through the real saga coordinator, orders, inventory and finance: a repair's
 /// goods come back and go out again free (or are refunded when beyond repair); a re-send
 /// ships the lines again, free, with no return; what is sent free is a replacement expense.
-@Suite(.timeLimit(.minutes(3))) struct RepairResendTests {
+@Suite(.timeLimit(.minutes(10))) struct RepairResendTests {
     typealias S = SplitTests
     typealias R = ReturnTests
 

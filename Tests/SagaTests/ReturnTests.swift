@@ -11,7 +11,7 @@ import Testing
 
 /// The return saga end to end: approve → goods inspected → restock or quarantine → credit
 /// note → order partially returned or returned; rejections, refund-only, timeouts and failures.
-@Suite(.timeLimit(.minutes(3))) struct ReturnTests {
+@Suite(.timeLimit(.minutes(10))) struct ReturnTests {
     typealias S = SplitTests
 
     /// A paid order of 2 shirts (197.00) and a cap (49.99), shipped, delivered and completed.

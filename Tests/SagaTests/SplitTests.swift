@@ -17,7 +17,7 @@ import Testing
 /// servers, with failures injected at each step (the participant refuses). Five minutes, a
 /// guard against a hang: its longest test runs a split, a merge and a return to their end
 /// and, with the whole suite in parallel on two cores, once went past three.
-@Suite(.timeLimit(.minutes(5))) struct SplitTests {
+@Suite(.timeLimit(.minutes(10))) struct SplitTests {
     typealias System = SystemHarness
 
     /// A shirt in Shanghai and a cap in Beijing: an order of both is reserved in two warehouses.

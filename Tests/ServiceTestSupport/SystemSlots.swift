@@ -2,7 +2,9 @@ import Foundation
 
 /// How many whole systems (several services, each with its database connections) tests run
 /// at once: Swift Testing starts every test together, and PostgreSQL has a connection limit.
-/// `ERP_TEST_SYSTEMS` (default 4).
+/// `ERP_TEST_SYSTEMS` (default 4). A test's time limit counts its wait for a slot too: with
+/// the whole suite on two cores, the last system tests wait over three minutes, so the suites
+/// that run systems have a ten-minute limit (a guard against a hang, not a measure of speed).
 public actor SystemSlots {
     public static let shared = SystemSlots(Int(ProcessInfo.processInfo.environment["ERP_TEST_SYSTEMS"] ?? "") ?? 4)
 

@@ -88,7 +88,7 @@ start() {
   # The broker's users, least privilege (erpctl broker definitions): each service connects as
   # erp-<service>, which may use only its own queues. Locally each password is the user's
   # name, like the database roles'; the administrator stays guest (loopback only).
-  local broker_env=(ERP_RABBITMQ_USER=guest ERP_RABBITMQ_PASSWORD=guest)
+  local broker_env=(ERP_RABBITMQ_USER=guest ERP_RABBITMQ_PASSWORD=guest ERP_ERPCTL_AMQP_PASSWORD=erpctl)
   local service
   for entry in $SERVICES; do service=${entry%%:*}; broker_env+=("ERP_${service^^}_AMQP_PASSWORD=erp-$service"); done
   env "${broker_env[@]}" "$BIN/erpctl" broker definitions --output "$RUN_DIR/broker-definitions.json" >/dev/null

@@ -6,7 +6,26 @@
 set -euo pipefail
 : "${PGDATA:=/var/lib/postgresql/data}"
 primary=${ERP_PRIMARY_HOST:-postgres}
-export PGPASSWORD=${ERP_REPLICATION_PASSWORD:-erp_replicator}
+# A secret from VARIABLE, or from the file VARIABLE_FILE names (the Docker secrets convention);
+# both set is an error naming them.
+secret() {
+  local variable=$1 file_variable="$1_FILE"
+  if [ -n "${!file_variable:-}" ]; then
+    if [ -n "${!variable:-}" ]; then
+      echo "$variable and $file_variable are both set: keep one" >&2
+      exit 1
+    fi
+    if [ ! -r "${!file_variable}" ]; then
+      echo "$file_variable: cannot read ${!file_variable}" >&2
+      exit 1
+    fi
+    printf '%s' "$(cat -- "${!file_variable}")"
+  else
+    printf '%s' "${!variable:-}"
+  fi
+}
+PGPASSWORD=$(secret ERP_REPLICATION_PASSWORD)
+export PGPASSWORD=${PGPASSWORD:-erp_replicator}
 mkdir -p "$PGDATA"
 chown postgres:postgres "$PGDATA"
 chmod 700 "$PGDATA"

@@ -1,12 +1,31 @@
 #!/usr/bin/env bash
 # Runs once in the primary's container, on an empty data directory (docker-entrypoint-initdb.d),
 # after service-roles.sql: each service's role and the analysts' role get the password of the
-# environment (ERP_<SERVICE>_DB_PASSWORD, ERP_ANALYST_PASSWORD) instead of their name. A
-# password that is not set stops the initialisation with its name.
+# environment (ERP_<SERVICE>_DB_PASSWORD, ERP_ANALYST_PASSWORD, or a file named by <VARIABLE>_FILE)
+# instead of their name. A password that is not set stops the initialisation with its name.
 set -euo pipefail
+# A secret from VARIABLE, or from the file VARIABLE_FILE names (the Docker secrets convention);
+# both set is an error naming them.
+secret() {
+  local variable=$1 file_variable="$1_FILE"
+  if [ -n "${!file_variable:-}" ]; then
+    if [ -n "${!variable:-}" ]; then
+      echo "$variable and $file_variable are both set: keep one" >&2
+      exit 1
+    fi
+    if [ ! -r "${!file_variable}" ]; then
+      echo "$file_variable: cannot read ${!file_variable}" >&2
+      exit 1
+    fi
+    printf '%s' "$(cat -- "${!file_variable}")"
+  else
+    printf '%s' "${!variable:-}"
+  fi
+}
 set_password() {
   local role=$1 variable=$2
-  local password=${!variable:-}
+  local password
+  password=$(secret "$variable")
   if [ -z "$password" ]; then
     echo "role-passwords: $variable is not set (the password of $role)" >&2
     exit 1

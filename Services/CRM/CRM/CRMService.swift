@@ -98,8 +98,10 @@ public enum CRMService {
                 ServiceQueue(name: "\(queuePrefix).commands", bindings: [QueueBinding(exchange: commandsExchange, routingKey: "crm.#")]),
                 ServiceQueue(
                     name: "\(queuePrefix).events",
+                    // `type.#`: some events go under a longer key (a status change under
+                    // `orders.order.status_changed.v1.<from>.<to>`), which the bare type would miss.
                     bindings: (CRMHandlers.consumedEvents + RecommendationHandlers.consumedEvents).map {
-                        QueueBinding(exchange: eventsExchange, routingKey: $0.rawValue)
+                        QueueBinding(exchange: eventsExchange, routingKey: "\($0.rawValue).#")
                     }),
                 ServiceQueue(
                     name: "\(queuePrefix).ingest",

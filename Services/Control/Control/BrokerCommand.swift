@@ -10,7 +10,9 @@ struct BrokerCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write the RabbitMQ definitions file of the broker's users, permissions and queue policies.",
             discussion: """
-                Users: the administrator (ERP_RABBITMQ_USER, default erp; ERP_RABBITMQ_PASSWORD), one per service \
+                Users: the administrator (ERP_RABBITMQ_USER, default erp; ERP_RABBITMQ_PASSWORD), the operator's user for \
+                erpctl and the migrate job (ERP_ERPCTL_AMQP_USER, default erpctl; ERP_ERPCTL_AMQP_PASSWORD: everything in the \
+                virtual host and its policies, no users or permissions), one per service \
                 (erp-<service>; ERP_<SERVICE>_AMQP_PASSWORD), and one per platform, warehouse and carrier listed in \
                 ERP_BROKER_PLATFORMS, ERP_BROKER_WAREHOUSES, ERP_BROKER_CARRIERS (platform-<name>, warehouse-<code>, \
                 carrier-<name>; ERP_PLATFORM_<NAME>_AMQP_PASSWORD and so on). Each password may come from <VARIABLE>_FILE. \

@@ -6,7 +6,10 @@ import ServiceKit
 /// The broker's users and what each may do, as a RabbitMQ definitions file (loaded at boot
 /// under compose, imported with `rabbitmqctl import_definitions` by the local runner).
 /// Least privilege:
-/// - the administrator (erpctl, the `migrate` job) may do anything;
+/// - the administrator (RabbitMQ's first user, for the broker itself) may do anything;
+/// - the operator's user `erpctl` (erpctl and the `migrate` job) may declare, read and publish
+///   anything in the ERP's virtual host and set its policies, but is no administrator: it
+///   cannot add users or virtual hosts, nor change permissions;
 /// - each service's user `erp-<service>` may declare, bind and read only its own queues
 ///   (`<service>.…`), read the ERP's exchanges to bind to them, and publish only to the
 ///   ERP's internal exchanges (never to `erp.ingest`, which is the outside world's);
@@ -23,7 +26,9 @@ public struct BrokerDefinitions: Sendable {
     public struct User: Sendable, Equatable {
         public let name: String
         public let password: String
-        public let administrator: Bool
+        /// RabbitMQ's user tags (`administrator`; the operator's `policymaker`, `monitoring`).
+        public let tags: [String]
+        public var administrator: Bool { tags.contains("administrator") }
         public let configure: String
         public let write: String
         public let read: String
@@ -42,6 +47,7 @@ public struct BrokerDefinitions: Sendable {
     /// Builds the users from the environment. Every password is required (or its `_FILE`):
     /// a missing one is an error naming its variable.
     /// - `ERP_RABBITMQ_USER` (default `erp`), `ERP_RABBITMQ_PASSWORD`: the administrator;
+    /// - `ERP_ERPCTL_AMQP_USER` (default `erpctl`), `ERP_ERPCTL_AMQP_PASSWORD`: the operator;
     /// - `ERP_<SERVICE>_AMQP_PASSWORD` for each service in `services`;
     /// - `ERP_BROKER_PLATFORMS`, `ERP_BROKER_WAREHOUSES`, `ERP_BROKER_CARRIERS`: comma-separated
     ///   names, each with `ERP_PLATFORM_<NAME>_AMQP_PASSWORD`, `ERP_WAREHOUSE_<CODE>_AMQP_PASSWORD`,
@@ -66,14 +72,23 @@ public struct BrokerDefinitions: Sendable {
         let admin = reader.value("ERP_RABBITMQ_USER") ?? "erp"
         var users = [
             User(
-                name: admin, password: try password("ERP_RABBITMQ_PASSWORD"), administrator: true, configure: ".*", write: ".*", read: ".*",
+                name: admin, password: try password("ERP_RABBITMQ_PASSWORD"), tags: ["administrator"], configure: ".*", write: ".*", read: ".*",
                 ingestKeys: nil)
         ]
+        let operatorName = reader.value("ERP_ERPCTL_AMQP_USER") ?? "erpctl"
+        guard operatorName.wholeMatch(of: /[A-Za-z0-9_-]+/) != nil, operatorName != admin else {
+            throw ConfigurationError(
+                variable: "ERP_ERPCTL_AMQP_USER", value: operatorName, expected: "a name of letters, digits, '-' and '_', not the administrator's")
+        }
+        users.append(
+            User(
+                name: operatorName, password: try password("ERP_ERPCTL_AMQP_PASSWORD"), tags: ["policymaker", "monitoring"], configure: ".*",
+                write: ".*", read: ".*", ingestKeys: nil))
         for service in services {
             let own = "\(NSRegularExpression.escapedPattern(for: service))\\..*"
             users.append(
                 User(
-                    name: "erp-\(service)", password: try password("ERP_\(variablePart(service))_AMQP_PASSWORD"), administrator: false,
+                    name: "erp-\(service)", password: try password("ERP_\(variablePart(service))_AMQP_PASSWORD"), tags: [],
                     configure: "^\(own)$", write: "^(\(own)|\(Self.internalExchanges))$", read: "^(\(own)|\(Self.allExchanges))$",
                     ingestKeys: nil))
         }
@@ -83,7 +98,7 @@ public struct BrokerDefinitions: Sendable {
             users.append(
                 User(
                     name: "platform-\(platform)", password: try password("ERP_PLATFORM_\(variablePart(platform))_AMQP_PASSWORD"),
-                    administrator: false, configure: "^$", write: #"^erp\.ingest$"#, read: #"^outbound\."# + name + "$",
+                    tags: [], configure: "^$", write: #"^erp\.ingest$"#, read: #"^outbound\."# + name + "$",
                     ingestKeys: #"^platform\."# + name + #"\."#))
         }
         for (kind, variable) in [("warehouse", "ERP_BROKER_WAREHOUSES"), ("carrier", "ERP_BROKER_CARRIERS")] {
@@ -91,7 +106,7 @@ public struct BrokerDefinitions: Sendable {
                 users.append(
                     User(
                         name: "\(kind)-\(party)", password: try password("ERP_\(kind.uppercased())_\(variablePart(party))_AMQP_PASSWORD"),
-                        administrator: false, configure: "^$", write: #"^erp\.ingest$"#, read: "^$",
+                        tags: [], configure: "^$", write: #"^erp\.ingest$"#, read: "^$",
                         ingestKeys: "^\(kind)\\.\(NSRegularExpression.escapedPattern(for: party))\\."))
             }
         }
@@ -117,7 +132,7 @@ public struct BrokerDefinitions: Sendable {
             let salt = (0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) }
             return [
                 "name": user.name, "password_hash": Self.passwordHash(user.password, salt: salt),
-                "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": user.administrator ? ["administrator"] : [],
+                "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": user.tags,
             ]
         }
         let permissions: [[String: Any]] = users.map { user in

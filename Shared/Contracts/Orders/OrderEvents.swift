@@ -55,6 +55,8 @@ public enum OrderEvent {
     /// The order moved from one state to another (every transition, with why and who).
     public struct StatusChanged: Message, Equatable {
         public static let type: MessageType = "orders.order.status_changed.v1"
+        /// Published under ``routingKey`` (the statuses it goes from and to).
+        public static let routingKeyGoesOn = true
         public var order: Int64
         public var from: OrderStatus?
         public var to: OrderStatus

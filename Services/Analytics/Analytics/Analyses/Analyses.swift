@@ -118,16 +118,15 @@ public struct Analyses: Sendable {
                         ORDER BY month, currency
                         """), binds: months)), numeric: ["gross_margin_percent"])
         try report.add(
-            "cash_flow", "Cash flow by month (bank and platform clearing)",
+            "cash_flow", "Cash flow by month and what it was for (cash, bank and platform clearing)",
             try await pool.query(
                 PostgresQuery(
                     unsafeSQL: sql(
                         """
-                        SELECT to_char(month, 'YYYY-MM') AS month, currency, kind, sum(cash_in_minor)::bigint AS cash_in_minor,
-                               sum(cash_out_minor)::bigint AS cash_out_minor, sum(net_minor)::bigint AS net_minor
-                        FROM {a}.cash_flow_monthly
+                        SELECT to_char(month, 'YYYY-MM') AS month, currency, category, cash_in_minor, cash_out_minor, net_minor
+                        FROM {a}.cash_flow_monthly_v2
                         WHERE ($1::date IS NULL OR month >= date_trunc('month', $1::date)) AND ($2::date IS NULL OR month <= $2::date)
-                        GROUP BY month, currency, kind ORDER BY month, currency, kind
+                        ORDER BY month, currency, category
                         """), binds: months)))
         try report.add(
             "ageing", "Open receivables and payables by age",

@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
 
-/// Keeps `journal_months` (what `pnl_monthly` and `cash_flow_monthly` show) by adding the
+/// Keeps `journal_months` (what `pnl_monthly` and `cash_flow_monthly` show) and
+/// `cash_flow_months` (`cash_flow_monthly_v2`) by adding the
 /// journal entries it has not taken in yet. The journal only grows (a correction is a new
 /// entry), so each entry is added once: those after the last one taken, up to the first one
 /// posted less than `settle` ago (so that an entry numbered earlier but committed later is not
@@ -40,9 +41,41 @@ struct JournalRefreshJob: Sendable {
                     DO UPDATE SET debit_minor = m.debit_minor + excluded.debit_minor, credit_minor = m.credit_minor + excluded.credit_minor
                     """), binds: [last, upTo])
         ).affectedRows
+        try await tx.query(PostgresQuery(unsafeSQL: schemas.substitute(Self.cashFlows), binds: [last, upTo]))
         try await record(upTo, in: tx)
         return "journal: entries \(last + 1)–\(upTo) into \(added) month rows"
     }
+
+    /// The entries' money into and out of the cash accounts (asset accounts 1000-1099), sorted by
+    /// the other side of each entry as finance's cash-flow statement sorts it
+    /// (`Statements.cashFlowCategory`; a test holds the two equal): each entry's amount per
+    /// category is money in when positive, out when negative. A move between two cash accounts
+    /// has no other side and is no flow.
+    static let cashFlows = """
+        WITH cash_entries AS (
+            SELECT DISTINCT l.entry_id FROM {finance}.journal_lines l JOIN {finance}.accounts a ON a.code = l.account
+            WHERE l.entry_id > $1 AND l.entry_id <= $2 AND a.type = 'asset' AND a.code ~ '^10[0-9][0-9]$'
+        ), flows AS (
+            SELECT date_trunc('month', e.entry_date)::date AS month, l.currency,
+                   CASE WHEN l.account = '1100' THEN 'receipts from customers'
+                        WHEN l.account IN ('2000', '2050', '1200', '1210') THEN 'payments to suppliers'
+                        WHEN l.account IN ('1300', '2100') THEN 'VAT'
+                        WHEN l.account = '6200' THEN 'platform fees'
+                        WHEN a.type = 'revenue' THEN 'receipts from customers'
+                        WHEN a.type = 'expense' THEN 'expenses'
+                        WHEN a.type = 'equity' THEN 'owner''s equity'
+                        ELSE 'other (' || l.account || ')' END AS category,
+                   sum(l.credit_minor - l.debit_minor) AS amount
+            FROM cash_entries c JOIN {finance}.journal_entries e ON e.id = c.entry_id
+            JOIN {finance}.journal_lines l ON l.entry_id = e.id JOIN {finance}.accounts a ON a.code = l.account
+            WHERE NOT (a.type = 'asset' AND a.code ~ '^10[0-9][0-9]$')
+            GROUP BY e.id, 1, 2, 3
+        )
+        INSERT INTO {analytics}.cash_flow_months AS m (month, currency, category, cash_in_minor, cash_out_minor)
+        SELECT month, currency, category, sum(greatest(amount, 0)), sum(greatest(-amount, 0)) FROM flows GROUP BY 1, 2, 3
+        ON CONFLICT (month, currency, category)
+        DO UPDATE SET cash_in_minor = m.cash_in_minor + excluded.cash_in_minor, cash_out_minor = m.cash_out_minor + excluded.cash_out_minor
+        """
 
     func record(_ entry: Int64, in tx: PostgresTransaction) async throws {
         try await tx.query(

@@ -175,5 +175,36 @@ public enum AnalyticsMigrations {
                     PRIMARY KEY (day, platform, shop, currency)
                 );
                 """),
+        PostgresMigration(
+            version: 7, name: "cash_flow_months",
+            sql: """
+                -- Money into and out of the cash, bank and clearing accounts (1000-1099) per month,
+                -- currency and what it was for (the other side of each entry, as finance's cash-flow
+                -- statement sorts it), kept by the refresh job with journal_months. Both are taken
+                -- in again from the first entry, so that the new table holds the whole journal.
+                CREATE TABLE cash_flow_months (
+                    month date NOT NULL,
+                    currency text NOT NULL,
+                    category text NOT NULL,
+                    cash_in_minor bigint NOT NULL,
+                    cash_out_minor bigint NOT NULL,
+                    PRIMARY KEY (month, currency, category)
+                );
+                DELETE FROM journal_months;
+                DELETE FROM refreshes WHERE what = 'journal';
+                """),
+        PostgresMigration(
+            version: 8, name: "currencies",
+            sql: """
+                -- The currencies the system accepts, their minor-unit digits and which one is the
+                -- base currency that finance's exchange rates convert into: written by erpctl migrate
+                -- from the code's own table and ERP_BASE_CURRENCY (the views' base-currency columns).
+                CREATE TABLE currencies (
+                    code text PRIMARY KEY,
+                    minor_unit_digits integer NOT NULL CHECK (minor_unit_digits BETWEEN 0 AND 4),
+                    base boolean NOT NULL DEFAULT false
+                );
+                CREATE UNIQUE INDEX currencies_one_base ON currencies (base) WHERE base;
+                """),
     ]
 }

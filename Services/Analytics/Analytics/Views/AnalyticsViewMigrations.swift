@@ -1,3 +1,4 @@
+import Contracts
 import Postgres
 
 /// The documented views of the `analytics` schema, the analysts' interface: stable columns,
@@ -18,7 +19,8 @@ public enum AnalyticsViewMigrations {
     public static let views = [
         "orders", "order_lines", "returns", "sales_daily", "sales_daily_totals", "stock_daily", "stock_movements", "inventory_health", "journal",
         "pnl_monthly",
-        "cash_flow_monthly", "ar_ageing", "ap_ageing", "customers", "cohorts_monthly", "forecast_weekly", "reorder_suggestions", "saved_reports",
+        "cash_flow_monthly", "cash_flow_monthly_v2", "exchange_rates", "sales_daily_base", "ar_ageing", "ap_ageing", "customers", "cohorts_monthly",
+        "forecast_weekly", "reorder_suggestions", "saved_reports",
     ]
 
     static let grants = """
@@ -57,14 +59,47 @@ public enum AnalyticsViewMigrations {
             PostgresMigration(version: 5, name: "kept_customers_cohorts_and_books", sql: schemas.substitute(KeptViews.sql)),
             PostgresMigration(version: 6, name: "reorder_suggestions_once", sql: schemas.substitute(ReorderViewV2.sql)),
             PostgresMigration(version: 7, name: "sales_daily_totals", sql: schemas.substitute(SalesTotalsView.sql)),
+            PostgresMigration(
+                version: 8, name: "reorder_suggestions_with_purchase_orders", sql: schemas.substitute(ReorderViewV3.grants + ReorderViewV3.sql)),
+            PostgresMigration(version: 9, name: "cash_flow_monthly_v2", sql: schemas.substitute(CashFlowViewV2.sql)),
+            PostgresMigration(
+                version: 10, name: "exchange_rates_and_sales_in_base_currency",
+                sql: schemas.substitute(BaseCurrencyViews.grants + BaseCurrencyViews.sql)),
         ]
     }
 
-    /// Applies the job runner's tables, then the views: as the database owner only.
+    /// Applies the job runner's tables, then the views, and records the currencies with
+    /// `baseCurrency` as the base (the one finance's exchange rates convert into): as the
+    /// database owner only.
     @discardableResult
-    public static func migrate(_ schemas: AnalyticsSchemas = AnalyticsSchemas(), pool: PostgresPool) async throws -> (tables: [Int], views: [Int]) {
+    public static func migrate(_ schemas: AnalyticsSchemas = AnalyticsSchemas(), pool: PostgresPool, baseCurrency: Currency = .cny) async throws
+        -> (tables: [Int], views: [Int])
+    {
         let tables = try await PostgresMigrator(schema: schemas.analytics, migrations: AnalyticsMigrations.all).migrate(pool)
         let views = try await PostgresMigrator(schema: schemas.analytics, component: component, migrations: all(schemas)).migrate(pool)
+        try await recordCurrencies(schemas, base: baseCurrency, pool: pool)
         return (tables, views)
+    }
+
+    /// Writes `Currency.known` and the base currency into `analytics.currencies`, as the schema's owner.
+    static func recordCurrencies(_ schemas: AnalyticsSchemas, base: Currency, pool: PostgresPool) async throws {
+        let known = Currency.known.sorted { $0.key < $1.key }
+        try await pool.withTransaction { tx in
+            try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT set_config('role', r.rolname, true) FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner
+                        WHERE n.nspname = $1 AND r.rolname <> current_user AND pg_has_role(r.oid, 'MEMBER')
+                        """, binds: [schemas.analytics]))
+            let table = "\(PostgresQuery.quoteIdentifier(schemas.analytics)).currencies"
+            try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(table) SET base = false WHERE base AND code <> $1", binds: [base.code]))
+            try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO \(table) (code, minor_unit_digits, base)
+                        SELECT code, digits, code = $3 FROM unnest($1::text[], $2::int[]) AS known (code, digits)
+                        ON CONFLICT (code) DO UPDATE SET minor_unit_digits = excluded.minor_unit_digits, base = excluded.base
+                        """, binds: [known.map(\.key), known.map(\.value), base.code]))
+        }
     }
 }

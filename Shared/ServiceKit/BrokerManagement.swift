@@ -7,7 +7,8 @@ import NIOFoundationCompat
 import NIOHTTP1
 
 /// RabbitMQ's management HTTP API, for what AMQP cannot do: setting the queues' policies
-/// and reading a queue's details. The user needs the `policymaker` or `administrator` tag.
+/// and reading a queue's details. The user needs the `policymaker` (the operator's `erpctl`)
+/// or `administrator` tag.
 public struct BrokerManagement: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -36,11 +37,25 @@ public struct BrokerManagement: Sendable {
         self.vhost = vhost
     }
 
-    /// Sets `policies` in the virtual host (one request; a policy of the same name is replaced).
+    /// Sets `policies` in the virtual host, a policy of the same name replaced. As one import of
+    /// definitions, which only an administrator may make; for a `policymaker` (the operator's
+    /// `erpctl`), refused that, one `PUT /api/policies` per policy, eight at a time.
     public func apply(_ policies: [QueuePolicy]) async throws {
         guard !policies.isEmpty else { return }
         let body = try JSONSerialization.data(withJSONObject: ["policies": policies.map { $0.jsonObject(vhost: vhost) }])
-        _ = try await request(.POST, "/api/definitions/\(Self.escaped(vhost))", body: body)
+        let imported = try await request(.POST, "/api/definitions/\(Self.escaped(vhost))", body: body, allowing: [401, 403])
+        guard imported.refused else { return }
+        let bodies = try policies.map { (name: $0.name, body: try JSONSerialization.data(withJSONObject: $0.jsonObject())) }
+        for start in stride(from: 0, to: bodies.count, by: 8) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for policy in bodies[start..<min(start + 8, bodies.count)] {
+                    group.addTask {
+                        _ = try await request(.PUT, "/api/policies/\(Self.escaped(vhost))/\(Self.escaped(policy.name))", body: policy.body)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
     }
 
     /// Removes policies; those already gone are no error.
@@ -65,7 +80,14 @@ public struct BrokerManagement: Sendable {
         name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? name
     }
 
-    private func request(_ method: HTTPMethod, _ path: String, body: Data? = nil, allowing allowed: Set<UInt> = []) async throws -> Data {
+    private func request(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> Data {
+        try await request(method, path, body: body, allowing: []).data
+    }
+
+    /// The response's body, and whether its status was one of `allowed` rather than a success.
+    private func request(_ method: HTTPMethod, _ path: String, body: Data? = nil, allowing allowed: Set<UInt>) async throws -> (
+        data: Data, refused: Bool
+    ) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Basic \(Data("\(user):\(password)".utf8).base64EncodedString())")
@@ -81,12 +103,12 @@ public struct BrokerManagement: Sendable {
         }
         let data = Data(buffer: try await response.body.collect(upTo: 16 << 20))
         guard (200..<300).contains(response.status.code) || allowed.contains(response.status.code) else {
-            let hint = response.status.code == 401 ? " (user \(user) needs the administrator or policymaker tag)" : ""
+            let hint = [401, 403].contains(response.status.code) ? " (user \(user) needs the administrator or policymaker tag)" : ""
             throw Failure(
                 description:
                     "\(method) \(path) on RabbitMQ's management API at \(baseURL): \(response.status)\(hint) \(String(decoding: data.prefix(500), as: UTF8.self))"
             )
         }
-        return data
+        return (data, !(200..<300).contains(response.status.code))
     }
 }

@@ -61,6 +61,7 @@ import Testing
             (["ERP_RABBITMQ_PASSWORD": "a", "ERP_ERPCTL_AMQP_PASSWORD": "o"], "ERP_CATALOG_AMQP_PASSWORD"),
             (base.merging(["ERP_ERPCTL_AMQP_USER": "op erator"]) { $1 }, "ERP_ERPCTL_AMQP_USER"),
             (base.merging(["ERP_ERPCTL_AMQP_USER": "erp"]) { $1 }, "ERP_ERPCTL_AMQP_USER"),
+            (base.merging(["ERP_ERPCTL_AMQP_USER": "erp-catalog"]) { $1 }, "ERP_ERPCTL_AMQP_USER"),
             (base.merging(["ERP_BROKER_PLATFORMS": "shop-1"]) { $1 }, "ERP_PLATFORM_SHOP_1_AMQP_PASSWORD"),
             (base.merging(["ERP_BROKER_WAREHOUSES": "SH,G Z"]) { $1 }, "ERP_BROKER_WAREHOUSES"),
         ]
@@ -125,6 +126,17 @@ import Testing
         let commands = ServiceQueue(name: "\(mine).commands", bindings: [QueueBinding(exchange: Exchanges.commands, routingKey: "\(mine).#")])
         try await Topology.declare(commands, on: operatorConnection)
         await operatorConnection.close()
+        // ...and sets the queues' policies through the management API (as a policymaker); a service's user may not.
+        var management = try #require(URLComponents(string: TestEnvironment.brokerManagementURL))
+        management.user = nil
+        management.password = nil
+        let managementURL = try #require(management.string)
+        try await BrokerManagement(url: managementURL, user: "t_erpctl_\(id)", password: "o-\(id)", vhost: vhost).apply(commands.policies)
+        await #expect {
+            try await BrokerManagement(url: managementURL, user: "erp-\(mine)", password: "a-\(id)", vhost: vhost).apply(commands.policies)
+        } throws: { error in
+            "\(error)".contains("erp-\(mine) needs the administrator or policymaker tag")
+        }
 
         // A service's user declares its own queues; the operator's exchanges it only checks.
         let serviceConnection = try await AMQPConnection.connect(try configuration("erp-\(mine)", "a-\(id)"))

@@ -13,13 +13,17 @@ import Yams
         return try #require(try Yams.load(yaml: text) as? [String: Any])
     }
 
-    /// The services, with YAML merge keys (`<<: *service`) applied.
+    /// The services, with YAML merge keys (`<<: *service`) applied and an image given by a
+    /// variable (`${ERP_POSTGRES_IMAGE:-postgres:15.15-bookworm}`) read as its default.
     private func services() throws -> [String: [String: Any]] {
         let services = try #require(try compose()["services"] as? [String: Any])
         return try services.mapValues { value in
             var service = try #require(value as? [String: Any])
             if let base = service.removeValue(forKey: "<<") as? [String: Any] {
                 service = base.merging(service) { $1 }
+            }
+            if let image = service["image"] as? String, let match = image.wholeMatch(of: /\$\{ERP_[A-Z_]+_IMAGE:-([^}]+)\}/) {
+                service["image"] = String(match.1)
             }
             return service
         }
@@ -177,6 +181,9 @@ import Yams
         let unreadable = try runProgram(
             "/bin/bash", ["-c", run, path], environment: ["ERP_T_PASSWORD_FILE": file + ".missing", "PATH": "/usr/bin:/bin"])
         #expect(unreadable.status == 1 && unreadable.output.contains("ERP_T_PASSWORD_FILE: cannot read"), "\(unreadable)")
+        try "".write(toFile: file, atomically: true, encoding: .utf8)
+        let empty = try runProgram("/bin/bash", ["-c", run, path], environment: ["ERP_T_PASSWORD_FILE": file, "PATH": "/usr/bin:/bin"])
+        #expect(empty.status == 1 && empty.output.contains("is empty"), "\(empty)")
     }
 
     @Test func everyServiceHasAHealthCheckAndARestartPolicy() throws {
@@ -203,6 +210,18 @@ import Yams
             }
             for dependency in dependencies {
                 #expect(services[dependency] != nil, "\(name) depends on unknown service \(dependency)")
+            }
+        }
+    }
+
+    @Test func theOfficialImagesArePinnedDefaultsOfVariablesInEnvExample() throws {
+        let text = try String(contentsOf: Self.repo.appendingPathComponent("docker-compose.yml"), encoding: .utf8)
+        let example = try String(contentsOf: Self.repo.appendingPathComponent(".env.example"), encoding: .utf8)
+        for variable in ["ERP_POSTGRES_IMAGE", "ERP_RABBITMQ_IMAGE", "ERP_PROMETHEUS_IMAGE", "ERP_GRAFANA_IMAGE"] {
+            let defaults = Set(text.ranges(of: "${\(variable):-").map { text[$0.upperBound...].prefix { $0 != "}" } })
+            #expect(defaults.count == 1, "\(variable) has one default: \(defaults)")
+            for value in defaults {
+                #expect(example.contains("\n# \(variable)=\(value)\n"), ".env.example shows \(variable)'s default \(value), commented")
             }
         }
     }

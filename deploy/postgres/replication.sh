@@ -17,6 +17,10 @@ secret() {
       echo "$file_variable: cannot read ${!file_variable}" >&2
       exit 1
     fi
+    if [ ! -s "${!file_variable}" ]; then
+      echo "$file_variable: ${!file_variable} is empty" >&2
+      exit 1
+    fi
     printf '%s' "$(cat -- "${!file_variable}")"
   else
     printf '%s' "${!variable:-}"

@@ -110,6 +110,10 @@ public struct BrokerDefinitions: Sendable {
                         ingestKeys: "^\(kind)\\.\(NSRegularExpression.escapedPattern(for: party))\\."))
             }
         }
+        // The operator's name may not be another user's (it would get that user's name with everything allowed).
+        if users.filter({ $0.name == operatorName }).count > 1 {
+            throw ConfigurationError(variable: "ERP_ERPCTL_AMQP_USER", value: operatorName, expected: "a name no other broker user has")
+        }
         self.init(vhost: vhost, users: users, policies: policies)
     }
 

@@ -43,20 +43,18 @@ struct TopologyCommand: AsyncParsableCommand {
                 )
             }
             let moved = try await reporting("declaring the topology") {
-                var moved: [String] = []
-                let connection = try await AMQPConnection.connect(broker)
-                do {
-                    try await Topology.declareExchanges(on: connection, replacingOutdated: true)
-                    for service in ServiceCatalog.all {
-                        for queue in service.queues { moved += try await Topology.declare(queue, migrating: true, on: connection) }
-                        for declare in service.topology { try await declare(connection) }
+                // Declaring is idempotent: a quorum queue whose cluster a busy broker did not form
+                // in time (INTERNAL_ERROR cluster_not_formed, the connection closed) is tried again.
+                var attempt = 1
+                while true {
+                    do {
+                        return try await declareTopology(broker)
+                    } catch  where "\(error)".contains("cluster_not_formed") && attempt < 5 {
+                        FileHandle.standardError.write(Data("erpctl: \(error); declaring again (attempt \(attempt + 1) of 5)\n".utf8))
+                        attempt += 1
+                        try await Task.sleep(for: .seconds(2))
                     }
-                    await connection.close()
-                } catch {
-                    await connection.close()
-                    throw error
                 }
-                return moved
             }
             let queues = ServiceCatalog.all.flatMap { $0.queues.map(\.name) }
             print(
@@ -65,6 +63,24 @@ struct TopologyCommand: AsyncParsableCommand {
             if !moved.isEmpty {
                 print("moved to their new declaration (limits as policies), with their messages: \(moved.joined(separator: ", "))")
             }
+        }
+
+        /// The exchanges and every service's queues; the queues moved to their new declaration.
+        func declareTopology(_ broker: AMQPConfiguration) async throws -> [String] {
+            var moved: [String] = []
+            let connection = try await AMQPConnection.connect(broker)
+            do {
+                try await Topology.declareExchanges(on: connection, replacingOutdated: true)
+                for service in ServiceCatalog.all {
+                    for queue in service.queues { moved += try await Topology.declare(queue, migrating: true, on: connection) }
+                    for declare in service.topology { try await declare(connection) }
+                }
+                await connection.close()
+            } catch {
+                await connection.close()
+                throw error
+            }
+            return moved
         }
     }
 }

@@ -2,20 +2,38 @@ import Foundation
 import Postgres
 
 /// Keeps `journal_months` (what `pnl_monthly` and `cash_flow_monthly` show) and
-/// `cash_flow_months` (`cash_flow_monthly_v2`) by adding the
-/// journal entries it has not taken in yet. The journal only grows (a correction is a new
-/// entry), so each entry is added once: those after the last one taken, up to the first one
-/// posted less than `settle` ago (so that an entry numbered earlier but committed later is not
-/// skipped).
+/// `cash_flow_months` (`cash_flow_monthly_v2`) by adding the journal entries each has not taken
+/// in yet, each with a watermark of its own (a table added later starts from the first entry).
+/// The journal only grows (a correction is a new entry), so each entry is added once: those
+/// after the last one taken, up to the first one posted less than `settle` ago (so that an
+/// entry numbered earlier but committed later is not skipped).
 struct JournalRefreshJob: Sendable {
     let schemas: AnalyticsSchemas
     /// How long ago an entry must have been posted to be taken in (tests: 0).
     var settle: TimeInterval = 60
 
     func run(in tx: PostgresTransaction) async throws -> String {
-        let a = schemas.analytics
+        let months = try await take("journal", Self.journalMonths, in: tx)
+        let cash = try await take("cash_flows", Self.cashFlows, in: tx)
+        return "journal: \(months); cash flows: \(cash)"
+    }
+
+    static let journalMonths = """
+        INSERT INTO {analytics}.journal_months AS m (month, currency, account, kind, debit_minor, credit_minor)
+        SELECT date_trunc('month', e.entry_date)::date, l.currency, l.account, split_part(e.source, ':', 1), sum(l.debit_minor), sum(l.credit_minor)
+        FROM {finance}.journal_entries e JOIN {finance}.journal_lines l ON l.entry_id = e.id
+        WHERE e.id > $1 AND e.id <= $2
+        GROUP BY 1, 2, 3, 4
+        ON CONFLICT (month, currency, account, kind)
+        DO UPDATE SET debit_minor = m.debit_minor + excluded.debit_minor, credit_minor = m.credit_minor + excluded.credit_minor
+        """
+
+    /// Adds the entries after `what`'s watermark with `sql` (binds: the last entry taken, the
+    /// last to take) and moves the watermark.
+    private func take(_ what: String, _ sql: String, in tx: PostgresTransaction) async throws -> String {
         let last =
-            try await tx.query("SELECT up_to_entry FROM \(identifier: a).refreshes WHERE what = 'journal'").first?.decode(Int64?.self, at: 0) ?? 0
+            try await tx.query("SELECT up_to_entry FROM \(identifier: schemas.analytics).refreshes WHERE what = \(what)").first?.decode(
+                Int64?.self, at: 0) ?? 0
         let upTo =
             try await tx.query(
                 PostgresQuery(
@@ -25,25 +43,12 @@ struct JournalRefreshJob: Sendable {
                         WHERE id > $1 AND posted_at >= now() - make_interval(secs => $2)
                         """), binds: [last, settle]))[0].decode(Int64?.self, at: 0) ?? last
         guard upTo > last else {
-            try await record(last, in: tx)
-            return "journal: no new entry"
+            try await record(what, last, in: tx)
+            return "no new entry"
         }
-        let added = try await tx.query(
-            PostgresQuery(
-                unsafeSQL: schemas.substitute(
-                    """
-                    INSERT INTO {analytics}.journal_months AS m (month, currency, account, kind, debit_minor, credit_minor)
-                    SELECT date_trunc('month', e.entry_date)::date, l.currency, l.account, split_part(e.source, ':', 1), sum(l.debit_minor), sum(l.credit_minor)
-                    FROM {finance}.journal_entries e JOIN {finance}.journal_lines l ON l.entry_id = e.id
-                    WHERE e.id > $1 AND e.id <= $2
-                    GROUP BY 1, 2, 3, 4
-                    ON CONFLICT (month, currency, account, kind)
-                    DO UPDATE SET debit_minor = m.debit_minor + excluded.debit_minor, credit_minor = m.credit_minor + excluded.credit_minor
-                    """), binds: [last, upTo])
-        ).affectedRows
-        try await tx.query(PostgresQuery(unsafeSQL: schemas.substitute(Self.cashFlows), binds: [last, upTo]))
-        try await record(upTo, in: tx)
-        return "journal: entries \(last + 1)–\(upTo) into \(added) month rows"
+        let added = try await tx.query(PostgresQuery(unsafeSQL: schemas.substitute(sql), binds: [last, upTo])).affectedRows
+        try await record(what, upTo, in: tx)
+        return "entries \(last + 1)–\(upTo) into \(added) month rows"
     }
 
     /// The entries' money into and out of the cash accounts (asset accounts 1000-1099), sorted by
@@ -54,7 +59,7 @@ struct JournalRefreshJob: Sendable {
     static let cashFlows = """
         WITH cash_entries AS (
             SELECT DISTINCT l.entry_id FROM {finance}.journal_lines l JOIN {finance}.accounts a ON a.code = l.account
-            WHERE l.entry_id > $1 AND l.entry_id <= $2 AND a.type = 'asset' AND a.code ~ '^10[0-9][0-9]$'
+            WHERE l.entry_id > $1 AND l.entry_id <= $2 AND l.account ~ '^10[0-9][0-9]$'
         ), flows AS (
             SELECT date_trunc('month', e.entry_date)::date AS month, l.currency,
                    CASE WHEN l.account = '1100' THEN 'receipts from customers'
@@ -77,11 +82,11 @@ struct JournalRefreshJob: Sendable {
         DO UPDATE SET cash_in_minor = m.cash_in_minor + excluded.cash_in_minor, cash_out_minor = m.cash_out_minor + excluded.cash_out_minor
         """
 
-    func record(_ entry: Int64, in tx: PostgresTransaction) async throws {
+    func record(_ what: String, _ entry: Int64, in tx: PostgresTransaction) async throws {
         try await tx.query(
             """
             INSERT INTO \(identifier: schemas.analytics).refreshes (what, up_to, days, refreshed_at, up_to_entry)
-            VALUES ('journal', now(), 0, clock_timestamp(), \(entry))
+            VALUES (\(what), now(), 0, clock_timestamp(), \(entry))
             ON CONFLICT (what) DO UPDATE SET up_to = excluded.up_to, refreshed_at = excluded.refreshed_at, up_to_entry = excluded.up_to_entry
             """)
     }

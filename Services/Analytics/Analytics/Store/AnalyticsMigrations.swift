@@ -180,8 +180,8 @@ public enum AnalyticsMigrations {
             sql: """
                 -- Money into and out of the cash, bank and clearing accounts (1000-1099) per month,
                 -- currency and what it was for (the other side of each entry, as finance's cash-flow
-                -- statement sorts it), kept by the refresh job with journal_months. Both are taken
-                -- in again from the first entry, so that the new table holds the whole journal.
+                -- statement sorts it), kept by the refresh job beside journal_months, from its own
+                -- watermark (refreshes 'cash_flows'), so that it starts from the first entry.
                 CREATE TABLE cash_flow_months (
                     month date NOT NULL,
                     currency text NOT NULL,
@@ -190,8 +190,6 @@ public enum AnalyticsMigrations {
                     cash_out_minor bigint NOT NULL,
                     PRIMARY KEY (month, currency, category)
                 );
-                DELETE FROM journal_months;
-                DELETE FROM refreshes WHERE what = 'journal';
                 """),
         PostgresMigration(
             version: 8, name: "currencies",

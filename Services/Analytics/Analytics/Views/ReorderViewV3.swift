@@ -1,7 +1,7 @@
 /// Migration 8 of the views: `reorder_suggestions` with the same columns, counting what
 /// purchasing has ordered. Stock on order is the unreceived rest of every approved or sent
 /// purchase-order line (a partly received order counts what is still to come), plus the open
-/// purchase requests no such order covers yet; the lead time falls back to the preferred
+/// purchase requests on no order or on a draft (one on an order closed short is answered); the lead time falls back to the preferred
 /// supplier's lead time for the SKU before the warehouse's and the general defaults.
 enum ReorderViewV3 {
     static let grants = """
@@ -55,7 +55,7 @@ enum ReorderViewV3 {
                 UNION ALL
                 SELECT r.sku, r.warehouse, greatest(0, r.quantity - r.received_quantity)
                 FROM {inventory}.purchase_requests r LEFT JOIN {inventory}.purchase_orders o ON o.id = r.purchase_order
-                WHERE r.status = 'open' AND (o.id IS NULL OR o.status NOT IN ('approved', 'sent', 'partially_received'))
+                WHERE r.status = 'open' AND (o.id IS NULL OR o.status = 'draft')
             ) open_units GROUP BY sku, warehouse
         ), figures AS MATERIALIZED (
             SELECT d.sku, d.warehouse, d.lead_time_days, d.share, d.method, d.available, coalesce(o.units, 0)::int AS on_order,

@@ -209,4 +209,30 @@ import Testing
         let status = try await harness.pool.query("SELECT status FROM \(identifier: harness.schema).customer_orders WHERE customer = \(customer)")[0]
         #expect(try status.decode(String.self, at: 0) == "delivered", "as the order stands now")
     }
+
+    /// A CRM that missed status changes (before 0.2, it bound their routing key wrongly) has its
+    /// copies repaired by `erpctl orders republish`: a known order takes the status announced.
+    @Test(.service("t_crm", CRMTest.definition))
+    func aKnownOrderAnnouncedAgainTakesItsStatusUnlessALaterChangeIsOnRecord() async throws {
+        let harness = try ServiceHarness.required()
+        let placed = Date().addingTimeInterval(-3_600)
+        try await CRMTest.placed(CRMTest.order(141, customer: .init(name: "Lu", email: "lu@example.com"), placedAt: placed), harness)
+        _ = try await CRMTest.waitForOrders([141], harness)
+        func status() async throws -> String {
+            try await harness.pool.query("SELECT status FROM \(identifier: harness.schema).customer_orders WHERE order_id = 141")[0].decode(
+                String.self, at: 0)
+        }
+        try await CRMTest.publish(OrderEvent.Republished(snapshot: CRMTest.order(141, status: .completed, customer: nil, placedAt: placed)), harness)
+        let repaired = try await eventually { try await status() == "completed" }
+        #expect(repaired, "the copy takes the status the order stands at")
+        // An announcement older than the change on record changes nothing.
+        try await CRMTest.publish(
+            OrderEvent.Republished(snapshot: CRMTest.order(141, status: .paid, customer: nil, placedAt: placed)), harness,
+            at: Date().addingTimeInterval(-60))
+        let settled = try await eventually { try await CRMTest.count("SELECT count(*)::int FROM crm.inbox", harness) == 3 }
+        #expect(settled)
+        #expect(try await status() == "completed")
+        let entries = try await CRMTest.count("SELECT count(*)::int FROM crm.timeline WHERE order_id = 141", harness)
+        #expect(entries == 1, "only the placing is on the timeline")
+    }
 }

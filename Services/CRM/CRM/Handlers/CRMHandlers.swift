@@ -83,7 +83,14 @@ struct CRMHandlers: Sendable {
     /// An order announced again (`erpctl orders republish`): taken like a placing, unless the
     /// CRM has it (its keys were taken when it came; taking them again could make a profile of nothing).
     func orderRepublished(_ event: OrderEvent.Republished, _ context: HandlerContext) async throws {
-        guard try await store.customer(ofOrder: event.snapshot.order, in: context.transaction) == nil else { return }
+        guard try await store.customer(ofOrder: event.snapshot.order, in: context.transaction) == nil else {
+            // Known: its copy takes the status the order stands at now (unless a later change is
+            // on record), which repairs a copy that missed status changes.
+            try await store.orderEvent(
+                order: event.snapshot.order, at: context.envelope.occurredAt, kind: "order_status", summary: "", status: event.snapshot.status,
+                message: context.envelope.id, in: context.transaction, onTimeline: false)
+            return
+        }
         try await orderPlaced(OrderEvent.Placed(snapshot: event.snapshot), context)
     }
 

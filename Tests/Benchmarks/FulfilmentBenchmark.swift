@@ -199,8 +199,26 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                     }, until: { try await count("completed") >= total })
                 let begun = start.withLock { $0 }
                 let rate = Double(total) / (monotonicSeconds() - begun.seconds)
-                return (rate, cpuMilliseconds(from: begun.busy, to: machineBusySeconds(), per: total))
+                let cpu = cpuMilliseconds(from: begun.busy, to: machineBusySeconds(), per: total)
+                print(try await deliveriesPerOrder(total))
+                return (rate, cpu)
             }
+        }
+
+        /// What each service queue delivered per order, from the broker's statistics (read after
+        /// their 5-second interval): where the messages of an order go.
+        func deliveriesPerOrder(_ total: Int) async throws -> String {
+            try await Task.sleep(for: .seconds(6))
+            var counts: [(String, Double)] = []
+            for host in hosts.values {
+                for queue in host.definition.queues {
+                    let details = try await TestBrokerPolicies.queueDetails(queue.name)
+                    let delivered = ((details["message_stats"] as? [String: Any])?["deliver_get"] as? Int) ?? 0
+                    if delivered > 0 { counts.append((String(queue.name.dropFirst(tag.count + 1)), Double(delivered) / Double(total))) }
+                }
+            }
+            let listed = counts.sorted { $0.1 > $1.1 }.map { String(format: "%@ %.2f", $0.0, $0.1) }.joined(separator: ", ")
+            return String(format: "swift fulfilment: messages delivered per order, %.2f in all: %@", counts.reduce(0) { $0 + $1.1 }, listed)
         }
 
         func measureLatency(_ total: Int, rate: Double) async throws -> (p50: Double, p99: Double, count: Int) {

@@ -75,6 +75,25 @@ struct ComposeStackTests {
         #expect(migrate.output.contains("queue policies (erp.queue.<queue>, priority 1) through http://rabbitmq:15672"), "\(migrate.output)")
     }
 
+    /// Least privilege as the broker holds it: no `guest` (its login is refused through the
+    /// published port), and the operator's `erpctl` may set policies but is no administrator.
+    @Test func theBrokerHasNoGuestAndItsOperatorIsNoAdministrator() async throws {
+        let stack = try ComposeStack()
+        var guest = try AMQPConfiguration(url: stack.amqpURL)
+        (guest.user, guest.password) = ("guest", "guest")
+        await #expect(throws: AMQPError.self) {
+            let connection = try await AMQPConnection.connect(guest)
+            await connection.close()
+        }
+        let listed = try await stack.compose(["exec", "-T", "rabbitmq", "rabbitmqctl", "-q", "list_users", "--no-table-headers"])
+        #expect(listed.status == 0, "\(listed.output)")
+        let users = listed.output.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        let guestUser = users.contains { $0.first == "guest" }
+        #expect(!guestUser, "\(listed.output)")
+        let operatorTags = users.first { $0.first == "erpctl" }?.dropFirst().joined()
+        #expect(operatorTags?.contains("policymaker") == true && operatorTags?.contains("administrator") == false, "\(listed.output)")
+    }
+
     /// The monitoring profile's Prometheus, on the stack's network: every service and both of
     /// RabbitMQ's metrics endpoints are scraped, and every alert rule loads and evaluates.
     @Test func prometheusScrapesEveryServiceAndTheBrokerAndEvaluatesEveryAlertRule() async throws {

@@ -76,9 +76,8 @@ public struct BrokerDefinitions: Sendable {
                 ingestKeys: nil)
         ]
         let operatorName = reader.value("ERP_ERPCTL_AMQP_USER") ?? "erpctl"
-        guard operatorName.wholeMatch(of: /[A-Za-z0-9_-]+/) != nil, operatorName != admin else {
-            throw ConfigurationError(
-                variable: "ERP_ERPCTL_AMQP_USER", value: operatorName, expected: "a name of letters, digits, '-' and '_', not the administrator's")
+        guard operatorName.wholeMatch(of: /[A-Za-z0-9_-]+/) != nil else {
+            throw ConfigurationError(variable: "ERP_ERPCTL_AMQP_USER", value: operatorName, expected: "a name of letters, digits, '-' and '_'")
         }
         users.append(
             User(
@@ -110,7 +109,8 @@ public struct BrokerDefinitions: Sendable {
                         ingestKeys: "^\(kind)\\.\(NSRegularExpression.escapedPattern(for: party))\\."))
             }
         }
-        // The operator's name may not be another user's (it would get that user's name with everything allowed).
+        // The operator's name may not be another user's, the administrator's included (that user
+        // would be defined twice, once with everything allowed).
         if users.filter({ $0.name == operatorName }).count > 1 {
             throw ConfigurationError(variable: "ERP_ERPCTL_AMQP_USER", value: operatorName, expected: "a name no other broker user has")
         }

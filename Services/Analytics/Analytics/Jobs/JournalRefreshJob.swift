@@ -58,7 +58,7 @@ struct JournalRefreshJob: Sendable {
     /// has no other side and is no flow.
     static let cashFlows = """
         WITH cash_entries AS (
-            SELECT DISTINCT l.entry_id FROM {finance}.journal_lines l JOIN {finance}.accounts a ON a.code = l.account
+            SELECT DISTINCT l.entry_id FROM {finance}.journal_lines l
             WHERE l.entry_id > $1 AND l.entry_id <= $2 AND l.account ~ '^10[0-9][0-9]$'
         ), flows AS (
             SELECT date_trunc('month', e.entry_date)::date AS month, l.currency,

@@ -81,16 +81,11 @@ public enum AnalyticsViewMigrations {
         return (tables, views)
     }
 
-    /// Writes `Currency.known` and the base currency into `analytics.currencies`, as the schema's owner.
+    /// Writes `Currency.known` and the base currency into `analytics.currencies` (the database
+    /// owner is a member of the schema's owner, `erp_analytics`).
     static func recordCurrencies(_ schemas: AnalyticsSchemas, base: Currency, pool: PostgresPool) async throws {
         let known = Currency.known.sorted { $0.key < $1.key }
         try await pool.withTransaction { tx in
-            try await tx.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        SELECT set_config('role', r.rolname, true) FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner
-                        WHERE n.nspname = $1 AND r.rolname <> current_user AND pg_has_role(r.oid, 'MEMBER')
-                        """, binds: [schemas.analytics]))
             let table = "\(PostgresQuery.quoteIdentifier(schemas.analytics)).currencies"
             try await tx.query(PostgresQuery(unsafeSQL: "UPDATE \(table) SET base = false WHERE base AND code <> $1", binds: [base.code]))
             try await tx.query(

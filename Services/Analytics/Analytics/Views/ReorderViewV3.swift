@@ -1,8 +1,9 @@
 /// Migration 8 of the views: `reorder_suggestions` with the same columns, counting what
 /// purchasing has ordered. Stock on order is the unreceived rest of every approved or sent
 /// purchase-order line (a partly received order counts what is still to come), plus the open
-/// purchase requests on no order or on a draft (one on an order closed short is answered); the lead time falls back to the preferred
-/// supplier's lead time for the SKU before the warehouse's and the general defaults.
+/// purchase requests on no order or on a draft (one on an order closed short is answered).
+/// The lead time falls back to the preferred supplier's lead time for the SKU before the
+/// warehouse's and the general defaults.
 enum ReorderViewV3 {
     static let grants = """
         -- As the database owner: purchase orders and the suppliers' lead times.

@@ -10,7 +10,8 @@ import ServiceLifecycle
 /// Consumes a service queue: decodes each delivery by its type string, hands it to the
 /// registered handler inside one transaction that first inserts the message id into the
 /// schema's `inbox` (a conflict means it was handled before: skipped and counted), and
-/// acknowledges only after the commit. With `batchSize` > 1, the deliveries already
+/// acknowledges only after the commit; what the handlers sent is then handed to the
+/// process's relay (``OutboxHandOff``), when there is one. With `batchSize` > 1, the deliveries already
 /// received (up to that many) are handled in one transaction and acknowledged with one
 /// `multiple` ack; if that transaction fails they are handled one by one.
 ///
@@ -42,13 +43,14 @@ public final class MessageConsumer: Service, Sendable {
     private let brokerConfiguration: AMQPConfiguration
     private let handlers: MessageHandlers
     private let outbox: Outbox
+    private let handOff: OutboxHandOff?
     private let configuration: Configuration
     private let logger: Logger
     private let metrics: ConsumerMetrics
 
     public init(
         service: String, queue: ServiceQueue, schema: String, pool: PostgresPool, brokerConfiguration: AMQPConfiguration,
-        handlers: MessageHandlers, configuration: Configuration = Configuration(),
+        handlers: MessageHandlers, configuration: Configuration = Configuration(), handOff: OutboxHandOff? = nil,
         logger: Logger = Logger(label: "erp.consumer")
     ) {
         self.service = service
@@ -58,6 +60,7 @@ public final class MessageConsumer: Service, Sendable {
         self.brokerConfiguration = brokerConfiguration
         self.handlers = handlers
         outbox = Outbox(schema: schema, source: "erp-\(service)")
+        self.handOff = handOff
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "queue"] = "\(queue.name)"
@@ -199,8 +202,16 @@ public final class MessageConsumer: Service, Sendable {
                     envelope: item.envelope, transaction: tx, logger: logger, outgoing: outgoing, source: "erp-\(service)",
                     schema: schema, eventsExchange: configuration.eventsExchange, isolatesCommands: isolatingCommands))
         }
-        try await outbox.enqueue(outgoing.take(), in: tx)
-        return outgoing.takeHooks()
+        let entries = outgoing.take()
+        var hooks = outgoing.takeHooks()
+        if let handOff, !entries.isEmpty {
+            // This process's relay is handed the messages after the commit: the outbox
+            // trigger need wake no listener.
+            try await tx.queue("SET LOCAL erp.outbox_handed_off = on")
+            hooks.append { handOff.offer(entries) }
+        }
+        try await outbox.enqueue(entries, in: tx)
+        return hooks
     }
 
     private func handleOne(_ item: Prepared, publisher: AMQPPublisher) async -> Settlement {

@@ -76,6 +76,20 @@ public enum MessagingSchema {
                     DROP INDEX outbox_sent_at;
                     ALTER TABLE outbox DROP COLUMN sent_at;
                     """),
+            PostgresMigration(
+                version: 4, name: "outbox_notify_unless_handed_off",
+                sql: """
+                    -- A consumer hands the rows it wrote to its own process's relay after the commit
+                    -- (and says so with erp.outbox_handed_off): no relay needs waking for them.
+                    CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF current_setting('erp.outbox_handed_off', true) = 'on' THEN
+                            RETURN NULL;
+                        END IF;
+                        PERFORM pg_notify('erp_outbox_' || TG_TABLE_SCHEMA, '');
+                        RETURN NULL;
+                    END $$;
+                    """),
         ]
     }
 

@@ -11,7 +11,10 @@ import Synchronization
 /// Publishes a schema's outbox: its rows in `seq` order, in batches, with publisher
 /// confirms (a window of outstanding confirms), deleting confirmed rows in the same
 /// transaction that locked them (`FOR UPDATE SKIP LOCKED`, so several relays can run).
-/// Wakes on the outbox trigger's NOTIFY and polls on a timer, so nothing waits forever;
+/// Publishes first what this process's consumers hand over after their commits
+/// (``OutboxHandOff``: from memory, locked by message id); reads the table when the outbox
+/// trigger's NOTIFY wakes it (rows from elsewhere: timers, erpctl) and on a timer, so
+/// nothing waits forever;
 /// survives broker and database restarts by backing off and trying again; prunes old
 /// inbox rows after their retention. On graceful shutdown it flushes what is in the
 /// outbox (for at most `drainTimeout`) and stops.
@@ -49,11 +52,16 @@ public final class OutboxRelay: Service, Sendable {
     /// exchange, or its queue gone): the relay backs off as when the broker fails.
     static let heldLimit = 1_000
     private var heldCount: Int { held.withLock { $0.count } }
+    /// Set by a notification (or a batch that left rows behind): the next round reads the table.
+    private let pollRequest = Mutex(true)
+    /// What this process's consumers hand over after their commits, if they do.
+    private let handOff: OutboxHandOff?
 
     public init(
         schema: String, pool: PostgresPool, brokerConfiguration: AMQPConfiguration,
-        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "erp.outbox-relay")
+        configuration: Configuration = Configuration(), handOff: OutboxHandOff? = nil, logger: Logger = Logger(label: "erp.outbox-relay")
     ) {
+        self.handOff = handOff
         self.schema = schema
         self.pool = pool
         databaseConfiguration = pool.configuration
@@ -70,26 +78,38 @@ public final class OutboxRelay: Service, Sendable {
 
     public func run() async throws {
         guard let publisher = await connectPublisher() else { return }
-        let wake = WakeSignal()
+        let wake = handOff?.wake ?? WakeSignal()
         let listener = Task { await self.listen(wake) }
         defer { listener.cancel() }
         var failures = 0
+        var lastPoll = ContinuousClock.now - configuration.pollInterval
         var lastPrune = ContinuousClock.now
         var lastBacklog = ContinuousClock.now - .seconds(60)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let decision = try await relayBatch(publisher)
-                if decision.shouldBackOff || heldCount > Self.heldLimit {
+                var decisions: [OutboxRelayDecision] = []
+                if let offered = handOff?.take(max: configuration.batchSize), !offered.isEmpty {
+                    decisions.append(try await relayOffered(offered, publisher))
+                }
+                if takePollRequest() || ContinuousClock.now - lastPoll >= configuration.pollInterval {
+                    lastPoll = .now
+                    let polled = try await relayBatch(publisher)
+                    if polled.sent.count >= configuration.batchSize { requestPoll() }
+                    decisions.append(polled)
+                }
+                if decisions.contains(where: \.shouldBackOff) || heldCount > Self.heldLimit {
                     failures += 1
                     let reason =
-                        decision.firstFailure
+                        decisions.lazy.compactMap(\.firstFailure).first
                         ?? "more than \(Self.heldLimit) rows were returned (no queue bound, not even the alternate exchange's): check erp.unrouted"
                     logger.warning("outbox batch partly unpublished", metadata: ["reason": "\(reason)"])
-                    await pause(after: failures, wake: wake)
+                    // What stayed unsent is in the table: the next poll finds it.
+                    requestPoll()
+                    await pause(after: failures)
                     continue
                 }
                 failures = 0
-                if decision.sent.count >= configuration.batchSize { continue }
+                if handOff?.isEmpty == false || pollRequest.withLock({ $0 }) { continue }
                 if ContinuousClock.now - lastPrune >= configuration.pruneInterval {
                     try await prune()
                     lastPrune = .now
@@ -98,22 +118,35 @@ public final class OutboxRelay: Service, Sendable {
                     try await recordBacklog()
                     lastBacklog = .now
                 }
+                let untilPoll = configuration.pollInterval - (ContinuousClock.now - lastPoll)
+                guard untilPoll > .zero else { continue }
                 await withGracefulShutdownHandler {
-                    await wake.wait(timeout: configuration.pollInterval)
+                    await wake.wait(timeout: untilPoll)
                 } onGracefulShutdown: {
                     wake.signal()
                 }
             } catch {
                 failures += 1
                 logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
-                await pause(after: failures, wake: wake)
+                requestPoll()
+                await pause(after: failures)
             }
         }
         await drain(publisher)
         await publisher.close()
     }
 
-    /// Publishes one batch and deletes what was confirmed; returns the decision.
+    /// Asks for a look at the table (a notification came, or rows may have stayed unsent).
+    private func requestPoll() { pollRequest.withLock { $0 = true } }
+
+    private func takePollRequest() -> Bool {
+        pollRequest.withLock { requested in
+            defer { requested = false }
+            return requested
+        }
+    }
+
+    /// Publishes one batch of the table in `seq` order and deletes what was confirmed; returns the decision.
     func relayBatch(_ publisher: AMQPPublisher) async throws -> OutboxRelayDecision {
         let table = "\(PostgresQuery.quoteIdentifier(schema)).outbox"
         let now = ContinuousClock.now
@@ -133,7 +166,6 @@ public final class OutboxRelay: Service, Sendable {
                                schema_version, occurred_at, source, payload, reply_to
                         FROM \(table) \(skip) ORDER BY seq LIMIT \(configuration.batchSize) FOR UPDATE SKIP LOCKED
                         """))
-            guard !rows.isEmpty else { return OutboxRelayDecision(sequence: [], results: []) }
             var sequence: [Int64] = []
             var messages: [AMQPMessage] = []
             for row in rows {
@@ -149,21 +181,60 @@ public final class OutboxRelay: Service, Sendable {
                     payload: try row.decode(Data.self, column: "payload"),
                     replyTo: try row.decode(String?.self, column: "reply_to"))
                 messages.append(
-                    AMQPMessage(
-                        exchange: try row.decode(String.self, column: "exchange"),
-                        routingKey: try row.decode(String.self, column: "routing_key"),
-                        body: envelope.payload, properties: envelope.amqpProperties, mandatory: true))
+                    Self.message(
+                        envelope, exchange: try row.decode(String.self, column: "exchange"),
+                        routingKey: try row.decode(String.self, column: "routing_key")))
             }
-            let decision = OutboxRelayDecision(sequence: sequence, results: await publisher.publish(batch: messages))
-            Failpoint.hit("relay-after-publish")
-            if !decision.sent.isEmpty {
-                try await tx.query("DELETE FROM \(unescaped: table) WHERE seq = ANY(\(decision.sent)::bigint[])")
-            }
-            published.increment(by: decision.sent.count)
-            failed.increment(by: decision.unsent.count - decision.returned.count)
-            if !decision.returned.isEmpty { hold(decision.returned) }
-            return decision
+            return try await self.publish(messages, rows: sequence, publisher, tx)
         }
+    }
+
+    /// Publishes messages a consumer of this process handed over after its commit: only
+    /// those whose rows are still there and not locked by another relay (which publishes
+    /// them), in the order they were handed over; deletes what was confirmed.
+    func relayOffered(_ entries: [Outbox.Entry], _ publisher: AMQPPublisher) async throws -> OutboxRelayDecision {
+        try await pool.withTransaction { tx in
+            // The ids written into the statement (UUIDs: hexadecimal digits and dashes only), so
+            // that it is planned for the table as it is now: a plan cached while the table was
+            // small would scan it whole once deleted rows have grown it.
+            let ids = entries.map { $0.envelope.id.uuidString }.joined(separator: ",")
+            let rows = try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT message_id, seq FROM \(PostgresQuery.quoteIdentifier(self.schema)).outbox
+                        WHERE message_id = ANY('{\(ids)}'::uuid[]) FOR UPDATE SKIP LOCKED
+                        """))
+            var rowOf: [UUID: Int64] = [:]
+            for row in rows { rowOf[try row.decode(UUID.self, at: 0)] = try row.decode(Int64.self, at: 1) }
+            var sequence: [Int64] = []
+            var messages: [AMQPMessage] = []
+            for entry in entries {
+                guard let seq = rowOf[entry.envelope.id] else { continue }
+                sequence.append(seq)
+                messages.append(Self.message(entry.envelope, exchange: entry.exchange, routingKey: entry.routingKey))
+            }
+            return try await self.publish(messages, rows: sequence, publisher, tx)
+        }
+    }
+
+    static func message(_ envelope: Envelope, exchange: String, routingKey: String) -> AMQPMessage {
+        AMQPMessage(exchange: exchange, routingKey: routingKey, body: envelope.payload, properties: envelope.amqpProperties, mandatory: true)
+    }
+
+    /// Publishes the locked rows' messages and deletes (with the commit) those the broker confirmed.
+    private func publish(
+        _ messages: [AMQPMessage], rows sequence: [Int64], _ publisher: AMQPPublisher, _ tx: PostgresTransaction
+    ) async throws -> OutboxRelayDecision {
+        guard !messages.isEmpty else { return OutboxRelayDecision(sequence: [], results: []) }
+        let decision = OutboxRelayDecision(sequence: sequence, results: await publisher.publish(batch: messages))
+        Failpoint.hit("relay-after-publish")
+        if !decision.sent.isEmpty {
+            try await tx.queue("DELETE FROM \(identifier: schema).outbox WHERE seq = ANY(\(decision.sent)::bigint[])")
+        }
+        published.increment(by: decision.sent.count)
+        failed.increment(by: decision.unsent.count - decision.returned.count)
+        if !decision.returned.isEmpty { hold(decision.returned) }
+        return decision
     }
 
     /// Holds returned rows back for a while, and says for each why it stays.
@@ -234,8 +305,12 @@ public final class OutboxRelay: Service, Sendable {
                 let notifications = try await PostgresNotifications(configuration: databaseConfiguration, channels: [channel])
                 configuration.onListening?()
                 // A row may have arrived while not listening.
+                requestPoll()
                 wake.signal()
-                for try await _ in notifications { wake.signal() }
+                for try await _ in notifications {
+                    requestPoll()
+                    wake.signal()
+                }
             } catch {
                 logger.debug("outbox listener lost; relying on polling until it is back", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
@@ -243,11 +318,14 @@ public final class OutboxRelay: Service, Sendable {
         }
     }
 
-    private func pause(after failures: Int, wake: WakeSignal) async {
+    /// Waits out the back-off: only a shutdown ends it early (not a hand-off or a notification,
+    /// which come all the time while the broker is in trouble).
+    private func pause(after failures: Int) async {
+        let stop = WakeSignal()
         await withGracefulShutdownHandler {
-            await wake.wait(timeout: Self.backoff(failures))
+            await stop.wait(timeout: Self.backoff(failures))
         } onGracefulShutdown: {
-            wake.signal()
+            stop.signal()
         }
     }
 

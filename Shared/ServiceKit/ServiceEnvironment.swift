@@ -22,6 +22,12 @@ public struct ServiceEnvironment: Sendable {
     public var consumerBatchSize: Int
     public var consumerPrefetch: Int
     public var outboxBatchSize: Int
+    /// Whether consumers hand what they committed to the relay (`ERP_OUTBOX_HAND_OFF`).
+    public var outboxHandOff: Switch
+
+    public enum Switch: String, Sendable, CaseIterable {
+        case on, off
+    }
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case json, text
@@ -44,6 +50,10 @@ public struct ServiceEnvironment: Sendable {
         ),
         ("ERP_CONSUMER_PREFETCH", "400", "unacknowledged deliveries per consumer (1-65535, at least the batch size)"),
         ("ERP_OUTBOX_BATCH_SIZE", "500", "outbox rows published per relay batch (1-10000)"),
+        (
+            "ERP_OUTBOX_HAND_OFF", "on",
+            "on: consumers hand what they committed to the relay, which publishes it from memory; off: the relay reads every row back, woken by NOTIFY"
+        ),
     ]
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, defaultHTTPPort: Int) throws {
@@ -81,6 +91,7 @@ public struct ServiceEnvironment: Sendable {
                 expected: "at least ERP_CONSUMER_BATCH_SIZE (\(consumerBatchSize))")
         }
         outboxBatchSize = try reader.integer("ERP_OUTBOX_BATCH_SIZE", default: 500, in: 1...10_000)
+        outboxHandOff = try reader.choice("ERP_OUTBOX_HAND_OFF", default: Switch.on)
     }
 
     public var database: PostgresConfiguration {

@@ -102,7 +102,10 @@ public final class ServiceHost: Sendable {
             onRunning: onHTTPRunning)
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.batchSize = environment.outboxBatchSize
-        let relay = OutboxRelay(schema: definition.schema, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration, logger: logger)
+        // The consumers hand what they committed to the relay, which publishes it from memory.
+        let handOff = environment.outboxHandOff == .on ? OutboxHandOff() : nil
+        let relay = OutboxRelay(
+            schema: definition.schema, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration, handOff: handOff, logger: logger)
         let consumers = definition.queues.map { queue in
             MessageConsumer(
                 service: definition.name, queue: queue, schema: definition.schema, pool: pool, brokerConfiguration: broker,
@@ -110,7 +113,7 @@ public final class ServiceHost: Sendable {
                 configuration: .init(
                     batchSize: environment.consumerBatchSize, prefetch: UInt16(environment.consumerPrefetch),
                     eventsExchange: definition.eventsExchange),
-                logger: logger)
+                handOff: handOff, logger: logger)
         }
         // Started in this order, stopped in reverse: consumers and background work first, the relay after them.
         services =

@@ -139,10 +139,12 @@ struct CRMBenchmark: AsyncParsableCommand {
         try await TestBrokerPolicies.apply(for: definition.queues)
         for queue in definition.queues { try await Topology.declare(queue, on: admin) }
         let eventsQueue = definition.queues.first { $0.name.hasSuffix(suffix) }!
+        // As a service host wires them: the consumer hands what it committed to the relay.
+        let handOff = OutboxHandOff()
         let consumer = MessageConsumer(
             service: "crm", queue: eventsQueue, schema: name, pool: pool, brokerConfiguration: broker, handlers: definition.handlers,
-            configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut))
-        let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: OutboxRelay.Configuration())
+            configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut), handOff: handOff)
+        let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: OutboxRelay.Configuration(), handOff: handOff)
         let group = ServiceGroup(services: [relay, consumer], logger: Logger(label: "bench"))
 
         var random = SplitMix(seed: 11)

@@ -26,6 +26,8 @@ struct ChainBenchmark: AsyncParsableCommand {
     var preload = false
     @Flag(help: "Run the consumer alone (no relay): time until every command is handled.")
     var onlyConsumer = false
+    @Flag(help: "No hand-off: the relay reads every row back from the table, woken by NOTIFY (ERP_OUTBOX_HAND_OFF=off).")
+    var noHandOff = false
 
     mutating func validate() throws {
         guard messages > 0 else { throw ValidationError("messages must be positive") }
@@ -42,8 +44,9 @@ struct ChainBenchmark: AsyncParsableCommand {
             let rate = try await runChain(batchSize: size)
             print(
                 String(
-                    format: "swift chain%@%@: %d messages, consumer batch %d: %.0f msg/s end to end",
-                    preload ? " (preloaded queue)" : "", onlyConsumer ? " (consumer only)" : "", messages, size, rate))
+                    format: "swift chain%@%@%@: %d messages, consumer batch %d: %.0f msg/s end to end",
+                    preload ? " (preloaded queue)" : "", onlyConsumer ? " (consumer only)" : "", noHandOff ? " (no hand-off)" : "", messages,
+                    size, rate))
         }
     }
 
@@ -63,12 +66,13 @@ struct ChainBenchmark: AsyncParsableCommand {
         try await admin.declareQueue("\(name).probe", durable: true, arguments: ["x-queue-type": "quorum"])
         try await admin.bindQueue("\(name).probe", to: "\(name).events", routingKey: "#")
 
+        let handOff = noHandOff ? nil : OutboxHandOff()
         let consumer = MessageConsumer(
             service: "sample", queue: definition.queues[0], schema: name, pool: pool, brokerConfiguration: broker,
-            handlers: definition.handlers, configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 4))))
+            handlers: definition.handlers, configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 4))), handOff: handOff)
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.pollInterval = .milliseconds(100)
-        let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration)
+        let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration, handOff: handOff)
         let onlyConsumer = self.onlyConsumer
         let group = ServiceGroup(services: onlyConsumer ? [consumer] : [relay, consumer], logger: Logger(label: "bench"))
         let probe = try await AMQPConsumer.start(broker, queue: "\(name).probe", prefetch: 500)

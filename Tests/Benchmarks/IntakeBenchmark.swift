@@ -69,12 +69,14 @@ struct IntakeBenchmark: AsyncParsableCommand {
         for queue in definition.queues { try await Topology.declare(queue, on: admin) }
         let ingest = definition.queues[0]
 
+        // As a service host wires them: the consumer hands what it committed to the relay.
+        let handOff = OutboxHandOff()
         let consumer = MessageConsumer(
             service: "orders", queue: ingest, schema: name, pool: pool, brokerConfiguration: broker, handlers: definition.handlers,
-            configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut))
+            configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut), handOff: handOff)
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.batchSize = 500
-        let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration)
+        let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration, handOff: handOff)
         let group = ServiceGroup(services: [relay, consumer], logger: Logger(label: "bench"))
 
         var random = SplitMix(seed: 7)

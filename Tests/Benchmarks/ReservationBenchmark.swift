@@ -76,13 +76,15 @@ struct ReservationBenchmark: AsyncParsableCommand {
         try await TestBrokerPolicies.apply(for: definition.queues)
         try await Topology.declare(definition.queues[0], on: admin)
 
+        // As a service host wires them: the consumer hands what it committed to the relay.
+        let handOff = OutboxHandOff()
         let consumer = MessageConsumer(
             service: "inventory", queue: definition.queues[0], schema: name, pool: pool, brokerConfiguration: broker,
             handlers: definition.handlers,
-            configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut))
+            configuration: .init(batchSize: batchSize, prefetch: UInt16(max(200, batchSize * 2)), eventsExchange: eventsOut), handOff: handOff)
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.batchSize = 500
-        let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration)
+        let relay = OutboxRelay(schema: name, pool: pool, brokerConfiguration: broker, configuration: relayConfiguration, handOff: handOff)
         let group = ServiceGroup(services: [relay, consumer], logger: Logger(label: "bench"))
         let client = try await CommandClient.connect(broker, source: "bench", exchange: exchange)
 

@@ -172,6 +172,7 @@ public enum FinanceMigrations {
             datedRates,
             settlements,
             balanceCheckPerStatement,
+            balanceCheckByKey,
         ]
     }
 }

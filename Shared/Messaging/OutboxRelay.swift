@@ -88,14 +88,15 @@ public final class OutboxRelay: Service, Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 var decisions: [OutboxRelayDecision] = []
-                if let offered = handOff?.take(max: configuration.batchSize), !offered.isEmpty {
-                    decisions.append(try await relayOffered(offered, publisher))
-                }
+                // The table first: after a failure its rows are older than what is handed over now.
                 if takePollRequest() || ContinuousClock.now - lastPoll >= configuration.pollInterval {
                     lastPoll = .now
                     let polled = try await relayBatch(publisher)
                     if polled.sent.count >= configuration.batchSize { requestPoll() }
                     decisions.append(polled)
+                }
+                if !decisions.contains(where: \.shouldBackOff), let offered = handOff?.take(max: configuration.batchSize), !offered.isEmpty {
+                    decisions.append(try await relayOffered(offered, publisher))
                 }
                 if decisions.contains(where: \.shouldBackOff) || heldCount > Self.heldLimit {
                     failures += 1
@@ -105,11 +106,10 @@ public final class OutboxRelay: Service, Sendable {
                     logger.warning("outbox batch partly unpublished", metadata: ["reason": "\(reason)"])
                     // What stayed unsent is in the table: the next poll finds it.
                     requestPoll()
-                    await pause(after: failures)
+                    await pause(after: failures, wake: wake)
                     continue
                 }
                 failures = 0
-                if handOff?.isEmpty == false || pollRequest.withLock({ $0 }) { continue }
                 if ContinuousClock.now - lastPrune >= configuration.pruneInterval {
                     try await prune()
                     lastPrune = .now
@@ -118,6 +118,7 @@ public final class OutboxRelay: Service, Sendable {
                     try await recordBacklog()
                     lastBacklog = .now
                 }
+                if handOff?.isEmpty == false || pollRequest.withLock({ $0 }) { continue }
                 let untilPoll = configuration.pollInterval - (ContinuousClock.now - lastPoll)
                 guard untilPoll > .zero else { continue }
                 await withGracefulShutdownHandler {
@@ -129,7 +130,7 @@ public final class OutboxRelay: Service, Sendable {
                 failures += 1
                 logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
                 requestPoll()
-                await pause(after: failures)
+                await pause(after: failures, wake: wake)
             }
         }
         await drain(publisher)
@@ -318,14 +319,14 @@ public final class OutboxRelay: Service, Sendable {
         }
     }
 
-    /// Waits out the back-off: only a shutdown ends it early (not a hand-off or a notification,
-    /// which come all the time while the broker is in trouble).
-    private func pause(after failures: Int) async {
-        let stop = WakeSignal()
+    /// Waits out the back-off, or until new rows come (a hand-off or a notification: the
+    /// broker may be back, and a relay that slept its full back-off after a broker restart held
+    /// the messages of every order in flight for up to ten seconds), or a shutdown.
+    private func pause(after failures: Int, wake: WakeSignal) async {
         await withGracefulShutdownHandler {
-            await stop.wait(timeout: Self.backoff(failures))
+            await wake.wait(timeout: Self.backoff(failures))
         } onGracefulShutdown: {
-            stop.signal()
+            wake.signal()
         }
     }
 

@@ -109,7 +109,7 @@ import Testing
         "finance/5": "d2b2346954f1a55693ba29e9b0606ea588bfa50655dc06cf41cab57222a3d81f",
         "finance/6": "aea35cc65a69a4f78a31ac6639111ac05aacbfd639cdfbe1a5bf61c25cb7e29e",
         "finance/7": "40f4a8f3b263664e5fb0d672b7bc7699ba1906c2b8b1490b6de3b7fc3f161a60",
-        "finance/8": "0e5758f9eb7465484d23ff796d3ef93d82dd9cc47f542445514dd87e4a2273e3",
+        "finance/8": "def785edc5869305a2cc3c61ddb3cdea9f5ba30c958dbdafea26a21be2c5f525",
         "inventory/1": "25f243121111347d880ecc85ebf214d1f0ca14a5e6ac2aef167b703c8a613315",
         "inventory/2": "59a0001ee98066e05523172a1e3d3ae9bc739a8453188876ff329da2f6491b3b",
         "inventory/3": "0044fad72fe315eced4df9936cc662289d84644dfc796b4977b727be1947f7b1",

@@ -34,17 +34,19 @@ extension FinanceMigrations {
                 REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION journal_entries_balance();
             """)
 
-    /// The balance check of version 7 ran in a plan PL/pgSQL may keep for the whole session
-    /// (a generic plan): one made while `journal_lines` was nearly empty does not use its key,
-    /// and a statement then took over a second once the table had grown (seen in
+    /// The balance check of version 7 ran in a plan PL/pgSQL keeps for the whole session (the
+    /// query has no parameters): one made while `journal_lines` was nearly empty did not use its
+    /// key, and a statement then took over a second once the table had grown (seen in
     /// `erp-bench fulfilment`, which starts from an empty schema: 13 orders/s instead of about
-    /// 110). Each entry's lines are now summed through the primary key (`entry_id` first), in a
-    /// plan made for the table as it is at each statement.
+    /// 110). Each entry's lines are now summed through the primary key (`entry_id` first), and
+    /// the function plans without sequential scans, so that the plan it keeps reads the table
+    /// by key however small the table was when it was made (the statement's own new rows are
+    /// still read whole: they have no index).
     static let balanceCheckByKey = PostgresMigration(
         version: 8, name: "journal_balance_by_key",
         sql: """
             CREATE OR REPLACE FUNCTION journal_entries_balance() RETURNS trigger LANGUAGE plpgsql
-                SET search_path FROM CURRENT SET plan_cache_mode = force_custom_plan AS $$
+                SET search_path FROM CURRENT SET enable_seqscan = off AS $$
             DECLARE
                 unbalanced record;
             BEGIN

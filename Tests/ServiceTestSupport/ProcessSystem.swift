@@ -118,8 +118,17 @@ public final class ProcessSystem: @unchecked Sendable {
     /// (`service` or `service-k`, as ``instanceName(_:_:)`` names it).
     public func kill(_ service: String) async {
         guard let process = lock.withLock({ running.removeValue(forKey: service) }) else { return }
+        let queue = "\(service.split(separator: "-")[0]).commands"
+        let connection = try? await AMQPConnection.connect(try broker)
+        let before = try? await connection?.declareQueue(queue, passive: true).consumerCount
         process.signal(SIGKILL)
         await process.exited()
+        // The broker drops a dead connection's consumers a moment after the process is gone; a
+        // start before then would count the dead consumer and wait for one more than it gets.
+        if let connection, let before {
+            _ = try? await eventually(within: 30) { (try? await connection.declareQueue(queue, passive: true).consumerCount) ?? before < before }
+        }
+        await connection?.close()
     }
 
     /// Stops an instance as an operator would (SIGTERM: it finishes what it holds), killing it

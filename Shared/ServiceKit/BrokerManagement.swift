@@ -76,6 +76,20 @@ public struct BrokerManagement: Sendable {
         return object
     }
 
+    /// Deletes a virtual host and everything in it; one already gone is no error. (An
+    /// administrator's call: the tests clean up with it, without a `rabbitmqctl` run each.)
+    public func deleteVirtualHost(_ name: String) async throws {
+        _ = try await request(.DELETE, "/api/vhosts/\(Self.escaped(name))", allowing: [404])
+    }
+
+    /// Deletes users in one request (an administrator's call); those already gone are no error.
+    public func deleteUsers(_ names: [String]) async throws {
+        guard !names.isEmpty else { return }
+        let body = try JSONSerialization.data(withJSONObject: ["users": names])
+        // The broker answers 400 `no_such_user` when one of the names is not there.
+        _ = try await request(.POST, "/api/users/bulk-delete", body: body, allowing: [400])
+    }
+
     static func escaped(_ name: String) -> String {
         name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? name
     }

@@ -16,7 +16,7 @@ import Testing
         await admin.close()
         let consumer = try await AMQPConsumer.start(
             TestBroker.configuration("erp-test-forced-close"), queue: queue, reconnect: false)
-        try TestBroker.rabbitmqctl("close_all_connections", "closed by the test")
+        try await TestBroker.rabbitmqctl("close_all_connections", "closed by the test")
         await #expect {
             for try await _ in consumer {}
         } throws: { error in
@@ -47,8 +47,8 @@ import Testing
         let acksArrived = try await eventually { try await TestEnvironment.brokerQueueCount(queue, "messages_unacknowledged") == 3 }
         #expect(acksArrived, "the broker has the two acks before it goes down")
 
-        try TestBroker.rabbitmqctl("stop_app")
-        try TestBroker.rabbitmqctl("start_app")
+        try await TestBroker.rabbitmqctl("stop_app")
+        try await TestBroker.rabbitmqctl("start_app")
 
         var events = consumer.events.makeAsyncIterator()
         guard case .disconnected? = await events.next() else {

@@ -40,8 +40,8 @@ import Testing
     }
 
     @Test func anOperationTheUserMayNotDoIsAccessRefusedAndTheConnectionSurvives() async throws {
-        try TestBroker.rabbitmqctl("add_user", "erp_test_limited", "limited")
-        try TestBroker.rabbitmqctl("set_permissions", "-p", "/", "erp_test_limited", "^$", "^$", "^$")
+        try await TestBroker.rabbitmqctl("add_user", "erp_test_limited", "limited")
+        try await TestBroker.rabbitmqctl("set_permissions", "-p", "/", "erp_test_limited", "^$", "^$", "^$")
         var configuration = TestBroker.configuration()
         configuration.user = "erp_test_limited"
         configuration.password = "limited"
@@ -65,7 +65,7 @@ import Testing
         try await Task.sleep(nanoseconds: 4_000_000_000)
         #expect(await connection.isConnected)
         try await connection.declareExchange("amq.direct", type: .direct, passive: true)
-        let listed = try TestBroker.rabbitmqctl("list_connections", "client_properties", "timeout")
+        let listed = try await TestBroker.rabbitmqctl("list_connections", "client_properties", "timeout")
         #expect(listed.contains("erp-heartbeat-test"))
         await connection.close()
     }

@@ -17,10 +17,11 @@ enum TestBroker {
         "test.\(prefix).\(UUID().uuidString.prefix(8).lowercased())"
     }
 
-    /// Runs `rabbitmqctl` against the local node through the servers script.
+    /// Runs `rabbitmqctl` against the local node through the servers script (on a thread of
+    /// its own: the run takes seconds, which must not hold a cooperative thread).
     @discardableResult
-    static func rabbitmqctl(_ arguments: String...) throws -> String {
-        try runProgram("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl"] + arguments).output
+    static func rabbitmqctl(_ arguments: String...) async throws -> String {
+        try await runProgramAsync("/bin/bash", [TestEnvironment.serversScript, "rabbitmqctl"] + arguments).output
     }
 }
 

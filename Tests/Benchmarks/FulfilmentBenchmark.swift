@@ -192,6 +192,7 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             let bodies = try (0..<total).map(body)
             return try await running {
                 let start = Mutex((seconds: 0.0, busy: Double?.none))
+                let committedBefore = try await committedTransactions()
                 try await warehouseAndCarrier(
                     {
                         let publisher = try await AMQPPublisher.connect(environment.broker, window: 256)
@@ -208,8 +209,17 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                 let rate = Double(total) / (monotonicSeconds() - begun.seconds)
                 let cpu = cpuMilliseconds(from: begun.busy, to: machineBusySeconds(), per: total)
                 print(try await deliveriesPerOrder(total))
+                let committed = try await committedTransactions() - committedBefore
+                print(String(format: "swift fulfilment: %.1f PostgreSQL transactions committed per order", Double(committed) / Double(total)))
                 return (rate, cpu)
             }
+        }
+
+        /// Transactions committed on the database so far (every service's consumers and relays,
+        /// and this benchmark's own counting queries): against the deliveries, how many a batch holds.
+        func committedTransactions() async throws -> Int {
+            try await pool("orders").query(
+                "SELECT xact_commit::bigint FROM pg_stat_database WHERE datname = current_database()")[0].decode(Int.self, at: 0)
         }
 
         /// What each service queue delivered per order, from the broker's statistics (read after

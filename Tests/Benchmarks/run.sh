@@ -15,7 +15,7 @@
 #   - search: catalog search p50/p99 with 100,000 products in three locales (BENCH_SEARCH_PRODUCTS).
 #   - trace: inventory trace of a lot issued to 10,000 orders (BENCH_TRACE_ORDERS).
 # Usage: Tests/Benchmarks/run.sh [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|search|trace|all]   (extra settings through the environment:
-#   BENCH_MESSAGES, BENCH_RUNS, BENCH_WINDOW, BENCH_PREFETCH, BENCH_QUEUE_TYPE)
+#   BENCH_MESSAGES, BENCH_RUNS, BENCH_WINDOW, BENCH_PREFETCH, BENCH_QUEUE_TYPE, BENCH_PG_OVER=socket|tcp)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
@@ -24,6 +24,14 @@ what=${1:-all}
 case "$what" in amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|search|trace|all) ;; *) echo "usage: $0 [amqp|postgres|chain|reservations|intake|fulfilment|crm|recommend|forecast|analytics|replica|fuzz|search|trace|all]" >&2; exit 2 ;; esac
 
 eval "$("$repo/deploy/local/servers.sh" start)"
+# As the local runner's services connect: through PostgreSQL's Unix socket (TCP with TLS on the
+# loopback costs about a fifth of an order's CPU). BENCH_PG_OVER=tcp measures over TCP instead.
+if [ "${BENCH_PG_OVER:-socket}" = socket ]; then
+  export ERP_DATABASE_URL="$ERP_DATABASE_URL?host=$ERP_PG_SOCKET_DIR"
+elif [ "$BENCH_PG_OVER" != tcp ]; then
+  echo "BENCH_PG_OVER must be socket or tcp, not '$BENCH_PG_OVER'" >&2
+  exit 2
+fi
 swift build -c release --product erp-bench >&2
 swift build -c release --product erp-sample >&2
 bench=$repo/.build/release/erp-bench
@@ -101,7 +109,10 @@ if [ "$what" = postgres ] || [ "$what" = all ]; then
   # pgbench on the same server, same statements: extended protocol (parse, bind, execute each time).
   pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)
   export PGPASSWORD=erp
-  conn=(-h 127.0.0.1 -p "${ERP_PG_PORT:-54329}" -U erp erp)
+  # The same way in as the Swift wrapper above.
+  pg_host=127.0.0.1
+  if [ "${BENCH_PG_OVER:-socket}" = socket ]; then pg_host=$ERP_PG_SOCKET_DIR; fi
+  conn=(-h "$pg_host" -p "${ERP_PG_PORT:-54329}" -U erp erp)
   "$repo/deploy/local/servers.sh" psql -q -c "DROP TABLE IF EXISTS bench_pgbench; CREATE TABLE bench_pgbench (id bigint NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
   payload=$(printf 'p%.0s' $(seq 1 64))
   printf "\\\\set id random(1, 1000000000)\nINSERT INTO bench_pgbench (id, payload) VALUES (:id, '%s');\n" "$payload" >"$out/single.sql"

@@ -85,8 +85,10 @@ public enum TestEnvironment {
         return (vhost, url?.string ?? brokerURL)
     }
 
+    /// Starts the deletion on a thread of its own and returns (called from a `defer`: waiting
+    /// there would hold a cooperative thread for the seconds a `rabbitmqctl` run takes).
     public static func deleteVirtualHost(_ name: String) {
-        _ = try? runProgram("/bin/bash", [serversScript, "rabbitmqctl", "delete_vhost", name])
+        Thread { _ = try? runProgram("/bin/bash", [serversScript, "rabbitmqctl", "delete_vhost", name]) }.start()
     }
 
     /// A name no other test uses, valid as a schema, table, queue or exchange name.

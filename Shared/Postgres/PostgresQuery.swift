@@ -57,6 +57,14 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
         public mutating func appendInterpolation(identifier name: String) { sql += PostgresQuery.quoteIdentifier(name) }
     }
 
+    /// The text of an advisory lock's key, for a lock that guards rows of `schema`: the key as
+    /// it is when `schema` is the service's own (`home`), so that instances of two releases of
+    /// the service still exclude each other, and prefixed with the schema otherwise, so that a
+    /// test's or a benchmark's schemas in the same database never wait for each other's locks.
+    public static func advisoryKey(_ key: String, schema: String, home: String) -> String {
+        schema == home ? key : "\(schema)/\(key)"
+    }
+
     /// Quotes an identifier for SQL text, doubling embedded quotes.
     public static func quoteIdentifier(_ name: String) -> String {
         guard name.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + name + "\"" }

@@ -15,6 +15,14 @@ private struct Address: Codable, Equatable, Sendable {
         #expect(query.binds == [code, "3"])
     }
 
+    @Test func anAdvisoryKeyNamesItsSchemaUnlessItIsTheServicesOwn() {
+        #expect(PostgresQuery.advisoryKey("order:7", schema: "crm", home: "crm") == "order:7")
+        #expect(PostgresQuery.advisoryKey("order:7", schema: "t_crm_1", home: "crm") == "t_crm_1/order:7")
+        #expect(
+            PostgresQuery.advisoryKey("order:7", schema: "t_crm_1", home: "crm")
+                != PostgresQuery.advisoryKey("order:7", schema: "t_crm_2", home: "crm"))
+    }
+
     @Test func anExplicitBindListIsSentAsIs() {
         let query = PostgresQuery(unsafeSQL: "SELECT $1::int + $2::int", binds: [1, 2])
         #expect(query.binds == ["1", "2"])

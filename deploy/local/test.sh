@@ -43,7 +43,9 @@ run_tests() {
   timeout --kill-after=30 "$limit" "$@" 2>&1 | tee "$log" || status=$?
   if [ "$status" -ne 0 ]; then
     echo "test: failed (exit $status); what failed, from $log:" >&2
-    grep -E '✘|recorded an issue|error:|Fatal error|Crash|Bad pointer' "$log" | grep -v 'Test run with' | head -40 >&2 || true
+    # -a: a log holds the NUL characters of the hostile-input tests, and grep would only say
+    # "binary file matches"; -A3: an expectation's message follows on the next lines.
+    grep -a -A3 -E '✘|recorded an issue|error:|Fatal error|Crash|Bad pointer' "$log" | grep -a -v 'Test run with' | head -60 >&2 || true
   fi
   return "$status"
 }

@@ -29,7 +29,7 @@ extension CRMHandlers {
         guard RFMSegment(rawValue: name) == nil else { throw CommandRefused("invalid-name", "\(name) is an RFM segment's name") }
         let rule: SegmentRule
         do { rule = try SegmentRule.parse(command.rule) } catch { throw CommandRefused("invalid-rule", "\(error)") }
-        try await context.transaction.query("SELECT pg_advisory_xact_lock(hashtextextended('crm.segments', 7))")
+        try await Self.lockSegments(segments, in: context.transaction)
         let store = RuleSegmentStore(schema: segments.schema)
         try await store.define(name, rule: command.rule, actor: actor, in: context.transaction)
         let changes = try await store.refresh(name, rule: rule, currency: currency, now: clock.now, in: context.transaction)
@@ -42,11 +42,17 @@ extension CRMHandlers {
         return CRMResult.SegmentDefined(name: name, members: members, entered: entered, left: changes.count - entered)
     }
 
+    /// Until the transaction ends, the only one that scores or defines segments in this schema.
+    static func lockSegments(_ segments: SegmentStore, in tx: PostgresTransaction) async throws {
+        try await tx.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\(PostgresQuery.advisoryKey("crm.segments", schema: segments.schema, home: "crm")), 7))")
+    }
+
     static func refreshSegments(_ segments: SegmentStore, currency: Currency, now: Date, in tx: PostgresTransaction) async throws -> (
         [SegmentStore.Change], [String: Int]
     ) {
         // One refresh at a time (a nightly one and an operator's): the second waits and scores after it.
-        try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('crm.segments', 7))")
+        try await lockSegments(segments, in: tx)
         var changes = try await segments.refresh(now: now, currency: currency, in: tx)
         var members = try await segments.members(in: tx)
         // Rule segments after the scores (a rule may name them); their counts as "rule:<name>".

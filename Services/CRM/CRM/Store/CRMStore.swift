@@ -41,7 +41,7 @@ public struct CRMStore: Sendable {
         // holder of a lock committed before releasing it.
         if !keys.isEmpty {
             try await tx.queue(
-                "SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) FROM unnest(\(zip(kinds, values).map { "\($0):\($1)" })::text[]) AS k ORDER BY k"
+                "SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) FROM unnest(\(zip(kinds, values).map { lockKey("\($0):\($1)") })::text[]) AS k ORDER BY k"
             )
         }
         // The profiles found are locked and must still be live: a merge or a forget that
@@ -336,8 +336,11 @@ public struct CRMStore: Sendable {
     /// the statement after it sees what the holder committed), so that an event taken by
     /// another instance while the order is being placed is never left waiting.
     func lockOrder(_ order: Int64, in tx: PostgresTransaction) async throws {
-        try await tx.queue("SELECT pg_advisory_xact_lock(hashtextextended(\("order:\(order)"), 7))")
+        try await tx.queue("SELECT pg_advisory_xact_lock(hashtextextended(\(lockKey("order:\(order)")), 7))")
     }
+
+    /// An advisory lock's key in this schema (as it always was in the `crm` schema).
+    func lockKey(_ key: String) -> String { PostgresQuery.advisoryKey(key, schema: schema, home: "crm") }
 
     /// The live profile an order is on, if the CRM has it.
     public func customer(ofOrder order: Int64, in tx: PostgresTransaction) async throws -> Int64? {

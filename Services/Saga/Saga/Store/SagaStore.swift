@@ -177,7 +177,8 @@ public struct SagaStore: Sendable {
     /// looked for unclaimed changes, and the paid order waited for a payment it had (found
     /// by the chaos soak). After the lock each statement sees what the other committed.
     public func lockOrder(_ order: Int64, in tx: PostgresTransaction) async throws {
-        _ = try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended(\("saga order \(order)"), 0))")
+        _ = try await tx.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\(PostgresQuery.advisoryKey("saga order \(order)", schema: schema, home: "saga")), 0))")
     }
 
     /// Keeps an order's status change that no saga waited for (``SagaMigrations/unclaimedOrderEvents``),

@@ -291,6 +291,27 @@ import Testing
             } catch let error as PostgresError {
                 #expect(error.message.contains("append-only"), "\(error)")
             }
+            // Lines added to a posted entry later: refused unless they balance among themselves.
+            let capital = try await Self.count(harness, "SELECT max(entry_id)::int FROM $S.journal_lines")
+            do {
+                try await harness.pool.query(
+                    PostgresQuery(
+                        unsafeSQL:
+                            "INSERT INTO \(s).journal_lines (entry_id, line, account, debit_minor, credit_minor, currency) VALUES ($1, 3, '1100', 70, 0, 'CNY')",
+                        binds: [capital]))
+                Issue.record("an unbalanced line was added to a posted entry")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "23514" && error.message.contains("journal entry \(capital) does not balance"), "\(error)")
+            }
+            try await harness.pool.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO \(s).journal_lines (entry_id, line, account, debit_minor, credit_minor, currency)
+                        VALUES ($1, 3, '1100', 70, 0, 'CNY'), ($1, 4, '3000', 0, 70, 'CNY')
+                        """, binds: [capital]))
+            let sums = try await Self.count(
+                harness, "SELECT (sum(debit_minor) * 10000 + sum(credit_minor))::int FROM $S.journal_lines WHERE entry_id = \(capital)")
+            #expect(sums == 570 * 10000 + 570)
         }
     }
 }

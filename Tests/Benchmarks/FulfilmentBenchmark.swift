@@ -123,9 +123,17 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             return try MessageCoding.encoder().encode(order)
         }
 
-        /// Runs the services while `work` runs; then stops them and drops everything.
+        /// Runs the services while `work` runs; then stops them and drops everything, also when
+        /// the work or a service failed (a failed run left its schemas, queues and policies behind).
         func running<T: Sendable>(_ work: @Sendable @escaping () async throws -> T) async throws -> T {
-            let result = try await withThrowingTaskGroup(of: T?.self) { group in
+            let result: Result<T, any Error>
+            do { result = .success(try await runningServices(work)) } catch { result = .failure(error) }
+            try await cleanUp()
+            return try result.get()
+        }
+
+        private func runningServices<T: Sendable>(_ work: @Sendable @escaping () async throws -> T) async throws -> T {
+            try await withThrowingTaskGroup(of: T?.self) { group in
                 for host in hosts.values {
                     group.addTask {
                         try await host.run(); return nil
@@ -140,8 +148,6 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                 }
                 throw ValidationError("the services stopped")
             }
-            try await cleanUp()
-            return result
         }
 
         func cleanUp() async throws {
@@ -160,7 +166,13 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             try? await admin.deleteExchange("\(tag).unrouted")
             await admin.close()
             let pool = PostgresPool(configuration: environment.database, size: 1)
-            for host in hosts.values { _ = try? await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(host.definition.schema) CASCADE")) }
+            for host in hosts.values {
+                do {
+                    _ = try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(host.definition.schema) CASCADE"))
+                } catch {
+                    FileHandle.standardError.write(Data("erp-bench: schema \(host.definition.schema) was left behind: \(error)\n".utf8))
+                }
+            }
             await pool.close()
         }
 

@@ -7,7 +7,7 @@ import Testing
 /// separate, serial `swift test` run, so that no other test sees the broker go away.
 @Suite(
     .serialized, .enabled(if: TestEnvironment.faultTestsEnabled, "set ERP_FAULT_TESTS=1 (deploy/local/test.sh does, for their own run)"),
-    .timeLimit(.minutes(3))) struct AMQPFaultTests
+    .timeLimit(.minutes(6))) struct AMQPFaultTests
 {
     @Test func aConsumerWithoutReconnectEndsWithTheReasonWhenTheBrokerClosesItsConnection() async throws {
         let admin = try await AMQPConnection.connect(TestBroker.configuration())

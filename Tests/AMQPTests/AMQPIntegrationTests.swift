@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Tests against the real broker, one at a time (some close every connection).
-@Suite(.serialized, .timeLimit(.minutes(2))) struct AMQPIntegrationTests {
+@Suite(.serialized, .timeLimit(.minutes(6))) struct AMQPIntegrationTests {
     // MARK: - Connecting
 
     @Test func aRefusedConnectionSaysWhereItTried() async {

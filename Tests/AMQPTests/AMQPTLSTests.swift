@@ -5,7 +5,7 @@ import Testing
 
 /// AMQP over TLS to the local broker's TLS listener, whose certificate the local CA signed
 /// (`deploy/local/servers.sh`); the test makes a CA of its own and client certificates.
-@Suite(.timeLimit(.minutes(2))) struct AMQPTLSTests {
+@Suite(.timeLimit(.minutes(6))) struct AMQPTLSTests {
     static func configuration(_ change: (inout AMQPConfiguration.TLS) -> Void = { _ in }) throws -> AMQPConfiguration {
         var configuration = try AMQPConfiguration(url: TestEnvironment.brokerTLSURL)
         configuration.connectionName = "erp-tls-tests"

@@ -9,7 +9,7 @@ import Testing
 
 /// erp-analytics' commands through the real broker and database: lead times are kept, and a
 /// bad one or an unknown job is refused with the reason.
-@Suite(.timeLimit(.minutes(2))) struct AnalyticsCommandTests {
+@Suite(.timeLimit(.minutes(6))) struct AnalyticsCommandTests {
     /// Its jobs never come due: the clock stands in 1970.
     static let analytics = ServiceUnderTest.service("t_an") { schema, queue, exchange in
         var schemas = AnalyticsSchemas()

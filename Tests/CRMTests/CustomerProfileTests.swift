@@ -9,7 +9,7 @@ import Testing
 
 /// One person across platforms and shops: profiles found by normalised email, E.164 phone
 /// or platform customer id, merged when a message links two, with purchase history.
-@Suite(.timeLimit(.minutes(3))) struct CustomerProfileTests {
+@Suite(.timeLimit(.minutes(6))) struct CustomerProfileTests {
     @Test(.service("t_crm", CRMTest.definition))
     func theSamePersonWithADifferentlyCasedEmailOnTwoPlatformsIsOneProfile() async throws {
         let harness = try ServiceHarness.required()

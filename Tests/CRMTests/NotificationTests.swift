@@ -11,7 +11,7 @@ import Testing
 /// Notifications end to end: events through the real broker into the CRM, rules and
 /// templates in its schema, email to a real SMTP server and webhooks to a real HTTP server on
 /// loopback (`mail_sinks.py`).
-@Suite(.timeLimit(.minutes(3))) struct NotificationTests {
+@Suite(.timeLimit(.minutes(6))) struct NotificationTests {
     static func settings(dailyLimit: Int = 10, webhookPath: String = "/hook", startTLS: Bool = false) -> NotificationSettings {
         var settings = NotificationSettings()
         if let sinks = MailSinks.shared {

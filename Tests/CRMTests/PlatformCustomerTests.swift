@@ -12,7 +12,7 @@ import Testing
 /// Platforms' customers, buyers' messages and survey answers on the ingest exchange, through
 /// the real broker and database: taken into profiles and timelines, or quarantined with
 /// their reason and retried.
-@Suite(.timeLimit(.minutes(3))) struct PlatformCustomerTests {
+@Suite(.timeLimit(.minutes(6))) struct PlatformCustomerTests {
     static func account(
         _ platform: String, _ id: String, names: [String] = [], emails: [String] = [], phones: [String] = [], consent: String? = nil,
         tags: [String] = [], at: String = "2026-11-01T08:00:00Z"

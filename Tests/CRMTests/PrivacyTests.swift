@@ -9,7 +9,7 @@ import TestSupport
 import Testing
 
 /// Consent per channel, data-subject access and forgetting.
-@Suite(.timeLimit(.minutes(3))) struct PrivacyTests {
+@Suite(.timeLimit(.minutes(6))) struct PrivacyTests {
     static func consent(
         _ harness: ServiceHarness, _ customer: Int64, _ channel: MarketingChannel, _ optedIn: Bool, at: Date? = nil, source: String = "checkout form"
     ) async throws -> CommandOutcome {

@@ -11,7 +11,7 @@ import Testing
 /// Recommendations kept from orders, views and returns one event at a time: what goes with
 /// what a customer bought comes first; what they bought, inactive SKUs and SKUs out of stock
 /// never come; a return counts against its pair; new customers get best sellers.
-@Suite(.timeLimit(.minutes(3))) struct RecommendationTests {
+@Suite(.timeLimit(.minutes(6))) struct RecommendationTests {
     /// Places an order of `skus` (one unit each) for the customer with `email`.
     static func bought(_ order: Int64, _ email: String, _ skus: [String], _ harness: ServiceHarness) async throws {
         var snapshot = CRMTest.order(order, customer: .init(name: email, email: email))

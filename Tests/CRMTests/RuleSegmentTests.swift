@@ -10,7 +10,7 @@ import Testing
 
 /// Segments defined by a rule: checked when defined, computed at once and on every refresh,
 /// each entry and exit announced, members listed for a marketing tool.
-@Suite(.timeLimit(.minutes(3))) struct RuleSegmentTests {
+@Suite(.timeLimit(.minutes(6))) struct RuleSegmentTests {
     static func people(_ harness: ServiceHarness) async throws -> [String: Int64] {
         let tag = UUID().uuidString.prefix(6).lowercased()
         let orders: [(Int64, String, Int64, String, [String])] = [

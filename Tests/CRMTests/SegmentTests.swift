@@ -12,7 +12,7 @@ import Testing
 
 /// RFM segments: scores by quintiles over the active customers, named by the RFM map,
 /// refreshed on request and nightly, each change of segment announced.
-@Suite(.timeLimit(.minutes(3))) struct SegmentTests {
+@Suite(.timeLimit(.minutes(6))) struct SegmentTests {
     static let refreshClock = ManualDeadlineClock(Date(timeIntervalSince1970: 1_790_000_000))
     static let nightlyClock = ManualDeadlineClock(Date())
 

@@ -11,7 +11,7 @@ import Testing
 /// Satisfaction surveys: sent after delivery (on a clock the test moves), at most one per
 /// customer in the cooldown and none to those who opted out; answered once by token; a low
 /// score opens a complaint ticket; reported per month, platform or SKU.
-@Suite(.timeLimit(.minutes(3))) struct SurveyTests {
+@Suite(.timeLimit(.minutes(6))) struct SurveyTests {
     static let start = Date(timeIntervalSince1970: 1_790_000_000)
     static let answersClock = ManualDeadlineClock(start)
     static let rulesClock = ManualDeadlineClock(start)

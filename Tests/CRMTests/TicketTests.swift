@@ -10,7 +10,7 @@ import Testing
 
 /// Customer service tickets through the real broker and database: their states, their
 /// deadlines (fired by the ticket timer on a clock the test moves), and bad input.
-@Suite(.timeLimit(.minutes(3))) struct TicketTests {
+@Suite(.timeLimit(.minutes(6))) struct TicketTests {
     static let start = Date(timeIntervalSince1970: 1_790_000_000)
     static let lifecycleClock = ManualDeadlineClock(start)
     static let slaClock = ManualDeadlineClock(start)

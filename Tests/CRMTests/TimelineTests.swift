@@ -9,7 +9,7 @@ import Testing
 
 /// The timeline of every contact with a customer: orders' and finance's events, contacts
 /// logged by people, merges by hand; each refused with its reason when it cannot be right.
-@Suite(.timeLimit(.minutes(3))) struct TimelineTests {
+@Suite(.timeLimit(.minutes(6))) struct TimelineTests {
     @Test(.service("t_crm", CRMTest.definition))
     func anOrdersEventsGoOnTheTimelineOnceEvenWhenTheyArriveBeforeTheOrder() async throws {
         let harness = try ServiceHarness.required()

@@ -8,7 +8,7 @@ import TestSupport
 import Testing
 
 /// Catalog search and descriptive attributes through the real broker and database.
-@Suite(.timeLimit(.minutes(3))) struct CatalogSearchTests {
+@Suite(.timeLimit(.minutes(6))) struct CatalogSearchTests {
     /// apparel > dresses > summer; home. Three products with English, German and Chinese texts.
     static func stock(_ harness: ServiceHarness) async throws {
         for (code, parent) in [("apparel", nil), ("dresses", "apparel"), ("summer", "dresses"), ("home", nil)] as [(String, String?)] {

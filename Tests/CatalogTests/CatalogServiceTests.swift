@@ -9,7 +9,7 @@ import TestSupport
 import Testing
 
 /// Every catalog command and validation error through the real broker and database.
-@Suite(.timeLimit(.minutes(3))) struct CatalogServiceTests {
+@Suite(.timeLimit(.minutes(6))) struct CatalogServiceTests {
     static func withCatalog<T>(_ body: (ServiceHarness) async throws -> T) async throws -> T {
         try await ServiceHarness.run(
             prefix: "t_catsvc",

@@ -4,8 +4,8 @@ import TestSupport
 import Testing
 
 /// erpctl as operators run it: the built executable, its output and its exit code.
-/// Six minutes: the suite starts about ninety erpctl processes at once, beside every other
-/// suite, and on two cores a test's four runs took over a minute (and over two in a CI run).
+/// The suite starts about ninety erpctl processes at once, beside every other suite: on two
+/// cores a test's four runs took over a minute (and over two in a CI run).
 @Suite(.timeLimit(.minutes(6))) struct ErpctlCommandTests {
     /// Runs erpctl on a thread of its own (services of other tests share this process's cooperative threads).
     static func erpctl(_ arguments: [String]) async throws -> (status: Int32, output: String) {

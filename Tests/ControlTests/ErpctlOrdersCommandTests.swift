@@ -8,7 +8,7 @@ import TestSupport
 import Testing
 
 /// `erpctl orders ...` against a running orders service.
-@Suite(.timeLimit(.minutes(3))) struct ErpctlOrdersCommandTests {
+@Suite(.timeLimit(.minutes(6))) struct ErpctlOrdersCommandTests {
     static func withOrders<T>(_ body: (ServiceHarness) async throws -> T) async throws -> T {
         try await ServiceHarness.run(
             prefix: "t_ctlord",

@@ -8,7 +8,7 @@ import Testing
 
 /// `erpctl inventory ...` and `erpctl catalog ...` against running services: the command
 /// is published, the outcome awaited and printed; a refusal exits 1 with the reason.
-@Suite(.timeLimit(.minutes(3))) struct ErpctlServiceCommandTests {
+@Suite(.timeLimit(.minutes(6))) struct ErpctlServiceCommandTests {
     static func erpctl(_ harness: ServiceHarness, _ arguments: [String]) async throws -> (status: Int32, output: String) {
         var environment = ProcessInfo.processInfo.environment
         environment["ERP_AMQP_URL"] = TestEnvironment.brokerURL

@@ -5,7 +5,7 @@ import Messaging
 import TestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(2))) struct ParkedMessagesTests {
+@Suite(.timeLimit(.minutes(6))) struct ParkedMessagesTests {
     static var broker: AMQPConfiguration {
         try! AMQPConfiguration(url: TestEnvironment.brokerURL)
     }

@@ -5,7 +5,7 @@ import Testing
 
 /// deploy/postgres/restore-drill.sh on the local servers: a database with service schemas and
 /// awkward values is dumped, restored into a scratch database and compared table by table.
-@Suite(.timeLimit(.minutes(2))) struct RestoreDrillTests {
+@Suite(.timeLimit(.minutes(6))) struct RestoreDrillTests {
     static let script = ComposeFileTests.repo.appendingPathComponent("deploy/postgres/restore-drill.sh").path
 
     @Test func aDumpRestoresIntoAScratchDatabaseWithEveryRowOfEveryTable() async throws {

@@ -5,7 +5,7 @@ import Testing
 /// The local runner's supervisor (deploy/local/supervise.sh) with a stand-in service: a
 /// crash or a kill is restarted with back-off, logged with its exit status and counted; a
 /// SIGTERM stops it for good.
-@Suite(.timeLimit(.minutes(1))) struct SupervisorTests {
+@Suite(.timeLimit(.minutes(6))) struct SupervisorTests {
     static let script = ComposeFileTests.repo.appendingPathComponent("deploy/local/supervise.sh").path
 
     static func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }

@@ -9,7 +9,7 @@ import Testing
 
 /// What people post by hand, the dated rates, and the statements built on them, through the
 /// real broker and database.
-@Suite(.timeLimit(.minutes(3))) struct BookkeepingTests {
+@Suite(.timeLimit(.minutes(6))) struct BookkeepingTests {
     static func cny(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }
     static let day = try! BusinessDate("2026-11-10")
 

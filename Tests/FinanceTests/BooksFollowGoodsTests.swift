@@ -11,7 +11,7 @@ import Testing
 /// The books follow the goods: returns and adjustments move inventory and cost of goods
 /// sold at lot cost, no balance adds two currencies, free orders are invoiced, and an
 /// event too large to compute with is parked at once while the service goes on.
-@Suite(.timeLimit(.minutes(3))) struct BooksFollowGoodsTests {
+@Suite(.timeLimit(.minutes(6))) struct BooksFollowGoodsTests {
     typealias F = FinanceServiceTests
     static func cny(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }
 

@@ -9,7 +9,7 @@ import TestSupport
 import Testing
 
 /// The finance service through the real broker and database.
-@Suite(.timeLimit(.minutes(3))) struct FinanceServiceTests {
+@Suite(.timeLimit(.minutes(6))) struct FinanceServiceTests {
     static func cny(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }
 
     static func publish<M: Message>(_ harness: ServiceHarness, _ event: M, at date: Date = Date()) async throws {

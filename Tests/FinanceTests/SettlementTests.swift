@@ -8,7 +8,7 @@ import TestSupport
 import Testing
 
 /// Platform settlements through the real broker and database.
-@Suite(.timeLimit(.minutes(3))) struct SettlementTests {
+@Suite(.timeLimit(.minutes(6))) struct SettlementTests {
     static func cny(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }
     static let payout = try! BusinessDate("2026-11-25")
 

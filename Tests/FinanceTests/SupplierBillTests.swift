@@ -10,7 +10,7 @@ import Testing
 /// Supplier bills through the real broker and database: finance learns purchase orders and
 /// their receipts from purchasing's and inventory's events, matches bills three ways, holds
 /// what does not match, and pays suppliers.
-@Suite(.timeLimit(.minutes(3))) struct SupplierBillTests {
+@Suite(.timeLimit(.minutes(6))) struct SupplierBillTests {
     static func cny(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: .cny) }
     static let finance = FinanceServiceTests.finance
     static let billDate = try! BusinessDate("2026-11-20")

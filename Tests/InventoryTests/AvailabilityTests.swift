@@ -10,7 +10,7 @@ import Testing
 
 /// The other services are told when a SKU comes into stock or goes out of it, over every
 /// warehouse, and not of every change in between.
-@Suite(.timeLimit(.minutes(3))) struct AvailabilityTests {
+@Suite(.timeLimit(.minutes(6))) struct AvailabilityTests {
     static func announced(_ harness: ServiceHarness) async throws -> Int {
         try await harness.outboxTypes().filter { $0 == InventoryEvent.AvailabilityChanged.type.rawValue }.count
     }

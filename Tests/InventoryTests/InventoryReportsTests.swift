@@ -8,7 +8,7 @@ import ServiceTestSupport
 import Testing
 
 /// The reports and the invariant check over stock the running service has changed.
-@Suite(.timeLimit(.minutes(3))) struct InventoryReportsTests {
+@Suite(.timeLimit(.minutes(6))) struct InventoryReportsTests {
     static func rows(_ table: ReportTable) -> [[String: String]] {
         table.rows.map { row in Dictionary(uniqueKeysWithValues: zip(table.columns, row.map { $0 ?? "" })) }
     }

@@ -9,7 +9,7 @@ import Testing
 
 /// Every inventory command through the real broker and database: sent by a
 /// ``CommandClient`` to a running inventory service, answered by its outcome.
-@Suite(.timeLimit(.minutes(3))) struct InventoryServiceTests {
+@Suite(.timeLimit(.minutes(6))) struct InventoryServiceTests {
     static let cny = Currency.cny
 
     static func withInventory<T>(instances: Int = 1, _ body: (ServiceHarness) async throws -> T) async throws -> T {

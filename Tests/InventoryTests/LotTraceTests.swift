@@ -8,7 +8,7 @@ import TestSupport
 import Testing
 
 /// Lot trace and recall through the real broker and database.
-@Suite(.timeLimit(.minutes(3))) struct LotTraceTests {
+@Suite(.timeLimit(.minutes(6))) struct LotTraceTests {
     static func reserveAndIssue(_ harness: ServiceHarness, order: String, sku: String, quantity: Int, shipment: String) async throws {
         let reserved = try await harness.client.send(InventoryCommand.Reserve(order: order, lines: [.init(line: 1, sku: sku, quantity: quantity)]))
         #expect(reserved.status == .done, "\(reserved)")

@@ -8,7 +8,7 @@ import Testing
 
 /// No oversell, ever: reservations race through the real queue, handled by two service
 /// instances consuming it at once (each in batches, each batch one transaction).
-@Suite(.timeLimit(.minutes(3))) struct OversellRaceTests {
+@Suite(.timeLimit(.minutes(6))) struct OversellRaceTests {
     @Test func twoHundredReservationsThroughTheQueueForTheLastTenUnitsReserveExactlyTenAndRefuse190() async throws {
         try await InventoryServiceTests.withInventory(instances: 2) { harness in
             _ = try await InventoryServiceTests.receive(harness, "LAST", "SH", 10)

@@ -9,7 +9,7 @@ import Testing
 
 /// A parcel issues exactly its lines from the warehouse it left; the pick list shows what
 /// each warehouse is to pick, oldest order first, with the lots FEFO takes.
-@Suite(.timeLimit(.minutes(3))) struct ParcelIssueTests {
+@Suite(.timeLimit(.minutes(6))) struct ParcelIssueTests {
     @Test func aParcelIssuesOnlyItsLinesAndTheRestStaysReserved() async throws {
         try await InventoryServiceTests.withInventory { harness async throws in
             _ = try await InventoryServiceTests.receive(harness, "TEA", "SH", 10, lot: "T1", cost: 2_100)

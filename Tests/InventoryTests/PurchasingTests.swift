@@ -37,7 +37,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(3))) struct PurchasingServiceTests {
+@Suite(.timeLimit(.minutes(6))) struct PurchasingServiceTests {
     static let cny = Currency.cny
 
     static func refusal(_ outcome: CommandOutcome) -> String? { outcome.status == .refused ? "\(outcome.code ?? ""): \(outcome.reason ?? "")" : nil }

@@ -11,7 +11,7 @@ import Testing
 
 /// The platforms are told how many units they may sell: the sum over the warehouses that
 /// serve each, only when it changed, and Shopify per location and inventory item.
-@Suite(.timeLimit(.minutes(3))) struct StockLevelTests {
+@Suite(.timeLimit(.minutes(6))) struct StockLevelTests {
     static let settings = StockLevelSettings(
         platforms: ["web", "shopify"], warehouses: ["web": ["SH", "GZ"]], interval: .seconds(1), shopifyLocations: ["SH": 77],
         shopifyItems: ["TEA": 901])

@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// The stock rules against the real database: each test gets its own inventory schema.
-@Suite(.timeLimit(.minutes(2))) struct StockStoreTests {
+@Suite(.timeLimit(.minutes(6))) struct StockStoreTests {
     static func withInventory(_ body: (PostgresPool, StockStore) async throws -> Void) async throws {
         var configuration = try PostgresConfiguration(url: TestEnvironment.databaseURL)
         configuration.applicationName = "erp-inventory-tests"

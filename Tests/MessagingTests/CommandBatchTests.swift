@@ -9,7 +9,7 @@ import Testing
 
 /// A batch runs its commands without a savepoint each; a refusal fails the batch, which
 /// runs again with savepoints. Either way only the refused command is undone.
-@Suite(.timeLimit(.minutes(2))) struct CommandBatchTests {
+@Suite(.timeLimit(.minutes(6))) struct CommandBatchTests {
     /// `Tally.Add` as a command: keys starting with `refuse` are refused after the tally was written.
     static func handlers(schema: String) -> MessageHandlers {
         var handlers = MessageHandlers()

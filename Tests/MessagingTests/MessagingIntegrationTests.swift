@@ -8,7 +8,7 @@ import TestSupport
 import Synchronization
 import Testing
 
-@Suite(.timeLimit(.minutes(2))) struct MessagingIntegrationTests {
+@Suite(.timeLimit(.minutes(6))) struct MessagingIntegrationTests {
     @Test func theTopologyIsDeclaredIdempotentlyWithParkingAndDelayQueues() async throws {
         let service = TallyService()
         try await service.setUp()

@@ -11,7 +11,7 @@ import Testing
 
 /// A consumer hands what it committed to its process's relay, which publishes it from
 /// memory; the rows stay the record, so nothing depends on the hand-off arriving.
-@Suite(.timeLimit(.minutes(2))) struct OutboxHandOffTests {
+@Suite(.timeLimit(.minutes(6))) struct OutboxHandOffTests {
     /// Counts the notifications on a schema's outbox channel.
     final class NotificationCounter: Sendable {
         final class Count: Sendable { let value = Mutex(0) }

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// A queue whose bindings an upgrade narrowed loses the old ones when it is declared again.
-@Suite(.timeLimit(.minutes(1))) struct RetiredBindingTests {
+@Suite(.timeLimit(.minutes(6))) struct RetiredBindingTests {
     static func route(_ key: String, _ exchange: String, _ publisher: AMQPPublisher) async throws -> Bool {
         let outcome = try await publisher.publish(
             AMQPMessage(exchange: exchange, routingKey: key, body: Data("{}".utf8), properties: AMQPProperties(), mandatory: true))

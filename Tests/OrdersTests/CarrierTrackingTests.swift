@@ -9,7 +9,7 @@ import TestSupport
 import Testing
 
 /// Carriers' tracking events through the real broker and database.
-@Suite(.timeLimit(.minutes(3))) struct CarrierTrackingTests {
+@Suite(.timeLimit(.minutes(6))) struct CarrierTrackingTests {
     typealias T = IntakeServiceTests
 
     static func event(_ number: String, at: String = "2026-11-29T08:00:00Z", description: String? = nil) -> Data {

@@ -11,7 +11,7 @@ import Testing
 /// Hostile platform messages through the real broker and database: each ends as one
 /// quarantine row with its reason (never parked, never touching another order), and the
 /// service goes on taking orders.
-@Suite(.timeLimit(.minutes(3))) struct HostileIntakeServiceTests {
+@Suite(.timeLimit(.minutes(6))) struct HostileIntakeServiceTests {
     typealias T = IntakeServiceTests
 
     static func parked(_ harness: ServiceHarness) async throws -> Int {

@@ -10,7 +10,7 @@ import TestSupport
 import Testing
 
 /// Platform order intake through the real broker and database.
-@Suite(.timeLimit(.minutes(3))) struct IntakeServiceTests {
+@Suite(.timeLimit(.minutes(6))) struct IntakeServiceTests {
     static func withOrders<T>(
         configuration: IngestConfiguration = IngestConfiguration(secrets: ["signed": "s3cret"]).adding("signed"),
         outbound: OutboundConfiguration = OutboundConfiguration(),

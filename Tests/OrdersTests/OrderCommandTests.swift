@@ -9,7 +9,7 @@ import TestSupport
 import Testing
 
 /// Commands on existing orders, through the real broker and database.
-@Suite(.timeLimit(.minutes(3))) struct OrderCommandTests {
+@Suite(.timeLimit(.minutes(6))) struct OrderCommandTests {
     static func placed(_ harness: ServiceHarness, _ externalID: String, paid: Bool, quantity: Int = 2) async throws -> Int64 {
         try await IntakeServiceTests.skuKnown(harness, "TEE-RED-M")
         try await IntakeServiceTests.ingest(

@@ -13,7 +13,7 @@ import Testing
 /// The platforms are told back on their own outbound queues: a parcel that left (Shopify in
 /// its own shape), a cancellation the platform did not make itself; nothing for a platform
 /// that is not told.
-@Suite(.timeLimit(.minutes(3))) struct OutboundTests {
+@Suite(.timeLimit(.minutes(6))) struct OutboundTests {
     typealias T = IntakeServiceTests
 
     static let configuration = OutboundConfiguration(

@@ -11,7 +11,7 @@ import Testing
 /// Allocation and warehouse shipments in the orders service, through the real broker and
 /// database: only what was allocated in a warehouse ships from it; partial shipments; a
 /// warehouse's confirmation message; everything bad refused or quarantined with its reason.
-@Suite(.timeLimit(.minutes(3))) struct ShipmentTests {
+@Suite(.timeLimit(.minutes(6))) struct ShipmentTests {
     typealias T = IntakeServiceTests
 
     /// Allocates as the fulfilment saga does: (line, warehouse, units) of TEE-RED-M.

@@ -5,7 +5,7 @@ import Testing
 
 /// Analysts read a hot-standby streaming replica as `erp_analyst`, which can read the
 /// analytics schema and nothing else: no service table on the primary, no write anywhere.
-@Suite(.timeLimit(.minutes(2))) struct AnalystRoleTests {
+@Suite(.timeLimit(.minutes(6))) struct AnalystRoleTests {
     static func analyst(_ url: String) throws -> PostgresConfiguration {
         var configuration = try PostgresConfiguration(url: url)
         configuration.user = "erp_analyst"

@@ -3,7 +3,7 @@ import Postgres
 import TestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(2))) struct PostgresConnectionTests {
+@Suite(.timeLimit(.minutes(6))) struct PostgresConnectionTests {
     @Test func aRefusedConnectionSaysWhereItTriedToConnect() async {
         var configuration = TestDatabase.configuration
         configuration.port = 1

@@ -4,7 +4,7 @@ import Testing
 
 private struct WriterGaveUp: Error {}
 
-@Suite(.timeLimit(.minutes(2))) struct PostgresCopyTests {
+@Suite(.timeLimit(.minutes(6))) struct PostgresCopyTests {
     @Test func tenThousandRowsGoInWithCopyAndComeBackOut() async throws {
         let table = TestDatabase.uniqueName("copy")
         let connection = try await TestDatabase.connect()

@@ -2,7 +2,7 @@ import Foundation
 import Postgres
 import Testing
 
-@Suite(.timeLimit(.minutes(2))) struct PostgresMigrationTests {
+@Suite(.timeLimit(.minutes(6))) struct PostgresMigrationTests {
     private let first = PostgresMigration(version: 1, name: "items", sql: "CREATE TABLE items (id int PRIMARY KEY);")
     private let second = PostgresMigration(version: 2, name: "qty", sql: "ALTER TABLE items ADD COLUMN qty int NOT NULL DEFAULT 0;")
 

@@ -2,7 +2,7 @@ import Foundation
 import Postgres
 import Testing
 
-@Suite(.timeLimit(.minutes(2))) struct PostgresNotificationTests {
+@Suite(.timeLimit(.minutes(6))) struct PostgresNotificationTests {
     @Test func aNotifyReachesTheListenerWithItsPayload() async throws {
         let channel = TestDatabase.uniqueName("outbox")
         let notifications = try await PostgresNotifications(configuration: TestDatabase.configuration, channels: [channel])

@@ -4,7 +4,7 @@ import Testing
 
 /// Queued statements (`PostgresTransaction.queue`) travel with the next awaited statement
 /// in one pipeline; these tests hold them to the same rules as statements run one by one.
-@Suite(.timeLimit(.minutes(2))) struct PostgresPipelineTests {
+@Suite(.timeLimit(.minutes(6))) struct PostgresPipelineTests {
     private func withTable(_ body: (PostgresPool, String) async throws -> Void) async throws {
         try await TestDatabase.withTable("pipe", size: 1, n: "int NOT NULL CHECK (n >= 0)", body)
     }

@@ -3,7 +3,7 @@ import Postgres
 import TestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(2))) struct PostgresPoolTests {
+@Suite(.timeLimit(.minutes(6))) struct PostgresPoolTests {
     @Test func manyTasksShareAFixedNumberOfConnections() async throws {
         let pool = PostgresPool(configuration: TestDatabase.configuration, size: 3)
         let pids = try await withThrowingTaskGroup(of: Int32.self) { group in

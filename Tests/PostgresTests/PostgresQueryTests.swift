@@ -7,7 +7,7 @@ private struct Address: Codable, Equatable, Sendable {
     var lines: [String]
 }
 
-@Suite(.timeLimit(.minutes(2))) struct PostgresQueryTests {
+@Suite(.timeLimit(.minutes(6))) struct PostgresQueryTests {
     @Test func interpolatedValuesBecomeParametersNotSQLText() {
         let code = "x'; DROP TABLE orders; --"
         let query: PostgresQuery = "SELECT * FROM skus WHERE code = \(code) AND qty > \(3)"
@@ -122,7 +122,7 @@ private struct Address: Codable, Equatable, Sendable {
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct PostgresNULParameterTests {
+@Suite(.timeLimit(.minutes(6))) struct PostgresNULParameterTests {
     /// libpq passes text parameters as C strings: a NUL would cut the value short and store
     /// (or match) something else. The wrapper refuses it, naming the parameter, and sends nothing.
     @Test func aTextParameterWithANULIsRefusedNamingItAndNothingIsSent() async throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// TLS to the local cluster (its certificate signed by the local CA, `deploy/local/servers.sh`),
 /// and several hosts with the session each must give: the replica and the primary.
-@Suite(.timeLimit(.minutes(2))) struct PostgresTLSTests {
+@Suite(.timeLimit(.minutes(6))) struct PostgresTLSTests {
     static func connectError(_ configuration: PostgresConfiguration) async -> PostgresError? {
         do {
             let connection = try await PostgresConnection.connect(configuration)

@@ -4,7 +4,7 @@ import Testing
 
 private struct Rollback: Error {}
 
-@Suite(.timeLimit(.minutes(2))) struct PostgresTransactionTests {
+@Suite(.timeLimit(.minutes(6))) struct PostgresTransactionTests {
     private func withTable(_ body: (PostgresPool, String) async throws -> Void) async throws {
         try await TestDatabase.withTable("tx", body)
     }

@@ -5,7 +5,7 @@ import Testing
 
 /// Each service's schema belongs to the service's own role; a role can use no other schema,
 /// and migrations run by an operator act as the schema's owner.
-@Suite(.timeLimit(.minutes(2))) struct ServiceRoleTests {
+@Suite(.timeLimit(.minutes(6))) struct ServiceRoleTests {
     @Test func migrationsOfASchemaOwnedByAServiceRoleCreateObjectsThatRoleOwns() async throws {
         let pool = PostgresPool(configuration: TestDatabase.configuration, size: 2)
         let name = TestDatabase.uniqueName("t_role")

@@ -7,7 +7,7 @@ import Testing
 
 /// The backorder queue on a real database, under the interleaving that once lost stock: a
 /// release that reads the order as being tried while its failed try puts it back to wait.
-@Suite(.timeLimit(.minutes(2))) struct BackorderQueueTests {
+@Suite(.timeLimit(.minutes(6))) struct BackorderQueueTests {
     func withQueue(_ body: (PostgresPool, BackorderQueue) async throws -> Void) async throws {
         let pool = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 3)
         let schema = TestEnvironment.uniqueName("t_backorders")

@@ -9,7 +9,7 @@ import Testing
 
 /// What the alert rules watch, read from the real servers: the unfinished sagas by type and
 /// state with the longest wait, and the analysts' replica streaming from the primary.
-@Suite(.timeLimit(.minutes(2))) struct OperatorGaugesTests {
+@Suite(.timeLimit(.minutes(6))) struct OperatorGaugesTests {
     @Test func sagaGaugesCountWaitingAndStuckSagasAndTheLongestWait() async throws {
         let pool = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
         let schema = TestEnvironment.uniqueName("t_gauges")

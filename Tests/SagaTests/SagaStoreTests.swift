@@ -9,7 +9,7 @@ import Testing
 
 /// The saga store on a real database: a step writes only what changed (its new history
 /// entries, its data when it changed) and never over a version it did not read.
-@Suite(.timeLimit(.minutes(2))) struct SagaStoreTests {
+@Suite(.timeLimit(.minutes(6))) struct SagaStoreTests {
     struct Data: Codable, Sendable, Equatable { var order: Int; var note: String }
     struct Go: Message, Equatable { static let type: MessageType = "test.go.v1"; let order: Int }
 

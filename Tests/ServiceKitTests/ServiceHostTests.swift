@@ -14,7 +14,7 @@ import Testing
     import FoundationNetworking
 #endif
 
-@Suite(.timeLimit(.minutes(2))) struct ServiceHostTests {
+@Suite(.timeLimit(.minutes(6))) struct ServiceHostTests {
     static var environment: ServiceEnvironment {
         var variables = ProcessInfo.processInfo.environment
         variables["ERP_DATABASE_URL"] = TestEnvironment.databaseURL

@@ -10,7 +10,7 @@ import Testing
     /// Runs erpctl on a thread of its own (services of other tests share this process's cooperative threads).
     static func erpctl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         var environment = ProcessInfo.processInfo.environment
-        environment["ERP_AMQP_URL"] = TestEnvironment.brokerURL
+        environment["ERP_AMQP_URL"] = TestEnvironment.brokerURLForPrograms
         environment["ERP_DATABASE_URL"] = TestEnvironment.databaseURL
         return try await runProgramAsync(environment["ERP_ERPCTL"] ?? TestEnvironment.executable("erpctl"), arguments, environment: environment)
     }

@@ -11,7 +11,7 @@ import Testing
 @Suite(.timeLimit(.minutes(6))) struct ErpctlServiceCommandTests {
     static func erpctl(_ harness: ServiceHarness, _ arguments: [String]) async throws -> (status: Int32, output: String) {
         var environment = ProcessInfo.processInfo.environment
-        environment["ERP_AMQP_URL"] = TestEnvironment.brokerURL
+        environment["ERP_AMQP_URL"] = TestEnvironment.brokerURLForPrograms
         environment["ERP_DATABASE_URL"] = TestEnvironment.databaseURL
         return try await runProgramAsync(
             environment["ERP_ERPCTL"] ?? TestEnvironment.executable("erpctl"), arguments + ["--commands-exchange", harness.exchange],

@@ -37,6 +37,30 @@ import Testing
         .reply(requestID: state.requestID!, outcome: CommandOutcome(commandID: state.requestID!, commandType: Go.type, status: .done))
     }
 
+    /// An order's lock serialises the coordinators of one schema only: a test's or a
+    /// benchmark's schema in the same database never waits for another's order of that number.
+    @Test func anOrdersLockExcludesOnlyTransactionsOfTheSameSchema() async throws {
+        try await withStore { pool, store in
+            let other = SagaStore(schema: TestEnvironment.uniqueName("t_sagastore"))
+            try await pool.withTransaction { holder in
+                try await store.lockOrder(42, in: holder)
+                try await pool.withTransaction { tx in
+                    try await tx.query("SET LOCAL lock_timeout = '5s'")
+                    try await other.lockOrder(42, in: tx)
+                }
+                do {
+                    try await pool.withTransaction { tx in
+                        try await tx.query("SET LOCAL lock_timeout = '200ms'")
+                        try await store.lockOrder(42, in: tx)
+                    }
+                    Issue.record("order 42's lock was taken twice in one schema")
+                } catch let error as PostgresError {
+                    #expect(error.sqlState == "55P03", "\(error)")
+                }
+            }
+        }
+    }
+
     @Test func aStepAppendsItsHistoryKeepsUnchangedDataAndRefusesAStaleVersion() async throws {
         try await withStore { pool, store in
             let (started, _) = try Self.engine.start(id: UUID(), data: Data(order: 7, note: "first"), now: Date())

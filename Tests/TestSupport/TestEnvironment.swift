@@ -24,6 +24,16 @@ public enum TestEnvironment {
         return environment["ERP_TEST_AMQP_URL"] ?? environment["ERP_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
     }
 
+    /// The broker URL for a program a test starts (erpctl): a login may take 30 seconds instead
+    /// of 10 (`connection_timeout`), since the broker answers logins slowly while every suite
+    /// loads it (a CI run's erpctl import failed on "login ... request timed out").
+    public static var brokerURLForPrograms: String {
+        guard var url = URLComponents(string: brokerURL), !(url.queryItems ?? []).contains(where: { $0.name == "connection_timeout" })
+        else { return brokerURL }
+        url.queryItems = (url.queryItems ?? []) + [URLQueryItem(name: "connection_timeout", value: "30")]
+        return url.string ?? brokerURL
+    }
+
     /// RabbitMQ's management API of the test broker (policies, queue details).
     public static var brokerManagementURL: String {
         let environment = ProcessInfo.processInfo.environment

@@ -61,13 +61,8 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
             let commands = "\(tag).commands", events = "\(tag).events"
             let admin = try await AMQPConnection.connect(environment.broker)
             try await Topology.declareExchanges(on: admin)
-            // As erp.events and erp.commands: what no queue takes (a status change nobody in
-            // this benchmark binds) goes to an alternate exchange's queue instead of coming
-            // back to the relay, which would hold it and, past a thousand, back off.
-            for exchange in [commands, events] {
-                try await Topology.declareWithAlternate(exchange, alternate: "\(tag).unrouted", on: admin)
-            }
-            try await Topology.declareUnroutedQueue("\(tag).unrouted", durable: false, on: admin)
+            // A status change nobody in this benchmark binds goes to `<tag>.unrouted`.
+            try await BenchExchanges.declare([commands, events], prefix: tag, on: admin)
             await admin.close()
             var definitions: [String: ServiceDefinition] = [
                 "orders": OrdersService.definition(
@@ -160,10 +155,7 @@ struct FulfilmentBenchmark: AsyncParsableCommand {
                 await TestBrokerPolicies.remove(for: host.definition.queues)
                 for exchange in host.definition.otherExchanges { try? await admin.deleteExchange(exchange) }
             }
-            try? await admin.deleteExchange(commands)
-            try? await admin.deleteExchange(events)
-            _ = try? await admin.deleteQueue("\(tag).unrouted")
-            try? await admin.deleteExchange("\(tag).unrouted")
+            await BenchExchanges.delete([commands, events], prefix: tag, on: admin)
             await admin.close()
             let pool = PostgresPool(configuration: environment.database, size: 1)
             for host in hosts.values {

@@ -62,7 +62,9 @@ struct IntakeBenchmark: AsyncParsableCommand {
         let admin = try await AMQPConnection.connect(broker)
         try await Topology.declareExchanges(on: admin)
         try await admin.declareExchange(exchange, type: .topic, durable: false)
-        let eventsOut = try await BenchEventsExchange.declare(prefix: name, on: admin)
+        // The service's events go to an exchange of its own.
+        let eventsOut = "\(name).events.out"
+        try await BenchExchanges.declare([eventsOut], prefix: name, on: admin)
         try await TestBrokerPolicies.apply(for: definition.queues)
         for queue in definition.queues { try await Topology.declare(queue, on: admin) }
         let ingest = definition.queues[0]
@@ -139,7 +141,7 @@ struct IntakeBenchmark: AsyncParsableCommand {
         await TestBrokerPolicies.remove(for: definition.queues)
         for other in definition.otherExchanges { try? await admin.deleteExchange(other) }
         try? await admin.deleteExchange(exchange)
-        await BenchEventsExchange.delete(prefix: name, on: admin)
+        await BenchExchanges.delete([eventsOut], prefix: name, on: admin)
         await admin.close()
         try await pool.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(name) CASCADE"))
         await pool.close()

@@ -70,7 +70,9 @@ struct ReservationBenchmark: AsyncParsableCommand {
         let admin = try await AMQPConnection.connect(broker)
         try await Topology.declareExchanges(on: admin)
         try await admin.declareExchange(exchange, type: .topic, durable: false)
-        let eventsOut = try await BenchEventsExchange.declare(prefix: name, on: admin)
+        // The service's events go to an exchange of its own.
+        let eventsOut = "\(name).events.out"
+        try await BenchExchanges.declare([eventsOut], prefix: name, on: admin)
         try await TestBrokerPolicies.apply(for: definition.queues)
         try await Topology.declare(definition.queues[0], on: admin)
 
@@ -115,7 +117,7 @@ struct ReservationBenchmark: AsyncParsableCommand {
         await Topology.delete(definition.queues[0], on: admin)
         await TestBrokerPolicies.remove(for: definition.queues)
         try? await admin.deleteExchange(exchange)
-        await BenchEventsExchange.delete(prefix: name, on: admin)
+        await BenchExchanges.delete([eventsOut], prefix: name, on: admin)
         await admin.close()
         let invariants = try await StockInvariants(schema: name).check(pool)
         guard invariants.allSatisfy(\.held) else { throw ValidationError("invariants broken after the run: \(invariants)") }

@@ -24,7 +24,7 @@ public final class ProcessSystem: @unchecked Sendable {
     public static func make(prefix: String = "t_proc", binaries: URL? = nil) async throws -> ProcessSystem {
         let tag = TestEnvironment.uniqueName(prefix)
         var database = URLComponents(string: TestEnvironment.databaseURL)!
-        var broker = URLComponents(string: TestEnvironment.brokerURL)!
+        var broker = URLComponents(string: TestEnvironment.brokerURLForPrograms)!
         let admin = PostgresPool(configuration: try PostgresConfiguration(url: TestEnvironment.databaseURL), size: 1)
         _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(tag)"))
         await admin.close()

@@ -24,7 +24,7 @@ public enum TestEnvironment {
         return environment["ERP_TEST_AMQP_URL"] ?? environment["ERP_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
     }
 
-    /// The broker URL for a program a test starts (erpctl): a login may take 30 seconds instead
+    /// The broker URL for a program a test starts (erpctl, ProcessSystem's services): a login may take 30 seconds instead
     /// of 10 (`connection_timeout`), since the broker answers logins slowly while every suite
     /// loads it (a CI run's erpctl import failed on "login ... request timed out").
     public static var brokerURLForPrograms: String {
